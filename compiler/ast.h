@@ -1,0 +1,336 @@
+/* ast.h: the syntax tree of a .flow program, and the facts the checker adds
+ * to it (types, resolved names, schemas). Every node lives in the compilation's
+ * arena. Lists are singly linked through `next`, in source order.
+ *
+ * Who fills what:
+ *   parser  (dsl/flow.y)      - kinds, names, literals, locations
+ *   checker (check.c)         - fields marked "checker:" below
+ *   planner/emitter           - read only */
+#ifndef FLOWC_AST_H
+#define FLOWC_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/* ---- Types ---------------------------------------------------------------- */
+
+typedef enum TypeKind {
+    TY_ERROR, /* an expression that already produced an error: no cascades */
+    TY_BOOL,
+    TY_INT32,
+    TY_INT64, /* durations are int64 milliseconds */
+    TY_FLOAT64,
+    TY_STRING,
+    TY_TIMESTAMP,
+} TypeKind;
+
+const char *type_name(TypeKind t); /* "int32", ... (ast.c) */
+
+/* A record type: a declared schema, or one the checker infers for the output
+ * of an operator. Fields are an array so that operators can refer to them by
+ * index. */
+typedef struct Field {
+    const char *name;
+    const char *qualifier; /* join side alias ("l", "r") or NULL */
+    TypeKind type;
+    Loc loc;               /* where the field was declared or computed */
+} Field;
+
+typedef struct Schema {
+    const char *name;      /* declared name, or a name made up by the checker */
+    bool declared;         /* written as `schema NAME { ... }` */
+    Field *fields;
+    int nfields;
+    Loc loc;
+} Schema;
+
+/* ---- Expressions ---------------------------------------------------------- */
+
+typedef enum ExprKind {
+    EX_INT,      /* integer literal */
+    EX_FLOAT,    /* float literal */
+    EX_STRING,   /* string literal, escapes already decoded */
+    EX_BOOL,
+    EX_DURATION, /* duration literal, value in ms */
+    EX_NAME,     /* field or param: `price`, `b.price` */
+    EX_UNARY,
+    EX_BINARY,
+    EX_CALL,     /* function call or cast: `lower(s)`, `int32(x)` */
+} ExprKind;
+
+typedef enum UnaryOp { UN_NEG, UN_NOT } UnaryOp;
+
+typedef enum BinaryOp {
+    BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MOD,
+    BIN_EQ, BIN_NE, BIN_LT, BIN_LE, BIN_GT, BIN_GE,
+    BIN_AND, BIN_OR,
+} BinaryOp;
+
+/* Built-in functions; the checker maps a call's name to one of these. */
+typedef enum FuncId {
+    FN_UNKNOWN,
+    FN_ABS, FN_LOWER, FN_UPPER, FN_LENGTH, FN_CONTAINS, FN_STARTS_WITH,
+    FN_ENDS_WITH, FN_CONCAT, FN_IF, FN_HASH,
+    FN_CAST_INT32, FN_CAST_INT64, FN_CAST_FLOAT64, FN_CAST_STRING,
+    FN_CAST_TIMESTAMP, FN_CAST_BOOL,
+} FuncId;
+
+/* What a name in an expression refers to (checker). */
+typedef enum NameKind {
+    NAME_UNRESOLVED,
+    NAME_FIELD, /* field `index` of the operator's input schema */
+    NAME_PARAM, /* the param declared by `param` */
+} NameKind;
+
+typedef struct Decl Decl;
+
+typedef struct Expr Expr;
+struct Expr {
+    ExprKind kind;
+    Loc loc;
+    Expr *next;      /* next argument / item in a list */
+    TypeKind type;   /* checker: the expression's type */
+    union {
+        int64_t int_value;       /* EX_INT, EX_DURATION (ms) */
+        double float_value;      /* EX_FLOAT */
+        bool bool_value;         /* EX_BOOL */
+        struct {                 /* EX_STRING */
+            const char *chars;   /* decoded, NUL-terminated */
+            int64_t len;         /* may contain NUL bytes from "\0" */
+        } string;
+        struct {                 /* EX_NAME */
+            const char *qualifier; /* "b" in `b.price`, else NULL */
+            const char *name;
+            NameKind kind;         /* checker */
+            int index;             /* checker: field index in the input schema */
+            Decl *param;           /* checker: for NAME_PARAM */
+        } name;
+        struct {                 /* EX_UNARY */
+            UnaryOp op;
+            Expr *operand;
+        } unary;
+        struct {                 /* EX_BINARY */
+            BinaryOp op;
+            Expr *lhs, *rhs;
+        } binary;
+        struct {                 /* EX_CALL */
+            const char *name;
+            Loc name_loc;
+            Expr *args;          /* linked through next */
+            int nargs;
+            FuncId func;         /* checker */
+        } call;
+    };
+};
+
+/* ---- Connectors ------------------------------------------------------------ */
+
+/* `KEY = LITERAL` or `KEY = PARAM`. The bare first argument of file(...) gets
+ * key "path". */
+typedef struct ConnArg ConnArg;
+struct ConnArg {
+    const char *key;
+    Loc loc;
+    Expr *value;     /* EX_INT/EX_FLOAT/EX_STRING/EX_BOOL/EX_DURATION literal, or
+                        EX_NAME naming a param (checker resolves it) */
+    ConnArg *next;
+};
+
+typedef struct Connector {
+    const char *name;  /* "file", "stdin", "stdout", "kafka", "generator", "postgres" */
+    Loc loc;
+    ConnArg *args;
+} Connector;
+
+/* ---- Operators ------------------------------------------------------------- */
+
+typedef enum OpKind {
+    OP_WHERE,
+    OP_SELECT,
+    OP_KEY_BY,
+    OP_WINDOW,
+    OP_AGGREGATE,
+    OP_JOIN,
+    OP_LOOKUP,
+    OP_UNION,
+    OP_DEDUPE,
+} OpKind;
+
+typedef enum WindowKind { WIN_TUMBLING, WIN_SLIDING, WIN_SESSION } WindowKind;
+
+typedef enum AggFunc {
+    AGG_UNKNOWN, /* checker reports the name */
+    AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
+    AGG_COUNT_DISTINCT,
+} AggFunc;
+
+/* `NAME = EXPR` in select (expr NULL for a bare kept field, whose name is the
+ * field's), or `NAME = AGG(EXPR)` in aggregate. */
+typedef struct Item Item;
+struct Item {
+    const char *name;
+    Loc loc;
+    Expr *expr;        /* select: the value (a bare field is an EX_NAME);
+                          aggregate: the argument, NULL for count() */
+    const char *agg_name; /* aggregate: function name as written */
+    Loc agg_loc;
+    AggFunc agg;       /* checker */
+    TypeKind type;     /* checker: result type */
+    Item *next;
+};
+
+/* `l.f == r.g` in a join or lookup: `left` is evaluated on the left input's
+ * schema, `right` on the right one's (the checker swaps them if written the
+ * other way round). */
+typedef struct JoinEq JoinEq;
+struct JoinEq {
+    Expr *left, *right;
+    Loc loc;
+    JoinEq *next;
+};
+
+/* A reference to a declared stream, source, table or `late as` stream. */
+typedef struct NameRef NameRef;
+struct NameRef {
+    const char *name;
+    Loc loc;
+    Decl *decl;        /* checker */
+    NameRef *next;
+};
+
+typedef struct Op Op;
+struct Op {
+    OpKind kind;
+    Loc loc;
+    Op *next;
+    Schema *in, *out;  /* checker: record types before and after this operator */
+    union {
+        Expr *where;               /* OP_WHERE: bool expression */
+        Item *select;              /* OP_SELECT */
+        struct {                   /* OP_KEY_BY */
+            Expr *fields;          /* EX_NAME list */
+            int nfields;
+        } key_by;
+        struct {                   /* OP_WINDOW */
+            WindowKind kind;
+            int64_t size_ms;       /* tumbling and sliding size */
+            int64_t slide_ms;      /* sliding: the `every` */
+            int64_t gap_ms;        /* session gap */
+            int64_t lateness_ms;   /* 0 unless `lateness D` */
+            const char *late_as;   /* `late as NAME`, or NULL */
+            Loc late_as_loc;
+            Decl *late_decl;       /* checker: the implicit stream NAME */
+        } window;
+        Item *aggregate;           /* OP_AGGREGATE */
+        struct {                   /* OP_JOIN, OP_LOOKUP */
+            NameRef *other;        /* the right-hand stream or table */
+            const char *alias;     /* `as A`, or NULL */
+            JoinEq *eqs;
+            bool windowed;         /* join: `window tumbling D` instead of `within D` */
+            int64_t within_ms;     /* interval join bound */
+            int64_t window_ms;     /* window join size */
+        } join;
+        NameRef *union_of;         /* OP_UNION: the other streams */
+        struct {                   /* OP_DEDUPE */
+            int64_t within_ms;
+        } dedupe;
+    };
+    /* checker: the key (field indexes in `in`) in force for this operator,
+     * set by the closest `key by` before it; nkey == 0 when not keyed. */
+    int *key_fields;
+    int nkey;
+};
+
+/* ---- Declarations ------------------------------------------------------------ */
+
+typedef enum DeclKind {
+    DECL_SCHEMA,
+    DECL_PARAM,
+    DECL_SOURCE,
+    DECL_TABLE,
+    DECL_STREAM,
+    DECL_LATE_STREAM, /* made by the checker for `late as NAME` */
+    DECL_SINK,
+    DECL_CONFIG,
+} DeclKind;
+
+typedef enum ConfigKind {
+    CFG_CHECKPOINT,    /* checkpoint every D [to "DIR"] */
+    CFG_STATE_MEMORY,
+    CFG_STATE_ROCKSDB, /* state rocksdb "DIR" */
+    CFG_PARALLELISM,
+} ConfigKind;
+
+typedef struct ConfigSetting ConfigSetting;
+struct ConfigSetting {
+    ConfigKind kind;
+    Loc loc;
+    int64_t every_ms;      /* checkpoint */
+    const char *dir;       /* checkpoint `to`, rocksdb dir; NULL if absent */
+    int64_t parallelism;
+    ConfigSetting *next;
+};
+
+/* Schema field as written, before the checker builds the Schema array. */
+typedef struct FieldDecl FieldDecl;
+struct FieldDecl {
+    const char *name;
+    Loc loc;
+    const char *type_name; /* as written; the checker maps it */
+    Loc type_loc;
+    FieldDecl *next;
+};
+
+struct Decl {
+    DeclKind kind;
+    const char *name;      /* NULL for sink and config */
+    Loc loc;               /* of the keyword */
+    Loc name_loc;
+    Decl *next;
+    bool used;             /* checker: something reads this stream/source/param */
+    Schema *schema;        /* checker: schema of a schema/source/table, output of a stream */
+    union {
+        FieldDecl *schema_fields;     /* DECL_SCHEMA */
+        struct {                      /* DECL_PARAM */
+            const char *type_name;
+            Loc type_loc;
+            TypeKind type;            /* checker */
+            Expr *value;              /* literal; string for timestamps */
+        } param;
+        struct {                      /* DECL_SOURCE, DECL_TABLE */
+            NameRef *schema_ref;      /* the schema's name */
+            Connector conn;
+            const char *event_time;   /* source: `event time FIELD`, or NULL */
+            Loc event_time_loc;
+            int event_time_field;     /* checker: index, -1 for processing time */
+            bool has_watermark;
+            int64_t watermark_ms;     /* `watermark D`, 0 if absent */
+            bool has_idle;
+            int64_t idle_ms;          /* `idle D` */
+            const char *key;          /* table: `key FIELD` */
+            Loc key_loc;
+            int key_field;            /* checker: table key index */
+        } source;
+        struct {                      /* DECL_STREAM, DECL_LATE_STREAM */
+            NameRef *input;
+            const char *alias;        /* `as ALIAS` after the input, or NULL */
+            Loc alias_loc;
+            Op *ops;
+            Op *producer;             /* late stream: the window op feeding it */
+        } stream;
+        struct {                      /* DECL_SINK */
+            NameRef *stream;
+            Connector conn;
+        } sink;
+        ConfigSetting *config;        /* DECL_CONFIG */
+    };
+};
+
+typedef struct Program {
+    const char *filename;
+    Decl *decls;           /* in source order; late streams appended by the checker */
+} Program;
+
+#endif

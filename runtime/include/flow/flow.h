@@ -1,0 +1,14 @@
+/* flow/flow.h: the one header a generated program includes. */
+#ifndef FLOW_FLOW_H
+#define FLOW_FLOW_H
+
+#include "flow/value.h"
+#include "flow/runtime.h"
+#include "flow/codec.h"
+#include "flow/expr.h"
+#include "flow/generator.h"
+#include "flow/program.h"
+
+#define FLOW_VERSION "0.1.0"
+
+#endif

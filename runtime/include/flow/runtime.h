@@ -1,0 +1,60 @@
+/* flow/runtime.h: what a generated stage function may ask of the running
+ * program while it processes one record. The FlowRuntime is created and owned
+ * by flow_main (program.h); generated code only ever borrows it.
+ *
+ * Processing is push-based: a source decodes one record and calls the first
+ * stage; each stage calls the next one or a sink directly. Everything a stage
+ * needs from the outside (sinks, scratch memory, the clock, error reporting)
+ * goes through these calls, so the same generated code can later run on
+ * several worker threads, each with its own FlowRuntime. */
+#ifndef FLOW_RUNTIME_H
+#define FLOW_RUNTIME_H
+
+#include <stdarg.h>
+
+#include "flow/value.h"
+
+typedef struct FlowRuntime FlowRuntime;
+typedef struct FlowSink FlowSink;
+
+/* Memory for values made while processing the current input record
+ * (lower(), concat(), string(x), ...). Freed in one go when the source moves
+ * to the next record. Never returns NULL. */
+void *flow_scratch_alloc(FlowRuntime *rt, size_t size);
+
+/* The current record is bad: a field failed to decode or an expression failed
+ * (division by zero, failed cast). `where` is "file.flow:LINE:COL" of the
+ * operator or the field name; `why` the reason. The runtime counts it, reports
+ * it with the source position of the record (LANGUAGE.md §8), writes it to the
+ * connector's errors= file, and stops the program when on_error=fail. The
+ * caller must then drop the record (return without pushing it further). */
+void flow_record_error(FlowRuntime *rt, const char *where, const char *why);
+
+/* Wall-clock time in ms, read once per batch of records so that calling it per
+ * record is cheap. Processing-time sources stamp records with it. */
+int64_t flow_now_ms(FlowRuntime *rt);
+
+/* An event-time source calls this after it has pushed a record with event time
+ * `ts`: the source's watermark becomes max(ts seen) - delay - 1ms
+ * (LANGUAGE.md §6.1). */
+void flow_watermark_observe(FlowRuntime *rt, int64_t ts);
+
+/* The current watermark of the program (minimum over its inputs). */
+int64_t flow_watermark(FlowRuntime *rt);
+
+/* Sink number `index` (order of the FlowSinkDef array in the program). */
+FlowSink *flow_sink(FlowRuntime *rt, int index);
+
+/* Writing one record to a sink: begin, one call per field in schema order,
+ * end. The sink's format (csv, jsonl) decides how values are written; it knows
+ * the field names from its FlowSinkDef. */
+void flow_sink_begin(FlowSink *sink);
+void flow_sink_bool(FlowSink *sink, bool v);
+void flow_sink_int32(FlowSink *sink, int32_t v);
+void flow_sink_int64(FlowSink *sink, int64_t v);
+void flow_sink_float64(FlowSink *sink, double v);
+void flow_sink_string(FlowSink *sink, FlowStr v);
+void flow_sink_timestamp(FlowSink *sink, int64_t ms);
+void flow_sink_end(FlowSink *sink);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, end-to-end and compile-error tests with gcc; the
+# same again with clang under AddressSanitizer + UndefinedBehaviorSanitizer;
+# then each libFuzzer target for a short run. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "gcc build and tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+step "clang + AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFLOW_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+step "fuzzing (libFuzzer, ${FLOW_FUZZ_SECONDS:-20} s per target)"
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DFLOW_FUZZ=ON \
+  -DFLOW_FUZZ_SECONDS="${FLOW_FUZZ_SECONDS:-20}" >/dev/null
+cmake --build build-fuzz -j"$jobs"
+ctest --test-dir build-fuzz --output-on-failure -L fuzz

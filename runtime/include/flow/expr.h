@@ -14,19 +14,23 @@
 #ifndef FLOW_EXPR_H
 #define FLOW_EXPR_H
 
+#include <string.h>
+
 #include "flow/runtime.h"
 
-/* Wrapping arithmetic. */
-int32_t flow_i32_add(int32_t a, int32_t b);
-int32_t flow_i32_sub(int32_t a, int32_t b);
-int32_t flow_i32_mul(int32_t a, int32_t b);
-int32_t flow_i32_neg(int32_t a);
-int32_t flow_i32_abs(int32_t a);
-int64_t flow_i64_add(int64_t a, int64_t b);
-int64_t flow_i64_sub(int64_t a, int64_t b);
-int64_t flow_i64_mul(int64_t a, int64_t b);
-int64_t flow_i64_neg(int64_t a);
-int64_t flow_i64_abs(int64_t a);
+/* Wrapping arithmetic, inline: these are on every record's hot path. The
+ * operations run on unsigned types, where overflow is defined, and convert
+ * back (gcc and clang define that conversion as two's complement). */
+static inline int32_t flow_i32_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+static inline int32_t flow_i32_sub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
+static inline int32_t flow_i32_mul(int32_t a, int32_t b) { return (int32_t)((uint32_t)a * (uint32_t)b); }
+static inline int32_t flow_i32_neg(int32_t a) { return (int32_t)(0u - (uint32_t)a); }
+static inline int32_t flow_i32_abs(int32_t a) { return a < 0 ? flow_i32_neg(a) : a; }
+static inline int64_t flow_i64_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static inline int64_t flow_i64_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+static inline int64_t flow_i64_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+static inline int64_t flow_i64_neg(int64_t a) { return (int64_t)(0u - (uint64_t)a); }
+static inline int64_t flow_i64_abs(int64_t a) { return a < 0 ? flow_i64_neg(a) : a; }
 /* Division and modulo: fail on a zero divisor. Modulo has the sign of the
  * dividend, as C's and Java's %. */
 int32_t flow_i32_div(const char **err, int32_t a, int32_t b);
@@ -37,8 +41,18 @@ int64_t flow_i64_mod(const char **err, int64_t a, int64_t b);
 double flow_f64_mod(double a, double b);
 
 /* Strings: bytes compared as unsigned, like memcmp, shorter first on a tie. */
-bool flow_str_eq(FlowStr a, FlowStr b);
-int flow_str_cmp(FlowStr a, FlowStr b);
+static inline bool flow_str_eq(FlowStr a, FlowStr b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, (size_t)a.len) == 0);
+}
+static inline int flow_str_cmp(FlowStr a, FlowStr b)
+{
+    int64_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, (size_t)n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return a.len < b.len ? -1 : a.len > b.len;
+}
 int64_t flow_str_length(FlowStr s); /* in Unicode code points (UTF-8) */
 bool flow_str_contains(FlowStr s, FlowStr sub);
 bool flow_str_starts_with(FlowStr s, FlowStr prefix);
@@ -70,9 +84,46 @@ FlowStr flow_str_from_ts(FlowRuntime *rt, int64_t ms);
  * 8 little-endian bytes of its int64 value (so int32 and int64 agree), a
  * float64 as its 8 IEEE bytes (-0.0 as 0.0), a bool as one byte 0/1, a string
  * as its bytes. Stable across machines and versions. */
-int64_t flow_hash_i64(int64_t v);
-int64_t flow_hash_f64(double v);
-int64_t flow_hash_bool(bool v);
 int64_t flow_hash_str(FlowStr s);
+
+/* XXH64 of one 8-byte little-endian word and of one byte, seed 0: the
+ * reference algorithm's short-input path written out, so that hashing a key
+ * is a few multiplications with no call (tests check it against libxxhash). */
+static inline uint64_t flow_xxh64_rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+static inline uint64_t flow_xxh64_avalanche(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xC2B2AE3D27D4EB4FULL;
+    h ^= h >> 29;
+    h *= 0x165667B19E3779F9ULL;
+    h ^= h >> 32;
+    return h;
+}
+static inline int64_t flow_hash_i64(int64_t v)
+{
+    uint64_t k = (uint64_t)v * 0xC2B2AE3D27D4EB4FULL;
+    k = flow_xxh64_rotl(k, 31) * 0x9E3779B185EBCA87ULL;
+    uint64_t h = (0x27D4EB2F165667C5ULL + 8) ^ k;
+    h = flow_xxh64_rotl(h, 27) * 0x9E3779B185EBCA87ULL + 0x85EBCA77C2B2AE63ULL;
+    return (int64_t)flow_xxh64_avalanche(h);
+}
+static inline int64_t flow_hash_bool(bool v)
+{
+    uint64_t h = (0x27D4EB2F165667C5ULL + 1) ^ ((uint64_t)v * 0x27D4EB2F165667C5ULL);
+    h = flow_xxh64_rotl(h, 11) * 0x9E3779B185EBCA87ULL;
+    return (int64_t)flow_xxh64_avalanche(h);
+}
+/* Every nan hashes alike (the canonical quiet nan), as 0.0 and -0.0 do. */
+static inline int64_t flow_hash_f64(double v)
+{
+    uint64_t bits;
+    if (v == 0)
+        v = 0;
+    if (v != v)
+        bits = 0x7FF8000000000000ULL;
+    else
+        memcpy(&bits, &v, sizeof bits);
+    return flow_hash_i64((int64_t)bits);
+}
 
 #endif

@@ -1,0 +1,847 @@
+/* check.c: the checker's declarations half. Walks the program once, in
+ * source order (names are declared before use), resolving every reference,
+ * building the Schema of every schema, source, table and stream, validating
+ * connectors and config, and inferring the record type after each operator.
+ * Expressions are typed by check_expr.c. Errors never cascade: whatever
+ * depends on something already reported (an unknown schema, a TY_ERROR
+ * expression) is skipped silently.
+ *
+ * Rules this checker decides (docs/language.md repeats them for users):
+ * - One namespace for schemas, params, sources, tables, streams and `late as`
+ *   streams. Inside an expression a field shadows a param of the same name.
+ * - `watermark` and `idle` without `event time` cannot be written: the
+ *   grammar only accepts them after `event time F`.
+ * - Connector arguments with a fixed set of values (format, on_error, start)
+ *   take the value as a bare word or a string: `format = csv`,
+ *   `on_error = "fail"`. A bare word that is not one of the values must be a
+ *   string param. Checked bare words keep NAME_UNRESOLVED and type string.
+ * - `follow`, `on_error`, `errors` and `start` only apply where records are
+ *   read (sources, tables); kafka's `key` only where they are written.
+ * - float64 values cannot be keys (`key by`, join and lookup equalities,
+ *   table keys): equality of floats is not a sound partitioning.
+ * - The key set by `key by` survives `where`, `window`, `aggregate` (as the
+ *   leading fields of its result), `dedupe`, `join` and `lookup` (left fields
+ *   come first), and `select` only when every key field is kept as a bare
+ *   field under its own name; `union` drops it.
+ * - Inferred schemas are named STREAM_N, N the 1-based operator position. */
+#include <string.h>
+
+#include "check.h"
+#include "check_impl.h"
+#include "isotime.h"
+
+/* ---- Scope ---------------------------------------------------------------------- */
+
+Decl *scope_lookup(Checker *c, const char *name)
+{
+    for (ScopeEntry *s = c->scope; s; s = s->next)
+        if (strcmp(s->name, name) == 0)
+            return s->decl;
+    return NULL;
+}
+
+const char **scope_names(Checker *c, unsigned kinds)
+{
+    int n = 0;
+    for (ScopeEntry *s = c->scope; s; s = s->next)
+        n++;
+    const char **names = arena_alloc(c->arena, sizeof *names * (size_t)(n + 1));
+    int k = 0;
+    for (ScopeEntry *s = c->scope; s; s = s->next)
+        if (kinds & KIND_BIT(s->decl->kind))
+            names[k++] = s->name;
+    names[k] = NULL;
+    return names;
+}
+
+const char *decl_kind_name(DeclKind kind)
+{
+    switch (kind) {
+    case DECL_SCHEMA: return "schema";
+    case DECL_PARAM: return "param";
+    case DECL_SOURCE: return "source";
+    case DECL_TABLE: return "table";
+    case DECL_STREAM: return "stream";
+    case DECL_LATE_STREAM: return "stream";
+    case DECL_SINK: return "sink";
+    case DECL_CONFIG: return "config";
+    }
+    return "declaration";
+}
+
+void report_unknown(Checker *c, Loc loc, const char *what, const char *name,
+                    const char *const *candidates)
+{
+    const char *close = diag_closest(name, candidates);
+    if (close)
+        diag_error(c->d, loc, "unknown %s '%s' (did you mean '%s'?)", what, name, close);
+    else
+        diag_error(c->d, loc, "unknown %s '%s'", what, name);
+}
+
+bool name_is_free(Checker *c, const char *name, Loc loc)
+{
+    Decl *first = scope_lookup(c, name);
+    if (!first)
+        return true;
+    diag_error(c->d, loc, "'%s' is already declared", name);
+    diag_note(c->d, first->name_loc, "'%s' was first declared here", name);
+    return false;
+}
+
+void scope_add(Checker *c, const char *name, Decl *d)
+{
+    ScopeEntry *e = arena_alloc(c->arena, sizeof *e);
+    e->name = name;
+    e->decl = d;
+    if (c->scope_tail)
+        c->scope_tail->next = e;
+    else
+        c->scope = e;
+    c->scope_tail = e;
+}
+
+static void declare(Checker *c, Decl *d)
+{
+    if (d->name && name_is_free(c, d->name, d->name_loc))
+        scope_add(c, d->name, d);
+}
+
+Decl *resolve_ref(Checker *c, NameRef *ref, unsigned kinds, const char *what, Decl *self)
+{
+    if (!ref || !ref->name)
+        return NULL;
+    Decl *d = scope_lookup(c, ref->name);
+    if (d && (kinds & KIND_BIT(d->kind))) {
+        ref->decl = d;
+        return d;
+    }
+    if (d && d->kind == DECL_TABLE && (kinds & KIND_BIT(DECL_STREAM)))
+        diag_error(c->d, ref->loc, "'%s' is a table, not a stream (tables are read with 'lookup')",
+                   ref->name);
+    else if (d)
+        diag_error(c->d, ref->loc, "'%s' is a %s, not a %s", ref->name, decl_kind_name(d->kind),
+                   what);
+    else if (self && self->name && strcmp(self->name, ref->name) == 0)
+        diag_error(c->d, ref->loc, "stream '%s' cannot read itself", ref->name);
+    else {
+        Decl *later = NULL;
+        for (Decl *x = c->prog->decls; x && !later; x = x->next)
+            if (x->name && strcmp(x->name, ref->name) == 0)
+                later = x;
+        if (later) {
+            diag_error(c->d, ref->loc, "'%s' is used before it is declared", ref->name);
+            diag_note(c->d, later->name_loc, "'%s' is declared here", ref->name);
+        } else {
+            report_unknown(c, ref->loc, what, ref->name, scope_names(c, kinds));
+        }
+    }
+    return NULL;
+}
+
+/* Index of the field called `name` in a declared schema, or -1 after an
+ * "unknown field" error at `loc`. */
+static int find_declared_field(Checker *c, const Schema *s, const char *name, Loc loc)
+{
+    for (int i = 0; i < s->nfields; i++)
+        if (strcmp(s->fields[i].name, name) == 0)
+            return i;
+    const char **cands = arena_alloc(c->arena, sizeof *cands * (size_t)(s->nfields + 1));
+    for (int i = 0; i < s->nfields; i++)
+        cands[i] = s->fields[i].name;
+    report_unknown(c, loc, "field", name, cands);
+    return -1;
+}
+
+/* ---- Schemas and params ---------------------------------------------------------- */
+
+static void check_schema(Checker *c, Decl *d)
+{
+    int n = 0;
+    for (FieldDecl *f = d->schema_fields; f; f = f->next)
+        n++;
+    Schema *s = arena_alloc(c->arena, sizeof *s);
+    s->name = d->name;
+    s->declared = true;
+    s->loc = d->name_loc;
+    s->fields = arena_alloc(c->arena, sizeof *s->fields * (size_t)(n ? n : 1));
+    for (FieldDecl *f = d->schema_fields; f; f = f->next) {
+        TypeKind t = type_from_name(f->type_name);
+        if (t == TY_ERROR)
+            report_unknown(c, f->type_loc, "type", f->type_name, type_names);
+        const Field *first = NULL;
+        for (int i = 0; i < s->nfields && !first; i++)
+            if (strcmp(s->fields[i].name, f->name) == 0)
+                first = &s->fields[i];
+        if (first) {
+            diag_error(c->d, f->loc, "duplicate field '%s' in schema '%s'", f->name, d->name);
+            diag_note(c->d, first->loc, "'%s' was first declared here", f->name);
+            continue;
+        }
+        s->fields[s->nfields++] = (Field){ .name = f->name, .type = t, .loc = f->loc };
+    }
+    if (n == 0)
+        diag_error(c->d, d->name_loc, "schema '%s' has no fields", d->name);
+    d->schema = s;
+    declare(c, d);
+}
+
+static const char *literal_kind_name(const Expr *e)
+{
+    switch (e->kind) {
+    case EX_INT: return "an integer";
+    case EX_FLOAT: return "a float";
+    case EX_STRING: return "a string";
+    case EX_BOOL: return "a bool";
+    case EX_DURATION: return "a duration";
+    default: return "an expression";
+    }
+}
+
+static bool fits_int32(int64_t v)
+{
+    return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+static void check_param_value(Checker *c, Decl *d)
+{
+    TypeKind t = d->param.type;
+    Expr *v = d->param.value;
+    if (!v || t == TY_ERROR)
+        return;
+    bool ok;
+    switch (t) {
+    case TY_BOOL: ok = v->kind == EX_BOOL; break;
+    case TY_INT32:
+    case TY_INT64: ok = v->kind == EX_INT || v->kind == EX_DURATION; break;
+    case TY_FLOAT64: ok = v->kind == EX_FLOAT || v->kind == EX_INT; break;
+    case TY_STRING:
+    case TY_TIMESTAMP: ok = v->kind == EX_STRING; break;
+    default: ok = false; break;
+    }
+    if (!ok) {
+        diag_error(c->d, v->loc, "the value of param '%s' must be %s %s, not %s", d->name,
+                   t == TY_INT32 || t == TY_INT64 ? "an" : "a", type_name(t),
+                   literal_kind_name(v));
+        return;
+    }
+    if (t == TY_INT32 && !fits_int32(v->int_value)) {
+        diag_error(c->d, v->loc, "%lld does not fit in int32 param '%s'",
+                   (long long)v->int_value, d->name);
+        return;
+    }
+    int64_t ms;
+    if (t == TY_TIMESTAMP &&
+        !iso_parse_timestamp(v->string.chars, (size_t)v->string.len, &ms)) {
+        diag_error(c->d, v->loc,
+                   "\"%s\" is not a timestamp (write e.g. \"2024-03-01T12:00:05Z\")",
+                   v->string.chars);
+        return;
+    }
+    v->type = t;
+}
+
+static void check_param(Checker *c, Decl *d)
+{
+    d->param.type = type_from_name(d->param.type_name);
+    if (d->param.type == TY_ERROR)
+        report_unknown(c, d->param.type_loc, "type", d->param.type_name, type_names);
+    check_param_value(c, d);
+    declare(c, d);
+}
+
+/* ---- Connectors -------------------------------------------------------------------- */
+
+typedef enum ArgType {
+    ARG_STRING,
+    ARG_BOOL,
+    ARG_INT,      /* any integer */
+    ARG_COUNT,    /* integer >= 0 */
+    ARG_POSITIVE, /* integer >= 1 */
+    ARG_DURATION,
+    ARG_WORD,     /* one of `words` */
+    ARG_FIELD,    /* a field of the record written */
+} ArgType;
+
+typedef enum ArgUse { USE_ANY, USE_READ, USE_WRITE } ArgUse;
+
+typedef struct ArgSpec {
+    const char *key;
+    ArgType type;
+    ArgUse use;
+    bool required;
+    const char *const *words;
+} ArgSpec;
+
+typedef struct ConnSpec {
+    const char *name;
+    bool reads, writes;
+    const ArgSpec *args; /* ends with a NULL key */
+} ConnSpec;
+
+static const char *const formats[] = { "csv", "jsonl", "json", NULL };
+static const char *const on_errors[] = { "skip", "fail", NULL };
+static const char *const kafka_starts[] = { "earliest", "latest", NULL };
+
+#define FORMAT_ARGS                                                                   \
+    { "format", ARG_WORD, USE_ANY, false, formats },                                  \
+    { "on_error", ARG_WORD, USE_READ, false, on_errors },                             \
+    { "errors", ARG_STRING, USE_READ, false, NULL }
+
+static const ArgSpec file_args[] = {
+    { "path", ARG_STRING, USE_ANY, true, NULL },
+    FORMAT_ARGS,
+    { "header", ARG_BOOL, USE_ANY, false, NULL },
+    { "follow", ARG_BOOL, USE_READ, false, NULL },
+    { NULL, 0, 0, false, NULL },
+};
+static const ArgSpec std_args[] = {
+    FORMAT_ARGS,
+    { "header", ARG_BOOL, USE_ANY, false, NULL },
+    { NULL, 0, 0, false, NULL },
+};
+static const ArgSpec generator_args[] = {
+    { "count", ARG_COUNT, USE_ANY, false, NULL },
+    { "seed", ARG_INT, USE_ANY, false, NULL },
+    { "keys", ARG_POSITIVE, USE_ANY, false, NULL },
+    { "events_per_second", ARG_POSITIVE, USE_ANY, false, NULL },
+    { "disorder", ARG_DURATION, USE_ANY, false, NULL },
+    { "rate", ARG_POSITIVE, USE_ANY, false, NULL },
+    { NULL, 0, 0, false, NULL },
+};
+static const ArgSpec kafka_args[] = {
+    { "brokers", ARG_STRING, USE_ANY, true, NULL },
+    { "topic", ARG_STRING, USE_ANY, true, NULL },
+    { "group", ARG_STRING, USE_ANY, false, NULL },
+    FORMAT_ARGS,
+    { "start", ARG_WORD, USE_READ, false, kafka_starts },
+    { "key", ARG_FIELD, USE_WRITE, false, NULL },
+    { NULL, 0, 0, false, NULL },
+};
+static const ArgSpec postgres_args[] = {
+    { "conninfo", ARG_STRING, USE_ANY, true, NULL },
+    { "table", ARG_STRING, USE_ANY, true, NULL },
+    { NULL, 0, 0, false, NULL },
+};
+
+static const ConnSpec connectors[] = {
+    { "file", true, true, file_args },
+    { "stdin", true, false, std_args },
+    { "stdout", false, true, std_args },
+    { "generator", true, false, generator_args },
+    { "kafka", true, true, kafka_args },
+    { "postgres", true, true, postgres_args },
+};
+#define NCONNECTORS (int)(sizeof connectors / sizeof connectors[0])
+
+static bool word_in(const char *word, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (strcmp(words[i], word) == 0)
+            return true;
+    return false;
+}
+
+static void report_bad_word(Checker *c, Loc loc, const ArgSpec *spec, const char *word)
+{
+    const char *close = diag_closest(word, spec->words);
+    if (close) {
+        diag_error(c->d, loc, "invalid %s '%s' (did you mean '%s'?)", spec->key, word, close);
+        return;
+    }
+    char expected[128] = "";
+    for (int i = 0; spec->words[i]; i++) {
+        if (i > 0)
+            strcat(expected, spec->words[i + 1] ? ", " : " or ");
+        strcat(expected, spec->words[i]);
+    }
+    diag_error(c->d, loc, "invalid %s '%s' (expected %s)", spec->key, word, expected);
+}
+
+static const char *arg_type_text(const ArgSpec *spec)
+{
+    switch (spec->type) {
+    case ARG_STRING: return "a string";
+    case ARG_BOOL: return "true or false";
+    case ARG_INT:
+    case ARG_COUNT:
+    case ARG_POSITIVE: return "an integer";
+    case ARG_DURATION: return "a duration such as 250ms";
+    case ARG_WORD: return "a word";
+    case ARG_FIELD: return "a field name";
+    }
+    return "?";
+}
+
+static bool param_fits_arg(TypeKind t, ArgType a)
+{
+    switch (a) {
+    case ARG_STRING:
+    case ARG_WORD: return t == TY_STRING;
+    case ARG_BOOL: return t == TY_BOOL;
+    case ARG_INT:
+    case ARG_COUNT:
+    case ARG_POSITIVE:
+    case ARG_DURATION: return type_is_integer(t);
+    case ARG_FIELD: return false;
+    }
+    return false;
+}
+
+/* An argument given as a name: a param (of a fitting type), or for ARG_WORD
+ * one of the words. */
+static void check_named_arg(Checker *c, const ArgSpec *spec, Expr *v)
+{
+    const char *name = v->name.name;
+    if (spec->type == ARG_WORD && !v->name.qualifier && word_in(name, spec->words)) {
+        v->type = TY_STRING;
+        return;
+    }
+    Decl *d = v->name.qualifier ? NULL : scope_lookup(c, name);
+    if (d && d->kind == DECL_PARAM) {
+        d->used = true;
+        v->name.kind = NAME_PARAM;
+        v->name.param = d;
+        v->type = d->param.type;
+        if (d->param.type != TY_ERROR && !param_fits_arg(d->param.type, spec->type))
+            diag_error(c->d, v->loc, "'%s' must be %s, but param '%s' is %s", spec->key,
+                       arg_type_text(spec), name, type_name(d->param.type));
+        return;
+    }
+    if (spec->type == ARG_WORD)
+        report_bad_word(c, v->loc, spec, name);
+    else if (d)
+        diag_error(c->d, v->loc, "'%s' is a %s, not a param", name, decl_kind_name(d->kind));
+    else
+        report_unknown(c, v->loc, "param", name, scope_names(c, KIND_BIT(DECL_PARAM)));
+}
+
+static void check_literal_arg(Checker *c, const ArgSpec *spec, Expr *v)
+{
+    bool ok = false;
+    switch (spec->type) {
+    case ARG_STRING: ok = v->kind == EX_STRING; break;
+    case ARG_BOOL: ok = v->kind == EX_BOOL; break;
+    case ARG_INT:
+    case ARG_COUNT:
+    case ARG_POSITIVE: ok = v->kind == EX_INT; break;
+    case ARG_DURATION: ok = v->kind == EX_DURATION; break;
+    case ARG_WORD:
+        if (v->kind == EX_STRING) {
+            if (!word_in(v->string.chars, spec->words)) {
+                report_bad_word(c, v->loc, spec, v->string.chars);
+                return;
+            }
+            ok = true;
+        }
+        break;
+    case ARG_FIELD: break;
+    }
+    if (!ok) {
+        diag_error(c->d, v->loc, "'%s' must be %s, not %s", spec->key, arg_type_text(spec),
+                   literal_kind_name(v));
+        return;
+    }
+    if ((spec->type == ARG_COUNT || spec->type == ARG_DURATION) && v->int_value < 0) {
+        diag_error(c->d, v->loc, "'%s' must not be negative", spec->key);
+        return;
+    }
+    if (spec->type == ARG_POSITIVE && v->int_value < 1) {
+        diag_error(c->d, v->loc, "'%s' must be at least 1", spec->key);
+        return;
+    }
+    switch (v->kind) {
+    case EX_INT: v->type = fits_int32(v->int_value) ? TY_INT32 : TY_INT64; break;
+    case EX_FLOAT: v->type = TY_FLOAT64; break;
+    case EX_STRING: v->type = TY_STRING; break;
+    case EX_BOOL: v->type = TY_BOOL; break;
+    default: v->type = TY_INT64; break;
+    }
+}
+
+static void check_conn_arg(Checker *c, const ConnSpec *spec, ConnArg *arg, bool reads,
+                           const FieldScope *written)
+{
+    const ArgSpec *as = NULL;
+    for (const ArgSpec *a = spec->args; a->key && !as; a++)
+        if (strcmp(a->key, arg->key) == 0)
+            as = a;
+    if (!as) {
+        int n = 0;
+        while (spec->args[n].key)
+            n++;
+        const char **keys = arena_alloc(c->arena, sizeof *keys * (size_t)(n + 1));
+        for (int i = 0; i < n; i++)
+            keys[i] = spec->args[i].key;
+        report_unknown(c, arg->loc, arena_printf(c->arena, "%s argument", spec->name),
+                       arg->key, keys);
+        return;
+    }
+    if (as->use == USE_READ && !reads) {
+        diag_error(c->d, arg->loc, "'%s' only applies where records are read, not to a sink",
+                   arg->key);
+        return;
+    }
+    if (as->use == USE_WRITE && reads) {
+        diag_error(c->d, arg->loc, "'%s' only applies to a sink", arg->key);
+        return;
+    }
+    Expr *v = arg->value;
+    if (!v)
+        return;
+    if (as->type == ARG_FIELD) {
+        if (v->kind != EX_NAME)
+            diag_error(c->d, v->loc, "'%s' must name a field, not %s", arg->key,
+                       literal_kind_name(v));
+        else
+            resolve_field_name(c, written, v, false);
+    } else if (v->kind == EX_NAME) {
+        check_named_arg(c, as, v);
+    } else {
+        check_literal_arg(c, as, v);
+    }
+}
+
+/* `role` is "source", "table" or "sink"; `written` is the record a sink
+ * writes (for kafka's `key`), unused when reading. */
+static void check_connector(Checker *c, Connector *conn, const char *role,
+                            const FieldScope *written)
+{
+    if (!conn->name)
+        return;
+    const ConnSpec *spec = NULL;
+    for (int i = 0; i < NCONNECTORS && !spec; i++)
+        if (strcmp(connectors[i].name, conn->name) == 0)
+            spec = &connectors[i];
+    if (!spec) {
+        const char *names[NCONNECTORS + 1];
+        for (int i = 0; i < NCONNECTORS; i++)
+            names[i] = connectors[i].name;
+        names[NCONNECTORS] = NULL;
+        report_unknown(c, conn->loc, "connector", conn->name, names);
+        return;
+    }
+    bool reads = strcmp(role, "sink") != 0;
+    if ((reads && !spec->reads) || (!reads && !spec->writes)) {
+        diag_error(c->d, conn->loc, "'%s' can only be a %s, not a %s", spec->name,
+                   reads ? "sink" : "source", role);
+        return;
+    }
+    for (ConnArg *a = conn->args; a; a = a->next) {
+        ConnArg *first = conn->args;
+        while (first != a && strcmp(first->key, a->key) != 0)
+            first = first->next;
+        if (first != a) {
+            diag_error(c->d, a->loc, "duplicate argument '%s'", a->key);
+            diag_note(c->d, first->loc, "'%s' was first given here", a->key);
+            continue;
+        }
+        check_conn_arg(c, spec, a, reads, written);
+    }
+    for (const ArgSpec *as = spec->args; as->key; as++) {
+        if (!as->required)
+            continue;
+        bool given = false;
+        for (ConnArg *a = conn->args; a && !given; a = a->next)
+            given = strcmp(a->key, as->key) == 0;
+        if (!given)
+            diag_error(c->d, conn->loc, "'%s' needs a '%s' argument", spec->name, as->key);
+    }
+}
+
+/* ---- Sources and tables -------------------------------------------------------------- */
+
+static Schema *resolve_schema(Checker *c, NameRef *ref)
+{
+    Decl *s = resolve_ref(c, ref, KIND_BIT(DECL_SCHEMA), "schema", NULL);
+    if (!s)
+        return NULL;
+    s->used = true;
+    return s->schema;
+}
+
+static void check_source(Checker *c, Decl *d)
+{
+    d->source.event_time_field = -1;
+    d->source.key_field = -1;
+    Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
+    check_connector(c, &d->source.conn, "source", NULL);
+    if (d->source.event_time && s) {
+        int i = find_declared_field(c, s, d->source.event_time, d->source.event_time_loc);
+        if (i >= 0 && s->fields[i].type != TY_TIMESTAMP && s->fields[i].type != TY_ERROR)
+            diag_error(c->d, d->source.event_time_loc,
+                       "event time field '%s' must be a timestamp, not %s",
+                       d->source.event_time, type_name(s->fields[i].type));
+        else if (i >= 0)
+            d->source.event_time_field = i;
+    }
+    declare(c, d);
+}
+
+bool report_float_key(Checker *c, Loc loc, const char *field, TypeKind t)
+{
+    if (t != TY_FLOAT64)
+        return false;
+    diag_error(c->d, loc, "float64 field '%s' cannot be a key", field);
+    return true;
+}
+
+static void check_table(Checker *c, Decl *d)
+{
+    d->source.event_time_field = -1;
+    d->source.key_field = -1;
+    Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
+    check_connector(c, &d->source.conn, "table", NULL);
+    if (!d->source.key)
+        diag_error(c->d, d->name_loc, "table '%s' needs 'key FIELD'", d->name);
+    else if (s) {
+        int i = find_declared_field(c, s, d->source.key, d->source.key_loc);
+        if (i >= 0 && !report_float_key(c, d->source.key_loc, d->source.key, s->fields[i].type))
+            d->source.key_field = i;
+    }
+    declare(c, d);
+}
+
+/* ---- Sinks and config ------------------------------------------------------------------ */
+
+/* A sink writes fields by name: two of the same name (the two sides of a
+ * join) must be renamed first (LANGUAGE.md §5). One error per name. */
+static void check_sink_field_names(Checker *c, const Schema *s, Loc loc)
+{
+    for (int i = 0; i < s->nfields; i++) {
+        bool earlier = false, later = false;
+        for (int j = 0; j < s->nfields; j++)
+            if (j != i && strcmp(s->fields[i].name, s->fields[j].name) == 0) {
+                earlier = earlier || j < i;
+                later = later || j > i;
+            }
+        if (later && !earlier)
+            diag_error(c->d, loc,
+                       "field '%s' comes from both sides of a join; rename one with 'select' "
+                       "before the sink",
+                       s->fields[i].name);
+    }
+}
+
+static void check_sink(Checker *c, Decl *d)
+{
+    NameRef *ref = d->sink.stream;
+    Decl *s = resolve_ref(c, ref, STREAM_KINDS, "stream", NULL);
+    if (s) {
+        s->used = true;
+        d->schema = s->schema;
+    }
+    FieldScope written = { d->schema, ref ? ref->name : NULL };
+    check_connector(c, &d->sink.conn, "sink", &written);
+    if (d->schema)
+        check_sink_field_names(c, d->schema, ref->loc);
+}
+
+static const char *setting_name(ConfigKind kind)
+{
+    switch (kind) {
+    case CFG_CHECKPOINT: return "checkpoint";
+    case CFG_STATE_MEMORY:
+    case CFG_STATE_ROCKSDB: return "state";
+    case CFG_PARALLELISM: return "parallelism";
+    }
+    return "?";
+}
+
+/* The setting of the same name as `s` before it, in any config block. */
+static ConfigSetting *earlier_setting(Checker *c, const ConfigSetting *s)
+{
+    for (Decl *x = c->prog->decls; x; x = x->next) {
+        if (x->kind != DECL_CONFIG)
+            continue;
+        for (ConfigSetting *t = x->config; t; t = t->next) {
+            if (t == s)
+                return NULL;
+            if (strcmp(setting_name(t->kind), setting_name(s->kind)) == 0)
+                return t;
+        }
+    }
+    return NULL;
+}
+
+static void check_config(Checker *c, Decl *d)
+{
+    for (ConfigSetting *s = d->config; s; s = s->next) {
+        ConfigSetting *first = earlier_setting(c, s);
+        if (first) {
+            diag_error(c->d, s->loc, "'%s' is set twice", setting_name(s->kind));
+            diag_note(c->d, first->loc, "'%s' was first set here", setting_name(s->kind));
+            continue;
+        }
+        if (s->kind == CFG_CHECKPOINT && s->every_ms <= 0)
+            diag_error(c->d, s->loc, "the checkpoint interval must be positive");
+        if (s->kind == CFG_PARALLELISM && s->parallelism < 1)
+            diag_error(c->d, s->loc, "parallelism must be at least 1");
+    }
+}
+
+/* ---- What this version cannot compile ------------------------------------------------ */
+
+#define NOT_SUPPORTED "is not supported by this version of flowc"
+
+static void reject_connector(Checker *c, const Connector *conn)
+{
+    if (conn->name && (strcmp(conn->name, "kafka") == 0 || strcmp(conn->name, "postgres") == 0))
+        diag_error(c->d, conn->loc,
+                   "'%s' " NOT_SUPPORTED " (connectors available: file, stdin, stdout, generator)",
+                   conn->name);
+}
+
+static void reject_ops(Checker *c, const Op *ops)
+{
+    for (const Op *op = ops; op; op = op->next) {
+        switch (op->kind) {
+        case OP_WINDOW:
+            diag_error(c->d, op->loc, "'window' " NOT_SUPPORTED
+                       " (code generation for windows comes with event-time support)");
+            break;
+        case OP_DEDUPE:
+            diag_error(c->d, op->loc, "'dedupe' " NOT_SUPPORTED
+                       " (code generation for keyed state comes in a later version)");
+            break;
+        case OP_JOIN:
+            diag_error(c->d, op->loc, "'join' " NOT_SUPPORTED
+                       " (code generation for joins comes in a later version)");
+            break;
+        case OP_LOOKUP:
+            diag_error(c->d, op->loc, "'lookup' " NOT_SUPPORTED
+                       " (code generation for tables comes in a later version)");
+            break;
+        default:
+            break; /* an aggregate is reported with its window */
+        }
+    }
+}
+
+static void reject_settings(Checker *c, const ConfigSetting *settings)
+{
+    for (const ConfigSetting *s = settings; s; s = s->next) {
+        if (s->kind == CFG_CHECKPOINT)
+            diag_error(c->d, s->loc, "'checkpoint' " NOT_SUPPORTED
+                       " (checkpoints come in a later version)");
+        else if (s->kind == CFG_STATE_ROCKSDB)
+            diag_error(c->d, s->loc, "'state rocksdb' " NOT_SUPPORTED " (use 'state memory')");
+        else if (s->kind == CFG_PARALLELISM && s->parallelism > 1)
+            diag_error(c->d, s->loc, "'parallelism %lld' " NOT_SUPPORTED
+                       " (only 'parallelism 1')", (long long)s->parallelism);
+    }
+}
+
+/* Reported once the declaration is fully checked, so that its other
+ * mistakes are still found. */
+static void reject_unsupported(Checker *c, const Decl *d)
+{
+    switch (d->kind) {
+    case DECL_SOURCE: reject_connector(c, &d->source.conn); break;
+    case DECL_TABLE:
+        diag_error(c->d, d->loc, "'table' " NOT_SUPPORTED
+                   " (code generation for tables comes in a later version)");
+        break;
+    case DECL_STREAM: reject_ops(c, d->stream.ops); break;
+    case DECL_SINK: reject_connector(c, &d->sink.conn); break;
+    case DECL_CONFIG: reject_settings(c, d->config); break;
+    default: break;
+    }
+}
+
+/* ---- Streams that reach no sink ------------------------------------------------------- */
+
+typedef struct Reached {
+    const Decl **decls;
+    int n;
+} Reached;
+
+static bool was_reached(const Reached *r, const Decl *d)
+{
+    for (int i = 0; i < r->n; i++)
+        if (r->decls[i] == d)
+            return true;
+    return false;
+}
+
+/* The stream whose window declares the late stream `late`. */
+static const Decl *late_owner(const Program *prog, const Decl *late)
+{
+    for (const Decl *d = prog->decls; d; d = d->next)
+        if (d->kind == DECL_STREAM)
+            for (const Op *op = d->stream.ops; op; op = op->next)
+                if (op == late->stream.producer)
+                    return d;
+    return NULL;
+}
+
+/* Marks `d` and everything whose records flow into it. */
+static void mark_reached(const Program *prog, Reached *r, const Decl *d)
+{
+    if (!d || was_reached(r, d))
+        return;
+    r->decls[r->n++] = d;
+    if (d->kind == DECL_LATE_STREAM)
+        mark_reached(prog, r, late_owner(prog, d));
+    if (d->kind != DECL_STREAM)
+        return;
+    if (d->stream.input)
+        mark_reached(prog, r, d->stream.input->decl);
+    for (const Op *op = d->stream.ops; op; op = op->next) {
+        if (op->kind == OP_JOIN && op->join.other)
+            mark_reached(prog, r, op->join.other->decl);
+        if (op->kind == OP_UNION)
+            for (const NameRef *u = op->union_of; u; u = u->next)
+                mark_reached(prog, r, u->decl);
+    }
+}
+
+static void warn_unreached(Checker *c)
+{
+    int n = 0;
+    for (Decl *d = c->prog->decls; d; d = d->next)
+        n++;
+    Reached r = { arena_alloc(c->arena, sizeof *r.decls * (size_t)(n ? n : 1)), 0 };
+    for (Decl *d = c->prog->decls; d; d = d->next)
+        if (d->kind == DECL_SINK && d->sink.stream)
+            mark_reached(c->prog, &r, d->sink.stream->decl);
+    /* A declaration whose name was taken already got its error; nothing can
+     * read it, so it is not warned about too. */
+    for (Decl *d = c->prog->decls; d; d = d->next) {
+        bool stream = d->kind == DECL_STREAM || d->kind == DECL_LATE_STREAM;
+        if ((stream || d->kind == DECL_SOURCE) && d->name && scope_lookup(c, d->name) == d &&
+            !was_reached(&r, d))
+            diag_warning(c->d, d->name_loc, "%s '%s' reaches no sink",
+                         stream ? "stream" : "source", d->name);
+    }
+}
+
+/* ---- The program ------------------------------------------------------------------------ */
+
+bool check_program(Arena *arena, Diag *d, Program *prog)
+{
+    Checker c = { .arena = arena, .d = d, .prog = prog };
+    Decl *last = NULL;
+    for (Decl *decl = prog->decls; decl; decl = decl->next) {
+        switch (decl->kind) {
+        case DECL_SCHEMA: check_schema(&c, decl); break;
+        case DECL_PARAM: check_param(&c, decl); break;
+        case DECL_SOURCE: check_source(&c, decl); break;
+        case DECL_TABLE: check_table(&c, decl); break;
+        case DECL_STREAM: check_stream(&c, decl); break;
+        case DECL_LATE_STREAM: break;
+        case DECL_SINK: check_sink(&c, decl); break;
+        case DECL_CONFIG: check_config(&c, decl); break;
+        }
+        reject_unsupported(&c, decl);
+        last = decl;
+    }
+    if (c.late) {
+        if (last)
+            last->next = c.late;
+        else
+            prog->decls = c.late;
+    }
+    warn_unreached(&c);
+    return d->errors == 0;
+}

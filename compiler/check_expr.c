@@ -1,0 +1,463 @@
+/* check_expr.c: the expression half of the checker. Resolves names to fields
+ * or params, maps calls to built-in functions, and types every node with the
+ * rules of LANGUAGE.md §4 and the shared decisions of the project brief:
+ * int32 -> int64 -> float64 widening, no implicit narrowing, timestamp
+ * arithmetic with int64 milliseconds, and casts as the only way across. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check_impl.h"
+
+const char *const type_names[] = {
+    "bool", "int32", "int64", "float64", "string", "timestamp", NULL,
+};
+
+TypeKind type_from_name(const char *name)
+{
+    static const TypeKind kinds[] = {
+        TY_BOOL, TY_INT32, TY_INT64, TY_FLOAT64, TY_STRING, TY_TIMESTAMP,
+    };
+    for (int i = 0; type_names[i]; i++)
+        if (strcmp(type_names[i], name) == 0)
+            return kinds[i];
+    return TY_ERROR;
+}
+
+bool type_is_numeric(TypeKind t)
+{
+    return t == TY_INT32 || t == TY_INT64 || t == TY_FLOAT64;
+}
+
+bool type_is_integer(TypeKind t)
+{
+    return t == TY_INT32 || t == TY_INT64;
+}
+
+/* int32 < int64 < float64: the order implicit widening follows. */
+static int numeric_rank(TypeKind t)
+{
+    return t == TY_INT32 ? 1 : t == TY_INT64 ? 2 : 3;
+}
+
+TypeKind type_unify(TypeKind a, TypeKind b)
+{
+    if (a == b)
+        return a;
+    if (type_is_numeric(a) && type_is_numeric(b))
+        return numeric_rank(a) > numeric_rank(b) ? a : b;
+    return TY_ERROR;
+}
+
+bool type_widens_to(TypeKind from, TypeKind to)
+{
+    return from == to || (type_is_numeric(from) && type_is_numeric(to) &&
+                          numeric_rank(from) <= numeric_rank(to));
+}
+
+/* ---- Names ------------------------------------------------------------------ */
+
+static bool field_answers_to(const FieldScope *fs, const Field *f, const char *qualifier)
+{
+    if (!qualifier)
+        return true;
+    if (f->qualifier)
+        return strcmp(f->qualifier, qualifier) == 0;
+    return fs->self && strcmp(fs->self, qualifier) == 0;
+}
+
+static const char *field_qualifier(const FieldScope *fs, const Field *f)
+{
+    return f->qualifier ? f->qualifier : fs->self;
+}
+
+bool scope_has_field(const FieldScope *fs, const char *qualifier, const char *name)
+{
+    if (!fs->schema)
+        return false;
+    for (int i = 0; i < fs->schema->nfields; i++) {
+        const Field *f = &fs->schema->fields[i];
+        if (strcmp(f->name, name) == 0 && field_answers_to(fs, f, qualifier))
+            return true;
+    }
+    return false;
+}
+
+static bool qualifier_known(const FieldScope *fs, const char *qualifier)
+{
+    if (fs->self && strcmp(fs->self, qualifier) == 0)
+        return true;
+    for (int i = 0; i < fs->schema->nfields; i++)
+        if (field_answers_to(fs, &fs->schema->fields[i], qualifier))
+            return true;
+    return false;
+}
+
+static void report_unknown_qualifier(Checker *c, const FieldScope *fs, Expr *e)
+{
+    int n = fs->schema->nfields;
+    const char **cands = arena_alloc(c->arena, sizeof *cands * (size_t)(n + 2));
+    int k = 0;
+    if (fs->self)
+        cands[k++] = fs->self;
+    for (int i = 0; i < n; i++)
+        if (fs->schema->fields[i].qualifier)
+            cands[k++] = fs->schema->fields[i].qualifier;
+    cands[k] = NULL;
+    report_unknown(c, e->loc, "alias", e->name.qualifier, cands);
+}
+
+static void report_unknown_field(Checker *c, const FieldScope *fs, Expr *e, bool allow_param)
+{
+    const char *q = e->name.qualifier;
+    int n = fs->schema->nfields;
+    const char **params = allow_param && !q ? scope_names(c, KIND_BIT(DECL_PARAM)) : NULL;
+    int nparams = 0;
+    while (params && params[nparams])
+        nparams++;
+    const char **cands = arena_alloc(c->arena, sizeof *cands * (size_t)(n + nparams + 1));
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const Field *f = &fs->schema->fields[i];
+        if (!q)
+            cands[k++] = f->name;
+        else if (field_answers_to(fs, f, q))
+            cands[k++] = arena_printf(c->arena, "%s.%s", q, f->name);
+    }
+    for (int i = 0; i < nparams; i++)
+        cands[k++] = params[i];
+    cands[k] = NULL;
+    const char *written = q ? arena_printf(c->arena, "%s.%s", q, e->name.name) : e->name.name;
+    report_unknown(c, e->loc, "field", written, cands);
+}
+
+int resolve_field_name(Checker *c, const FieldScope *fs, Expr *e, bool allow_param)
+{
+    e->type = TY_ERROR;
+    if (!fs->schema)
+        return -1;
+    const char *q = e->name.qualifier, *name = e->name.name;
+    int first = -1, second = -1;
+    for (int i = 0; i < fs->schema->nfields; i++) {
+        const Field *f = &fs->schema->fields[i];
+        if (strcmp(f->name, name) != 0 || !field_answers_to(fs, f, q))
+            continue;
+        if (first < 0)
+            first = i;
+        else if (second < 0)
+            second = i;
+    }
+    if (first >= 0 && second < 0) {
+        e->name.kind = NAME_FIELD;
+        e->name.index = first;
+        e->type = fs->schema->fields[first].type;
+        return first;
+    }
+    if (second >= 0) {
+        const Field *a = &fs->schema->fields[first], *b = &fs->schema->fields[second];
+        diag_error(c->d, e->loc, "ambiguous field '%s': qualify it as '%s.%s' or '%s.%s'",
+                   name, field_qualifier(fs, a), name, field_qualifier(fs, b), name);
+        return -1;
+    }
+    if (q) {
+        if (!qualifier_known(fs, q))
+            report_unknown_qualifier(c, fs, e);
+        else
+            report_unknown_field(c, fs, e, false);
+        return -1;
+    }
+    Decl *d = scope_lookup(c, name);
+    if (d && d->kind == DECL_PARAM && allow_param) {
+        d->used = true;
+        e->name.kind = NAME_PARAM;
+        e->name.param = d;
+        e->type = d->param.type;
+        return -1;
+    }
+    if (d)
+        diag_error(c->d, e->loc, "'%s' is a %s, not a field%s", name,
+                   decl_kind_name(d->kind), allow_param ? " or param" : "");
+    else
+        report_unknown_field(c, fs, e, allow_param);
+    return -1;
+}
+
+/* ---- Operators ----------------------------------------------------------------- */
+
+static const char *binary_op_text(BinaryOp op)
+{
+    switch (op) {
+    case BIN_ADD: return "+";
+    case BIN_SUB: return "-";
+    case BIN_MUL: return "*";
+    case BIN_DIV: return "/";
+    case BIN_MOD: return "%";
+    case BIN_EQ: return "==";
+    case BIN_NE: return "!=";
+    case BIN_LT: return "<";
+    case BIN_LE: return "<=";
+    case BIN_GT: return ">";
+    case BIN_GE: return ">=";
+    case BIN_AND: return "and";
+    case BIN_OR: return "or";
+    }
+    return "?";
+}
+
+static TypeKind check_unary(Checker *c, const FieldScope *fs, Expr *e)
+{
+    TypeKind t = check_expr(c, fs, e->unary.operand);
+    if (t == TY_ERROR)
+        return TY_ERROR;
+    if (e->unary.op == UN_NEG && type_is_numeric(t))
+        return t;
+    if (e->unary.op == UN_NOT && t == TY_BOOL)
+        return TY_BOOL;
+    diag_error(c->d, e->loc, "cannot apply '%s' to %s", e->unary.op == UN_NEG ? "-" : "not",
+               type_name(t));
+    return TY_ERROR;
+}
+
+/* The result type of `l op r`, or TY_ERROR when the operands do not fit. */
+static TypeKind binary_result(BinaryOp op, TypeKind l, TypeKind r)
+{
+    switch (op) {
+    case BIN_AND:
+    case BIN_OR:
+        return l == TY_BOOL && r == TY_BOOL ? TY_BOOL : TY_ERROR;
+    case BIN_ADD:
+        if (l == TY_TIMESTAMP && type_is_integer(r))
+            return TY_TIMESTAMP;
+        if (type_is_integer(l) && r == TY_TIMESTAMP)
+            return TY_TIMESTAMP;
+        return type_is_numeric(l) && type_is_numeric(r) ? type_unify(l, r) : TY_ERROR;
+    case BIN_SUB:
+        if (l == TY_TIMESTAMP && type_is_integer(r))
+            return TY_TIMESTAMP;
+        if (l == TY_TIMESTAMP && r == TY_TIMESTAMP)
+            return TY_INT64;
+        return type_is_numeric(l) && type_is_numeric(r) ? type_unify(l, r) : TY_ERROR;
+    case BIN_MUL:
+    case BIN_DIV:
+    case BIN_MOD:
+        return type_is_numeric(l) && type_is_numeric(r) ? type_unify(l, r) : TY_ERROR;
+    case BIN_EQ:
+    case BIN_NE:
+    case BIN_LT:
+    case BIN_LE:
+    case BIN_GT:
+    case BIN_GE:
+        /* Every type is ordered: numbers by value, strings bytewise,
+         * timestamps by time, false before true. */
+        return type_unify(l, r) != TY_ERROR ? TY_BOOL : TY_ERROR;
+    }
+    return TY_ERROR;
+}
+
+static TypeKind check_binary(Checker *c, const FieldScope *fs, Expr *e)
+{
+    TypeKind l = check_expr(c, fs, e->binary.lhs);
+    TypeKind r = check_expr(c, fs, e->binary.rhs);
+    if (l == TY_ERROR || r == TY_ERROR)
+        return TY_ERROR;
+    TypeKind t = binary_result(e->binary.op, l, r);
+    if (t == TY_ERROR)
+        diag_error(c->d, e->loc, "cannot apply '%s' to %s and %s",
+                   binary_op_text(e->binary.op), type_name(l), type_name(r));
+    return t;
+}
+
+/* ---- Calls -------------------------------------------------------------------- */
+
+typedef struct FuncSpec {
+    const char *name;
+    FuncId id;
+    int min_args, max_args; /* max -1: any number */
+} FuncSpec;
+
+static const FuncSpec functions[] = {
+    { "abs", FN_ABS, 1, 1 },
+    { "lower", FN_LOWER, 1, 1 },
+    { "upper", FN_UPPER, 1, 1 },
+    { "length", FN_LENGTH, 1, 1 },
+    { "contains", FN_CONTAINS, 2, 2 },
+    { "starts_with", FN_STARTS_WITH, 2, 2 },
+    { "ends_with", FN_ENDS_WITH, 2, 2 },
+    { "concat", FN_CONCAT, 1, -1 },
+    { "if", FN_IF, 3, 3 },
+    { "hash", FN_HASH, 1, 1 },
+    { "int32", FN_CAST_INT32, 1, 1 },
+    { "int64", FN_CAST_INT64, 1, 1 },
+    { "float64", FN_CAST_FLOAT64, 1, 1 },
+    { "string", FN_CAST_STRING, 1, 1 },
+    { "timestamp", FN_CAST_TIMESTAMP, 1, 1 },
+    { "bool", FN_CAST_BOOL, 1, 1 },
+};
+#define NFUNCTIONS (int)(sizeof functions / sizeof functions[0])
+
+static const char *const aggregate_names[] = {
+    "count", "sum", "min", "max", "avg", "first", "last", "count_distinct", NULL,
+};
+
+static void report_unknown_function(Checker *c, Expr *e)
+{
+    for (int i = 0; aggregate_names[i]; i++)
+        if (strcmp(aggregate_names[i], e->call.name) == 0) {
+            diag_error(c->d, e->call.name_loc,
+                       "'%s' is an aggregate; it can only be used in 'aggregate'", e->call.name);
+            return;
+        }
+    const char *cands[NFUNCTIONS + 1];
+    for (int i = 0; i < NFUNCTIONS; i++)
+        cands[i] = functions[i].name;
+    cands[NFUNCTIONS] = NULL;
+    report_unknown(c, e->call.name_loc, "function", e->call.name, cands);
+}
+
+static bool cast_allowed(FuncId cast, TypeKind from)
+{
+    switch (cast) {
+    case FN_CAST_INT32:
+    case FN_CAST_FLOAT64:
+        return type_is_numeric(from) || from == TY_STRING;
+    case FN_CAST_INT64:
+        return type_is_numeric(from) || from == TY_STRING || from == TY_TIMESTAMP;
+    case FN_CAST_STRING:
+        return true;
+    case FN_CAST_TIMESTAMP:
+        return type_is_integer(from) || from == TY_STRING || from == TY_TIMESTAMP;
+    case FN_CAST_BOOL:
+        return from == TY_BOOL || from == TY_STRING;
+    default:
+        return false;
+    }
+}
+
+static TypeKind cast_target(FuncId cast)
+{
+    switch (cast) {
+    case FN_CAST_INT32: return TY_INT32;
+    case FN_CAST_INT64: return TY_INT64;
+    case FN_CAST_FLOAT64: return TY_FLOAT64;
+    case FN_CAST_STRING: return TY_STRING;
+    case FN_CAST_TIMESTAMP: return TY_TIMESTAMP;
+    case FN_CAST_BOOL: return TY_BOOL;
+    default: return TY_ERROR;
+    }
+}
+
+/* Reports argument `n` (1-based) of the call when its type is not `want`
+ * (a TypeKind, or TY_ERROR meaning "a number"). */
+static bool expect_arg(Checker *c, Expr *call, Expr *arg, int n, TypeKind want)
+{
+    bool ok = want == TY_ERROR ? type_is_numeric(arg->type) : arg->type == want;
+    if (!ok)
+        diag_error(c->d, arg->loc, "argument %d of '%s' must be %s, not %s", n, call->call.name,
+                   want == TY_ERROR ? "a number" : type_name(want), type_name(arg->type));
+    return ok;
+}
+
+static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
+{
+    const FuncSpec *fn = NULL;
+    for (int i = 0; i < NFUNCTIONS; i++)
+        if (strcmp(functions[i].name, e->call.name) == 0)
+            fn = &functions[i];
+    int nargs = 0;
+    for (Expr *a = e->call.args; a; a = a->next)
+        nargs++;
+    e->call.nargs = nargs;
+    bool usable = true;
+    if (!fn) {
+        report_unknown_function(c, e);
+        usable = false;
+    } else if (nargs < fn->min_args || (fn->max_args >= 0 && nargs > fn->max_args)) {
+        diag_error(c->d, e->call.name_loc, "'%s' takes %s%d argument%s, not %d", fn->name,
+                   fn->min_args == fn->max_args ? "" : "at least ", fn->min_args,
+                   fn->min_args == 1 ? "" : "s", nargs);
+        usable = false;
+    }
+    /* The arguments are checked even for a wrong call: their own mistakes
+     * are independent of it. */
+    for (Expr *a = e->call.args; a; a = a->next)
+        if (check_expr(c, fs, a) == TY_ERROR)
+            usable = false;
+    if (!usable)
+        return TY_ERROR;
+    e->call.func = fn->id;
+
+    Expr *a1 = e->call.args, *a2 = a1 ? a1->next : NULL, *a3 = a2 ? a2->next : NULL;
+    switch (fn->id) {
+    case FN_ABS:
+        return expect_arg(c, e, a1, 1, TY_ERROR) ? a1->type : TY_ERROR;
+    case FN_LOWER:
+    case FN_UPPER:
+        return expect_arg(c, e, a1, 1, TY_STRING) ? TY_STRING : TY_ERROR;
+    case FN_LENGTH:
+        return expect_arg(c, e, a1, 1, TY_STRING) ? TY_INT64 : TY_ERROR;
+    case FN_CONTAINS:
+    case FN_STARTS_WITH:
+    case FN_ENDS_WITH: {
+        bool ok = expect_arg(c, e, a1, 1, TY_STRING);
+        ok = expect_arg(c, e, a2, 2, TY_STRING) && ok;
+        return ok ? TY_BOOL : TY_ERROR;
+    }
+    case FN_CONCAT: {
+        bool ok = true;
+        int n = 1;
+        for (Expr *a = a1; a; a = a->next, n++)
+            ok = expect_arg(c, e, a, n, TY_STRING) && ok;
+        return ok ? TY_STRING : TY_ERROR;
+    }
+    case FN_IF: {
+        if (!expect_arg(c, e, a1, 1, TY_BOOL))
+            return TY_ERROR;
+        TypeKind t = type_unify(a2->type, a3->type);
+        if (t == TY_ERROR)
+            diag_error(c->d, a3->loc, "the branches of 'if' have different types: %s and %s",
+                       type_name(a2->type), type_name(a3->type));
+        return t;
+    }
+    case FN_HASH:
+        return TY_INT64;
+    case FN_CAST_INT32:
+    case FN_CAST_INT64:
+    case FN_CAST_FLOAT64:
+    case FN_CAST_STRING:
+    case FN_CAST_TIMESTAMP:
+    case FN_CAST_BOOL:
+        if (!cast_allowed(fn->id, a1->type)) {
+            diag_error(c->d, a1->loc, "cannot cast %s to %s", type_name(a1->type),
+                       type_name(cast_target(fn->id)));
+            return TY_ERROR;
+        }
+        return cast_target(fn->id);
+    case FN_UNKNOWN:
+        break;
+    }
+    return TY_ERROR;
+}
+
+/* ---- Expressions ------------------------------------------------------------------ */
+
+TypeKind check_expr(Checker *c, const FieldScope *fs, Expr *e)
+{
+    TypeKind t = TY_ERROR;
+    switch (e->kind) {
+    case EX_INT:
+        t = e->int_value >= INT32_MIN && e->int_value <= INT32_MAX ? TY_INT32 : TY_INT64;
+        break;
+    case EX_FLOAT: t = TY_FLOAT64; break;
+    case EX_STRING: t = TY_STRING; break;
+    case EX_BOOL: t = TY_BOOL; break;
+    case EX_DURATION: t = TY_INT64; break;
+    case EX_NAME:
+        resolve_field_name(c, fs, e, true);
+        t = e->type;
+        break;
+    case EX_UNARY: t = check_unary(c, fs, e); break;
+    case EX_BINARY: t = check_binary(c, fs, e); break;
+    case EX_CALL: t = check_call(c, fs, e); break;
+    }
+    e->type = t;
+    return t;
+}

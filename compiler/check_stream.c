@@ -1,0 +1,480 @@
+/* check_stream.c: the checker's pipeline half. Follows a stream's record
+ * type from its input through every operator, filling Op.in/out and the key
+ * in force, typing each operator's expressions, and declaring the `late as`
+ * streams of its windows. The result schemas are those of LANGUAGE.md §5. */
+#include <string.h>
+
+#include "check_impl.h"
+
+/* What is known between two operators of one stream. */
+typedef struct Pipe {
+    Checker *c;
+    Decl *stream;
+    FieldScope fs;     /* the current record; fs.schema NULL once unknown */
+    int *key;          /* indexes into fs.schema */
+    int nkey;
+    bool key_unknown;  /* a `key by` failed: a missing key is not reported */
+    int opno;          /* 1-based position of the operator being checked */
+} Pipe;
+
+static Schema *new_schema(Pipe *p, int capacity)
+{
+    Schema *s = arena_alloc(p->c->arena, sizeof *s);
+    s->name = arena_printf(p->c->arena, "%s_%d", p->stream->name ? p->stream->name : "stream",
+                           p->opno);
+    s->fields = arena_alloc(p->c->arena, sizeof *s->fields * (size_t)(capacity ? capacity : 1));
+    return s;
+}
+
+/* Appends `f` unless a field of that name is already there (an error naming
+ * `where`). Fields built from a join keep their qualifiers and are added
+ * without this check. */
+static void add_unique_field(Pipe *p, Schema *s, Field f, const char *where)
+{
+    for (int i = 0; i < s->nfields; i++)
+        if (strcmp(s->fields[i].name, f.name) == 0) {
+            diag_error(p->c->d, f.loc, "duplicate field '%s' in %s", f.name, where);
+            diag_note(p->c->d, s->fields[i].loc, "'%s' was first defined here", f.name);
+            return;
+        }
+    s->fields[s->nfields++] = f;
+}
+
+/* ---- where, select, key by ----------------------------------------------------------- */
+
+static void check_where(Pipe *p, Op *op)
+{
+    if (!p->fs.schema || !op->where)
+        return;
+    TypeKind t = check_expr(p->c, &p->fs, op->where);
+    if (t != TY_ERROR && t != TY_BOOL)
+        diag_error(p->c->d, op->where->loc, "'where' needs a bool condition, not %s",
+                   type_name(t));
+}
+
+/* The key survives a select only when each key field is selected bare under
+ * its own name; returns the key's indexes in the new schema, or NULL. */
+static int *key_after_select(Pipe *p, Schema *in, Item *items)
+{
+    int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)p->nkey);
+    for (int k = 0; k < p->nkey; k++) {
+        int found = -1, i = 0;
+        for (Item *it = items; it && found < 0; it = it->next, i++)
+            if (it->expr && it->expr->kind == EX_NAME && it->expr->name.kind == NAME_FIELD &&
+                it->expr->name.index == p->key[k] && it->name &&
+                strcmp(it->name, in->fields[p->key[k]].name) == 0)
+                found = i;
+        if (found < 0)
+            return NULL;
+        key[k] = found;
+    }
+    return key;
+}
+
+static void check_select(Pipe *p, Op *op)
+{
+    if (!p->fs.schema)
+        return;
+    int n = 0;
+    for (Item *it = op->select; it; it = it->next)
+        n++;
+    Schema *in = p->fs.schema, *out = new_schema(p, n);
+    for (Item *it = op->select; it; it = it->next) {
+        it->type = check_expr(p->c, &p->fs, it->expr);
+        if (!it->name)
+            continue; /* the parser reported it */
+        add_unique_field(p, out, (Field){ .name = it->name, .type = it->type, .loc = it->loc },
+                         "select");
+    }
+    if (p->nkey > 0) {
+        p->key = key_after_select(p, in, op->select);
+        p->nkey = p->key ? p->nkey : 0;
+    }
+    p->fs.schema = out;
+}
+
+static void check_key_by(Pipe *p, Op *op)
+{
+    if (!p->fs.schema) {
+        p->key_unknown = true;
+        return;
+    }
+    int n = 0;
+    for (Expr *e = op->key_by.fields; e; e = e->next)
+        n++;
+    op->key_by.nfields = n;
+    int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)(n ? n : 1));
+    int nkey = 0;
+    bool ok = true;
+    for (Expr *e = op->key_by.fields; e; e = e->next) {
+        int i = e->kind == EX_NAME ? resolve_field_name(p->c, &p->fs, e, false) : -1;
+        if (e->kind != EX_NAME)
+            diag_error(p->c->d, e->loc, "'key by' takes field names");
+        if (i < 0) {
+            ok = false;
+            continue;
+        }
+        const Field *f = &p->fs.schema->fields[i];
+        if (report_float_key(p->c, e->loc, f->name, f->type)) {
+            ok = false;
+            continue;
+        }
+        bool twice = false;
+        for (int k = 0; k < nkey; k++)
+            twice = twice || key[k] == i;
+        if (twice) {
+            diag_error(p->c->d, e->loc, "field '%s' appears twice in 'key by'", f->name);
+            continue;
+        }
+        key[nkey++] = i;
+    }
+    p->key = ok ? key : NULL;
+    p->nkey = ok ? nkey : 0;
+    p->key_unknown = !ok;
+    op->key_fields = p->key;
+    op->nkey = p->nkey;
+}
+
+/* ---- window and aggregate --------------------------------------------------------------- */
+
+static void declare_late_stream(Pipe *p, Op *op)
+{
+    Checker *c = p->c;
+    Decl *late = arena_alloc(c->arena, sizeof *late);
+    late->kind = DECL_LATE_STREAM;
+    late->name = op->window.late_as;
+    late->loc = late->name_loc = op->window.late_as_loc;
+    late->schema = p->fs.schema;
+    late->stream.producer = op;
+    op->window.late_decl = late;
+    if (p->stream->name && strcmp(late->name, p->stream->name) == 0) {
+        diag_error(c->d, late->name_loc, "'%s' is already declared", late->name);
+        diag_note(c->d, p->stream->name_loc, "'%s' was first declared here", late->name);
+    } else if (name_is_free(c, late->name, late->name_loc)) {
+        scope_add(c, late->name, late);
+    }
+    if (c->late_tail)
+        c->late_tail->next = late;
+    else
+        c->late = late;
+    c->late_tail = late;
+}
+
+static void check_window(Pipe *p, Op *op)
+{
+    Diag *d = p->c->d;
+    switch (op->window.kind) {
+    case WIN_TUMBLING:
+        if (op->window.size_ms <= 0)
+            diag_error(d, op->loc, "the window size must be positive");
+        break;
+    case WIN_SLIDING:
+        if (op->window.size_ms <= 0)
+            diag_error(d, op->loc, "the window size must be positive");
+        else if (op->window.slide_ms <= 0 || op->window.slide_ms > op->window.size_ms)
+            diag_error(d, op->loc,
+                       "the slide of a sliding window must be positive and at most its size");
+        break;
+    case WIN_SESSION:
+        if (op->window.gap_ms <= 0)
+            diag_error(d, op->loc, "the session gap must be positive");
+        break;
+    }
+    if (op->window.lateness_ms < 0)
+        diag_error(d, op->loc, "the lateness must not be negative");
+    if (!op->next || op->next->kind != OP_AGGREGATE)
+        diag_error(d, op->loc, "'window' must be followed by 'aggregate'");
+    if (op->window.late_as)
+        declare_late_stream(p, op);
+}
+
+static const char *const agg_names[] = {
+    "count", "sum", "min", "max", "avg", "first", "last", "count_distinct", NULL,
+};
+static const AggFunc agg_ids[] = {
+    AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST, AGG_COUNT_DISTINCT,
+};
+
+/* The result type of one aggregate item, TY_ERROR after an error. */
+static TypeKind check_agg_item(Pipe *p, Item *it)
+{
+    Diag *d = p->c->d;
+    it->agg = AGG_UNKNOWN;
+    for (int i = 0; agg_names[i]; i++)
+        if (strcmp(agg_names[i], it->agg_name) == 0)
+            it->agg = agg_ids[i];
+    TypeKind t = it->expr ? check_expr(p->c, &p->fs, it->expr) : TY_ERROR;
+    if (it->agg == AGG_UNKNOWN) {
+        report_unknown(p->c, it->agg_loc, "aggregate", it->agg_name, agg_names);
+        return TY_ERROR;
+    }
+    if (it->agg == AGG_COUNT) {
+        if (it->expr) {
+            diag_error(d, it->agg_loc, "'count' takes no argument");
+            return TY_ERROR;
+        }
+        return TY_INT64;
+    }
+    if (!it->expr) {
+        diag_error(d, it->agg_loc, "'%s' takes one argument", it->agg_name);
+        return TY_ERROR;
+    }
+    if (t == TY_ERROR)
+        return TY_ERROR;
+    switch (it->agg) {
+    case AGG_SUM:
+    case AGG_AVG:
+        if (!type_is_numeric(t)) {
+            diag_error(d, it->expr->loc, "'%s' needs a number, not %s", it->agg_name,
+                       type_name(t));
+            return TY_ERROR;
+        }
+        if (it->agg == AGG_AVG)
+            return TY_FLOAT64;
+        return t == TY_FLOAT64 ? TY_FLOAT64 : TY_INT64;
+    case AGG_COUNT_DISTINCT:
+        return TY_INT64;
+    default:
+        return t; /* min, max, first, last: every type is ordered */
+    }
+}
+
+static void check_aggregate(Pipe *p, Op *op, Op *prev)
+{
+    bool after_window = prev && prev->kind == OP_WINDOW;
+    if (!after_window)
+        diag_error(p->c->d, op->loc, "'aggregate' must follow a 'window'");
+    if (!p->fs.schema)
+        return;
+    int n = 0;
+    for (Item *it = op->aggregate; it; it = it->next)
+        n++;
+    Schema *in = p->fs.schema, *out = new_schema(p, p->nkey + 2 + n);
+    Loc wloc = after_window ? prev->loc : op->loc;
+    int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)(p->nkey ? p->nkey : 1));
+    for (int k = 0; k < p->nkey; k++) {
+        Field f = in->fields[p->key[k]];
+        f.qualifier = NULL;
+        key[k] = out->nfields;
+        out->fields[out->nfields++] = f;
+    }
+    out->fields[out->nfields++] = (Field){ .name = "window_start", .type = TY_TIMESTAMP,
+                                           .loc = wloc };
+    out->fields[out->nfields++] = (Field){ .name = "window_end", .type = TY_TIMESTAMP,
+                                           .loc = wloc };
+    for (Item *it = op->aggregate; it; it = it->next) {
+        it->type = check_agg_item(p, it);
+        add_unique_field(p, out, (Field){ .name = it->name, .type = it->type, .loc = it->loc },
+                         "the aggregate's result");
+    }
+    p->key = p->nkey ? key : NULL;
+    p->fs.schema = out;
+}
+
+/* ---- join and lookup ------------------------------------------------------------------- */
+
+static const char *qualifier_of(const FieldScope *fs, const Field *f)
+{
+    return f->qualifier ? f->qualifier : fs->self;
+}
+
+/* A name both sides of a join answer to, or NULL. */
+static const char *shared_alias(const FieldScope *l, const FieldScope *r)
+{
+    for (int i = -1; i < l->schema->nfields; i++) {
+        const char *lq = i < 0 ? l->self : qualifier_of(l, &l->schema->fields[i]);
+        for (int j = -1; j < r->schema->nfields; j++) {
+            const char *rq = j < 0 ? r->self : qualifier_of(r, &r->schema->fields[j]);
+            if (lq && rq && strcmp(lq, rq) == 0)
+                return lq;
+        }
+    }
+    return NULL;
+}
+
+/* Whether every field `e` names could be one of fs's: tells which side of a
+ * join condition an expression was written for. Params fit either side. */
+static bool expr_fits(Checker *c, const FieldScope *fs, const Expr *e)
+{
+    switch (e->kind) {
+    case EX_NAME: {
+        if (scope_has_field(fs, e->name.qualifier, e->name.name))
+            return true;
+        Decl *d = e->name.qualifier ? NULL : scope_lookup(c, e->name.name);
+        return d && d->kind == DECL_PARAM;
+    }
+    case EX_UNARY:
+        return expr_fits(c, fs, e->unary.operand);
+    case EX_BINARY:
+        return expr_fits(c, fs, e->binary.lhs) && expr_fits(c, fs, e->binary.rhs);
+    case EX_CALL:
+        for (const Expr *a = e->call.args; a; a = a->next)
+            if (!expr_fits(c, fs, a))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Returns true when both sides are typed and comparable. */
+static bool check_join_eq(Pipe *p, const FieldScope *rfs, JoinEq *eq, const char *opname)
+{
+    if (!expr_fits(p->c, &p->fs, eq->left) && expr_fits(p->c, rfs, eq->left) &&
+        expr_fits(p->c, &p->fs, eq->right)) {
+        Expr *t = eq->left;
+        eq->left = eq->right;
+        eq->right = t;
+    }
+    TypeKind l = check_expr(p->c, &p->fs, eq->left);
+    TypeKind r = check_expr(p->c, rfs, eq->right);
+    if (l == TY_ERROR || r == TY_ERROR)
+        return false;
+    TypeKind t = type_unify(l, r);
+    if (t == TY_ERROR)
+        diag_error(p->c->d, eq->loc, "cannot compare %s with %s in a '%s' condition",
+                   type_name(l), type_name(r), opname);
+    else if (t == TY_FLOAT64)
+        diag_error(p->c->d, eq->loc, "cannot %s on float64 values", opname);
+    return t != TY_ERROR && t != TY_FLOAT64;
+}
+
+/* A lookup reads one row per key: its one condition compares with the
+ * table's key. `eq` has been checked already. */
+static void check_lookup_key(Pipe *p, const JoinEq *eq, bool first, const Decl *table)
+{
+    int key = table->source.key_field;
+    if (key < 0)
+        return;
+    const char *keyname = table->schema->fields[key].name;
+    const Expr *r = eq->right;
+    if (!first)
+        diag_error(p->c->d, eq->loc, "'lookup' compares only the key '%s' of table '%s'",
+                   keyname, table->name);
+    else if (!(r->kind == EX_NAME && r->name.kind == NAME_FIELD && r->name.index == key))
+        diag_error(p->c->d, r->loc, "'lookup' must compare with the key '%s' of table '%s'",
+                   keyname, table->name);
+}
+
+static void check_join(Pipe *p, Op *op)
+{
+    Checker *c = p->c;
+    bool lookup = op->kind == OP_LOOKUP;
+    const char *opname = lookup ? "lookup" : "join";
+    Decl *other = lookup
+        ? resolve_ref(c, op->join.other, KIND_BIT(DECL_TABLE), "table", NULL)
+        : resolve_ref(c, op->join.other, STREAM_KINDS, "stream", p->stream);
+    if (other)
+        other->used = true;
+    if (!lookup && op->join.windowed && op->join.window_ms <= 0)
+        diag_error(c->d, op->loc, "the window size must be positive");
+    if (!lookup && !op->join.windowed && op->join.within_ms < 0)
+        diag_error(c->d, op->loc, "the 'within' bound must not be negative");
+    if (!p->fs.schema || !other || !other->schema) {
+        p->fs.schema = NULL;
+        return;
+    }
+    FieldScope rfs = { other->schema, op->join.alias ? op->join.alias : other->name };
+    const char *clash = shared_alias(&p->fs, &rfs);
+    if (clash) {
+        diag_error(c->d, op->join.other->loc,
+                   "both sides of the %s are called '%s'; rename one with 'as'", opname, clash);
+        p->fs.schema = NULL;
+        return;
+    }
+    for (JoinEq *eq = op->join.eqs; eq; eq = eq->next)
+        if (check_join_eq(p, &rfs, eq, opname) && lookup)
+            check_lookup_key(p, eq, eq == op->join.eqs, other);
+
+    Schema *l = p->fs.schema, *r = rfs.schema;
+    Schema *out = new_schema(p, l->nfields + r->nfields);
+    for (int i = 0; i < l->nfields; i++) {
+        Field f = l->fields[i];
+        f.qualifier = qualifier_of(&p->fs, &f);
+        out->fields[out->nfields++] = f;
+    }
+    for (int i = 0; i < r->nfields; i++) {
+        Field f = r->fields[i];
+        f.qualifier = qualifier_of(&rfs, &f);
+        out->fields[out->nfields++] = f;
+    }
+    p->fs.schema = out;
+}
+
+/* ---- union and dedupe ---------------------------------------------------------------- */
+
+static void check_union(Pipe *p, Op *op)
+{
+    for (NameRef *ref = op->union_of; ref; ref = ref->next) {
+        Decl *other = resolve_ref(p->c, ref, STREAM_KINDS, "stream", p->stream);
+        if (!other)
+            continue;
+        other->used = true;
+        Schema *a = p->fs.schema, *b = other->schema;
+        if (!a || !b)
+            continue;
+        if (a->nfields != b->nfields) {
+            diag_error(p->c->d, ref->loc, "cannot union '%s': it has %d field%s, this stream %d",
+                       ref->name, b->nfields, b->nfields == 1 ? "" : "s", a->nfields);
+            continue;
+        }
+        for (int i = 0; i < a->nfields; i++) {
+            const Field *fa = &a->fields[i], *fb = &b->fields[i];
+            if (strcmp(fa->name, fb->name) == 0 && fa->type == fb->type)
+                continue;
+            diag_error(p->c->d, ref->loc,
+                       "cannot union '%s': its field %d is '%s : %s', this stream's is '%s : %s'",
+                       ref->name, i + 1, fb->name, type_name(fb->type), fa->name,
+                       type_name(fa->type));
+            break;
+        }
+    }
+    p->key = NULL;
+    p->nkey = 0;
+}
+
+static void check_dedupe(Pipe *p, Op *op)
+{
+    if (p->nkey == 0 && !p->key_unknown)
+        diag_error(p->c->d, op->loc, "'dedupe' needs a 'key by' before it");
+    if (op->dedupe.within_ms <= 0)
+        diag_error(p->c->d, op->loc, "the 'within' of 'dedupe' must be positive");
+}
+
+/* ---- The stream ------------------------------------------------------------------------- */
+
+void check_stream(Checker *c, Decl *d)
+{
+    bool free_name = !d->name || name_is_free(c, d->name, d->name_loc);
+    Decl *input = resolve_ref(c, d->stream.input, STREAM_KINDS, "stream", d);
+    if (input)
+        input->used = true;
+    Pipe p = {
+        .c = c,
+        .stream = d,
+        .fs = { input ? input->schema : NULL,
+                d->stream.alias ? d->stream.alias : d->stream.input ? d->stream.input->name : NULL },
+    };
+    Op *prev = NULL;
+    for (Op *op = d->stream.ops; op; prev = op, op = op->next) {
+        p.opno++;
+        op->in = p.fs.schema;
+        op->key_fields = p.key;
+        op->nkey = p.nkey;
+        switch (op->kind) {
+        case OP_WHERE: check_where(&p, op); break;
+        case OP_SELECT: check_select(&p, op); break;
+        case OP_KEY_BY: check_key_by(&p, op); break;
+        case OP_WINDOW: check_window(&p, op); break;
+        case OP_AGGREGATE: check_aggregate(&p, op, prev); break;
+        case OP_JOIN:
+        case OP_LOOKUP: check_join(&p, op); break;
+        case OP_UNION: check_union(&p, op); break;
+        case OP_DEDUPE: check_dedupe(&p, op); break;
+        }
+        op->out = p.fs.schema;
+    }
+    d->schema = p.fs.schema;
+    if (free_name && d->name)
+        scope_add(c, d->name, d);
+}

@@ -1,0 +1,845 @@
+/* emit.c: the generated C file, in reading order: the header comment with
+ * the plan, record structs, params, prototypes, per source a decode (or
+ * generate) function, one function per stage, per sink a writer, and the
+ * FlowProgram with main. Everything is written in declaration order, so the
+ * same .flow always gives the same bytes. The fixed text comes from
+ * templates/ (header.c.in, program.c.in). */
+#include "emit.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explain.h"
+#include "templates.h"
+
+typedef struct Emitter {
+    Plan *plan;
+    Arena *arena;
+    Diag *d;
+    const EmitOptions *opt;
+    const char *flow_file_c;     /* the .flow base name inside a C string literal */
+    bool used_math;
+    bool used_logic;
+    const Decl **params;         /* every param, declaration order */
+    const char **param_names;    /* their C variables */
+    int nparams;
+    const char **source_fns;     /* per source index: decode_X / generate_X */
+    const char **sink_fns;       /* per sink index: sink_X */
+} Emitter;
+
+/* The state of one function body being written: which record is current and
+ * what the body has used, so that the prologue can silence what it has not. */
+typedef struct Body {
+    Emitter *em;
+    CWriter w;
+    const PlanType *rec;         /* the current record's type */
+    const char *access;          /* "in->" or "rec2." */
+    const char *ptr;             /* "in" or "&rec2" */
+    int nrecs;                   /* locals rec1, rec2, ... made so far */
+    bool used_rt, used_in, used_ts;
+} Body;
+
+/* ---- Templates ------------------------------------------------------------------------ */
+
+/* The template `name` with every {{key}} replaced by its value from `vars`
+ * (key, value, ..., NULL). A key without a value is a flowc bug. */
+static void template_write(CWriter *w, const char *name, const char *const *vars)
+{
+    const char *t = template_text(name);
+    CWriter out;
+    cw_init(&out);
+    while (*t) {
+        const char *open = strstr(t, "{{");
+        if (!open) {
+            cw_printf(&out, "%s", t);
+            break;
+        }
+        cw_printf(&out, "%.*s", (int)(open - t), t);
+        const char *close = strstr(open, "}}");
+        const char *value = NULL;
+        for (int i = 0; close && vars[i]; i += 2)
+            if (strlen(vars[i]) == (size_t)(close - open - 2) &&
+                strncmp(vars[i], open + 2, (size_t)(close - open - 2)) == 0)
+                value = vars[i + 1];
+        if (!value) {
+            fprintf(stderr, "flowc: internal error: template %s: no value for %.*s\n", name,
+                    close ? (int)(close - open + 2) : 2, open);
+            abort();
+        }
+        cw_printf(&out, "%s", value);
+        t = close + 2;
+    }
+    cw_append(w, &out);
+    cw_free(&out);
+}
+
+/* ---- Small helpers -------------------------------------------------------------------- */
+
+static const char *loc_text(Emitter *em, Loc loc)
+{
+    return arena_printf(em->arena, "%s:%d:%d", em->flow_file_c, loc.line, loc.col);
+}
+
+/* A comment naming the .flow line and quoting its text. */
+static void flow_comment(Emitter *em, CWriter *w, Loc loc, const char *text)
+{
+    cw_comment(w, true, arena_printf(em->arena, "%s:%d: %s", em->plan->flow_file, loc.line, text));
+}
+
+/* With --line-directives, every line of code that follows (until
+ * line_back) maps to .flow line `loc.line`. */
+static void line_to_flow(Emitter *em, CWriter *w, Loc loc)
+{
+    if (em->opt->line_directives)
+        cw_pin(w, arena_printf(em->arena, "#line %d \"%s\"", loc.line, em->flow_file_c));
+}
+
+static void line_back(Emitter *em, CWriter *w)
+{
+    if (em->opt->line_directives)
+        cw_line_back(w);
+}
+
+static EmitExpr expr_context(Body *b, const PlanType *rec)
+{
+    EmitExpr x = { 0 };
+    x.arena = b->em->arena;
+    x.rec = rec;
+    x.access = b->access;
+    x.params = (const Decl *const *)b->em->params;
+    x.param_names = (const char *const *)b->em->param_names;
+    x.nparams = b->em->nparams;
+    return x;
+}
+
+static void note_expr_use(Body *b, const EmitExpr *x)
+{
+    b->used_rt |= x->used_rt;
+    b->used_in |= x->used_rec && strcmp(b->access, "in->") == 0;
+    b->em->used_math |= x->used_math;
+    b->em->used_logic |= x->used_logic;
+}
+
+/* The record is bad: report it at the operator and drop it. */
+static void check_err(Body *b, Loc loc)
+{
+    cw_open(&b->w, "if (err)");
+    cw_line(&b->w, "flow_record_error(rt, \"%s\", err);", loc_text(b->em, loc));
+    cw_line(&b->w, "return;");
+    cw_close(&b->w, "");
+    b->used_rt = true;
+}
+
+static void open_block(CWriter *w)
+{
+    cw_line(w, "{");
+    cw_indent(w);
+}
+
+/* ---- Record types ------------------------------------------------------------------------ */
+
+static void emit_types(Emitter *em, CWriter *w)
+{
+    Plan *plan = em->plan;
+    for (int i = 0; i < plan->ntypes; i++) {
+        const PlanType *t = plan->types[i];
+        cw_blank(w);
+        cw_comment(w, true, arena_printf(em->arena, "%s (%s:%d)", t->origin, plan->flow_file,
+                                         t->loc.line));
+        cw_open(w, "typedef struct %s", t->cname);
+        for (int f = 0; f < t->schema->nfields; f++) {
+            const Field *fd = &t->schema->fields[f];
+            const char *note = "";
+            if (strcmp(t->members[f], fd->name) != 0)
+                note = arena_printf(em->arena, " /* field %s%s%s */", fd->qualifier ? fd->qualifier : "",
+                                    fd->qualifier ? "." : "", fd->name);
+            else if (fd->type == TY_TIMESTAMP)
+                note = " /* timestamp: ms since 1970-01-01T00:00:00Z */";
+            cw_line(w, "%s %s;%s", c_type(fd->type), t->members[f], note);
+        }
+        cw_close(w, arena_printf(em->arena, " %s;", t->cname));
+    }
+}
+
+/* ---- Params ------------------------------------------------------------------------------- */
+
+/* The text flow_main parses a param's default from (program.h). */
+static const char *literal_text(Emitter *em, const Expr *v)
+{
+    Arena *a = em->arena;
+    if (!v)
+        return "";
+    switch (v->kind) {
+    case EX_INT:
+    case EX_DURATION: return arena_printf(a, "%" PRId64, v->int_value);
+    case EX_FLOAT: return float_text(a, v->float_value);
+    case EX_STRING: return c_string_body(a, v->string.chars, v->string.len);
+    case EX_BOOL: return v->bool_value ? "true" : "false";
+    case EX_NAME: return c_string_body(a, v->name.name, (int64_t)strlen(v->name.name));
+    default: return "";
+    }
+}
+
+static void collect_params(Emitter *em)
+{
+    int n = 0;
+    for (Decl *d = em->plan->prog->decls; d; d = d->next)
+        n += d->kind == DECL_PARAM;
+    em->params = arena_alloc(em->arena, sizeof *em->params * (size_t)(n + 1));
+    em->param_names = arena_alloc(em->arena, sizeof *em->param_names * (size_t)(n + 1));
+    for (Decl *d = em->plan->prog->decls; d; d = d->next) {
+        if (d->kind != DECL_PARAM)
+            continue;
+        em->params[em->nparams] = d;
+        em->param_names[em->nparams++] =
+            plan_unique_name(em->plan, arena_printf(em->arena, "param_%s", d->name));
+    }
+}
+
+static void emit_params(Emitter *em, CWriter *w)
+{
+    if (em->nparams == 0)
+        return;
+    cw_blank(w);
+    cw_comment(w, true, "Params: flow_main sets each to its default, then to the value of any "
+                        "--set NAME=VALUE, before the first record is read.");
+    for (int i = 0; i < em->nparams; i++) {
+        const Decl *d = em->params[i];
+        cw_line(w, "static %s %s; /* %s:%d: %s */", c_type(d->param.type), em->param_names[i],
+                em->plan->flow_file, d->loc.line,
+                arena_printf(em->arena, "= %s", d->param.value
+                                                     ? expr_text(em->arena, d->param.value)
+                                                     : "?"));
+    }
+}
+
+/* ---- Pushing a record on ----------------------------------------------------------------- */
+
+/* Calls every consumer of an output: the stage it starts or the sink. A
+ * consumer that takes another record type of the same fields (a union of
+ * streams whose fields are named alike but typed separately cannot happen:
+ * types are shared by shape) gets a positional copy. */
+static void push_to(Body *b, const PlanEdgeList *edges)
+{
+    Emitter *em = b->em;
+    for (int i = 0; i < edges->n; i++) {
+        const PlanEdge *e = edges->items[i];
+        const PlanNode *to = e->to;
+        const PlanType *want = to->kind == PN_SINK ? to->in : to->stage->in;
+        const char *ptr = b->ptr;
+        if (want && b->rec && want != b->rec) {
+            const char *copy = arena_printf(em->arena, "rec%d", ++b->nrecs);
+            cw_line(&b->w, "%s %s;", want->cname, copy);
+            for (int f = 0; f < want->schema->nfields && f < b->rec->schema->nfields; f++)
+                cw_line(&b->w, "%s.%s = %s%s;", copy, want->members[f], b->access,
+                        b->rec->members[f]);
+            ptr = arena_printf(em->arena, "&%s", copy);
+        }
+        if (strcmp(ptr, "in") == 0)
+            b->used_in = true;
+        b->used_rt = true;
+        if (to->kind == PN_SINK) {
+            cw_line(&b->w, "%s(rt, %s);", em->sink_fns[to->index], ptr);
+        } else {
+            cw_line(&b->w, "%s(rt, %s, ts);", to->stage->cname, ptr);
+            b->used_ts = true;
+        }
+    }
+}
+
+/* ---- Operators ------------------------------------------------------------------------------ */
+
+/* The conjuncts of `a and b and c`, in order, into `out` (when not NULL);
+ * returns how many there are. */
+static int conjuncts(const Expr *e, const Expr **out)
+{
+    if (e->kind == EX_BINARY && e->binary.op == BIN_AND) {
+        int n = conjuncts(e->binary.lhs, out);
+        return n + conjuncts(e->binary.rhs, out ? out + n : NULL);
+    }
+    if (out)
+        out[0] = e;
+    return 1;
+}
+
+static void emit_where(Body *b, const PlanNode *n)
+{
+    const Op *op = n->op;
+    EmitExpr x = expr_context(b, n->in);
+    line_to_flow(b->em, &b->w, op->loc);
+    emit_negated(&x, op->where);
+    if (!x.used_err) {
+        /* One test per conjunct: `and` is lazy, so is a sequence of ifs. */
+        int nparts = conjuncts(op->where, NULL);
+        const Expr **parts = arena_alloc(b->em->arena, sizeof *parts * (size_t)nparts);
+        conjuncts(op->where, parts);
+        for (int i = 0; i < nparts; i++) {
+            cw_line(&b->w, "if (%s)", emit_negated(&x, parts[i]));
+            cw_indent(&b->w);
+            cw_line(&b->w, "return;");
+            cw_dedent(&b->w);
+        }
+    } else {
+        /* The condition once, into keep, so that a failure is seen first. */
+        EmitExpr y = expr_context(b, n->in);
+        char *cond = emit_expr(&y, op->where, TY_BOOL);
+        open_block(&b->w);
+        cw_line(&b->w, "const char *err = NULL;");
+        cw_line(&b->w, "bool keep = %s;", cond);
+        check_err(b, op->loc);
+        cw_line(&b->w, "if (!keep)");
+        cw_indent(&b->w);
+        cw_line(&b->w, "return;");
+        cw_dedent(&b->w);
+        cw_close(&b->w, "");
+    }
+    line_back(b->em, &b->w);
+    note_expr_use(b, &x);
+}
+
+static bool item_is_bare(const Item *it)
+{
+    const Expr *e = it->expr;
+    return !e || (e->kind == EX_NAME && !e->name.qualifier && strcmp(e->name.name, it->name) == 0);
+}
+
+static void emit_select(Body *b, const PlanNode *n)
+{
+    Emitter *em = b->em;
+    const Op *op = n->op;
+    const PlanType *out = n->out;
+    const char *rec = arena_printf(em->arena, "rec%d", ++b->nrecs);
+
+    /* The values first: whether the block needs `err` is known only then. */
+    EmitExpr x = expr_context(b, n->in);
+    int nfields = out->schema->nfields;
+    const char **values = arena_alloc(em->arena, sizeof *values * (size_t)(nfields + 1));
+    const Item **items = arena_alloc(em->arena, sizeof *items * (size_t)(nfields + 1));
+    int f = 0;
+    for (const Item *it = op->select; it && f < nfields; it = it->next, f++) {
+        items[f] = it;
+        values[f] = it->expr ? emit_expr(&x, it->expr, out->schema->fields[f].type)
+                             : arena_printf(em->arena, "%s%s", b->access, out->members[f]);
+    }
+
+    line_to_flow(em, &b->w, op->loc);
+    cw_line(&b->w, "%s %s;", out->cname, rec);
+    if (x.used_err) {
+        open_block(&b->w);
+        cw_line(&b->w, "const char *err = NULL;");
+    }
+    for (int i = 0; i < f; i++) {
+        if (!item_is_bare(items[i]))
+            flow_comment(em, &b->w, items[i]->loc,
+                         arena_printf(em->arena, "%s = %s", items[i]->name,
+                                      expr_text(em->arena, items[i]->expr)));
+        line_to_flow(em, &b->w, items[i]->loc);
+        cw_line(&b->w, "%s.%s = %s;", rec, out->members[i], values[i]);
+    }
+    if (x.used_err) {
+        line_to_flow(em, &b->w, op->loc);
+        check_err(b, op->loc);
+        cw_close(&b->w, "");
+    }
+    line_back(em, &b->w);
+    note_expr_use(b, &x);
+    b->rec = out;
+    b->access = arena_printf(em->arena, "%s.", rec);
+    b->ptr = arena_printf(em->arena, "&%s", rec);
+}
+
+static void emit_op(Body *b, const PlanNode *n)
+{
+    Emitter *em = b->em;
+    const Op *op = n->op;
+    const char *text = arena_printf(em->arena, "%s", op_text(em->arena, op));
+    switch (op->kind) {
+    case OP_WHERE:
+        flow_comment(em, &b->w, op->loc, text);
+        emit_where(b, n);
+        break;
+    case OP_SELECT:
+        flow_comment(em, &b->w, op->loc, "select");
+        emit_select(b, n);
+        break;
+    case OP_KEY_BY:
+        flow_comment(em, &b->w, op->loc,
+                     arena_printf(em->arena, "%s: no code, one worker keeps every key", text));
+        break;
+    case OP_UNION:
+        flow_comment(em, &b->w, op->loc,
+                     arena_printf(em->arena, "%s: every input calls this function", text));
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- Stages ------------------------------------------------------------------------------- */
+
+static void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access,
+                      const char *ptr)
+{
+    memset(b, 0, sizeof *b);
+    b->em = em;
+    cw_init(&b->w);
+    b->w.depth = 1;
+    b->rec = rec;
+    b->access = access;
+    b->ptr = ptr;
+}
+
+static const char *stage_signature(Emitter *em, const PlanStage *st)
+{
+    return arena_printf(em->arena, "static void %s(FlowRuntime *rt, const %s *in, int64_t ts)",
+                        st->cname, st->in->cname);
+}
+
+static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    Body b;
+    body_init(&b, em, st->in, "in->", "in");
+    const Decl *stream = NULL;
+    for (int i = 0; i < st->nnodes; i++) {
+        const PlanNode *n = st->nodes[i];
+        if (n->decl != stream && i > 0)
+            cw_comment(&b.w, true, arena_printf(em->arena, "%s:%d: stream %s = %s",
+                                                em->plan->flow_file, n->decl->loc.line,
+                                                n->decl->name,
+                                                n->decl->stream.input ? n->decl->stream.input->name
+                                                                      : "?"));
+        stream = n->decl;
+        emit_op(&b, n);
+    }
+    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+
+    cw_blank(w);
+    const char *streams = "";
+    const Decl *last = NULL;
+    for (int i = 0; i < st->nnodes; i++)
+        if (st->nodes[i]->decl != last) {
+            last = st->nodes[i]->decl;
+            streams = arena_printf(em->arena, "%s%s%s", streams, *streams ? ", " : "", last->name);
+        }
+    cw_comment(w, true, arena_printf(em->arena, "Stage %d: stream%s %s (%s:%d). One record in, "
+                                     "its operators one after the other.", st->id,
+                                     strchr(streams, ',') ? "s" : "", streams,
+                                     em->plan->flow_file, st->nodes[0]->op->loc.line));
+    cw_line(w, "%s", stage_signature(em, st));
+    cw_line(w, "{");
+    cw_indent(w);
+    if (!b.used_rt)
+        cw_line(w, "(void)rt;");
+    if (!b.used_in)
+        cw_line(w, "(void)in;");
+    if (!b.used_ts)
+        cw_line(w, "(void)ts;");
+    cw_dedent(w);
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}
+
+/* ---- Sources ------------------------------------------------------------------------------ */
+
+static bool is_generator(const PlanNode *src)
+{
+    return strcmp(src->decl->source.conn.name, "generator") == 0;
+}
+
+/* After the record is built: its time, the push, and the watermark. */
+static void emit_source_push(Body *b, const PlanNode *src)
+{
+    const Decl *d = src->decl;
+    bool event_time = d->source.event_time_field >= 0;
+    bool to_stages = false;
+    for (int i = 0; i < src->outputs.n; i++)
+        to_stages |= src->outputs.items[i]->to->kind == PN_OP;
+    if (event_time)
+        cw_line(&b->w, "int64_t ts = rec.%s;", src->out->members[d->source.event_time_field]);
+    else if (to_stages)
+        cw_line(&b->w, "int64_t ts = flow_now_ms(rt);");
+    push_to(b, &src->outputs);
+    if (event_time)
+        cw_line(&b->w, "flow_watermark_observe(rt, ts);");
+    b->used_rt |= event_time || to_stages;
+}
+
+static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
+{
+    const Decl *d = src->decl;
+    const PlanType *t = src->out;
+    Body b;
+    body_init(&b, em, t, "rec.", "&rec");
+    cw_line(&b.w, "%s rec;", t->cname);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        cw_line(&b.w, "%sflow_field_%s(&fields[%d], &rec.%s);", f ? "why = " : "const char *why = ",
+                codec_suffix(fd->type), f, t->members[f]);
+        cw_open(&b.w, "if (why)");
+        cw_line(&b.w, "flow_record_error(rt, \"%s\", why);",
+                c_string_body(em->arena, fd->name, (int64_t)strlen(fd->name)));
+        cw_line(&b.w, "return false;");
+        cw_close(&b.w, "");
+    }
+    emit_source_push(&b, src);
+    cw_line(&b.w, "return true;");
+
+    cw_blank(w);
+    flow_comment(em, w, d->loc,
+                 arena_printf(em->arena, "source %s : %s from %s: decodes one input record "
+                              "(its fields in schema order) and pushes it on.", d->name,
+                              t->cname, connector_text(em->arena, &d->source.conn)));
+    cw_line(w, "static bool %s(FlowRuntime *rt, const FlowField *fields)",
+            em->source_fns[src->index]);
+    cw_line(w, "{");
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}
+
+static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
+{
+    const Decl *d = src->decl;
+    const PlanType *t = src->out;
+    Body b;
+    body_init(&b, em, t, "rec.", "&rec");
+    cw_line(&b.w, "%s rec;", t->cname);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        TypeKind ty = t->schema->fields[f].type;
+        b.used_rt |= ty == TY_STRING;
+        cw_line(&b.w, "rec.%s = flow_gen_%s(gen%s);", t->members[f], codec_suffix(ty),
+                ty == TY_STRING ? ", rt" : "");
+    }
+    emit_source_push(&b, src);
+
+    cw_blank(w);
+    flow_comment(em, w, d->loc,
+                 arena_printf(em->arena, "source %s : %s from %s: makes one synthetic record "
+                              "(its fields in schema order) and pushes it on.", d->name, t->cname,
+                              connector_text(em->arena, &d->source.conn)));
+    cw_line(w, "static void %s(FlowRuntime *rt, FlowGen *gen)", em->source_fns[src->index]);
+    cw_line(w, "{");
+    if (!b.used_rt)
+        cw_line(w, "    (void)rt;");
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}
+
+/* ---- Sinks ---------------------------------------------------------------------------------- */
+
+static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
+{
+    const Decl *d = sink->decl;
+    const PlanType *t = sink->in;
+    cw_blank(w);
+    flow_comment(em, w, d->loc,
+                 arena_printf(em->arena, "sink %s to %s", d->sink.stream->name,
+                              connector_text(em->arena, &d->sink.conn)));
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *rec)", em->sink_fns[sink->index],
+            t->cname);
+    open_block(w);
+    cw_line(w, "FlowSink *sink = flow_sink(rt, %d);", sink->index);
+    cw_line(w, "flow_sink_begin(sink);");
+    for (int f = 0; f < t->schema->nfields; f++)
+        cw_line(w, "flow_sink_%s(sink, rec->%s);", codec_suffix(t->schema->fields[f].type),
+                t->members[f]);
+    cw_line(w, "flow_sink_end(sink);");
+    cw_close(w, "");
+}
+
+/* ---- The program description ------------------------------------------------------------- */
+
+/* Field name and type arrays, once per record type that a source reads or
+ * a sink writes. Returns the two array names. */
+static void field_arrays(Emitter *em, CWriter *w, const PlanType *t, const char **names_out,
+                         const char **types_out, const char **done_names, const char **done_types,
+                         int *ndone, const PlanType **done)
+{
+    for (int i = 0; i < *ndone; i++)
+        if (done[i] == t) {
+            *names_out = done_names[i];
+            *types_out = done_types[i];
+            return;
+        }
+    const char *names = plan_unique_name(em->plan, arena_printf(em->arena, "%s_field_names", t->cname));
+    const char *types = plan_unique_name(em->plan, arena_printf(em->arena, "%s_field_types", t->cname));
+    char *ns = "", *ts = "";
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        ns = arena_printf(em->arena, "%s%s\"%s\"", ns, f ? ", " : "",
+                          c_string_body(em->arena, fd->name, (int64_t)strlen(fd->name)));
+        ts = arena_printf(em->arena, "%s%s%s", ts, f ? ", " : "", flow_type_enum(fd->type));
+    }
+    cw_line(w, "static const char *const %s[] = { %s };", names, ns);
+    cw_line(w, "static const FlowType %s[] = { %s };", types, ts);
+    done[*ndone] = t;
+    done_names[*ndone] = *names_out = names;
+    done_types[(*ndone)++] = *types_out = types;
+}
+
+/* The FlowConnector initializer; its argument array goes to `w` first. */
+static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, const char *want)
+{
+    int n = 0;
+    for (const ConnArg *a = c->args; a; a = a->next)
+        n++;
+    const char *args = "NULL";
+    if (n) {
+        args = plan_unique_name(em->plan, want);
+        cw_open(w, "static const FlowConnArg %s[] =", args);
+        for (const ConnArg *a = c->args; a; a = a->next) {
+            const Expr *v = a->value;
+            if (v && v->kind == EX_NAME && v->name.kind == NAME_PARAM)
+                cw_line(w, "{ \"%s\", NULL, \"%s\" },", c_string_body(em->arena, a->key, (int64_t)strlen(a->key)),
+                        c_string_body(em->arena, v->name.name, (int64_t)strlen(v->name.name)));
+            else
+                cw_line(w, "{ \"%s\", \"%s\", NULL },", c_string_body(em->arena, a->key, (int64_t)strlen(a->key)),
+                        literal_text(em, v));
+        }
+        cw_close(w, ";");
+    }
+    return arena_printf(em->arena, "{ \"%s\", %s, %d, \"%s\" }",
+                        c_string_body(em->arena, c->name, (int64_t)strlen(c->name)), args, n,
+                        loc_text(em, c->loc));
+}
+
+/* The arrays FlowProgram points to, and what to fill it with. */
+typedef struct ProgramTables {
+    const char *params, *sources, *sinks;
+    int nsources;
+} ProgramTables;
+
+static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
+{
+    Plan *plan = em->plan;
+    Arena *a = em->arena;
+    int max = plan->ntypes + 1;
+    const PlanType **done = arena_alloc(a, sizeof *done * (size_t)max);
+    const char **done_names = arena_alloc(a, sizeof *done_names * (size_t)max);
+    const char **done_types = arena_alloc(a, sizeof *done_types * (size_t)max);
+    int ndone = 0;
+
+    cw_blank(w);
+    cw_comment(w, true, "What flow_main needs to know: params, sources and sinks, in "
+                        "declaration order.");
+    if (em->nparams) {
+        cw_open(w, "static const FlowParamDef params[] =");
+        for (int i = 0; i < em->nparams; i++) {
+            const Decl *d = em->params[i];
+            cw_line(w, "{ \"%s\", %s, \"%s\", &%s },",
+                    c_string_body(a, d->name, (int64_t)strlen(d->name)),
+                    flow_type_enum(d->param.type), literal_text(em, d->param.value),
+                    em->param_names[i]);
+        }
+        cw_close(w, ";");
+        pt->params = "params";
+    }
+
+    CWriter defs;
+    cw_init(&defs);
+    for (int i = 0; i < plan->nsources; i++) {
+        const PlanNode *src = plan->sources[i];
+        if (src->kind != PN_SOURCE)
+            continue;
+        const Decl *d = src->decl;
+        const char *names, *types;
+        field_arrays(em, w, src->out, &names, &types, done_names, done_types, &ndone, done);
+        const char *conn = connector_init(em, w, &d->source.conn,
+                                          arena_printf(a, "source_%s_args", d->name));
+        open_block(&defs);
+        cw_line(&defs, ".name = \"%s\",", c_string_body(a, d->name, (int64_t)strlen(d->name)));
+        cw_line(&defs, ".conn = %s,", conn);
+        cw_line(&defs, ".field_names = %s,", names);
+        cw_line(&defs, ".field_types = %s,", types);
+        cw_line(&defs, ".nfields = %d,", src->out->schema->nfields);
+        cw_line(&defs, ".event_time_field = %d,", d->source.event_time_field);
+        cw_line(&defs, ".watermark_delay_ms = %" PRId64 ",", d->source.watermark_ms);
+        cw_line(&defs, ".idle_ms = %" PRId64 ",", d->source.has_idle ? d->source.idle_ms : 0);
+        cw_line(&defs, ".decode = %s,", is_generator(src) ? "NULL" : em->source_fns[src->index]);
+        cw_line(&defs, ".generate = %s,", is_generator(src) ? em->source_fns[src->index] : "NULL");
+        cw_close(&defs, ",");
+        pt->nsources++;
+    }
+    if (pt->nsources) {
+        cw_open(w, "static const FlowSourceDef sources[] =");
+        cw_append(w, &defs);
+        cw_close(w, ";");
+        pt->sources = "sources";
+    }
+    cw_free(&defs);
+
+    cw_init(&defs);
+    for (int i = 0; i < plan->nsinks; i++) {
+        const PlanNode *sink = plan->sinks[i];
+        const Decl *d = sink->decl;
+        const char *names, *types;
+        field_arrays(em, w, sink->in, &names, &types, done_names, done_types, &ndone, done);
+        const char *conn = connector_init(em, w, &d->sink.conn,
+                                          arena_printf(a, "sink_%d_args", i + 1));
+        open_block(&defs);
+        cw_line(&defs, ".stream = \"%s\",",
+                c_string_body(a, d->sink.stream->name, (int64_t)strlen(d->sink.stream->name)));
+        cw_line(&defs, ".conn = %s,", conn);
+        cw_line(&defs, ".field_names = %s,", names);
+        cw_line(&defs, ".field_types = %s,", types);
+        cw_line(&defs, ".nfields = %d,", sink->in->schema->nfields);
+        cw_close(&defs, ",");
+    }
+    if (plan->nsinks) {
+        cw_open(w, "static const FlowSinkDef sinks[] =");
+        cw_append(w, &defs);
+        cw_close(w, ";");
+        pt->sinks = "sinks";
+    }
+    cw_free(&defs);
+}
+
+/* ---- What this version cannot generate ----------------------------------------------------- */
+
+static bool supported(Emitter *em)
+{
+    static const char *const op_names[] = {
+        [OP_WINDOW] = "window", [OP_AGGREGATE] = "aggregate", [OP_JOIN] = "join",
+        [OP_LOOKUP] = "lookup", [OP_DEDUPE] = "dedupe",
+    };
+    bool ok = true;
+    Plan *plan = em->plan;
+    for (int i = 0; i < plan->nnodes; i++) {
+        const PlanNode *n = plan->nodes[i];
+        if (n->kind == PN_TABLE) {
+            diag_error(em->d, n->decl->loc, "'table' is not supported by this version of flowc");
+            ok = false;
+        } else if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
+                   n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION) {
+            diag_error(em->d, n->op->loc, "'%s' is not supported by this version of flowc",
+                       op_names[n->op->kind]);
+            ok = false;
+        } else if (n->kind == PN_SOURCE || n->kind == PN_SINK) {
+            const Connector *c = n->kind == PN_SOURCE ? &n->decl->source.conn : &n->decl->sink.conn;
+            static const char *const known[] = { "file", "stdin", "stdout", "generator", NULL };
+            bool found = false;
+            for (int k = 0; known[k] && c->name; k++)
+                found |= strcmp(known[k], c->name) == 0;
+            if (!found) {
+                diag_error(em->d, c->loc, "'%s' is not supported by this version of flowc",
+                           c->name ? c->name : "?");
+                ok = false;
+            }
+        }
+        if ((n->kind == PN_OP || n->kind == PN_SINK) && !n->in) {
+            diag_error(em->d, n->op ? n->op->loc : n->decl->loc,
+                       "internal error: no record type here");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* ---- The file ------------------------------------------------------------------------------ */
+
+static void name_functions(Emitter *em)
+{
+    Plan *plan = em->plan;
+    Arena *a = em->arena;
+    em->source_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsources + 1));
+    em->sink_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsinks + 1));
+    for (int i = 0; i < plan->nsources; i++) {
+        const PlanNode *src = plan->sources[i];
+        em->source_fns[i] = plan_unique_name(
+            plan, arena_printf(a, "%s_%s", is_generator(src) ? "generate" : "decode",
+                               src->decl->name));
+    }
+    for (int i = 0; i < plan->nsinks; i++)
+        em->sink_fns[i] = plan_unique_name(
+            plan, arena_printf(a, "sink_%s", plan->sinks[i]->decl->sink.stream->name));
+}
+
+static void emit_prototypes(Emitter *em, CWriter *w)
+{
+    Plan *plan = em->plan;
+    if (plan->nstages == 0 && plan->nsinks == 0)
+        return;
+    cw_blank(w);
+    cw_comment(w, true, "Stages and sinks, defined below in the order records flow through them.");
+    for (int i = 0; i < plan->nstages; i++)
+        cw_line(w, "%s;", stage_signature(em, plan->stages[i]));
+    for (int i = 0; i < plan->nsinks; i++)
+        cw_line(w, "static void %s(FlowRuntime *rt, const %s *rec);", em->sink_fns[i],
+                plan->sinks[i]->in->cname);
+}
+
+bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
+{
+    Emitter em = { 0 };
+    em.plan = plan;
+    em.arena = plan->arena;
+    em.d = d;
+    em.opt = opt;
+    em.flow_file_c = c_string_body(em.arena, plan->flow_file, (int64_t)strlen(plan->flow_file));
+    if (!supported(&em))
+        return false;
+    collect_params(&em);
+    name_functions(&em);
+
+    /* The body first: the header's includes depend on what it used. */
+    CWriter body;
+    cw_init(&body);
+    emit_types(&em, &body);
+    emit_params(&em, &body);
+    emit_prototypes(&em, &body);
+    for (int i = 0; i < plan->nsources; i++) {
+        if (is_generator(plan->sources[i]))
+            emit_generate(&em, &body, plan->sources[i]);
+        else
+            emit_decode(&em, &body, plan->sources[i]);
+    }
+    for (int i = 0; i < plan->nstages; i++)
+        emit_stage(&em, &body, plan->stages[i]);
+    for (int i = 0; i < plan->nsinks; i++)
+        emit_sink(&em, &body, plan->sinks[i]);
+    ProgramTables pt = { "NULL", "NULL", "NULL", 0 };
+    emit_program_tables(&em, &body, &pt);
+
+    CWriter plan_text, plan_comment;
+    cw_init(&plan_text);
+    cw_init(&plan_comment);
+    explain_text(&plan_text, plan);
+    cw_comment(&plan_comment, false,
+               arena_printf(em.arena, "The plan (flowc explain %s):\n\n%s", plan->flow_file,
+                            cw_text(&plan_text)));
+    const char *name = plan->flow_file;
+    const char *dot = strrchr(name, '.');
+    name = dot ? arena_strndup(em.arena, name, (size_t)(dot - name)) : name;
+    const char *header_vars[] = {
+        "flow_file", plan->flow_file,
+        "flowc_version", FLOWC_VERSION,
+        "plan", cw_text(&plan_comment),
+        "includes", arena_printf(em.arena, "%s%s", em.used_math ? "#include <math.h>\n" : "",
+                                 em.used_logic ? template_text("overlap.c.in") : ""),
+        NULL,
+    };
+    template_write(w, "header.c.in", header_vars);
+    cw_append(w, &body);
+    cw_blank(w);
+    const char *program_vars[] = {
+        "name", c_string_body(em.arena, name, (int64_t)strlen(name)),
+        "flow_file", em.flow_file_c,
+        "flowc_version", FLOWC_VERSION,
+        "params", pt.params,
+        "nparams", arena_printf(em.arena, "%d", em.nparams),
+        "sources", pt.sources,
+        "nsources", arena_printf(em.arena, "%d", pt.nsources),
+        "sinks", pt.sinks,
+        "nsinks", arena_printf(em.arena, "%d", plan->nsinks),
+        NULL,
+    };
+    template_write(w, "program.c.in", program_vars);
+    cw_free(&plan_text);
+    cw_free(&plan_comment);
+    cw_free(&body);
+    return true;
+}

@@ -1,0 +1,621 @@
+/* emit_expr.c: typed Flow expressions to C expressions. Integer arithmetic
+ * goes through the wrapping and failing helpers of flow/expr.h (C's signed
+ * overflow and division by zero are undefined); implicit widenings become
+ * explicit casts; `and`, `or` and `if()` become C's lazy &&, || and ?:, so a
+ * branch not taken is never evaluated and never fails. Each C expression
+ * carries its binding strength so that parentheses appear only where C
+ * needs them or where gcc and clang would warn (-Wparentheses,
+ * -Wlogical-not-parentheses). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emit.h"
+#include "explain.h"
+
+/* C's binding strengths, loosest first (the ones generated code uses). */
+enum {
+    C_COND = 3,
+    C_OR = 4,
+    C_AND = 5,
+    C_EQ = 9,
+    C_REL = 10,
+    C_ADD = 12,
+    C_MUL = 13,
+    C_UNARY = 15,
+    C_PRIMARY = 16,
+};
+
+typedef struct CExpr {
+    char *s;
+    int prec;
+    char *not_of;  /* for `!x`: x, so that negating it gives x back */
+} CExpr;
+
+static CExpr cx(char *s, int prec)
+{
+    CExpr e = { s, prec, NULL };
+    return e;
+}
+
+/* `e`, parenthesised when it binds looser than `min`. */
+static char *at(EmitExpr *x, CExpr e, int min)
+{
+    return e.prec < min ? arena_printf(x->arena, "(%s)", e.s) : e.s;
+}
+
+/* An operand of a comparison: `!x == y` would draw -Wlogical-not-parentheses. */
+static char *cmp_operand(EmitExpr *x, CExpr e)
+{
+    return e.not_of ? arena_printf(x->arena, "(%s)", e.s) : at(x, e, C_ADD);
+}
+
+const char *c_type(TypeKind t)
+{
+    switch (t) {
+    case TY_BOOL: return "bool";
+    case TY_INT32: return "int32_t";
+    case TY_INT64: return "int64_t";
+    case TY_FLOAT64: return "double";
+    case TY_STRING: return "FlowStr";
+    case TY_TIMESTAMP: return "int64_t";
+    case TY_ERROR: break;
+    }
+    return "int";
+}
+
+const char *flow_type_enum(TypeKind t)
+{
+    switch (t) {
+    case TY_BOOL: return "FLOW_BOOL";
+    case TY_INT32: return "FLOW_INT32";
+    case TY_INT64: return "FLOW_INT64";
+    case TY_FLOAT64: return "FLOW_FLOAT64";
+    case TY_STRING: return "FLOW_STRING";
+    case TY_TIMESTAMP: return "FLOW_TIMESTAMP";
+    case TY_ERROR: break;
+    }
+    return "FLOW_INT64";
+}
+
+const char *codec_suffix(TypeKind t)
+{
+    switch (t) {
+    case TY_BOOL: return "bool";
+    case TY_INT32: return "int32";
+    case TY_INT64: return "int64";
+    case TY_FLOAT64: return "float64";
+    case TY_STRING: return "string";
+    case TY_TIMESTAMP: return "timestamp";
+    case TY_ERROR: break;
+    }
+    return "int64";
+}
+
+/* Whether the bytes at s form one valid UTF-8 sequence; its length or 0. */
+static size_t utf8_seq(const unsigned char *s, int64_t n)
+{
+    size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
+    if (s[0] < 0xC2 || s[0] > 0xF4 || (int64_t)len > n)
+        return 0;
+    unsigned cp = s[0] & (0x3F >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+char *c_string_body(Arena *arena, const char *s, int64_t len)
+{
+    char *out = arena_alloc(arena, (size_t)len * 4 + 1);
+    size_t k = 0;
+    for (int64_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t u = c >= 0x80 ? utf8_seq((const unsigned char *)s + i, len - i) : 0;
+        if (u) {
+            /* Readable text stays readable; the bytes are the same. */
+            memcpy(out + k, s + i, u);
+            k += u;
+            i += (int64_t)u;
+            continue;
+        }
+        switch (c) {
+        case '"': k += (size_t)sprintf(out + k, "\\\""); break;
+        case '\\': k += (size_t)sprintf(out + k, "\\\\"); break;
+        case '\n': k += (size_t)sprintf(out + k, "\\n"); break;
+        case '\t': k += (size_t)sprintf(out + k, "\\t"); break;
+        case '\r': k += (size_t)sprintf(out + k, "\\r"); break;
+        case '?':
+            /* `??=` and friends are trigraphs under -std=c11. */
+            k += (size_t)sprintf(out + k, i > 0 && s[i - 1] == '?' ? "\\?" : "?");
+            break;
+        default:
+            if (c < 0x20 || c >= 0x7F)
+                k += (size_t)sprintf(out + k, "\\%03o", c); /* three digits: never runs on */
+            else
+                out[k++] = (char)c;
+        }
+        i++;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* ---- Literals --------------------------------------------------------------------------- */
+
+static CExpr int_literal(EmitExpr *x, int64_t v, TypeKind t)
+{
+    Arena *a = x->arena;
+    switch (t) {
+    case TY_INT32:
+        if (v == INT32_MIN)
+            return cx(arena_strdup(a, "INT32_MIN"), C_PRIMARY);
+        return cx(arena_printf(a, "%" PRId64, v), v < 0 ? C_UNARY : C_PRIMARY);
+    case TY_FLOAT64: {
+        char *f = float_text(a, (double)v);
+        return cx(f, f[0] == '-' ? C_UNARY : C_PRIMARY);
+    }
+    default:
+        if (v == INT64_MIN)
+            return cx(arena_strdup(a, "INT64_MIN"), C_PRIMARY);
+        return cx(arena_printf(a, "INT64_C(%" PRId64 ")", v), v < 0 ? C_UNARY : C_PRIMARY);
+    }
+}
+
+static CExpr float_literal(EmitExpr *x, double v)
+{
+    if (isnan(v)) {
+        x->used_math = true;
+        return cx(arena_strdup(x->arena, "NAN"), C_PRIMARY);
+    }
+    if (isinf(v)) {
+        x->used_math = true;
+        return v < 0 ? cx(arena_strdup(x->arena, "-INFINITY"), C_UNARY)
+                     : cx(arena_strdup(x->arena, "INFINITY"), C_PRIMARY);
+    }
+    char *f = float_text(x->arena, v);
+    return cx(f, f[0] == '-' ? C_UNARY : C_PRIMARY);
+}
+
+static CExpr string_literal(EmitExpr *x, const char *s, int64_t len)
+{
+    return cx(arena_printf(x->arena, "(FlowStr){\"%s\", %" PRId64 "}",
+                           c_string_body(x->arena, s, len), len),
+              C_PRIMARY);
+}
+
+/* ---- Expressions ---------------------------------------------------------------------- */
+
+static CExpr gen(EmitExpr *x, const Expr *e);
+
+/* int64 and timestamp are both int64_t in C. */
+static bool same_c_type(TypeKind a, TypeKind b)
+{
+    bool a64 = a == TY_INT64 || a == TY_TIMESTAMP, b64 = b == TY_INT64 || b == TY_TIMESTAMP;
+    return a == b || (a64 && b64);
+}
+
+/* `e` as a value of type `want`: literals are written in that type, other
+ * values widened with an explicit cast. */
+static CExpr gen_as(EmitExpr *x, const Expr *e, TypeKind want)
+{
+    if (want == TY_ERROR || same_c_type(e->type, want))
+        return gen(x, e);
+    if (e->kind == EX_INT || e->kind == EX_DURATION)
+        return int_literal(x, e->int_value, want);
+    CExpr v = gen(x, e);
+    if (want == TY_FLOAT64)
+        return cx(arena_printf(x->arena, "(double)%s", at(x, v, C_UNARY)), C_UNARY);
+    if (want == TY_INT64 || want == TY_TIMESTAMP)
+        return cx(arena_printf(x->arena, "(int64_t)%s", at(x, v, C_UNARY)), C_UNARY);
+    return v;
+}
+
+static CExpr call(EmitExpr *x, const char *fn, const char *args)
+{
+    return cx(arena_printf(x->arena, "%s(%s)", fn, args), C_PRIMARY);
+}
+
+/* A call to a helper that reports failure through `err`. */
+static CExpr fallible(EmitExpr *x, const char *fn, const char *args)
+{
+    x->used_err = true;
+    return cx(arena_printf(x->arena, "%s(&err, %s)", fn, args), C_PRIMARY);
+}
+
+static CExpr gen_name(EmitExpr *x, const Expr *e)
+{
+    if (e->name.kind == NAME_PARAM) {
+        for (int i = 0; i < x->nparams; i++)
+            if (x->params[i] == e->name.param)
+                return cx(arena_strdup(x->arena, x->param_names[i]), C_PRIMARY);
+    }
+    int i = e->name.index;
+    if (e->name.kind != NAME_FIELD || !x->rec || i < 0 || i >= x->rec->schema->nfields)
+        return cx(arena_strdup(x->arena, "0 /* unresolved name */"), C_PRIMARY);
+    x->used_rec = true;
+    return cx(arena_printf(x->arena, "%s%s", x->access, x->rec->members[i]), C_PRIMARY);
+}
+
+static CExpr gen_unary(EmitExpr *x, const Expr *e)
+{
+    const Expr *v = e->unary.operand;
+    if (e->unary.op == UN_NOT) {
+        CExpr inner = gen(x, v);
+        CExpr r = cx(arena_printf(x->arena, "!%s", at(x, inner, C_UNARY)), C_UNARY);
+        r.not_of = inner.s;
+        return r;
+    }
+    switch (e->type) {
+    case TY_INT32: return call(x, "flow_i32_neg", gen_as(x, v, TY_INT32).s);
+    case TY_INT64:
+    case TY_TIMESTAMP: return call(x, "flow_i64_neg", gen_as(x, v, TY_INT64).s);
+    default:
+        /* Float negation; the operand is never bare `-x`, which would read `--x`. */
+        return cx(arena_printf(x->arena, "-%s", at(x, gen_as(x, v, TY_FLOAT64), C_PRIMARY)),
+                  C_UNARY);
+    }
+}
+
+/* The type both sides of a comparison are brought to. */
+static TypeKind compare_type(TypeKind a, TypeKind b)
+{
+    if (a == TY_STRING || b == TY_STRING)
+        return TY_STRING;
+    if (a == TY_FLOAT64 || b == TY_FLOAT64)
+        return TY_FLOAT64;
+    if (a == TY_INT64 || b == TY_INT64 || a == TY_TIMESTAMP || b == TY_TIMESTAMP)
+        return TY_INT64;
+    if (a == TY_BOOL && b == TY_BOOL)
+        return TY_BOOL;
+    return TY_INT32;
+}
+
+/* Whether C text calls a function (`name(`, outside string literals; the
+ * all-capitals INT64_C( is a macro for a constant). */
+static bool c_has_call(const char *s)
+{
+    const char *word = NULL;
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') {
+            for (p++; *p && *p != '"'; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (!*p)
+                break;
+            word = NULL;
+            continue;
+        }
+        bool ident = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+                     (*p >= '0' && *p <= '9');
+        if (ident && !word)
+            word = p;
+        if (*p == '(' && word) {
+            for (const char *q = word; q < p; q++)
+                if (*q >= 'a' && *q <= 'z')
+                    return true;
+        }
+        if (!ident)
+            word = NULL;
+    }
+    return false;
+}
+
+/* A comparison whose result the types already decide. gcc and clang reject
+ * `x == x` and `int32 < 3000000000` under -Werror (self-comparison,
+ * -Wtype-limits, -Wbool-compare), so the constant is written instead; the
+ * operand is still evaluated when it calls something (it may fail). */
+static CExpr constant_compare(EmitExpr *x, const char *operand, bool holds)
+{
+    const char *value = holds ? "true" : "false";
+    if (c_has_call(operand))
+        return cx(arena_printf(x->arena, "(%s, %s)", operand, value), C_PRIMARY);
+    return cx(arena_strdup(x->arena, value), C_PRIMARY);
+}
+
+static BinaryOp mirror(BinaryOp op)
+{
+    switch (op) {
+    case BIN_LT: return BIN_GT;
+    case BIN_LE: return BIN_GE;
+    case BIN_GT: return BIN_LT;
+    case BIN_GE: return BIN_LE;
+    default: return op;
+    }
+}
+
+/* For `v OP c` with v in [lo, hi]: 1 when always true, 0 when always
+ * false, -1 when it depends on v. */
+static int decided(BinaryOp op, int64_t lo, int64_t hi, int64_t c)
+{
+    switch (op) {
+    case BIN_LT: return hi < c ? 1 : lo >= c ? 0 : -1;
+    case BIN_LE: return hi <= c ? 1 : lo > c ? 0 : -1;
+    case BIN_GT: return lo > c ? 1 : hi <= c ? 0 : -1;
+    case BIN_GE: return lo >= c ? 1 : hi < c ? 0 : -1;
+    case BIN_EQ: return c < lo || c > hi ? 0 : -1;
+    case BIN_NE: return c < lo || c > hi ? 1 : -1;
+    default: return -1;
+    }
+}
+
+static bool is_int_literal(const Expr *e)
+{
+    return e->kind == EX_INT || e->kind == EX_DURATION || e->kind == EX_BOOL;
+}
+
+/* `v OP literal` (either order) where v is an int32 or a bool and the
+ * literal makes the result constant: 1/0, or -1. */
+static int decided_by_range(BinaryOp op, const Expr *lhs, const Expr *rhs)
+{
+    if (is_int_literal(lhs) == is_int_literal(rhs))
+        return -1;
+    if (is_int_literal(lhs)) {
+        const Expr *t = lhs;
+        lhs = rhs;
+        rhs = t;
+        op = mirror(op);
+    }
+    int64_t c = rhs->kind == EX_BOOL ? rhs->bool_value : rhs->int_value;
+    if (lhs->type == TY_INT32)
+        return decided(op, INT32_MIN, INT32_MAX, c);
+    if (lhs->type == TY_BOOL)
+        return decided(op, 0, 1, c);
+    return -1;
+}
+
+static CExpr gen_compare(EmitExpr *x, const Expr *e)
+{
+    Arena *a = x->arena;
+    BinaryOp op = e->binary.op;
+    TypeKind t = compare_type(e->binary.lhs->type, e->binary.rhs->type);
+    CExpr l = gen_as(x, e->binary.lhs, t), r = gen_as(x, e->binary.rhs, t);
+    if (t != TY_FLOAT64 && t != TY_STRING) {
+        int known = decided_by_range(op, e->binary.lhs, e->binary.rhs);
+        if (known >= 0)
+            return constant_compare(x, is_int_literal(e->binary.lhs) ? r.s : l.s, known);
+        if (strcmp(l.s, r.s) == 0 && !is_int_literal(e->binary.lhs))
+            return constant_compare(x, l.s, op == BIN_EQ || op == BIN_LE || op == BIN_GE);
+    }
+    static const char *const ops[] = {
+        [BIN_EQ] = "==", [BIN_NE] = "!=", [BIN_LT] = "<", [BIN_LE] = "<=", [BIN_GT] = ">",
+        [BIN_GE] = ">=",
+    };
+    if (t == TY_STRING) {
+        char *args = arena_printf(a, "%s, %s", l.s, r.s);
+        if (op == BIN_EQ)
+            return call(x, "flow_str_eq", args);
+        if (op == BIN_NE) {
+            CExpr eq = call(x, "flow_str_eq", args);
+            CExpr ne = cx(arena_printf(a, "!%s", eq.s), C_UNARY);
+            ne.not_of = eq.s;
+            return ne;
+        }
+        return cx(arena_printf(a, "flow_str_cmp(%s) %s 0", args, ops[op]), C_REL);
+    }
+    int prec = op == BIN_EQ || op == BIN_NE ? C_EQ : C_REL;
+    return cx(arena_printf(a, "%s %s %s", cmp_operand(x, l), ops[op], cmp_operand(x, r)), prec);
+}
+
+static CExpr gen_arith(EmitExpr *x, const Expr *e)
+{
+    Arena *a = x->arena;
+    BinaryOp op = e->binary.op;
+    const Expr *lhs = e->binary.lhs, *rhs = e->binary.rhs;
+    if (e->type == TY_FLOAT64) {
+        CExpr l = gen_as(x, lhs, TY_FLOAT64), r = gen_as(x, rhs, TY_FLOAT64);
+        if (op == BIN_MOD)
+            return call(x, "flow_f64_mod", arena_printf(a, "%s, %s", l.s, r.s));
+        static const char *const ops[] = { [BIN_ADD] = "+", [BIN_SUB] = "-", [BIN_MUL] = "*",
+                                           [BIN_DIV] = "/" };
+        int p = op == BIN_ADD || op == BIN_SUB ? C_ADD : C_MUL;
+        return cx(arena_printf(a, "%s %s %s", at(x, l, p), ops[op], at(x, r, p + 1)), p);
+    }
+    /* int32 arithmetic stays int32; int64, and timestamp +- duration, on int64. */
+    TypeKind t = e->type == TY_INT32 ? TY_INT32 : TY_INT64;
+    const char *width = t == TY_INT32 ? "i32" : "i64";
+    static const char *const names[] = { [BIN_ADD] = "add", [BIN_SUB] = "sub", [BIN_MUL] = "mul",
+                                         [BIN_DIV] = "div", [BIN_MOD] = "mod" };
+    char *fn = arena_printf(a, "flow_%s_%s", width, names[op]);
+    CExpr l = gen_as(x, lhs, t), r = gen_as(x, rhs, t);
+    /* A literal divisor other than 0 and -1 can neither fail nor overflow:
+     * C's / and % (truncating, sign of the dividend) are Flow's. */
+    if ((op == BIN_DIV || op == BIN_MOD) && (rhs->kind == EX_INT || rhs->kind == EX_DURATION) &&
+        rhs->int_value != 0 && rhs->int_value != -1)
+        return cx(arena_printf(a, "%s %s %s", at(x, l, C_MUL), op == BIN_DIV ? "/" : "%",
+                               at(x, r, C_MUL + 1)),
+                  C_MUL);
+    char *args = arena_printf(a, "%s, %s", l.s, r.s);
+    if (op == BIN_DIV || op == BIN_MOD)
+        return fallible(x, fn, args);
+    return call(x, fn, args);
+}
+
+static CExpr gen_binary(EmitExpr *x, const Expr *e)
+{
+    switch (e->binary.op) {
+    case BIN_AND:
+    case BIN_OR: {
+        bool is_and = e->binary.op == BIN_AND;
+        x->used_logic = true;
+        CExpr l = gen(x, e->binary.lhs), r = gen(x, e->binary.rhs);
+        /* a && b && c reads as is; && inside || gets parentheses (-Wparentheses). */
+        bool chain = l.prec == (is_and ? C_AND : C_OR);
+        char *ls = chain ? l.s : at(x, l, C_AND + 1);
+        return cx(arena_printf(x->arena, "%s %s %s", ls, is_and ? "&&" : "||", at(x, r, C_AND + 1)),
+                  is_and ? C_AND : C_OR);
+    }
+    case BIN_EQ: case BIN_NE: case BIN_LT: case BIN_LE: case BIN_GT: case BIN_GE:
+        return gen_compare(x, e);
+    default:
+        return gen_arith(x, e);
+    }
+}
+
+/* ---- Calls ------------------------------------------------------------------------------ */
+
+static CExpr gen_cast(EmitExpr *x, FuncId f, const Expr *v)
+{
+    Arena *a = x->arena;
+    TypeKind from = v->type;
+    CExpr c = gen(x, v);
+    switch (f) {
+    case FN_CAST_INT32:
+        switch (from) {
+        case TY_INT32: return c;
+        case TY_INT64:
+        case TY_TIMESTAMP: return fallible(x, "flow_i32_from_i64", c.s);
+        case TY_FLOAT64: return fallible(x, "flow_i32_from_f64", c.s);
+        case TY_STRING: return fallible(x, "flow_i32_from_str", c.s);
+        case TY_BOOL: return cx(arena_printf(a, "(int32_t)%s", at(x, c, C_UNARY)), C_UNARY);
+        default: return c;
+        }
+    case FN_CAST_INT64:
+    case FN_CAST_TIMESTAMP:
+        switch (from) {
+        case TY_INT32:
+            if (v->kind == EX_INT)
+                return int_literal(x, v->int_value, TY_INT64);
+            return cx(arena_printf(a, "(int64_t)%s", at(x, c, C_UNARY)), C_UNARY);
+        case TY_BOOL: return cx(arena_printf(a, "(int64_t)%s", at(x, c, C_UNARY)), C_UNARY);
+        case TY_INT64:
+        case TY_TIMESTAMP: return c;
+        case TY_FLOAT64: return fallible(x, "flow_i64_from_f64", c.s);
+        case TY_STRING:
+            return fallible(x, f == FN_CAST_TIMESTAMP ? "flow_ts_from_str" : "flow_i64_from_str",
+                            c.s);
+        default: return c;
+        }
+    case FN_CAST_FLOAT64:
+        switch (from) {
+        case TY_FLOAT64: return c;
+        case TY_STRING: return fallible(x, "flow_f64_from_str", c.s);
+        default:
+            if (v->kind == EX_INT)
+                return int_literal(x, v->int_value, TY_FLOAT64);
+            return cx(arena_printf(a, "(double)%s", at(x, c, C_UNARY)), C_UNARY);
+        }
+    case FN_CAST_STRING:
+        switch (from) {
+        case TY_STRING: return c;
+        case TY_BOOL: return call(x, "flow_str_from_bool", c.s);
+        case TY_FLOAT64:
+            x->used_rt = true;
+            return call(x, "flow_str_from_f64", arena_printf(a, "rt, %s", c.s));
+        case TY_TIMESTAMP:
+            x->used_rt = true;
+            return call(x, "flow_str_from_ts", arena_printf(a, "rt, %s", c.s));
+        default:
+            x->used_rt = true;
+            return call(x, "flow_str_from_i64",
+                        arena_printf(a, "rt, %s", gen_as(x, v, TY_INT64).s));
+        }
+    case FN_CAST_BOOL:
+        if (from == TY_STRING)
+            return fallible(x, "flow_bool_from_str", c.s);
+        if (from == TY_BOOL)
+            return c;
+        return cx(arena_printf(a, "%s != 0", cmp_operand(x, c)), C_EQ);
+    default:
+        return c;
+    }
+}
+
+static CExpr gen_call(EmitExpr *x, const Expr *e)
+{
+    Arena *a = x->arena;
+    const Expr *arg = e->call.args;
+    switch (e->call.func) {
+    case FN_ABS:
+        if (arg->type == TY_INT32)
+            return call(x, "flow_i32_abs", gen(x, arg).s);
+        if (arg->type == TY_FLOAT64) {
+            x->used_math = true;
+            return call(x, "fabs", gen(x, arg).s);
+        }
+        return call(x, "flow_i64_abs", gen_as(x, arg, TY_INT64).s);
+    case FN_LOWER:
+    case FN_UPPER:
+        x->used_rt = true;
+        return call(x, e->call.func == FN_LOWER ? "flow_str_lower" : "flow_str_upper",
+                    arena_printf(a, "rt, %s", gen(x, arg).s));
+    case FN_LENGTH: return call(x, "flow_str_length", gen(x, arg).s);
+    case FN_CONTAINS:
+    case FN_STARTS_WITH:
+    case FN_ENDS_WITH: {
+        const char *fn = e->call.func == FN_CONTAINS      ? "flow_str_contains"
+                         : e->call.func == FN_STARTS_WITH ? "flow_str_starts_with"
+                                                          : "flow_str_ends_with";
+        return call(x, fn, arena_printf(a, "%s, %s", gen(x, arg).s, gen(x, arg->next).s));
+    }
+    case FN_CONCAT: {
+        if (!arg)
+            return string_literal(x, "", 0);
+        char *parts = "";
+        for (const Expr *p = arg; p; p = p->next)
+            parts = arena_printf(a, "%s%s%s", parts, p == arg ? "" : ", ", gen(x, p).s);
+        x->used_rt = true;
+        return call(x, "flow_str_concat",
+                    arena_printf(a, "rt, %d, (FlowStr[]){%s}", e->call.nargs, parts));
+    }
+    case FN_IF: {
+        CExpr c = gen(x, arg);
+        CExpr t = gen_as(x, arg->next, e->type), f = gen_as(x, arg->next->next, e->type);
+        return cx(arena_printf(a, "%s ? %s : %s", at(x, c, C_AND + 1), at(x, t, C_OR),
+                               at(x, f, C_OR)),
+                  C_COND);
+    }
+    case FN_HASH:
+        switch (arg->type) {
+        case TY_FLOAT64: return call(x, "flow_hash_f64", gen(x, arg).s);
+        case TY_BOOL: return call(x, "flow_hash_bool", gen(x, arg).s);
+        case TY_STRING: return call(x, "flow_hash_str", gen(x, arg).s);
+        default: return call(x, "flow_hash_i64", gen_as(x, arg, TY_INT64).s);
+        }
+    case FN_CAST_INT32:
+    case FN_CAST_INT64:
+    case FN_CAST_FLOAT64:
+    case FN_CAST_STRING:
+    case FN_CAST_TIMESTAMP:
+    case FN_CAST_BOOL:
+        return gen_cast(x, e->call.func, arg);
+    case FN_UNKNOWN:
+        break;
+    }
+    return cx(arena_printf(a, "0 /* unknown function %s */", e->call.name), C_PRIMARY);
+}
+
+static CExpr gen(EmitExpr *x, const Expr *e)
+{
+    switch (e->kind) {
+    case EX_INT: return int_literal(x, e->int_value, e->type);
+    case EX_DURATION: return int_literal(x, e->int_value, TY_INT64);
+    case EX_FLOAT: return float_literal(x, e->float_value);
+    case EX_STRING: return string_literal(x, e->string.chars, e->string.len);
+    case EX_BOOL: return cx(arena_strdup(x->arena, e->bool_value ? "true" : "false"), C_PRIMARY);
+    case EX_NAME: return gen_name(x, e);
+    case EX_UNARY: return gen_unary(x, e);
+    case EX_BINARY: return gen_binary(x, e);
+    case EX_CALL: return gen_call(x, e);
+    }
+    return cx(arena_strdup(x->arena, "0"), C_PRIMARY);
+}
+
+char *emit_expr(EmitExpr *x, const Expr *e, TypeKind want)
+{
+    return gen_as(x, e, want).s;
+}
+
+char *emit_negated(EmitExpr *x, const Expr *e)
+{
+    CExpr c = gen(x, e);
+    if (c.not_of)
+        return c.not_of;
+    return arena_printf(x->arena, "!%s", at(x, c, C_UNARY));
+}

@@ -1,0 +1,638 @@
+#include "plan.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "explain.h"
+
+/* Growable arrays of pointers in the arena: a full array is copied into one
+ * twice as large, which the arena's bulk free makes cheap enough for plans. */
+static void push(Arena *arena, void *item, void ***items, int *n, int *cap)
+{
+    if (*n == *cap) {
+        int grown = *cap ? *cap * 2 : 4;
+        void **bigger = arena_alloc(arena, sizeof *bigger * (size_t)grown);
+        if (*n)
+            memcpy(bigger, *items, sizeof *bigger * (size_t)*n);
+        *items = bigger;
+        *cap = grown;
+    }
+    (*items)[(*n)++] = item;
+}
+
+#define PUSH(arena, list, count, cap, item) \
+    push((arena), (item), (void ***)&(list), &(count), &(cap))
+
+const char *plan_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* ---- C identifiers ------------------------------------------------------------------ */
+
+static const char *const c_keywords[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+    "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
+    "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+    "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
+    /* object-like macros of <stdbool.h>, <stddef.h> and <math.h> */
+    "bool", "true", "false", "NULL", "math_errhandling",
+    NULL,
+};
+
+/* Prefixes of the macros of <stdint.h>, <math.h> and the flow headers. */
+static const char *const macro_prefixes[] = {
+    "INT", "UINT", "PTRDIFF_", "SIZE_", "SIG_ATOMIC_", "WCHAR_", "WINT_", "FLOW_",
+    "FP_", "HUGE_VAL", "MATH_ERR", "INFINITY", "NAN", "EOF", NULL,
+};
+
+/* File-scope names the generated file cannot reuse: what flow/flow.h pulls in
+ * (<stdarg.h>, <string.h>, <math.h> when used), the fixed names of the
+ * generated file, and the local names of its functions (a typedef of the
+ * same name would be hidden inside them). */
+static const char *const c_file_names[] = {
+    "offsetof", "va_list", "va_start", "va_end", "va_arg", "va_copy",
+    "memcpy", "memmove", "memset", "memcmp", "memchr", "memccpy", "strcpy", "strncpy",
+    "strcat", "strncat", "strcmp", "strncmp", "strcoll", "strxfrm", "strchr", "strrchr",
+    "strspn", "strcspn", "strpbrk", "strstr", "strtok", "strtok_r", "strlen", "strnlen",
+    "strerror", "strerror_r", "strdup", "strndup", "stpcpy", "stpncpy", "strsignal",
+    "acos", "asin", "atan", "atan2", "cos", "sin", "tan", "acosh", "asinh", "atanh", "cosh",
+    "sinh", "tanh", "exp", "exp2", "expm1", "frexp", "ilogb", "ldexp", "log", "log10",
+    "log1p", "log2", "logb", "modf", "scalbn", "scalbln", "cbrt", "fabs", "hypot", "pow",
+    "sqrt", "erf", "erfc", "lgamma", "tgamma", "ceil", "floor", "nearbyint", "rint",
+    "lrint", "llrint", "round", "lround", "llround", "trunc", "fmod", "remainder",
+    "remquo", "copysign", "nan", "nextafter", "nexttoward", "fdim", "fmax", "fmin", "fma",
+    "isnan", "isinf", "isfinite", "isnormal", "signbit", "fpclassify", "isgreater",
+    "isgreaterequal", "isless", "islessequal", "islessgreater", "isunordered",
+    "j0", "j1", "jn", "y0", "y1", "yn", "gamma", "drem", "finite", "significand", "scalb",
+    "main", "program", "params", "sources", "sinks",
+    "rt", "in", "ts", "err", "keep", "why", "sink", "gen", "fields", "rec",
+    NULL,
+};
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (strcmp(s, list[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Whether `s` can be used as is: as a struct member (`member`), where only
+ * keywords and object-like macros get in the way, or at file scope. */
+static bool c_name_ok(const char *s, bool member)
+{
+    if (!s[0] || s[0] == '_' || in_list(s, c_keywords))
+        return false;
+    for (int i = 0; macro_prefixes[i]; i++)
+        if (has_prefix(s, macro_prefixes[i]))
+            return false;
+    if (member)
+        return true;
+    size_t n = strlen(s);
+    if (in_list(s, c_file_names) || has_prefix(s, "flow_") || has_prefix(s, "Flow") ||
+        (n > 2 && strcmp(s + n - 2, "_t") == 0))
+        return false;
+    if (has_prefix(s, "rec") && s[3]) {
+        const char *p = s + 3;
+        while (isdigit((unsigned char)*p))
+            p++;
+        if (!*p)
+            return false;
+    }
+    return true;
+}
+
+static bool name_taken(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* `want`, `want_` if that is not usable, then `_2`, `_3`... until not taken. */
+static const char *unique_in(Arena *arena, const char *want, bool member, const char ***names,
+                             int *n, int *cap)
+{
+    const char *base = c_name_ok(want, member) ? want : arena_printf(arena, "%s_", want);
+    const char *name = base;
+    for (int k = 2; name_taken(*names, *n, name); k++)
+        name = arena_printf(arena, "%s_%d", base, k);
+    PUSH(arena, *names, *n, *cap, (void *)name);
+    return name;
+}
+
+const char *plan_unique_name(Plan *plan, const char *want)
+{
+    return unique_in(plan->arena, want, false, &plan->names, &plan->nnames, &plan->names_cap);
+}
+
+/* `per_user` -> `PerUser`; the type names of inferred records. */
+static char *camel_case(Arena *arena, const char *s)
+{
+    char *out = arena_alloc(arena, strlen(s) + 8);
+    size_t k = 0;
+    bool up = true;
+    for (const char *p = s; *p; p++) {
+        if (*p == '_') {
+            up = true;
+            continue;
+        }
+        out[k++] = up ? (char)toupper((unsigned char)*p) : *p;
+        up = false;
+    }
+    if (k == 0 || isdigit((unsigned char)out[0])) {
+        memmove(out + 6, out, k);
+        memcpy(out, "Record", 6);
+        k += 6;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* ---- Record types -------------------------------------------------------------------- */
+
+static bool same_shape(const Schema *a, const Schema *b)
+{
+    if (a->nfields != b->nfields)
+        return false;
+    for (int i = 0; i < a->nfields; i++) {
+        const Field *x = &a->fields[i], *y = &b->fields[i];
+        if (x->type != y->type || strcmp(x->name, y->name) != 0)
+            return false;
+        if ((x->qualifier == NULL) != (y->qualifier == NULL) ||
+            (x->qualifier && strcmp(x->qualifier, y->qualifier) != 0))
+            return false;
+    }
+    return true;
+}
+
+static PlanType *find_type(Plan *plan, Schema *s)
+{
+    for (int i = 0; i < plan->ntypes; i++)
+        if (plan->types[i]->schema == s)
+            return plan->types[i];
+    for (int i = 0; i < plan->ntypes; i++)
+        if (same_shape(plan->types[i]->schema, s))
+            return plan->types[i];
+    return NULL;
+}
+
+/* Member names: the field's name; a name that two fields share (the two
+ * sides of a join) gets its qualifier in front. */
+static const char **member_names(Plan *plan, Schema *s)
+{
+    const char **members = arena_alloc(plan->arena, sizeof *members * (size_t)(s->nfields + 1));
+    const char **taken = NULL;
+    int ntaken = 0, cap = 0;
+    for (int i = 0; i < s->nfields; i++) {
+        const Field *f = &s->fields[i];
+        bool shared = false;
+        for (int j = 0; j < s->nfields && !shared; j++)
+            shared = j != i && strcmp(s->fields[j].name, f->name) == 0;
+        const char *want = shared && f->qualifier
+                               ? arena_printf(plan->arena, "%s_%s", f->qualifier, f->name)
+                               : f->name;
+        members[i] = unique_in(plan->arena, want, true, &taken, &ntaken, &cap);
+    }
+    return members;
+}
+
+static PlanType *type_for(Plan *plan, Schema *s, const char *want, const char *origin, Loc loc)
+{
+    if (!s)
+        return NULL;
+    PlanType *t = find_type(plan, s);
+    if (t)
+        return t;
+    t = arena_alloc(plan->arena, sizeof *t);
+    t->id = plan->ntypes + 1;
+    t->schema = s;
+    t->cname = plan_unique_name(plan, want);
+    t->members = member_names(plan, s);
+    t->origin = origin;
+    t->loc = loc;
+    PUSH(plan->arena, plan->types, plan->ntypes, plan->types_cap, t);
+    return t;
+}
+
+PlanType *plan_type_of(Plan *plan, Schema *s)
+{
+    if (!s)
+        return NULL;
+    PlanType *t = find_type(plan, s);
+    if (t)
+        return t;
+    return type_for(plan, s, s->name ? s->name : "Record", "record", s->loc);
+}
+
+/* ---- Graph -------------------------------------------------------------------------- */
+
+static const char *op_word(OpKind k)
+{
+    switch (k) {
+    case OP_WHERE: return "where";
+    case OP_SELECT: return "select";
+    case OP_KEY_BY: return "key_by";
+    case OP_WINDOW: return "window";
+    case OP_AGGREGATE: return "aggregate";
+    case OP_JOIN: return "join";
+    case OP_LOOKUP: return "lookup";
+    case OP_UNION: return "union";
+    case OP_DEDUPE: return "dedupe";
+    }
+    return "op";
+}
+
+static bool op_is_stateful(const Op *op)
+{
+    return op->kind == OP_WINDOW || op->kind == OP_JOIN || op->kind == OP_DEDUPE;
+}
+
+static PlanNode *new_node(Plan *plan, PlanNodeKind kind, Decl *decl, Op *op)
+{
+    PlanNode *n = arena_alloc(plan->arena, sizeof *n);
+    n->kind = kind;
+    n->decl = decl;
+    n->op = op;
+    n->id = plan->nnodes + 1;
+    PUSH(plan->arena, plan->nodes, plan->nnodes, plan->nodes_cap, n);
+    return n;
+}
+
+static void edge_push(Arena *arena, PlanEdgeList *list, PlanEdge *e)
+{
+    PUSH(arena, list->items, list->n, list->cap, e);
+}
+
+static PlanType *port_type(PlanPort p)
+{
+    if (!p.node)
+        return NULL;
+    return p.late ? p.node->in : p.node->out;
+}
+
+static void connect(Plan *plan, PlanPort from, PlanNode *to, int port)
+{
+    if (!from.node)
+        return;
+    PlanEdge *e = arena_alloc(plan->arena, sizeof *e);
+    e->from = from.node;
+    e->to = to;
+    e->late = from.late;
+    e->port = port;
+    e->type = port_type(from);
+    edge_push(plan->arena, from.late ? &from.node->late : &from.node->outputs, e);
+    edge_push(plan->arena, &to->inputs, e);
+}
+
+static PlanNode *node_of_op(const Plan *plan, const Op *op)
+{
+    for (int i = 0; op && i < plan->nnodes; i++)
+        if (plan->nodes[i]->op == op)
+            return plan->nodes[i];
+    return NULL;
+}
+
+PlanStream *plan_stream(const Plan *plan, const Decl *decl)
+{
+    for (int i = 0; i < plan->nstreams; i++)
+        if (plan->streams[i].decl == decl)
+            return &plan->streams[i];
+    return NULL;
+}
+
+PlanPort plan_port_of(const Plan *plan, const Decl *decl)
+{
+    PlanPort none = { NULL, false };
+    if (!decl)
+        return none;
+    if (decl->kind == DECL_SOURCE || decl->kind == DECL_TABLE) {
+        for (int i = 0; i < plan->nsources; i++)
+            if (plan->sources[i]->decl == decl)
+                return (PlanPort){ plan->sources[i], false };
+        return none;
+    }
+    /* Late streams are appended to the program after every declaration, so
+     * their readers come first: find the window itself. */
+    if (decl->kind == DECL_LATE_STREAM) {
+        PlanNode *window = node_of_op(plan, decl->stream.producer);
+        return window ? (PlanPort){ window, true } : none;
+    }
+    PlanStream *s = plan_stream(plan, decl);
+    return s ? s->output : none;
+}
+
+static void plan_source(Plan *plan, Decl *d)
+{
+    PlanNode *n = new_node(plan, d->kind == DECL_TABLE ? PN_TABLE : PN_SOURCE, d, NULL);
+    n->out = type_for(plan, d->schema, d->schema ? d->schema->name : "Record",
+                      arena_printf(plan->arena, "schema %s", d->schema ? d->schema->name : "?"),
+                      d->schema ? d->schema->loc : d->loc);
+    n->index = plan->nsources;
+    PUSH(plan->arena, plan->sources, plan->nsources, plan->sources_cap, n);
+}
+
+/* Record type names for what an op of stream `s` makes: the stream's own
+ * name (`PerUser`) for its final record, `PerUserAggregate` for one inside. */
+static PlanType *op_out_type(Plan *plan, Decl *s, Op *op)
+{
+    if (!op->out)
+        return NULL;
+    const char *camel = camel_case(plan->arena, s->name);
+    const char *want = op->next ? arena_printf(plan->arena, "%s%s", camel,
+                                               camel_case(plan->arena, op_word(op->kind)))
+                                : camel;
+    const char *origin = arena_printf(plan->arena, "%s in stream %s", op_word(op->kind), s->name);
+    return type_for(plan, op->out, want, origin, op->loc);
+}
+
+static void plan_stream_decl(Plan *plan, Decl *d)
+{
+    PlanStream ps = { 0 };
+    ps.decl = d;
+    if (d->kind == DECL_LATE_STREAM) {
+        ps.input = ps.output = plan_port_of(plan, d);
+    } else {
+        ps.input = plan_port_of(plan, d->stream.input ? d->stream.input->decl : NULL);
+        PlanPort prev = ps.input;
+        int ops_cap = 0;
+        for (Op *op = d->stream.ops; op; op = op->next) {
+            PlanNode *n = new_node(plan, PN_OP, d, op);
+            n->in = plan_type_of(plan, op->in);
+            n->out = op_out_type(plan, d, op);
+            connect(plan, prev, n, 0);
+            int port = 1;
+            if (op->kind == OP_UNION)
+                for (NameRef *r = op->union_of; r; r = r->next)
+                    connect(plan, plan_port_of(plan, r->decl), n, port++);
+            if (op->kind == OP_JOIN || op->kind == OP_LOOKUP)
+                connect(plan, plan_port_of(plan, op->join.other ? op->join.other->decl : NULL),
+                        n, 1);
+            PUSH(plan->arena, ps.ops, ps.nops, ops_cap, n);
+            prev = (PlanPort){ n, false };
+        }
+        ps.output = prev;
+    }
+    PlanStream *grown = plan->streams;
+    if (plan->nstreams == plan->streams_cap) {
+        plan->streams_cap = plan->streams_cap ? plan->streams_cap * 2 : 8;
+        grown = arena_alloc(plan->arena, sizeof *grown * (size_t)plan->streams_cap);
+        if (plan->nstreams)
+            memcpy(grown, plan->streams, sizeof *grown * (size_t)plan->nstreams);
+    }
+    plan->streams = grown;
+    plan->streams[plan->nstreams++] = ps;
+}
+
+static void plan_sink(Plan *plan, Decl *d)
+{
+    PlanNode *n = new_node(plan, PN_SINK, d, NULL);
+    PlanPort from = plan_port_of(plan, d->sink.stream ? d->sink.stream->decl : NULL);
+    n->in = port_type(from);
+    n->index = plan->nsinks;
+    connect(plan, from, n, 0);
+    PUSH(plan->arena, plan->sinks, plan->nsinks, plan->sinks_cap, n);
+}
+
+/* ---- State of stateful operators ------------------------------------------------------ */
+
+static PlanKey op_key(const Op *op, PlanType *t)
+{
+    PlanKey k = { t, op->key_fields, op->nkey };
+    return k;
+}
+
+/* Field indexes of the plain field references among the sides of a join's
+ * equalities. */
+static PlanKey eq_key(Plan *plan, const JoinEq *eqs, bool right, PlanType *t)
+{
+    int n = 0;
+    for (const JoinEq *q = eqs; q; q = q->next)
+        n++;
+    PlanKey k = { t, arena_alloc(plan->arena, sizeof(int) * (size_t)(n + 1)), 0 };
+    for (const JoinEq *q = eqs; q; q = q->next) {
+        const Expr *e = right ? q->right : q->left;
+        if (e && e->kind == EX_NAME && e->name.kind == NAME_FIELD && e->name.index >= 0)
+            k.fields[k.n++] = e->name.index;
+    }
+    return k;
+}
+
+static const char *accumulator_text(Arena *a, const Item *it)
+{
+    switch (it->agg) {
+    case AGG_COUNT: return arena_printf(a, "a count for %s", it->name);
+    case AGG_SUM: return arena_printf(a, "a running sum for %s", it->name);
+    case AGG_MIN: return arena_printf(a, "the minimum so far for %s", it->name);
+    case AGG_MAX: return arena_printf(a, "the maximum so far for %s", it->name);
+    case AGG_AVG: return arena_printf(a, "a sum and a count for %s", it->name);
+    case AGG_FIRST: return arena_printf(a, "the earliest value and its time for %s", it->name);
+    case AGG_LAST: return arena_printf(a, "the latest value and its time for %s", it->name);
+    case AGG_COUNT_DISTINCT:
+        return arena_printf(a, "the set of distinct values for %s", it->name);
+    case AGG_UNKNOWN: break;
+    }
+    return arena_printf(a, "%s for %s", it->agg_name ? it->agg_name : "?", it->name);
+}
+
+static void describe_window(Plan *plan, PlanNode *n)
+{
+    Arena *a = plan->arena;
+    const Op *op = n->op;
+    PlanState *st = n->state;
+    st->kind = STATE_WINDOW;
+    st->key = op_key(op, n->in);
+
+    const char *accs = "";
+    if (op->next && op->next->kind == OP_AGGREGATE) {
+        PlanNode *agg = node_of_op(plan, op->next);
+        if (agg)
+            agg->part_of_window = true;
+        for (const Item *it = op->next->aggregate; it; it = it->next)
+            accs = arena_printf(a, "%s%s%s", accs, *accs ? ", " : "", accumulator_text(a, it));
+    }
+    if (!*accs)
+        accs = "no aggregates";
+    const char *per = st->key.n ? "per key" : "for the whole stream";
+    const char *end = "window end";
+    switch (op->window.kind) {
+    case WIN_TUMBLING:
+        st->kept = arena_printf(a, "%s and window [k*%s, (k+1)*%s): %s", per,
+                                duration_text(a, op->window.size_ms),
+                                duration_text(a, op->window.size_ms), accs);
+        break;
+    case WIN_SLIDING:
+        st->kept = arena_printf(a, "%s and window of %s starting every %s: %s", per,
+                                duration_text(a, op->window.size_ms),
+                                duration_text(a, op->window.slide_ms), accs);
+        break;
+    case WIN_SESSION:
+        st->kept = arena_printf(a, "%s: its open sessions [first, last + %s), merged when a "
+                                "record bridges two, each with %s", per,
+                                duration_text(a, op->window.gap_ms), accs);
+        end = "session end";
+        break;
+    }
+    st->freed = arena_printf(a, "a window fires when the watermark reaches %s - 1ms and is "
+                             "freed at %s - 1ms + %s (lateness); later records %s", end, end,
+                             duration_text(a, op->window.lateness_ms),
+                             op->window.late_as
+                                 ? arena_printf(a, "go to stream %s", op->window.late_as)
+                                 : "are dropped and counted");
+}
+
+static void describe_join(Plan *plan, PlanNode *n)
+{
+    Arena *a = plan->arena;
+    const Op *op = n->op;
+    PlanState *st = n->state;
+    PlanType *right = NULL;
+    for (int i = 0; i < n->inputs.n; i++)
+        if (n->inputs.items[i]->port == 1)
+            right = n->inputs.items[i]->type;
+    const char *other = op->join.other ? op->join.other->name : "?";
+    st->key = eq_key(plan, op->join.eqs, false, n->in);
+    st->other_key = eq_key(plan, op->join.eqs, true, right);
+    if (op->kind == OP_LOOKUP) {
+        st->kind = STATE_LOOKUP;
+        st->kept = arena_printf(a, "nothing of its own: probes table %s, which keeps its last "
+                                "row per key", other);
+        st->freed = "with the table";
+        return;
+    }
+    st->kind = STATE_JOIN;
+    const char *lname = n->in ? n->in->cname : "?";
+    const char *rname = right ? right->cname : "?";
+    if (op->join.windowed) {
+        st->kept = arena_printf(a, "per key and tumbling window of %s: the %s records of the "
+                                "left side and the %s records of %s",
+                                duration_text(a, op->join.window_ms), lname, rname, other);
+        st->freed = "when the window fires (the watermark of both sides reaches its end - 1ms)";
+    } else {
+        st->kept = arena_printf(a, "per key: the %s records of the left side and the %s "
+                                "records of %s", lname, rname, other);
+        st->freed = arena_printf(a, "a record once the other side's watermark passes its time "
+                                 "+ %s", duration_text(a, op->join.within_ms));
+    }
+}
+
+static void describe_state(Plan *plan, PlanNode *n)
+{
+    const Op *op = n->op;
+    if (op->kind != OP_WINDOW && op->kind != OP_JOIN && op->kind != OP_LOOKUP &&
+        op->kind != OP_DEDUPE)
+        return;
+    n->state = arena_alloc(plan->arena, sizeof *n->state);
+    switch (op->kind) {
+    case OP_WINDOW:
+        describe_window(plan, n);
+        break;
+    case OP_JOIN:
+    case OP_LOOKUP:
+        describe_join(plan, n);
+        break;
+    default:
+        n->state->kind = STATE_DEDUPE;
+        n->state->key = op_key(op, n->in);
+        n->state->kept = "per key: the event time of the last record let through";
+        n->state->freed = arena_printf(plan->arena, "when the watermark passes that time + %s",
+                                       duration_text(plan->arena, op->dedupe.within_ms));
+        break;
+    }
+}
+
+/* ---- Stages ---------------------------------------------------------------------------- */
+
+/* The single edge this op is fed by through a stream (tables do not count:
+ * they are loaded before the streams start), or NULL when there are several. */
+static PlanEdge *single_stream_input(const PlanNode *n)
+{
+    PlanEdge *only = NULL;
+    for (int i = 0; i < n->inputs.n; i++) {
+        PlanEdge *e = n->inputs.items[i];
+        if (e->from->kind == PN_TABLE)
+            continue;
+        if (only)
+            return NULL;
+        only = e;
+    }
+    return only;
+}
+
+static void assign_stages(Plan *plan)
+{
+    for (int i = 0; i < plan->nnodes; i++) {
+        PlanNode *n = plan->nodes[i];
+        if (n->kind != PN_OP)
+            continue;
+        PlanEdge *in = op_is_stateful(n->op) ? NULL : single_stream_input(n);
+        if (in && !in->late && in->from->kind == PN_OP && in->from->outputs.n == 1 &&
+            in->from->stage) {
+            PlanStage *st = in->from->stage;
+            PUSH(plan->arena, st->nodes, st->nnodes, st->nodes_cap, n);
+            n->stage = st;
+            continue;
+        }
+        PlanStage *st = arena_alloc(plan->arena, sizeof *st);
+        st->id = plan->nstages + 1;
+        st->stream = n->decl;
+        st->stateful = op_is_stateful(n->op);
+        st->in = n->in;
+        const char *want = n->op == n->decl->stream.ops
+                               ? arena_printf(plan->arena, "stream_%s", n->decl->name)
+                               : arena_printf(plan->arena, "stream_%s_%s", n->decl->name,
+                                              op_word(n->op->kind));
+        st->cname = plan_unique_name(plan, want);
+        PUSH(plan->arena, st->nodes, st->nnodes, st->nodes_cap, n);
+        n->stage = st;
+        PUSH(plan->arena, plan->stages, plan->nstages, plan->stages_cap, st);
+    }
+}
+
+Plan *plan_build(Arena *arena, Program *prog)
+{
+    Plan *plan = arena_alloc(arena, sizeof *plan);
+    plan->arena = arena;
+    plan->prog = prog;
+    plan->flow_file = plan_base_name(prog->filename ? prog->filename : "program.flow");
+
+    /* Declared schemas name their records first, so that a select that
+     * rebuilds a declared schema's shape uses the declared name. */
+    for (Decl *d = prog->decls; d; d = d->next)
+        if (d->kind == DECL_SCHEMA && d->schema)
+            type_for(plan, d->schema, d->name, arena_printf(arena, "schema %s", d->name),
+                     d->loc);
+
+    for (Decl *d = prog->decls; d; d = d->next) {
+        switch (d->kind) {
+        case DECL_SOURCE:
+        case DECL_TABLE:
+            plan_source(plan, d);
+            break;
+        case DECL_STREAM:
+        case DECL_LATE_STREAM:
+            plan_stream_decl(plan, d);
+            break;
+        case DECL_SINK:
+            plan_sink(plan, d);
+            break;
+        case DECL_SCHEMA:
+        case DECL_PARAM:
+        case DECL_CONFIG:
+            break;
+        }
+    }
+    for (int i = 0; i < plan->nnodes; i++)
+        if (plan->nodes[i]->kind == PN_OP)
+            describe_state(plan, plan->nodes[i]);
+    assign_stages(plan);
+    return plan;
+}

@@ -1,0 +1,1176 @@
+/* flow.y: the grammar of the Flow language (LANGUAGE.md §3-§7). Builds the
+ * AST of compiler/ast.h in the compilation's arena; it resolves nothing (that
+ * is the checker's job) and only rejects what the tree cannot represent.
+ *
+ * Locations: a declaration is at its keyword, an operator at its keyword, a
+ * name, call or literal at its first token, a folded negative literal at its
+ * '-', and a unary or binary expression at its operator, which is where a
+ * run-time error in it (a division by zero) is best shown.
+ *
+ * Errors: a syntax error is reported at the offending token; the parser then
+ * drops the declaration and resumes at the next declaration keyword or after
+ * the next ';' (rule `decls: decls error`), so one run reports the errors of
+ * every declaration and at most one per declaration. */
+
+%require "3.8"
+%define api.pure full
+%define api.token.prefix {TOK_}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+%param {yyscan_t scanner} {ParseCtx *ctx}
+
+%code requires {
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+
+#ifndef YY_TYPEDEF_YY_SCANNER_T
+#define YY_TYPEDEF_YY_SCANNER_T
+typedef void *yyscan_t;
+#endif
+
+/* What the scanner and the parser share during one parse_program. */
+typedef struct ParseCtx {
+    Arena *arena;
+    Diag *diag;
+    Decl **last_decl;      /* where the next declaration is linked */
+    int line, col;         /* scanner: position of the next byte */
+    int end_line, end_col; /* scanner: just past the last token (end of file is shown there) */
+} ParseCtx;
+
+/* An expression with its nesting depth, which is bounded so that the passes
+ * walking the tree recursively cannot run out of stack. `comparison` spots
+ * `a < b < c`: 1 for a comparison, 2 once its chaining has been reported. */
+typedef struct ExprVal {
+    Expr *expr;
+    int depth;
+    int comparison;
+} ExprVal;
+
+/* Lists are built left-recursively, in source order, through `next`. */
+typedef struct ExprList { Expr *head, *tail; int n, depth; } ExprList;
+typedef struct FieldList { FieldDecl *head, *tail; } FieldList;
+typedef struct ArgList { ConnArg *head, *tail; } ArgList;
+typedef struct ItemList { Item *head, *tail; } ItemList;
+typedef struct EqList { JoinEq *head, *tail; } EqList;
+typedef struct RefList { NameRef *head, *tail; } RefList;
+typedef struct OpList { Op *head, *tail; } OpList;
+typedef struct SettingList { ConfigSetting *head, *tail; } SettingList;
+
+typedef struct Alias { const char *name; Loc loc; } Alias;
+
+/* `event time F [watermark D] [idle D]`, in either order after the field. */
+typedef struct EventTime {
+    const char *field;
+    Loc field_loc;
+    bool has_watermark, has_idle;
+    int64_t watermark_ms, idle_ms;
+} EventTime;
+
+/* A window operator and whether `lateness` was given (0ms is a valid value,
+ * so the Op alone cannot tell). */
+typedef struct WindowClause { Op *op; bool has_lateness; } WindowClause;
+
+typedef struct JoinBound { bool windowed; int64_t ms; } JoinBound;
+}
+
+%code provides {
+/* The scanner's entry point, as flex defines it (see flow.l). */
+#define YY_DECL \
+    int yylex(YYSTYPE *yylval_param, YYLTYPE *yylloc_param, yyscan_t yyscanner, ParseCtx *ctx)
+YY_DECL;
+}
+
+%code {
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "flow.lex.h"
+
+/* Deeper expressions are rejected; real ones stay far below. */
+enum { MAX_EXPR_DEPTH = 256 };
+
+#define LOC(l) ((Loc){ (l).first_line, (l).first_column })
+
+#define LIST_START(list, node) ((list).head = (list).tail = (node))
+#define LIST_APPEND(list, node) ((list).tail->next = (node), (list).tail = (node))
+
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
+
+static Decl *new_decl(ParseCtx *ctx, DeclKind kind, YYLTYPE kw, const char *name,
+                      YYLTYPE name_loc)
+{
+    Decl *d = arena_alloc(ctx->arena, sizeof *d);
+    d->kind = kind;
+    d->loc = LOC(kw);
+    d->name = name;
+    d->name_loc = name ? LOC(name_loc) : (Loc){ 0, 0 };
+    return d;
+}
+
+static Op *new_op(ParseCtx *ctx, OpKind kind, YYLTYPE kw)
+{
+    Op *op = arena_alloc(ctx->arena, sizeof *op);
+    op->kind = kind;
+    op->loc = LOC(kw);
+    return op;
+}
+
+static NameRef *new_ref(ParseCtx *ctx, const char *name, YYLTYPE loc)
+{
+    NameRef *r = arena_alloc(ctx->arena, sizeof *r);
+    r->name = name;
+    r->loc = LOC(loc);
+    return r;
+}
+
+static Expr *new_expr(ParseCtx *ctx, ExprKind kind, Loc loc)
+{
+    Expr *e = arena_alloc(ctx->arena, sizeof *e);
+    e->kind = kind;
+    e->loc = loc;
+    return e;
+}
+
+static ExprVal leaf(Expr *e)
+{
+    return (ExprVal){ e, 1, 0 };
+}
+
+/* The depth of a node over children of depth `child`; reported once, where
+ * the limit is crossed. */
+static int nest(ParseCtx *ctx, int child, Loc loc)
+{
+    if (child == MAX_EXPR_DEPTH)
+        diag_error(ctx->diag, loc, "expression nested too deeply (more than %d levels)",
+                   MAX_EXPR_DEPTH);
+    return child + 1;
+}
+
+static int max_int(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static ExprVal binary(ParseCtx *ctx, BinaryOp op, ExprVal lhs, ExprVal rhs, YYLTYPE op_loc)
+{
+    Expr *e = new_expr(ctx, EX_BINARY, LOC(op_loc));
+    e->binary.op = op;
+    e->binary.lhs = lhs.expr;
+    e->binary.rhs = rhs.expr;
+    return (ExprVal){ e, nest(ctx, max_int(lhs.depth, rhs.depth), e->loc), 0 };
+}
+
+/* `-` on a numeric literal folds into the literal, so that `-2147483648` is
+ * an int32 like `-7`; on anything else it is a UN_NEG node. */
+static ExprVal negate(ParseCtx *ctx, ExprVal v, YYLTYPE op_loc)
+{
+    Expr *e = v.expr;
+    switch (e->kind) {
+    case EX_INT:
+    case EX_DURATION:
+        e->int_value = -e->int_value;
+        e->loc = LOC(op_loc);
+        return v;
+    case EX_FLOAT:
+        e->float_value = -e->float_value;
+        e->loc = LOC(op_loc);
+        return v;
+    default: {
+        Expr *u = new_expr(ctx, EX_UNARY, LOC(op_loc));
+        u->unary.op = UN_NEG;
+        u->unary.operand = e;
+        return (ExprVal){ u, nest(ctx, v.depth, u->loc), 0 };
+    }
+    }
+}
+
+static ExprVal logical_not(ParseCtx *ctx, ExprVal v, YYLTYPE op_loc)
+{
+    Expr *u = new_expr(ctx, EX_UNARY, LOC(op_loc));
+    u->unary.op = UN_NOT;
+    u->unary.operand = v.expr;
+    return (ExprVal){ u, nest(ctx, v.depth, u->loc), 0 };
+}
+
+/* An integer literal of magnitude `u`: 2^63 only fits when negative. */
+static Expr *int_literal(ParseCtx *ctx, uint64_t u, bool negative, YYLTYPE loc)
+{
+    Expr *e = new_expr(ctx, EX_INT, LOC(loc));
+    if (u > (uint64_t)INT64_MAX && !negative) {
+        diag_error(ctx->diag, e->loc, "integer literal %" PRIu64 " is too large (the largest is %"
+                   PRId64 ")", u, INT64_MAX);
+        u = 0;
+    }
+    e->int_value = u > (uint64_t)INT64_MAX ? INT64_MIN : negative ? -(int64_t)u : (int64_t)u;
+    return e;
+}
+
+static Expr *name_expr(ParseCtx *ctx, const char *qualifier, const char *name, YYLTYPE loc)
+{
+    Expr *e = new_expr(ctx, EX_NAME, LOC(loc));
+    e->name.qualifier = qualifier;
+    e->name.name = name;
+    return e;
+}
+
+static ExprVal call(ParseCtx *ctx, const char *name, YYLTYPE name_loc, ExprList args)
+{
+    Expr *e = new_expr(ctx, EX_CALL, LOC(name_loc));
+    e->call.name = name;
+    e->call.name_loc = e->loc;
+    e->call.args = args.head;
+    e->call.nargs = args.n;
+    return (ExprVal){ e, nest(ctx, args.depth, e->loc), 0 };
+}
+
+static ExprList expr_list_start(ExprVal v)
+{
+    v.expr->next = NULL;
+    return (ExprList){ v.expr, v.expr, 1, v.depth };
+}
+
+static ExprList expr_list_append(ExprList list, ExprVal v)
+{
+    LIST_APPEND(list, v.expr);
+    list.n++;
+    list.depth = max_int(list.depth, v.depth);
+    return list;
+}
+
+static Item *new_item(ParseCtx *ctx, const char *name, YYLTYPE loc, Expr *expr)
+{
+    Item *it = arena_alloc(ctx->arena, sizeof *it);
+    it->name = name;
+    it->loc = LOC(loc);
+    it->expr = expr;
+    return it;
+}
+
+static ConnArg *new_arg(ParseCtx *ctx, const char *key, YYLTYPE loc, Expr *value)
+{
+    ConnArg *a = arena_alloc(ctx->arena, sizeof *a);
+    a->key = key;
+    a->loc = LOC(loc);
+    a->value = value;
+    return a;
+}
+
+/* Only the first argument of file(...) may go without a key (it is the
+ * path); any other keyless argument is reported and dropped, since the tree
+ * has no way to hold it. */
+static Connector connector(ParseCtx *ctx, const char *name, YYLTYPE loc, ConnArg *args)
+{
+    Connector c = { .name = name, .loc = LOC(loc) };
+    ConnArg **link = &c.args;
+    for (ConnArg *a = args; a; a = a->next) {
+        if (!a->key) {
+            if (a == args && strcmp(name, "file") == 0) {
+                a->key = "path";
+            } else {
+                if (strcmp(name, "file") == 0)
+                    diag_error(ctx->diag, a->loc, "only the first argument of file(...) may "
+                               "leave out its name; write NAME = VALUE");
+                else
+                    diag_error(ctx->diag, a->loc, "arguments of %s(...) are written "
+                               "NAME = VALUE", name);
+                continue;
+            }
+        }
+        *link = a;
+        link = &a->next;
+    }
+    *link = NULL;
+    return c;
+}
+
+static ConfigSetting *new_setting(ParseCtx *ctx, ConfigKind kind, YYLTYPE loc)
+{
+    ConfigSetting *s = arena_alloc(ctx->arena, sizeof *s);
+    s->kind = kind;
+    s->loc = LOC(loc);
+    return s;
+}
+
+static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
+{
+    diag_error(ctx->diag, LOC(loc), "'%s' is given twice", what);
+}
+}
+
+%union {
+    const char *str;
+    uint64_t uint;
+    double real;
+    int64_t ms;
+    struct { const char *chars; int64_t len; } string;
+    BinaryOp binop;
+    Alias alias;
+    ExprVal expr;
+    Expr *literal;
+    ExprList exprs;
+    FieldDecl *field;
+    FieldList fields;
+    ConnArg *arg;
+    ArgList args;
+    Connector conn;
+    EventTime etime;
+    Item *item;
+    ItemList items;
+    JoinEq *eq;
+    EqList eqs;
+    JoinBound bound;
+    RefList refs;
+    WindowClause window;
+    Op *op;
+    OpList ops;
+    ConfigSetting *setting;
+    SettingList settings;
+    Decl *decl;
+}
+
+/* Token names are what error messages show. */
+%token <str> IDENT "a name"
+%token <uint> INT "an integer"
+%token <real> FLOAT "a number"
+%token <string> STRING "a string"
+%token <ms> DURATION "a duration"
+
+/* Reserved words. */
+%token AND "'and'" OR "'or'" NOT "'not'" TRUE "'true'" FALSE "'false'"
+
+/* Soft keywords: also names (rule `name`). Keep them together, from SCHEMA
+ * to PARALLELISM: error messages rely on that. */
+%token SCHEMA "'schema'" PARAM "'param'" SOURCE "'source'" TABLE "'table'"
+%token STREAM "'stream'" SINK "'sink'" CONFIG "'config'" FROM "'from'"
+%token EVENT "'event'" TIME "'time'" WATERMARK "'watermark'" IDLE "'idle'"
+%token KEY "'key'" AS "'as'" TO "'to'" WHERE "'where'" SELECT "'select'" BY "'by'"
+%token WINDOW "'window'" TUMBLING "'tumbling'" SLIDING "'sliding'" SESSION "'session'"
+%token EVERY "'every'" GAP "'gap'" LATENESS "'lateness'" LATE "'late'"
+%token AGGREGATE "'aggregate'" JOIN "'join'" ON "'on'" WITHIN "'within'"
+%token LOOKUP "'lookup'" UNION "'union'" DEDUPE "'dedupe'" CHECKPOINT "'checkpoint'"
+%token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
+
+%token EQ "'=='" NE "'!='" LE "'<='" GE "'>='"
+
+%type <str> name
+%type <alias> opt_alias
+%type <ms> duration
+%type <literal> literal arg_value
+%type <expr> expr or_expr and_expr not_expr cmp_expr add_expr mul_expr unary_expr primary
+%type <expr> field_ref
+%type <exprs> call_args expr_list key_fields
+%type <binop> cmp_op
+%type <field> field_decl
+%type <fields> field_decls
+%type <arg> conn_arg
+%type <args> conn_args conn_arg_list
+%type <conn> connector
+%type <etime> event_time opt_event_time
+%type <item> select_item agg_item
+%type <items> select_items agg_items
+%type <eq> join_eq
+%type <eqs> join_eqs
+%type <bound> join_bound
+%type <refs> union_refs
+%type <window> window_clause
+%type <op> op
+%type <ops> pipeline
+%type <str> opt_dir
+%type <setting> setting
+%type <settings> settings config_body
+%type <decl> decl schema_decl param_decl source_decl table_decl stream_decl sink_decl
+%type <decl> config_decl
+
+%%
+
+program
+    : decls
+    ;
+
+/* `decls error` is the recovery point: after a syntax error the parser pops
+ * back here and skips tokens until one can start a declaration (a keyword, or
+ * ';' as an empty one). Each declaration calls yyerrok once its keyword and
+ * name are read, so that an error early in it is still reported. */
+decls
+    : %empty
+    | decls decl
+        {
+            if ($2) {
+                *ctx->last_decl = $2;
+                ctx->last_decl = &$2->next;
+            }
+        }
+    | decls error
+    ;
+
+decl
+    : schema_decl
+    | param_decl
+    | source_decl
+    | table_decl
+    | stream_decl
+    | sink_decl
+    | config_decl
+    | ';' { $$ = NULL; }
+    ;
+
+/* ---- Declarations -------------------------------------------------------- */
+
+schema_decl
+    : SCHEMA name { yyerrok; } '{' field_decls opt_comma '}'
+        {
+            $$ = new_decl(ctx, DECL_SCHEMA, @1, $2, @2);
+            $$->schema_fields = $5.head;
+        }
+    ;
+
+field_decls
+    : field_decl { LIST_START($$, $1); }
+    | field_decls ',' field_decl { $$ = $1; LIST_APPEND($$, $3); }
+    ;
+
+field_decl
+    : name ':' name
+        {
+            $$ = arena_alloc(ctx->arena, sizeof *$$);
+            $$->name = $1;
+            $$->loc = LOC(@1);
+            $$->type_name = $3;
+            $$->type_loc = LOC(@3);
+        }
+    ;
+
+opt_comma
+    : %empty
+    | ','
+    ;
+
+param_decl
+    : PARAM name { yyerrok; } ':' name '=' literal ';'
+        {
+            $$ = new_decl(ctx, DECL_PARAM, @1, $2, @2);
+            $$->param.type_name = $5;
+            $$->param.type_loc = LOC(@5);
+            $$->param.value = $7;
+        }
+    ;
+
+source_decl
+    : SOURCE name { yyerrok; } ':' name FROM connector opt_event_time ';'
+        {
+            $$ = new_decl(ctx, DECL_SOURCE, @1, $2, @2);
+            $$->source.schema_ref = new_ref(ctx, $5, @5);
+            $$->source.conn = $7;
+            $$->source.event_time = $8.field;
+            $$->source.event_time_loc = $8.field_loc;
+            $$->source.event_time_field = -1;
+            $$->source.has_watermark = $8.has_watermark;
+            $$->source.watermark_ms = $8.watermark_ms;
+            $$->source.has_idle = $8.has_idle;
+            $$->source.idle_ms = $8.idle_ms;
+            $$->source.key_field = -1;
+        }
+    ;
+
+opt_event_time
+    : %empty { $$ = (EventTime){ 0 }; }
+    | event_time
+    ;
+
+event_time
+    : EVENT TIME name { $$ = (EventTime){ .field = $3, .field_loc = LOC(@3) }; }
+    | event_time WATERMARK duration
+        {
+            $$ = $1;
+            if ($$.has_watermark)
+                duplicate(ctx, @2, "watermark");
+            $$.has_watermark = true;
+            $$.watermark_ms = $3;
+        }
+    | event_time IDLE duration
+        {
+            $$ = $1;
+            if ($$.has_idle)
+                duplicate(ctx, @2, "idle");
+            $$.has_idle = true;
+            $$.idle_ms = $3;
+        }
+    ;
+
+table_decl
+    : TABLE name { yyerrok; } ':' name FROM connector KEY name ';'
+        {
+            $$ = new_decl(ctx, DECL_TABLE, @1, $2, @2);
+            $$->source.schema_ref = new_ref(ctx, $5, @5);
+            $$->source.conn = $7;
+            $$->source.event_time_field = -1;
+            $$->source.key = $9;
+            $$->source.key_loc = LOC(@9);
+            $$->source.key_field = -1;
+        }
+    ;
+
+stream_decl
+    : STREAM name { yyerrok; } '=' name opt_alias pipeline ';'
+        {
+            $$ = new_decl(ctx, DECL_STREAM, @1, $2, @2);
+            $$->stream.input = new_ref(ctx, $5, @5);
+            $$->stream.alias = $6.name;
+            $$->stream.alias_loc = $6.loc;
+            $$->stream.ops = $7.head;
+        }
+    ;
+
+opt_alias
+    : %empty { $$ = (Alias){ NULL, { 0, 0 } }; }
+    | AS name { $$ = (Alias){ $2, LOC(@2) }; }
+    ;
+
+pipeline
+    : %empty { $$ = (OpList){ NULL, NULL }; }
+    | pipeline '|' op
+        {
+            $$ = $1;
+            if ($$.head)
+                LIST_APPEND($$, $3);
+            else
+                LIST_START($$, $3);
+        }
+    ;
+
+sink_decl
+    : SINK name { yyerrok; } TO connector ';'
+        {
+            $$ = new_decl(ctx, DECL_SINK, @1, NULL, @2);
+            $$->sink.stream = new_ref(ctx, $2, @2);
+            $$->sink.conn = $5;
+        }
+    ;
+
+config_decl
+    : CONFIG '{' { yyerrok; } config_body '}'
+        {
+            $$ = new_decl(ctx, DECL_CONFIG, @1, NULL, @1);
+            $$->config = $4.head;
+        }
+    ;
+
+/* Settings end with ';'; the one before '}' may leave it out. */
+config_body
+    : settings
+    | settings setting
+        {
+            $$ = $1;
+            if ($$.head)
+                LIST_APPEND($$, $2);
+            else
+                LIST_START($$, $2);
+        }
+    ;
+
+settings
+    : %empty { $$ = (SettingList){ NULL, NULL }; }
+    | settings ';'
+    | settings setting ';'
+        {
+            $$ = $1;
+            if ($$.head)
+                LIST_APPEND($$, $2);
+            else
+                LIST_START($$, $2);
+        }
+    ;
+
+setting
+    : CHECKPOINT EVERY duration opt_dir
+        {
+            $$ = new_setting(ctx, CFG_CHECKPOINT, @1);
+            $$->every_ms = $3;
+            $$->dir = $4;
+        }
+    | STATE MEMORY { $$ = new_setting(ctx, CFG_STATE_MEMORY, @1); }
+    | STATE ROCKSDB STRING
+        {
+            $$ = new_setting(ctx, CFG_STATE_ROCKSDB, @1);
+            $$->dir = $3.chars;
+        }
+    | PARALLELISM INT
+        {
+            $$ = new_setting(ctx, CFG_PARALLELISM, @1);
+            $$->parallelism = int_literal(ctx, $2, false, @2)->int_value;
+        }
+    ;
+
+opt_dir
+    : %empty { $$ = NULL; }
+    | TO STRING { $$ = $2.chars; }
+    ;
+
+/* ---- Connectors and literals --------------------------------------------- */
+
+connector
+    : name '(' conn_args ')' { $$ = connector(ctx, $1, @1, $3.head); }
+    ;
+
+conn_args
+    : %empty { $$ = (ArgList){ NULL, NULL }; }
+    | conn_arg_list opt_comma
+    ;
+
+conn_arg_list
+    : conn_arg { LIST_START($$, $1); }
+    | conn_arg_list ',' conn_arg { $$ = $1; LIST_APPEND($$, $3); }
+    ;
+
+conn_arg
+    : name '=' arg_value { $$ = new_arg(ctx, $1, @1, $3); }
+    | arg_value { $$ = new_arg(ctx, NULL, @1, $1); }
+    ;
+
+/* A literal, or a name: a param, or a word such as `csv` that the checker
+ * reads by argument. */
+arg_value
+    : literal
+    | name { $$ = name_expr(ctx, NULL, $1, @1); }
+    ;
+
+literal
+    : INT { $$ = int_literal(ctx, $1, false, @1); }
+    | '-' INT { $$ = int_literal(ctx, $2, true, @1); }
+    | FLOAT
+        {
+            $$ = new_expr(ctx, EX_FLOAT, LOC(@1));
+            $$->float_value = $1;
+        }
+    | '-' FLOAT
+        {
+            $$ = new_expr(ctx, EX_FLOAT, LOC(@1));
+            $$->float_value = -$2;
+        }
+    | DURATION
+        {
+            $$ = new_expr(ctx, EX_DURATION, LOC(@1));
+            $$->int_value = $1;
+        }
+    | '-' DURATION
+        {
+            $$ = new_expr(ctx, EX_DURATION, LOC(@1));
+            $$->int_value = -$2;
+        }
+    | STRING
+        {
+            $$ = new_expr(ctx, EX_STRING, LOC(@1));
+            $$->string.chars = $1.chars;
+            $$->string.len = $1.len;
+        }
+    | TRUE
+        {
+            $$ = new_expr(ctx, EX_BOOL, LOC(@1));
+            $$->bool_value = true;
+        }
+    | FALSE
+        {
+            $$ = new_expr(ctx, EX_BOOL, LOC(@1));
+            $$->bool_value = false;
+        }
+    ;
+
+duration
+    : DURATION
+    | INT
+        {
+            diag_error(ctx->diag, LOC(@1), "a duration needs a unit: us, ms, s, m, h or d "
+                       "(e.g. %" PRIu64 "ms)", $1);
+            $$ = 0;
+        }
+    ;
+
+/* ---- Operators ----------------------------------------------------------- */
+
+op
+    : WHERE expr
+        {
+            $$ = new_op(ctx, OP_WHERE, @1);
+            $$->where = $2.expr;
+        }
+    | SELECT select_items
+        {
+            $$ = new_op(ctx, OP_SELECT, @1);
+            $$->select = $2.head;
+        }
+    | KEY BY key_fields
+        {
+            $$ = new_op(ctx, OP_KEY_BY, @1);
+            $$->key_by.fields = $3.head;
+            $$->key_by.nfields = $3.n;
+        }
+    | window_clause { $$ = $1.op; }
+    | AGGREGATE agg_items
+        {
+            $$ = new_op(ctx, OP_AGGREGATE, @1);
+            $$->aggregate = $2.head;
+        }
+    | JOIN name opt_alias ON join_eqs join_bound
+        {
+            $$ = new_op(ctx, OP_JOIN, @1);
+            $$->join.other = new_ref(ctx, $2, @2);
+            $$->join.alias = $3.name;
+            $$->join.eqs = $5.head;
+            $$->join.windowed = $6.windowed;
+            if ($6.windowed)
+                $$->join.window_ms = $6.ms;
+            else
+                $$->join.within_ms = $6.ms;
+        }
+    | LOOKUP name opt_alias ON join_eqs
+        {
+            $$ = new_op(ctx, OP_LOOKUP, @1);
+            $$->join.other = new_ref(ctx, $2, @2);
+            $$->join.alias = $3.name;
+            $$->join.eqs = $5.head;
+        }
+    | UNION union_refs
+        {
+            $$ = new_op(ctx, OP_UNION, @1);
+            $$->union_of = $2.head;
+        }
+    | DEDUPE WITHIN duration
+        {
+            $$ = new_op(ctx, OP_DEDUPE, @1);
+            $$->dedupe.within_ms = $3;
+        }
+    ;
+
+select_items
+    : select_item { LIST_START($$, $1); }
+    | select_items ',' select_item { $$ = $1; LIST_APPEND($$, $3); }
+    ;
+
+/* `NAME = EXPR`, or a field kept under its own name (`price`, `b.price`).
+ * Any other expression is accepted here only to say what is missing. */
+select_item
+    : name '=' expr { $$ = new_item(ctx, $1, @1, $3.expr); }
+    | expr
+        {
+            if ($1.expr->kind != EX_NAME)
+                diag_error(ctx->diag, $1.expr->loc, "this select item needs a name: "
+                           "write NAME = EXPR");
+            $$ = new_item(ctx, $1.expr->kind == EX_NAME ? $1.expr->name.name : NULL, @1,
+                          $1.expr);
+        }
+    ;
+
+field_ref
+    : name { $$ = leaf(name_expr(ctx, NULL, $1, @1)); }
+    | name '.' name { $$ = leaf(name_expr(ctx, $1, $3, @1)); }
+    ;
+
+key_fields
+    : field_ref { $$ = expr_list_start($1); }
+    | key_fields ',' field_ref { $$ = expr_list_append($1, $3); }
+    ;
+
+window_clause
+    : WINDOW TUMBLING duration
+        {
+            $$ = (WindowClause){ new_op(ctx, OP_WINDOW, @1), false };
+            $$.op->window.kind = WIN_TUMBLING;
+            $$.op->window.size_ms = $3;
+        }
+    | WINDOW SLIDING duration EVERY duration
+        {
+            $$ = (WindowClause){ new_op(ctx, OP_WINDOW, @1), false };
+            $$.op->window.kind = WIN_SLIDING;
+            $$.op->window.size_ms = $3;
+            $$.op->window.slide_ms = $5;
+        }
+    | WINDOW SESSION GAP duration
+        {
+            $$ = (WindowClause){ new_op(ctx, OP_WINDOW, @1), false };
+            $$.op->window.kind = WIN_SESSION;
+            $$.op->window.gap_ms = $4;
+        }
+    | window_clause LATENESS duration
+        {
+            $$ = $1;
+            if ($$.has_lateness)
+                duplicate(ctx, @2, "lateness");
+            $$.has_lateness = true;
+            $$.op->window.lateness_ms = $3;
+        }
+    | window_clause LATE AS name
+        {
+            $$ = $1;
+            if ($$.op->window.late_as)
+                duplicate(ctx, @2, "late as");
+            $$.op->window.late_as = $4;
+            $$.op->window.late_as_loc = LOC(@4);
+        }
+    ;
+
+agg_items
+    : agg_item { LIST_START($$, $1); }
+    | agg_items ',' agg_item { $$ = $1; LIST_APPEND($$, $3); }
+    ;
+
+/* `NAME = AGG()` or `NAME = AGG(EXPR)`; the checker knows the functions. */
+agg_item
+    : name '=' name '(' ')'
+        {
+            $$ = new_item(ctx, $1, @1, NULL);
+            $$->agg_name = $3;
+            $$->agg_loc = LOC(@3);
+        }
+    | name '=' name '(' expr ')'
+        {
+            $$ = new_item(ctx, $1, @1, $5.expr);
+            $$->agg_name = $3;
+            $$->agg_loc = LOC(@3);
+        }
+    ;
+
+join_eqs
+    : join_eq { LIST_START($$, $1); }
+    | join_eqs AND join_eq { $$ = $1; LIST_APPEND($$, $3); }
+    ;
+
+join_eq
+    : add_expr EQ add_expr
+        {
+            $$ = arena_alloc(ctx->arena, sizeof *$$);
+            $$->left = $1.expr;
+            $$->right = $3.expr;
+            $$->loc = LOC(@2);
+        }
+    ;
+
+join_bound
+    : WITHIN duration { $$ = (JoinBound){ false, $2 }; }
+    | WINDOW TUMBLING duration { $$ = (JoinBound){ true, $3 }; }
+    ;
+
+union_refs
+    : name { LIST_START($$, new_ref(ctx, $1, @1)); }
+    | union_refs ',' name { $$ = $1; LIST_APPEND($$, new_ref(ctx, $3, @3)); }
+    ;
+
+/* ---- Expressions, loosest first ------------------------------------------ */
+
+expr
+    : or_expr
+    ;
+
+or_expr
+    : and_expr
+    | or_expr OR and_expr { $$ = binary(ctx, BIN_OR, $1, $3, @2); }
+    ;
+
+and_expr
+    : not_expr
+    | and_expr AND not_expr { $$ = binary(ctx, BIN_AND, $1, $3, @2); }
+    ;
+
+not_expr
+    : cmp_expr
+    | NOT not_expr { $$ = logical_not(ctx, $2, @1); }
+    ;
+
+/* Comparisons do not chain: `a < b < c` is an error, once per chain. */
+cmp_expr
+    : add_expr
+    | cmp_expr cmp_op add_expr
+        {
+            int chained = $1.comparison;
+            if (chained == 1)
+                diag_error(ctx->diag, LOC(@2), "comparisons cannot be chained; "
+                           "write 'a < b and b < c'");
+            $$ = binary(ctx, $2, $1, $3, @2);
+            $$.comparison = chained ? 2 : 1;
+        }
+    ;
+
+cmp_op
+    : EQ { $$ = BIN_EQ; }
+    | NE { $$ = BIN_NE; }
+    | '<' { $$ = BIN_LT; }
+    | LE { $$ = BIN_LE; }
+    | '>' { $$ = BIN_GT; }
+    | GE { $$ = BIN_GE; }
+    ;
+
+add_expr
+    : mul_expr
+    | add_expr '+' mul_expr { $$ = binary(ctx, BIN_ADD, $1, $3, @2); }
+    | add_expr '-' mul_expr { $$ = binary(ctx, BIN_SUB, $1, $3, @2); }
+    ;
+
+mul_expr
+    : unary_expr
+    | mul_expr '*' unary_expr { $$ = binary(ctx, BIN_MUL, $1, $3, @2); }
+    | mul_expr '/' unary_expr { $$ = binary(ctx, BIN_DIV, $1, $3, @2); }
+    | mul_expr '%' unary_expr { $$ = binary(ctx, BIN_MOD, $1, $3, @2); }
+    ;
+
+unary_expr
+    : primary
+    | '-' unary_expr { $$ = negate(ctx, $2, @1); }
+    ;
+
+primary
+    : INT { $$ = leaf(int_literal(ctx, $1, false, @1)); }
+    | FLOAT
+        {
+            $$ = leaf(new_expr(ctx, EX_FLOAT, LOC(@1)));
+            $$.expr->float_value = $1;
+        }
+    | DURATION
+        {
+            $$ = leaf(new_expr(ctx, EX_DURATION, LOC(@1)));
+            $$.expr->int_value = $1;
+        }
+    | STRING
+        {
+            $$ = leaf(new_expr(ctx, EX_STRING, LOC(@1)));
+            $$.expr->string.chars = $1.chars;
+            $$.expr->string.len = $1.len;
+        }
+    | TRUE
+        {
+            $$ = leaf(new_expr(ctx, EX_BOOL, LOC(@1)));
+            $$.expr->bool_value = true;
+        }
+    | FALSE
+        {
+            $$ = leaf(new_expr(ctx, EX_BOOL, LOC(@1)));
+            $$.expr->bool_value = false;
+        }
+    | field_ref
+    | name '(' call_args ')' { $$ = call(ctx, $1, @1, $3); }
+    | '(' expr ')' { $$ = $2; $$.comparison = 0; }
+    ;
+
+call_args
+    : %empty { $$ = (ExprList){ NULL, NULL, 0, 0 }; }
+    | expr_list
+    ;
+
+expr_list
+    : expr { $$ = expr_list_start($1); }
+    | expr_list ',' expr { $$ = expr_list_append($1, $3); }
+    ;
+
+/* Every soft keyword is also a name. */
+name
+    : IDENT
+    | SCHEMA { $$ = "schema"; }
+    | PARAM { $$ = "param"; }
+    | SOURCE { $$ = "source"; }
+    | TABLE { $$ = "table"; }
+    | STREAM { $$ = "stream"; }
+    | SINK { $$ = "sink"; }
+    | CONFIG { $$ = "config"; }
+    | FROM { $$ = "from"; }
+    | EVENT { $$ = "event"; }
+    | TIME { $$ = "time"; }
+    | WATERMARK { $$ = "watermark"; }
+    | IDLE { $$ = "idle"; }
+    | KEY { $$ = "key"; }
+    | AS { $$ = "as"; }
+    | TO { $$ = "to"; }
+    | WHERE { $$ = "where"; }
+    | SELECT { $$ = "select"; }
+    | BY { $$ = "by"; }
+    | WINDOW { $$ = "window"; }
+    | TUMBLING { $$ = "tumbling"; }
+    | SLIDING { $$ = "sliding"; }
+    | SESSION { $$ = "session"; }
+    | EVERY { $$ = "every"; }
+    | GAP { $$ = "gap"; }
+    | LATENESS { $$ = "lateness"; }
+    | LATE { $$ = "late"; }
+    | AGGREGATE { $$ = "aggregate"; }
+    | JOIN { $$ = "join"; }
+    | ON { $$ = "on"; }
+    | WITHIN { $$ = "within"; }
+    | LOOKUP { $$ = "lookup"; }
+    | UNION { $$ = "union"; }
+    | DEDUPE { $$ = "dedupe"; }
+    | CHECKPOINT { $$ = "checkpoint"; }
+    | STATE { $$ = "state"; }
+    | MEMORY { $$ = "memory"; }
+    | ROCKSDB { $$ = "rocksdb"; }
+    | PARALLELISM { $$ = "parallelism"; }
+    ;
+
+%%
+
+/* A token as messages show it: bison's name without its quotes. */
+static const char *token_name(yysymbol_kind_t sym, char *buf, size_t size)
+{
+    const char *name = yysymbol_name(sym);
+    size_t len = strlen(name);
+    if (len >= 2 && name[0] == '"' && name[len - 1] == '"')
+        snprintf(buf, size, "%.*s", (int)(len - 2), name + 1);
+    else
+        snprintf(buf, size, "%s", name);
+    return buf;
+}
+
+static bool is_soft_keyword(yysymbol_kind_t sym)
+{
+    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_PARALLELISM;
+}
+
+static bool name_in(const char *name, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(name, *names) == 0)
+            return true;
+    return false;
+}
+
+static bool expects(const yysymbol_kind_t *syms, int n, yysymbol_kind_t sym)
+{
+    for (int i = 0; i < n; i++)
+        if (syms[i] == sym)
+            return true;
+    return false;
+}
+
+static const char *const pipeline_operators[] = { "where", "select", "key", "window",
+                                                  "aggregate", "join", "lookup", "union",
+                                                  "dedupe", NULL };
+
+/* The expected tokens, grouped so that a message stays short: "a name"
+ * stands for every soft keyword too, "an expression" for everything that can
+ * start one, "a literal" for the literals, "an operator" for the binary
+ * operators. Empty when the list would still be too long to help. */
+static void describe_expected(const yysymbol_kind_t *syms, int n, char *out, size_t size)
+{
+    static const char *const starts[] = { "a name", "an integer", "a number", "a string",
+                                          "a duration", "'true'", "'false'", "'not'", "'-'",
+                                          "'('", NULL };
+    static const char *const literals[] = { "an integer", "a number", "a string", "a duration",
+                                            "'true'", "'false'", "'-'", NULL };
+    static const char *const operators[] = { "'+'", "'-'", "'*'", "'/'", "'%'", "'=='",
+                                             "'!='", "'<'", "'<='", "'>'", "'>='", "'and'",
+                                             "'or'", "'.'", "'('", NULL };
+    char names[YYNTOKENS][32];
+    bool has_name = false, has_int = false, has_string = false, has_true = false;
+    bool has_paren = false, has_operator = false, has_pipeline_op = false;
+    for (int i = 0; i < n; i++) {
+        const char *t = token_name(syms[i], names[i], sizeof names[i]);
+        has_name |= syms[i] == YYSYMBOL_IDENT;
+        has_int |= syms[i] == YYSYMBOL_INT;
+        has_string |= syms[i] == YYSYMBOL_STRING;
+        has_true |= syms[i] == YYSYMBOL_TRUE;
+        has_paren |= strcmp(t, "'('") == 0;
+        has_operator |= strcmp(t, "'*'") == 0;
+        has_pipeline_op |= syms[i] == YYSYMBOL_WHERE;
+    }
+    bool has_expr_start = has_name && has_int && has_paren;
+    bool has_literal = !has_expr_start && has_int && has_string && has_true;
+    if (expects(syms, n, YYSYMBOL_SCHEMA) && expects(syms, n, YYSYMBOL_SINK) && !has_name) {
+        snprintf(out, size, ", expected a declaration (schema, param, source, table, stream, "
+                 "sink or config)");
+        return;
+    }
+    if (has_pipeline_op && !has_name) {
+        snprintf(out, size, ", expected a pipeline operator (where, select, key by, window, "
+                 "aggregate, join, lookup, union or dedupe)");
+        return;
+    }
+    const char *items[YYNTOKENS + 3];
+    int nitems = 0;
+    if (has_expr_start)
+        items[nitems++] = "an expression";
+    if (has_literal)
+        items[nitems++] = "a literal";
+    if (has_operator)
+        items[nitems++] = "an operator";
+    for (int i = 0; i < n; i++) {
+        const char *t = names[i];
+        if ((has_name && is_soft_keyword(syms[i])) ||
+            (has_expr_start && name_in(t, starts)) ||
+            (has_literal && name_in(t, literals)) ||
+            (has_operator && name_in(t, operators)))
+            continue;
+        items[nitems++] = t;
+    }
+    out[0] = '\0';
+    if (nitems == 0 || nitems > 6)
+        return;
+    size_t used = 0;
+    for (int i = 0; i < nitems; i++) {
+        const char *sep = i == 0 ? ", expected " : i == nitems - 1 ? " or " : ", ";
+        int w = snprintf(out + used, size - used, "%s%s", sep, items[i]);
+        if (w < 0 || (size_t)w >= size - used)
+            return;
+        used += (size_t)w;
+    }
+}
+
+/* "unexpected X, expected Y", where X is the offending token as written. */
+static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, ParseCtx *ctx)
+{
+    yysymbol_kind_t sym = yypcontext_token(pctx);
+    Loc loc = LOC(*yypcontext_location(pctx));
+    const char *text = yyget_text(scanner);
+    int len = (int)yyget_leng(scanner);
+    int shown = len > 40 ? 40 : len;
+    const char *more = len > shown ? "..." : "";
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(pctx, expected, YYNTOKENS);
+    if (n < 0)
+        n = 0;
+
+    if (sym == YYSYMBOL_IDENT && expects(expected, n, YYSYMBOL_WHERE) &&
+        !expects(expected, n, YYSYMBOL_IDENT)) {
+        const char *close = diag_closest(text, pipeline_operators);
+        diag_error(ctx->diag, loc, "unknown pipeline operator '%.*s'%s; the operators are where, "
+                   "select, key by, window, aggregate, join, lookup, union and dedupe%s%s%s",
+                   shown, text, more, close ? " (did you mean '" : "", close ? close : "",
+                   close ? "'?)" : "");
+        return 0;
+    }
+
+    char what[80];
+    switch (sym) {
+    case YYSYMBOL_YYEOF:
+        snprintf(what, sizeof what, "end of file");
+        break;
+    case YYSYMBOL_STRING:
+        snprintf(what, sizeof what, "string %.*s%s", shown, text, more);
+        break;
+    case YYSYMBOL_IDENT:
+    case YYSYMBOL_INT:
+    case YYSYMBOL_FLOAT:
+    case YYSYMBOL_DURATION:
+        snprintf(what, sizeof what, "'%.*s'%s", shown, text, more);
+        break;
+    default:
+        token_name(sym, what, sizeof what);
+        break;
+    }
+    char list[256];
+    describe_expected(expected, n, list, sizeof list);
+    const char *hint = "";
+    if (strcmp(what, "'='") == 0 && expects(expected, n, YYSYMBOL_EQ))
+        hint = " (equality is written '==')";
+    diag_error(ctx->diag, loc, "unexpected %s%s%s", what, list, hint);
+    return 0;
+}
+
+/* Bison calls this only when its stack is exhausted. */
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg)
+{
+    (void)scanner;
+    diag_error(ctx->diag, LOC(*loc), "nested too deeply to parse (%s)", msg);
+}

@@ -1,0 +1,251 @@
+/* cli.c: argv of a generated program and its params. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/codec.h"
+
+static const char *type_name(FlowType t)
+{
+    switch (t) {
+    case FLOW_BOOL: return "bool";
+    case FLOW_INT32: return "int32";
+    case FLOW_INT64: return "int64";
+    case FLOW_FLOAT64: return "float64";
+    case FLOW_STRING: return "string";
+    case FLOW_TIMESTAMP: break;
+    }
+    return "timestamp";
+}
+
+static void usage_line(const FlowProgram *prog, FILE *f)
+{
+    fprintf(f,
+            "usage: %s [--set NAME=VALUE]... [--stats[=SECONDS]] [--quiet] [--help] "
+            "[--version]\n",
+            prog->name);
+}
+
+static void help(const FlowProgram *prog)
+{
+    usage_line(prog, stdout);
+    printf("\nRuns the stream program compiled from %s by flowc %s.\n\n", prog->flow_file,
+           prog->flowc_version);
+    printf("options:\n"
+           "  --set NAME=VALUE    set a param (may be repeated)\n"
+           "  --stats[=SECONDS]   print one line of statistics to stderr every SECONDS (1)\n"
+           "  --quiet             no summary at exit\n"
+           "  --help              this text\n"
+           "  --version           program, .flow file and flowc version\n"
+           "  --checkpoint-dir DIR, --no-restore\n"
+           "                      only for programs with `checkpoint every` (not this one)\n");
+    if (prog->nparams) {
+        printf("\nparams:\n");
+        for (int i = 0; i < prog->nparams; i++)
+            printf("  %-18s  %-9s  default %s\n", prog->params[i].name,
+                   type_name(prog->params[i].type), prog->params[i].default_text);
+    }
+    printf("\nexit status: 0 when done (or stopped by SIGINT/SIGTERM), 1 on a run-time "
+           "failure, 2 on a usage error\n");
+}
+
+static int usage_error(const FlowProgram *prog, const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "%s: ", prog->name);
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    usage_line(prog, stderr);
+    return 2;
+}
+
+/* Edit distance, for "did you mean". */
+static int distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 64 || m > 64)
+        return 99;
+    int row[65];
+    for (size_t j = 0; j <= m; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[m];
+}
+
+static int find_param(const FlowProgram *prog, const char *name, size_t len)
+{
+    for (int i = 0; i < prog->nparams; i++)
+        if (strlen(prog->params[i].name) == len && memcmp(prog->params[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+static int unknown_param(const FlowProgram *prog, const char *name)
+{
+    const char *best = NULL;
+    int best_d = 3;
+    for (int i = 0; i < prog->nparams; i++) {
+        int d = distance(name, prog->params[i].name);
+        if (d < best_d) {
+            best_d = d;
+            best = prog->params[i].name;
+        }
+    }
+    if (best)
+        return usage_error(prog, "--set: unknown param '%s' (did you mean '%s'?)", name, best);
+    if (prog->nparams == 0)
+        return usage_error(prog, "--set: unknown param '%s' (this program has no params)%s",
+                           name, "");
+    return usage_error(prog, "--set: unknown param '%s' (see --help for the params)%s", name, "");
+}
+
+static bool add_set(const FlowProgram *prog, CliOptions *o, const char *arg, int *status)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        *status = usage_error(prog, "--set needs NAME=VALUE, not '%s'%s", arg, "");
+        return false;
+    }
+    size_t len = (size_t)(eq - arg);
+    if (find_param(prog, arg, len) < 0) {
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 100 ? len : 100), arg);
+        *status = unknown_param(prog, name);
+        return false;
+    }
+    o->set_names[o->nsets] = arg;
+    o->set_values[o->nsets] = eq + 1;
+    o->nsets++;
+    return true;
+}
+
+int cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *o)
+{
+    memset(o, 0, sizeof *o);
+    o->set_names = calloc((size_t)argc + 1, sizeof *o->set_names);
+    o->set_values = calloc((size_t)argc + 1, sizeof *o->set_values);
+    if (!o->set_names || !o->set_values) {
+        fprintf(stderr, "%s: out of memory\n", prog->name);
+        return 1;
+    }
+    int status = -1;
+    for (int i = 1; i < argc && status < 0; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--set") == 0) {
+            if (i + 1 == argc)
+                status = usage_error(prog, "--set needs NAME=VALUE%s%s", "", "");
+            else
+                add_set(prog, o, argv[++i], &status);
+        } else if (strncmp(a, "--set=", 6) == 0) {
+            add_set(prog, o, a + 6, &status);
+        } else if (strcmp(a, "--stats") == 0) {
+            o->stats_seconds = 1;
+        } else if (strncmp(a, "--stats=", 8) == 0) {
+            char *end;
+            double s = strtod(a + 8, &end);
+            if (end == a + 8 || *end || !(s > 0) || s > 1e9)
+                status = usage_error(prog, "--stats: '%s' is not a positive number of seconds%s",
+                                     a + 8, "");
+            else
+                o->stats_seconds = s;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            help(prog);
+            status = 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("%s (compiled from %s) flowc %s\n", prog->name, prog->flow_file,
+                   prog->flowc_version);
+            status = 0;
+        } else if (strcmp(a, "--checkpoint-dir") == 0 ||
+                   strncmp(a, "--checkpoint-dir=", 17) == 0 || strcmp(a, "--no-restore") == 0) {
+            status = usage_error(prog,
+                                 "%s: this program does no checkpointing (%s has no "
+                                 "`checkpoint every` setting)",
+                                 strcmp(a, "--no-restore") == 0 ? "--no-restore"
+                                                                : "--checkpoint-dir",
+                                 prog->flow_file);
+        } else {
+            status = usage_error(prog, a[0] == '-' ? "unknown option '%s'%s"
+                                                   : "unexpected argument '%s'%s",
+                                 a, "");
+        }
+    }
+    if (status >= 0)
+        cli_free(o);
+    return status;
+}
+
+void cli_free(CliOptions *o)
+{
+    free(o->set_names);
+    free(o->set_values);
+    o->set_names = o->set_values = NULL;
+}
+
+/* Parses `text` as a value of `p`'s type into its storage. */
+static const char *store_param(const FlowParamDef *p, const char *text)
+{
+    size_t len = strlen(text);
+    bool ok = false;
+    switch (p->type) {
+    case FLOW_BOOL: ok = flow_parse_bool(text, len, p->storage); break;
+    case FLOW_INT32: ok = flow_parse_int32(text, len, p->storage); break;
+    case FLOW_INT64: ok = flow_parse_int64(text, len, p->storage); break;
+    case FLOW_FLOAT64: ok = flow_parse_float64(text, len, p->storage); break;
+    case FLOW_TIMESTAMP: ok = flow_parse_timestamp(text, len, p->storage); break;
+    case FLOW_STRING:
+        *(FlowStr *)p->storage = (FlowStr){ text, (int64_t)len };
+        ok = true;
+        break;
+    }
+    if (ok)
+        return NULL;
+    switch (p->type) {
+    case FLOW_BOOL: return "true or false";
+    case FLOW_INT32: return "an int32";
+    case FLOW_INT64: return "an int64";
+    case FLOW_FLOAT64: return "a float64";
+    default: return "a timestamp (ISO 8601 or epoch milliseconds)";
+    }
+}
+
+int params_apply(const FlowProgram *prog, const CliOptions *o, const char **texts)
+{
+    for (int i = 0; i < prog->nparams; i++) {
+        const FlowParamDef *p = &prog->params[i];
+        texts[i] = p->default_text;
+        for (int s = 0; s < o->nsets; s++) {
+            size_t len = (size_t)(o->set_values[s] - 1 - o->set_names[s]);
+            if (strlen(p->name) == len && memcmp(p->name, o->set_names[s], len) == 0)
+                texts[i] = o->set_values[s];
+        }
+        const char *expected = store_param(p, texts[i]);
+        if (!expected)
+            continue;
+        if (texts[i] == p->default_text) {
+            fprintf(stderr, "%s: param '%s': its default \"%s\" is not %s\n", prog->name,
+                    p->name, p->default_text, expected);
+            return 1;
+        }
+        fprintf(stderr, "%s: --set %s=%s: the value must be %s\n", prog->name, p->name,
+                texts[i], expected);
+        usage_line(prog, stderr);
+        return 2;
+    }
+    return -1;
+}

@@ -1,0 +1,29 @@
+/* cli.h: the command line of a generated program (LANGUAGE.md §9) and its
+ * params. cli_parse reads the options; params_apply parses every param's
+ * default, then its --set value, with the codec of its type, into the
+ * program's variables. Usage errors print a message and the usage line on
+ * stderr and give exit status 2. */
+#ifndef FLOWRT_CLI_H
+#define FLOWRT_CLI_H
+
+#include <stdbool.h>
+
+#include "flow/program.h"
+
+typedef struct CliOptions {
+    int nsets;
+    const char **set_names;  /* --set NAME=VALUE, in order; later ones win */
+    const char **set_values;
+    double stats_seconds;    /* --stats[=SECONDS]; 0: no periodic stats */
+    bool quiet;
+} CliOptions;
+
+/* Returns -1 to go on, or an exit status (0 after --help or --version, 2 on a
+ * usage error). */
+int cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *opts);
+void cli_free(CliOptions *opts);
+/* Fills texts[i] with the current text of param i and stores its value.
+ * Returns -1 when all is well, else the exit status. */
+int params_apply(const FlowProgram *prog, const CliOptions *opts, const char **texts);
+
+#endif

@@ -1,0 +1,61 @@
+/* errors.c: counting, reporting and recording bad records. */
+#include "errors.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "data/clicks.csv:12", "stdin:3", "generator record 17". */
+static void format_position(const Source *src, char *buf, size_t size)
+{
+    if (!src->numbered_by_line)
+        snprintf(buf, size, "%s record %lld", src->label, (long long)src->where);
+    else if (src->position_known)
+        snprintf(buf, size, "%s:%lld", src->label, (long long)src->where);
+    else
+        snprintf(buf, size, "%s@%lld", src->label, (long long)src->offset);
+}
+
+/* A field name is reported as "field 'x'"; an expression location as is. */
+static void format_reason(const char *where, const char *why, char *buf, size_t size)
+{
+    if (!where)
+        snprintf(buf, size, "%s", why);
+    else if (strchr(where, ':'))
+        snprintf(buf, size, "%s: %s", where, why);
+    else
+        snprintf(buf, size, "field '%s': %s", where, why);
+}
+
+void source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why)
+{
+    char pos[512], reason[768];
+    format_position(src, pos, sizeof pos);
+    format_reason(where, why, reason, sizeof reason);
+    src->bad++;
+    rt->bad_total++;
+    if (src->bad <= FLOW_BAD_RECORDS_SHOWN || src->on_error == ON_ERROR_FAIL)
+        fprintf(stderr, "%s: bad record in source '%s' at %s: %s\n", rt->prog->name,
+                src->def->name, pos, reason);
+    if (src->bad == FLOW_BAD_RECORDS_SHOWN && src->on_error != ON_ERROR_FAIL)
+        fprintf(stderr, "%s: further bad records of source '%s' are only counted\n",
+                rt->prog->name, src->def->name);
+    if (src->errors) {
+        fprintf(src->errors, "%s: %s: %s\n", src->def->name, pos, reason);
+        if (src->raw)
+            fwrite(src->raw, 1, src->raw_len, src->errors);
+        fputc('\n', src->errors);
+        if (ferror(src->errors)) {
+            runtime_fail(rt, "cannot write the errors file '%s' of source '%s'",
+                         src->errors_path, src->def->name);
+            clearerr(src->errors);
+        }
+    }
+    if (src->on_error == ON_ERROR_FAIL)
+        runtime_fail(rt, "stopping: source '%s' has on_error=\"fail\"", src->def->name);
+}
+
+void flow_record_error(FlowRuntime *rt, const char *where, const char *why)
+{
+    if (rt->current)
+        source_bad_record(rt, rt->current, where, why);
+}

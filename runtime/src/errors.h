@@ -1,0 +1,32 @@
+/* errors.h: bad records (LANGUAGE.md §8). Every bad record, whether the CSV
+ * or JSON reader rejected it, a field did not decode, or an expression failed,
+ * ends here: it is counted against its source, reported on stderr (the first
+ * ten of each source in full, then only counted; the summary has the totals),
+ * appended to the source's errors= file, and with on_error="fail" it stops the
+ * program with status 1.
+ *
+ * The errors= file is appended to, one entry per bad record:
+ *
+ *     SOURCE: POSITION: REASON
+ *     RAW RECORD
+ *
+ * SOURCE is the source's name, POSITION `FILE:LINE` (`stdin:LINE`; `FILE@OFFSET`
+ * for a byte offset when lines are not known), REASON the same text as on
+ * stderr, and RAW RECORD the record exactly as read, without its line break
+ * (a CSV record with quoted line breaks spans several lines, and is still one
+ * CSV record). Stripping the first line of every entry gives back the bad
+ * records as input in their own format. */
+#ifndef FLOWRT_ERRORS_H
+#define FLOWRT_ERRORS_H
+
+#include "rt.h"
+
+/* How many bad records of one source are shown in full on stderr. */
+#define FLOW_BAD_RECORDS_SHOWN 10
+
+/* The current record of `src` is bad. `where` is a field name (a field that
+ * did not decode), a "file.flow:LINE:COL" (an expression), or NULL (the
+ * record as a whole). */
+void source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why);
+
+#endif

@@ -1,0 +1,230 @@
+/* main.c: flow_main, the life of a generated program: command line, params,
+ * connectors, the read loop, signals, the summary, the exit status. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "rt.h"
+#include "stats.h"
+
+/* Records a source reads in one turn before the next source gets its turn. */
+#define BATCH 1024
+/* How long the loop sleeps when no source has anything to read. */
+#define IDLE_SLEEP_MS 10
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+bool runtime_stop_requested(void)
+{
+    return stop_signal != 0;
+}
+
+typedef struct SavedSignals {
+    struct sigaction intr, term, pipe;
+} SavedSignals;
+
+/* SIGINT/SIGTERM set a flag, without SA_RESTART so a blocked read(2) returns
+ * and the loop sees it; SA_RESETHAND makes a second one kill the program
+ * at once. SIGPIPE is ignored so that a closed output is a write error. */
+static void install_signals(SavedSignals *saved)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &saved->intr);
+    sigaction(SIGTERM, &sa, &saved->term);
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = 0;
+    sigaction(SIGPIPE, &sa, &saved->pipe);
+}
+
+static void restore_signals(const SavedSignals *saved)
+{
+    sigaction(SIGINT, &saved->intr, NULL);
+    sigaction(SIGTERM, &saved->term, NULL);
+    sigaction(SIGPIPE, &saved->pipe, NULL);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { 0, (long)ms * 1000000L };
+    nanosleep(&ts, NULL); /* a signal cuts it short, which is what we want */
+}
+
+static bool check_sinks(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->nsinks; i++) {
+        const Output *out = rt->sinks[i]->out;
+        if (out->error) {
+            runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s",
+                         rt->sinks[i]->def->conn.where, rt->sinks[i]->def->stream, out->label,
+                         strerror(out->error));
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool open_connectors(FlowRuntime *rt)
+{
+    const FlowProgram *prog = rt->prog;
+    rt->sinks = calloc((size_t)prog->nsinks + 1, sizeof *rt->sinks);
+    rt->sources = calloc((size_t)prog->nsources + 1, sizeof *rt->sources);
+    if (!rt->sinks || !rt->sources) {
+        runtime_fail(rt, "out of memory");
+        return false;
+    }
+    char *err = NULL;
+    for (int i = 0; i < prog->nsinks; i++) {
+        rt->sinks[i] = sink_open(&prog->sinks[i], &rt->params, &err);
+        if (!rt->sinks[i])
+            break;
+        rt->nsinks++;
+    }
+    for (int i = 0; i < prog->nsources && !err; i++) {
+        const FlowSourceDef *def = &prog->sources[i];
+        rt->sources[i] = source_open(def, i, &rt->params, &err);
+        if (!rt->sources[i])
+            break;
+        rt->nsources++;
+        watermarks_set_input(&rt->watermarks, i, def->event_time_field >= 0,
+                             def->watermark_delay_ms, def->idle_ms, rt->now_ms);
+    }
+    if (err) {
+        runtime_fail(rt, "%s", err);
+        free(err);
+        return false;
+    }
+    return true;
+}
+
+/* Polls the sources round-robin, a batch each, until all are done, the
+ * program failed, or a signal asked it to stop. */
+static void run(FlowRuntime *rt, const CliOptions *opts, double started)
+{
+    double last_stats = started;
+    int64_t read_at_last_stats = 0;
+    int remaining = rt->nsources;
+    while (remaining > 0 && !rt->failed && !stop_signal) {
+        int64_t read_before = stats_records_read(rt);
+        for (int i = 0; i < rt->nsources && !rt->failed && !stop_signal; i++) {
+            Source *src = rt->sources[i];
+            if (src->done)
+                continue;
+            runtime_tick(rt);
+            int64_t before = src->records;
+            SourceStatus st = src->ops->poll(src, rt, BATCH);
+            if (src->records > before)
+                watermarks_active(&rt->watermarks, i, rt->now_ms);
+            if (st == SOURCE_DONE) {
+                src->done = true;
+                watermarks_finish(&rt->watermarks, i);
+                remaining--;
+            }
+            rt->current = NULL;
+        }
+        check_sinks(rt);
+        bool progressed = stats_records_read(rt) > read_before;
+        if (!progressed && remaining > 0 && !rt->failed && !stop_signal) {
+            /* Nothing to read now (followed files, rate limits): make what
+             * was produced visible, then wait a little. */
+            for (int i = 0; i < rt->nsinks; i++)
+                sink_flush(rt->sinks[i]);
+            sleep_ms(IDLE_SLEEP_MS);
+        }
+        if (opts->stats_seconds > 0) {
+            double now = runtime_seconds();
+            if (now - last_stats >= opts->stats_seconds) {
+                int64_t read = stats_records_read(rt);
+                runtime_tick(rt);
+                stats_print_line(rt, now - started, now - last_stats, read - read_at_last_stats);
+                last_stats = now;
+                read_at_last_stats = read;
+            }
+        }
+    }
+}
+
+static void close_connectors(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->nsinks; i++)
+        sink_flush(rt->sinks[i]);
+    check_sinks(rt);
+    for (int i = 0; i < rt->nsinks; i++) {
+        /* The label and the definition outlive the sink. */
+        const char *label = sink_label(rt->sinks[i]);
+        const FlowSinkDef *def = rt->sinks[i]->def;
+        int error = sink_close(rt->sinks[i]);
+        if (error)
+            runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s", def->conn.where,
+                         def->stream, label, strerror(error));
+    }
+    for (int i = 0; i < rt->nsources; i++)
+        source_close(rt->sources[i]);
+    free(rt->sinks);
+    free(rt->sources);
+    rt->sinks = NULL;
+    rt->sources = NULL;
+    rt->nsinks = rt->nsources = 0;
+}
+
+int flow_main(const FlowProgram *prog, int argc, char **argv)
+{
+    CliOptions opts;
+    int status = cli_parse(prog, argc, argv, &opts);
+    if (status >= 0)
+        return status;
+    const char **texts = calloc((size_t)prog->nparams + 1, sizeof *texts);
+    const char **names = calloc((size_t)prog->nparams + 1, sizeof *names);
+    if (!texts || !names) {
+        fprintf(stderr, "%s: out of memory\n", prog->name);
+        return 1;
+    }
+    status = params_apply(prog, &opts, texts);
+    if (status >= 0) {
+        free(texts);
+        free(names);
+        cli_free(&opts);
+        return status;
+    }
+    for (int i = 0; i < prog->nparams; i++)
+        names[i] = prog->params[i].name;
+
+    FlowRuntime rt;
+    runtime_init(&rt, prog);
+    rt.params = (ParamValues){ prog->nparams, names, texts };
+    SavedSignals saved;
+    install_signals(&saved);
+    double started = runtime_seconds();
+    bool opened = open_connectors(&rt);
+    if (opened)
+        run(&rt, &opts, started);
+    bool interrupted = stop_signal != 0;
+    /* The summary counts what the sinks wrote, so it comes after the sinks
+     * are flushed; it needs them open, so it comes before they close. */
+    for (int i = 0; i < rt.nsinks; i++)
+        sink_flush(rt.sinks[i]);
+    check_sinks(&rt);
+    if (opened && !opts.quiet)
+        stats_print_summary(&rt, runtime_seconds() - started, interrupted);
+    close_connectors(&rt);
+    restore_signals(&saved);
+    status = rt.failed ? 1 : 0;
+    runtime_free(&rt);
+    free(texts);
+    free(names);
+    cli_free(&opts);
+    return status;
+}

@@ -1,0 +1,47 @@
+/* readbuf.h: the read buffer of a text source (file or stdin). It owns one
+ * large buffer (1 MiB by default) filled with read(2); the CSV and JSON
+ * readers parse records in place and only ask for more input when a record
+ * runs past the end of what has been read. Bytes of the current record stay
+ * where they are until the next fill, so fields may point into the buffer. */
+#ifndef FLOWRT_READBUF_H
+#define FLOWRT_READBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Initial size of every read buffer. Tests lower it to exercise records that
+ * straddle the end of the buffer. */
+extern size_t flow_read_buffer_size;
+
+typedef struct ReadBuf {
+    int fd;
+    char *buf;
+    size_t cap;
+    size_t start;        /* first unconsumed byte */
+    size_t end;          /* one past the last byte read */
+    int64_t base_offset; /* input offset of buf[0] */
+    bool eof;            /* read(2) returned 0 on the last fill */
+} ReadBuf;
+
+typedef enum ReadStatus {
+    READ_OK,          /* more bytes are in the buffer */
+    READ_EOF,         /* nothing more for now (end of file or of the pipe) */
+    READ_INTERRUPTED, /* a signal arrived; try again unless stopping */
+    READ_ERROR,       /* errno says why */
+} ReadStatus;
+
+void readbuf_init(ReadBuf *rb, int fd);
+void readbuf_free(ReadBuf *rb);
+/* Keeps [start, end), moves it to the front, grows the buffer when it is
+ * full (a record longer than the buffer), and reads once. */
+ReadStatus readbuf_fill(ReadBuf *rb);
+/* Input offset of the next unconsumed byte. */
+static inline int64_t readbuf_position(const ReadBuf *rb)
+{
+    return rb->base_offset + (int64_t)rb->start;
+}
+/* Drops the buffered bytes and continues reading at `offset` (lseek). */
+bool readbuf_seek(ReadBuf *rb, int64_t offset);
+
+#endif

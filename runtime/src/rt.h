@@ -1,0 +1,56 @@
+/* rt.h: the FlowRuntime that flow_main builds and every generated stage
+ * borrows (flow/runtime.h): sources, sinks, scratch memory, the batch clock,
+ * watermarks, and the program's failure state. Internal to libflowrt. */
+#ifndef FLOWRT_RT_H
+#define FLOWRT_RT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "connargs.h"
+#include "flow/program.h"
+#include "scratch.h"
+#include "sink.h"
+#include "source.h"
+#include "watermark.h"
+
+struct FlowRuntime {
+    const FlowProgram *prog;
+    Scratch scratch;
+    int64_t now_ms;         /* wall clock, read once per batch */
+    Watermarks watermarks;
+    Source **sources;
+    int nsources;
+    FlowSink **sinks;
+    int nsinks;
+    Source *current;        /* the source whose record is going through */
+    ParamValues params;     /* current texts of the params */
+    bool failed;            /* a run-time failure: stop, exit status 1 */
+    int64_t bad_total;
+    int64_t late;           /* records dropped as late (no windows yet: 0) */
+};
+
+/* An empty runtime for `prog` (no sources or sinks open yet). */
+void runtime_init(FlowRuntime *rt, const FlowProgram *prog);
+void runtime_free(FlowRuntime *rt);
+/* Reads the wall clock into rt->now_ms. */
+void runtime_tick(FlowRuntime *rt);
+/* A run-time failure: prints "PROGRAM: MESSAGE" to stderr (only the first
+ * failure is printed) and makes the program stop with status 1. */
+void runtime_fail(FlowRuntime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A SIGINT or SIGTERM arrived: the program is stopping cleanly. */
+bool runtime_stop_requested(void);
+/* Monotonic clock in seconds, for elapsed times and --stats. */
+double runtime_seconds(void);
+
+/* Every source calls this before pushing a record, after setting the
+ * record's position in `src`: the scratch memory of the previous record is
+ * released and errors are attributed to `src`. */
+static inline void runtime_begin_record(FlowRuntime *rt, Source *src)
+{
+    scratch_reset(&rt->scratch);
+    rt->current = src;
+    src->records++;
+}
+
+#endif

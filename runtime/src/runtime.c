@@ -1,0 +1,76 @@
+/* runtime.c: the FlowRuntime and the calls of flow/runtime.h that are not
+ * about sinks or bad records. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "rt.h"
+
+void runtime_init(FlowRuntime *rt, const FlowProgram *prog)
+{
+    memset(rt, 0, sizeof *rt);
+    rt->prog = prog;
+    scratch_init(&rt->scratch);
+    watermarks_init(&rt->watermarks, prog->nsources);
+    runtime_tick(rt);
+}
+
+void runtime_free(FlowRuntime *rt)
+{
+    scratch_free(&rt->scratch);
+    watermarks_free(&rt->watermarks);
+}
+
+void runtime_tick(FlowRuntime *rt)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    rt->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double runtime_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void runtime_fail(FlowRuntime *rt, const char *fmt, ...)
+{
+    if (!rt->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "%s: ", rt->prog->name);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    rt->failed = true;
+}
+
+void *flow_scratch_alloc(FlowRuntime *rt, size_t size)
+{
+    return scratch_alloc(&rt->scratch, size);
+}
+
+int64_t flow_now_ms(FlowRuntime *rt)
+{
+    return rt->now_ms;
+}
+
+void flow_watermark_observe(FlowRuntime *rt, int64_t ts)
+{
+    if (rt->current)
+        watermarks_observe(&rt->watermarks, rt->current->index, ts);
+}
+
+int64_t flow_watermark(FlowRuntime *rt)
+{
+    return watermarks_current(&rt->watermarks, rt->now_ms);
+}
+
+FlowSink *flow_sink(FlowRuntime *rt, int index)
+{
+    return rt->sinks[index];
+}

@@ -1,0 +1,65 @@
+/* sink.h: the file and stdout sinks and their encoders (CSV, JSON lines).
+ * Every sink encodes into an output buffer of its own destination (sinks
+ * writing to stdout share one, so their records do not tear each other) and
+ * hands full buffers to write(2). A failed write (EPIPE, ENOSPC, ...) is kept
+ * in the Output; the run loop turns it into a run-time failure. SIGPIPE is
+ * ignored by flow_main, so a closed pipe is such a failure, not a crash.
+ *
+ * Seam for exactly-once (TOOLS.md §6): sink_flush() pushes the buffer to the
+ * kernel; sink_commit() also makes it durable (fsync) and reports the output's
+ * committed length, which a checkpoint will store, and to which a restore
+ * will cut the file back. */
+#ifndef FLOWRT_SINK_H
+#define FLOWRT_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "connargs.h"
+#include "flow/program.h"
+
+typedef struct Output {
+    int fd;
+    bool owns_fd;
+    const char *label;  /* the path, or "stdout" */
+    char *buf;
+    size_t len, cap;
+    int64_t bytes;      /* handed to write(2) so far */
+    int error;          /* errno of the first failed write, 0 if none */
+    int64_t blocked_ns; /* time spent inside write(2), for --stats */
+    int refs;
+} Output;
+
+typedef enum SinkFormat { SINK_CSV, SINK_JSONL } SinkFormat;
+
+struct FlowSink {
+    const FlowSinkDef *def;
+    Output *out;
+    SinkFormat format;
+    bool header;
+    int field;              /* fields written of the current record */
+    int64_t records;
+    char **json_keys;       /* per field: `{"name":` or `,"name":` */
+    size_t *json_key_lens;
+};
+
+/* The Output of the process's stdout (shared by every stdout sink). */
+Output *output_stdout(void);
+/* Opens (creates, truncates) a file, making missing parent directories.
+ * NULL with errno set on failure. */
+Output *output_open_file(const char *path);
+/* Drops a reference; the last one flushes and closes. Returns the errno of
+ * any failed write or close, 0 if none. */
+int output_release(Output *out);
+bool output_flush(Output *out);
+
+/* Reads the sink's arguments (format, header), with every problem a message
+ * in *err (malloc'd): the sink is not opened then. */
+FlowSink *sink_open(const FlowSinkDef *def, const ParamValues *params, char **err);
+int sink_close(FlowSink *sink); /* as output_release */
+bool sink_flush(FlowSink *sink);
+bool sink_commit(FlowSink *sink, int64_t *committed_bytes);
+/* The label of the sink's output (path or "stdout"). */
+const char *sink_label(const FlowSink *sink);
+
+#endif

@@ -1,0 +1,75 @@
+/* source.h: the sources of a program behind one small interface. A source
+ * reads a batch of records per poll and pushes each one through its
+ * generated decode (or generate) function before reading the next.
+ *
+ * Seam for checkpoints (TOOLS.md §6): position() is where the next record
+ * starts (a byte offset for file sources; the record number for the
+ * generator), seek() makes the source continue from such a position. A
+ * checkpoint stores positions; a restore seeks. */
+#ifndef FLOWRT_SOURCE_H
+#define FLOWRT_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "connargs.h"
+#include "flow/program.h"
+
+typedef struct Source Source;
+
+typedef enum SourceStatus {
+    SOURCE_MORE,   /* read its batch; more may follow at once */
+    SOURCE_IDLE,   /* nothing to read right now (follow, rate, a signal) */
+    SOURCE_DONE,   /* bounded input finished */
+    SOURCE_FAILED, /* a read error or on_error="fail": rt has the message */
+} SourceStatus;
+
+typedef struct SourceOps {
+    /* Reads and pushes up to `max` records. */
+    SourceStatus (*poll)(Source *src, FlowRuntime *rt, int max);
+    int64_t (*position)(const Source *src);
+    bool (*seek)(Source *src, int64_t position);
+    void (*close)(Source *src);
+} SourceOps;
+
+typedef enum OnError { ON_ERROR_SKIP, ON_ERROR_FAIL } OnError;
+
+struct Source {
+    const SourceOps *ops;
+    const FlowSourceDef *def;
+    int index;              /* in the program's sources (and watermarks) */
+    const char *label;      /* the path, "stdin" or "generator" */
+    OnError on_error;
+    FILE *errors;           /* the errors= file, or NULL */
+    const char *errors_path;
+    int64_t records;        /* records read (bad ones included) */
+    int64_t bad;
+    bool done;
+    /* The record going through the stages, for reports of bad records. */
+    bool numbered_by_line;  /* false: by record number (generator) */
+    bool position_known;    /* false after a seek: lines are not counted */
+    int64_t where;          /* its line or record number, from 1 */
+    int64_t offset;         /* its byte offset */
+    const char *raw;        /* its text as read (NULL for the generator) */
+    size_t raw_len;
+};
+
+/* Opens the source of `def` (checking its arguments). NULL and a message in
+ * *err (malloc'd) on failure. */
+Source *source_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                    char **err);
+void source_close(Source *src);
+
+/* For the source modules: argument reading shared by all sources
+ * (on_error=, errors=) and the per-record bookkeeping. */
+bool source_common_args(Source *src, ConnArgs *args, bool allow_errors_file);
+void source_init(Source *src, const SourceOps *ops, const FlowSourceDef *def, int index,
+                 const char *label);
+
+Source *source_file_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                         char **err);
+Source *source_gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                        char **err);
+
+#endif

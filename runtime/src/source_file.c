@@ -1,0 +1,381 @@
+/* source_file.c: the text sources, file(...) and stdin(...), in CSV or JSON
+ * lines. A file is bounded unless follow=true, which tails it: at its end the
+ * source goes idle and polls again later, and a last line without its line
+ * break waits for it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "errors.h"
+#include "json.h"
+#include "readbuf.h"
+#include "rt.h"
+
+typedef enum TextFormat { FORMAT_CSV, FORMAT_JSONL } TextFormat;
+
+typedef struct TextSource {
+    Source base;
+    ReadBuf rb;
+    TextFormat format;
+    bool header;
+    bool follow;
+    bool own_fd;
+    bool started;       /* byte order mark and header dealt with */
+    CsvParser csv;
+    int *colmap;        /* CSV column -> field, -1 for columns not in the schema */
+    int ncols;          /* columns every CSV record must have */
+    JsonParser json;
+    int64_t json_line;  /* line number of the next JSON line */
+    FlowField *fields;  /* the current record, in schema order */
+} TextSource;
+
+static void *alloc_or_die(size_t size)
+{
+    void *p = calloc(1, size ? size : 1);
+    if (!p) {
+        fprintf(stderr, "flow: out of memory (source)\n");
+        abort();
+    }
+    return p;
+}
+
+/* ---- Start: byte order mark, CSV header ------------------------------------ */
+
+typedef enum StartStatus { START_DONE, START_WAIT, START_FAILED } StartStatus;
+
+static StartStatus fill_for_start(TextSource *ts, char **err)
+{
+    switch (readbuf_fill(&ts->rb)) {
+    case READ_OK:
+        return START_DONE;
+    case READ_EOF:
+        return ts->follow ? START_WAIT : START_DONE;
+    case READ_INTERRUPTED:
+        return START_WAIT;
+    case READ_ERROR:
+        break;
+    }
+    *err = connargs_message(&ts->base.def->conn, "cannot read '%s': %s", ts->base.label,
+                            strerror(errno));
+    return START_FAILED;
+}
+
+static char *missing_column_message(TextSource *ts, const char *field, const CsvRecord *hdr)
+{
+    char cols[256];
+    size_t n = hdr->raw_len < sizeof cols - 4 ? hdr->raw_len : sizeof cols - 4;
+    memcpy(cols, hdr->raw, n);
+    strcpy(cols + n, n < hdr->raw_len ? "..." : "");
+    return connargs_message(&ts->base.def->conn, "'%s' has no column '%s' (its header: %s)",
+                            ts->base.label, field, cols);
+}
+
+static StartStatus read_csv_header(TextSource *ts, char **err)
+{
+    const FlowSourceDef *def = ts->base.def;
+    CsvRecord hdr;
+    for (;;) {
+        ReadBuf *rb = &ts->rb;
+        CsvStatus st = csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
+                                 rb->eof && !ts->follow, &hdr);
+        if (st == CSV_RECORD)
+            break;
+        rb->start += hdr.used;
+        if (st == CSV_END) {
+            *err = connargs_message(&def->conn, "'%s' is empty: expected a header line",
+                                    ts->base.label);
+            return START_FAILED;
+        }
+        StartStatus s = fill_for_start(ts, err);
+        if (s != START_DONE)
+            return s;
+    }
+    if (hdr.error) {
+        *err = connargs_message(&def->conn, "'%s': bad header line: %s", ts->base.label,
+                                hdr.error);
+        return START_FAILED;
+    }
+    ts->ncols = hdr.ncols;
+    ts->colmap = alloc_or_die((size_t)hdr.ncols * sizeof *ts->colmap);
+    bool *found = alloc_or_die((size_t)def->nfields * sizeof *found);
+    for (int c = 0; c < hdr.ncols; c++) {
+        ts->colmap[c] = -1;
+        for (int i = 0; i < def->nfields; i++) {
+            const FlowField *col = &ts->csv.cols[c];
+            if (!found[i] && strlen(def->field_names[i]) == col->len &&
+                memcmp(def->field_names[i], col->ptr, col->len) == 0) {
+                ts->colmap[c] = i;
+                found[i] = true;
+                break;
+            }
+        }
+    }
+    for (int i = 0; i < def->nfields; i++) {
+        if (!found[i]) {
+            *err = missing_column_message(ts, def->field_names[i], &hdr);
+            free(found);
+            return START_FAILED;
+        }
+    }
+    free(found);
+    ts->rb.start += hdr.used;
+    return START_DONE;
+}
+
+static StartStatus start(TextSource *ts, char **err)
+{
+    ReadBuf *rb = &ts->rb;
+    /* A UTF-8 byte order mark at the start of the input is not data. */
+    while (rb->base_offset == 0 && rb->start == 0 && rb->end < 3 && !rb->eof) {
+        StartStatus s = fill_for_start(ts, err);
+        if (s != START_DONE)
+            return s;
+    }
+    if (rb->base_offset == 0 && rb->start == 0 && rb->end >= 3 &&
+        memcmp(rb->buf, "\xEF\xBB\xBF", 3) == 0)
+        rb->start = 3;
+    if (ts->format == FORMAT_CSV) {
+        if (ts->header) {
+            StartStatus s = read_csv_header(ts, err);
+            if (s != START_DONE)
+                return s;
+        } else {
+            ts->ncols = ts->base.def->nfields;
+            ts->colmap = alloc_or_die((size_t)ts->ncols * sizeof *ts->colmap);
+            for (int i = 0; i < ts->ncols; i++)
+                ts->colmap[i] = i;
+        }
+        ts->csv.map = ts->colmap;
+        ts->csv.map_len = ts->ncols;
+        ts->csv.slots = ts->fields;
+    }
+    ts->started = true;
+    return START_DONE;
+}
+
+/* ---- Reading records -------------------------------------------------------- */
+
+/* More input for a record that runs past the buffer. */
+static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
+{
+    *again = false;
+    switch (readbuf_fill(&ts->rb)) {
+    case READ_OK:
+        *again = true;
+        return SOURCE_MORE;
+    case READ_EOF:
+        *again = !ts->follow;
+        return SOURCE_IDLE;
+    case READ_INTERRUPTED:
+        return SOURCE_IDLE;
+    case READ_ERROR:
+        break;
+    }
+    runtime_fail(rt, "%s: source '%s': cannot read '%s': %s", ts->base.def->conn.where,
+                 ts->base.def->name, ts->base.label, strerror(errno));
+    return SOURCE_FAILED;
+}
+
+static void push(TextSource *ts, FlowRuntime *rt, int64_t line, const char *raw, size_t raw_len)
+{
+    Source *src = &ts->base;
+    src->where = line;
+    src->offset = ts->rb.base_offset + (raw - ts->rb.buf);
+    src->raw = raw;
+    src->raw_len = raw_len;
+    runtime_begin_record(rt, src);
+}
+
+static SourceStatus poll_csv(TextSource *ts, FlowRuntime *rt, int max)
+{
+    ReadBuf *rb = &ts->rb;
+    for (int n = 0; n < max && !rt->failed;) {
+        CsvRecord rec;
+        CsvStatus st = csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
+                                 rb->eof && !ts->follow, &rec);
+        if (st == CSV_END)
+            return SOURCE_DONE;
+        if (st == CSV_NEED_MORE) {
+            rb->start += rec.used;
+            bool again;
+            SourceStatus s = refill(ts, rt, &again);
+            if (!again)
+                return s;
+            continue;
+        }
+        /* The record's bytes stay in place until the next parse. */
+        push(ts, rt, rec.line, rec.raw, rec.raw_len);
+        rb->start += rec.used;
+        n++;
+        if (rec.error) {
+            source_bad_record(rt, &ts->base, NULL, rec.error);
+        } else if (rec.ncols != ts->ncols) {
+            char why[96];
+            snprintf(why, sizeof why, "expected %d fields, found %d", ts->ncols, rec.ncols);
+            source_bad_record(rt, &ts->base, NULL, why);
+        } else {
+            ts->base.def->decode(rt, ts->fields);
+        }
+    }
+    return rt->failed ? SOURCE_FAILED : SOURCE_MORE;
+}
+
+static SourceStatus poll_jsonl(TextSource *ts, FlowRuntime *rt, int max)
+{
+    ReadBuf *rb = &ts->rb;
+    for (int n = 0; n < max && !rt->failed;) {
+        const char *line = rb->buf + rb->start;
+        size_t avail = rb->end - rb->start, len, used;
+        const char *nl = memchr(line, '\n', avail);
+        if (nl) {
+            len = (size_t)(nl - line);
+            used = len + 1;
+        } else if (rb->eof && !ts->follow) {
+            if (avail == 0)
+                return SOURCE_DONE;
+            len = used = avail;
+        } else {
+            bool again;
+            SourceStatus s = refill(ts, rt, &again);
+            if (!again)
+                return s;
+            continue;
+        }
+        int64_t line_no = ts->json_line++;
+        const char *reason;
+        JsonStatus st = json_parse_line(&ts->json, line, len, ts->fields, &reason);
+        if (st == JSON_BLANK) {
+            rb->start += used;
+            continue;
+        }
+        push(ts, rt, line_no, line, len && line[len - 1] == '\r' ? len - 1 : len);
+        rb->start += used;
+        n++;
+        if (st == JSON_BAD)
+            source_bad_record(rt, &ts->base, NULL, reason);
+        else
+            ts->base.def->decode(rt, ts->fields);
+    }
+    return rt->failed ? SOURCE_FAILED : SOURCE_MORE;
+}
+
+static SourceStatus text_poll(Source *src, FlowRuntime *rt, int max)
+{
+    TextSource *ts = (TextSource *)src;
+    if (!ts->started) {
+        char *err = NULL;
+        StartStatus s = start(ts, &err);
+        if (s == START_FAILED) {
+            runtime_fail(rt, "%s", err);
+            free(err);
+            return SOURCE_FAILED;
+        }
+        if (s == START_WAIT)
+            return SOURCE_IDLE;
+    }
+    return ts->format == FORMAT_CSV ? poll_csv(ts, rt, max) : poll_jsonl(ts, rt, max);
+}
+
+static int64_t text_position(const Source *src)
+{
+    return readbuf_position(&((const TextSource *)src)->rb);
+}
+
+static bool text_seek(Source *src, int64_t position)
+{
+    TextSource *ts = (TextSource *)src;
+    if (!ts->own_fd || !readbuf_seek(&ts->rb, position))
+        return false;
+    src->position_known = false;
+    return true;
+}
+
+static void text_close(Source *src)
+{
+    TextSource *ts = (TextSource *)src;
+    if (ts->own_fd)
+        close(ts->rb.fd);
+    readbuf_free(&ts->rb);
+    csv_free(&ts->csv);
+    json_free(&ts->json);
+    free(ts->colmap);
+    free(ts->fields);
+    free(ts);
+}
+
+static const SourceOps text_ops = { text_poll, text_position, text_seek, text_close };
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+Source *source_file_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                         char **err)
+{
+    static const char *const formats[] = { "csv", "jsonl", "json", NULL };
+    bool is_file = strcmp(def->conn.kind, "file") == 0;
+    TextSource *ts = alloc_or_die(sizeof *ts);
+    ConnArgs args;
+    connargs_init(&args, &def->conn, params);
+    const char *path = is_file ? connargs_text(&args, "path", NULL) : "stdin";
+    int def_format = path && (ends_with(path, ".jsonl") || ends_with(path, ".json")) ? 1 : 0;
+    ts->format = connargs_choice(&args, "format", formats, def_format) == 0 ? FORMAT_CSV
+                                                                           : FORMAT_JSONL;
+    ts->header = connargs_bool(&args, "header", true);
+    ts->follow = is_file ? connargs_bool(&args, "follow", false) : false;
+    if (!path && !args.err)
+        args.err = connargs_message(&def->conn, "needs a path");
+    source_init(&ts->base, &text_ops, def, index, path);
+    source_common_args(&ts->base, &args, true);
+    if (!connargs_finish(&args, err)) {
+        if (ts->base.errors)
+            fclose(ts->base.errors);
+        free(ts);
+        return NULL;
+    }
+
+    int fd = STDIN_FILENO;
+    if (is_file) {
+        fd = open(path, O_RDONLY);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            close(fd);
+            fd = -1;
+            errno = EISDIR;
+        }
+        if (fd < 0) {
+            *err = connargs_message(&def->conn, "cannot open '%s': %s", path, strerror(errno));
+            if (ts->base.errors)
+                fclose(ts->base.errors);
+            free(ts);
+            return NULL;
+        }
+    }
+    ts->own_fd = is_file;
+    readbuf_init(&ts->rb, fd);
+    csv_init(&ts->csv);
+    json_init(&ts->json, def->field_names, def->nfields);
+    ts->json_line = 1;
+    ts->fields = alloc_or_die((size_t)def->nfields * sizeof *ts->fields);
+
+    /* A bounded input's header is read now, so a missing column stops the
+     * program before any record of any source; a followed file may not have
+     * its header yet. */
+    if (!ts->follow) {
+        StartStatus s;
+        while ((s = start(ts, err)) == START_WAIT && !runtime_stop_requested())
+            ;
+        if (s == START_FAILED) {
+            source_close(&ts->base);
+            return NULL;
+        }
+    }
+    return &ts->base;
+}

@@ -1,0 +1,67 @@
+/* stats.c: the --stats line and the summary. */
+#include "stats.h"
+
+#include <stdio.h>
+
+#include "flow/codec.h"
+
+int64_t stats_records_read(const FlowRuntime *rt)
+{
+    int64_t n = 0;
+    for (int i = 0; i < rt->nsources; i++)
+        n += rt->sources[i]->records;
+    return n;
+}
+
+static int64_t records_written(const FlowRuntime *rt)
+{
+    int64_t n = 0;
+    for (int i = 0; i < rt->nsinks; i++)
+        n += rt->sinks[i]->records;
+    return n;
+}
+
+void stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
+                      int64_t read_since_last)
+{
+    char wm[FLOW_TIMESTAMP_MAX + 8];
+    int64_t w = watermarks_current(&rt->watermarks, rt->now_ms);
+    if (w == FLOW_TIME_MIN)
+        snprintf(wm, sizeof wm, "-");
+    else if (w == FLOW_TIME_MAX)
+        snprintf(wm, sizeof wm, "end");
+    else
+        flow_format_timestamp(wm, w);
+    /* Sinks write synchronously, so time blocked in write(2) is the time the
+     * sources were held back by the output (backpressure). */
+    double blocked = 0;
+    for (int i = 0; i < rt->nsinks; i++)
+        blocked += (double)rt->sinks[i]->out->blocked_ns / 1e9;
+    fprintf(stderr,
+            "%s: %.1fs read %lld (%.0f/s) written %lld bad %lld watermark %s "
+            "output-blocked %.0f%%\n",
+            rt->prog->name, elapsed, (long long)stats_records_read(rt),
+            since_last > 0 ? (double)read_since_last / since_last : 0.0,
+            (long long)records_written(rt), (long long)rt->bad_total, wm,
+            elapsed > 0 ? 100.0 * blocked / elapsed : 0.0);
+}
+
+void stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)
+{
+    int64_t read = stats_records_read(rt);
+    fprintf(stderr, "%s: %s after %.3f s: %lld records read (%.0f records/s), "
+                    "%lld written, %lld late, %lld bad\n",
+            rt->prog->name, rt->failed ? "failed" : interrupted ? "stopped" : "done", elapsed,
+            (long long)read, elapsed > 0 ? (double)read / elapsed : 0.0,
+            (long long)records_written(rt), (long long)rt->late, (long long)rt->bad_total);
+    for (int i = 0; i < rt->nsources; i++) {
+        const Source *s = rt->sources[i];
+        fprintf(stderr, "  source %s (%s): %lld read, %lld bad\n", s->def->name, s->label,
+                (long long)s->records, (long long)s->bad);
+    }
+    for (int i = 0; i < rt->nsinks; i++) {
+        const FlowSink *k = rt->sinks[i];
+        fprintf(stderr, "  sink %s (%s): %lld written\n", k->def->stream, sink_label(k),
+                (long long)k->records);
+    }
+}

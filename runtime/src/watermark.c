@@ -1,0 +1,87 @@
+/* watermark.c: per-input watermarks and their minimum. */
+#include "watermark.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "flow/value.h"
+
+void watermarks_init(Watermarks *w, int ninputs)
+{
+    w->ninputs = ninputs;
+    w->inputs = calloc(ninputs > 0 ? (size_t)ninputs : 1, sizeof *w->inputs);
+    if (!w->inputs) {
+        fprintf(stderr, "flow: out of memory (watermarks)\n");
+        abort();
+    }
+    w->current = FLOW_TIME_MIN;
+}
+
+void watermarks_free(Watermarks *w)
+{
+    free(w->inputs);
+    w->inputs = NULL;
+}
+
+void watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_ms,
+                          int64_t idle_ms, int64_t now_ms)
+{
+    WatermarkInput *in = &w->inputs[i];
+    in->event_time = event_time;
+    in->finished = false;
+    in->delay_ms = delay_ms;
+    in->idle_ms = idle_ms;
+    in->max_ts = FLOW_TIME_MIN;
+    in->last_record_ms = now_ms;
+}
+
+void watermarks_observe(Watermarks *w, int i, int64_t ts)
+{
+    WatermarkInput *in = &w->inputs[i];
+    if (ts > in->max_ts)
+        in->max_ts = ts;
+}
+
+void watermarks_active(Watermarks *w, int i, int64_t now_ms)
+{
+    w->inputs[i].last_record_ms = now_ms;
+}
+
+void watermarks_finish(Watermarks *w, int i)
+{
+    w->inputs[i].finished = true;
+}
+
+int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms)
+{
+    const WatermarkInput *in = &w->inputs[i];
+    if (in->finished)
+        return FLOW_TIME_MAX;
+    if (!in->event_time)
+        return now_ms;
+    if (in->max_ts == FLOW_TIME_MIN)
+        return FLOW_TIME_MIN;
+    /* max_ts - delay - 1, saturating at the bottom of the range. */
+    if (in->max_ts < FLOW_TIME_MIN + in->delay_ms + 1)
+        return FLOW_TIME_MIN;
+    return in->max_ts - in->delay_ms - 1;
+}
+
+int64_t watermarks_current(Watermarks *w, int64_t now_ms)
+{
+    int64_t min = FLOW_TIME_MAX;
+    bool any = false;
+    for (int i = 0; i < w->ninputs; i++) {
+        const WatermarkInput *in = &w->inputs[i];
+        if (!in->finished && in->idle_ms > 0 && now_ms - in->last_record_ms >= in->idle_ms)
+            continue;
+        int64_t wm = watermarks_input(w, i, now_ms);
+        if (wm < min)
+            min = wm;
+        any = true;
+    }
+    /* With every input idle, time stands still rather than jumping ahead. */
+    if (any && min > w->current)
+        w->current = min;
+    return w->current;
+}

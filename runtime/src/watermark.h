@@ -1,0 +1,46 @@
+/* watermark.h: event-time progress of the program (LANGUAGE.md §6.1). One
+ * input per source. An event-time input's watermark is max(ts seen) - delay
+ * - 1ms, moved record by record, so it depends only on the input order; a
+ * processing-time input's is the wall clock; a finished bounded input's is
+ * FLOW_TIME_MAX. The program watermark is the minimum over the inputs that are
+ * not idle (no record for `idle` ms of wall-clock time), and never goes back.
+ * Window operators will fire their timers as watermarks_current() passes
+ * them. */
+#ifndef FLOWRT_WATERMARK_H
+#define FLOWRT_WATERMARK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct WatermarkInput {
+    bool event_time;
+    bool finished;
+    int64_t delay_ms;
+    int64_t idle_ms;       /* 0: never idle */
+    int64_t max_ts;        /* FLOW_TIME_MIN until the first record */
+    int64_t last_record_ms; /* wall clock of the last record (idleness) */
+} WatermarkInput;
+
+typedef struct Watermarks {
+    WatermarkInput *inputs;
+    int ninputs;
+    int64_t current;       /* last program watermark handed out */
+} Watermarks;
+
+void watermarks_init(Watermarks *w, int ninputs);
+void watermarks_free(Watermarks *w);
+/* Declares input i; `now_ms` starts its idleness clock. */
+void watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_ms,
+                          int64_t idle_ms, int64_t now_ms);
+/* A record with event time ts arrived on input i. */
+void watermarks_observe(Watermarks *w, int i, int64_t ts);
+/* Input i delivered records at wall-clock time now_ms (it is not idle). */
+void watermarks_active(Watermarks *w, int i, int64_t now_ms);
+/* Input i is a bounded input that has ended. */
+void watermarks_finish(Watermarks *w, int i);
+/* The watermark of input i alone, at wall-clock time now_ms. */
+int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms);
+/* The program watermark at wall-clock time now_ms. */
+int64_t watermarks_current(Watermarks *w, int64_t now_ms);
+
+#endif

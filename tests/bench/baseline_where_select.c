@@ -1,0 +1,573 @@
+/* baseline_where_select.c: the hand-written C program that the benchmark
+ * (run_bench.sh) compares flowc's generated code with. It does exactly the
+ * work of bench_csv.flow / bench_gen.flow, as plain fast C would:
+ *
+ *   where price > 0.25 and item % 10 != 3
+ *   select user_id, item, gross = price * 1.19, category = upper(category),
+ *          ts = ts + 1h
+ *
+ * and writes the same bytes: CSV with a header, fields quoted only when
+ * needed, floats in the shortest form that reads back, timestamps as
+ * 2024-03-01T12:00:05.250Z.
+ *
+ *   baseline_where_select csv FILE     RFC 4180 input with a header, columns
+ *                                      matched by name; bad records counted
+ *                                      and reported (first ten)
+ *   baseline_where_select gen COUNT SEED KEYS
+ *                                      the records of generator(count, seed,
+ *                                      keys) (same algorithm as libflowrt)
+ *
+ * Output goes to stdout through one 256 KiB buffer and write(2). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- output -------------------------------------------------------------- */
+
+static char out_buf[256 * 1024];
+static size_t out_len;
+
+static void out_flush(void)
+{
+    size_t done = 0;
+    while (done < out_len) {
+        ssize_t n = write(STDOUT_FILENO, out_buf + done, out_len - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("write");
+            exit(1);
+        }
+        done += (size_t)n;
+    }
+    out_len = 0;
+}
+
+/* Room for one output record (every field is bounded but the string). */
+static char *out_reserve(size_t n)
+{
+    if (out_len + n > sizeof out_buf)
+        out_flush();
+    return out_buf + out_len;
+}
+
+static char *put_int64(char *o, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *o++ = '-';
+    while (n)
+        *o++ = tmp[--n];
+    return o;
+}
+
+/* Shortest text that reads back to v: integral values as integers, else the
+ * first of %.15g, %.16g, %.17g that round-trips. */
+static char *put_float64(char *o, double v)
+{
+    if (isnan(v))
+        return memcpy(o, "nan", 3), o + 3;
+    if (isinf(v))
+        return v < 0 ? (memcpy(o, "-inf", 4), o + 4) : (memcpy(o, "inf", 3), o + 3);
+    if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
+        if (v == 0 && signbit(v))
+            return memcpy(o, "-0", 2), o + 2;
+        return put_int64(o, (int64_t)v);
+    }
+    int n = 0;
+    for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+        n = snprintf(o, 32, "%.*g", prec, v);
+        if (prec == 17 || strtod(o, NULL) == v)
+            break;
+    }
+    return o + n;
+}
+
+static char *put2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Years 0000-9999 only: the benchmark's timestamps are all in 2024. */
+static char *put_timestamp(char *o, int64_t ms)
+{
+    int64_t days = ms / 86400000, rem = ms % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    int sec = (int)(rem / 1000), msec = (int)(rem % 1000);
+    o = put2(o, (int)(y / 100));
+    o = put2(o, (int)(y % 100));
+    *o++ = '-';
+    o = put2(o, m);
+    *o++ = '-';
+    o = put2(o, d);
+    *o++ = 'T';
+    o = put2(o, sec / 3600);
+    *o++ = ':';
+    o = put2(o, sec / 60 % 60);
+    *o++ = ':';
+    o = put2(o, sec % 60);
+    *o++ = '.';
+    *o++ = (char)('0' + msec / 100);
+    o = put2(o, msec % 100);
+    *o++ = 'Z';
+    return o;
+}
+
+/* upper(s), CSV-quoted when it holds a comma, quote or line break. */
+static char *put_upper_csv(char *o, const char *s, size_t len)
+{
+    bool quote = false;
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        for (size_t i = 0; i < len; i++) {
+            char c = s[i];
+            *o++ = c >= 'a' && c <= 'z' ? (char)(c - 32) : c;
+        }
+        return o;
+    }
+    *o++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '"')
+            *o++ = '"';
+        *o++ = c >= 'a' && c <= 'z' ? (char)(c - 32) : c;
+    }
+    *o++ = '"';
+    return o;
+}
+
+/* ---- the query ------------------------------------------------------------ */
+
+static int64_t written;
+
+static void process(int64_t user_id, int32_t item, double price, const char *cat, size_t cat_len,
+                    int64_t ts)
+{
+    if (!(price > 0.25 && item % 10 != 3))
+        return;
+    char *o = out_reserve(24 + 12 + 32 + 2 * cat_len + 2 + 32 + 8);
+    char *start = o;
+    o = put_int64(o, user_id);
+    *o++ = ',';
+    o = put_int64(o, item);
+    *o++ = ',';
+    o = put_float64(o, price * 1.19);
+    *o++ = ',';
+    o = put_upper_csv(o, cat, cat_len);
+    *o++ = ',';
+    o = put_timestamp(o, ts + 3600000);
+    *o++ = '\n';
+    out_len += (size_t)(o - start);
+    written++;
+}
+
+static void put_header(void)
+{
+    static const char header[] = "user_id,item,gross,category,ts\n";
+    memcpy(out_reserve(sizeof header), header, sizeof header - 1);
+    out_len += sizeof header - 1;
+}
+
+/* ---- field parsing ---------------------------------------------------------- */
+
+static bool parse_int64(const char *s, size_t len, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < len && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    if (i == len)
+        return false;
+    uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < len; i++) {
+        unsigned digit = (unsigned)(s[i] - '0');
+        if (digit > 9 || v > (limit - digit) / 10)
+            return false;
+        v = v * 10 + digit;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+static bool parse_int32(const char *s, size_t len, int32_t *out)
+{
+    int64_t v;
+    if (len > 11 || !parse_int64(s, len, &v) || v < INT32_MIN || v > INT32_MAX)
+        return false;
+    *out = (int32_t)v;
+    return true;
+}
+
+/* The character after the field is a delimiter (or the NUL the reader puts
+ * after its data), so strtod stops inside the buffer. */
+static bool parse_float64(const char *s, size_t len, double *out)
+{
+    if (len == 0 || !(s[0] == '-' || s[0] == '+' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9')))
+        return false;
+    char *end;
+    *out = strtod(s, &end);
+    return end == s + len;
+}
+
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* 2024-03-01T12:00:05.250Z, 2024-03-01T12:00:05Z, 2024-03-01 12:00:05, or
+ * epoch milliseconds. */
+static bool parse_timestamp(const char *s, size_t len, int64_t *out)
+{
+    int y, mo, d, h, mi, sec, ms = 0;
+    if (len < 19 || s[4] != '-')
+        return parse_int64(s, len, out);
+    if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d) ||
+        (s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2, &h) || s[13] != ':' ||
+        !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec))
+        return false;
+    size_t i = 19;
+    if (i < len && s[i] == '.') {
+        if (i + 4 > len || !digits(s + i + 1, 3, &ms))
+            return false;
+        i += 4;
+    }
+    if (i < len && s[i] == 'Z')
+        i++;
+    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (i != len || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || sec > 59)
+        return false;
+    *out = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 + ms;
+    return true;
+}
+
+/* ---- the CSV source ------------------------------------------------------------ */
+
+enum { COL_USER, COL_ITEM, COL_PRICE, COL_CATEGORY, COL_TS, NCOLS };
+static const char *const col_names[NCOLS] = { "user_id", "item", "price", "category", "ts" };
+
+typedef struct Field {
+    char *p;
+    size_t len;
+} Field;
+
+static int64_t bad;
+
+static void bad_record(int64_t line, const char *why)
+{
+    if (++bad <= 10)
+        fprintf(stderr, "baseline: bad record at line %lld: %s\n", (long long)line, why);
+}
+
+/* Quoted fields with doubled quotes are undoubled here (the input buffer is
+ * left as read, so an incomplete record can be parsed again after a read). */
+static char *unquoted;
+static size_t unquoted_len, unquoted_cap;
+
+/* Splits one record starting at p (data ends at end, which holds a NUL).
+ * Returns the start of the next record, or NULL when the record may continue
+ * past the data read so far. */
+static char *split_record(char *p, char *end, bool at_eof, Field *fields, int max, int *nfields,
+                          int64_t *lines, const char **error)
+{
+    int n = 0;
+    *error = NULL;
+    *lines = 1;
+    unquoted_len = 0;
+    for (;;) {
+        Field f;
+        if (p < end && *p == '"') {
+            char *content = ++p;
+            bool doubled = false;
+            for (;;) {
+                if (p >= end)
+                    return at_eof ? (*error = "unterminated quoted field", end) : NULL;
+                if (*p == '"') {
+                    if (p + 1 >= end && !at_eof)
+                        return NULL;
+                    if (p + 1 < end && p[1] == '"') {
+                        doubled = true;
+                        p += 2;
+                        continue;
+                    }
+                    break;
+                }
+                if (*p == '\n')
+                    ++*lines;
+                p++;
+            }
+            f = (Field){ content, (size_t)(p - content) };
+            if (doubled) {
+                char *w = unquoted + unquoted_len;
+                f.p = w;
+                for (char *r = content; r < p; r++) {
+                    *w++ = *r;
+                    if (*r == '"')
+                        r++;
+                }
+                f.len = (size_t)(w - f.p);
+                *w = '\0';
+                unquoted_len += f.len + 1;
+            }
+            p++;
+            if (p < end && *p != ',' && *p != '\n' && *p != '\r' && !*error)
+                *error = "text after a quoted field";
+        } else {
+            char *start = p;
+            while (p < end && *p != ',' && *p != '\n' && *p != '\r') {
+                if (*p == '"' && !*error)
+                    *error = "quote inside an unquoted field";
+                p++;
+            }
+            f = (Field){ start, (size_t)(p - start) };
+        }
+        if (n < max)
+            fields[n] = f;
+        n++;
+        if (p >= end) {
+            if (!at_eof)
+                return NULL;
+            *nfields = n;
+            return end;
+        }
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p == '\r') {
+            if (p + 1 >= end && !at_eof)
+                return NULL;
+            if (p + 1 < end && p[1] == '\n')
+                p++;
+        }
+        *nfields = n;
+        return p + 1;
+    }
+}
+
+static int run_csv(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        perror(path);
+        return 1;
+    }
+    size_t cap = 1 << 20, len = 0, pos = 0;
+    char *buf = malloc(cap + 1);
+    bool eof = false, have_header = false;
+    int map[64];
+    int ncols_header = 0;
+    int64_t line = 1, read_records = 0;
+    Field fields[64];
+    put_header();
+    for (;;) {
+        if (!eof) {
+            /* Keep the unparsed tail, make room, read more. */
+            memmove(buf, buf + pos, len - pos);
+            len -= pos;
+            pos = 0;
+            if (len == cap) {
+                cap *= 2;
+                buf = realloc(buf, cap + 1);
+            }
+            if (unquoted_cap < cap + 1) {
+                unquoted_cap = cap + 1;
+                unquoted = realloc(unquoted, unquoted_cap);
+            }
+            ssize_t n = read(fd, buf + len, cap - len);
+            if (n < 0) {
+                perror(path);
+                return 1;
+            }
+            if (n == 0)
+                eof = true;
+            len += (size_t)n;
+            buf[len] = '\0';
+        }
+        for (;;) {
+            if (pos >= len)
+                break;
+            /* Blank lines are skipped. */
+            if (buf[pos] == '\n' || buf[pos] == '\r') {
+                if (buf[pos] == '\n')
+                    line++;
+                pos++;
+                continue;
+            }
+            int nf = 0;
+            int64_t lines;
+            const char *error;
+            char *next = split_record(buf + pos, buf + len, eof, fields, 64, &nf, &lines, &error);
+            if (!next)
+                break;
+            int64_t record_line = line;
+            line += lines;
+            pos = (size_t)(next - buf);
+            if (!have_header) {
+                for (int c = 0; c < NCOLS; c++)
+                    map[c] = -1;
+                for (int i = 0; i < nf && i < 64; i++)
+                    for (int c = 0; c < NCOLS; c++)
+                        if (fields[i].len == strlen(col_names[c]) &&
+                            memcmp(fields[i].p, col_names[c], fields[i].len) == 0)
+                            map[c] = i;
+                for (int c = 0; c < NCOLS; c++)
+                    if (map[c] < 0) {
+                        fprintf(stderr, "baseline: %s: no column '%s'\n", path, col_names[c]);
+                        return 1;
+                    }
+                ncols_header = nf;
+                have_header = true;
+                continue;
+            }
+            read_records++;
+            if (error) {
+                bad_record(record_line, error);
+                continue;
+            }
+            if (nf != ncols_header) {
+                bad_record(record_line, "wrong number of fields");
+                continue;
+            }
+            int64_t user_id, ts;
+            int32_t item;
+            double price = 0;
+            Field *f = fields;
+            /* Fields are undoubled in place; terminate each so strtod stops at its end. */
+            char saved = f[map[COL_PRICE]].p[f[map[COL_PRICE]].len];
+            f[map[COL_PRICE]].p[f[map[COL_PRICE]].len] = '\0';
+            bool price_ok = parse_float64(f[map[COL_PRICE]].p, f[map[COL_PRICE]].len, &price);
+            f[map[COL_PRICE]].p[f[map[COL_PRICE]].len] = saved;
+            if (!parse_int64(f[map[COL_USER]].p, f[map[COL_USER]].len, &user_id))
+                bad_record(record_line, "field 'user_id': not an int64");
+            else if (!parse_int32(f[map[COL_ITEM]].p, f[map[COL_ITEM]].len, &item))
+                bad_record(record_line, "field 'item': not an int32");
+            else if (!price_ok)
+                bad_record(record_line, "field 'price': not a float64");
+            else if (!parse_timestamp(f[map[COL_TS]].p, f[map[COL_TS]].len, &ts))
+                bad_record(record_line, "field 'ts': not a timestamp");
+            else
+                process(user_id, item, price, f[map[COL_CATEGORY]].p, f[map[COL_CATEGORY]].len, ts);
+        }
+        if (eof && pos >= len)
+            break;
+    }
+    out_flush();
+    close(fd);
+    free(buf);
+    free(unquoted);
+    fprintf(stderr, "baseline: %lld records read, %lld written, %lld bad\n", (long long)read_records,
+            (long long)written, (long long)bad);
+    return 0;
+}
+
+/* ---- the generator source (the algorithm of runtime/src/source_gen.c) ---------- */
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t next64(uint64_t *state)
+{
+    *state += 0x9E3779B97F4A7C15ULL;
+    return mix64(*state);
+}
+
+static uint64_t uniform(uint64_t *state, uint64_t k)
+{
+    uint64_t threshold = (0 - k) % k, x;
+    do
+        x = next64(state);
+    while (x < threshold);
+    return x % k;
+}
+
+static int run_gen(int64_t count, int64_t seed, int64_t keys)
+{
+    uint64_t mixed_seed = mix64((uint64_t)seed);
+    uint64_t k32 = keys < INT32_MAX ? (uint64_t)keys : (uint64_t)INT32_MAX + 1;
+    put_header();
+    for (int64_t n = 0; n < count; n++) {
+        uint64_t state = mix64(mixed_seed + mix64((uint64_t)n));
+        int64_t user_id = (int64_t)uniform(&state, (uint64_t)keys);
+        int32_t item = (int32_t)uniform(&state, k32);
+        double price = (double)(next64(&state) >> 11) * 0x1.0p-53;
+        char cat[24];
+        cat[0] = 's';
+        size_t cat_len = (size_t)(put_int64(cat + 1, (int64_t)uniform(&state, (uint64_t)keys)) - cat);
+        int64_t ts = INT64_C(1704067200000) + n; /* events_per_second = 1000 */
+        process(user_id, item, price, cat, cat_len, ts);
+    }
+    out_flush();
+    fprintf(stderr, "baseline: %lld records generated, %lld written\n", (long long)count,
+            (long long)written);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "csv") == 0)
+        return run_csv(argv[2]);
+    if (argc == 5 && strcmp(argv[1], "gen") == 0)
+        return run_gen(strtoll(argv[2], NULL, 10), strtoll(argv[3], NULL, 10),
+                       strtoll(argv[4], NULL, 10));
+    fprintf(stderr, "usage: %s csv FILE | gen COUNT SEED KEYS\n", argv[0]);
+    return 2;
+}

@@ -1,0 +1,47 @@
+# End-to-end tests (tests/e2e/README.md). Each one drives the built flowc
+# through run_e2e.py: every example on its bundled data, every compile-error
+# file, the determinism of the generated C, the small case programs, and the
+# SQLite oracle. Generated programs are compiled with the compiler that built
+# the runtime, warning-free, and sanitized when FLOW_SANITIZE is on.
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+
+set(E2E_DIR ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
+set(E2E_OPTIONS
+  --flowc $<TARGET_FILE:flowc>
+  --source-dir ${PROJECT_SOURCE_DIR}
+  --work ${CMAKE_CURRENT_BINARY_DIR}/e2e-work
+  --cc ${CMAKE_C_COMPILER})
+if(FLOW_SANITIZE)
+  list(APPEND E2E_OPTIONS --sanitize)
+endif()
+set(E2E_RUN ${Python3_EXECUTABLE} ${E2E_DIR}/run_e2e.py ${E2E_OPTIONS})
+set(E2E_TESTS "")
+
+file(GLOB E2E_EXAMPLES LIST_DIRECTORIES true CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/examples/*)
+foreach(dir ${E2E_EXAMPLES})
+  if(IS_DIRECTORY ${dir}/expected)
+    get_filename_component(name ${dir} NAME)
+    add_test(NAME e2e.example.${name} COMMAND ${E2E_RUN} example ${name})
+    add_test(NAME e2e.emit.${name} COMMAND ${E2E_RUN} emit ${name})
+    list(APPEND E2E_TESTS e2e.example.${name} e2e.emit.${name})
+  endif()
+endforeach()
+
+file(GLOB E2E_ERRORS CONFIGURE_DEPENDS ${E2E_DIR}/errors/*.flow)
+foreach(file ${E2E_ERRORS})
+  get_filename_component(name ${file} NAME_WE)
+  add_test(NAME e2e.error.${name} COMMAND ${E2E_RUN} error ${name})
+  list(APPEND E2E_TESTS e2e.error.${name})
+endforeach()
+
+file(GLOB E2E_CASES CONFIGURE_DEPENDS ${E2E_DIR}/cases/*.flow)
+foreach(file ${E2E_CASES})
+  get_filename_component(name ${file} NAME_WE)
+  add_test(NAME e2e.case.${name} COMMAND ${E2E_RUN} case ${name})
+  list(APPEND E2E_TESTS e2e.case.${name})
+endforeach()
+
+add_test(NAME e2e.oracle COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.oracle)
+
+set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)

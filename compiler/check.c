@@ -132,7 +132,7 @@ Decl *resolve_ref(Checker *c, NameRef *ref, unsigned kinds, const char *what, De
         if (later) {
             diag_error(c->d, ref->loc, "'%s' is used before it is declared", ref->name);
             diag_note(c->d, later->name_loc, "'%s' is declared here", ref->name);
-        } else {
+        } else if (!c->partial) {
             report_unknown(c, ref->loc, what, ref->name, scope_names(c, kinds));
         }
     }
@@ -412,7 +412,7 @@ static void check_named_arg(Checker *c, const ArgSpec *spec, Expr *v)
         report_bad_word(c, v->loc, spec, name);
     else if (d)
         diag_error(c->d, v->loc, "'%s' is a %s, not a param", name, decl_kind_name(d->kind));
-    else
+    else if (!c->partial)
         report_unknown(c, v->loc, "param", name, scope_names(c, KIND_BIT(DECL_PARAM)));
 }
 
@@ -820,7 +820,7 @@ static void warn_unreached(Checker *c)
 
 bool check_program(Arena *arena, Diag *d, Program *prog)
 {
-    Checker c = { .arena = arena, .d = d, .prog = prog };
+    Checker c = { .arena = arena, .d = d, .prog = prog, .partial = d->errors > 0 };
     Decl *last = NULL;
     for (Decl *decl = prog->decls; decl; decl = decl->next) {
         switch (decl->kind) {
@@ -842,6 +842,7 @@ bool check_program(Arena *arena, Diag *d, Program *prog)
         else
             prog->decls = c.late;
     }
-    warn_unreached(&c);
+    if (!c.partial)
+        warn_unreached(&c);
     return d->errors == 0;
 }

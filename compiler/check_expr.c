@@ -3,7 +3,6 @@
  * rules of LANGUAGE.md §4 and the shared decisions of the project brief:
  * int32 -> int64 -> float64 widening, no implicit narrowing, timestamp
  * arithmetic with int64 milliseconds, and casts as the only way across. */
-#include <stdio.h>
 #include <string.h>
 
 #include "check_impl.h"
@@ -116,18 +115,23 @@ static void report_unknown_field(Checker *c, const FieldScope *fs, Expr *e, bool
         nparams++;
     const char **cands = arena_alloc(c->arena, sizeof *cands * (size_t)(n + nparams + 1));
     int k = 0;
-    for (int i = 0; i < n; i++) {
-        const Field *f = &fs->schema->fields[i];
-        if (!q)
-            cands[k++] = f->name;
-        else if (field_answers_to(fs, f, q))
-            cands[k++] = arena_printf(c->arena, "%s.%s", q, f->name);
-    }
+    for (int i = 0; i < n; i++)
+        if (field_answers_to(fs, &fs->schema->fields[i], q))
+            cands[k++] = fs->schema->fields[i].name;
     for (int i = 0; i < nparams; i++)
         cands[k++] = params[i];
     cands[k] = NULL;
-    const char *written = q ? arena_printf(c->arena, "%s.%s", q, e->name.name) : e->name.name;
-    report_unknown(c, e->loc, "field", written, cands);
+    if (!q) {
+        report_unknown(c, e->loc, "field", e->name.name, cands);
+        return;
+    }
+    /* Closeness is judged on the field name alone, not `q.name`. */
+    const char *close = diag_closest(e->name.name, cands);
+    if (close)
+        diag_error(c->d, e->loc, "unknown field '%s.%s' (did you mean '%s.%s'?)", q,
+                   e->name.name, q, close);
+    else
+        diag_error(c->d, e->loc, "unknown field '%s.%s'", q, e->name.name);
 }
 
 int resolve_field_name(Checker *c, const FieldScope *fs, Expr *e, bool allow_param)
@@ -176,7 +180,7 @@ int resolve_field_name(Checker *c, const FieldScope *fs, Expr *e, bool allow_par
     if (d)
         diag_error(c->d, e->loc, "'%s' is a %s, not a field%s", name,
                    decl_kind_name(d->kind), allow_param ? " or param" : "");
-    else
+    else if (!(allow_param && c->partial)) /* else maybe a param the parser dropped */
         report_unknown_field(c, fs, e, allow_param);
     return -1;
 }

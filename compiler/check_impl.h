@@ -23,6 +23,10 @@ typedef struct Checker {
     Program *prog;
     ScopeEntry *scope, *scope_tail;
     Decl *late, *late_tail; /* `late as` streams, appended to prog->decls at the end */
+    /* The parser dropped declarations with syntax errors: a name nobody
+     * declares may be one of theirs, so it is not reported as unknown, and
+     * streams are not warned about (their sink may be among the dropped). */
+    bool partial;
 } Checker;
 
 /* The record an expression reads. `schema` is NULL when it is unknown

@@ -26,18 +26,19 @@ static Schema *new_schema(Pipe *p, int capacity)
     return s;
 }
 
-/* Appends `f` unless a field of that name is already there (an error naming
- * `where`). Fields built from a join keep their qualifiers and are added
- * without this check. */
-static void add_unique_field(Pipe *p, Schema *s, Field f, const char *where)
+/* Appends `f` and returns its index, unless a field of that name is already
+ * there: then -1, after an error naming `where`. (A join's result may hold a
+ * name twice, told apart by qualifiers; it is built without this check.) */
+static int add_unique_field(Pipe *p, Schema *s, Field f, const char *where)
 {
     for (int i = 0; i < s->nfields; i++)
         if (strcmp(s->fields[i].name, f.name) == 0) {
             diag_error(p->c->d, f.loc, "duplicate field '%s' in %s", f.name, where);
             diag_note(p->c->d, s->fields[i].loc, "'%s' was first defined here", f.name);
-            return;
+            return -1;
         }
-    s->fields[s->nfields++] = f;
+    s->fields[s->nfields] = f;
+    return s->nfields++;
 }
 
 /* ---- where, select, key by ----------------------------------------------------------- */
@@ -53,17 +54,19 @@ static void check_where(Pipe *p, Op *op)
 }
 
 /* The key survives a select only when each key field is selected bare under
- * its own name; returns the key's indexes in the new schema, or NULL. */
-static int *key_after_select(Pipe *p, Schema *in, Item *items)
+ * its own name; returns the key's indexes in the new schema, or NULL.
+ * `item_field[i]` is the field made by item i, -1 for none. */
+static int *key_after_select(Pipe *p, const Schema *in, const Item *items,
+                             const int *item_field)
 {
     int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)p->nkey);
     for (int k = 0; k < p->nkey; k++) {
         int found = -1, i = 0;
-        for (Item *it = items; it && found < 0; it = it->next, i++)
-            if (it->expr && it->expr->kind == EX_NAME && it->expr->name.kind == NAME_FIELD &&
-                it->expr->name.index == p->key[k] && it->name &&
+        for (const Item *it = items; it && found < 0; it = it->next, i++)
+            if (item_field[i] >= 0 && it->expr->kind == EX_NAME &&
+                it->expr->name.kind == NAME_FIELD && it->expr->name.index == p->key[k] &&
                 strcmp(it->name, in->fields[p->key[k]].name) == 0)
-                found = i;
+                found = item_field[i];
         if (found < 0)
             return NULL;
         key[k] = found;
@@ -79,15 +82,17 @@ static void check_select(Pipe *p, Op *op)
     for (Item *it = op->select; it; it = it->next)
         n++;
     Schema *in = p->fs.schema, *out = new_schema(p, n);
-    for (Item *it = op->select; it; it = it->next) {
+    int *item_field = arena_alloc(p->c->arena, sizeof *item_field * (size_t)(n ? n : 1));
+    int i = 0;
+    for (Item *it = op->select; it; it = it->next, i++) {
         it->type = check_expr(p->c, &p->fs, it->expr);
-        if (!it->name)
-            continue; /* the parser reported it */
-        add_unique_field(p, out, (Field){ .name = it->name, .type = it->type, .loc = it->loc },
-                         "select");
+        item_field[i] = -1;
+        if (it->name) /* else the parser reported it */
+            item_field[i] = add_unique_field(
+                p, out, (Field){ .name = it->name, .type = it->type, .loc = it->loc }, "select");
     }
     if (p->nkey > 0) {
-        p->key = key_after_select(p, in, op->select);
+        p->key = key_after_select(p, in, op->select, item_field);
         p->nkey = p->key ? p->nkey : 0;
     }
     p->fs.schema = out;
@@ -361,6 +366,10 @@ static void check_join(Pipe *p, Op *op)
     Checker *c = p->c;
     bool lookup = op->kind == OP_LOOKUP;
     const char *opname = lookup ? "lookup" : "join";
+    /* The key decides which records can meet (LANGUAGE.md §5); a lookup is
+     * keyed by the table instead. */
+    if (!lookup && p->nkey == 0 && !p->key_unknown)
+        diag_error(c->d, op->loc, "'join' needs a 'key by' before it");
     Decl *other = lookup
         ? resolve_ref(c, op->join.other, KIND_BIT(DECL_TABLE), "table", NULL)
         : resolve_ref(c, op->join.other, STREAM_KINDS, "stream", p->stream);
@@ -449,12 +458,10 @@ void check_stream(Checker *c, Decl *d)
     Decl *input = resolve_ref(c, d->stream.input, STREAM_KINDS, "stream", d);
     if (input)
         input->used = true;
-    Pipe p = {
-        .c = c,
-        .stream = d,
-        .fs = { input ? input->schema : NULL,
-                d->stream.alias ? d->stream.alias : d->stream.input ? d->stream.input->name : NULL },
-    };
+    const char *self = d->stream.alias ? d->stream.alias
+                     : d->stream.input ? d->stream.input->name
+                     : NULL;
+    Pipe p = { .c = c, .stream = d, .fs = { input ? input->schema : NULL, self } };
     Op *prev = NULL;
     for (Op *op = d->stream.ops; op; prev = op, op = op->next) {
         p.opno++;

@@ -227,6 +227,8 @@ static void push_to(Body *b, const PlanEdgeList *edges)
     for (int i = 0; i < edges->n; i++) {
         const PlanEdge *e = edges->items[i];
         const PlanNode *to = e->to;
+        if (!to->live)
+            continue;
         const PlanType *want = to->kind == PN_SINK ? to->in : to->stage->in;
         const char *ptr = b->ptr;
         if (want && b->rec && want != b->rec) {
@@ -456,7 +458,7 @@ static void emit_source_push(Body *b, const PlanNode *src)
     bool event_time = d->source.event_time_field >= 0;
     bool to_stages = false;
     for (int i = 0; i < src->outputs.n; i++)
-        to_stages |= src->outputs.items[i]->to->kind == PN_OP;
+        to_stages |= src->outputs.items[i]->to->kind == PN_OP && src->outputs.items[i]->to->live;
     if (event_time)
         cw_line(&b->w, "int64_t ts = rec.%s;", src->out->members[d->source.event_time_field]);
     else if (to_stages)
@@ -506,14 +508,20 @@ static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
     const PlanType *t = src->out;
     Body b;
     body_init(&b, em, t, "rec.", "&rec");
-    cw_line(&b.w, "%s rec;", t->cname);
-    for (int f = 0; f < t->schema->nfields; f++) {
-        TypeKind ty = t->schema->fields[f].type;
-        b.used_rt |= ty == TY_STRING;
-        cw_line(&b.w, "rec.%s = flow_gen_%s(gen%s);", t->members[f], codec_suffix(ty),
-                ty == TY_STRING ? ", rt" : "");
+    /* Records nobody reads (no sink downstream) need not be made, unless
+     * their time moves the watermark. */
+    if (src->live || d->source.event_time_field >= 0) {
+        cw_line(&b.w, "%s rec;", t->cname);
+        for (int f = 0; f < t->schema->nfields; f++) {
+            TypeKind ty = t->schema->fields[f].type;
+            b.used_rt |= ty == TY_STRING;
+            cw_line(&b.w, "rec.%s = flow_gen_%s(gen%s);", t->members[f], codec_suffix(ty),
+                    ty == TY_STRING ? ", rt" : "");
+        }
+        emit_source_push(&b, src);
+    } else {
+        cw_line(&b.w, "(void)gen;");
     }
-    emit_source_push(&b, src);
 
     cw_blank(w);
     flow_comment(em, w, d->loc,
@@ -766,7 +774,8 @@ static void emit_prototypes(Emitter *em, CWriter *w)
     cw_blank(w);
     cw_comment(w, true, "Stages and sinks, defined below in the order records flow through them.");
     for (int i = 0; i < plan->nstages; i++)
-        cw_line(w, "%s;", stage_signature(em, plan->stages[i]));
+        if (plan->stages[i]->live)
+            cw_line(w, "%s;", stage_signature(em, plan->stages[i]));
     for (int i = 0; i < plan->nsinks; i++)
         cw_line(w, "static void %s(FlowRuntime *rt, const %s *rec);", em->sink_fns[i],
                 plan->sinks[i]->in->cname);
@@ -798,7 +807,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_decode(&em, &body, plan->sources[i]);
     }
     for (int i = 0; i < plan->nstages; i++)
-        emit_stage(&em, &body, plan->stages[i]);
+        if (plan->stages[i]->live)
+            emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);
     ProgramTables pt = { "NULL", "NULL", "NULL", 0 };

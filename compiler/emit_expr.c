@@ -387,6 +387,25 @@ static CExpr gen_compare(EmitExpr *x, const Expr *e)
         [BIN_EQ] = "==", [BIN_NE] = "!=", [BIN_LT] = "<", [BIN_LE] = "<=", [BIN_GT] = ">",
         [BIN_GE] = ">=",
     };
+    if (t == TY_STRING && op != BIN_EQ && op != BIN_NE) {
+        /* Ordering against "" is a length test (and gcc -O2 warns about the
+         * memcmp of flow_str_cmp inlined with a zero-length side). */
+        const Expr *lit = e->binary.rhs, *other = e->binary.lhs;
+        CExpr v = l;
+        BinaryOp o = op;
+        if (!(lit->kind == EX_STRING && lit->string.len == 0)) {
+            lit = e->binary.lhs;
+            other = e->binary.rhs;
+            v = r;
+            o = mirror(op);
+        }
+        if (lit->kind == EX_STRING && lit->string.len == 0 && other->kind != EX_STRING) {
+            if (o == BIN_LT || o == BIN_GE)
+                return constant_compare(x, v.s, o == BIN_GE);
+            return cx(arena_printf(a, "%s.len %s 0", at(x, v, C_PRIMARY), o == BIN_LE ? "==" : ">"),
+                      o == BIN_LE ? C_EQ : C_REL);
+        }
+    }
     if (t == TY_STRING) {
         char *args = arena_printf(a, "%s, %s", l.s, r.s);
         if (op == BIN_EQ)

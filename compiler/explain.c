@@ -372,6 +372,9 @@ static char *target_text(Arena *a, const PlanEdge *e)
     const PlanNode *to = e->to;
     if (to->kind == PN_SINK)
         return arena_printf(a, "sink %d", to->index + 1);
+    if (e->from->kind == PN_TABLE)
+        return arena_printf(a, "the %s in stream %s (stage %d %s)", op_keyword(to->op->kind),
+                            to->decl->name, to->stage->id, to->stage->cname);
     if (to->stage && to->stage->nodes[0] == to)
         return arena_printf(a, "stage %d %s", to->stage->id, to->stage->cname);
     return arena_printf(a, "stream %s (same stage)", to->decl->name);
@@ -554,7 +557,9 @@ static void explain_stream(CWriter *w, const Plan *plan, const PlanStream *s)
             for (int j = 0; j < current->nnodes; j++)
                 ops = arena_printf(a, "%s%s%s", ops, j ? ", " : "",
                                    op_keyword(current->nodes[j]->op->kind));
-            const char *how = current->stateful ? "stateful" : "stateless";
+            const char *how = !current->live      ? "reaches no sink: no code is generated"
+                              : current->stateful ? "stateful"
+                                                  : "stateless";
             if (current->nodes[0] != n)
                 cw_line(w, "stage %d %s, continued from stream %s:", current->id, current->cname,
                         current->stream->name);

@@ -6,6 +6,7 @@
  *
  * Exit status: 0 ok, 1 errors in the input, 2 usage, 3 the C compiler failed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,26 +292,47 @@ static char *find_prefix(void)
     return prefix;
 }
 
-/* Runs argv; returns its exit status, or -1 when it could not be started. */
+/* Runs argv; returns its exit status, or -1 after a message when it could
+ * not be started (a close-on-exec pipe tells the parent that exec failed). */
 static int run(Argv *cmd)
 {
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
+    int fds[2];
+    if (pipe(fds) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
         fprintf(stderr, "flowc: cannot start %s: %s\n", cmd->items[0], strerror(errno));
         return -1;
     }
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "flowc: cannot start %s: %s\n", cmd->items[0], strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
     if (pid == 0) {
+        close(fds[0]);
         execvp(cmd->items[0], cmd->items);
-        fprintf(stderr, "flowc: cannot run the C compiler '%s': %s\n", cmd->items[0],
-                strerror(errno));
+        int e = errno;
+        ssize_t ignored = write(fds[1], &e, sizeof e);
+        (void)ignored;
         _exit(127);
     }
+    close(fds[1]);
+    int exec_errno = 0;
+    ssize_t n;
+    while ((n = read(fds[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR)
+        ;
+    close(fds[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -1;
+    if (n == (ssize_t)sizeof exec_errno) {
+        fprintf(stderr, "flowc: cannot run the C compiler '%s': %s (set $CC to a C compiler)\n",
+                cmd->items[0], strerror(exec_errno));
+        return -1;
+    }
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
@@ -386,7 +408,9 @@ static int build(const Options *o, const char *c_text, const char *name)
     argv_add(&cmd, "-lm");
     argv_add_words(&cmd, getenv("LDFLAGS"));
     int rc = run(&cmd);
-    if (rc != 0) {
+    if (rc < 0) {
+        status = EXIT_CC;
+    } else if (rc != 0) {
         fprintf(stderr,
                 "flowc: the C compiler failed on the generated program (%s exited with %d).\n"
                 "flowc: this is a bug in flowc, not in %s: please report it with that file.\n",
@@ -419,15 +443,23 @@ done:
 /* Whether every error among the diagnostics `text` is about a feature this
  * version cannot generate code for (check.c's wording): the program is then
  * valid Flow, and its plan can still be explained. */
+static bool line_has(const char *line, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(line + i, needle, k) == 0)
+            return true;
+    return false;
+}
+
 static bool only_unsupported(const char *text)
 {
     bool any = false;
     for (const char *line = text; line && *line;) {
         const char *end = strchr(line, '\n');
         size_t n = end ? (size_t)(end - line) : strlen(line);
-        const char *err = memmem(line, n, ": error: ", 9);
-        if (err) {
-            if (!memmem(line, n, "is not supported by this version of flowc", 41))
+        if (line_has(line, n, ": error: ")) {
+            if (!line_has(line, n, "is not supported by this version of flowc"))
                 return false;
             any = true;
         }

@@ -549,6 +549,21 @@ static void describe_state(Plan *plan, PlanNode *n)
     }
 }
 
+/* A node is live when a sink is downstream of it. Consumers are created
+ * after what they read (names are declared before use), so one backward
+ * pass settles it. */
+static void mark_live(Plan *plan)
+{
+    for (int i = plan->nnodes - 1; i >= 0; i--) {
+        PlanNode *n = plan->nodes[i];
+        n->live = n->kind == PN_SINK;
+        for (int j = 0; j < n->outputs.n && !n->live; j++)
+            n->live = n->outputs.items[j]->to->live;
+        for (int j = 0; j < n->late.n && !n->live; j++)
+            n->live = n->late.items[j]->to->live;
+    }
+}
+
 /* ---- Stages ---------------------------------------------------------------------------- */
 
 /* The single edge this op is fed by through a stream (tables do not count:
@@ -633,6 +648,9 @@ Plan *plan_build(Arena *arena, Program *prog)
     for (int i = 0; i < plan->nnodes; i++)
         if (plan->nodes[i]->kind == PN_OP)
             describe_state(plan, plan->nodes[i]);
+    mark_live(plan);
     assign_stages(plan);
+    for (int i = 0; i < plan->nstages; i++)
+        plan->stages[i]->live = plan->stages[i]->nodes[plan->stages[i]->nnodes - 1]->live;
     return plan;
 }

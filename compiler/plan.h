@@ -95,6 +95,7 @@ struct PlanNode {
     PlanStage *stage;       /* PN_OP */
     PlanState *state;       /* stateful ops and lookups, else NULL */
     bool part_of_window;    /* an aggregate evaluated by the window before it */
+    bool live;              /* some sink reads what it emits (else no code is made) */
     int index;              /* sources and sinks: position in FlowProgram arrays */
 };
 
@@ -103,6 +104,7 @@ struct PlanStage {
     const char *cname;      /* the C function: stream_NAME[_OP] */
     Decl *stream;           /* the stream of its first node */
     bool stateful;          /* starts with a stateful operator */
+    bool live;              /* its last node is live */
     PlanNode **nodes;
     int nnodes, nodes_cap;
     PlanType *in;           /* the record its function takes */

@@ -99,6 +99,7 @@ enum { MAX_EXPR_DEPTH = 256 };
 #define LOC(l) ((Loc){ (l).first_line, (l).first_column })
 
 #define LIST_START(list, node) ((list).head = (list).tail = (node))
+/* `node` is evaluated twice: pass a variable, never a call. */
 #define LIST_APPEND(list, node) ((list).tail->next = (node), (list).tail = (node))
 
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
@@ -687,7 +688,7 @@ duration
     | INT
         {
             diag_error(ctx->diag, LOC(@1), "a duration needs a unit: us, ms, s, m, h or d "
-                       "(e.g. %" PRIu64 "ms)", $1);
+                       "(e.g. %" PRIu64 "s)", $1);
             $$ = 0;
         }
     ;
@@ -858,7 +859,11 @@ join_bound
 
 union_refs
     : name { LIST_START($$, new_ref(ctx, $1, @1)); }
-    | union_refs ',' name { $$ = $1; LIST_APPEND($$, new_ref(ctx, $3, @3)); }
+    | union_refs ',' name {
+                $$ = $1;
+                NameRef *ref = new_ref(ctx, $3, @3);
+                LIST_APPEND($$, ref);
+            }
     ;
 
 /* ---- Expressions, loosest first ------------------------------------------ */

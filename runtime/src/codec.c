@@ -1,7 +1,7 @@
 /* codec.c: the field decoders and the text parsers and formatters of
  * flow/codec.h: integers, shortest round-trip floats, ISO 8601 timestamps.
  *
- * Decisions (docs/language.md repeats them):
+ * Decisions:
  * - Integers: optional sign (`-` or `+`), then decimal digits, nothing else;
  *   a value out of the type's range is an error, never wrapped.
  * - Floats: decimal notation with optional fraction and exponent, or `nan`,
@@ -334,6 +334,72 @@ bool flow_parse_float64(const char *s, size_t len, double *out)
     return true;
 }
 
+/* The fast path of flow_format_float64, for values written in fixed notation
+ * (1e-4 <= |v| < 1e15) with a short decimal form: the smallest k for which
+ * m = round(|v| * 10^k) gives m / 10^k == |v| is the shortest form. The check
+ * is exact: m and 10^k are exact doubles, and one IEEE division rounds the
+ * real m / 10^k as correctly as strtod rounds the text. Keeping m below 2^50
+ * keeps the rounding error of |v| * 10^k under half a unit, so no shorter
+ * form is skipped. Returns 0 when it does not apply; then *min_digits is
+ * how many significant digits the shortest form has at least. */
+static size_t format_short_decimal(char *buf, double v, int *min_digits)
+{
+    static const double pow10[] = { 1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                                    1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
+    double a = fabs(v);
+    *min_digits = 1;
+    if (!(a >= 1e-4 && a < 1e15))
+        return 0;
+    /* If k digits after the point read back, so do k + 1 (while m < 2^50):
+     * test the most digits first, so that values needing 16 or 17 digits
+     * leave at once, then binary search for the fewest. */
+    int hi = 0;
+    while (hi < 17 && a * pow10[hi + 1] < 1125899906842624.0) /* 2^50 */
+        hi++;
+    if (hi == 0)
+        return 0;
+    double top = a * pow10[hi];
+    if ((double)(int64_t)(top + 0.5) / pow10[hi] != a) {
+        /* Not even with hi decimals, which already make 15 or 16 digits. */
+        *min_digits = top + 0.5 >= 1e15 ? 17 : 16;
+        return 0;
+    }
+    int lo = 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if ((double)(int64_t)(a * pow10[mid] + 0.5) / pow10[mid] == a)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    int k = hi;
+    double m = (double)(int64_t)(a * pow10[k] + 0.5);
+    char digits[24];
+    size_t nd = flow_format_int64(digits, (int64_t)m), o = 0;
+    if (v < 0)
+        buf[o++] = '-';
+    if (nd <= (size_t)k) {
+        buf[o++] = '0';
+        buf[o++] = '.';
+        for (size_t z = nd; z < (size_t)k; z++)
+            buf[o++] = '0';
+        memcpy(buf + o, digits, nd);
+        o += nd;
+    } else {
+        memcpy(buf + o, digits, nd - (size_t)k);
+        o += nd - (size_t)k;
+        buf[o++] = '.';
+        memcpy(buf + o, digits + nd - k, (size_t)k);
+        o += (size_t)k;
+    }
+    while (buf[o - 1] == '0')
+        o--;
+    if (buf[o - 1] == '.')
+        o--;
+    buf[o] = '\0';
+    return o;
+}
+
 /* Shortest round trip: for a normal double, `%.15g` is exact whenever any
  * representation of 15 or fewer digits reads back (half an ulp is smaller
  * than half a unit in the 15th digit), so trying 15, 16, then 17 digits
@@ -362,7 +428,11 @@ size_t flow_format_float64(char *buf, double v)
         }
         return flow_format_int64(buf, (int64_t)v);
     }
-    int first = fabs(v) < DBL_MIN ? 1 : 15;
+    int min_digits;
+    size_t n_fast = format_short_decimal(buf, v, &min_digits);
+    if (n_fast)
+        return n_fast;
+    int first = fabs(v) < DBL_MIN ? 1 : min_digits > 15 ? min_digits : 15;
     int n = 0;
     for (int prec = first; prec <= 17; prec++) {
         n = snprintf(buf, FLOW_FLOAT64_MAX, "%.*g", prec, v);
@@ -476,7 +546,15 @@ bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
     }
     if (p != end)
         return false;
-    int64_t secs = codec_days_from_civil(year, month, day) * 86400 + hour * 3600 +
+    /* Records mostly come in time order: remember the last date. */
+    static _Thread_local int last_date = -1;
+    static _Thread_local int64_t last_days;
+    int date = year * 10000 + month * 100 + day;
+    if (date != last_date) {
+        last_days = codec_days_from_civil(year, month, day);
+        last_date = date;
+    }
+    int64_t secs = last_days * 86400 + hour * 3600 +
                    minute * 60 + second - (int64_t)offset_min * 60;
     *out_ms = secs * 1000 + millis;
     return true;
@@ -497,9 +575,14 @@ size_t flow_format_timestamp(char *buf, int64_t ms)
         rem += day_ms;
         days--;
     }
-    int64_t year;
-    int month, day;
-    codec_civil_from_days(days, &year, &month, &day);
+    static _Thread_local int64_t last_days = INT64_MIN, last_year;
+    static _Thread_local int last_month, last_day;
+    if (days != last_days) {
+        codec_civil_from_days(days, &last_year, &last_month, &last_day);
+        last_days = days;
+    }
+    int64_t year = last_year;
+    int month = last_month, day = last_day;
     char *o = buf;
     if (year >= 0 && year <= 9999) {
         o = put2(o, (int)(year / 100));

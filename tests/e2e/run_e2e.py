@@ -351,7 +351,7 @@ def run_emit(env, name):
 # ---- small case programs --------------------------------------------------------------
 
 DIRECTIVE = re.compile(r"^#\s*([a-z-]+)(?:\s+([^:]*?))?\s*:\s?(.*)$")
-BLOCK_LINE = re.compile(r"^#\s*\|( ?)(.*)$")
+BLOCK_LINE = re.compile(r"^#\s*\| ?(.*)$")
 BLOCKS = {"file", "stdin", "stdout", "stdout-sorted", "output", "output-sorted", "stderr"}
 SINGLES = {"args", "status", "signal", "runs", "stdout-lines", "stderr-has", "stderr-lacks",
            "stderr-match", "bad", "output-lines"}
@@ -362,22 +362,21 @@ class Case:
 
     def __init__(self, path):
         self.path = path
-        self.files = []        # (name, options, text)
-        self.stdin = ""
+        self.files = []        # file blocks: (key, "NAME [options]", lines)
+        self.stdin_block = None
         self.args = []
         self.status = 0
         self.signal = None
         self.runs = 1
-        self.checks = []       # (kind, arg, text)
+        self.checks = []       # (key, arg, rest) of single directives, blocks as above
         block = None
         for line in read(path).split("\n"):
             if not line.startswith("#"):
-                if block:
-                    block = None
+                block = None
                 continue
             bm = BLOCK_LINE.match(line)
             if bm and block is not None:
-                block[2].append(bm.group(2))
+                block[2].append(bm.group(1))
                 continue
             block = None
             m = DIRECTIVE.match(line)
@@ -435,7 +434,7 @@ def run_case(env, name):
         os.makedirs(os.path.dirname(os.path.join(work, fname)) or work, exist_ok=True)
         with open(os.path.join(work, fname), "w", encoding="utf-8", newline="") as f:
             f.write(Case.text(block))
-    stdin = Case.text(case.stdin_block).encode() if hasattr(case, "stdin_block") else b""
+    stdin = Case.text(case.stdin_block).encode() if case.stdin_block else b""
     env.build(name + ".flow", name, work)
 
     results = []

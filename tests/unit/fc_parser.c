@@ -504,7 +504,7 @@ static void test_stream_operators(void **state)
         "  | select o.order_id, ts = o.ts, p.amount, tier = upper(u.tier)\n"
         "  | key by order_id, o.tier\n"
         "  | dedupe within 1h\n"
-        "  | union refunds, chargebacks\n"
+        "  | union refunds, chargebacks, disputes\n"
         "  | join shipments on order_id == shipments.order_id window tumbling 1d;\n"
         "stream per_sensor = readings\n"
         "  | key by sensor\n"
@@ -576,7 +576,9 @@ static void test_stream_operators(void **state)
     assert_string_equal(un->union_of->name, "refunds");
     assert_string_equal(un->union_of->next->name, "chargebacks");
     expect_loc(un->union_of->next->loc, 8, 20);
-    assert_null(un->union_of->next->next);
+    assert_string_equal(un->union_of->next->next->name, "disputes");
+    expect_loc(un->union_of->next->next->loc, 8, 33);
+    assert_null(un->union_of->next->next->next);
 
     Op *wjoin = op_at(enriched, 6);
     assert_int_equal(wjoin->kind, OP_JOIN);
@@ -651,7 +653,7 @@ static void test_config(void **state)
 
     p = parse("config { checkpoint every 30 ; }\n");
     assert_string_equal(messages(p), "t.flow:1:27: error: a duration needs a unit: us, ms, s, m, "
-                                     "h or d (e.g. 30ms)\n"
+                                     "h or d (e.g. 30s)\n"
                                      "config { checkpoint every 30 ; }\n"
                                      "                          ^\n");
     parsed_free(p);
@@ -903,7 +905,7 @@ static void test_error_messages(void **state)
                  "t.flow:1:23: error: unexpected 'hopping', expected 'tumbling', 'sliding' or "
                  "'session'");
     expect_error("stream a = c | window tumbling 5;",
-                 "t.flow:1:32: error: a duration needs a unit: us, ms, s, m, h or d (e.g. 5ms)");
+                 "t.flow:1:32: error: a duration needs a unit: us, ms, s, m, h or d (e.g. 5s)");
     expect_error("stream a = c | where a < b < c;",
                  "t.flow:1:28: error: comparisons cannot be chained; write 'a < b and b < c'");
     expect_error("stream a = c | where a < b < c < d;",

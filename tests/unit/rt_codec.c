@@ -338,7 +338,9 @@ static void test_float_round_trip(void **state)
         double v;
         memcpy(&v, &bits, sizeof v);
         if (i % 4 == 0)
-            v = (double)(int64_t)(bits % 2000000) / 1000.0; /* short decimals too */
+            v = (double)(int64_t)(bits % 2000000) / 1000.0; /* short decimals */
+        else if (i % 4 == 1)
+            v = (double)(bits >> 11) * 0x1.0p-53 * 1000.0; /* 16 or 17 digits */
         if (!isfinite(v))
             continue;
         size_t n = flow_format_float64(buf, v);

@@ -896,8 +896,17 @@ cmp_expr
             if (chained == 1)
                 diag_error(ctx->diag, LOC(@2), "comparisons cannot be chained; "
                            "write 'a < b and b < c'");
-            $$ = binary(ctx, $2, $1, $3, @2);
-            $$.comparison = chained ? 2 : 1;
+            if (chained) {
+                /* Build the `a < b and b < c` the user most likely meant, so that
+                 * the checker does not report a follow-on type error. */
+                Expr *last = chained == 1 ? $1.expr : $1.expr->binary.rhs;
+                ExprVal middle = leaf(last->binary.rhs);
+                $$ = binary(ctx, BIN_AND, $1, binary(ctx, $2, middle, $3, @2), @2);
+                $$.comparison = 2;
+            } else {
+                $$ = binary(ctx, $2, $1, $3, @2);
+                $$.comparison = 1;
+            }
         }
     ;
 

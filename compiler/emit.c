@@ -3,7 +3,7 @@
  * generate) function, one function per stage, per sink a writer, and the
  * FlowProgram with main. Everything is written in declaration order, so the
  * same .flow always gives the same bytes. The fixed text comes from
- * templates/ (header.c.in, program.c.in). */
+ * templates/: header.c.in, overlap.c.in and program.c.in. */
 #include "emit.h"
 
 #include <inttypes.h>
@@ -207,20 +207,19 @@ static void emit_params(Emitter *em, CWriter *w)
                         "--set NAME=VALUE, before the first record is read.");
     for (int i = 0; i < em->nparams; i++) {
         const Decl *d = em->params[i];
-        cw_line(w, "static %s %s; /* %s:%d: %s */", c_type(d->param.type), em->param_names[i],
-                em->plan->flow_file, d->loc.line,
-                arena_printf(em->arena, "= %s", d->param.value
-                                                     ? expr_text(em->arena, d->param.value)
-                                                     : "?"));
+        flow_comment(em, w, d->loc,
+                     arena_printf(em->arena, "param %s : %s = %s", d->name,
+                                  type_name(d->param.type), expr_text(em->arena, d->param.value)));
+        cw_line(w, "static %s %s;", c_type(d->param.type), em->param_names[i]);
     }
 }
 
 /* ---- Pushing a record on ----------------------------------------------------------------- */
 
-/* Calls every consumer of an output: the stage it starts or the sink. A
- * consumer that takes another record type of the same fields (a union of
- * streams whose fields are named alike but typed separately cannot happen:
- * types are shared by shape) gets a positional copy. */
+/* Calls every live consumer of an output: the stage it starts, or the sink.
+ * Record types are shared by shape, so a consumer of another type can only
+ * be a union input whose fields have other names: it gets a copy, field by
+ * field in order. */
 static void push_to(Body *b, const PlanEdgeList *edges)
 {
     Emitter *em = b->em;
@@ -271,7 +270,7 @@ static void emit_where(Body *b, const PlanNode *n)
     const Op *op = n->op;
     EmitExpr x = expr_context(b, n->in);
     line_to_flow(b->em, &b->w, op->loc);
-    emit_negated(&x, op->where);
+    emit_negated(&x, op->where); /* only to learn whether it can fail */
     if (!x.used_err) {
         /* One test per conjunct: `and` is lazy, so is a sequence of ifs. */
         int nparts = conjuncts(op->where, NULL);

@@ -311,11 +311,14 @@ static bool c_has_call(const char *s)
  * `x == x` and `int32 < 3000000000` under -Werror (self-comparison,
  * -Wtype-limits, -Wbool-compare), so the constant is written instead; the
  * operand is still evaluated when it calls something (it may fail). */
-static CExpr constant_compare(EmitExpr *x, const char *operand, bool holds)
+static CExpr constant_compare(EmitExpr *x, const EmitExpr *before, const char *operand,
+                               bool holds)
 {
     const char *value = holds ? "true" : "false";
     if (c_has_call(operand))
         return cx(arena_printf(x->arena, "(%s, %s)", operand, value), C_PRIMARY);
+    /* The operands were written, then dropped: what they used is not used. */
+    *x = *before;
     return cx(arena_strdup(x->arena, value), C_PRIMARY);
 }
 
@@ -375,13 +378,14 @@ static CExpr gen_compare(EmitExpr *x, const Expr *e)
     Arena *a = x->arena;
     BinaryOp op = e->binary.op;
     TypeKind t = compare_type(e->binary.lhs->type, e->binary.rhs->type);
+    EmitExpr before = *x;
     CExpr l = gen_as(x, e->binary.lhs, t), r = gen_as(x, e->binary.rhs, t);
     if (t != TY_FLOAT64 && t != TY_STRING) {
         int known = decided_by_range(op, e->binary.lhs, e->binary.rhs);
         if (known >= 0)
-            return constant_compare(x, is_int_literal(e->binary.lhs) ? r.s : l.s, known);
+            return constant_compare(x, &before, is_int_literal(e->binary.lhs) ? r.s : l.s, known);
         if (strcmp(l.s, r.s) == 0 && !is_int_literal(e->binary.lhs))
-            return constant_compare(x, l.s, op == BIN_EQ || op == BIN_LE || op == BIN_GE);
+            return constant_compare(x, &before, l.s, op == BIN_EQ || op == BIN_LE || op == BIN_GE);
     }
     static const char *const ops[] = {
         [BIN_EQ] = "==", [BIN_NE] = "!=", [BIN_LT] = "<", [BIN_LE] = "<=", [BIN_GT] = ">",
@@ -401,7 +405,7 @@ static CExpr gen_compare(EmitExpr *x, const Expr *e)
         }
         if (lit->kind == EX_STRING && lit->string.len == 0 && other->kind != EX_STRING) {
             if (o == BIN_LT || o == BIN_GE)
-                return constant_compare(x, v.s, o == BIN_GE);
+                return constant_compare(x, &before, v.s, o == BIN_GE);
             return cx(arena_printf(a, "%s.len %s 0", at(x, v, C_PRIMARY), o == BIN_LE ? "==" : ">"),
                       o == BIN_LE ? C_EQ : C_REL);
         }

@@ -324,20 +324,19 @@ static char *time_text(Arena *arena, const Decl *src)
     return s;
 }
 
-static void collect_sources(const PlanNode *n, const PlanNode **found, int *nfound, int max)
+/* The sources upstream of `n`, each once; `seen` is indexed by node id and
+ * keeps the walk linear however streams fan out and merge. */
+static void collect_sources(const PlanNode *n, bool *seen, const PlanNode **found, int *nfound)
 {
-    if (!n)
+    if (!n || seen[n->id])
         return;
+    seen[n->id] = true;
     if (n->kind == PN_SOURCE) {
-        for (int i = 0; i < *nfound; i++)
-            if (found[i] == n)
-                return;
-        if (*nfound < max)
-            found[(*nfound)++] = n;
+        found[(*nfound)++] = n;
         return;
     }
     for (int i = 0; i < n->inputs.n; i++)
-        collect_sources(n->inputs.items[i]->from, found, nfound, max);
+        collect_sources(n->inputs.items[i]->from, seen, found, nfound);
 }
 
 /* Where the watermark of records read at `port` (and by `ops`) comes from. */
@@ -345,10 +344,11 @@ static char *watermark_text(const Plan *plan, PlanPort port, PlanNode *const *op
 {
     Arena *a = plan->arena;
     const PlanNode **found = arena_alloc(a, sizeof *found * (size_t)(plan->nnodes + 1));
+    bool *seen = arena_alloc(a, sizeof *seen * (size_t)(plan->nnodes + 1));
     int n = 0;
-    collect_sources(port.node, found, &n, plan->nnodes);
+    collect_sources(port.node, seen, found, &n);
     for (int i = 0; i < nops; i++)
-        collect_sources(ops[i], found, &n, plan->nnodes);
+        collect_sources(ops[i], seen, found, &n);
     /* Declaration order, whatever order the graph walk met them in. */
     char *s = "";
     int k = 0;

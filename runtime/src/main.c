@@ -87,13 +87,9 @@ static bool open_connectors(FlowRuntime *rt)
         return false;
     }
     char *err = NULL;
-    for (int i = 0; i < prog->nsinks; i++) {
-        rt->sinks[i] = sink_open(&prog->sinks[i], &rt->params, &err);
-        if (!rt->sinks[i])
-            break;
-        rt->nsinks++;
-    }
-    for (int i = 0; i < prog->nsources && !err; i++) {
+    /* Sources first: a missing CSV column or unreadable input stops the
+     * program before any sink has written a header or truncated a file. */
+    for (int i = 0; i < prog->nsources; i++) {
         const FlowSourceDef *def = &prog->sources[i];
         rt->sources[i] = source_open(def, i, &rt->params, &err);
         if (!rt->sources[i])
@@ -101,6 +97,12 @@ static bool open_connectors(FlowRuntime *rt)
         rt->nsources++;
         watermarks_set_input(&rt->watermarks, i, def->event_time_field >= 0,
                              def->watermark_delay_ms, def->idle_ms, rt->now_ms);
+    }
+    for (int i = 0; i < prog->nsinks && !err; i++) {
+        rt->sinks[i] = sink_open(&prog->sinks[i], &rt->params, &err);
+        if (!rt->sinks[i])
+            break;
+        rt->nsinks++;
     }
     if (err) {
         runtime_fail(rt, "%s", err);

@@ -52,7 +52,7 @@ Output *output_stdout(void)
     return stdout_output;
 }
 
-static void make_parent_dirs(const char *path)
+void output_make_parent_dirs(const char *path)
 {
     char *copy = strdup(path);
     if (!copy)
@@ -69,7 +69,7 @@ static void make_parent_dirs(const char *path)
 
 Output *output_open_file(const char *path)
 {
-    make_parent_dirs(path);
+    output_make_parent_dirs(path);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0)
         return NULL;

@@ -47,6 +47,9 @@ struct FlowSink {
 Output *output_stdout(void);
 /* Opens (creates, truncates) a file, making missing parent directories.
  * NULL with errno set on failure. */
+/* Creates the missing directories of `path` (not the file), as file sinks and
+ * errors= files do; a failure shows up when the file is opened. */
+void output_make_parent_dirs(const char *path);
 Output *output_open_file(const char *path);
 /* Drops a reference; the last one flushes and closes. Returns the errno of
  * any failed write or close, 0 if none. */

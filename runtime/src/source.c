@@ -1,6 +1,7 @@
 /* source.c: opening sources by connector kind, and what all sources share:
  * on_error= and errors=. */
 #include "source.h"
+#include "sink.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ bool source_common_args(Source *src, ConnArgs *args, bool allow_errors_file)
     const char *path = allow_errors_file ? connargs_text(args, "errors", NULL) : NULL;
     if (!path || args->err)
         return true;
+    output_make_parent_dirs(path);
     src->errors = fopen(path, "a");
     if (!src->errors) {
         args->err = connargs_message(args->conn, "cannot open the errors file '%s': %s", path,

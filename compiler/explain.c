@@ -26,13 +26,29 @@ char *float_text(Arena *arena, double v)
         return arena_strdup(arena, "nan");
     if (isinf(v))
         return arena_strdup(arena, v < 0 ? "-inf" : "inf");
-    char buf[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
+    /* The fewest significant digits that read back as v... */
+    char buf[400];
+    int digits = 17;
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) {
+            digits = p;
             break;
+        }
     }
-    if (!strpbrk(buf, ".e"))
+    /* ...written positionally (`60.0`, not `6e+01`) unless the number is
+     * very large or very small. */
+    double mag = fabs(v);
+    if (v == 0 || (mag >= 1e-5 && mag < 1e17)) {
+        int exp10 = v == 0 ? 0 : (int)floor(log10(mag));
+        int decimals = digits - 1 - exp10;
+        snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, v);
+        if (strtod(buf, NULL) != v)
+            snprintf(buf, sizeof buf, "%.17g", v);
+    } else {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+    }
+    if (!strpbrk(buf, ".en"))
         strcat(buf, ".0");
     return arena_strdup(arena, buf);
 }

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "check.h"
-#include "isotime.h"
 #include "parse.h"
 
 /* Every test program starts with these two lines, so its own lines are 3, 4... */
@@ -1056,48 +1055,6 @@ static void test_unsupported_once_each(void **state)
            "10:5: " LOOKUP_UNSUPPORTED);
 }
 
-/* ---- The compile-time timestamp reader -------------------------------------------------- */
-
-static bool parse_ts(const char *s, int64_t *ms)
-{
-    return iso_parse_timestamp(s, strlen(s), ms);
-}
-
-static void test_iso_timestamps(void **state)
-{
-    (void)state;
-    int64_t ms = 1;
-    assert_true(parse_ts("1970-01-01T00:00:00Z", &ms));
-    assert_int_equal(ms, 0);
-    assert_true(parse_ts("2024-03-01T12:00:05.250Z", &ms));
-    assert_int_equal(ms, 1709294405250);
-    assert_true(parse_ts("2024-03-01 12:00:05.25", &ms));
-    assert_int_equal(ms, 1709294405250);
-    assert_true(parse_ts("2024-03-01T12:00:05.250999Z", &ms));
-    assert_int_equal(ms, 1709294405250);
-    assert_true(parse_ts("2024-03-01T12:00:05+02:00", &ms));
-    assert_int_equal(ms, 1709287205000);
-    assert_true(parse_ts("1900-01-01T00:00:00Z", &ms));
-    assert_int_equal(ms, -2208988800000);
-    assert_true(parse_ts("2000-02-29T23:59:59.999Z", &ms));
-    assert_int_equal(ms, 951868799999);
-    assert_true(parse_ts("1700000000000", &ms));
-    assert_int_equal(ms, 1700000000000);
-    assert_true(parse_ts("-5", &ms));
-    assert_int_equal(ms, -5);
-
-    const char *bad[] = {
-        "", "2024-03-01", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z",
-        "2024-13-01T00:00:00Z", "2024-03-01T24:00:00Z", "2024-03-01T12:60:00Z",
-        "2024-03-01T12:00:05.Z", "2024-03-01T12:00:05Zx", "2024-03-01T12:00:05+2",
-        "2024-03-01X12:00:05", " 2024-03-01T12:00:05Z", "12x", "99999999999999999999",
-        NULL,
-    };
-    for (int i = 0; bad[i]; i++)
-        if (parse_ts(bad[i], &ms))
-            fail_msg("accepted '%s'", bad[i]);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1131,7 +1088,6 @@ int main(void)
         cmocka_unit_test(test_no_sink_warnings),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_unsupported_once_each),
-        cmocka_unit_test(test_iso_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
  *   come first), and `select` only when every key field is kept as a bare
  *   field under its own name; `union` drops it.
  * - Inferred schemas are named STREAM_N, N the 1-based operator position. */
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -684,14 +685,11 @@ static void check_config(Checker *c, Decl *d)
 
 /* ---- What this version cannot compile ------------------------------------------------ */
 
-#define NOT_SUPPORTED "is not supported by this version of flowc"
-
 static void reject_connector(Checker *c, const Connector *conn)
 {
     if (conn->name && (strcmp(conn->name, "kafka") == 0 || strcmp(conn->name, "postgres") == 0))
-        diag_error(c->d, conn->loc,
-                   "'%s' " NOT_SUPPORTED " (connectors available: file, stdin, stdout, generator)",
-                   conn->name);
+        diag_unsupported(c->d, conn->loc, conn->name,
+                         "connectors available: file, stdin, stdout, generator");
 }
 
 static void reject_ops(Checker *c, const Op *ops)
@@ -699,20 +697,20 @@ static void reject_ops(Checker *c, const Op *ops)
     for (const Op *op = ops; op; op = op->next) {
         switch (op->kind) {
         case OP_WINDOW:
-            diag_error(c->d, op->loc, "'window' " NOT_SUPPORTED
-                       " (code generation for windows comes with event-time support)");
+            diag_unsupported(c->d, op->loc, "window",
+                             "code generation for windows comes with event-time support");
             break;
         case OP_DEDUPE:
-            diag_error(c->d, op->loc, "'dedupe' " NOT_SUPPORTED
-                       " (code generation for keyed state comes in a later version)");
+            diag_unsupported(c->d, op->loc, "dedupe",
+                             "code generation for keyed state comes in a later version");
             break;
         case OP_JOIN:
-            diag_error(c->d, op->loc, "'join' " NOT_SUPPORTED
-                       " (code generation for joins comes in a later version)");
+            diag_unsupported(c->d, op->loc, "join",
+                             "code generation for joins comes in a later version");
             break;
         case OP_LOOKUP:
-            diag_error(c->d, op->loc, "'lookup' " NOT_SUPPORTED
-                       " (code generation for tables comes in a later version)");
+            diag_unsupported(c->d, op->loc, "lookup",
+                             "code generation for tables comes in a later version");
             break;
         default:
             break; /* an aggregate is reported with its window */
@@ -723,14 +721,15 @@ static void reject_ops(Checker *c, const Op *ops)
 static void reject_settings(Checker *c, const ConfigSetting *settings)
 {
     for (const ConfigSetting *s = settings; s; s = s->next) {
-        if (s->kind == CFG_CHECKPOINT)
-            diag_error(c->d, s->loc, "'checkpoint' " NOT_SUPPORTED
-                       " (checkpoints come in a later version)");
-        else if (s->kind == CFG_STATE_ROCKSDB)
-            diag_error(c->d, s->loc, "'state rocksdb' " NOT_SUPPORTED " (use 'state memory')");
-        else if (s->kind == CFG_PARALLELISM && s->parallelism > 1)
-            diag_error(c->d, s->loc, "'parallelism %lld' " NOT_SUPPORTED
-                       " (only 'parallelism 1')", (long long)s->parallelism);
+        if (s->kind == CFG_CHECKPOINT) {
+            diag_unsupported(c->d, s->loc, "checkpoint", "checkpoints come in a later version");
+        } else if (s->kind == CFG_STATE_ROCKSDB) {
+            diag_unsupported(c->d, s->loc, "state rocksdb", "use 'state memory'");
+        } else if (s->kind == CFG_PARALLELISM && s->parallelism > 1) {
+            char feature[48];
+            snprintf(feature, sizeof feature, "parallelism %lld", (long long)s->parallelism);
+            diag_unsupported(c->d, s->loc, feature, "only 'parallelism 1'");
+        }
     }
 }
 
@@ -741,8 +740,8 @@ static void reject_unsupported(Checker *c, const Decl *d)
     switch (d->kind) {
     case DECL_SOURCE: reject_connector(c, &d->source.conn); break;
     case DECL_TABLE:
-        diag_error(c->d, d->loc, "'table' " NOT_SUPPORTED
-                   " (code generation for tables comes in a later version)");
+        diag_unsupported(c->d, d->loc, "table",
+                         "code generation for tables comes in a later version");
         break;
     case DECL_STREAM: reject_ops(c, d->stream.ops); break;
     case DECL_SINK: reject_connector(c, &d->sink.conn); break;

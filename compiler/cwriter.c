@@ -159,19 +159,6 @@ void cw_close(CWriter *w, const char *suffix)
     cw_line(w, "}%s", suffix);
 }
 
-void cw_directive(CWriter *w, const char *fmt, ...)
-{
-    end_line(w);
-    va_list ap;
-    va_start(ap, fmt);
-    int depth = w->depth;
-    w->depth = 0;
-    vprint(w, fmt, ap);
-    w->depth = depth;
-    va_end(ap);
-    put_raw(w, "\n", 1);
-}
-
 void cw_pin(CWriter *w, const char *pin)
 {
     end_line(w);

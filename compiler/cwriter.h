@@ -41,8 +41,6 @@ void cw_open(CWriter *w, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* One level up and `}` followed by `suffix` ("", ";", " Click;", " else {"...). */
 void cw_close(CWriter *w, const char *suffix);
 
-/* A preprocessor line (`#line`, `#include`): always at column 0. */
-void cw_directive(CWriter *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Until cw_line_back, write the directive `pin` (`#line 18 "x.flow"`, whose
  * text the caller keeps alive) before every line of code, so that each one
  * maps to that line, whatever else is written between. */

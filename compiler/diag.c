@@ -12,6 +12,7 @@ void diag_init(Diag *d, const char *filename, const char *src, size_t src_len, F
     d->out = out;
     d->errors = 0;
     d->warnings = 0;
+    d->unsupported = 0;
 }
 
 /* Print source line `line` and a caret under `col`; tabs are kept so the caret
@@ -51,6 +52,15 @@ void diag_error(Diag *d, Loc loc, const char *fmt, ...)
     report(d, loc, "error", fmt, ap);
     va_end(ap);
     d->errors++;
+}
+
+void diag_unsupported(Diag *d, Loc loc, const char *feature, const char *why)
+{
+    if (why)
+        diag_error(d, loc, "'%s' is not supported by this version of flowc (%s)", feature, why);
+    else
+        diag_error(d, loc, "'%s' is not supported by this version of flowc", feature);
+    d->unsupported++;
 }
 
 void diag_warning(Diag *d, Loc loc, const char *fmt, ...)

@@ -20,12 +20,19 @@ typedef struct Diag {
     size_t src_len;
     FILE *out;            /* stderr, or a memstream in tests */
     int errors, warnings;
+    int unsupported;      /* how many of the errors are diag_unsupported's */
 } Diag;
 
 void diag_init(Diag *d, const char *filename, const char *src, size_t src_len, FILE *out);
 
 void diag_error(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_warning(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error for valid Flow that this version of flowc cannot compile yet:
+ * `'FEATURE' is not supported by this version of flowc (WHY)`. Counted in
+ * `errors` and in `unsupported`, so that `flowc explain` can still show the
+ * plan of a program whose only errors are these. `why` may be NULL. */
+void diag_unsupported(Diag *d, Loc loc, const char *feature, const char *why);
+
 /* A note attached to the previous message (no caret line when loc.line == 0). */
 void diag_note(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

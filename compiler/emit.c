@@ -718,12 +718,11 @@ static bool supported(Emitter *em)
     for (int i = 0; i < plan->nnodes; i++) {
         const PlanNode *n = plan->nodes[i];
         if (n->kind == PN_TABLE) {
-            diag_error(em->d, n->decl->loc, "'table' is not supported by this version of flowc");
+            diag_unsupported(em->d, n->decl->loc, "table", NULL);
             ok = false;
         } else if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
                    n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION) {
-            diag_error(em->d, n->op->loc, "'%s' is not supported by this version of flowc",
-                       op_names[n->op->kind]);
+            diag_unsupported(em->d, n->op->loc, op_names[n->op->kind], NULL);
             ok = false;
         } else if (n->kind == PN_SOURCE || n->kind == PN_SINK) {
             const Connector *c = n->kind == PN_SOURCE ? &n->decl->source.conn : &n->decl->sink.conn;
@@ -732,8 +731,7 @@ static bool supported(Emitter *em)
             for (int k = 0; known[k] && c->name; k++)
                 found |= strcmp(known[k], c->name) == 0;
             if (!found) {
-                diag_error(em->d, c->loc, "'%s' is not supported by this version of flowc",
-                           c->name ? c->name : "?");
+                diag_unsupported(em->d, c->loc, c->name ? c->name : "?", NULL);
                 ok = false;
             }
         }

@@ -151,10 +151,14 @@ char *expr_text(Arena *arena, const Expr *e)
         /* `-(-x)`, never `--x`. */
         return arena_printf(arena, "-%s", expr_at(arena, e->unary.operand, PREC_PRIMARY));
     case EX_BINARY: {
+        /* `and` inside `or` keeps its parentheses: easier to read. */
         int p = binary_prec(e->binary.op);
-        bool cmp = p == PREC_CMP;
-        return arena_printf(arena, "%s %s %s", expr_at(arena, e->binary.lhs, cmp ? p + 1 : p),
-                            binary_text(e->binary.op), expr_at(arena, e->binary.rhs, p + 1));
+        int lmin = p == PREC_CMP ? p + 1 : p == PREC_OR ? p + 2 : p;
+        int rmin = p == PREC_OR ? p + 2 : p + 1;
+        if (p == PREC_OR && e->binary.lhs->kind == EX_BINARY && e->binary.lhs->binary.op == BIN_OR)
+            lmin = p;
+        return arena_printf(arena, "%s %s %s", expr_at(arena, e->binary.lhs, lmin),
+                            binary_text(e->binary.op), expr_at(arena, e->binary.rhs, rmin));
     }
     case EX_CALL: {
         char *args = "";

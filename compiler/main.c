@@ -440,34 +440,6 @@ done:
 
 /* ---- Commands ---------------------------------------------------------------------- */
 
-/* Whether every error among the diagnostics `text` is about a feature this
- * version cannot generate code for (check.c's wording): the program is then
- * valid Flow, and its plan can still be explained. */
-static bool line_has(const char *line, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp(line + i, needle, k) == 0)
-            return true;
-    return false;
-}
-
-static bool only_unsupported(const char *text)
-{
-    bool any = false;
-    for (const char *line = text; line && *line;) {
-        const char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line) : strlen(line);
-        if (line_has(line, n, ": error: ")) {
-            if (!line_has(line, n, "is not supported by this version of flowc"))
-                return false;
-            any = true;
-        }
-        line = end ? end + 1 : NULL;
-    }
-    return any;
-}
-
 static int compile(const Options *o)
 {
     size_t len;
@@ -476,26 +448,19 @@ static int compile(const Options *o)
         return EXIT_INPUT;
     Arena *arena = arena_new();
     bool explain = strcmp(o->command, "explain") == 0;
-    /* explain keeps the diagnostics aside, to tell whether only code
-     * generation is missing. */
-    char *diag_text = NULL;
-    size_t diag_len = 0;
-    FILE *diag_out = explain ? open_memstream(&diag_text, &diag_len) : stderr;
-    if (!diag_out)
-        diag_out = stderr;
     Diag d;
-    diag_init(&d, o->file, src, len, diag_out);
+    diag_init(&d, o->file, src, len, stderr);
     Program *prog = parse_program(arena, &d, src, len);
     if (prog && !prog->filename)
         prog->filename = o->file;
     int status = EXIT_OK;
     bool ok = prog && check_program(arena, &d, prog) && d.errors == 0;
-    if (diag_out != stderr) {
-        fclose(diag_out);
-        fputs(diag_text, stderr);
-        ok |= prog && only_unsupported(diag_text);
-        free(diag_text);
-    }
+    /* A program whose only errors are features this version cannot generate
+     * is valid Flow: its plan can still be explained (exit status 1 all the
+     * same, since it cannot be built). */
+    bool plan_only = explain && prog && d.errors > 0 && d.errors == d.unsupported;
+    if (plan_only)
+        ok = true;
     if (!ok || strcmp(o->command, "check") == 0) {
         status = ok ? EXIT_OK : EXIT_INPUT;
         goto done;
@@ -511,6 +476,7 @@ static int compile(const Options *o)
             explain_text(&w, plan);
         fputs(cw_text(&w), stdout);
         cw_free(&w);
+        status = plan_only ? EXIT_INPUT : EXIT_OK;
         goto done;
     }
 

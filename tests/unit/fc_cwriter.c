@@ -83,8 +83,9 @@ static void test_append_reindents(void **state)
     cw_init(&w);
     cw_line(&body, "x = 1;");
     cw_open(&body, "if (x)");
-    cw_directive(&body, "#line 7 \"a.flow\"");
+    cw_pin(&body, "#line 7 \"a.flow\"");
     cw_line(&body, "y();");
+    cw_line_back(&body);
     cw_close(&body, "");
     cw_line(&w, "void f(void)");
     cw_line(&w, "{");
@@ -92,15 +93,19 @@ static void test_append_reindents(void **state)
     cw_append(&w, &body);
     cw_dedent(&w);
     cw_line(&w, "}");
-    /* The preprocessor line stays at column 0 wherever it is spliced. */
-    assert_string_equal(cw_text(&w), "void f(void)\n"
-                                     "{\n"
-                                     "    x = 1;\n"
-                                     "    if (x) {\n"
-                                     "#line 7 \"a.flow\"\n"
-                                     "        y();\n"
-                                     "    }\n"
-                                     "}\n");
+    /* Preprocessor lines stay at column 0 wherever they are spliced, and the
+     * line back is numbered in the final text. */
+    char *out = cw_finish(&w, "f.c");
+    assert_string_equal(out, "void f(void)\n"
+                             "{\n"
+                             "    x = 1;\n"
+                             "    if (x) {\n"
+                             "#line 7 \"a.flow\"\n"
+                             "        y();\n"
+                             "#line 8 \"f.c\"\n"
+                             "    }\n"
+                             "}\n");
+    free(out);
     cw_free(&body);
     cw_free(&w);
 }
@@ -183,7 +188,7 @@ static void test_line_back(void **state)
     CWriter w;
     cw_init(&w);
     cw_line(&w, "a();");
-    cw_directive(&w, "#line 18 \"clicks.flow\"");
+    cw_pin(&w, "#line 18 \"clicks.flow\"");
     cw_line(&w, "b();");
     cw_line_back(&w);
     cw_line(&w, "c();");

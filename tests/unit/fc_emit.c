@@ -19,6 +19,7 @@
 #include "cwriter.h"
 #include "diag.h"
 #include "emit.h"
+#include "explain.h"
 #include "parse.h"
 #include "plan.h"
 
@@ -172,7 +173,7 @@ static void test_literals(void **state)
                    "stream a = clicks | select\n"
                    "  s = \"q\\\"b\\\\s\\n\\t\\0z?\?=x\\x7f\xc3\xa9*/\",\n"
                    "  big = -9223372036854775807 - 1, small = -2147483648, m = 9223372036854775807,\n"
-                   "  f1 = 0.1, f2 = 3.0, f3 = 1e300, f4 = -2.5, f5 = 1e-7,\n"
+                   "  f1 = 0.1, f2 = 3.0, f3 = 1e300, f4 = -2.5, f5 = 1e-7, f6 = 60.0,\n"
                    "  d = 250ms, e = 1d,\n"
                    "  w = bytes + 3000000000;\n"
                    "sink a to stdout(format = csv);\n");
@@ -185,6 +186,7 @@ static void test_literals(void **state)
     assert_non_null(strstr(stage, "rec1.f3 = 1e+300;"));
     assert_non_null(strstr(stage, "rec1.f4 = -2.5;"));
     assert_non_null(strstr(stage, "rec1.f5 = 1e-07;"));
+    assert_non_null(strstr(stage, "rec1.f6 = 60.0;"));
     assert_non_null(strstr(stage, "rec1.d = INT64_C(250);"));
     assert_non_null(strstr(stage, "rec1.e = INT64_C(86400000);"));
     assert_non_null(strstr(stage, "rec1.w = flow_i64_add((int64_t)in->bytes, INT64_C(3000000000));"));
@@ -196,6 +198,38 @@ static void test_literals(void **state)
     assert_true(strncmp(end - 5, "* /\" */\n", 8) == 0);
     free(stage);
     free(c);
+}
+
+/* Every double reads back exactly from its text, which is a C float literal. */
+static void test_float_text_round_trips(void **state)
+{
+    (void)state;
+    Arena *arena = arena_new();
+    const double fixed[] = { 0.0, -0.0, 0.1, 1.0 / 3.0, 60.0, 1e16, 1e17, 123456789.125, 5e-324,
+                             1.7976931348623157e308, 1e-5, 9.999999999999999e-6, -2.5e-300 };
+    uint64_t seed = 42;
+    for (int i = 0; i < 20000; i++) {
+        double v;
+        if (i < (int)(sizeof fixed / sizeof fixed[0])) {
+            v = fixed[i];
+        } else {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint64_t bits = seed;
+            memcpy(&v, &bits, sizeof v);
+            if (v != v || v - v != 0)
+                continue; /* nan and infinities are not literals */
+        }
+        const char *text = float_text(arena, v);
+        char *end;
+        double back = strtod(text, &end);
+        assert_int_equal(*end, '\0');
+        assert_memory_equal(&back, &v, sizeof v);
+        assert_non_null(strpbrk(text, ".e"));
+    }
+    assert_string_equal(float_text(arena, 60.0), "60.0");
+    assert_string_equal(float_text(arena, 0.1), "0.1");
+    assert_string_equal(float_text(arena, 1e300), "1e+300");
+    arena_free(arena);
 }
 
 static void test_arithmetic_and_errors(void **state)
@@ -346,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_shape),
         cmocka_unit_test(test_deterministic_and_base_names_only),
         cmocka_unit_test(test_literals),
+        cmocka_unit_test(test_float_text_round_trips),
         cmocka_unit_test(test_arithmetic_and_errors),
         cmocka_unit_test(test_constant_comparisons),
         cmocka_unit_test(test_fan_out_and_generator),

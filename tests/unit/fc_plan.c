@@ -442,6 +442,78 @@ static void test_explain_and_dot(void **state)
     release(c);
 }
 
+/* The tree of an expression, fully parenthesised, to compare parses. */
+static void sexpr(const Expr *e, char *out, size_t cap)
+{
+    char a[512] = "", b[512] = "";
+    switch (e->kind) {
+    case EX_UNARY:
+        sexpr(e->unary.operand, a, sizeof a);
+        snprintf(out, cap, "(%s %s)", e->unary.op == UN_NEG ? "neg" : "not", a);
+        return;
+    case EX_BINARY:
+        sexpr(e->binary.lhs, a, sizeof a);
+        sexpr(e->binary.rhs, b, sizeof b);
+        snprintf(out, cap, "(%d %s %s)", (int)e->binary.op, a, b);
+        return;
+    case EX_CALL: {
+        size_t k = (size_t)snprintf(out, cap, "(%s", e->call.name);
+        for (const Expr *x = e->call.args; x; x = x->next) {
+            sexpr(x, a, sizeof a);
+            k += (size_t)snprintf(out + k, cap - k, " %s", a);
+        }
+        snprintf(out + k, cap - k, ")");
+        return;
+    }
+    case EX_NAME: snprintf(out, cap, "%s", e->name.name); return;
+    case EX_INT:
+    case EX_DURATION: snprintf(out, cap, "%lld", (long long)e->int_value); return;
+    case EX_FLOAT: snprintf(out, cap, "%.17g", e->float_value); return;
+    case EX_BOOL: snprintf(out, cap, "%d", e->bool_value); return;
+    case EX_STRING: snprintf(out, cap, "\"%s\"", e->string.chars); return;
+    }
+}
+
+static const Expr *first_select_expr(Compiled *c)
+{
+    const Op *op = c->plan->streams[0].ops[0]->op;
+    assert_int_equal(op->kind, OP_SELECT);
+    return op->select->expr;
+}
+
+/* expr_text prints what parses back to the same tree. */
+static void test_expr_text_reparses(void **state)
+{
+    (void)state;
+    const char *exprs[] = {
+        "a - (b - c)", "(a - b) - c", "a - b * c", "(a - b) * c", "-(-a)", "- -a", "-a * b",
+        "-(a * b)", "not (x and y)", "not x and y", "(x or y) and z", "x or y and z",
+        "(x or y) or z", "x or (y or z)", "(a < b) == (c < d)", "not a < b", "(not x) == y",
+        "a % b / c", "a / (b % c)", "if(x or y, a + b, -c) * 2", "concat(s, \"a\\\"b\")",
+        "a - -5", "-5 - a", "2.5 * -a", "1m + 250ms", "(a + b) % -(c)",
+    };
+    for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+        char src[2048];
+        const char *fmt = CLICK "schema V { a: int64, b: int64, c: int64, d: int64, x: bool, y: bool, "
+                                "z: bool, s: string }\nsource v : V from stdin(format = csv);\n"
+                                "stream t = v | select r = %s;\nsink t to stdout(format = csv);\n";
+        snprintf(src, sizeof src, fmt, exprs[i]);
+        Compiled *c1 = compile_ok(src);
+        char text[512];
+        snprintf(text, sizeof text, "%s", expr_text(c1->arena, first_select_expr(c1)));
+        snprintf(src, sizeof src, fmt, text);
+        Compiled *c2 = compile_ok(src);
+        char t1[1024], t2[1024];
+        sexpr(first_select_expr(c1), t1, sizeof t1);
+        sexpr(first_select_expr(c2), t2, sizeof t2);
+        if (strcmp(t1, t2) != 0)
+            fail_msg("%s printed as %s: %s != %s", exprs[i], text, t1, t2);
+        assert_string_equal(expr_text(c2->arena, first_select_expr(c2)), text);
+        release(c1);
+        release(c2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_window_state),
         cmocka_unit_test(test_join_dedupe_lookup_state),
         cmocka_unit_test(test_explain_and_dot),
+        cmocka_unit_test(test_expr_text_reparses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,3 +45,6 @@ add_test(NAME e2e.oracle COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle.py ${E2
 list(APPEND E2E_TESTS e2e.oracle)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
+
+add_test(NAME e2e.explain COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/explain_test.py ${E2E_OPTIONS})
+set_tests_properties(e2e.explain PROPERTIES LABELS e2e)

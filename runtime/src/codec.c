@@ -1,5 +1,6 @@
 /* codec.c: the field decoders and the text parsers and formatters of
- * flow/codec.h: integers, shortest round-trip floats, ISO 8601 timestamps.
+ * flow/codec.h: integers, float parsing, ISO 8601 timestamps (float output
+ * is float_format.c).
  *
  * Decisions:
  * - Integers: optional sign (`-` or `+`), then decimal digits, nothing else;
@@ -141,7 +142,7 @@ static int parse_magnitude(const char *s, size_t len, bool *neg, uint64_t *mag)
     return result;
 }
 
-static int parse_i64(const char *s, size_t len, int64_t *out)
+int codec_parse_i64(const char *s, size_t len, int64_t *out)
 {
     bool neg;
     uint64_t mag;
@@ -154,10 +155,10 @@ static int parse_i64(const char *s, size_t len, int64_t *out)
     return 1;
 }
 
-static int parse_i32(const char *s, size_t len, int32_t *out)
+int codec_parse_i32(const char *s, size_t len, int32_t *out)
 {
     int64_t v;
-    int r = parse_i64(s, len, &v);
+    int r = codec_parse_i64(s, len, &v);
     if (r <= 0)
         return r;
     if (v < INT32_MIN || v > INT32_MAX)
@@ -168,29 +169,56 @@ static int parse_i32(const char *s, size_t len, int32_t *out)
 
 bool flow_parse_int64(const char *s, size_t len, int64_t *out)
 {
-    return parse_i64(s, len, out) == 1;
+    return codec_parse_i64(s, len, out) == 1;
 }
 
 bool flow_parse_int32(const char *s, size_t len, int32_t *out)
 {
-    return parse_i32(s, len, out) == 1;
+    return codec_parse_i32(s, len, out) == 1;
+}
+
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+size_t codec_format_u64(char *buf, uint64_t v)
+{
+    /* Count the digits first (log10 from the bit length, corrected by one
+     * comparison), then write them two at a time from the end: this is on
+     * every record of every sink that writes numbers. */
+    static const uint64_t pow10[] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u,
+                                      10000000u, 100000000u, 1000000000u, 10000000000u,
+                                      100000000000u, 1000000000000u, 10000000000000u,
+                                      100000000000000u, 1000000000000000u,
+                                      10000000000000000u, 100000000000000000u,
+                                      1000000000000000000u, 10000000000000000000u };
+    int bits = 64 - __builtin_clzll(v | 1);
+    size_t n = (size_t)(bits * 1233 >> 12); /* floor(bits * log10(2)) */
+    n += n < 20 && v >= pow10[n];
+    n += n == 0;
+    char *o = buf + n;
+    *o = '\0';
+    while (v >= 100) {
+        o -= 2;
+        memcpy(o, digit_pairs + v % 100 * 2, 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        o -= 2;
+        memcpy(o, digit_pairs + v * 2, 2);
+    } else {
+        *--o = (char)('0' + v);
+    }
+    return n;
 }
 
 size_t flow_format_int64(char *buf, int64_t v)
 {
-    char tmp[24];
-    size_t n = 0, o = 0;
-    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + mag % 10);
-        mag /= 10;
-    } while (mag);
-    if (v < 0)
-        buf[o++] = '-';
-    while (n)
-        buf[o++] = tmp[--n];
-    buf[o] = '\0';
-    return o;
+    if (v >= 0)
+        return codec_format_u64(buf, (uint64_t)v);
+    buf[0] = '-';
+    return 1 + codec_format_u64(buf + 1, 0 - (uint64_t)v);
 }
 
 /* ---- Booleans ------------------------------------------------------------ */
@@ -312,16 +340,28 @@ bool flow_parse_float64(const char *s, size_t len, double *out)
         return false;
     }
     /* Clinger's fast path: a mantissa and a power of ten that are both exact
-     * doubles give the correctly rounded result in one operation. */
+     * doubles give the correctly rounded result in one operation. A mantissa
+     * with room to spare takes part of a larger power exactly. */
     static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-    if (d.ndigits <= 15 && d.exp10 >= -22 && d.exp10 <= 22) {
-        double v = (double)d.mantissa;
-        v = d.exp10 < 0 ? v / pow10[-d.exp10] : v * pow10[d.exp10];
-        *out = d.neg ? -v : v;
-        return true;
+    const uint64_t exact = UINT64_C(1) << 53;
+    if (d.ndigits <= 19 && d.mantissa <= exact && d.exp10 >= -22 && d.exp10 <= 22 + 15) {
+        uint64_t m = d.mantissa;
+        int64_t e = d.exp10;
+        while (e > 22 && m * 10 <= exact) {
+            m *= 10;
+            e--;
+        }
+        if (e <= 22) {
+            double v = (double)m;
+            v = e < 0 ? v / pow10[-e] : v * pow10[e];
+            *out = d.neg ? -v : v;
+            return true;
+        }
     }
+    if (d.ndigits <= 19 && codec_decimal_to_double(d.neg, d.mantissa, d.exp10, out))
+        return true;
     char small[128];
     char *copy = len < sizeof small ? small : malloc(len + 1);
     if (!copy)
@@ -332,114 +372,6 @@ bool flow_parse_float64(const char *s, size_t len, double *out)
     if (copy != small)
         free(copy);
     return true;
-}
-
-/* The fast path of flow_format_float64, for values written in fixed notation
- * (1e-4 <= |v| < 1e15) with a short decimal form: the smallest k for which
- * m = round(|v| * 10^k) gives m / 10^k == |v| is the shortest form. The check
- * is exact: m and 10^k are exact doubles, and one IEEE division rounds the
- * real m / 10^k as correctly as strtod rounds the text. Keeping m below 2^50
- * keeps the rounding error of |v| * 10^k under half a unit, so no shorter
- * form is skipped. Returns 0 when it does not apply; then *min_digits is
- * how many significant digits the shortest form has at least. */
-static size_t format_short_decimal(char *buf, double v, int *min_digits)
-{
-    static const double pow10[] = { 1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
-                                    1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
-    double a = fabs(v);
-    *min_digits = 1;
-    if (!(a >= 1e-4 && a < 1e15))
-        return 0;
-    /* If k digits after the point read back, so do k + 1 (while m < 2^50):
-     * test the most digits first, so that values needing 16 or 17 digits
-     * leave at once, then binary search for the fewest. */
-    int hi = 0;
-    while (hi < 17 && a * pow10[hi + 1] < 1125899906842624.0) /* 2^50 */
-        hi++;
-    if (hi == 0)
-        return 0;
-    double top = a * pow10[hi];
-    if ((double)(int64_t)(top + 0.5) / pow10[hi] != a) {
-        /* Not even with hi decimals, which already make 15 or 16 digits. */
-        *min_digits = top + 0.5 >= 1e15 ? 17 : 16;
-        return 0;
-    }
-    int lo = 1;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if ((double)(int64_t)(a * pow10[mid] + 0.5) / pow10[mid] == a)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    int k = hi;
-    double m = (double)(int64_t)(a * pow10[k] + 0.5);
-    char digits[24];
-    size_t nd = flow_format_int64(digits, (int64_t)m), o = 0;
-    if (v < 0)
-        buf[o++] = '-';
-    if (nd <= (size_t)k) {
-        buf[o++] = '0';
-        buf[o++] = '.';
-        for (size_t z = nd; z < (size_t)k; z++)
-            buf[o++] = '0';
-        memcpy(buf + o, digits, nd);
-        o += nd;
-    } else {
-        memcpy(buf + o, digits, nd - (size_t)k);
-        o += nd - (size_t)k;
-        buf[o++] = '.';
-        memcpy(buf + o, digits + nd - k, (size_t)k);
-        o += (size_t)k;
-    }
-    while (buf[o - 1] == '0')
-        o--;
-    if (buf[o - 1] == '.')
-        o--;
-    buf[o] = '\0';
-    return o;
-}
-
-/* Shortest round trip: for a normal double, `%.15g` is exact whenever any
- * representation of 15 or fewer digits reads back (half an ulp is smaller
- * than half a unit in the 15th digit), so trying 15, 16, then 17 digits
- * finds the shortest; subnormals have fewer significant bits and are tried
- * from 1 digit up. snprintf plus strtod is slow next to a Ryu-style printer,
- * which can replace this without changing the output. */
-size_t flow_format_float64(char *buf, double v)
-{
-    if (isnan(v)) {
-        memcpy(buf, "nan", 4);
-        return 3;
-    }
-    if (isinf(v)) {
-        if (v < 0) {
-            memcpy(buf, "-inf", 5);
-            return 4;
-        }
-        memcpy(buf, "inf", 4);
-        return 3;
-    }
-    if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
-        /* Integral values: the common case of counts and sums. */
-        if (v == 0 && signbit(v)) {
-            memcpy(buf, "-0", 3);
-            return 2;
-        }
-        return flow_format_int64(buf, (int64_t)v);
-    }
-    int min_digits;
-    size_t n_fast = format_short_decimal(buf, v, &min_digits);
-    if (n_fast)
-        return n_fast;
-    int first = fabs(v) < DBL_MIN ? 1 : min_digits > 15 ? min_digits : 15;
-    int n = 0;
-    for (int prec = first; prec <= 17; prec++) {
-        n = snprintf(buf, FLOW_FLOAT64_MAX, "%.*g", prec, v);
-        if (prec == 17 || strtod(buf, NULL) == v)
-            break;
-    }
-    return (size_t)n;
 }
 
 /* ---- Timestamps ---------------------------------------------------------- */
@@ -507,7 +439,7 @@ bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
     const char *p = s, *end = s + len;
     int year, month, day, hour, minute, second;
     if (!read_digits(&p, end, 4, &year) || !expect_char(&p, end, '-'))
-        return parse_i64(s, len, out_ms) == 1 && (len == 0 || s[0] != '+');
+        return codec_parse_i64(s, len, out_ms) == 1 && (len == 0 || s[0] != '+');
     if (!read_digits(&p, end, 2, &month) || !expect_char(&p, end, '-') ||
         !read_digits(&p, end, 2, &day))
         return false;
@@ -624,7 +556,7 @@ const char *flow_field_int32(const FlowField *f, int32_t *out)
 {
     if (f->kind != FLOW_FIELD_TEXT && f->kind != FLOW_FIELD_NUMBER)
         return wrong_kind("an int32", f);
-    int r = parse_i32(f->ptr, f->len, out);
+    int r = codec_parse_i32(f->ptr, f->len, out);
     return r == 1 ? NULL : int_reason("an int32", r, f);
 }
 
@@ -632,7 +564,7 @@ const char *flow_field_int64(const FlowField *f, int64_t *out)
 {
     if (f->kind != FLOW_FIELD_TEXT && f->kind != FLOW_FIELD_NUMBER)
         return wrong_kind("an int64", f);
-    int r = parse_i64(f->ptr, f->len, out);
+    int r = codec_parse_i64(f->ptr, f->len, out);
     return r == 1 ? NULL : int_reason("an int64", r, f);
 }
 

@@ -155,7 +155,11 @@ static void fail_number(const char **err, const char *type, double v)
 {
     if (*err)
         return;
-    snprintf(cast_reason, sizeof cast_reason, "%s(%.17g): out of range", type, v);
+    /* The value as sinks write it: "nan" whatever its sign bit, the
+     * shortest digits otherwise. */
+    char num[FLOW_FLOAT64_MAX];
+    flow_format_float64(num, isnan(v) ? NAN : v);
+    snprintf(cast_reason, sizeof cast_reason, "%s(%s): out of range", type, num);
     *err = cast_reason;
 }
 
@@ -203,11 +207,28 @@ int64_t flow_i64_from_f64(const char **err, double v)
     return (int64_t)v;
 }
 
+/* Text that is an integer, but too large for the type, is out of range, not
+ * "not an integer". */
+static void fail_int_text(const char **err, const char *type, FlowStr s, int why)
+{
+    if (why == 0) {
+        fail_text(err, type, s);
+        return;
+    }
+    if (*err)
+        return;
+    char q[128];
+    codec_quote(q, sizeof q, s.ptr, (size_t)s.len);
+    snprintf(cast_reason, sizeof cast_reason, "%s(%s): out of range", type, q);
+    *err = cast_reason;
+}
+
 int32_t flow_i32_from_str(const char **err, FlowStr s)
 {
     int32_t v;
-    if (!flow_parse_int32(s.ptr, (size_t)s.len, &v)) {
-        fail_text(err, "int32", s);
+    int r = codec_parse_i32(s.ptr, (size_t)s.len, &v);
+    if (r != 1) {
+        fail_int_text(err, "int32", s, r);
         return 0;
     }
     return v;
@@ -216,8 +237,9 @@ int32_t flow_i32_from_str(const char **err, FlowStr s)
 int64_t flow_i64_from_str(const char **err, FlowStr s)
 {
     int64_t v;
-    if (!flow_parse_int64(s.ptr, (size_t)s.len, &v)) {
-        fail_text(err, "int64", s);
+    int r = codec_parse_i64(s.ptr, (size_t)s.len, &v);
+    if (r != 1) {
+        fail_int_text(err, "int64", s, r);
         return 0;
     }
     return v;

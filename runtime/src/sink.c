@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,16 +212,32 @@ static void json_string(Output *out, const char *s, size_t n)
 
 /* ---- The sink API of flow/runtime.h ---------------------------------------- */
 
-/* What goes before a field: a comma or the JSON member name. */
-static inline void field_prefix(FlowSink *sink)
+/* Each field call makes room once for what goes before the field (a comma or
+ * the JSON member name) and for at most `max` bytes of value, writes the
+ * prefix and returns where the value goes; the caller then writes straight
+ * into the buffer and sets out->len. One capacity check per field, no
+ * intermediate copies. */
+static inline char *field_start(FlowSink *sink, size_t max)
 {
+    Output *out = sink->out;
     int i = sink->field++;
     if (sink->format == SINK_CSV) {
+        char *o = reserve(out, max + 1);
         if (i > 0)
-            put_char(sink->out, ',');
-    } else if (i < sink->def->nfields) {
-        put_bytes(sink->out, sink->json_keys[i], sink->json_key_lens[i]);
+            *o++ = ',';
+        return o;
     }
+    if (i >= sink->def->nfields)
+        return reserve(out, max);
+    size_t key = sink->json_key_lens[i];
+    char *o = reserve(out, key + max);
+    memcpy(o, sink->json_keys[i], key);
+    return o + key;
+}
+
+static inline void field_end(FlowSink *sink, const char *end)
+{
+    sink->out->len = (size_t)(end - sink->out->buf);
 }
 
 void flow_sink_begin(FlowSink *sink)
@@ -230,22 +247,22 @@ void flow_sink_begin(FlowSink *sink)
 
 void flow_sink_end(FlowSink *sink)
 {
+    char *o = reserve(sink->out, 3);
     if (sink->format == SINK_JSONL) {
         if (sink->field == 0)
-            put_char(sink->out, '{');
-        put_char(sink->out, '}');
+            *o++ = '{';
+        *o++ = '}';
     }
-    put_char(sink->out, '\n');
+    *o++ = '\n';
+    field_end(sink, o);
     sink->records++;
 }
 
 void flow_sink_bool(FlowSink *sink, bool v)
 {
-    field_prefix(sink);
-    if (v)
-        put_bytes(sink->out, "true", 4);
-    else
-        put_bytes(sink->out, "false", 5);
+    char *o = field_start(sink, 5);
+    memcpy(o, v ? "true" : "false", v ? 4 : 5);
+    field_end(sink, o + (v ? 4 : 5));
 }
 
 void flow_sink_int32(FlowSink *sink, int32_t v)
@@ -255,46 +272,69 @@ void flow_sink_int32(FlowSink *sink, int32_t v)
 
 void flow_sink_int64(FlowSink *sink, int64_t v)
 {
-    field_prefix(sink);
-    char *o = reserve(sink->out, FLOW_INT64_MAX);
-    sink->out->len += flow_format_int64(o, v);
+    char *o = field_start(sink, FLOW_INT64_MAX);
+    field_end(sink, o + flow_format_int64(o, v));
 }
 
 void flow_sink_float64(FlowSink *sink, double v)
 {
-    field_prefix(sink);
-    char tmp[FLOW_FLOAT64_MAX];
-    size_t n = flow_format_float64(tmp, v);
+    char *o = field_start(sink, FLOW_FLOAT64_MAX + 2);
     /* JSON has no nan or infinity: they go as the strings the JSON source
      * reads back into float64 fields. */
-    bool quote = sink->format == SINK_JSONL && (tmp[0] == 'n' || tmp[0] == 'i' || tmp[1] == 'i');
+    bool quote = sink->format == SINK_JSONL && !isfinite(v);
     if (quote)
-        put_char(sink->out, '"');
-    put_bytes(sink->out, tmp, n);
+        *o++ = '"';
+    o += flow_format_float64(o, v);
     if (quote)
-        put_char(sink->out, '"');
+        *o++ = '"';
+    field_end(sink, o);
+}
+
+/* A CSV field without bytes that need quoting is copied while it is checked;
+ * the rare field that needs quotes is written again, quoted. */
+static void csv_field(FlowSink *sink, const char *s, size_t n)
+{
+    Output *out = sink->out;
+    if (n > 0 && n <= OUTPUT_BUFFER / 2) {
+        char *o = field_start(sink, n);
+        unsigned char special = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            special |= csv_special[c];
+            o[i] = (char)c;
+        }
+        bool edge_space = s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t';
+        if (!special && !edge_space) {
+            field_end(sink, o + n);
+            return;
+        }
+        out->len = (size_t)(o - out->buf); /* keep the prefix, drop the copy */
+    } else {
+        field_end(sink, field_start(sink, 0));
+    }
+    csv_string(out, s, n, sink->def->nfields == 1);
 }
 
 void flow_sink_string(FlowSink *sink, FlowStr v)
 {
-    field_prefix(sink);
-    if (sink->format == SINK_CSV)
-        csv_string(sink->out, v.ptr, (size_t)v.len, sink->def->nfields == 1);
-    else
-        json_string(sink->out, v.ptr, (size_t)v.len);
+    if (sink->format == SINK_CSV) {
+        csv_field(sink, v.ptr, (size_t)v.len);
+        return;
+    }
+    field_end(sink, field_start(sink, 0));
+    json_string(sink->out, v.ptr, (size_t)v.len);
 }
 
 void flow_sink_timestamp(FlowSink *sink, int64_t ms)
 {
-    field_prefix(sink);
     bool json = sink->format == SINK_JSONL;
-    char *o = reserve(sink->out, FLOW_TIMESTAMP_MAX + 2);
+    char *o = field_start(sink, FLOW_TIMESTAMP_MAX + 2);
     if (json)
         *o++ = '"';
     o += flow_format_timestamp(o, ms);
     if (json)
         *o++ = '"';
-    sink->out->len = (size_t)(o - sink->out->buf);
+    field_end(sink, o);
 }
 
 /* ---- Opening and closing --------------------------------------------------- */

@@ -120,7 +120,19 @@ static void test_casts(void **state)
     assert_non_null(err);
     err = NULL;
     flow_i32_from_f64(&err, NAN);
-    assert_non_null(err);
+    assert_string_equal(err, "int32(nan): out of range");
+    err = NULL;
+    flow_i64_from_f64(&err, -NAN);
+    assert_string_equal(err, "int64(nan): out of range");
+    err = NULL;
+    flow_i64_from_f64(&err, -1.5e19);
+    assert_string_equal(err, "int64(-1.5e+19): out of range");
+    err = NULL;
+    flow_i32_from_str(&err, S("2147483648"));
+    assert_string_equal(err, "int32(\"2147483648\"): out of range");
+    err = NULL;
+    flow_i64_from_str(&err, S("-9223372036854775809"));
+    assert_string_equal(err, "int64(\"-9223372036854775809\"): out of range");
     err = NULL;
     flow_i64_from_f64(&err, 9223372036854775808.0);
     assert_non_null(err);
@@ -193,6 +205,15 @@ static void test_strings(void **state)
     assert_str(flow_str_lower(&rt, S("Hello WORLD \xC3\x89!")), "hello world \xC3\x89!");
     assert_str(flow_str_upper(&rt, S("s-efab39 z@[`{")), "S-EFAB39 Z@[`{");
     assert_str(flow_str_lower(&rt, S("")), "");
+    char all[256], up[257], low[257];
+    for (int c = 0; c < 256; c++) {
+        all[c] = (char)c;
+        up[c] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+        low[c] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    FlowStr every = { all, 256 };
+    assert_memory_equal(flow_str_upper(&rt, every).ptr, up, 256);
+    assert_memory_equal(flow_str_lower(&rt, every).ptr, low, 256);
     FlowStr parts[] = { S("https://shop"), S(""), S("/cart"), S("?x") };
     assert_str(flow_str_concat(&rt, 4, parts), "https://shop/cart?x");
     assert_str(flow_str_concat(&rt, 0, parts), "");

@@ -185,6 +185,59 @@ static void test_large_output(void **state)
     free(big);
 }
 
+/* The reference CSV encoding of one string field, written simply. */
+static size_t csv_reference(char *o, const char *str, size_t n)
+{
+    bool quote = n > 0 && (str[0] == ' ' || str[0] == '\t' || str[n - 1] == ' ' ||
+                           str[n - 1] == '\t' || strpbrk(str, ",\"\r\n"));
+    size_t k = 0;
+    if (quote)
+        o[k++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (str[i] == '"')
+            o[k++] = '"';
+        o[k++] = str[i];
+    }
+    if (quote)
+        o[k++] = '"';
+    return k;
+}
+
+/* Records of random sizes that cross the output buffer's end at every kind
+ * of field, against a reference encoding made with snprintf. */
+static void test_random_records(void **state)
+{
+    (void)state;
+    const char *path = test_path("random.csv");
+    FlowSinkDef def;
+    FlowConnArg args[] = { { "path", path, NULL }, { "header", "false", NULL } };
+    FlowSink *s = open_sink(&def, args, 2);
+    size_t cap = 64u << 20, len = 0;
+    char *want = malloc(cap), str[4100];
+    uint64_t r = 12345;
+    const char special[] = "ab,\" \t\r\nZ";
+    for (int i = 0; i < 40000; i++) {
+        r = r * 6364136223846793005u + 1442695040888963407u;
+        size_t n = (size_t)(r >> 33) % (i % 10 == 0 ? 4000 : 40);
+        for (size_t k = 0; k < n; k++)
+            str[k] = (r >> (k % 50)) % 97 == 0 ? special[k % 9] : (char)('a' + k % 26);
+        str[n] = '\0';
+        int64_t l = (int64_t)(r * 0x9E3779B97F4A7C15u) >> (r % 64);
+        int32_t i32 = (int32_t)(r >> 17);
+        row(s, i & 1, i32, l, 0.5, str, 0);
+        len += (size_t)sprintf(want + len, "%s,%d,%lld,0.5,", i & 1 ? "true" : "false", i32,
+                               (long long)l);
+        len += csv_reference(want + len, str, n);
+        len += (size_t)sprintf(want + len, ",1970-01-01T00:00:00.000Z\n");
+    }
+    assert_int_equal(sink_close(s), 0);
+    char *got = read_file(path);
+    assert_int_equal(strlen(got), len);
+    assert_memory_equal(got, want, len);
+    free(got);
+    free(want);
+}
+
 static void test_write_failure(void **state)
 {
     (void)state;
@@ -206,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_single_column),
         cmocka_unit_test(test_large_output),
+        cmocka_unit_test(test_random_records),
         cmocka_unit_test(test_write_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,8 @@
 #      regenerated, an edited one changes the program, and an error in one is
 #      a FILE:LINE:COL line in the build log;
 #   3. builds examples/make-project with Make and pkg-config (shared libflowrt);
-#   4. emits the same program from two directories and compares the bytes;
+#   4. emits the same program from three directories and compares the bytes,
+#      and checks that its header comment holds the plan of flowc explain;
 #   5. builds with --line-directives and checks that gdb stops at .flow lines.
 # Usage: test_packages.sh SOURCE_DIR BUILD_DIR [CC] [CFLAGS]
 set -euo pipefail
@@ -77,7 +78,8 @@ cd "$work/make-project"
 make CC="$cc" CFLAGS="-O1 $cflags" LDFLAGS="$cflags" >make.log 2>&1 || { cat make.log; fail "make"; }
 ./orders --quiet < orders.csv > got-orders.csv
 diff -u expected/orders.csv got-orders.csv || fail "make-project: wrong output"
-ldd ./orders | grep -q "libflowrt.so.0 => $prefix/lib" || { ldd ./orders; fail "make-project does not use the installed libflowrt.so"; }
+libs=$(ldd ./orders)
+grep -q "libflowrt.so.0 => $prefix/lib" <<<"$libs" || { echo "$libs"; fail "make-project does not use the installed libflowrt.so"; }
 make CC="$cc" CFLAGS="-O1 $cflags" LDFLAGS="$cflags" >again.log 2>&1
 ! grep -q "flowc emit" again.log || fail "make regenerated an unchanged .flow"
 touch orders.flow
@@ -97,6 +99,16 @@ for leak in "$work" "$(date -u +%Y-%m-%d)" "$(date -u +%H:%M)" "$(id -un)"; do
   ! grep -qF -- "$leak" "$work/c/one.c" || fail "the generated C contains '$leak' of this machine"
 done
 ok "emit: identical bytes from three working directories, no path, date or user name"
+
+# The header comment carries the plan, exactly as flowc explain prints it.
+cd "$work/a/deep/er"
+flowc explain alerts.flow > plan.txt
+awk '/^\/\* The plan \(flowc explain alerts\.flow\):$/ { on = 1; getline; next }
+     on && /^ \*\/$/ { exit }
+     on { sub(/^ \* ?/, ""); print }' one.c > plan-in-c.txt
+[ -s plan.txt ] || fail "flowc explain printed nothing"
+diff -u plan.txt plan-in-c.txt || fail "the plan in the generated C differs from flowc explain"
+ok "emit: the header comment holds the plan of flowc explain"
 
 # ---- 5. gdb stops at .flow lines ----
 cd "$work/make-project"

@@ -33,6 +33,8 @@ for f in bin/flowc lib/libflowrt.a lib/libflowrt.so include/flow/flow.h \
 done
 soname=$(objdump -p "$prefix/lib/libflowrt.so" | awk '$1 == "SONAME" { print $2 }')
 [ "$soname" = libflowrt.so.0 ] || fail "libflowrt.so has SONAME '$soname', want libflowrt.so.0"
+internal=$(nm -D --defined-only "$prefix/lib/libflowrt.so" | awk '$3 !~ /^(flow_|FLOWRT_)/ { print $3 }')
+[ -z "$internal" ] || fail "libflowrt.so exports names outside the flow_ API: $internal"
 ok "install: flowc, libflowrt.a, libflowrt.so (SONAME $soname), headers, flowrt.pc, CMake package"
 
 # The examples see the prefix only: no source or build tree on any path.

@@ -6,6 +6,7 @@
  * templates/: header.c.in, overlap.c.in and program.c.in. */
 #include "emit.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -746,6 +747,17 @@ static bool supported(Emitter *em)
 
 /* ---- The file ------------------------------------------------------------------------------ */
 
+/* The NAME of flow_NAME_run: the program name with every character that
+ * cannot be in a C identifier made '_'. */
+static const char *embed_name(Arena *a, const char *name)
+{
+    char *c = arena_strndup(a, name, strlen(name));
+    for (char *p = c; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            *p = '_';
+    return c;
+}
+
 static void name_functions(Emitter *em)
 {
     Plan *plan = em->plan;
@@ -845,6 +857,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         NULL,
     };
     template_write(w, "program.c.in", program_vars);
+    const char *entry_vars[] = { "cname", embed_name(em.arena, name), NULL };
+    template_write(w, em.opt->embed ? "embed.c.in" : "main.c.in", entry_vars);
     cw_free(&plan_text);
     cw_free(&plan_comment);
     cw_free(&body);

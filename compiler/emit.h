@@ -1,6 +1,7 @@
 /* emit.h: the generated C program of a plan (TOOLS.md §3): one C11 file of
  * plain structs and functions that calls the runtime API of
- * runtime/include/flow/ and hands a FlowProgram to flow_main. emit.c writes
+ * runtime/include/flow/ and hands a FlowProgram to flow_main (or, embedded,
+ * exports flow_<name>_run and friends to a host application). emit.c writes
  * the file; emit_expr.c turns typed expressions into C expressions. */
 #ifndef FLOWC_EMIT_H
 #define FLOWC_EMIT_H
@@ -16,6 +17,7 @@
 typedef struct EmitOptions {
     bool line_directives;   /* `#line` to the .flow around each operator's code */
     const char *c_file;     /* the output's base name, for the `#line` back */
+    bool embed;             /* no main: flow_<name>_run and friends for a host */
 } EmitOptions;
 
 /* Writes the program to `w`. Returns false, after an error through `d`, for

@@ -29,7 +29,7 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_CC = 3 };
 
 static const char usage_text[] =
     "usage: flowc build FILE.flow [-o PROG] [-O0|-O2|-O3] [-g] [--keep-c DIR]\n"
-    "       flowc emit FILE.flow [-o FILE.c] [--line-directives]\n"
+    "       flowc emit FILE.flow [-o FILE.c] [--line-directives] [--embed]\n"
     "       flowc check FILE.flow\n"
     "       flowc explain FILE.flow [--dot]\n"
     "       flowc --version | --help | COMMAND --help\n";
@@ -57,11 +57,14 @@ static const char build_help[] =
     "The C compiler is $CC (default cc); $CFLAGS and $LDFLAGS are passed on.\n";
 
 static const char emit_help[] =
-    "usage: flowc emit FILE.flow [-o FILE.c] [--line-directives]\n"
+    "usage: flowc emit FILE.flow [-o FILE.c] [--line-directives] [--embed]\n"
     "\n"
     "Write the generated C program (to standard output without -o).\n"
     "  -o FILE.c           the output file\n"
-    "  --line-directives   #line directives that map the C back to the .flow lines\n";
+    "  --line-directives   #line directives that map the C back to the .flow lines\n"
+    "  --embed             no main: export flow_NAME_run, flow_NAME_stop,\n"
+    "                      flow_NAME_summary and flow_NAME_program for a host\n"
+    "                      application (NAME: FILE without .flow; see flow/program.h)\n";
 
 static const char check_help[] =
     "usage: flowc check FILE.flow\n"
@@ -84,6 +87,7 @@ typedef struct Options {
     bool debug;              /* -g */
     const char *keep_c;      /* --keep-c DIR */
     bool line_directives;
+    bool embed;              /* emit --embed */
     bool dot;
 } Options;
 
@@ -139,6 +143,8 @@ static int parse_args(int argc, char **argv, Options *o)
             o->keep_c = argv[i];
         } else if (emit && strcmp(a, "--line-directives") == 0) {
             o->line_directives = true;
+        } else if (emit && strcmp(a, "--embed") == 0) {
+            o->embed = true;
         } else if (strcmp(cmd, "explain") == 0 && strcmp(a, "--dot") == 0) {
             o->dot = true;
         } else if (a[0] == '-' && a[1]) {
@@ -485,7 +491,8 @@ static int compile(const Options *o)
     sprintf(c_name, "%s.c", name);
     EmitOptions eo = { o->line_directives,
                        o->output && strcmp(o->command, "emit") == 0 ? plan_base_name(o->output)
-                                                                    : c_name };
+                                                                    : c_name,
+                       o->embed };
     if (!emit_program(&w, plan, &d, &eo)) {
         status = EXIT_INPUT;
     } else {

@@ -1,5 +1,6 @@
 /* main.c: flow_main, the life of a generated program: command line, params,
- * connectors, the read loop, signals, the summary, the exit status. */
+ * connectors, the read loop, signals, stop requests, the summary, the exit
+ * status; and the embedding calls around it (flow/program.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@
 #define IDLE_SLEEP_MS 10
 
 static volatile sig_atomic_t stop_signal;
+/* The control of the program this thread runs: a host may run different
+ * programs on different threads. */
+static _Thread_local FlowControl *running_control;
 
 static void on_stop_signal(int sig)
 {
@@ -25,7 +29,36 @@ static void on_stop_signal(int sig)
 
 bool runtime_stop_requested(void)
 {
-    return stop_signal != 0;
+    return stop_signal != 0 ||
+           (running_control && atomic_load_explicit(&running_control->stop, memory_order_relaxed));
+}
+
+void flow_request_stop(const FlowProgram *prog)
+{
+    if (prog->control)
+        atomic_store(&prog->control->stop, 1);
+}
+
+void flow_get_summary(const FlowProgram *prog, FlowSummary *out)
+{
+    memset(out, 0, sizeof *out);
+    const FlowControl *c = prog->control;
+    if (!c)
+        return;
+    out->running = atomic_load(&c->running) != 0;
+    out->records_read = atomic_load(&c->read);
+    out->records_written = atomic_load(&c->written);
+    out->records_bad = atomic_load(&c->bad);
+    out->records_late = atomic_load(&c->late);
+}
+
+/* Makes the counters visible to flow_get_summary on other threads. */
+static void publish_counters(FlowRuntime *rt)
+{
+    atomic_store(&rt->control->read, stats_records_read(rt));
+    atomic_store(&rt->control->written, stats_records_written(rt));
+    atomic_store(&rt->control->bad, rt->bad_total);
+    atomic_store(&rt->control->late, rt->late);
 }
 
 typedef struct SavedSignals {
@@ -119,9 +152,9 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
     double last_stats = started;
     int64_t read_at_last_stats = 0;
     int remaining = rt->nsources;
-    while (remaining > 0 && !rt->failed && !stop_signal) {
+    while (remaining > 0 && !rt->failed && !runtime_stop_requested()) {
         int64_t read_before = stats_records_read(rt);
-        for (int i = 0; i < rt->nsources && !rt->failed && !stop_signal; i++) {
+        for (int i = 0; i < rt->nsources && !rt->failed && !runtime_stop_requested(); i++) {
             Source *src = rt->sources[i];
             if (src->done)
                 continue;
@@ -138,8 +171,9 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
             rt->current = NULL;
         }
         check_sinks(rt);
+        publish_counters(rt);
         bool progressed = stats_records_read(rt) > read_before;
-        if (!progressed && remaining > 0 && !rt->failed && !stop_signal) {
+        if (!progressed && remaining > 0 && !rt->failed && !runtime_stop_requested()) {
             /* Nothing to read now (followed files, rate limits): make what
              * was produced visible, then wait a little. */
             for (int i = 0; i < rt->nsinks; i++)
@@ -207,26 +241,46 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
     FlowRuntime rt;
     runtime_init(&rt, prog);
     rt.params = (ParamValues){ prog->nparams, names, texts };
+    FlowControl own_control;
+    memset(&own_control, 0, sizeof own_control);
+    rt.control = prog->control ? prog->control : &own_control;
+    atomic_store(&rt.control->read, 0);
+    atomic_store(&rt.control->written, 0);
+    atomic_store(&rt.control->bad, 0);
+    atomic_store(&rt.control->late, 0);
+    atomic_store(&rt.control->running, 1);
+    running_control = rt.control;
     SavedSignals saved;
     install_signals(&saved);
     double started = runtime_seconds();
     bool opened = open_connectors(&rt);
     if (opened)
         run(&rt, &opts, started);
-    bool interrupted = stop_signal != 0;
+    bool interrupted = runtime_stop_requested();
     /* The summary counts what the sinks wrote, so it comes after the sinks
      * are flushed; it needs them open, so it comes before they close. */
     for (int i = 0; i < rt.nsinks; i++)
         sink_flush(rt.sinks[i]);
     check_sinks(&rt);
+    publish_counters(&rt);
     if (opened && !opts.quiet)
         stats_print_summary(&rt, runtime_seconds() - started, interrupted);
     close_connectors(&rt);
     restore_signals(&saved);
+    /* A request that arrived during this run has been served; one made
+     * from now on is for the next run. */
+    running_control = NULL;
+    atomic_store(&rt.control->stop, 0);
+    atomic_store(&rt.control->running, 0);
     status = rt.failed ? 1 : 0;
     runtime_free(&rt);
     free(texts);
     free(names);
     cli_free(&opts);
     return status;
+}
+
+int flow_run(const FlowProgram *prog, int argc, char **argv)
+{
+    return flow_main(prog, argc, argv);
 }

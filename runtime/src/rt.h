@@ -16,6 +16,7 @@
 
 struct FlowRuntime {
     const FlowProgram *prog;
+    FlowControl *control;   /* the program's, or one of flow_main's own */
     Scratch scratch;
     int64_t now_ms;         /* wall clock, read once per batch */
     Watermarks watermarks;
@@ -38,7 +39,8 @@ void runtime_tick(FlowRuntime *rt);
 /* A run-time failure: prints "PROGRAM: MESSAGE" to stderr (only the first
  * failure is printed) and makes the program stop with status 1. */
 void runtime_fail(FlowRuntime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A SIGINT or SIGTERM arrived: the program is stopping cleanly. */
+/* A SIGINT or SIGTERM arrived, or flow_request_stop was called for the
+ * program this thread runs: the program is stopping cleanly. */
 bool runtime_stop_requested(void);
 /* Monotonic clock in seconds, for elapsed times and --stats. */
 double runtime_seconds(void);

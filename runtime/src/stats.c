@@ -13,7 +13,7 @@ int64_t stats_records_read(const FlowRuntime *rt)
     return n;
 }
 
-static int64_t records_written(const FlowRuntime *rt)
+int64_t stats_records_written(const FlowRuntime *rt)
 {
     int64_t n = 0;
     for (int i = 0; i < rt->nsinks; i++)
@@ -42,7 +42,7 @@ void stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
             "output-blocked %.0f%%\n",
             rt->prog->name, elapsed, (long long)stats_records_read(rt),
             since_last > 0 ? (double)read_since_last / since_last : 0.0,
-            (long long)records_written(rt), (long long)rt->bad_total, wm,
+            (long long)stats_records_written(rt), (long long)rt->bad_total, wm,
             elapsed > 0 ? 100.0 * blocked / elapsed : 0.0);
 }
 
@@ -53,7 +53,7 @@ void stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)
                     "%lld written, %lld late, %lld bad\n",
             rt->prog->name, rt->failed ? "failed" : interrupted ? "stopped" : "done", elapsed,
             (long long)read, elapsed > 0 ? (double)read / elapsed : 0.0,
-            (long long)records_written(rt), (long long)rt->late, (long long)rt->bad_total);
+            (long long)stats_records_written(rt), (long long)rt->late, (long long)rt->bad_total);
     for (int i = 0; i < rt->nsources; i++) {
         const Source *s = rt->sources[i];
         fprintf(stderr, "  source %s (%s): %lld read, %lld bad\n", s->def->name, s->label,

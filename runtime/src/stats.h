@@ -13,5 +13,6 @@ void stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
  * elapsed seconds, records per second. */
 void stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted);
 int64_t stats_records_read(const FlowRuntime *rt);
+int64_t stats_records_written(const FlowRuntime *rt);
 
 #endif

@@ -25,7 +25,7 @@
 
 /* The C of `src` (as file `path`), or NULL when emit refused; `diags` gets
  * the messages when not NULL. */
-static char *emit_as(const char *path, const char *src, bool lines, char **diags)
+static char *emit_with(const char *path, const char *src, bool lines, bool embed, char **diags)
 {
     Arena *arena = arena_new();
     char *out = NULL;
@@ -41,7 +41,7 @@ static char *emit_as(const char *path, const char *src, bool lines, char **diags
         Plan *plan = plan_build(arena, prog);
         CWriter w;
         cw_init(&w);
-        EmitOptions opt = { lines, "t.c" };
+        EmitOptions opt = { .line_directives = lines, .c_file = "t.c", .embed = embed };
         if (emit_program(&w, plan, &d, &opt))
             text = cw_finish(&w, opt.c_file);
         cw_free(&w);
@@ -55,6 +55,11 @@ static char *emit_as(const char *path, const char *src, bool lines, char **diags
         free(out);
     arena_free(arena);
     return text;
+}
+
+static char *emit_as(const char *path, const char *src, bool lines, char **diags)
+{
+    return emit_with(path, src, lines, false, diags);
 }
 
 static char *emit(const char *src)
@@ -374,6 +379,33 @@ static void test_unsupported_is_refused(void **state)
     free(diags);
 }
 
+/* --embed: the same program without main, and the four exported calls named
+ * after the file, made into a C identifier. */
+static void test_embed(void **state)
+{
+    (void)state;
+    const char *src = CLICKS "stream s = clicks | where bytes > 0;\nsink s to stdout(format = csv);\n";
+    char *plain = emit_with("my-clicks.v2.flow", src, false, false, NULL);
+    char *embedded = emit_with("my-clicks.v2.flow", src, false, true, NULL);
+    assert_non_null(plain);
+    assert_non_null(embedded);
+    assert_non_null(strstr(plain, "int main(int argc, char **argv)"));
+    assert_null(strstr(embedded, "main("));
+    assert_non_null(strstr(embedded, "FLOW_EMBEDDED_PROGRAM(my_clicks_v2);"));
+    assert_non_null(strstr(embedded, "int flow_my_clicks_v2_run(int argc, char **argv)\n{\n"
+                                     "    return flow_run(&program, argc, argv);"));
+    assert_non_null(strstr(embedded, "void flow_my_clicks_v2_stop(void)"));
+    assert_non_null(strstr(embedded, "void flow_my_clicks_v2_summary(FlowSummary *out)"));
+    assert_non_null(strstr(embedded, "const FlowProgram *flow_my_clicks_v2_program(void)"));
+    assert_int_equal(count(plain, ".control = &control,"), 1);
+    /* Everything before the entry points is the same program. */
+    const char *cut = strstr(plain, "\nint main(");
+    assert_non_null(cut);
+    assert_memory_equal(plain, embedded, (size_t)(cut - plain));
+    free(plain);
+    free(embedded);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_fan_out_and_generator),
         cmocka_unit_test(test_union),
         cmocka_unit_test(test_line_directives),
+        cmocka_unit_test(test_embed),
         cmocka_unit_test(test_unsupported_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /* rt_main.c: flow_main end to end on small hand-written programs standing in
  * for generated code: the command line and params, CSV and JSON sources and
  * sinks, bad records (stderr, errors= file, on_error), connector argument
- * errors, stdin, follow=true, signals, and write errors. */
+ * errors, stdin, follow=true, signals, write errors, and the embedding
+ * calls (stop requests and counters, from another thread). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -748,6 +750,87 @@ static void test_signal_stop(void **state)
     free(out);
 }
 
+typedef struct ThreadRun {
+    char *err;
+    int status;
+} ThreadRun;
+
+static void *run_on_thread(void *arg)
+{
+    ThreadRun *t = arg;
+    t->status = run(&t->err, NULL, NULL);
+    return NULL;
+}
+
+/* flow_request_stop and flow_get_summary: counters of a bounded run; a stop
+ * requested before a run is served by it and then forgotten; a run on
+ * another thread stopped by this one; and a program without a control. */
+static void test_embedding_control(void **state)
+{
+    (void)state;
+    static FlowControl control;
+    FlowSummary s;
+    const char *outp = test_path("embed.out.csv");
+
+    make_program("generator", "file");
+    sink_arg("path", outp);
+    flow_request_stop(&program); /* no control: nothing to stop or read */
+    flow_get_summary(&program, &s);
+    assert_false(s.running);
+    assert_int_equal(s.records_read, 0);
+
+    program.control = &control;
+    src_arg("count", "500");
+    char *err;
+    assert_int_equal(flow_run(&program, 2, (char *[]){ "tprog", "--quiet", NULL }), 0);
+    flow_get_summary(&program, &s);
+    assert_false(s.running);
+    assert_int_equal(s.records_read, 500);
+    /* n is uniform in [0, 1000): q = 100 / n fails for n = 0 only. */
+    assert_true(s.records_bad < 10);
+    assert_int_equal(s.records_written + s.records_bad, 500);
+    char *out = read_file(outp);
+    int rows = -1;
+    for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+        rows++;
+    assert_int_equal(rows, s.records_written);
+    free(out);
+
+    flow_request_stop(&program);
+    assert_int_equal(run(&err, NULL, NULL), 0);
+    assert_contains(err, "tprog: stopped after");
+    free(err);
+    flow_get_summary(&program, &s);
+    assert_int_equal(s.records_read, 0);
+    assert_int_equal(run(&err, NULL, NULL), 0);
+    assert_contains(err, "tprog: done after");
+    free(err);
+    flow_get_summary(&program, &s);
+    assert_int_equal(s.records_read, 500);
+
+    source_def.conn.nargs = 0; /* unbounded */
+    ThreadRun t = { NULL, -1 };
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, run_on_thread, &t), 0);
+    struct timespec ms = { 0, 1000 * 1000 };
+    for (int i = 0; i < 10000; i++) {
+        flow_get_summary(&program, &s);
+        if (s.running && s.records_read >= 20000)
+            break;
+        nanosleep(&ms, NULL);
+    }
+    assert_true(s.running);
+    flow_request_stop(&program);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(t.status, 0);
+    assert_contains(t.err, "tprog: stopped after");
+    free(t.err);
+    flow_get_summary(&program, &s);
+    assert_false(s.running);
+    assert_true(s.records_read >= 20000);
+    assert_int_equal(s.records_written + s.records_bad, s.records_read);
+}
+
 /* follow=true tails a file: lines appended later are read, a partial last
  * line waits for its line break, and SIGINT ends the run cleanly. */
 static void test_follow(void **state)
@@ -815,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_generator_rate),
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_signal_stop),
+        cmocka_unit_test(test_embedding_control),
         cmocka_unit_test(test_follow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,11 @@
  * line (LANGUAGE.md §9), opening connectors, the read loop, signals, the
  * summary and the exit status.
  *
+ * A program built with `flowc emit --embed` has no main: the host calls
+ * flow_run (through the generated flow_<name>_run) and may stop it and read
+ * its counters from another thread through the program's FlowControl
+ * (docs/build-integration.md).
+ *
  * Seams for what comes next (docs/architecture.md):
  * - every source reports a position and can seek to one (checkpoints);
  * - sinks flush and commit (exactly-once);
@@ -12,6 +17,9 @@
  * - `operators` lets stateful operators register timers and snapshot hooks. */
 #ifndef FLOW_PROGRAM_H
 #define FLOW_PROGRAM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
 
 #include "flow/codec.h"
 #include "flow/generator.h"
@@ -70,6 +78,28 @@ typedef struct FlowSinkDef {
     int nfields;
 } FlowSinkDef;
 
+/* The mutable side of a program, shared between the thread that runs it and
+ * the host's other threads: a stop request and the counters of the run. All
+ * fields are atomics so that any thread (and a signal handler, for `stop`)
+ * may touch them; use flow_request_stop and flow_get_summary, not the fields.
+ * Zero-initialised (a static variable) is the initial state. */
+typedef struct FlowControl {
+    atomic_int stop;             /* set by flow_request_stop, seen between batches */
+    atomic_int running;
+    atomic_int_least64_t read, written, bad, late;
+} FlowControl;
+
+/* The counters of the current run, or of the last one when none is running.
+ * They are published after every batch of records, so a reader on another
+ * thread sees them at most one batch behind. */
+typedef struct FlowSummary {
+    bool running;
+    int64_t records_read;        /* all sources, bad records included */
+    int64_t records_written;     /* all sinks */
+    int64_t records_bad;
+    int64_t records_late;
+} FlowSummary;
+
 typedef struct FlowProgram {
     const char *name;            /* program name for --help and messages */
     const char *flow_file;       /* the .flow file it was compiled from (base name) */
@@ -80,11 +110,36 @@ typedef struct FlowProgram {
     int nsources;
     const FlowSinkDef *sinks;
     int nsinks;
+    FlowControl *control;        /* NULL: the program cannot be stopped or read from outside */
 } FlowProgram;
 
 /* Run the program: parse argv, open connectors, process until all bounded
  * input is done or SIGINT/SIGTERM, flush, print the summary. Returns the exit
  * status of LANGUAGE.md §9 (0 done, 1 run-time failure, 2 usage error). */
 int flow_main(const FlowProgram *program, int argc, char **argv);
+
+/* The embedding API. flow_run is flow_main under the name a host calls: the
+ * same argv (argv[0] is only used in messages), the same output, the same
+ * exit status. It installs handlers for SIGINT and SIGTERM while it runs and
+ * restores the host's afterwards. One run of a program at a time. */
+int flow_run(const FlowProgram *program, int argc, char **argv);
+/* Asks a run of `program` to stop as SIGINT would: the current batch
+ * finishes, the sinks are flushed, the summary is printed and flow_run
+ * returns 0. Safe from any thread and from a signal handler. A request made
+ * while the program is not running applies to its next run. */
+void flow_request_stop(const FlowProgram *program);
+/* Fills *out with the counters of the program's current or last run (all
+ * zero before the first). Safe from any thread. */
+void flow_get_summary(const FlowProgram *program, FlowSummary *out);
+
+/* What `flowc emit --embed` exports for a program NAME (the .flow file's base
+ * name without .flow, every character but [A-Za-z0-9_] made '_'): the three
+ * calls above bound to that program, and the program itself. A host that
+ * links the generated C declares them with FLOW_EMBEDDED_PROGRAM(NAME);. */
+#define FLOW_EMBEDDED_PROGRAM(NAME)                  \
+    int flow_##NAME##_run(int argc, char **argv);    \
+    void flow_##NAME##_stop(void);                   \
+    void flow_##NAME##_summary(FlowSummary *out);    \
+    const FlowProgram *flow_##NAME##_program(void)
 
 #endif

@@ -136,6 +136,11 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
                 remaining--;
             }
             rt->current = NULL;
+            /* Idle inputs and ended ones move the watermark without a
+             * record; the last bounded input to end makes it +infinity and
+             * every window fires. */
+            if (!stop_signal && !rt->failed)
+                runtime_advance(rt);
         }
         check_sinks(rt);
         bool progressed = stats_records_read(rt) > read_before;

@@ -1,0 +1,174 @@
+/* rt_timer.c: event-time timers (order by time then by setting order,
+ * per-operator watermarks, topological firing, release at shutdown), the
+ * state hash table and the distinct-value sets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "flow/value.h"
+#include "timer.h"
+
+/* What fired, in order: (operator, item tag, time). */
+static int fired_op[64], fired_tag[64];
+static int64_t fired_time[64];
+static int nfired, nreleased;
+static Timers *current;
+
+static void record(int op, void *item, int64_t time)
+{
+    fired_op[nfired] = op;
+    fired_tag[nfired] = *(int *)item;
+    fired_time[nfired++] = time;
+}
+
+/* Operator 0 passes each fired item on to operator 1 with the same time, as
+ * a window feeding another window with its result. */
+static void fire0(FlowRuntime *rt, void *item, int64_t time)
+{
+    (void)rt;
+    record(0, item, time);
+    timers_set(current, 1, time, item);
+}
+
+static void fire1(FlowRuntime *rt, void *item, int64_t time)
+{
+    (void)rt;
+    record(1, item, time);
+}
+
+static void release(void *item)
+{
+    (void)item;
+    nreleased++;
+}
+
+static const FlowOperatorDef defs[] = { { "op0", fire0, release }, { "op1", fire1, release } };
+
+static void test_order_and_chaining(void **state)
+{
+    (void)state;
+    Timers t;
+    timers_init(&t, defs, 2);
+    current = &t;
+    nfired = nreleased = 0;
+    int a = 1, b = 2, c = 3, d = 4;
+    timers_set(&t, 0, 999, &a);
+    timers_set(&t, 0, 499, &b);
+    timers_set(&t, 0, 999, &c); /* same time as a, set later: fires after a */
+    timers_set(&t, 0, 1999, &d);
+    assert_true(timers_next(&t, 0) == 499);
+    assert_true(t.ops[0].watermark == FLOW_TIME_MIN);
+
+    timers_advance(&t, NULL, 498); /* one ms early: nothing */
+    assert_int_equal(nfired, 0);
+    assert_true(t.ops[0].watermark == 498 && t.ops[1].watermark == 498);
+
+    timers_advance(&t, NULL, 999); /* exactly due */
+    int want_op[] = { 0, 0, 0, 1, 1, 1 }, want_tag[] = { 2, 1, 3, 2, 1, 3 };
+    int64_t want_time[] = { 499, 999, 999, 499, 999, 999 };
+    assert_int_equal(nfired, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(fired_op[i], want_op[i]);
+        assert_int_equal(fired_tag[i], want_tag[i]);
+        assert_true(fired_time[i] == want_time[i]);
+    }
+    /* Watermarks never go back. */
+    timers_advance(&t, NULL, 10);
+    assert_true(t.ops[1].watermark == 999);
+    assert_true(timers_next(&t, 0) == 1999);
+    /* The program stops before d is due: it is released, not fired. */
+    timers_free(&t);
+    assert_int_equal(nfired, 6);
+    assert_int_equal(nreleased, 1);
+}
+
+static void test_end_of_input(void **state)
+{
+    (void)state;
+    Timers t;
+    timers_init(&t, defs, 2);
+    current = &t;
+    nfired = nreleased = 0;
+    int tags[20];
+    for (int i = 0; i < 20; i++) {
+        tags[i] = i;
+        timers_set(&t, 0, (int64_t)(20 - i) * 1000, &tags[i]);
+    }
+    timers_advance(&t, NULL, FLOW_TIME_MAX);
+    assert_int_equal(nfired, 40);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(fired_tag[i], 19 - i); /* earliest time first */
+        assert_int_equal(fired_op[20 + i], 1);
+    }
+    timers_free(&t);
+    assert_int_equal(nreleased, 0);
+}
+
+static bool match_int(const void *item, const void *probe)
+{
+    return *(const int *)item == *(const int *)probe;
+}
+
+static void test_table(void **state)
+{
+    (void)state;
+    FlowTable t = { 0 };
+    enum { N = 1000 };
+    static int vals[N];
+    /* Few distinct hashes: long probe runs through deletions. */
+    for (int i = 0; i < N; i++) {
+        vals[i] = i;
+        flow_table_insert(&t, (uint64_t)(i % 7), &vals[i]);
+    }
+    assert_true(t.count == N);
+    for (int i = 0; i < N; i += 2)
+        flow_table_remove(&t, (uint64_t)(i % 7), &vals[i]);
+    assert_true(t.count == N / 2);
+    for (int i = 0; i < N; i++) {
+        void *got = flow_table_find(&t, (uint64_t)(i % 7), match_int, &i);
+        if (i % 2)
+            assert_ptr_equal(got, &vals[i]);
+        else
+            assert_null(got);
+    }
+    int missing = N + 5;
+    assert_null(flow_table_find(&t, 3, match_int, &missing));
+    flow_table_free(&t);
+}
+
+static void test_distinct(void **state)
+{
+    (void)state;
+    FlowDistinct d = { 0 };
+    for (int i = 0; i < 100; i++)
+        flow_distinct_add_i64(&d, i % 37);
+    assert_true(d.count == 37);
+    flow_distinct_free(&d);
+    flow_distinct_add_f64(&d, 0.0);
+    flow_distinct_add_f64(&d, -0.0);
+    flow_distinct_add_f64(&d, 1.5);
+    assert_true(d.count == 2);
+    flow_distinct_free(&d);
+    char buf[4] = "abc";
+    flow_distinct_add_str(&d, (FlowStr){ buf, 3 });
+    buf[0] = 'x'; /* the set kept its own copy */
+    flow_distinct_add_str(&d, (FlowStr){ "abc", 3 });
+    flow_distinct_add_str(&d, (FlowStr){ "", 0 });
+    assert_true(d.count == 2);
+    flow_distinct_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_order_and_chaining),
+        cmocka_unit_test(test_end_of_input),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_distinct),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,478 @@
+/* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
+ * [late as NAME] | aggregate ...` stage (LANGUAGE.md §5, §6.2).
+ *
+ * Per window stage the generated file has:
+ * - a state struct: one per (key, window), malloc'd, holding the hash, the
+ *   window start, whether it fired, the key fields (strings copied), the
+ *   record count and one accumulator per aggregate; every aggregate is
+ *   updated record by record, nothing is buffered;
+ * - a hash and a match function over the key's own types, for the runtime's
+ *   FlowTable (flow/state.h);
+ * - the stage function: the record's window, the late test against the
+ *   operator's watermark, the aggregate arguments, find or make the state,
+ *   update it, and with lateness an updated result when it already fired;
+ * - a fire function, called by the runtime's timers: at end - 1ms it emits
+ *   the result; at end - 1ms + L (the same call when L is 0) it frees the
+ *   state;
+ * - a result function: builds the aggregate's record (event time
+ *   window_end - 1ms) and runs the rest of the stage on it.
+ *
+ * Order of results: by the time their window fires, then in the order the
+ * (key, window) got its first record (timers with equal times fire in the
+ * order they were set). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "emit_impl.h"
+#include "explain.h"
+
+/* Names of one window stage's C pieces. */
+typedef struct WindowNames {
+    int op;                 /* index in the FlowOperatorDef array */
+    const char *state, *hash, *match, *fire, *release, *result;
+    const PlanNode *window, *aggregate;
+    const Op *wop;
+    const Item *items;
+    bool results;           /* someone reads the results */
+} WindowNames;
+
+bool stage_is_window(const PlanStage *st)
+{
+    return st->stateful && st->nodes[0]->op->kind == OP_WINDOW;
+}
+
+bool stage_emitted(const PlanStage *st)
+{
+    return st->live || (stage_is_window(st) && st->nodes[0]->live);
+}
+
+/* The six C names of each window stage, given out once in plan order so
+ * that they never clash with any other name of the file. */
+void name_windows(Emitter *em)
+{
+    Plan *plan = em->plan;
+    static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result" };
+    em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * 6 + 1));
+    for (int i = 0; i < plan->nstages; i++)
+        if (stage_is_window(plan->stages[i]))
+            for (int j = 0; j < 6; j++)
+                em->window_fns[i * 6 + j] = plan_unique_name(
+                    plan, arena_printf(em->arena, "%s_%s", plan->stages[i]->cname, suffix[j]));
+}
+
+static WindowNames window_names(Emitter *em, const PlanStage *st)
+{
+    Plan *plan = em->plan;
+    WindowNames n = { 0 };
+    int index = 0;
+    for (; index < plan->nstages && plan->stages[index] != st; index++)
+        n.op += stage_is_window(plan->stages[index]) && stage_emitted(plan->stages[index]);
+    n.window = st->nodes[0];
+    n.aggregate = st->nodes[1];
+    n.wop = n.window->op;
+    n.items = n.aggregate->op->aggregate;
+    n.results = st->live;
+    const char *const *names = &em->window_fns[index * 6];
+    n.state = names[0];
+    n.hash = names[1];
+    n.match = names[2];
+    n.fire = names[3];
+    n.release = names[4];
+    n.result = names[5];
+    return n;
+}
+
+/* The type of an aggregate's argument as evaluated (sum of an int32 is
+ * summed in int64, avg in float64). */
+static TypeKind arg_type(const Item *it)
+{
+    if (it->agg == AGG_SUM)
+        return it->type;
+    if (it->agg == AGG_AVG)
+        return TY_FLOAT64;
+    return it->expr ? it->expr->type : TY_INT64;
+}
+
+static const char *hash_call(Arena *a, TypeKind t, const char *v)
+{
+    switch (t) {
+    case TY_STRING: return arena_printf(a, "flow_hash_str(%s)", v);
+    case TY_FLOAT64: return arena_printf(a, "flow_hash_f64(%s)", v);
+    case TY_BOOL: return arena_printf(a, "flow_hash_bool(%s)", v);
+    default: return arena_printf(a, "flow_hash_i64((int64_t)%s)", v);
+    }
+}
+
+static const char *equal_test(Arena *a, TypeKind t, const char *x, const char *y)
+{
+    switch (t) {
+    case TY_STRING: return arena_printf(a, "flow_str_eq(%s, %s)", x, y);
+    /* As hash() sees floats: 0.0 and -0.0 alike, every nan alike. */
+    case TY_FLOAT64:
+        return arena_printf(a, "(%s == %s || (%s != %s && %s != %s))", x, y, x, x, y, y);
+    default: return arena_printf(a, "%s == %s", x, y);
+    }
+}
+
+static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
+{
+    Arena *a = em->arena;
+    const Op *wop = n->wop;
+    const PlanType *in = n->window->in;
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "State of the window at %s:%d, one per (key, window), "
+                                     "freed when the window can no longer change.",
+                                     em->plan->flow_file, wop->loc.line));
+    cw_open(w, "typedef struct %s", n->state);
+    cw_line(w, "uint64_t hash;");
+    cw_line(w, "int64_t start;  /* the window is [start, start + %" PRId64 ") */",
+            wop->window.size_ms);
+    cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
+    for (int k = 0; k < wop->nkey; k++) {
+        int f = wop->key_fields[k];
+        cw_line(w, "%s key%d; /* %s%s */", c_type(in->schema->fields[f].type), k,
+                in->schema->fields[f].name,
+                in->schema->fields[f].type == TY_STRING ? ", copied" : "");
+    }
+    cw_line(w, "int64_t count;  /* records in the window */");
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++) {
+        switch (it->agg) {
+        case AGG_COUNT: break;
+        case AGG_SUM:
+        case AGG_MIN:
+        case AGG_MAX:
+            cw_line(w, "%s acc%d; /* %s */", c_type(it->type), i, it->name);
+            break;
+        case AGG_AVG: cw_line(w, "double acc%d; /* %s: the sum */", i, it->name); break;
+        case AGG_FIRST:
+        case AGG_LAST:
+            cw_line(w, "%s acc%d; /* %s */", c_type(it->type), i, it->name);
+            cw_line(w, "int64_t acc%d_ts;", i);
+            break;
+        case AGG_COUNT_DISTINCT:
+            cw_line(w, "FlowDistinct acc%d; /* %s */", i, it->name);
+            break;
+        case AGG_UNKNOWN: break;
+        }
+    }
+    cw_close(w, arena_printf(a, " %s;", n->state));
+
+    /* Hash and match: only the window start and the key fields. */
+    cw_blank(w);
+    cw_line(w, "static uint64_t %s(const %s *s)", n->hash, n->state);
+    open_block(w);
+    cw_line(w, "uint64_t h = (uint64_t)flow_hash_i64(s->start);");
+    for (int k = 0; k < wop->nkey; k++)
+        cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
+                hash_call(a, in->schema->fields[wop->key_fields[k]].type,
+                          arena_printf(a, "s->key%d", k)));
+    cw_line(w, "return flow_xxh64_avalanche(h);");
+    cw_close(w, "");
+    cw_blank(w);
+    cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
+    open_block(w);
+    cw_line(w, "const %s *x = item, *y = probe;", n->state);
+    const char *test = "x->start == y->start";
+    for (int k = 0; k < wop->nkey; k++)
+        test = arena_printf(a, "%s && %s", test,
+                            equal_test(a, in->schema->fields[wop->key_fields[k]].type,
+                                       arena_printf(a, "x->key%d", k),
+                                       arena_printf(a, "y->key%d", k)));
+    cw_line(w, "return %s;", test);
+    cw_close(w, "");
+
+    /* Release: the copies it owns, then itself. */
+    cw_blank(w);
+    cw_line(w, "static void %s(void *item)", n->release);
+    open_block(w);
+    cw_line(w, "%s *s = item;", n->state);
+    for (int k = 0; k < wop->nkey; k++)
+        if (in->schema->fields[wop->key_fields[k]].type == TY_STRING)
+            cw_line(w, "flow_str_release(s->key%d);", k);
+    i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++) {
+        if (it->agg == AGG_COUNT_DISTINCT)
+            cw_line(w, "flow_distinct_free(&s->acc%d);", i);
+        else if (it->agg != AGG_COUNT && it->agg != AGG_AVG && it->type == TY_STRING)
+            cw_line(w, "flow_str_release(s->acc%d);", i);
+    }
+    cw_line(w, "flow_state_free(s);");
+    cw_close(w, "");
+}
+
+/* The result record and the rest of the stage after the aggregate. */
+static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
+                                 const WindowNames *n)
+{
+    Arena *a = em->arena;
+    const Op *wop = n->wop;
+    const PlanType *out = n->aggregate->out;
+    Body b;
+    body_init(&b, em, out, "rec.", "&rec");
+    cw_line(&b.w, "%s rec;", out->cname);
+    int f = 0;
+    for (int k = 0; k < wop->nkey; k++, f++)
+        cw_line(&b.w, "rec.%s = s->key%d;", out->members[f], k);
+    cw_line(&b.w, "rec.%s = s->start;", out->members[f++]);
+    cw_line(&b.w, "rec.%s = flow_time_add(s->start, %" PRId64 ");", out->members[f++],
+            wop->window.size_ms);
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++, f++) {
+        const char *m = out->members[f];
+        switch (it->agg) {
+        case AGG_COUNT: cw_line(&b.w, "rec.%s = s->count;", m); break;
+        case AGG_AVG: cw_line(&b.w, "rec.%s = s->acc%d / (double)s->count;", m, i); break;
+        case AGG_COUNT_DISTINCT: cw_line(&b.w, "rec.%s = s->acc%d.count;", m, i); break;
+        default: cw_line(&b.w, "rec.%s = s->acc%d;", m, i); break;
+        }
+    }
+    cw_line(&b.w, "int64_t ts = flow_time_add(s->start, %" PRId64 ");", wop->window.size_ms - 1);
+    for (int k = 2; k < st->nnodes; k++)
+        emit_op(&b, st->nodes[k]);
+    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+    if (!b.used_ts)
+        cw_line(&b.w, "(void)ts;");
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "The result of one (key, window) of the window at "
+                                     "%s:%d, with event time window_end - 1ms, and the "
+                                     "operators after it.", em->plan->flow_file,
+                                     wop->loc.line));
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *s)", n->result, n->state);
+    cw_line(w, "{");
+    cw_indent(w);
+    if (!b.used_rt)
+        cw_line(w, "(void)rt;");
+    cw_dedent(w);
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}
+
+static void emit_fire_function(CWriter *w, const WindowNames *n)
+{
+    int64_t lateness = n->wop->window.lateness_ms;
+    cw_blank(w);
+    cw_comment(w, true, lateness
+        ? "A timer of the window is due: at end - 1ms the result, at end - 1ms + lateness "
+          "the state goes."
+        : "A timer of the window is due (end - 1ms): the result, and the state goes.");
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    open_block(w);
+    cw_line(w, "%s *s = item;", n->state);
+    if (!lateness)
+        cw_line(w, "(void)time;");
+    cw_open(w, "if (!s->fired)");
+    cw_line(w, "s->fired = true;");
+    if (n->results)
+        cw_line(w, "%s(rt, s);", n->result);
+    if (lateness) {
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), s);", n->op,
+                lateness);
+        cw_line(w, "return;");
+    }
+    cw_close(w, "");
+    cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", n->op);
+    cw_line(w, "%s(s);", n->release);
+    cw_close(w, "");
+}
+
+static const char *distinct_add(Arena *a, TypeKind t, const char *acc, const char *v)
+{
+    switch (t) {
+    case TY_STRING: return arena_printf(a, "flow_distinct_add_str(&%s, %s);", acc, v);
+    case TY_FLOAT64: return arena_printf(a, "flow_distinct_add_f64(&%s, %s);", acc, v);
+    case TY_BOOL: return arena_printf(a, "flow_distinct_add_bool(&%s, %s);", acc, v);
+    default: return arena_printf(a, "flow_distinct_add_i64(&%s, (int64_t)%s);", acc, v);
+    }
+}
+
+/* One accumulator takes the argument value `v`. */
+static void emit_update(Body *b, const Item *it, int i, const char *v)
+{
+    Arena *a = b->em->arena;
+    CWriter *w = &b->w;
+    const char *acc = arena_printf(a, "s->acc%d", i);
+    bool str = it->type == TY_STRING;
+    const char *set = str ? arena_printf(a, "flow_str_release(%s); %s = flow_str_keep(%s);",
+                                         acc, acc, v)
+                          : arena_printf(a, "%s = %s;", acc, v);
+    switch (it->agg) {
+    case AGG_COUNT: break;
+    case AGG_SUM:
+        if (it->type == TY_FLOAT64)
+            cw_line(w, "%s += %s;", acc, v);
+        else
+            cw_line(w, "%s = flow_i64_add(%s, %s);", acc, acc, v);
+        break;
+    case AGG_AVG: cw_line(w, "%s += %s;", acc, v); break;
+    case AGG_MIN:
+    case AGG_MAX: {
+        const char *op = it->agg == AGG_MIN ? "<" : ">";
+        const char *better = str ? arena_printf(a, "flow_str_cmp(%s, %s) %s 0", v, acc, op)
+                                 : arena_printf(a, "%s %s %s", v, op, acc);
+        cw_line(w, "if (fresh || %s) { %s }", better, set);
+        break;
+    }
+    /* By event time; on a tie the first arrival stays first and the last
+     * arrival becomes last. */
+    case AGG_FIRST:
+        cw_line(w, "if (fresh || ts < %s_ts) { %s %s_ts = ts; }", acc, set, acc);
+        break;
+    case AGG_LAST:
+        cw_line(w, "if (fresh || ts >= %s_ts) { %s %s_ts = ts; }", acc, set, acc);
+        break;
+    case AGG_COUNT_DISTINCT:
+        cw_line(w, "%s", distinct_add(a, it->expr->type, acc, v));
+        break;
+    case AGG_UNKNOWN: break;
+    }
+}
+
+static bool any_live(const PlanEdgeList *edges)
+{
+    for (int i = 0; i < edges->n; i++)
+        if (edges->items[i]->to->live)
+            return true;
+    return false;
+}
+
+static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
+                                const WindowNames *n)
+{
+    Arena *a = em->arena;
+    const Op *wop = n->wop;
+    const PlanType *in = n->window->in;
+    Body b;
+    body_init(&b, em, in, "in->", "in");
+    CWriter *bw = &b.w;
+    b.used_rt = b.used_ts = true;
+
+    flow_comment(em, bw, wop->loc, op_text(a, wop));
+    line_to_flow(em, bw, wop->loc);
+    cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", wop->window.size_ms);
+    cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", wop->window.size_ms - 1);
+    if (wop->window.lateness_ms)
+        cw_line(bw, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");",
+                wop->window.lateness_ms);
+    else
+        cw_line(bw, "int64_t free_at = fire_at;");
+    cw_line(bw, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
+    cw_open(bw, "if (watermark >= free_at)");
+    if (any_live(&n->window->late)) {
+        cw_comment(bw, true, arena_printf(a, "Late: to stream %s.", wop->window.late_as));
+        push_to(&b, &n->window->late);
+    } else {
+        cw_comment(bw, true, "Late: dropped and counted.");
+        cw_line(bw, "flow_late_record(rt);");
+    }
+    cw_line(bw, "return;");
+    cw_close(bw, "");
+
+    /* The arguments first: a record whose argument fails changes nothing. */
+    EmitExpr x = expr_context(&b, in);
+    int nitems = 0;
+    for (const Item *it = n->items; it; it = it->next)
+        nitems++;
+    const char **args = arena_alloc(a, sizeof *args * (size_t)(nitems + 1));
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        args[i] = it->expr ? emit_expr(&x, it->expr, arg_type(it)) : NULL;
+    note_expr_use(&b, &x);
+    line_to_flow(em, bw, n->aggregate->op->loc);
+    if (x.used_err)
+        cw_line(bw, "const char *err = NULL;");
+    i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        if (args[i])
+            cw_line(bw, "%s arg%d = %s; /* %s */", c_type(arg_type(it)), i, args[i], it->name);
+    if (x.used_err)
+        check_err(&b, n->aggregate->op->loc);
+
+    cw_line(bw, "%s probe = { 0 };", n->state);
+    cw_line(bw, "probe.start = start;");
+    for (int k = 0; k < wop->nkey; k++) {
+        cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
+        b.used_in = true;
+    }
+    cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
+    cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+    cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
+    cw_line(bw, "bool fresh = s == NULL;");
+    cw_open(bw, "if (fresh)");
+    cw_line(bw, "s = flow_state_alloc(sizeof *s);");
+    cw_line(bw, "s->hash = hash;");
+    cw_line(bw, "s->start = start;");
+    for (int k = 0; k < wop->nkey; k++) {
+        bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
+        if (str)
+            cw_line(bw, "s->key%d = flow_str_keep(probe.key%d);", k, k);
+        else
+            cw_line(bw, "s->key%d = probe.key%d;", k, k);
+    }
+    cw_line(bw, "flow_table_insert(table, hash, s);");
+    cw_comment(bw, true, "A window that already fired (late, within the lateness) is only "
+                         "kept until free_at.");
+    cw_line(bw, "s->fired = watermark >= fire_at;");
+    cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : fire_at, s);", n->op);
+    cw_close(bw, "");
+    cw_line(bw, "s->count++;");
+    i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        emit_update(&b, it, i, arena_printf(a, "arg%d", i));
+    bool uses_fresh = false;
+    for (const Item *it = n->items; it; it = it->next)
+        uses_fresh |= it->agg == AGG_MIN || it->agg == AGG_MAX || it->agg == AGG_FIRST ||
+                      it->agg == AGG_LAST;
+    if (!uses_fresh)
+        cw_line(bw, "(void)fresh;");
+    if (n->results) {
+        cw_comment(bw, true, "A late record within the lateness: an updated result.");
+        cw_line(bw, "if (s->fired)");
+        cw_indent(bw);
+        cw_line(bw, "%s(rt, s);", n->result);
+        cw_dedent(bw);
+    }
+    line_back(em, bw);
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "Stage %d: the window of stream %s (%s:%d). One record "
+                                     "in: its window's state is updated.", st->id,
+                                     st->stream->name, em->plan->flow_file, wop->loc.line));
+    cw_line(w, "%s", stage_signature(em, st));
+    cw_line(w, "{");
+    if (!b.used_in)
+        cw_line(w, "    (void)in;");
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}
+
+void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    WindowNames n = window_names(em, st);
+    emit_state_struct(em, w, &n);
+    if (n.results)
+        emit_result_function(em, w, st, &n);
+    emit_fire_function(w, &n);
+    emit_input_function(em, w, st, &n);
+}
+
+void emit_operator_table(Emitter *em, CWriter *w)
+{
+    Plan *plan = em->plan;
+    bool any = false;
+    for (int i = 0; i < plan->nstages; i++) {
+        const PlanStage *st = plan->stages[i];
+        if (!stage_is_window(st) || !stage_emitted(st))
+            continue;
+        if (!any)
+            cw_open(w, "static const FlowOperatorDef operators[] =");
+        any = true;
+        WindowNames n = window_names(em, st);
+        cw_line(w, "{ \"window at %s\", %s, %s },", loc_text(em, n.wop->loc), n.fire, n.release);
+    }
+    if (any)
+        cw_close(w, ";");
+}

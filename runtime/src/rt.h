@@ -29,6 +29,7 @@ struct FlowRuntime {
     ParamValues params;     /* current texts of the params */
     bool failed;            /* a run-time failure: stop, exit status 1 */
     int64_t bad_total;
+    int64_t bad_results;    /* window results that failed an expression after it */
     int64_t late;           /* records dropped as late by windows */
 };
 

@@ -731,16 +731,17 @@ static bool in_processing_time(const Checker *c, const Decl *d, int depth)
     }
 }
 
-/* Windows: code is generated for tumbling windows in event time; the other
- * kinds are rejected naming exactly what is missing. */
+/* Windows: code is generated for tumbling windows and for sliding windows
+ * without lateness, in event time; the rest is rejected naming exactly what
+ * is missing. */
 static void reject_window(Checker *c, const Decl *stream, const Op *op)
 {
-    if (op->window.kind == WIN_SLIDING)
-        diag_unsupported(c->d, op->loc, "window sliding",
-                         "only tumbling windows are generated so far");
+    if (op->window.kind == WIN_SLIDING && op->window.lateness_ms > 0)
+        diag_unsupported(c->d, op->loc, "lateness on a sliding window",
+                         "sliding windows are generated without lateness so far");
     else if (op->window.kind == WIN_SESSION)
         diag_unsupported(c->d, op->loc, "window session",
-                         "only tumbling windows are generated so far");
+                         "only tumbling and sliding windows are generated so far");
     else if (ops_in_processing_time(c, stream, 0))
         diag_unsupported(c->d, op->loc, "a window in processing time",
                          "give its source 'event time FIELD watermark D'");

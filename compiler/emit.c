@@ -707,7 +707,7 @@ static bool supported(Emitter *em)
             ok = false;
         } else if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
                    n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION &&
-                   !(n->op->kind == OP_WINDOW && n->op->window.kind == WIN_TUMBLING &&
+                   !(n->op->kind == OP_WINDOW && n->op->window.kind != WIN_SESSION &&
                      n->stage && stage_is_window(n->stage) && n->stage->nnodes >= 2) &&
                    !(n->op->kind == OP_AGGREGATE && n->part_of_window)) {
             diag_unsupported(em->d, n->op->loc, op_names[n->op->kind], NULL);

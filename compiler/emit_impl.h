@@ -20,7 +20,7 @@ typedef struct Emitter {
     int nparams;
     const char **source_fns;     /* per source index: decode_X / generate_X */
     const char **sink_fns;       /* per sink index: sink_X */
-    const char **window_fns;     /* per stage: 6 names of a window stage (emit_window.c) */
+    const char **window_fns;     /* per stage: the C names of a window stage (emit_window.c) */
 } Emitter;
 
 /* The state of one function body being written: which record is current and

@@ -1,5 +1,6 @@
 /* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
- * [late as NAME] | aggregate ...` stage (LANGUAGE.md §5, §6.2).
+ * [late as NAME] | aggregate ...` stage, and of `window sliding SIZE every
+ * SLIDE [late as NAME]` (LANGUAGE.md §5, §6.2).
  *
  * Per window stage the generated file has:
  * - a state struct: one per (key, window), malloc'd, holding the hash, the
@@ -19,7 +20,16 @@
  *
  * Order of results: by the time their window fires, then in the order the
  * (key, window) got its first record (timers with equal times fire in the
- * order they were set). */
+ * order they were set).
+ *
+ * A sliding window keeps its state per (key, pane), a pane being
+ * gcd(SIZE, SLIDE) ms, so a record updates one state whatever SIZE / SLIDE
+ * is, and the windows share the panes' partial aggregates. A pane's timer
+ * walks through the ends of the windows that hold it; at each, the first
+ * of the key's panes in that window to fire merges them into the result.
+ * A pane goes when the last window holding it has fired. Records go to the
+ * windows holding them that have not fired yet; a record for which all of
+ * them have fired is late. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -29,7 +39,10 @@
 /* Names of one window stage's C pieces. */
 typedef struct WindowNames {
     int op;                 /* index in the FlowOperatorDef array */
-    const char *state, *hash, *match, *fire, *release, *result;
+    const char *state, *hash, *match, *fire, *release, *result, *merge;
+    bool sliding;
+    int64_t size, slide;    /* tumbling: slide == size */
+    int64_t pane;           /* the state's time span: gcd(size, slide) */
     const PlanNode *window, *aggregate;
     const Op *wop;
     const Item *items;
@@ -46,17 +59,31 @@ bool stage_emitted(const PlanStage *st)
     return st->live || (stage_is_window(st) && st->nodes[0]->live);
 }
 
-/* The six C names of each window stage, given out once in plan order so
+/* How many C names a window stage has. */
+#define NNAMES 7
+
+static int64_t gcd(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* The C names of each window stage, given out once in plan order so
  * that they never clash with any other name of the file. */
 void name_windows(Emitter *em)
 {
     Plan *plan = em->plan;
-    static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result" };
-    em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * 6 + 1));
+    static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result",
+                                          "merge" };
+    em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * NNAMES + 1));
     for (int i = 0; i < plan->nstages; i++)
         if (stage_is_window(plan->stages[i]))
-            for (int j = 0; j < 6; j++)
-                em->window_fns[i * 6 + j] = plan_unique_name(
+            for (int j = 0; j < NNAMES; j++)
+                em->window_fns[i * NNAMES + j] = plan_unique_name(
                     plan, arena_printf(em->arena, "%s_%s", plan->stages[i]->cname, suffix[j]));
 }
 
@@ -72,13 +99,18 @@ static WindowNames window_names(Emitter *em, const PlanStage *st)
     n.wop = n.window->op;
     n.items = n.aggregate->op->aggregate;
     n.results = st->live;
-    const char *const *names = &em->window_fns[index * 6];
+    const char *const *names = &em->window_fns[index * NNAMES];
     n.state = names[0];
     n.hash = names[1];
     n.match = names[2];
     n.fire = names[3];
     n.release = names[4];
     n.result = names[5];
+    n.merge = names[6];
+    n.sliding = n.wop->window.kind == WIN_SLIDING;
+    n.size = n.wop->window.size_ms;
+    n.slide = n.sliding ? n.wop->window.slide_ms : n.size;
+    n.pane = gcd(n.size, n.slide);
     return n;
 }
 
@@ -120,21 +152,31 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     const Op *wop = n->wop;
     const PlanType *in = n->window->in;
     cw_blank(w);
-    cw_comment(w, true, arena_printf(a, "State of the window at %s:%d, one per (key, window), "
-                                     "freed when the window can no longer change.",
-                                     em->plan->flow_file, wop->loc.line));
+    if (n->sliding)
+        cw_comment(w, true, arena_printf(a, "State of the sliding window at %s:%d, one per "
+                                         "(key, pane of %" PRId64 " ms), shared by every window "
+                                         "that holds the pane and freed after the last of "
+                                         "them fired.", em->plan->flow_file, wop->loc.line,
+                                         n->pane));
+    else
+        cw_comment(w, true, arena_printf(a, "State of the window at %s:%d, one per (key, "
+                                         "window), freed when the window can no longer change.",
+                                         em->plan->flow_file, wop->loc.line));
     cw_open(w, "typedef struct %s", n->state);
     cw_line(w, "uint64_t hash;");
-    cw_line(w, "int64_t start;  /* the window is [start, start + %" PRId64 ") */",
-            wop->window.size_ms);
-    cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
+    cw_line(w, "int64_t start;  /* the %s is [start, start + %" PRId64 ") */",
+            n->sliding ? "pane" : "window", n->pane);
+    if (n->sliding)
+        cw_line(w, "int64_t emitted_end; /* the last window made with this pane */");
+    else
+        cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
     for (int k = 0; k < wop->nkey; k++) {
         int f = wop->key_fields[k];
         cw_line(w, "%s key%d; /* %s%s */", c_type(in->schema->fields[f].type), k,
                 in->schema->fields[f].name,
                 in->schema->fields[f].type == TY_STRING ? ", copied" : "");
     }
-    cw_line(w, "int64_t count;  /* records in the window */");
+    cw_line(w, "int64_t count;  /* records in the %s */", n->sliding ? "pane" : "window");
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++) {
         switch (it->agg) {
@@ -214,9 +256,8 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     int f = 0;
     for (int k = 0; k < wop->nkey; k++, f++)
         cw_line(&b.w, "rec.%s = s->key%d;", out->members[f], k);
-    cw_line(&b.w, "rec.%s = s->start;", out->members[f++]);
-    cw_line(&b.w, "rec.%s = flow_time_add(s->start, %" PRId64 ");", out->members[f++],
-            wop->window.size_ms);
+    cw_line(&b.w, "rec.%s = start;", out->members[f++]);
+    cw_line(&b.w, "rec.%s = flow_time_add(start, %" PRId64 ");", out->members[f++], n->size);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++, f++) {
         const char *m = out->members[f];
@@ -227,7 +268,7 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
         default: cw_line(&b.w, "rec.%s = s->acc%d;", m, i); break;
         }
     }
-    cw_line(&b.w, "int64_t ts = flow_time_add(s->start, %" PRId64 ");", wop->window.size_ms - 1);
+    cw_line(&b.w, "int64_t ts = flow_time_add(start, %" PRId64 ");", n->size - 1);
     for (int k = 2; k < st->nnodes; k++)
         emit_op(&b, st->nodes[k]);
     push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
@@ -236,10 +277,11 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
 
     cw_blank(w);
     cw_comment(w, true, arena_printf(a, "The result of one (key, window) of the window at "
-                                     "%s:%d, with event time window_end - 1ms, and the "
-                                     "operators after it.", em->plan->flow_file,
-                                     wop->loc.line));
-    cw_line(w, "static void %s(FlowRuntime *rt, const %s *s)", n->result, n->state);
+                                     "%s:%d, which starts at `start`, with event time "
+                                     "window_end - 1ms, and the operators after it.",
+                                     em->plan->flow_file, wop->loc.line));
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *s, int64_t start)", n->result,
+            n->state);
     cw_line(w, "{");
     cw_indent(w);
     if (!b.used_rt)
@@ -266,7 +308,7 @@ static void emit_fire_function(CWriter *w, const WindowNames *n)
     cw_open(w, "if (!s->fired)");
     cw_line(w, "s->fired = true;");
     if (n->results)
-        cw_line(w, "%s(rt, s);", n->result);
+        cw_line(w, "%s(rt, s, s->start);", n->result);
     if (lateness) {
         cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), s);", n->op,
                 lateness);
@@ -274,6 +316,108 @@ static void emit_fire_function(CWriter *w, const WindowNames *n)
     }
     cw_close(w, "");
     cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", n->op);
+    cw_line(w, "%s(s);", n->release);
+    cw_close(w, "");
+}
+
+/* Sliding windows: merge(dst, src) adds a pane's accumulators to those of
+ * a window being put together. The window does not own its strings (they
+ * stay the panes'), only its distinct-value sets. */
+static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
+{
+    cw_blank(w);
+    cw_line(w, "static void %s(%s *dst, const %s *src)", n->merge, n->state, n->state);
+    open_block(w);
+    cw_line(w, "bool first = dst->count == 0;");
+    cw_line(w, "dst->count += src->count;");
+    int i = 0;
+    bool used_first = false;
+    for (const Item *it = n->items; it; it = it->next, i++) {
+        const char *d = arena_printf(em->arena, "dst->acc%d", i);
+        const char *v = arena_printf(em->arena, "src->acc%d", i);
+        const char *better = NULL;
+        switch (it->agg) {
+        case AGG_COUNT: break;
+        case AGG_SUM:
+            if (it->type == TY_FLOAT64)
+                cw_line(w, "%s += %s;", d, v);
+            else
+                cw_line(w, "%s = flow_i64_add(%s, %s);", d, d, v);
+            break;
+        case AGG_AVG: cw_line(w, "%s += %s;", d, v); break;
+        case AGG_MIN:
+        case AGG_MAX: {
+            const char *op = it->agg == AGG_MIN ? "<" : ">";
+            better = it->type == TY_STRING
+                         ? arena_printf(em->arena, "flow_str_cmp(%s, %s) %s 0", v, d, op)
+                         : arena_printf(em->arena, "%s %s %s", v, op, d);
+            cw_line(w, "if (first || %s)", better);
+            cw_line(w, "    %s = %s;", d, v);
+            used_first = true;
+            break;
+        }
+        /* Equal times are in the same pane: across panes they differ. */
+        case AGG_FIRST:
+        case AGG_LAST:
+            cw_open(w, "if (first || %s_ts %s %s_ts)", v, it->agg == AGG_FIRST ? "<" : ">", d);
+            cw_line(w, "%s = %s;", d, v);
+            cw_line(w, "%s_ts = %s_ts;", d, v);
+            cw_close(w, "");
+            used_first = true;
+            break;
+        case AGG_COUNT_DISTINCT: cw_line(w, "flow_distinct_merge(&%s, &%s);", d, v); break;
+        case AGG_UNKNOWN: break;
+        }
+    }
+    if (!used_first)
+        cw_line(w, "(void)first;");
+    cw_close(w, "");
+}
+
+/* Sliding windows: the pane's timer is due at the end - 1ms of one window
+ * that holds it. The first of the key's panes in that window whose timer
+ * fires makes the result from all of them and marks them, so that the others
+ * let that window pass; the pane then waits for the next window that holds
+ * it, or goes after the last. */
+static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
+{
+    const Op *wop = n->wop;
+    cw_blank(w);
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    open_block(w);
+    cw_line(w, "%s *s = item;", n->state);
+    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+    cw_line(w, "int64_t end = time + 1;");
+    if (n->results) {
+        cw_open(w, "if (s->emitted_end != end)");
+        cw_line(w, "int64_t start = end - %" PRId64 ";", n->size);
+        cw_line(w, "%s probe = *s;", n->state);
+        cw_line(w, "%s window = { 0 };", n->state);
+        for (int k = 0; k < wop->nkey; k++)
+            cw_line(w, "window.key%d = s->key%d;", k, k);
+        cw_open(w, "for (probe.start = start; probe.start < end; probe.start += %" PRId64 ")",
+                n->pane);
+        cw_line(w, "%s *pane = flow_table_find(table, %s(&probe), %s, &probe);", n->state,
+                n->hash, n->match);
+        cw_open(w, "if (pane)");
+        cw_line(w, "%s(&window, pane);", n->merge);
+        cw_line(w, "pane->emitted_end = end;");
+        cw_close(w, "");
+        cw_close(w, "");
+        cw_line(w, "%s(rt, &window, start);", n->result);
+        int i = 0;
+        for (const Item *it = n->items; it; it = it->next, i++)
+            if (it->agg == AGG_COUNT_DISTINCT)
+                cw_line(w, "flow_distinct_free(&window.acc%d);", i);
+        cw_close(w, "");
+    }
+    cw_line(w, "int64_t last_end = flow_time_add(flow_window_start(s->start, %" PRId64
+               "), %" PRId64 ");", n->slide, n->size);
+    cw_open(w, "if (end < last_end)");
+    cw_line(w, "flow_timer_set(rt, %d, time + %" PRId64 ", s);", n->op, n->slide);
+    cw_line(w, "return;");
+    cw_close(w, "");
+    cw_line(w, "flow_table_remove(table, s->hash, s);");
     cw_line(w, "%s(s);", n->release);
     cw_close(w, "");
 }
@@ -351,13 +495,21 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
 
     flow_comment(em, bw, wop->loc, op_text(a, wop));
     line_to_flow(em, bw, wop->loc);
-    cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", wop->window.size_ms);
-    cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", wop->window.size_ms - 1);
-    if (wop->window.lateness_ms)
-        cw_line(bw, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");",
-                wop->window.lateness_ms);
-    else
-        cw_line(bw, "int64_t free_at = fire_at;");
+    if (n->sliding) {
+        /* Late when even the last window holding the record has fired. */
+        cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */",
+                n->pane);
+        cw_line(bw, "int64_t free_at = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
+                    ");", n->slide, n->size - 1);
+    } else {
+        cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", n->size);
+        cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", n->size - 1);
+        if (wop->window.lateness_ms)
+            cw_line(bw, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");",
+                    wop->window.lateness_ms);
+        else
+            cw_line(bw, "int64_t free_at = fire_at;");
+    }
     cw_line(bw, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
     cw_open(bw, "if (watermark >= free_at)");
     if (any_live(&n->window->late)) {
@@ -412,10 +564,21 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
             cw_line(bw, "s->key%d = probe.key%d;", k, k);
     }
     cw_line(bw, "flow_table_insert(table, hash, s);");
-    cw_comment(bw, true, "A window that already fired (late, within the lateness) is only "
-                         "kept until free_at.");
-    cw_line(bw, "s->fired = watermark >= fire_at;");
-    cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : fire_at, s);", n->op);
+    if (n->sliding) {
+        cw_line(bw, "s->emitted_end = FLOW_TIME_MIN;");
+        cw_comment(bw, true, "The first window holding the pane that has not fired yet.");
+        cw_line(bw, "int64_t end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
+                    "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
+        cw_line(bw, "if (watermark >= end - 1)");
+        cw_line(bw, "    end += ((watermark - (end - 1)) / %" PRId64 " + 1) * %" PRId64 ";",
+                n->slide, n->slide);
+        cw_line(bw, "flow_timer_set(rt, %d, end - 1, s);", n->op);
+    } else {
+        cw_comment(bw, true, "A window that already fired (late, within the lateness) is only "
+                             "kept until free_at.");
+        cw_line(bw, "s->fired = watermark >= fire_at;");
+        cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : fire_at, s);", n->op);
+    }
     cw_close(bw, "");
     cw_line(bw, "s->count++;");
     i = 0;
@@ -427,11 +590,11 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                       it->agg == AGG_LAST;
     if (!uses_fresh)
         cw_line(bw, "(void)fresh;");
-    if (n->results) {
+    if (n->results && !n->sliding) {
         cw_comment(bw, true, "A late record within the lateness: an updated result.");
         cw_line(bw, "if (s->fired)");
         cw_indent(bw);
-        cw_line(bw, "%s(rt, s);", n->result);
+        cw_line(bw, "%s(rt, s, s->start);", n->result);
         cw_dedent(bw);
     }
     line_back(em, bw);
@@ -455,7 +618,13 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
     emit_state_struct(em, w, &n);
     if (n.results)
         emit_result_function(em, w, st, &n);
-    emit_fire_function(w, &n);
+    if (n.sliding) {
+        if (n.results)
+            emit_merge_function(em, w, &n);
+        emit_sliding_fire_function(w, &n);
+    } else {
+        emit_fire_function(w, &n);
+    }
     emit_input_function(em, w, st, &n);
 }
 

@@ -200,6 +200,13 @@ void flow_distinct_add_str(FlowDistinct *d, FlowStr v)
     distinct_add(d, (struct FlowDistinctSlot){ (uint64_t)flow_hash_str(v), 0, v, true });
 }
 
+void flow_distinct_merge(FlowDistinct *d, const FlowDistinct *src)
+{
+    for (int64_t i = 0; i < src->cap; i++)
+        if (src->slots[i].hash)
+            distinct_add(d, src->slots[i]);
+}
+
 void flow_distinct_free(FlowDistinct *d)
 {
     for (int64_t i = 0; i < d->cap; i++)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """flowc explain: the plan of a compiled example, of a program with a
-tumbling window, and of one with a sliding window (which this version only
+tumbling window, and of one with a session window (which this version only
 explains), as text and as Graphviz.
 
     explain_test.py --flowc PATH --source-dir DIR
@@ -70,19 +70,19 @@ def main():
         ]:
             check(want in r.stdout, f"explain of a window shows {want!r}", r.stdout)
 
-        sliding = os.path.join(tmp, "slide.flow")
-        with open(sliding, "w") as f:
+        session = os.path.join(tmp, "session.flow")
+        with open(session, "w") as f:
             f.write(
                 "schema Click { user_id : int64, bytes : int32, ts : timestamp }\n"
                 "source clicks : Click from file(\"c.csv\") event time ts watermark 5s;\n"
-                "stream per_user = clicks | key by user_id | window sliding 1m every 10s\n"
+                "stream per_user = clicks | key by user_id | window session gap 10m\n"
                 "  | aggregate n = count();\n"
                 "sink per_user to stdout(format = csv);\n")
-        r = explain(args.flowc, sliding)
-        check(r.returncode == 1, "explain of a sliding window exits 1 (it cannot be built)", r.stderr)
-        check("slide.flow:3:45: error: 'window sliding' is not supported" in r.stderr,
+        r = explain(args.flowc, session)
+        check(r.returncode == 1, "explain of a session window exits 1 (it cannot be built)", r.stderr)
+        check("session.flow:3:45: error: 'window session' is not supported" in r.stderr,
               "explain reports the unsupported window at its place", r.stderr)
-        check("window of 1m starting every 10s" in r.stdout, "explain still shows its state",
+        check("open sessions [first, last + 10m)" in r.stdout, "explain still shows its state",
               r.stdout)
 
         r = explain(args.flowc, example, "--dot")

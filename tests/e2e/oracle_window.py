@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Oracle test for windows: a keyed tumbling window with count, sum, min,
-max and avg, run by a flowc-built program and by SQLite (GROUP BY key,
-ts / size) over ~200k in-order random CSV rows, must give the same multiset
-of rows; nothing may be late.
+"""Oracle test for windows: a keyed tumbling window and a keyed sliding
+window with count, sum, min, max and avg, run by a flowc-built program and
+by SQLite over ~200k in-order random CSV rows, must give the same multiset of
+rows; nothing may be late. The tumbling window is SQLite's GROUP BY key,
+ts / size; the sliding one (3m every 1m) puts each row in its three windows
+with a join on (0), (1), (2) and groups by key and window start.
 
 Integer aggregates and min/max must be the very same values. avg of an
 integer is compared with SUM(v) / COUNT(*) in doubles, which is exact here
@@ -36,7 +38,7 @@ source sales : Sale from file("sales.csv", format = csv) event time ts watermark
 
 stream per_shop = sales
   | key by shop, region
-  | window tumbling 1m
+  | WINDOW
   | aggregate n = count(), units = sum(qty), low = min(qty), high = max(price),
               mean = avg(qty), revenue = sum(price), cheapest = min(price);
 
@@ -50,6 +52,21 @@ SELECT shop, region, ts / %d * %d, ts / %d * %d + %d,
 FROM sales
 GROUP BY shop, region, ts / %d
 """ % ((SIZE_MS,) * 5 + (SIZE_MS,))
+
+SLIDE_MS = 60000
+SLIDING_SQL = """\
+WITH shift(k) AS (VALUES (0), (1), (2))
+SELECT shop, region, (ts / %d - k) * %d AS ws, (ts / %d - k) * %d + %d,
+       COUNT(*), SUM(qty), MIN(qty), MAX(price),
+       CAST(SUM(qty) AS REAL) / COUNT(*), SUM(price), MIN(price)
+FROM sales, shift
+GROUP BY shop, region, ws
+""" % (SLIDE_MS, SLIDE_MS, SLIDE_MS, SLIDE_MS, 3 * SLIDE_MS)
+
+VARIANTS = [
+    ("tumbling", "window tumbling 1m", SQL),
+    ("sliding", "window sliding 3m every 1m", SLIDING_SQL),
+]
 
 NAMES = ["shop", "region", "window_start", "window_end", "n", "units", "low", "high", "mean",
          "revenue", "cheapest"]
@@ -76,12 +93,12 @@ def write_csv(path, rows):
             w.writerow([ms, shop, region, qty, repr(price)])
 
 
-def sqlite_result(rows):
+def sqlite_result(rows, sql):
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE sales (ts INTEGER, shop TEXT, region INTEGER, qty INTEGER, price REAL)")
     db.executemany("INSERT INTO sales VALUES (?, ?, ?, ?, ?)", rows)
     return [tuple(float(v) if k in ("float", "approx") else v for v, k in zip(rec, KINDS))
-            for rec in db.execute(SQL)]
+            for rec in db.execute(sql)]
 
 
 def flow_result(text, problems):
@@ -162,24 +179,29 @@ def main():
     try:
         rows = make_rows(args.rows, args.seed)
         write_csv(os.path.join(work, "sales.csv"), rows)
-        with open(os.path.join(work, "oracle_window.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("oracle_window.flow", "oracle_window", work)
-        status, out, err = env.run("oracle_window", [], work)
-        if status != 0:
-            raise Failure("the program exited with status %d:\n%s" % (status, err))
-        problems = []
-        got = flow_result(out, problems)
-        want = sqlite_result(rows)
-        compare(got, want, problems)
-        if not re.search(r"records read .*, 0 late, 0 bad$", err, re.M):
-            problems.append("in-order input must have nothing late or bad:\n" + err)
-        if problems:
-            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
+        counts = []
+        for name, window, sql in VARIANTS:
+            with open(os.path.join(work, name + ".flow"), "w") as f:
+                f.write(FLOW.replace("WINDOW", window))
+            env.build(name + ".flow", name, work)
+            status, out, err = env.run(name, [], work)
+            if status != 0:
+                raise Failure("%s: the program exited with status %d:\n%s" % (name, status, err))
+            problems = []
+            got = flow_result(out, problems)
+            want = sqlite_result(rows, sql)
+            compare(got, want, problems)
+            if not re.search(r"records read .*, 0 late, 0 bad$", err, re.M):
+                problems.append("in-order input must have nothing late or bad:\n" + err)
+            if problems:
+                raise Failure("%s window:\n" % name + "\n".join(problems) +
+                              "\n--- program stderr ---\n" + err[-3000:])
+            counts.append("%d %s" % (len(want), name))
     except Failure as e:
         print("FAIL oracle_window\n%s" % e, file=sys.stderr)
         return 1
-    print("ok oracle_window: %d input rows, %d windows agree with SQLite" % (len(rows), len(want)))
+    print("ok oracle_window: %d input rows; %s windows agree with SQLite"
+          % (len(rows), ", ".join(counts)))
     return 0
 
 

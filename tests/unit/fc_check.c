@@ -758,7 +758,13 @@ static void test_window_aggregate_errors(void **state)
            "3:18: note: 'window_end' was first defined here",
            "5:13: error: unknown field 'zz'",
            "3:18: error: 'window session' is not supported by this version of flowc (only "
-           "tumbling windows are generated so far)");
+           "tumbling and sliding windows are generated so far)");
+    EXPECT("schema T { a : int32, t : timestamp }\n"
+           "source src : T from file(\"in.csv\") event time t;\n"
+           "stream x = src | window sliding 1m every 10s lateness 5s | aggregate n = count();\n"
+           "sink x to stdout();\n",
+           "3:18: error: 'lateness on a sliding window' is not supported by this version of "
+           "flowc (sliding windows are generated without lateness so far)");
     EXPECT(PRELUDE "stream x = src | window tumbling 1m | where ok;\n"
                    "stream y = src | aggregate n = count();\n"
                    "stream z = src | window sliding 1m every 2m | aggregate n = count();\n"
@@ -768,8 +774,8 @@ static void test_window_aggregate_errors(void **state)
            "flowc (give its source 'event time FIELD watermark D')",
            "4:18: error: 'aggregate' must follow a 'window'",
            "5:18: error: the slide of a sliding window must be positive and at most its size",
-           "5:18: error: 'window sliding' is not supported by this version of flowc (only "
-           "tumbling windows are generated so far)");
+           "5:18: error: 'a window in processing time' is not supported by this version of "
+           "flowc (give its source 'event time FIELD watermark D')");
 }
 
 static void test_late_stream(void **state)
@@ -1040,15 +1046,15 @@ static void test_unsupported_once_each(void **state)
     (void)state;
     /* A correct program using every later feature: one error per construct. */
     EXPECT(ORDERS "table names : U from file(\"n.csv\") key id;\n"
-                  "stream w = orders | key by user | window sliding 1m every 30s\n"
+                  "stream w = orders | key by user | window session gap 1m\n"
                   "  | aggregate total = sum(amount) | dedupe within 1h;\n"
                   "stream j = orders as o | key by user | join users as u on o.user == u.id\n"
                   "  within 1m\n"
                   "  | lookup names as n on o.user == n.id | select total = o.amount, n.name;\n"
                   "sink w to stdout();\nsink j to stdout();\n",
            "5:1: " TABLE_UNSUPPORTED,
-           "6:35: error: 'window sliding' is not supported by this version of flowc (only "
-           "tumbling windows are generated so far)",
+           "6:35: error: 'window session' is not supported by this version of flowc (only "
+           "tumbling and sliding windows are generated so far)",
            "7:37: error: 'dedupe' is not supported by this version of flowc (code generation "
            "for keyed state comes in a later version)",
            "8:40: " JOIN_UNSUPPORTED,

@@ -159,7 +159,16 @@ static void test_distinct(void **state)
     flow_distinct_add_str(&d, (FlowStr){ "abc", 3 });
     flow_distinct_add_str(&d, (FlowStr){ "", 0 });
     assert_true(d.count == 2);
+    /* Merging: the union, strings copied again. */
+    FlowDistinct e = { 0 };
+    flow_distinct_add_str(&e, (FlowStr){ "abc", 3 });
+    flow_distinct_add_str(&e, (FlowStr){ "zz", 2 });
+    flow_distinct_merge(&e, &d);
     flow_distinct_free(&d);
+    assert_true(e.count == 3);
+    flow_distinct_add_str(&e, (FlowStr){ "", 0 });
+    assert_true(e.count == 3);
+    flow_distinct_free(&e);
 }
 
 int main(void)

@@ -89,6 +89,8 @@ void flow_distinct_add_i64(FlowDistinct *d, int64_t v);
 void flow_distinct_add_f64(FlowDistinct *d, double v);
 void flow_distinct_add_bool(FlowDistinct *d, bool v);
 void flow_distinct_add_str(FlowDistinct *d, FlowStr v);
+/* Adds every value of src to d (sliding windows merge their panes' sets). */
+void flow_distinct_merge(FlowDistinct *d, const FlowDistinct *src);
 void flow_distinct_free(FlowDistinct *d);
 
 /* ---- Operators and timers --------------------------------------------------------- */

@@ -755,8 +755,9 @@ static void reject_ops(Checker *c, const Decl *stream)
             reject_window(c, stream, op);
             break;
         case OP_DEDUPE:
-            diag_unsupported(c->d, op->loc, "dedupe",
-                             "code generation for keyed state comes in a later version");
+            if (ops_in_processing_time(c, stream, 0))
+                diag_unsupported(c->d, op->loc, "dedupe in processing time",
+                                 "give its source 'event time FIELD watermark D'");
             break;
         case OP_JOIN:
             diag_unsupported(c->d, op->loc, "join",

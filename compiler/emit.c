@@ -378,6 +378,10 @@ static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_window_stage(em, w, st);
         return;
     }
+    if (stage_is_dedupe(st)) {
+        emit_dedupe_stage(em, w, st);
+        return;
+    }
     Body b;
     body_init(&b, em, st->in, "in->", "in");
     const Decl *stream = NULL;
@@ -683,7 +687,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
     cw_free(&defs);
 
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_is_window(plan->stages[i]) && stage_emitted(plan->stages[i])) {
+        if (stage_has_operator(plan->stages[i])) {
             pt->operators = "operators";
             pt->noperators++;
         }
@@ -709,7 +713,9 @@ static bool supported(Emitter *em)
                    n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION &&
                    !(n->op->kind == OP_WINDOW && n->op->window.kind != WIN_SESSION &&
                      n->stage && stage_is_window(n->stage) && n->stage->nnodes >= 2) &&
-                   !(n->op->kind == OP_AGGREGATE && n->part_of_window)) {
+                   !(n->op->kind == OP_AGGREGATE && n->part_of_window) &&
+                   !(n->op->kind == OP_DEDUPE && n->stage && stage_is_dedupe(n->stage) &&
+                     n->op->nkey > 0)) {
             diag_unsupported(em->d, n->op->loc, op_names[n->op->kind], NULL);
             ok = false;
         } else if (n->kind == PN_SOURCE || n->kind == PN_SINK) {

@@ -54,12 +54,27 @@ void emit_op(Body *b, const PlanNode *n);
 void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access, const char *ptr);
 const char *stage_signature(Emitter *em, const PlanStage *st);
 
-/* Window stages (emit_window.c). */
+/* Window and dedupe stages (emit_window.c, emit_dedupe.c). */
 bool stage_is_window(const PlanStage *st);
+bool stage_is_dedupe(const PlanStage *st);
+/* Whether the stage is a stateful operator of the FlowOperatorDef array. */
+bool stage_has_operator(const PlanStage *st);
+/* Its index in that array (the order of the stages: topological). */
+int operator_index(const Emitter *em, const PlanStage *st);
+/* The C names of a stateful stage, one of: */
+enum { NAME_STATE, NAME_HASH, NAME_MATCH, NAME_FIRE, NAME_RELEASE, NAME_RESULT, NAME_MERGE,
+       NNAMES };
+const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which);
+/* C for hashing a key value of type t, and for testing two for equality
+ * (floats as hash() sees them). */
+const char *key_hash_call(Arena *a, TypeKind t, const char *v);
+const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y);
+/* The state struct and functions of a dedupe stage, and its stage function. */
+void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
 /* Whether a stage gets a function: it is live, or a window whose `late as`
  * output is. */
 bool stage_emitted(const PlanStage *st);
-/* Gives out the C names of the window stages. */
+/* Gives out the C names of the window and dedupe stages. */
 void name_windows(Emitter *em);
 /* The state struct, the operator functions and the stage function. */
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st);

@@ -54,13 +54,33 @@ bool stage_is_window(const PlanStage *st)
     return st->stateful && st->nodes[0]->op->kind == OP_WINDOW;
 }
 
+bool stage_is_dedupe(const PlanStage *st)
+{
+    return st->stateful && st->nodes[0]->op->kind == OP_DEDUPE;
+}
+
 bool stage_emitted(const PlanStage *st)
 {
     return st->live || (stage_is_window(st) && st->nodes[0]->live);
 }
 
-/* How many C names a window stage has. */
-#define NNAMES 7
+bool stage_has_operator(const PlanStage *st)
+{
+    return (stage_is_window(st) || stage_is_dedupe(st)) && stage_emitted(st);
+}
+
+int operator_index(const Emitter *em, const PlanStage *st)
+{
+    int op = 0;
+    for (int i = 0; i < em->plan->nstages && em->plan->stages[i] != st; i++)
+        op += stage_has_operator(em->plan->stages[i]);
+    return op;
+}
+
+const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which)
+{
+    return em->window_fns[(st->id - 1) * NNAMES + which];
+}
 
 static int64_t gcd(int64_t a, int64_t b)
 {
@@ -72,8 +92,8 @@ static int64_t gcd(int64_t a, int64_t b)
     return a;
 }
 
-/* The C names of each window stage, given out once in plan order so
- * that they never clash with any other name of the file. */
+/* The C names of each window and dedupe stage, given out once in plan order
+ * so that they never clash with any other name of the file. */
 void name_windows(Emitter *em)
 {
     Plan *plan = em->plan;
@@ -81,7 +101,7 @@ void name_windows(Emitter *em)
                                           "merge" };
     em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * NNAMES + 1));
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_is_window(plan->stages[i]))
+        if (stage_is_window(plan->stages[i]) || stage_is_dedupe(plan->stages[i]))
             for (int j = 0; j < NNAMES; j++)
                 em->window_fns[i * NNAMES + j] = plan_unique_name(
                     plan, arena_printf(em->arena, "%s_%s", plan->stages[i]->cname, suffix[j]));
@@ -89,11 +109,9 @@ void name_windows(Emitter *em)
 
 static WindowNames window_names(Emitter *em, const PlanStage *st)
 {
-    Plan *plan = em->plan;
     WindowNames n = { 0 };
-    int index = 0;
-    for (; index < plan->nstages && plan->stages[index] != st; index++)
-        n.op += stage_is_window(plan->stages[index]) && stage_emitted(plan->stages[index]);
+    int index = st->id - 1;
+    n.op = operator_index(em, st);
     n.window = st->nodes[0];
     n.aggregate = st->nodes[1];
     n.wop = n.window->op;
@@ -125,7 +143,7 @@ static TypeKind arg_type(const Item *it)
     return it->expr ? it->expr->type : TY_INT64;
 }
 
-static const char *hash_call(Arena *a, TypeKind t, const char *v)
+const char *key_hash_call(Arena *a, TypeKind t, const char *v)
 {
     switch (t) {
     case TY_STRING: return arena_printf(a, "flow_hash_str(%s)", v);
@@ -135,7 +153,7 @@ static const char *hash_call(Arena *a, TypeKind t, const char *v)
     }
 }
 
-static const char *equal_test(Arena *a, TypeKind t, const char *x, const char *y)
+const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y)
 {
     switch (t) {
     case TY_STRING: return arena_printf(a, "flow_str_eq(%s, %s)", x, y);
@@ -207,7 +225,7 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     cw_line(w, "uint64_t h = (uint64_t)flow_hash_i64(s->start);");
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
-                hash_call(a, in->schema->fields[wop->key_fields[k]].type,
+                key_hash_call(a, in->schema->fields[wop->key_fields[k]].type,
                           arena_printf(a, "s->key%d", k)));
     cw_line(w, "return flow_xxh64_avalanche(h);");
     cw_close(w, "");
@@ -218,7 +236,7 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     const char *test = "x->start == y->start";
     for (int k = 0; k < wop->nkey; k++)
         test = arena_printf(a, "%s && %s", test,
-                            equal_test(a, in->schema->fields[wop->key_fields[k]].type,
+                            key_equal_test(a, in->schema->fields[wop->key_fields[k]].type,
                                        arena_printf(a, "x->key%d", k),
                                        arena_printf(a, "y->key%d", k)));
     cw_line(w, "return %s;", test);
@@ -634,13 +652,15 @@ void emit_operator_table(Emitter *em, CWriter *w)
     bool any = false;
     for (int i = 0; i < plan->nstages; i++) {
         const PlanStage *st = plan->stages[i];
-        if (!stage_is_window(st) || !stage_emitted(st))
+        if (!stage_has_operator(st))
             continue;
         if (!any)
             cw_open(w, "static const FlowOperatorDef operators[] =");
         any = true;
-        WindowNames n = window_names(em, st);
-        cw_line(w, "{ \"window at %s\", %s, %s },", loc_text(em, n.wop->loc), n.fire, n.release);
+        const Op *op = st->nodes[0]->op;
+        cw_line(w, "{ \"%s at %s\", %s, %s },", op->kind == OP_DEDUPE ? "dedupe" : "window",
+                loc_text(em, op->loc), stage_fn_name(em, st, NAME_FIRE),
+                stage_fn_name(em, st, NAME_RELEASE));
     }
     if (any)
         cw_close(w, ";");

@@ -1,6 +1,7 @@
 /* rt_timer.c: event-time timers (order by time then by setting order,
- * per-operator watermarks, topological firing, release at shutdown), the
- * state hash table and the distinct-value sets. */
+ * per-operator watermarks, topological firing, release at shutdown, driven
+ * by watermarks with idle inputs), the tumbling window assigner and its
+ * boundaries, the state hash table and the distinct-value sets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "flow/value.h"
 #include "timer.h"
+#include "watermark.h"
 
 /* What fired, in order: (operator, item tag, time). */
 static int fired_op[64], fired_tag[64];
@@ -108,6 +110,64 @@ static void test_end_of_input(void **state)
     assert_int_equal(nreleased, 0);
 }
 
+/* The tumbling assigner: windows [k*size, (k+1)*size), also before 1970;
+ * a record at end - 1ms is still in the window, one at end is in the next. */
+static void test_window_start(void **state)
+{
+    (void)state;
+    assert_true(flow_window_start(0, 1000) == 0);
+    assert_true(flow_window_start(999, 1000) == 0);     /* end - 1ms */
+    assert_true(flow_window_start(1000, 1000) == 1000); /* end: the next window */
+    assert_true(flow_window_start(-1, 1000) == -1000);
+    assert_true(flow_window_start(-1000, 1000) == -1000);
+    assert_true(flow_window_start(-1001, 1000) == -2000);
+    assert_true(flow_window_start(1709251199999, 86400000) == 1709164800000);
+    /* Times near the end of the range saturate instead of wrapping. */
+    assert_true(flow_time_add(FLOW_TIME_MAX - 5, 10) == FLOW_TIME_MAX);
+    assert_true(flow_time_add(-10, 10) == 0);
+}
+
+/* A window [0, 1000) fires when the watermark reaches 999, not before; an
+ * idle input is left out of the minimum, so the other one drives the
+ * timers; the end of every input fires everything. */
+static void test_timers_follow_watermarks(void **state)
+{
+    (void)state;
+    Watermarks w;
+    watermarks_init(&w, 2);
+    watermarks_set_input(&w, 0, true, 0, 0, 0);
+    watermarks_set_input(&w, 1, true, 0, 500, 0); /* idle after 500 ms of wall clock */
+    Timers t;
+    timers_init(&t, defs, 2);
+    current = &t;
+    nfired = nreleased = 0;
+    int a = 1, b = 2;
+    timers_set(&t, 0, 999, &a);
+    timers_set(&t, 0, 1999, &b);
+    watermarks_observe(&w, 0, 999);  /* watermark 998: one ms early */
+    watermarks_observe(&w, 1, 1500); /* watermark 1499 */
+    timers_advance(&t, NULL, watermarks_current(&w, 100));
+    assert_int_equal(nfired, 0);
+    watermarks_observe(&w, 0, 1000); /* watermark 999 = end - 1ms */
+    timers_advance(&t, NULL, watermarks_current(&w, 100));
+    assert_int_equal(nfired, 2);     /* op 0 fires a, op 1 gets it at once */
+    assert_int_equal(fired_tag[0], 1);
+    /* Input 0 moves far ahead; input 1 holds everything back until it has
+     * been idle for 500 ms. */
+    watermarks_observe(&w, 0, 10000);
+    timers_advance(&t, NULL, watermarks_current(&w, 400));
+    assert_int_equal(nfired, 2);
+    timers_advance(&t, NULL, watermarks_current(&w, 600));
+    assert_int_equal(nfired, 4);
+    assert_int_equal(fired_tag[2], 2);
+    watermarks_finish(&w, 0);
+    watermarks_finish(&w, 1);
+    assert_true(watermarks_current(&w, 700) == FLOW_TIME_MAX);
+    timers_free(&t);
+    watermarks_free(&w);
+    assert_int_equal(nreleased, 0);
+}
+
 static bool match_int(const void *item, const void *probe)
 {
     return *(const int *)item == *(const int *)probe;
@@ -176,6 +236,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_and_chaining),
         cmocka_unit_test(test_end_of_input),
+        cmocka_unit_test(test_window_start),
+        cmocka_unit_test(test_timers_follow_watermarks),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_distinct),
     };

@@ -692,17 +692,72 @@ static void reject_connector(Checker *c, const Connector *conn)
                          "connectors available: file, stdin, stdout, generator");
 }
 
-static void reject_ops(Checker *c, const Op *ops)
+static bool in_processing_time(const Checker *c, const Decl *d, int depth);
+
+/* Whether some record of stream `d` (or of what feeds its ops) comes from a
+ * source in processing time. */
+static bool ops_in_processing_time(const Checker *c, const Decl *d, int depth)
 {
-    for (const Op *op = ops; op; op = op->next) {
+    if (d->stream.input && in_processing_time(c, d->stream.input->decl, depth + 1))
+        return true;
+    for (const Op *op = d->stream.ops; op; op = op->next) {
+        if (op->kind == OP_UNION)
+            for (const NameRef *r = op->union_of; r; r = r->next)
+                if (in_processing_time(c, r->decl, depth + 1))
+                    return true;
+        if (op->kind == OP_JOIN && op->join.other &&
+            in_processing_time(c, op->join.other->decl, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+static bool in_processing_time(const Checker *c, const Decl *d, int depth)
+{
+    if (!d || depth > 1000)
+        return false;
+    switch (d->kind) {
+    case DECL_SOURCE: return d->source.event_time_field < 0;
+    case DECL_STREAM: return ops_in_processing_time(c, d, depth);
+    case DECL_LATE_STREAM:
+        /* The stream whose window sends records here. */
+        for (const Decl *s = c->prog->decls; s; s = s->next)
+            if (s->kind == DECL_STREAM)
+                for (const Op *op = s->stream.ops; op; op = op->next)
+                    if (op == d->stream.producer)
+                        return ops_in_processing_time(c, s, depth);
+        return false;
+    default: return false;
+    }
+}
+
+/* Windows: code is generated for tumbling windows and for sliding windows
+ * without lateness, in event time; the rest is rejected naming exactly what
+ * is missing. */
+static void reject_window(Checker *c, const Decl *stream, const Op *op)
+{
+    if (op->window.kind == WIN_SLIDING && op->window.lateness_ms > 0)
+        diag_unsupported(c->d, op->loc, "lateness on a sliding window",
+                         "sliding windows are generated without lateness so far");
+    else if (op->window.kind == WIN_SESSION)
+        diag_unsupported(c->d, op->loc, "window session",
+                         "only tumbling and sliding windows are generated so far");
+    else if (ops_in_processing_time(c, stream, 0))
+        diag_unsupported(c->d, op->loc, "a window in processing time",
+                         "give its source 'event time FIELD watermark D'");
+}
+
+static void reject_ops(Checker *c, const Decl *stream)
+{
+    for (const Op *op = stream->stream.ops; op; op = op->next) {
         switch (op->kind) {
         case OP_WINDOW:
-            diag_unsupported(c->d, op->loc, "window",
-                             "code generation for windows comes with event-time support");
+            reject_window(c, stream, op);
             break;
         case OP_DEDUPE:
-            diag_unsupported(c->d, op->loc, "dedupe",
-                             "code generation for keyed state comes in a later version");
+            if (ops_in_processing_time(c, stream, 0))
+                diag_unsupported(c->d, op->loc, "dedupe in processing time",
+                                 "give its source 'event time FIELD watermark D'");
             break;
         case OP_JOIN:
             diag_unsupported(c->d, op->loc, "join",
@@ -743,7 +798,7 @@ static void reject_unsupported(Checker *c, const Decl *d)
         diag_unsupported(c->d, d->loc, "table",
                          "code generation for tables comes in a later version");
         break;
-    case DECL_STREAM: reject_ops(c, d->stream.ops); break;
+    case DECL_STREAM: reject_ops(c, d); break;
     case DECL_SINK: reject_connector(c, &d->sink.conn); break;
     case DECL_CONFIG: reject_settings(c, d->config); break;
     default: break;

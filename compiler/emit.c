@@ -12,35 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_impl.h"
 #include "explain.h"
 #include "templates.h"
-
-typedef struct Emitter {
-    Plan *plan;
-    Arena *arena;
-    Diag *d;
-    const EmitOptions *opt;
-    const char *flow_file_c;     /* the .flow base name inside a C string literal */
-    bool used_math;
-    bool used_logic;
-    const Decl **params;         /* every param, declaration order */
-    const char **param_names;    /* their C variables */
-    int nparams;
-    const char **source_fns;     /* per source index: decode_X / generate_X */
-    const char **sink_fns;       /* per sink index: sink_X */
-} Emitter;
-
-/* The state of one function body being written: which record is current and
- * what the body has used, so that the prologue can silence what it has not. */
-typedef struct Body {
-    Emitter *em;
-    CWriter w;
-    const PlanType *rec;         /* the current record's type */
-    const char *access;          /* "in->" or "rec2." */
-    const char *ptr;             /* "in" or "&rec2" */
-    int nrecs;                   /* locals rec1, rec2, ... made so far */
-    bool used_rt, used_in, used_ts;
-} Body;
 
 /* ---- Templates ------------------------------------------------------------------------ */
 
@@ -78,32 +52,32 @@ static void template_write(CWriter *w, const char *name, const char *const *vars
 
 /* ---- Small helpers -------------------------------------------------------------------- */
 
-static const char *loc_text(Emitter *em, Loc loc)
+const char *loc_text(Emitter *em, Loc loc)
 {
     return arena_printf(em->arena, "%s:%d:%d", em->flow_file_c, loc.line, loc.col);
 }
 
 /* A comment naming the .flow line and quoting its text. */
-static void flow_comment(Emitter *em, CWriter *w, Loc loc, const char *text)
+void flow_comment(Emitter *em, CWriter *w, Loc loc, const char *text)
 {
     cw_comment(w, true, arena_printf(em->arena, "%s:%d: %s", em->plan->flow_file, loc.line, text));
 }
 
 /* With --line-directives, every line of code that follows (until
  * line_back) maps to .flow line `loc.line`. */
-static void line_to_flow(Emitter *em, CWriter *w, Loc loc)
+void line_to_flow(Emitter *em, CWriter *w, Loc loc)
 {
     if (em->opt->line_directives)
         cw_pin(w, arena_printf(em->arena, "#line %d \"%s\"", loc.line, em->flow_file_c));
 }
 
-static void line_back(Emitter *em, CWriter *w)
+void line_back(Emitter *em, CWriter *w)
 {
     if (em->opt->line_directives)
         cw_line_back(w);
 }
 
-static EmitExpr expr_context(Body *b, const PlanType *rec)
+EmitExpr expr_context(Body *b, const PlanType *rec)
 {
     EmitExpr x = { 0 };
     x.arena = b->em->arena;
@@ -115,7 +89,7 @@ static EmitExpr expr_context(Body *b, const PlanType *rec)
     return x;
 }
 
-static void note_expr_use(Body *b, const EmitExpr *x)
+void note_expr_use(Body *b, const EmitExpr *x)
 {
     b->used_rt |= x->used_rt;
     b->used_in |= x->used_rec && strcmp(b->access, "in->") == 0;
@@ -124,7 +98,7 @@ static void note_expr_use(Body *b, const EmitExpr *x)
 }
 
 /* The record is bad: report it at the operator and drop it. */
-static void check_err(Body *b, Loc loc)
+void check_err(Body *b, Loc loc)
 {
     cw_open(&b->w, "if (err)");
     cw_line(&b->w, "flow_record_error(rt, \"%s\", err);", loc_text(b->em, loc));
@@ -133,7 +107,7 @@ static void check_err(Body *b, Loc loc)
     b->used_rt = true;
 }
 
-static void open_block(CWriter *w)
+void open_block(CWriter *w)
 {
     cw_line(w, "{");
     cw_indent(w);
@@ -221,7 +195,7 @@ static void emit_params(Emitter *em, CWriter *w)
  * Record types are shared by shape, so a consumer of another type can only
  * be a union input whose fields have other names: it gets a copy, field by
  * field in order. */
-static void push_to(Body *b, const PlanEdgeList *edges)
+void push_to(Body *b, const PlanEdgeList *edges)
 {
     Emitter *em = b->em;
     for (int i = 0; i < edges->n; i++) {
@@ -352,7 +326,7 @@ static void emit_select(Body *b, const PlanNode *n)
     b->ptr = arena_printf(em->arena, "&%s", rec);
 }
 
-static void emit_op(Body *b, const PlanNode *n)
+void emit_op(Body *b, const PlanNode *n)
 {
     Emitter *em = b->em;
     const Op *op = n->op;
@@ -381,7 +355,7 @@ static void emit_op(Body *b, const PlanNode *n)
 
 /* ---- Stages ------------------------------------------------------------------------------- */
 
-static void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access,
+void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access,
                       const char *ptr)
 {
     memset(b, 0, sizeof *b);
@@ -393,7 +367,7 @@ static void body_init(Body *b, Emitter *em, const PlanType *rec, const char *acc
     b->ptr = ptr;
 }
 
-static const char *stage_signature(Emitter *em, const PlanStage *st)
+const char *stage_signature(Emitter *em, const PlanStage *st)
 {
     return arena_printf(em->arena, "static void %s(FlowRuntime *rt, const %s *in, int64_t ts)",
                         st->cname, st->in->cname);
@@ -401,6 +375,14 @@ static const char *stage_signature(Emitter *em, const PlanStage *st)
 
 static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (stage_is_window(st)) {
+        emit_window_stage(em, w, st);
+        return;
+    }
+    if (stage_is_dedupe(st)) {
+        emit_dedupe_stage(em, w, st);
+        return;
+    }
     Body b;
     body_init(&b, em, st->in, "in->", "in");
     const Decl *stream = NULL;
@@ -617,8 +599,8 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
 
 /* The arrays FlowProgram points to, and what to fill it with. */
 typedef struct ProgramTables {
-    const char *params, *sources, *sinks;
-    int nsources;
+    const char *params, *sources, *sinks, *operators;
+    int nsources, noperators;
 } ProgramTables;
 
 static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
@@ -704,6 +686,13 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
         pt->sinks = "sinks";
     }
     cw_free(&defs);
+
+    for (int i = 0; i < plan->nstages; i++)
+        if (stage_has_operator(plan->stages[i])) {
+            pt->operators = "operators";
+            pt->noperators++;
+        }
+    emit_operator_table(em, w);
 }
 
 /* ---- What this version cannot generate ----------------------------------------------------- */
@@ -722,7 +711,12 @@ static bool supported(Emitter *em)
             diag_unsupported(em->d, n->decl->loc, "table", NULL);
             ok = false;
         } else if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
-                   n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION) {
+                   n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION &&
+                   !(n->op->kind == OP_WINDOW && n->op->window.kind != WIN_SESSION &&
+                     n->stage && stage_is_window(n->stage) && n->stage->nnodes >= 2) &&
+                   !(n->op->kind == OP_AGGREGATE && n->part_of_window) &&
+                   !(n->op->kind == OP_DEDUPE && n->stage && stage_is_dedupe(n->stage) &&
+                     n->op->nkey > 0)) {
             diag_unsupported(em->d, n->op->loc, op_names[n->op->kind], NULL);
             ok = false;
         } else if (n->kind == PN_SOURCE || n->kind == PN_SINK) {
@@ -773,6 +767,7 @@ static void name_functions(Emitter *em)
     for (int i = 0; i < plan->nsinks; i++)
         em->sink_fns[i] = plan_unique_name(
             plan, arena_printf(a, "sink_%s", plan->sinks[i]->decl->sink.stream->name));
+    name_windows(em);
 }
 
 static void emit_prototypes(Emitter *em, CWriter *w)
@@ -783,7 +778,7 @@ static void emit_prototypes(Emitter *em, CWriter *w)
     cw_blank(w);
     cw_comment(w, true, "Stages and sinks, defined below in the order records flow through them.");
     for (int i = 0; i < plan->nstages; i++)
-        if (plan->stages[i]->live)
+        if (stage_emitted(plan->stages[i]))
             cw_line(w, "%s;", stage_signature(em, plan->stages[i]));
     for (int i = 0; i < plan->nsinks; i++)
         cw_line(w, "static void %s(FlowRuntime *rt, const %s *rec);", em->sink_fns[i],
@@ -816,11 +811,11 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_decode(&em, &body, plan->sources[i]);
     }
     for (int i = 0; i < plan->nstages; i++)
-        if (plan->stages[i]->live)
+        if (stage_emitted(plan->stages[i]))
             emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);
-    ProgramTables pt = { "NULL", "NULL", "NULL", 0 };
+    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", 0, 0 };
     emit_program_tables(&em, &body, &pt);
 
     CWriter plan_text, plan_comment;
@@ -854,6 +849,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "nsources", arena_printf(em.arena, "%d", pt.nsources),
         "sinks", pt.sinks,
         "nsinks", arena_printf(em.arena, "%d", plan->nsinks),
+        "operators", pt.operators,
+        "noperators", arena_printf(em.arena, "%d", pt.noperators),
         NULL,
     };
     template_write(w, "program.c.in", program_vars);

@@ -542,8 +542,10 @@ static void describe_state(Plan *plan, PlanNode *n)
     default:
         n->state->kind = STATE_DEDUPE;
         n->state->key = op_key(op, n->in);
-        n->state->kept = "per key: the event time of the last record let through";
-        n->state->freed = arena_printf(plan->arena, "when the watermark passes that time + %s",
+        n->state->kept = "per key: the earliest and latest event time of its current burst "
+                         "(records seen each within the dedupe's time of another)";
+        n->state->freed = arena_printf(plan->arena,
+                                       "when the watermark passes the burst's latest time + %s",
                                        duration_text(plan->arena, op->dedupe.within_ms));
         break;
     }

@@ -54,8 +54,25 @@ void source_bad_record(FlowRuntime *rt, Source *src, const char *where, const ch
         runtime_fail(rt, "stopping: source '%s' has on_error=\"fail\"", src->def->name);
 }
 
+/* A record an operator made (a window's result) failed an expression after
+ * the operator: it has no input position, so it is reported by its reason
+ * and counted in the summary's total. */
+static void result_bad_record(FlowRuntime *rt, const char *where, const char *why)
+{
+    char reason[768];
+    format_reason(where, why, reason, sizeof reason);
+    rt->bad_results++;
+    rt->bad_total++;
+    if (rt->bad_results <= FLOW_BAD_RECORDS_SHOWN)
+        fprintf(stderr, "%s: bad window result: %s\n", rt->prog->name, reason);
+    if (rt->bad_results == FLOW_BAD_RECORDS_SHOWN)
+        fprintf(stderr, "%s: further bad window results are only counted\n", rt->prog->name);
+}
+
 void flow_record_error(FlowRuntime *rt, const char *where, const char *why)
 {
-    if (rt->current)
+    if (rt->current && !rt->timers.advancing)
         source_bad_record(rt, rt->current, where, why);
+    else
+        result_bad_record(rt, where, why);
 }

@@ -15,7 +15,11 @@
  * stderr, and RAW RECORD the record exactly as read, without its line break
  * (a CSV record with quoted line breaks spans several lines, and is still one
  * CSV record). Stripping the first line of every entry gives back the bad
- * records as input in their own format. */
+ * records as input in their own format.
+ *
+ * A window's result that fails an expression of a later operator has no
+ * input record: it is reported as a bad window result (the first ten in
+ * full), counted in the summary's bad total, and dropped. */
 #ifndef FLOWRT_ERRORS_H
 #define FLOWRT_ERRORS_H
 

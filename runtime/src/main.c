@@ -169,6 +169,11 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
                 remaining--;
             }
             rt->current = NULL;
+            /* Idle inputs and ended ones move the watermark without a
+             * record; the last bounded input to end makes it +infinity and
+             * every window fires. */
+            if (!stop_signal && !rt->failed)
+                runtime_advance(rt);
         }
         check_sinks(rt);
         publish_counters(rt);

@@ -1,6 +1,6 @@
 /* rt.h: the FlowRuntime that flow_main builds and every generated stage
  * borrows (flow/runtime.h): sources, sinks, scratch memory, the batch clock,
- * watermarks, and the program's failure state. Internal to libflowrt. */
+ * watermarks, operator state and timers, and the program's failure state. Internal to libflowrt. */
 #ifndef FLOWRT_RT_H
 #define FLOWRT_RT_H
 
@@ -12,6 +12,7 @@
 #include "scratch.h"
 #include "sink.h"
 #include "source.h"
+#include "timer.h"
 #include "watermark.h"
 
 struct FlowRuntime {
@@ -20,6 +21,7 @@ struct FlowRuntime {
     Scratch scratch;
     int64_t now_ms;         /* wall clock, read once per batch */
     Watermarks watermarks;
+    Timers timers;          /* stateful operators: their state and timers */
     Source **sources;
     int nsources;
     FlowSink **sinks;
@@ -28,12 +30,15 @@ struct FlowRuntime {
     ParamValues params;     /* current texts of the params */
     bool failed;            /* a run-time failure: stop, exit status 1 */
     int64_t bad_total;
-    int64_t late;           /* records dropped as late (no windows yet: 0) */
+    int64_t bad_results;    /* window results that failed an expression after it */
+    int64_t late;           /* records dropped as late by windows */
 };
 
 /* An empty runtime for `prog` (no sources or sinks open yet). */
 void runtime_init(FlowRuntime *rt, const FlowProgram *prog);
 void runtime_free(FlowRuntime *rt);
+/* The program watermark may have moved: fire the operators' due timers. */
+void runtime_advance(FlowRuntime *rt);
 /* Reads the wall clock into rt->now_ms. */
 void runtime_tick(FlowRuntime *rt);
 /* A run-time failure: prints "PROGRAM: MESSAGE" to stderr (only the first

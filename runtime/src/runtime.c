@@ -13,6 +13,7 @@ void runtime_init(FlowRuntime *rt, const FlowProgram *prog)
     rt->prog = prog;
     scratch_init(&rt->scratch);
     watermarks_init(&rt->watermarks, prog->nsources);
+    timers_init(&rt->timers, prog->operators, prog->noperators);
     runtime_tick(rt);
 }
 
@@ -20,6 +21,7 @@ void runtime_free(FlowRuntime *rt)
 {
     scratch_free(&rt->scratch);
     watermarks_free(&rt->watermarks);
+    timers_free(&rt->timers);
 }
 
 void runtime_tick(FlowRuntime *rt)
@@ -63,6 +65,33 @@ void flow_watermark_observe(FlowRuntime *rt, int64_t ts)
 {
     if (rt->current)
         watermarks_observe(&rt->watermarks, rt->current->index, ts);
+    runtime_advance(rt);
+}
+
+void runtime_advance(FlowRuntime *rt)
+{
+    if (rt->timers.nops > 0)
+        timers_advance(&rt->timers, rt, watermarks_current(&rt->watermarks, rt->now_ms));
+}
+
+FlowTable *flow_state_table(FlowRuntime *rt, int op)
+{
+    return &rt->timers.ops[op].table;
+}
+
+void flow_timer_set(FlowRuntime *rt, int op, int64_t time, void *item)
+{
+    timers_set(&rt->timers, op, time, item);
+}
+
+int64_t flow_operator_watermark(FlowRuntime *rt, int op)
+{
+    return rt->timers.ops[op].watermark;
+}
+
+void flow_late_record(FlowRuntime *rt)
+{
+    rt->late++;
 }
 
 int64_t flow_watermark(FlowRuntime *rt)

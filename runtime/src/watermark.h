@@ -4,8 +4,7 @@
  * processing-time input's is the wall clock; a finished bounded input's is
  * FLOW_TIME_MAX. The program watermark is the minimum over the inputs that are
  * not idle (no record for `idle` ms of wall-clock time), and never goes back.
- * Window operators will fire their timers as watermarks_current() passes
- * them. */
+ * The timers of stateful operators (timer.h) fire as it passes them. */
 #ifndef FLOWRT_WATERMARK_H
 #define FLOWRT_WATERMARK_H
 

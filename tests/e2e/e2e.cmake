@@ -1,7 +1,8 @@
 # End-to-end tests (tests/e2e/README.md). Each one drives the built flowc
 # through run_e2e.py: every example on its bundled data, every compile-error
-# file, the determinism of the generated C, the small case programs, and the
-# SQLite oracle. Generated programs are compiled with the compiler that built
+# file, the determinism of the generated C, the small case programs, the
+# SQLite oracles (a stateless query, a tumbling window) and the window
+# memory test. Generated programs are compiled with the compiler that built
 # the runtime, warning-free, and sanitized when FLOW_SANITIZE is on.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
@@ -45,7 +46,9 @@ foreach(file ${E2E_CASES})
 endforeach()
 
 add_test(NAME e2e.oracle COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle.py ${E2E_OPTIONS})
-list(APPEND E2E_TESTS e2e.oracle)
+add_test(NAME e2e.oracle_window COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_window.py ${E2E_OPTIONS})
+add_test(NAME e2e.window_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/window_memory.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.window_memory)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 

@@ -8,6 +8,7 @@
 #include "flow/expr.h"
 #include "flow/generator.h"
 #include "flow/program.h"
+#include "flow/state.h"
 
 #define FLOW_VERSION "0.1.0"
 

@@ -14,7 +14,8 @@
  * - sinks flush and commit (exactly-once);
  * - the read loop polls a source only when its downstream has room
  *   (backpressure), round-robin over sources (fairness);
- * - `operators` lets stateful operators register timers and snapshot hooks. */
+ * - `operators` lists the stateful operators, whose timers the runtime fires
+ *   (flow/state.h); snapshot hooks will join them. */
 #ifndef FLOW_PROGRAM_H
 #define FLOW_PROGRAM_H
 
@@ -24,6 +25,7 @@
 #include "flow/codec.h"
 #include "flow/generator.h"
 #include "flow/runtime.h"
+#include "flow/state.h"
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into *storage (a variable of the generated program of the
@@ -111,6 +113,8 @@ typedef struct FlowProgram {
     const FlowSinkDef *sinks;
     int nsinks;
     FlowControl *control;        /* NULL: the program cannot be stopped or read from outside */
+    const FlowOperatorDef *operators; /* stateful operators, topological order */
+    int noperators;
 } FlowProgram;
 
 /* Run the program: parse argv, open connectors, process until all bounded

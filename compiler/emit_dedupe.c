@@ -1,0 +1,157 @@
+/* emit_dedupe.c: the C of a `key by K | dedupe within D` stage
+ * (LANGUAGE.md §5).
+ *
+ * Per key the generated code keeps the current burst: the earliest and the
+ * latest event time of the records of that key seen in it, each within D of
+ * another. A record within D of the burst ([lo - D, hi + D]) is a duplicate:
+ * it is dropped and widens the burst. Any other record passes and starts a
+ * new burst for its key. The state of a key goes when the watermark reaches
+ * hi + D, after which no record on time can be within D of the burst. The
+ * state struct holds the key fields in their own C types (strings copied)
+ * and lives in the runtime's FlowTable, like a window's. */
+#include <inttypes.h>
+
+#include "emit_impl.h"
+#include "explain.h"
+
+static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_index)
+{
+    Arena *a = em->arena;
+    const Op *op = st->nodes[0]->op;
+    const PlanType *in = st->nodes[0]->in;
+    const char *state = stage_fn_name(em, st, NAME_STATE);
+    int64_t within = op->dedupe.within_ms;
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "State of the dedupe at %s:%d, one per key: the "
+                                     "burst of its records seen each within %" PRId64 " ms of "
+                                     "another.", em->plan->flow_file, op->loc.line, within));
+    cw_open(w, "typedef struct %s", state);
+    cw_line(w, "uint64_t hash;");
+    cw_line(w, "int64_t lo, hi;  /* earliest and latest event time of the burst */");
+    for (int k = 0; k < op->nkey; k++) {
+        const Field *f = &in->schema->fields[op->key_fields[k]];
+        cw_line(w, "%s key%d; /* %s%s */", c_type(f->type), k, f->name,
+                f->type == TY_STRING ? ", copied" : "");
+    }
+    cw_close(w, arena_printf(a, " %s;", state));
+
+    cw_blank(w);
+    cw_line(w, "static uint64_t %s(const %s *s)", stage_fn_name(em, st, NAME_HASH), state);
+    open_block(w);
+    cw_line(w, "uint64_t h = 0;");
+    for (int k = 0; k < op->nkey; k++)
+        cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
+                key_hash_call(a, in->schema->fields[op->key_fields[k]].type,
+                              arena_printf(a, "s->key%d", k)));
+    cw_line(w, "return flow_xxh64_avalanche(h);");
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_line(w, "static bool %s(const void *item, const void *probe)",
+            stage_fn_name(em, st, NAME_MATCH));
+    open_block(w);
+    cw_line(w, "const %s *x = item, *y = probe;", state);
+    const char *test = "true";
+    for (int k = 0; k < op->nkey; k++)
+        test = arena_printf(a, "%s && %s", test,
+                            key_equal_test(a, in->schema->fields[op->key_fields[k]].type,
+                                           arena_printf(a, "x->key%d", k),
+                                           arena_printf(a, "y->key%d", k)));
+    cw_line(w, "return %s;", test);
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_line(w, "static void %s(void *item)", stage_fn_name(em, st, NAME_RELEASE));
+    open_block(w);
+    cw_line(w, "%s *s = item;", state);
+    for (int k = 0; k < op->nkey; k++)
+        if (in->schema->fields[op->key_fields[k]].type == TY_STRING)
+            cw_line(w, "flow_str_release(s->key%d);", k);
+    cw_line(w, "flow_state_free(s);");
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_comment(w, true, "The watermark reached the burst's latest time + within: the key's "
+                        "state goes, unless the burst grew meanwhile.");
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)",
+            stage_fn_name(em, st, NAME_FIRE));
+    open_block(w);
+    cw_line(w, "%s *s = item;", state);
+    cw_line(w, "int64_t until = flow_time_add(s->hi, %" PRId64 ");", within);
+    cw_open(w, "if (until > time)");
+    cw_line(w, "flow_timer_set(rt, %d, until, s);", op_index);
+    cw_line(w, "return;");
+    cw_close(w, "");
+    cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", op_index);
+    cw_line(w, "%s(s);", stage_fn_name(em, st, NAME_RELEASE));
+    cw_close(w, "");
+}
+
+void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    Arena *a = em->arena;
+    const PlanNode *node = st->nodes[0];
+    const Op *op = node->op;
+    const PlanType *in = node->in;
+    const char *state = stage_fn_name(em, st, NAME_STATE);
+    int op_index = operator_index(em, st);
+    int64_t within = op->dedupe.within_ms;
+    emit_state(em, w, st, op_index);
+
+    Body b;
+    body_init(&b, em, in, "in->", "in");
+    CWriter *bw = &b.w;
+    b.used_rt = b.used_ts = true;
+    flow_comment(em, bw, op->loc, op_text(a, op));
+    line_to_flow(em, bw, op->loc);
+    cw_line(bw, "%s probe = { 0 };", state);
+    for (int k = 0; k < op->nkey; k++) {
+        cw_line(bw, "probe.key%d = in->%s;", k, in->members[op->key_fields[k]]);
+        b.used_in = true;
+    }
+    cw_line(bw, "uint64_t hash = %s(&probe);", stage_fn_name(em, st, NAME_HASH));
+    cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", op_index);
+    cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", state,
+            stage_fn_name(em, st, NAME_MATCH));
+    cw_open(bw, "if (s && ts >= flow_i64_sub(s->lo, %" PRId64 ") && ts <= flow_time_add(s->hi, "
+                "%" PRId64 "))", within, within);
+    cw_comment(bw, true, "A duplicate: dropped, and the burst takes in its time.");
+    cw_line(bw, "if (ts < s->lo)");
+    cw_line(bw, "    s->lo = ts;");
+    cw_line(bw, "if (ts > s->hi)");
+    cw_line(bw, "    s->hi = ts;");
+    cw_line(bw, "return;");
+    cw_close(bw, "");
+    cw_open(bw, "if (!s)");
+    cw_line(bw, "s = flow_state_alloc(sizeof *s);");
+    cw_line(bw, "s->hash = hash;");
+    for (int k = 0; k < op->nkey; k++) {
+        if (in->schema->fields[op->key_fields[k]].type == TY_STRING)
+            cw_line(bw, "s->key%d = flow_str_keep(probe.key%d);", k, k);
+        else
+            cw_line(bw, "s->key%d = probe.key%d;", k, k);
+    }
+    cw_line(bw, "flow_table_insert(table, hash, s);");
+    cw_line(bw, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), s);", op_index, within);
+    cw_close(bw, "");
+    cw_comment(bw, true, "The record passes and starts a new burst of its key; a timer set for "
+                         "an older burst moves on to this one when it fires.");
+    cw_line(bw, "s->lo = s->hi = ts;");
+    line_back(em, bw);
+    for (int k = 1; k < st->nnodes; k++)
+        emit_op(&b, st->nodes[k]);
+    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "Stage %d: the dedupe of stream %s (%s:%d), then the "
+                                     "operators after it.", st->id, st->stream->name,
+                                     em->plan->flow_file, op->loc.line));
+    cw_line(w, "%s", stage_signature(em, st));
+    cw_line(w, "{");
+    if (!b.used_in)
+        cw_line(w, "    (void)in;");
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}

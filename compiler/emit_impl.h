@@ -1,0 +1,84 @@
+/* emit_impl.h: what the parts of the emitter share: the Emitter of one
+ * generated file, the Body of one function being written, and the helpers
+ * that write operators and pushes. emit.c writes the file and the stateless
+ * stages; emit_window.c writes window stages. */
+#ifndef FLOWC_EMIT_IMPL_H
+#define FLOWC_EMIT_IMPL_H
+
+#include "emit.h"
+
+typedef struct Emitter {
+    Plan *plan;
+    Arena *arena;
+    Diag *d;
+    const EmitOptions *opt;
+    const char *flow_file_c;     /* the .flow base name inside a C string literal */
+    bool used_math;
+    bool used_logic;
+    const Decl **params;         /* every param, declaration order */
+    const char **param_names;    /* their C variables */
+    int nparams;
+    const char **source_fns;     /* per source index: decode_X / generate_X */
+    const char **sink_fns;       /* per sink index: sink_X */
+    const char **window_fns;     /* per stage: the C names of a window stage (emit_window.c) */
+} Emitter;
+
+/* The state of one function body being written: which record is current and
+ * what the body has used, so that the prologue can silence what it has not. */
+typedef struct Body {
+    Emitter *em;
+    CWriter w;
+    const PlanType *rec;         /* the current record's type */
+    const char *access;          /* "in->" or "rec2." */
+    const char *ptr;             /* "in" or "&rec2" */
+    int nrecs;                   /* locals rec1, rec2, ... made so far */
+    bool used_rt, used_in, used_ts;
+} Body;
+
+const char *loc_text(Emitter *em, Loc loc);
+/* A comment naming the .flow line and quoting its text. */
+void flow_comment(Emitter *em, CWriter *w, Loc loc, const char *text);
+/* With --line-directives, every line of code that follows (until
+ * line_back) maps to .flow line `loc.line`. */
+void line_to_flow(Emitter *em, CWriter *w, Loc loc);
+void line_back(Emitter *em, CWriter *w);
+EmitExpr expr_context(Body *b, const PlanType *rec);
+void note_expr_use(Body *b, const EmitExpr *x);
+/* The record is bad: report it at the operator and drop it. */
+void check_err(Body *b, Loc loc);
+void open_block(CWriter *w);
+/* Calls every live consumer of an output with the current record. */
+void push_to(Body *b, const PlanEdgeList *edges);
+/* The code of one stateless operator on the current record. */
+void emit_op(Body *b, const PlanNode *n);
+void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access, const char *ptr);
+const char *stage_signature(Emitter *em, const PlanStage *st);
+
+/* Window and dedupe stages (emit_window.c, emit_dedupe.c). */
+bool stage_is_window(const PlanStage *st);
+bool stage_is_dedupe(const PlanStage *st);
+/* Whether the stage is a stateful operator of the FlowOperatorDef array. */
+bool stage_has_operator(const PlanStage *st);
+/* Its index in that array (the order of the stages: topological). */
+int operator_index(const Emitter *em, const PlanStage *st);
+/* The C names of a stateful stage, one of: */
+enum { NAME_STATE, NAME_HASH, NAME_MATCH, NAME_FIRE, NAME_RELEASE, NAME_RESULT, NAME_MERGE,
+       NNAMES };
+const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which);
+/* C for hashing a key value of type t, and for testing two for equality
+ * (floats as hash() sees them). */
+const char *key_hash_call(Arena *a, TypeKind t, const char *v);
+const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y);
+/* The state struct and functions of a dedupe stage, and its stage function. */
+void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
+/* Whether a stage gets a function: it is live, or a window whose `late as`
+ * output is. */
+bool stage_emitted(const PlanStage *st);
+/* Gives out the C names of the window and dedupe stages. */
+void name_windows(Emitter *em);
+/* The state struct, the operator functions and the stage function. */
+void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st);
+/* The FlowOperatorDef array `operators` when there are windows. */
+void emit_operator_table(Emitter *em, CWriter *w);
+
+#endif

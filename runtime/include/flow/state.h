@@ -1,0 +1,121 @@
+/* flow/state.h: what stateful operators (windows) keep between records, and
+ * the event-time timers that tell them when to act.
+ *
+ * State. The generated code allocates one item per (key, window) with
+ * malloc, in a struct it specialises for the key's types, and indexes it in
+ * a FlowTable: a generic open-addressing hash table of item pointers. The
+ * generated code computes the hash (flow_hash_* of the key fields and the
+ * window) and supplies the typed equality, so the table never looks inside
+ * an item. Strings an item keeps are copied with flow_str_keep, because the
+ * bytes of a record are only valid while it goes through.
+ *
+ * Timers. The program declares its stateful operators in topological order
+ * (FlowProgram.operators: an operator comes after every operator that feeds
+ * it). Each operator has its own timer queue, a min-heap of (time, item)
+ * ordered by time and then by the order timers were set, and its own
+ * watermark. Whenever the program watermark moves (after each event-time
+ * record, after each batch, at the end of a bounded input: +infinity), the
+ * runtime visits the operators in that order; for each it first raises the
+ * operator's watermark, then calls fire(item, time) for every timer whose time
+ * is <= it. So a window's results reach a downstream operator before that
+ * one's watermark (and its timers) catch up, exactly like results of a
+ * window that fired under a slightly older watermark. An item has at most one
+ * pending timer; at shutdown the runtime hands every still-pending item to
+ * release(), so nothing leaks when a program stops early. */
+#ifndef FLOW_STATE_H
+#define FLOW_STATE_H
+
+#include "flow/runtime.h"
+
+/* ---- Keyed state ------------------------------------------------------------ */
+
+/* Whether an item in the table is the one a probe looks for. */
+typedef bool (*FlowMatchFn)(const void *item, const void *probe);
+
+typedef struct FlowTable {
+    uint64_t *hashes;    /* 0: empty slot (a hash of 0 is stored as 1) */
+    void **items;
+    int64_t cap;         /* a power of two, 0 before the first insert */
+    int64_t count;
+} FlowTable;
+
+/* The item with this hash for which match(item, probe) holds, or NULL. */
+void *flow_table_find(const FlowTable *t, uint64_t hash, FlowMatchFn match, const void *probe);
+/* Adds an item (the caller made sure no equal item is in the table). */
+void flow_table_insert(FlowTable *t, uint64_t hash, void *item);
+/* Removes this very item (compared by address), which has this hash. */
+void flow_table_remove(FlowTable *t, uint64_t hash, const void *item);
+void flow_table_free(FlowTable *t);
+
+/* A copy of s in memory of its own (freed with flow_str_release); an empty
+ * string needs no memory. */
+FlowStr flow_str_keep(FlowStr s);
+void flow_str_release(FlowStr s);
+
+/* Allocation for state, zeroed: never returns NULL (stops the process with
+ * a message when memory is exhausted, as no record could be processed any
+ * more). flow_state_free gives it back. */
+void *flow_state_alloc(size_t size);
+void flow_state_free(void *p);
+
+/* ---- Event time ------------------------------------------------------------------ */
+
+/* t + d for d >= 0, saturating at FLOW_TIME_MAX: a window near the end of
+ * time still fires (at the end of input) instead of wrapping around. */
+static inline int64_t flow_time_add(int64_t t, int64_t d)
+{
+    return t > FLOW_TIME_MAX - d ? FLOW_TIME_MAX : t + d;
+}
+
+/* The start of the tumbling window of `size` ms (aligned to the epoch) that
+ * holds time t: the largest multiple of size <= t, also for t < 0. */
+static inline int64_t flow_window_start(int64_t t, int64_t size)
+{
+    int64_t r = t % size;
+    if (r < 0)
+        r += size;
+    return t - r;
+}
+
+/* The exact set of distinct values of count_distinct: one set per (key,
+ * window), holding one type of value. Floats are compared like hash() sees
+ * them (0.0 and -0.0 alike, every nan alike). */
+typedef struct FlowDistinct {
+    struct FlowDistinctSlot *slots;
+    int64_t cap, count;
+} FlowDistinct;
+
+void flow_distinct_add_i64(FlowDistinct *d, int64_t v);
+void flow_distinct_add_f64(FlowDistinct *d, double v);
+void flow_distinct_add_bool(FlowDistinct *d, bool v);
+void flow_distinct_add_str(FlowDistinct *d, FlowStr v);
+/* Adds every value of src to d (sliding windows merge their panes' sets). */
+void flow_distinct_merge(FlowDistinct *d, const FlowDistinct *src);
+void flow_distinct_free(FlowDistinct *d);
+
+/* ---- Operators and timers --------------------------------------------------------- */
+
+/* A timer of operator `op` is due: the watermark reached `time`. */
+typedef void (*FlowFireFn)(FlowRuntime *rt, void *item, int64_t time);
+/* Frees an item whose timer will never fire (the program stopped early). */
+typedef void (*FlowReleaseFn)(void *item);
+
+typedef struct FlowOperatorDef {
+    const char *name;      /* "window at clicks.flow:12:5", for messages */
+    FlowFireFn fire;
+    FlowReleaseFn release;
+} FlowOperatorDef;
+
+/* The state table of operator `op` (its index in FlowProgram.operators). */
+FlowTable *flow_state_table(FlowRuntime *rt, int op);
+/* Calls fire(item, time) once the watermark of operator `op` reaches `time`.
+ * Timers with the same time fire in the order they were set. */
+void flow_timer_set(FlowRuntime *rt, int op, int64_t time, void *item);
+/* The watermark operator `op` has seen: records arriving now are compared
+ * with it to tell whether they are late. */
+int64_t flow_operator_watermark(FlowRuntime *rt, int op);
+/* A record came too late for every window it belongs to and is dropped: it
+ * is counted in the summary's `late`. */
+void flow_late_record(FlowRuntime *rt);
+
+#endif

@@ -1,0 +1,98 @@
+/* timer.c: per-operator timer heaps and the firing round. */
+#include "timer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/value.h"
+
+void timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
+{
+    memset(t, 0, sizeof *t);
+    t->nops = nops;
+    t->ops = flow_state_alloc(sizeof *t->ops * (size_t)(nops > 0 ? nops : 1));
+    for (int i = 0; i < nops; i++) {
+        t->ops[i].def = &defs[i];
+        t->ops[i].watermark = FLOW_TIME_MIN;
+    }
+}
+
+void timers_free(Timers *t)
+{
+    for (int i = 0; i < t->nops; i++) {
+        OperatorTimers *op = &t->ops[i];
+        for (int64_t k = 0; k < op->n; k++)
+            op->def->release(op->heap[k].item);
+        free(op->heap);
+        flow_table_free(&op->table);
+    }
+    free(t->ops);
+    memset(t, 0, sizeof *t);
+}
+
+static bool earlier(const Timer *a, const Timer *b)
+{
+    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+}
+
+void timers_set(Timers *t, int op_index, int64_t time, void *item)
+{
+    OperatorTimers *op = &t->ops[op_index];
+    if (op->n == op->cap) {
+        op->cap = op->cap ? op->cap * 2 : 64;
+        Timer *heap = realloc(op->heap, sizeof *heap * (size_t)op->cap);
+        if (!heap)
+            abort();
+        op->heap = heap;
+    }
+    Timer x = { time, t->next_seq++, item };
+    int64_t i = op->n++;
+    while (i > 0 && earlier(&x, &op->heap[(i - 1) / 2])) {
+        op->heap[i] = op->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    op->heap[i] = x;
+}
+
+static Timer pop(OperatorTimers *op)
+{
+    Timer top = op->heap[0];
+    Timer last = op->heap[--op->n];
+    int64_t i = 0;
+    for (;;) {
+        int64_t c = 2 * i + 1;
+        if (c >= op->n)
+            break;
+        if (c + 1 < op->n && earlier(&op->heap[c + 1], &op->heap[c]))
+            c++;
+        if (!earlier(&op->heap[c], &last))
+            break;
+        op->heap[i] = op->heap[c];
+        i = c;
+    }
+    if (op->n > 0)
+        op->heap[i] = last;
+    return top;
+}
+
+void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
+{
+    if (t->advancing)
+        return;
+    t->advancing = true;
+    for (int i = 0; i < t->nops; i++) {
+        OperatorTimers *op = &t->ops[i];
+        if (wm > op->watermark)
+            op->watermark = wm;
+        while (op->n > 0 && op->heap[0].time <= op->watermark) {
+            Timer due = pop(op);
+            op->def->fire(rt, due.item, due.time);
+        }
+    }
+    t->advancing = false;
+}
+
+int64_t timers_next(const Timers *t, int op)
+{
+    return t->ops[op].n ? t->ops[op].heap[0].time : FLOW_TIME_MAX;
+}

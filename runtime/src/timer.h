@@ -1,0 +1,45 @@
+/* timer.h: the event-time timers and the state tables of a program's
+ * stateful operators (flow/state.h describes the contract). Operators are
+ * kept in the topological order the program declares them in; each has a
+ * min-heap of timers ordered by (time, order set), a watermark of its own and
+ * a FlowTable. timers_advance is the one place timers fire. */
+#ifndef FLOWRT_TIMER_H
+#define FLOWRT_TIMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow/state.h"
+
+typedef struct Timer {
+    int64_t time;
+    uint64_t seq;          /* the order timers were set: ties fire in it */
+    void *item;
+} Timer;
+
+typedef struct OperatorTimers {
+    const FlowOperatorDef *def;
+    Timer *heap;
+    int64_t n, cap;
+    int64_t watermark;     /* FLOW_TIME_MIN until the first advance */
+    FlowTable table;
+} OperatorTimers;
+
+typedef struct Timers {
+    OperatorTimers *ops;
+    int nops;
+    uint64_t next_seq;
+    bool advancing;        /* a fire() must not start another round */
+} Timers;
+
+void timers_init(Timers *t, const FlowOperatorDef *defs, int nops);
+/* Releases every item still waiting for its timer, and the tables. */
+void timers_free(Timers *t);
+void timers_set(Timers *t, int op, int64_t time, void *item);
+/* The watermark moved to wm: operator by operator, raise its watermark and
+ * fire its due timers. */
+void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm);
+/* The earliest pending timer of operator op (FLOW_TIME_MAX: none). */
+int64_t timers_next(const Timers *t, int op);
+
+#endif

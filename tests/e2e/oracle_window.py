@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Oracle test for windows: a keyed tumbling window and a keyed sliding
+window with count, sum, min, max and avg, run by a flowc-built program and
+by SQLite over ~200k in-order random CSV rows, must give the same multiset of
+rows; nothing may be late. The tumbling window is SQLite's GROUP BY key,
+ts / size; the sliding one (3m every 1m) puts each row in its three windows
+with a join on (0), (1), (2) and groups by key and window start.
+
+Integer aggregates and min/max must be the very same values. avg of an
+integer is compared with SUM(v) / COUNT(*) in doubles, which is exact here
+(Flow adds the integers in a double, exactly, below 2^53). A sum of float64
+is compared with a relative tolerance of 1e-9, because SQLite adds floats
+with compensated summation and Flow adds them in arrival order.
+
+  oracle_window.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--rows N]
+"""
+
+import argparse
+import collections
+import csv
+import math
+import os
+import random
+import re
+import sqlite3
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_e2e import Env, Failure  # noqa: E402
+from oracle import format_ts, parse_ts  # noqa: E402
+
+SIZE_MS = 60000
+
+FLOW = """\
+schema Sale { ts : timestamp, shop : string, region : int32, qty : int32, price : float64 }
+
+source sales : Sale from file("sales.csv", format = csv) event time ts watermark 1s;
+
+stream per_shop = sales
+  | key by shop, region
+  | WINDOW
+  | aggregate n = count(), units = sum(qty), low = min(qty), high = max(price),
+              mean = avg(qty), revenue = sum(price), cheapest = min(price);
+
+sink per_shop to stdout(format = csv);
+"""
+
+SQL = """\
+SELECT shop, region, ts / %d * %d, ts / %d * %d + %d,
+       COUNT(*), SUM(qty), MIN(qty), MAX(price),
+       CAST(SUM(qty) AS REAL) / COUNT(*), SUM(price), MIN(price)
+FROM sales
+GROUP BY shop, region, ts / %d
+""" % ((SIZE_MS,) * 5 + (SIZE_MS,))
+
+SLIDE_MS = 60000
+SLIDING_SQL = """\
+WITH shift(k) AS (VALUES (0), (1), (2))
+SELECT shop, region, (ts / %d - k) * %d AS ws, (ts / %d - k) * %d + %d,
+       COUNT(*), SUM(qty), MIN(qty), MAX(price),
+       CAST(SUM(qty) AS REAL) / COUNT(*), SUM(price), MIN(price)
+FROM sales, shift
+GROUP BY shop, region, ws
+""" % (SLIDE_MS, SLIDE_MS, SLIDE_MS, SLIDE_MS, 3 * SLIDE_MS)
+
+VARIANTS = [
+    ("tumbling", "window tumbling 1m", SQL),
+    ("sliding", "window sliding 3m every 1m", SLIDING_SQL),
+]
+
+NAMES = ["shop", "region", "window_start", "window_end", "n", "units", "low", "high", "mean",
+         "revenue", "cheapest"]
+KINDS = ["str", "int", "ts", "ts", "int", "int", "int", "float", "float", "approx", "float"]
+SHOPS = ["berlin", "paris", "oslo", "lima", "quito, ec", "köln", "\"q\"", ""]
+
+
+def make_rows(n, seed):
+    rng = random.Random(seed)
+    ms = 1704067200000  # 2024-01-01
+    rows = []
+    for _ in range(n):
+        ms += rng.randrange(0, 60)  # in order, many records per window
+        rows.append((ms, rng.choice(SHOPS), rng.randrange(-3, 4), rng.randint(-1000, 1000),
+                     rng.random() * 100 - 10))
+    return rows
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["ts", "shop", "region", "qty", "price"])
+        for ms, shop, region, qty, price in rows:
+            w.writerow([ms, shop, region, qty, repr(price)])
+
+
+def sqlite_result(rows, sql):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE sales (ts INTEGER, shop TEXT, region INTEGER, qty INTEGER, price REAL)")
+    db.executemany("INSERT INTO sales VALUES (?, ?, ?, ?, ?)", rows)
+    return [tuple(float(v) if k in ("float", "approx") else v for v, k in zip(rec, KINDS))
+            for rec in db.execute(sql)]
+
+
+def flow_result(text, problems):
+    reader = csv.reader(text.splitlines(True))
+    header = next(reader, None)
+    if header != NAMES:
+        problems.append("header %r, expected %r" % (header, NAMES))
+        return []
+    out = []
+    for lineno, rec in enumerate(reader, 2):
+        if len(rec) != len(KINDS):
+            problems.append("record %d has %d fields: %r" % (lineno, len(rec), rec))
+            continue
+        vals = []
+        for v, k in zip(rec, KINDS):
+            if k == "int":
+                vals.append(int(v))
+            elif k in ("float", "approx"):
+                vals.append(float(v))
+            elif k == "ts":
+                ms = parse_ts(v)
+                if v != format_ts(ms) and len(problems) < 10:
+                    problems.append("record %d: timestamp written as %r" % (lineno, v))
+                vals.append(ms)
+            else:
+                vals.append(v)
+        out.append(tuple(vals))
+    return out
+
+
+def exact_part(rec):
+    """The values compared exactly, and the approximate ones apart."""
+    return (tuple(v for v, k in zip(rec, KINDS) if k != "approx"),
+            tuple(v for v, k in zip(rec, KINDS) if k == "approx"))
+
+
+def compare(got, want, problems):
+    got_by = collections.defaultdict(list)
+    for rec in got:
+        exact, approx = exact_part(rec)
+        got_by[exact].append(approx)
+    missing = []
+    for rec in want:
+        exact, approx = exact_part(rec)
+        candidates = got_by.get(exact)
+        match = None
+        for i, a in enumerate(candidates or []):
+            if all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9) for x, y in zip(a, approx)):
+                match = i
+                break
+        if match is None:
+            missing.append(rec)
+        else:
+            candidates.pop(match)
+    extra = [k + v for k, vs in got_by.items() for v in vs]
+    if missing or extra:
+        lines = ["%d rows from SQLite, %d from the flow program; %d missing, %d extra"
+                 % (len(want), len(got), len(missing), len(extra))]
+        for label, rows_ in (("missing (SQLite has it, flow does not)", missing),
+                             ("extra (flow has it, SQLite does not)", extra)):
+            for r in sorted(rows_, key=repr)[:8]:
+                lines.append("  %s: %r" % (label, r))
+        problems.append("\n".join(lines))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--flowc", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--cc", default=None)
+    ap.add_argument("--sanitize", action="store_true")
+    ap.add_argument("--rows", type=int, default=200000)
+    ap.add_argument("--seed", type=int, default=20240302)
+    args = ap.parse_args()
+    env = Env(args)
+    work = env.fresh_dir("oracle_window")
+    try:
+        rows = make_rows(args.rows, args.seed)
+        write_csv(os.path.join(work, "sales.csv"), rows)
+        counts = []
+        for name, window, sql in VARIANTS:
+            with open(os.path.join(work, name + ".flow"), "w") as f:
+                f.write(FLOW.replace("WINDOW", window))
+            env.build(name + ".flow", name, work)
+            status, out, err = env.run(name, [], work)
+            if status != 0:
+                raise Failure("%s: the program exited with status %d:\n%s" % (name, status, err))
+            problems = []
+            got = flow_result(out, problems)
+            want = sqlite_result(rows, sql)
+            compare(got, want, problems)
+            if not re.search(r"records read .*, 0 late, 0 bad$", err, re.M):
+                problems.append("in-order input must have nothing late or bad:\n" + err)
+            if problems:
+                raise Failure("%s window:\n" % name + "\n".join(problems) +
+                              "\n--- program stderr ---\n" + err[-3000:])
+            counts.append("%d %s" % (len(want), name))
+    except Failure as e:
+        print("FAIL oracle_window\n%s" % e, file=sys.stderr)
+        return 1
+    print("ok oracle_window: %d input rows; %s windows agree with SQLite"
+          % (len(rows), ", ".join(counts)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

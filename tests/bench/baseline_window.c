@@ -1,0 +1,363 @@
+/* baseline_window.c: the hand-written C program that run_window_bench.sh
+ * compares flowc's generated windows with. It does the work of
+ * bench_tumbling.flow and bench_sliding.flow as plain fast C would, for an
+ * input in event-time order (the generator without disorder, watermark 0s):
+ *
+ *   key by user_id | window tumbling 1s          | aggregate n = count(), total = sum(v)
+ *   key by user_id | window sliding 60s every 1s | aggregate n = count(), total = sum(v)
+ *
+ * over the records of generator(count, seed = 1, keys = 10000,
+ * events_per_second = 1000000) (same algorithm as libflowrt), and writes the
+ * same CSV. One open-addressing hash map from user_id to the key's
+ * aggregates: for the tumbling window the count and sum of the current
+ * second, for the sliding window a ring of 60 one-second panes and their
+ * running total. A window is emitted when the first record past its end
+ * arrives, and every open window at the end of the input.
+ *
+ * Tumbling results come in the order flowc gives them (by window, then by
+ * the key's first record in it); sliding results of one window come in the
+ * order the keys first appeared, which is not flowc's (it follows its
+ * timers), so the benchmark compares those sorted.
+ *
+ *   baseline_window tumbling|sliding COUNT
+ *
+ * Output goes to stdout through one 256 KiB buffer and write(2). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { KEYS = 10000, EVENTS_PER_SECOND = 1000000, SEED = 1 };
+enum { PANE_MS = 1000, PANES = 60 };
+#define GEN_EPOCH_MS INT64_C(1704067200000) /* 2024-01-01T00:00:00.000Z */
+
+/* ---- output -------------------------------------------------------------- */
+
+static char out_buf[256 * 1024];
+static size_t out_len;
+
+static void out_flush(void)
+{
+    size_t done = 0;
+    while (done < out_len) {
+        ssize_t n = write(STDOUT_FILENO, out_buf + done, out_len - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("write");
+            exit(1);
+        }
+        done += (size_t)n;
+    }
+    out_len = 0;
+}
+
+static char *put_int64(char *o, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *o++ = '-';
+    while (n)
+        *o++ = tmp[--n];
+    return o;
+}
+
+static char *put2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Years 0000-9999 only: the benchmark's timestamps are all around 2024. */
+static char *put_timestamp(char *o, int64_t ms)
+{
+    int64_t days = ms / 86400000, rem = ms % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    int sec = (int)(rem / 1000), msec = (int)(rem % 1000);
+    o = put2(o, (int)(y / 100));
+    o = put2(o, (int)(y % 100));
+    *o++ = '-';
+    o = put2(o, m);
+    *o++ = '-';
+    o = put2(o, d);
+    *o++ = 'T';
+    o = put2(o, sec / 3600);
+    *o++ = ':';
+    o = put2(o, sec / 60 % 60);
+    *o++ = ':';
+    o = put2(o, sec % 60);
+    *o++ = '.';
+    *o++ = (char)('0' + msec / 100);
+    o = put2(o, msec % 100);
+    *o++ = 'Z';
+    return o;
+}
+
+/* Window start and end are the same for every row of one firing: their
+ * text is made once per window. */
+static char window_text[64];
+static size_t window_text_len;
+
+static void set_window(int64_t start, int64_t end)
+{
+    char *o = put_timestamp(window_text, start);
+    *o++ = ',';
+    o = put_timestamp(o, end);
+    window_text_len = (size_t)(o - window_text);
+}
+
+static int64_t written;
+
+static void put_row(int64_t user_id, int64_t n, int64_t total)
+{
+    if (out_len + 24 + window_text_len + 2 * 24 + 4 > sizeof out_buf)
+        out_flush();
+    char *o = out_buf + out_len;
+    o = put_int64(o, user_id);
+    *o++ = ',';
+    memcpy(o, window_text, window_text_len);
+    o += window_text_len;
+    *o++ = ',';
+    o = put_int64(o, n);
+    *o++ = ',';
+    o = put_int64(o, total);
+    *o++ = '\n';
+    out_len = (size_t)(o - out_buf);
+    written++;
+}
+
+/* ---- the generator (the algorithm of runtime/src/source_gen.c) ------------- */
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t next64(uint64_t *state)
+{
+    *state += 0x9E3779B97F4A7C15ULL;
+    return mix64(*state);
+}
+
+static uint64_t uniform(uint64_t *state, uint64_t k)
+{
+    uint64_t threshold = (0 - k) % k, x;
+    do
+        x = next64(state);
+    while (x < threshold);
+    return x % k;
+}
+
+/* ---- the hash map: user_id -> the key's aggregates --------------------------- */
+
+typedef struct Entry {
+    int64_t user_id;
+    int64_t stamp;      /* tumbling: the window its count belongs to */
+    int64_t count, sum; /* tumbling: this window; sliding: the last 60 panes */
+} Entry;
+
+/* Sliding only, beside entries[i]: the ring of panes, by pane number % 60. */
+typedef struct Panes {
+    int64_t count[PANES];
+    int64_t sum[PANES];
+    int64_t of[PANES]; /* the pane number each ring slot holds */
+} Panes;
+
+static bool sliding;
+static Entry *entries;    /* dense, in the order the keys first appeared */
+static Panes *panes;
+static int32_t *slots;    /* open addressing: index into entries, -1 empty */
+static size_t nentries, entries_cap, slot_mask;
+
+static Entry *lookup(int64_t user_id)
+{
+    size_t i = (size_t)mix64((uint64_t)user_id) & slot_mask;
+    for (;; i = (i + 1) & slot_mask) {
+        int32_t e = slots[i];
+        if (e < 0)
+            break;
+        if (entries[e].user_id == user_id)
+            return &entries[e];
+    }
+    if (nentries == entries_cap) {
+        entries_cap = entries_cap ? 2 * entries_cap : 1024;
+        entries = realloc(entries, entries_cap * sizeof *entries);
+        if (sliding)
+            panes = realloc(panes, entries_cap * sizeof *panes);
+        if (!entries || (sliding && !panes)) {
+            perror("realloc");
+            exit(1);
+        }
+    }
+    Entry *e = &entries[nentries];
+    memset(e, 0, sizeof *e);
+    e->user_id = user_id;
+    e->stamp = INT64_MIN;
+    if (sliding)
+        for (int p = 0; p < PANES; p++)
+            panes[nentries].of[p] = INT64_MIN;
+    slots[i] = (int32_t)nentries++;
+    return e;
+}
+
+/* ---- tumbling: the keys of the current window, in order of first record ---- */
+
+static int32_t *order;
+static size_t norder;
+
+static void fire_tumbling(int64_t window)
+{
+    set_window(window * PANE_MS, window * PANE_MS + PANE_MS);
+    for (size_t i = 0; i < norder; i++) {
+        Entry *e = &entries[order[i]];
+        put_row(e->user_id, e->count, e->sum);
+    }
+    norder = 0;
+}
+
+static void add_tumbling(int64_t user_id, int32_t v, int64_t window)
+{
+    Entry *e = lookup(user_id);
+    if (e->stamp != window) {
+        e->stamp = window;
+        e->count = e->sum = 0;
+        order[norder++] = (int32_t)(e - entries);
+    }
+    e->count++;
+    e->sum += v;
+}
+
+/* ---- sliding: the window ending at pane p's end holds panes p-59 .. p ------- */
+
+static void fire_sliding(int64_t last_pane)
+{
+    set_window((last_pane - PANES + 1) * PANE_MS, (last_pane + 1) * PANE_MS);
+    int64_t expiring = last_pane - PANES + 1;
+    int slot = (int)(((expiring % PANES) + PANES) % PANES);
+    for (size_t i = 0; i < nentries; i++) {
+        Entry *e = &entries[i];
+        Panes *r = &panes[i];
+        if (e->count > 0)
+            put_row(e->user_id, e->count, e->sum);
+        if (r->of[slot] == expiring) {
+            e->count -= r->count[slot];
+            e->sum -= r->sum[slot];
+            r->of[slot] = INT64_MIN;
+        }
+    }
+}
+
+static void add_sliding(int64_t user_id, int32_t v, int64_t pane)
+{
+    Entry *e = lookup(user_id);
+    Panes *r = &panes[e - entries];
+    int slot = (int)(((pane % PANES) + PANES) % PANES);
+    if (r->of[slot] != pane) {
+        r->of[slot] = pane;
+        r->count[slot] = r->sum[slot] = 0;
+    }
+    r->count[slot]++;
+    r->sum[slot] += v;
+    e->count++;
+    e->sum += v;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b < 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3 || (strcmp(argv[1], "tumbling") != 0 && strcmp(argv[1], "sliding") != 0)) {
+        fprintf(stderr, "usage: %s tumbling|sliding COUNT\n", argv[0]);
+        return 2;
+    }
+    sliding = strcmp(argv[1], "sliding") == 0;
+    int64_t count = strtoll(argv[2], NULL, 10);
+
+    slot_mask = 2 * 16384 - 1;
+    slots = malloc((slot_mask + 1) * sizeof *slots);
+    order = malloc(KEYS * sizeof *order);
+    if (!slots || !order) {
+        perror("malloc");
+        return 1;
+    }
+    memset(slots, 0xff, (slot_mask + 1) * sizeof *slots);
+
+    static const char header[] = "user_id,window_start,window_end,n,total\n";
+    memcpy(out_buf, header, sizeof header - 1);
+    out_len = sizeof header - 1;
+
+    uint64_t mixed_seed = mix64((uint64_t)SEED);
+    int64_t current = INT64_MIN; /* the pane (= tumbling window) of the latest record */
+    for (int64_t n = 0; n < count; n++) {
+        uint64_t state = mix64(mixed_seed + mix64((uint64_t)n));
+        int64_t user_id = (int64_t)uniform(&state, KEYS);
+        int32_t v = (int32_t)uniform(&state, KEYS);
+        int64_t ts = GEN_EPOCH_MS + n * 1000 / EVENTS_PER_SECOND;
+        int64_t pane = floor_div(ts, PANE_MS);
+        if (pane != current) {
+            /* Every window ending at or before this record's pane fires. */
+            if (current != INT64_MIN)
+                for (int64_t p = current; p < pane; p++) {
+                    if (sliding)
+                        fire_sliding(p);
+                    else if (p == current)
+                        fire_tumbling(p);
+                }
+            current = pane;
+        }
+        if (sliding)
+            add_sliding(user_id, v, pane);
+        else
+            add_tumbling(user_id, v, pane);
+    }
+    if (current != INT64_MIN) {
+        if (sliding)
+            for (int64_t p = current; p < current + PANES; p++)
+                fire_sliding(p);
+        else
+            fire_tumbling(current);
+    }
+    out_flush();
+    fprintf(stderr, "baseline: %lld records generated, %lld written\n", (long long)count,
+            (long long)written);
+    free(entries);
+    free(panes);
+    free(slots);
+    free(order);
+    return 0;
+}

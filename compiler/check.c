@@ -731,17 +731,17 @@ static bool in_processing_time(const Checker *c, const Decl *d, int depth)
     }
 }
 
-/* Windows: code is generated for tumbling windows and for sliding windows
- * without lateness, in event time; the rest is rejected naming exactly what
+/* Windows: code is generated for tumbling windows, and for sliding and
+ * session windows without lateness, in event time; the rest is rejected naming exactly what
  * is missing. */
 static void reject_window(Checker *c, const Decl *stream, const Op *op)
 {
     if (op->window.kind == WIN_SLIDING && op->window.lateness_ms > 0)
         diag_unsupported(c->d, op->loc, "lateness on a sliding window",
                          "sliding windows are generated without lateness so far");
-    else if (op->window.kind == WIN_SESSION)
-        diag_unsupported(c->d, op->loc, "window session",
-                         "only tumbling and sliding windows are generated so far");
+    else if (op->window.kind == WIN_SESSION && op->window.lateness_ms > 0)
+        diag_unsupported(c->d, op->loc, "lateness on a session window",
+                         "session windows are generated without lateness so far");
     else if (ops_in_processing_time(c, stream, 0))
         diag_unsupported(c->d, op->loc, "a window in processing time",
                          "give its source 'event time FIELD watermark D'");

@@ -1,6 +1,7 @@
 /* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
  * [late as NAME] | aggregate ...` stage, and of `window sliding SIZE every
- * SLIDE [late as NAME]` (LANGUAGE.md §5, §6.2).
+ * SLIDE [late as NAME]` and `window session gap G [late as NAME]`
+ * (LANGUAGE.md §5, §6.2).
  *
  * Per window stage the generated file has:
  * - a state struct: one per (key, window), malloc'd, holding the hash, the
@@ -29,7 +30,14 @@
  * of the key's panes in that window to fire merges them into the result.
  * A pane goes when the last window holding it has fired. Records go to the
  * windows holding them that have not fired yet; a record for which all of
- * them have fired is late. */
+ * them have fired is late.
+ *
+ * A session window keeps one state per (key, open session), in a list per
+ * key ordered by start whose head is in the table. A record joins the
+ * sessions its own [ts, ts + G) overlaps; when it bridges two, the later is
+ * merged into the earlier and marked dead, and its pending timer only frees
+ * it (a timer cannot be taken back). The timer of a session that grew is
+ * set again at its new end - 1ms when it comes. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -40,7 +48,8 @@
 typedef struct WindowNames {
     int op;                 /* index in the FlowOperatorDef array */
     const char *state, *hash, *match, *fire, *release, *result, *merge;
-    bool sliding;
+    bool sliding, session;
+    int64_t gap;            /* session windows */
     int64_t size, slide;    /* tumbling: slide == size */
     int64_t pane;           /* the state's time span: gcd(size, slide) */
     const PlanNode *window, *aggregate;
@@ -126,9 +135,11 @@ static WindowNames window_names(Emitter *em, const PlanStage *st)
     n.result = names[5];
     n.merge = names[6];
     n.sliding = n.wop->window.kind == WIN_SLIDING;
+    n.session = n.wop->window.kind == WIN_SESSION;
+    n.gap = n.wop->window.gap_ms;
     n.size = n.wop->window.size_ms;
     n.slide = n.sliding ? n.wop->window.slide_ms : n.size;
-    n.pane = gcd(n.size, n.slide);
+    n.pane = n.session ? 0 : gcd(n.size, n.slide);
     return n;
 }
 
@@ -176,17 +187,30 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
                                          "that holds the pane and freed after the last of "
                                          "them fired.", em->plan->flow_file, wop->loc.line,
                                          n->pane));
+    else if (n->session)
+        cw_comment(w, true, arena_printf(a, "State of the session window at %s:%d, one per "
+                                         "(key, open session). The table holds the key's "
+                                         "earliest session; the others follow it by `next`, in "
+                                         "order of start (sessions never overlap).",
+                                         em->plan->flow_file, wop->loc.line));
     else
         cw_comment(w, true, arena_printf(a, "State of the window at %s:%d, one per (key, "
                                          "window), freed when the window can no longer change.",
                                          em->plan->flow_file, wop->loc.line));
     cw_open(w, "typedef struct %s", n->state);
     cw_line(w, "uint64_t hash;");
-    cw_line(w, "int64_t start;  /* the %s is [start, start + %" PRId64 ") */",
-            n->sliding ? "pane" : "window", n->pane);
+    if (n->session) {
+        cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
+        cw_line(w, "int64_t last;");
+        cw_line(w, "bool dead;      /* merged into the session before it; waits for its timer */");
+        cw_line(w, "struct %s *next;", n->state);
+    } else {
+        cw_line(w, "int64_t start;  /* the %s is [start, start + %" PRId64 ") */",
+                n->sliding ? "pane" : "window", n->pane);
+    }
     if (n->sliding)
         cw_line(w, "int64_t emitted_end; /* the last window made with this pane */");
-    else
+    else if (!n->session)
         cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
     for (int k = 0; k < wop->nkey; k++) {
         int f = wop->key_fields[k];
@@ -194,7 +218,8 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
                 in->schema->fields[f].name,
                 in->schema->fields[f].type == TY_STRING ? ", copied" : "");
     }
-    cw_line(w, "int64_t count;  /* records in the %s */", n->sliding ? "pane" : "window");
+    cw_line(w, "int64_t count;  /* records in the %s */",
+            n->sliding ? "pane" : n->session ? "session" : "window");
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++) {
         switch (it->agg) {
@@ -218,11 +243,14 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     }
     cw_close(w, arena_printf(a, " %s;", n->state));
 
-    /* Hash and match: only the window start and the key fields. */
+    /* Hash and match: only the window start and the key fields; a session
+     * window only the key fields, as the table holds a key's first session. */
     cw_blank(w);
     cw_line(w, "static uint64_t %s(const %s *s)", n->hash, n->state);
     open_block(w);
-    cw_line(w, "uint64_t h = (uint64_t)flow_hash_i64(s->start);");
+    if (n->session && wop->nkey == 0)
+        cw_line(w, "(void)s;");
+    cw_line(w, "uint64_t h = %s;", n->session ? "0" : "(uint64_t)flow_hash_i64(s->start)");
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
                 key_hash_call(a, in->schema->fields[wop->key_fields[k]].type,
@@ -233,9 +261,11 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
     open_block(w);
     cw_line(w, "const %s *x = item, *y = probe;", n->state);
-    const char *test = "x->start == y->start";
+    const char *test = n->session ? "true" : "x->start == y->start";
+    if (n->session && wop->nkey == 0)
+        cw_line(w, "(void)x; (void)y;");
     for (int k = 0; k < wop->nkey; k++)
-        test = arena_printf(a, "%s && %s", test,
+        test = arena_printf(a, k == 0 && n->session ? "%.0s%s" : "%s && %s", test,
                             key_equal_test(a, in->schema->fields[wop->key_fields[k]].type,
                                        arena_printf(a, "x->key%d", k),
                                        arena_printf(a, "y->key%d", k)));
@@ -275,7 +305,9 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     for (int k = 0; k < wop->nkey; k++, f++)
         cw_line(&b.w, "rec.%s = s->key%d;", out->members[f], k);
     cw_line(&b.w, "rec.%s = start;", out->members[f++]);
-    cw_line(&b.w, "rec.%s = flow_time_add(start, %" PRId64 ");", out->members[f++], n->size);
+    const char *end = n->session ? arena_printf(a, "flow_time_add(s->last, %" PRId64 ")", n->gap)
+                                 : arena_printf(a, "flow_time_add(start, %" PRId64 ")", n->size);
+    cw_line(&b.w, "rec.%s = %s;", out->members[f++], end);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++, f++) {
         const char *m = out->members[f];
@@ -286,7 +318,10 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
         default: cw_line(&b.w, "rec.%s = s->acc%d;", m, i); break;
         }
     }
-    cw_line(&b.w, "int64_t ts = flow_time_add(start, %" PRId64 ");", n->size - 1);
+    if (n->session)
+        cw_line(&b.w, "int64_t ts = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
+    else
+        cw_line(&b.w, "int64_t ts = flow_time_add(start, %" PRId64 ");", n->size - 1);
     for (int k = 2; k < st->nnodes; k++)
         emit_op(&b, st->nodes[k]);
     push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
@@ -338,9 +373,21 @@ static void emit_fire_function(CWriter *w, const WindowNames *n)
     cw_close(w, "");
 }
 
-/* Sliding windows: merge(dst, src) adds a pane's accumulators to those of
- * a window being put together. The window does not own its strings (they
- * stay the panes'), only its distinct-value sets. */
+/* dst takes the value of src: a sliding window's result borrows its panes'
+ * strings; a session that absorbs another keeps copies of its own, as the
+ * absorbed one frees its strings when its timer comes. */
+static const char *copy(Emitter *em, const WindowNames *n, const Item *it, const char *d,
+                        const char *v)
+{
+    if (n->session && it->type == TY_STRING)
+        return arena_printf(em->arena, "{ flow_str_release(%s); %s = flow_str_keep(%s); }", d, d,
+                            v);
+    return arena_printf(em->arena, "%s = %s;", d, v);
+}
+
+/* merge(dst, src): sliding windows add a pane's accumulators to those of a
+ * window being put together (the window owns only its distinct-value sets);
+ * session windows add a later session to the one a record bridged it to. */
 static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
 {
     cw_blank(w);
@@ -370,7 +417,7 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
                          ? arena_printf(em->arena, "flow_str_cmp(%s, %s) %s 0", v, d, op)
                          : arena_printf(em->arena, "%s %s %s", v, op, d);
             cw_line(w, "if (first || %s)", better);
-            cw_line(w, "    %s = %s;", d, v);
+            cw_line(w, "    %s", copy(em, n, it, d, v));
             used_first = true;
             break;
         }
@@ -378,7 +425,7 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
         case AGG_FIRST:
         case AGG_LAST:
             cw_open(w, "if (first || %s_ts %s %s_ts)", v, it->agg == AGG_FIRST ? "<" : ">", d);
-            cw_line(w, "%s = %s;", d, v);
+            cw_line(w, "%s", copy(em, n, it, d, v));
             cw_line(w, "%s_ts = %s_ts;", d, v);
             cw_close(w, "");
             used_first = true;
@@ -436,6 +483,44 @@ static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
     cw_line(w, "return;");
     cw_close(w, "");
     cw_line(w, "flow_table_remove(table, s->hash, s);");
+    cw_line(w, "%s(s);", n->release);
+    cw_close(w, "");
+}
+
+/* Session windows: the timer was set at end - 1ms of the session when it
+ * was made. A session that grew since then sets it again at its new end; one
+ * merged into an earlier session only goes. */
+static void emit_session_fire_function(CWriter *w, const WindowNames *n)
+{
+    cw_blank(w);
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    open_block(w);
+    cw_line(w, "%s *s = item;", n->state);
+    cw_open(w, "if (s->dead)");
+    cw_line(w, "%s(s);", n->release);
+    cw_line(w, "return;");
+    cw_close(w, "");
+    cw_line(w, "int64_t fire_at = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
+    cw_open(w, "if (time < fire_at)");
+    cw_line(w, "flow_timer_set(rt, %d, fire_at, s);", n->op);
+    cw_line(w, "return;");
+    cw_close(w, "");
+    if (n->results)
+        cw_line(w, "%s(rt, s, s->start);", n->result);
+    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+    cw_line(w, "%s *head = flow_table_find(table, s->hash, %s, s);", n->state, n->match);
+    cw_open(w, "if (head == s)");
+    cw_line(w, "flow_table_remove(table, s->hash, s);");
+    cw_line(w, "if (s->next)");
+    cw_line(w, "    flow_table_insert(table, s->hash, s->next);");
+    cw_close(w, "");
+    cw_open(w, "else");
+    cw_comment(w, true, "Sessions of a key end in the order they start, so this is rare.");
+    cw_line(w, "%s *prev = head;", n->state);
+    cw_line(w, "while (prev->next != s)");
+    cw_line(w, "    prev = prev->next;");
+    cw_line(w, "prev->next = s->next;");
+    cw_close(w, "");
     cw_line(w, "%s(s);", n->release);
     cw_close(w, "");
 }
@@ -500,6 +585,51 @@ static bool any_live(const PlanEdgeList *edges)
     return false;
 }
 
+/* Session windows: the record's session, made, extended, or merged with the
+ * later one when the record bridges the two. */
+static void emit_session_find_or_make(Body *b, const WindowNames *n)
+{
+    CWriter *bw = &b->w;
+    const Op *wop = n->wop;
+    const PlanType *in = n->window->in;
+    cw_line(bw, "bool fresh = s == NULL;");
+    cw_open(bw, "if (fresh)");
+    cw_line(bw, "s = flow_state_alloc(sizeof *s);");
+    cw_line(bw, "s->hash = hash;");
+    cw_line(bw, "s->start = s->last = ts;");
+    for (int k = 0; k < wop->nkey; k++) {
+        bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
+        cw_line(bw, str ? "s->key%d = flow_str_keep(probe.key%d);" : "s->key%d = probe.key%d;",
+                k, k);
+    }
+    cw_line(bw, "s->next = next;");
+    cw_open(bw, "if (prev)");
+    cw_line(bw, "prev->next = s;");
+    cw_close(bw, "");
+    cw_open(bw, "else");
+    cw_line(bw, "if (head)");
+    cw_line(bw, "    flow_table_remove(table, hash, head);");
+    cw_line(bw, "flow_table_insert(table, hash, s);");
+    cw_close(bw, "");
+    cw_line(bw, "flow_timer_set(rt, %d, free_at, s);", n->op);
+    cw_close(bw, "");
+    cw_open(bw, "else");
+    cw_line(bw, "if (ts < s->start)");
+    cw_line(bw, "    s->start = ts;");
+    cw_line(bw, "if (ts > s->last)");
+    cw_line(bw, "    s->last = ts;");
+    cw_line(bw, "%s *later = s->next;", n->state);
+    cw_open(bw, "if (later && later->start < flow_time_add(s->last, %" PRId64 "))", n->gap);
+    cw_comment(bw, true, "The record bridges two sessions: the later one joins this one, and "
+                         "its timer only frees it.");
+    cw_line(bw, "%s(s, later);", n->merge);
+    cw_line(bw, "s->last = later->last;");
+    cw_line(bw, "s->next = later->next;");
+    cw_line(bw, "later->dead = true;");
+    cw_close(bw, "");
+    cw_close(bw, "");
+}
+
 static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                                 const WindowNames *n)
 {
@@ -513,7 +643,31 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
 
     flow_comment(em, bw, wop->loc, op_text(a, wop));
     line_to_flow(em, bw, wop->loc);
-    if (n->sliding) {
+    if (n->session) {
+        /* The record's own session would be [ts, ts + gap): it joins the
+         * key's sessions that overlap it, at most two as sessions are at
+         * least gap apart. */
+        cw_line(bw, "%s probe = { 0 };", n->state);
+        for (int k = 0; k < wop->nkey; k++) {
+            cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
+            b.used_in = true;
+        }
+        cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
+        cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+        cw_line(bw, "%s *head = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
+        cw_line(bw, "int64_t reach = flow_time_add(ts, %" PRId64 ");", n->gap);
+        cw_line(bw, "%s *prev = NULL, *s = head;", n->state);
+        cw_open(bw, "while (s && s->start < reach && flow_time_add(s->last, %" PRId64 ") <= ts)",
+                n->gap);
+        cw_line(bw, "prev = s;");
+        cw_line(bw, "s = s->next;");
+        cw_close(bw, "");
+        cw_line(bw, "%s *next = s;", n->state);
+        cw_line(bw, "if (s && s->start >= reach)");
+        cw_line(bw, "    s = NULL;");
+        cw_line(bw, "int64_t free_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64
+                    ");", n->gap - 1);
+    } else if (n->sliding) {
         /* Late when even the last window holding the record has fired. */
         cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */",
                 n->pane);
@@ -560,44 +714,48 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
     if (x.used_err)
         check_err(&b, n->aggregate->op->loc);
 
-    cw_line(bw, "%s probe = { 0 };", n->state);
-    cw_line(bw, "probe.start = start;");
-    for (int k = 0; k < wop->nkey; k++) {
-        cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
-        b.used_in = true;
-    }
-    cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
-    cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-    cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
-    cw_line(bw, "bool fresh = s == NULL;");
-    cw_open(bw, "if (fresh)");
-    cw_line(bw, "s = flow_state_alloc(sizeof *s);");
-    cw_line(bw, "s->hash = hash;");
-    cw_line(bw, "s->start = start;");
-    for (int k = 0; k < wop->nkey; k++) {
-        bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
-        if (str)
-            cw_line(bw, "s->key%d = flow_str_keep(probe.key%d);", k, k);
-        else
-            cw_line(bw, "s->key%d = probe.key%d;", k, k);
-    }
-    cw_line(bw, "flow_table_insert(table, hash, s);");
-    if (n->sliding) {
-        cw_line(bw, "s->emitted_end = FLOW_TIME_MIN;");
-        cw_comment(bw, true, "The first window holding the pane that has not fired yet.");
-        cw_line(bw, "int64_t end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
-                    "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
-        cw_line(bw, "if (watermark >= end - 1)");
-        cw_line(bw, "    end += ((watermark - (end - 1)) / %" PRId64 " + 1) * %" PRId64 ";",
-                n->slide, n->slide);
-        cw_line(bw, "flow_timer_set(rt, %d, end - 1, s);", n->op);
+    if (n->session) {
+        emit_session_find_or_make(&b, n);
     } else {
-        cw_comment(bw, true, "A window that already fired (late, within the lateness) is only "
-                             "kept until free_at.");
-        cw_line(bw, "s->fired = watermark >= fire_at;");
-        cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : fire_at, s);", n->op);
+        cw_line(bw, "%s probe = { 0 };", n->state);
+        cw_line(bw, "probe.start = start;");
+        for (int k = 0; k < wop->nkey; k++) {
+            cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
+            b.used_in = true;
+        }
+        cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
+        cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+        cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
+        cw_line(bw, "bool fresh = s == NULL;");
+        cw_open(bw, "if (fresh)");
+        cw_line(bw, "s = flow_state_alloc(sizeof *s);");
+        cw_line(bw, "s->hash = hash;");
+        cw_line(bw, "s->start = start;");
+        for (int k = 0; k < wop->nkey; k++) {
+            bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
+            if (str)
+                cw_line(bw, "s->key%d = flow_str_keep(probe.key%d);", k, k);
+            else
+                cw_line(bw, "s->key%d = probe.key%d;", k, k);
+        }
+        cw_line(bw, "flow_table_insert(table, hash, s);");
+        if (n->sliding) {
+            cw_line(bw, "s->emitted_end = FLOW_TIME_MIN;");
+            cw_comment(bw, true, "The first window holding the pane that has not fired yet.");
+            cw_line(bw, "int64_t end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
+                        "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
+            cw_line(bw, "if (watermark >= end - 1)");
+            cw_line(bw, "    end += ((watermark - (end - 1)) / %" PRId64 " + 1) * %" PRId64 ";",
+                    n->slide, n->slide);
+            cw_line(bw, "flow_timer_set(rt, %d, end - 1, s);", n->op);
+        } else {
+            cw_comment(bw, true, "A window that already fired (late, within the lateness) is only "
+                                 "kept until free_at.");
+            cw_line(bw, "s->fired = watermark >= fire_at;");
+            cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : fire_at, s);", n->op);
+        }
+        cw_close(bw, "");
     }
-    cw_close(bw, "");
     cw_line(bw, "s->count++;");
     i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
@@ -608,7 +766,7 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                       it->agg == AGG_LAST;
     if (!uses_fresh)
         cw_line(bw, "(void)fresh;");
-    if (n->results && !n->sliding) {
+    if (n->results && !n->sliding && !n->session) {
         cw_comment(bw, true, "A late record within the lateness: an updated result.");
         cw_line(bw, "if (s->fired)");
         cw_indent(bw);
@@ -636,7 +794,10 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
     emit_state_struct(em, w, &n);
     if (n.results)
         emit_result_function(em, w, st, &n);
-    if (n.sliding) {
+    if (n.session) {
+        emit_merge_function(em, w, &n);
+        emit_session_fire_function(w, &n);
+    } else if (n.sliding) {
         if (n.results)
             emit_merge_function(em, w, &n);
         emit_sliding_fire_function(w, &n);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """flowc explain: the plan of a compiled example, of a program with a
-tumbling window, and of one with a session window (which this version only
-explains), as text and as Graphviz.
+tumbling window, and of one with a session window with lateness (which
+this version only explains), as text and as Graphviz.
 
     explain_test.py --flowc PATH --source-dir DIR
 """
@@ -75,12 +75,12 @@ def main():
             f.write(
                 "schema Click { user_id : int64, bytes : int32, ts : timestamp }\n"
                 "source clicks : Click from file(\"c.csv\") event time ts watermark 5s;\n"
-                "stream per_user = clicks | key by user_id | window session gap 10m\n"
+                "stream per_user = clicks | key by user_id | window session gap 10m lateness 1m\n"
                 "  | aggregate n = count();\n"
                 "sink per_user to stdout(format = csv);\n")
         r = explain(args.flowc, session)
-        check(r.returncode == 1, "explain of a session window exits 1 (it cannot be built)", r.stderr)
-        check("session.flow:3:45: error: 'window session' is not supported" in r.stderr,
+        check(r.returncode == 1, "explain of a session window with lateness exits 1 (it cannot be built)", r.stderr)
+        check("session.flow:3:45: error: 'lateness on a session window' is not supported" in r.stderr,
               "explain reports the unsupported window at its place", r.stderr)
         check("open sessions [first, last + 10m)" in r.stdout, "explain still shows its state",
               r.stdout)

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Oracle test for windows: a keyed tumbling window and a keyed sliding
+"""Oracle test for windows: a keyed tumbling, sliding and session
 window with count, sum, min, max and avg, run by a flowc-built program and
 by SQLite over ~200k in-order random CSV rows, must give the same multiset of
 rows; nothing may be late. The tumbling window is SQLite's GROUP BY key,
 ts / size; the sliding one (3m every 1m) puts each row in its three windows
-with a join on (0), (1), (2) and groups by key and window start.
+with a join on (0), (1), (2) and groups by key and window start. The
+session window (gap 3s) numbers each key's sessions with LAG over the rows
+in time order: a row 3s or more after the key's previous one starts a new
+session (sessions are half-open), and groups by key and session (rows with
+equal times are peers of the running SUM, so they share their session).
 
 Integer aggregates and min/max must be the very same values. avg of an
 integer is compared with SUM(v) / COUNT(*) in doubles, which is exact here
@@ -63,9 +67,26 @@ FROM sales, shift
 GROUP BY shop, region, ws
 """ % (SLIDE_MS, SLIDE_MS, SLIDE_MS, SLIDE_MS, 3 * SLIDE_MS)
 
+GAP_MS = 3000
+PER_KEY = "PARTITION BY shop, region ORDER BY ts"
+SESSION_SQL = """\
+WITH marked AS (
+  SELECT *, CASE WHEN LAG(ts) OVER (%s) IS NULL OR ts - LAG(ts) OVER (%s) >= %d
+                 THEN 1 ELSE 0 END AS starts
+  FROM sales),
+numbered AS (
+  SELECT *, SUM(starts) OVER (%s) AS session FROM marked)
+SELECT shop, region, MIN(ts), MAX(ts) + %d,
+       COUNT(*), SUM(qty), MIN(qty), MAX(price),
+       CAST(SUM(qty) AS REAL) / COUNT(*), SUM(price), MIN(price)
+FROM numbered
+GROUP BY shop, region, session
+""" % (PER_KEY, PER_KEY, GAP_MS, PER_KEY, GAP_MS)
+
 VARIANTS = [
     ("tumbling", "window tumbling 1m", SQL),
     ("sliding", "window sliding 3m every 1m", SLIDING_SQL),
+    ("session", "window session gap 3s", SESSION_SQL),
 ]
 
 NAMES = ["shop", "region", "window_start", "window_end", "n", "units", "low", "high", "mean",

@@ -746,7 +746,7 @@ static void test_window_aggregate_schema(void **state)
 static void test_window_aggregate_errors(void **state)
 {
     (void)state;
-    EXPECT(PRELUDE "stream x = src | window session gap 5m\n"
+    EXPECT(PRELUDE "stream x = src | window session gap 5m lateness 1m\n"
                    "  | aggregate n = count(a), m = sum(), q = sum(s), r = cnt(), window_end = max(t),\n"
                    "    z = avg(zz);\n"
                    "sink x to stdout();\n",
@@ -757,8 +757,8 @@ static void test_window_aggregate_errors(void **state)
            "4:63: error: duplicate field 'window_end' in the aggregate's result",
            "3:18: note: 'window_end' was first defined here",
            "5:13: error: unknown field 'zz'",
-           "3:18: error: 'window session' is not supported by this version of flowc (only "
-           "tumbling and sliding windows are generated so far)");
+           "3:18: error: 'lateness on a session window' is not supported by this version of "
+           "flowc (session windows are generated without lateness so far)");
     EXPECT("schema T { a : int32, t : timestamp }\n"
            "source src : T from file(\"in.csv\") event time t;\n"
            "stream x = src | window sliding 1m every 10s lateness 5s | aggregate n = count();\n"
@@ -1047,15 +1047,15 @@ static void test_unsupported_once_each(void **state)
     /* A correct program using every later feature: one error per construct
      * not compiled yet (the dedupe, in event time, is). */
     EXPECT(ORDERS "table names : U from file(\"n.csv\") key id;\n"
-                  "stream w = orders | key by user | window session gap 1m\n"
+                  "stream w = orders | key by user | window session gap 1m lateness 1s\n"
                   "  | aggregate total = sum(amount) | dedupe within 1h;\n"
                   "stream j = orders as o | key by user | join users as u on o.user == u.id\n"
                   "  within 1m\n"
                   "  | lookup names as n on o.user == n.id | select total = o.amount, n.name;\n"
                   "sink w to stdout();\nsink j to stdout();\n",
            "5:1: " TABLE_UNSUPPORTED,
-           "6:35: error: 'window session' is not supported by this version of flowc (only "
-           "tumbling and sliding windows are generated so far)",
+           "6:35: error: 'lateness on a session window' is not supported by this version of "
+           "flowc (session windows are generated without lateness so far)",
            "8:40: " JOIN_UNSUPPORTED,
            "10:5: " LOOKUP_UNSUPPORTED);
 }

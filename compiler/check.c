@@ -692,59 +692,13 @@ static void reject_connector(Checker *c, const Connector *conn)
                          "connectors available: file, stdin, stdout, generator");
 }
 
-static bool in_processing_time(const Checker *c, const Decl *d, int depth);
-
-/* Whether some record of stream `d` (or of what feeds its ops) comes from a
- * source in processing time. */
-static bool ops_in_processing_time(const Checker *c, const Decl *d, int depth)
-{
-    if (d->stream.input && in_processing_time(c, d->stream.input->decl, depth + 1))
-        return true;
-    for (const Op *op = d->stream.ops; op; op = op->next) {
-        if (op->kind == OP_UNION)
-            for (const NameRef *r = op->union_of; r; r = r->next)
-                if (in_processing_time(c, r->decl, depth + 1))
-                    return true;
-        if (op->kind == OP_JOIN && op->join.other &&
-            in_processing_time(c, op->join.other->decl, depth + 1))
-            return true;
-    }
-    return false;
-}
-
-static bool in_processing_time(const Checker *c, const Decl *d, int depth)
-{
-    if (!d || depth > 1000)
-        return false;
-    switch (d->kind) {
-    case DECL_SOURCE: return d->source.event_time_field < 0;
-    case DECL_STREAM: return ops_in_processing_time(c, d, depth);
-    case DECL_LATE_STREAM:
-        /* The stream whose window sends records here. */
-        for (const Decl *s = c->prog->decls; s; s = s->next)
-            if (s->kind == DECL_STREAM)
-                for (const Op *op = s->stream.ops; op; op = op->next)
-                    if (op == d->stream.producer)
-                        return ops_in_processing_time(c, s, depth);
-        return false;
-    default: return false;
-    }
-}
-
-/* Windows: code is generated for tumbling windows, and for sliding and
- * session windows without lateness, in event time; the rest is rejected naming exactly what
- * is missing. */
-static void reject_window(Checker *c, const Decl *stream, const Op *op)
+/* Windows: code is generated for every window but a sliding one with
+ * lateness, which is rejected naming exactly what is missing. */
+static void reject_window(Checker *c, const Op *op)
 {
     if (op->window.kind == WIN_SLIDING && op->window.lateness_ms > 0)
         diag_unsupported(c->d, op->loc, "lateness on a sliding window",
                          "sliding windows are generated without lateness so far");
-    else if (op->window.kind == WIN_SESSION && op->window.lateness_ms > 0)
-        diag_unsupported(c->d, op->loc, "lateness on a session window",
-                         "session windows are generated without lateness so far");
-    else if (ops_in_processing_time(c, stream, 0))
-        diag_unsupported(c->d, op->loc, "a window in processing time",
-                         "give its source 'event time FIELD watermark D'");
 }
 
 static void reject_ops(Checker *c, const Decl *stream)
@@ -752,12 +706,7 @@ static void reject_ops(Checker *c, const Decl *stream)
     for (const Op *op = stream->stream.ops; op; op = op->next) {
         switch (op->kind) {
         case OP_WINDOW:
-            reject_window(c, stream, op);
-            break;
-        case OP_DEDUPE:
-            if (ops_in_processing_time(c, stream, 0))
-                diag_unsupported(c->d, op->loc, "dedupe in processing time",
-                                 "give its source 'event time FIELD watermark D'");
+            reject_window(c, op);
             break;
         case OP_JOIN:
             diag_unsupported(c->d, op->loc, "join",

@@ -2,9 +2,10 @@
  * (LANGUAGE.md §5).
  *
  * Per key the generated code keeps the current burst: the earliest and the
- * latest event time of the records of that key seen in it, each within D of
- * another. A record within D of the burst ([lo - D, hi + D]) is a duplicate:
- * it is dropped and widens the burst. Any other record passes and starts a
+ * latest time of the records of that key seen in it, each within D of
+ * another (event time, or in processing time the time of arrival). A record
+ * within D of the burst ([lo - D, hi + D]) is a duplicate: it is dropped and
+ * widens the burst. Any other record passes and starts a
  * new burst for its key. The state of a key goes when the watermark reaches
  * hi + D, after which no record on time can be within D of the burst. The
  * state struct holds the key fields in their own C types (strings copied)

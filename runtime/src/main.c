@@ -12,8 +12,6 @@
 #include "rt.h"
 #include "stats.h"
 
-/* Records a source reads in one turn before the next source gets its turn. */
-#define BATCH 1024
 /* How long the loop sleeps when no source has anything to read. */
 #define IDLE_SLEEP_MS 10
 
@@ -160,7 +158,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
                 continue;
             runtime_tick(rt);
             int64_t before = src->records;
-            SourceStatus st = src->ops->poll(src, rt, BATCH);
+            SourceStatus st = src->ops->poll(src, rt, rt->batch);
             if (src->records > before)
                 watermarks_active(&rt->watermarks, i, rt->now_ms);
             if (st == SOURCE_DONE) {

@@ -2,6 +2,7 @@
 #include "readbuf.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,13 @@ ReadStatus readbuf_fill(ReadBuf *rb)
         rb->buf = buf;
         rb->cap = cap;
     }
+    /* A regular file is always ready; a pipe may stay silent for long. */
+    struct pollfd pfd = { .fd = rb->fd, .events = POLLIN };
+    int ready = poll(&pfd, 1, READ_WAIT_MS);
+    if (ready < 0)
+        return errno == EINTR ? READ_INTERRUPTED : READ_ERROR;
+    if (ready == 0)
+        return READ_WAIT;
     ssize_t n = read(rb->fd, rb->buf + rb->end, rb->cap - rb->end);
     if (n < 0)
         return errno == EINTR ? READ_INTERRUPTED : READ_ERROR;

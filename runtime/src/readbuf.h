@@ -28,11 +28,16 @@ typedef enum ReadStatus {
     READ_OK,          /* more bytes are in the buffer */
     READ_EOF,         /* nothing more for now (end of file or of the pipe) */
     READ_INTERRUPTED, /* a signal arrived; try again unless stopping */
+    READ_WAIT,        /* nothing arrived within READ_WAIT_MS; the input is open */
     READ_ERROR,       /* errno says why */
 } ReadStatus;
 
 void readbuf_init(ReadBuf *rb, int fd);
 void readbuf_free(ReadBuf *rb);
+/* How long a fill waits for a pipe or terminal before it gives the read loop
+ * back (READ_WAIT), so that timers fire while such an input is silent. */
+#define READ_WAIT_MS 10
+
 /* Keeps [start, end), moves it to the front, grows the buffer when it is
  * full (a record longer than the buffer), and reads once. */
 ReadStatus readbuf_fill(ReadBuf *rb);

@@ -19,7 +19,10 @@ struct FlowRuntime {
     const FlowProgram *prog;
     FlowControl *control;   /* the program's, or one of flow_main's own */
     Scratch scratch;
-    int64_t now_ms;         /* wall clock, read once per batch */
+    int64_t now_ms;         /* wall clock, read once per batch; never goes back */
+    int64_t fake_clock_next; /* with FLOW_FAKE_CLOCK: the time the next tick reads */
+    int64_t fake_clock_step; /* 0: the real clock */
+    int batch;              /* records a source reads in one turn */
     Watermarks watermarks;
     Timers timers;          /* stateful operators: their state and timers */
     Source **sources;
@@ -34,12 +37,22 @@ struct FlowRuntime {
     int64_t late;           /* records dropped as late by windows */
 };
 
+/* Records a source reads in one turn before the next source gets its turn. */
+#define RUNTIME_BATCH 1024
+
 /* An empty runtime for `prog` (no sources or sinks open yet). */
 void runtime_init(FlowRuntime *rt, const FlowProgram *prog);
 void runtime_free(FlowRuntime *rt);
 /* The program watermark may have moved: fire the operators' due timers. */
 void runtime_advance(FlowRuntime *rt);
-/* Reads the wall clock into rt->now_ms. */
+/* Reads the clock into rt->now_ms: the one place the runtime learns the
+ * time. Processing-time records are stamped with it and it is the
+ * watermark of processing-time inputs.
+ *
+ * Tests drive it with the environment variable FLOW_FAKE_CLOCK=START,STEP
+ * (ms): the first tick reads START and each tick after it STEP more, and the
+ * read loop gives each source one record per turn (each turn ticks), so a
+ * program's processing-time results depend only on its input. */
 void runtime_tick(FlowRuntime *rt);
 /* A run-time failure: prints "PROGRAM: MESSAGE" to stderr (only the first
  * failure is printed) and makes the program stop with status 1. */

@@ -56,6 +56,7 @@ static StartStatus fill_for_start(TextSource *ts, char **err)
     case READ_EOF:
         return ts->follow ? START_WAIT : START_DONE;
     case READ_INTERRUPTED:
+    case READ_WAIT:
         return START_WAIT;
     case READ_ERROR:
         break;
@@ -172,6 +173,7 @@ static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
         *again = !ts->follow;
         return SOURCE_IDLE;
     case READ_INTERRUPTED:
+    case READ_WAIT:
         return SOURCE_IDLE;
     case READ_ERROR:
         break;

@@ -57,8 +57,10 @@ int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms)
     const WatermarkInput *in = &w->inputs[i];
     if (in->finished)
         return FLOW_TIME_MAX;
+    /* A record stamped now is not late: like an event-time input without
+     * delay, the watermark is 1ms behind the newest time. */
     if (!in->event_time)
-        return now_ms;
+        return now_ms == FLOW_TIME_MIN ? now_ms : now_ms - 1;
     if (in->max_ts == FLOW_TIME_MIN)
         return FLOW_TIME_MIN;
     /* max_ts - delay - 1, saturating at the bottom of the range. */

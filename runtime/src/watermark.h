@@ -1,7 +1,8 @@
 /* watermark.h: event-time progress of the program (LANGUAGE.md §6.1). One
  * input per source. An event-time input's watermark is max(ts seen) - delay
  * - 1ms, moved record by record, so it depends only on the input order; a
- * processing-time input's is the wall clock; a finished bounded input's is
+ * processing-time input's is the wall clock - 1ms (records are stamped with
+ * the wall clock, so none is late when it arrives); a finished bounded input's is
  * FLOW_TIME_MAX. The program watermark is the minimum over the inputs that are
  * not idle (no record for `idle` ms of wall-clock time), and never goes back.
  * The timers of stateful operators (timer.h) fire as it passes them. */

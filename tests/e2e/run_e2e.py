@@ -88,10 +88,13 @@ class Env:
         if err.strip():
             raise Failure("flowc build %s printed diagnostics:\n%s" % (flow_file, err))
 
-    def run(self, exe, args, cwd, stdin=b"", signal_after=None):
+    def run(self, exe, args, cwd, stdin=b"", signal_after=None, extra_env=None):
         """Run a built program; returns (status, stdout, stderr) as text. With
-        signal_after=(sig, seconds), send sig after that long and wait for the stop."""
-        proc = subprocess.Popen([os.path.join(cwd, exe)] + args, cwd=cwd, env=self.program_env(),
+        signal_after=(sig, seconds), send sig after that long and wait for the stop;
+        extra_env adds variables to its environment."""
+        prog_env = self.program_env()
+        prog_env.update(extra_env or {})
+        proc = subprocess.Popen([os.path.join(cwd, exe)] + args, cwd=cwd, env=prog_env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if signal_after:
             sig, seconds = signal_after
@@ -353,7 +356,7 @@ def run_emit(env, name):
 DIRECTIVE = re.compile(r"^#\s*([a-z-]+)(?:\s+([^:]*?))?\s*:\s?(.*)$")
 BLOCK_LINE = re.compile(r"^#\s*\| ?(.*)$")
 BLOCKS = {"file", "stdin", "stdout", "stdout-sorted", "output", "output-sorted", "stderr"}
-SINGLES = {"args", "status", "signal", "runs", "stdout-lines", "stderr-has", "stderr-lacks",
+SINGLES = {"args", "env", "status", "signal", "runs", "stdout-lines", "stderr-has", "stderr-lacks",
            "stderr-match", "bad", "output-lines"}
 
 
@@ -365,6 +368,7 @@ class Case:
         self.files = []        # file blocks: (key, "NAME [options]", lines)
         self.stdin_block = None
         self.args = []
+        self.env = {}
         self.status = 0
         self.signal = None
         self.runs = 1
@@ -388,6 +392,9 @@ class Case:
                 self._add_block(block)
             elif key == "args":
                 self.args = shlex.split(rest)
+            elif key == "env":
+                var, _, value = rest.partition("=")
+                self.env[var] = value
             elif key == "status":
                 self.status = int(rest)
             elif key == "signal":
@@ -442,7 +449,7 @@ def run_case(env, name):
         for fname in case.output_names():
             if os.path.exists(os.path.join(work, fname)):
                 os.remove(os.path.join(work, fname))
-        status, out, err = env.run(name, case.args, work, stdin, case.signal)
+        status, out, err = env.run(name, case.args, work, stdin, case.signal, case.env)
         outputs = {}
         for fname in case.output_names():
             outputs[fname] = read_if(os.path.join(work, fname))

@@ -713,7 +713,6 @@ static bool supported(Emitter *em)
         } else if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
                    n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION &&
                    !(n->op->kind == OP_WINDOW &&
-                     !(n->op->window.kind == WIN_SESSION && n->op->window.lateness_ms > 0) &&
                      n->stage && stage_is_window(n->stage) && n->stage->nnodes >= 2) &&
                    !(n->op->kind == OP_AGGREGATE && n->part_of_window) &&
                    !(n->op->kind == OP_DEDUPE && n->stage && stage_is_dedupe(n->stage) &&

@@ -1,7 +1,7 @@
 /* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
  * [late as NAME] | aggregate ...` stage, and of `window sliding SIZE every
- * SLIDE [late as NAME]` and `window session gap G [late as NAME]`
- * (LANGUAGE.md §5, §6.2).
+ * SLIDE [late as NAME]` and `window session gap G [lateness L] [late as
+ * NAME]` (LANGUAGE.md §5, §6.2).
  *
  * Per window stage the generated file has:
  * - a state struct: one per (key, window), malloc'd, holding the hash, the
@@ -34,10 +34,14 @@
  *
  * A session window keeps one state per (key, open session), in a list per
  * key ordered by start whose head is in the table. A record joins the
- * sessions its own [ts, ts + G) overlaps; when it bridges two, the later is
- * merged into the earlier and marked dead, and its pending timer only frees
- * it (a timer cannot be taken back). The timer of a session that grew is
- * set again at its new end - 1ms when it comes. */
+ * sessions its own [ts, ts + G) overlaps; when it bridges two, the earlier
+ * is merged into the later, which takes its place in the list, and is
+ * marked dead: its pending timer only frees it (a timer cannot be taken
+ * back). The later one's timer is due at or before the merged session's
+ * end - 1ms, which is its own. The timer of a session that grew is set
+ * again at its new end - 1ms when it comes. With lateness L a session that
+ * fired stays until end - 1ms + L; a record that joins it meanwhile emits
+ * an updated result at once, as in a tumbling window. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -202,7 +206,7 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     if (n->session) {
         cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
         cw_line(w, "int64_t last;");
-        cw_line(w, "bool dead;      /* merged into the session before it; waits for its timer */");
+        cw_line(w, "bool dead;      /* merged into the session after it; waits for its timer */");
         cw_line(w, "struct %s *next;", n->state);
     } else {
         cw_line(w, "int64_t start;  /* the %s is [start, start + %" PRId64 ") */",
@@ -210,7 +214,7 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     }
     if (n->sliding)
         cw_line(w, "int64_t emitted_end; /* the last window made with this pane */");
-    else if (!n->session)
+    else
         cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
     for (int k = 0; k < wop->nkey; k++) {
         int f = wop->key_fields[k];
@@ -489,9 +493,11 @@ static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
 
 /* Session windows: the timer was set at end - 1ms of the session when it
  * was made. A session that grew since then sets it again at its new end; one
- * merged into an earlier session only goes. */
+ * merged into a later session only goes. With lateness, a session that fired
+ * sets it at end - 1ms + L (again when it grew meanwhile), then goes. */
 static void emit_session_fire_function(CWriter *w, const WindowNames *n)
 {
+    int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
     open_block(w);
@@ -501,12 +507,22 @@ static void emit_session_fire_function(CWriter *w, const WindowNames *n)
     cw_line(w, "return;");
     cw_close(w, "");
     cw_line(w, "int64_t fire_at = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
+    cw_open(w, "if (!s->fired)");
     cw_open(w, "if (time < fire_at)");
     cw_line(w, "flow_timer_set(rt, %d, fire_at, s);", n->op);
     cw_line(w, "return;");
     cw_close(w, "");
+    cw_line(w, "s->fired = true;");
     if (n->results)
         cw_line(w, "%s(rt, s, s->start);", n->result);
+    cw_close(w, "");
+    if (lateness) {
+        cw_line(w, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");", lateness);
+        cw_open(w, "if (time < free_at)");
+        cw_line(w, "flow_timer_set(rt, %d, free_at, s);", n->op);
+        cw_line(w, "return;");
+        cw_close(w, "");
+    }
     cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
     cw_line(w, "%s *head = flow_table_find(table, s->hash, %s, s);", n->state, n->match);
     cw_open(w, "if (head == s)");
@@ -611,7 +627,14 @@ static void emit_session_find_or_make(Body *b, const WindowNames *n)
     cw_line(bw, "    flow_table_remove(table, hash, head);");
     cw_line(bw, "flow_table_insert(table, hash, s);");
     cw_close(bw, "");
-    cw_line(bw, "flow_timer_set(rt, %d, free_at, s);", n->op);
+    if (n->wop->window.lateness_ms) {
+        cw_comment(bw, true, "A session that starts after its end - 1ms (within the lateness) "
+                             "fires at once.");
+        cw_line(bw, "s->fired = watermark >= fire_at;");
+        cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : fire_at, s);", n->op);
+    } else {
+        cw_line(bw, "flow_timer_set(rt, %d, fire_at, s);", n->op);
+    }
     cw_close(bw, "");
     cw_open(bw, "else");
     cw_line(bw, "if (ts < s->start)");
@@ -620,12 +643,18 @@ static void emit_session_find_or_make(Body *b, const WindowNames *n)
     cw_line(bw, "    s->last = ts;");
     cw_line(bw, "%s *later = s->next;", n->state);
     cw_open(bw, "if (later && later->start < flow_time_add(s->last, %" PRId64 "))", n->gap);
-    cw_comment(bw, true, "The record bridges two sessions: the later one joins this one, and "
-                         "its timer only frees it.");
-    cw_line(bw, "%s(s, later);", n->merge);
-    cw_line(bw, "s->last = later->last;");
-    cw_line(bw, "s->next = later->next;");
-    cw_line(bw, "later->dead = true;");
+    cw_comment(bw, true, "The record bridges two sessions: this one joins the later one, which "
+                         "takes its place; its timer only frees it.");
+    cw_line(bw, "%s(later, s);", n->merge);
+    cw_line(bw, "later->start = s->start;");
+    cw_line(bw, "if (prev)");
+    cw_line(bw, "    prev->next = later;");
+    cw_open(bw, "else");
+    cw_line(bw, "flow_table_remove(table, hash, s);");
+    cw_line(bw, "flow_table_insert(table, hash, later);");
+    cw_close(bw, "");
+    cw_line(bw, "s->dead = true;");
+    cw_line(bw, "s = later;");
     cw_close(bw, "");
     cw_close(bw, "");
 }
@@ -665,8 +694,13 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         cw_line(bw, "%s *next = s;", n->state);
         cw_line(bw, "if (s && s->start >= reach)");
         cw_line(bw, "    s = NULL;");
-        cw_line(bw, "int64_t free_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64
+        cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64
                     ");", n->gap - 1);
+        if (wop->window.lateness_ms)
+            cw_line(bw, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");",
+                    wop->window.lateness_ms);
+        else
+            cw_line(bw, "int64_t free_at = fire_at;");
     } else if (n->sliding) {
         /* Late when even the last window holding the record has fired. */
         cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */",
@@ -766,7 +800,7 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                       it->agg == AGG_LAST;
     if (!uses_fresh)
         cw_line(bw, "(void)fresh;");
-    if (n->results && !n->sliding && !n->session) {
+    if (n->results && !n->sliding && (!n->session || wop->window.lateness_ms)) {
         cw_comment(bw, true, "A late record within the lateness: an updated result.");
         cw_line(bw, "if (s->fired)");
         cw_indent(bw);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """flowc explain: the plan of a compiled example, of a program with a
-tumbling window, and of one with a session window with lateness (which
-this version only explains), as text and as Graphviz.
+tumbling window, of one with a session window with lateness, and of one
+with a sliding window with lateness (which this version only explains), as
+text and as Graphviz.
 
     explain_test.py --flowc PATH --source-dir DIR
 """
@@ -79,10 +80,23 @@ def main():
                 "  | aggregate n = count();\n"
                 "sink per_user to stdout(format = csv);\n")
         r = explain(args.flowc, session)
-        check(r.returncode == 1, "explain of a session window with lateness exits 1 (it cannot be built)", r.stderr)
-        check("session.flow:3:45: error: 'lateness on a session window' is not supported" in r.stderr,
+        check(r.returncode == 0, "explain of a session window with lateness exits 0", r.stderr)
+        check("open sessions [first, last + 10m)" in r.stdout, "explain shows a session's state",
+              r.stdout)
+
+        sliding = os.path.join(tmp, "sliding.flow")
+        with open(sliding, "w") as f:
+            f.write(
+                "schema Click { user_id : int64, bytes : int32, ts : timestamp }\n"
+                "source clicks : Click from file(\"c.csv\") event time ts watermark 5s;\n"
+                "stream per_user = clicks | key by user_id | window sliding 10m every 1m lateness 1m\n"
+                "  | aggregate n = count();\n"
+                "sink per_user to stdout(format = csv);\n")
+        r = explain(args.flowc, sliding)
+        check(r.returncode == 1, "explain of a sliding window with lateness exits 1 (it cannot be built)", r.stderr)
+        check("sliding.flow:3:45: error: 'lateness on a sliding window' is not supported" in r.stderr,
               "explain reports the unsupported window at its place", r.stderr)
-        check("open sessions [first, last + 10m)" in r.stdout, "explain still shows its state",
+        check("per key and window of 10m starting every 1m" in r.stdout, "explain still shows its state",
               r.stdout)
 
         r = explain(args.flowc, example, "--dot")

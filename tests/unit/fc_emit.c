@@ -372,10 +372,11 @@ static void test_unsupported_is_refused(void **state)
     (void)state;
     char *diags = NULL;
     char *c = emit_as("t.flow", CLICKS
-                      "stream a = clicks | key by user_id | window session gap 1m lateness 1s | aggregate n = count();\n"
+                      "stream a = clicks as x | key by user_id | join clicks as y on x.user_id == y.user_id\n"
+                      "  within 1m | select b = x.bytes;\n"
                       "sink a to stdout(format = csv);\n", false, &diags);
     assert_null(c);
-    assert_non_null(strstr(diags, "t.flow:3:38: error: 'lateness on a session window' is not supported"));
+    assert_non_null(strstr(diags, "t.flow:3:43: error: 'join' is not supported"));
     free(diags);
 }
 

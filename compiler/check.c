@@ -736,10 +736,7 @@ static bool in_processing_time(const Checker *c, const Decl *d, int depth)
  * is missing. */
 static void reject_window(Checker *c, const Decl *stream, const Op *op)
 {
-    if (op->window.kind == WIN_SLIDING && op->window.lateness_ms > 0)
-        diag_unsupported(c->d, op->loc, "lateness on a sliding window",
-                         "sliding windows are generated without lateness so far");
-    else if (op->window.kind == WIN_SESSION && op->window.lateness_ms > 0)
+    if (op->window.kind == WIN_SESSION && op->window.lateness_ms > 0)
         diag_unsupported(c->d, op->loc, "lateness on a session window",
                          "session windows are generated without lateness so far");
     else if (ops_in_processing_time(c, stream, 0))

@@ -47,7 +47,7 @@
 /* Names of one window stage's C pieces. */
 typedef struct WindowNames {
     int op;                 /* index in the FlowOperatorDef array */
-    const char *state, *hash, *match, *fire, *release, *result, *merge;
+    const char *state, *hash, *match, *fire, *release, *result, *merge, *onewindow;
     bool sliding, session;
     int64_t gap;            /* session windows */
     int64_t size, slide;    /* tumbling: slide == size */
@@ -107,7 +107,7 @@ void name_windows(Emitter *em)
 {
     Plan *plan = em->plan;
     static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result",
-                                          "merge" };
+                                          "merge", "window" };
     em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * NNAMES + 1));
     for (int i = 0; i < plan->nstages; i++)
         if (stage_is_window(plan->stages[i]) || stage_is_dedupe(plan->stages[i]))
@@ -134,6 +134,7 @@ static WindowNames window_names(Emitter *em, const PlanStage *st)
     n.release = names[4];
     n.result = names[5];
     n.merge = names[6];
+    n.onewindow = names[7];
     n.sliding = n.wop->window.kind == WIN_SLIDING;
     n.session = n.wop->window.kind == WIN_SESSION;
     n.gap = n.wop->window.gap_ms;
@@ -439,50 +440,78 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
     cw_close(w, "");
 }
 
+/* Sliding windows: the result of the key of pane `s` for the window [end -
+ * SIZE, end), put together from the key's panes in it. `mark` (the window's
+ * timer) notes in each pane that the window was made, so that the other
+ * panes' timers let it pass; an updated result after a late record does not
+ * mark. */
+static void emit_one_window_function(CWriter *w, const WindowNames *n)
+{
+    const Op *wop = n->wop;
+    cw_blank(w);
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *s, int64_t end, bool mark)", n->onewindow,
+            n->state);
+    open_block(w);
+    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+    cw_line(w, "int64_t start = end - %" PRId64 ";", n->size);
+    cw_line(w, "%s probe = *s;", n->state);
+    cw_line(w, "%s window = { 0 };", n->state);
+    for (int k = 0; k < wop->nkey; k++)
+        cw_line(w, "window.key%d = s->key%d;", k, k);
+    cw_open(w, "for (probe.start = start; probe.start < end; probe.start += %" PRId64 ")",
+            n->pane);
+    cw_line(w, "%s *pane = flow_table_find(table, %s(&probe), %s, &probe);", n->state, n->hash,
+            n->match);
+    cw_open(w, "if (pane)");
+    cw_line(w, "%s(&window, pane);", n->merge);
+    cw_line(w, "if (mark)");
+    cw_line(w, "    pane->emitted_end = end;");
+    cw_close(w, "");
+    cw_close(w, "");
+    cw_line(w, "%s(rt, &window, start);", n->result);
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        if (it->agg == AGG_COUNT_DISTINCT)
+            cw_line(w, "flow_distinct_free(&window.acc%d);", i);
+    cw_close(w, "");
+}
+
 /* Sliding windows: the pane's timer is due at the end - 1ms of one window
  * that holds it. The first of the key's panes in that window whose timer
  * fires makes the result from all of them and marks them, so that the others
  * let that window pass; the pane then waits for the next window that holds
- * it, or goes after the last. */
+ * it, or goes after the last (with lateness L, L after the last). */
 static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
 {
-    const Op *wop = n->wop;
+    int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
     open_block(w);
     cw_line(w, "%s *s = item;", n->state);
-    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
     cw_line(w, "int64_t end = time + 1;");
-    if (n->results) {
-        cw_open(w, "if (s->emitted_end != end)");
-        cw_line(w, "int64_t start = end - %" PRId64 ";", n->size);
-        cw_line(w, "%s probe = *s;", n->state);
-        cw_line(w, "%s window = { 0 };", n->state);
-        for (int k = 0; k < wop->nkey; k++)
-            cw_line(w, "window.key%d = s->key%d;", k, k);
-        cw_open(w, "for (probe.start = start; probe.start < end; probe.start += %" PRId64 ")",
-                n->pane);
-        cw_line(w, "%s *pane = flow_table_find(table, %s(&probe), %s, &probe);", n->state,
-                n->hash, n->match);
-        cw_open(w, "if (pane)");
-        cw_line(w, "%s(&window, pane);", n->merge);
-        cw_line(w, "pane->emitted_end = end;");
-        cw_close(w, "");
-        cw_close(w, "");
-        cw_line(w, "%s(rt, &window, start);", n->result);
-        int i = 0;
-        for (const Item *it = n->items; it; it = it->next, i++)
-            if (it->agg == AGG_COUNT_DISTINCT)
-                cw_line(w, "flow_distinct_free(&window.acc%d);", i);
-        cw_close(w, "");
-    }
     cw_line(w, "int64_t last_end = flow_time_add(flow_window_start(s->start, %" PRId64
                "), %" PRId64 ");", n->slide, n->size);
-    cw_open(w, "if (end < last_end)");
-    cw_line(w, "flow_timer_set(rt, %d, time + %" PRId64 ", s);", n->op, n->slide);
-    cw_line(w, "return;");
-    cw_close(w, "");
-    cw_line(w, "flow_table_remove(table, s->hash, s);");
+    if (lateness) {
+        cw_comment(w, true, "Past the end of the last window holding the pane, the timer "
+                            "is the end of that window's lateness: the pane goes.");
+        cw_open(w, "if (end <= last_end)");
+    }
+    if (n->results) {
+        cw_line(w, "if (s->emitted_end != end)");
+        cw_line(w, "    %s(rt, s, end, true);", n->onewindow);
+    }
+    if (lateness) {
+        cw_line(w, "flow_timer_set(rt, %d, end < last_end ? time + %" PRId64
+                   " : flow_time_add(time, %" PRId64 "), s);", n->op, n->slide, lateness);
+        cw_line(w, "return;");
+        cw_close(w, "");
+    } else {
+        cw_open(w, "if (end < last_end)");
+        cw_line(w, "flow_timer_set(rt, %d, time + %" PRId64 ", s);", n->op, n->slide);
+        cw_line(w, "return;");
+        cw_close(w, "");
+    }
+    cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", n->op);
     cw_line(w, "%s(s);", n->release);
     cw_close(w, "");
 }
@@ -671,8 +700,13 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         /* Late when even the last window holding the record has fired. */
         cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */",
                 n->pane);
-        cw_line(bw, "int64_t free_at = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
-                    ");", n->slide, n->size - 1);
+        cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
+                    ");", n->slide, n->size);
+        cw_line(bw, "int64_t free_at = flow_time_add(last_end - 1, %" PRId64 ");",
+                wop->window.lateness_ms);
+        cw_comment(bw, true, "The first window holding the pane.");
+        cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
+                    "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
     } else {
         cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", n->size);
         cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", n->size - 1);
@@ -742,12 +776,18 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         if (n->sliding) {
             cw_line(bw, "s->emitted_end = FLOW_TIME_MIN;");
             cw_comment(bw, true, "The first window holding the pane that has not fired yet.");
-            cw_line(bw, "int64_t end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
-                        "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
+            cw_line(bw, "int64_t end = first_end;");
             cw_line(bw, "if (watermark >= end - 1)");
             cw_line(bw, "    end += ((watermark - (end - 1)) / %" PRId64 " + 1) * %" PRId64 ";",
                     n->slide, n->slide);
-            cw_line(bw, "flow_timer_set(rt, %d, end - 1, s);", n->op);
+            if (wop->window.lateness_ms) {
+                cw_comment(bw, true, "All have fired (a late record within the lateness): the "
+                                     "pane is kept until the lateness of the last is over.");
+                cw_line(bw, "flow_timer_set(rt, %d, end > last_end ? free_at : end - 1, s);",
+                        n->op);
+            } else {
+                cw_line(bw, "flow_timer_set(rt, %d, end - 1, s);", n->op);
+            }
         } else {
             cw_comment(bw, true, "A window that already fired (late, within the lateness) is only "
                                  "kept until free_at.");
@@ -772,6 +812,16 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         cw_indent(bw);
         cw_line(bw, "%s(rt, s, s->start);", n->result);
         cw_dedent(bw);
+    }
+    if (n->results && n->sliding && wop->window.lateness_ms) {
+        cw_comment(bw, true, "A late record within the lateness: an updated result for each "
+                             "window holding it that already fired and is still kept, oldest "
+                             "first.");
+        cw_line(bw, "for (int64_t end = first_end; end <= last_end && end - 1 <= watermark; "
+                    "end += %" PRId64 ")", n->slide);
+        cw_line(bw, "    if (watermark < flow_time_add(end - 1, %" PRId64 "))",
+                wop->window.lateness_ms);
+        cw_line(bw, "        %s(rt, s, end, false);", n->onewindow);
     }
     line_back(em, bw);
 
@@ -798,8 +848,10 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_merge_function(em, w, &n);
         emit_session_fire_function(w, &n);
     } else if (n.sliding) {
-        if (n.results)
+        if (n.results) {
             emit_merge_function(em, w, &n);
+            emit_one_window_function(w, &n);
+        }
         emit_sliding_fire_function(w, &n);
     } else {
         emit_fire_function(w, &n);

@@ -15,6 +15,8 @@ void timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
         t->ops[i].def = &defs[i];
         t->ops[i].watermark = FLOW_TIME_MIN;
     }
+    t->watermark = FLOW_TIME_MIN;
+    t->earliest = FLOW_TIME_MAX;
 }
 
 void timers_free(Timers *t)
@@ -46,6 +48,8 @@ void timers_set(Timers *t, int op_index, int64_t time, void *item)
         op->heap = heap;
     }
     Timer x = { time, t->next_seq++, item };
+    if (time < t->earliest)
+        t->earliest = time;
     int64_t i = op->n++;
     while (i > 0 && earlier(&x, &op->heap[(i - 1) / 2])) {
         op->heap[i] = op->heap[(i - 1) / 2];
@@ -77,9 +81,11 @@ static Timer pop(OperatorTimers *op)
 
 void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
 {
-    if (t->advancing)
+    if (t->advancing || (wm <= t->watermark && t->earliest > t->watermark))
         return;
     t->advancing = true;
+    if (wm > t->watermark)
+        t->watermark = wm;
     for (int i = 0; i < t->nops; i++) {
         OperatorTimers *op = &t->ops[i];
         if (wm > op->watermark)
@@ -89,6 +95,11 @@ void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
             op->def->fire(rt, due.item, due.time);
         }
     }
+    /* Every timer left is after its operator's watermark. */
+    t->earliest = FLOW_TIME_MAX;
+    for (int i = 0; i < t->nops; i++)
+        if (t->ops[i].n > 0 && t->ops[i].heap[0].time < t->earliest)
+            t->earliest = t->ops[i].heap[0].time;
     t->advancing = false;
 }
 

@@ -30,6 +30,12 @@ typedef struct Timers {
     int nops;
     uint64_t next_seq;
     bool advancing;        /* a fire() must not start another round */
+    /* The highest watermark a round was started with, and the earliest
+     * pending timer of any operator, so that a round that would neither
+     * raise a watermark nor fire a timer (the case of almost every record)
+     * costs two tests. */
+    int64_t watermark;
+    int64_t earliest;
 } Timers;
 
 void timers_init(Timers *t, const FlowOperatorDef *defs, int nops);

@@ -24,6 +24,12 @@ typedef struct Watermarks {
     WatermarkInput *inputs;
     int ninputs;
     int64_t current;       /* last program watermark handed out */
+    /* Whether `current` must be worked out again: an input moved, or the
+     * watermark depends on the wall clock (a processing-time input, or an
+     * input that can go idle). Otherwise asking for it is one test, which
+     * matters as it is asked after every record. */
+    bool changed;
+    bool clock_bound;
 } Watermarks;
 
 void watermarks_init(Watermarks *w, int ninputs);

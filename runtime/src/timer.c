@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "flow/value.h"
+#include "rt.h"
 
 void timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
 {
@@ -27,6 +28,7 @@ void timers_free(Timers *t)
             op->def->release(op->heap[k].item);
         free(op->heap);
         flow_table_free(&op->table);
+        flow_panes_free(&op->panes);
     }
     free(t->ops);
     memset(t, 0, sizeof *t);
@@ -106,4 +108,9 @@ void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
 int64_t timers_next(const Timers *t, int op)
 {
     return t->ops[op].n ? t->ops[op].heap[0].time : FLOW_TIME_MAX;
+}
+
+FlowPanes *flow_panes(FlowRuntime *rt, int op)
+{
+    return &rt->timers.ops[op].panes;
 }

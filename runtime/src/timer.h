@@ -23,6 +23,7 @@ typedef struct OperatorTimers {
     int64_t n, cap;
     int64_t watermark;     /* FLOW_TIME_MIN until the first advance */
     FlowTable table;
+    FlowPanes panes;       /* tumbling and sliding windows */
 } OperatorTimers;
 
 typedef struct Timers {

@@ -544,7 +544,7 @@ static void emit_one_window_function(CWriter *w, const WindowNames *n)
     cw_open(w, "for (int64_t start = end - %" PRId64 "; start < end; start += %" PRId64 ")",
             n->size, n->pane);
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
-    cw_line(w, "uint64_t slot;");
+    cw_line(w, "uint64_t slot = 0;");
     cw_line(w, "const %s *src = p ? %s(p, probe, &slot) : NULL;", n->state, n->find);
     cw_line(w, "if (src)");
     cw_line(w, "    %s(&window, src);", n->merge);
@@ -587,7 +587,7 @@ static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
         cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
         cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
         cw_line(w, "const %s *src = &entries[e];", n->state);
-        cw_line(w, "uint64_t slot;");
+        cw_line(w, "uint64_t slot = 0;");
         cw_line(w, "%s *dst = %s(window, src, &slot);", n->state, n->find);
         cw_open(w, "if (!dst)");
         cw_comment(w, true, "The window's entries borrow the panes' strings.");
@@ -893,7 +893,7 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
             cw_close(bw, "");
         }
         cw_close(bw, "");
-        cw_line(bw, "uint64_t slot;");
+        cw_line(bw, "uint64_t slot = 0;");
         cw_line(bw, "%s *s = %s(p, &probe, &slot);", n->state, n->find);
         cw_line(bw, "bool fresh = s == NULL;");
         cw_open(bw, "if (fresh)");

@@ -81,10 +81,8 @@ static Timer pop(OperatorTimers *op)
     return top;
 }
 
-void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
+void timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
 {
-    if (t->advancing || (wm <= t->watermark && t->earliest > t->watermark))
-        return;
     t->advancing = true;
     if (wm > t->watermark)
         t->watermark = wm;

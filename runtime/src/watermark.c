@@ -39,15 +39,6 @@ void watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_m
     w->clock_bound |= !event_time || idle_ms > 0;
 }
 
-void watermarks_observe(Watermarks *w, int i, int64_t ts)
-{
-    WatermarkInput *in = &w->inputs[i];
-    if (ts > in->max_ts) {
-        in->max_ts = ts;
-        w->changed = true;
-    }
-}
-
 void watermarks_active(Watermarks *w, int i, int64_t now_ms)
 {
     w->inputs[i].last_record_ms = now_ms;
@@ -74,10 +65,8 @@ int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms)
     return in->max_ts - in->delay_ms - 1;
 }
 
-int64_t watermarks_current(Watermarks *w, int64_t now_ms)
+int64_t watermarks_recompute(Watermarks *w, int64_t now_ms)
 {
-    if (!w->changed && !w->clock_bound)
-        return w->current;
     w->changed = false;
     int64_t min = FLOW_TIME_MAX;
     bool any = false;

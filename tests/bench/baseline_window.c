@@ -16,8 +16,8 @@
  *
  * Tumbling results come in the order flowc gives them (by window, then by
  * the key's first record in it); sliding results of one window come in the
- * order the keys first appeared, which is not flowc's (it follows its
- * timers), so the benchmark compares those sorted.
+ * order the keys first appeared in the whole input, not in that window as
+ * flowc's do, so the benchmark compares those sorted.
  *
  *   baseline_window tumbling|sliding COUNT
  *

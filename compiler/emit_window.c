@@ -323,6 +323,8 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
 static void emit_find_function(CWriter *w, const WindowNames *n)
 {
     cw_blank(w);
+    cw_comment(w, true, "The entry of probe's key in pane p, or NULL, *slot then being the "
+                        "free slot where it goes.");
     cw_line(w, "static %s *%s(const FlowPane *p, const %s *probe, uint64_t *slot)", n->state,
             n->find, n->state);
     open_block(w);
@@ -346,6 +348,11 @@ static void emit_pane_release_function(CWriter *w, const WindowNames *n)
 {
     bool owns = owns_memory(n);
     cw_blank(w);
+    cw_comment(w, true, n->sliding
+        ? "The window ending at w->end can no longer change: it goes, with the panes whose "
+          "last window it is. At shutdown, every pending window end goes this way, which frees "
+          "every pane."
+        : "The window's pane can no longer change: it goes, with what its entries own.");
     cw_line(w, "static void %s(void *item)", n->release);
     open_block(w);
     if (n->sliding) {
@@ -567,6 +574,13 @@ static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
     const Op *wop = n->wop;
     int64_t lateness = wop->window.lateness_ms;
     cw_blank(w);
+    cw_comment(w, true, lateness
+        ? "A timer of a window end is due. At end - 1ms: the key's entries in the window's "
+          "panes are put together in the scratch pane, ordered by each key's first record in "
+          "the window, and the results go out; at end - 1ms + lateness the window goes."
+        : "The timer of a window end is due (end - 1ms): the key's entries in the window's "
+          "panes are put together in the scratch pane, ordered by each key's first record in "
+          "the window, the results go out, and the window goes.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
     open_block(w);
     cw_line(w, "FlowWindowEnd *w = item;");
@@ -807,8 +821,11 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                 n->pane);
         cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
                     ");", n->slide, n->size);
-        cw_line(bw, "int64_t free_at = flow_time_add(last_end - 1, %" PRId64 ");",
-                wop->window.lateness_ms);
+        if (wop->window.lateness_ms)
+            cw_line(bw, "int64_t free_at = flow_time_add(last_end - 1, %" PRId64 ");",
+                    wop->window.lateness_ms);
+        else
+            cw_line(bw, "int64_t free_at = last_end - 1;");
         cw_comment(bw, true, "The first window holding the pane.");
         cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
                     "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
@@ -870,27 +887,44 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         cw_line(bw, "bool made;");
         cw_line(bw, "p = flow_pane_get(ps, start, sizeof(%s), &made);", n->state);
         if (n->sliding) {
-            cw_comment(bw, true, "A new pane: each window holding it that is still kept gets "
-                                 "its timer, unless it has one (fired: the end of its "
-                                 "lateness).");
-            cw_line(bw, "for (int64_t end = first_end; made && end <= last_end; end += %" PRId64
+            cw_comment(bw, true, lateness
+                ? "A new pane: each window holding it that is still kept gets its timer "
+                  "(one per window end, for all keys) unless it has one; one that fired "
+                  "already, the timer of the end of its lateness."
+                : "A new pane: each window holding it that has not fired gets its timer (one "
+                  "per window end, for all keys) unless it has one.");
+            cw_open(bw, "for (int64_t end = first_end; made && end <= last_end; end += %" PRId64
                         ")", n->slide);
-            cw_open(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
+            if (lateness) {
+                cw_line(bw, "if (watermark >= flow_time_add(end - 1, %" PRId64 "))", lateness);
+            } else {
+                cw_line(bw, "if (watermark >= end - 1)");
+            }
+            cw_line(bw, "    continue;");
             cw_line(bw, "bool fresh_end;");
             cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
             cw_open(bw, "if (fresh_end)");
-            cw_line(bw, "w->fired = watermark >= end - 1;");
-            cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %" PRId64
-                        ") : end - 1, w);", n->op, lateness);
+            if (lateness) {
+                cw_line(bw, "w->fired = watermark >= end - 1;");
+                cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %" PRId64
+                            ") : end - 1, w);", n->op, lateness);
+            } else {
+                cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
+            }
             cw_close(bw, "");
             cw_close(bw, "");
         } else {
-            cw_comment(bw, true, "A window that already fired (late, within the lateness) is "
-                                 "only kept until free_at.");
-            cw_open(bw, "if (made)");
-            cw_line(bw, "p->fired = watermark >= fire_at;");
-            cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : fire_at, p);", n->op);
-            cw_close(bw, "");
+            if (lateness) {
+                cw_comment(bw, true, "A window that already fired (late, within the lateness) "
+                                     "is only kept until free_at.");
+                cw_open(bw, "if (made)");
+                cw_line(bw, "p->fired = watermark >= fire_at;");
+                cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : fire_at, p);", n->op);
+                cw_close(bw, "");
+            } else {
+                cw_line(bw, "if (made)");
+                cw_line(bw, "    flow_timer_set(rt, %d, fire_at, p);", n->op);
+            }
         }
         cw_close(bw, "");
         cw_line(bw, "uint64_t slot = 0;");
@@ -919,7 +953,7 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                       it->agg == AGG_LAST;
     if (!uses_fresh)
         cw_line(bw, "(void)fresh;");
-    if (n->results && !n->sliding && !n->session) {
+    if (n->results && !n->sliding && !n->session && wop->window.lateness_ms) {
         cw_comment(bw, true, "A late record within the lateness: an updated result.");
         cw_line(bw, "if (p->fired)");
         cw_indent(bw);

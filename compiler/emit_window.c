@@ -1,43 +1,50 @@
 /* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
  * [late as NAME] | aggregate ...` stage, and of `window sliding SIZE every
- * SLIDE [late as NAME]` and `window session gap G [late as NAME]`
- * (LANGUAGE.md §5, §6.2).
+ * SLIDE [lateness L] [late as NAME]` and `window session gap G [late as
+ * NAME]` (LANGUAGE.md §5, §6.2).
  *
  * Per window stage the generated file has:
- * - a state struct: one per (key, window), malloc'd, holding the hash, the
- *   window start, whether it fired, the key fields (strings copied), the
- *   record count and one accumulator per aggregate; every aggregate is
- *   updated record by record, nothing is buffered;
- * - a hash and a match function over the key's own types, for the runtime's
- *   FlowTable (flow/state.h);
+ * - a state struct over the key's own types: the hash, the key fields
+ *   (strings copied), the record count and one accumulator per aggregate;
+ *   every aggregate is updated record by record, nothing is buffered;
+ * - a hash and a match function over the key fields;
  * - the stage function: the record's window, the late test against the
  *   operator's watermark, the aggregate arguments, find or make the state,
- *   update it, and with lateness an updated result when it already fired;
- * - a fire function, called by the runtime's timers: at end - 1ms it emits
- *   the result; at end - 1ms + L (the same call when L is 0) it frees the
- *   state;
+ *   update it, and with lateness updated results for windows that fired;
+ * - a fire function, called by the runtime's timers, and a release function;
  * - a result function: builds the aggregate's record (event time
  *   window_end - 1ms) and runs the rest of the stage on it.
  *
+ * Tumbling and sliding windows keep their states inline in panes
+ * (flow/state.h FlowPane): one pane per window (tumbling) or per span of
+ * gcd(SIZE, SLIDE) (sliding), holding one entry per key in the order the
+ * keys got their first record there, indexed by int32 slots that the
+ * generated find function probes, comparing keys with their own types.
+ * Nearly every record goes to the pane of the record before, which the
+ * runtime keeps at hand (FlowPanes.last).
+ *
+ * Tumbling: the pane is the timers' item. At end - 1ms it emits its entries
+ * in order; at end - 1ms + L (the same call when L is 0) it goes.
+ *
+ * Sliding: a record updates one entry in one pane whatever SIZE / SLIDE is.
+ * The timers' item is a window end (FlowWindowEnd), one for all keys, made
+ * when the first pane it holds is. At end - 1ms the entries of the window's
+ * panes are merged by key in a scratch pane and sorted by each key's first
+ * record in the window (entries carry the order of their first record); at
+ * end - 1ms + L the window end goes, with the panes whose last window it
+ * is. A record is late when the last window holding it is gone; before
+ * that it updates its pane, and with lateness every window holding it that
+ * fired and is still kept emits an updated result, oldest first.
+ *
  * Order of results: by the time their window fires, then in the order the
- * (key, window) got its first record (timers with equal times fire in the
- * order they were set).
+ * (key, window) got its first record.
  *
- * A sliding window keeps its state per (key, pane), a pane being
- * gcd(SIZE, SLIDE) ms, so a record updates one state whatever SIZE / SLIDE
- * is, and the windows share the panes' partial aggregates. A pane's timer
- * walks through the ends of the windows that hold it; at each, the first
- * of the key's panes in that window to fire merges them into the result.
- * A pane goes when the last window holding it has fired. Records go to the
- * windows holding them that have not fired yet; a record for which all of
- * them have fired is late.
- *
- * A session window keeps one state per (key, open session), in a list per
- * key ordered by start whose head is in the table. A record joins the
- * sessions its own [ts, ts + G) overlaps; when it bridges two, the later is
- * merged into the earlier and marked dead, and its pending timer only frees
- * it (a timer cannot be taken back). The timer of a session that grew is
- * set again at its new end - 1ms when it comes. */
+ * A session window keeps one malloc'd state per (key, open session), in a
+ * list per key ordered by start whose head is in the operator's FlowTable.
+ * A record joins the sessions its own [ts, ts + G) overlaps; when it bridges
+ * two, the later is merged into the earlier and marked dead, and its pending
+ * timer only frees it (a timer cannot be taken back). The timer of a session
+ * that grew is set again at its new end - 1ms when it comes. */
 #include <inttypes.h>
 #include <string.h>
 

@@ -1,12 +1,14 @@
 /* flow/state.h: what stateful operators (windows) keep between records, and
  * the event-time timers that tell them when to act.
  *
- * State. The generated code allocates one item per (key, window) with
- * malloc, in a struct it specialises for the key's types, and indexes it in
- * a FlowTable: a generic open-addressing hash table of item pointers. The
- * generated code computes the hash (flow_hash_* of the key fields and the
- * window) and supplies the typed equality, so the table never looks inside
- * an item. Strings an item keeps are copied with flow_str_keep, because the
+ * State. Tumbling and sliding windows keep their state inline in panes
+ * (FlowPane, below): arrays of structs the generated code specialises for
+ * the key's types, which it probes itself. Other operators (session windows,
+ * dedupe) allocate one item per key and state with flow_state_alloc and
+ * index it in a FlowTable: a generic open-addressing hash table of item
+ * pointers, with the hash (flow_hash_* of the key fields) and the typed
+ * equality supplied by the generated code, so the table never looks inside
+ * an item. Strings state keeps are copied with flow_str_keep, because the
  * bytes of a record are only valid while it goes through.
  *
  * Timers. The program declares its stateful operators in topological order

@@ -555,8 +555,8 @@ static void emit_one_window_function(CWriter *w, const WindowNames *n)
     cw_line(w, "%s window = { 0 };", n->state);
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "window.key%d = probe->key%d;", k, k);
-    cw_open(w, "for (int64_t start = end - %" PRId64 "; start < end; start += %" PRId64 ")",
-            n->size, n->pane);
+    cw_open(w, "for (int64_t start = end - %" PRId64 "; start <= end - %" PRId64 "; start += %"
+               PRId64 ")", n->size, n->pane, n->pane);
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "uint64_t slot = 0;");
     cw_line(w, "const %s *src = p ? %s(p, probe, &slot) : NULL;", n->state, n->find);
@@ -600,8 +600,8 @@ static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
     if (n->results) {
         cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
         cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->state);
-        cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start < w->end; start += %" PRId64
-                   ")", n->size, n->pane);
+        cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start <= w->end - %" PRId64
+                   "; start += %" PRId64 ")", n->size, n->pane, n->pane);
         cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
         cw_line(w, "if (!p)");
         cw_line(w, "    continue;");
@@ -785,6 +785,14 @@ static void emit_session_find_or_make(Body *b, const WindowNames *n)
     cw_close(bw, "");
 }
 
+/* Ends a loop over the windows holding a pane at the last of them, testing
+ * before the step so that `end` never steps past the end of time. */
+static void emit_last_window_break(CWriter *w, const WindowNames *n)
+{
+    cw_line(w, "if (end > last_end - %" PRId64 ")", n->slide);
+    cw_line(w, "    break; /* that was the last window holding the pane */");
+}
+
 static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                                 const WindowNames *n)
 {
@@ -900,14 +908,11 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                   "already, the timer of the end of its lateness."
                 : "A new pane: each window holding it that has not fired gets its timer (one "
                   "per window end, for all keys) unless it has one.");
-            cw_open(bw, "for (int64_t end = first_end; made && end <= last_end; end += %" PRId64
-                        ")", n->slide);
-            if (lateness) {
-                cw_line(bw, "if (watermark >= flow_time_add(end - 1, %" PRId64 "))", lateness);
-            } else {
-                cw_line(bw, "if (watermark >= end - 1)");
-            }
-            cw_line(bw, "    continue;");
+            cw_open(bw, "for (int64_t end = first_end; made; end += %" PRId64 ")", n->slide);
+            if (lateness)
+                cw_open(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
+            else
+                cw_open(bw, "if (watermark < end - 1)");
             cw_line(bw, "bool fresh_end;");
             cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
             cw_open(bw, "if (fresh_end)");
@@ -919,6 +924,8 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                 cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
             }
             cw_close(bw, "");
+            cw_close(bw, "");
+            emit_last_window_break(bw, n);
             cw_close(bw, "");
         } else {
             if (lateness) {
@@ -971,11 +978,13 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         cw_comment(bw, true, "A late record within the lateness: an updated result for each "
                              "window holding it that already fired and is still kept, oldest "
                              "first.");
-        cw_line(bw, "for (int64_t end = first_end; end <= last_end && end - 1 <= watermark; "
-                    "end += %" PRId64 ")", n->slide);
-        cw_line(bw, "    if (watermark < flow_time_add(end - 1, %" PRId64 "))",
+        cw_open(bw, "for (int64_t end = first_end; end - 1 <= watermark; end += %" PRId64 ")",
+                n->slide);
+        cw_line(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))",
                 wop->window.lateness_ms);
-        cw_line(bw, "        %s(rt, s, end);", n->onewindow);
+        cw_line(bw, "    %s(rt, s, end);", n->onewindow);
+        emit_last_window_break(bw, n);
+        cw_close(bw, "");
     }
     line_back(em, bw);
 

@@ -692,22 +692,10 @@ static void reject_connector(Checker *c, const Connector *conn)
                          "connectors available: file, stdin, stdout, generator");
 }
 
-/* Windows: code is generated for every window but a sliding one with
- * lateness, which is rejected naming exactly what is missing. */
-static void reject_window(Checker *c, const Op *op)
-{
-    if (op->window.kind == WIN_SLIDING && op->window.lateness_ms > 0)
-        diag_unsupported(c->d, op->loc, "lateness on a sliding window",
-                         "sliding windows are generated without lateness so far");
-}
-
 static void reject_ops(Checker *c, const Decl *stream)
 {
     for (const Op *op = stream->stream.ops; op; op = op->next) {
         switch (op->kind) {
-        case OP_WINDOW:
-            reject_window(c, op);
-            break;
         case OP_JOIN:
             diag_unsupported(c->d, op->loc, "join",
                              "code generation for joins comes in a later version");
@@ -717,7 +705,7 @@ static void reject_ops(Checker *c, const Decl *stream)
                              "code generation for tables comes in a later version");
             break;
         default:
-            break; /* an aggregate is reported with its window */
+            break;
         }
     }
 }

@@ -1,47 +1,54 @@
 /* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
  * [late as NAME] | aggregate ...` stage, and of `window sliding SIZE every
- * SLIDE [late as NAME]` and `window session gap G [lateness L] [late as
- * NAME]` (LANGUAGE.md §5, §6.2).
+ * SLIDE [lateness L] [late as NAME]` and `window session gap G [lateness L]
+ * [late as NAME]` (LANGUAGE.md §5, §6.2).
  *
  * Per window stage the generated file has:
- * - a state struct: one per (key, window), malloc'd, holding the hash, the
- *   window start, whether it fired, the key fields (strings copied), the
- *   record count and one accumulator per aggregate; every aggregate is
- *   updated record by record, nothing is buffered;
- * - a hash and a match function over the key's own types, for the runtime's
- *   FlowTable (flow/state.h);
+ * - a state struct over the key's own types: the hash, the key fields
+ *   (strings copied), the record count and one accumulator per aggregate;
+ *   every aggregate is updated record by record, nothing is buffered;
+ * - a hash and a match function over the key fields;
  * - the stage function: the record's window, the late test against the
  *   operator's watermark, the aggregate arguments, find or make the state,
- *   update it, and with lateness an updated result when it already fired;
- * - a fire function, called by the runtime's timers: at end - 1ms it emits
- *   the result; at end - 1ms + L (the same call when L is 0) it frees the
- *   state;
+ *   update it, and with lateness updated results for windows that fired;
+ * - a fire function, called by the runtime's timers, and a release function;
  * - a result function: builds the aggregate's record (event time
  *   window_end - 1ms) and runs the rest of the stage on it.
  *
+ * Tumbling and sliding windows keep their states inline in panes
+ * (flow/state.h FlowPane): one pane per window (tumbling) or per span of
+ * gcd(SIZE, SLIDE) (sliding), holding one entry per key in the order the
+ * keys got their first record there, indexed by int32 slots that the
+ * generated find function probes, comparing keys with their own types.
+ * Nearly every record goes to the pane of the record before, which the
+ * runtime keeps at hand (FlowPanes.last).
+ *
+ * Tumbling: the pane is the timers' item. At end - 1ms it emits its entries
+ * in order; at end - 1ms + L (the same call when L is 0) it goes.
+ *
+ * Sliding: a record updates one entry in one pane whatever SIZE / SLIDE is.
+ * The timers' item is a window end (FlowWindowEnd), one for all keys, made
+ * when the first pane it holds is. At end - 1ms the entries of the window's
+ * panes are merged by key in a scratch pane and sorted by each key's first
+ * record in the window (entries carry the order of their first record); at
+ * end - 1ms + L the window end goes, with the panes whose last window it
+ * is. A record is late when the last window holding it is gone; before
+ * that it updates its pane, and with lateness every window holding it that
+ * fired and is still kept emits an updated result, oldest first.
+ *
  * Order of results: by the time their window fires, then in the order the
- * (key, window) got its first record (timers with equal times fire in the
- * order they were set).
+ * (key, window) got its first record.
  *
- * A sliding window keeps its state per (key, pane), a pane being
- * gcd(SIZE, SLIDE) ms, so a record updates one state whatever SIZE / SLIDE
- * is, and the windows share the panes' partial aggregates. A pane's timer
- * walks through the ends of the windows that hold it; at each, the first
- * of the key's panes in that window to fire merges them into the result.
- * A pane goes when the last window holding it has fired. Records go to the
- * windows holding them that have not fired yet; a record for which all of
- * them have fired is late.
- *
- * A session window keeps one state per (key, open session), in a list per
- * key ordered by start whose head is in the table. A record joins the
- * sessions its own [ts, ts + G) overlaps; when it bridges two, the earlier
- * is merged into the later, which takes its place in the list, and is
- * marked dead: its pending timer only frees it (a timer cannot be taken
- * back). The later one's timer is due at or before the merged session's
- * end - 1ms, which is its own. The timer of a session that grew is set
- * again at its new end - 1ms when it comes. With lateness L a session that
- * fired stays until end - 1ms + L; a record that joins it meanwhile emits
- * an updated result at once, as in a tumbling window. */
+ * A session window keeps one malloc'd state per (key, open session), in a
+ * list per key ordered by start whose head is in the operator's FlowTable.
+ * A record joins the sessions its own [ts, ts + G) overlaps; when it bridges
+ * two, the earlier is merged into the later, which takes its place in the
+ * list, and is marked dead: its pending timer only frees it (a timer cannot
+ * be taken back). The later one's timer is due at or before the merged
+ * session's end - 1ms, which is its own. The timer of a session that grew is
+ * set again at its new end - 1ms when it comes. With lateness L a session
+ * that fired stays until end - 1ms + L; a record that joins it meanwhile
+ * emits an updated result at once, as in a tumbling window. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -51,7 +58,7 @@
 /* Names of one window stage's C pieces. */
 typedef struct WindowNames {
     int op;                 /* index in the FlowOperatorDef array */
-    const char *state, *hash, *match, *fire, *release, *result, *merge;
+    const char *state, *hash, *match, *fire, *release, *result, *merge, *onewindow, *find;
     bool sliding, session;
     int64_t gap;            /* session windows */
     int64_t size, slide;    /* tumbling: slide == size */
@@ -111,7 +118,7 @@ void name_windows(Emitter *em)
 {
     Plan *plan = em->plan;
     static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result",
-                                          "merge" };
+                                          "merge", "window", "find" };
     em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * NNAMES + 1));
     for (int i = 0; i < plan->nstages; i++)
         if (stage_is_window(plan->stages[i]) || stage_is_dedupe(plan->stages[i]))
@@ -138,6 +145,8 @@ static WindowNames window_names(Emitter *em, const PlanStage *st)
     n.release = names[4];
     n.result = names[5];
     n.merge = names[6];
+    n.onewindow = names[7];
+    n.find = names[8];
     n.sliding = n.wop->window.kind == WIN_SLIDING;
     n.session = n.wop->window.kind == WIN_SESSION;
     n.gap = n.wop->window.gap_ms;
@@ -179,6 +188,35 @@ const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y)
     }
 }
 
+/* Releases what the state `s` owns: copied strings and distinct-value sets. */
+static void emit_entry_release(CWriter *w, const WindowNames *n, const char *s)
+{
+    const Op *wop = n->wop;
+    const PlanType *in = n->window->in;
+    for (int k = 0; k < wop->nkey; k++)
+        if (in->schema->fields[wop->key_fields[k]].type == TY_STRING)
+            cw_line(w, "flow_str_release(%s->key%d);", s, k);
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++) {
+        if (it->agg == AGG_COUNT_DISTINCT)
+            cw_line(w, "flow_distinct_free(&%s->acc%d);", s, i);
+        else if (it->agg != AGG_COUNT && it->agg != AGG_AVG && it->type == TY_STRING)
+            cw_line(w, "flow_str_release(%s->acc%d);", s, i);
+    }
+}
+
+static bool owns_memory(const WindowNames *n)
+{
+    for (int k = 0; k < n->wop->nkey; k++)
+        if (n->window->in->schema->fields[n->wop->key_fields[k]].type == TY_STRING)
+            return true;
+    for (const Item *it = n->items; it; it = it->next)
+        if (it->agg == AGG_COUNT_DISTINCT ||
+            (it->agg != AGG_COUNT && it->agg != AGG_AVG && it->type == TY_STRING))
+            return true;
+    return false;
+}
+
 static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
 {
     Arena *a = em->arena;
@@ -186,11 +224,11 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     const PlanType *in = n->window->in;
     cw_blank(w);
     if (n->sliding)
-        cw_comment(w, true, arena_printf(a, "State of the sliding window at %s:%d, one per "
-                                         "(key, pane of %" PRId64 " ms), shared by every window "
-                                         "that holds the pane and freed after the last of "
-                                         "them fired.", em->plan->flow_file, wop->loc.line,
-                                         n->pane));
+        cw_comment(w, true, arena_printf(a, "State of one key in one pane of %" PRId64 " ms of "
+                                         "the sliding window at %s:%d, inline in the pane "
+                                         "(flow/state.h). The windows holding the pane put "
+                                         "their results together from its entries.",
+                                         n->pane, em->plan->flow_file, wop->loc.line));
     else if (n->session)
         cw_comment(w, true, arena_printf(a, "State of the session window at %s:%d, one per "
                                          "(key, open session). The table holds the key's "
@@ -198,24 +236,23 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
                                          "order of start (sessions never overlap).",
                                          em->plan->flow_file, wop->loc.line));
     else
-        cw_comment(w, true, arena_printf(a, "State of the window at %s:%d, one per (key, "
-                                         "window), freed when the window can no longer change.",
+        cw_comment(w, true, arena_printf(a, "State of one key in one window of the window at "
+                                         "%s:%d, inline in the window's pane (flow/state.h), "
+                                         "which goes when the window can no longer change.",
                                          em->plan->flow_file, wop->loc.line));
     cw_open(w, "typedef struct %s", n->state);
-    cw_line(w, "uint64_t hash;");
+    cw_line(w, "uint64_t hash;%s", n->session ? "" : "  /* of the key; first, as flow_pane_add "
+                                                     "wants */");
     if (n->session) {
         cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
         cw_line(w, "int64_t last;");
         cw_line(w, "bool dead;      /* merged into the session after it; waits for its timer */");
         cw_line(w, "struct %s *next;", n->state);
-    } else {
-        cw_line(w, "int64_t start;  /* the %s is [start, start + %" PRId64 ") */",
-                n->sliding ? "pane" : "window", n->pane);
-    }
-    if (n->sliding)
-        cw_line(w, "int64_t emitted_end; /* the last window made with this pane */");
-    else
         cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
+    } else if (n->sliding) {
+        cw_line(w, "uint64_t order; /* of the key's first record in the pane: results come in "
+                   "it */");
+    }
     for (int k = 0; k < wop->nkey; k++) {
         int f = wop->key_fields[k];
         cw_line(w, "%s key%d; /* %s%s */", c_type(in->schema->fields[f].type), k,
@@ -247,14 +284,14 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     }
     cw_close(w, arena_printf(a, " %s;", n->state));
 
-    /* Hash and match: only the window start and the key fields; a session
-     * window only the key fields, as the table holds a key's first session. */
+    /* Hash and match: the key fields only (the pane or the session list
+     * stands for the time). */
     cw_blank(w);
     cw_line(w, "static uint64_t %s(const %s *s)", n->hash, n->state);
     open_block(w);
-    if (n->session && wop->nkey == 0)
+    if (wop->nkey == 0)
         cw_line(w, "(void)s;");
-    cw_line(w, "uint64_t h = %s;", n->session ? "0" : "(uint64_t)flow_hash_i64(s->start)");
+    cw_line(w, "uint64_t h = 0;");
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
                 key_hash_call(a, in->schema->fields[wop->key_fields[k]].type,
@@ -262,36 +299,97 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     cw_line(w, "return flow_xxh64_avalanche(h);");
     cw_close(w, "");
     cw_blank(w);
-    cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
-    open_block(w);
-    cw_line(w, "const %s *x = item, *y = probe;", n->state);
-    const char *test = n->session ? "true" : "x->start == y->start";
-    if (n->session && wop->nkey == 0)
+    if (n->session) {
+        cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
+        open_block(w);
+        cw_line(w, "const %s *x = item, *y = probe;", n->state);
+    } else {
+        cw_line(w, "static bool %s(const %s *x, const %s *y)", n->match, n->state, n->state);
+        open_block(w);
+    }
+    const char *test = "true";
+    if (wop->nkey == 0)
         cw_line(w, "(void)x; (void)y;");
     for (int k = 0; k < wop->nkey; k++)
-        test = arena_printf(a, k == 0 && n->session ? "%.0s%s" : "%s && %s", test,
+        test = arena_printf(a, k == 0 ? "%.0s%s" : "%s && %s", test,
                             key_equal_test(a, in->schema->fields[wop->key_fields[k]].type,
                                        arena_printf(a, "x->key%d", k),
                                        arena_printf(a, "y->key%d", k)));
     cw_line(w, "return %s;", test);
     cw_close(w, "");
 
+    if (!n->session)
+        return;
     /* Release: the copies it owns, then itself. */
     cw_blank(w);
     cw_line(w, "static void %s(void *item)", n->release);
     open_block(w);
     cw_line(w, "%s *s = item;", n->state);
-    for (int k = 0; k < wop->nkey; k++)
-        if (in->schema->fields[wop->key_fields[k]].type == TY_STRING)
-            cw_line(w, "flow_str_release(s->key%d);", k);
-    i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++) {
-        if (it->agg == AGG_COUNT_DISTINCT)
-            cw_line(w, "flow_distinct_free(&s->acc%d);", i);
-        else if (it->agg != AGG_COUNT && it->agg != AGG_AVG && it->type == TY_STRING)
-            cw_line(w, "flow_str_release(s->acc%d);", i);
-    }
+    emit_entry_release(w, n, "s");
     cw_line(w, "flow_state_free(s);");
+    cw_close(w, "");
+}
+
+/* Tumbling and sliding windows: the entry of probe's key in a pane, by the
+ * pane's slots; NULL when it has none, *slot then being where it goes. */
+static void emit_find_function(CWriter *w, const WindowNames *n)
+{
+    cw_blank(w);
+    cw_comment(w, true, "The entry of probe's key in pane p, or NULL, *slot then being the "
+                        "free slot where it goes.");
+    cw_line(w, "static %s *%s(const FlowPane *p, const %s *probe, uint64_t *slot)", n->state,
+            n->find, n->state);
+    open_block(w);
+    cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->state, n->state);
+    cw_line(w, "uint64_t i = probe->hash & p->mask;");
+    cw_open(w, "for (; p->slots[i] >= 0; i = (i + 1) & p->mask)");
+    cw_line(w, "%s *s = &entries[p->slots[i]];", n->state);
+    cw_line(w, "if (s->hash == probe->hash && %s(s, probe))", n->match);
+    cw_line(w, "    return s;");
+    cw_close(w, "");
+    cw_line(w, "*slot = i;");
+    cw_line(w, "return NULL;");
+    cw_close(w, "");
+}
+
+/* Tumbling windows: the item of the timers is the window's pane, which goes
+ * with what its entries own. Sliding windows: it is a window end, which
+ * takes with it the panes whose last window it is. Also called at shutdown
+ * for every pending timer, which frees every pane. */
+static void emit_pane_release_function(CWriter *w, const WindowNames *n)
+{
+    bool owns = owns_memory(n);
+    cw_blank(w);
+    cw_comment(w, true, n->sliding
+        ? "The window ending at w->end can no longer change: it goes, with the panes whose "
+          "last window it is. At shutdown, every pending window end goes this way, which frees "
+          "every pane."
+        : "The window's pane can no longer change: it goes, with what its entries own.");
+    cw_line(w, "static void %s(void *item)", n->release);
+    open_block(w);
+    if (n->sliding) {
+        cw_line(w, "FlowWindowEnd *w = item;");
+        cw_line(w, "FlowPanes *ps = w->owner;");
+        cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start < w->end - %" PRId64
+                   "; start += %" PRId64 ")", n->size, n->size - n->slide, n->pane);
+        cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
+        cw_line(w, "if (!p)");
+        cw_line(w, "    continue;");
+    } else {
+        cw_line(w, "FlowPane *p = item;");
+    }
+    if (owns) {
+        cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->state, n->state);
+        cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
+        cw_line(w, "%s *s = &entries[e];", n->state);
+        emit_entry_release(w, n, "s");
+        cw_close(w, "");
+    }
+    cw_line(w, "flow_pane_free(p);");
+    if (n->sliding) {
+        cw_close(w, "");
+        cw_line(w, "flow_window_end_free(ps, w);");
+    }
     cw_close(w, "");
 }
 
@@ -354,26 +452,31 @@ static void emit_fire_function(CWriter *w, const WindowNames *n)
     int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
     cw_comment(w, true, lateness
-        ? "A timer of the window is due: at end - 1ms the result, at end - 1ms + lateness "
-          "the state goes."
-        : "A timer of the window is due (end - 1ms): the result, and the state goes.");
+        ? "A timer of the window's pane is due: at end - 1ms the results, in the order the "
+          "keys came; at end - 1ms + lateness the pane goes."
+        : "The timer of the window's pane is due (end - 1ms): the results, in the order the "
+          "keys came, and the pane goes.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
     open_block(w);
-    cw_line(w, "%s *s = item;", n->state);
+    cw_line(w, "FlowPane *p = item;");
     if (!lateness)
         cw_line(w, "(void)time;");
-    cw_open(w, "if (!s->fired)");
-    cw_line(w, "s->fired = true;");
-    if (n->results)
-        cw_line(w, "%s(rt, s, s->start);", n->result);
+    if (!lateness && !n->results)
+        cw_line(w, "(void)rt;");
+    cw_open(w, "if (!p->fired)");
+    cw_line(w, "p->fired = true;");
+    if (n->results) {
+        cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
+        cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
+        cw_line(w, "    %s(rt, &entries[e], p->start);", n->result);
+    }
     if (lateness) {
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), s);", n->op,
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), p);", n->op,
                 lateness);
         cw_line(w, "return;");
     }
     cw_close(w, "");
-    cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", n->op);
-    cw_line(w, "%s(s);", n->release);
+    cw_line(w, "%s(p);", n->release);
     cw_close(w, "");
 }
 
@@ -443,51 +546,104 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
     cw_close(w, "");
 }
 
-/* Sliding windows: the pane's timer is due at the end - 1ms of one window
- * that holds it. The first of the key's panes in that window whose timer
- * fires makes the result from all of them and marks them, so that the others
- * let that window pass; the pane then waits for the next window that holds
- * it, or goes after the last. */
-static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
+/* Sliding windows with lateness: the updated result of the key of `probe`
+ * for the window [end - SIZE, end), put together from the key's entries in
+ * the window's panes. */
+static void emit_one_window_function(CWriter *w, const WindowNames *n)
 {
     const Op *wop = n->wop;
     cw_blank(w);
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *probe, int64_t end)", n->onewindow,
+            n->state);
+    open_block(w);
+    cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
+    cw_line(w, "%s window = { 0 };", n->state);
+    for (int k = 0; k < wop->nkey; k++)
+        cw_line(w, "window.key%d = probe->key%d;", k, k);
+    cw_open(w, "for (int64_t start = end - %" PRId64 "; start <= end - %" PRId64 "; start += %"
+               PRId64 ")", n->size, n->pane, n->pane);
+    cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
+    cw_line(w, "uint64_t slot = 0;");
+    cw_line(w, "const %s *src = p ? %s(p, probe, &slot) : NULL;", n->state, n->find);
+    cw_line(w, "if (src)");
+    cw_line(w, "    %s(&window, src);", n->merge);
+    cw_close(w, "");
+    cw_line(w, "%s(rt, &window, end - %" PRId64 ");", n->result, n->size);
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        if (it->agg == AGG_COUNT_DISTINCT)
+            cw_line(w, "flow_distinct_free(&window.acc%d);", i);
+    cw_close(w, "");
+}
+
+/* Sliding windows: one timer per window end, shared by every key. At end -
+ * 1ms the entries of the window's panes are put together by key in the
+ * operator's scratch pane, ordered by the first record of each key in the
+ * window, and each key's result goes out; at end - 1ms + lateness (the same
+ * call without lateness) the panes whose last window this is go. */
+static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
+{
+    const Op *wop = n->wop;
+    int64_t lateness = wop->window.lateness_ms;
+    cw_blank(w);
+    cw_comment(w, true, lateness
+        ? "A timer of a window end is due. At end - 1ms: the key's entries in the window's "
+          "panes are put together in the scratch pane, ordered by each key's first record in "
+          "the window, and the results go out; at end - 1ms + lateness the window goes."
+        : "The timer of a window end is due (end - 1ms): the key's entries in the window's "
+          "panes are put together in the scratch pane, ordered by each key's first record in "
+          "the window, the results go out, and the window goes.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
     open_block(w);
-    cw_line(w, "%s *s = item;", n->state);
-    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-    cw_line(w, "int64_t end = time + 1;");
+    cw_line(w, "FlowWindowEnd *w = item;");
+    if (!lateness)
+        cw_line(w, "(void)time;");
+    if (!lateness && !n->results)
+        cw_line(w, "(void)rt;");
+    cw_open(w, "if (!w->fired)");
+    cw_line(w, "w->fired = true;");
     if (n->results) {
-        cw_open(w, "if (s->emitted_end != end)");
-        cw_line(w, "int64_t start = end - %" PRId64 ";", n->size);
-        cw_line(w, "%s probe = *s;", n->state);
-        cw_line(w, "%s window = { 0 };", n->state);
+        cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
+        cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->state);
+        cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start <= w->end - %" PRId64
+                   "; start += %" PRId64 ")", n->size, n->pane, n->pane);
+        cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
+        cw_line(w, "if (!p)");
+        cw_line(w, "    continue;");
+        cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
+        cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
+        cw_line(w, "const %s *src = &entries[e];", n->state);
+        cw_line(w, "uint64_t slot = 0;");
+        cw_line(w, "%s *dst = %s(window, src, &slot);", n->state, n->find);
+        cw_open(w, "if (!dst)");
+        cw_comment(w, true, "The window's entries borrow the panes' strings.");
+        cw_line(w, "dst = flow_pane_add(window, slot, src->hash);");
+        cw_line(w, "dst->order = src->order;");
         for (int k = 0; k < wop->nkey; k++)
-            cw_line(w, "window.key%d = s->key%d;", k, k);
-        cw_open(w, "for (probe.start = start; probe.start < end; probe.start += %" PRId64 ")",
-                n->pane);
-        cw_line(w, "%s *pane = flow_table_find(table, %s(&probe), %s, &probe);", n->state,
-                n->hash, n->match);
-        cw_open(w, "if (pane)");
-        cw_line(w, "%s(&window, pane);", n->merge);
-        cw_line(w, "pane->emitted_end = end;");
+            cw_line(w, "dst->key%d = src->key%d;", k, k);
+        cw_close(w, "");
+        cw_line(w, "if (src->order < dst->order)");
+        cw_line(w, "    dst->order = src->order;");
+        cw_line(w, "%s(dst, src);", n->merge);
         cw_close(w, "");
         cw_close(w, "");
-        cw_line(w, "%s(rt, &window, start);", n->result);
+        cw_line(w, "flow_pane_sort(window);");
+        cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->state, n->state);
+        cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
+        cw_line(w, "%s(rt, &merged[e], w->end - %" PRId64 ");", n->result, n->size);
         int i = 0;
         for (const Item *it = n->items; it; it = it->next, i++)
             if (it->agg == AGG_COUNT_DISTINCT)
-                cw_line(w, "flow_distinct_free(&window.acc%d);", i);
+                cw_line(w, "flow_distinct_free(&merged[e].acc%d);", i);
         cw_close(w, "");
     }
-    cw_line(w, "int64_t last_end = flow_time_add(flow_window_start(s->start, %" PRId64
-               "), %" PRId64 ");", n->slide, n->size);
-    cw_open(w, "if (end < last_end)");
-    cw_line(w, "flow_timer_set(rt, %d, time + %" PRId64 ", s);", n->op, n->slide);
-    cw_line(w, "return;");
+    if (lateness) {
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), w);", n->op,
+                lateness);
+        cw_line(w, "return;");
+    }
     cw_close(w, "");
-    cw_line(w, "flow_table_remove(table, s->hash, s);");
-    cw_line(w, "%s(s);", n->release);
+    cw_line(w, "%s(w);", n->release);
     cw_close(w, "");
 }
 
@@ -659,6 +815,14 @@ static void emit_session_find_or_make(Body *b, const WindowNames *n)
     cw_close(bw, "");
 }
 
+/* Ends a loop over the windows holding a pane at the last of them, testing
+ * before the step so that `end` never steps past the end of time. */
+static void emit_last_window_break(CWriter *w, const WindowNames *n)
+{
+    cw_line(w, "if (end > last_end - %" PRId64 ")", n->slide);
+    cw_line(w, "    break; /* that was the last window holding the pane */");
+}
+
 static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                                 const WindowNames *n)
 {
@@ -705,8 +869,16 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         /* Late when even the last window holding the record has fired. */
         cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */",
                 n->pane);
-        cw_line(bw, "int64_t free_at = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
-                    ");", n->slide, n->size - 1);
+        cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
+                    ");", n->slide, n->size);
+        if (wop->window.lateness_ms)
+            cw_line(bw, "int64_t free_at = flow_time_add(last_end - 1, %" PRId64 ");",
+                    wop->window.lateness_ms);
+        else
+            cw_line(bw, "int64_t free_at = last_end - 1;");
+        cw_comment(bw, true, "The first window holding the pane.");
+        cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
+                    "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
     } else {
         cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", n->size);
         cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", n->size - 1);
@@ -751,42 +923,72 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
     if (n->session) {
         emit_session_find_or_make(&b, n);
     } else {
-        cw_line(bw, "%s probe = { 0 };", n->state);
-        cw_line(bw, "probe.start = start;");
+        int64_t lateness = wop->window.lateness_ms;
+        cw_line(bw, "%s probe;", n->state);
         for (int k = 0; k < wop->nkey; k++) {
             cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
             b.used_in = true;
         }
-        cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
-        cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-        cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
+        cw_line(bw, "probe.hash = %s(&probe);", n->hash);
+        cw_comment(bw, true, "The pane: nearly always the last record's.");
+        cw_line(bw, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
+        cw_line(bw, "FlowPane *p = ps->last;");
+        cw_open(bw, "if (!p || p->start != start)");
+        cw_line(bw, "bool made;");
+        cw_line(bw, "p = flow_pane_get(ps, start, sizeof(%s), &made);", n->state);
+        if (n->sliding) {
+            cw_comment(bw, true, lateness
+                ? "A new pane: each window holding it that is still kept gets its timer "
+                  "(one per window end, for all keys) unless it has one; one that fired "
+                  "already, the timer of the end of its lateness."
+                : "A new pane: each window holding it that has not fired gets its timer (one "
+                  "per window end, for all keys) unless it has one.");
+            cw_open(bw, "for (int64_t end = first_end; made; end += %" PRId64 ")", n->slide);
+            if (lateness)
+                cw_open(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
+            else
+                cw_open(bw, "if (watermark < end - 1)");
+            cw_line(bw, "bool fresh_end;");
+            cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
+            cw_open(bw, "if (fresh_end)");
+            if (lateness) {
+                cw_line(bw, "w->fired = watermark >= end - 1;");
+                cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %" PRId64
+                            ") : end - 1, w);", n->op, lateness);
+            } else {
+                cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
+            }
+            cw_close(bw, "");
+            cw_close(bw, "");
+            emit_last_window_break(bw, n);
+            cw_close(bw, "");
+        } else {
+            if (lateness) {
+                cw_comment(bw, true, "A window that already fired (late, within the lateness) "
+                                     "is only kept until free_at.");
+                cw_open(bw, "if (made)");
+                cw_line(bw, "p->fired = watermark >= fire_at;");
+                cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : fire_at, p);", n->op);
+                cw_close(bw, "");
+            } else {
+                cw_line(bw, "if (made)");
+                cw_line(bw, "    flow_timer_set(rt, %d, fire_at, p);", n->op);
+            }
+        }
+        cw_close(bw, "");
+        cw_line(bw, "uint64_t slot = 0;");
+        cw_line(bw, "%s *s = %s(p, &probe, &slot);", n->state, n->find);
         cw_line(bw, "bool fresh = s == NULL;");
         cw_open(bw, "if (fresh)");
-        cw_line(bw, "s = flow_state_alloc(sizeof *s);");
-        cw_line(bw, "s->hash = hash;");
-        cw_line(bw, "s->start = start;");
+        cw_line(bw, "s = flow_pane_add(p, slot, probe.hash);");
+        if (n->sliding)
+            cw_line(bw, "s->order = ps->next_order++;");
         for (int k = 0; k < wop->nkey; k++) {
             bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
             if (str)
                 cw_line(bw, "s->key%d = flow_str_keep(probe.key%d);", k, k);
             else
                 cw_line(bw, "s->key%d = probe.key%d;", k, k);
-        }
-        cw_line(bw, "flow_table_insert(table, hash, s);");
-        if (n->sliding) {
-            cw_line(bw, "s->emitted_end = FLOW_TIME_MIN;");
-            cw_comment(bw, true, "The first window holding the pane that has not fired yet.");
-            cw_line(bw, "int64_t end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
-                        "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
-            cw_line(bw, "if (watermark >= end - 1)");
-            cw_line(bw, "    end += ((watermark - (end - 1)) / %" PRId64 " + 1) * %" PRId64 ";",
-                    n->slide, n->slide);
-            cw_line(bw, "flow_timer_set(rt, %d, end - 1, s);", n->op);
-        } else {
-            cw_comment(bw, true, "A window that already fired (late, within the lateness) is only "
-                                 "kept until free_at.");
-            cw_line(bw, "s->fired = watermark >= fire_at;");
-            cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : fire_at, s);", n->op);
         }
         cw_close(bw, "");
     }
@@ -800,12 +1002,30 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
                       it->agg == AGG_LAST;
     if (!uses_fresh)
         cw_line(bw, "(void)fresh;");
-    if (n->results && !n->sliding && (!n->session || wop->window.lateness_ms)) {
+    if (n->results && n->session && wop->window.lateness_ms) {
         cw_comment(bw, true, "A late record within the lateness: an updated result.");
         cw_line(bw, "if (s->fired)");
         cw_indent(bw);
         cw_line(bw, "%s(rt, s, s->start);", n->result);
         cw_dedent(bw);
+    }
+    if (n->results && !n->sliding && !n->session && wop->window.lateness_ms) {        cw_comment(bw, true, "A late record within the lateness: an updated result.");
+        cw_line(bw, "if (p->fired)");
+        cw_indent(bw);
+        cw_line(bw, "%s(rt, s, p->start);", n->result);
+        cw_dedent(bw);
+    }
+    if (n->results && n->sliding && wop->window.lateness_ms) {
+        cw_comment(bw, true, "A late record within the lateness: an updated result for each "
+                             "window holding it that already fired and is still kept, oldest "
+                             "first.");
+        cw_open(bw, "for (int64_t end = first_end; end - 1 <= watermark; end += %" PRId64 ")",
+                n->slide);
+        cw_line(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))",
+                wop->window.lateness_ms);
+        cw_line(bw, "    %s(rt, s, end);", n->onewindow);
+        emit_last_window_break(bw, n);
+        cw_close(bw, "");
     }
     line_back(em, bw);
 
@@ -831,12 +1051,18 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
     if (n.session) {
         emit_merge_function(em, w, &n);
         emit_session_fire_function(w, &n);
-    } else if (n.sliding) {
-        if (n.results)
-            emit_merge_function(em, w, &n);
-        emit_sliding_fire_function(w, &n);
     } else {
-        emit_fire_function(w, &n);
+        emit_find_function(w, &n);
+        emit_pane_release_function(w, &n);
+        if (!n.sliding) {
+            emit_fire_function(w, &n);
+        } else {
+            if (n.results)
+                emit_merge_function(em, w, &n);
+            if (n.results && n.wop->window.lateness_ms)
+                emit_one_window_function(w, &n);
+            emit_sliding_fire_function(w, &n);
+        }
     }
     emit_input_function(em, w, st, &n);
 }

@@ -215,3 +215,192 @@ void flow_distinct_free(FlowDistinct *d)
     free(d->slots);
     memset(d, 0, sizeof *d);
 }
+
+/* ---- Panes ----------------------------------------------------------------------------- */
+
+static uint64_t time_hash(int64_t t)
+{
+    return (uint64_t)flow_hash_i64(t);
+}
+
+static bool pane_starts_at(const void *item, const void *start)
+{
+    return ((const FlowPane *)item)->start == *(const int64_t *)start;
+}
+
+static bool window_ends_at(const void *item, const void *end)
+{
+    return ((const FlowWindowEnd *)item)->end == *(const int64_t *)end;
+}
+
+static uint64_t entry_hash(const FlowPane *p, int64_t e)
+{
+    uint64_t h;
+    memcpy(&h, p->entries + (size_t)e * p->size, sizeof h);
+    return h;
+}
+
+static void slots_reset(FlowPane *p)
+{
+    memset(p->slots, 0xff, sizeof *p->slots * (size_t)(p->mask + 1));
+}
+
+/* Empty, with `size`-byte entries; keeps the arrays it has. */
+static void pane_empty(FlowPane *p, size_t size)
+{
+    if (!p->slots) {
+        p->mask = 15;
+        p->slots = flow_state_alloc(sizeof *p->slots * (size_t)(p->mask + 1));
+    }
+    if (p->size != size) {
+        free(p->entries);
+        p->entries = NULL;
+        p->cap = 0;
+        p->size = size;
+    }
+    p->count = 0;
+    p->fired = false;
+    slots_reset(p);
+}
+
+FlowPane *flow_pane_find(FlowPanes *ps, int64_t start)
+{
+    if (ps->last && ps->last->start == start)
+        return ps->last;
+    return flow_table_find(&ps->by_start, time_hash(start), pane_starts_at, &start);
+}
+
+FlowPane *flow_pane_get(FlowPanes *ps, int64_t start, size_t size, bool *made)
+{
+    FlowPane *p = flow_pane_find(ps, start);
+    *made = p == NULL;
+    if (!p) {
+        p = ps->spare ? ps->spare : flow_state_alloc(sizeof *p);
+        ps->spare = NULL;
+        pane_empty(p, size);
+        p->start = start;
+        p->owner = ps;
+        flow_table_insert(&ps->by_start, time_hash(start), p);
+    }
+    ps->last = p;
+    return p;
+}
+
+void *flow_pane_add(FlowPane *p, uint64_t slot, uint64_t hash)
+{
+    if (p->count == p->cap) {
+        int64_t cap = p->cap ? p->cap * 2 : 16;
+        unsigned char *entries = realloc(p->entries, p->size * (size_t)cap);
+        if (!entries) {
+            fprintf(stderr, "flow: out of memory (operator state)\n");
+            abort();
+        }
+        p->entries = entries;
+        p->cap = cap;
+    }
+    /* At most half full: probes stay short, and the slots are small. */
+    if ((uint64_t)(p->count + 1) * 2 > p->mask + 1) {
+        free(p->slots);
+        p->mask = p->mask * 2 + 1;
+        p->slots = flow_state_alloc(sizeof *p->slots * (size_t)(p->mask + 1));
+        slots_reset(p);
+        for (int64_t e = 0; e < p->count; e++) {
+            uint64_t i = entry_hash(p, e) & p->mask;
+            while (p->slots[i] >= 0)
+                i = (i + 1) & p->mask;
+            p->slots[i] = (int32_t)e;
+        }
+        for (slot = hash & p->mask; p->slots[slot] >= 0; slot = (slot + 1) & p->mask)
+            ;
+    }
+    unsigned char *entry = p->entries + (size_t)p->count * p->size;
+    memset(entry, 0, p->size);
+    memcpy(entry, &hash, sizeof hash);
+    p->slots[slot] = (int32_t)p->count++;
+    return entry;
+}
+
+FlowPane *flow_pane_scratch(FlowPanes *ps, size_t size)
+{
+    pane_empty(&ps->merged, size);
+    return &ps->merged;
+}
+
+static uint64_t entry_order(const void *entry)
+{
+    uint64_t order;
+    memcpy(&order, (const unsigned char *)entry + sizeof(uint64_t), sizeof order);
+    return order;
+}
+
+static int by_order(const void *a, const void *b)
+{
+    uint64_t x = entry_order(a), y = entry_order(b);
+    return (x > y) - (x < y);
+}
+
+void flow_pane_sort(FlowPane *p)
+{
+    for (int64_t e = 1; e < p->count; e++)
+        if (entry_order(p->entries + (size_t)e * p->size) <
+            entry_order(p->entries + (size_t)(e - 1) * p->size)) {
+            qsort(p->entries, (size_t)p->count, p->size, by_order);
+            return;
+        }
+}
+
+static void pane_destroy(FlowPane *p)
+{
+    free(p->entries);
+    free(p->slots);
+    free(p);
+}
+
+void flow_pane_free(FlowPane *p)
+{
+    FlowPanes *ps = p->owner;
+    if (ps->last == p)
+        ps->last = NULL;
+    flow_table_remove(&ps->by_start, time_hash(p->start), p);
+    /* The next pane is most likely as large: keep the memory of one. */
+    if (ps->spare)
+        pane_destroy(p);
+    else
+        ps->spare = p;
+}
+
+FlowWindowEnd *flow_window_end_get(FlowPanes *ps, int64_t end, bool *made)
+{
+    FlowWindowEnd *w = flow_table_find(&ps->ends, time_hash(end), window_ends_at, &end);
+    *made = w == NULL;
+    if (!w) {
+        w = flow_state_alloc(sizeof *w);
+        w->end = end;
+        w->owner = ps;
+        flow_table_insert(&ps->ends, time_hash(end), w);
+    }
+    return w;
+}
+
+void flow_window_end_free(FlowPanes *ps, FlowWindowEnd *w)
+{
+    flow_table_remove(&ps->ends, time_hash(w->end), w);
+    free(w);
+}
+
+void flow_panes_free(FlowPanes *ps)
+{
+    for (int64_t i = 0; i < ps->by_start.cap; i++)
+        if (ps->by_start.hashes[i])
+            pane_destroy(ps->by_start.items[i]);
+    for (int64_t i = 0; i < ps->ends.cap; i++)
+        if (ps->ends.hashes[i])
+            free(ps->ends.items[i]);
+    flow_table_free(&ps->by_start);
+    flow_table_free(&ps->ends);
+    if (ps->spare)
+        pane_destroy(ps->spare);
+    free(ps->merged.entries);
+    free(ps->merged.slots);
+    memset(ps, 0, sizeof *ps);
+}

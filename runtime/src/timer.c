@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "flow/value.h"
+#include "rt.h"
 
 void timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
 {
@@ -15,6 +16,8 @@ void timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
         t->ops[i].def = &defs[i];
         t->ops[i].watermark = FLOW_TIME_MIN;
     }
+    t->watermark = FLOW_TIME_MIN;
+    t->earliest = FLOW_TIME_MAX;
 }
 
 void timers_free(Timers *t)
@@ -25,6 +28,7 @@ void timers_free(Timers *t)
             op->def->release(op->heap[k].item);
         free(op->heap);
         flow_table_free(&op->table);
+        flow_panes_free(&op->panes);
     }
     free(t->ops);
     memset(t, 0, sizeof *t);
@@ -46,6 +50,8 @@ void timers_set(Timers *t, int op_index, int64_t time, void *item)
         op->heap = heap;
     }
     Timer x = { time, t->next_seq++, item };
+    if (time < t->earliest)
+        t->earliest = time;
     int64_t i = op->n++;
     while (i > 0 && earlier(&x, &op->heap[(i - 1) / 2])) {
         op->heap[i] = op->heap[(i - 1) / 2];
@@ -75,11 +81,11 @@ static Timer pop(OperatorTimers *op)
     return top;
 }
 
-void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
+void timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
 {
-    if (t->advancing)
-        return;
     t->advancing = true;
+    if (wm > t->watermark)
+        t->watermark = wm;
     for (int i = 0; i < t->nops; i++) {
         OperatorTimers *op = &t->ops[i];
         if (wm > op->watermark)
@@ -89,10 +95,20 @@ void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
             op->def->fire(rt, due.item, due.time);
         }
     }
+    /* Every timer left is after its operator's watermark. */
+    t->earliest = FLOW_TIME_MAX;
+    for (int i = 0; i < t->nops; i++)
+        if (t->ops[i].n > 0 && t->ops[i].heap[0].time < t->earliest)
+            t->earliest = t->ops[i].heap[0].time;
     t->advancing = false;
 }
 
 int64_t timers_next(const Timers *t, int op)
 {
     return t->ops[op].n ? t->ops[op].heap[0].time : FLOW_TIME_MAX;
+}
+
+FlowPanes *flow_panes(FlowRuntime *rt, int op)
+{
+    return &rt->timers.ops[op].panes;
 }

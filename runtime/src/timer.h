@@ -23,6 +23,7 @@ typedef struct OperatorTimers {
     int64_t n, cap;
     int64_t watermark;     /* FLOW_TIME_MIN until the first advance */
     FlowTable table;
+    FlowPanes panes;       /* tumbling and sliding windows */
 } OperatorTimers;
 
 typedef struct Timers {
@@ -30,6 +31,12 @@ typedef struct Timers {
     int nops;
     uint64_t next_seq;
     bool advancing;        /* a fire() must not start another round */
+    /* The highest watermark a round was started with, and the earliest
+     * pending timer of any operator, so that a round that would neither
+     * raise a watermark nor fire a timer (the case of almost every record)
+     * costs two tests. */
+    int64_t watermark;
+    int64_t earliest;
 } Timers;
 
 void timers_init(Timers *t, const FlowOperatorDef *defs, int nops);
@@ -37,8 +44,13 @@ void timers_init(Timers *t, const FlowOperatorDef *defs, int nops);
 void timers_free(Timers *t);
 void timers_set(Timers *t, int op, int64_t time, void *item);
 /* The watermark moved to wm: operator by operator, raise its watermark and
- * fire its due timers. */
-void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm);
+ * fire its due timers (timers_run). Inline, as it runs after every record. */
+void timers_run(Timers *t, FlowRuntime *rt, int64_t wm);
+static inline void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
+{
+    if (!t->advancing && (wm > t->watermark || t->earliest <= t->watermark))
+        timers_run(t, rt, wm);
+}
 /* The earliest pending timer of operator op (FLOW_TIME_MAX: none). */
 int64_t timers_next(const Timers *t, int op);
 

@@ -15,6 +15,8 @@ void watermarks_init(Watermarks *w, int ninputs)
         abort();
     }
     w->current = FLOW_TIME_MIN;
+    w->changed = true;
+    w->clock_bound = false;
 }
 
 void watermarks_free(Watermarks *w)
@@ -33,13 +35,8 @@ void watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_m
     in->idle_ms = idle_ms;
     in->max_ts = FLOW_TIME_MIN;
     in->last_record_ms = now_ms;
-}
-
-void watermarks_observe(Watermarks *w, int i, int64_t ts)
-{
-    WatermarkInput *in = &w->inputs[i];
-    if (ts > in->max_ts)
-        in->max_ts = ts;
+    w->changed = true;
+    w->clock_bound |= !event_time || idle_ms > 0;
 }
 
 void watermarks_active(Watermarks *w, int i, int64_t now_ms)
@@ -50,6 +47,7 @@ void watermarks_active(Watermarks *w, int i, int64_t now_ms)
 void watermarks_finish(Watermarks *w, int i)
 {
     w->inputs[i].finished = true;
+    w->changed = true;
 }
 
 int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms)
@@ -69,8 +67,9 @@ int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms)
     return in->max_ts - in->delay_ms - 1;
 }
 
-int64_t watermarks_current(Watermarks *w, int64_t now_ms)
+int64_t watermarks_recompute(Watermarks *w, int64_t now_ms)
 {
+    w->changed = false;
     int64_t min = FLOW_TIME_MAX;
     bool any = false;
     for (int i = 0; i < w->ninputs; i++) {

@@ -25,6 +25,12 @@ typedef struct Watermarks {
     WatermarkInput *inputs;
     int ninputs;
     int64_t current;       /* last program watermark handed out */
+    /* Whether `current` must be worked out again: an input moved, or the
+     * watermark depends on the wall clock (a processing-time input, or an
+     * input that can go idle). Otherwise asking for it is one test, which
+     * matters as it is asked after every record. */
+    bool changed;
+    bool clock_bound;
 } Watermarks;
 
 void watermarks_init(Watermarks *w, int ninputs);
@@ -32,15 +38,30 @@ void watermarks_free(Watermarks *w);
 /* Declares input i; `now_ms` starts its idleness clock. */
 void watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_ms,
                           int64_t idle_ms, int64_t now_ms);
-/* A record with event time ts arrived on input i. */
-void watermarks_observe(Watermarks *w, int i, int64_t ts);
+/* A record with event time ts arrived on input i. Inline, as it runs for
+ * every record. */
+static inline void watermarks_observe(Watermarks *w, int i, int64_t ts)
+{
+    WatermarkInput *in = &w->inputs[i];
+    if (ts > in->max_ts) {
+        in->max_ts = ts;
+        w->changed = true;
+    }
+}
 /* Input i delivered records at wall-clock time now_ms (it is not idle). */
 void watermarks_active(Watermarks *w, int i, int64_t now_ms);
 /* Input i is a bounded input that has ended. */
 void watermarks_finish(Watermarks *w, int i);
 /* The watermark of input i alone, at wall-clock time now_ms. */
 int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms);
-/* The program watermark at wall-clock time now_ms. */
-int64_t watermarks_current(Watermarks *w, int64_t now_ms);
+/* The program watermark at wall-clock time now_ms: watermarks_current
+ * works it out again only when it can have moved. */
+int64_t watermarks_recompute(Watermarks *w, int64_t now_ms);
+static inline int64_t watermarks_current(Watermarks *w, int64_t now_ms)
+{
+    if (!w->changed && !w->clock_bound)
+        return w->current;
+    return watermarks_recompute(w, now_ms);
+}
 
 #endif

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """flowc explain: the plan of a compiled example, of a program with a
-tumbling window, of one with a session window with lateness, and of one
-with a sliding window with lateness (which this version only explains), as
-text and as Graphviz.
+tumbling window, of one with a session window with lateness, of one with a
+sliding window with lateness, and of one this version only explains (it asks
+for checkpoints), as text and as Graphviz.
 
     explain_test.py --flowc PATH --source-dir DIR
 """
@@ -93,10 +93,25 @@ def main():
                 "  | aggregate n = count();\n"
                 "sink per_user to stdout(format = csv);\n")
         r = explain(args.flowc, sliding)
-        check(r.returncode == 1, "explain of a sliding window with lateness exits 1 (it cannot be built)", r.stderr)
-        check("sliding.flow:3:45: error: 'lateness on a sliding window' is not supported" in r.stderr,
-              "explain reports the unsupported window at its place", r.stderr)
-        check("per key and window of 10m starting every 1m" in r.stdout, "explain still shows its state",
+        check(r.returncode == 0, "explain of a sliding window with lateness exits 0", r.stderr)
+        check("per key and window of 10m starting every 1m" in r.stdout,
+              "explain shows a sliding window's state", r.stdout)
+
+        unsupported = os.path.join(tmp, "unsupported.flow")
+        with open(unsupported, "w") as f:
+            f.write(
+                "config { checkpoint every 1m; }\n"
+                "schema Click { user_id : int64, bytes : int32, ts : timestamp }\n"
+                "source clicks : Click from file(\"c.csv\") event time ts watermark 5s;\n"
+                "stream per_user = clicks | key by user_id | window sliding 10m every 1m\n"
+                "  | aggregate n = count();\n"
+                "sink per_user to stdout(format = csv);\n")
+        r = explain(args.flowc, unsupported)
+        check(r.returncode == 1, "explain of a program with checkpoints exits 1 (it cannot be built)",
+              r.stderr)
+        check("unsupported.flow:1:10: error: 'checkpoint' is not supported" in r.stderr,
+              "explain reports the unsupported setting at its place", r.stderr)
+        check("per key and window of 10m starting every 1m" in r.stdout, "explain still shows the plan",
               r.stdout)
 
         r = explain(args.flowc, example, "--dot")

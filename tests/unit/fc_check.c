@@ -753,12 +753,6 @@ static void test_window_aggregate_errors(void **state)
            "4:63: error: duplicate field 'window_end' in the aggregate's result",
            "3:18: note: 'window_end' was first defined here",
            "5:13: error: unknown field 'zz'");
-    EXPECT("schema T { a : int32, t : timestamp }\n"
-           "source src : T from file(\"in.csv\") event time t;\n"
-           "stream x = src | window sliding 1m every 10s lateness 5s | aggregate n = count();\n"
-           "sink x to stdout();\n",
-           "3:18: error: 'lateness on a sliding window' is not supported by this version of "
-           "flowc (sliding windows are generated without lateness so far)");
     EXPECT(PRELUDE "stream x = src | window tumbling 1m | where ok;\n"
                    "stream y = src | aggregate n = count();\n"
                    "stream z = src | window sliding 1m every 2m | aggregate n = count();\n"

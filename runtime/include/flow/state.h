@@ -1,12 +1,14 @@
 /* flow/state.h: what stateful operators (windows) keep between records, and
  * the event-time timers that tell them when to act.
  *
- * State. The generated code allocates one item per (key, window) with
- * malloc, in a struct it specialises for the key's types, and indexes it in
- * a FlowTable: a generic open-addressing hash table of item pointers. The
- * generated code computes the hash (flow_hash_* of the key fields and the
- * window) and supplies the typed equality, so the table never looks inside
- * an item. Strings an item keeps are copied with flow_str_keep, because the
+ * State. Tumbling and sliding windows keep their state inline in panes
+ * (FlowPane, below): arrays of structs the generated code specialises for
+ * the key's types, which it probes itself. Other operators (session windows,
+ * dedupe) allocate one item per key and state with flow_state_alloc and
+ * index it in a FlowTable: a generic open-addressing hash table of item
+ * pointers, with the hash (flow_hash_* of the key fields) and the typed
+ * equality supplied by the generated code, so the table never looks inside
+ * an item. Strings state keeps are copied with flow_str_keep, because the
  * bytes of a record are only valid while it goes through.
  *
  * Timers. The program declares its stateful operators in topological order
@@ -57,6 +59,76 @@ void flow_str_release(FlowStr s);
  * more). flow_state_free gives it back. */
 void *flow_state_alloc(size_t size);
 void flow_state_free(void *p);
+
+/* ---- Panes: tumbling and sliding window state, inline ------------------------------ */
+
+/* A pane is the state of every key over one span of event time: a tumbling
+ * window, or one pane of gcd(SIZE, SLIDE) of a sliding window. Its entries
+ * are structs the generated code specialises for the key's types (key fields
+ * and accumulators inline), kept in one array in the order their key got its
+ * first record there, which is the order results come out in. An entry begins
+ * with its uint64_t hash (a sliding window's then with the uint64_t order of
+ * its first record, see flow_pane_sort). `slots` indexes them by hash, with
+ * linear probing; the generated code probes it itself, comparing keys with
+ * their own types, and calls flow_pane_add where the probe found an empty
+ * slot. Entries move when the array grows: nothing may keep a pointer to one
+ * across a flow_pane_add. */
+typedef struct FlowPane {
+    int64_t start;            /* a window's or a pane's start */
+    unsigned char *entries;   /* count entries of `size` bytes */
+    int32_t *slots;           /* -1: empty; else the index of an entry */
+    uint64_t mask;            /* number of slots - 1 (a power of two) */
+    int64_t count, cap;
+    size_t size;
+    bool fired;               /* a tumbling window's result was emitted */
+    struct FlowPanes *owner;
+} FlowPane;
+
+/* A sliding window's marker for one window end with state: the item its
+ * timers fire with (a sliding window has one timer per window end, shared by
+ * all keys, not one per key). */
+typedef struct FlowWindowEnd {
+    int64_t end;
+    bool fired;
+    struct FlowPanes *owner;
+} FlowWindowEnd;
+
+/* The panes of one operator, by start, and its window ends. */
+typedef struct FlowPanes {
+    FlowPane *last;           /* the pane the last record went to: usually the next one's */
+    FlowTable by_start;       /* FlowPane items */
+    FlowTable ends;           /* FlowWindowEnd items (sliding windows) */
+    FlowPane *spare;          /* a freed pane's memory, for the next pane */
+    FlowPane merged;          /* scratch: a sliding window's entries put together */
+    uint64_t next_order;      /* order of first records (sliding windows) */
+} FlowPanes;
+
+/* The panes of operator `op`. */
+FlowPanes *flow_panes(FlowRuntime *rt, int op);
+/* The pane that starts at `start`, or NULL. */
+FlowPane *flow_pane_find(FlowPanes *ps, int64_t start);
+/* The pane that starts at `start`, made empty (entries of `size` bytes) if
+ * there is none: *made tells. It becomes ps->last. */
+FlowPane *flow_pane_get(FlowPanes *ps, int64_t start, size_t size, bool *made);
+/* A new zeroed entry with this hash (its first 8 bytes set), in `slot`, the
+ * empty slot where the probe for its key ended. */
+void *flow_pane_add(FlowPane *p, uint64_t slot, uint64_t hash);
+/* The operator's scratch pane (entries of `size` bytes), empty: a sliding
+ * window puts the entries of a window's panes together in it when it fires.
+ * What it owns is released by the caller before the next use. */
+FlowPane *flow_pane_scratch(FlowPanes *ps, size_t size);
+/* Sorts the entries by the uint64_t after their hash (their first record's
+ * order), unless they already are; the slots no longer index them. */
+void flow_pane_sort(FlowPane *p);
+/* Takes the pane out of its operator's panes and frees it; the caller
+ * released what its entries own. */
+void flow_pane_free(FlowPane *p);
+/* The marker of window end `end`, made (not fired) if there is none: *made tells. */
+FlowWindowEnd *flow_window_end_get(FlowPanes *ps, int64_t end, bool *made);
+void flow_window_end_free(FlowPanes *ps, FlowWindowEnd *w);
+/* Frees the operator's tables and spare memory (at shutdown, after every
+ * pane was freed). */
+void flow_panes_free(FlowPanes *ps);
 
 /* ---- Event time ------------------------------------------------------------------ */
 

@@ -698,11 +698,12 @@ static void reject_table_connector(Checker *c, const Connector *conn)
 {
     if (!conn->name)
         return;
-    if (strcmp(conn->name, "file") != 0 && strcmp(conn->name, "stdin") != 0) {
-        diag_unsupported(c->d, conn->loc, arena_printf(c->arena, "a table from '%s'", conn->name),
+    if (strcmp(conn->name, "generator") == 0) {
+        diag_unsupported(c->d, conn->loc, "a table from a generator",
                          "tables are read from file or stdin");
         return;
     }
+    reject_connector(c, conn);
     for (const ConnArg *a = conn->args; a; a = a->next)
         if (strcmp(a->key, "follow") == 0 && a->value && a->value->kind == EX_BOOL &&
             a->value->bool_value)

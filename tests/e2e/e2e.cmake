@@ -47,8 +47,9 @@ endforeach()
 
 add_test(NAME e2e.oracle COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_window COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_window.py ${E2E_OPTIONS})
+add_test(NAME e2e.oracle_lookup COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_lookup.py ${E2E_OPTIONS})
 add_test(NAME e2e.window_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/window_memory.py ${E2E_OPTIONS})
-list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.window_memory)
+list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 

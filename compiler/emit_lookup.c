@@ -37,6 +37,15 @@ static TypeKind key_type(TypeKind a, TypeKind b)
     return a == b ? a : TY_INT64;
 }
 
+/* What an index slot keeps of key v of type t (flow/table.h): the key
+ * itself, or the hash of a string. */
+static const char *slot_tag(Arena *a, TypeKind t, const char *v)
+{
+    if (t == TY_STRING)
+        return arena_printf(a, "(uint64_t)%s", key_hash_call(a, t, v));
+    return arena_printf(a, "(uint64_t)%s", v);
+}
+
 void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
 {
     Arena *a = em->arena;
@@ -44,24 +53,42 @@ void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
     const PlanType *t = table->out;
     int key = d->source.key_field;
     TypeKind kt = t->schema->fields[key].type;
-    const char *match = plan_unique_name(em->plan, arena_printf(a, "match_%s", d->name));
+    const char *k = arena_printf(a, "((const %s *)row)->%s", t->cname, t->members[key]);
+    const char *hash = plan_unique_name(em->plan, arena_printf(a, "hash_%s", d->name));
+    const char *tag = plan_unique_name(em->plan, arena_printf(a, "tag_%s", d->name));
+    const char *same = plan_unique_name(em->plan, arena_printf(a, "same_key_%s", d->name));
+    const char *desc = plan_unique_name(em->plan, arena_printf(a, "key_%s", d->name));
 
     cw_blank(w);
-    cw_comment(w, true, arena_printf(a, "Whether two rows of table %s have the same key %s.",
-                                     d->name, d->source.key));
-    cw_line(w, "static bool %s(const void *row, const void *probe)", match);
+    cw_comment(w, true, arena_printf(a, "The rows of table %s and their key %s (flow/table.h)%s.",
+                                     d->name, d->source.key,
+                                     kt == TY_STRING ? ": slots keep the key's hash, rows are "
+                                                       "compared when it matches"
+                                                     : ": slots keep the key itself"));
+    cw_line(w, "static uint64_t %s(const void *row)", hash);
     open_block(w);
-    cw_line(w, "const %s *x = row, *y = probe;", t->cname);
-    cw_line(w, "return %s;", key_equal_test(a, kt, arena_printf(a, "x->%s", t->members[key]),
-                                            arena_printf(a, "y->%s", t->members[key])));
+    cw_line(w, "return (uint64_t)%s;", key_hash_call(a, kt, k));
     cw_close(w, "");
+    cw_line(w, "static uint64_t %s(const void *row)", tag);
+    open_block(w);
+    cw_line(w, "return %s;", slot_tag(a, kt, k));
+    cw_close(w, "");
+    if (kt == TY_STRING) {
+        cw_line(w, "static bool %s(const void *row, const void *other)", same);
+        open_block(w);
+        cw_line(w, "return %s;", key_equal_test(a, kt, k,
+                                                arena_printf(a, "((const %s *)other)->%s",
+                                                             t->cname, t->members[key])));
+        cw_close(w, "");
+    }
+    cw_line(w, "static const FlowLookupKey %s = { sizeof(%s), %s, %s, %s };", desc, t->cname,
+            hash, tag, kt == TY_STRING ? same : "NULL");
 
     Body b;
     body_init(&b, em, t, "rec.", "&rec");
     emit_decode_fields(&b, t);
     cw_line(&b.w, "FlowLookupTable *table = flow_lookup_table(rt, %d);", table_index(em, d));
-    cw_line(&b.w, "%s *row = flow_lookup_table_put(table, (uint64_t)%s, %s, &rec, sizeof *row);",
-            t->cname, key_hash_call(a, kt, arena_printf(a, "rec.%s", t->members[key])), match);
+    cw_line(&b.w, "%s *row = flow_lookup_table_put(table, &%s, &rec);", t->cname, desc);
     for (int f = 0; f < t->schema->nfields; f++)
         if (t->schema->fields[f].type == TY_STRING)
             cw_line(&b.w, "rec.%s = flow_lookup_table_keep(table, rec.%s);", t->members[f],
@@ -164,21 +191,31 @@ void emit_lookup(Body *b, const PlanNode *n)
     if (x.used_err)
         check_err(b, op->loc);
     note_expr_use(b, &x);
-    cw_line(&b->w, "const FlowTable *ix = &flow_lookup_table(rt, %d)->index;",
+    cw_line(&b->w, "const FlowLookupTable *table = flow_lookup_table(rt, %d);",
             table_index(em, td));
-    cw_line(&b->w, "uint64_t h = flow_table_stored_hash((uint64_t)%s);",
-            key_hash_call(a, kt, keyv));
-    cw_line(&b->w, "uint64_t mask = (uint64_t)ix->cap - 1;");
-    cw_line(&b->w, "for (uint64_t i = h & mask; ix->cap && ix->hashes[i]; i = (i + 1) & mask)");
+    cw_line(&b->w, "uint64_t mask = (uint64_t)table->cap - 1;");
+    const char *tag = slot_tag(a, kt, keyv);
+    if (kt == TY_STRING)
+        cw_line(&b->w, "uint64_t tag = %s;", tag);
+    cw_line(&b->w, "for (uint64_t i = %s & mask; table->cap && table->slots[i].row; "
+                   "i = (i + 1) & mask)",
+            kt == TY_STRING ? "tag" : arena_printf(a, "(uint64_t)%s", key_hash_call(a, kt, keyv)));
     cw_indent(&b->w);
-    cw_open(&b->w, "if (ix->hashes[i] == h)");
-    cw_line(&b->w, "const %s *r = ix->items[i];", tt->cname);
-    cw_open(&b->w, "if (%s)", key_equal_test(a, kt, arena_printf(a, "r->%s", tt->members[key]),
-                                             keyv));
-    cw_line(&b->w, "%s = r;", row);
-    cw_line(&b->w, "break;");
-    cw_close(&b->w, "");
-    cw_close(&b->w, "");
+    if (kt == TY_STRING) {
+        cw_open(&b->w, "if (table->slots[i].tag == tag)");
+        cw_line(&b->w, "const %s *r = table->slots[i].row;", tt->cname);
+        cw_open(&b->w, "if (%s)", key_equal_test(a, kt, arena_printf(a, "r->%s", tt->members[key]),
+                                                 keyv));
+        cw_line(&b->w, "%s = r;", row);
+        cw_line(&b->w, "break;");
+        cw_close(&b->w, "");
+        cw_close(&b->w, "");
+    } else {
+        cw_open(&b->w, "if (table->slots[i].tag == %s)", tag);
+        cw_line(&b->w, "%s = table->slots[i].row;", row);
+        cw_line(&b->w, "break;");
+        cw_close(&b->w, "");
+    }
     cw_dedent(&b->w);
     cw_close(&b->w, "");
     cw_line(&b->w, "if (!%s)", row);

@@ -12,7 +12,9 @@
 /* Rows are bump-allocated in chunks: no per-row malloc header, and rows of
  * one table lie close together. */
 #define CHUNK_MIN (64 * 1024)
-#define ROW_ALIGN _Alignof(max_align_t)
+/* A row holds int64s, doubles, bools and FlowStrs: 8 bytes suffice, and keep
+ * rows small. */
+#define ROW_ALIGN 8
 
 struct FlowTableChunk {
     FlowTableChunk *next;
@@ -36,20 +38,41 @@ static void *table_alloc(FlowLookupTable *t, size_t size, size_t align)
     return c->bytes + at;
 }
 
-void *flow_lookup_table_put(FlowLookupTable *t, uint64_t hash, FlowMatchFn match,
-                            const void *probe, size_t size)
+static void index_put(FlowLookupSlot *slots, uint64_t mask, uint64_t hash, FlowLookupSlot slot)
 {
-    void *row = flow_table_find(&t->index, hash, match, probe);
+    uint64_t i = hash & mask;
+    while (slots[i].row)
+        i = (i + 1) & mask;
+    slots[i] = slot;
+}
+
+static void index_grow(FlowLookupTable *t, const FlowLookupKey *key)
+{
+    FlowLookupSlot *old = t->slots;
+    int64_t old_cap = t->cap;
+    t->cap = old_cap ? old_cap * 2 : 16;
+    t->slots = flow_state_alloc(sizeof *t->slots * (size_t)t->cap);
+    for (int64_t i = 0; i < old_cap; i++)
+        if (old[i].row)
+            index_put(t->slots, (uint64_t)t->cap - 1, key->hash(old[i].row), old[i]);
+    flow_state_free(old);
+}
+
+void *flow_lookup_table_put(FlowLookupTable *t, const FlowLookupKey *key, const void *row)
+{
     t->loaded++;
-    if (row) {
-        t->replaced++;
-        memset(row, 0, size);
-        return row;
-    }
-    row = table_alloc(t, size, ROW_ALIGN);
-    memset(row, 0, size);
-    flow_table_insert(&t->index, hash, row);
-    return row;
+    if ((t->count + 1) * 2 > t->cap)
+        index_grow(t, key);
+    uint64_t mask = (uint64_t)t->cap - 1, tag = key->tag(row), i = key->hash(row) & mask;
+    for (; t->slots[i].row; i = (i + 1) & mask)
+        if (t->slots[i].tag == tag && (!key->same_key || key->same_key(t->slots[i].row, row))) {
+            t->replaced++;
+            return t->slots[i].row;
+        }
+    void *kept = table_alloc(t, key->row_size, ROW_ALIGN);
+    t->slots[i] = (FlowLookupSlot){ tag, kept };
+    t->count++;
+    return kept;
 }
 
 FlowStr flow_lookup_table_keep(FlowLookupTable *t, FlowStr s)
@@ -67,7 +90,7 @@ void flow_lookup_table_free(FlowLookupTable *t)
         next = c->next;
         flow_state_free(c);
     }
-    flow_table_free(&t->index);
+    flow_state_free(t->slots);
     memset(t, 0, sizeof *t);
 }
 
@@ -132,7 +155,7 @@ bool tables_load(FlowRuntime *rt, bool verbose)
         if (verbose)
             fprintf(stderr, "%s: table %s loaded in %.1fs: %lld rows, %lld keys, %lld bad\n",
                     prog->name, lt->def->name, lt->seconds, (long long)lt->table.loaded,
-                    (long long)lt->table.index.count, (long long)lt->bad);
+                    (long long)lt->table.count, (long long)lt->bad);
     }
     scratch_reset(&rt->scratch);
     return true;
@@ -144,7 +167,7 @@ void tables_print_summary(const FlowRuntime *rt)
         const LoadedTable *lt = &rt->tables[i];
         fprintf(stderr, "  table %s (%s): %lld rows loaded, %lld keys, %lld bad\n",
                 lt->def->name, lt->label ? lt->label : "?", (long long)lt->table.loaded,
-                (long long)lt->table.index.count, (long long)lt->bad);
+                (long long)lt->table.count, (long long)lt->bad);
     }
 }
 

@@ -1,7 +1,7 @@
 /* rt_table.c: lookup tables (flow/table.h): rows kept at stable addresses
  * while the table grows, a key read again replacing its row in place, strings
- * copied into the table, the inline probe the generated code writes (hash 0
- * included); and tables loaded by flow_main before the streams start, on a
+ * copied into the table, the inline probes the generated code writes (keys
+ * in the slots, string keys by hash, colliding hashes); and tables loaded by flow_main before the streams start, on a
  * small hand-written program standing in for generated code: bad rows
  * reported with file:line, on_error=fail, the summary and --stats lines. */
 #include <setjmp.h>
@@ -19,26 +19,40 @@ typedef struct Row {
     FlowStr name;
 } Row;
 
-static bool row_match(const void *row, const void *probe)
+static uint64_t id_hash(const void *row)
 {
-    return ((const Row *)row)->id == ((const Row *)probe)->id;
+    return (uint64_t)flow_hash_i64(((const Row *)row)->id);
 }
 
-/* What the generated probe does: FlowTable's sequence, inline. */
+/* Every key in one probe run. */
+static uint64_t zero_hash(const void *row)
+{
+    (void)row;
+    return 0;
+}
+
+static uint64_t id_tag(const void *row)
+{
+    return (uint64_t)((const Row *)row)->id;
+}
+
+static const FlowLookupKey by_id = { sizeof(Row), id_hash, id_tag, NULL };
+static const FlowLookupKey by_id_colliding = { sizeof(Row), zero_hash, id_tag, NULL };
+
+/* What the generated probe does for an integer key, inline. */
 static const Row *probe(const FlowLookupTable *t, uint64_t hash, int64_t id)
 {
-    const FlowTable *ix = &t->index;
-    uint64_t h = flow_table_stored_hash(hash), mask = (uint64_t)ix->cap - 1;
-    for (uint64_t i = h & mask; ix->cap && ix->hashes[i]; i = (i + 1) & mask)
-        if (ix->hashes[i] == h && ((const Row *)ix->items[i])->id == id)
-            return ix->items[i];
+    uint64_t mask = (uint64_t)t->cap - 1;
+    for (uint64_t i = hash & mask; t->cap && t->slots[i].row; i = (i + 1) & mask)
+        if (t->slots[i].tag == (uint64_t)id)
+            return t->slots[i].row;
     return NULL;
 }
 
-static Row *put(FlowLookupTable *t, uint64_t hash, int64_t id, const char *name)
+static Row *put(FlowLookupTable *t, const FlowLookupKey *key, int64_t id, const char *name)
 {
     Row rec = { id, { name, (int64_t)strlen(name) } };
-    Row *row = flow_lookup_table_put(t, hash, row_match, &rec, sizeof *row);
+    Row *row = flow_lookup_table_put(t, key, &rec);
     rec.name = flow_lookup_table_keep(t, rec.name);
     *row = rec;
     return row;
@@ -54,22 +68,24 @@ static void test_rows_stay_put(void **state)
     char name[32];
     for (int64_t i = 0; i < N; i++) {
         snprintf(name, sizeof name, "n%lld", (long long)i);
-        rows[i] = put(&t, (uint64_t)flow_hash_i64(i), i, name);
+        rows[i] = put(&t, &by_id, i, name);
     }
     assert_int_equal(t.loaded, N);
     assert_int_equal(t.replaced, 0);
-    assert_int_equal(t.index.count, N);
+    assert_int_equal(t.count, N);
+    assert_true(t.count * 2 <= t.cap);
     for (int64_t i = 0; i < N; i += 997) {
         const Row *r = probe(&t, (uint64_t)flow_hash_i64(i), i);
         assert_ptr_equal(r, rows[i]); /* the address handed out first */
         snprintf(name, sizeof name, "n%lld", (long long)i);
         assert_true(flow_str_eq(r->name, (FlowStr){ name, (int64_t)strlen(name) }));
-        assert_int_equal((uintptr_t)r % _Alignof(max_align_t), 0);
+        assert_int_equal((uintptr_t)r % 8, 0);
     }
     assert_null(probe(&t, (uint64_t)flow_hash_i64(N), N));
     free(rows);
     flow_lookup_table_free(&t);
     assert_null(t.chunks);
+    assert_null(t.slots);
 }
 
 static void test_last_row_wins(void **state)
@@ -77,39 +93,85 @@ static void test_last_row_wins(void **state)
     (void)state;
     FlowLookupTable t = { 0 };
     char buf[16] = "first";
-    Row *a = put(&t, 11, 1, buf);
-    put(&t, 12, 2, "other");
+    Row *a = put(&t, &by_id, 1, buf);
+    put(&t, &by_id, 2, "other");
     strcpy(buf, "XXXXX"); /* the table kept its own copy */
     assert_true(flow_str_eq(a->name, (FlowStr){ "first", 5 }));
-    Row *b = put(&t, 11, 1, "second");
+    Row *b = put(&t, &by_id, 1, "second");
     assert_ptr_equal(a, b); /* replaced in place */
-    assert_true(flow_str_eq(probe(&t, 11, 1)->name, (FlowStr){ "second", 6 }));
-    Row *c = put(&t, 11, 1, "");
+    assert_true(flow_str_eq(probe(&t, (uint64_t)flow_hash_i64(1), 1)->name,
+                            (FlowStr){ "second", 6 }));
+    Row *c = put(&t, &by_id, 1, "");
     assert_ptr_equal(a, c);
     assert_int_equal(c->name.len, 0);
     assert_int_equal(t.loaded, 4);
     assert_int_equal(t.replaced, 2);
-    assert_int_equal(t.index.count, 2);
+    assert_int_equal(t.count, 2);
     flow_lookup_table_free(&t);
 }
 
-static void test_hash_collisions_and_zero(void **state)
+static void test_colliding_hashes(void **state)
 {
     (void)state;
-    /* Keys sharing one hash are told apart by the key; a hash of 0 is
-     * stored as 1, so to the index it is the same as 1, and still found. */
+    /* Keys of one hash are told apart by their tags, also across growth
+     * (which places slots by the key's hash again). */
     FlowLookupTable t = { 0 };
     for (int64_t i = 0; i < 40; i++)
-        put(&t, 0, i, "zero");
-    put(&t, 1, 100, "one");
+        put(&t, &by_id_colliding, i * 3, "x");
+    put(&t, &by_id_colliding, 3, "again");
     for (int64_t i = 0; i < 40; i++)
-        assert_int_equal(probe(&t, 0, i)->id, i);
-    assert_int_equal(probe(&t, 1, 100)->id, 100);
-    assert_int_equal(probe(&t, 1, 5)->id, 5);
-    assert_int_equal(probe(&t, 0, 100)->id, 100);
-    assert_null(probe(&t, 0, 41));
-    assert_null(probe(&t, 2, 5));
-    assert_int_equal(t.index.count, 41);
+        assert_int_equal(probe(&t, 0, i * 3)->id, i * 3);
+    assert_true(flow_str_eq(probe(&t, 0, 3)->name, (FlowStr){ "again", 5 }));
+    assert_null(probe(&t, 0, 1));
+    assert_null(probe(&t, 0, 120));
+    assert_int_equal(t.count, 40);
+    flow_lookup_table_free(&t);
+}
+
+/* A string key: slots keep its hash, the rows are compared. */
+typedef struct Named {
+    FlowStr name;
+    int64_t v;
+} Named;
+
+static uint64_t name_hash(const void *row)
+{
+    return (uint64_t)flow_hash_str(((const Named *)row)->name) % 4; /* collide a lot */
+}
+
+static bool same_name(const void *row, const void *other)
+{
+    return flow_str_eq(((const Named *)row)->name, ((const Named *)other)->name);
+}
+
+static const FlowLookupKey by_name = { sizeof(Named), name_hash, name_hash, same_name };
+
+static void test_string_key(void **state)
+{
+    (void)state;
+    FlowLookupTable t = { 0 };
+    char name[16];
+    for (int64_t i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "k%lld", (long long)(i % 60));
+        Named rec = { { name, (int64_t)strlen(name) }, i };
+        Named *row = flow_lookup_table_put(&t, &by_name, &rec);
+        rec.name = flow_lookup_table_keep(&t, rec.name);
+        *row = rec;
+    }
+    assert_int_equal(t.count, 60);
+    assert_int_equal(t.replaced, 40);
+    for (int64_t i = 0; i < 60; i++) {
+        snprintf(name, sizeof name, "k%lld", (long long)i);
+        FlowStr key = { name, (int64_t)strlen(name) };
+        Named probe_row = { key, 0 };
+        uint64_t tag = name_hash(&probe_row), mask = (uint64_t)t.cap - 1;
+        const Named *found = NULL;
+        for (uint64_t s = tag & mask; t.slots[s].row && !found; s = (s + 1) & mask)
+            if (t.slots[s].tag == tag && same_name(t.slots[s].row, &probe_row))
+                found = t.slots[s].row;
+        assert_non_null(found);
+        assert_int_equal(found->v, i < 40 ? i + 60 : i); /* the last row of the key */
+    }
     flow_lookup_table_free(&t);
 }
 
@@ -122,11 +184,11 @@ static void test_big_string(void **state)
     char *big = malloc(len + 1);
     memset(big, 'q', len);
     big[len] = '\0';
-    Row *r = put(&t, 5, 5, big);
-    put(&t, 6, 6, "after");
+    Row *r = put(&t, &by_id, 5, big);
+    put(&t, &by_id, 6, "after");
     assert_int_equal(r->name.len, (int64_t)len);
     assert_int_equal(r->name.ptr[len - 1], 'q');
-    assert_true(flow_str_eq(probe(&t, 6, 6)->name, (FlowStr){ "after", 5 }));
+    assert_true(flow_str_eq(probe(&t, (uint64_t)flow_hash_i64(6), 6)->name, (FlowStr){ "after", 5 }));
     free(big);
     flow_lookup_table_free(&t);
 }
@@ -156,8 +218,7 @@ static bool load_names(FlowRuntime *rt, const FlowField *fields)
         return false;
     }
     FlowLookupTable *t = flow_lookup_table(rt, 0);
-    Row *row = flow_lookup_table_put(t, (uint64_t)flow_hash_i64(rec.id), row_match, &rec,
-                                     sizeof *row);
+    Row *row = flow_lookup_table_put(t, &by_id, &rec);
     rec.name = flow_lookup_table_keep(t, rec.name);
     *row = rec;
     return true;
@@ -283,7 +344,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_stay_put),
         cmocka_unit_test(test_last_row_wins),
-        cmocka_unit_test(test_hash_collisions_and_zero),
+        cmocka_unit_test(test_colliding_hashes),
+        cmocka_unit_test(test_string_key),
         cmocka_unit_test(test_big_string),
         cmocka_unit_test(test_load_then_stream),
         cmocka_unit_test(test_on_error_fail_stops_before_streams),

@@ -4,7 +4,8 @@
 # [0, 2M)) enriched from a table of 1M customers read from a CSV file made
 # on the fly in tests/bench/data/ (git-ignored), half of the events finding
 # a row. Output goes to /dev/null; it is first checked to be byte-identical
-# on a smaller count. Each program reports how long its table took to load;
+# on a smaller count. A third program, the flowc one without its lookup,
+# shows what making and passing the events costs. Each program reports how long its table took to load;
 # events/s is over the time after that (the stream), the ratio over both.
 #
 #   tests/bench/run_lookup_bench.sh [BUILD_DIR]          (default: build)
@@ -30,6 +31,12 @@ log=$data/lookup_bench.log
 
 echo "== building (flowc build -O2; $cc -O2)"
 "$flowc" build -O2 "$here/bench_lookup.flow" -o "$data/bench_lookup"
+# The same events without the lookup (and nothing written): what the
+# generator and the stage cost by themselves.
+sed -e '/lookup customers/d' -e '/^table customers/d' -e 's/where segment == 7 and/where user_id < 0 and/' \
+    -e 's/select user_id, name, item/select user_id, item/' \
+    "$here/bench_lookup.flow" > "$data/bench_no_lookup.flow"
+"$flowc" build -O2 "$data/bench_no_lookup.flow" -o "$data/bench_no_lookup"
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -o "$data/baseline_lookup" "$here/baseline_lookup.c"
 
 table=$data/customers.csv
@@ -61,10 +68,11 @@ best() { # "S K L" "S K L": the faster run
 # The machine's speed drifts (a shared VM): the programs run in turns, and
 # each keeps its best time.
 echo "== timing $count events against $rows rows (best of $runs, runs interleaved)"
-f="" b=""
+f="" b="" g=""
 for _ in $(seq "$runs"); do
   f=$(best "$f" "$(measure_once "$data/bench_lookup" --stats=100000 --set n="$count" --set customers_csv="$table")")
   b=$(best "$b" "$(measure_once "$data/baseline_lookup" "$table" "$count")")
+  g=$(best "$g" "$(measure_once "$data/bench_no_lookup" --set n="$count")")
 done
 
 echo
@@ -78,6 +86,7 @@ row() { # label "seconds kib load" baseline
 }
 row "lookup, flowc -O2" "$f" "$b"
 row "lookup, hand-written C" "$b" ""
+row "no lookup (events only), flowc" "$g" ""
 echo
 echo "events/s: events / (seconds - load s), the stream after the table is loaded"
 echo "ratio: throughput of the flowc program / throughput of the hand-written C (whole run)"

@@ -7,8 +7,8 @@
  *
  * A lookup is no stage of its own: it is a read-only probe written into the
  * stateless stage it belongs to. It computes the key from the record,
- * probes the table's index inline (the hash with flow_hash_* and the key
- * compared in its own C type: no call per probe), drops the record when no
+ * probes the table's index inline (the hash with flow_hash_*, the control
+ * bytes, and the key compared in its own C type: no call per probe), drops the record when no
  * row has that key or the row fails one of the other conditions, and builds
  * the result record: the record's fields, then the row's. The event time
  * passes through unchanged. */
@@ -37,15 +37,6 @@ static TypeKind key_type(TypeKind a, TypeKind b)
     return a == b ? a : TY_INT64;
 }
 
-/* What an index slot keeps of key v of type t (flow/table.h): the key
- * itself, or the hash of a string. */
-static const char *slot_tag(Arena *a, TypeKind t, const char *v)
-{
-    if (t == TY_STRING)
-        return arena_printf(a, "(uint64_t)%s", key_hash_call(a, t, v));
-    return arena_printf(a, "(uint64_t)%s", v);
-}
-
 void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
 {
     Arena *a = em->arena;
@@ -55,34 +46,24 @@ void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
     TypeKind kt = t->schema->fields[key].type;
     const char *k = arena_printf(a, "((const %s *)row)->%s", t->cname, t->members[key]);
     const char *hash = plan_unique_name(em->plan, arena_printf(a, "hash_%s", d->name));
-    const char *tag = plan_unique_name(em->plan, arena_printf(a, "tag_%s", d->name));
     const char *same = plan_unique_name(em->plan, arena_printf(a, "same_key_%s", d->name));
     const char *desc = plan_unique_name(em->plan, arena_printf(a, "key_%s", d->name));
 
     cw_blank(w);
-    cw_comment(w, true, arena_printf(a, "The rows of table %s and their key %s (flow/table.h)%s.",
-                                     d->name, d->source.key,
-                                     kt == TY_STRING ? ": slots keep the key's hash, rows are "
-                                                       "compared when it matches"
-                                                     : ": slots keep the key itself"));
+    cw_comment(w, true, arena_printf(a, "The rows of table %s and their key %s (flow/table.h).",
+                                     d->name, d->source.key));
     cw_line(w, "static uint64_t %s(const void *row)", hash);
     open_block(w);
     cw_line(w, "return (uint64_t)%s;", key_hash_call(a, kt, k));
     cw_close(w, "");
-    cw_line(w, "static uint64_t %s(const void *row)", tag);
+    cw_line(w, "static bool %s(const void *row, const void *other)", same);
     open_block(w);
-    cw_line(w, "return %s;", slot_tag(a, kt, k));
+    cw_line(w, "return %s;", key_equal_test(a, kt, k,
+                                            arena_printf(a, "((const %s *)other)->%s",
+                                                         t->cname, t->members[key])));
     cw_close(w, "");
-    if (kt == TY_STRING) {
-        cw_line(w, "static bool %s(const void *row, const void *other)", same);
-        open_block(w);
-        cw_line(w, "return %s;", key_equal_test(a, kt, k,
-                                                arena_printf(a, "((const %s *)other)->%s",
-                                                             t->cname, t->members[key])));
-        cw_close(w, "");
-    }
-    cw_line(w, "static const FlowLookupKey %s = { sizeof(%s), %s, %s, %s };", desc, t->cname,
-            hash, tag, kt == TY_STRING ? same : "NULL");
+    cw_line(w, "static const FlowLookupKey %s = { sizeof(%s), %s, %s };", desc, t->cname, hash,
+            same);
 
     Body b;
     body_init(&b, em, t, "rec.", "&rec");
@@ -193,29 +174,19 @@ void emit_lookup(Body *b, const PlanNode *n)
     note_expr_use(b, &x);
     cw_line(&b->w, "const FlowLookupTable *table = flow_lookup_table(rt, %d);",
             table_index(em, td));
-    cw_line(&b->w, "uint64_t mask = (uint64_t)table->cap - 1;");
-    const char *tag = slot_tag(a, kt, keyv);
-    if (kt == TY_STRING)
-        cw_line(&b->w, "uint64_t tag = %s;", tag);
-    cw_line(&b->w, "for (uint64_t i = %s & mask; table->cap && table->slots[i].row; "
-                   "i = (i + 1) & mask)",
-            kt == TY_STRING ? "tag" : arena_printf(a, "(uint64_t)%s", key_hash_call(a, kt, keyv)));
+    cw_line(&b->w, "uint64_t h = (uint64_t)%s, mask = (uint64_t)table->cap - 1;",
+            key_hash_call(a, kt, keyv));
+    cw_line(&b->w, "uint8_t ctrl = flow_lookup_ctrl(h);");
+    cw_line(&b->w, "for (uint64_t i = h & mask; table->cap && table->ctrl[i]; i = (i + 1) & mask)");
     cw_indent(&b->w);
-    if (kt == TY_STRING) {
-        cw_open(&b->w, "if (table->slots[i].tag == tag)");
-        cw_line(&b->w, "const %s *r = table->slots[i].row;", tt->cname);
-        cw_open(&b->w, "if (%s)", key_equal_test(a, kt, arena_printf(a, "r->%s", tt->members[key]),
-                                                 keyv));
-        cw_line(&b->w, "%s = r;", row);
-        cw_line(&b->w, "break;");
-        cw_close(&b->w, "");
-        cw_close(&b->w, "");
-    } else {
-        cw_open(&b->w, "if (table->slots[i].tag == %s)", tag);
-        cw_line(&b->w, "%s = table->slots[i].row;", row);
-        cw_line(&b->w, "break;");
-        cw_close(&b->w, "");
-    }
+    cw_open(&b->w, "if (table->ctrl[i] == ctrl)");
+    cw_line(&b->w, "const %s *r = (const %s *)table->rows + i;", tt->cname, tt->cname);
+    cw_open(&b->w, "if (%s)", key_equal_test(a, kt, arena_printf(a, "r->%s", tt->members[key]),
+                                             keyv));
+    cw_line(&b->w, "%s = r;", row);
+    cw_line(&b->w, "break;");
+    cw_close(&b->w, "");
+    cw_close(&b->w, "");
     cw_dedent(&b->w);
     cw_close(&b->w, "");
     cw_line(&b->w, "if (!%s)", row);

@@ -9,12 +9,8 @@
 
 #include "rt.h"
 
-/* Rows are bump-allocated in chunks: no per-row malloc header, and rows of
- * one table lie close together. */
+/* Strings are bump-allocated in chunks: no per-string malloc header. */
 #define CHUNK_MIN (64 * 1024)
-/* A row holds int64s, doubles, bools and FlowStrs: 8 bytes suffice, and keep
- * rows small. */
-#define ROW_ALIGN 8
 
 struct FlowTableChunk {
     FlowTableChunk *next;
@@ -22,10 +18,10 @@ struct FlowTableChunk {
     _Alignas(max_align_t) unsigned char bytes[];
 };
 
-static void *table_alloc(FlowLookupTable *t, size_t size, size_t align)
+static void *table_alloc(FlowLookupTable *t, size_t size)
 {
     FlowTableChunk *c = t->chunks;
-    size_t at = c ? (c->used + align - 1) / align * align : 0;
+    size_t at = c ? c->used : 0;
     if (!c || at + size > c->cap) {
         size_t cap = size > CHUNK_MIN ? size : CHUNK_MIN;
         c = flow_state_alloc(sizeof *c + cap);
@@ -38,24 +34,32 @@ static void *table_alloc(FlowLookupTable *t, size_t size, size_t align)
     return c->bytes + at;
 }
 
-static void index_put(FlowLookupSlot *slots, uint64_t mask, uint64_t hash, FlowLookupSlot slot)
+/* The empty slot where a row with this hash goes. */
+static int64_t free_slot(const FlowLookupTable *t, uint64_t hash)
 {
-    uint64_t i = hash & mask;
-    while (slots[i].row)
+    uint64_t mask = (uint64_t)t->cap - 1, i = hash & mask;
+    while (t->ctrl[i])
         i = (i + 1) & mask;
-    slots[i] = slot;
+    return (int64_t)i;
 }
 
 static void index_grow(FlowLookupTable *t, const FlowLookupKey *key)
 {
-    FlowLookupSlot *old = t->slots;
-    int64_t old_cap = t->cap;
-    t->cap = old_cap ? old_cap * 2 : 16;
-    t->slots = flow_state_alloc(sizeof *t->slots * (size_t)t->cap);
-    for (int64_t i = 0; i < old_cap; i++)
-        if (old[i].row)
-            index_put(t->slots, (uint64_t)t->cap - 1, key->hash(old[i].row), old[i]);
-    flow_state_free(old);
+    FlowLookupTable old = *t;
+    size_t size = key->row_size;
+    t->cap = old.cap ? old.cap * 2 : 16;
+    t->rows = flow_state_alloc(size * (size_t)t->cap);
+    t->ctrl = flow_state_alloc((size_t)t->cap);
+    for (int64_t i = 0; i < old.cap; i++) {
+        if (!old.ctrl[i])
+            continue;
+        const unsigned char *row = old.rows + size * (size_t)i;
+        int64_t j = free_slot(t, key->hash(row));
+        memcpy(t->rows + size * (size_t)j, row, size);
+        t->ctrl[j] = old.ctrl[i];
+    }
+    flow_state_free(old.rows);
+    flow_state_free(old.ctrl);
 }
 
 void *flow_lookup_table_put(FlowLookupTable *t, const FlowLookupKey *key, const void *row)
@@ -63,23 +67,25 @@ void *flow_lookup_table_put(FlowLookupTable *t, const FlowLookupKey *key, const 
     t->loaded++;
     if ((t->count + 1) * 2 > t->cap)
         index_grow(t, key);
-    uint64_t mask = (uint64_t)t->cap - 1, tag = key->tag(row), i = key->hash(row) & mask;
-    for (; t->slots[i].row; i = (i + 1) & mask)
-        if (t->slots[i].tag == tag && (!key->same_key || key->same_key(t->slots[i].row, row))) {
+    uint64_t h = key->hash(row), mask = (uint64_t)t->cap - 1, i = h & mask;
+    uint8_t ctrl = flow_lookup_ctrl(h);
+    for (; t->ctrl[i]; i = (i + 1) & mask) {
+        unsigned char *kept = t->rows + key->row_size * i;
+        if (t->ctrl[i] == ctrl && key->same_key(kept, row)) {
             t->replaced++;
-            return t->slots[i].row;
+            return kept;
         }
-    void *kept = table_alloc(t, key->row_size, ROW_ALIGN);
-    t->slots[i] = (FlowLookupSlot){ tag, kept };
+    }
+    t->ctrl[i] = ctrl;
     t->count++;
-    return kept;
+    return t->rows + key->row_size * i;
 }
 
 FlowStr flow_lookup_table_keep(FlowLookupTable *t, FlowStr s)
 {
     if (s.len <= 0)
         return (FlowStr){ "", 0 };
-    char *p = table_alloc(t, (size_t)s.len, 1);
+    char *p = table_alloc(t, (size_t)s.len);
     memcpy(p, s.ptr, (size_t)s.len);
     return (FlowStr){ p, s.len };
 }
@@ -90,7 +96,8 @@ void flow_lookup_table_free(FlowLookupTable *t)
         next = c->next;
         flow_state_free(c);
     }
-    flow_state_free(t->slots);
+    flow_state_free(t->rows);
+    flow_state_free(t->ctrl);
     memset(t, 0, sizeof *t);
 }
 

@@ -8,10 +8,10 @@
  * A lookup is no stage of its own: it is a read-only probe written into the
  * stateless stage it belongs to. It computes the key from the record,
  * probes the table's index inline (the hash with flow_hash_*, the control
- * bytes, and the key compared in its own C type: no call per probe), drops the record when no
- * row has that key or the row fails one of the other conditions, and builds
- * the result record: the record's fields, then the row's. The event time
- * passes through unchanged. */
+ * bytes, and the key compared in its own C type: no call per probe), drops
+ * the record when no row has that key or the row fails one of the other
+ * conditions, and builds the result record: the record's fields, then the
+ * row's. The event time passes through unchanged. */
 #include <string.h>
 
 #include "emit_impl.h"
@@ -102,13 +102,13 @@ static const JoinEq *key_condition(const Op *op, int key)
 }
 
 /* The conditions besides the probe: each must hold on the row found. */
-static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe, const PlanType *rt,
-                           const char *row)
+static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
+                           const PlanType *row_type, const char *row)
 {
     Emitter *em = b->em;
     Arena *a = em->arena;
     EmitExpr x = expr_context(b, n->in);
-    EmitExpr y = expr_context(b, rt);
+    EmitExpr y = expr_context(b, row_type);
     y.access = arena_printf(a, "%s->", row);
     const char *test = NULL;
     for (const JoinEq *eq = n->op->join.eqs; eq; eq = eq->next) {

@@ -187,7 +187,8 @@ static void test_big_string(void **state)
     const Row *r = probe(&t, (uint64_t)flow_hash_i64(5), 5);
     assert_int_equal(r->name.len, (int64_t)len);
     assert_int_equal(r->name.ptr[len - 1], 'q');
-    assert_true(flow_str_eq(probe(&t, (uint64_t)flow_hash_i64(6), 6)->name, (FlowStr){ "after", 5 }));
+    assert_true(flow_str_eq(probe(&t, (uint64_t)flow_hash_i64(6), 6)->name,
+                            (FlowStr){ "after", 5 }));
     free(big);
     flow_lookup_table_free(&t);
 }

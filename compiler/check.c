@@ -692,6 +692,25 @@ static void reject_connector(Checker *c, const Connector *conn)
                          "connectors available: file, stdin, stdout, generator");
 }
 
+/* A table is read to its end before the streams start: from a file (not
+ * followed) or stdin. */
+static void reject_table_connector(Checker *c, const Connector *conn)
+{
+    if (!conn->name)
+        return;
+    if (strcmp(conn->name, "generator") == 0) {
+        diag_unsupported(c->d, conn->loc, "a table from a generator",
+                         "tables are read from file or stdin");
+        return;
+    }
+    reject_connector(c, conn);
+    for (const ConnArg *a = conn->args; a; a = a->next)
+        if (strcmp(a->key, "follow") == 0 && a->value && a->value->kind == EX_BOOL &&
+            a->value->bool_value)
+            diag_unsupported(c->d, a->loc, "a table with follow=true",
+                             "a file table is read to its end before the streams start");
+}
+
 static void reject_ops(Checker *c, const Decl *stream)
 {
     for (const Op *op = stream->stream.ops; op; op = op->next) {
@@ -699,10 +718,6 @@ static void reject_ops(Checker *c, const Decl *stream)
         case OP_JOIN:
             diag_unsupported(c->d, op->loc, "join",
                              "code generation for joins comes in a later version");
-            break;
-        case OP_LOOKUP:
-            diag_unsupported(c->d, op->loc, "lookup",
-                             "code generation for tables comes in a later version");
             break;
         default:
             break;
@@ -731,10 +746,7 @@ static void reject_unsupported(Checker *c, const Decl *d)
 {
     switch (d->kind) {
     case DECL_SOURCE: reject_connector(c, &d->source.conn); break;
-    case DECL_TABLE:
-        diag_unsupported(c->d, d->loc, "table",
-                         "code generation for tables comes in a later version");
-        break;
+    case DECL_TABLE: reject_table_connector(c, &d->source.conn); break;
     case DECL_STREAM: reject_ops(c, d); break;
     case DECL_SINK: reject_connector(c, &d->sink.conn); break;
     case DECL_CONFIG: reject_settings(c, d->config); break;

@@ -344,21 +344,21 @@ static bool check_join_eq(Pipe *p, const FieldScope *rfs, JoinEq *eq, const char
     return t != TY_ERROR && t != TY_FLOAT64;
 }
 
-/* A lookup reads one row per key: its one condition compares with the
- * table's key. `eq` has been checked already. */
-static void check_lookup_key(Pipe *p, const JoinEq *eq, bool first, const Decl *table)
+/* A lookup reads one row per key: one of its conditions compares with the
+ * table's key (the emitter probes with the first such); any other is a
+ * further test the row must pass. The conditions have been checked. */
+static void check_lookup_key(Pipe *p, const JoinEq *eqs, const Decl *table)
 {
     int key = table->source.key_field;
-    if (key < 0)
+    if (key < 0 || !eqs)
         return;
-    const char *keyname = table->schema->fields[key].name;
-    const Expr *r = eq->right;
-    if (!first)
-        diag_error(p->c->d, eq->loc, "'lookup' compares only the key '%s' of table '%s'",
-                   keyname, table->name);
-    else if (!(r->kind == EX_NAME && r->name.kind == NAME_FIELD && r->name.index == key))
-        diag_error(p->c->d, r->loc, "'lookup' must compare with the key '%s' of table '%s'",
-                   keyname, table->name);
+    for (const JoinEq *eq = eqs; eq; eq = eq->next) {
+        const Expr *r = eq->right;
+        if (r->kind == EX_NAME && r->name.kind == NAME_FIELD && r->name.index == key)
+            return;
+    }
+    diag_error(p->c->d, eqs->right->loc, "'lookup' must compare with the key '%s' of table '%s'",
+               table->schema->fields[key].name, table->name);
 }
 
 static void check_join(Pipe *p, Op *op)
@@ -391,9 +391,11 @@ static void check_join(Pipe *p, Op *op)
         p->fs.schema = NULL;
         return;
     }
+    bool eqs_ok = true;
     for (JoinEq *eq = op->join.eqs; eq; eq = eq->next)
-        if (check_join_eq(p, &rfs, eq, opname) && lookup)
-            check_lookup_key(p, eq, eq == op->join.eqs, other);
+        eqs_ok &= check_join_eq(p, &rfs, eq, opname);
+    if (lookup && eqs_ok)
+        check_lookup_key(p, op->join.eqs, other);
 
     Schema *l = p->fs.schema, *r = rfs.schema;
     Schema *out = new_schema(p, l->nfields + r->nfields);

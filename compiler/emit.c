@@ -348,6 +348,10 @@ void emit_op(Body *b, const PlanNode *n)
         flow_comment(em, &b->w, op->loc,
                      arena_printf(em->arena, "%s: every input calls this function", text));
         break;
+    case OP_LOOKUP:
+        flow_comment(em, &b->w, op->loc, arena_printf(em->arena, "%s: probes the table", text));
+        emit_lookup(b, n);
+        break;
     default:
         break;
     }
@@ -451,23 +455,29 @@ static void emit_source_push(Body *b, const PlanNode *src)
     b->used_rt |= event_time || to_stages;
 }
 
+/* `rec`, decoded from `fields`: a bad field reports the record and returns. */
+void emit_decode_fields(Body *b, const PlanType *t)
+{
+    cw_line(&b->w, "%s rec;", t->cname);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        cw_line(&b->w, "%sflow_field_%s(&fields[%d], &rec.%s);", f ? "why = " : "const char *why = ",
+                codec_suffix(fd->type), f, t->members[f]);
+        cw_open(&b->w, "if (why)");
+        cw_line(&b->w, "flow_record_error(rt, \"%s\", why);",
+                c_string_body(b->em->arena, fd->name, (int64_t)strlen(fd->name)));
+        cw_line(&b->w, "return false;");
+        cw_close(&b->w, "");
+    }
+}
+
 static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
 {
     const Decl *d = src->decl;
     const PlanType *t = src->out;
     Body b;
     body_init(&b, em, t, "rec.", "&rec");
-    cw_line(&b.w, "%s rec;", t->cname);
-    for (int f = 0; f < t->schema->nfields; f++) {
-        const Field *fd = &t->schema->fields[f];
-        cw_line(&b.w, "%sflow_field_%s(&fields[%d], &rec.%s);", f ? "why = " : "const char *why = ",
-                codec_suffix(fd->type), f, t->members[f]);
-        cw_open(&b.w, "if (why)");
-        cw_line(&b.w, "flow_record_error(rt, \"%s\", why);",
-                c_string_body(em->arena, fd->name, (int64_t)strlen(fd->name)));
-        cw_line(&b.w, "return false;");
-        cw_close(&b.w, "");
-    }
+    emit_decode_fields(&b, t);
     emit_source_push(&b, src);
     cw_line(&b.w, "return true;");
 
@@ -599,8 +609,8 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
 
 /* The arrays FlowProgram points to, and what to fill it with. */
 typedef struct ProgramTables {
-    const char *params, *sources, *sinks, *operators;
-    int nsources, noperators;
+    const char *params, *sources, *sinks, *operators, *tables;
+    int nsources, noperators, ntables;
 } ProgramTables;
 
 static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
@@ -614,7 +624,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
     int ndone = 0;
 
     cw_blank(w);
-    cw_comment(w, true, "What flow_main needs to know: params, sources and sinks, in "
+    cw_comment(w, true, "What flow_main needs to know: params, sources, tables and sinks, in "
                         "declaration order.");
     if (em->nparams) {
         cw_open(w, "static const FlowParamDef params[] =");
@@ -629,38 +639,48 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
         pt->params = "params";
     }
 
+    /* Sources, then tables: one definition, in two arrays. */
+    static const PlanNodeKind kinds[] = { PN_SOURCE, PN_TABLE };
+    for (int k = 0; k < 2; k++) {
+        CWriter defs;
+        cw_init(&defs);
+        int ndefs = 0;
+        for (int i = 0; i < plan->nsources; i++) {
+            const PlanNode *src = plan->sources[i];
+            if (src->kind != kinds[k])
+                continue;
+            const Decl *d = src->decl;
+            const char *names, *types;
+            field_arrays(em, w, src->out, &names, &types, done_names, done_types, &ndone, done);
+            const char *conn = connector_init(em, w, &d->source.conn,
+                                              arena_printf(a, "%s_%s_args",
+                                                           k ? "table" : "source", d->name));
+            open_block(&defs);
+            cw_line(&defs, ".name = \"%s\",", c_string_body(a, d->name, (int64_t)strlen(d->name)));
+            cw_line(&defs, ".conn = %s,", conn);
+            cw_line(&defs, ".field_names = %s,", names);
+            cw_line(&defs, ".field_types = %s,", types);
+            cw_line(&defs, ".nfields = %d,", src->out->schema->nfields);
+            cw_line(&defs, ".event_time_field = %d,", d->source.event_time_field);
+            cw_line(&defs, ".watermark_delay_ms = %" PRId64 ",", d->source.watermark_ms);
+            cw_line(&defs, ".idle_ms = %" PRId64 ",", d->source.has_idle ? d->source.idle_ms : 0);
+            cw_line(&defs, ".decode = %s,", is_generator(src) ? "NULL" : em->source_fns[src->index]);
+            cw_line(&defs, ".generate = %s,", is_generator(src) ? em->source_fns[src->index] : "NULL");
+            cw_close(&defs, ",");
+            ndefs++;
+        }
+        const char *array = k ? "tables" : "sources";
+        if (ndefs) {
+            cw_open(w, "static const FlowSourceDef %s[] =", array);
+            cw_append(w, &defs);
+            cw_close(w, ";");
+            *(k ? &pt->tables : &pt->sources) = array;
+        }
+        *(k ? &pt->ntables : &pt->nsources) = ndefs;
+        cw_free(&defs);
+    }
+
     CWriter defs;
-    cw_init(&defs);
-    for (int i = 0; i < plan->nsources; i++) {
-        const PlanNode *src = plan->sources[i];
-        if (src->kind != PN_SOURCE)
-            continue;
-        const Decl *d = src->decl;
-        const char *names, *types;
-        field_arrays(em, w, src->out, &names, &types, done_names, done_types, &ndone, done);
-        const char *conn = connector_init(em, w, &d->source.conn,
-                                          arena_printf(a, "source_%s_args", d->name));
-        open_block(&defs);
-        cw_line(&defs, ".name = \"%s\",", c_string_body(a, d->name, (int64_t)strlen(d->name)));
-        cw_line(&defs, ".conn = %s,", conn);
-        cw_line(&defs, ".field_names = %s,", names);
-        cw_line(&defs, ".field_types = %s,", types);
-        cw_line(&defs, ".nfields = %d,", src->out->schema->nfields);
-        cw_line(&defs, ".event_time_field = %d,", d->source.event_time_field);
-        cw_line(&defs, ".watermark_delay_ms = %" PRId64 ",", d->source.watermark_ms);
-        cw_line(&defs, ".idle_ms = %" PRId64 ",", d->source.has_idle ? d->source.idle_ms : 0);
-        cw_line(&defs, ".decode = %s,", is_generator(src) ? "NULL" : em->source_fns[src->index]);
-        cw_line(&defs, ".generate = %s,", is_generator(src) ? em->source_fns[src->index] : "NULL");
-        cw_close(&defs, ",");
-        pt->nsources++;
-    }
-    if (pt->nsources) {
-        cw_open(w, "static const FlowSourceDef sources[] =");
-        cw_append(w, &defs);
-        cw_close(w, ";");
-        pt->sources = "sources";
-    }
-    cw_free(&defs);
 
     cw_init(&defs);
     for (int i = 0; i < plan->nsinks; i++) {
@@ -707,11 +727,9 @@ static bool supported(Emitter *em)
     Plan *plan = em->plan;
     for (int i = 0; i < plan->nnodes; i++) {
         const PlanNode *n = plan->nodes[i];
-        if (n->kind == PN_TABLE) {
-            diag_unsupported(em->d, n->decl->loc, "table", NULL);
-            ok = false;
-        } else if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
+        if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
                    n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION &&
+                   n->op->kind != OP_LOOKUP &&
                    !(n->op->kind == OP_WINDOW &&
                      n->stage && stage_is_window(n->stage) && n->stage->nnodes >= 2) &&
                    !(n->op->kind == OP_AGGREGATE && n->part_of_window) &&
@@ -761,7 +779,10 @@ static void name_functions(Emitter *em)
     for (int i = 0; i < plan->nsources; i++) {
         const PlanNode *src = plan->sources[i];
         em->source_fns[i] = plan_unique_name(
-            plan, arena_printf(a, "%s_%s", is_generator(src) ? "generate" : "decode",
+            plan, arena_printf(a, "%s_%s",
+                               src->kind == PN_TABLE ? "load"
+                               : is_generator(src)   ? "generate"
+                                                     : "decode",
                                src->decl->name));
     }
     for (int i = 0; i < plan->nsinks; i++)
@@ -805,7 +826,9 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
     emit_params(&em, &body);
     emit_prototypes(&em, &body);
     for (int i = 0; i < plan->nsources; i++) {
-        if (is_generator(plan->sources[i]))
+        if (plan->sources[i]->kind == PN_TABLE)
+            emit_table_load(&em, &body, plan->sources[i]);
+        else if (is_generator(plan->sources[i]))
             emit_generate(&em, &body, plan->sources[i]);
         else
             emit_decode(&em, &body, plan->sources[i]);
@@ -815,7 +838,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);
-    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", 0, 0 };
+    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", 0, 0, 0 };
     emit_program_tables(&em, &body, &pt);
 
     CWriter plan_text, plan_comment;
@@ -851,6 +874,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "nsinks", arena_printf(em.arena, "%d", plan->nsinks),
         "operators", pt.operators,
         "noperators", arena_printf(em.arena, "%d", pt.noperators),
+        "tables", pt.tables,
+        "ntables", arena_printf(em.arena, "%d", pt.ntables),
         NULL,
     };
     template_write(w, "program.c.in", program_vars);

@@ -54,6 +54,16 @@ void emit_op(Body *b, const PlanNode *n);
 void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access, const char *ptr);
 const char *stage_signature(Emitter *em, const PlanStage *st);
 
+/* `rec`, the record of type t decoded from `fields`; a bad field reports the
+ * record and returns false. */
+void emit_decode_fields(Body *b, const PlanType *t);
+
+/* Tables and lookups (emit_lookup.c): a table's load function, the probe of
+ * a lookup inside its stage, and a table's index in FlowProgram.tables. */
+void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table);
+void emit_lookup(Body *b, const PlanNode *n);
+int table_index(const Emitter *em, const Decl *table);
+
 /* Window and dedupe stages (emit_window.c, emit_dedupe.c). */
 bool stage_is_window(const PlanStage *st);
 bool stage_is_dedupe(const PlanStage *st);

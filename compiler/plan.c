@@ -66,7 +66,7 @@ static const char *const c_file_names[] = {
     "isnan", "isinf", "isfinite", "isnormal", "signbit", "fpclassify", "isgreater",
     "isgreaterequal", "isless", "islessequal", "islessgreater", "isunordered",
     "j0", "j1", "jn", "y0", "y1", "yn", "gamma", "drem", "finite", "significand", "scalb",
-    "main", "program", "params", "sources", "sinks",
+    "main", "program", "params", "sources", "sinks", "tables",
     "rt", "in", "ts", "err", "keep", "why", "sink", "gen", "fields", "rec",
     NULL,
 };

@@ -29,16 +29,17 @@ static void format_reason(const char *where, const char *why, char *buf, size_t 
 void source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why)
 {
     char pos[512], reason[768];
+    const char *role = src->table ? "table" : "source";
     format_position(src, pos, sizeof pos);
     format_reason(where, why, reason, sizeof reason);
     src->bad++;
     rt->bad_total++;
     if (src->bad <= FLOW_BAD_RECORDS_SHOWN || src->on_error == ON_ERROR_FAIL)
-        fprintf(stderr, "%s: bad record in source '%s' at %s: %s\n", rt->prog->name,
+        fprintf(stderr, "%s: bad record in %s '%s' at %s: %s\n", rt->prog->name, role,
                 src->def->name, pos, reason);
     if (src->bad == FLOW_BAD_RECORDS_SHOWN && src->on_error != ON_ERROR_FAIL)
-        fprintf(stderr, "%s: further bad records of source '%s' are only counted\n",
-                rt->prog->name, src->def->name);
+        fprintf(stderr, "%s: further bad records of %s '%s' are only counted\n",
+                rt->prog->name, role, src->def->name);
     if (src->errors) {
         fprintf(src->errors, "%s: %s: %s\n", src->def->name, pos, reason);
         if (src->raw)
@@ -51,7 +52,7 @@ void source_bad_record(FlowRuntime *rt, Source *src, const char *where, const ch
         }
     }
     if (src->on_error == ON_ERROR_FAIL)
-        runtime_fail(rt, "stopping: source '%s' has on_error=\"fail\"", src->def->name);
+        runtime_fail(rt, "stopping: %s '%s' has on_error=\"fail\"", role, src->def->name);
 }
 
 /* A record an operator made (a window's result) failed an expression after

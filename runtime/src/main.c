@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "rt.h"
 #include "stats.h"
+#include "table.h"
 
 /* How long the loop sleeps when no source has anything to read. */
 #define IDLE_SLEEP_MS 10
@@ -256,7 +257,10 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
     SavedSignals saved;
     install_signals(&saved);
     double started = runtime_seconds();
-    bool opened = open_connectors(&rt);
+    /* Tables first: the streams start with every table complete, and a
+     * table that cannot be read stops the program before any sink is
+     * opened. */
+    bool opened = tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt);
     if (opened)
         run(&rt, &opts, started);
     bool interrupted = runtime_stop_requested();
@@ -269,6 +273,7 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
     if (opened && !opts.quiet)
         stats_print_summary(&rt, runtime_seconds() - started, interrupted);
     close_connectors(&rt);
+    tables_free(&rt);
     restore_signals(&saved);
     /* A request that arrived during this run has been served; one made
      * from now on is for the next run. */

@@ -30,6 +30,8 @@ struct FlowRuntime {
     FlowSink **sinks;
     int nsinks;
     Source *current;        /* the source whose record is going through */
+    struct LoadedTable *tables; /* FlowProgram.tables, loaded before the streams start */
+    int ntables;
     ParamValues params;     /* current texts of the params */
     bool failed;            /* a run-time failure: stop, exit status 1 */
     int64_t bad_total;

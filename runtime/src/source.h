@@ -39,6 +39,7 @@ struct Source {
     const SourceOps *ops;
     const FlowSourceDef *def;
     int index;              /* in the program's sources (and watermarks) */
+    bool table;             /* it loads a table: reports say "table", not "source" */
     const char *label;      /* the path, "stdin" or "generator" */
     OnError on_error;
     FILE *errors;           /* the errors= file, or NULL */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "flow/codec.h"
+#include "table.h"
 
 int64_t stats_records_read(const FlowRuntime *rt)
 {
@@ -59,6 +60,7 @@ void stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)
         fprintf(stderr, "  source %s (%s): %lld read, %lld bad\n", s->def->name, s->label,
                 (long long)s->records, (long long)s->bad);
     }
+    tables_print_summary(rt);
     for (int i = 0; i < rt->nsinks; i++) {
         const FlowSink *k = rt->sinks[i];
         fprintf(stderr, "  sink %s (%s): %lld written\n", k->def->stream, sink_label(k),

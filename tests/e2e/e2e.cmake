@@ -49,13 +49,14 @@ endforeach()
 
 add_test(NAME e2e.oracle COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_window COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_window.py ${E2E_OPTIONS})
+add_test(NAME e2e.oracle_lookup COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_lookup.py ${E2E_OPTIONS})
 add_test(NAME e2e.window_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/window_memory.py ${E2E_OPTIONS})
 add_test(NAME e2e.model.user-sessions
          COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/examples/user-sessions/model.py --check)
 add_test(NAME e2e.processing_time_stdin
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/processing_time_stdin.py ${E2E_OPTIONS})
-list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.window_memory e2e.model.user-sessions
-     e2e.processing_time_stdin)
+list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory
+     e2e.model.user-sessions e2e.processing_time_stdin)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 

@@ -114,6 +114,31 @@ def main():
         check("per key and window of 10m starting every 1m" in r.stdout, "explain still shows the plan",
               r.stdout)
 
+        # A lookup is a probe inside its stage: explain says so, and the
+        # emitted C has the probe in that stage's function and no other.
+        enrich = os.path.join(args.source_dir, "examples", "orders-enrichment",
+                              "orders-enrichment.flow")
+        r = explain(args.flowc, enrich)
+        check(r.returncode == 0, "explain of a lookup exits 0", r.stderr)
+        for want in [
+            "table customers (orders-enrichment.flow:24): file(\"data/customers.csv\", format = csv)",
+            "key: customer_id, loaded fully before the streams start",
+            "to: the lookup in stream enriched (stage 1 stream_enriched)",
+            "stage 1 stream_enriched (stateless, fused: lookup, select):",
+            "state: nothing of its own: probes table customers, which keeps its last row per key",
+        ]:
+            check(want in r.stdout, f"explain of a lookup shows {want!r}", r.stdout)
+        c_file = os.path.join(tmp, "enrich.c")
+        e = subprocess.run([args.flowc, "emit", enrich, "-o", c_file], capture_output=True, text=True)
+        check(e.returncode == 0, "emit of a lookup exits 0", e.stderr)
+        c_text = open(c_file).read() if e.returncode == 0 else ""
+        stage = c_text.split("static void stream_enriched(FlowRuntime *rt, const Order *in, int64_t ts)\n{", 1)
+        body = stage[1].split("\n}\n", 1)[0] if len(stage) == 2 else ""
+        check("flow_lookup_table(rt, 0)" in body and "sink_enriched(rt, " in body,
+              "the lookup's probe and the push to the sink are in stage 1's function", c_text[-4000:])
+        check(c_text.count("flow_lookup_table(rt, 0)") == 2,
+              "the table is used by its load function and the one probe only", c_text[-4000:])
+
         r = explain(args.flowc, example, "--dot")
         check(r.returncode == 0, "explain --dot exits 0", r.stderr)
         check(r.stdout.startswith('digraph "clickstream.flow" {'), "--dot prints a digraph", r.stdout)

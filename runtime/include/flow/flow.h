@@ -9,6 +9,7 @@
 #include "flow/generator.h"
 #include "flow/program.h"
 #include "flow/state.h"
+#include "flow/table.h"
 
 #define FLOW_VERSION "0.1.0"
 

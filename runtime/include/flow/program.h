@@ -26,6 +26,7 @@
 #include "flow/generator.h"
 #include "flow/runtime.h"
 #include "flow/state.h"
+#include "flow/table.h"
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into *storage (a variable of the generated program of the
@@ -115,6 +116,11 @@ typedef struct FlowProgram {
     FlowControl *control;        /* NULL: the program cannot be stopped or read from outside */
     const FlowOperatorDef *operators; /* stateful operators, topological order */
     int noperators;
+    /* Lookup tables (flow/table.h), loaded in this order before any source
+     * is read. Each is read like a source; its decode function stores the
+     * row in flow_lookup_table(rt, index) instead of pushing it on. */
+    const FlowSourceDef *tables;
+    int ntables;
 } FlowProgram;
 
 /* Run the program: parse argv, open connectors, process until all bounded

@@ -1,0 +1,212 @@
+/* emit_lookup.c: the C of tables and of `lookup` (LANGUAGE.md §5, §6.4).
+ *
+ * A table gets a load function, the decode function of its FlowSourceDef
+ * in FlowProgram.tables: it decodes a row like a source's decode does, then
+ * stores it in the runtime's table (flow/table.h), its strings copied into
+ * the table's memory; a key read again replaces its row in place.
+ *
+ * A lookup is no stage of its own: it is a read-only probe written into the
+ * stateless stage it belongs to. It computes the key from the record,
+ * probes the table's index inline (the hash with flow_hash_*, the control
+ * bytes, and the key compared in its own C type: no call per probe), drops
+ * the record when no row has that key or the row fails one of the other
+ * conditions, and builds the result record: the record's fields, then the
+ * row's. The event time passes through unchanged. */
+#include <string.h>
+
+#include "emit_impl.h"
+#include "explain.h"
+
+/* The position of a table in FlowProgram.tables. */
+int table_index(const Emitter *em, const Decl *table)
+{
+    int k = 0;
+    for (int i = 0; i < em->plan->nsources; i++) {
+        const PlanNode *n = em->plan->sources[i];
+        if (n->decl == table)
+            return k;
+        k += n->kind == PN_TABLE;
+    }
+    return -1;
+}
+
+/* Keys compare after widening: an int32 against an int64 compares as int64
+ * (and hashes alike, hash() being the same for both). */
+static TypeKind key_type(TypeKind a, TypeKind b)
+{
+    return a == b ? a : TY_INT64;
+}
+
+void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
+{
+    Arena *a = em->arena;
+    const Decl *d = table->decl;
+    const PlanType *t = table->out;
+    int key = d->source.key_field;
+    TypeKind kt = t->schema->fields[key].type;
+    const char *k = arena_printf(a, "((const %s *)row)->%s", t->cname, t->members[key]);
+    const char *hash = plan_unique_name(em->plan, arena_printf(a, "hash_%s", d->name));
+    const char *same = plan_unique_name(em->plan, arena_printf(a, "same_key_%s", d->name));
+    const char *desc = plan_unique_name(em->plan, arena_printf(a, "key_%s", d->name));
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "The rows of table %s and their key %s (flow/table.h).",
+                                     d->name, d->source.key));
+    cw_line(w, "static uint64_t %s(const void *row)", hash);
+    open_block(w);
+    cw_line(w, "return (uint64_t)%s;", key_hash_call(a, kt, k));
+    cw_close(w, "");
+    cw_line(w, "static bool %s(const void *row, const void *other)", same);
+    open_block(w);
+    cw_line(w, "return %s;", key_equal_test(a, kt, k,
+                                            arena_printf(a, "((const %s *)other)->%s",
+                                                         t->cname, t->members[key])));
+    cw_close(w, "");
+    cw_line(w, "static const FlowLookupKey %s = { sizeof(%s), %s, %s };", desc, t->cname, hash,
+            same);
+
+    Body b;
+    body_init(&b, em, t, "rec.", "&rec");
+    emit_decode_fields(&b, t);
+    cw_line(&b.w, "FlowLookupTable *table = flow_lookup_table(rt, %d);", table_index(em, d));
+    cw_line(&b.w, "%s *row = flow_lookup_table_put(table, &%s, &rec);", t->cname, desc);
+    for (int f = 0; f < t->schema->nfields; f++)
+        if (t->schema->fields[f].type == TY_STRING)
+            cw_line(&b.w, "rec.%s = flow_lookup_table_keep(table, rec.%s);", t->members[f],
+                    t->members[f]);
+    cw_line(&b.w, "*row = rec;");
+    cw_line(&b.w, "return true;");
+
+    cw_blank(w);
+    flow_comment(em, w, d->loc,
+                 arena_printf(a, "table %s : %s from %s key %s: decodes one row and keeps it "
+                              "in the table, replacing an earlier row with the same key.",
+                              d->name, t->cname, connector_text(a, &d->source.conn),
+                              d->source.key));
+    cw_line(w, "static bool %s(FlowRuntime *rt, const FlowField *fields)",
+            em->source_fns[table->index]);
+    cw_line(w, "{");
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}
+
+/* The condition that probes the index: the first one on the table's key. */
+static const JoinEq *key_condition(const Op *op, int key)
+{
+    for (const JoinEq *eq = op->join.eqs; eq; eq = eq->next)
+        if (eq->right->kind == EX_NAME && eq->right->name.kind == NAME_FIELD &&
+            eq->right->name.index == key)
+            return eq;
+    return NULL;
+}
+
+/* The conditions besides the probe: each must hold on the row found. */
+static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
+                           const PlanType *row_type, const char *row)
+{
+    Emitter *em = b->em;
+    Arena *a = em->arena;
+    EmitExpr x = expr_context(b, n->in);
+    EmitExpr y = expr_context(b, row_type);
+    y.access = arena_printf(a, "%s->", row);
+    const char *test = NULL;
+    for (const JoinEq *eq = n->op->join.eqs; eq; eq = eq->next) {
+        if (eq == probe)
+            continue;
+        TypeKind t = key_type(eq->left->type, eq->right->type);
+        const char *l = emit_expr(&x, eq->left, t);
+        const char *r = emit_expr(&y, eq->right, t);
+        const char *eqt = key_equal_test(a, t, arena_printf(a, "(%s)", l),
+                                         arena_printf(a, "(%s)", r));
+        test = test ? arena_printf(a, "%s && %s", test, eqt) : eqt;
+    }
+    if (!test)
+        return;
+    bool err = x.used_err || y.used_err;
+    if (err) {
+        open_block(&b->w);
+        cw_line(&b->w, "const char *err = NULL;");
+        cw_line(&b->w, "bool match = %s;", test);
+        check_err(b, n->op->loc);
+        cw_line(&b->w, "if (!match)");
+    } else {
+        cw_line(&b->w, "if (!(%s))", test);
+    }
+    cw_indent(&b->w);
+    cw_line(&b->w, "return;");
+    cw_dedent(&b->w);
+    if (err)
+        cw_close(&b->w, "");
+    note_expr_use(b, &x);
+    y.used_rec = false; /* the row's fields, not the input record's */
+    note_expr_use(b, &y);
+}
+
+void emit_lookup(Body *b, const PlanNode *n)
+{
+    Emitter *em = b->em;
+    Arena *a = em->arena;
+    const Op *op = n->op;
+    const PlanNode *table = NULL;
+    for (int i = 0; i < n->inputs.n; i++)
+        if (n->inputs.items[i]->from->kind == PN_TABLE)
+            table = n->inputs.items[i]->from;
+    const Decl *td = table->decl;
+    const PlanType *tt = table->out;
+    int key = td->source.key_field;
+    const JoinEq *probe = key_condition(op, key);
+    TypeKind kt = key_type(probe->left->type, tt->schema->fields[key].type);
+    int id = ++b->nrecs;
+    const char *row = arena_printf(a, "row%d", id);
+    const char *keyv = arena_printf(a, "key%d", id);
+
+    line_to_flow(em, &b->w, op->loc);
+    EmitExpr x = expr_context(b, n->in);
+    const char *keyc = emit_expr(&x, probe->left, kt);
+    cw_line(&b->w, "const %s *%s = NULL;", tt->cname, row);
+    open_block(&b->w);
+    if (x.used_err)
+        cw_line(&b->w, "const char *err = NULL;");
+    cw_line(&b->w, "%s %s = %s;", c_type(kt), keyv, keyc);
+    if (x.used_err)
+        check_err(b, op->loc);
+    note_expr_use(b, &x);
+    cw_line(&b->w, "const FlowLookupTable *table = flow_lookup_table(rt, %d);",
+            table_index(em, td));
+    cw_line(&b->w, "uint64_t h = (uint64_t)%s, mask = (uint64_t)table->cap - 1;",
+            key_hash_call(a, kt, keyv));
+    cw_line(&b->w, "uint8_t ctrl = flow_lookup_ctrl(h);");
+    cw_line(&b->w, "for (uint64_t i = h & mask; table->cap && table->ctrl[i]; i = (i + 1) & mask)");
+    cw_indent(&b->w);
+    cw_open(&b->w, "if (table->ctrl[i] == ctrl)");
+    cw_line(&b->w, "const %s *r = (const %s *)table->rows + i;", tt->cname, tt->cname);
+    cw_open(&b->w, "if (%s)", key_equal_test(a, kt, arena_printf(a, "r->%s", tt->members[key]),
+                                             keyv));
+    cw_line(&b->w, "%s = r;", row);
+    cw_line(&b->w, "break;");
+    cw_close(&b->w, "");
+    cw_close(&b->w, "");
+    cw_dedent(&b->w);
+    cw_close(&b->w, "");
+    cw_line(&b->w, "if (!%s)", row);
+    cw_indent(&b->w);
+    cw_line(&b->w, "return;");
+    cw_dedent(&b->w);
+    emit_row_tests(b, n, probe, tt, row);
+
+    const PlanType *out = n->out;
+    const char *rec = arena_printf(a, "rec%d", ++b->nrecs);
+    int nleft = b->rec->schema->nfields;
+    cw_line(&b->w, "%s %s;", out->cname, rec);
+    for (int f = 0; f < out->schema->nfields; f++)
+        cw_line(&b->w, "%s.%s = %s%s;", rec, out->members[f],
+                f < nleft ? b->access : arena_printf(a, "%s->", row),
+                f < nleft ? b->rec->members[f] : tt->members[f - nleft]);
+    line_back(em, &b->w);
+    b->used_rt = true;
+    b->used_in |= strcmp(b->access, "in->") == 0;
+    b->rec = out;
+    b->access = arena_printf(a, "%s.", rec);
+    b->ptr = arena_printf(a, "&%s", rec);
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Oracle test for lookup: two lookups of ~300k random events against two
+tables with unique keys (an int64 key with ~100k rows, a string key with an
+extra condition on a second field), run by a flowc-built program and, as
+inner joins, by SQLite (python3's sqlite3 module). The results must be the
+same multiset of rows. About a third of the events have no customer row and
+some have no product row for their region: they must be missing from both.
+
+  oracle_lookup.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--events N]
+"""
+
+import argparse
+import collections
+import csv
+import os
+import random
+import sqlite3
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_e2e import Env, Failure  # noqa: E402
+from oracle import shortest  # noqa: E402
+
+FLOW = """\
+schema Event { id : int64, cust : int64, sku : string, region : string, qty : int32 }
+schema Customer { id : int64, name : string, score : float64 }
+schema Product { sku : string, region : string, price : float64 }
+
+source events : Event from file("events.csv", format = csv);
+table customers : Customer from file("customers.csv", format = csv) key id;
+table products : Product from file("products.jsonl", format = jsonl) key sku;
+
+stream out = events as e
+  | lookup customers as c on e.cust == c.id
+  | lookup products as p on e.sku == p.sku and e.region == p.region
+  | select id = e.id, name, score, sku = e.sku, cost = price * qty;
+
+sink out to stdout(format = csv);
+"""
+
+SQL = """\
+SELECT e.id, c.name, c.score, e.sku, p.price * e.qty
+FROM events e
+JOIN customers c ON e.cust = c.id
+JOIN products p ON e.sku = p.sku AND e.region = p.region
+"""
+
+NAMES = ["id", "name", "score", "sku", "cost"]
+KINDS = ["int", "str", "float", "str", "float"]
+REGIONS = ["north", "south", "east", "west"]
+ALPHABET = "abcxyzAB ,\"'é日-"
+
+
+def make_data(nevents, seed):
+    rng = random.Random(seed)
+    ncust = nevents // 3
+    customers = []
+    for cid in rng.sample(range(nevents // 2), ncust):
+        name = "".join(rng.choices(ALPHABET, k=rng.randrange(10)))
+        customers.append((cid, name, rng.random()))
+    skus = ["sku-%d" % i for i in range(2000)]
+    products = [(s, rng.choice(REGIONS), round(rng.uniform(0.5, 99.5), 2)) for s in skus[:1500]]
+    events = [(i, rng.randrange(nevents // 2), rng.choice(skus), rng.choice(REGIONS), rng.randint(1, 20))
+              for i in range(nevents)]
+    return events, customers, products
+
+
+def write_inputs(work, events, customers, products):
+    with open(os.path.join(work, "events.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["id", "cust", "sku", "region", "qty"])
+        w.writerows(events)
+    with open(os.path.join(work, "customers.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["id", "name", "score"])
+        w.writerows((c, n, repr(s)) for c, n, s in customers)
+    with open(os.path.join(work, "products.jsonl"), "w", encoding="utf-8") as f:
+        for s, r, p in products:
+            f.write('{"sku": "%s", "price": %r, "region": "%s"}\n' % (s, p, r))
+
+
+def sqlite_result(events, customers, products):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE events (id INTEGER, cust INTEGER, sku TEXT, region TEXT, qty INTEGER)")
+    db.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, score REAL)")
+    db.execute("CREATE TABLE products (sku TEXT PRIMARY KEY, region TEXT, price REAL)")
+    db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", events)
+    db.executemany("INSERT INTO customers VALUES (?, ?, ?)", customers)
+    db.executemany("INSERT INTO products VALUES (?, ?, ?)", products)
+    return [tuple(float(v) if k == "float" else v for v, k in zip(r, KINDS)) for r in db.execute(SQL)]
+
+
+def flow_result(text, problems):
+    reader = csv.reader(text.splitlines(True))
+    header = next(reader, None)
+    if header != NAMES:
+        problems.append("header %r, expected %r" % (header, NAMES))
+        return []
+    out = []
+    for lineno, rec in enumerate(reader, 2):
+        if len(rec) != len(KINDS):
+            problems.append("record %d has %d fields: %r" % (lineno, len(rec), rec))
+            continue
+        vals = []
+        for v, k in zip(rec, KINDS):
+            if k == "int":
+                vals.append(int(v))
+            elif k == "float":
+                f = float(v)
+                if "e" not in v and v != shortest(f) and len(problems) < 10:
+                    problems.append("record %d: float written as %r" % (lineno, v))
+                vals.append(f)
+            else:
+                vals.append(v)
+        out.append(tuple(vals))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--flowc", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--cc", default=None)
+    ap.add_argument("--sanitize", action="store_true")
+    ap.add_argument("--events", type=int, default=300000)
+    ap.add_argument("--seed", type=int, default=20240501)
+    args = ap.parse_args()
+    env = Env(args)
+    work = env.fresh_dir("oracle_lookup")
+    try:
+        events, customers, products = make_data(args.events, args.seed)
+        write_inputs(work, events, customers, products)
+        with open(os.path.join(work, "oracle_lookup.flow"), "w") as f:
+            f.write(FLOW)
+        env.build("oracle_lookup.flow", "oracle_lookup", work)
+        status, out, err = env.run("oracle_lookup", [], work)
+        if status != 0:
+            raise Failure("the program exited with status %d:\n%s" % (status, err))
+        problems = []
+        got = collections.Counter(flow_result(out, problems))
+        want = collections.Counter(sqlite_result(events, customers, products))
+        if sum(want.values()) < len(events) // 10:
+            problems.append("only %d rows joined: the data does not exercise the lookup" % sum(want.values()))
+        missing, extra = want - got, got - want
+        if missing or extra:
+            lines = ["%d rows from SQLite, %d from the flow program; %d missing, %d extra"
+                     % (sum(want.values()), sum(got.values()), sum(missing.values()), sum(extra.values()))]
+            for label, rows_ in (("missing (SQLite has it, flow does not)", missing),
+                                 ("extra (flow has it, SQLite does not)", extra)):
+                for r in sorted(rows_, key=repr)[:8]:
+                    lines.append("  %s: %s" % (label, dict(zip(NAMES, r))))
+            problems.append("\n".join(lines))
+        if problems:
+            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
+    except Failure as e:
+        print("FAIL oracle_lookup\n%s" % e, file=sys.stderr)
+        return 1
+    print("ok oracle_lookup: %d events, %d + %d table rows, %d output rows agree with SQLite"
+          % (len(events), len(customers), len(products), sum(want.values())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -760,8 +760,9 @@ static void reject_ops(Checker *c, const Decl *stream)
                                  "give its source 'event time FIELD watermark D'");
             break;
         case OP_JOIN:
-            diag_unsupported(c->d, op->loc, "join",
-                             "code generation for joins comes in a later version");
+            if (ops_in_processing_time(c, stream, 0))
+                diag_unsupported(c->d, op->loc, "a join in processing time",
+                                 "give its sources 'event time FIELD watermark D'");
             break;
         case OP_LOOKUP:
             diag_unsupported(c->d, op->loc, "lookup",

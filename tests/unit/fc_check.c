@@ -821,10 +821,6 @@ static void test_late_stream(void **state)
     "source orders : O from stdin() event time at;\n"                        \
     "source users : U from file(\"u.csv\") event time at;\n"
 
-#define JOIN_UNSUPPORTED                                                      \
-    "error: 'join' is not supported by this version of flowc (code generation for joins " \
-    "comes in a later version)"
-
 static void test_join_schema(void **state)
 {
     (void)state;
@@ -832,7 +828,7 @@ static void test_join_schema(void **state)
                                  "  within 1h | where amount > 1.0 and name != \"\" and o.at < u.at\n"
                                  "  | select oid = o.id, uid = u.id, name;\n"
                                  "sink j to stdout();\n");
-    assert_string_equal(r.diags, "5:40: " JOIN_UNSUPPORTED "\n");
+    assert_string_equal(r.diags, "");
     Op *join = find_decl(r.prog, "j")->stream.ops->next;
     assert_int_equal(join->nkey, 1);
     assert_ptr_equal(join->join.other->decl, find_decl(r.prog, "users"));
@@ -866,7 +862,7 @@ static void test_join_schema(void **state)
     assert_int_equal(join2->join.window_ms, 60000);
     assert_string_equal(join2->out->fields[0].qualifier, "orders");
     assert_string_equal(join2->out->fields[4].qualifier, "users");
-    assert_string_equal(r.diags, "5:33: " JOIN_UNSUPPORTED "\n");
+    assert_string_equal(r.diags, "");
     checked_free(&r);
 }
 
@@ -879,7 +875,6 @@ static void test_join_errors(void **state)
            "5:52: error: cannot compare int64 with string in a 'join' condition",
            "5:70: error: unknown field 'users.idd' (did you mean 'users.id'?)",
            "6:21: error: ambiguous field 'at': qualify it as 'orders.at' or 'users.at'",
-           "5:33: " JOIN_UNSUPPORTED,
            "7:6: error: field 'id' comes from both sides of a join; rename one with 'select' "
            "before the sink",
            "7:6: error: field 'at' comes from both sides of a join; rename one with 'select' "
@@ -891,18 +886,22 @@ static void test_join_errors(void **state)
                   "sink j to stdout();\nsink k to stdout();\nsink l to stdout();\n"
                   "sink m to stdout();\n",
            "5:38: error: both sides of the join are called 'orders'; rename one with 'as'",
-           "5:33: " JOIN_UNSUPPORTED,
            "6:43: error: both sides of the join are called 'x'; rename one with 'as'",
-           "6:38: " JOIN_UNSUPPORTED,
            "7:38: error: 'O' is a schema, not a stream",
-           "7:33: " JOIN_UNSUPPORTED,
            "8:21: error: 'join' needs a 'key by' before it",
            "8:47: error: cannot join on float64 values",
-           "8:21: " JOIN_UNSUPPORTED,
            "12:6: error: field 'id' comes from both sides of a join; rename one with 'select' "
            "before the sink",
            "12:6: error: field 'at' comes from both sides of a join; rename one with 'select' "
            "before the sink");
+    /* Joins are generated in event time only, like windows. */
+    EXPECT("schema U { id : int64, name : string, at : timestamp }\n"
+           "source a : U from stdin();\n"
+           "source b : U from file(\"u.csv\") event time at;\n"
+           "stream j = a | key by id | join b on a.id == b.id within 1s | select x = a.name;\n"
+           "sink j to stdout();\n",
+           "4:28: error: 'a join in processing time' is not supported by this version of flowc "
+           "(give its sources 'event time FIELD watermark D')");
 }
 
 #define LOOKUP_UNSUPPORTED                                                     \
@@ -1056,7 +1055,6 @@ static void test_unsupported_once_each(void **state)
            "5:1: " TABLE_UNSUPPORTED,
            "6:35: error: 'lateness on a session window' is not supported by this version of "
            "flowc (session windows are generated without lateness so far)",
-           "8:40: " JOIN_UNSUPPORTED,
            "10:5: " LOOKUP_UNSUPPORTED);
 }
 

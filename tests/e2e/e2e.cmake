@@ -1,8 +1,8 @@
 # End-to-end tests (tests/e2e/README.md). Each one drives the built flowc
 # through run_e2e.py: every example on its bundled data, every compile-error
 # file, the determinism of the generated C, the small case programs, the
-# SQLite oracles (a stateless query, a tumbling window) and the window
-# memory test. Generated programs are compiled with the compiler that built
+# SQLite oracles (a stateless query, windows, joins) and the window and
+# join memory tests. Generated programs are compiled with the compiler that built
 # the runtime, warning-free, and sanitized when FLOW_SANITIZE is on.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
@@ -48,7 +48,9 @@ endforeach()
 add_test(NAME e2e.oracle COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_window COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_window.py ${E2E_OPTIONS})
 add_test(NAME e2e.window_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/window_memory.py ${E2E_OPTIONS})
-list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.window_memory)
+add_test(NAME e2e.oracle_join COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_join.py ${E2E_OPTIONS})
+add_test(NAME e2e.join_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/join_memory.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.window_memory e2e.oracle_join e2e.join_memory)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 

@@ -63,7 +63,7 @@ bool stage_has_operator(const PlanStage *st);
 int operator_index(const Emitter *em, const PlanStage *st);
 /* The C names of a stateful stage, one of: */
 enum { NAME_STATE, NAME_HASH, NAME_MATCH, NAME_FIRE, NAME_RELEASE, NAME_RESULT, NAME_MERGE,
-       NAME_RIGHT, NAME_ROW, NNAMES };
+       NAME_RIGHT, NAME_ROW, NAME_ARRIVE, NNAMES };
 const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which);
 /* C for hashing a key value of type t, and for testing two for equality
  * (floats as hash() sees them). */

@@ -35,7 +35,7 @@
 /* Names and shape of one join stage. */
 typedef struct JoinNames {
     int op;
-    const char *state, *row, *hash, *match, *fire, *release, *result, *left, *right;
+    const char *state, *row, *hash, *match, *fire, *release, *result;
     const char *arrive, *free_row;
     const PlanNode *node;
     const Op *jop;
@@ -84,10 +84,8 @@ static JoinNames join_names(Emitter *em, const PlanStage *st)
     n.fire = stage_fn_name(em, st, NAME_FIRE);
     n.release = stage_fn_name(em, st, NAME_RELEASE);
     n.result = stage_fn_name(em, st, NAME_RESULT);
-    n.arrive = stage_fn_name(em, st, NAME_MERGE);
+    n.arrive = stage_fn_name(em, st, NAME_ARRIVE);
     n.free_row = arena_printf(a, "%s_free", n.row);
-    n.left = st->cname;
-    n.right = stage_fn_name(em, st, NAME_RIGHT);
     n.ltype = n.node->in;
     n.rtype = right_type(n.node);
     n.out = n.node->out;
@@ -305,7 +303,7 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
 }
 
 /* The arrival of a record of either side whose key is in `probe`. */
-static void emit_arrive_function(Emitter *em, CWriter *w, const JoinNames *n)
+static void emit_arrive_function(CWriter *w, const JoinNames *n)
 {
     int64_t within = n->jop->join.within_ms;
     cw_blank(w);
@@ -378,7 +376,6 @@ static void emit_arrive_function(Emitter *em, CWriter *w, const JoinNames *n)
     if (!n->windowed)
         cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), row);", n->op, within);
     cw_close(w, "");
-    (void)em;
 }
 
 /* The stage function of one side: the key, then the arrival. */
@@ -427,7 +424,7 @@ void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)
     emit_structs(em, w, &n);
     emit_result_function(em, w, st, &n);
     emit_fire_function(w, &n);
-    emit_arrive_function(em, w, &n);
+    emit_arrive_function(w, &n);
     emit_side_function(em, w, st, &n, 0);
     emit_side_function(em, w, st, &n, 1);
 }

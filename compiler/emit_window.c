@@ -107,7 +107,7 @@ void name_windows(Emitter *em)
 {
     Plan *plan = em->plan;
     static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result",
-                                          "merge", "right", "row" };
+                                          "merge", "right", "row", "arrive" };
     em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * NNAMES + 1));
     for (int i = 0; i < plan->nstages; i++)
         if (stage_is_window(plan->stages[i]) || stage_is_dedupe(plan->stages[i]) ||

@@ -36,7 +36,7 @@
 typedef struct JoinNames {
     int op;
     const char *state, *row, *hash, *match, *fire, *release, *result;
-    const char *arrive, *free_row;
+    const char *arrive, *free_row, *free_group;
     const PlanNode *node;
     const Op *jop;
     const PlanType *ltype, *rtype, *out;
@@ -85,7 +85,8 @@ static JoinNames join_names(Emitter *em, const PlanStage *st)
     n.release = stage_fn_name(em, st, NAME_RELEASE);
     n.result = stage_fn_name(em, st, NAME_RESULT);
     n.arrive = stage_fn_name(em, st, NAME_ARRIVE);
-    n.free_row = arena_printf(a, "%s_free", n.row);
+    n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.row));
+    n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.state));
     n.ltype = n.node->in;
     n.rtype = right_type(n.node);
     n.out = n.node->out;
@@ -174,11 +175,12 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
     cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
     open_block(w);
     cw_line(w, "const %s *x = item, *y = probe;", n->state);
-    const char *test = n->windowed ? "x->start == y->start" : "true";
-    for (k = 0; k < n->nkey; k++)
-        test = arena_printf(a, "%s && %s", test,
-                            key_equal_test(a, n->keytypes[k], arena_printf(a, "x->key%d", k),
-                                           arena_printf(a, "y->key%d", k)));
+    const char *test = n->windowed ? "x->start == y->start" : NULL;
+    for (k = 0; k < n->nkey; k++) {
+        const char *eq = key_equal_test(a, n->keytypes[k], arena_printf(a, "x->key%d", k),
+                                        arena_printf(a, "y->key%d", k));
+        test = test ? arena_printf(a, "%s && %s", test, eq) : eq;
+    }
     cw_line(w, "return %s;", test);
     cw_close(w, "");
 
@@ -206,7 +208,7 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
     cw_close(w, "");
 
     cw_blank(w);
-    cw_line(w, "static void %s_group_free(%s *g)", n->state, n->state);
+    cw_line(w, "static void %s(%s *g)", n->free_group, n->state);
     open_block(w);
     cw_line(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "    while (g->head[side])");
@@ -222,13 +224,13 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
     cw_line(w, "static void %s(void *item)", n->release);
     open_block(w);
     if (n->windowed) {
-        cw_line(w, "%s_group_free(item);", n->state);
+        cw_line(w, "%s(item);", n->free_group);
     } else {
         cw_line(w, "%s *row = item;", n->row);
         cw_line(w, "%s *g = row->group;", n->state);
         cw_line(w, "%s(row);", n->free_row);
         cw_line(w, "if (!g->head[0] && !g->head[1])");
-        cw_line(w, "    %s_group_free(g);", n->state);
+        cw_line(w, "    %s(g);", n->free_group);
     }
     cw_close(w, "");
 }
@@ -282,7 +284,7 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
         cw_line(w, "    for (const %s *r = g->head[1]; r; r = r->next)", n->row);
         cw_line(w, "        %s(rt, &l->rec.left, &r->rec.right, time);", n->result);
         cw_line(w, "flow_table_remove(flow_state_table(rt, %d), g->hash, g);", n->op);
-        cw_line(w, "%s_group_free(g);", n->state);
+        cw_line(w, "%s(g);", n->free_group);
         cw_close(w, "");
         return;
     }
@@ -297,7 +299,7 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
     cw_line(w, "%s(row);", n->free_row);
     cw_open(w, "if (!g->head[0] && !g->head[1])");
     cw_line(w, "flow_table_remove(flow_state_table(rt, %d), g->hash, g);", n->op);
-    cw_line(w, "%s_group_free(g);", n->state);
+    cw_line(w, "%s(g);", n->free_group);
     cw_close(w, "");
     cw_close(w, "");
 }
@@ -342,8 +344,7 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     cw_close(w, "");
     if (!n->windowed) {
         cw_comment(w, true, "abs(l.ts - r.ts) <= within, without overflow.");
-        cw_line(w, "for (const %s *o = g->head[1 - side]; o; o = o->next)", n->row);
-        open_block(w);
+        cw_open(w, "for (const %s *o = g->head[1 - side]; o; o = o->next)", n->row);
         cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
                    "(uint64_t)o->ts - (uint64_t)ts;");
         cw_line(w, "if (gap > %" PRId64 "u)", within);

@@ -711,20 +711,6 @@ static void reject_table_connector(Checker *c, const Connector *conn)
                              "a file table is read to its end before the streams start");
 }
 
-static void reject_ops(Checker *c, const Decl *stream)
-{
-    for (const Op *op = stream->stream.ops; op; op = op->next) {
-        switch (op->kind) {
-        case OP_JOIN:
-            diag_unsupported(c->d, op->loc, "join",
-                             "code generation for joins comes in a later version");
-            break;
-        default:
-            break;
-        }
-    }
-}
-
 static void reject_settings(Checker *c, const ConfigSetting *settings)
 {
     for (const ConfigSetting *s = settings; s; s = s->next) {
@@ -747,7 +733,6 @@ static void reject_unsupported(Checker *c, const Decl *d)
     switch (d->kind) {
     case DECL_SOURCE: reject_connector(c, &d->source.conn); break;
     case DECL_TABLE: reject_table_connector(c, &d->source.conn); break;
-    case DECL_STREAM: reject_ops(c, d); break;
     case DECL_SINK: reject_connector(c, &d->sink.conn); break;
     case DECL_CONFIG: reject_settings(c, d->config); break;
     default: break;

@@ -203,7 +203,9 @@ void push_to(Body *b, const PlanEdgeList *edges)
         const PlanNode *to = e->to;
         if (!to->live)
             continue;
-        const PlanType *want = to->kind == PN_SINK ? to->in : to->stage->in;
+        /* A join's right input has a function and a record type of its own. */
+        bool join_right = to->kind == PN_OP && e->port == 1 && to->op->kind == OP_JOIN;
+        const PlanType *want = to->kind == PN_SINK ? to->in : join_right ? e->type : to->stage->in;
         const char *ptr = b->ptr;
         if (want && b->rec && want != b->rec) {
             const char *copy = arena_printf(em->arena, "rec%d", ++b->nrecs);
@@ -219,7 +221,8 @@ void push_to(Body *b, const PlanEdgeList *edges)
         if (to->kind == PN_SINK) {
             cw_line(&b->w, "%s(rt, %s);", em->sink_fns[to->index], ptr);
         } else {
-            cw_line(&b->w, "%s(rt, %s, ts);", to->stage->cname, ptr);
+            cw_line(&b->w, "%s(rt, %s, ts);",
+                    join_right ? stage_fn_name(em, to->stage, NAME_RIGHT) : to->stage->cname, ptr);
             b->used_ts = true;
         }
     }
@@ -385,6 +388,10 @@ static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
     }
     if (stage_is_dedupe(st)) {
         emit_dedupe_stage(em, w, st);
+        return;
+    }
+    if (stage_is_join(st)) {
+        emit_join_stage(em, w, st);
         return;
     }
     Body b;
@@ -734,7 +741,8 @@ static bool supported(Emitter *em)
                      n->stage && stage_is_window(n->stage) && n->stage->nnodes >= 2) &&
                    !(n->op->kind == OP_AGGREGATE && n->part_of_window) &&
                    !(n->op->kind == OP_DEDUPE && n->stage && stage_is_dedupe(n->stage) &&
-                     n->op->nkey > 0)) {
+                     n->op->nkey > 0) &&
+                   !(n->op->kind == OP_JOIN && n->stage && stage_is_join(n->stage))) {
             diag_unsupported(em->d, n->op->loc, op_names[n->op->kind], NULL);
             ok = false;
         } else if (n->kind == PN_SOURCE || n->kind == PN_SINK) {
@@ -799,8 +807,11 @@ static void emit_prototypes(Emitter *em, CWriter *w)
     cw_blank(w);
     cw_comment(w, true, "Stages and sinks, defined below in the order records flow through them.");
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_emitted(plan->stages[i]))
+        if (stage_emitted(plan->stages[i])) {
             cw_line(w, "%s;", stage_signature(em, plan->stages[i]));
+            if (stage_is_join(plan->stages[i]))
+                cw_line(w, "%s;", join_right_signature(em, plan->stages[i]));
+        }
     for (int i = 0; i < plan->nsinks; i++)
         cw_line(w, "static void %s(FlowRuntime *rt, const %s *rec);", em->sink_fns[i],
                 plan->sinks[i]->in->cname);

@@ -1,7 +1,7 @@
 /* emit_impl.h: what the parts of the emitter share: the Emitter of one
  * generated file, the Body of one function being written, and the helpers
  * that write operators and pushes. emit.c writes the file and the stateless
- * stages; emit_window.c writes window stages. */
+ * stages; emit_window.c writes window stages, emit_join.c join stages. */
 #ifndef FLOWC_EMIT_IMPL_H
 #define FLOWC_EMIT_IMPL_H
 
@@ -73,7 +73,7 @@ bool stage_has_operator(const PlanStage *st);
 int operator_index(const Emitter *em, const PlanStage *st);
 /* The C names of a stateful stage, one of: */
 enum { NAME_STATE, NAME_HASH, NAME_MATCH, NAME_FIRE, NAME_RELEASE, NAME_RESULT, NAME_MERGE,
-       NAME_WINDOW, NAME_FIND, NNAMES };
+       NAME_WINDOW, NAME_FIND, NAME_RIGHT, NAME_ROW, NAME_ARRIVE, NNAMES };
 const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which);
 /* C for hashing a key value of type t, and for testing two for equality
  * (floats as hash() sees them). */
@@ -88,6 +88,11 @@ bool stage_emitted(const PlanStage *st);
 void name_windows(Emitter *em);
 /* The state struct, the operator functions and the stage function. */
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st);
+/* Join stages (emit_join.c): a join stage has a second function, for its
+ * right input, whose signature this gives. */
+bool stage_is_join(const PlanStage *st);
+const char *join_right_signature(Emitter *em, const PlanStage *st);
+void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st);
 /* The FlowOperatorDef array `operators` when there are windows. */
 void emit_operator_table(Emitter *em, CWriter *w);
 

@@ -86,7 +86,7 @@ bool stage_emitted(const PlanStage *st)
 
 bool stage_has_operator(const PlanStage *st)
 {
-    return (stage_is_window(st) || stage_is_dedupe(st)) && stage_emitted(st);
+    return (stage_is_window(st) || stage_is_dedupe(st) || stage_is_join(st)) && stage_emitted(st);
 }
 
 int operator_index(const Emitter *em, const PlanStage *st)
@@ -118,10 +118,12 @@ void name_windows(Emitter *em)
 {
     Plan *plan = em->plan;
     static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result",
-                                          "merge", "window", "find" };
+                                          "merge", "window", "find", "right", "row",
+                                          "arrive" };
     em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * NNAMES + 1));
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_is_window(plan->stages[i]) || stage_is_dedupe(plan->stages[i]))
+        if (stage_is_window(plan->stages[i]) || stage_is_dedupe(plan->stages[i]) ||
+            stage_is_join(plan->stages[i]))
             for (int j = 0; j < NNAMES; j++)
                 em->window_fns[i * NNAMES + j] = plan_unique_name(
                     plan, arena_printf(em->arena, "%s_%s", plan->stages[i]->cname, suffix[j]));
@@ -1079,7 +1081,8 @@ void emit_operator_table(Emitter *em, CWriter *w)
             cw_open(w, "static const FlowOperatorDef operators[] =");
         any = true;
         const Op *op = st->nodes[0]->op;
-        cw_line(w, "{ \"%s at %s\", %s, %s },", op->kind == OP_DEDUPE ? "dedupe" : "window",
+        cw_line(w, "{ \"%s at %s\", %s, %s },",
+                op->kind == OP_DEDUPE ? "dedupe" : op->kind == OP_JOIN ? "join" : "window",
                 loc_text(em, op->loc), stage_fn_name(em, st, NAME_FIRE),
                 stage_fn_name(em, st, NAME_RELEASE));
     }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "read_order.h"
 #include "rt.h"
 #include "stats.h"
 #include "table.h"
@@ -145,17 +146,32 @@ static bool open_connectors(FlowRuntime *rt)
 }
 
 /* Polls the sources round-robin, a batch each, until all are done, the
- * program failed, or a signal asked it to stop. */
+ * program failed, or a signal asked it to stop. A round skips the sources
+ * read too far ahead of the others in event time (read_order.h). */
 static void run(FlowRuntime *rt, const CliOptions *opts, double started)
 {
     double last_stats = started;
     int64_t read_at_last_stats = 0;
     int remaining = rt->nsources;
+    bool *done = calloc((size_t)rt->nsources + 1, sizeof *done);
+    bool *allowed = calloc((size_t)rt->nsources + 1, sizeof *allowed);
+    if (!done || !allowed) {
+        runtime_fail(rt, "out of memory");
+        remaining = 0;
+    }
+    ReadOrder order;
+    read_order_init(&order, READ_AHEAD_MS);
+    bool progressed = true;
     while (remaining > 0 && !rt->failed && !runtime_stop_requested()) {
         int64_t read_before = stats_records_read(rt);
+        for (int i = 0; i < rt->nsources; i++)
+            done[i] = rt->sources[i]->done;
+        /* The clock as the last turn read it: under the test clock every
+         * tick is one turn of a source (FLOW_FAKE_CLOCK). */
+        int held = read_order_next(&order, &rt->watermarks, done, rt->now_ms, progressed, allowed);
         for (int i = 0; i < rt->nsources && !rt->failed && !runtime_stop_requested(); i++) {
             Source *src = rt->sources[i];
-            if (src->done)
+            if (src->done || !allowed[i])
                 continue;
             runtime_tick(rt);
             int64_t before = src->records;
@@ -176,8 +192,11 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
         }
         check_sinks(rt);
         publish_counters(rt);
-        bool progressed = stats_records_read(rt) > read_before;
-        if (!progressed && remaining > 0 && !rt->failed && !runtime_stop_requested()) {
+        progressed = stats_records_read(rt) > read_before;
+        /* A round that held sources back and read nothing is followed at
+         * once by one that polls them all. */
+        if (!progressed && held == 0 && remaining > 0 && !rt->failed &&
+            !runtime_stop_requested()) {
             /* Nothing to read now (followed files, rate limits): make what
              * was produced visible, then wait a little. */
             for (int i = 0; i < rt->nsinks; i++)
@@ -195,6 +214,8 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
             }
         }
     }
+    free(done);
+    free(allowed);
 }
 
 static void close_connectors(FlowRuntime *rt)

@@ -1,11 +1,11 @@
 # End-to-end tests (tests/e2e/README.md). Each one drives the built flowc
 # through run_e2e.py: every example on its bundled data, every compile-error
 # file, the determinism of the generated C, the small case programs, the
-# SQLite oracles (a stateless query, a tumbling window), the window memory
-# test, the Python model of the user-sessions example and processing-time
-# windows on a slowly fed stdin. Generated programs are compiled with the
-# compiler that built the runtime, warning-free, and sanitized when
-# FLOW_SANITIZE is on.
+# SQLite oracles (a stateless query, windows, lookups, joins), the window and
+# join memory tests, the Python model of the user-sessions example and
+# processing-time windows on a slowly fed stdin. Generated programs are
+# compiled with the compiler that built the runtime, warning-free, and
+# sanitized when FLOW_SANITIZE is on.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
 set(E2E_DIR ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
@@ -55,8 +55,10 @@ add_test(NAME e2e.model.user-sessions
          COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/examples/user-sessions/model.py --check)
 add_test(NAME e2e.processing_time_stdin
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/processing_time_stdin.py ${E2E_OPTIONS})
+add_test(NAME e2e.oracle_join COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_join.py ${E2E_OPTIONS})
+add_test(NAME e2e.join_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/join_memory.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory
-     e2e.model.user-sessions e2e.processing_time_stdin)
+     e2e.model.user-sessions e2e.processing_time_stdin e2e.oracle_join e2e.join_memory)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 

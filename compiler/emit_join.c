@@ -1,0 +1,431 @@
+/* emit_join.c: the C of a `key by K | join S [as A] on EQ within D` stage
+ * (interval join) and of `... join S on EQ window tumbling D` (window join),
+ * LANGUAGE.md §5 and §6.3.
+ *
+ * Per join stage the generated file has:
+ * - a row struct: one record of either side, copied with its strings, in a
+ *   doubly linked list of its group, with its event time;
+ * - a state struct (the group): the join key in its own C types (strings
+ *   copied) and, per side, the list of its rows in arrival order; a window
+ *   join has one group per (key, window start), an interval join one per key;
+ * - a hash and a match function over the key, for the runtime's FlowTable;
+ * - two stage functions, one per input (the left one is the stage's, the
+ *   right one `..._right`): they compute the key from the EQ expressions,
+ *   drop late records, and hand the record to the shared arrival function;
+ * - the arrival function: the group is found or made; an interval join
+ *   emits the record paired with every row of the other side within D, then
+ *   keeps the record until the watermark reaches ts + D (its timer), when no
+ *   record of the other side that is not late can match it any more; a
+ *   window join keeps the record until its window fires;
+ * - a result function: the joined record (left fields, then right fields)
+ *   and the operators after the join.
+ *
+ * Late records. The operator watermark is the minimum of the inputs'
+ * watermarks. An interval join frees a row once the watermark reaches its
+ * time + D, so a record at or below the watermark could have lost partners:
+ * it is late, dropped and counted (the summary's `late`), like a record that
+ * comes after all its windows fired. A window join's record is late when its
+ * window has fired. Without late records, the result is the same multiset of
+ * pairs whatever the order the two inputs arrive in. */
+#include <inttypes.h>
+
+#include "emit_impl.h"
+#include "explain.h"
+
+/* Names and shape of one join stage. */
+typedef struct JoinNames {
+    int op;
+    const char *state, *row, *hash, *match, *fire, *release, *result;
+    const char *arrive, *free_row, *free_group;
+    const PlanNode *node;
+    const Op *jop;
+    const PlanType *ltype, *rtype, *out;
+    TypeKind *keytypes;
+    int nkey;
+    bool windowed;
+} JoinNames;
+
+bool stage_is_join(const PlanStage *st)
+{
+    return st->stateful && st->nodes[0]->op->kind == OP_JOIN;
+}
+
+/* The type both sides' key values are compared in (the checker accepted
+ * them as comparable: equal, or integers of two widths). */
+static TypeKind key_type(TypeKind l, TypeKind r)
+{
+    if (l == r)
+        return l;
+    if (l == TY_FLOAT64 || r == TY_FLOAT64)
+        return TY_FLOAT64;
+    return TY_INT64;
+}
+
+static const PlanType *right_type(const PlanNode *n)
+{
+    for (int i = 0; i < n->inputs.n; i++)
+        if (n->inputs.items[i]->port == 1)
+            return n->inputs.items[i]->type;
+    return NULL;
+}
+
+static JoinNames join_names(Emitter *em, const PlanStage *st)
+{
+    JoinNames n = { 0 };
+    Arena *a = em->arena;
+    n.op = operator_index(em, st);
+    n.node = st->nodes[0];
+    n.jop = n.node->op;
+    n.windowed = n.jop->join.windowed;
+    n.state = stage_fn_name(em, st, NAME_STATE);
+    n.row = stage_fn_name(em, st, NAME_ROW);
+    n.hash = stage_fn_name(em, st, NAME_HASH);
+    n.match = stage_fn_name(em, st, NAME_MATCH);
+    n.fire = stage_fn_name(em, st, NAME_FIRE);
+    n.release = stage_fn_name(em, st, NAME_RELEASE);
+    n.result = stage_fn_name(em, st, NAME_RESULT);
+    n.arrive = stage_fn_name(em, st, NAME_ARRIVE);
+    n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.row));
+    n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.state));
+    n.ltype = n.node->in;
+    n.rtype = right_type(n.node);
+    n.out = n.node->out;
+    for (const JoinEq *q = n.jop->join.eqs; q; q = q->next)
+        n.nkey++;
+    n.keytypes = arena_alloc(a, sizeof *n.keytypes * (size_t)(n.nkey + 1));
+    int k = 0;
+    for (const JoinEq *q = n.jop->join.eqs; q; q = q->next)
+        n.keytypes[k++] = key_type(q->left->type, q->right->type);
+    return n;
+}
+
+const char *join_right_signature(Emitter *em, const PlanStage *st)
+{
+    const PlanType *r = right_type(st->nodes[0]);
+    return arena_printf(em->arena, "static void %s(FlowRuntime *rt, const %s *in, int64_t ts)",
+                        stage_fn_name(em, st, NAME_RIGHT), r ? r->cname : "void");
+}
+
+/* Lines that release the strings a kept copy `p` of a record owns. */
+static void release_strings(CWriter *w, const PlanType *t, const char *p)
+{
+    for (int f = 0; f < t->schema->nfields; f++)
+        if (t->schema->fields[f].type == TY_STRING)
+            cw_line(w, "flow_str_release(%s%s);", p, t->members[f]);
+}
+
+static void keep_strings(CWriter *w, const PlanType *t, const char *p)
+{
+    for (int f = 0; f < t->schema->nfields; f++)
+        if (t->schema->fields[f].type == TY_STRING)
+            cw_line(w, "%s%s = flow_str_keep(%s%s);", p, t->members[f], p, t->members[f]);
+}
+
+static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
+{
+    Arena *a = em->arena;
+    const Op *op = n->jop;
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "A record of either side of the join at %s:%d, "
+                                     "copied with its strings, in its group's list.",
+                                     em->plan->flow_file, op->loc.line));
+    cw_line(w, "typedef struct %s %s;", n->state, n->state);
+    cw_line(w, "typedef struct %s %s;", n->row, n->row);
+    cw_open(w, "struct %s", n->row);
+    cw_line(w, "%s *prev, *next;", n->row);
+    cw_line(w, "%s *group;", n->state);
+    cw_line(w, "int64_t ts;");
+    cw_line(w, "int side; /* 0: left, 1: right */");
+    cw_open(w, "union");
+    cw_line(w, "%s left;", n->ltype->cname);
+    cw_line(w, "%s right;", n->rtype->cname);
+    cw_close(w, " rec;");
+    cw_close(w, ";");
+
+    cw_blank(w);
+    cw_comment(w, true, n->windowed
+        ? arena_printf(a, "State of the window join at %s:%d, one per (key, window of %" PRId64
+                       " ms): the rows of each side, until the window fires.",
+                       em->plan->flow_file, op->loc.line, op->join.window_ms)
+        : arena_printf(a, "State of the interval join at %s:%d, one per key: the rows of each "
+                       "side, each until the watermark reaches its time + %" PRId64 " ms.",
+                       em->plan->flow_file, op->loc.line, op->join.within_ms));
+    cw_open(w, "struct %s", n->state);
+    cw_line(w, "uint64_t hash;");
+    if (n->windowed)
+        cw_line(w, "int64_t start;");
+    cw_line(w, "%s *head[2], *tail[2]; /* per side, in arrival order */", n->row);
+    int k = 0;
+    for (const JoinEq *q = op->join.eqs; q; q = q->next, k++)
+        cw_line(w, "%s key%d; /* %s%s */", c_type(n->keytypes[k]), k,
+                expr_text(a, q->left), n->keytypes[k] == TY_STRING ? ", copied" : "");
+    cw_close(w, ";");
+
+    cw_blank(w);
+    cw_line(w, "static uint64_t %s(const %s *s)", n->hash, n->state);
+    open_block(w);
+    cw_line(w, "uint64_t h = %s;", n->windowed ? "(uint64_t)s->start" : "0");
+    for (k = 0; k < n->nkey; k++)
+        cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
+                key_hash_call(a, n->keytypes[k], arena_printf(a, "s->key%d", k)));
+    cw_line(w, "return flow_xxh64_avalanche(h);");
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
+    open_block(w);
+    cw_line(w, "const %s *x = item, *y = probe;", n->state);
+    const char *test = n->windowed ? "x->start == y->start" : NULL;
+    for (k = 0; k < n->nkey; k++) {
+        const char *eq = key_equal_test(a, n->keytypes[k], arena_printf(a, "x->key%d", k),
+                                        arena_printf(a, "y->key%d", k));
+        test = test ? arena_printf(a, "%s && %s", test, eq) : eq;
+    }
+    cw_line(w, "return %s;", test);
+    cw_close(w, "");
+
+    /* Freeing a row takes it out of its group; the group goes with its
+     * last row (an interval join) or with its window (a window join). */
+    cw_blank(w);
+    cw_line(w, "static void %s(%s *row)", n->free_row, n->row);
+    open_block(w);
+    cw_line(w, "%s *g = row->group;", n->state);
+    cw_line(w, "if (row->prev)");
+    cw_line(w, "    row->prev->next = row->next;");
+    cw_line(w, "else");
+    cw_line(w, "    g->head[row->side] = row->next;");
+    cw_line(w, "if (row->next)");
+    cw_line(w, "    row->next->prev = row->prev;");
+    cw_line(w, "else");
+    cw_line(w, "    g->tail[row->side] = row->prev;");
+    cw_open(w, "if (row->side == 0)");
+    release_strings(w, n->ltype, "row->rec.left.");
+    cw_close(w, "");
+    cw_open(w, "else");
+    release_strings(w, n->rtype, "row->rec.right.");
+    cw_close(w, "");
+    cw_line(w, "flow_state_free(row);");
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_line(w, "static void %s(%s *g)", n->free_group, n->state);
+    open_block(w);
+    cw_line(w, "for (int side = 0; side < 2; side++)");
+    cw_line(w, "    while (g->head[side])");
+    cw_line(w, "        %s(g->head[side]);", n->free_row);
+    for (k = 0; k < n->nkey; k++)
+        if (n->keytypes[k] == TY_STRING)
+            cw_line(w, "flow_str_release(g->key%d);", k);
+    cw_line(w, "flow_state_free(g);");
+    cw_close(w, "");
+
+    /* What a timer holds: a row (interval join) or a group (window join). */
+    cw_blank(w);
+    cw_line(w, "static void %s(void *item)", n->release);
+    open_block(w);
+    if (n->windowed) {
+        cw_line(w, "%s(item);", n->free_group);
+    } else {
+        cw_line(w, "%s *row = item;", n->row);
+        cw_line(w, "%s *g = row->group;", n->state);
+        cw_line(w, "%s(row);", n->free_row);
+        cw_line(w, "if (!g->head[0] && !g->head[1])");
+        cw_line(w, "    %s(g);", n->free_group);
+    }
+    cw_close(w, "");
+}
+
+static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
+                                 const JoinNames *n)
+{
+    Arena *a = em->arena;
+    Body b;
+    body_init(&b, em, n->out, "rec.", "&rec");
+    cw_line(&b.w, "%s rec;", n->out->cname);
+    int nl = n->ltype->schema->nfields;
+    for (int f = 0; f < nl; f++)
+        cw_line(&b.w, "rec.%s = l->%s;", n->out->members[f], n->ltype->members[f]);
+    for (int f = 0; f < n->rtype->schema->nfields; f++)
+        cw_line(&b.w, "rec.%s = r->%s;", n->out->members[nl + f], n->rtype->members[f]);
+    for (int k = 1; k < st->nnodes; k++)
+        emit_op(&b, st->nodes[k]);
+    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+    if (!b.used_ts)
+        cw_line(&b.w, "(void)ts;");
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "One pair of the join at %s:%d: the left fields, then "
+                                     "the right ones, and the operators after it. Its event "
+                                     "time is %s.", em->plan->flow_file, n->jop->loc.line,
+                                     n->windowed ? "window_end - 1ms"
+                                                 : "the larger of the two"));
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *l, const %s *r, int64_t ts)", n->result,
+            n->ltype->cname, n->rtype->cname);
+    cw_line(w, "{");
+    cw_indent(w);
+    if (!b.used_rt)
+        cw_line(w, "(void)rt;");
+    cw_dedent(w);
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}
+
+static void emit_fire_function(CWriter *w, const JoinNames *n)
+{
+    cw_blank(w);
+    if (n->windowed) {
+        cw_comment(w, true, "The window fires (end - 1ms): every left row with every right row, "
+                            "in arrival order; then the window's state goes.");
+        cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+        open_block(w);
+        cw_line(w, "%s *g = item;", n->state);
+        cw_line(w, "for (const %s *l = g->head[0]; l; l = l->next)", n->row);
+        cw_line(w, "    for (const %s *r = g->head[1]; r; r = r->next)", n->row);
+        cw_line(w, "        %s(rt, &l->rec.left, &r->rec.right, time);", n->result);
+        cw_line(w, "flow_table_remove(flow_state_table(rt, %d), g->hash, g);", n->op);
+        cw_line(w, "%s(g);", n->free_group);
+        cw_close(w, "");
+        return;
+    }
+    cw_comment(w, true, "The watermark reached the row's time + within: no record of the other "
+                        "side that is not late can match it now. Its key's group goes with its "
+                        "last row.");
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    open_block(w);
+    cw_line(w, "(void)time;");
+    cw_line(w, "%s *row = item;", n->row);
+    cw_line(w, "%s *g = row->group;", n->state);
+    cw_line(w, "%s(row);", n->free_row);
+    cw_open(w, "if (!g->head[0] && !g->head[1])");
+    cw_line(w, "flow_table_remove(flow_state_table(rt, %d), g->hash, g);", n->op);
+    cw_line(w, "%s(g);", n->free_group);
+    cw_close(w, "");
+    cw_close(w, "");
+}
+
+/* The arrival of a record of either side whose key is in `probe`. */
+static void emit_arrive_function(CWriter *w, const JoinNames *n)
+{
+    int64_t within = n->jop->join.within_ms;
+    cw_blank(w);
+    cw_comment(w, true, n->windowed
+        ? "A record of side `side` arrives: kept in its (key, window) group until the window "
+          "fires."
+        : "A record of side `side` arrives: paired with every row of the other side of its "
+          "key within the bound, then kept until the watermark reaches its time + within.");
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *probe, int side, const void *rec, "
+               "int64_t ts)", n->arrive, n->state);
+    open_block(w);
+    if (n->windowed) {
+        cw_line(w, "int64_t fire_at = flow_time_add(probe->start, %" PRId64 ");",
+                n->jop->join.window_ms - 1);
+        cw_open(w, "if (flow_operator_watermark(rt, %d) >= fire_at)", n->op);
+    } else {
+        cw_open(w, "if (ts <= flow_operator_watermark(rt, %d))", n->op);
+    }
+    cw_comment(w, true, "Late: dropped and counted.");
+    cw_line(w, "flow_late_record(rt);");
+    cw_line(w, "return;");
+    cw_close(w, "");
+    cw_line(w, "uint64_t hash = %s(probe);", n->hash);
+    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+    cw_line(w, "%s *g = flow_table_find(table, hash, %s, probe);", n->state, n->match);
+    cw_open(w, "if (!g)");
+    cw_line(w, "g = flow_state_alloc(sizeof *g);");
+    cw_line(w, "*g = *probe;");
+    cw_line(w, "g->hash = hash;");
+    for (int k = 0; k < n->nkey; k++)
+        if (n->keytypes[k] == TY_STRING)
+            cw_line(w, "g->key%d = flow_str_keep(probe->key%d);", k, k);
+    cw_line(w, "flow_table_insert(table, hash, g);");
+    if (n->windowed)
+        cw_line(w, "flow_timer_set(rt, %d, fire_at, g);", n->op);
+    cw_close(w, "");
+    if (!n->windowed) {
+        cw_comment(w, true, "abs(l.ts - r.ts) <= within, without overflow.");
+        cw_open(w, "for (const %s *o = g->head[1 - side]; o; o = o->next)", n->row);
+        cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
+                   "(uint64_t)o->ts - (uint64_t)ts;");
+        cw_line(w, "if (gap > %" PRId64 "u)", within);
+        cw_line(w, "    continue;");
+        cw_line(w, "int64_t at = ts > o->ts ? ts : o->ts;");
+        cw_line(w, "if (side == 0)");
+        cw_line(w, "    %s(rt, rec, &o->rec.right, at);", n->result);
+        cw_line(w, "else");
+        cw_line(w, "    %s(rt, &o->rec.left, rec, at);", n->result);
+        cw_close(w, "");
+    }
+    cw_line(w, "%s *row = flow_state_alloc(sizeof *row);", n->row);
+    cw_line(w, "row->group = g;");
+    cw_line(w, "row->ts = ts;");
+    cw_line(w, "row->side = side;");
+    cw_open(w, "if (side == 0)");
+    cw_line(w, "row->rec.left = *(const %s *)rec;", n->ltype->cname);
+    keep_strings(w, n->ltype, "row->rec.left.");
+    cw_close(w, "");
+    cw_open(w, "else");
+    cw_line(w, "row->rec.right = *(const %s *)rec;", n->rtype->cname);
+    keep_strings(w, n->rtype, "row->rec.right.");
+    cw_close(w, "");
+    cw_line(w, "row->prev = g->tail[side];");
+    cw_line(w, "if (g->tail[side])");
+    cw_line(w, "    g->tail[side]->next = row;");
+    cw_line(w, "else");
+    cw_line(w, "    g->head[side] = row;");
+    cw_line(w, "g->tail[side] = row;");
+    if (!n->windowed)
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), row);", n->op, within);
+    cw_close(w, "");
+}
+
+/* The stage function of one side: the key, then the arrival. */
+static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinNames *n,
+                               int side)
+{
+    Arena *a = em->arena;
+    const PlanType *t = side == 0 ? n->ltype : n->rtype;
+    Body b;
+    body_init(&b, em, t, "in->", "in");
+    b.used_rt = b.used_ts = b.used_in = true;
+    EmitExpr x = expr_context(&b, t);
+    const char **keys = arena_alloc(a, sizeof *keys * (size_t)(n->nkey + 1));
+    int k = 0;
+    for (const JoinEq *q = n->jop->join.eqs; q; q = q->next, k++)
+        keys[k] = emit_expr(&x, side == 0 ? q->left : q->right, n->keytypes[k]);
+    note_expr_use(&b, &x);
+    flow_comment(em, &b.w, n->jop->loc, op_text(a, n->jop));
+    line_to_flow(em, &b.w, n->jop->loc);
+    cw_line(&b.w, "%s probe = { 0 };", n->state);
+    if (n->windowed)
+        cw_line(&b.w, "probe.start = flow_window_start(ts, %" PRId64 ");", n->jop->join.window_ms);
+    if (x.used_err)
+        cw_line(&b.w, "const char *err = NULL;");
+    for (k = 0; k < n->nkey; k++)
+        cw_line(&b.w, "probe.key%d = %s;", k, keys[k]);
+    if (x.used_err)
+        check_err(&b, n->jop->loc);
+    cw_line(&b.w, "%s(rt, &probe, %d, in, ts);", n->arrive, side);
+    line_back(em, &b.w);
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "Stage %d, %s input: the join of stream %s (%s:%d).",
+                                     st->id, side == 0 ? "left" : "right", st->stream->name,
+                                     em->plan->flow_file, n->jop->loc.line));
+    cw_line(w, "%s", side == 0 ? stage_signature(em, st) : join_right_signature(em, st));
+    cw_line(w, "{");
+    cw_append(w, &b.w);
+    cw_line(w, "}");
+    cw_free(&b.w);
+}
+
+void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    JoinNames n = join_names(em, st);
+    emit_structs(em, w, &n);
+    emit_result_function(em, w, st, &n);
+    emit_fire_function(w, &n);
+    emit_arrive_function(w, &n);
+    emit_side_function(em, w, st, &n, 0);
+    emit_side_function(em, w, st, &n, 1);
+}

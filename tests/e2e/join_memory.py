@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Memory test for join state: an interval join (within 2s) of two
+generator sources advancing together at 1000 records per second of event
+time each, over 1000 keys (so every record meets a few of the other side).
+Each side's rows are freed once the watermark passes their time + 2s, and
+the read loop keeps either source from being read far ahead of the other,
+so the peak resident memory (VmHWM, from wait4) of a run over 4M records per
+side must be no more than that of a run over 1M per side plus a small
+margin. Kept rows, or one side read to its end before the other, would need
+hundreds of MB more.
+
+  join_memory.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_e2e import Env, Failure  # noqa: E402
+
+FLOW = """\
+schema Tick { ts : timestamp, user : string, item : int64 }
+
+param records : int64 = 1000;
+
+source lefts : Tick from generator(count = records, seed = 7, keys = 1000,
+                                   events_per_second = 1000, disorder = 500ms)
+  event time ts watermark 1s;
+source rights : Tick from generator(count = records, seed = 8, keys = 1000,
+                                    events_per_second = 1000, disorder = 500ms)
+  event time ts watermark 1s;
+
+stream pairs = lefts as l
+  | key by user
+  | join rights as r on l.user == r.user within 2s
+  | where l.item < 0
+  | select user = l.user, a = l.item, b = r.item;
+
+sink pairs to stdout(format = csv);
+"""
+
+SLACK_KB = 6 * 1024
+
+
+def peak_kb(env, work, records):
+    """Runs the program over `records` records per side; returns its VmHWM in kB."""
+    prog_env = env.program_env()
+    # ASan keeps freed memory in quarantine; keep it small so that resident
+    # memory follows what the program holds.
+    prog_env["ASAN_OPTIONS"] += ":quarantine_size_mb=1"
+    out_path = os.path.join(work, "out-%d.txt" % records)
+    err_path = os.path.join(work, "err-%d.txt" % records)
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen([os.path.join(work, "join"), "--set", "records=%d" % records],
+                                cwd=work, env=prog_env, stdout=out, stderr=err)
+        # wait4 rather than wait: it reports this child's peak resident size.
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    with open(err_path, encoding="utf-8", errors="replace") as f:
+        err_text = f.read()
+    with open(out_path, encoding="utf-8", errors="replace") as f:
+        out_text = f.read()
+    if proc.returncode != 0:
+        raise Failure("the run over %d records exited with %d:\n%s" % (records, proc.returncode, err_text))
+    if ("%d records read" % (2 * records)) not in err_text or ", 0 late" not in err_text:
+        raise Failure("unexpected summary for %d records per side:\n%s" % (records, err_text))
+    if out_text != "user,a,b\n":
+        raise Failure("unexpected output:\n%s" % out_text[:500])
+    return usage.ru_maxrss
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--flowc", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--cc", default=None)
+    ap.add_argument("--sanitize", action="store_true")
+    args = ap.parse_args()
+    env = Env(args)
+    work = env.fresh_dir("join_memory")
+    try:
+        with open(os.path.join(work, "join.flow"), "w") as f:
+            f.write(FLOW)
+        env.build("join.flow", "join", work)
+        small = peak_kb(env, work, 1000000)
+        large = peak_kb(env, work, 4000000)
+        if large > small + SLACK_KB:
+            raise Failure("peak memory grows with the input: %d kB for 1M records per side, "
+                          "%d kB for 4M" % (small, large))
+    except Failure as e:
+        print("FAIL join_memory\n%s" % e, file=sys.stderr)
+        return 1
+    print("ok join_memory: peak %d kB for 1M records per side, %d kB for 4M" % (small, large))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,13 +12,12 @@ hundreds of MB more.
   join_memory.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
 """
 
-import argparse
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure  # noqa: E402
+from run_e2e import Env, Failure, env_arguments  # noqa: E402
 
 FLOW = """\
 schema Tick { ts : timestamp, user : string, item : int64 }
@@ -72,12 +71,7 @@ def peak_kb(env, work, records):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flowc", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--cc", default=None)
-    ap.add_argument("--sanitize", action="store_true")
+    ap = env_arguments(__doc__)
     args = ap.parse_args()
     env = Env(args)
     work = env.fresh_dir("join_memory")

@@ -16,7 +16,6 @@ ISO 8601 UTC with milliseconds).
   oracle.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--rows N]
 """
 
-import argparse
 import collections
 import csv
 import datetime
@@ -26,7 +25,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure  # noqa: E402
+from run_e2e import Env, Failure, env_arguments  # noqa: E402
 
 FLOW = """\
 schema Row {
@@ -159,23 +158,27 @@ def parse_ts(text):
     return (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
-def flow_result(text, problems):
-    """Parse the program's CSV into value tuples, checking the output format
-    of every float and timestamp on the way."""
+def flow_result(text, problems, names=NAMES, kinds=KINDS):
+    """Parse the program's CSV into value tuples, checking the header and
+    the output format of every float and timestamp on the way. A kind is
+    int, float, approx (a float compared with a tolerance, whose digits are
+    not checked), ts, bool or str."""
     reader = csv.reader(text.splitlines(True))
     header = next(reader, None)
-    if header != NAMES:
-        problems.append("header %r, expected %r" % (header, NAMES))
+    if header != names:
+        problems.append("header %r, expected %r" % (header, names))
         return []
     out = []
     for lineno, rec in enumerate(reader, 2):
-        if len(rec) != len(KINDS):
+        if len(rec) != len(kinds):
             problems.append("record %d has %d fields: %r" % (lineno, len(rec), rec))
             continue
         vals = []
-        for v, k in zip(rec, KINDS):
+        for v, k in zip(rec, kinds):
             if k == "int":
                 vals.append(int(v))
+            elif k == "approx":
+                vals.append(float(v))
             elif k == "float":
                 f = float(v)
                 if "e" not in v and v != shortest(f) and len(problems) < 10:
@@ -197,12 +200,7 @@ def flow_result(text, problems):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flowc", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--cc", default=None)
-    ap.add_argument("--sanitize", action="store_true")
+    ap = env_arguments(__doc__)
     ap.add_argument("--rows", type=int, default=200000)
     ap.add_argument("--seed", type=int, default=20240301)
     args = ap.parse_args()

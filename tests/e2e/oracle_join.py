@@ -10,7 +10,6 @@ must not change the result.
   oracle_join.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--rows N]
 """
 
-import argparse
 import collections
 import csv
 import os
@@ -20,7 +19,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure  # noqa: E402
+from run_e2e import Env, Failure, env_arguments  # noqa: E402
 from oracle import format_ts, parse_ts  # noqa: E402
 
 FLOW = """\
@@ -109,12 +108,7 @@ def compare(got, want, problems):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flowc", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--cc", default=None)
-    ap.add_argument("--sanitize", action="store_true")
+    ap = env_arguments(__doc__)
     ap.add_argument("--rows", type=int, default=200000)
     ap.add_argument("--seed", type=int, default=20240401)
     args = ap.parse_args()

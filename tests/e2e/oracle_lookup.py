@@ -9,7 +9,6 @@ some have no product row for their region: they must be missing from both.
   oracle_lookup.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--events N]
 """
 
-import argparse
 import collections
 import csv
 import os
@@ -18,8 +17,8 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure  # noqa: E402
-from oracle import shortest  # noqa: E402
+from run_e2e import Env, Failure, env_arguments  # noqa: E402
+import oracle  # noqa: E402
 
 FLOW = """\
 schema Event { id : int64, cust : int64, sku : string, region : string, qty : int32 }
@@ -91,38 +90,11 @@ def sqlite_result(events, customers, products):
 
 
 def flow_result(text, problems):
-    reader = csv.reader(text.splitlines(True))
-    header = next(reader, None)
-    if header != NAMES:
-        problems.append("header %r, expected %r" % (header, NAMES))
-        return []
-    out = []
-    for lineno, rec in enumerate(reader, 2):
-        if len(rec) != len(KINDS):
-            problems.append("record %d has %d fields: %r" % (lineno, len(rec), rec))
-            continue
-        vals = []
-        for v, k in zip(rec, KINDS):
-            if k == "int":
-                vals.append(int(v))
-            elif k == "float":
-                f = float(v)
-                if "e" not in v and v != shortest(f) and len(problems) < 10:
-                    problems.append("record %d: float written as %r" % (lineno, v))
-                vals.append(f)
-            else:
-                vals.append(v)
-        out.append(tuple(vals))
-    return out
+    return oracle.flow_result(text, problems, NAMES, KINDS)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flowc", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--cc", default=None)
-    ap.add_argument("--sanitize", action="store_true")
+    ap = env_arguments(__doc__)
     ap.add_argument("--events", type=int, default=300000)
     ap.add_argument("--seed", type=int, default=20240501)
     args = ap.parse_args()

@@ -19,7 +19,6 @@ with compensated summation and Flow adds them in arrival order.
   oracle_window.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--rows N]
 """
 
-import argparse
 import collections
 import csv
 import math
@@ -30,8 +29,8 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure  # noqa: E402
-from oracle import format_ts, parse_ts  # noqa: E402
+from run_e2e import Env, Failure, env_arguments  # noqa: E402
+import oracle  # noqa: E402
 
 SIZE_MS = 60000
 
@@ -123,31 +122,7 @@ def sqlite_result(rows, sql):
 
 
 def flow_result(text, problems):
-    reader = csv.reader(text.splitlines(True))
-    header = next(reader, None)
-    if header != NAMES:
-        problems.append("header %r, expected %r" % (header, NAMES))
-        return []
-    out = []
-    for lineno, rec in enumerate(reader, 2):
-        if len(rec) != len(KINDS):
-            problems.append("record %d has %d fields: %r" % (lineno, len(rec), rec))
-            continue
-        vals = []
-        for v, k in zip(rec, KINDS):
-            if k == "int":
-                vals.append(int(v))
-            elif k in ("float", "approx"):
-                vals.append(float(v))
-            elif k == "ts":
-                ms = parse_ts(v)
-                if v != format_ts(ms) and len(problems) < 10:
-                    problems.append("record %d: timestamp written as %r" % (lineno, v))
-                vals.append(ms)
-            else:
-                vals.append(v)
-        out.append(tuple(vals))
-    return out
+    return oracle.flow_result(text, problems, NAMES, KINDS)
 
 
 def exact_part(rec):
@@ -186,12 +161,7 @@ def compare(got, want, problems):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flowc", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--cc", default=None)
-    ap.add_argument("--sanitize", action="store_true")
+    ap = env_arguments(__doc__)
     ap.add_argument("--rows", type=int, default=200000)
     ap.add_argument("--seed", type=int, default=20240302)
     args = ap.parse_args()

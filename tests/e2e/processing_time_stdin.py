@@ -13,7 +13,6 @@ are on what comes out and in which order, never on how long it took.
   processing_time_stdin.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
 """
 
-import argparse
 import collections
 import os
 import queue
@@ -23,7 +22,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure  # noqa: E402
+from run_e2e import Env, Failure, env_arguments  # noqa: E402
 
 FLOW = """\
 schema Hit { user : string, n : int32 }
@@ -128,12 +127,7 @@ def run(env, work):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flowc", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--cc", default=None)
-    ap.add_argument("--sanitize", action="store_true")
+    ap = env_arguments(__doc__)
     args = ap.parse_args()
     env = Env(args)
     work = env.fresh_dir("processing_time_stdin")

@@ -41,6 +41,18 @@ class Failure(Exception):
 
 # ---- running things ---------------------------------------------------------
 
+def env_arguments(doc):
+    """The command line every e2e script takes (what Env needs); a script
+    adds its own options to it."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--flowc", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--cc", default=None, help="C compiler for generated programs (default: $CC or cc)")
+    ap.add_argument("--sanitize", action="store_true")
+    return ap
+
+
 class Env:
     def __init__(self, args):
         self.flowc = os.path.abspath(args.flowc)
@@ -540,12 +552,7 @@ KINDS = {"example": run_example, "error": run_error, "emit": run_emit, "case": r
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flowc", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--cc", default=None, help="C compiler for generated programs (default: $CC or cc)")
-    ap.add_argument("--sanitize", action="store_true")
+    ap = env_arguments(__doc__)
     ap.add_argument("kind", choices=sorted(KINDS))
     ap.add_argument("name")
     args = ap.parse_args()

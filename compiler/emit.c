@@ -511,6 +511,8 @@ typedef struct GenArgs {
     const char *keys, *keys32, *events_per_second, *disorder_range;
     bool keys_local, events_local, disorder_local;
     bool disorder;           /* timestamps are moved back by a draw */
+    /* Which of them the draws use (locals only for those). */
+    bool uses_keys, uses_keys32, uses_time;
 } GenArgs;
 
 static GenArgs generator_args(Emitter *em, const Connector *c)
@@ -546,13 +548,14 @@ static GenArgs generator_args(Emitter *em, const Connector *c)
 }
 
 /* One field's draw from the record's stream `state` (flow/generator.h). */
-static void emit_draw(Body *b, const GenArgs *g, TypeKind ty, const char *member)
+static void emit_draw(Body *b, GenArgs *g, TypeKind ty, const char *member)
 {
     switch (ty) {
     case TY_BOOL:
         cw_line(&b->w, "rec.%s = flow_gen_next(&state) >> 63;", member);
         break;
     case TY_INT32:
+        g->uses_keys32 = true;
         cw_line(&b->w, "rec.%s = (int32_t)flow_gen_uniform(&state, %s);", member, g->keys32);
         break;
     case TY_FLOAT64:
@@ -560,10 +563,12 @@ static void emit_draw(Body *b, const GenArgs *g, TypeKind ty, const char *member
         break;
     case TY_STRING:
         b->used_rt = true;
+        g->uses_keys = true;
         cw_line(&b->w, "rec.%s = flow_gen_key_string(rt, (int64_t)flow_gen_uniform(&state, %s));",
                 member, g->keys);
         break;
     case TY_TIMESTAMP:
+        g->uses_time = true;
         cw_line(&b->w, "rec.%s = flow_gen_time(n, %s);", member, g->events_per_second);
         if (g->disorder_local)
             cw_open(&b->w, "if (disorder_range > 1)");
@@ -574,6 +579,7 @@ static void emit_draw(Body *b, const GenArgs *g, TypeKind ty, const char *member
             cw_close(&b->w, "");
         break;
     default: /* TY_INT64; the checker allows no other field type */
+        g->uses_keys = true;
         cw_line(&b->w, "rec.%s = (int64_t)flow_gen_uniform(&state, %s);", member, g->keys);
         break;
     }
@@ -615,13 +621,13 @@ static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
     } else {
         if (!b.used_rt)
             cw_line(w, "(void)rt;");
-        if (g.keys_local) {
+        if (g.keys_local && g.uses_keys)
             cw_line(w, "uint64_t keys = (uint64_t)b->keys;");
+        if (g.keys_local && g.uses_keys32)
             cw_line(w, "uint64_t keys32 = flow_gen_int32_range(b->keys);");
-        }
-        if (g.events_local)
+        if (g.events_local && g.uses_time)
             cw_line(w, "int64_t events_per_second = b->events_per_second;");
-        if (g.disorder_local)
+        if (g.disorder_local && g.uses_time)
             cw_line(w, "uint64_t disorder_range = (uint64_t)b->disorder_ms + 1;");
         cw_line(w, "int64_t n = b->first;");
         cw_line(w, "for (; n < b->end && !*b->failed; n++) {");

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "emit_impl.h"
-#include "flow/generator.h"
 #include "explain.h"
+#include "flow/generator.h"
 #include "templates.h"
 
 /* ---- Templates ------------------------------------------------------------------------ */
@@ -536,8 +536,7 @@ static GenArgs generator_args(Emitter *em, const Connector *c)
     }
     if (generator_constant(c, "disorder", 0, 0, &v)) {
         g.disorder = v > 0;
-        /* v + 1 would wrap for the largest int64; the runtime's draw is the
-         * same either way: unsigned. */
+        /* Unsigned, as in the runtime: the largest int64 + 1 fits. */
         g.disorder_range = arena_printf(a, "UINT64_C(%" PRIu64 ")", (uint64_t)v + 1);
     } else {
         g.disorder = true;

@@ -14,6 +14,7 @@
 
 #include "emit_impl.h"
 #include "explain.h"
+#include "flow/generator.h"
 #include "templates.h"
 
 /* ---- Templates ------------------------------------------------------------------------ */
@@ -501,37 +502,158 @@ static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
     cw_free(&b.w);
 }
 
+/* A generator argument the generated code can fold in as a constant: a
+ * literal within the argument's range, or the default when it is absent.
+ * False for a param (or a bad literal, which the runtime rejects when it
+ * opens the source): the value then comes from the FlowGenBatch. */
+static bool generator_constant(const Connector *c, const char *key, int64_t dflt, int64_t min,
+                               int64_t *out)
+{
+    for (const ConnArg *a = c->args; a; a = a->next)
+        if (strcmp(a->key, key) == 0) {
+            const Expr *v = a->value;
+            if (!v || (v->kind != EX_INT && v->kind != EX_DURATION) || v->int_value < min)
+                return false;
+            *out = v->int_value;
+            return true;
+        }
+    *out = dflt;
+    return true;
+}
+
+/* The divisors of a generator's draws, as C expressions: constants when
+ * the arguments are literals (the C compiler then divides by
+ * multiplying), else locals read from the batch before the loop. */
+typedef struct GenArgs {
+    const char *keys, *keys32, *events_per_second, *disorder_range;
+    bool keys_local, events_local, disorder_local;
+    bool disorder;           /* timestamps are moved back by a draw */
+    /* Which of them the draws use (locals only for those). */
+    bool uses_keys, uses_keys32, uses_time;
+} GenArgs;
+
+static GenArgs generator_args(Emitter *em, const Connector *c)
+{
+    Arena *a = em->arena;
+    GenArgs g = { 0 };
+    int64_t v;
+    if (generator_constant(c, "keys", FLOW_GEN_DEFAULT_KEYS, 1, &v)) {
+        g.keys = arena_printf(a, "UINT64_C(%" PRId64 ")", v);
+        g.keys32 = arena_printf(a, "UINT64_C(%" PRIu64 ")", flow_gen_int32_range(v));
+    } else {
+        g.keys = "keys";
+        g.keys32 = "keys32";
+        g.keys_local = true;
+    }
+    if (generator_constant(c, "events_per_second", FLOW_GEN_DEFAULT_EVENTS_PER_SECOND, 1, &v)) {
+        g.events_per_second = arena_printf(a, "INT64_C(%" PRId64 ")", v);
+    } else {
+        g.events_per_second = "events_per_second";
+        g.events_local = true;
+    }
+    if (generator_constant(c, "disorder", 0, 0, &v)) {
+        g.disorder = v > 0;
+        /* Unsigned, as in the runtime: the largest int64 + 1 fits. */
+        g.disorder_range = arena_printf(a, "UINT64_C(%" PRIu64 ")", (uint64_t)v + 1);
+    } else {
+        g.disorder = true;
+        g.disorder_range = "disorder_range";
+        g.disorder_local = true;
+    }
+    return g;
+}
+
+/* One field's draw from the record's stream `state` (flow/generator.h). */
+static void emit_draw(Body *b, GenArgs *g, TypeKind ty, const char *member)
+{
+    switch (ty) {
+    case TY_BOOL:
+        cw_line(&b->w, "rec.%s = flow_gen_next(&state) >> 63;", member);
+        break;
+    case TY_INT32:
+        g->uses_keys32 = true;
+        cw_line(&b->w, "rec.%s = (int32_t)flow_gen_uniform(&state, %s);", member, g->keys32);
+        break;
+    case TY_FLOAT64:
+        cw_line(&b->w, "rec.%s = (double)(flow_gen_next(&state) >> 11) * 0x1.0p-53;", member);
+        break;
+    case TY_STRING:
+        b->used_rt = true;
+        g->uses_keys = true;
+        cw_line(&b->w, "rec.%s = flow_gen_key_string(rt, (int64_t)flow_gen_uniform(&state, %s));",
+                member, g->keys);
+        break;
+    case TY_TIMESTAMP:
+        g->uses_time = true;
+        cw_line(&b->w, "rec.%s = flow_gen_time(n, %s);", member, g->events_per_second);
+        if (g->disorder_local)
+            cw_open(&b->w, "if (disorder_range > 1)");
+        if (g->disorder)
+            cw_line(&b->w, "rec.%s -= (int64_t)flow_gen_uniform(&state, %s);", member,
+                    g->disorder_range);
+        if (g->disorder_local)
+            cw_close(&b->w, "");
+        break;
+    default: /* TY_INT64; the checker allows no other field type */
+        g->uses_keys = true;
+        cw_line(&b->w, "rec.%s = (int64_t)flow_gen_uniform(&state, %s);", member, g->keys);
+        break;
+    }
+}
+
 static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
 {
     const Decl *d = src->decl;
     const PlanType *t = src->out;
+    GenArgs g = generator_args(em, &d->source.conn);
     Body b;
     body_init(&b, em, t, "rec.", "&rec");
+    b.w.depth = 2;
     /* Records nobody reads (no sink downstream) need not be made, unless
-     * their time moves the watermark. */
-    if (src->live || d->source.event_time_field >= 0) {
+     * their time moves the watermark: the batch is only counted. */
+    bool made = src->live || d->source.event_time_field >= 0;
+    if (made) {
+        cw_line(&b.w, "*b->record_number = n + 1;");
+        cw_line(&b.w, "uint64_t state = flow_gen_stream(b->mixed_seed, n);");
         cw_line(&b.w, "%s rec;", t->cname);
-        for (int f = 0; f < t->schema->nfields; f++) {
-            TypeKind ty = t->schema->fields[f].type;
-            b.used_rt |= ty == TY_STRING;
-            cw_line(&b.w, "rec.%s = flow_gen_%s(gen%s);", t->members[f], codec_suffix(ty),
-                    ty == TY_STRING ? ", rt" : "");
-        }
+        for (int f = 0; f < t->schema->nfields; f++)
+            emit_draw(&b, &g, t->schema->fields[f].type, t->members[f]);
         emit_source_push(&b, src);
-    } else {
-        cw_line(&b.w, "(void)gen;");
     }
 
     cw_blank(w);
     flow_comment(em, w, d->loc,
-                 arena_printf(em->arena, "source %s : %s from %s: makes one synthetic record "
-                              "(its fields in schema order) and pushes it on.", d->name, t->cname,
+                 arena_printf(em->arena, "source %s : %s from %s: makes records b->first .. "
+                              "b->end - 1 and pushes each on. A record's fields are drawn "
+                              "from its own stream in schema order (flow/generator.h), with "
+                              "the literal arguments as constants.", d->name, t->cname,
                               connector_text(em->arena, &d->source.conn)));
-    cw_line(w, "static void %s(FlowRuntime *rt, FlowGen *gen)", em->source_fns[src->index]);
+    cw_line(w, "static int64_t %s(FlowRuntime *rt, FlowGenBatch *b)", em->source_fns[src->index]);
     cw_line(w, "{");
-    if (!b.used_rt)
-        cw_line(w, "    (void)rt;");
-    cw_append(w, &b.w);
+    cw_indent(w);
+    if (!made) {
+        cw_line(w, "(void)rt;");
+        cw_line(w, "return b->end;");
+    } else {
+        if (!b.used_rt)
+            cw_line(w, "(void)rt;");
+        if (g.keys_local && g.uses_keys)
+            cw_line(w, "uint64_t keys = (uint64_t)b->keys;");
+        if (g.keys_local && g.uses_keys32)
+            cw_line(w, "uint64_t keys32 = flow_gen_int32_range(b->keys);");
+        if (g.events_local && g.uses_time)
+            cw_line(w, "int64_t events_per_second = b->events_per_second;");
+        if (g.disorder_local && g.uses_time)
+            cw_line(w, "uint64_t disorder_range = (uint64_t)b->disorder_ms + 1;");
+        cw_line(w, "int64_t n = b->first;");
+        cw_line(w, "for (; n < b->end && !*b->failed; n++) {");
+        cw_dedent(w); /* the body's lines carry their own depth */
+        cw_append(w, &b.w);
+        cw_indent(w);
+        cw_line(w, "}");
+        cw_line(w, "return n;");
+    }
+    cw_dedent(w);
     cw_line(w, "}");
     cw_free(&b.w);
 }
@@ -672,7 +794,8 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
             cw_line(&defs, ".watermark_delay_ms = %" PRId64 ",", d->source.watermark_ms);
             cw_line(&defs, ".idle_ms = %" PRId64 ",", d->source.has_idle ? d->source.idle_ms : 0);
             cw_line(&defs, ".decode = %s,", is_generator(src) ? "NULL" : em->source_fns[src->index]);
-            cw_line(&defs, ".generate = %s,", is_generator(src) ? em->source_fns[src->index] : "NULL");
+            cw_line(&defs, ".generate_batch = %s,",
+                    is_generator(src) ? em->source_fns[src->index] : "NULL");
             cw_close(&defs, ",");
             ndefs++;
         }
@@ -688,7 +811,6 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
     }
 
     CWriter defs;
-
     cw_init(&defs);
     for (int i = 0; i < plan->nsinks; i++) {
         const PlanNode *sink = plan->sinks[i];

@@ -1,11 +1,11 @@
 /* source_gen.c: generator(count, seed, keys, events_per_second, disorder,
  * rate), the synthetic source of LANGUAGE.md §7, and the FlowGen calls of
- * flow/generator.h.
+ * flow/generator.h, whose inline functions are the algorithm.
  *
- * Every record gets its own pseudo-random stream: splitmix64 started from a
- * mix of the seed and the record number. So the records depend only on the
- * arguments and the record number, the same on every machine, and seek() to
- * a record number is immediate. */
+ * Every record gets its own pseudo-random stream, started from a mix of the
+ * seed and the record number. So the records depend only on the arguments
+ * and the record number, the same on every machine, and seek() to a record
+ * number is immediate. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +14,8 @@
 #include "flow/generator.h"
 #include "rt.h"
 
-/* 2024-01-01T00:00:00.000Z */
-#define GEN_EPOCH_MS INT64_C(1704067200000)
-
 struct FlowGen {
-    uint64_t seed;
+    uint64_t seed;           /* flow_gen_mix64 of the seed argument */
     uint64_t state;          /* the current record's stream */
     int64_t n;               /* the current record number, from 0 */
     int64_t keys;
@@ -35,71 +32,68 @@ typedef struct GenSource {
     int64_t produced_since_start;
 } GenSource;
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t next64(FlowGen *g)
-{
-    g->state += 0x9E3779B97F4A7C15ULL;
-    return mix64(g->state);
-}
-
-/* Uniform in [0, k): reject the lowest 2^64 mod k values so that every
- * residue is equally likely. */
-static uint64_t uniform(FlowGen *g, uint64_t k)
-{
-    uint64_t threshold = (0 - k) % k, x;
-    do
-        x = next64(g);
-    while (x < threshold);
-    return x % k;
-}
-
 static void gen_start_record(FlowGen *g, int64_t n)
 {
     g->n = n;
-    g->state = mix64(g->seed + mix64((uint64_t)n));
+    g->state = flow_gen_stream(g->seed, n);
 }
 
 bool flow_gen_bool(FlowGen *g)
 {
-    return next64(g) >> 63;
+    return flow_gen_next(&g->state) >> 63;
 }
 
 int32_t flow_gen_int32(FlowGen *g)
 {
-    uint64_t k = g->keys < INT32_MAX ? (uint64_t)g->keys : (uint64_t)INT32_MAX + 1;
-    return (int32_t)uniform(g, k);
+    return (int32_t)flow_gen_uniform(&g->state, flow_gen_int32_range(g->keys));
 }
 
 int64_t flow_gen_int64(FlowGen *g)
 {
-    return (int64_t)uniform(g, (uint64_t)g->keys);
+    return (int64_t)flow_gen_uniform(&g->state, (uint64_t)g->keys);
 }
 
 double flow_gen_float64(FlowGen *g)
 {
-    return (double)(next64(g) >> 11) * 0x1.0p-53;
+    return (double)(flow_gen_next(&g->state) >> 11) * 0x1.0p-53;
+}
+
+FlowStr flow_gen_key_string(FlowRuntime *rt, int64_t key)
+{
+    char *s = flow_scratch_alloc(rt, FLOW_INT64_MAX + 1);
+    s[0] = 's';
+    size_t n = flow_format_int64(s + 1, key);
+    return (FlowStr){ s, (int64_t)n + 1 };
 }
 
 FlowStr flow_gen_string(FlowGen *g, FlowRuntime *rt)
 {
-    char *s = flow_scratch_alloc(rt, FLOW_INT64_MAX + 1);
-    s[0] = 's';
-    size_t n = flow_format_int64(s + 1, flow_gen_int64(g));
-    return (FlowStr){ s, (int64_t)n + 1 };
+    return flow_gen_key_string(rt, flow_gen_int64(g));
 }
 
 int64_t flow_gen_timestamp(FlowGen *g)
 {
-    int64_t t = GEN_EPOCH_MS + g->n * 1000 / g->events_per_second;
+    int64_t t = flow_gen_time(g->n, g->events_per_second);
     if (g->disorder_ms > 0)
-        t -= (int64_t)uniform(g, (uint64_t)g->disorder_ms + 1);
+        t -= (int64_t)flow_gen_uniform(&g->state, (uint64_t)g->disorder_ms + 1);
     return t;
+}
+
+/* Records next .. end - 1 through the program's generate_batch: one call,
+ * whose loop makes and pushes them all. The per-record bookkeeping of
+ * runtime_begin_record is done once: the source and its scratch memory are
+ * the batch's, and the record count grows by what was made. */
+static int64_t gen_batch(GenSource *gs, FlowRuntime *rt, int64_t next, int64_t end)
+{
+    Source *src = &gs->base;
+    FlowGenBatch b = { next, end, gs->gen.seed, gs->gen.keys, gs->gen.events_per_second,
+                       gs->gen.disorder_ms, &src->where, &rt->failed };
+    scratch_reset(&rt->scratch);
+    rt->current = src;
+    int64_t made_to = src->def->generate_batch(rt, &b);
+    src->records += made_to - next;
+    gs->produced_since_start += made_to - next;
+    return made_to;
 }
 
 static SourceStatus gen_poll(Source *src, FlowRuntime *rt, int max)
@@ -117,6 +111,15 @@ static SourceStatus gen_poll(Source *src, FlowRuntime *rt, int max)
             return SOURCE_IDLE;
     }
     int64_t next = g->n;
+    if (src->def->generate_batch) {
+        int64_t end = gs->count >= 0 && gs->count - next < max ? gs->count : next + max;
+        if (next < end && !rt->failed)
+            next = gen_batch(gs, rt, next, end);
+        g->n = next;
+        if (rt->failed)
+            return SOURCE_FAILED;
+        return gs->count >= 0 && next >= gs->count ? SOURCE_DONE : SOURCE_MORE;
+    }
     for (int i = 0; i < max && !rt->failed; i++, next++) {
         if (gs->count >= 0 && next >= gs->count) {
             g->n = next;
@@ -168,13 +171,14 @@ Source *source_gen_open(const FlowSourceDef *def, int index, const ParamValues *
     ConnArgs args;
     connargs_init(&args, &def->conn, params);
     gs->count = connargs_int(&args, "count", -1, 0);
-    gs->gen.seed = mix64((uint64_t)connargs_int(&args, "seed", 0, INT64_MIN));
-    gs->gen.keys = connargs_int(&args, "keys", 1000, 1);
-    gs->gen.events_per_second = connargs_int(&args, "events_per_second", 1000, 1);
+    gs->gen.seed = flow_gen_mix64((uint64_t)connargs_int(&args, "seed", 0, INT64_MIN));
+    gs->gen.keys = connargs_int(&args, "keys", FLOW_GEN_DEFAULT_KEYS, 1);
+    gs->gen.events_per_second = connargs_int(&args, "events_per_second",
+                                             FLOW_GEN_DEFAULT_EVENTS_PER_SECOND, 1);
     gs->gen.disorder_ms = connargs_int(&args, "disorder", 0, 0);
     gs->rate = connargs_int(&args, "rate", 0, 1);
     source_common_args(&gs->base, &args, false);
-    if (!def->generate && !args.err)
+    if (!def->generate && !def->generate_batch && !args.err)
         args.err = connargs_message(&def->conn, "the program has no generate function");
     if (!connargs_finish(&args, err)) {
         free(gs);

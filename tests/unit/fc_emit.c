@@ -311,16 +311,62 @@ static void test_fan_out_and_generator(void **state)
                    "stream b = a | select url;\n"
                    "sink a to stdout(format = csv);\n"
                    "sink b to stdout(format = csv);\n");
-    char *gen = function_body(c, "static void generate_g");
-    assert_non_null(strstr(gen, "rec.user_id = flow_gen_int64(gen);\n    rec.url = flow_gen_string(gen, rt);\n"
-                                "    rec.bytes = flow_gen_int32(gen);\n    rec.ts = flow_gen_timestamp(gen);\n"
-                                "    int64_t ts = flow_now_ms(rt);\n    stream_a(rt, &rec, ts);\n"));
+    char *gen = function_body(c, "static int64_t generate_g");
+    /* The draws inline, the default keys and events_per_second folded in. */
+    assert_non_null(strstr(gen, "for (; n < b->end && !*b->failed; n++) {\n"
+                                "        *b->record_number = n + 1;\n"
+                                "        uint64_t state = flow_gen_stream(b->mixed_seed, n);\n"
+                                "        Click rec;\n"
+                                "        rec.user_id = (int64_t)flow_gen_uniform(&state, UINT64_C(1000));\n"
+                                "        rec.url = flow_gen_key_string(rt, (int64_t)flow_gen_uniform(&state, UINT64_C(1000)));\n"
+                                "        rec.bytes = (int32_t)flow_gen_uniform(&state, UINT64_C(1000));\n"
+                                "        rec.ts = flow_gen_time(n, INT64_C(1000));\n"
+                                "        int64_t ts = flow_now_ms(rt);\n"
+                                "        stream_a(rt, &rec, ts);\n    }\n    return n;\n"));
     assert_null(strstr(gen, "watermark"));
+    assert_null(strstr(gen, "disorder"));
     free(gen);
     char *a = function_body(c, "static void stream_a");
     assert_non_null(strstr(a, "    stream_b(rt, in, ts);\n    sink_a(rt, in);\n}"));
     free(a);
-    assert_non_null(strstr(c, ".decode = NULL,\n        .generate = generate_g,"));
+    assert_non_null(strstr(c, ".decode = NULL,\n        .generate_batch = generate_g,"));
+    free(c);
+}
+
+/* Literal generator arguments become constants (int32 draws capped at
+ * 2^31); params are read from the batch once, before the loop. */
+static void test_generator_arguments(void **state)
+{
+    (void)state;
+    char *c = emit(CLICK
+                   "source g : Click from generator(keys = 5000000000, disorder = 2s) "
+                   "event time ts watermark 2s;\n"
+                   "sink g to stdout(format = csv);\n");
+    char *gen = function_body(c, "static int64_t generate_g");
+    assert_non_null(strstr(gen, "rec.user_id = (int64_t)flow_gen_uniform(&state, UINT64_C(5000000000));"));
+    assert_non_null(strstr(gen, "rec.bytes = (int32_t)flow_gen_uniform(&state, UINT64_C(2147483648));"));
+    assert_non_null(strstr(gen, "rec.ts = flow_gen_time(n, INT64_C(1000));\n"
+                                "        rec.ts -= (int64_t)flow_gen_uniform(&state, UINT64_C(2001));\n"));
+    assert_non_null(strstr(gen, "flow_watermark_observe(rt, ts);"));
+    assert_null(strstr(gen, "b->keys"));
+    free(gen);
+    free(c);
+
+    c = emit(CLICK
+             "param k : int64 = 10;\nparam e : int64 = 5;\nparam d : int64 = 0;\n"
+             "source g : Click from generator(keys = k, events_per_second = e, disorder = d);\n"
+             "sink g to stdout(format = csv);\n");
+    gen = function_body(c, "static int64_t generate_g");
+    assert_non_null(strstr(gen, "    uint64_t keys = (uint64_t)b->keys;\n"
+                                "    uint64_t keys32 = flow_gen_int32_range(b->keys);\n"
+                                "    int64_t events_per_second = b->events_per_second;\n"
+                                "    uint64_t disorder_range = (uint64_t)b->disorder_ms + 1;\n"));
+    assert_non_null(strstr(gen, "rec.user_id = (int64_t)flow_gen_uniform(&state, keys);"));
+    assert_non_null(strstr(gen, "rec.bytes = (int32_t)flow_gen_uniform(&state, keys32);"));
+    assert_non_null(strstr(gen, "rec.ts = flow_gen_time(n, events_per_second);\n"
+                                "        if (disorder_range > 1) {\n"
+                                "            rec.ts -= (int64_t)flow_gen_uniform(&state, disorder_range);\n"));
+    free(gen);
     free(c);
 }
 
@@ -419,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_arithmetic_and_errors),
         cmocka_unit_test(test_constant_comparisons),
         cmocka_unit_test(test_fan_out_and_generator),
+        cmocka_unit_test(test_generator_arguments),
         cmocka_unit_test(test_union),
         cmocka_unit_test(test_line_directives),
         cmocka_unit_test(test_embed),

@@ -51,7 +51,7 @@ static Source *open_source(FlowSourceDef *def, const char *kind, FlowConnArg *ar
                            int nfields)
 {
     *def = (FlowSourceDef){ "src", { kind, args, nargs, "t.flow:1:1" }, names, types, nfields,
-                            -1, 0, 0, decode, generate };
+                            -1, 0, 0, decode, generate, NULL };
     char *err = NULL;
     Source *src = source_open(def, 0, &no_params, &err);
     if (!src)

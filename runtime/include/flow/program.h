@@ -70,7 +70,8 @@ typedef struct FlowSourceDef {
     int64_t watermark_delay_ms;  /* `watermark D` */
     int64_t idle_ms;             /* `idle D`, 0 when absent */
     FlowDecodeFn decode;         /* for every connector but the generator */
-    FlowGenerateFn generate;     /* for generator(...) */
+    FlowGenerateFn generate;     /* for generator(...), one record per call */
+    FlowGenerateBatchFn generate_batch; /* for generator(...), preferred when set */
 } FlowSourceDef;
 
 typedef struct FlowSinkDef {

@@ -19,7 +19,8 @@ typedef struct FlowSink FlowSink;
 
 /* Memory for values made while processing the current input record
  * (lower(), concat(), string(x), ...). Freed in one go when the source moves
- * to the next record. Never returns NULL. */
+ * to the next record (a generated generator's batch: to the next batch).
+ * Never returns NULL. */
 void *flow_scratch_alloc(FlowRuntime *rt, size_t size);
 
 /* The current record is bad: a field failed to decode or an expression failed

@@ -38,15 +38,8 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_inde
     cw_close(w, arena_printf(a, " %s;", state));
 
     cw_blank(w);
-    cw_line(w, "static uint64_t %s(const %s *s)", stage_fn_name(em, st, NAME_HASH), state);
-    open_block(w);
-    cw_line(w, "uint64_t h = 0;");
-    for (int k = 0; k < op->nkey; k++)
-        cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
-                key_hash_call(a, in->schema->fields[op->key_fields[k]].type,
-                              arena_printf(a, "s->key%d", k)));
-    cw_line(w, "return flow_xxh64_avalanche(h);");
-    cw_close(w, "");
+    emit_state_hash(em, w, stage_fn_name(em, st, NAME_HASH), state, key_types(em, st->nodes[0]),
+                    op->nkey, NULL);
 
     cw_blank(w);
     cw_line(w, "static bool %s(const void *item, const void *probe)",

@@ -79,6 +79,13 @@ const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which);
  * (floats as hash() sees them). */
 const char *key_hash_call(Arena *a, TypeKind t, const char *v);
 const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y);
+/* The types of the key fields of the keyed operator `node`. */
+const TypeKind *key_types(Emitter *em, const PlanNode *node);
+/* `static uint64_t name(const state *s)`: the hash of a state struct's key
+ * fields key0.., of these types, for the runtime's tables; `seed` (a C
+ * expression over s, or NULL) mixes in more, such as a window's start. */
+void emit_state_hash(Emitter *em, CWriter *w, const char *name, const char *state,
+                     const TypeKind *types, int nkey, const char *seed);
 /* The state struct and functions of a dedupe stage, and its stage function. */
 void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
 /* Whether a stage gets a function: it is live, or a window whose `late as`

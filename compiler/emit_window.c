@@ -174,9 +174,37 @@ const char *key_hash_call(Arena *a, TypeKind t, const char *v)
     switch (t) {
     case TY_STRING: return arena_printf(a, "flow_hash_str(%s)", v);
     case TY_FLOAT64: return arena_printf(a, "flow_hash_f64(%s)", v);
-    case TY_BOOL: return arena_printf(a, "flow_hash_bool(%s)", v);
-    default: return arena_printf(a, "flow_hash_i64((int64_t)%s)", v);
+    default: return arena_printf(a, "flow_key_hash_i64((int64_t)%s)", v);
     }
+}
+
+const TypeKind *key_types(Emitter *em, const PlanNode *node)
+{
+    const Op *op = node->op;
+    TypeKind *types = arena_alloc(em->arena, sizeof *types * (size_t)(op->nkey + 1));
+    for (int k = 0; k < op->nkey; k++)
+        types[k] = node->in->schema->fields[op->key_fields[k]].type;
+    return types;
+}
+
+void emit_state_hash(Emitter *em, CWriter *w, const char *name, const char *state,
+                     const TypeKind *types, int nkey, const char *seed)
+{
+    Arena *a = em->arena;
+    cw_line(w, "static uint64_t %s(const %s *s)", name, state);
+    open_block(w);
+    if (nkey == 1 && !seed) {
+        cw_line(w, "return (uint64_t)%s;", key_hash_call(a, types[0], "s->key0"));
+    } else {
+        if (nkey == 0 && !seed)
+            cw_line(w, "(void)s;");
+        cw_line(w, "uint64_t h = %s;", seed ? seed : "0");
+        for (int k = 0; k < nkey; k++)
+            cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
+                    key_hash_call(a, types[k], arena_printf(a, "s->key%d", k)));
+        cw_line(w, "return flow_xxh64_avalanche(h);");
+    }
+    cw_close(w, "");
 }
 
 const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y)
@@ -289,17 +317,7 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     /* Hash and match: the key fields only (the pane or the session list
      * stands for the time). */
     cw_blank(w);
-    cw_line(w, "static uint64_t %s(const %s *s)", n->hash, n->state);
-    open_block(w);
-    if (wop->nkey == 0)
-        cw_line(w, "(void)s;");
-    cw_line(w, "uint64_t h = 0;");
-    for (int k = 0; k < wop->nkey; k++)
-        cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
-                key_hash_call(a, in->schema->fields[wop->key_fields[k]].type,
-                          arena_printf(a, "s->key%d", k)));
-    cw_line(w, "return flow_xxh64_avalanche(h);");
-    cw_close(w, "");
+    emit_state_hash(em, w, n->hash, n->state, key_types(em, n->window), wop->nkey, NULL);
     cw_blank(w);
     if (n->session) {
         cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);

@@ -113,6 +113,14 @@ static inline int64_t flow_hash_bool(bool v)
     h = flow_xxh64_rotl(h, 11) * 0x9E3779B185EBCA87ULL;
     return (int64_t)flow_xxh64_avalanche(h);
 }
+/* The hash state tables and lookup indexes give an integer key (int32,
+ * int64, timestamp, bool, widened to int64): a multiplication and XXH64's
+ * avalanche, three multiplications where hash()'s flow_hash_i64 takes five.
+ * It only has to spread keys within one run, so it need not be hash(). */
+static inline uint64_t flow_key_hash_i64(int64_t v)
+{
+    return flow_xxh64_avalanche((uint64_t)v * 0x9E3779B97F4A7C15ULL);
+}
 /* Every nan hashes alike (the canonical quiet nan), as 0.0 and -0.0 do. */
 static inline int64_t flow_hash_f64(double v)
 {

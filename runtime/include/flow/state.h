@@ -60,6 +60,45 @@ void flow_str_release(FlowStr s);
 void *flow_state_alloc(size_t size);
 void flow_state_free(void *p);
 
+/* ---- Pools: fixed-size state that comes and goes with every record ----------------- */
+
+/* Items of one size carved from large blocks, with a free list, for state
+ * made and freed at the rate of records (an interval join's rows and
+ * groups): no malloc per item, no per-item header. Memory of freed items is
+ * reused, not given back, until flow_pool_destroy; the pool's peak is the
+ * peak of live items. The first flow_pool_alloc fixes the item size. */
+typedef struct FlowPool {
+    size_t size;              /* item size, a multiple of the max alignment */
+    void *free;               /* freed items, linked through their first bytes */
+    unsigned char *next;      /* unused items of the newest block */
+    size_t left;              /* how many */
+    void *blocks;             /* every block, linked through their first bytes */
+} FlowPool;
+
+/* An item of `size` bytes (the same size at every call), not zeroed. */
+void *flow_pool_alloc(FlowPool *p, size_t size);
+void flow_pool_free(FlowPool *p, void *item);
+/* Frees every block (the items need no release of their own by then). */
+void flow_pool_destroy(FlowPool *p);
+
+/* ---- Interval join rows ------------------------------------------------------------ */
+
+/* What the runtime keeps for an interval join (one per join operator):
+ * pools for its rows and its per-key groups, and per side the kept rows in
+ * arrival order, linked through their first member (a `void *`), so that
+ * rows are freed from the head of the FIFO when the watermark passes their
+ * time + within, with one pending timer for the whole join (item: this
+ * struct) instead of one per row. The generated code owns the links and the
+ * timer; the runtime frees the pools at shutdown, after release(). */
+typedef struct FlowJoinRows {
+    FlowPool rows, groups;
+    void *head[2], *tail[2];  /* per side, oldest first; NULL: none */
+    bool timer_pending;
+} FlowJoinRows;
+
+/* The join state of operator `op`. */
+FlowJoinRows *flow_join_rows(FlowRuntime *rt, int op);
+
 /* ---- Panes: tumbling and sliding window state, inline ------------------------------ */
 
 /* A pane is the state of every key over one span of event time: a tumbling

@@ -203,9 +203,8 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
 
     cw_blank(w);
     cw_comment(w, true, "Frees the oldest row of `side` (there is one), and its group if it "
-                        "was the group's last row; the group leaves `table` too, unless that "
-                        "is NULL (at shutdown the table goes whole).");
-    cw_line(w, "static void %s(FlowJoinRows *rows, int side, FlowTable *table)", n->drop_oldest);
+                        "was the group's last row.");
+    cw_line(w, "static void %s(FlowJoinRows *rows, int side)", n->drop_oldest);
     open_block(w);
     cw_line(w, "%s *row = rows->head[side];", n->row);
     cw_line(w, "%s *g = row->group;", n->state);
@@ -225,8 +224,7 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
     }
     cw_line(w, "flow_pool_free(&rows->rows, row);");
     cw_open(w, "if (!g->head[0] && !g->head[1])");
-    cw_line(w, "if (table)");
-    cw_line(w, "    flow_table_remove(table, g->hash, g);");
+    cw_line(w, "flow_index_remove(&rows->by_key, g->hash, g);");
     cw_line(w, "%s(rows, g);", n->free_group);
     cw_close(w, "");
     cw_close(w, "");
@@ -239,7 +237,7 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
     cw_line(w, "FlowJoinRows *rows = item;");
     cw_line(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "    while (rows->head[side])");
-    cw_line(w, "        %s(rows, side, NULL);", n->drop_oldest);
+    cw_line(w, "        %s(rows, side);", n->drop_oldest);
     cw_close(w, "");
 }
 
@@ -386,7 +384,6 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
     open_block(w);
     cw_line(w, "(void)time;");
     cw_line(w, "FlowJoinRows *rows = item;");
-    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
     cw_line(w, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
     cw_line(w, "int64_t next = FLOW_TIME_MAX;");
     cw_line(w, "rows->timer_pending = false;");
@@ -394,7 +391,7 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
     cw_line(w, "const %s *row;", n->row);
     cw_line(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %" PRId64 ") <= "
                "watermark)", within);
-    cw_line(w, "    %s(rows, side, table);", n->drop_oldest);
+    cw_line(w, "    %s(rows, side);", n->drop_oldest);
     cw_open(w, "if (row)");
     cw_line(w, "int64_t due = flow_time_add(row->ts, %" PRId64 ");", within);
     cw_line(w, "if (due < next)");
@@ -432,10 +429,14 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     cw_line(w, "return;");
     cw_close(w, "");
     cw_line(w, "uint64_t hash = %s(probe);", n->hash);
-    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-    if (!n->windowed)
+    if (n->windowed) {
+        cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+        cw_line(w, "%s *g = flow_table_find(table, hash, %s, probe);", n->state, n->match);
+    } else {
         cw_line(w, "FlowJoinRows *rows = flow_join_rows(rt, %d);", n->op);
-    cw_line(w, "%s *g = flow_table_find(table, hash, %s, probe);", n->state, n->match);
+        cw_line(w, "%s *g = flow_index_find(&rows->by_key, hash, %s, probe);", n->state,
+                n->match);
+    }
     cw_open(w, "if (!g)");
     cw_line(w, n->windowed ? "g = flow_state_alloc(sizeof *g);"
                            : "g = flow_pool_alloc(&rows->groups, sizeof *g);");
@@ -444,7 +445,8 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     for (int k = 0; k < n->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
             cw_line(w, "g->key%d = flow_str_keep(probe->key%d);", k, k);
-    cw_line(w, "flow_table_insert(table, hash, g);");
+    cw_line(w, n->windowed ? "flow_table_insert(table, hash, g);"
+                           : "flow_index_insert(&rows->by_key, hash, g);");
     if (n->windowed)
         cw_line(w, "flow_timer_set(rt, %d, fire_at, g);", n->op);
     cw_close(w, "");

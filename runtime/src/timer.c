@@ -31,6 +31,7 @@ void timers_free(Timers *t)
         flow_panes_free(&op->panes);
         flow_pool_destroy(&op->join.rows);
         flow_pool_destroy(&op->join.groups);
+        flow_index_free(&op->join.by_key);
     }
     free(t->ops);
     memset(t, 0, sizeof *t);

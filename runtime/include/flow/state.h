@@ -81,17 +81,58 @@ void flow_pool_free(FlowPool *p, void *item);
 /* Frees every block (the items need no release of their own by then). */
 void flow_pool_destroy(FlowPool *p);
 
+/* ---- Indexes: a table of items whose probe the generated code inlines ------------- */
+
+/* Like FlowTable, but a slot holds its hash and its item side by side (one
+ * cache miss per probe step, not two), and flow_index_find is inline, so the
+ * compiler inlines the generated match function into it: for state looked
+ * up once per record (an interval join's groups). Linear probing, at most
+ * 3/4 full, backward-shift deletion. */
+typedef struct FlowIndexSlot {
+    uint64_t hash;
+    void *item;               /* NULL: empty */
+} FlowIndexSlot;
+
+typedef struct FlowIndex {
+    FlowIndexSlot *slots;     /* NULL before the first insert */
+    uint64_t mask;            /* number of slots - 1 (a power of two) */
+    int64_t count;
+} FlowIndex;
+
+/* The item with this hash for which match(item, probe) holds, or NULL. */
+static inline void *flow_index_find(const FlowIndex *ix, uint64_t hash, FlowMatchFn match,
+                                    const void *probe)
+{
+    if (!ix->slots)
+        return NULL;
+    for (uint64_t i = hash & ix->mask;; i = (i + 1) & ix->mask) {
+        const FlowIndexSlot *s = &ix->slots[i];
+        if (!s->item)
+            return NULL;
+        if (s->hash == hash && match(s->item, probe))
+            return s->item;
+    }
+}
+
+/* Adds an item (not NULL; the caller made sure no equal item is in). */
+void flow_index_insert(FlowIndex *ix, uint64_t hash, void *item);
+/* Removes this very item (compared by address), which has this hash. */
+void flow_index_remove(FlowIndex *ix, uint64_t hash, const void *item);
+void flow_index_free(FlowIndex *ix);
+
 /* ---- Interval join rows ------------------------------------------------------------ */
 
 /* What the runtime keeps for an interval join (one per join operator):
- * pools for its rows and its per-key groups, and per side the kept rows in
- * arrival order, linked through their first member (a `void *`), so that
- * rows are freed from the head of the FIFO when the watermark passes their
- * time + within, with one pending timer for the whole join (item: this
- * struct) instead of one per row. The generated code owns the links and the
- * timer; the runtime frees the pools at shutdown, after release(). */
+ * pools for its rows and its per-key groups, the index of the groups by key,
+ * and per side the kept rows in arrival order, linked through their first
+ * member (a `void *`). Rows are freed from the head of a side's FIFO once the
+ * watermark passes their time + within, with one pending timer for the
+ * whole join (item: this struct) instead of one per row. The generated code
+ * owns the links, the index's items and the timer; the runtime frees the
+ * pools and the index at shutdown, after release(). */
 typedef struct FlowJoinRows {
     FlowPool rows, groups;
+    FlowIndex by_key;         /* the groups */
     void *head[2], *tail[2];  /* per side, oldest first; NULL: none */
     bool timer_pending;
 } FlowJoinRows;

@@ -48,7 +48,7 @@
 typedef struct JoinNames {
     int op;
     const char *state, *row, *hash, *match, *fire, *release, *result;
-    const char *arrive, *free_row, *free_group, *drop_oldest;
+    const char *arrive, *find, *free_row, *free_group, *drop_oldest;
     const PlanNode *node;
     const Op *jop;
     const PlanType *ltype, *rtype, *out;
@@ -97,6 +97,7 @@ static JoinNames join_names(Emitter *em, const PlanStage *st)
     n.release = stage_fn_name(em, st, NAME_RELEASE);
     n.result = stage_fn_name(em, st, NAME_RESULT);
     n.arrive = stage_fn_name(em, st, NAME_ARRIVE);
+    n.find = stage_fn_name(em, st, NAME_FIND);
     n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.state));
     if (n.windowed)
         n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.row));
@@ -188,29 +189,51 @@ static void emit_window_free(CWriter *w, const JoinNames *n)
     cw_close(w, "");
 }
 
-/* An interval join frees rows only from the head of a side's arrival-order
- * list, and a group with its last row. */
+/* An interval join finds groups in its inline table, frees rows only from
+ * the head of a side's arrival-order list, and a group with its last row. */
 static void emit_interval_free(CWriter *w, const JoinNames *n)
 {
+    cw_blank(w);
+    cw_comment(w, true, "The group of probe's key in the join's table, or NULL.");
+    cw_line(w, "static %s *%s(const FlowInlineTable *t, uint64_t hash, const %s *probe)", n->state,
+            n->find, n->state);
+    open_block(w);
+    cw_line(w, "if (!t->entries)");
+    cw_line(w, "    return NULL;");
+    cw_open(w, "for (uint64_t i = hash & t->mask;; i = (i + 1) & t->mask)");
+    cw_line(w, "%s *g = flow_inline_entry(t, i);", n->state);
+    cw_line(w, "if (!g->hash)");
+    cw_line(w, "    return NULL;");
+    cw_line(w, "if (g->hash == hash && %s(g, probe))", n->match);
+    cw_line(w, "    return g;");
+    cw_close(w, "");
+    cw_close(w, "");
+
     cw_blank(w);
     cw_line(w, "static void %s(FlowJoinRows *rows, %s *g)", n->free_group, n->state);
     open_block(w);
     for (int k = 0; k < n->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
             cw_line(w, "flow_str_release(g->key%d);", k);
-    cw_line(w, "flow_pool_free(&rows->groups, g);");
+    cw_line(w, "flow_inline_remove(&rows->groups, g);");
     cw_close(w, "");
 
     cw_blank(w);
     cw_comment(w, true, "Frees the oldest row of `side` (there is one), and its group if it "
-                        "was the group's last row.");
+                        "was the group's last row. The row is the first of its side in its "
+                        "group: the group is the entry of the row's hash whose list starts "
+                        "with it.");
     cw_line(w, "static void %s(FlowJoinRows *rows, int side)", n->drop_oldest);
     open_block(w);
     cw_line(w, "%s *row = rows->head[side];", n->row);
-    cw_line(w, "%s *g = row->group;", n->state);
     cw_line(w, "rows->head[side] = row->fifo_next;");
     cw_line(w, "if (!rows->head[side])");
     cw_line(w, "    rows->tail[side] = NULL;");
+    cw_line(w, "const FlowInlineTable *t = &rows->groups;");
+    cw_line(w, "uint64_t i = row->hash & t->mask;");
+    cw_line(w, "%s *g;", n->state);
+    cw_line(w, "while ((g = flow_inline_entry(t, i))->head[side] != row)");
+    cw_line(w, "    i = (i + 1) & t->mask;");
     cw_line(w, "g->head[side] = row->next;");
     cw_line(w, "if (!row->next)");
     cw_line(w, "    g->tail[side] = NULL;");
@@ -223,10 +246,8 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
         cw_close(w, "");
     }
     cw_line(w, "flow_pool_free(&rows->rows, row);");
-    cw_open(w, "if (!g->head[0] && !g->head[1])");
-    cw_line(w, "flow_index_remove(&rows->by_key, g->hash, g);");
-    cw_line(w, "%s(rows, g);", n->free_group);
-    cw_close(w, "");
+    cw_line(w, "if (!g->head[0] && !g->head[1])");
+    cw_line(w, "    %s(rows, g);", n->free_group);
     cw_close(w, "");
 
     cw_blank(w);
@@ -252,7 +273,8 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
         : arena_printf(a, "A record of either side of the join at %s:%d, copied with its "
                        "strings, from the join's pool: in its side's arrival-order list "
                        "(FlowJoinRows) and in its group's. Rows leave both lists in arrival "
-                       "order, so a row freed is always the first of its side in its group.",
+                       "order, so a row freed is always the first of its side in its group: "
+                       "that is how its group is found.",
                        em->plan->flow_file, op->loc.line));
     cw_line(w, "typedef struct %s %s;", n->state, n->state);
     cw_line(w, "typedef struct %s %s;", n->row, n->row);
@@ -263,7 +285,10 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
         cw_line(w, "void *fifo_next; /* the next row of its side to arrive: first member */");
         cw_line(w, "%s *next; /* the next row of its group and side */", n->row);
     }
-    cw_line(w, "%s *group;", n->state);
+    if (n->windowed)
+        cw_line(w, "%s *group;", n->state);
+    else
+        cw_line(w, "uint64_t hash; /* its group's (groups move in their table) */");
     cw_line(w, "int64_t ts;");
     if (n->windowed)
         cw_line(w, "int side; /* 0: left, 1: right */");
@@ -278,11 +303,12 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
         ? arena_printf(a, "State of the window join at %s:%d, one per (key, window of %" PRId64
                        " ms): the rows of each side, until the window fires.",
                        em->plan->flow_file, op->loc.line, op->join.window_ms)
-        : arena_printf(a, "State of the interval join at %s:%d, one per key with kept rows: "
-                       "the rows of each side, each until the watermark reaches its time + %"
-                       PRId64 " ms.", em->plan->flow_file, op->loc.line, op->join.within_ms));
+        : arena_printf(a, "State of the interval join at %s:%d, one per key with kept rows, "
+                       "inline in the join's table (FlowInlineTable): the rows of each side, "
+                       "each until the watermark reaches its time + %" PRId64 " ms.",
+                       em->plan->flow_file, op->loc.line, op->join.within_ms));
     cw_open(w, "struct %s", n->state);
-    cw_line(w, "uint64_t hash;");
+    cw_line(w, n->windowed ? "uint64_t hash;" : "uint64_t hash; /* stored: 0 marks a free entry */");
     if (n->windowed)
         cw_line(w, "int64_t start;");
     cw_line(w, "%s *head[2], *tail[2]; /* per side, in arrival order */", n->row);
@@ -428,25 +454,25 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     cw_line(w, "flow_late_record(rt);");
     cw_line(w, "return;");
     cw_close(w, "");
-    cw_line(w, "uint64_t hash = %s(probe);", n->hash);
+    cw_line(w, n->windowed ? "uint64_t hash = %s(probe);"
+                           : "uint64_t hash = flow_inline_hash(%s(probe));", n->hash);
     if (n->windowed) {
         cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
         cw_line(w, "%s *g = flow_table_find(table, hash, %s, probe);", n->state, n->match);
     } else {
         cw_line(w, "FlowJoinRows *rows = flow_join_rows(rt, %d);", n->op);
-        cw_line(w, "%s *g = flow_index_find(&rows->by_key, hash, %s, probe);", n->state,
-                n->match);
+        cw_line(w, "%s *g = %s(&rows->groups, hash, probe);", n->state, n->find);
     }
     cw_open(w, "if (!g)");
     cw_line(w, n->windowed ? "g = flow_state_alloc(sizeof *g);"
-                           : "g = flow_pool_alloc(&rows->groups, sizeof *g);");
+                           : "g = flow_inline_add(&rows->groups, sizeof *g, hash);");
     cw_line(w, "*g = *probe;");
     cw_line(w, "g->hash = hash;");
     for (int k = 0; k < n->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
             cw_line(w, "g->key%d = flow_str_keep(probe->key%d);", k, k);
-    cw_line(w, n->windowed ? "flow_table_insert(table, hash, g);"
-                           : "flow_index_insert(&rows->by_key, hash, g);");
+    if (n->windowed)
+        cw_line(w, "flow_table_insert(table, hash, g);");
     if (n->windowed)
         cw_line(w, "flow_timer_set(rt, %d, fire_at, g);", n->op);
     cw_close(w, "");
@@ -472,7 +498,7 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
         cw_line(w, "row->fifo_next = NULL;");
         cw_line(w, "row->next = NULL;");
     }
-    cw_line(w, "row->group = g;");
+    cw_line(w, n->windowed ? "row->group = g;" : "row->hash = hash;");
     cw_line(w, "row->ts = ts;");
     cw_open(w, "if (side == 0)");
     cw_line(w, "row->rec.left = *(const %s *)rec;", n->ltype->cname);

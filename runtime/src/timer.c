@@ -30,8 +30,7 @@ void timers_free(Timers *t)
         flow_table_free(&op->table);
         flow_panes_free(&op->panes);
         flow_pool_destroy(&op->join.rows);
-        flow_pool_destroy(&op->join.groups);
-        flow_index_free(&op->join.by_key);
+        flow_inline_free(&op->join.groups);
     }
     free(t->ops);
     memset(t, 0, sizeof *t);

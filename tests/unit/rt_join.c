@@ -1,7 +1,9 @@
-/* rt_join.c: the runtime pieces of an interval join: the pool its rows and
- * groups come from (items apart and aligned, reuse of freed items, many
- * blocks) and the per-operator FlowJoinRows, whose pools outlive release()
- * at shutdown and are freed with the timers. */
+/* rt_join.c: the runtime pieces of an interval join: the pool its rows come
+ * from (items apart and aligned, reuse of freed items, many blocks), the
+ * inline table of its groups (probing as the generated code does, growth,
+ * backward-shift removal with colliding hashes) and the per-operator
+ * FlowJoinRows, whose pool and table outlive release() at shutdown and are
+ * freed with the timers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +73,77 @@ static void test_pool_tiny_items(void **state)
     flow_pool_destroy(&p);
 }
 
+/* An entry as the generated code makes them: the stored hash, then the key
+ * and the state. */
+typedef struct TestEntry {
+    uint64_t hash;
+    int64_t key;
+    int64_t value;
+} TestEntry;
+
+/* Many keys share few hashes, so probe runs are long and wrap around. */
+static uint64_t key_hash(int64_t key)
+{
+    return flow_inline_hash((uint64_t)(key % 7) * 0x9E3779B97F4A7C15ULL + 15);
+}
+
+static TestEntry *find(const FlowInlineTable *t, int64_t key)
+{
+    if (!t->entries)
+        return NULL;
+    uint64_t hash = key_hash(key);
+    for (uint64_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+        TestEntry *e = flow_inline_entry(t, i);
+        if (!e->hash)
+            return NULL;
+        if (e->hash == hash && e->key == key)
+            return e;
+    }
+}
+
+static void test_inline_table(void **state)
+{
+    (void)state;
+    FlowInlineTable t = { 0 };
+    assert_null(find(&t, 1));
+    enum { N = 3000 };
+    for (int64_t k = 0; k < N; k++) {
+        TestEntry *e = flow_inline_add(&t, sizeof *e, key_hash(k));
+        assert_int_equal(e->key, 0);
+        assert_int_equal(e->value, 0);
+        e->key = k;
+        e->value = k * 10;
+    }
+    assert_int_equal(t.count, N);
+    assert_true((uint64_t)t.count * 4 <= (t.mask + 1) * 3);
+    /* Remove every third key, then check that every key left is still
+     * found with its value, and no removed one is. */
+    for (int64_t k = 0; k < N; k += 3) {
+        TestEntry *e = find(&t, k);
+        assert_non_null(e);
+        flow_inline_remove(&t, e);
+    }
+    assert_int_equal(t.count, N - (N + 2) / 3);
+    for (int64_t k = 0; k < N; k++) {
+        TestEntry *e = find(&t, k);
+        if (k % 3 == 0) {
+            assert_null(e);
+        } else {
+            assert_non_null(e);
+            assert_int_equal(e->value, k * 10);
+        }
+    }
+    /* Removing all leaves every entry free. */
+    for (int64_t k = 0; k < N; k++)
+        if (k % 3)
+            flow_inline_remove(&t, find(&t, k));
+    assert_int_equal(t.count, 0);
+    for (uint64_t i = 0; i <= t.mask; i++)
+        assert_int_equal(((TestEntry *)flow_inline_entry(&t, i))->hash, 0);
+    flow_inline_free(&t);
+    assert_null(t.entries);
+}
+
 /* A join's release at shutdown: frees what its rows own (here: counts them)
  * from the FIFO; the pools themselves go after, with the timers. */
 typedef struct TestRow {
@@ -117,7 +190,7 @@ static void test_join_rows_released_then_freed(void **state)
             rows->head[side] = row;
         rows->tail[side] = row;
     }
-    flow_pool_alloc(&rows->groups, 24);
+    flow_inline_add(&rows->groups, sizeof(TestEntry), flow_inline_hash(7));
     timers_set(&t, 0, 1000, rows);
     nrows_released = 0;
     /* The program stops before the timer: every row reaches release(), and
@@ -132,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_pool_items_apart_and_aligned),
         cmocka_unit_test(test_pool_reuses_freed_items),
         cmocka_unit_test(test_pool_tiny_items),
+        cmocka_unit_test(test_inline_table),
         cmocka_unit_test(test_join_rows_released_then_freed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

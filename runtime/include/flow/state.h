@@ -81,58 +81,53 @@ void flow_pool_free(FlowPool *p, void *item);
 /* Frees every block (the items need no release of their own by then). */
 void flow_pool_destroy(FlowPool *p);
 
-/* ---- Indexes: a table of items whose probe the generated code inlines ------------- */
+/* ---- Inline tables: structs specialised by the generated code, probed by it ------- */
 
-/* Like FlowTable, but a slot holds its hash and its item side by side (one
- * cache miss per probe step, not two), and flow_index_find is inline, so the
- * compiler inlines the generated match function into it: for state looked
- * up once per record (an interval join's groups). Linear probing, at most
- * 3/4 full, backward-shift deletion. */
-typedef struct FlowIndexSlot {
-    uint64_t hash;
-    void *item;               /* NULL: empty */
-} FlowIndexSlot;
-
-typedef struct FlowIndex {
-    FlowIndexSlot *slots;     /* NULL before the first insert */
-    uint64_t mask;            /* number of slots - 1 (a power of two) */
+/* A hash table whose entries are the state itself: structs of `size` bytes
+ * the generated code specialises for the key's types, in one array, so that
+ * a lookup costs one cache miss, not one for the slot and one for the item.
+ * An entry begins with its stored hash (flow_inline_hash: never 0; 0 marks
+ * an empty entry). The generated code probes linearly from hash & mask,
+ * comparing keys with their own types; it adds and removes with the
+ * functions below, which move entries (growth, backward-shift deletion):
+ * nothing may keep a pointer to an entry across them. At most 3/4 full. */
+typedef struct FlowInlineTable {
+    unsigned char *entries;   /* mask + 1 entries; NULL before the first add */
+    uint64_t mask;
     int64_t count;
-} FlowIndex;
+    size_t size;
+} FlowInlineTable;
 
-/* The item with this hash for which match(item, probe) holds, or NULL. */
-static inline void *flow_index_find(const FlowIndex *ix, uint64_t hash, FlowMatchFn match,
-                                    const void *probe)
+static inline uint64_t flow_inline_hash(uint64_t hash)
 {
-    if (!ix->slots)
-        return NULL;
-    for (uint64_t i = hash & ix->mask;; i = (i + 1) & ix->mask) {
-        const FlowIndexSlot *s = &ix->slots[i];
-        if (!s->item)
-            return NULL;
-        if (s->hash == hash && match(s->item, probe))
-            return s->item;
-    }
+    return hash ? hash : 1;
 }
 
-/* Adds an item (not NULL; the caller made sure no equal item is in). */
-void flow_index_insert(FlowIndex *ix, uint64_t hash, void *item);
-/* Removes this very item (compared by address), which has this hash. */
-void flow_index_remove(FlowIndex *ix, uint64_t hash, const void *item);
-void flow_index_free(FlowIndex *ix);
+static inline void *flow_inline_entry(const FlowInlineTable *t, uint64_t i)
+{
+    return t->entries + i * t->size;
+}
+
+/* A new zeroed entry of `size` bytes (the same at every call) with this
+ * stored hash, for a key the caller made sure is not in the table. */
+void *flow_inline_add(FlowInlineTable *t, size_t size, uint64_t hash);
+/* Removes this entry; the caller released what it owns. */
+void flow_inline_remove(FlowInlineTable *t, void *entry);
+void flow_inline_free(FlowInlineTable *t);
 
 /* ---- Interval join rows ------------------------------------------------------------ */
 
-/* What the runtime keeps for an interval join (one per join operator):
- * pools for its rows and its per-key groups, the index of the groups by key,
- * and per side the kept rows in arrival order, linked through their first
- * member (a `void *`). Rows are freed from the head of a side's FIFO once the
- * watermark passes their time + within, with one pending timer for the
- * whole join (item: this struct) instead of one per row. The generated code
- * owns the links, the index's items and the timer; the runtime frees the
- * pools and the index at shutdown, after release(). */
+/* What the runtime keeps for an interval join (one per join operator): the
+ * pool of its rows, its groups (one per key with kept rows) inline in a
+ * table, and per side the kept rows in arrival order, linked through their
+ * first member (a `void *`). Rows are freed from the head of a side's FIFO
+ * once the watermark passes their time + within, with one pending timer for
+ * the whole join (item: this struct) instead of one per row. The generated
+ * code owns the links, the entries and the timer; the runtime frees the
+ * pool and the table at shutdown, after release(). */
 typedef struct FlowJoinRows {
-    FlowPool rows, groups;
-    FlowIndex by_key;         /* the groups */
+    FlowPool rows;
+    FlowInlineTable groups;
     void *head[2], *tail[2];  /* per side, oldest first; NULL: none */
     bool timer_pending;
 } FlowJoinRows;

@@ -26,7 +26,7 @@ static void table_grow(FlowInlineTable *t)
 {
     FlowInlineTable old = *t;
     uint64_t n = old.entries ? (old.mask + 1) * 2 : 16;
-    t->entries = flow_state_alloc(t->size * n);
+    t->entries = flow_state_alloc_large(t->size * n);
     t->mask = n - 1;
     if (old.entries)
         for (uint64_t i = 0; i <= old.mask; i++) {

@@ -59,6 +59,11 @@ void flow_str_release(FlowStr s);
  * more). flow_state_free gives it back. */
 void *flow_state_alloc(size_t size);
 void flow_state_free(void *p);
+/* The same for large arrays of state probed in random order (pools, inline
+ * tables): from 2 MiB on, aligned and advised to be backed by huge pages
+ * where the system has them, so that probes miss the TLB less. Freed with
+ * flow_state_free too. */
+void *flow_state_alloc_large(size_t size);
 
 /* ---- Pools: fixed-size state that comes and goes with every record ----------------- */
 
@@ -73,6 +78,7 @@ typedef struct FlowPool {
     unsigned char *next;      /* unused items of the newest block */
     size_t left;              /* how many */
     void *blocks;             /* every block, linked through their first bytes */
+    size_t block_bytes;       /* the newest block's size */
 } FlowPool;
 
 /* An item of `size` bytes (the same size at every call), not zeroed. */

@@ -1,5 +1,6 @@
 /* rt_join.c: the runtime pieces of an interval join: the pool its rows come
- * from (items apart and aligned, reuse of freed items, many blocks), the
+ * from (items apart and aligned, reuse of freed items, blocks growing to
+ * huge-page size), large state memory (zeroed, huge-page aligned), the
  * inline table of its groups (probing as the generated code does, growth,
  * backward-shift removal with colliding hashes) and the per-operator
  * FlowJoinRows, whose pool and table outlive release() at shutdown and are
@@ -71,6 +72,42 @@ static void test_pool_tiny_items(void **state)
     flow_pool_free(&p, x);
     flow_pool_free(&p, y);
     flow_pool_destroy(&p);
+}
+
+static void test_pool_blocks_grow_to_huge_pages(void **state)
+{
+    (void)state;
+    FlowPool p = { 0 };
+    size_t last = 0;
+    int grew = 0;
+    for (int i = 0; i < 200000; i++) {
+        flow_pool_alloc(&p, 48);
+        if (p.block_bytes != last) {
+            assert_true(p.block_bytes == 64 * 1024 || p.block_bytes == 2 * last);
+            last = p.block_bytes;
+            grew++;
+        }
+    }
+    /* 200000 items of 48 bytes fill the blocks of 64 KiB to 2 MiB (6 sizes),
+     * then stay at 2 MiB. */
+    assert_int_equal(grew, 6);
+    assert_true(p.block_bytes == 2 * 1024 * 1024);
+    flow_pool_destroy(&p);
+}
+
+static void test_large_state_memory(void **state)
+{
+    (void)state;
+    size_t sizes[] = { 1, 4096, 2 * 1024 * 1024, 3 * 1024 * 1024 + 5 };
+    for (int i = 0; i < 4; i++) {
+        unsigned char *m = flow_state_alloc_large(sizes[i]);
+        for (size_t b = 0; b < sizes[i]; b++)
+            assert_int_equal(m[b], 0);
+        if (sizes[i] >= 2 * 1024 * 1024)
+            assert_true((uintptr_t)m % (2 * 1024 * 1024) == 0);
+        memset(m, 0xab, sizes[i]);
+        flow_state_free(m);
+    }
 }
 
 /* An entry as the generated code makes them: the stored hash, then the key
@@ -205,6 +242,8 @@ int main(void)
         cmocka_unit_test(test_pool_items_apart_and_aligned),
         cmocka_unit_test(test_pool_reuses_freed_items),
         cmocka_unit_test(test_pool_tiny_items),
+        cmocka_unit_test(test_pool_blocks_grow_to_huge_pages),
+        cmocka_unit_test(test_large_state_memory),
         cmocka_unit_test(test_inline_table),
         cmocka_unit_test(test_join_rows_released_then_freed),
     };

@@ -38,12 +38,15 @@ void *flow_state_alloc_large(size_t size)
     return p;
 }
 
+/* `size` is the sizeof of the items' type, a multiple of its alignment, so
+ * items one after the other in a block (aligned for anything) are aligned
+ * like an array; rounding up to a multiple of a pointer's size keeps them
+ * so, and aligns the free-list link. */
 static size_t item_size(size_t size)
 {
-    size_t align = _Alignof(max_align_t);
     if (size < sizeof(void *))
         size = sizeof(void *);
-    return (size + align - 1) / align * align;
+    return (size + sizeof(void *) - 1) / sizeof(void *) * sizeof(void *);
 }
 
 static void pool_grow(FlowPool *p)

@@ -73,7 +73,7 @@ void *flow_state_alloc_large(size_t size);
  * reused, not given back, until flow_pool_destroy; the pool's peak is the
  * peak of live items. The first flow_pool_alloc fixes the item size. */
 typedef struct FlowPool {
-    size_t size;              /* item size, a multiple of the max alignment */
+    size_t size;              /* item size, a multiple of a pointer's size */
     void *free;               /* freed items, linked through their first bytes */
     unsigned char *next;      /* unused items of the newest block */
     size_t left;              /* how many */
@@ -81,7 +81,8 @@ typedef struct FlowPool {
     size_t block_bytes;       /* the newest block's size */
 } FlowPool;
 
-/* An item of `size` bytes (the same size at every call), not zeroed. */
+/* An item of `size` bytes, the sizeof of its type (the same at every
+ * call), aligned for that type; not zeroed. */
 void *flow_pool_alloc(FlowPool *p, size_t size);
 void flow_pool_free(FlowPool *p, void *item);
 /* Frees every block (the items need no release of their own by then). */

@@ -4,7 +4,9 @@
  *
  * Per join stage the generated file has:
  * - a row struct: one record of either side, copied with its strings, in a
- *   doubly linked list of its group, with its event time;
+ *   list of its group, with its event time; an interval join's rows also
+ *   come from a pool and are linked, per side, in arrival order (the
+ *   runtime's FlowJoinRows);
  * - a state struct (the group): the join key in its own C types (strings
  *   copied) and, per side, the list of its rows in arrival order; a window
  *   join has one group per (key, window start), an interval join one per key;
@@ -14,9 +16,19 @@
  *   drop late records, and hand the record to the shared arrival function;
  * - the arrival function: the group is found or made; an interval join
  *   emits the record paired with every row of the other side within D, then
- *   keeps the record until the watermark reaches ts + D (its timer), when no
- *   record of the other side that is not late can match it any more; a
- *   window join keeps the record until its window fires;
+ *   keeps the record until the watermark reaches ts + D, when no record of
+ *   the other side that is not late can match it any more; a window join
+ *   keeps the record until its window fires (one timer per group);
+ * - an interval join's fire function: one timer for the whole join, at the
+ *   earliest ts + D of the two sides' oldest rows; it frees from the head of
+ *   each side's arrival-order list every row the watermark is done with
+ *   (freeing a row with its group, when it was the group's last), then sets
+ *   the timer again. Rows are in nearly time order, so this costs no heap
+ *   operation per row. A row that arrived out of order, behind a younger
+ *   one, is freed with the younger one: late, by at most the watermark
+ *   delay (its record was within it), which bounds the extra memory; it can
+ *   pair with nothing meanwhile, as every record still to come is beyond D
+ *   from it (the match tests the distance);
  * - a result function: the joined record (left fields, then right fields)
  *   and the operators after the join.
  *
@@ -36,7 +48,7 @@
 typedef struct JoinNames {
     int op;
     const char *state, *row, *hash, *match, *fire, *release, *result;
-    const char *arrive, *free_row, *free_group;
+    const char *arrive, *find, *free_row, *free_group, *drop_oldest;
     const PlanNode *node;
     const Op *jop;
     const PlanType *ltype, *rtype, *out;
@@ -85,8 +97,12 @@ static JoinNames join_names(Emitter *em, const PlanStage *st)
     n.release = stage_fn_name(em, st, NAME_RELEASE);
     n.result = stage_fn_name(em, st, NAME_RESULT);
     n.arrive = stage_fn_name(em, st, NAME_ARRIVE);
-    n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.row));
+    n.find = stage_fn_name(em, st, NAME_FIND);
     n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.state));
+    if (n.windowed)
+        n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.row));
+    else
+        n.drop_oldest = plan_unique_name(em->plan, arena_printf(a, "%s_drop_oldest", n.row));
     n.ltype = n.node->in;
     n.rtype = right_type(n.node);
     n.out = n.node->out;
@@ -106,6 +122,14 @@ const char *join_right_signature(Emitter *em, const PlanStage *st)
                         stage_fn_name(em, st, NAME_RIGHT), r ? r->cname : "void");
 }
 
+static bool has_strings(const PlanType *t)
+{
+    for (int f = 0; f < t->schema->nfields; f++)
+        if (t->schema->fields[f].type == TY_STRING)
+            return true;
+    return false;
+}
+
 /* Lines that release the strings a kept copy `p` of a record owns. */
 static void release_strings(CWriter *w, const PlanType *t, const char *p)
 {
@@ -121,71 +145,10 @@ static void keep_strings(CWriter *w, const PlanType *t, const char *p)
             cw_line(w, "%s%s = flow_str_keep(%s%s);", p, t->members[f], p, t->members[f]);
 }
 
-static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
+/* A window join frees a row with its group, and the group when its window
+ * fires (or at shutdown: release). */
+static void emit_window_free(CWriter *w, const JoinNames *n)
 {
-    Arena *a = em->arena;
-    const Op *op = n->jop;
-    cw_blank(w);
-    cw_comment(w, true, arena_printf(a, "A record of either side of the join at %s:%d, "
-                                     "copied with its strings, in its group's list.",
-                                     em->plan->flow_file, op->loc.line));
-    cw_line(w, "typedef struct %s %s;", n->state, n->state);
-    cw_line(w, "typedef struct %s %s;", n->row, n->row);
-    cw_open(w, "struct %s", n->row);
-    cw_line(w, "%s *prev, *next;", n->row);
-    cw_line(w, "%s *group;", n->state);
-    cw_line(w, "int64_t ts;");
-    cw_line(w, "int side; /* 0: left, 1: right */");
-    cw_open(w, "union");
-    cw_line(w, "%s left;", n->ltype->cname);
-    cw_line(w, "%s right;", n->rtype->cname);
-    cw_close(w, " rec;");
-    cw_close(w, ";");
-
-    cw_blank(w);
-    cw_comment(w, true, n->windowed
-        ? arena_printf(a, "State of the window join at %s:%d, one per (key, window of %" PRId64
-                       " ms): the rows of each side, until the window fires.",
-                       em->plan->flow_file, op->loc.line, op->join.window_ms)
-        : arena_printf(a, "State of the interval join at %s:%d, one per key: the rows of each "
-                       "side, each until the watermark reaches its time + %" PRId64 " ms.",
-                       em->plan->flow_file, op->loc.line, op->join.within_ms));
-    cw_open(w, "struct %s", n->state);
-    cw_line(w, "uint64_t hash;");
-    if (n->windowed)
-        cw_line(w, "int64_t start;");
-    cw_line(w, "%s *head[2], *tail[2]; /* per side, in arrival order */", n->row);
-    int k = 0;
-    for (const JoinEq *q = op->join.eqs; q; q = q->next, k++)
-        cw_line(w, "%s key%d; /* %s%s */", c_type(n->keytypes[k]), k,
-                expr_text(a, q->left), n->keytypes[k] == TY_STRING ? ", copied" : "");
-    cw_close(w, ";");
-
-    cw_blank(w);
-    cw_line(w, "static uint64_t %s(const %s *s)", n->hash, n->state);
-    open_block(w);
-    cw_line(w, "uint64_t h = %s;", n->windowed ? "(uint64_t)s->start" : "0");
-    for (k = 0; k < n->nkey; k++)
-        cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
-                key_hash_call(a, n->keytypes[k], arena_printf(a, "s->key%d", k)));
-    cw_line(w, "return flow_xxh64_avalanche(h);");
-    cw_close(w, "");
-
-    cw_blank(w);
-    cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
-    open_block(w);
-    cw_line(w, "const %s *x = item, *y = probe;", n->state);
-    const char *test = n->windowed ? "x->start == y->start" : NULL;
-    for (k = 0; k < n->nkey; k++) {
-        const char *eq = key_equal_test(a, n->keytypes[k], arena_printf(a, "x->key%d", k),
-                                        arena_printf(a, "y->key%d", k));
-        test = test ? arena_printf(a, "%s && %s", test, eq) : eq;
-    }
-    cw_line(w, "return %s;", test);
-    cw_close(w, "");
-
-    /* Freeing a row takes it out of its group; the group goes with its
-     * last row (an interval join) or with its window (a window join). */
     cw_blank(w);
     cw_line(w, "static void %s(%s *row)", n->free_row, n->row);
     open_block(w);
@@ -213,26 +176,174 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
     cw_line(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "    while (g->head[side])");
     cw_line(w, "        %s(g->head[side]);", n->free_row);
-    for (k = 0; k < n->nkey; k++)
+    for (int k = 0; k < n->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
             cw_line(w, "flow_str_release(g->key%d);", k);
     cw_line(w, "flow_state_free(g);");
     cw_close(w, "");
 
-    /* What a timer holds: a row (interval join) or a group (window join). */
     cw_blank(w);
     cw_line(w, "static void %s(void *item)", n->release);
     open_block(w);
-    if (n->windowed) {
-        cw_line(w, "%s(item);", n->free_group);
-    } else {
-        cw_line(w, "%s *row = item;", n->row);
-        cw_line(w, "%s *g = row->group;", n->state);
-        cw_line(w, "%s(row);", n->free_row);
-        cw_line(w, "if (!g->head[0] && !g->head[1])");
-        cw_line(w, "    %s(g);", n->free_group);
-    }
+    cw_line(w, "%s(item);", n->free_group);
     cw_close(w, "");
+}
+
+/* An interval join finds groups in its inline table, frees rows only from
+ * the head of a side's arrival-order list, and a group with its last row. */
+static void emit_interval_free(CWriter *w, const JoinNames *n)
+{
+    cw_blank(w);
+    cw_comment(w, true, "The group of probe's key in the join's table, or NULL.");
+    cw_line(w, "static %s *%s(const FlowInlineTable *t, uint64_t hash, const %s *probe)", n->state,
+            n->find, n->state);
+    open_block(w);
+    cw_line(w, "if (!t->entries)");
+    cw_line(w, "    return NULL;");
+    cw_open(w, "for (uint64_t i = hash & t->mask;; i = (i + 1) & t->mask)");
+    cw_line(w, "%s *g = flow_inline_entry(t, i);", n->state);
+    cw_line(w, "if (!g->hash)");
+    cw_line(w, "    return NULL;");
+    cw_line(w, "if (g->hash == hash && %s(g, probe))", n->match);
+    cw_line(w, "    return g;");
+    cw_close(w, "");
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_line(w, "static void %s(FlowJoinRows *rows, %s *g)", n->free_group, n->state);
+    open_block(w);
+    for (int k = 0; k < n->nkey; k++)
+        if (n->keytypes[k] == TY_STRING)
+            cw_line(w, "flow_str_release(g->key%d);", k);
+    cw_line(w, "flow_inline_remove(&rows->groups, g);");
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_comment(w, true, "Frees the oldest row of `side` (there is one), and its group if it "
+                        "was the group's last row. The row is the first of its side in its "
+                        "group: the group is the entry of the row's hash whose list starts "
+                        "with it.");
+    cw_line(w, "static void %s(FlowJoinRows *rows, int side)", n->drop_oldest);
+    open_block(w);
+    cw_line(w, "%s *row = rows->head[side];", n->row);
+    cw_line(w, "rows->head[side] = row->fifo_next;");
+    cw_line(w, "if (!rows->head[side])");
+    cw_line(w, "    rows->tail[side] = NULL;");
+    cw_line(w, "const FlowInlineTable *t = &rows->groups;");
+    cw_line(w, "uint64_t i = row->hash & t->mask;");
+    cw_line(w, "%s *g;", n->state);
+    cw_line(w, "while ((g = flow_inline_entry(t, i))->head[side] != row)");
+    cw_line(w, "    i = (i + 1) & t->mask;");
+    cw_line(w, "g->head[side] = row->next;");
+    cw_line(w, "if (!row->next)");
+    cw_line(w, "    g->tail[side] = NULL;");
+    if (has_strings(n->ltype) || has_strings(n->rtype)) {
+        cw_open(w, "if (side == 0)");
+        release_strings(w, n->ltype, "row->rec.left.");
+        cw_close(w, "");
+        cw_open(w, "else");
+        release_strings(w, n->rtype, "row->rec.right.");
+        cw_close(w, "");
+    }
+    cw_line(w, "flow_pool_free(&rows->rows, row);");
+    cw_line(w, "if (!g->head[0] && !g->head[1])");
+    cw_line(w, "    %s(rows, g);", n->free_group);
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_comment(w, true, "The program stopped with rows kept: the join's timer item is its "
+                        "FlowJoinRows.");
+    cw_line(w, "static void %s(void *item)", n->release);
+    open_block(w);
+    cw_line(w, "FlowJoinRows *rows = item;");
+    cw_line(w, "for (int side = 0; side < 2; side++)");
+    cw_line(w, "    while (rows->head[side])");
+    cw_line(w, "        %s(rows, side);", n->drop_oldest);
+    cw_close(w, "");
+}
+
+static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
+{
+    Arena *a = em->arena;
+    const Op *op = n->jop;
+    cw_blank(w);
+    cw_comment(w, true, n->windowed
+        ? arena_printf(a, "A record of either side of the join at %s:%d, copied with its "
+                       "strings, in its group's list.", em->plan->flow_file, op->loc.line)
+        : arena_printf(a, "A record of either side of the join at %s:%d, copied with its "
+                       "strings, from the join's pool: in its side's arrival-order list "
+                       "(FlowJoinRows) and in its group's. Rows leave both lists in arrival "
+                       "order, so a row freed is always the first of its side in its group: "
+                       "that is how its group is found.",
+                       em->plan->flow_file, op->loc.line));
+    cw_line(w, "typedef struct %s %s;", n->state, n->state);
+    cw_line(w, "typedef struct %s %s;", n->row, n->row);
+    cw_open(w, "struct %s", n->row);
+    if (n->windowed) {
+        cw_line(w, "%s *prev, *next;", n->row);
+    } else {
+        cw_line(w, "void *fifo_next; /* the next row of its side to arrive: first member */");
+        cw_line(w, "%s *next; /* the next row of its group and side */", n->row);
+    }
+    if (n->windowed)
+        cw_line(w, "%s *group;", n->state);
+    else
+        cw_line(w, "uint64_t hash; /* its group's (groups move in their table) */");
+    cw_line(w, "int64_t ts;");
+    if (n->windowed)
+        cw_line(w, "int side; /* 0: left, 1: right */");
+    cw_open(w, "union");
+    cw_line(w, "%s left;", n->ltype->cname);
+    cw_line(w, "%s right;", n->rtype->cname);
+    cw_close(w, " rec;");
+    cw_close(w, ";");
+
+    cw_blank(w);
+    cw_comment(w, true, n->windowed
+        ? arena_printf(a, "State of the window join at %s:%d, one per (key, window of %" PRId64
+                       " ms): the rows of each side, until the window fires.",
+                       em->plan->flow_file, op->loc.line, op->join.window_ms)
+        : arena_printf(a, "State of the interval join at %s:%d, one per key with kept rows, "
+                       "inline in the join's table (FlowInlineTable): the rows of each side, "
+                       "each until the watermark reaches its time + %" PRId64 " ms.",
+                       em->plan->flow_file, op->loc.line, op->join.within_ms));
+    cw_open(w, "struct %s", n->state);
+    cw_line(w, n->windowed ? "uint64_t hash;" : "uint64_t hash; /* stored: 0 marks a free entry */");
+    if (n->windowed)
+        cw_line(w, "int64_t start;");
+    cw_line(w, "%s *head[2], *tail[2]; /* per side, in arrival order */", n->row);
+    int k = 0;
+    for (const JoinEq *q = op->join.eqs; q; q = q->next, k++)
+        cw_line(w, "%s key%d; /* %s%s */", c_type(n->keytypes[k]), k,
+                expr_text(a, q->left), n->keytypes[k] == TY_STRING ? ", copied" : "");
+    cw_close(w, ";");
+
+    cw_blank(w);
+    cw_line(w, "static uint64_t %s(const %s *s)", n->hash, n->state);
+    open_block(w);
+    cw_line(w, "uint64_t h = %s;", n->windowed ? "(uint64_t)s->start" : "0");
+    for (k = 0; k < n->nkey; k++)
+        cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
+                key_hash_call(a, n->keytypes[k], arena_printf(a, "s->key%d", k)));
+    cw_line(w, "return flow_xxh64_avalanche(h);");
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
+    open_block(w);
+    cw_line(w, "const %s *x = item, *y = probe;", n->state);
+    const char *test = n->windowed ? "x->start == y->start" : "";
+    for (k = 0; k < n->nkey; k++) {
+        const char *eq = key_equal_test(a, n->keytypes[k], arena_printf(a, "x->key%d", k),
+                                        arena_printf(a, "y->key%d", k));
+        test = *test ? arena_printf(a, "%s && %s", test, eq) : eq;
+    }
+    cw_line(w, "return %s;", test);
+    cw_close(w, "");
+    if (n->windowed)
+        emit_window_free(w, n);
+    else
+        emit_interval_free(w, n);
 }
 
 static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
@@ -288,19 +399,34 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
         cw_close(w, "");
         return;
     }
-    cw_comment(w, true, "The watermark reached the row's time + within: no record of the other "
-                        "side that is not late can match it now. Its key's group goes with its "
-                        "last row.");
+    int64_t within = n->jop->join.within_ms;
+    cw_comment(w, true, "The join's one timer: the watermark reached the time + within of a "
+                        "side's oldest row. No record of the other side that is not late can "
+                        "match the rows it passed now: each side's are freed from the oldest "
+                        "on (a row that came out of order, behind a younger one, goes with "
+                        "the younger one), and the timer is set again for the oldest row "
+                        "left.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
     open_block(w);
     cw_line(w, "(void)time;");
-    cw_line(w, "%s *row = item;", n->row);
-    cw_line(w, "%s *g = row->group;", n->state);
-    cw_line(w, "%s(row);", n->free_row);
-    cw_open(w, "if (!g->head[0] && !g->head[1])");
-    cw_line(w, "flow_table_remove(flow_state_table(rt, %d), g->hash, g);", n->op);
-    cw_line(w, "%s(g);", n->free_group);
+    cw_line(w, "FlowJoinRows *rows = item;");
+    cw_line(w, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
+    cw_line(w, "int64_t next = FLOW_TIME_MAX;");
+    cw_line(w, "rows->timer_pending = false;");
+    cw_open(w, "for (int side = 0; side < 2; side++)");
+    cw_line(w, "const %s *row;", n->row);
+    cw_line(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %" PRId64 ") <= "
+               "watermark)", within);
+    cw_line(w, "    %s(rows, side);", n->drop_oldest);
+    cw_open(w, "if (row)");
+    cw_line(w, "int64_t due = flow_time_add(row->ts, %" PRId64 ");", within);
+    cw_line(w, "if (due < next)");
+    cw_line(w, "    next = due;");
+    cw_line(w, "rows->timer_pending = true;");
     cw_close(w, "");
+    cw_close(w, "");
+    cw_line(w, "if (rows->timer_pending)");
+    cw_line(w, "    flow_timer_set(rt, %d, next, rows);", n->op);
     cw_close(w, "");
 }
 
@@ -328,17 +454,25 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     cw_line(w, "flow_late_record(rt);");
     cw_line(w, "return;");
     cw_close(w, "");
-    cw_line(w, "uint64_t hash = %s(probe);", n->hash);
-    cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-    cw_line(w, "%s *g = flow_table_find(table, hash, %s, probe);", n->state, n->match);
+    cw_line(w, n->windowed ? "uint64_t hash = %s(probe);"
+                           : "uint64_t hash = flow_inline_hash(%s(probe));", n->hash);
+    if (n->windowed) {
+        cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+        cw_line(w, "%s *g = flow_table_find(table, hash, %s, probe);", n->state, n->match);
+    } else {
+        cw_line(w, "FlowJoinRows *rows = flow_join_rows(rt, %d);", n->op);
+        cw_line(w, "%s *g = %s(&rows->groups, hash, probe);", n->state, n->find);
+    }
     cw_open(w, "if (!g)");
-    cw_line(w, "g = flow_state_alloc(sizeof *g);");
+    cw_line(w, n->windowed ? "g = flow_state_alloc(sizeof *g);"
+                           : "g = flow_inline_add(&rows->groups, sizeof *g, hash);");
     cw_line(w, "*g = *probe;");
     cw_line(w, "g->hash = hash;");
     for (int k = 0; k < n->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
             cw_line(w, "g->key%d = flow_str_keep(probe->key%d);", k, k);
-    cw_line(w, "flow_table_insert(table, hash, g);");
+    if (n->windowed)
+        cw_line(w, "flow_table_insert(table, hash, g);");
     if (n->windowed)
         cw_line(w, "flow_timer_set(rt, %d, fire_at, g);", n->op);
     cw_close(w, "");
@@ -356,10 +490,16 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
         cw_line(w, "    %s(rt, &o->rec.left, rec, at);", n->result);
         cw_close(w, "");
     }
-    cw_line(w, "%s *row = flow_state_alloc(sizeof *row);", n->row);
-    cw_line(w, "row->group = g;");
+    if (n->windowed) {
+        cw_line(w, "%s *row = flow_state_alloc(sizeof *row);", n->row);
+        cw_line(w, "row->side = side;");
+    } else {
+        cw_line(w, "%s *row = flow_pool_alloc(&rows->rows, sizeof *row);", n->row);
+        cw_line(w, "row->fifo_next = NULL;");
+        cw_line(w, "row->next = NULL;");
+    }
+    cw_line(w, n->windowed ? "row->group = g;" : "row->hash = hash;");
     cw_line(w, "row->ts = ts;");
-    cw_line(w, "row->side = side;");
     cw_open(w, "if (side == 0)");
     cw_line(w, "row->rec.left = *(const %s *)rec;", n->ltype->cname);
     keep_strings(w, n->ltype, "row->rec.left.");
@@ -368,14 +508,25 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     cw_line(w, "row->rec.right = *(const %s *)rec;", n->rtype->cname);
     keep_strings(w, n->rtype, "row->rec.right.");
     cw_close(w, "");
-    cw_line(w, "row->prev = g->tail[side];");
+    if (n->windowed)
+        cw_line(w, "row->prev = g->tail[side];");
     cw_line(w, "if (g->tail[side])");
     cw_line(w, "    g->tail[side]->next = row;");
     cw_line(w, "else");
     cw_line(w, "    g->head[side] = row;");
     cw_line(w, "g->tail[side] = row;");
-    if (!n->windowed)
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), row);", n->op, within);
+    if (!n->windowed) {
+        cw_line(w, "if (rows->tail[side])");
+        cw_line(w, "    ((%s *)rows->tail[side])->fifo_next = row;", n->row);
+        cw_line(w, "else");
+        cw_line(w, "    rows->head[side] = row;");
+        cw_line(w, "rows->tail[side] = row;");
+        cw_comment(w, true, "No timer pending: no row was kept; the new row's is the one.");
+        cw_open(w, "if (!rows->timer_pending)");
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), rows);", n->op, within);
+        cw_line(w, "rows->timer_pending = true;");
+        cw_close(w, "");
+    }
     cw_close(w, "");
 }
 

@@ -29,6 +29,8 @@ void timers_free(Timers *t)
         free(op->heap);
         flow_table_free(&op->table);
         flow_panes_free(&op->panes);
+        flow_pool_destroy(&op->join.rows);
+        flow_inline_free(&op->join.groups);
     }
     free(t->ops);
     memset(t, 0, sizeof *t);
@@ -111,4 +113,9 @@ int64_t timers_next(const Timers *t, int op)
 FlowPanes *flow_panes(FlowRuntime *rt, int op)
 {
     return &rt->timers.ops[op].panes;
+}
+
+FlowJoinRows *flow_join_rows(FlowRuntime *rt, int op)
+{
+    return &rt->timers.ops[op].join;
 }

@@ -24,6 +24,7 @@ typedef struct OperatorTimers {
     int64_t watermark;     /* FLOW_TIME_MIN until the first advance */
     FlowTable table;
     FlowPanes panes;       /* tumbling and sliding windows */
+    FlowJoinRows join;     /* interval joins */
 } OperatorTimers;
 
 typedef struct Timers {

@@ -9,12 +9,16 @@
 #   tests/bench/run_join_bench.sh [BUILD_DIR]          (default: build)
 #
 # Environment: COUNT (records per side, default 10000000), RUNS (best of,
-# default 3), CC (default cc). Needs /usr/bin/time (GNU) for the peak memory.
+# default 3), CC (default cc), BEFORE (optional: the build directory of
+# another flowc, say of the commit before a change, timed in the same runs
+# for a before/after on equal terms). Needs /usr/bin/time (GNU) for the peak
+# memory.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
+before=${BEFORE:+$(cd "$BEFORE" && pwd)}
 flowc=$build/bin/flowc
 data=$here/data
 cc=${CC:-cc}
@@ -27,12 +31,17 @@ log=$data/join_bench.log
 
 echo "== building (flowc build -O2; $cc -O2)"
 "$flowc" build -O2 "$here/bench_join.flow" -o "$data/bench_join"
+[ -z "$before" ] || "$before/bin/flowc" build -O2 "$here/bench_join.flow" -o "$data/bench_join_before"
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -o "$data/baseline_join" "$here/baseline_join.c"
 
 echo "== checking that both programs write the same pairs (500000 records per side)"
 "$data/bench_join" --set n=500000 2>>"$log" | LC_ALL=C sort > "$data/check_flow.csv"
 "$data/baseline_join" 500000 2>>"$log" | LC_ALL=C sort > "$data/check_base.csv"
 cmp "$data/check_flow.csv" "$data/check_base.csv"
+if [ -n "$before" ]; then
+  "$data/bench_join_before" --set n=500000 2>>"$log" | LC_ALL=C sort > "$data/check_before.csv"
+  cmp "$data/check_flow.csv" "$data/check_before.csv"
+fi
 pairs=$(($(wc -l < "$data/check_flow.csv") - 1))
 echo "   $pairs pairs"
 rm -f "$data"/check_*.csv
@@ -50,10 +59,11 @@ best() { # "S K" "S K": the faster run
 # The machine's speed drifts (a shared VM): the programs run in turns, and
 # each keeps its best time.
 echo "== timing $count records per side (best of $runs, runs interleaved)"
-f="" b=""
+f="" b="" o=""
 for _ in $(seq "$runs"); do
   f=$(best "$f" "$(measure_once "$data/bench_join" --set n="$count")")
   b=$(best "$b" "$(measure_once "$data/baseline_join" "$count")")
+  [ -z "$before" ] || o=$(best "$o" "$(measure_once "$data/bench_join_before" --set n="$count")")
 done
 
 echo
@@ -66,6 +76,7 @@ row() { # label "seconds kib" baseline
     printf "\n" }'
 }
 row "interval join 1m, 1M keys, flowc -O2" "$f" "$b"
+[ -z "$before" ] || row "interval join 1m, 1M keys, flowc before" "$o" "$b"
 row "interval join 1m, 1M keys, hand-written" "$b" ""
 echo
 echo "events/s: records of both inputs per second; ratio: throughput of the flowc"

@@ -59,6 +59,88 @@ void flow_str_release(FlowStr s);
  * more). flow_state_free gives it back. */
 void *flow_state_alloc(size_t size);
 void flow_state_free(void *p);
+/* The same for large arrays of state probed in random order (pools, inline
+ * tables): from 2 MiB on, aligned and advised to be backed by huge pages
+ * where the system has them, so that probes miss the TLB less. Freed with
+ * flow_state_free too. */
+void *flow_state_alloc_large(size_t size);
+
+/* ---- Pools: fixed-size state that comes and goes with every record ----------------- */
+
+/* Items of one size carved from large blocks, with a free list, for state
+ * made and freed at the rate of records (an interval join's rows and
+ * groups): no malloc per item, no per-item header. Memory of freed items is
+ * reused, not given back, until flow_pool_destroy; the pool's peak is the
+ * peak of live items. The first flow_pool_alloc fixes the item size. */
+typedef struct FlowPool {
+    size_t size;              /* item size, a multiple of a pointer's size */
+    void *free;               /* freed items, linked through their first bytes */
+    unsigned char *next;      /* unused items of the newest block */
+    size_t left;              /* how many */
+    void *blocks;             /* every block, linked through their first bytes */
+    size_t block_bytes;       /* the newest block's size */
+} FlowPool;
+
+/* An item of `size` bytes, the sizeof of its type (the same at every
+ * call), aligned for that type; not zeroed. */
+void *flow_pool_alloc(FlowPool *p, size_t size);
+void flow_pool_free(FlowPool *p, void *item);
+/* Frees every block (the items need no release of their own by then). */
+void flow_pool_destroy(FlowPool *p);
+
+/* ---- Inline tables: structs specialised by the generated code, probed by it ------- */
+
+/* A hash table whose entries are the state itself: structs of `size` bytes
+ * the generated code specialises for the key's types, in one array, so that
+ * a lookup costs one cache miss, not one for the slot and one for the item.
+ * An entry begins with its stored hash (flow_inline_hash: never 0; 0 marks
+ * an empty entry). The generated code probes linearly from hash & mask,
+ * comparing keys with their own types; it adds and removes with the
+ * functions below, which move entries (growth, backward-shift deletion):
+ * nothing may keep a pointer to an entry across them. At most 3/4 full. */
+typedef struct FlowInlineTable {
+    unsigned char *entries;   /* mask + 1 entries; NULL before the first add */
+    uint64_t mask;
+    int64_t count;
+    size_t size;
+} FlowInlineTable;
+
+static inline uint64_t flow_inline_hash(uint64_t hash)
+{
+    return hash ? hash : 1;
+}
+
+static inline void *flow_inline_entry(const FlowInlineTable *t, uint64_t i)
+{
+    return t->entries + i * t->size;
+}
+
+/* A new zeroed entry of `size` bytes (the same at every call) with this
+ * stored hash, for a key the caller made sure is not in the table. */
+void *flow_inline_add(FlowInlineTable *t, size_t size, uint64_t hash);
+/* Removes this entry; the caller released what it owns. */
+void flow_inline_remove(FlowInlineTable *t, void *entry);
+void flow_inline_free(FlowInlineTable *t);
+
+/* ---- Interval join rows ------------------------------------------------------------ */
+
+/* What the runtime keeps for an interval join (one per join operator): the
+ * pool of its rows, its groups (one per key with kept rows) inline in a
+ * table, and per side the kept rows in arrival order, linked through their
+ * first member (a `void *`). Rows are freed from the head of a side's FIFO
+ * once the watermark passes their time + within, with one pending timer for
+ * the whole join (item: this struct) instead of one per row. The generated
+ * code owns the links, the entries and the timer; the runtime frees the
+ * pool and the table at shutdown, after release(). */
+typedef struct FlowJoinRows {
+    FlowPool rows;
+    FlowInlineTable groups;
+    void *head[2], *tail[2];  /* per side, oldest first; NULL: none */
+    bool timer_pending;
+} FlowJoinRows;
+
+/* The join state of operator `op`. */
+FlowJoinRows *flow_join_rows(FlowRuntime *rt, int op);
 
 /* ---- Panes: tumbling and sliding window state, inline ------------------------------ */
 

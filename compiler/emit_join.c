@@ -319,14 +319,8 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
     cw_close(w, ";");
 
     cw_blank(w);
-    cw_line(w, "static uint64_t %s(const %s *s)", n->hash, n->state);
-    open_block(w);
-    cw_line(w, "uint64_t h = %s;", n->windowed ? "(uint64_t)s->start" : "0");
-    for (k = 0; k < n->nkey; k++)
-        cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
-                key_hash_call(a, n->keytypes[k], arena_printf(a, "s->key%d", k)));
-    cw_line(w, "return flow_xxh64_avalanche(h);");
-    cw_close(w, "");
+    emit_state_hash(em, w, n->hash, n->state, n->keytypes, n->nkey,
+                    n->windowed ? "(uint64_t)s->start" : NULL);
 
     cw_blank(w);
     cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);

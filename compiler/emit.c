@@ -423,19 +423,24 @@ static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
                                      "its operators one after the other.", st->id,
                                      strchr(streams, ',') ? "s" : "", streams,
                                      em->plan->flow_file, st->nodes[0]->op->loc.line));
-    cw_line(w, "%s", stage_signature(em, st));
+    emit_body_function(w, stage_signature(em, st), &b, true);
+}
+
+void emit_body_function(CWriter *w, const char *signature, Body *b, bool in_and_ts)
+{
+    cw_line(w, "%s", signature);
     cw_line(w, "{");
     cw_indent(w);
-    if (!b.used_rt)
+    if (!b->used_rt)
         cw_line(w, "(void)rt;");
-    if (!b.used_in)
+    if (in_and_ts && !b->used_in)
         cw_line(w, "(void)in;");
-    if (!b.used_ts)
+    if (in_and_ts && !b->used_ts)
         cw_line(w, "(void)ts;");
     cw_dedent(w);
-    cw_append(w, &b.w);
+    cw_append(w, &b->w);
     cw_line(w, "}");
-    cw_free(&b.w);
+    cw_free(&b->w);
 }
 
 /* ---- Sources ------------------------------------------------------------------------------ */

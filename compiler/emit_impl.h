@@ -35,6 +35,10 @@ typedef struct Body {
     bool used_rt, used_in, used_ts;
 } Body;
 
+/* Writes a function: its signature, a prologue that silences the
+ * parameters its body did not use (rt; with in_and_ts, in and ts too), then
+ * the body, which it frees. */
+void emit_body_function(CWriter *w, const char *signature, Body *b, bool in_and_ts);
 const char *loc_text(Emitter *em, Loc loc);
 /* A comment naming the .flow line and quoting its text. */
 void flow_comment(Emitter *em, CWriter *w, Loc loc, const char *text);

@@ -364,16 +364,9 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                      "time is %s.", em->plan->flow_file, n->jop->loc.line,
                                      n->windowed ? "window_end - 1ms"
                                                  : "the larger of the two"));
-    cw_line(w, "static void %s(FlowRuntime *rt, const %s *l, const %s *r, int64_t ts)", n->result,
-            n->ltype->cname, n->rtype->cname);
-    cw_line(w, "{");
-    cw_indent(w);
-    if (!b.used_rt)
-        cw_line(w, "(void)rt;");
-    cw_dedent(w);
-    cw_append(w, &b.w);
-    cw_line(w, "}");
-    cw_free(&b.w);
+    emit_body_function(w, arena_printf(a, "static void %s(FlowRuntime *rt, const %s *l, "
+                                          "const %s *r, int64_t ts)", n->result,
+                                          n->ltype->cname, n->rtype->cname), &b, false);
 }
 
 static void emit_fire_function(CWriter *w, const JoinNames *n)

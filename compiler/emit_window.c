@@ -455,16 +455,8 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                      "%s:%d, which starts at `start`, with event time "
                                      "window_end - 1ms, and the operators after it.",
                                      em->plan->flow_file, wop->loc.line));
-    cw_line(w, "static void %s(FlowRuntime *rt, const %s *s, int64_t start)", n->result,
-            n->state);
-    cw_line(w, "{");
-    cw_indent(w);
-    if (!b.used_rt)
-        cw_line(w, "(void)rt;");
-    cw_dedent(w);
-    cw_append(w, &b.w);
-    cw_line(w, "}");
-    cw_free(&b.w);
+    emit_body_function(w, arena_printf(a, "static void %s(FlowRuntime *rt, const %s *s, "
+                                          "int64_t start)", n->result, n->state), &b, false);
 }
 
 static void emit_fire_function(CWriter *w, const WindowNames *n)

@@ -50,6 +50,7 @@ typedef struct ExprVal {
     Expr *expr;
     int depth;
     int comparison;
+    bool unsigned_min;  /* the literal 9223372036854775808, valid only after a '-' */
 } ExprVal;
 
 /* Lists are built left-recursively, in source order, through `next`. */
@@ -141,7 +142,20 @@ static Expr *new_expr(ParseCtx *ctx, ExprKind kind, Loc loc)
 
 static ExprVal leaf(Expr *e)
 {
-    return (ExprVal){ e, 1, 0 };
+    return (ExprVal){ e, 1, 0, false };
+}
+
+/* An operand as it enters a binary expression: by now the literal 2^63 has
+ * met its '-' or never will. */
+static ExprVal settled(ParseCtx *ctx, ExprVal v)
+{
+    if (v.unsigned_min) {
+        diag_error(ctx->diag, v.expr->loc, "integer literal 9223372036854775808 is too large "
+                   "(the largest is %" PRId64 ")", INT64_MAX);
+        v.expr->int_value = 0;
+        v.unsigned_min = false;
+    }
+    return v;
 }
 
 /* The depth of a node over children of depth `child`; reported once, where
@@ -165,7 +179,7 @@ static ExprVal binary(ParseCtx *ctx, BinaryOp op, ExprVal lhs, ExprVal rhs, YYLT
     e->binary.op = op;
     e->binary.lhs = lhs.expr;
     e->binary.rhs = rhs.expr;
-    return (ExprVal){ e, nest(ctx, max_int(lhs.depth, rhs.depth), e->loc), 0 };
+    return (ExprVal){ e, nest(ctx, max_int(lhs.depth, rhs.depth), e->loc), 0, false };
 }
 
 /* `-` on a numeric literal folds into the literal, so that `-2147483648` is
@@ -176,8 +190,13 @@ static ExprVal negate(ParseCtx *ctx, ExprVal v, YYLTYPE op_loc)
     switch (e->kind) {
     case EX_INT:
     case EX_DURATION:
-        e->int_value = -e->int_value;
+        /* Through uint64_t: -2^63 is 2^63's own negation. */
+        if (e->kind == EX_INT && e->int_value == INT64_MIN && !v.unsigned_min)
+            diag_error(ctx->diag, LOC(op_loc), "the negation of %" PRId64 " does not fit in "
+                       "int64", INT64_MIN);
+        e->int_value = (int64_t)(0 - (uint64_t)e->int_value);
         e->loc = LOC(op_loc);
+        v.unsigned_min = false;
         return v;
     case EX_FLOAT:
         e->float_value = -e->float_value;
@@ -187,7 +206,7 @@ static ExprVal negate(ParseCtx *ctx, ExprVal v, YYLTYPE op_loc)
         Expr *u = new_expr(ctx, EX_UNARY, LOC(op_loc));
         u->unary.op = UN_NEG;
         u->unary.operand = e;
-        return (ExprVal){ u, nest(ctx, v.depth, u->loc), 0 };
+        return (ExprVal){ u, nest(ctx, v.depth, u->loc), 0, false };
     }
     }
 }
@@ -197,7 +216,7 @@ static ExprVal logical_not(ParseCtx *ctx, ExprVal v, YYLTYPE op_loc)
     Expr *u = new_expr(ctx, EX_UNARY, LOC(op_loc));
     u->unary.op = UN_NOT;
     u->unary.operand = v.expr;
-    return (ExprVal){ u, nest(ctx, v.depth, u->loc), 0 };
+    return (ExprVal){ u, nest(ctx, v.depth, u->loc), 0, false };
 }
 
 /* An integer literal of magnitude `u`: 2^63 only fits when negative. */
@@ -228,7 +247,7 @@ static ExprVal call(ParseCtx *ctx, const char *name, YYLTYPE name_loc, ExprList 
     e->call.name_loc = e->loc;
     e->call.args = args.head;
     e->call.nargs = args.n;
-    return (ExprVal){ e, nest(ctx, args.depth, e->loc), 0 };
+    return (ExprVal){ e, nest(ctx, args.depth, e->loc), 0, false };
 }
 
 static ExprList expr_list_start(ExprVal v)
@@ -926,10 +945,10 @@ add_expr
     ;
 
 mul_expr
-    : unary_expr
-    | mul_expr '*' unary_expr { $$ = binary(ctx, BIN_MUL, $1, $3, @2); }
-    | mul_expr '/' unary_expr { $$ = binary(ctx, BIN_DIV, $1, $3, @2); }
-    | mul_expr '%' unary_expr { $$ = binary(ctx, BIN_MOD, $1, $3, @2); }
+    : unary_expr { $$ = settled(ctx, $1); }
+    | mul_expr '*' unary_expr { $$ = binary(ctx, BIN_MUL, $1, settled(ctx, $3), @2); }
+    | mul_expr '/' unary_expr { $$ = binary(ctx, BIN_DIV, $1, settled(ctx, $3), @2); }
+    | mul_expr '%' unary_expr { $$ = binary(ctx, BIN_MOD, $1, settled(ctx, $3), @2); }
     ;
 
 unary_expr
@@ -938,7 +957,16 @@ unary_expr
     ;
 
 primary
-    : INT { $$ = leaf(int_literal(ctx, $1, false, @1)); }
+    : INT
+        {
+            if ($1 == (uint64_t)INT64_MAX + 1) {
+                $$ = leaf(new_expr(ctx, EX_INT, LOC(@1)));
+                $$.expr->int_value = INT64_MIN;
+                $$.unsigned_min = true;
+            } else {
+                $$ = leaf(int_literal(ctx, $1, false, @1));
+            }
+        }
     | FLOAT
         {
             $$ = leaf(new_expr(ctx, EX_FLOAT, LOC(@1)));

@@ -707,11 +707,25 @@ static void test_literals_in_expressions(void **state)
     expect_loc(lit->loc, 1, 27);
     parsed_free(p);
 
-    /* 2^63 only fits as the literal of a param or connector argument. */
-    p = parse("stream s = in | where x > -9223372036854775808;");
-    assert_int_equal(p->diag.errors, 1);
-    assert_non_null(strstr(messages(p), "t.flow:1:28: error: integer literal "
-                                        "9223372036854775808 is too large"));
+    /* 2^63 fits only right after its '-': the smallest int64. */
+    p = parse_ok("stream s = in | where x > -9223372036854775808 - 1;");
+    lit = op_at(decl_at(p, 0), 0)->where->binary.rhs->binary.lhs;
+    assert_int_equal(lit->kind, EX_INT);
+    assert_true(lit->int_value == INT64_MIN);
+    expect_loc(lit->loc, 1, 27);
+    parsed_free(p);
+    p = parse("stream s = in | where x > 9223372036854775808 or x > (9223372036854775808)\n"
+              "  or x > 2 * -(9223372036854775808) or x > - -9223372036854775808;");
+    assert_int_equal(p->diag.errors, 4);
+    const char *m = messages(p);
+    assert_non_null(strstr(m, "t.flow:1:27: error: integer literal 9223372036854775808 is too "
+                              "large (the largest is 9223372036854775807)"));
+    assert_non_null(strstr(m, "t.flow:1:55: error: integer literal 9223372036854775808 is too "
+                              "large"));
+    assert_non_null(strstr(m, "t.flow:2:16: error: integer literal 9223372036854775808 is too "
+                              "large"));
+    assert_non_null(strstr(m, "t.flow:2:44: error: the negation of -9223372036854775808 does "
+                              "not fit in int64"));
     parsed_free(p);
 }
 

@@ -16,6 +16,7 @@
 #include "watermark.h"
 
 struct FlowRuntime {
+    FlowRuntimeHead head;   /* first: what generated code reads inline (flow/state.h) */
     const FlowProgram *prog;
     FlowControl *control;   /* the program's, or one of flow_main's own */
     Scratch scratch;

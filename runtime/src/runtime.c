@@ -16,6 +16,7 @@ void runtime_init(FlowRuntime *rt, const FlowProgram *prog)
     scratch_init(&rt->scratch);
     watermarks_init(&rt->watermarks, prog->nsources);
     timers_init(&rt->timers, prog->operators, prog->noperators);
+    rt->head.operators = rt->timers.hot;
     rt->batch = RUNTIME_BATCH;
     rt->now_ms = FLOW_TIME_MIN;
     const char *fake = getenv("FLOW_FAKE_CLOCK");
@@ -103,11 +104,6 @@ FlowTable *flow_state_table(FlowRuntime *rt, int op)
 void flow_timer_set(FlowRuntime *rt, int op, int64_t time, void *item)
 {
     timers_set(&rt->timers, op, time, item);
-}
-
-int64_t flow_operator_watermark(FlowRuntime *rt, int op)
-{
-    return rt->timers.ops[op].watermark;
 }
 
 void flow_late_record(FlowRuntime *rt)

@@ -12,9 +12,10 @@ void timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
     memset(t, 0, sizeof *t);
     t->nops = nops;
     t->ops = flow_state_alloc(sizeof *t->ops * (size_t)(nops > 0 ? nops : 1));
+    t->hot = flow_state_alloc(sizeof *t->hot * (size_t)(nops > 0 ? nops : 1));
     for (int i = 0; i < nops; i++) {
         t->ops[i].def = &defs[i];
-        t->ops[i].watermark = FLOW_TIME_MIN;
+        t->hot[i].watermark = FLOW_TIME_MIN;
     }
     t->watermark = FLOW_TIME_MIN;
     t->earliest = FLOW_TIME_MAX;
@@ -28,11 +29,12 @@ void timers_free(Timers *t)
             op->def->release(op->heap[k].item);
         free(op->heap);
         flow_table_free(&op->table);
-        flow_panes_free(&op->panes);
+        flow_panes_free(&t->hot[i].panes);
         flow_pool_destroy(&op->join.rows);
         flow_inline_free(&op->join.groups);
     }
     free(t->ops);
+    free(t->hot);
     memset(t, 0, sizeof *t);
 }
 
@@ -90,9 +92,10 @@ void timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
         t->watermark = wm;
     for (int i = 0; i < t->nops; i++) {
         OperatorTimers *op = &t->ops[i];
-        if (wm > op->watermark)
-            op->watermark = wm;
-        while (op->n > 0 && op->heap[0].time <= op->watermark) {
+        int64_t *op_watermark = &t->hot[i].watermark;
+        if (wm > *op_watermark)
+            *op_watermark = wm;
+        while (op->n > 0 && op->heap[0].time <= *op_watermark) {
             Timer due = pop(op);
             op->def->fire(rt, due.item, due.time);
         }
@@ -108,11 +111,6 @@ void timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
 int64_t timers_next(const Timers *t, int op)
 {
     return t->ops[op].n ? t->ops[op].heap[0].time : FLOW_TIME_MAX;
-}
-
-FlowPanes *flow_panes(FlowRuntime *rt, int op)
-{
-    return &rt->timers.ops[op].panes;
 }
 
 FlowJoinRows *flow_join_rows(FlowRuntime *rt, int op)

@@ -21,14 +21,13 @@ typedef struct OperatorTimers {
     const FlowOperatorDef *def;
     Timer *heap;
     int64_t n, cap;
-    int64_t watermark;     /* FLOW_TIME_MIN until the first advance */
     FlowTable table;
-    FlowPanes panes;       /* tumbling and sliding windows */
     FlowJoinRows join;     /* interval joins */
 } OperatorTimers;
 
 typedef struct Timers {
     OperatorTimers *ops;
+    FlowOperatorHot *hot;  /* per operator: its watermark and panes (flow/state.h) */
     int nops;
     uint64_t next_seq;
     bool advancing;        /* a fire() must not start another round */

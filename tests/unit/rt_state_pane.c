@@ -166,7 +166,7 @@ static void test_round_shortcut(void **state)
     timers_set(&t, 0, 999, &item);
     timers_advance(&t, NULL, 500);
     assert_int_equal(nfired, 0);
-    assert_true(t.ops[0].watermark == 500 && t.earliest == 999);
+    assert_true(t.hot[0].watermark == 500 && t.earliest == 999);
     timers_advance(&t, NULL, 500);
     assert_int_equal(nfired, 0);
     timers_set(&t, 0, 400, &item); /* already due */

@@ -63,11 +63,11 @@ static void test_order_and_chaining(void **state)
     timers_set(&t, 0, 999, &c); /* same time as a, set later: fires after a */
     timers_set(&t, 0, 1999, &d);
     assert_true(timers_next(&t, 0) == 499);
-    assert_true(t.ops[0].watermark == FLOW_TIME_MIN);
+    assert_true(t.hot[0].watermark == FLOW_TIME_MIN);
 
     timers_advance(&t, NULL, 498); /* one ms early: nothing */
     assert_int_equal(nfired, 0);
-    assert_true(t.ops[0].watermark == 498 && t.ops[1].watermark == 498);
+    assert_true(t.hot[0].watermark == 498 && t.hot[1].watermark == 498);
 
     timers_advance(&t, NULL, 999); /* exactly due */
     int want_op[] = { 0, 0, 0, 1, 1, 1 }, want_tag[] = { 2, 1, 3, 2, 1, 3 };
@@ -80,7 +80,7 @@ static void test_order_and_chaining(void **state)
     }
     /* Watermarks never go back. */
     timers_advance(&t, NULL, 10);
-    assert_true(t.ops[1].watermark == 999);
+    assert_true(t.hot[1].watermark == 999);
     assert_true(timers_next(&t, 0) == 1999);
     /* The program stops before d is due: it is released, not fired. */
     timers_free(&t);

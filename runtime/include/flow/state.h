@@ -185,8 +185,29 @@ typedef struct FlowPanes {
     uint64_t next_order;      /* order of first records (sliding windows) */
 } FlowPanes;
 
+/* What the generated code of a stateful operator reads on every record:
+ * its watermark and its panes. Public so that reading them is not a call;
+ * the runtime keeps them in one array, at a fixed address for the whole run,
+ * that the first member of every FlowRuntime points to. */
+typedef struct FlowOperatorHot {
+    int64_t watermark;        /* FLOW_TIME_MIN until the first advance */
+    FlowPanes panes;
+} FlowOperatorHot;
+
+typedef struct FlowRuntimeHead {
+    FlowOperatorHot *operators;   /* one per FlowProgram.operators entry */
+} FlowRuntimeHead;
+
+static inline FlowOperatorHot *flow_operator_hot(FlowRuntime *rt, int op)
+{
+    return &((FlowRuntimeHead *)(void *)rt)->operators[op];
+}
+
 /* The panes of operator `op`. */
-FlowPanes *flow_panes(FlowRuntime *rt, int op);
+static inline FlowPanes *flow_panes(FlowRuntime *rt, int op)
+{
+    return &flow_operator_hot(rt, op)->panes;
+}
 /* The pane that starts at `start`, or NULL. */
 FlowPane *flow_pane_find(FlowPanes *ps, int64_t start);
 /* The pane that starts at `start`, made empty (entries of `size` bytes) if
@@ -267,7 +288,10 @@ FlowTable *flow_state_table(FlowRuntime *rt, int op);
 void flow_timer_set(FlowRuntime *rt, int op, int64_t time, void *item);
 /* The watermark operator `op` has seen: records arriving now are compared
  * with it to tell whether they are late. */
-int64_t flow_operator_watermark(FlowRuntime *rt, int op);
+static inline int64_t flow_operator_watermark(FlowRuntime *rt, int op)
+{
+    return flow_operator_hot(rt, op)->watermark;
+}
 /* A record came too late for every window it belongs to and is dropped: it
  * is counted in the summary's `late`. */
 void flow_late_record(FlowRuntime *rt);

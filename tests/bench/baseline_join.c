@@ -27,45 +27,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baseline.h"
+
 enum { KEYS = 1000000, EVENTS_PER_SECOND = 10000 };
 #define WITHIN_MS INT64_C(60000)
 #define GEN_EPOCH_MS INT64_C(1704067200000) /* 2024-01-01T00:00:00.000Z */
 
 /* ---- output -------------------------------------------------------------- */
-
-static char out_buf[256 * 1024];
-static size_t out_len;
-
-static void out_flush(void)
-{
-    size_t done = 0;
-    while (done < out_len) {
-        ssize_t n = write(STDOUT_FILENO, out_buf + done, out_len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            perror("write");
-            exit(1);
-        }
-        done += (size_t)n;
-    }
-    out_len = 0;
-}
-
-static char *put_int64(char *o, int64_t v)
-{
-    char tmp[24];
-    int n = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do
-        tmp[n++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (v < 0)
-        *o++ = '-';
-    while (n)
-        *o++ = tmp[--n];
-    return o;
-}
 
 static void put_pair(int64_t user_id, int32_t lv, int32_t rv)
 {
@@ -81,29 +49,7 @@ static void put_pair(int64_t user_id, int32_t lv, int32_t rv)
     out_len = (size_t)(o - out_buf);
 }
 
-/* ---- the generator (the algorithm of runtime/src/source_gen.c) ------------- */
-
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t next64(uint64_t *state)
-{
-    *state += 0x9E3779B97F4A7C15ULL;
-    return mix64(*state);
-}
-
-static uint64_t uniform(uint64_t *state, uint64_t k)
-{
-    uint64_t threshold = (0 - k) % k, x;
-    do
-        x = next64(state);
-    while (x < threshold);
-    return x % k;
-}
+/* ---- the generator (the algorithm of flow/generator.h) ------------- */
 
 typedef struct Record {
     int64_t user_id, ts;

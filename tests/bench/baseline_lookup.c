@@ -28,63 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
+
 enum { SEED = 3, KEYS = 2000000 };
-
-static char out_buf[256 * 1024];
-static size_t out_len;
-
-static void out_flush(void)
-{
-    size_t done = 0;
-    while (done < out_len) {
-        ssize_t n = write(STDOUT_FILENO, out_buf + done, out_len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            perror("write");
-            exit(1);
-        }
-        done += (size_t)n;
-    }
-    out_len = 0;
-}
-
-static char *put_int64(char *o, int64_t v)
-{
-    char tmp[24];
-    int n = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do
-        tmp[n++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (v < 0)
-        *o++ = '-';
-    while (n)
-        *o++ = tmp[--n];
-    return o;
-}
-
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t next64(uint64_t *state)
-{
-    *state += 0x9E3779B97F4A7C15ULL;
-    return mix64(*state);
-}
-
-static uint64_t uniform(uint64_t *state, uint64_t k)
-{
-    uint64_t threshold = (0 - k) % k, x;
-    do
-        x = next64(state);
-    while (x < threshold);
-    return x % k;
-}
 
 /* ---- the table: one hash map, rows inline in its slots --------------------- */
 

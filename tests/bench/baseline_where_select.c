@@ -30,26 +30,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baseline.h"
+
 /* ---- output -------------------------------------------------------------- */
-
-static char out_buf[256 * 1024];
-static size_t out_len;
-
-static void out_flush(void)
-{
-    size_t done = 0;
-    while (done < out_len) {
-        ssize_t n = write(STDOUT_FILENO, out_buf + done, out_len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            perror("write");
-            exit(1);
-        }
-        done += (size_t)n;
-    }
-    out_len = 0;
-}
 
 /* Room for one output record (every field is bounded but the string). */
 static char *out_reserve(size_t n)
@@ -57,21 +40,6 @@ static char *out_reserve(size_t n)
     if (out_len + n > sizeof out_buf)
         out_flush();
     return out_buf + out_len;
-}
-
-static char *put_int64(char *o, int64_t v)
-{
-    char tmp[24];
-    int n = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do
-        tmp[n++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (v < 0)
-        *o++ = '-';
-    while (n)
-        *o++ = tmp[--n];
-    return o;
 }
 
 /* Shortest text that reads back to v: integral values as integers, else the
@@ -96,27 +64,6 @@ static char *put_float64(char *o, double v)
     return o + n;
 }
 
-static char *put2(char *o, int v)
-{
-    o[0] = (char)('0' + v / 10);
-    o[1] = (char)('0' + v % 10);
-    return o + 2;
-}
-
-/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 static int64_t days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
@@ -125,37 +72,6 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
-}
-
-/* Years 0000-9999 only: the benchmark's timestamps are all in 2024. */
-static char *put_timestamp(char *o, int64_t ms)
-{
-    int64_t days = ms / 86400000, rem = ms % 86400000;
-    if (rem < 0) {
-        rem += 86400000;
-        days--;
-    }
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    int sec = (int)(rem / 1000), msec = (int)(rem % 1000);
-    o = put2(o, (int)(y / 100));
-    o = put2(o, (int)(y % 100));
-    *o++ = '-';
-    o = put2(o, m);
-    *o++ = '-';
-    o = put2(o, d);
-    *o++ = 'T';
-    o = put2(o, sec / 3600);
-    *o++ = ':';
-    o = put2(o, sec / 60 % 60);
-    *o++ = ':';
-    o = put2(o, sec % 60);
-    *o++ = '.';
-    *o++ = (char)('0' + msec / 100);
-    o = put2(o, msec % 100);
-    *o++ = 'Z';
-    return o;
 }
 
 /* upper(s), CSV-quoted when it holds a comma, quote or line break. */
@@ -515,29 +431,7 @@ static int run_csv(const char *path)
     return 0;
 }
 
-/* ---- the generator source (the algorithm of runtime/src/source_gen.c) ---------- */
-
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t next64(uint64_t *state)
-{
-    *state += 0x9E3779B97F4A7C15ULL;
-    return mix64(*state);
-}
-
-static uint64_t uniform(uint64_t *state, uint64_t k)
-{
-    uint64_t threshold = (0 - k) % k, x;
-    do
-        x = next64(state);
-    while (x < threshold);
-    return x % k;
-}
+/* ---- the generator source (the algorithm of flow/generator.h) ---------- */
 
 static int run_gen(int64_t count, int64_t seed, int64_t keys)
 {

@@ -10,8 +10,8 @@
  * The table is read into one open-addressing hash map (linear probing, at
  * most half full) whose slots hold the rows (id, segment, and where the
  * name is in one buffer of names), a key read again replacing its row; the
- * events come from the generator's algorithm (runtime/src/
- * source_gen.c). It reads the simple CSV run_lookup_bench.sh writes (no
+ * events come from the generator's algorithm (flow/generator.h, written
+ * out in baseline.h). It reads the simple CSV run_lookup_bench.sh writes (no
  * quoting) and writes the same bytes as the flowc program. The time the
  * table took to load goes to stderr.
  *

@@ -133,7 +133,7 @@ static bool add_set(const FlowProgram *prog, CliOptions *o, const char *arg, int
     return true;
 }
 
-int cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *o)
+int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *o)
 {
     memset(o, 0, sizeof *o);
     o->set_names = calloc((size_t)argc + 1, sizeof *o->set_names);
@@ -186,11 +186,11 @@ int cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *o)
         }
     }
     if (status >= 0)
-        cli_free(o);
+        flowrt_cli_free(o);
     return status;
 }
 
-void cli_free(CliOptions *o)
+void flowrt_cli_free(CliOptions *o)
 {
     free(o->set_names);
     free(o->set_values);
@@ -224,7 +224,7 @@ static const char *store_param(const FlowParamDef *p, const char *text)
     }
 }
 
-int params_apply(const FlowProgram *prog, const CliOptions *o, const char **texts)
+int flowrt_params_apply(const FlowProgram *prog, const CliOptions *o, const char **texts)
 {
     for (int i = 0; i < prog->nparams; i++) {
         const FlowParamDef *p = &prog->params[i];

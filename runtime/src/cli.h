@@ -1,5 +1,5 @@
 /* cli.h: the command line of a generated program (LANGUAGE.md §9) and its
- * params. cli_parse reads the options; params_apply parses every param's
+ * params. flowrt_cli_parse reads the options; flowrt_params_apply parses every param's
  * default, then its --set value, with the codec of its type, into the
  * program's variables. Usage errors print a message and the usage line on
  * stderr and give exit status 2. */
@@ -20,10 +20,10 @@ typedef struct CliOptions {
 
 /* Returns -1 to go on, or an exit status (0 after --help or --version, 2 on a
  * usage error). */
-int cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *opts);
-void cli_free(CliOptions *opts);
+int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *opts);
+void flowrt_cli_free(CliOptions *opts);
 /* Fills texts[i] with the current text of param i and stores its value.
  * Returns -1 when all is well, else the exit status. */
-int params_apply(const FlowProgram *prog, const CliOptions *opts, const char **texts);
+int flowrt_params_apply(const FlowProgram *prog, const CliOptions *opts, const char **texts);
 
 #endif

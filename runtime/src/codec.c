@@ -30,7 +30,7 @@
 
 static _Thread_local char reason_buf[192];
 
-size_t codec_quote(char *buf, size_t size, const char *s, size_t len)
+size_t flowrt_codec_quote(char *buf, size_t size, const char *s, size_t len)
 {
     /* Short, printable, quoted: reasons go to a terminal and to log files. */
     size_t max = 40, o = 0;
@@ -57,10 +57,10 @@ size_t codec_quote(char *buf, size_t size, const char *s, size_t len)
     return o;
 }
 
-const char *codec_reason(const char *what, const char *s, size_t len)
+const char *flowrt_codec_reason(const char *what, const char *s, size_t len)
 {
     char q[128];
-    codec_quote(q, sizeof q, s, len);
+    flowrt_codec_quote(q, sizeof q, s, len);
     snprintf(reason_buf, sizeof reason_buf, "%s: %s", what, q);
     return reason_buf;
 }
@@ -92,7 +92,7 @@ static const char *wrong_kind(const char *expected, const FlowField *f)
                  f->len && f->ptr[0] == '[' ? "an array" : "an object");
     else if (f->kind == FLOW_FIELD_STRING || f->kind == FLOW_FIELD_NUMBER) {
         char q[128];
-        codec_quote(q, sizeof q, f->ptr, f->len);
+        flowrt_codec_quote(q, sizeof q, f->ptr, f->len);
         snprintf(reason_buf, sizeof reason_buf, "expected %s, found %s %s", expected,
                  kind_name(f->kind), q);
     } else
@@ -142,7 +142,7 @@ static int parse_magnitude(const char *s, size_t len, bool *neg, uint64_t *mag)
     return result;
 }
 
-int codec_parse_i64(const char *s, size_t len, int64_t *out)
+int flowrt_codec_parse_i64(const char *s, size_t len, int64_t *out)
 {
     bool neg;
     uint64_t mag;
@@ -155,10 +155,10 @@ int codec_parse_i64(const char *s, size_t len, int64_t *out)
     return 1;
 }
 
-int codec_parse_i32(const char *s, size_t len, int32_t *out)
+int flowrt_codec_parse_i32(const char *s, size_t len, int32_t *out)
 {
     int64_t v;
-    int r = codec_parse_i64(s, len, &v);
+    int r = flowrt_codec_parse_i64(s, len, &v);
     if (r <= 0)
         return r;
     if (v < INT32_MIN || v > INT32_MAX)
@@ -169,12 +169,12 @@ int codec_parse_i32(const char *s, size_t len, int32_t *out)
 
 bool flow_parse_int64(const char *s, size_t len, int64_t *out)
 {
-    return codec_parse_i64(s, len, out) == 1;
+    return flowrt_codec_parse_i64(s, len, out) == 1;
 }
 
 bool flow_parse_int32(const char *s, size_t len, int32_t *out)
 {
-    return codec_parse_i32(s, len, out) == 1;
+    return flowrt_codec_parse_i32(s, len, out) == 1;
 }
 
 static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
@@ -182,7 +182,7 @@ static const char digit_pairs[] = "000102030405060708091011121314151617181920212
                                   "50515253545556575859606162636465666768697071727374"
                                   "75767778798081828384858687888990919293949596979899";
 
-size_t codec_format_u64(char *buf, uint64_t v)
+size_t flowrt_codec_format_u64(char *buf, uint64_t v)
 {
     /* Count the digits first (log10 from the bit length, corrected by one
      * comparison), then write them two at a time from the end: this is on
@@ -216,9 +216,9 @@ size_t codec_format_u64(char *buf, uint64_t v)
 size_t flow_format_int64(char *buf, int64_t v)
 {
     if (v >= 0)
-        return codec_format_u64(buf, (uint64_t)v);
+        return flowrt_codec_format_u64(buf, (uint64_t)v);
     buf[0] = '-';
-    return 1 + codec_format_u64(buf + 1, 0 - (uint64_t)v);
+    return 1 + flowrt_codec_format_u64(buf + 1, 0 - (uint64_t)v);
 }
 
 /* ---- Booleans ------------------------------------------------------------ */
@@ -360,7 +360,7 @@ bool flow_parse_float64(const char *s, size_t len, double *out)
             return true;
         }
     }
-    if (d.ndigits <= 19 && codec_decimal_to_double(d.neg, d.mantissa, d.exp10, out))
+    if (d.ndigits <= 19 && flowrt_codec_decimal_to_double(d.neg, d.mantissa, d.exp10, out))
         return true;
     char small[128];
     char *copy = len < sizeof small ? small : malloc(len + 1);
@@ -411,7 +411,7 @@ static int days_in_month(int64_t y, int m)
 /* Days since 1970-01-01 of a proleptic Gregorian date and back
  * (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"): no timegm, no
  * time zone or locale, exact for every int64 millisecond. */
-int64_t codec_days_from_civil(int64_t y, int m, int d)
+int64_t flowrt_codec_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -421,7 +421,7 @@ int64_t codec_days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-void codec_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void flowrt_codec_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -439,7 +439,7 @@ bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
     const char *p = s, *end = s + len;
     int year, month, day, hour, minute, second;
     if (!read_digits(&p, end, 4, &year) || !expect_char(&p, end, '-'))
-        return codec_parse_i64(s, len, out_ms) == 1 && (len == 0 || s[0] != '+');
+        return flowrt_codec_parse_i64(s, len, out_ms) == 1 && (len == 0 || s[0] != '+');
     if (!read_digits(&p, end, 2, &month) || !expect_char(&p, end, '-') ||
         !read_digits(&p, end, 2, &day))
         return false;
@@ -483,7 +483,7 @@ bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
     static _Thread_local int64_t last_days;
     int date = year * 10000 + month * 100 + day;
     if (date != last_date) {
-        last_days = codec_days_from_civil(year, month, day);
+        last_days = flowrt_codec_days_from_civil(year, month, day);
         last_date = date;
     }
     int64_t secs = last_days * 86400 + hour * 3600 +
@@ -510,7 +510,7 @@ size_t flow_format_timestamp(char *buf, int64_t ms)
     static _Thread_local int64_t last_days = INT64_MIN, last_year;
     static _Thread_local int last_month, last_day;
     if (days != last_days) {
-        codec_civil_from_days(days, &last_year, &last_month, &last_day);
+        flowrt_codec_civil_from_days(days, &last_year, &last_month, &last_day);
         last_days = days;
     }
     int64_t year = last_year;
@@ -549,14 +549,14 @@ static const char *int_reason(const char *type, int r, const FlowField *f)
 {
     char what[64];
     snprintf(what, sizeof what, r < 0 ? "out of range for %s" : "not %s", type);
-    return codec_reason(what, f->ptr, f->len);
+    return flowrt_codec_reason(what, f->ptr, f->len);
 }
 
 const char *flow_field_int32(const FlowField *f, int32_t *out)
 {
     if (f->kind != FLOW_FIELD_TEXT && f->kind != FLOW_FIELD_NUMBER)
         return wrong_kind("an int32", f);
-    int r = codec_parse_i32(f->ptr, f->len, out);
+    int r = flowrt_codec_parse_i32(f->ptr, f->len, out);
     return r == 1 ? NULL : int_reason("an int32", r, f);
 }
 
@@ -564,7 +564,7 @@ const char *flow_field_int64(const FlowField *f, int64_t *out)
 {
     if (f->kind != FLOW_FIELD_TEXT && f->kind != FLOW_FIELD_NUMBER)
         return wrong_kind("an int64", f);
-    int r = codec_parse_i64(f->ptr, f->len, out);
+    int r = flowrt_codec_parse_i64(f->ptr, f->len, out);
     return r == 1 ? NULL : int_reason("an int64", r, f);
 }
 
@@ -581,7 +581,7 @@ const char *flow_field_float64(const FlowField *f, double *out)
         return wrong_kind("a float64", f);
     if (flow_parse_float64(f->ptr, f->len, out))
         return NULL;
-    return codec_reason("not a float64", f->ptr, f->len);
+    return flowrt_codec_reason("not a float64", f->ptr, f->len);
 }
 
 const char *flow_field_bool(const FlowField *f, bool *out)
@@ -602,7 +602,7 @@ const char *flow_field_bool(const FlowField *f, bool *out)
             *out = false;
             return NULL;
         }
-        return codec_reason("not a bool", f->ptr, f->len);
+        return flowrt_codec_reason("not a bool", f->ptr, f->len);
     default:
         return wrong_kind("a bool", f);
     }
@@ -624,5 +624,5 @@ const char *flow_field_timestamp(const FlowField *f, int64_t *out)
         return wrong_kind("a timestamp", f);
     if (flow_parse_timestamp(f->ptr, f->len, out))
         return NULL;
-    return codec_reason("not a timestamp", f->ptr, f->len);
+    return flowrt_codec_reason("not a timestamp", f->ptr, f->len);
 }

@@ -8,7 +8,7 @@
 
 #include "flow/codec.h"
 
-char *connargs_message(const FlowConnector *conn, const char *fmt, ...)
+char *flowrt_connargs_message(const FlowConnector *conn, const char *fmt, ...)
 {
     char body[512];
     va_list ap;
@@ -22,7 +22,7 @@ char *connargs_message(const FlowConnector *conn, const char *fmt, ...)
     return msg;
 }
 
-void connargs_init(ConnArgs *a, const FlowConnector *conn, const ParamValues *params)
+void flowrt_connargs_init(ConnArgs *a, const FlowConnector *conn, const ParamValues *params)
 {
     a->conn = conn;
     a->params = params;
@@ -48,7 +48,8 @@ static const FlowConnArg *find(ConnArgs *a, const char *key, const char **text)
                 if (strcmp(a->params->names[p], arg->param) == 0)
                     *text = a->params->texts[p];
             if (!*text && !a->err)
-                a->err = connargs_message(a->conn, "argument '%s' names an unknown param '%s'",
+                a->err = flowrt_connargs_message(a->conn,
+                                                 "argument '%s' names an unknown param '%s'",
                                           key, arg->param);
         }
         return *text ? arg : NULL;
@@ -63,17 +64,17 @@ static void bad_value(ConnArgs *a, const FlowConnArg *arg, const char *text, con
     char from[160] = "";
     if (arg->param)
         snprintf(from, sizeof from, " (from param '%s')", arg->param);
-    a->err = connargs_message(a->conn, "argument '%s' must be %s, not \"%s\"%s", arg->key,
-                              expected, text, from);
+    a->err = flowrt_connargs_message(a->conn, "argument '%s' must be %s, not \"%s\"%s", arg->key,
+                                     expected, text, from);
 }
 
-const char *connargs_text(ConnArgs *a, const char *key, const char *def)
+const char *flowrt_connargs_text(ConnArgs *a, const char *key, const char *def)
 {
     const char *text;
     return find(a, key, &text) ? text : def;
 }
 
-bool connargs_bool(ConnArgs *a, const char *key, bool def)
+bool flowrt_connargs_bool(ConnArgs *a, const char *key, bool def)
 {
     const char *text;
     const FlowConnArg *arg = find(a, key, &text);
@@ -87,7 +88,7 @@ bool connargs_bool(ConnArgs *a, const char *key, bool def)
     return v;
 }
 
-int64_t connargs_int(ConnArgs *a, const char *key, int64_t def, int64_t min)
+int64_t flowrt_connargs_int(ConnArgs *a, const char *key, int64_t def, int64_t min)
 {
     const char *text;
     const FlowConnArg *arg = find(a, key, &text);
@@ -103,7 +104,7 @@ int64_t connargs_int(ConnArgs *a, const char *key, int64_t def, int64_t min)
     return v;
 }
 
-int connargs_choice(ConnArgs *a, const char *key, const char *const *choices, int def)
+int flowrt_connargs_choice(ConnArgs *a, const char *key, const char *const *choices, int def)
 {
     const char *text;
     const FlowConnArg *arg = find(a, key, &text);
@@ -120,11 +121,12 @@ int connargs_choice(ConnArgs *a, const char *key, const char *const *choices, in
     return def;
 }
 
-bool connargs_finish(ConnArgs *a, char **err)
+bool flowrt_connargs_finish(ConnArgs *a, char **err)
 {
     for (int i = 0; i < a->conn->nargs && !a->err; i++)
         if (!a->used[i])
-            a->err = connargs_message(a->conn, "unknown argument '%s'", a->conn->args[i].key);
+            a->err = flowrt_connargs_message(a->conn, "unknown argument '%s'",
+                                             a->conn->args[i].key);
     free(a->used);
     a->used = NULL;
     *err = a->err;

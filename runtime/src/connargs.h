@@ -25,19 +25,19 @@ typedef struct ConnArgs {
     char *err;          /* the first problem, malloc'd */
 } ConnArgs;
 
-void connargs_init(ConnArgs *a, const FlowConnector *conn, const ParamValues *params);
+void flowrt_connargs_init(ConnArgs *a, const FlowConnector *conn, const ParamValues *params);
 /* Each returns `def` when the argument is absent, and records a problem
  * (returning `def`) when its value does not fit. */
-const char *connargs_text(ConnArgs *a, const char *key, const char *def);
-bool connargs_bool(ConnArgs *a, const char *key, bool def);
-int64_t connargs_int(ConnArgs *a, const char *key, int64_t def, int64_t min);
+const char *flowrt_connargs_text(ConnArgs *a, const char *key, const char *def);
+bool flowrt_connargs_bool(ConnArgs *a, const char *key, bool def);
+int64_t flowrt_connargs_int(ConnArgs *a, const char *key, int64_t def, int64_t min);
 /* Index of the value in `choices` (NULL-terminated). */
-int connargs_choice(ConnArgs *a, const char *key, const char *const *choices, int def);
+int flowrt_connargs_choice(ConnArgs *a, const char *key, const char *const *choices, int def);
 /* Reports arguments not asked for. Returns true when everything was fine;
  * otherwise hands over the message (caller frees) in *err. */
-bool connargs_finish(ConnArgs *a, char **err);
+bool flowrt_connargs_finish(ConnArgs *a, char **err);
 /* A message about the connector: "WHERE: KIND(): ...", malloc'd. */
-char *connargs_message(const FlowConnector *conn, const char *fmt, ...)
+char *flowrt_connargs_message(const FlowConnector *conn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #endif

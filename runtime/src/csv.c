@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void csv_init(CsvParser *cp)
+void flowrt_csv_init(CsvParser *cp)
 {
     memset(cp, 0, sizeof *cp);
     cp->line = 1;
 }
 
-void csv_free(CsvParser *cp)
+void flowrt_csv_free(CsvParser *cp)
 {
     free(cp->cols);
     free(cp->unq);
@@ -55,7 +55,7 @@ static int64_t count_newlines(const char *p, const char *end)
     return n;
 }
 
-CsvStatus csv_parse(CsvParser *cp, const char *buf, size_t len, bool at_eof, CsvRecord *rec)
+CsvStatus flowrt_csv_parse(CsvParser *cp, const char *buf, size_t len, bool at_eof, CsvRecord *rec)
 {
     const char *p = buf, *end = buf + len;
     int64_t line = cp->line;

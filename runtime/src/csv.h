@@ -44,10 +44,10 @@ typedef enum CsvStatus {
     CSV_END,       /* at_eof and nothing but blank lines left */
 } CsvStatus;
 
-void csv_init(CsvParser *cp);
-void csv_free(CsvParser *cp);
+void flowrt_csv_init(CsvParser *cp);
+void flowrt_csv_free(CsvParser *cp);
 /* Parses the next record of [p, p+len). `at_eof`: nothing follows these bytes,
  * so a last record without a line break is complete. */
-CsvStatus csv_parse(CsvParser *cp, const char *p, size_t len, bool at_eof, CsvRecord *rec);
+CsvStatus flowrt_csv_parse(CsvParser *cp, const char *p, size_t len, bool at_eof, CsvRecord *rec);
 
 #endif

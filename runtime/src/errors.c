@@ -26,7 +26,7 @@ static void format_reason(const char *where, const char *why, char *buf, size_t 
         snprintf(buf, size, "field '%s': %s", where, why);
 }
 
-void source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why)
+void flowrt_source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why)
 {
     char pos[512], reason[768];
     const char *role = src->table ? "table" : "source";
@@ -46,13 +46,13 @@ void source_bad_record(FlowRuntime *rt, Source *src, const char *where, const ch
             fwrite(src->raw, 1, src->raw_len, src->errors);
         fputc('\n', src->errors);
         if (ferror(src->errors)) {
-            runtime_fail(rt, "cannot write the errors file '%s' of source '%s'",
-                         src->errors_path, src->def->name);
+            flowrt_runtime_fail(rt, "cannot write the errors file '%s' of source '%s'",
+                                src->errors_path, src->def->name);
             clearerr(src->errors);
         }
     }
     if (src->on_error == ON_ERROR_FAIL)
-        runtime_fail(rt, "stopping: %s '%s' has on_error=\"fail\"", role, src->def->name);
+        flowrt_runtime_fail(rt, "stopping: %s '%s' has on_error=\"fail\"", role, src->def->name);
 }
 
 /* A record an operator made (a window's result) failed an expression after
@@ -73,7 +73,7 @@ static void result_bad_record(FlowRuntime *rt, const char *where, const char *wh
 void flow_record_error(FlowRuntime *rt, const char *where, const char *why)
 {
     if (rt->current && !rt->timers.advancing)
-        source_bad_record(rt, rt->current, where, why);
+        flowrt_source_bad_record(rt, rt->current, where, why);
     else
         result_bad_record(rt, where, why);
 }

@@ -31,6 +31,6 @@
 /* The current record of `src` is bad. `where` is a field name (a field that
  * did not decode), a "file.flow:LINE:COL" (an expression), or NULL (the
  * record as a whole). */
-void source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why);
+void flowrt_source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why);
 
 #endif

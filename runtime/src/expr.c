@@ -168,7 +168,7 @@ static void fail_text(const char **err, const char *type, FlowStr s)
     if (*err)
         return;
     char q[128];
-    codec_quote(q, sizeof q, s.ptr, (size_t)s.len);
+    flowrt_codec_quote(q, sizeof q, s.ptr, (size_t)s.len);
     snprintf(cast_reason, sizeof cast_reason, "%s(%s): not %s", type, q,
              type[0] == 'i' ? "an integer" : type[0] == 'f' ? "a number"
              : type[0] == 'b' ? "true or false" : "a timestamp");
@@ -218,7 +218,7 @@ static void fail_int_text(const char **err, const char *type, FlowStr s, int why
     if (*err)
         return;
     char q[128];
-    codec_quote(q, sizeof q, s.ptr, (size_t)s.len);
+    flowrt_codec_quote(q, sizeof q, s.ptr, (size_t)s.len);
     snprintf(cast_reason, sizeof cast_reason, "%s(%s): out of range", type, q);
     *err = cast_reason;
 }
@@ -226,7 +226,7 @@ static void fail_int_text(const char **err, const char *type, FlowStr s, int why
 int32_t flow_i32_from_str(const char **err, FlowStr s)
 {
     int32_t v;
-    int r = codec_parse_i32(s.ptr, (size_t)s.len, &v);
+    int r = flowrt_codec_parse_i32(s.ptr, (size_t)s.len, &v);
     if (r != 1) {
         fail_int_text(err, "int32", s, r);
         return 0;
@@ -237,7 +237,7 @@ int32_t flow_i32_from_str(const char **err, FlowStr s)
 int64_t flow_i64_from_str(const char **err, FlowStr s)
 {
     int64_t v;
-    int r = codec_parse_i64(s.ptr, (size_t)s.len, &v);
+    int r = flowrt_codec_parse_i64(s.ptr, (size_t)s.len, &v);
     if (r != 1) {
         fail_int_text(err, "int64", s, r);
         return 0;

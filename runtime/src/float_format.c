@@ -2,7 +2,7 @@
  * the same double.
  *
  * The text is defined by the original implementation, kept here as
- * codec_format_float64_slow: `%.15g`, then `%.16g`, then `%.17g`, the first
+ * flowrt_codec_format_float64_slow: `%.15g`, then `%.16g`, then `%.17g`, the first
  * whose strtod reads back the same double (subnormals from `%.1g` up). Any
  * faster code must write exactly the same bytes, layout included (`1e+21`,
  * `1e-05`, `0.0001`, `-0`).
@@ -31,7 +31,7 @@
 #include "flow/codec.h"
 #include "pow10_table.h"
 
-size_t codec_format_float64_slow(char *buf, double v)
+size_t flowrt_codec_format_float64_slow(char *buf, double v)
 {
     int n = 0;
     for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
@@ -67,7 +67,7 @@ static u128 distance(u128 a, u128 b)
 static size_t layout(char *buf, bool neg, uint64_t q, int p, int x)
 {
     char digits[24];
-    int nd = (int)codec_format_u64(digits, q);
+    int nd = (int)flowrt_codec_format_u64(digits, q);
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
     char *o = buf;
@@ -109,7 +109,7 @@ static size_t layout(char *buf, bool neg, uint64_t q, int p, int x)
     return (size_t)(o - buf);
 }
 
-size_t codec_format_float64_fast(char *buf, double v)
+size_t flowrt_codec_format_float64_fast(char *buf, double v)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
@@ -181,7 +181,7 @@ size_t codec_format_float64_fast(char *buf, double v)
 
 #else
 
-size_t codec_format_float64_fast(char *buf, double v)
+size_t flowrt_codec_format_float64_fast(char *buf, double v)
 {
     (void)buf;
     (void)v;
@@ -212,6 +212,6 @@ size_t flow_format_float64(char *buf, double v)
         }
         return flow_format_int64(buf, (int64_t)v);
     }
-    size_t n = codec_format_float64_fast(buf, v);
-    return n ? n : codec_format_float64_slow(buf, v);
+    size_t n = flowrt_codec_format_float64_fast(buf, v);
+    return n ? n : flowrt_codec_format_float64_slow(buf, v);
 }

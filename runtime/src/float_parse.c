@@ -20,7 +20,7 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-bool codec_decimal_to_double(bool neg, uint64_t w, int64_t q, double *out)
+bool flowrt_codec_decimal_to_double(bool neg, uint64_t w, int64_t q, double *out)
 {
     if (w == 0) {
         *out = neg ? -0.0 : 0.0;
@@ -65,7 +65,7 @@ bool codec_decimal_to_double(bool neg, uint64_t w, int64_t q, double *out)
 
 #else
 
-bool codec_decimal_to_double(bool neg, uint64_t w, int64_t q, double *out)
+bool flowrt_codec_decimal_to_double(bool neg, uint64_t w, int64_t q, double *out)
 {
     (void)neg;
     (void)w;

@@ -18,7 +18,7 @@ typedef struct Cursor {
     const char *error_at;
 } Cursor;
 
-void json_init(JsonParser *jp, const char *const *names, int nfields)
+void flowrt_json_init(JsonParser *jp, const char *const *names, int nfields)
 {
     memset(jp, 0, sizeof *jp);
     jp->names = names;
@@ -32,7 +32,7 @@ void json_init(JsonParser *jp, const char *const *names, int nfields)
         jp->name_lens[i] = strlen(names[i]);
 }
 
-void json_free(JsonParser *jp)
+void flowrt_json_free(JsonParser *jp)
 {
     free(jp->name_lens);
     free(jp->unq);
@@ -333,8 +333,8 @@ static JsonStatus bad(JsonParser *jp, Cursor *c, const char **reason)
     return JSON_BAD;
 }
 
-JsonStatus json_parse_line(JsonParser *jp, const char *line, size_t len, FlowField *fields,
-                           const char **reason)
+JsonStatus flowrt_json_parse_line(JsonParser *jp, const char *line, size_t len, FlowField *fields,
+                                  const char **reason)
 {
     Cursor c = { line, line, line + len, NULL, NULL, NULL };
     skip_ws(&c);

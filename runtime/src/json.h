@@ -28,10 +28,10 @@ typedef enum JsonStatus {
     JSON_BAD,     /* malformed; the reason is returned through *reason */
 } JsonStatus;
 
-void json_init(JsonParser *jp, const char *const *names, int nfields);
-void json_free(JsonParser *jp);
+void flowrt_json_init(JsonParser *jp, const char *const *names, int nfields);
+void flowrt_json_free(JsonParser *jp);
 /* Parses one line (without its line break) into fields[0 .. nfields). */
-JsonStatus json_parse_line(JsonParser *jp, const char *line, size_t len, FlowField *fields,
-                           const char **reason);
+JsonStatus flowrt_json_parse_line(JsonParser *jp, const char *line, size_t len, FlowField *fields,
+                                  const char **reason);
 
 #endif

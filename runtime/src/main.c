@@ -27,7 +27,7 @@ static void on_stop_signal(int sig)
     stop_signal = sig;
 }
 
-bool runtime_stop_requested(void)
+bool flowrt_runtime_stop_requested(void)
 {
     return stop_signal != 0 ||
            (running_control && atomic_load_explicit(&running_control->stop, memory_order_relaxed));
@@ -55,8 +55,8 @@ void flow_get_summary(const FlowProgram *prog, FlowSummary *out)
 /* Makes the counters visible to flow_get_summary on other threads. */
 static void publish_counters(FlowRuntime *rt)
 {
-    atomic_store(&rt->control->read, stats_records_read(rt));
-    atomic_store(&rt->control->written, stats_records_written(rt));
+    atomic_store(&rt->control->read, flowrt_stats_records_read(rt));
+    atomic_store(&rt->control->written, flowrt_stats_records_written(rt));
     atomic_store(&rt->control->bad, rt->bad_total);
     atomic_store(&rt->control->late, rt->late);
 }
@@ -101,9 +101,9 @@ static bool check_sinks(FlowRuntime *rt)
     for (int i = 0; i < rt->nsinks; i++) {
         const Output *out = rt->sinks[i]->out;
         if (out->error) {
-            runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s",
-                         rt->sinks[i]->def->conn.where, rt->sinks[i]->def->stream, out->label,
-                         strerror(out->error));
+            flowrt_runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s",
+                                rt->sinks[i]->def->conn.where, rt->sinks[i]->def->stream,
+                                out->label, strerror(out->error));
             return false;
         }
     }
@@ -116,7 +116,7 @@ static bool open_connectors(FlowRuntime *rt)
     rt->sinks = calloc((size_t)prog->nsinks + 1, sizeof *rt->sinks);
     rt->sources = calloc((size_t)prog->nsources + 1, sizeof *rt->sources);
     if (!rt->sinks || !rt->sources) {
-        runtime_fail(rt, "out of memory");
+        flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
     char *err = NULL;
@@ -124,21 +124,21 @@ static bool open_connectors(FlowRuntime *rt)
      * program before any sink has written a header or truncated a file. */
     for (int i = 0; i < prog->nsources; i++) {
         const FlowSourceDef *def = &prog->sources[i];
-        rt->sources[i] = source_open(def, i, &rt->params, &err);
+        rt->sources[i] = flowrt_source_open(def, i, &rt->params, &err);
         if (!rt->sources[i])
             break;
         rt->nsources++;
-        watermarks_set_input(&rt->watermarks, i, def->event_time_field >= 0,
-                             def->watermark_delay_ms, def->idle_ms, rt->now_ms);
+        flowrt_watermarks_set_input(&rt->watermarks, i, def->event_time_field >= 0,
+                                    def->watermark_delay_ms, def->idle_ms, rt->now_ms);
     }
     for (int i = 0; i < prog->nsinks && !err; i++) {
-        rt->sinks[i] = sink_open(&prog->sinks[i], &rt->params, &err);
+        rt->sinks[i] = flowrt_sink_open(&prog->sinks[i], &rt->params, &err);
         if (!rt->sinks[i])
             break;
         rt->nsinks++;
     }
     if (err) {
-        runtime_fail(rt, "%s", err);
+        flowrt_runtime_fail(rt, "%s", err);
         free(err);
         return false;
     }
@@ -156,31 +156,32 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
     bool *done = calloc((size_t)rt->nsources + 1, sizeof *done);
     bool *allowed = calloc((size_t)rt->nsources + 1, sizeof *allowed);
     if (!done || !allowed) {
-        runtime_fail(rt, "out of memory");
+        flowrt_runtime_fail(rt, "out of memory");
         remaining = 0;
     }
     ReadOrder order;
-    read_order_init(&order, READ_AHEAD_MS);
+    flowrt_read_order_init(&order, READ_AHEAD_MS);
     bool progressed = true;
-    while (remaining > 0 && !rt->failed && !runtime_stop_requested()) {
-        int64_t read_before = stats_records_read(rt);
+    while (remaining > 0 && !rt->failed && !flowrt_runtime_stop_requested()) {
+        int64_t read_before = flowrt_stats_records_read(rt);
         for (int i = 0; i < rt->nsources; i++)
             done[i] = rt->sources[i]->done;
         /* The clock as the last turn read it: under the test clock every
          * tick is one turn of a source (FLOW_FAKE_CLOCK). */
-        int held = read_order_next(&order, &rt->watermarks, done, rt->now_ms, progressed, allowed);
-        for (int i = 0; i < rt->nsources && !rt->failed && !runtime_stop_requested(); i++) {
+        int held = flowrt_read_order_next(&order, &rt->watermarks, done, rt->now_ms, progressed,
+                                          allowed);
+        for (int i = 0; i < rt->nsources && !rt->failed && !flowrt_runtime_stop_requested(); i++) {
             Source *src = rt->sources[i];
             if (src->done || !allowed[i])
                 continue;
-            runtime_tick(rt);
+            flowrt_runtime_tick(rt);
             int64_t before = src->records;
             SourceStatus st = src->ops->poll(src, rt, rt->batch);
             if (src->records > before)
-                watermarks_active(&rt->watermarks, i, rt->now_ms);
+                flowrt_watermarks_active(&rt->watermarks, i, rt->now_ms);
             if (st == SOURCE_DONE) {
                 src->done = true;
-                watermarks_finish(&rt->watermarks, i);
+                flowrt_watermarks_finish(&rt->watermarks, i);
                 remaining--;
             }
             rt->current = NULL;
@@ -188,27 +189,28 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
              * record; the last bounded input to end makes it +infinity and
              * every window fires. */
             if (!stop_signal && !rt->failed)
-                runtime_advance(rt);
+                flowrt_runtime_advance(rt);
         }
         check_sinks(rt);
         publish_counters(rt);
-        progressed = stats_records_read(rt) > read_before;
+        progressed = flowrt_stats_records_read(rt) > read_before;
         /* A round that held sources back and read nothing is followed at
          * once by one that polls them all. */
         if (!progressed && held == 0 && remaining > 0 && !rt->failed &&
-            !runtime_stop_requested()) {
+            !flowrt_runtime_stop_requested()) {
             /* Nothing to read now (followed files, rate limits): make what
              * was produced visible, then wait a little. */
             for (int i = 0; i < rt->nsinks; i++)
-                sink_flush(rt->sinks[i]);
+                flowrt_sink_flush(rt->sinks[i]);
             sleep_ms(IDLE_SLEEP_MS);
         }
         if (opts->stats_seconds > 0) {
-            double now = runtime_seconds();
+            double now = flowrt_runtime_seconds();
             if (now - last_stats >= opts->stats_seconds) {
-                int64_t read = stats_records_read(rt);
-                runtime_tick(rt);
-                stats_print_line(rt, now - started, now - last_stats, read - read_at_last_stats);
+                int64_t read = flowrt_stats_records_read(rt);
+                flowrt_runtime_tick(rt);
+                flowrt_stats_print_line(rt, now - started, now - last_stats,
+                                        read - read_at_last_stats);
                 last_stats = now;
                 read_at_last_stats = read;
             }
@@ -221,19 +223,19 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
 static void close_connectors(FlowRuntime *rt)
 {
     for (int i = 0; i < rt->nsinks; i++)
-        sink_flush(rt->sinks[i]);
+        flowrt_sink_flush(rt->sinks[i]);
     check_sinks(rt);
     for (int i = 0; i < rt->nsinks; i++) {
         /* The label and the definition outlive the sink. */
-        const char *label = sink_label(rt->sinks[i]);
+        const char *label = flowrt_sink_label(rt->sinks[i]);
         const FlowSinkDef *def = rt->sinks[i]->def;
-        int error = sink_close(rt->sinks[i]);
+        int error = flowrt_sink_close(rt->sinks[i]);
         if (error)
-            runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s", def->conn.where,
-                         def->stream, label, strerror(error));
+            flowrt_runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s", def->conn.where,
+                                def->stream, label, strerror(error));
     }
     for (int i = 0; i < rt->nsources; i++)
-        source_close(rt->sources[i]);
+        flowrt_source_close(rt->sources[i]);
     free(rt->sinks);
     free(rt->sources);
     rt->sinks = NULL;
@@ -244,7 +246,7 @@ static void close_connectors(FlowRuntime *rt)
 int flow_main(const FlowProgram *prog, int argc, char **argv)
 {
     CliOptions opts;
-    int status = cli_parse(prog, argc, argv, &opts);
+    int status = flowrt_cli_parse(prog, argc, argv, &opts);
     if (status >= 0)
         return status;
     const char **texts = calloc((size_t)prog->nparams + 1, sizeof *texts);
@@ -253,18 +255,18 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
         fprintf(stderr, "%s: out of memory\n", prog->name);
         return 1;
     }
-    status = params_apply(prog, &opts, texts);
+    status = flowrt_params_apply(prog, &opts, texts);
     if (status >= 0) {
         free(texts);
         free(names);
-        cli_free(&opts);
+        flowrt_cli_free(&opts);
         return status;
     }
     for (int i = 0; i < prog->nparams; i++)
         names[i] = prog->params[i].name;
 
     FlowRuntime rt;
-    runtime_init(&rt, prog);
+    flowrt_runtime_init(&rt, prog);
     rt.params = (ParamValues){ prog->nparams, names, texts };
     FlowControl own_control;
     memset(&own_control, 0, sizeof own_control);
@@ -277,24 +279,24 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
     running_control = rt.control;
     SavedSignals saved;
     install_signals(&saved);
-    double started = runtime_seconds();
+    double started = flowrt_runtime_seconds();
     /* Tables first: the streams start with every table complete, and a
      * table that cannot be read stops the program before any sink is
      * opened. */
-    bool opened = tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt);
+    bool opened = flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt);
     if (opened)
         run(&rt, &opts, started);
-    bool interrupted = runtime_stop_requested();
+    bool interrupted = flowrt_runtime_stop_requested();
     /* The summary counts what the sinks wrote, so it comes after the sinks
      * are flushed; it needs them open, so it comes before they close. */
     for (int i = 0; i < rt.nsinks; i++)
-        sink_flush(rt.sinks[i]);
+        flowrt_sink_flush(rt.sinks[i]);
     check_sinks(&rt);
     publish_counters(&rt);
     if (opened && !opts.quiet)
-        stats_print_summary(&rt, runtime_seconds() - started, interrupted);
+        flowrt_stats_print_summary(&rt, flowrt_runtime_seconds() - started, interrupted);
     close_connectors(&rt);
-    tables_free(&rt);
+    flowrt_tables_free(&rt);
     restore_signals(&saved);
     /* A request that arrived during this run has been served; one made
      * from now on is for the next run. */
@@ -302,10 +304,10 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
     atomic_store(&rt.control->stop, 0);
     atomic_store(&rt.control->running, 0);
     status = rt.failed ? 1 : 0;
-    runtime_free(&rt);
+    flowrt_runtime_free(&rt);
     free(texts);
     free(names);
-    cli_free(&opts);
+    flowrt_cli_free(&opts);
     return status;
 }
 

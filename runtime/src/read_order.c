@@ -4,7 +4,7 @@
 #include "flow/state.h"
 #include "flow/value.h"
 
-void read_order_init(ReadOrder *ro, int64_t lead_ms)
+void flowrt_read_order_init(ReadOrder *ro, int64_t lead_ms)
 {
     ro->lead_ms = lead_ms;
     ro->lowest = FLOW_TIME_MIN;
@@ -34,15 +34,15 @@ static int allow_all(ReadOrder *ro, const Watermarks *w, const bool *done, bool 
     return 0;
 }
 
-int read_order_next(ReadOrder *ro, const Watermarks *w, const bool *done, int64_t now_ms,
-                    bool progressed, bool *allowed)
+int flowrt_read_order_next(ReadOrder *ro, const Watermarks *w, const bool *done, int64_t now_ms,
+                           bool progressed, bool *allowed)
 {
     if (ro->held && !progressed)
         return allow_all(ro, w, done, allowed);
     int64_t lowest = FLOW_TIME_MAX;
     for (int i = 0; i < w->ninputs; i++)
-        if (bounded(w, done, i, now_ms) && watermarks_input(w, i, now_ms) < lowest)
-            lowest = watermarks_input(w, i, now_ms);
+        if (bounded(w, done, i, now_ms) && flowrt_watermarks_input(w, i, now_ms) < lowest)
+            lowest = flowrt_watermarks_input(w, i, now_ms);
     if (lowest != ro->lowest) {
         ro->lowest = lowest;
         ro->stalled = 0;
@@ -55,7 +55,8 @@ int read_order_next(ReadOrder *ro, const Watermarks *w, const bool *done, int64_
     int held = 0;
     for (int i = 0; i < w->ninputs; i++) {
         allowed[i] = !done[i] &&
-                     (!bounded(w, done, i, now_ms) || watermarks_input(w, i, now_ms) <= bound);
+                     (!bounded(w, done, i, now_ms) || flowrt_watermarks_input(w, i,
+                                                                              now_ms) <= bound);
         held += !done[i] && !allowed[i];
     }
     ro->held = held > 0;

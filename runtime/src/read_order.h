@@ -31,11 +31,11 @@ typedef struct ReadOrder {
     bool held;             /* the last round held a source back */
 } ReadOrder;
 
-void read_order_init(ReadOrder *ro, int64_t lead_ms);
+void flowrt_read_order_init(ReadOrder *ro, int64_t lead_ms);
 /* Fills allowed[i] for the inputs of w (done[i]: input i has ended, it is
  * never allowed) at wall-clock time now_ms; `progressed`: the last round
  * read a record. Returns how many inputs that have not ended are held back. */
-int read_order_next(ReadOrder *ro, const Watermarks *w, const bool *done, int64_t now_ms,
-                    bool progressed, bool *allowed);
+int flowrt_read_order_next(ReadOrder *ro, const Watermarks *w, const bool *done, int64_t now_ms,
+                           bool progressed, bool *allowed);
 
 #endif

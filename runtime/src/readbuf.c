@@ -11,7 +11,7 @@
 
 size_t flow_read_buffer_size = 1 << 20;
 
-void readbuf_init(ReadBuf *rb, int fd)
+void flowrt_readbuf_init(ReadBuf *rb, int fd)
 {
     rb->fd = fd;
     rb->cap = flow_read_buffer_size > 16 ? flow_read_buffer_size : 16;
@@ -25,13 +25,13 @@ void readbuf_init(ReadBuf *rb, int fd)
     rb->eof = false;
 }
 
-void readbuf_free(ReadBuf *rb)
+void flowrt_readbuf_free(ReadBuf *rb)
 {
     free(rb->buf);
     rb->buf = NULL;
 }
 
-ReadStatus readbuf_fill(ReadBuf *rb)
+ReadStatus flowrt_readbuf_fill(ReadBuf *rb)
 {
     if (rb->start > 0) {
         memmove(rb->buf, rb->buf + rb->start, rb->end - rb->start);
@@ -68,7 +68,7 @@ ReadStatus readbuf_fill(ReadBuf *rb)
     return READ_OK;
 }
 
-bool readbuf_seek(ReadBuf *rb, int64_t offset)
+bool flowrt_readbuf_seek(ReadBuf *rb, int64_t offset)
 {
     if (lseek(rb->fd, (off_t)offset, SEEK_SET) < 0)
         return false;

@@ -32,21 +32,21 @@ typedef enum ReadStatus {
     READ_ERROR,       /* errno says why */
 } ReadStatus;
 
-void readbuf_init(ReadBuf *rb, int fd);
-void readbuf_free(ReadBuf *rb);
+void flowrt_readbuf_init(ReadBuf *rb, int fd);
+void flowrt_readbuf_free(ReadBuf *rb);
 /* How long a fill waits for a pipe or terminal before it gives the read loop
  * back (READ_WAIT), so that timers fire while such an input is silent. */
 #define READ_WAIT_MS 10
 
 /* Keeps [start, end), moves it to the front, grows the buffer when it is
  * full (a record longer than the buffer), and reads once. */
-ReadStatus readbuf_fill(ReadBuf *rb);
+ReadStatus flowrt_readbuf_fill(ReadBuf *rb);
 /* Input offset of the next unconsumed byte. */
 static inline int64_t readbuf_position(const ReadBuf *rb)
 {
     return rb->base_offset + (int64_t)rb->start;
 }
 /* Drops the buffered bytes and continues reading at `offset` (lseek). */
-bool readbuf_seek(ReadBuf *rb, int64_t offset);
+bool flowrt_readbuf_seek(ReadBuf *rb, int64_t offset);
 
 #endif

@@ -44,10 +44,10 @@ struct FlowRuntime {
 #define RUNTIME_BATCH 1024
 
 /* An empty runtime for `prog` (no sources or sinks open yet). */
-void runtime_init(FlowRuntime *rt, const FlowProgram *prog);
-void runtime_free(FlowRuntime *rt);
+void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog);
+void flowrt_runtime_free(FlowRuntime *rt);
 /* The program watermark may have moved: fire the operators' due timers. */
-void runtime_advance(FlowRuntime *rt);
+void flowrt_runtime_advance(FlowRuntime *rt);
 /* Reads the clock into rt->now_ms: the one place the runtime learns the
  * time. Processing-time records are stamped with it and it is the
  * watermark of processing-time inputs.
@@ -56,22 +56,23 @@ void runtime_advance(FlowRuntime *rt);
  * (ms): the first tick reads START and each tick after it STEP more, and the
  * read loop gives each source one record per turn (each turn ticks), so a
  * program's processing-time results depend only on its input. */
-void runtime_tick(FlowRuntime *rt);
+void flowrt_runtime_tick(FlowRuntime *rt);
 /* A run-time failure: prints "PROGRAM: MESSAGE" to stderr (only the first
  * failure is printed) and makes the program stop with status 1. */
-void runtime_fail(FlowRuntime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void flowrt_runtime_fail(FlowRuntime *rt, const char *fmt, ...) __attribute__((format(printf, 2,
+                         3)));
 /* A SIGINT or SIGTERM arrived, or flow_request_stop was called for the
  * program this thread runs: the program is stopping cleanly. */
-bool runtime_stop_requested(void);
+bool flowrt_runtime_stop_requested(void);
 /* Monotonic clock in seconds, for elapsed times and --stats. */
-double runtime_seconds(void);
+double flowrt_runtime_seconds(void);
 
 /* Every source calls this before pushing a record, after setting the
  * record's position in `src`: the scratch memory of the previous record is
  * released and errors are attributed to `src`. */
-static inline void runtime_begin_record(FlowRuntime *rt, Source *src)
+static inline void flowrt_runtime_begin_record(FlowRuntime *rt, Source *src)
 {
-    scratch_reset(&rt->scratch);
+    flowrt_scratch_reset(&rt->scratch);
     rt->current = src;
     src->records++;
 }

@@ -9,13 +9,13 @@
 
 #include "rt.h"
 
-void runtime_init(FlowRuntime *rt, const FlowProgram *prog)
+void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog)
 {
     memset(rt, 0, sizeof *rt);
     rt->prog = prog;
-    scratch_init(&rt->scratch);
-    watermarks_init(&rt->watermarks, prog->nsources);
-    timers_init(&rt->timers, prog->operators, prog->noperators);
+    flowrt_scratch_init(&rt->scratch);
+    flowrt_watermarks_init(&rt->watermarks, prog->nsources);
+    flowrt_timers_init(&rt->timers, prog->operators, prog->noperators);
     rt->head.operators = rt->timers.hot;
     rt->batch = RUNTIME_BATCH;
     rt->now_ms = FLOW_TIME_MIN;
@@ -26,17 +26,17 @@ void runtime_init(FlowRuntime *rt, const FlowProgram *prog)
         rt->fake_clock_step = step;
         rt->batch = 1;
     }
-    runtime_tick(rt);
+    flowrt_runtime_tick(rt);
 }
 
-void runtime_free(FlowRuntime *rt)
+void flowrt_runtime_free(FlowRuntime *rt)
 {
-    scratch_free(&rt->scratch);
-    watermarks_free(&rt->watermarks);
-    timers_free(&rt->timers);
+    flowrt_scratch_free(&rt->scratch);
+    flowrt_watermarks_free(&rt->watermarks);
+    flowrt_timers_free(&rt->timers);
 }
 
-void runtime_tick(FlowRuntime *rt)
+void flowrt_runtime_tick(FlowRuntime *rt)
 {
     int64_t now;
     if (rt->fake_clock_step > 0) {
@@ -53,14 +53,14 @@ void runtime_tick(FlowRuntime *rt)
         rt->now_ms = now;
 }
 
-double runtime_seconds(void)
+double flowrt_runtime_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void runtime_fail(FlowRuntime *rt, const char *fmt, ...)
+void flowrt_runtime_fail(FlowRuntime *rt, const char *fmt, ...)
 {
     if (!rt->failed) {
         va_list ap;
@@ -75,7 +75,7 @@ void runtime_fail(FlowRuntime *rt, const char *fmt, ...)
 
 void *flow_scratch_alloc(FlowRuntime *rt, size_t size)
 {
-    return scratch_alloc(&rt->scratch, size);
+    return flowrt_scratch_alloc(&rt->scratch, size);
 }
 
 int64_t flow_now_ms(FlowRuntime *rt)
@@ -86,14 +86,14 @@ int64_t flow_now_ms(FlowRuntime *rt)
 void flow_watermark_observe(FlowRuntime *rt, int64_t ts)
 {
     if (rt->current)
-        watermarks_observe(&rt->watermarks, rt->current->index, ts);
-    runtime_advance(rt);
+        flowrt_watermarks_observe(&rt->watermarks, rt->current->index, ts);
+    flowrt_runtime_advance(rt);
 }
 
-void runtime_advance(FlowRuntime *rt)
+void flowrt_runtime_advance(FlowRuntime *rt)
 {
     if (rt->timers.nops > 0)
-        timers_advance(&rt->timers, rt, watermarks_current(&rt->watermarks, rt->now_ms));
+        flowrt_timers_advance(&rt->timers, rt, watermarks_current(&rt->watermarks, rt->now_ms));
 }
 
 FlowTable *flow_state_table(FlowRuntime *rt, int op)
@@ -103,7 +103,7 @@ FlowTable *flow_state_table(FlowRuntime *rt, int op)
 
 void flow_timer_set(FlowRuntime *rt, int op, int64_t time, void *item)
 {
-    timers_set(&rt->timers, op, time, item);
+    flowrt_timers_set(&rt->timers, op, time, item);
 }
 
 void flow_late_record(FlowRuntime *rt)

@@ -26,13 +26,13 @@ static ScratchChunk *new_chunk(size_t size)
     return c;
 }
 
-void scratch_init(Scratch *s)
+void flowrt_scratch_init(Scratch *s)
 {
     s->first = s->current = NULL;
     s->used = 0;
 }
 
-void scratch_free(Scratch *s)
+void flowrt_scratch_free(Scratch *s)
 {
     ScratchChunk *c = s->first;
     while (c) {
@@ -40,10 +40,10 @@ void scratch_free(Scratch *s)
         free(c);
         c = next;
     }
-    scratch_init(s);
+    flowrt_scratch_init(s);
 }
 
-void *scratch_alloc(Scratch *s, size_t size)
+void *flowrt_scratch_alloc(Scratch *s, size_t size)
 {
     size = (size + SCRATCH_ALIGN - 1) & ~(size_t)(SCRATCH_ALIGN - 1);
     if (size == 0)
@@ -73,7 +73,7 @@ void *scratch_alloc(Scratch *s, size_t size)
     return p;
 }
 
-void scratch_reset(Scratch *s)
+void flowrt_scratch_reset(Scratch *s)
 {
     s->current = s->first;
     s->used = 0;

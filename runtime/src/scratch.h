@@ -1,6 +1,6 @@
 /* scratch.h: the per-record scratch arena behind flow_scratch_alloc. Values
  * made while one record goes through the stages (lower(), concat(), string())
- * are bump-allocated here and all released at once by scratch_reset when the
+ * are bump-allocated here and all released at once by flowrt_scratch_reset when the
  * source moves to the next record. Chunks are kept across resets, so after the
  * first records nothing is allocated per record. */
 #ifndef FLOWRT_SCRATCH_H
@@ -16,10 +16,10 @@ typedef struct Scratch {
     size_t used;           /* bytes used in `current` */
 } Scratch;
 
-void scratch_init(Scratch *s);
-void scratch_free(Scratch *s);
+void flowrt_scratch_init(Scratch *s);
+void flowrt_scratch_free(Scratch *s);
 /* 16-byte aligned; aborts the process only if malloc fails. */
-void *scratch_alloc(Scratch *s, size_t size);
-void scratch_reset(Scratch *s);
+void *flowrt_scratch_alloc(Scratch *s, size_t size);
+void flowrt_scratch_reset(Scratch *s);
 
 #endif

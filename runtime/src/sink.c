@@ -44,7 +44,7 @@ static Output *output_new(int fd, bool owns_fd, const char *label)
 
 static Output *stdout_output;
 
-Output *output_stdout(void)
+Output *flowrt_output_stdout(void)
 {
     if (stdout_output)
         stdout_output->refs++;
@@ -53,7 +53,7 @@ Output *output_stdout(void)
     return stdout_output;
 }
 
-void output_make_parent_dirs(const char *path)
+void flowrt_output_make_parent_dirs(const char *path)
 {
     char *copy = strdup(path);
     if (!copy)
@@ -68,9 +68,9 @@ void output_make_parent_dirs(const char *path)
     free(copy);
 }
 
-Output *output_open_file(const char *path)
+Output *flowrt_output_open_file(const char *path)
 {
-    output_make_parent_dirs(path);
+    flowrt_output_make_parent_dirs(path);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0)
         return NULL;
@@ -84,7 +84,7 @@ static int64_t monotonic_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-bool output_flush(Output *out)
+bool flowrt_output_flush(Output *out)
 {
     if (out->error) {
         out->len = 0;
@@ -108,11 +108,11 @@ bool output_flush(Output *out)
     return out->error == 0;
 }
 
-int output_release(Output *out)
+int flowrt_output_release(Output *out)
 {
     if (--out->refs > 0)
         return out->error;
-    output_flush(out);
+    flowrt_output_flush(out);
     if (out->owns_fd && close(out->fd) != 0 && !out->error)
         out->error = errno;
     int error = out->error;
@@ -128,7 +128,7 @@ int output_release(Output *out)
 static inline char *reserve(Output *out, size_t n)
 {
     if (out->cap - out->len < n)
-        output_flush(out);
+        flowrt_output_flush(out);
     return out->buf + out->len;
 }
 
@@ -137,7 +137,7 @@ static void put_bytes(Output *out, const char *s, size_t n)
     while (n > 0) {
         size_t room = out->cap - out->len;
         if (room == 0) {
-            output_flush(out);
+            flowrt_output_flush(out);
             room = out->cap;
         }
         size_t k = n < room ? n : room;
@@ -363,29 +363,29 @@ static void make_json_keys(FlowSink *sink)
     }
 }
 
-FlowSink *sink_open(const FlowSinkDef *def, const ParamValues *params, char **err)
+FlowSink *flowrt_sink_open(const FlowSinkDef *def, const ParamValues *params, char **err)
 {
     static const char *const formats[] = { "csv", "jsonl", "json", NULL };
     const FlowConnector *conn = &def->conn;
     bool is_file = strcmp(conn->kind, "file") == 0;
     if (!is_file && strcmp(conn->kind, "stdout") != 0) {
-        *err = connargs_message(conn, "not supported as a sink by this version");
+        *err = flowrt_connargs_message(conn, "not supported as a sink by this version");
         return NULL;
     }
     ConnArgs args;
-    connargs_init(&args, conn, params);
-    const char *path = is_file ? connargs_text(&args, "path", NULL) : NULL;
+    flowrt_connargs_init(&args, conn, params);
+    const char *path = is_file ? flowrt_connargs_text(&args, "path", NULL) : NULL;
     int def_format = path && (ends_with(path, ".jsonl") || ends_with(path, ".json")) ? 1 : 0;
-    int format = connargs_choice(&args, "format", formats, def_format);
-    bool header = connargs_bool(&args, "header", true);
+    int format = flowrt_connargs_choice(&args, "format", formats, def_format);
+    bool header = flowrt_connargs_bool(&args, "header", true);
     if (is_file && !path && !args.err)
-        args.err = connargs_message(conn, "needs a path");
-    if (!connargs_finish(&args, err))
+        args.err = flowrt_connargs_message(conn, "needs a path");
+    if (!flowrt_connargs_finish(&args, err))
         return NULL;
 
-    Output *out = is_file ? output_open_file(path) : output_stdout();
+    Output *out = is_file ? flowrt_output_open_file(path) : flowrt_output_stdout();
     if (!out) {
-        *err = connargs_message(conn, "cannot create '%s': %s", path, strerror(errno));
+        *err = flowrt_connargs_message(conn, "cannot create '%s': %s", path, strerror(errno));
         return NULL;
     }
     FlowSink *sink = alloc_or_die(sizeof *sink);
@@ -408,7 +408,7 @@ FlowSink *sink_open(const FlowSinkDef *def, const ParamValues *params, char **er
     return sink;
 }
 
-int sink_close(FlowSink *sink)
+int flowrt_sink_close(FlowSink *sink)
 {
     if (sink->json_keys) {
         for (int i = 0; i < sink->def->nfields; i++)
@@ -416,19 +416,19 @@ int sink_close(FlowSink *sink)
         free(sink->json_keys);
         free(sink->json_key_lens);
     }
-    int error = output_release(sink->out);
+    int error = flowrt_output_release(sink->out);
     free(sink);
     return error;
 }
 
-bool sink_flush(FlowSink *sink)
+bool flowrt_sink_flush(FlowSink *sink)
 {
-    return output_flush(sink->out);
+    return flowrt_output_flush(sink->out);
 }
 
-bool sink_commit(FlowSink *sink, int64_t *committed_bytes)
+bool flowrt_sink_commit(FlowSink *sink, int64_t *committed_bytes)
 {
-    bool ok = output_flush(sink->out);
+    bool ok = flowrt_output_flush(sink->out);
     if (ok && sink->out->owns_fd && fsync(sink->out->fd) != 0) {
         sink->out->error = errno;
         ok = false;
@@ -437,7 +437,7 @@ bool sink_commit(FlowSink *sink, int64_t *committed_bytes)
     return ok;
 }
 
-const char *sink_label(const FlowSink *sink)
+const char *flowrt_sink_label(const FlowSink *sink)
 {
     return sink->out->label;
 }

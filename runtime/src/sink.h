@@ -5,8 +5,8 @@
  * in the Output; the run loop turns it into a run-time failure. SIGPIPE is
  * ignored by flow_main, so a closed pipe is such a failure, not a crash.
  *
- * Seam for exactly-once (TOOLS.md §6): sink_flush() pushes the buffer to the
- * kernel; sink_commit() also makes it durable (fsync) and reports the output's
+ * Seam for exactly-once (TOOLS.md §6): flowrt_sink_flush() pushes the buffer to the
+ * kernel; flowrt_sink_commit() also makes it durable (fsync) and reports the output's
  * committed length, which a checkpoint will store, and to which a restore
  * will cut the file back. */
 #ifndef FLOWRT_SINK_H
@@ -44,25 +44,25 @@ struct FlowSink {
 };
 
 /* The Output of the process's stdout (shared by every stdout sink). */
-Output *output_stdout(void);
+Output *flowrt_output_stdout(void);
 /* Opens (creates, truncates) a file, making missing parent directories.
  * NULL with errno set on failure. */
 /* Creates the missing directories of `path` (not the file), as file sinks and
  * errors= files do; a failure shows up when the file is opened. */
-void output_make_parent_dirs(const char *path);
-Output *output_open_file(const char *path);
+void flowrt_output_make_parent_dirs(const char *path);
+Output *flowrt_output_open_file(const char *path);
 /* Drops a reference; the last one flushes and closes. Returns the errno of
  * any failed write or close, 0 if none. */
-int output_release(Output *out);
-bool output_flush(Output *out);
+int flowrt_output_release(Output *out);
+bool flowrt_output_flush(Output *out);
 
 /* Reads the sink's arguments (format, header), with every problem a message
  * in *err (malloc'd): the sink is not opened then. */
-FlowSink *sink_open(const FlowSinkDef *def, const ParamValues *params, char **err);
-int sink_close(FlowSink *sink); /* as output_release */
-bool sink_flush(FlowSink *sink);
-bool sink_commit(FlowSink *sink, int64_t *committed_bytes);
+FlowSink *flowrt_sink_open(const FlowSinkDef *def, const ParamValues *params, char **err);
+int flowrt_sink_close(FlowSink *sink); /* as flowrt_output_release */
+bool flowrt_sink_flush(FlowSink *sink);
+bool flowrt_sink_commit(FlowSink *sink, int64_t *committed_bytes);
 /* The label of the sink's output (path or "stdout"). */
-const char *sink_label(const FlowSink *sink);
+const char *flowrt_sink_label(const FlowSink *sink);
 
 #endif

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void source_init(Source *src, const SourceOps *ops, const FlowSourceDef *def, int index,
-                 const char *label)
+void flowrt_source_init(Source *src, const SourceOps *ops, const FlowSourceDef *def, int index,
+                        const char *label)
 {
     memset(src, 0, sizeof *src);
     src->ops = ops;
@@ -19,18 +19,19 @@ void source_init(Source *src, const SourceOps *ops, const FlowSourceDef *def, in
     src->position_known = true;
 }
 
-bool source_common_args(Source *src, ConnArgs *args, bool allow_errors_file)
+bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_file)
 {
     static const char *const on_error[] = { "skip", "fail", NULL };
-    src->on_error = connargs_choice(args, "on_error", on_error, 0) == 1 ? ON_ERROR_FAIL
+    src->on_error = flowrt_connargs_choice(args, "on_error", on_error, 0) == 1 ? ON_ERROR_FAIL
                                                                          : ON_ERROR_SKIP;
-    const char *path = allow_errors_file ? connargs_text(args, "errors", NULL) : NULL;
+    const char *path = allow_errors_file ? flowrt_connargs_text(args, "errors", NULL) : NULL;
     if (!path || args->err)
         return true;
-    output_make_parent_dirs(path);
+    flowrt_output_make_parent_dirs(path);
     src->errors = fopen(path, "a");
     if (!src->errors) {
-        args->err = connargs_message(args->conn, "cannot open the errors file '%s': %s", path,
+        args->err = flowrt_connargs_message(args->conn, "cannot open the errors file '%s': %s",
+                                            path,
                                      strerror(errno));
         return false;
     }
@@ -38,18 +39,19 @@ bool source_common_args(Source *src, ConnArgs *args, bool allow_errors_file)
     return true;
 }
 
-Source *source_open(const FlowSourceDef *def, int index, const ParamValues *params, char **err)
+Source *flowrt_source_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                           char **err)
 {
     const char *kind = def->conn.kind;
     if (strcmp(kind, "file") == 0 || strcmp(kind, "stdin") == 0)
-        return source_file_open(def, index, params, err);
+        return flowrt_source_file_open(def, index, params, err);
     if (strcmp(kind, "generator") == 0)
-        return source_gen_open(def, index, params, err);
-    *err = connargs_message(&def->conn, "not supported as a source by this version");
+        return flowrt_source_gen_open(def, index, params, err);
+    *err = flowrt_connargs_message(&def->conn, "not supported as a source by this version");
     return NULL;
 }
 
-void source_close(Source *src)
+void flowrt_source_close(Source *src)
 {
     if (src->errors)
         fclose(src->errors);

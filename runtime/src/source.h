@@ -58,19 +58,19 @@ struct Source {
 
 /* Opens the source of `def` (checking its arguments). NULL and a message in
  * *err (malloc'd) on failure. */
-Source *source_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                    char **err);
-void source_close(Source *src);
+Source *flowrt_source_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                           char **err);
+void flowrt_source_close(Source *src);
 
 /* For the source modules: argument reading shared by all sources
  * (on_error=, errors=) and the per-record bookkeeping. */
-bool source_common_args(Source *src, ConnArgs *args, bool allow_errors_file);
-void source_init(Source *src, const SourceOps *ops, const FlowSourceDef *def, int index,
-                 const char *label);
+bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_file);
+void flowrt_source_init(Source *src, const SourceOps *ops, const FlowSourceDef *def, int index,
+                        const char *label);
 
-Source *source_file_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                         char **err);
-Source *source_gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                        char **err);
+Source *flowrt_source_file_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                                char **err);
+Source *flowrt_source_gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                               char **err);
 
 #endif

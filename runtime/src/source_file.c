@@ -50,7 +50,7 @@ typedef enum StartStatus { START_DONE, START_WAIT, START_FAILED } StartStatus;
 
 static StartStatus fill_for_start(TextSource *ts, char **err)
 {
-    switch (readbuf_fill(&ts->rb)) {
+    switch (flowrt_readbuf_fill(&ts->rb)) {
     case READ_OK:
         return START_DONE;
     case READ_EOF:
@@ -61,8 +61,8 @@ static StartStatus fill_for_start(TextSource *ts, char **err)
     case READ_ERROR:
         break;
     }
-    *err = connargs_message(&ts->base.def->conn, "cannot read '%s': %s", ts->base.label,
-                            strerror(errno));
+    *err = flowrt_connargs_message(&ts->base.def->conn, "cannot read '%s': %s", ts->base.label,
+                                   strerror(errno));
     return START_FAILED;
 }
 
@@ -72,8 +72,8 @@ static char *missing_column_message(TextSource *ts, const char *field, const Csv
     size_t n = hdr->raw_len < sizeof cols - 4 ? hdr->raw_len : sizeof cols - 4;
     memcpy(cols, hdr->raw, n);
     strcpy(cols + n, n < hdr->raw_len ? "..." : "");
-    return connargs_message(&ts->base.def->conn, "'%s' has no column '%s' (its header: %s)",
-                            ts->base.label, field, cols);
+    return flowrt_connargs_message(&ts->base.def->conn, "'%s' has no column '%s' (its header: %s)",
+                                   ts->base.label, field, cols);
 }
 
 static StartStatus read_csv_header(TextSource *ts, char **err)
@@ -82,14 +82,14 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
     CsvRecord hdr;
     for (;;) {
         ReadBuf *rb = &ts->rb;
-        CsvStatus st = csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
-                                 rb->eof && !ts->follow, &hdr);
+        CsvStatus st = flowrt_csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
+                                        rb->eof && !ts->follow, &hdr);
         if (st == CSV_RECORD)
             break;
         rb->start += hdr.used;
         if (st == CSV_END) {
-            *err = connargs_message(&def->conn, "'%s' is empty: expected a header line",
-                                    ts->base.label);
+            *err = flowrt_connargs_message(&def->conn, "'%s' is empty: expected a header line",
+                                           ts->base.label);
             return START_FAILED;
         }
         StartStatus s = fill_for_start(ts, err);
@@ -97,8 +97,8 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
             return s;
     }
     if (hdr.error) {
-        *err = connargs_message(&def->conn, "'%s': bad header line: %s", ts->base.label,
-                                hdr.error);
+        *err = flowrt_connargs_message(&def->conn, "'%s': bad header line: %s", ts->base.label,
+                                       hdr.error);
         return START_FAILED;
     }
     ts->ncols = hdr.ncols;
@@ -165,7 +165,7 @@ static StartStatus start(TextSource *ts, char **err)
 static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
 {
     *again = false;
-    switch (readbuf_fill(&ts->rb)) {
+    switch (flowrt_readbuf_fill(&ts->rb)) {
     case READ_OK:
         *again = true;
         return SOURCE_MORE;
@@ -178,8 +178,8 @@ static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
     case READ_ERROR:
         break;
     }
-    runtime_fail(rt, "%s: source '%s': cannot read '%s': %s", ts->base.def->conn.where,
-                 ts->base.def->name, ts->base.label, strerror(errno));
+    flowrt_runtime_fail(rt, "%s: source '%s': cannot read '%s': %s", ts->base.def->conn.where,
+                        ts->base.def->name, ts->base.label, strerror(errno));
     return SOURCE_FAILED;
 }
 
@@ -190,7 +190,7 @@ static void push(TextSource *ts, FlowRuntime *rt, int64_t line, const char *raw,
     src->offset = ts->rb.base_offset + (raw - ts->rb.buf);
     src->raw = raw;
     src->raw_len = raw_len;
-    runtime_begin_record(rt, src);
+    flowrt_runtime_begin_record(rt, src);
 }
 
 static SourceStatus poll_csv(TextSource *ts, FlowRuntime *rt, int max)
@@ -198,8 +198,8 @@ static SourceStatus poll_csv(TextSource *ts, FlowRuntime *rt, int max)
     ReadBuf *rb = &ts->rb;
     for (int n = 0; n < max && !rt->failed;) {
         CsvRecord rec;
-        CsvStatus st = csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
-                                 rb->eof && !ts->follow, &rec);
+        CsvStatus st = flowrt_csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
+                                        rb->eof && !ts->follow, &rec);
         if (st == CSV_END)
             return SOURCE_DONE;
         if (st == CSV_NEED_MORE) {
@@ -215,11 +215,11 @@ static SourceStatus poll_csv(TextSource *ts, FlowRuntime *rt, int max)
         rb->start += rec.used;
         n++;
         if (rec.error) {
-            source_bad_record(rt, &ts->base, NULL, rec.error);
+            flowrt_source_bad_record(rt, &ts->base, NULL, rec.error);
         } else if (rec.ncols != ts->ncols) {
             char why[96];
             snprintf(why, sizeof why, "expected %d fields, found %d", ts->ncols, rec.ncols);
-            source_bad_record(rt, &ts->base, NULL, why);
+            flowrt_source_bad_record(rt, &ts->base, NULL, why);
         } else {
             ts->base.def->decode(rt, ts->fields);
         }
@@ -250,7 +250,7 @@ static SourceStatus poll_jsonl(TextSource *ts, FlowRuntime *rt, int max)
         }
         int64_t line_no = ts->json_line++;
         const char *reason;
-        JsonStatus st = json_parse_line(&ts->json, line, len, ts->fields, &reason);
+        JsonStatus st = flowrt_json_parse_line(&ts->json, line, len, ts->fields, &reason);
         if (st == JSON_BLANK) {
             rb->start += used;
             continue;
@@ -259,7 +259,7 @@ static SourceStatus poll_jsonl(TextSource *ts, FlowRuntime *rt, int max)
         rb->start += used;
         n++;
         if (st == JSON_BAD)
-            source_bad_record(rt, &ts->base, NULL, reason);
+            flowrt_source_bad_record(rt, &ts->base, NULL, reason);
         else
             ts->base.def->decode(rt, ts->fields);
     }
@@ -273,7 +273,7 @@ static SourceStatus text_poll(Source *src, FlowRuntime *rt, int max)
         char *err = NULL;
         StartStatus s = start(ts, &err);
         if (s == START_FAILED) {
-            runtime_fail(rt, "%s", err);
+            flowrt_runtime_fail(rt, "%s", err);
             free(err);
             return SOURCE_FAILED;
         }
@@ -291,7 +291,7 @@ static int64_t text_position(const Source *src)
 static bool text_seek(Source *src, int64_t position)
 {
     TextSource *ts = (TextSource *)src;
-    if (!ts->own_fd || !readbuf_seek(&ts->rb, position))
+    if (!ts->own_fd || !flowrt_readbuf_seek(&ts->rb, position))
         return false;
     src->position_known = false;
     return true;
@@ -302,9 +302,9 @@ static void text_close(Source *src)
     TextSource *ts = (TextSource *)src;
     if (ts->own_fd)
         close(ts->rb.fd);
-    readbuf_free(&ts->rb);
-    csv_free(&ts->csv);
-    json_free(&ts->json);
+    flowrt_readbuf_free(&ts->rb);
+    flowrt_csv_free(&ts->csv);
+    flowrt_json_free(&ts->json);
     free(ts->colmap);
     free(ts->fields);
     free(ts);
@@ -318,25 +318,25 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-Source *source_file_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                         char **err)
+Source *flowrt_source_file_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                                char **err)
 {
     static const char *const formats[] = { "csv", "jsonl", "json", NULL };
     bool is_file = strcmp(def->conn.kind, "file") == 0;
     TextSource *ts = alloc_or_die(sizeof *ts);
     ConnArgs args;
-    connargs_init(&args, &def->conn, params);
-    const char *path = is_file ? connargs_text(&args, "path", NULL) : "stdin";
+    flowrt_connargs_init(&args, &def->conn, params);
+    const char *path = is_file ? flowrt_connargs_text(&args, "path", NULL) : "stdin";
     int def_format = path && (ends_with(path, ".jsonl") || ends_with(path, ".json")) ? 1 : 0;
-    ts->format = connargs_choice(&args, "format", formats, def_format) == 0 ? FORMAT_CSV
+    ts->format = flowrt_connargs_choice(&args, "format", formats, def_format) == 0 ? FORMAT_CSV
                                                                            : FORMAT_JSONL;
-    ts->header = connargs_bool(&args, "header", true);
-    ts->follow = is_file ? connargs_bool(&args, "follow", false) : false;
+    ts->header = flowrt_connargs_bool(&args, "header", true);
+    ts->follow = is_file ? flowrt_connargs_bool(&args, "follow", false) : false;
     if (!path && !args.err)
-        args.err = connargs_message(&def->conn, "needs a path");
-    source_init(&ts->base, &text_ops, def, index, path);
-    source_common_args(&ts->base, &args, true);
-    if (!connargs_finish(&args, err)) {
+        args.err = flowrt_connargs_message(&def->conn, "needs a path");
+    flowrt_source_init(&ts->base, &text_ops, def, index, path);
+    flowrt_source_common_args(&ts->base, &args, true);
+    if (!flowrt_connargs_finish(&args, err)) {
         if (ts->base.errors)
             fclose(ts->base.errors);
         free(ts);
@@ -353,7 +353,8 @@ Source *source_file_open(const FlowSourceDef *def, int index, const ParamValues 
             errno = EISDIR;
         }
         if (fd < 0) {
-            *err = connargs_message(&def->conn, "cannot open '%s': %s", path, strerror(errno));
+            *err = flowrt_connargs_message(&def->conn, "cannot open '%s': %s", path,
+                                           strerror(errno));
             if (ts->base.errors)
                 fclose(ts->base.errors);
             free(ts);
@@ -361,9 +362,9 @@ Source *source_file_open(const FlowSourceDef *def, int index, const ParamValues 
         }
     }
     ts->own_fd = is_file;
-    readbuf_init(&ts->rb, fd);
-    csv_init(&ts->csv);
-    json_init(&ts->json, def->field_names, def->nfields);
+    flowrt_readbuf_init(&ts->rb, fd);
+    flowrt_csv_init(&ts->csv);
+    flowrt_json_init(&ts->json, def->field_names, def->nfields);
     ts->json_line = 1;
     ts->fields = alloc_or_die((size_t)def->nfields * sizeof *ts->fields);
 
@@ -372,10 +373,10 @@ Source *source_file_open(const FlowSourceDef *def, int index, const ParamValues 
      * its header yet. */
     if (!ts->follow) {
         StartStatus s;
-        while ((s = start(ts, err)) == START_WAIT && !runtime_stop_requested())
+        while ((s = start(ts, err)) == START_WAIT && !flowrt_runtime_stop_requested())
             ;
         if (s == START_FAILED) {
-            source_close(&ts->base);
+            flowrt_source_close(&ts->base);
             return NULL;
         }
     }

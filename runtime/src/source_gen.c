@@ -81,14 +81,14 @@ int64_t flow_gen_timestamp(FlowGen *g)
 
 /* Records next .. end - 1 through the program's generate_batch: one call,
  * whose loop makes and pushes them all. The per-record bookkeeping of
- * runtime_begin_record is done once: the source and its scratch memory are
+ * flowrt_runtime_begin_record is done once: the source and its scratch memory are
  * the batch's, and the record count grows by what was made. */
 static int64_t gen_batch(GenSource *gs, FlowRuntime *rt, int64_t next, int64_t end)
 {
     Source *src = &gs->base;
     FlowGenBatch b = { next, end, gs->gen.seed, gs->gen.keys, gs->gen.events_per_second,
                        gs->gen.disorder_ms, &src->where, &rt->failed };
-    scratch_reset(&rt->scratch);
+    flowrt_scratch_reset(&rt->scratch);
     rt->current = src;
     int64_t made_to = src->def->generate_batch(rt, &b);
     src->records += made_to - next;
@@ -101,7 +101,7 @@ static SourceStatus gen_poll(Source *src, FlowRuntime *rt, int max)
     GenSource *gs = (GenSource *)src;
     FlowGen *g = &gs->gen;
     if (gs->rate > 0) {
-        double now = runtime_seconds();
+        double now = flowrt_runtime_seconds();
         if (gs->started == 0)
             gs->started = now;
         int64_t allowed = (int64_t)((now - gs->started) * (double)gs->rate) + 1;
@@ -127,7 +127,7 @@ static SourceStatus gen_poll(Source *src, FlowRuntime *rt, int max)
         }
         gen_start_record(g, next);
         src->where = next + 1;
-        runtime_begin_record(rt, src);
+        flowrt_runtime_begin_record(rt, src);
         src->def->generate(rt, g);
         gs->produced_since_start++;
     }
@@ -158,29 +158,29 @@ static void gen_close(Source *src)
 
 static const SourceOps gen_ops = { gen_poll, gen_position, gen_seek, gen_close };
 
-Source *source_gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                        char **err)
+Source *flowrt_source_gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                               char **err)
 {
     GenSource *gs = calloc(1, sizeof *gs);
     if (!gs) {
-        *err = connargs_message(&def->conn, "out of memory");
+        *err = flowrt_connargs_message(&def->conn, "out of memory");
         return NULL;
     }
-    source_init(&gs->base, &gen_ops, def, index, "generator");
+    flowrt_source_init(&gs->base, &gen_ops, def, index, "generator");
     gs->base.numbered_by_line = false;
     ConnArgs args;
-    connargs_init(&args, &def->conn, params);
-    gs->count = connargs_int(&args, "count", -1, 0);
-    gs->gen.seed = flow_gen_mix64((uint64_t)connargs_int(&args, "seed", 0, INT64_MIN));
-    gs->gen.keys = connargs_int(&args, "keys", FLOW_GEN_DEFAULT_KEYS, 1);
-    gs->gen.events_per_second = connargs_int(&args, "events_per_second",
-                                             FLOW_GEN_DEFAULT_EVENTS_PER_SECOND, 1);
-    gs->gen.disorder_ms = connargs_int(&args, "disorder", 0, 0);
-    gs->rate = connargs_int(&args, "rate", 0, 1);
-    source_common_args(&gs->base, &args, false);
+    flowrt_connargs_init(&args, &def->conn, params);
+    gs->count = flowrt_connargs_int(&args, "count", -1, 0);
+    gs->gen.seed = flow_gen_mix64((uint64_t)flowrt_connargs_int(&args, "seed", 0, INT64_MIN));
+    gs->gen.keys = flowrt_connargs_int(&args, "keys", FLOW_GEN_DEFAULT_KEYS, 1);
+    gs->gen.events_per_second = flowrt_connargs_int(&args, "events_per_second",
+                                                    FLOW_GEN_DEFAULT_EVENTS_PER_SECOND, 1);
+    gs->gen.disorder_ms = flowrt_connargs_int(&args, "disorder", 0, 0);
+    gs->rate = flowrt_connargs_int(&args, "rate", 0, 1);
+    flowrt_source_common_args(&gs->base, &args, false);
     if (!def->generate && !def->generate_batch && !args.err)
-        args.err = connargs_message(&def->conn, "the program has no generate function");
-    if (!connargs_finish(&args, err)) {
+        args.err = flowrt_connargs_message(&def->conn, "the program has no generate function");
+    if (!flowrt_connargs_finish(&args, err)) {
         free(gs);
         return NULL;
     }

@@ -6,7 +6,7 @@
 #include "flow/codec.h"
 #include "table.h"
 
-int64_t stats_records_read(const FlowRuntime *rt)
+int64_t flowrt_stats_records_read(const FlowRuntime *rt)
 {
     int64_t n = 0;
     for (int i = 0; i < rt->nsources; i++)
@@ -14,7 +14,7 @@ int64_t stats_records_read(const FlowRuntime *rt)
     return n;
 }
 
-int64_t stats_records_written(const FlowRuntime *rt)
+int64_t flowrt_stats_records_written(const FlowRuntime *rt)
 {
     int64_t n = 0;
     for (int i = 0; i < rt->nsinks; i++)
@@ -22,8 +22,8 @@ int64_t stats_records_written(const FlowRuntime *rt)
     return n;
 }
 
-void stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
-                      int64_t read_since_last)
+void flowrt_stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
+                             int64_t read_since_last)
 {
     char wm[FLOW_TIMESTAMP_MAX + 8];
     int64_t w = watermarks_current(&rt->watermarks, rt->now_ms);
@@ -41,29 +41,30 @@ void stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
     fprintf(stderr,
             "%s: %.1fs read %lld (%.0f/s) written %lld bad %lld watermark %s "
             "output-blocked %.0f%%\n",
-            rt->prog->name, elapsed, (long long)stats_records_read(rt),
+            rt->prog->name, elapsed, (long long)flowrt_stats_records_read(rt),
             since_last > 0 ? (double)read_since_last / since_last : 0.0,
-            (long long)stats_records_written(rt), (long long)rt->bad_total, wm,
+            (long long)flowrt_stats_records_written(rt), (long long)rt->bad_total, wm,
             elapsed > 0 ? 100.0 * blocked / elapsed : 0.0);
 }
 
-void stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)
+void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)
 {
-    int64_t read = stats_records_read(rt);
+    int64_t read = flowrt_stats_records_read(rt);
     fprintf(stderr, "%s: %s after %.3f s: %lld records read (%.0f records/s), "
                     "%lld written, %lld late, %lld bad\n",
             rt->prog->name, rt->failed ? "failed" : interrupted ? "stopped" : "done", elapsed,
             (long long)read, elapsed > 0 ? (double)read / elapsed : 0.0,
-            (long long)stats_records_written(rt), (long long)rt->late, (long long)rt->bad_total);
+            (long long)flowrt_stats_records_written(rt), (long long)rt->late,
+                                                    (long long)rt->bad_total);
     for (int i = 0; i < rt->nsources; i++) {
         const Source *s = rt->sources[i];
         fprintf(stderr, "  source %s (%s): %lld read, %lld bad\n", s->def->name, s->label,
                 (long long)s->records, (long long)s->bad);
     }
-    tables_print_summary(rt);
+    flowrt_tables_print_summary(rt);
     for (int i = 0; i < rt->nsinks; i++) {
         const FlowSink *k = rt->sinks[i];
-        fprintf(stderr, "  sink %s (%s): %lld written\n", k->def->stream, sink_label(k),
+        fprintf(stderr, "  sink %s (%s): %lld written\n", k->def->stream, flowrt_sink_label(k),
                 (long long)k->records);
     }
 }

@@ -7,12 +7,12 @@
 
 /* One line: elapsed time, records read and rate since the last line,
  * written, bad, watermark, share of time spent blocked on output. */
-void stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
-                      int64_t read_since_last);
+void flowrt_stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
+                             int64_t read_since_last);
 /* Records read per source (and bad), written per sink, late, bad total,
  * elapsed seconds, records per second. */
-void stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted);
-int64_t stats_records_read(const FlowRuntime *rt);
-int64_t stats_records_written(const FlowRuntime *rt);
+void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted);
+int64_t flowrt_stats_records_read(const FlowRuntime *rt);
+int64_t flowrt_stats_records_written(const FlowRuntime *rt);
 
 #endif

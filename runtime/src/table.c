@@ -112,10 +112,10 @@ FlowLookupTable *flow_lookup_table(FlowRuntime *rt, int index)
 static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index)
 {
     char *err = NULL;
-    double started = runtime_seconds();
-    Source *src = source_open(lt->def, index, &rt->params, &err);
+    double started = flowrt_runtime_seconds();
+    Source *src = flowrt_source_open(lt->def, index, &rt->params, &err);
     if (!src) {
-        runtime_fail(rt, "%s", err);
+        flowrt_runtime_fail(rt, "%s", err);
         free(err);
         return false;
     }
@@ -127,30 +127,30 @@ static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index)
     SourceStatus st = SOURCE_MORE;
     /* A table is read to the end of its input as it is now: a followed
      * file that has nothing more is done too. */
-    while (st == SOURCE_MORE && !rt->failed && !runtime_stop_requested()) {
-        runtime_tick(rt);
+    while (st == SOURCE_MORE && !rt->failed && !flowrt_runtime_stop_requested()) {
+        flowrt_runtime_tick(rt);
         st = src->ops->poll(src, rt, 1024);
     }
     rt->current = NULL;
     lt->read = src->records;
     lt->bad = src->bad;
-    lt->seconds = runtime_seconds() - started;
-    source_close(src);
+    lt->seconds = flowrt_runtime_seconds() - started;
+    flowrt_source_close(src);
     if (!lt->label) {
-        runtime_fail(rt, "out of memory");
+        flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
-    return !rt->failed && !runtime_stop_requested();
+    return !rt->failed && !flowrt_runtime_stop_requested();
 }
 
-bool tables_load(FlowRuntime *rt, bool verbose)
+bool flowrt_tables_load(FlowRuntime *rt, bool verbose)
 {
     const FlowProgram *prog = rt->prog;
     if (prog->ntables == 0)
         return true;
     rt->tables = calloc((size_t)prog->ntables, sizeof *rt->tables);
     if (!rt->tables) {
-        runtime_fail(rt, "out of memory");
+        flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
     rt->ntables = prog->ntables;
@@ -164,11 +164,11 @@ bool tables_load(FlowRuntime *rt, bool verbose)
                     prog->name, lt->def->name, lt->seconds, (long long)lt->table.loaded,
                     (long long)lt->table.count, (long long)lt->bad);
     }
-    scratch_reset(&rt->scratch);
+    flowrt_scratch_reset(&rt->scratch);
     return true;
 }
 
-void tables_print_summary(const FlowRuntime *rt)
+void flowrt_tables_print_summary(const FlowRuntime *rt)
 {
     for (int i = 0; i < rt->ntables; i++) {
         const LoadedTable *lt = &rt->tables[i];
@@ -178,7 +178,7 @@ void tables_print_summary(const FlowRuntime *rt)
     }
 }
 
-void tables_free(FlowRuntime *rt)
+void flowrt_tables_free(FlowRuntime *rt)
 {
     for (int i = 0; i < rt->ntables; i++) {
         flow_lookup_table_free(&rt->tables[i].table);

@@ -23,9 +23,9 @@ typedef struct LoadedTable {
 /* Loads every table in turn, fully. False when one cannot be opened or read,
  * or a bad row stopped the program (on_error=fail): rt says why. With
  * `verbose` (--stats) a line per table says what it loaded. */
-bool tables_load(FlowRuntime *rt, bool verbose);
+bool flowrt_tables_load(FlowRuntime *rt, bool verbose);
 /* One summary line per table. */
-void tables_print_summary(const FlowRuntime *rt);
-void tables_free(FlowRuntime *rt);
+void flowrt_tables_print_summary(const FlowRuntime *rt);
+void flowrt_tables_free(FlowRuntime *rt);
 
 #endif

@@ -7,7 +7,7 @@
 #include "flow/value.h"
 #include "rt.h"
 
-void timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
+void flowrt_timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
 {
     memset(t, 0, sizeof *t);
     t->nops = nops;
@@ -21,7 +21,7 @@ void timers_init(Timers *t, const FlowOperatorDef *defs, int nops)
     t->earliest = FLOW_TIME_MAX;
 }
 
-void timers_free(Timers *t)
+void flowrt_timers_free(Timers *t)
 {
     for (int i = 0; i < t->nops; i++) {
         OperatorTimers *op = &t->ops[i];
@@ -43,7 +43,7 @@ static bool earlier(const Timer *a, const Timer *b)
     return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-void timers_set(Timers *t, int op_index, int64_t time, void *item)
+void flowrt_timers_set(Timers *t, int op_index, int64_t time, void *item)
 {
     OperatorTimers *op = &t->ops[op_index];
     if (op->n == op->cap) {
@@ -85,7 +85,7 @@ static Timer pop(OperatorTimers *op)
     return top;
 }
 
-void timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
+void flowrt_timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
 {
     t->advancing = true;
     if (wm > t->watermark)
@@ -108,7 +108,7 @@ void timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
     t->advancing = false;
 }
 
-int64_t timers_next(const Timers *t, int op)
+int64_t flowrt_timers_next(const Timers *t, int op)
 {
     return t->ops[op].n ? t->ops[op].heap[0].time : FLOW_TIME_MAX;
 }

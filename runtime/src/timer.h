@@ -2,7 +2,7 @@
  * stateful operators (flow/state.h describes the contract). Operators are
  * kept in the topological order the program declares them in; each has a
  * min-heap of timers ordered by (time, order set), a watermark of its own and
- * a FlowTable. timers_advance is the one place timers fire. */
+ * a FlowTable. flowrt_timers_advance is the one place timers fire. */
 #ifndef FLOWRT_TIMER_H
 #define FLOWRT_TIMER_H
 
@@ -39,19 +39,19 @@ typedef struct Timers {
     int64_t earliest;
 } Timers;
 
-void timers_init(Timers *t, const FlowOperatorDef *defs, int nops);
+void flowrt_timers_init(Timers *t, const FlowOperatorDef *defs, int nops);
 /* Releases every item still waiting for its timer, and the tables. */
-void timers_free(Timers *t);
-void timers_set(Timers *t, int op, int64_t time, void *item);
+void flowrt_timers_free(Timers *t);
+void flowrt_timers_set(Timers *t, int op, int64_t time, void *item);
 /* The watermark moved to wm: operator by operator, raise its watermark and
- * fire its due timers (timers_run). Inline, as it runs after every record. */
-void timers_run(Timers *t, FlowRuntime *rt, int64_t wm);
-static inline void timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
+ * fire its due timers (flowrt_timers_run). Inline, as it runs after every record. */
+void flowrt_timers_run(Timers *t, FlowRuntime *rt, int64_t wm);
+static inline void flowrt_timers_advance(Timers *t, FlowRuntime *rt, int64_t wm)
 {
     if (!t->advancing && (wm > t->watermark || t->earliest <= t->watermark))
-        timers_run(t, rt, wm);
+        flowrt_timers_run(t, rt, wm);
 }
 /* The earliest pending timer of operator op (FLOW_TIME_MAX: none). */
-int64_t timers_next(const Timers *t, int op);
+int64_t flowrt_timers_next(const Timers *t, int op);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "flow/value.h"
 
-void watermarks_init(Watermarks *w, int ninputs)
+void flowrt_watermarks_init(Watermarks *w, int ninputs)
 {
     w->ninputs = ninputs;
     w->inputs = calloc(ninputs > 0 ? (size_t)ninputs : 1, sizeof *w->inputs);
@@ -19,14 +19,14 @@ void watermarks_init(Watermarks *w, int ninputs)
     w->clock_bound = false;
 }
 
-void watermarks_free(Watermarks *w)
+void flowrt_watermarks_free(Watermarks *w)
 {
     free(w->inputs);
     w->inputs = NULL;
 }
 
-void watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_ms,
-                          int64_t idle_ms, int64_t now_ms)
+void flowrt_watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_ms,
+                                 int64_t idle_ms, int64_t now_ms)
 {
     WatermarkInput *in = &w->inputs[i];
     in->event_time = event_time;
@@ -39,18 +39,18 @@ void watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_m
     w->clock_bound |= !event_time || idle_ms > 0;
 }
 
-void watermarks_active(Watermarks *w, int i, int64_t now_ms)
+void flowrt_watermarks_active(Watermarks *w, int i, int64_t now_ms)
 {
     w->inputs[i].last_record_ms = now_ms;
 }
 
-void watermarks_finish(Watermarks *w, int i)
+void flowrt_watermarks_finish(Watermarks *w, int i)
 {
     w->inputs[i].finished = true;
     w->changed = true;
 }
 
-int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms)
+int64_t flowrt_watermarks_input(const Watermarks *w, int i, int64_t now_ms)
 {
     const WatermarkInput *in = &w->inputs[i];
     if (in->finished)
@@ -67,7 +67,7 @@ int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms)
     return in->max_ts - in->delay_ms - 1;
 }
 
-int64_t watermarks_recompute(Watermarks *w, int64_t now_ms)
+int64_t flowrt_watermarks_recompute(Watermarks *w, int64_t now_ms)
 {
     w->changed = false;
     int64_t min = FLOW_TIME_MAX;
@@ -76,7 +76,7 @@ int64_t watermarks_recompute(Watermarks *w, int64_t now_ms)
         const WatermarkInput *in = &w->inputs[i];
         if (!in->finished && in->idle_ms > 0 && now_ms - in->last_record_ms >= in->idle_ms)
             continue;
-        int64_t wm = watermarks_input(w, i, now_ms);
+        int64_t wm = flowrt_watermarks_input(w, i, now_ms);
         if (wm < min)
             min = wm;
         any = true;

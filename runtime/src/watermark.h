@@ -33,14 +33,14 @@ typedef struct Watermarks {
     bool clock_bound;
 } Watermarks;
 
-void watermarks_init(Watermarks *w, int ninputs);
-void watermarks_free(Watermarks *w);
+void flowrt_watermarks_init(Watermarks *w, int ninputs);
+void flowrt_watermarks_free(Watermarks *w);
 /* Declares input i; `now_ms` starts its idleness clock. */
-void watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_ms,
-                          int64_t idle_ms, int64_t now_ms);
+void flowrt_watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t delay_ms,
+                                 int64_t idle_ms, int64_t now_ms);
 /* A record with event time ts arrived on input i. Inline, as it runs for
  * every record. */
-static inline void watermarks_observe(Watermarks *w, int i, int64_t ts)
+static inline void flowrt_watermarks_observe(Watermarks *w, int i, int64_t ts)
 {
     WatermarkInput *in = &w->inputs[i];
     if (ts > in->max_ts) {
@@ -49,19 +49,19 @@ static inline void watermarks_observe(Watermarks *w, int i, int64_t ts)
     }
 }
 /* Input i delivered records at wall-clock time now_ms (it is not idle). */
-void watermarks_active(Watermarks *w, int i, int64_t now_ms);
+void flowrt_watermarks_active(Watermarks *w, int i, int64_t now_ms);
 /* Input i is a bounded input that has ended. */
-void watermarks_finish(Watermarks *w, int i);
+void flowrt_watermarks_finish(Watermarks *w, int i);
 /* The watermark of input i alone, at wall-clock time now_ms. */
-int64_t watermarks_input(const Watermarks *w, int i, int64_t now_ms);
+int64_t flowrt_watermarks_input(const Watermarks *w, int i, int64_t now_ms);
 /* The program watermark at wall-clock time now_ms: watermarks_current
  * works it out again only when it can have moved. */
-int64_t watermarks_recompute(Watermarks *w, int64_t now_ms);
+int64_t flowrt_watermarks_recompute(Watermarks *w, int64_t now_ms);
 static inline int64_t watermarks_current(Watermarks *w, int64_t now_ms)
 {
     if (!w->changed && !w->clock_bound)
         return w->current;
-    return watermarks_recompute(w, now_ms);
+    return flowrt_watermarks_recompute(w, now_ms);
 }
 
 #endif

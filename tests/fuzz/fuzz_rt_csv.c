@@ -42,12 +42,12 @@ static Digest parse(const uint8_t *data, size_t size, size_t chunk, bool decode)
     const char *in = (const char *)data;
     Digest d = { 0xCBF29CE484222325ULL, 0 };
     CsvParser cp;
-    csv_init(&cp);
+    flowrt_csv_init(&cp);
     size_t have = chunk ? 0 : size, start = 0;
     for (;;) {
         CsvRecord rec;
         bool eof = have == size;
-        CsvStatus st = csv_parse(&cp, in + start, have - start, eof, &rec);
+        CsvStatus st = flowrt_csv_parse(&cp, in + start, have - start, eof, &rec);
         if (rec.used > have - start)
             __builtin_trap();
         start += rec.used;
@@ -75,7 +75,7 @@ static Digest parse(const uint8_t *data, size_t size, size_t chunk, bool decode)
                 decode_all(f);
         }
     }
-    csv_free(&cp);
+    flowrt_csv_free(&cp);
     return d;
 }
 

@@ -15,7 +15,7 @@ static const char *const names[] = { "id", "name", "ts", "ok", "x", "" };
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     JsonParser jp;
-    json_init(&jp, names, 6);
+    flowrt_json_init(&jp, names, 6);
     FlowField fields[6];
     const char *p = (const char *)data, *end = p + size;
     while (p < end) {
@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *line = malloc(len ? len : 1);
         memcpy(line, p, len);
         const char *reason = NULL;
-        JsonStatus st = json_parse_line(&jp, line, len, fields, &reason);
+        JsonStatus st = flowrt_json_parse_line(&jp, line, len, fields, &reason);
         if (st == JSON_BAD) {
             size_t col;
             if (!reason || sscanf(reason, "bad JSON at column %zu", &col) != 1 || col < 1 ||
@@ -56,6 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(line);
         p += len + (nl != NULL);
     }
-    json_free(&jp);
+    flowrt_json_free(&jp);
     return 0;
 }

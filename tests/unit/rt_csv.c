@@ -20,12 +20,12 @@ static void parse_all(const char *input, size_t chunk, char *out, size_t out_siz
 {
     size_t total = strlen(input), have = chunk ? 0 : total, start = 0, o = 0;
     CsvParser cp;
-    csv_init(&cp);
+    flowrt_csv_init(&cp);
     out[0] = '\0';
     for (;;) {
         CsvRecord rec;
         bool eof = have == total;
-        CsvStatus st = csv_parse(&cp, input + start, have - start, eof, &rec);
+        CsvStatus st = flowrt_csv_parse(&cp, input + start, have - start, eof, &rec);
         start += rec.used;
         if (st == CSV_END)
             break;
@@ -44,7 +44,7 @@ static void parse_all(const char *input, size_t chunk, char *out, size_t out_siz
         }
         o += (size_t)snprintf(out + o, out_size - o, ";");
     }
-    csv_free(&cp);
+    flowrt_csv_free(&cp);
 }
 
 static void check(const char *input, const char *want)
@@ -112,17 +112,18 @@ static void test_raw_text(void **state)
     (void)state;
     const char *in = "x,\"y\nz\"\r\nnext";
     CsvParser cp;
-    csv_init(&cp);
+    flowrt_csv_init(&cp);
     CsvRecord rec;
-    assert_int_equal(csv_parse(&cp, in, strlen(in), true, &rec), CSV_RECORD);
+    assert_int_equal(flowrt_csv_parse(&cp, in, strlen(in), true, &rec), CSV_RECORD);
     assert_int_equal(rec.raw_len, 7);
     assert_memory_equal(rec.raw, "x,\"y\nz\"", 7);
     assert_int_equal(rec.used, 9);
     assert_int_equal(rec.line, 1);
-    assert_int_equal(csv_parse(&cp, in + rec.used, strlen(in) - rec.used, true, &rec), CSV_RECORD);
+    assert_int_equal(flowrt_csv_parse(&cp, in + rec.used, strlen(in) - rec.used, true, &rec),
+                                      CSV_RECORD);
     assert_int_equal(rec.line, 3);
     assert_memory_equal(rec.raw, "next", 4);
-    csv_free(&cp);
+    flowrt_csv_free(&cp);
 }
 
 /* Columns go to their schema slots through the header map; columns not in
@@ -133,13 +134,13 @@ static void test_column_map(void **state)
     int map[] = { 2, -1, 0, 1 };
     FlowField slots[3];
     CsvParser cp;
-    csv_init(&cp);
+    flowrt_csv_init(&cp);
     cp.map = map;
     cp.map_len = 4;
     cp.slots = slots;
     const char *in = "c,ignored,a,\"b\"\"\"\n";
     CsvRecord rec;
-    assert_int_equal(csv_parse(&cp, in, strlen(in), false, &rec), CSV_RECORD);
+    assert_int_equal(flowrt_csv_parse(&cp, in, strlen(in), false, &rec), CSV_RECORD);
     assert_int_equal(rec.ncols, 4);
     assert_memory_equal(slots[0].ptr, "a", 1);
     assert_int_equal(slots[1].len, 2);
@@ -148,9 +149,9 @@ static void test_column_map(void **state)
     assert_int_equal(slots[0].kind, FLOW_FIELD_TEXT);
     /* More columns than the map: counted. */
     in = "1,2,3,4,5,6\n";
-    assert_int_equal(csv_parse(&cp, in, strlen(in), false, &rec), CSV_RECORD);
+    assert_int_equal(flowrt_csv_parse(&cp, in, strlen(in), false, &rec), CSV_RECORD);
     assert_int_equal(rec.ncols, 6);
-    csv_free(&cp);
+    flowrt_csv_free(&cp);
 }
 
 /* A long field with doubled quotes and line breaks, cut at every byte. */

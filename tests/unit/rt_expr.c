@@ -18,14 +18,14 @@ static FlowRuntime rt;
 static int setup(void **state)
 {
     (void)state;
-    runtime_init(&rt, &empty_program);
+    flowrt_runtime_init(&rt, &empty_program);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    runtime_free(&rt);
+    flowrt_runtime_free(&rt);
     return 0;
 }
 
@@ -225,23 +225,23 @@ static void test_scratch(void **state)
 {
     (void)state;
     Scratch s;
-    scratch_init(&s);
-    char *a = scratch_alloc(&s, 10), *b = scratch_alloc(&s, 1);
+    flowrt_scratch_init(&s);
+    char *a = flowrt_scratch_alloc(&s, 10), *b = flowrt_scratch_alloc(&s, 1);
     assert_true(((uintptr_t)a & 15) == 0 && ((uintptr_t)b & 15) == 0);
     assert_true(b >= a + 10);
-    char *big = scratch_alloc(&s, 1 << 20);
+    char *big = flowrt_scratch_alloc(&s, 1 << 20);
     memset(big, 1, 1 << 20);
     memset(a, 2, 10);
     assert_int_equal(a[9], 2);
-    scratch_reset(&s);
-    assert_ptr_equal(scratch_alloc(&s, 10), a);
+    flowrt_scratch_reset(&s);
+    assert_ptr_equal(flowrt_scratch_alloc(&s, 10), a);
     /* After a reset, a large request again uses memory kept from before. */
     for (int round = 0; round < 3; round++) {
-        scratch_reset(&s);
+        flowrt_scratch_reset(&s);
         for (int i = 0; i < 100; i++)
-            memset(scratch_alloc(&s, 3000), i, 3000);
+            memset(flowrt_scratch_alloc(&s, 3000), i, 3000);
     }
-    scratch_free(&s);
+    flowrt_scratch_free(&s);
 }
 
 int main(void)

@@ -50,9 +50,9 @@ typedef struct Tally {
 static void check_same(double v, Tally *t)
 {
     char want[FLOW_FLOAT64_MAX], got[FLOW_FLOAT64_MAX], fast[FLOW_FLOAT64_MAX];
-    size_t nw = codec_format_float64_slow(want, v);
+    size_t nw = flowrt_codec_format_float64_slow(want, v);
     size_t ng = flow_format_float64(got, v);
-    size_t nf = codec_format_float64_fast(fast, v);
+    size_t nf = flowrt_codec_format_float64_fast(fast, v);
     if (ng != nw || strcmp(got, want) != 0 || (nf && strcmp(fast, want) != 0)) {
         uint64_t b;
         memcpy(&b, &v, sizeof b);
@@ -242,7 +242,7 @@ static void test_parse_long(void **state)
         snprintf(s, sizeof s, "%llue%d", (unsigned long long)w, q);
         want = strtod(s, NULL);
         tried++;
-        if (codec_decimal_to_double(false, w, q, &got)) {
+        if (flowrt_codec_decimal_to_double(false, w, q, &got)) {
             decided++;
             if (memcmp(&got, &want, sizeof got) != 0)
                 fail_msg("%s: strtod %.17g, 128-bit path %.17g", s, want, got);

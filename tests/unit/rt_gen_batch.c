@@ -83,7 +83,7 @@ static Source *open_generator(FlowSourceDef *def, FlowConnArg *args, int nargs, 
         .generate_batch = batch ? generate_batch : NULL,
     };
     char *err = NULL;
-    Source *src = source_open(def, 0, &no_params, &err);
+    Source *src = flowrt_source_open(def, 0, &no_params, &err);
     if (!src)
         fail_msg("%s", err);
     return src;
@@ -93,7 +93,7 @@ static Source *open_generator(FlowSourceDef *def, FlowConnArg *args, int nargs, 
 static char *run(FlowConnArg *args, int nargs, bool batch, int max, int64_t *records)
 {
     FlowRuntime rt;
-    runtime_init(&rt, &prog);
+    flowrt_runtime_init(&rt, &prog);
     FlowSourceDef def;
     Source *src = open_generator(&def, args, nargs, batch);
     seen_len = 0;
@@ -103,8 +103,8 @@ static char *run(FlowConnArg *args, int nargs, bool batch, int max, int64_t *rec
         ;
     assert_int_equal(st, SOURCE_DONE);
     *records = src->records;
-    source_close(src);
-    runtime_free(&rt);
+    flowrt_source_close(src);
+    flowrt_runtime_free(&rt);
     return strdup(seen);
 }
 
@@ -127,14 +127,14 @@ static void test_known_values(void **state)
     assert_int_equal(flow_gen_time(2999, 1000000), FLOW_GEN_EPOCH_MS + 2);
 
     FlowRuntime rt;
-    runtime_init(&rt, &prog);
+    flowrt_runtime_init(&rt, &prog);
     FlowStr k = flow_gen_key_string(&rt, 40213);
     assert_int_equal(k.len, 6);
     assert_memory_equal(k.ptr, "s40213", 6);
     k = flow_gen_key_string(&rt, INT64_MAX);
     assert_int_equal(k.len, 20);
     assert_memory_equal(k.ptr, "s9223372036854775807", 20);
-    runtime_free(&rt);
+    flowrt_runtime_free(&rt);
 }
 
 /* The same records, in the same order, through both ways and any batch
@@ -166,7 +166,7 @@ static void test_failure_stops_batch(void **state)
 {
     (void)state;
     FlowRuntime rt;
-    runtime_init(&rt, &prog);
+    flowrt_runtime_init(&rt, &prog);
     FlowSourceDef def;
     FlowConnArg args[] = { { "count", "100", NULL }, { "on_error", "fail", NULL } };
     Source *src = open_generator(&def, args, 2, true);
@@ -189,8 +189,8 @@ static void test_failure_stops_batch(void **state)
         lines += *p == '\n';
     assert_int_equal(lines, 4);
     free(msg);
-    source_close(src);
-    runtime_free(&rt);
+    flowrt_source_close(src);
+    flowrt_runtime_free(&rt);
 }
 
 int main(void)

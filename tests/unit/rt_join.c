@@ -222,7 +222,7 @@ static void test_join_rows_released_then_freed(void **state)
 {
     (void)state;
     Timers t;
-    timers_init(&t, join_def, 1);
+    flowrt_timers_init(&t, join_def, 1);
     FlowJoinRows *rows = &t.ops[0].join;
     int one = 1;
     for (int i = 0; i < 5000; i++) {
@@ -237,11 +237,11 @@ static void test_join_rows_released_then_freed(void **state)
         rows->tail[side] = row;
     }
     flow_inline_add(&rows->groups, sizeof(TestEntry), flow_inline_hash(7));
-    timers_set(&t, 0, 1000, rows);
+    flowrt_timers_set(&t, 0, 1000, rows);
     nrows_released = 0;
     /* The program stops before the timer: every row reaches release(), and
      * the pools' blocks are freed (the sanitizer build checks for leaks). */
-    timers_free(&t);
+    flowrt_timers_free(&t);
     assert_int_equal(nrows_released, 5000);
 }
 

@@ -19,21 +19,21 @@ static FlowField fields[4];
 static int setup(void **state)
 {
     (void)state;
-    json_init(&jp, names, 4);
+    flowrt_json_init(&jp, names, 4);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    json_free(&jp);
+    flowrt_json_free(&jp);
     return 0;
 }
 
 static JsonStatus parse(const char *line, const char **reason)
 {
     *reason = NULL;
-    return json_parse_line(&jp, line, strlen(line), fields, reason);
+    return flowrt_json_parse_line(&jp, line, strlen(line), fields, reason);
 }
 
 static void assert_field(int i, FlowFieldKind kind, const char *text)

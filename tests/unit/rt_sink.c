@@ -23,7 +23,7 @@ static FlowSink *open_sink(FlowSinkDef *def, FlowConnArg *args, int nargs)
 {
     *def = (FlowSinkDef){ "out", { "file", args, nargs, "t.flow:1:1" }, names, types, 6 };
     char *err = NULL;
-    FlowSink *s = sink_open(def, &no_params, &err);
+    FlowSink *s = flowrt_sink_open(def, &no_params, &err);
     if (!s)
         fail_msg("%s", err);
     return s;
@@ -61,7 +61,7 @@ static void test_csv(void **state)
     FlowSink *s = open_sink(&def, args, 1);
     write_rows(s);
     assert_int_equal(s->records, 7);
-    assert_int_equal(sink_close(s), 0);
+    assert_int_equal(flowrt_sink_close(s), 0);
     char *got = read_file(path);
     assert_string_equal(got,
                         "b,i,l,f,s,t\n"
@@ -83,7 +83,7 @@ static void test_jsonl(void **state)
     FlowConnArg args[] = { { "path", path, NULL } };
     FlowSink *s = open_sink(&def, args, 1);
     write_rows(s);
-    assert_int_equal(sink_close(s), 0);
+    assert_int_equal(flowrt_sink_close(s), 0);
     char *got = read_file(path);
     assert_string_equal(
         got,
@@ -107,7 +107,7 @@ static void test_options(void **state)
                            { "header", "false", NULL } };
     FlowSink *s = open_sink(&def, args, 3);
     row(s, true, 1, 2, 3, "x", 0);
-    assert_int_equal(sink_close(s), 0);
+    assert_int_equal(flowrt_sink_close(s), 0);
     char *got = read_file(path);
     assert_string_equal(got, "true,1,2,3,x,1970-01-01T00:00:00.000Z\n");
     free(got);
@@ -116,14 +116,14 @@ static void test_options(void **state)
     FlowConnArg json_args[] = { { "path", path, NULL } };
     s = open_sink(&def, json_args, 1);
     row(s, true, 1, 2, 3, "x", 0);
-    assert_int_equal(sink_close(s), 0);
+    assert_int_equal(flowrt_sink_close(s), 0);
     got = read_file(path);
     assert_true(got[0] == '{');
     free(got);
     path = test_path("x.txt");
     FlowConnArg txt_args[] = { { "path", path, NULL } };
     s = open_sink(&def, txt_args, 1);
-    assert_int_equal(sink_close(s), 0);
+    assert_int_equal(flowrt_sink_close(s), 0);
     got = read_file(path);
     assert_string_equal(got, "b,i,l,f,s,t\n");
     free(got);
@@ -140,7 +140,7 @@ static void test_single_column(void **state)
     FlowConnArg args[] = { { "path", path, NULL } };
     FlowSinkDef def = { "out", { "file", args, 1, "t.flow:1:1" }, one, one_type, 1 };
     char *err = NULL;
-    FlowSink *s = sink_open(&def, &no_params, &err);
+    FlowSink *s = flowrt_sink_open(&def, &no_params, &err);
     assert_non_null(s);
     flow_sink_begin(s);
     flow_sink_string(s, (FlowStr){ "", 0 });
@@ -148,7 +148,7 @@ static void test_single_column(void **state)
     flow_sink_begin(s);
     flow_sink_string(s, (FlowStr){ "a", 1 });
     flow_sink_end(s);
-    assert_int_equal(sink_close(s), 0);
+    assert_int_equal(flowrt_sink_close(s), 0);
     char *got = read_file(path);
     assert_string_equal(got, "s\n\"\"\na\n");
     free(got);
@@ -172,7 +172,7 @@ static void test_large_output(void **state)
     for (int i = 0; i < 50000; i++)
         row(s, false, i, i, i, "r", 0);
     int64_t committed;
-    assert_true(sink_commit(s, &committed));
+    assert_true(flowrt_sink_commit(s, &committed));
     char *got = read_file(path);
     size_t quotes = big_len / 1000;
     size_t first = strlen("true,0,0,0,") + 2 + big_len + quotes + strlen(",1970-01-01T00:00:00.000Z\n");
@@ -180,7 +180,7 @@ static void test_large_output(void **state)
     assert_memory_equal(got, "true,0,0,0,\"xxx", 15);
     assert_memory_equal(got + first, "false,0,0,0,r,", 14);
     assert_non_null(strstr(got, "\nfalse,49999,49999,49999,r,1970-01-01T00:00:00.000Z\n"));
-    assert_int_equal(sink_close(s), 0);
+    assert_int_equal(flowrt_sink_close(s), 0);
     free(got);
     free(big);
 }
@@ -230,7 +230,7 @@ static void test_random_records(void **state)
         len += csv_reference(want + len, str, n);
         len += (size_t)sprintf(want + len, ",1970-01-01T00:00:00.000Z\n");
     }
-    assert_int_equal(sink_close(s), 0);
+    assert_int_equal(flowrt_sink_close(s), 0);
     char *got = read_file(path);
     assert_int_equal(strlen(got), len);
     assert_memory_equal(got, want, len);
@@ -246,9 +246,9 @@ static void test_write_failure(void **state)
     FlowConnArg args[] = { { "path", "/dev/full", NULL } };
     FlowSink *s = open_sink(&def, args, 1);
     row(s, true, 1, 2, 3, "x", 0);
-    assert_false(sink_flush(s));
+    assert_false(flowrt_sink_flush(s));
     assert_int_equal(s->out->error, ENOSPC);
-    assert_int_equal(sink_close(s), ENOSPC);
+    assert_int_equal(flowrt_sink_close(s), ENOSPC);
 }
 
 int main(void)

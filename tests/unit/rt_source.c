@@ -53,7 +53,7 @@ static Source *open_source(FlowSourceDef *def, const char *kind, FlowConnArg *ar
     *def = (FlowSourceDef){ "src", { kind, args, nargs, "t.flow:1:1" }, names, types, nfields,
                             -1, 0, 0, decode, generate, NULL };
     char *err = NULL;
-    Source *src = source_open(def, 0, &no_params, &err);
+    Source *src = flowrt_source_open(def, 0, &no_params, &err);
     if (!src)
         fail_msg("%s", err);
     return src;
@@ -62,15 +62,15 @@ static Source *open_source(FlowSourceDef *def, const char *kind, FlowConnArg *ar
 static char *run_generator(const char *seed, int records)
 {
     FlowRuntime rt;
-    runtime_init(&rt, &prog);
+    flowrt_runtime_init(&rt, &prog);
     FlowSourceDef def;
     FlowConnArg args[] = { { "seed", seed, NULL }, { "keys", "10", NULL },
                            { "disorder", "5", NULL } };
     Source *src = open_source(&def, "generator", args, 3, 6);
     seen_len = 0;
     assert_int_equal(src->ops->poll(src, &rt, records), SOURCE_MORE);
-    source_close(src);
-    runtime_free(&rt);
+    flowrt_source_close(src);
+    flowrt_runtime_free(&rt);
     return strdup(seen);
 }
 
@@ -105,7 +105,7 @@ static void test_generator_position(void **state)
 {
     (void)state;
     FlowRuntime rt;
-    runtime_init(&rt, &prog);
+    flowrt_runtime_init(&rt, &prog);
     FlowSourceDef def;
     FlowConnArg args[] = { { "count", "10", NULL }, { "seed", "3", NULL }, { "keys", "10", NULL } };
     Source *src = open_source(&def, "generator", args, 3, 6);
@@ -121,8 +121,8 @@ static void test_generator_position(void **state)
     seen_len = 0;
     assert_int_equal(src->ops->poll(src, &rt, 100), SOURCE_DONE);
     assert_string_equal(seen, all + strlen(first));
-    source_close(src);
-    runtime_free(&rt);
+    flowrt_source_close(src);
+    flowrt_runtime_free(&rt);
     free(first);
     free(all);
 }
@@ -134,7 +134,7 @@ static void test_file_position(void **state)
     const char *text = "k,s\n1,a\n2,\"b\nb\"\n3,c\n4,d\n";
     write_file(path, text, strlen(text));
     FlowRuntime rt;
-    runtime_init(&rt, &prog);
+    flowrt_runtime_init(&rt, &prog);
     FlowSourceDef def;
     FlowConnArg args[] = { { "path", path, NULL } };
     Source *src = open_source(&def, "file", args, 1, 2);
@@ -154,8 +154,8 @@ static void test_file_position(void **state)
     /* After a seek lines are unknown; positions are byte offsets. */
     assert_false(src->position_known);
     assert_int_equal(src->offset, 16);
-    source_close(src);
-    runtime_free(&rt);
+    flowrt_source_close(src);
+    flowrt_runtime_free(&rt);
 }
 
 int main(void)

@@ -160,23 +160,23 @@ static void test_round_shortcut(void **state)
     (void)state;
     static const FlowOperatorDef defs[] = { { "op", fire, release } };
     Timers t;
-    timers_init(&t, defs, 1);
+    flowrt_timers_init(&t, defs, 1);
     nfired = 0;
     int item = 0;
-    timers_set(&t, 0, 999, &item);
-    timers_advance(&t, NULL, 500);
+    flowrt_timers_set(&t, 0, 999, &item);
+    flowrt_timers_advance(&t, NULL, 500);
     assert_int_equal(nfired, 0);
     assert_true(t.hot[0].watermark == 500 && t.earliest == 999);
-    timers_advance(&t, NULL, 500);
+    flowrt_timers_advance(&t, NULL, 500);
     assert_int_equal(nfired, 0);
-    timers_set(&t, 0, 400, &item); /* already due */
-    timers_advance(&t, NULL, 500);
+    flowrt_timers_set(&t, 0, 400, &item); /* already due */
+    flowrt_timers_advance(&t, NULL, 500);
     assert_true(nfired == 1 && last_time == 400);
     assert_true(t.earliest == 999);
-    timers_advance(&t, NULL, 999);
+    flowrt_timers_advance(&t, NULL, 999);
     assert_true(nfired == 2 && last_time == 999);
     assert_true(t.earliest == FLOW_TIME_MAX);
-    timers_free(&t);
+    flowrt_timers_free(&t);
 }
 
 int main(void)

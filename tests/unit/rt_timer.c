@@ -33,7 +33,7 @@ static void fire0(FlowRuntime *rt, void *item, int64_t time)
 {
     (void)rt;
     record(0, item, time);
-    timers_set(current, 1, time, item);
+    flowrt_timers_set(current, 1, time, item);
 }
 
 static void fire1(FlowRuntime *rt, void *item, int64_t time)
@@ -54,22 +54,22 @@ static void test_order_and_chaining(void **state)
 {
     (void)state;
     Timers t;
-    timers_init(&t, defs, 2);
+    flowrt_timers_init(&t, defs, 2);
     current = &t;
     nfired = nreleased = 0;
     int a = 1, b = 2, c = 3, d = 4;
-    timers_set(&t, 0, 999, &a);
-    timers_set(&t, 0, 499, &b);
-    timers_set(&t, 0, 999, &c); /* same time as a, set later: fires after a */
-    timers_set(&t, 0, 1999, &d);
-    assert_true(timers_next(&t, 0) == 499);
+    flowrt_timers_set(&t, 0, 999, &a);
+    flowrt_timers_set(&t, 0, 499, &b);
+    flowrt_timers_set(&t, 0, 999, &c); /* same time as a, set later: fires after a */
+    flowrt_timers_set(&t, 0, 1999, &d);
+    assert_true(flowrt_timers_next(&t, 0) == 499);
     assert_true(t.hot[0].watermark == FLOW_TIME_MIN);
 
-    timers_advance(&t, NULL, 498); /* one ms early: nothing */
+    flowrt_timers_advance(&t, NULL, 498); /* one ms early: nothing */
     assert_int_equal(nfired, 0);
     assert_true(t.hot[0].watermark == 498 && t.hot[1].watermark == 498);
 
-    timers_advance(&t, NULL, 999); /* exactly due */
+    flowrt_timers_advance(&t, NULL, 999); /* exactly due */
     int want_op[] = { 0, 0, 0, 1, 1, 1 }, want_tag[] = { 2, 1, 3, 2, 1, 3 };
     int64_t want_time[] = { 499, 999, 999, 499, 999, 999 };
     assert_int_equal(nfired, 6);
@@ -79,11 +79,11 @@ static void test_order_and_chaining(void **state)
         assert_true(fired_time[i] == want_time[i]);
     }
     /* Watermarks never go back. */
-    timers_advance(&t, NULL, 10);
+    flowrt_timers_advance(&t, NULL, 10);
     assert_true(t.hot[1].watermark == 999);
-    assert_true(timers_next(&t, 0) == 1999);
+    assert_true(flowrt_timers_next(&t, 0) == 1999);
     /* The program stops before d is due: it is released, not fired. */
-    timers_free(&t);
+    flowrt_timers_free(&t);
     assert_int_equal(nfired, 6);
     assert_int_equal(nreleased, 1);
 }
@@ -92,21 +92,21 @@ static void test_end_of_input(void **state)
 {
     (void)state;
     Timers t;
-    timers_init(&t, defs, 2);
+    flowrt_timers_init(&t, defs, 2);
     current = &t;
     nfired = nreleased = 0;
     int tags[20];
     for (int i = 0; i < 20; i++) {
         tags[i] = i;
-        timers_set(&t, 0, (int64_t)(20 - i) * 1000, &tags[i]);
+        flowrt_timers_set(&t, 0, (int64_t)(20 - i) * 1000, &tags[i]);
     }
-    timers_advance(&t, NULL, FLOW_TIME_MAX);
+    flowrt_timers_advance(&t, NULL, FLOW_TIME_MAX);
     assert_int_equal(nfired, 40);
     for (int i = 0; i < 20; i++) {
         assert_int_equal(fired_tag[i], 19 - i); /* earliest time first */
         assert_int_equal(fired_op[20 + i], 1);
     }
-    timers_free(&t);
+    flowrt_timers_free(&t);
     assert_int_equal(nreleased, 0);
 }
 
@@ -134,37 +134,37 @@ static void test_timers_follow_watermarks(void **state)
 {
     (void)state;
     Watermarks w;
-    watermarks_init(&w, 2);
-    watermarks_set_input(&w, 0, true, 0, 0, 0);
-    watermarks_set_input(&w, 1, true, 0, 500, 0); /* idle after 500 ms of wall clock */
+    flowrt_watermarks_init(&w, 2);
+    flowrt_watermarks_set_input(&w, 0, true, 0, 0, 0);
+    flowrt_watermarks_set_input(&w, 1, true, 0, 500, 0); /* idle after 500 ms of wall clock */
     Timers t;
-    timers_init(&t, defs, 2);
+    flowrt_timers_init(&t, defs, 2);
     current = &t;
     nfired = nreleased = 0;
     int a = 1, b = 2;
-    timers_set(&t, 0, 999, &a);
-    timers_set(&t, 0, 1999, &b);
-    watermarks_observe(&w, 0, 999);  /* watermark 998: one ms early */
-    watermarks_observe(&w, 1, 1500); /* watermark 1499 */
-    timers_advance(&t, NULL, watermarks_current(&w, 100));
+    flowrt_timers_set(&t, 0, 999, &a);
+    flowrt_timers_set(&t, 0, 1999, &b);
+    flowrt_watermarks_observe(&w, 0, 999);  /* watermark 998: one ms early */
+    flowrt_watermarks_observe(&w, 1, 1500); /* watermark 1499 */
+    flowrt_timers_advance(&t, NULL, watermarks_current(&w, 100));
     assert_int_equal(nfired, 0);
-    watermarks_observe(&w, 0, 1000); /* watermark 999 = end - 1ms */
-    timers_advance(&t, NULL, watermarks_current(&w, 100));
+    flowrt_watermarks_observe(&w, 0, 1000); /* watermark 999 = end - 1ms */
+    flowrt_timers_advance(&t, NULL, watermarks_current(&w, 100));
     assert_int_equal(nfired, 2);     /* op 0 fires a, op 1 gets it at once */
     assert_int_equal(fired_tag[0], 1);
     /* Input 0 moves far ahead; input 1 holds everything back until it has
      * been idle for 500 ms. */
-    watermarks_observe(&w, 0, 10000);
-    timers_advance(&t, NULL, watermarks_current(&w, 400));
+    flowrt_watermarks_observe(&w, 0, 10000);
+    flowrt_timers_advance(&t, NULL, watermarks_current(&w, 400));
     assert_int_equal(nfired, 2);
-    timers_advance(&t, NULL, watermarks_current(&w, 600));
+    flowrt_timers_advance(&t, NULL, watermarks_current(&w, 600));
     assert_int_equal(nfired, 4);
     assert_int_equal(fired_tag[2], 2);
-    watermarks_finish(&w, 0);
-    watermarks_finish(&w, 1);
+    flowrt_watermarks_finish(&w, 0);
+    flowrt_watermarks_finish(&w, 1);
     assert_true(watermarks_current(&w, 700) == FLOW_TIME_MAX);
-    timers_free(&t);
-    watermarks_free(&w);
+    flowrt_timers_free(&t);
+    flowrt_watermarks_free(&w);
     assert_int_equal(nreleased, 0);
 }
 

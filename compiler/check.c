@@ -29,6 +29,7 @@
 
 #include "check.h"
 #include "check_impl.h"
+#include "connectors.h"
 /* Timestamp defaults are read by the runtime's own parser, so a default the
  * checker accepts is one the generated program reads the same way. */
 #include "flow/codec.h"
@@ -255,87 +256,18 @@ static void check_param(Checker *c, Decl *d)
 
 /* ---- Connectors -------------------------------------------------------------------- */
 
-typedef enum ArgType {
-    ARG_STRING,
-    ARG_BOOL,
-    ARG_INT,      /* any integer */
-    ARG_COUNT,    /* integer >= 0 */
-    ARG_POSITIVE, /* integer >= 1 */
-    ARG_DURATION,
-    ARG_WORD,     /* one of `words` */
-    ARG_FIELD,    /* a field of the record written */
-} ArgType;
+/* The arguments of each connector and where it may stand come from its row
+ * in compiler/connectors.c. */
 
-typedef enum ArgUse { USE_ANY, USE_READ, USE_WRITE } ArgUse;
-
-typedef struct ArgSpec {
-    const char *key;
-    ArgType type;
-    ArgUse use;
-    bool required;
-    const char *const *words;
-} ArgSpec;
-
-typedef struct ConnSpec {
-    const char *name;
-    bool reads, writes;
-    const ArgSpec *args; /* ends with a NULL key */
-} ConnSpec;
-
-static const char *const formats[] = { "csv", "jsonl", "json", NULL };
-static const char *const on_errors[] = { "skip", "fail", NULL };
-static const char *const kafka_starts[] = { "earliest", "latest", NULL };
-
-#define FORMAT_ARGS                                                                   \
-    { "format", ARG_WORD, USE_ANY, false, formats },                                  \
-    { "on_error", ARG_WORD, USE_READ, false, on_errors },                             \
-    { "errors", ARG_STRING, USE_READ, false, NULL }
-
-static const ArgSpec file_args[] = {
-    { "path", ARG_STRING, USE_ANY, true, NULL },
-    FORMAT_ARGS,
-    { "header", ARG_BOOL, USE_ANY, false, NULL },
-    { "follow", ARG_BOOL, USE_READ, false, NULL },
-    { NULL, 0, 0, false, NULL },
-};
-static const ArgSpec std_args[] = {
-    FORMAT_ARGS,
-    { "header", ARG_BOOL, USE_ANY, false, NULL },
-    { NULL, 0, 0, false, NULL },
-};
-static const ArgSpec generator_args[] = {
-    { "count", ARG_COUNT, USE_ANY, false, NULL },
-    { "seed", ARG_INT, USE_ANY, false, NULL },
-    { "keys", ARG_POSITIVE, USE_ANY, false, NULL },
-    { "events_per_second", ARG_POSITIVE, USE_ANY, false, NULL },
-    { "disorder", ARG_DURATION, USE_ANY, false, NULL },
-    { "rate", ARG_POSITIVE, USE_ANY, false, NULL },
-    { NULL, 0, 0, false, NULL },
-};
-static const ArgSpec kafka_args[] = {
-    { "brokers", ARG_STRING, USE_ANY, true, NULL },
-    { "topic", ARG_STRING, USE_ANY, true, NULL },
-    { "group", ARG_STRING, USE_ANY, false, NULL },
-    FORMAT_ARGS,
-    { "start", ARG_WORD, USE_READ, false, kafka_starts },
-    { "key", ARG_FIELD, USE_WRITE, false, NULL },
-    { NULL, 0, 0, false, NULL },
-};
-static const ArgSpec postgres_args[] = {
-    { "conninfo", ARG_STRING, USE_ANY, true, NULL },
-    { "table", ARG_STRING, USE_ANY, true, NULL },
-    { NULL, 0, 0, false, NULL },
-};
-
-static const ConnSpec connectors[] = {
-    { "file", true, true, file_args },
-    { "stdin", true, false, std_args },
-    { "stdout", false, true, std_args },
-    { "generator", true, false, generator_args },
-    { "kafka", true, true, kafka_args },
-    { "postgres", true, true, postgres_args },
-};
-#define NCONNECTORS (int)(sizeof connectors / sizeof connectors[0])
+static const char *role_name(ConnRole role)
+{
+    switch (role) {
+    case ROLE_SOURCE: return "source";
+    case ROLE_TABLE: return "table";
+    case ROLE_SINK: return "sink";
+    }
+    return "?";
+}
 
 static bool word_in(const char *word, const char *const *words)
 {
@@ -462,7 +394,7 @@ static void check_literal_arg(Checker *c, const ArgSpec *spec, Expr *v)
     }
 }
 
-static void check_conn_arg(Checker *c, const ConnSpec *spec, ConnArg *arg, bool reads,
+static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, bool reads,
                            const FieldScope *written)
 {
     const ArgSpec *as = NULL;
@@ -505,29 +437,21 @@ static void check_conn_arg(Checker *c, const ConnSpec *spec, ConnArg *arg, bool 
     }
 }
 
-/* `role` is "source", "table" or "sink"; `written` is the record a sink
- * writes (for kafka's `key`), unused when reading. */
-static void check_connector(Checker *c, Connector *conn, const char *role,
-                            const FieldScope *written)
+/* `written` is the record a sink writes (for kafka's `key`), unused when
+ * reading. */
+static void check_connector(Checker *c, Connector *conn, ConnRole role, const FieldScope *written)
 {
     if (!conn->name)
         return;
-    const ConnSpec *spec = NULL;
-    for (int i = 0; i < NCONNECTORS && !spec; i++)
-        if (strcmp(connectors[i].name, conn->name) == 0)
-            spec = &connectors[i];
+    const ConnectorDef *spec = connector_find(conn->name);
     if (!spec) {
-        const char *names[NCONNECTORS + 1];
-        for (int i = 0; i < NCONNECTORS; i++)
-            names[i] = connectors[i].name;
-        names[NCONNECTORS] = NULL;
-        report_unknown(c, conn->loc, "connector", conn->name, names);
+        report_unknown(c, conn->loc, "connector", conn->name, connector_names(c->arena));
         return;
     }
-    bool reads = strcmp(role, "sink") != 0;
-    if ((reads && !spec->reads) || (!reads && !spec->writes)) {
+    bool reads = role != ROLE_SINK;
+    if (!(spec->roles & role)) {
         diag_error(c->d, conn->loc, "'%s' can only be a %s, not a %s", spec->name,
-                   reads ? "sink" : "source", role);
+                   spec->roles & ROLE_SINK ? "sink" : "source", role_name(role));
         return;
     }
     for (ConnArg *a = conn->args; a; a = a->next) {
@@ -568,7 +492,7 @@ static void check_source(Checker *c, Decl *d)
     d->source.event_time_field = -1;
     d->source.key_field = -1;
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
-    check_connector(c, &d->source.conn, "source", NULL);
+    check_connector(c, &d->source.conn, ROLE_SOURCE, NULL);
     if (d->source.event_time && s) {
         int i = find_declared_field(c, s, d->source.event_time, d->source.event_time_loc);
         if (i >= 0 && s->fields[i].type != TY_TIMESTAMP && s->fields[i].type != TY_ERROR)
@@ -594,7 +518,7 @@ static void check_table(Checker *c, Decl *d)
     d->source.event_time_field = -1;
     d->source.key_field = -1;
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
-    check_connector(c, &d->source.conn, "table", NULL);
+    check_connector(c, &d->source.conn, ROLE_TABLE, NULL);
     if (!d->source.key)
         diag_error(c->d, d->name_loc, "table '%s' needs 'key FIELD'", d->name);
     else if (s) {
@@ -635,7 +559,7 @@ static void check_sink(Checker *c, Decl *d)
         d->schema = s->schema;
     }
     FieldScope written = { d->schema, ref ? ref->name : NULL };
-    check_connector(c, &d->sink.conn, "sink", &written);
+    check_connector(c, &d->sink.conn, ROLE_SINK, &written);
     if (d->schema)
         check_sink_field_names(c, d->schema, ref->loc);
 }
@@ -685,25 +609,35 @@ static void check_config(Checker *c, Decl *d)
 
 /* ---- What this version cannot compile ------------------------------------------------ */
 
-static void reject_connector(Checker *c, const Connector *conn)
+/* What this version does not compile of a connector that its row allows
+ * here: the whole connector (its row has no `compiled` role), or this use
+ * of it (a generator as a table: tables are read to their end before the
+ * streams start). */
+static void reject_connector(Checker *c, const Connector *conn, ConnRole role)
 {
-    if (conn->name && (strcmp(conn->name, "kafka") == 0 || strcmp(conn->name, "postgres") == 0))
+    const ConnectorDef *def = connector_find(conn->name);
+    if (!def || !(def->roles & role))
+        return;
+    if (!def->compiled) {
         diag_unsupported(c->d, conn->loc, conn->name,
-                         "connectors available: file, stdin, stdout, generator");
+                         arena_printf(c->arena, "connectors available: %s",
+                                      connectors_compiled_text(c->arena, 0, ", ", ", ")));
+    } else if (!(def->compiled & role)) {
+        bool sink = role == ROLE_SINK;
+        diag_unsupported(c->d, conn->loc,
+                         arena_printf(c->arena, "a %s %s a %s", role_name(role),
+                                      sink ? "to" : "from", def->name),
+                         arena_printf(c->arena, "%ss %s %s", role_name(role),
+                                      sink ? "write to" : "are read from",
+                                      connectors_compiled_text(c->arena, role, ", ", " or ")));
+    }
 }
 
-/* A table is read to its end before the streams start: from a file (not
- * followed) or stdin. */
+/* A file table is read to its end before the streams start: it cannot be
+ * followed. */
 static void reject_table_connector(Checker *c, const Connector *conn)
 {
-    if (!conn->name)
-        return;
-    if (strcmp(conn->name, "generator") == 0) {
-        diag_unsupported(c->d, conn->loc, "a table from a generator",
-                         "tables are read from file or stdin");
-        return;
-    }
-    reject_connector(c, conn);
+    reject_connector(c, conn, ROLE_TABLE);
     for (const ConnArg *a = conn->args; a; a = a->next)
         if (strcmp(a->key, "follow") == 0 && a->value && a->value->kind == EX_BOOL &&
             a->value->bool_value)
@@ -731,9 +665,9 @@ static void reject_settings(Checker *c, const ConfigSetting *settings)
 static void reject_unsupported(Checker *c, const Decl *d)
 {
     switch (d->kind) {
-    case DECL_SOURCE: reject_connector(c, &d->source.conn); break;
+    case DECL_SOURCE: reject_connector(c, &d->source.conn, ROLE_SOURCE); break;
     case DECL_TABLE: reject_table_connector(c, &d->source.conn); break;
-    case DECL_SINK: reject_connector(c, &d->sink.conn); break;
+    case DECL_SINK: reject_connector(c, &d->sink.conn, ROLE_SINK); break;
     case DECL_CONFIG: reject_settings(c, d->config); break;
     default: break;
     }

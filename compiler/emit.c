@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connectors.h"
 #include "emit_impl.h"
 #include "explain.h"
 #include "flow/generator.h"
@@ -872,13 +873,13 @@ static bool supported(Emitter *em)
                    !(n->op->kind == OP_JOIN && n->stage && stage_is_join(n->stage))) {
             diag_unsupported(em->d, n->op->loc, op_names[n->op->kind], NULL);
             ok = false;
-        } else if (n->kind == PN_SOURCE || n->kind == PN_SINK) {
-            const Connector *c = n->kind == PN_SOURCE ? &n->decl->source.conn : &n->decl->sink.conn;
-            static const char *const known[] = { "file", "stdin", "stdout", "generator", NULL };
-            bool found = false;
-            for (int k = 0; known[k] && c->name; k++)
-                found |= strcmp(known[k], c->name) == 0;
-            if (!found) {
+        } else if (n->kind == PN_SOURCE || n->kind == PN_TABLE || n->kind == PN_SINK) {
+            const Connector *c = n->kind == PN_SINK ? &n->decl->sink.conn : &n->decl->source.conn;
+            ConnRole role = n->kind == PN_SOURCE ? ROLE_SOURCE
+                            : n->kind == PN_TABLE ? ROLE_TABLE
+                                                  : ROLE_SINK;
+            const ConnectorDef *def = connector_find(c->name);
+            if (!def || !(def->compiled & role)) {
                 diag_unsupported(em->d, c->loc, c->name ? c->name : "?", NULL);
                 ok = false;
             }

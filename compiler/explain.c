@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connectors.h"
+
 /* ---- Flow text ------------------------------------------------------------------------ */
 
 char *duration_text(Arena *arena, int64_t ms)
@@ -295,10 +297,13 @@ static char *conn_value_text(Arena *arena, const Expr *v)
 
 char *connector_text(Arena *arena, const Connector *conn)
 {
+    /* The argument its row lets go without a key is printed so when first. */
+    const ConnectorDef *def = connector_find(conn->name);
+    const char *positional = def ? def->positional : NULL;
     char *args = "";
     for (const ConnArg *a = conn->args; a; a = a->next) {
         const char *sep = a == conn->args ? "" : ", ";
-        if (a == conn->args && strcmp(conn->name, "file") == 0 && strcmp(a->key, "path") == 0)
+        if (a == conn->args && positional && strcmp(a->key, positional) == 0)
             args = arena_printf(arena, "%s", conn_value_text(arena, a->value));
         else
             args = arena_printf(arena, "%s%s%s = %s", args, sep, a->key,

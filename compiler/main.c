@@ -2,7 +2,8 @@
  * Reads the .flow file, runs parse -> check -> plan -> emit, and for `build`
  * runs the C compiler on the result with the headers and libflowrt.a found
  * relative to flowc's own executable (<prefix>/bin/flowc next to
- * <prefix>/include and <prefix>/lib, in an install and in the build tree).
+ * <prefix>/include and <prefix>/lib, in an install and in the build tree),
+ * linking the libraries of the connectors the program uses and no others.
  *
  * Exit status: 0 ok, 1 errors in the input, 2 usage, 3 the C compiler failed. */
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "arena.h"
 #include "check.h"
+#include "connectors.h"
 #include "cwriter.h"
 #include "diag.h"
 #include "emit.h"
@@ -344,7 +346,9 @@ static int run(Argv *cmd)
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-static int build(const Options *o, const char *c_text, const char *name)
+/* `libs`: the link flags of the connectors and state backend the program
+ * uses (compiler/connectors.c), NULL-terminated. */
+static int build(const Options *o, const char *c_text, const char *name, const char **libs)
 {
     char *prefix = find_prefix();
     if (!prefix) {
@@ -411,6 +415,8 @@ static int build(const Options *o, const char *c_text, const char *name)
     argv_add(&cmd, "-o");
     argv_add(&cmd, o->output ? o->output : name);
     argv_add(&cmd, lib);
+    for (int i = 0; libs[i]; i++)
+        argv_add(&cmd, libs[i]);
     argv_add(&cmd, "-lm");
     argv_add_words(&cmd, getenv("LDFLAGS"));
     int rc = run(&cmd);
@@ -503,7 +509,7 @@ static int compile(const Options *o)
             else if (fputs(text, stdout) == EOF || fflush(stdout) != 0)
                 status = EXIT_INPUT;
         } else {
-            status = build(o, text, name);
+            status = build(o, text, name, connectors_link_flags(arena, prog));
         }
         free(text);
     }

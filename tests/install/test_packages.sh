@@ -11,7 +11,12 @@
 #   3. builds examples/make-project with Make and pkg-config (shared libflowrt);
 #   4. emits the same program from three directories and compares the bytes,
 #      and checks that its header comment holds the plan of flowc explain;
-#   5. builds with --line-directives and checks that gdb stops at .flow lines.
+#   5. builds with --line-directives and checks that gdb stops at .flow lines;
+#   6. per-connector link needs: flowrt.pc links nothing but libflowrt and -lm
+#      and names each connector's module in a variable; find_package(Flowc
+#      COMPONENTS kafka) gives Flowc::kafka linking the rdkafka module (a
+#      stand-in rdkafka.pc here, so librdkafka need not be installed), and an
+#      unknown component fails.
 # Usage: test_packages.sh SOURCE_DIR BUILD_DIR [CC] [CFLAGS]
 set -euo pipefail
 src=$(cd "$1" && pwd)
@@ -122,5 +127,29 @@ ASAN_OPTIONS=detect_leaks=0 gdb -nx -batch -ex "break orders.flow:9" -ex "run --
 grep -Eq "^#0 .* at ([^ ]*/)?orders\.flow:9$" gdb.log || { cat gdb.log; fail "gdb did not stop at orders.flow:9"; }
 grep -Eq "^9[[:space:]]+\| where amount >= min_amount" gdb.log || { cat gdb.log; fail "gdb did not show the .flow source line"; }
 ok "gdb: a breakpoint at orders.flow:9 stops in the where, showing the .flow line"
+
+# ---- 6. per-connector link needs ----
+libs=$(pkg-config --libs-only-l flowrt | xargs)
+[ "$libs" = "-lflowrt -lm" ] || fail "pkg-config --libs-only-l flowrt is '$libs', want only -lflowrt -lm"
+[ "$(pkg-config --variable=requires_kafka flowrt)" = rdkafka ] || fail "flowrt.pc: requires_kafka is not rdkafka"
+[ -z "$(pkg-config --variable=requires_file flowrt)" ] || fail "flowrt.pc: requires_file is not empty"
+mkdir -p "$work/fake-pc" "$work/components"
+printf 'Name: rdkafka\nDescription: stand-in\nVersion: 2.0.0\nLibs: -lrdkafka\n' > "$work/fake-pc/rdkafka.pc"
+cat > "$work/components/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(components LANGUAGES C)
+find_package(Flowc REQUIRED COMPONENTS kafka)
+get_target_property(libs Flowc::kafka INTERFACE_LINK_LIBRARIES)
+get_target_property(kafka PkgConfig::FLOWC_kafka INTERFACE_LINK_LIBRARIES)
+message(STATUS "Flowc::kafka links ${libs}: ${kafka}")
+find_package(Flowc COMPONENTS nonsense)
+message(STATUS "nonsense found: ${Flowc_FOUND}")
+CMAKE
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$work/fake-pc" cmake -S "$work/components" -B "$work/components/build" \
+  -DCMAKE_PREFIX_PATH="$prefix" >"$work/components.log" 2>&1 || { cat "$work/components.log"; fail "find_package(Flowc COMPONENTS kafka)"; }
+grep -q "Flowc::kafka links Flowc::flowrt;PkgConfig::FLOWC_kafka: rdkafka" "$work/components.log" \
+  || { cat "$work/components.log"; fail "Flowc::kafka does not link flowrt and the rdkafka module"; }
+grep -Eq "nonsense found: (0|FALSE)" "$work/components.log" || { cat "$work/components.log"; fail "an unknown component was found"; }
+ok "per-connector link needs: flowrt.pc variables, Flowc::kafka from the rdkafka module"
 
 echo "package test: $passed passed, 0 failed"

@@ -1,0 +1,173 @@
+/* connectors.c: the table of connectors (one row each) and of the libraries
+ * they and the state backends link, and the rules read from it alone: the
+ * link flags of a program.
+ * Adding a connector is one row here plus its runtime file; the checker,
+ * the emitter's guard, explain and `flowc build` follow. */
+#include "connectors.h"
+
+#include <string.h>
+
+/* Stringified so that the defaults written here are the runtime's own. */
+#include "flow/generator.h"
+
+#define TEXT(x) #x
+#define TEXT_OF(x) TEXT(x)
+
+/* ---- Libraries ------------------------------------------------------------------------ */
+
+/* cmake/flowrt.pc.in and cmake/FlowcConfig.cmake name the same modules per
+ * connector; tests/unit/fc_connectors.c keeps them in step with these. */
+static const LinkLib lib_rdkafka = { "rdkafka", "-lrdkafka" };
+static const LinkLib lib_libpq = { "libpq", "-lpq" };
+static const LinkLib lib_rocksdb = { "rocksdb", "-lrocksdb" };
+
+/* ---- Arguments ------------------------------------------------------------------------- */
+
+static const char *const formats[] = { "csv", "jsonl", "json", NULL };
+static const char *const on_errors[] = { "skip", "fail", NULL };
+static const char *const kafka_starts[] = { "earliest", "latest", NULL };
+
+/* The format's default depends on the path: jsonl for .jsonl and .json. */
+#define FORMAT_ARGS                                                                   \
+    { "format", ARG_WORD, USE_ANY, false, formats, NULL },                            \
+    { "on_error", ARG_WORD, USE_READ, false, on_errors, "skip" },                     \
+    { "errors", ARG_STRING, USE_READ, false, NULL, NULL }
+
+static const ArgSpec file_args[] = {
+    { "path", ARG_STRING, USE_ANY, true, NULL, NULL },
+    FORMAT_ARGS,
+    { "header", ARG_BOOL, USE_ANY, false, NULL, "true" },
+    { "follow", ARG_BOOL, USE_READ, false, NULL, "false" },
+    { NULL, 0, 0, false, NULL, NULL },
+};
+static const ArgSpec std_args[] = {
+    FORMAT_ARGS,
+    { "header", ARG_BOOL, USE_ANY, false, NULL, "true" },
+    { NULL, 0, 0, false, NULL, NULL },
+};
+/* No count: unbounded; no rate: as fast as it can. */
+static const ArgSpec generator_args[] = {
+    { "count", ARG_COUNT, USE_ANY, false, NULL, NULL },
+    { "seed", ARG_INT, USE_ANY, false, NULL, "0" },
+    { "keys", ARG_POSITIVE, USE_ANY, false, NULL, TEXT_OF(FLOW_GEN_DEFAULT_KEYS) },
+    { "events_per_second", ARG_POSITIVE, USE_ANY, false, NULL,
+      TEXT_OF(FLOW_GEN_DEFAULT_EVENTS_PER_SECOND) },
+    { "disorder", ARG_DURATION, USE_ANY, false, NULL, "0ms" },
+    { "rate", ARG_POSITIVE, USE_ANY, false, NULL, NULL },
+    { NULL, 0, 0, false, NULL, NULL },
+};
+static const ArgSpec kafka_args[] = {
+    { "brokers", ARG_STRING, USE_ANY, true, NULL, NULL },
+    { "topic", ARG_STRING, USE_ANY, true, NULL, NULL },
+    { "group", ARG_STRING, USE_ANY, false, NULL, NULL },
+    FORMAT_ARGS,
+    { "start", ARG_WORD, USE_READ, false, kafka_starts, NULL },
+    { "key", ARG_FIELD, USE_WRITE, false, NULL, NULL },
+    { NULL, 0, 0, false, NULL, NULL },
+};
+static const ArgSpec postgres_args[] = {
+    { "conninfo", ARG_STRING, USE_ANY, true, NULL, NULL },
+    { "table", ARG_STRING, USE_ANY, true, NULL, NULL },
+    { NULL, 0, 0, false, NULL, NULL },
+};
+
+/* ---- The connectors ------------------------------------------------------------------------ */
+
+#define READS (ROLE_SOURCE | ROLE_TABLE)
+#define ANYWHERE (ROLE_SOURCE | ROLE_TABLE | ROLE_SINK)
+
+/* A table is read to its end before the streams start, so a generator, which
+ * may never end, is not compiled as one. kafka and postgres are parsed and
+ * checked, not yet compiled: their rows get `compiled` with their issues. */
+static const ConnectorDef connectors[] = {
+    { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL },
+    { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL },
+    { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL },
+    { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL },
+    { "kafka", "kafka", ANYWHERE, 0, NULL, NULL, kafka_args, &lib_rdkafka },
+    { "postgres", "postgres", ANYWHERE, 0, NULL, NULL, postgres_args, &lib_libpq },
+};
+#define NCONNECTORS (int)(sizeof connectors / sizeof connectors[0])
+
+const ConnectorDef *connector_find(const char *name)
+{
+    for (int i = 0; name && i < NCONNECTORS; i++)
+        if (strcmp(connectors[i].name, name) == 0)
+            return &connectors[i];
+    return NULL;
+}
+
+const char **connector_names(Arena *a)
+{
+    const char **names = arena_alloc(a, sizeof *names * (NCONNECTORS + 1));
+    for (int i = 0; i < NCONNECTORS; i++)
+        names[i] = connectors[i].name;
+    return names;
+}
+
+const char *connectors_compiled_text(Arena *a, unsigned role, const char *sep, const char *last)
+{
+    const char *names[NCONNECTORS];
+    int n = 0;
+    for (int i = 0; i < NCONNECTORS; i++)
+        if (role ? connectors[i].compiled & role : connectors[i].compiled)
+            names[n++] = connectors[i].name;
+    const char *text = "";
+    for (int i = 0; i < n; i++)
+        text = arena_printf(a, "%s%s%s", text, i == 0 ? "" : i == n - 1 ? last : sep, names[i]);
+    return text;
+}
+
+/* ---- Link flags ------------------------------------------------------------------------------ */
+
+const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb)
+{
+    int n = 0;
+    while (rows[n])
+        n++;
+    const char **flags = arena_alloc(a, sizeof *flags * (size_t)(n + 2));
+    int k = 0;
+    for (int r = 0; r < n; r++) {
+        const LinkLib *lib = rows[r]->lib;
+        bool seen = false;
+        for (int j = 0; j < k && lib && !seen; j++)
+            seen = strcmp(flags[j], lib->flag) == 0;
+        if (lib && !seen)
+            flags[k++] = lib->flag;
+    }
+    if (rocksdb)
+        flags[k++] = lib_rocksdb.flag;
+    flags[k] = NULL;
+    return flags;
+}
+
+static const Connector *decl_connector(const Decl *d)
+{
+    switch (d->kind) {
+    case DECL_SOURCE:
+    case DECL_TABLE: return &d->source.conn;
+    case DECL_SINK: return &d->sink.conn;
+    default: return NULL;
+    }
+}
+
+const char **connectors_link_flags(Arena *a, const Program *prog)
+{
+    int n = 0;
+    for (const Decl *d = prog->decls; d; d = d->next)
+        n++;
+    const ConnectorDef **rows = arena_alloc(a, sizeof *rows * (size_t)(n + 1));
+    int k = 0;
+    bool rocksdb = false;
+    for (const Decl *d = prog->decls; d; d = d->next) {
+        const Connector *c = decl_connector(d);
+        const ConnectorDef *def = c ? connector_find(c->name) : NULL;
+        if (def)
+            rows[k++] = def;
+        if (d->kind == DECL_CONFIG)
+            for (const ConfigSetting *s = d->config; s; s = s->next)
+                rocksdb |= s->kind == CFG_STATE_ROCKSDB;
+    }
+    rows[k] = NULL;
+    return connectors_link_flags_of(a, rows, rocksdb);
+}

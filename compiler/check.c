@@ -766,6 +766,7 @@ bool check_program(Arena *arena, Diag *d, Program *prog)
         else
             prog->decls = c.late;
     }
+    connectors_check_files(arena, d, prog);
     if (!c.partial)
         warn_unreached(&c);
     return d->errors == 0;

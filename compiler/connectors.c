@@ -1,6 +1,6 @@
 /* connectors.c: the table of connectors (one row each) and of the libraries
  * they and the state backends link, and the rules read from it alone: the
- * link flags of a program.
+ * link flags of a program and the files it would both write and read.
  * Adding a connector is one row here plus its runtime file; the checker,
  * the emitter's guard, explain and `flowc build` follow. */
 #include "connectors.h"
@@ -170,4 +170,95 @@ const char **connectors_link_flags(Arena *a, const Program *prog)
     }
     rows[k] = NULL;
     return connectors_link_flags_of(a, rows, rocksdb);
+}
+
+/* ---- Files written twice, or read while written ------------------------------------------- */
+
+/* A connector argument's literal path, for the file it names. */
+typedef struct FilePlace {
+    const Decl *decl;
+    const char *path;   /* as written */
+    const char *normal; /* "." and empty components dropped */
+    Loc loc;
+} FilePlace;
+
+/* "./a//b/./c" -> "a/b/c"; "/x/./y" -> "/x/y". ".." stays: through a
+ * symbolic link it is not the lexical parent, and an error must be sure. */
+static const char *normal_path(Arena *a, const char *path)
+{
+    size_t len = strlen(path);
+    char *out = arena_alloc(a, len + 1);
+    size_t n = 0;
+    if (path[0] == '/')
+        out[n++] = '/';
+    for (const char *p = path; *p;) {
+        const char *end = strchr(p, '/');
+        size_t k = end ? (size_t)(end - p) : strlen(p);
+        bool skip = k == 0 || (k == 1 && p[0] == '.');
+        if (!skip) {
+            if (n > 0 && out[n - 1] != '/')
+                out[n++] = '/';
+            memcpy(out + n, p, k);
+            n += k;
+        }
+        p += k + (end ? 1 : 0);
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static bool file_place(Arena *a, const Decl *d, FilePlace *out)
+{
+    const Connector *c = decl_connector(d);
+    const ConnectorDef *def = c ? connector_find(c->name) : NULL;
+    if (!def || !def->path)
+        return false;
+    for (const ConnArg *arg = c->args; arg; arg = arg->next) {
+        const Expr *v = arg->value;
+        if (strcmp(arg->key, def->path) != 0 || !v || v->kind != EX_STRING || !*v->string.chars ||
+            strncmp(v->string.chars, "/dev/", 5) == 0)
+            continue;
+        *out = (FilePlace){ d, v->string.chars, normal_path(a, v->string.chars), v->loc };
+        return true;
+    }
+    return false;
+}
+
+/* "the sink of 'big'", "source 'orders'", "table 'prices'". */
+static const char *place_text(Arena *a, const FilePlace *p)
+{
+    if (p->decl->kind == DECL_SINK)
+        return arena_printf(a, "the sink of '%s'", p->decl->sink.stream->name);
+    return arena_printf(a, "%s '%s'", p->decl->kind == DECL_TABLE ? "table" : "source",
+                        p->decl->name);
+}
+
+void connectors_check_files(Arena *a, Diag *d, const Program *prog)
+{
+    int n = 0;
+    for (const Decl *x = prog->decls; x; x = x->next)
+        n++;
+    FilePlace *places = arena_alloc(a, sizeof *places * (size_t)(n ? n : 1));
+    int k = 0;
+    for (const Decl *x = prog->decls; x; x = x->next)
+        k += file_place(a, x, &places[k]);
+    /* Each sink once, against the sinks before it and every input: the
+     * error is where the file would be emptied, the note at the other use. */
+    for (int i = 0; i < k; i++) {
+        const FilePlace *w = &places[i];
+        if (w->decl->kind != DECL_SINK)
+            continue;
+        const FilePlace *other = NULL;
+        for (int j = 0; j < k && !other; j++)
+            if (j != i && strcmp(places[j].normal, w->normal) == 0 &&
+                (places[j].decl->kind != DECL_SINK || j < i))
+                other = &places[j];
+        if (!other)
+            continue;
+        bool reads = other->decl->kind != DECL_SINK;
+        diag_error(d, w->loc, "%s writes '%s', which %s %s", place_text(a, w), w->path,
+                   place_text(a, other), reads ? "reads" : "also writes");
+        diag_note(d, other->loc, "%s %s '%s' here", place_text(a, other),
+                  reads ? "reads" : "writes", other->path);
+    }
 }

@@ -2,7 +2,8 @@
  * (its Flow name, its arguments with their types and defaults, where a
  * program may use it, where this version compiles it, the kind the runtime
  * maps to its source and sink ops, the library a program using it links),
- * the state backends' libraries beside it, and the link flags read from it.
+ * the state backends' libraries beside it, and the rules that read only the
+ * table: link flags and files written twice or read while written.
  * The checker, the emitter's guard, explain and `flowc build` all read it;
  * docs/architecture.md shows how to add a row. */
 #ifndef FLOWC_CONNECTORS_H
@@ -83,5 +84,13 @@ const char **connectors_link_flags(Arena *a, const Program *prog);
  * whether the RocksDB backend is: connectors_link_flags's rule, which tests
  * also apply to rows this version does not compile. */
 const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb);
+
+/* A sink that writes a file another sink writes, or a file a source or
+ * table of the program reads, is an error at the sink with a note at the
+ * other place; only literal paths, compared as text once "." components and
+ * repeated "/" are dropped (the runtime compares the files themselves when
+ * paths come from params, runtime/src/samefile.c). Paths under /dev/ are
+ * devices, which several connectors may share. */
+void connectors_check_files(Arena *a, Diag *d, const Program *prog);
 
 #endif

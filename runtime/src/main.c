@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "read_order.h"
 #include "rt.h"
+#include "samefile.h"
 #include "stats.h"
 #include "table.h"
 
@@ -280,10 +281,12 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
     SavedSignals saved;
     install_signals(&saved);
     double started = flowrt_runtime_seconds();
-    /* Tables first: the streams start with every table complete, and a
-     * table that cannot be read stops the program before any sink is
-     * opened. */
-    bool opened = flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt);
+    /* A sink that would write a file another connector uses stops the
+     * program before any is opened. Then tables: the streams start with
+     * every table complete, and a table that cannot be read stops the
+     * program before any sink is opened. */
+    bool opened = flowrt_check_same_files(&rt) &&
+                  flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt);
     if (opened)
         run(&rt, &opts, started);
     bool interrupted = flowrt_runtime_stop_requested();

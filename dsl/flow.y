@@ -92,6 +92,7 @@ YY_DECL;
 #include <stdio.h>
 #include <string.h>
 
+#include "connectors.h"
 #include "flow.lex.h"
 
 /* Deeper expressions are rejected; real ones stay far below. */
@@ -282,21 +283,24 @@ static ConnArg *new_arg(ParseCtx *ctx, const char *key, YYLTYPE loc, Expr *value
     return a;
 }
 
-/* Only the first argument of file(...) may go without a key (it is the
- * path); any other keyless argument is reported and dropped, since the tree
- * has no way to hold it. */
+/* Only the first argument of a connector whose row has a positional one
+ * (file's path, compiler/connectors.c) may go without a key; any other
+ * keyless argument is reported and dropped, since the tree has no way to
+ * hold it. */
 static Connector connector(ParseCtx *ctx, const char *name, YYLTYPE loc, ConnArg *args)
 {
     Connector c = { .name = name, .loc = LOC(loc) };
+    const ConnectorDef *def = connector_find(name);
+    const char *positional = def ? def->positional : NULL;
     ConnArg **link = &c.args;
     for (ConnArg *a = args; a; a = a->next) {
         if (!a->key) {
-            if (a == args && strcmp(name, "file") == 0) {
-                a->key = "path";
+            if (a == args && positional) {
+                a->key = positional;
             } else {
-                if (strcmp(name, "file") == 0)
-                    diag_error(ctx->diag, a->loc, "only the first argument of file(...) may "
-                               "leave out its name; write NAME = VALUE");
+                if (positional)
+                    diag_error(ctx->diag, a->loc, "only the first argument of %s(...) may "
+                               "leave out its name; write NAME = VALUE", name);
                 else
                     diag_error(ctx->diag, a->loc, "arguments of %s(...) are written "
                                "NAME = VALUE", name);

@@ -17,6 +17,8 @@
  *   string param. Checked bare words keep NAME_UNRESOLVED and type string.
  * - `follow`, `on_error`, `errors` and `start` only apply where records are
  *   read (sources, tables); kafka's `key` only where they are written.
+ * - A sink may not write a file another sink writes, or one a source or
+ *   table reads: literal paths, compared by compiler/connectors.c.
  * - float64 values cannot be keys (`key by`, join and lookup equalities,
  *   table keys): equality of floats is not a sound partitioning.
  * - The key set by `key by` survives `where`, `window`, `aggregate` (as the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the build tree to a fresh prefix, then, from a directory that sees
 # nothing but that prefix, compiles and runs a .flow program with the installed
-# flowc. Proves that an installed flowc finds its runtime relative to itself.
+# flowc. Proves that an installed flowc finds its runtime relative to itself,
+# and links no library for connectors the program does not use.
 # Usage: test_install.sh BUILD_DIR [CC] [CFLAGS]
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -32,4 +33,11 @@ CSV
 diff -u want.csv got.csv
 ./orders --quiet --set min_amount=50 > got2.csv
 printf 'id,who,amount,at\n3,"C, D",100,2024-03-01T12:00:02.000Z\n' | diff -u - got2.csv
-echo "install test: 2 passed, 0 failed"
+# The link line: libflowrt.a and -lm, and no library of a connector the
+# program does not use (compiler/connectors.c).
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" > cc-args\nexec %s "$@"\n' "$cc" > cc-log
+chmod +x cc-log
+CC=./cc-log CFLAGS=$cflags LDFLAGS=$cflags "$work/prefix/bin/flowc" build orders.flow -o orders
+libs=$(grep -E '^-l|libflowrt' cc-args | sed 's|.*/lib/libflowrt|libflowrt|' | xargs)
+[ "$libs" = "libflowrt.a -lm" ] || { cat cc-args; echo "FAIL: flowc build linked '$libs'" >&2; exit 1; }
+echo "install test: 3 passed, 0 failed"

@@ -17,6 +17,26 @@
 typedef struct FlowRuntime FlowRuntime;
 typedef struct FlowSink FlowSink;
 
+/* The first bytes of every FlowRuntime: what generated code reads inline,
+ * with a load instead of a call, because it reads them on every record.
+ * Both pointers are set before the first record and stay for the whole run
+ * (the run owns what they point to). */
+typedef struct FlowRuntimeHead {
+    struct FlowOperatorHot *operators; /* one per FlowProgram.operators entry (flow/state.h) */
+    const void *params;                /* this run's params: the generated program's params
+                                        * struct, at FlowParamDef.offset each (flow/program.h) */
+} FlowRuntimeHead;
+
+/* This run's params. Each run has its own, so that two runs of one program
+ * with different --set values can go on side by side. */
+static inline const void *flow_params(const FlowRuntime *rt)
+{
+    return ((const FlowRuntimeHead *)(const void *)rt)->params;
+}
+/* Param MEMBER of the program's params struct TYPE: two loads and no call,
+ * which the C compiler can share between the uses in one stage. */
+#define FLOW_PARAM(rt, TYPE, MEMBER) (((const TYPE *)flow_params(rt))->MEMBER)
+
 /* Memory for values made while processing the current input record
  * (lower(), concat(), string(x), ...). Freed in one go when the source moves
  * to the next record (a generated generator's batch: to the next batch).

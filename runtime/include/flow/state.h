@@ -188,15 +188,11 @@ typedef struct FlowPanes {
 /* What the generated code of a stateful operator reads on every record:
  * its watermark and its panes. Public so that reading them is not a call;
  * the runtime keeps them in one array, at a fixed address for the whole run,
- * that the first member of every FlowRuntime points to. */
+ * that FlowRuntimeHead.operators (flow/runtime.h) points to. */
 typedef struct FlowOperatorHot {
     int64_t watermark;        /* FLOW_TIME_MIN until the first advance */
     FlowPanes panes;
 } FlowOperatorHot;
-
-typedef struct FlowRuntimeHead {
-    FlowOperatorHot *operators;   /* one per FlowProgram.operators entry */
-} FlowRuntimeHead;
 
 static inline FlowOperatorHot *flow_operator_hot(FlowRuntime *rt, int op)
 {

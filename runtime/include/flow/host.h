@@ -21,6 +21,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 /* A generated program (flow/program.h), as flow_NAME_program() returns it.
  * Constant: any number of threads may use one at the same time. */
 typedef struct FlowProgram FlowProgram;
@@ -99,5 +102,7 @@ void flow_control_summary(const FlowControl *control, FlowSummary *out);
     void flow_##NAME##_stop(void);                   \
     void flow_##NAME##_summary(FlowSummary *out);    \
     const FlowProgram *flow_##NAME##_program(void)
+
+#pragma GCC visibility pop
 
 #endif

@@ -34,6 +34,10 @@
 #include "flow/state.h"
 #include "flow/table.h"
 
+/* Exported: libflowrt is built with -fvisibility=hidden, so only the API
+ * declared between these pragmas is visible outside it. */
+#pragma GCC visibility push(default)
+
 /* The version of the interface between generated code and libflowrt. Bump it
  * whenever a program compiled against the old headers could misbehave with
  * the new library: a struct of these headers changes layout or meaning, a
@@ -137,5 +141,7 @@ struct FlowProgram {
 /* What a generated `main` calls: runs the program (flow_run, flow/host.h) and
  * returns its exit status. */
 int flow_main(const FlowProgram *program, int argc, char **argv);
+
+#pragma GCC visibility pop
 
 #endif

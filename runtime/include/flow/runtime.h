@@ -14,6 +14,9 @@
 
 #include "flow/value.h"
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 typedef struct FlowRuntime FlowRuntime;
 typedef struct FlowSink FlowSink;
 
@@ -77,5 +80,7 @@ void flow_sink_float64(FlowSink *sink, double v);
 void flow_sink_string(FlowSink *sink, FlowStr v);
 void flow_sink_timestamp(FlowSink *sink, int64_t ms);
 void flow_sink_end(FlowSink *sink);
+
+#pragma GCC visibility pop
 
 #endif

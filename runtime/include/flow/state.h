@@ -29,6 +29,9 @@
 
 #include "flow/runtime.h"
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 /* ---- Keyed state ------------------------------------------------------------ */
 
 /* Whether an item in the table is the one a probe looks for. */
@@ -291,5 +294,7 @@ static inline int64_t flow_operator_watermark(FlowRuntime *rt, int op)
 /* A record came too late for every window it belongs to and is dropped: it
  * is counted in the summary's `late`. */
 void flow_late_record(FlowRuntime *rt);
+
+#pragma GCC visibility pop
 
 #endif

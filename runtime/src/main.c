@@ -389,8 +389,8 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
         control = &own_control;
     }
     if (!acquire_control(control)) {
-        fprintf(stderr, "%s: the program is already running with this control; run it with "
-                        "a control of its own (flow_run_with)\n", prog->name);
+        fprintf(stderr, "%s: a run under this control is in progress; a run at the same "
+                        "time needs a control of its own (flow_run_with)\n", prog->name);
         status = 2;
         goto out;
     }

@@ -18,15 +18,16 @@
 /* How long the loop sleeps when no source has anything to read. */
 #define IDLE_SLEEP_MS 10
 
-/* SIGINT and SIGTERM stop every run in progress, but a handler may only
- * store to a lock-free atomic (C11 7.14.1.1), and a store is all it can do
- * for all of them: so the handler counts the signals in the one variable of
- * libflowrt that is written outside a run's own memory and outside a lock,
- * and each run compares the count with the one it saw when it started. A
- * count rather than a flag: nothing may reset it without losing a signal
- * another run has not seen yet, and a run that starts later must not see an
- * old one. Not a volatile sig_atomic_t: runs read it from other threads than
- * the one the signal interrupts, which only an atomic allows. */
+/* SIGINT and SIGTERM stop every run in progress. A handler may touch
+ * nothing but a volatile sig_atomic_t or a lock-free atomic (C17 7.14.1.1),
+ * and cannot know which runs there are: so it counts the signals in this one
+ * variable, the only process-wide one that libflowrt writes outside a lock
+ * and only the handler writes, and each run compares the count with the one
+ * it saw when it started. A count rather than a flag: nobody could reset a
+ * flag without losing a signal that another run has not seen yet, and a run
+ * that starts later must not see an old one. An atomic rather than a
+ * volatile sig_atomic_t: the runs read it on other threads than the one the
+ * signal interrupts, which only an atomic makes well-defined. */
 static atomic_uint stop_signals;
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs a lock-free atomic_uint");
 

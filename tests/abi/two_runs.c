@@ -138,13 +138,17 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Waits until the run has read all its input (a followed file then waits
- * for more); false after 60 s. */
-static bool wait_read_all(const Run *r)
+/* Waits until the run under `control` (NULL: the program's own, of
+ * flow_run) has read all its input (a followed file then waits for more);
+ * false after 60 s. */
+static bool wait_read_all(const FlowControl *control)
 {
     FlowSummary s;
     for (int waited = 0; waited < 60000; waited++) {
-        flow_control_summary(r->control, &s);
+        if (control)
+            flow_control_summary(control, &s);
+        else
+            flow_two_runs_summary(&s);
         if (s.running && s.records_read == RECORDS)
             return true;
         sleep_ms(1);
@@ -211,17 +215,24 @@ static void test_at_once_as_one_after_the_other(void)
     }
 }
 
-/* Two endless runs (followed inputs): stopping one leaves the other
- * running. */
+/* Starts two endless runs (followed inputs) and waits until both have read
+ * all there is. */
+static void start_followed(Run r[2], pthread_t threads[2], const char *suffix)
+{
+    run_init(&r[0], "a", suffix, 20, true);
+    run_init(&r[1], "b", suffix, 70, true);
+    for (int i = 0; i < 2; i++)
+        pthread_create(&threads[i], NULL, run_thread, &r[i]);
+    CHECK(wait_read_all(r[0].control) && wait_read_all(r[1].control),
+          "the followed runs did not read it all");
+}
+
+/* Of two endless runs, stopping one leaves the other running. */
 static void test_stop_one(void)
 {
     Run r[2];
     pthread_t threads[2];
-    run_init(&r[0], "a", "stop", 20, true);
-    run_init(&r[1], "b", "stop", 70, true);
-    for (int i = 0; i < 2; i++)
-        pthread_create(&threads[i], NULL, run_thread, &r[i]);
-    CHECK(wait_read_all(&r[0]) && wait_read_all(&r[1]), "the followed runs did not read it all");
+    start_followed(r, threads, "stop");
 
     flow_control_stop(r[0].control);
     pthread_join(threads[0], NULL);
@@ -258,11 +269,7 @@ static void test_signal_stops_all(void)
 
     Run r[2];
     pthread_t threads[2];
-    run_init(&r[0], "a", "sig", 20, true);
-    run_init(&r[1], "b", "sig", 70, true);
-    for (int i = 0; i < 2; i++)
-        pthread_create(&threads[i], NULL, run_thread, &r[i]);
-    CHECK(wait_read_all(&r[0]) && wait_read_all(&r[1]), "the followed runs did not read it all");
+    start_followed(r, threads, "sig");
     kill(getpid(), SIGINT);
     for (int i = 0; i < 2; i++) {
         pthread_join(threads[i], NULL);
@@ -297,15 +304,7 @@ static void test_flow_run_once_at_a_time(void)
     run_init(&r, "a", "own", 20, true);
     run_init(&second, "b", "own", 70, false);
     pthread_create(&thread, NULL, flow_run_thread, &r);
-    FlowSummary s;
-    int waited = 0;
-    for (; waited < 60000; waited++) {
-        flow_two_runs_summary(&s);
-        if (s.running && s.records_read == RECORDS)
-            break;
-        sleep_ms(1);
-    }
-    CHECK(waited < 60000, "flow_run did not read it all");
+    CHECK(wait_read_all(NULL), "flow_run did not read it all");
     CHECK(flow_two_runs_run(second.argc, second.argv) == 2,
           "a second flow_run of the program did not fail");
     flow_two_runs_stop();

@@ -165,30 +165,40 @@ static void collect_params(Emitter *em)
     for (Decl *d = em->plan->prog->decls; d; d = d->next)
         n += d->kind == DECL_PARAM;
     em->params = arena_alloc(em->arena, sizeof *em->params * (size_t)(n + 1));
+    em->param_members = arena_alloc(em->arena, sizeof *em->param_members * (size_t)(n + 1));
     em->param_names = arena_alloc(em->arena, sizeof *em->param_names * (size_t)(n + 1));
+    em->params_type = n ? plan_unique_name(em->plan, "Params") : NULL;
     for (Decl *d = em->plan->prog->decls; d; d = d->next) {
         if (d->kind != DECL_PARAM)
             continue;
+        const char *member = arena_printf(em->arena, "param_%s", d->name);
         em->params[em->nparams] = d;
+        em->param_members[em->nparams] = member;
         em->param_names[em->nparams++] =
-            plan_unique_name(em->plan, arena_printf(em->arena, "param_%s", d->name));
+            arena_printf(em->arena, "FLOW_PARAM(rt, %s, %s)", em->params_type, member);
     }
 }
 
+/* The params are a struct, not variables: every run has its own, which
+ * flow_main fills and the stages read through their runtime, so that runs of
+ * one program on several threads may have different --set values. */
 static void emit_params(Emitter *em, CWriter *w)
 {
     if (em->nparams == 0)
         return;
     cw_blank(w);
     cw_comment(w, true, "Params: flow_main sets each to its default, then to the value of any "
-                        "--set NAME=VALUE, before the first record is read.");
+                        "--set NAME=VALUE, before the first record is read; each run has its "
+                        "own (flow_params).");
+    cw_open(w, "typedef struct %s", em->params_type);
     for (int i = 0; i < em->nparams; i++) {
         const Decl *d = em->params[i];
         flow_comment(em, w, d->loc,
                      arena_printf(em->arena, "param %s : %s = %s", d->name,
                                   type_name(d->param.type), expr_text(em->arena, d->param.value)));
-        cw_line(w, "static %s %s;", c_type(d->param.type), em->param_names[i]);
+        cw_line(w, "%s %s;", c_type(d->param.type), em->param_members[i]);
     }
+    cw_close(w, arena_printf(em->arena, " %s;", em->params_type));
 }
 
 /* ---- Pushing a record on ----------------------------------------------------------------- */
@@ -765,10 +775,10 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
         cw_open(w, "static const FlowParamDef params[] =");
         for (int i = 0; i < em->nparams; i++) {
             const Decl *d = em->params[i];
-            cw_line(w, "{ \"%s\", %s, \"%s\", &%s },",
+            cw_line(w, "{ \"%s\", %s, \"%s\", offsetof(%s, %s) },",
                     c_string_body(a, d->name, (int64_t)strlen(d->name)),
                     flow_type_enum(d->param.type), literal_text(em, d->param.value),
-                    em->param_names[i]);
+                    em->params_type, em->param_members[i]);
         }
         cw_close(w, ";");
         pt->params = "params";
@@ -1007,6 +1017,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "flowc_version", FLOWC_VERSION,
         "params", pt.params,
         "nparams", arena_printf(em.arena, "%d", em.nparams),
+        "params_size", em.nparams ? arena_printf(em.arena, "sizeof(%s)", em.params_type) : "0",
         "sources", pt.sources,
         "nsources", arena_printf(em.arena, "%d", pt.nsources),
         "sinks", pt.sinks,

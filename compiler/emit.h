@@ -32,11 +32,11 @@ typedef struct EmitExpr {
     Arena *arena;
     const PlanType *rec;        /* the record fields are read from */
     const char *access;         /* "in->" or "rec1.": prefix of a field */
-    const Decl *const *params;  /* params and their C names */
+    const Decl *const *params;  /* params and the C expressions that read them */
     const char *const *param_names;
     int nparams;
     bool used_err;              /* called a function that can fail (takes &err) */
-    bool used_rt;               /* needs the FlowRuntime (scratch memory) */
+    bool used_rt;               /* needs the FlowRuntime (scratch memory, params) */
     bool used_rec;              /* read a field */
     bool used_math;             /* needs <math.h> */
     bool used_logic;            /* wrote && or || */

@@ -233,8 +233,10 @@ static CExpr gen_name(EmitExpr *x, const Expr *e)
 {
     if (e->name.kind == NAME_PARAM) {
         for (int i = 0; i < x->nparams; i++)
-            if (x->params[i] == e->name.param)
+            if (x->params[i] == e->name.param) {
+                x->used_rt = true; /* a run's params are in its runtime */
                 return cx(arena_strdup(x->arena, x->param_names[i]), C_PRIMARY);
+            }
     }
     int i = e->name.index;
     if (e->name.kind != NAME_FIELD || !x->rec || i < 0 || i >= x->rec->schema->nfields)

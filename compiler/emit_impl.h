@@ -16,7 +16,9 @@ typedef struct Emitter {
     bool used_math;
     bool used_logic;
     const Decl **params;         /* every param, declaration order */
-    const char **param_names;    /* their C variables */
+    const char *params_type;     /* the struct of a run's params (flow_params, flow/runtime.h) */
+    const char **param_members;  /* each param's member in it */
+    const char **param_names;    /* the C expression that reads each, through `rt` */
     int nparams;
     const char **source_fns;     /* per source index: decode_X / generate_X */
     const char **sink_fns;       /* per sink index: sink_X */

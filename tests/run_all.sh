@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, end-to-end and compile-error tests with gcc; the
 # same again with clang under AddressSanitizer + UndefinedBehaviorSanitizer;
-# then each libFuzzer target for a short run. Exits non-zero on any failure.
+# the thread tests under ThreadSanitizer; then each libFuzzer target for a
+# short run. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -17,6 +18,13 @@ step "clang + AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFLOW_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+# Only what runs programs on several threads: two runs of one embedded
+# program at once (tests/abi/two_runs.c) and the embedding calls of rt_main.
+step "clang + ThreadSanitizer: runs on several threads"
+CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DFLOW_TSAN=ON >/dev/null
+cmake --build build-tsan -j"$jobs" --target abi_two_runs rt_main
+ctest --test-dir build-tsan --output-on-failure -R '^(abi\.two_runs|unit\.rt_main)$'
 
 step "fuzzing (libFuzzer, ${FLOW_FUZZ_SECONDS:-20} s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DFLOW_FUZZ=ON \

@@ -1,6 +1,6 @@
 /* host.c: an application that embeds the pipeline of alerts.flow, compiled
  * with `flowc emit --embed`, and drives it through the calls flowc exports
- * for it (flow/program.h, docs/build-integration.md): a bounded run with an argv of
+ * for it (flow/host.h, docs/build-integration.md): a bounded run with an argv of
  * its own, then a run with no end in sight that this thread stops once the
  * counters show enough readings went through. */
 #define _POSIX_C_SOURCE 200809L
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include <flow/program.h>
+#include <flow/host.h>
 
 FLOW_EMBEDDED_PROGRAM(alerts);
 

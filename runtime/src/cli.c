@@ -197,19 +197,20 @@ void flowrt_cli_free(CliOptions *o)
     o->set_names = o->set_values = NULL;
 }
 
-/* Parses `text` as a value of `p`'s type into its storage. */
-static const char *store_param(const FlowParamDef *p, const char *text)
+/* Parses `text` as a value of `p`'s type into its member of `block`. */
+static const char *store_param(const FlowParamDef *p, char *block, const char *text)
 {
     size_t len = strlen(text);
+    void *storage = block + p->offset;
     bool ok = false;
     switch (p->type) {
-    case FLOW_BOOL: ok = flow_parse_bool(text, len, p->storage); break;
-    case FLOW_INT32: ok = flow_parse_int32(text, len, p->storage); break;
-    case FLOW_INT64: ok = flow_parse_int64(text, len, p->storage); break;
-    case FLOW_FLOAT64: ok = flow_parse_float64(text, len, p->storage); break;
-    case FLOW_TIMESTAMP: ok = flow_parse_timestamp(text, len, p->storage); break;
+    case FLOW_BOOL: ok = flow_parse_bool(text, len, storage); break;
+    case FLOW_INT32: ok = flow_parse_int32(text, len, storage); break;
+    case FLOW_INT64: ok = flow_parse_int64(text, len, storage); break;
+    case FLOW_FLOAT64: ok = flow_parse_float64(text, len, storage); break;
+    case FLOW_TIMESTAMP: ok = flow_parse_timestamp(text, len, storage); break;
     case FLOW_STRING:
-        *(FlowStr *)p->storage = (FlowStr){ text, (int64_t)len };
+        *(FlowStr *)storage = (FlowStr){ text, (int64_t)len };
         ok = true;
         break;
     }
@@ -224,7 +225,8 @@ static const char *store_param(const FlowParamDef *p, const char *text)
     }
 }
 
-int flowrt_params_apply(const FlowProgram *prog, const CliOptions *o, const char **texts)
+int flowrt_params_apply(const FlowProgram *prog, const CliOptions *o, const char **texts,
+                        void *block)
 {
     for (int i = 0; i < prog->nparams; i++) {
         const FlowParamDef *p = &prog->params[i];
@@ -234,7 +236,7 @@ int flowrt_params_apply(const FlowProgram *prog, const CliOptions *o, const char
             if (strlen(p->name) == len && memcmp(p->name, o->set_names[s], len) == 0)
                 texts[i] = o->set_values[s];
         }
-        const char *expected = store_param(p, texts[i]);
+        const char *expected = store_param(p, block, texts[i]);
         if (!expected)
             continue;
         if (texts[i] == p->default_text) {

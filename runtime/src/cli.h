@@ -1,7 +1,7 @@
 /* cli.h: the command line of a generated program (LANGUAGE.md §9) and its
  * params. flowrt_cli_parse reads the options; flowrt_params_apply parses every param's
  * default, then its --set value, with the codec of its type, into the
- * program's variables. Usage errors print a message and the usage line on
+ * run's params block. Usage errors print a message and the usage line on
  * stderr and give exit status 2. */
 #ifndef FLOWRT_CLI_H
 #define FLOWRT_CLI_H
@@ -22,8 +22,10 @@ typedef struct CliOptions {
  * usage error). */
 int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *opts);
 void flowrt_cli_free(CliOptions *opts);
-/* Fills texts[i] with the current text of param i and stores its value.
- * Returns -1 when all is well, else the exit status. */
-int flowrt_params_apply(const FlowProgram *prog, const CliOptions *opts, const char **texts);
+/* Fills texts[i] with the current text of param i and stores its value in
+ * `block` (prog->params_size bytes, the run's params). Returns -1 when all is
+ * well, else the exit status. */
+int flowrt_params_apply(const FlowProgram *prog, const CliOptions *opts, const char **texts,
+                        void *block);
 
 #endif

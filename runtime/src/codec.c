@@ -28,7 +28,9 @@
 
 /* ---- Reasons ------------------------------------------------------------- */
 
-static _Thread_local char reason_buf[192];
+/* "WHAT: VALUE": a what of less than 64 bytes, a quoted value of less than
+ * 128 (flowrt_codec_reason). */
+static _Thread_local char reason_buf[64 + 2 + 128];
 
 size_t flowrt_codec_quote(char *buf, size_t size, const char *s, size_t len)
 {

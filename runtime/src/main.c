@@ -1,6 +1,7 @@
-/* main.c: flow_main, the life of a generated program: command line, params,
+/* main.c: one run of a generated program: command line, params,
  * connectors, the read loop, signals, stop requests, the summary, the exit
- * status; and the embedding calls around it (flow/program.h). */
+ * status; the ABI check before it, and the host calls around it (flow_main
+ * of flow/program.h, flow/host.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,34 +19,50 @@
 /* How long the loop sleeps when no source has anything to read. */
 #define IDLE_SLEEP_MS 10
 
-static volatile sig_atomic_t stop_signal;
-/* The control of the program this thread runs: a host may run different
- * programs on different threads. */
-static _Thread_local FlowControl *running_control;
+/* SIGINT and SIGTERM stop every run in progress. A handler may touch
+ * nothing but a volatile sig_atomic_t or a lock-free atomic (C17 7.14.1.1),
+ * and cannot know which runs there are: so it counts the signals in this one
+ * variable, the only process-wide one that libflowrt writes outside a lock
+ * and only the handler writes, and each run compares the count with the one
+ * it saw when it started. A count rather than a flag: nobody could reset a
+ * flag without losing a signal that another run has not seen yet, and a run
+ * that starts later must not see an old one. An atomic rather than a
+ * volatile sig_atomic_t: the runs read it on other threads than the one the
+ * signal interrupts, which only an atomic makes well-defined. */
+static atomic_uint stop_signals;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs a lock-free atomic_uint");
 
 static void on_stop_signal(int sig)
 {
-    stop_signal = sig;
+    (void)sig;
+    atomic_fetch_add_explicit(&stop_signals, 1, memory_order_relaxed);
 }
+
+bool flowrt_run_stop_requested(const FlowRuntime *rt)
+{
+    return atomic_load_explicit(&stop_signals, memory_order_relaxed) != rt->signals_at_start ||
+           atomic_load_explicit(&rt->control->stop, memory_order_relaxed);
+}
+
+/* The run this thread is in, for flowrt_runtime_stop_requested only: a
+ * source waiting for its header while it is opened has no runtime to ask
+ * (source_file.c). Per thread, as a run stays on the thread that called
+ * flow_run; it goes once sources are opened with their runtime. */
+static _Thread_local const FlowRuntime *this_thread_run;
 
 bool flowrt_runtime_stop_requested(void)
 {
-    return stop_signal != 0 ||
-           (running_control && atomic_load_explicit(&running_control->stop, memory_order_relaxed));
+    return this_thread_run && flowrt_run_stop_requested(this_thread_run);
 }
 
-void flow_request_stop(const FlowProgram *prog)
+void flow_control_stop(FlowControl *control)
 {
-    if (prog->control)
-        atomic_store(&prog->control->stop, 1);
+    atomic_store(&control->stop, 1);
 }
 
-void flow_get_summary(const FlowProgram *prog, FlowSummary *out)
+void flow_control_summary(const FlowControl *c, FlowSummary *out)
 {
     memset(out, 0, sizeof *out);
-    const FlowControl *c = prog->control;
-    if (!c)
-        return;
     out->running = atomic_load(&c->running) != 0;
     out->records_read = atomic_load(&c->read);
     out->records_written = atomic_load(&c->written);
@@ -53,7 +70,48 @@ void flow_get_summary(const FlowProgram *prog, FlowSummary *out)
     out->records_late = atomic_load(&c->late);
 }
 
-/* Makes the counters visible to flow_get_summary on other threads. */
+FlowControl *flow_control_new(void)
+{
+    FlowControl *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    atomic_init(&c->stop, 0);
+    atomic_init(&c->running, 0);
+    atomic_init(&c->read, 0);
+    atomic_init(&c->written, 0);
+    atomic_init(&c->bad, 0);
+    atomic_init(&c->late, 0);
+    return c;
+}
+
+void flow_control_destroy(FlowControl *control)
+{
+    free(control);
+}
+
+/* Whether libflowrt can read `prog` at all: the program was compiled
+ * against the headers of this library's ABI. Only abi_version and name may
+ * be read before this says yes (flow/program.h). */
+static bool abi_matches(const FlowProgram *prog)
+{
+    return prog->abi_version == FLOW_ABI_VERSION;
+}
+
+void flow_request_stop(const FlowProgram *prog)
+{
+    if (abi_matches(prog) && prog->control)
+        flow_control_stop(prog->control);
+}
+
+void flow_get_summary(const FlowProgram *prog, FlowSummary *out)
+{
+    if (abi_matches(prog) && prog->control)
+        flow_control_summary(prog->control, out);
+    else
+        memset(out, 0, sizeof *out);
+}
+
+/* Makes the counters visible to flow_control_summary on other threads. */
 static void publish_counters(FlowRuntime *rt)
 {
     atomic_store(&rt->control->read, flowrt_stats_records_read(rt));
@@ -66,29 +124,60 @@ typedef struct SavedSignals {
     struct sigaction intr, term, pipe;
 } SavedSignals;
 
-/* SIGINT/SIGTERM set a flag, without SA_RESTART so a blocked read(2) returns
- * and the loop sees it; SA_RESETHAND makes a second one kill the program
- * at once. SIGPIPE is ignored so that a closed output is a write error. */
-static void install_signals(SavedSignals *saved)
+/* Signal dispositions belong to the process, not to a run: the first run to
+ * start installs the handlers and keeps the host's, the last one to end puts
+ * them back. A spin lock rather than a mutex: it guards a few sigaction
+ * calls at the start and end of a run, and libflowrt links nothing but libm
+ * (flowc build, flowrt.pc). */
+static atomic_flag handlers_lock = ATOMIC_FLAG_INIT;
+static int runs_in_progress;        /* under handlers_lock */
+static SavedSignals host_handlers;  /* under handlers_lock; valid while runs_in_progress > 0 */
+
+static void lock_handlers(void)
+{
+    while (atomic_flag_test_and_set_explicit(&handlers_lock, memory_order_acquire))
+        ;
+}
+
+static void unlock_handlers(void)
+{
+    atomic_flag_clear_explicit(&handlers_lock, memory_order_release);
+}
+
+/* SIGINT/SIGTERM count a stop signal, without SA_RESTART so a blocked
+ * read(2) returns and the loop sees it; SA_RESETHAND makes a second one kill
+ * the program at once. SIGPIPE is ignored so that a closed output is a write
+ * error. Every run that starts installs them again, as SA_RESETHAND may have
+ * taken them away since the first. Returns the signal count the run starts
+ * from. */
+static unsigned install_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_stop_signal;
     sa.sa_flags = SA_RESETHAND;
-    stop_signal = 0;
-    sigaction(SIGINT, &sa, &saved->intr);
-    sigaction(SIGTERM, &sa, &saved->term);
+    lock_handlers();
+    SavedSignals *saved = runs_in_progress++ == 0 ? &host_handlers : NULL;
+    sigaction(SIGINT, &sa, saved ? &saved->intr : NULL);
+    sigaction(SIGTERM, &sa, saved ? &saved->term : NULL);
     sa.sa_handler = SIG_IGN;
     sa.sa_flags = 0;
-    sigaction(SIGPIPE, &sa, &saved->pipe);
+    sigaction(SIGPIPE, &sa, saved ? &saved->pipe : NULL);
+    unsigned count = atomic_load(&stop_signals);
+    unlock_handlers();
+    return count;
 }
 
-static void restore_signals(const SavedSignals *saved)
+static void restore_signals(void)
 {
-    sigaction(SIGINT, &saved->intr, NULL);
-    sigaction(SIGTERM, &saved->term, NULL);
-    sigaction(SIGPIPE, &saved->pipe, NULL);
+    lock_handlers();
+    if (--runs_in_progress == 0) {
+        sigaction(SIGINT, &host_handlers.intr, NULL);
+        sigaction(SIGTERM, &host_handlers.term, NULL);
+        sigaction(SIGPIPE, &host_handlers.pipe, NULL);
+    }
+    unlock_handlers();
 }
 
 static void sleep_ms(int ms)
@@ -163,7 +252,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
     ReadOrder order;
     flowrt_read_order_init(&order, READ_AHEAD_MS);
     bool progressed = true;
-    while (remaining > 0 && !rt->failed && !flowrt_runtime_stop_requested()) {
+    while (remaining > 0 && !rt->failed && !flowrt_run_stop_requested(rt)) {
         int64_t read_before = flowrt_stats_records_read(rt);
         for (int i = 0; i < rt->nsources; i++)
             done[i] = rt->sources[i]->done;
@@ -171,7 +260,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
          * tick is one turn of a source (FLOW_FAKE_CLOCK). */
         int held = flowrt_read_order_next(&order, &rt->watermarks, done, rt->now_ms, progressed,
                                           allowed);
-        for (int i = 0; i < rt->nsources && !rt->failed && !flowrt_runtime_stop_requested(); i++) {
+        for (int i = 0; i < rt->nsources && !rt->failed && !flowrt_run_stop_requested(rt); i++) {
             Source *src = rt->sources[i];
             if (src->done || !allowed[i])
                 continue;
@@ -189,7 +278,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
             /* Idle inputs and ended ones move the watermark without a
              * record; the last bounded input to end makes it +infinity and
              * every window fires. */
-            if (!stop_signal && !rt->failed)
+            if (!flowrt_run_stop_requested(rt) && !rt->failed)
                 flowrt_runtime_advance(rt);
         }
         check_sinks(rt);
@@ -198,7 +287,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
         /* A round that held sources back and read nothing is followed at
          * once by one that polls them all. */
         if (!progressed && held == 0 && remaining > 0 && !rt->failed &&
-            !flowrt_runtime_stop_requested()) {
+            !flowrt_run_stop_requested(rt)) {
             /* Nothing to read now (followed files, rate limits): make what
              * was produced visible, then wait a little. */
             for (int i = 0; i < rt->nsinks; i++)
@@ -244,42 +333,77 @@ static void close_connectors(FlowRuntime *rt)
     rt->nsinks = rt->nsources = 0;
 }
 
-int flow_main(const FlowProgram *prog, int argc, char **argv)
+/* Takes `c` for a run: false when another run has it. The counters start
+ * again from zero; a stop request made before is kept for this run. */
+static bool acquire_control(FlowControl *c)
 {
+    int idle = 0;
+    if (!atomic_compare_exchange_strong(&c->running, &idle, 1))
+        return false;
+    atomic_store(&c->read, 0);
+    atomic_store(&c->written, 0);
+    atomic_store(&c->bad, 0);
+    atomic_store(&c->late, 0);
+    return true;
+}
+
+/* Gives `c` back at the end of a run. A request that arrived during the run
+ * has been served; one made from now on is for the next run. */
+static void release_control(FlowControl *c)
+{
+    atomic_store(&c->stop, 0);
+    atomic_store(&c->running, 0);
+}
+
+/* One run of `prog` on this thread, under `control` (NULL: nobody outside
+ * can stop it or read its counters). Everything it uses is its own: the
+ * runtime, the params block, the connectors; it shares only the signal
+ * handlers with other runs. */
+static int run_program(const FlowProgram *prog, FlowControl *control, int argc, char **argv)
+{
+    if (!abi_matches(prog)) {
+        fprintf(stderr,
+                "%s: this program was compiled for libflowrt ABI %d but is linked with ABI %d; "
+                "rebuild it with this flowc\n",
+                prog->name, prog->abi_version, FLOW_ABI_VERSION);
+        return 2;
+    }
     CliOptions opts;
     int status = flowrt_cli_parse(prog, argc, argv, &opts);
     if (status >= 0)
         return status;
     const char **texts = calloc((size_t)prog->nparams + 1, sizeof *texts);
     const char **names = calloc((size_t)prog->nparams + 1, sizeof *names);
-    if (!texts || !names) {
+    void *params = calloc(1, prog->params_size + 1);
+    if (!texts || !names || !params) {
         fprintf(stderr, "%s: out of memory\n", prog->name);
-        return 1;
+        status = 1;
+        goto out;
     }
-    status = flowrt_params_apply(prog, &opts, texts);
-    if (status >= 0) {
-        free(texts);
-        free(names);
-        flowrt_cli_free(&opts);
-        return status;
-    }
+    status = flowrt_params_apply(prog, &opts, texts, params);
+    if (status >= 0)
+        goto out;
     for (int i = 0; i < prog->nparams; i++)
         names[i] = prog->params[i].name;
+    FlowControl own_control;
+    if (!control) {
+        memset(&own_control, 0, sizeof own_control);
+        control = &own_control;
+    }
+    if (!acquire_control(control)) {
+        fprintf(stderr, "%s: a run under this control is in progress; a run at the same "
+                        "time needs a control of its own (flow_run_with)\n", prog->name);
+        status = 2;
+        goto out;
+    }
 
     FlowRuntime rt;
     flowrt_runtime_init(&rt, prog);
+    rt.head.params = params;
     rt.params = (ParamValues){ prog->nparams, names, texts };
-    FlowControl own_control;
-    memset(&own_control, 0, sizeof own_control);
-    rt.control = prog->control ? prog->control : &own_control;
-    atomic_store(&rt.control->read, 0);
-    atomic_store(&rt.control->written, 0);
-    atomic_store(&rt.control->bad, 0);
-    atomic_store(&rt.control->late, 0);
-    atomic_store(&rt.control->running, 1);
-    running_control = rt.control;
-    SavedSignals saved;
-    install_signals(&saved);
+    rt.control = control;
+    rt.signals_at_start = install_signals();
+    this_thread_run = &rt;
     double started = flowrt_runtime_seconds();
     /* A sink that would write a file another connector uses stops the
      * program before any is opened. Then tables: the streams start with
@@ -289,7 +413,7 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
                   flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt);
     if (opened)
         run(&rt, &opts, started);
-    bool interrupted = flowrt_runtime_stop_requested();
+    bool interrupted = flowrt_run_stop_requested(&rt);
     /* The summary counts what the sinks wrote, so it comes after the sinks
      * are flushed; it needs them open, so it comes before they close. */
     for (int i = 0; i < rt.nsinks; i++)
@@ -300,21 +424,30 @@ int flow_main(const FlowProgram *prog, int argc, char **argv)
         flowrt_stats_print_summary(&rt, flowrt_runtime_seconds() - started, interrupted);
     close_connectors(&rt);
     flowrt_tables_free(&rt);
-    restore_signals(&saved);
-    /* A request that arrived during this run has been served; one made
-     * from now on is for the next run. */
-    running_control = NULL;
-    atomic_store(&rt.control->stop, 0);
-    atomic_store(&rt.control->running, 0);
+    this_thread_run = NULL;
+    restore_signals();
+    release_control(control);
     status = rt.failed ? 1 : 0;
     flowrt_runtime_free(&rt);
+out:
     free(texts);
     free(names);
+    free(params);
     flowrt_cli_free(&opts);
     return status;
+}
+
+int flow_main(const FlowProgram *prog, int argc, char **argv)
+{
+    return run_program(prog, prog->control, argc, argv);
 }
 
 int flow_run(const FlowProgram *prog, int argc, char **argv)
 {
     return flow_main(prog, argc, argv);
+}
+
+int flow_run_with(const FlowProgram *prog, FlowControl *control, int argc, char **argv)
+{
+    return run_program(prog, control, argc, argv);
 }

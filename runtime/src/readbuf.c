@@ -9,12 +9,20 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-size_t flow_read_buffer_size = 1 << 20;
+/* READ_BUFFER_SIZE, or what FLOW_READ_BUFFER_SIZE asks for (readbuf.h). */
+static size_t initial_size(void)
+{
+    const char *text = getenv("FLOW_READ_BUFFER_SIZE");
+    if (!text)
+        return READ_BUFFER_SIZE;
+    unsigned long long size = strtoull(text, NULL, 10);
+    return size > 16 ? (size_t)size : 16;
+}
 
 void flowrt_readbuf_init(ReadBuf *rb, int fd)
 {
     rb->fd = fd;
-    rb->cap = flow_read_buffer_size > 16 ? flow_read_buffer_size : 16;
+    rb->cap = initial_size();
     rb->buf = malloc(rb->cap);
     if (!rb->buf) {
         fprintf(stderr, "flow: out of memory (read buffer)\n");

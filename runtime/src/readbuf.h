@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Initial size of every read buffer. Tests lower it to exercise records that
- * straddle the end of the buffer. */
-extern size_t flow_read_buffer_size;
+/* Initial size of every read buffer. Tests lower it with the environment
+ * variable FLOW_READ_BUFFER_SIZE=BYTES (at least 16) to exercise records
+ * that straddle the end of the buffer: a setting of the process read at
+ * each open, not a variable, so runs on other threads cannot race on it. */
+#define READ_BUFFER_SIZE ((size_t)1 << 20)
 
 typedef struct ReadBuf {
     int fd;

@@ -18,7 +18,8 @@
 struct FlowRuntime {
     FlowRuntimeHead head;   /* first: what generated code reads inline (flow/state.h) */
     const FlowProgram *prog;
-    FlowControl *control;   /* the program's, or one of flow_main's own */
+    FlowControl *control;   /* this run's: the host's, the program's, or the run's own */
+    unsigned signals_at_start; /* the stop signal count when the run started (main.c) */
     Scratch scratch;
     int64_t now_ms;         /* wall clock, read once per batch; never goes back */
     int64_t fake_clock_next; /* with FLOW_FAKE_CLOCK: the time the next tick reads */
@@ -33,7 +34,7 @@ struct FlowRuntime {
     Source *current;        /* the source whose record is going through */
     struct LoadedTable *tables; /* FlowProgram.tables, loaded before the streams start */
     int ntables;
-    ParamValues params;     /* current texts of the params */
+    ParamValues params;     /* current texts of the params (their values: head.params) */
     bool failed;            /* a run-time failure: stop, exit status 1 */
     int64_t bad_total;
     int64_t bad_results;    /* window results that failed an expression after it */
@@ -61,8 +62,11 @@ void flowrt_runtime_tick(FlowRuntime *rt);
  * failure is printed) and makes the program stop with status 1. */
 void flowrt_runtime_fail(FlowRuntime *rt, const char *fmt, ...) __attribute__((format(printf, 2,
                          3)));
-/* A SIGINT or SIGTERM arrived, or flow_request_stop was called for the
- * program this thread runs: the program is stopping cleanly. */
+/* A SIGINT or SIGTERM arrived since the run started, or a stop was asked of
+ * its control: the run is stopping cleanly. */
+bool flowrt_run_stop_requested(const FlowRuntime *rt);
+/* The same for the run in progress on this thread (false when there is
+ * none), for the code that has no runtime at hand. */
 bool flowrt_runtime_stop_requested(void);
 /* Monotonic clock in seconds, for elapsed times and --stats. */
 double flowrt_runtime_seconds(void);

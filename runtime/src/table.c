@@ -127,7 +127,7 @@ static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index)
     SourceStatus st = SOURCE_MORE;
     /* A table is read to the end of its input as it is now: a followed
      * file that has nothing more is done too. */
-    while (st == SOURCE_MORE && !rt->failed && !flowrt_runtime_stop_requested()) {
+    while (st == SOURCE_MORE && !rt->failed && !flowrt_run_stop_requested(rt)) {
         flowrt_runtime_tick(rt);
         st = src->ops->poll(src, rt, 1024);
     }
@@ -140,7 +140,7 @@ static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index)
         flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
-    return !rt->failed && !flowrt_runtime_stop_requested();
+    return !rt->failed && !flowrt_run_stop_requested(rt);
 }
 
 bool flowrt_tables_load(FlowRuntime *rt, bool verbose)

@@ -112,8 +112,14 @@ static void test_shape(void **state)
     assert_non_null(strstr(c, "typedef struct Click {\n    int64_t user_id;\n    FlowStr url;\n"
                               "    int32_t bytes;\n    int64_t ts;"));
     assert_non_null(strstr(c, "} HeavyClicks;\n"));
-    assert_non_null(strstr(c, "static int32_t param_min_bytes;"));
-    assert_non_null(strstr(c, "{ \"min_bytes\", FLOW_INT32, \"1000\", &param_min_bytes },"));
+    /* Params are a struct each run has its own of, read through rt. */
+    assert_non_null(strstr(c, "typedef struct Params {\n"
+                              "    /* t.flow:3: param min_bytes : int32 = 1000 */\n"
+                              "    int32_t param_min_bytes;\n} Params;\n"));
+    assert_non_null(strstr(c, "{ \"min_bytes\", FLOW_INT32, \"1000\", "
+                              "offsetof(Params, param_min_bytes) },"));
+    assert_non_null(strstr(c, ".params_size = sizeof(Params),"));
+    assert_non_null(strstr(c, ".abi_version = FLOW_ABI_VERSION,"));
     assert_non_null(strstr(c, "static bool decode_clicks(FlowRuntime *rt, const FlowField *fields)\n"));
     assert_non_null(strstr(c, "static void stream_heavy_clicks(FlowRuntime *rt, const Click *in, "
                               "int64_t ts)\n{\n"));
@@ -134,7 +140,8 @@ static void test_shape(void **state)
     free(decode);
 
     char *stage = function_body(c, "static void stream_heavy_clicks");
-    assert_non_null(strstr(stage, "if (!(in->bytes >= param_min_bytes))\n        return;\n"));
+    assert_non_null(strstr(stage, "if (!(in->bytes >= FLOW_PARAM(rt, Params, param_min_bytes)))\n"
+                                  "        return;\n"));
     assert_non_null(strstr(stage, "HeavyClicks rec1;\n    rec1.user_id = in->user_id;\n"
                                   "    rec1.url = in->url;\n    sink_heavy_clicks(rt, &rec1);\n"));
     /* Nothing can fail here: no err, no check. */

@@ -69,6 +69,7 @@ static void test_timer_fires_while_idle(void **state)
         .decode = decode_line,
     };
     program = (FlowProgram){
+        .abi_version = FLOW_ABI_VERSION,
         .name = "tclock",
         .flow_file = "t.flow",
         .flowc_version = "0.1.0",

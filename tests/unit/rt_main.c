@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include "flow/flow.h"
-#include "readbuf.h"
 #include "rt_testutil.h"
 
 /* ---- The program: schema Rec { id: int64, name: string, n: int32, ts: timestamp }
@@ -29,19 +28,23 @@ typedef struct Rec {
     int64_t ts;
 } Rec;
 
-static int32_t param_min_n;
-static FlowStr param_label;
-static bool param_flag;
-static double param_ratio;
-static int64_t param_since;
+typedef struct Params {
+    int32_t min_n;
+    FlowStr label;
+    bool flag;
+    double ratio;
+    int64_t since;
+} Params;
 
 static const FlowParamDef params[] = {
-    { "min_n", FLOW_INT32, "0", &param_min_n },
-    { "label", FLOW_STRING, "x", &param_label },
-    { "flag", FLOW_BOOL, "false", &param_flag },
-    { "ratio", FLOW_FLOAT64, "0.5", &param_ratio },
-    { "since", FLOW_TIMESTAMP, "2024-01-01T00:00:00Z", &param_since },
+    { "min_n", FLOW_INT32, "0", offsetof(Params, min_n) },
+    { "label", FLOW_STRING, "x", offsetof(Params, label) },
+    { "flag", FLOW_BOOL, "false", offsetof(Params, flag) },
+    { "ratio", FLOW_FLOAT64, "0.5", offsetof(Params, ratio) },
+    { "since", FLOW_TIMESTAMP, "2024-01-01T00:00:00Z", offsetof(Params, since) },
 };
+/* The params the last record saw: a run's own go with the run. */
+static Params seen;
 
 static const char *const rec_names[] = { "id", "name", "n", "ts" };
 static const FlowType rec_types[] = { FLOW_INT64, FLOW_STRING, FLOW_INT32, FLOW_TIMESTAMP };
@@ -50,7 +53,8 @@ static const FlowType out_types[] = { FLOW_INT64, FLOW_STRING, FLOW_INT32, FLOW_
 
 static void stage_out(FlowRuntime *rt, const Rec *in)
 {
-    if (!(in->n >= param_min_n))
+    seen = *(const Params *)flow_params(rt);
+    if (!(in->n >= FLOW_PARAM(rt, Params, min_n)))
         return;
     const char *err = NULL;
     int32_t q = flow_i32_div(&err, 100, in->n);
@@ -132,11 +136,13 @@ static void make_program(const char *src_kind, const char *sink_kind)
         .nfields = 4,
     };
     program = (FlowProgram){
+        .abi_version = FLOW_ABI_VERSION,
         .name = "tprog",
         .flow_file = "t.flow",
         .flowc_version = "0.1.0",
         .params = params,
         .nparams = 5,
+        .params_size = sizeof(Params),
         .sources = &source_def,
         .nsources = 1,
         .sinks = &sink_def,
@@ -241,11 +247,10 @@ static void test_tiny_read_buffer(void **state)
     make_program("file", "file");
     src_arg("path", in);
     sink_arg("path", outp);
-    size_t saved = flow_read_buffer_size;
-    flow_read_buffer_size = 16;
+    setenv("FLOW_READ_BUFFER_SIZE", "16", 1);
     char *err;
     int status = run(&err, NULL, "--quiet", NULL);
-    flow_read_buffer_size = saved;
+    unsetenv("FLOW_READ_BUFFER_SIZE");
     assert_int_equal(status, 0);
     assert_string_equal(err, "");
     char *got = read_file(outp);
@@ -474,18 +479,18 @@ static void test_params(void **state)
                          "--set", "flag=true", "--set", "ratio=1e-3", "--set",
                          "since=2024-03-01 00:00:00", "--quiet", NULL),
                      0);
-    assert_int_equal(param_min_n, 10);
-    assert_int_equal(param_label.len, 8);
-    assert_memory_equal(param_label.ptr, "hi there", 8);
-    assert_true(param_flag);
-    assert_true(param_ratio == 1e-3);
-    assert_true(param_since == INT64_C(1709251200000));
+    assert_int_equal(seen.min_n, 10);
+    assert_int_equal(seen.label.len, 8);
+    assert_memory_equal(seen.label.ptr, "hi there", 8);
+    assert_true(seen.flag);
+    assert_true(seen.ratio == 1e-3);
+    assert_true(seen.since == INT64_C(1709251200000));
     assert_file(outp, "id,name,q,ts\n3,c,10,1970-01-01T00:00:00.000Z\n");
     free(err);
     /* Defaults come back on the next run. */
     assert_int_equal(run(&err, NULL, "--quiet", NULL), 0);
-    assert_int_equal(param_min_n, 0);
-    assert_false(param_flag);
+    assert_int_equal(seen.min_n, 0);
+    assert_false(seen.flag);
     free(err);
 }
 

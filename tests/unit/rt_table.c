@@ -266,8 +266,8 @@ static void make_program(const char *ids_path, const char *table_path, bool fail
                                  .nfields = 2, .event_time_field = -1, .decode = load_names };
     sink_def = (FlowSinkDef){ .stream = "out", .conn = { "stdout", sink_args, 1, "t.flow:6:1" },
                               .field_names = row_names, .field_types = row_types, .nfields = 2 };
-    program = (FlowProgram){ .name = "tprog", .flow_file = "t.flow", .flowc_version = "0.1.0",
-                             .sources = &ids_def, .nsources = 1, .sinks = &sink_def,
+    program = (FlowProgram){ .abi_version = FLOW_ABI_VERSION, .name = "tprog",
+                             .flow_file = "t.flow", .flowc_version = "0.1.0", .sources = &ids_def, .nsources = 1, .sinks = &sink_def,
                              .nsinks = 1, .tables = &table_def, .ntables = 1 };
 }
 

@@ -8,6 +8,9 @@
 
 #include "flow/value.h"
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 typedef enum FlowFieldKind {
     FLOW_FIELD_TEXT,    /* a CSV field (quotes removed, "" undoubled) */
     FLOW_FIELD_STRING,  /* a JSON string (escapes decoded) */
@@ -56,5 +59,7 @@ size_t flow_format_timestamp(char *buf, int64_t ms);
 size_t flow_format_float64(char *buf, double v);
 #define FLOW_INT64_MAX 24
 size_t flow_format_int64(char *buf, int64_t v);
+
+#pragma GCC visibility pop
 
 #endif

@@ -18,6 +18,9 @@
 
 #include "flow/runtime.h"
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 /* Wrapping arithmetic, inline: these are on every record's hot path. The
  * operations run on unsigned types, where overflow is defined, and convert
  * back (gcc and clang define that conversion as two's complement). */
@@ -133,5 +136,7 @@ static inline int64_t flow_hash_f64(double v)
         memcpy(&bits, &v, sizeof bits);
     return flow_hash_i64((int64_t)bits);
 }
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,4 +1,6 @@
-/* flow/flow.h: the one header a generated program includes. */
+/* flow/flow.h: the one header a generated program includes: the ABI
+ * (flow/program.h and what it includes), the inline expression helpers, and
+ * the host API (flow/host.h) for the exports of `flowc emit --embed`. */
 #ifndef FLOW_FLOW_H
 #define FLOW_FLOW_H
 
@@ -7,6 +9,7 @@
 #include "flow/codec.h"
 #include "flow/expr.h"
 #include "flow/generator.h"
+#include "flow/host.h"
 #include "flow/program.h"
 #include "flow/state.h"
 #include "flow/table.h"

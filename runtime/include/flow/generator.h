@@ -21,6 +21,9 @@
 
 #include "flow/runtime.h"
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 /* 2024-01-01T00:00:00.000Z: the event time of record 0. */
 #define FLOW_GEN_EPOCH_MS INT64_C(1704067200000)
 /* The arguments' defaults (LANGUAGE.md §7); disorder's is 0. */
@@ -104,5 +107,7 @@ FlowStr flow_gen_string(FlowGen *g, FlowRuntime *rt); /* "s" + [0, keys), in scr
 /* 2024-01-01T00:00:00Z + n/events_per_second s, minus uniform [0, disorder] ms,
  * for record number n. */
 int64_t flow_gen_timestamp(FlowGen *g);
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,13 +1,18 @@
-/* flow/program.h: how a generated program describes itself to the runtime.
- * The generated C fills one constant FlowProgram (params, sources, sinks,
- * config) and hands it to flow_main, which owns everything else: the command
- * line (LANGUAGE.md §9), opening connectors, the read loop, signals, the
- * summary and the exit status.
+/* flow/program.h: how a generated program describes itself to the runtime,
+ * the root of the ABI between generated code and libflowrt. The generated C
+ * fills one constant FlowProgram (params, sources, sinks, operators,
+ * tables) and hands it to flow_main (or, embedded, to the calls of
+ * flow/host.h), which owns everything else: the command line, opening
+ * connectors, the read loop, signals, the summary and the exit status
+ * (docs/language.md, "The generated program").
  *
- * A program built with `flowc emit --embed` has no main: the host calls
- * flow_run (through the generated flow_<name>_run) and may stop it and read
- * its counters from another thread through the program's FlowControl
- * (docs/build-integration.md).
+ * The ABI is this header and the ones it includes (flow/runtime.h,
+ * codec.h, generator.h, state.h, table.h, and flow/value.h, expr.h beside
+ * them): the types generated code fills and the calls and inline functions
+ * it uses. FLOW_ABI_VERSION names its version; a program carries the
+ * version it was compiled with, and libflowrt refuses to run a program of
+ * another version (docs/architecture.md, "The interface between generated
+ * code and libflowrt", says when to bump it).
  *
  * Seams for what comes next (docs/architecture.md):
  * - every source reports a position and can seek to one (checkpoints);
@@ -24,18 +29,32 @@
 
 #include "flow/codec.h"
 #include "flow/generator.h"
+#include "flow/host.h"
 #include "flow/runtime.h"
 #include "flow/state.h"
 #include "flow/table.h"
 
+/* Exported: libflowrt is built with -fvisibility=hidden, so only the API
+ * declared between these pragmas is visible outside it. */
+#pragma GCC visibility push(default)
+
+/* The version of the interface between generated code and libflowrt. Bump it
+ * whenever a program compiled against the old headers could misbehave with
+ * the new library: a struct of these headers changes layout or meaning, a
+ * call changes signature or contract, an inline function reads runtime
+ * memory differently. */
+#define FLOW_ABI_VERSION 1
+
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
- * codec of `type`, into *storage (a variable of the generated program of the
- * C type of value.h; for strings a FlowStr whose bytes the runtime owns). */
+ * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
+ * at `offset`: a member of the generated program's params struct, of the C
+ * type of value.h (for strings a FlowStr whose bytes stay valid for the run:
+ * the default's text or the argv element). */
 typedef struct FlowParamDef {
     const char *name;
     FlowType type;
     const char *default_text;
-    void *storage;
+    size_t offset;
 } FlowParamDef;
 
 /* A connector argument: `value` is the literal's text (a string literal
@@ -82,39 +101,34 @@ typedef struct FlowSinkDef {
     int nfields;
 } FlowSinkDef;
 
-/* The mutable side of a program, shared between the thread that runs it and
- * the host's other threads: a stop request and the counters of the run. All
- * fields are atomics so that any thread (and a signal handler, for `stop`)
- * may touch them; use flow_request_stop and flow_get_summary, not the fields.
- * Zero-initialised (a static variable) is the initial state. */
-typedef struct FlowControl {
-    atomic_int stop;             /* set by flow_request_stop, seen between batches */
-    atomic_int running;
+/* A run's stop request and counters (flow/host.h), shared between the
+ * thread that runs and the host's other threads. The layout is part of the
+ * ABI only because a generated program reserves one for flow_run
+ * (FlowProgram.control); hosts make theirs with flow_control_new and never
+ * touch the fields. All are atomics, so that any thread may read them and a
+ * signal handler may set `stop`. Zero-initialised (a static variable) is the
+ * initial state. */
+struct FlowControl {
+    atomic_int stop;             /* set by flow_*_stop, seen between batches */
+    atomic_int running;          /* 1 while a run uses this control */
     atomic_int_least64_t read, written, bad, late;
-} FlowControl;
+};
 
-/* The counters of the current run, or of the last one when none is running.
- * They are published after every batch of records, so a reader on another
- * thread sees them at most one batch behind. */
-typedef struct FlowSummary {
-    bool running;
-    int64_t records_read;        /* all sources, bad records included */
-    int64_t records_written;     /* all sinks */
-    int64_t records_bad;
-    int64_t records_late;
-} FlowSummary;
-
-typedef struct FlowProgram {
+struct FlowProgram {
+    /* These two come first in every ABI version, so that a library can read
+     * them in a program built for any other and name it in its refusal. */
+    int abi_version;             /* FLOW_ABI_VERSION of the headers it was compiled with */
     const char *name;            /* program name for --help and messages */
     const char *flow_file;       /* the .flow file it was compiled from (base name) */
     const char *flowc_version;
     const FlowParamDef *params;
     int nparams;
+    size_t params_size;          /* sizeof the params struct; each run allocates one */
     const FlowSourceDef *sources;
     int nsources;
     const FlowSinkDef *sinks;
     int nsinks;
-    FlowControl *control;        /* NULL: the program cannot be stopped or read from outside */
+    FlowControl *control;        /* flow_run's; NULL: flow_run cannot be stopped or read from outside */
     const FlowOperatorDef *operators; /* stateful operators, topological order */
     int noperators;
     /* Lookup tables (flow/table.h), loaded in this order before any source
@@ -122,35 +136,12 @@ typedef struct FlowProgram {
      * row in flow_lookup_table(rt, index) instead of pushing it on. */
     const FlowSourceDef *tables;
     int ntables;
-} FlowProgram;
+};
 
-/* Run the program: parse argv, open connectors, process until all bounded
- * input is done or SIGINT/SIGTERM, flush, print the summary. Returns the exit
- * status of LANGUAGE.md §9 (0 done, 1 run-time failure, 2 usage error). */
+/* What a generated `main` calls: runs the program (flow_run, flow/host.h) and
+ * returns its exit status. */
 int flow_main(const FlowProgram *program, int argc, char **argv);
 
-/* The embedding API. flow_run is flow_main under the name a host calls: the
- * same argv (argv[0] is only used in messages), the same output, the same
- * exit status. It installs handlers for SIGINT and SIGTERM while it runs and
- * restores the host's afterwards. One run of a program at a time. */
-int flow_run(const FlowProgram *program, int argc, char **argv);
-/* Asks a run of `program` to stop as SIGINT would: the current batch
- * finishes, the sinks are flushed, the summary is printed and flow_run
- * returns 0. Safe from any thread and from a signal handler. A request made
- * while the program is not running applies to its next run. */
-void flow_request_stop(const FlowProgram *program);
-/* Fills *out with the counters of the program's current or last run (all
- * zero before the first). Safe from any thread. */
-void flow_get_summary(const FlowProgram *program, FlowSummary *out);
-
-/* What `flowc emit --embed` exports for a program NAME (the .flow file's base
- * name without .flow, every character but [A-Za-z0-9_] made '_'): the three
- * calls above bound to that program, and the program itself. A host that
- * links the generated C declares them with FLOW_EMBEDDED_PROGRAM(NAME);. */
-#define FLOW_EMBEDDED_PROGRAM(NAME)                  \
-    int flow_##NAME##_run(int argc, char **argv);    \
-    void flow_##NAME##_stop(void);                   \
-    void flow_##NAME##_summary(FlowSummary *out);    \
-    const FlowProgram *flow_##NAME##_program(void)
+#pragma GCC visibility pop
 
 #endif

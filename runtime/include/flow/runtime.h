@@ -14,8 +14,31 @@
 
 #include "flow/value.h"
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 typedef struct FlowRuntime FlowRuntime;
 typedef struct FlowSink FlowSink;
+
+/* The first bytes of every FlowRuntime: what generated code reads inline,
+ * with a load instead of a call, because it reads them on every record.
+ * Both pointers are set before the first record and stay for the whole run
+ * (the run owns what they point to). */
+typedef struct FlowRuntimeHead {
+    struct FlowOperatorHot *operators; /* one per FlowProgram.operators entry (flow/state.h) */
+    const void *params;                /* this run's params: the generated program's params
+                                        * struct, at FlowParamDef.offset each (flow/program.h) */
+} FlowRuntimeHead;
+
+/* This run's params. Each run has its own, so that two runs of one program
+ * with different --set values can go on side by side. */
+static inline const void *flow_params(const FlowRuntime *rt)
+{
+    return ((const FlowRuntimeHead *)(const void *)rt)->params;
+}
+/* Param MEMBER of the program's params struct TYPE: two loads and no call,
+ * which the C compiler can share between the uses in one stage. */
+#define FLOW_PARAM(rt, TYPE, MEMBER) (((const TYPE *)flow_params(rt))->MEMBER)
 
 /* Memory for values made while processing the current input record
  * (lower(), concat(), string(x), ...). Freed in one go when the source moves
@@ -57,5 +80,7 @@ void flow_sink_float64(FlowSink *sink, double v);
 void flow_sink_string(FlowSink *sink, FlowStr v);
 void flow_sink_timestamp(FlowSink *sink, int64_t ms);
 void flow_sink_end(FlowSink *sink);
+
+#pragma GCC visibility pop
 
 #endif

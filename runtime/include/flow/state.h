@@ -29,6 +29,9 @@
 
 #include "flow/runtime.h"
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 /* ---- Keyed state ------------------------------------------------------------ */
 
 /* Whether an item in the table is the one a probe looks for. */
@@ -188,15 +191,11 @@ typedef struct FlowPanes {
 /* What the generated code of a stateful operator reads on every record:
  * its watermark and its panes. Public so that reading them is not a call;
  * the runtime keeps them in one array, at a fixed address for the whole run,
- * that the first member of every FlowRuntime points to. */
+ * that FlowRuntimeHead.operators (flow/runtime.h) points to. */
 typedef struct FlowOperatorHot {
     int64_t watermark;        /* FLOW_TIME_MIN until the first advance */
     FlowPanes panes;
 } FlowOperatorHot;
-
-typedef struct FlowRuntimeHead {
-    FlowOperatorHot *operators;   /* one per FlowProgram.operators entry */
-} FlowRuntimeHead;
 
 static inline FlowOperatorHot *flow_operator_hot(FlowRuntime *rt, int op)
 {
@@ -295,5 +294,7 @@ static inline int64_t flow_operator_watermark(FlowRuntime *rt, int op)
 /* A record came too late for every window it belongs to and is dropped: it
  * is counted in the summary's `late`. */
 void flow_late_record(FlowRuntime *rt);
+
+#pragma GCC visibility pop
 
 #endif

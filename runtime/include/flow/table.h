@@ -25,6 +25,9 @@
 #include "flow/runtime.h"
 #include "flow/state.h"
 
+/* Exported (libflowrt is built with -fvisibility=hidden: flow/program.h). */
+#pragma GCC visibility push(default)
+
 typedef struct FlowTableChunk FlowTableChunk;
 
 /* A table's rows and key, as the generated code describes them. */
@@ -62,5 +65,7 @@ void *flow_lookup_table_put(FlowLookupTable *t, const FlowLookupKey *key, const 
 FlowStr flow_lookup_table_keep(FlowLookupTable *t, FlowStr s);
 /* Frees the rows, their strings and the index. */
 void flow_lookup_table_free(FlowLookupTable *t);
+
+#pragma GCC visibility pop
 
 #endif

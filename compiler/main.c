@@ -66,7 +66,7 @@ static const char emit_help[] =
     "  --line-directives   #line directives that map the C back to the .flow lines\n"
     "  --embed             no main: export flow_NAME_run, flow_NAME_stop,\n"
     "                      flow_NAME_summary and flow_NAME_program for a host\n"
-    "                      application (NAME: FILE without .flow; see flow/program.h)\n";
+    "                      application (NAME: FILE without .flow; see flow/host.h)\n";
 
 static const char check_help[] =
     "usage: flowc check FILE.flow\n"

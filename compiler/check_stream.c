@@ -15,6 +15,7 @@ typedef struct Pipe {
     int nkey;
     bool key_unknown;  /* a `key by` failed: a missing key is not reported */
     int opno;          /* 1-based position of the operator being checked */
+    const Op *prev;    /* the operator before it in the stream, or NULL */
 } Pipe;
 
 static Schema *new_schema(Pipe *p, int capacity)
@@ -244,8 +245,9 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
     }
 }
 
-static void check_aggregate(Pipe *p, Op *op, Op *prev)
+static void check_aggregate(Pipe *p, Op *op)
 {
+    const Op *prev = p->prev;
     bool after_window = prev && prev->kind == OP_WINDOW;
     if (!after_window)
         diag_error(p->c->d, op->loc, "'aggregate' must follow a 'window'");
@@ -470,16 +472,12 @@ void check_stream(Checker *c, Decl *d)
         op->in = p.fs.schema;
         op->key_fields = p.key;
         op->nkey = p.nkey;
+        p.prev = prev;
         switch (op->kind) {
-        case OP_WHERE: check_where(&p, op); break;
-        case OP_SELECT: check_select(&p, op); break;
-        case OP_KEY_BY: check_key_by(&p, op); break;
-        case OP_WINDOW: check_window(&p, op); break;
-        case OP_AGGREGATE: check_aggregate(&p, op, prev); break;
-        case OP_JOIN:
-        case OP_LOOKUP: check_join(&p, op); break;
-        case OP_UNION: check_union(&p, op); break;
-        case OP_DEDUPE: check_dedupe(&p, op); break;
+#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
+        case OP_##kind: check(&p, op); break;
+#include "operators.h"
+#undef OP
         }
         op->out = p.fs.schema;
     }

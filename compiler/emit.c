@@ -14,6 +14,7 @@
 
 #include "emit_impl.h"
 #include "explain.h"
+#include "optable.h"
 #include "flow/generator.h"
 #include "templates.h"
 
@@ -247,6 +248,7 @@ static int conjuncts(const Expr *e, const Expr **out)
 static void emit_where(Body *b, const PlanNode *n)
 {
     const Op *op = n->op;
+    flow_comment(b->em, &b->w, op->loc, op_text(b->em->arena, op));
     EmitExpr x = expr_context(b, n->in);
     line_to_flow(b->em, &b->w, op->loc);
     emit_negated(&x, op->where); /* only to learn whether it can fail */
@@ -291,6 +293,7 @@ static void emit_select(Body *b, const PlanNode *n)
     const Op *op = n->op;
     const PlanType *out = n->out;
     const char *rec = arena_printf(em->arena, "rec%d", ++b->nrecs);
+    flow_comment(em, &b->w, op->loc, "select");
 
     /* The values first: whether the block needs `err` is known only then. */
     EmitExpr x = expr_context(b, n->in);
@@ -330,34 +333,41 @@ static void emit_select(Body *b, const PlanNode *n)
     b->ptr = arena_printf(em->arena, "&%s", rec);
 }
 
-void emit_op(Body *b, const PlanNode *n)
+/* `key by` moves no record: with one worker, every key is already here. */
+static void emit_key_by(Body *b, const PlanNode *n)
 {
     Emitter *em = b->em;
-    const Op *op = n->op;
-    const char *text = arena_printf(em->arena, "%s", op_text(em->arena, op));
-    switch (op->kind) {
-    case OP_WHERE:
-        flow_comment(em, &b->w, op->loc, text);
-        emit_where(b, n);
-        break;
-    case OP_SELECT:
-        flow_comment(em, &b->w, op->loc, "select");
-        emit_select(b, n);
-        break;
-    case OP_KEY_BY:
-        flow_comment(em, &b->w, op->loc,
-                     arena_printf(em->arena, "%s: no code, one worker keeps every key", text));
-        break;
-    case OP_UNION:
-        flow_comment(em, &b->w, op->loc,
-                     arena_printf(em->arena, "%s: every input calls this function", text));
-        break;
-    case OP_LOOKUP:
-        flow_comment(em, &b->w, op->loc, arena_printf(em->arena, "%s: probes the table", text));
-        emit_lookup(b, n);
-        break;
-    default:
-        break;
+    flow_comment(em, &b->w, n->op->loc,
+                 arena_printf(em->arena, "%s: no code, one worker keeps every key",
+                              op_text(em->arena, n->op)));
+}
+
+/* A union has no code of its own: each of its inputs calls the stage. */
+static void emit_union(Body *b, const PlanNode *n)
+{
+    Emitter *em = b->em;
+    flow_comment(em, &b->w, n->op->loc,
+                 arena_printf(em->arena, "%s: every input calls this function",
+                              op_text(em->arena, n->op)));
+}
+
+/* The emit column of operators.h, by role: a stateless operator writes its
+ * code into the stage body; a stateful one writes its whole stage; one that
+ * is part of another is written by that one's stage. */
+#define EMIT_IN_BODY_stateless(emit) emit(b, n);
+#define EMIT_IN_BODY_stateful(emit)
+#define EMIT_IN_BODY_part(emit)
+#define EMIT_STAGE_stateless(emit)
+#define EMIT_STAGE_stateful(emit) emit(em, w, st); return;
+#define EMIT_STAGE_part(emit)
+
+void emit_op(Body *b, const PlanNode *n)
+{
+    switch (n->op->kind) {
+#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
+    case OP_##kind: EMIT_IN_BODY_##role(emit) break;
+#include "operators.h"
+#undef OP
     }
 }
 
@@ -383,17 +393,11 @@ const char *stage_signature(Emitter *em, const PlanStage *st)
 
 static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    if (stage_is_window(st)) {
-        emit_window_stage(em, w, st);
-        return;
-    }
-    if (stage_is_dedupe(st)) {
-        emit_dedupe_stage(em, w, st);
-        return;
-    }
-    if (stage_is_join(st)) {
-        emit_join_stage(em, w, st);
-        return;
+    switch (st->nodes[0]->op->kind) {
+#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
+    case OP_##kind: EMIT_STAGE_##role(emit) break;
+#include "operators.h"
+#undef OP
     }
     Body b;
     body_init(&b, em, st->in, "in->", "in");
@@ -851,26 +855,27 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
 
 /* ---- What this version cannot generate ----------------------------------------------------- */
 
+/* Whether the emitter has code for an operator node: a stateless operator
+ * always, a stateful one that starts its stage, one that is part of another
+ * when that one evaluates it. */
+static bool op_emitted(const PlanNode *n)
+{
+    switch (op_info(n->op->kind)->role) {
+    case ROLE_STATELESS: return true;
+    case ROLE_STATEFUL: return n->stage && n->stage->nodes[0] == n;
+    case ROLE_PART: return n->part_of_window;
+    }
+    return false;
+}
+
 static bool supported(Emitter *em)
 {
-    static const char *const op_names[] = {
-        [OP_WINDOW] = "window", [OP_AGGREGATE] = "aggregate", [OP_JOIN] = "join",
-        [OP_LOOKUP] = "lookup", [OP_DEDUPE] = "dedupe",
-    };
     bool ok = true;
     Plan *plan = em->plan;
     for (int i = 0; i < plan->nnodes; i++) {
         const PlanNode *n = plan->nodes[i];
-        if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
-                   n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION &&
-                   n->op->kind != OP_LOOKUP &&
-                   !(n->op->kind == OP_WINDOW &&
-                     n->stage && stage_is_window(n->stage) && n->stage->nnodes >= 2) &&
-                   !(n->op->kind == OP_AGGREGATE && n->part_of_window) &&
-                   !(n->op->kind == OP_DEDUPE && n->stage && stage_is_dedupe(n->stage) &&
-                     n->op->nkey > 0) &&
-                   !(n->op->kind == OP_JOIN && n->stage && stage_is_join(n->stage))) {
-            diag_unsupported(em->d, n->op->loc, op_names[n->op->kind], NULL);
+        if (n->kind == PN_OP && !op_emitted(n)) {
+            diag_unsupported(em->d, n->op->loc, op_info(n->op->kind)->spelling, NULL);
             ok = false;
         } else if (n->kind == PN_SOURCE || n->kind == PN_SINK) {
             const Connector *c = n->kind == PN_SOURCE ? &n->decl->source.conn : &n->decl->sink.conn;

@@ -161,6 +161,7 @@ void emit_lookup(Body *b, const PlanNode *n)
     const char *row = arena_printf(a, "row%d", id);
     const char *keyv = arena_printf(a, "key%d", id);
 
+    flow_comment(em, &b->w, op->loc, arena_printf(a, "%s: probes the table", op_text(a, op)));
     line_to_flow(em, &b->w, op->loc);
     EmitExpr x = expr_context(b, n->in);
     const char *keyc = emit_expr(&x, probe->left, kt);

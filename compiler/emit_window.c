@@ -54,6 +54,7 @@
 
 #include "emit_impl.h"
 #include "explain.h"
+#include "optable.h"
 
 /* Names of one window stage's C pieces. */
 typedef struct WindowNames {
@@ -1091,9 +1092,7 @@ void emit_operator_table(Emitter *em, CWriter *w)
             cw_open(w, "static const FlowOperatorDef operators[] =");
         any = true;
         const Op *op = st->nodes[0]->op;
-        cw_line(w, "{ \"%s at %s\", %s, %s },",
-                op->kind == OP_DEDUPE ? "dedupe" : op->kind == OP_JOIN ? "join" : "window",
-                loc_text(em, op->loc), stage_fn_name(em, st, NAME_FIRE),
+        cw_line(w, "{ \"%s at %s\", %s, %s },", op_info(op->kind)->spelling, loc_text(em, op->loc), stage_fn_name(em, st, NAME_FIRE),
                 stage_fn_name(em, st, NAME_RELEASE));
     }
     if (any)

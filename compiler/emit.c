@@ -224,7 +224,7 @@ void push_to(Body *b, const PlanEdgeList *edges)
             cw_line(&b->w, "%s(rt, %s);", em->sink_fns[to->index], ptr);
         } else {
             cw_line(&b->w, "%s(rt, %s, ts);",
-                    join_right ? stage_fn_name(em, to->stage, NAME_RIGHT) : to->stage->cname, ptr);
+                    join_right ? plan_stage_name(to->stage, NAME_RIGHT) : to->stage->cname, ptr);
             b->used_ts = true;
         }
     }
@@ -745,6 +745,26 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
                         loc_text(em, c->loc));
 }
 
+/* The FlowOperatorDef array `operators`, one entry per stateful stage. */
+static void emit_operator_table(Emitter *em, CWriter *w)
+{
+    Plan *plan = em->plan;
+    bool any = false;
+    for (int i = 0; i < plan->nstages; i++) {
+        const PlanStage *st = plan->stages[i];
+        if (!(st->op_index >= 0))
+            continue;
+        if (!any)
+            cw_open(w, "static const FlowOperatorDef operators[] =");
+        any = true;
+        const Op *op = st->nodes[0]->op;
+        cw_line(w, "{ \"%s at %s\", %s, %s },", op_info(op->kind)->spelling, loc_text(em, op->loc), plan_stage_name(st, NAME_FIRE),
+                plan_stage_name(st, NAME_RELEASE));
+    }
+    if (any)
+        cw_close(w, ";");
+}
+
 /* The arrays FlowProgram points to, and what to fill it with. */
 typedef struct ProgramTables {
     const char *params, *sources, *sinks, *operators, *tables;
@@ -846,7 +866,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
     cw_free(&defs);
 
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_has_operator(plan->stages[i])) {
+        if ((plan->stages[i]->op_index >= 0)) {
             pt->operators = "operators";
             pt->noperators++;
         }
@@ -928,7 +948,6 @@ static void name_functions(Emitter *em)
     for (int i = 0; i < plan->nsinks; i++)
         em->sink_fns[i] = plan_unique_name(
             plan, arena_printf(a, "sink_%s", plan->sinks[i]->decl->sink.stream->name));
-    name_windows(em);
 }
 
 static void emit_prototypes(Emitter *em, CWriter *w)
@@ -939,9 +958,9 @@ static void emit_prototypes(Emitter *em, CWriter *w)
     cw_blank(w);
     cw_comment(w, true, "Stages and sinks, defined below in the order records flow through them.");
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_emitted(plan->stages[i])) {
+        if (plan->stages[i]->emitted) {
             cw_line(w, "%s;", stage_signature(em, plan->stages[i]));
-            if (stage_is_join(plan->stages[i]))
+            if (plan_stage_is(plan->stages[i], OP_JOIN))
                 cw_line(w, "%s;", join_right_signature(em, plan->stages[i]));
         }
     for (int i = 0; i < plan->nsinks; i++)
@@ -977,7 +996,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_decode(&em, &body, plan->sources[i]);
     }
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_emitted(plan->stages[i]))
+        if (plan->stages[i]->emitted)
             emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);

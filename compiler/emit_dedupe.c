@@ -20,7 +20,7 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_inde
     Arena *a = em->arena;
     const Op *op = st->nodes[0]->op;
     const PlanType *in = st->nodes[0]->in;
-    const char *state = stage_fn_name(em, st, NAME_STATE);
+    const char *state = plan_stage_name(st, NAME_STATE);
     int64_t within = op->dedupe.within_ms;
 
     cw_blank(w);
@@ -38,12 +38,12 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_inde
     cw_close(w, arena_printf(a, " %s;", state));
 
     cw_blank(w);
-    emit_state_hash(em, w, stage_fn_name(em, st, NAME_HASH), state, key_types(em, st->nodes[0]),
+    emit_state_hash(em, w, plan_stage_name(st, NAME_HASH), state, key_types(em, st->nodes[0]),
                     op->nkey, NULL);
 
     cw_blank(w);
     cw_line(w, "static bool %s(const void *item, const void *probe)",
-            stage_fn_name(em, st, NAME_MATCH));
+            plan_stage_name(st, NAME_MATCH));
     open_block(w);
     cw_line(w, "const %s *x = item, *y = probe;", state);
     const char *test = "true";
@@ -56,7 +56,7 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_inde
     cw_close(w, "");
 
     cw_blank(w);
-    cw_line(w, "static void %s(void *item)", stage_fn_name(em, st, NAME_RELEASE));
+    cw_line(w, "static void %s(void *item)", plan_stage_name(st, NAME_RELEASE));
     open_block(w);
     cw_line(w, "%s *s = item;", state);
     for (int k = 0; k < op->nkey; k++)
@@ -69,7 +69,7 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_inde
     cw_comment(w, true, "The watermark reached the burst's latest time + within: the key's "
                         "state goes, unless the burst grew meanwhile.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)",
-            stage_fn_name(em, st, NAME_FIRE));
+            plan_stage_name(st, NAME_FIRE));
     open_block(w);
     cw_line(w, "%s *s = item;", state);
     cw_line(w, "int64_t until = flow_time_add(s->hi, %" PRId64 ");", within);
@@ -78,7 +78,7 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_inde
     cw_line(w, "return;");
     cw_close(w, "");
     cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", op_index);
-    cw_line(w, "%s(s);", stage_fn_name(em, st, NAME_RELEASE));
+    cw_line(w, "%s(s);", plan_stage_name(st, NAME_RELEASE));
     cw_close(w, "");
 }
 
@@ -88,8 +88,8 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     const PlanNode *node = st->nodes[0];
     const Op *op = node->op;
     const PlanType *in = node->in;
-    const char *state = stage_fn_name(em, st, NAME_STATE);
-    int op_index = operator_index(em, st);
+    const char *state = plan_stage_name(st, NAME_STATE);
+    int op_index = st->op_index;
     int64_t within = op->dedupe.within_ms;
     emit_state(em, w, st, op_index);
 
@@ -104,10 +104,10 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
         cw_line(bw, "probe.key%d = in->%s;", k, in->members[op->key_fields[k]]);
         b.used_in = true;
     }
-    cw_line(bw, "uint64_t hash = %s(&probe);", stage_fn_name(em, st, NAME_HASH));
+    cw_line(bw, "uint64_t hash = %s(&probe);", plan_stage_name(st, NAME_HASH));
     cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", op_index);
     cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", state,
-            stage_fn_name(em, st, NAME_MATCH));
+            plan_stage_name(st, NAME_MATCH));
     cw_open(bw, "if (s && ts >= flow_i64_sub(s->lo, %" PRId64 ") && ts <= flow_time_add(s->hi, "
                 "%" PRId64 "))", within, within);
     cw_comment(bw, true, "A duplicate: dropped, and the burst takes in its time.");

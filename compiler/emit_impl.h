@@ -20,7 +20,6 @@ typedef struct Emitter {
     int nparams;
     const char **source_fns;     /* per source index: decode_X / generate_X */
     const char **sink_fns;       /* per sink index: sink_X */
-    const char **window_fns;     /* per stage: the C names of a window stage (emit_window.c) */
 } Emitter;
 
 /* The state of one function body being written: which record is current and
@@ -69,16 +68,6 @@ void emit_lookup(Body *b, const PlanNode *n);
 int table_index(const Emitter *em, const Decl *table);
 
 /* Window and dedupe stages (emit_window.c, emit_dedupe.c). */
-bool stage_is_window(const PlanStage *st);
-bool stage_is_dedupe(const PlanStage *st);
-/* Whether the stage is a stateful operator of the FlowOperatorDef array. */
-bool stage_has_operator(const PlanStage *st);
-/* Its index in that array (the order of the stages: topological). */
-int operator_index(const Emitter *em, const PlanStage *st);
-/* The C names of a stateful stage, one of: */
-enum { NAME_STATE, NAME_HASH, NAME_MATCH, NAME_FIRE, NAME_RELEASE, NAME_RESULT, NAME_MERGE,
-       NAME_WINDOW, NAME_FIND, NAME_RIGHT, NAME_ROW, NAME_ARRIVE, NNAMES };
-const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which);
 /* C for hashing a key value of type t, and for testing two for equality
  * (floats as hash() sees them). */
 const char *key_hash_call(Arena *a, TypeKind t, const char *v);
@@ -92,19 +81,11 @@ void emit_state_hash(Emitter *em, CWriter *w, const char *name, const char *stat
                      const TypeKind *types, int nkey, const char *seed);
 /* The state struct and functions of a dedupe stage, and its stage function. */
 void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
-/* Whether a stage gets a function: it is live, or a window whose `late as`
- * output is. */
-bool stage_emitted(const PlanStage *st);
-/* Gives out the C names of the window and dedupe stages. */
-void name_windows(Emitter *em);
 /* The state struct, the operator functions and the stage function. */
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st);
 /* Join stages (emit_join.c): a join stage has a second function, for its
  * right input, whose signature this gives. */
-bool stage_is_join(const PlanStage *st);
 const char *join_right_signature(Emitter *em, const PlanStage *st);
 void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st);
-/* The FlowOperatorDef array `operators` when there are windows. */
-void emit_operator_table(Emitter *em, CWriter *w);
 
 #endif

@@ -57,11 +57,6 @@ typedef struct JoinNames {
     bool windowed;
 } JoinNames;
 
-bool stage_is_join(const PlanStage *st)
-{
-    return st->stateful && st->nodes[0]->op->kind == OP_JOIN;
-}
-
 /* The type both sides' key values are compared in (the checker accepted
  * them as comparable: equal, or integers of two widths). */
 static TypeKind key_type(TypeKind l, TypeKind r)
@@ -85,19 +80,19 @@ static JoinNames join_names(Emitter *em, const PlanStage *st)
 {
     JoinNames n = { 0 };
     Arena *a = em->arena;
-    n.op = operator_index(em, st);
+    n.op = st->op_index;
     n.node = st->nodes[0];
     n.jop = n.node->op;
     n.windowed = n.jop->join.windowed;
-    n.state = stage_fn_name(em, st, NAME_STATE);
-    n.row = stage_fn_name(em, st, NAME_ROW);
-    n.hash = stage_fn_name(em, st, NAME_HASH);
-    n.match = stage_fn_name(em, st, NAME_MATCH);
-    n.fire = stage_fn_name(em, st, NAME_FIRE);
-    n.release = stage_fn_name(em, st, NAME_RELEASE);
-    n.result = stage_fn_name(em, st, NAME_RESULT);
-    n.arrive = stage_fn_name(em, st, NAME_ARRIVE);
-    n.find = stage_fn_name(em, st, NAME_FIND);
+    n.state = plan_stage_name(st, NAME_STATE);
+    n.row = plan_stage_name(st, NAME_ROW);
+    n.hash = plan_stage_name(st, NAME_HASH);
+    n.match = plan_stage_name(st, NAME_MATCH);
+    n.fire = plan_stage_name(st, NAME_FIRE);
+    n.release = plan_stage_name(st, NAME_RELEASE);
+    n.result = plan_stage_name(st, NAME_RESULT);
+    n.arrive = plan_stage_name(st, NAME_ARRIVE);
+    n.find = plan_stage_name(st, NAME_FIND);
     n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.state));
     if (n.windowed)
         n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.row));
@@ -119,7 +114,7 @@ const char *join_right_signature(Emitter *em, const PlanStage *st)
 {
     const PlanType *r = right_type(st->nodes[0]);
     return arena_printf(em->arena, "static void %s(FlowRuntime *rt, const %s *in, int64_t ts)",
-                        stage_fn_name(em, st, NAME_RIGHT), r ? r->cname : "void");
+                        plan_stage_name(st, NAME_RIGHT), r ? r->cname : "void");
 }
 
 static bool has_strings(const PlanType *t)

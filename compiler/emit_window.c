@@ -54,7 +54,6 @@
 
 #include "emit_impl.h"
 #include "explain.h"
-#include "optable.h"
 
 /* Names of one window stage's C pieces. */
 typedef struct WindowNames {
@@ -70,39 +69,6 @@ typedef struct WindowNames {
     bool results;           /* someone reads the results */
 } WindowNames;
 
-bool stage_is_window(const PlanStage *st)
-{
-    return st->stateful && st->nodes[0]->op->kind == OP_WINDOW;
-}
-
-bool stage_is_dedupe(const PlanStage *st)
-{
-    return st->stateful && st->nodes[0]->op->kind == OP_DEDUPE;
-}
-
-bool stage_emitted(const PlanStage *st)
-{
-    return st->live || (stage_is_window(st) && st->nodes[0]->live);
-}
-
-bool stage_has_operator(const PlanStage *st)
-{
-    return (stage_is_window(st) || stage_is_dedupe(st) || stage_is_join(st)) && stage_emitted(st);
-}
-
-int operator_index(const Emitter *em, const PlanStage *st)
-{
-    int op = 0;
-    for (int i = 0; i < em->plan->nstages && em->plan->stages[i] != st; i++)
-        op += stage_has_operator(em->plan->stages[i]);
-    return op;
-}
-
-const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which)
-{
-    return em->window_fns[(st->id - 1) * NNAMES + which];
-}
-
 static int64_t gcd(int64_t a, int64_t b)
 {
     while (b) {
@@ -113,43 +79,24 @@ static int64_t gcd(int64_t a, int64_t b)
     return a;
 }
 
-/* The C names of each window and dedupe stage, given out once in plan order
- * so that they never clash with any other name of the file. */
-void name_windows(Emitter *em)
-{
-    Plan *plan = em->plan;
-    static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result",
-                                          "merge", "window", "find", "right", "row",
-                                          "arrive" };
-    em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * NNAMES + 1));
-    for (int i = 0; i < plan->nstages; i++)
-        if (stage_is_window(plan->stages[i]) || stage_is_dedupe(plan->stages[i]) ||
-            stage_is_join(plan->stages[i]))
-            for (int j = 0; j < NNAMES; j++)
-                em->window_fns[i * NNAMES + j] = plan_unique_name(
-                    plan, arena_printf(em->arena, "%s_%s", plan->stages[i]->cname, suffix[j]));
-}
-
-static WindowNames window_names(Emitter *em, const PlanStage *st)
+static WindowNames window_names(const PlanStage *st)
 {
     WindowNames n = { 0 };
-    int index = st->id - 1;
-    n.op = operator_index(em, st);
+    n.op = st->op_index;
     n.window = st->nodes[0];
     n.aggregate = st->nodes[1];
     n.wop = n.window->op;
     n.items = n.aggregate->op->aggregate;
     n.results = st->live;
-    const char *const *names = &em->window_fns[index * NNAMES];
-    n.state = names[0];
-    n.hash = names[1];
-    n.match = names[2];
-    n.fire = names[3];
-    n.release = names[4];
-    n.result = names[5];
-    n.merge = names[6];
-    n.onewindow = names[7];
-    n.find = names[8];
+    n.state = plan_stage_name(st, NAME_STATE);
+    n.hash = plan_stage_name(st, NAME_HASH);
+    n.match = plan_stage_name(st, NAME_MATCH);
+    n.fire = plan_stage_name(st, NAME_FIRE);
+    n.release = plan_stage_name(st, NAME_RELEASE);
+    n.result = plan_stage_name(st, NAME_RESULT);
+    n.merge = plan_stage_name(st, NAME_MERGE);
+    n.onewindow = plan_stage_name(st, NAME_WINDOW);
+    n.find = plan_stage_name(st, NAME_FIND);
     n.sliding = n.wop->window.kind == WIN_SLIDING;
     n.session = n.wop->window.kind == WIN_SESSION;
     n.gap = n.wop->window.gap_ms;
@@ -1057,7 +1004,7 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    WindowNames n = window_names(em, st);
+    WindowNames n = window_names(st);
     emit_state_struct(em, w, &n);
     if (n.results)
         emit_result_function(em, w, st, &n);
@@ -1078,23 +1025,4 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         }
     }
     emit_input_function(em, w, st, &n);
-}
-
-void emit_operator_table(Emitter *em, CWriter *w)
-{
-    Plan *plan = em->plan;
-    bool any = false;
-    for (int i = 0; i < plan->nstages; i++) {
-        const PlanStage *st = plan->stages[i];
-        if (!stage_has_operator(st))
-            continue;
-        if (!any)
-            cw_open(w, "static const FlowOperatorDef operators[] =");
-        any = true;
-        const Op *op = st->nodes[0]->op;
-        cw_line(w, "{ \"%s at %s\", %s, %s },", op_info(op->kind)->spelling, loc_text(em, op->loc), stage_fn_name(em, st, NAME_FIRE),
-                stage_fn_name(em, st, NAME_RELEASE));
-    }
-    if (any)
-        cw_close(w, ";");
 }

@@ -616,6 +616,42 @@ static void assign_stages(Plan *plan)
     }
 }
 
+bool plan_stage_is(const PlanStage *st, OpKind kind)
+{
+    return st->nodes[0]->op->kind == kind;
+}
+
+const char *plan_stage_name(const PlanStage *st, PlanStageName which)
+{
+    return st->names[which];
+}
+
+/* What is known of a stage once every node is in one: whether it is live and
+ * gets a function, its operator index, and the C names of a stateful
+ * stage's pieces, given out in plan order after every name of the graph. */
+static void finish_stages(Plan *plan)
+{
+    static const char *const suffix[NNAMES] = {
+        [NAME_STATE] = "state", [NAME_HASH] = "hash", [NAME_MATCH] = "match",
+        [NAME_FIRE] = "fire", [NAME_RELEASE] = "release", [NAME_RESULT] = "result",
+        [NAME_MERGE] = "merge", [NAME_WINDOW] = "window", [NAME_FIND] = "find",
+        [NAME_RIGHT] = "right", [NAME_ROW] = "row", [NAME_ARRIVE] = "arrive",
+    };
+    int operators = 0;
+    for (int i = 0; i < plan->nstages; i++) {
+        PlanStage *st = plan->stages[i];
+        st->live = st->nodes[st->nnodes - 1]->live;
+        st->emitted = st->live || st->nodes[0]->live;
+        st->op_index = st->stateful && st->emitted ? operators++ : -1;
+        if (!st->stateful)
+            continue;
+        st->names = arena_alloc(plan->arena, sizeof *st->names * NNAMES);
+        for (int j = 0; j < NNAMES; j++)
+            st->names[j] = plan_unique_name(plan, arena_printf(plan->arena, "%s_%s", st->cname,
+                                                               suffix[j]));
+    }
+}
+
 Plan *plan_build(Arena *arena, Program *prog)
 {
     Plan *plan = arena_alloc(arena, sizeof *plan);
@@ -654,7 +690,6 @@ Plan *plan_build(Arena *arena, Program *prog)
             describe_state(plan, plan->nodes[i]);
     mark_live(plan);
     assign_stages(plan);
-    for (int i = 0; i < plan->nstages; i++)
-        plan->stages[i]->live = plan->stages[i]->nodes[plan->stages[i]->nnodes - 1]->live;
+    finish_stages(plan);
     return plan;
 }

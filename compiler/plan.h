@@ -99,12 +99,33 @@ struct PlanNode {
     int index;              /* sources and sinks: position in FlowProgram arrays */
 };
 
+/* The C names of a stateful stage's pieces besides its function (not every
+ * operator uses every one; all are given out, so that a name never depends
+ * on what another operator's emitter needs). */
+typedef enum PlanStageName {
+    NAME_STATE,             /* the state struct */
+    NAME_HASH, NAME_MATCH,  /* hash and key equality of the state struct */
+    NAME_FIRE, NAME_RELEASE, /* its FlowOperatorDef functions */
+    NAME_RESULT,            /* builds the result and runs the operators after it */
+    NAME_MERGE, NAME_WINDOW, NAME_FIND,
+    NAME_RIGHT,             /* a join's function for its right input */
+    NAME_ROW, NAME_ARRIVE,
+    NNAMES
+} PlanStageName;
+
 struct PlanStage {
     int id;                 /* 1-based, in plan order */
     const char *cname;      /* the C function: stream_NAME[_OP] */
     Decl *stream;           /* the stream of its first node */
-    bool stateful;          /* starts with a stateful operator */
+    bool stateful;          /* starts with a stateful operator (its kind decides
+                               which emitter writes the stage: operators.h) */
     bool live;              /* its last node is live */
+    bool emitted;           /* gets a function: it is live, or its first node is
+                               (a window whose `late as` stream is read) */
+    int op_index;           /* stateful and emitted: its entry in the generated
+                               FlowOperatorDef array (stage order, which is
+                               topological); else -1 */
+    const char **names;     /* stateful: by PlanStageName; else NULL */
     PlanNode **nodes;
     int nnodes, nodes_cap;
     PlanType *in;           /* the record its function takes */
@@ -143,6 +164,12 @@ typedef struct Plan {
     const char **names;     /* C identifiers given out so far */
     int nnames, names_cap;
 } Plan;
+
+/* Whether the stage starts with an operator of this kind. */
+bool plan_stage_is(const PlanStage *st, OpKind kind);
+
+/* The C name of one piece of a stateful stage. */
+const char *plan_stage_name(const PlanStage *st, PlanStageName which);
 
 /* Build the graph and the stages of a program the checker accepted. */
 Plan *plan_build(Arena *arena, Program *prog);

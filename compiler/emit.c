@@ -1,7 +1,8 @@
-/* emit.c: the generated C file, in reading order: the header comment with
- * the plan, record structs, params, prototypes, per source a decode (or
- * generate) function, one function per stage, per sink a writer, and the
- * FlowProgram with main. Everything is written in declaration order, so the
+/* emit.c: the emitter's driver. Writes the generated C file in reading
+ * order: the header comment with the plan, record structs, params,
+ * prototypes, per source a decode (or generate) function, one function per
+ * stage (a stateful stage by its operator's emitter, found in operators.h),
+ * per sink a writer, and the FlowProgram with main. Everything is written in declaration order, so the
  * same .flow always gives the same bytes. The fixed text comes from
  * templates/: header.c.in, overlap.c.in and program.c.in. */
 #include "emit.h"
@@ -14,8 +15,8 @@
 
 #include "emit_impl.h"
 #include "explain.h"
-#include "optable.h"
 #include "flow/generator.h"
+#include "optable.h"
 #include "templates.h"
 
 /* ---- Templates ------------------------------------------------------------------------ */
@@ -50,69 +51,6 @@ static void template_write(CWriter *w, const char *name, const char *const *vars
     }
     cw_append(w, &out);
     cw_free(&out);
-}
-
-/* ---- Small helpers -------------------------------------------------------------------- */
-
-const char *loc_text(Emitter *em, Loc loc)
-{
-    return arena_printf(em->arena, "%s:%d:%d", em->flow_file_c, loc.line, loc.col);
-}
-
-/* A comment naming the .flow line and quoting its text. */
-void flow_comment(Emitter *em, CWriter *w, Loc loc, const char *text)
-{
-    cw_comment(w, true, arena_printf(em->arena, "%s:%d: %s", em->plan->flow_file, loc.line, text));
-}
-
-/* With --line-directives, every line of code that follows (until
- * line_back) maps to .flow line `loc.line`. */
-void line_to_flow(Emitter *em, CWriter *w, Loc loc)
-{
-    if (em->opt->line_directives)
-        cw_pin(w, arena_printf(em->arena, "#line %d \"%s\"", loc.line, em->flow_file_c));
-}
-
-void line_back(Emitter *em, CWriter *w)
-{
-    if (em->opt->line_directives)
-        cw_line_back(w);
-}
-
-EmitExpr expr_context(Body *b, const PlanType *rec)
-{
-    EmitExpr x = { 0 };
-    x.arena = b->em->arena;
-    x.rec = rec;
-    x.access = b->access;
-    x.params = (const Decl *const *)b->em->params;
-    x.param_names = (const char *const *)b->em->param_names;
-    x.nparams = b->em->nparams;
-    return x;
-}
-
-void note_expr_use(Body *b, const EmitExpr *x)
-{
-    b->used_rt |= x->used_rt;
-    b->used_in |= x->used_rec && strcmp(b->access, "in->") == 0;
-    b->em->used_math |= x->used_math;
-    b->em->used_logic |= x->used_logic;
-}
-
-/* The record is bad: report it at the operator and drop it. */
-void check_err(Body *b, Loc loc)
-{
-    cw_open(&b->w, "if (err)");
-    cw_line(&b->w, "flow_record_error(rt, \"%s\", err);", loc_text(b->em, loc));
-    cw_line(&b->w, "return;");
-    cw_close(&b->w, "");
-    b->used_rt = true;
-}
-
-void open_block(CWriter *w)
-{
-    cw_line(w, "{");
-    cw_indent(w);
 }
 
 /* ---- Record types ------------------------------------------------------------------------ */
@@ -184,212 +122,21 @@ static void emit_params(Emitter *em, CWriter *w)
                         "--set NAME=VALUE, before the first record is read.");
     for (int i = 0; i < em->nparams; i++) {
         const Decl *d = em->params[i];
-        flow_comment(em, w, d->loc,
+        emit_loc_comment(em, w, d->loc,
                      arena_printf(em->arena, "param %s : %s = %s", d->name,
                                   type_name(d->param.type), expr_text(em->arena, d->param.value)));
         cw_line(w, "static %s %s;", c_type(d->param.type), em->param_names[i]);
     }
 }
 
-/* ---- Pushing a record on ----------------------------------------------------------------- */
+/* ---- Stages ------------------------------------------------------------------------------- */
 
-/* Calls every live consumer of an output: the stage it starts, or the sink.
- * Record types are shared by shape, so a consumer of another type can only
- * be a union input whose fields have other names: it gets a copy, field by
- * field in order. */
-void push_to(Body *b, const PlanEdgeList *edges)
-{
-    Emitter *em = b->em;
-    for (int i = 0; i < edges->n; i++) {
-        const PlanEdge *e = edges->items[i];
-        const PlanNode *to = e->to;
-        if (!to->live)
-            continue;
-        /* A join's right input has a function and a record type of its own. */
-        bool join_right = to->kind == PN_OP && e->port == 1 && to->op->kind == OP_JOIN;
-        const PlanType *want = to->kind == PN_SINK ? to->in : join_right ? e->type : to->stage->in;
-        const char *ptr = b->ptr;
-        if (want && b->rec && want != b->rec) {
-            const char *copy = arena_printf(em->arena, "rec%d", ++b->nrecs);
-            cw_line(&b->w, "%s %s;", want->cname, copy);
-            for (int f = 0; f < want->schema->nfields && f < b->rec->schema->nfields; f++)
-                cw_line(&b->w, "%s.%s = %s%s;", copy, want->members[f], b->access,
-                        b->rec->members[f]);
-            ptr = arena_printf(em->arena, "&%s", copy);
-        }
-        if (strcmp(ptr, "in") == 0)
-            b->used_in = true;
-        b->used_rt = true;
-        if (to->kind == PN_SINK) {
-            cw_line(&b->w, "%s(rt, %s);", em->sink_fns[to->index], ptr);
-        } else {
-            cw_line(&b->w, "%s(rt, %s, ts);",
-                    join_right ? plan_stage_name(to->stage, NAME_RIGHT) : to->stage->cname, ptr);
-            b->used_ts = true;
-        }
-    }
-}
-
-/* ---- Operators ------------------------------------------------------------------------------ */
-
-/* The conjuncts of `a and b and c`, in order, into `out` (when not NULL);
- * returns how many there are. */
-static int conjuncts(const Expr *e, const Expr **out)
-{
-    if (e->kind == EX_BINARY && e->binary.op == BIN_AND) {
-        int n = conjuncts(e->binary.lhs, out);
-        return n + conjuncts(e->binary.rhs, out ? out + n : NULL);
-    }
-    if (out)
-        out[0] = e;
-    return 1;
-}
-
-static void emit_where(Body *b, const PlanNode *n)
-{
-    const Op *op = n->op;
-    flow_comment(b->em, &b->w, op->loc, op_text(b->em->arena, op));
-    EmitExpr x = expr_context(b, n->in);
-    line_to_flow(b->em, &b->w, op->loc);
-    emit_negated(&x, op->where); /* only to learn whether it can fail */
-    if (!x.used_err) {
-        /* One test per conjunct: `and` is lazy, so is a sequence of ifs. */
-        int nparts = conjuncts(op->where, NULL);
-        const Expr **parts = arena_alloc(b->em->arena, sizeof *parts * (size_t)nparts);
-        conjuncts(op->where, parts);
-        for (int i = 0; i < nparts; i++) {
-            cw_line(&b->w, "if (%s)", emit_negated(&x, parts[i]));
-            cw_indent(&b->w);
-            cw_line(&b->w, "return;");
-            cw_dedent(&b->w);
-        }
-    } else {
-        /* The condition once, into keep, so that a failure is seen first. */
-        EmitExpr y = expr_context(b, n->in);
-        char *cond = emit_expr(&y, op->where, TY_BOOL);
-        open_block(&b->w);
-        cw_line(&b->w, "const char *err = NULL;");
-        cw_line(&b->w, "bool keep = %s;", cond);
-        check_err(b, op->loc);
-        cw_line(&b->w, "if (!keep)");
-        cw_indent(&b->w);
-        cw_line(&b->w, "return;");
-        cw_dedent(&b->w);
-        cw_close(&b->w, "");
-    }
-    line_back(b->em, &b->w);
-    note_expr_use(b, &x);
-}
-
-static bool item_is_bare(const Item *it)
-{
-    const Expr *e = it->expr;
-    return !e || (e->kind == EX_NAME && !e->name.qualifier && strcmp(e->name.name, it->name) == 0);
-}
-
-static void emit_select(Body *b, const PlanNode *n)
-{
-    Emitter *em = b->em;
-    const Op *op = n->op;
-    const PlanType *out = n->out;
-    const char *rec = arena_printf(em->arena, "rec%d", ++b->nrecs);
-    flow_comment(em, &b->w, op->loc, "select");
-
-    /* The values first: whether the block needs `err` is known only then. */
-    EmitExpr x = expr_context(b, n->in);
-    int nfields = out->schema->nfields;
-    const char **values = arena_alloc(em->arena, sizeof *values * (size_t)(nfields + 1));
-    const Item **items = arena_alloc(em->arena, sizeof *items * (size_t)(nfields + 1));
-    int f = 0;
-    for (const Item *it = op->select; it && f < nfields; it = it->next, f++) {
-        items[f] = it;
-        values[f] = it->expr ? emit_expr(&x, it->expr, out->schema->fields[f].type)
-                             : arena_printf(em->arena, "%s%s", b->access, out->members[f]);
-    }
-
-    line_to_flow(em, &b->w, op->loc);
-    cw_line(&b->w, "%s %s;", out->cname, rec);
-    if (x.used_err) {
-        open_block(&b->w);
-        cw_line(&b->w, "const char *err = NULL;");
-    }
-    for (int i = 0; i < f; i++) {
-        if (!item_is_bare(items[i]))
-            flow_comment(em, &b->w, items[i]->loc,
-                         arena_printf(em->arena, "%s = %s", items[i]->name,
-                                      expr_text(em->arena, items[i]->expr)));
-        line_to_flow(em, &b->w, items[i]->loc);
-        cw_line(&b->w, "%s.%s = %s;", rec, out->members[i], values[i]);
-    }
-    if (x.used_err) {
-        line_to_flow(em, &b->w, op->loc);
-        check_err(b, op->loc);
-        cw_close(&b->w, "");
-    }
-    line_back(em, &b->w);
-    note_expr_use(b, &x);
-    b->rec = out;
-    b->access = arena_printf(em->arena, "%s.", rec);
-    b->ptr = arena_printf(em->arena, "&%s", rec);
-}
-
-/* `key by` moves no record: with one worker, every key is already here. */
-static void emit_key_by(Body *b, const PlanNode *n)
-{
-    Emitter *em = b->em;
-    flow_comment(em, &b->w, n->op->loc,
-                 arena_printf(em->arena, "%s: no code, one worker keeps every key",
-                              op_text(em->arena, n->op)));
-}
-
-/* A union has no code of its own: each of its inputs calls the stage. */
-static void emit_union(Body *b, const PlanNode *n)
-{
-    Emitter *em = b->em;
-    flow_comment(em, &b->w, n->op->loc,
-                 arena_printf(em->arena, "%s: every input calls this function",
-                              op_text(em->arena, n->op)));
-}
-
-/* The emit column of operators.h, by role: a stateless operator writes its
- * code into the stage body; a stateful one writes its whole stage; one that
- * is part of another is written by that one's stage. */
-#define EMIT_IN_BODY_stateless(emit) emit(b, n);
-#define EMIT_IN_BODY_stateful(emit)
-#define EMIT_IN_BODY_part(emit)
+/* The emit column of operators.h for the first operator of a stage: a
+ * stateful operator writes its whole stage; a stage that starts with a
+ * stateless one is its operators one after the other, written here. */
 #define EMIT_STAGE_stateless(emit)
 #define EMIT_STAGE_stateful(emit) emit(em, w, st); return;
 #define EMIT_STAGE_part(emit)
-
-void emit_op(Body *b, const PlanNode *n)
-{
-    switch (n->op->kind) {
-#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
-    case OP_##kind: EMIT_IN_BODY_##role(emit) break;
-#include "operators.h"
-#undef OP
-    }
-}
-
-/* ---- Stages ------------------------------------------------------------------------------- */
-
-void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access,
-                      const char *ptr)
-{
-    memset(b, 0, sizeof *b);
-    b->em = em;
-    cw_init(&b->w);
-    b->w.depth = 1;
-    b->rec = rec;
-    b->access = access;
-    b->ptr = ptr;
-}
-
-const char *stage_signature(Emitter *em, const PlanStage *st)
-{
-    return arena_printf(em->arena, "static void %s(FlowRuntime *rt, const %s *in, int64_t ts)",
-                        st->cname, st->in->cname);
-}
 
 static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
@@ -430,23 +177,6 @@ static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
     emit_body_function(w, stage_signature(em, st), &b, true);
 }
 
-void emit_body_function(CWriter *w, const char *signature, Body *b, bool in_and_ts)
-{
-    cw_line(w, "%s", signature);
-    cw_line(w, "{");
-    cw_indent(w);
-    if (!b->used_rt)
-        cw_line(w, "(void)rt;");
-    if (in_and_ts && !b->used_in)
-        cw_line(w, "(void)in;");
-    if (in_and_ts && !b->used_ts)
-        cw_line(w, "(void)ts;");
-    cw_dedent(w);
-    cw_append(w, &b->w);
-    cw_line(w, "}");
-    cw_free(&b->w);
-}
-
 /* ---- Sources ------------------------------------------------------------------------------ */
 
 static bool is_generator(const PlanNode *src)
@@ -472,22 +202,6 @@ static void emit_source_push(Body *b, const PlanNode *src)
     b->used_rt |= event_time || to_stages;
 }
 
-/* `rec`, decoded from `fields`: a bad field reports the record and returns. */
-void emit_decode_fields(Body *b, const PlanType *t)
-{
-    cw_line(&b->w, "%s rec;", t->cname);
-    for (int f = 0; f < t->schema->nfields; f++) {
-        const Field *fd = &t->schema->fields[f];
-        cw_line(&b->w, "%sflow_field_%s(&fields[%d], &rec.%s);", f ? "why = " : "const char *why = ",
-                codec_suffix(fd->type), f, t->members[f]);
-        cw_open(&b->w, "if (why)");
-        cw_line(&b->w, "flow_record_error(rt, \"%s\", why);",
-                c_string_body(b->em->arena, fd->name, (int64_t)strlen(fd->name)));
-        cw_line(&b->w, "return false;");
-        cw_close(&b->w, "");
-    }
-}
-
 static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
 {
     const Decl *d = src->decl;
@@ -499,7 +213,7 @@ static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
     cw_line(&b.w, "return true;");
 
     cw_blank(w);
-    flow_comment(em, w, d->loc,
+    emit_loc_comment(em, w, d->loc,
                  arena_printf(em->arena, "source %s : %s from %s: decodes one input record "
                               "(its fields in schema order) and pushes it on.", d->name,
                               t->cname, connector_text(em->arena, &d->source.conn)));
@@ -631,7 +345,7 @@ static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
     }
 
     cw_blank(w);
-    flow_comment(em, w, d->loc,
+    emit_loc_comment(em, w, d->loc,
                  arena_printf(em->arena, "source %s : %s from %s: makes records b->first .. "
                               "b->end - 1 and pushes each on. A record's fields are drawn "
                               "from its own stream in schema order (flow/generator.h), with "
@@ -674,7 +388,7 @@ static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
     const Decl *d = sink->decl;
     const PlanType *t = sink->in;
     cw_blank(w);
-    flow_comment(em, w, d->loc,
+    emit_loc_comment(em, w, d->loc,
                  arena_printf(em->arena, "sink %s to %s", d->sink.stream->name,
                               connector_text(em->arena, &d->sink.conn)));
     cw_line(w, "static void %s(FlowRuntime *rt, const %s *rec)", em->sink_fns[sink->index],

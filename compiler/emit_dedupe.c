@@ -97,7 +97,7 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     body_init(&b, em, in, "in->", "in");
     CWriter *bw = &b.w;
     b.used_rt = b.used_ts = true;
-    flow_comment(em, bw, op->loc, op_text(a, op));
+    emit_loc_comment(em, bw, op->loc, op_text(a, op));
     line_to_flow(em, bw, op->loc);
     cw_line(bw, "%s probe = { 0 };", state);
     for (int k = 0; k < op->nkey; k++) {

@@ -527,7 +527,7 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
     for (const JoinEq *q = n->jop->join.eqs; q; q = q->next, k++)
         keys[k] = emit_expr(&x, side == 0 ? q->left : q->right, n->keytypes[k]);
     note_expr_use(&b, &x);
-    flow_comment(em, &b.w, n->jop->loc, op_text(a, n->jop));
+    emit_loc_comment(em, &b.w, n->jop->loc, op_text(a, n->jop));
     line_to_flow(em, &b.w, n->jop->loc);
     cw_line(&b.w, "%s probe = { 0 };", n->state);
     if (n->windowed)
@@ -537,7 +537,7 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
     for (k = 0; k < n->nkey; k++)
         cw_line(&b.w, "probe.key%d = %s;", k, keys[k]);
     if (x.used_err)
-        check_err(&b, n->jop->loc);
+        body_check_err(&b, n->jop->loc);
     cw_line(&b.w, "%s(rt, &probe, %d, in, ts);", n->arrive, side);
     line_back(em, &b.w);
 

@@ -78,7 +78,7 @@ void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
     cw_line(&b.w, "return true;");
 
     cw_blank(w);
-    flow_comment(em, w, d->loc,
+    emit_loc_comment(em, w, d->loc,
                  arena_printf(a, "table %s : %s from %s key %s: decodes one row and keeps it "
                               "in the table, replacing an earlier row with the same key.",
                               d->name, t->cname, connector_text(a, &d->source.conn),
@@ -128,7 +128,7 @@ static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
         open_block(&b->w);
         cw_line(&b->w, "const char *err = NULL;");
         cw_line(&b->w, "bool match = %s;", test);
-        check_err(b, n->op->loc);
+        body_check_err(b, n->op->loc);
         cw_line(&b->w, "if (!match)");
     } else {
         cw_line(&b->w, "if (!(%s))", test);
@@ -161,7 +161,7 @@ void emit_lookup(Body *b, const PlanNode *n)
     const char *row = arena_printf(a, "row%d", id);
     const char *keyv = arena_printf(a, "key%d", id);
 
-    flow_comment(em, &b->w, op->loc, arena_printf(a, "%s: probes the table", op_text(a, op)));
+    emit_loc_comment(em, &b->w, op->loc, arena_printf(a, "%s: probes the table", op_text(a, op)));
     line_to_flow(em, &b->w, op->loc);
     EmitExpr x = expr_context(b, n->in);
     const char *keyc = emit_expr(&x, probe->left, kt);
@@ -171,7 +171,7 @@ void emit_lookup(Body *b, const PlanNode *n)
         cw_line(&b->w, "const char *err = NULL;");
     cw_line(&b->w, "%s %s = %s;", c_type(kt), keyv, keyc);
     if (x.used_err)
-        check_err(b, op->loc);
+        body_check_err(b, op->loc);
     note_expr_use(b, &x);
     cw_line(&b->w, "const FlowLookupTable *table = flow_lookup_table(rt, %d);",
             table_index(em, td));

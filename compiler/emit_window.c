@@ -117,55 +117,6 @@ static TypeKind arg_type(const Item *it)
     return it->expr ? it->expr->type : TY_INT64;
 }
 
-const char *key_hash_call(Arena *a, TypeKind t, const char *v)
-{
-    switch (t) {
-    case TY_STRING: return arena_printf(a, "flow_hash_str(%s)", v);
-    case TY_FLOAT64: return arena_printf(a, "flow_hash_f64(%s)", v);
-    default: return arena_printf(a, "flow_key_hash_i64((int64_t)%s)", v);
-    }
-}
-
-const TypeKind *key_types(Emitter *em, const PlanNode *node)
-{
-    const Op *op = node->op;
-    TypeKind *types = arena_alloc(em->arena, sizeof *types * (size_t)(op->nkey + 1));
-    for (int k = 0; k < op->nkey; k++)
-        types[k] = node->in->schema->fields[op->key_fields[k]].type;
-    return types;
-}
-
-void emit_state_hash(Emitter *em, CWriter *w, const char *name, const char *state,
-                     const TypeKind *types, int nkey, const char *seed)
-{
-    Arena *a = em->arena;
-    cw_line(w, "static uint64_t %s(const %s *s)", name, state);
-    open_block(w);
-    if (nkey == 1 && !seed) {
-        cw_line(w, "return (uint64_t)%s;", key_hash_call(a, types[0], "s->key0"));
-    } else {
-        if (nkey == 0 && !seed)
-            cw_line(w, "(void)s;");
-        cw_line(w, "uint64_t h = %s;", seed ? seed : "0");
-        for (int k = 0; k < nkey; k++)
-            cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
-                    key_hash_call(a, types[k], arena_printf(a, "s->key%d", k)));
-        cw_line(w, "return flow_xxh64_avalanche(h);");
-    }
-    cw_close(w, "");
-}
-
-const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y)
-{
-    switch (t) {
-    case TY_STRING: return arena_printf(a, "flow_str_eq(%s, %s)", x, y);
-    /* As hash() sees floats: 0.0 and -0.0 alike, every nan alike. */
-    case TY_FLOAT64:
-        return arena_printf(a, "(%s == %s || (%s != %s && %s != %s))", x, y, x, x, y, y);
-    default: return arena_printf(a, "%s == %s", x, y);
-    }
-}
-
 /* Releases what the state `s` owns: copied strings and distinct-value sets. */
 static void emit_entry_release(CWriter *w, const WindowNames *n, const char *s)
 {
@@ -794,7 +745,7 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
     CWriter *bw = &b.w;
     b.used_rt = b.used_ts = true;
 
-    flow_comment(em, bw, wop->loc, op_text(a, wop));
+    emit_loc_comment(em, bw, wop->loc, op_text(a, wop));
     line_to_flow(em, bw, wop->loc);
     if (n->session) {
         /* The record's own session would be [ts, ts + gap): it joins the
@@ -878,7 +829,7 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         if (args[i])
             cw_line(bw, "%s arg%d = %s; /* %s */", c_type(arg_type(it)), i, args[i], it->name);
     if (x.used_err)
-        check_err(&b, n->aggregate->op->loc);
+        body_check_err(&b, n->aggregate->op->loc);
 
     if (n->session) {
         emit_session_find_or_make(&b, n);

@@ -342,7 +342,8 @@ static PlanType *op_out_type(Plan *plan, Decl *s, Op *op)
     const char *want = op->next ? arena_printf(plan->arena, "%s%s", camel,
                                                camel_case(plan->arena, op_word(plan, op->kind)))
                                 : camel;
-    const char *origin = arena_printf(plan->arena, "%s in stream %s", op_word(plan, op->kind), s->name);
+    const char *origin = arena_printf(plan->arena, "%s in stream %s", op_word(plan, op->kind),
+                                      s->name);
     return type_for(plan, op->out, want, origin, op->loc);
 }
 

@@ -67,6 +67,10 @@ typedef struct WindowNames {
     const Op *wop;
     const Item *items;
     bool results;           /* someone reads the results */
+    Arena *arena;
+    const TypeKind *keytypes;
+    const char *rearm;      /* in a fire function: the time of its second call, at
+                               end - 1ms + lateness */
 } WindowNames;
 
 static int64_t gcd(int64_t a, int64_t b)
@@ -79,9 +83,10 @@ static int64_t gcd(int64_t a, int64_t b)
     return a;
 }
 
-static WindowNames window_names(const PlanStage *st)
+static WindowNames window_names(Emitter *em, const PlanStage *st)
 {
     WindowNames n = { 0 };
+    n.arena = em->arena;
     n.op = st->op_index;
     n.window = st->nodes[0];
     n.aggregate = st->nodes[1];
@@ -103,6 +108,9 @@ static WindowNames window_names(const PlanStage *st)
     n.size = n.wop->window.size_ms;
     n.slide = n.sliding ? n.wop->window.slide_ms : n.size;
     n.pane = n.session ? 0 : gcd(n.size, n.slide);
+    n.keytypes = key_types(em, n.window);
+    n.rearm = arena_printf(em->arena, "flow_time_add(time, %" PRId64 ")",
+                           n.wop->window.lateness_ms);
     return n;
 }
 
@@ -120,11 +128,7 @@ static TypeKind arg_type(const Item *it)
 /* Releases what the state `s` owns: copied strings and distinct-value sets. */
 static void emit_entry_release(CWriter *w, const WindowNames *n, const char *s)
 {
-    const Op *wop = n->wop;
-    const PlanType *in = n->window->in;
-    for (int k = 0; k < wop->nkey; k++)
-        if (in->schema->fields[wop->key_fields[k]].type == TY_STRING)
-            cw_line(w, "flow_str_release(%s->key%d);", s, k);
+    emit_key_release(w, n->keytypes, n->wop->nkey, s);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++) {
         if (it->agg == AGG_COUNT_DISTINCT)
@@ -137,7 +141,7 @@ static void emit_entry_release(CWriter *w, const WindowNames *n, const char *s)
 static bool owns_memory(const WindowNames *n)
 {
     for (int k = 0; k < n->wop->nkey; k++)
-        if (n->window->in->schema->fields[n->wop->key_fields[k]].type == TY_STRING)
+        if (n->keytypes[k] == TY_STRING)
             return true;
     for (const Item *it = n->items; it; it = it->next)
         if (it->agg == AGG_COUNT_DISTINCT ||
@@ -150,7 +154,6 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
 {
     Arena *a = em->arena;
     const Op *wop = n->wop;
-    const PlanType *in = n->window->in;
     cw_blank(w);
     if (n->sliding)
         cw_comment(w, true, arena_printf(a, "State of one key in one pane of %" PRId64 " ms of "
@@ -182,12 +185,7 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
         cw_line(w, "uint64_t order; /* of the key's first record in the pane: results come in "
                    "it */");
     }
-    for (int k = 0; k < wop->nkey; k++) {
-        int f = wop->key_fields[k];
-        cw_line(w, "%s key%d; /* %s%s */", c_type(in->schema->fields[f].type), k,
-                in->schema->fields[f].name,
-                in->schema->fields[f].type == TY_STRING ? ", copied" : "");
-    }
+    emit_key_members(w, n->window);
     cw_line(w, "int64_t count;  /* records in the %s */",
             n->sliding ? "pane" : n->session ? "session" : "window");
     int i = 0;
@@ -216,26 +214,9 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
     /* Hash and match: the key fields only (the pane or the session list
      * stands for the time). */
     cw_blank(w);
-    emit_state_hash(em, w, n->hash, n->state, key_types(em, n->window), wop->nkey, NULL);
+    emit_state_hash(em, w, n->hash, n->state, n->keytypes, wop->nkey, NULL);
     cw_blank(w);
-    if (n->session) {
-        cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
-        open_block(w);
-        cw_line(w, "const %s *x = item, *y = probe;", n->state);
-    } else {
-        cw_line(w, "static bool %s(const %s *x, const %s *y)", n->match, n->state, n->state);
-        open_block(w);
-    }
-    const char *test = "true";
-    if (wop->nkey == 0)
-        cw_line(w, "(void)x; (void)y;");
-    for (int k = 0; k < wop->nkey; k++)
-        test = arena_printf(a, k == 0 ? "%.0s%s" : "%s && %s", test,
-                            key_equal_test(a, in->schema->fields[wop->key_fields[k]].type,
-                                       arena_printf(a, "x->key%d", k),
-                                       arena_printf(a, "y->key%d", k)));
-    cw_line(w, "return %s;", test);
-    cw_close(w, "");
+    emit_state_match(em, w, n->match, n->state, n->keytypes, wop->nkey, NULL, !n->session);
 
     if (!n->session)
         return;
@@ -358,37 +339,50 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                           "int64_t start)", n->result, n->state), &b, false);
 }
 
-static void emit_fire_function(CWriter *w, const WindowNames *n)
+/* The fire function of a tumbling window's pane or a sliding window's end,
+ * the timers' item (`type *var`): once, at end - 1ms, `results` writes the
+ * window's results; at end - 1ms + lateness (the same call without
+ * lateness) the item goes. */
+static void emit_pane_fire(CWriter *w, const WindowNames *n, const char *comment,
+                           const char *type, const char *var,
+                           void (*results)(CWriter *, const WindowNames *))
 {
     int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
-    cw_comment(w, true, lateness
-        ? "A timer of the window's pane is due: at end - 1ms the results, in the order the "
-          "keys came; at end - 1ms + lateness the pane goes."
-        : "The timer of the window's pane is due (end - 1ms): the results, in the order the "
-          "keys came, and the pane goes.");
+    cw_comment(w, true, comment);
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
     open_block(w);
-    cw_line(w, "FlowPane *p = item;");
+    cw_line(w, "%s *%s = item;", type, var);
     if (!lateness)
         cw_line(w, "(void)time;");
     if (!lateness && !n->results)
         cw_line(w, "(void)rt;");
-    cw_open(w, "if (!p->fired)");
-    cw_line(w, "p->fired = true;");
-    if (n->results) {
-        cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
-        cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
-        cw_line(w, "    %s(rt, &entries[e], p->start);", n->result);
-    }
-    if (lateness) {
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), p);", n->op,
-                lateness);
-        cw_line(w, "return;");
-    }
+    cw_open(w, "if (!%s->fired)", var);
+    cw_line(w, "%s->fired = true;", var);
+    if (n->results)
+        results(w, n);
+    if (lateness)
+        emit_timer_again(w, NULL, n->op, n->rearm, var);
     cw_close(w, "");
-    cw_line(w, "%s(p);", n->release);
+    cw_line(w, "%s(%s);", n->release, var);
     cw_close(w, "");
+}
+
+/* Tumbling windows: the pane's entries, in the order the keys came. */
+static void emit_pane_results(CWriter *w, const WindowNames *n)
+{
+    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
+    cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
+    cw_line(w, "    %s(rt, &entries[e], p->start);", n->result);
+}
+
+static void emit_tumbling_fire_function(CWriter *w, const WindowNames *n)
+{
+    emit_pane_fire(w, n, n->wop->window.lateness_ms
+        ? "A timer of the window's pane is due: at end - 1ms the results, in the order the "
+          "keys came; at end - 1ms + lateness the pane goes."
+        : "The timer of the window's pane is due (end - 1ms): the results, in the order the "
+          "keys came, and the pane goes.", "FlowPane", "p", emit_pane_results);
 }
 
 /* dst takes the value of src: a sliding window's result borrows its panes'
@@ -487,75 +481,60 @@ static void emit_one_window_function(CWriter *w, const WindowNames *n)
     cw_close(w, "");
 }
 
+/* Sliding windows: the results of the window ending at w->end. The entries
+ * of its panes are put together by key in the operator's scratch pane,
+ * ordered by the first record of each key in the window, and each key's
+ * result goes out. */
+static void emit_window_end_results(CWriter *w, const WindowNames *n)
+{
+    cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
+    cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->state);
+    cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start <= w->end - %" PRId64
+               "; start += %" PRId64 ")", n->size, n->pane, n->pane);
+    cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
+    cw_line(w, "if (!p)");
+    cw_line(w, "    continue;");
+    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
+    cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
+    cw_line(w, "const %s *src = &entries[e];", n->state);
+    cw_line(w, "uint64_t slot = 0;");
+    cw_line(w, "%s *dst = %s(window, src, &slot);", n->state, n->find);
+    cw_open(w, "if (!dst)");
+    cw_comment(w, true, "The window's entries borrow the panes' strings.");
+    cw_line(w, "dst = flow_pane_add(window, slot, src->hash);");
+    cw_line(w, "dst->order = src->order;");
+    for (int k = 0; k < n->wop->nkey; k++)
+        cw_line(w, "dst->key%d = src->key%d;", k, k);
+    cw_close(w, "");
+    cw_line(w, "if (src->order < dst->order)");
+    cw_line(w, "    dst->order = src->order;");
+    cw_line(w, "%s(dst, src);", n->merge);
+    cw_close(w, "");
+    cw_close(w, "");
+    cw_line(w, "flow_pane_sort(window);");
+    cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->state, n->state);
+    cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
+    cw_line(w, "%s(rt, &merged[e], w->end - %" PRId64 ");", n->result, n->size);
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        if (it->agg == AGG_COUNT_DISTINCT)
+            cw_line(w, "flow_distinct_free(&merged[e].acc%d);", i);
+    cw_close(w, "");
+}
+
 /* Sliding windows: one timer per window end, shared by every key. At end -
- * 1ms the entries of the window's panes are put together by key in the
- * operator's scratch pane, ordered by the first record of each key in the
- * window, and each key's result goes out; at end - 1ms + lateness (the same
- * call without lateness) the panes whose last window this is go. */
+ * 1ms the window's results; at end - 1ms + lateness (the same call without
+ * lateness) the panes whose last window this is go. */
 static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
 {
-    const Op *wop = n->wop;
-    int64_t lateness = wop->window.lateness_ms;
-    cw_blank(w);
-    cw_comment(w, true, lateness
+    emit_pane_fire(w, n, n->wop->window.lateness_ms
         ? "A timer of a window end is due. At end - 1ms: the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
           "the window, and the results go out; at end - 1ms + lateness the window goes."
         : "The timer of a window end is due (end - 1ms): the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
-          "the window, the results go out, and the window goes.");
-    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
-    open_block(w);
-    cw_line(w, "FlowWindowEnd *w = item;");
-    if (!lateness)
-        cw_line(w, "(void)time;");
-    if (!lateness && !n->results)
-        cw_line(w, "(void)rt;");
-    cw_open(w, "if (!w->fired)");
-    cw_line(w, "w->fired = true;");
-    if (n->results) {
-        cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
-        cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->state);
-        cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start <= w->end - %" PRId64
-                   "; start += %" PRId64 ")", n->size, n->pane, n->pane);
-        cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
-        cw_line(w, "if (!p)");
-        cw_line(w, "    continue;");
-        cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
-        cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
-        cw_line(w, "const %s *src = &entries[e];", n->state);
-        cw_line(w, "uint64_t slot = 0;");
-        cw_line(w, "%s *dst = %s(window, src, &slot);", n->state, n->find);
-        cw_open(w, "if (!dst)");
-        cw_comment(w, true, "The window's entries borrow the panes' strings.");
-        cw_line(w, "dst = flow_pane_add(window, slot, src->hash);");
-        cw_line(w, "dst->order = src->order;");
-        for (int k = 0; k < wop->nkey; k++)
-            cw_line(w, "dst->key%d = src->key%d;", k, k);
-        cw_close(w, "");
-        cw_line(w, "if (src->order < dst->order)");
-        cw_line(w, "    dst->order = src->order;");
-        cw_line(w, "%s(dst, src);", n->merge);
-        cw_close(w, "");
-        cw_close(w, "");
-        cw_line(w, "flow_pane_sort(window);");
-        cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->state, n->state);
-        cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
-        cw_line(w, "%s(rt, &merged[e], w->end - %" PRId64 ");", n->result, n->size);
-        int i = 0;
-        for (const Item *it = n->items; it; it = it->next, i++)
-            if (it->agg == AGG_COUNT_DISTINCT)
-                cw_line(w, "flow_distinct_free(&merged[e].acc%d);", i);
-        cw_close(w, "");
-    }
-    if (lateness) {
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), w);", n->op,
-                lateness);
-        cw_line(w, "return;");
-    }
-    cw_close(w, "");
-    cw_line(w, "%s(w);", n->release);
-    cw_close(w, "");
+          "the window, the results go out, and the window goes.",
+        "FlowWindowEnd", "w", emit_window_end_results);
 }
 
 /* Session windows: the timer was set at end - 1ms of the session when it
@@ -575,20 +554,14 @@ static void emit_session_fire_function(CWriter *w, const WindowNames *n)
     cw_close(w, "");
     cw_line(w, "int64_t fire_at = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
     cw_open(w, "if (!s->fired)");
-    cw_open(w, "if (time < fire_at)");
-    cw_line(w, "flow_timer_set(rt, %d, fire_at, s);", n->op);
-    cw_line(w, "return;");
-    cw_close(w, "");
+    emit_timer_again(w, "time < fire_at", n->op, "fire_at", "s");
     cw_line(w, "s->fired = true;");
     if (n->results)
         cw_line(w, "%s(rt, s, s->start);", n->result);
     cw_close(w, "");
     if (lateness) {
         cw_line(w, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");", lateness);
-        cw_open(w, "if (time < free_at)");
-        cw_line(w, "flow_timer_set(rt, %d, free_at, s);", n->op);
-        cw_line(w, "return;");
-        cw_close(w, "");
+        emit_timer_again(w, "time < free_at", n->op, "free_at", "s");
     }
     cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
     cw_line(w, "%s *head = flow_table_find(table, s->hash, %s, s);", n->state, n->match);
@@ -955,7 +928,7 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    WindowNames n = window_names(st);
+    WindowNames n = window_names(em, st);
     emit_state_struct(em, w, &n);
     if (n.results)
         emit_result_function(em, w, st, &n);
@@ -966,7 +939,7 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
         if (!n.sliding) {
-            emit_fire_function(w, &n);
+            emit_tumbling_fire_function(w, &n);
         } else {
             if (n.results)
                 emit_merge_function(em, w, &n);

@@ -646,18 +646,12 @@ static bool any_live(const PlanEdgeList *edges)
 static void emit_session_find_or_make(Body *b, const WindowNames *n)
 {
     CWriter *bw = &b->w;
-    const Op *wop = n->wop;
-    const PlanType *in = n->window->in;
     cw_line(bw, "bool fresh = s == NULL;");
     cw_open(bw, "if (fresh)");
     cw_line(bw, "s = flow_state_alloc(sizeof *s);");
     cw_line(bw, "s->hash = hash;");
     cw_line(bw, "s->start = s->last = ts;");
-    for (int k = 0; k < wop->nkey; k++) {
-        bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
-        cw_line(bw, str ? "s->key%d = flow_str_keep(probe.key%d);" : "s->key%d = probe.key%d;",
-                k, k);
-    }
+    emit_key_keep(bw, n->keytypes, n->wop->nkey);
     cw_line(bw, "s->next = next;");
     cw_open(bw, "if (prev)");
     cw_line(bw, "prev->next = s;");
@@ -707,93 +701,59 @@ static void emit_last_window_break(CWriter *w, const WindowNames *n)
     cw_line(w, "    break; /* that was the last window holding the pane */");
 }
 
-static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
-                                const WindowNames *n)
+/* The start of a window's stage function: the body, with the record's
+ * window already placed by the caller. */
+static void input_begin(Emitter *em, Body *b, const WindowNames *n)
 {
-    Arena *a = em->arena;
-    const Op *wop = n->wop;
-    const PlanType *in = n->window->in;
-    Body b;
-    body_init(&b, em, in, "in->", "in");
-    CWriter *bw = &b.w;
-    b.used_rt = b.used_ts = true;
+    body_init(b, em, n->window->in, "in->", "in");
+    b->used_rt = b->used_ts = true;
+    emit_loc_comment(em, &b->w, n->wop->loc, op_text(em->arena, n->wop));
+    line_to_flow(em, &b->w, n->wop->loc);
+}
 
-    emit_loc_comment(em, bw, wop->loc, op_text(a, wop));
-    line_to_flow(em, bw, wop->loc);
-    if (n->session) {
-        /* The record's own session would be [ts, ts + gap): it joins the
-         * key's sessions that overlap it, at most two as sessions are at
-         * least gap apart. */
-        cw_line(bw, "%s probe = { 0 };", n->state);
-        for (int k = 0; k < wop->nkey; k++) {
-            cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
-            b.used_in = true;
-        }
-        cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
-        cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-        cw_line(bw, "%s *head = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
-        cw_line(bw, "int64_t reach = flow_time_add(ts, %" PRId64 ");", n->gap);
-        cw_line(bw, "%s *prev = NULL, *s = head;", n->state);
-        cw_open(bw, "while (s && s->start < reach && flow_time_add(s->last, %" PRId64 ") <= ts)",
-                n->gap);
-        cw_line(bw, "prev = s;");
-        cw_line(bw, "s = s->next;");
-        cw_close(bw, "");
-        cw_line(bw, "%s *next = s;", n->state);
-        cw_line(bw, "if (s && s->start >= reach)");
-        cw_line(bw, "    s = NULL;");
-        cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64
-                    ");", n->gap - 1);
-        if (wop->window.lateness_ms)
-            cw_line(bw, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");",
-                    wop->window.lateness_ms);
-        else
-            cw_line(bw, "int64_t free_at = fire_at;");
-    } else if (n->sliding) {
-        /* Late when even the last window holding the record has fired. */
-        cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */",
-                n->pane);
-        cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
-                    ");", n->slide, n->size);
-        if (wop->window.lateness_ms)
-            cw_line(bw, "int64_t free_at = flow_time_add(last_end - 1, %" PRId64 ");",
-                    wop->window.lateness_ms);
-        else
-            cw_line(bw, "int64_t free_at = last_end - 1;");
-        cw_comment(bw, true, "The first window holding the pane.");
-        cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
-                    "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
-    } else {
-        cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", n->size);
-        cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", n->size - 1);
-        if (wop->window.lateness_ms)
-            cw_line(bw, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");",
-                    wop->window.lateness_ms);
-        else
-            cw_line(bw, "int64_t free_at = fire_at;");
-    }
+/* `free_at`: when the record's (last) window goes, `fired` (a C expression,
+ * the time it fires) + the lateness. */
+static void emit_free_at(Body *b, const WindowNames *n, const char *fired)
+{
+    int64_t lateness = n->wop->window.lateness_ms;
+    if (lateness)
+        cw_line(&b->w, "int64_t free_at = flow_time_add(%s, %" PRId64 ");", fired, lateness);
+    else
+        cw_line(&b->w, "int64_t free_at = %s;", fired);
+}
+
+/* A record whose window is gone is late: to the `late as` stream, or
+ * dropped and counted. */
+static void emit_late_test(Body *b, const WindowNames *n)
+{
+    CWriter *bw = &b->w;
     cw_line(bw, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
     cw_open(bw, "if (watermark >= free_at)");
     if (any_live(&n->window->late)) {
-        cw_comment(bw, true, arena_printf(a, "Late: to stream %s.", wop->window.late_as));
-        push_to(&b, &n->window->late);
+        cw_comment(bw, true, arena_printf(n->arena, "Late: to stream %s.", n->wop->window.late_as));
+        push_to(b, &n->window->late);
     } else {
         cw_comment(bw, true, "Late: dropped and counted.");
         cw_line(bw, "flow_late_record(rt);");
     }
     cw_line(bw, "return;");
     cw_close(bw, "");
+}
 
-    /* The arguments first: a record whose argument fails changes nothing. */
-    EmitExpr x = expr_context(&b, in);
+/* The aggregates' arguments, arg0..: before the state is touched, so that a
+ * record whose argument fails changes nothing. */
+static void emit_arguments(Emitter *em, Body *b, const WindowNames *n)
+{
+    CWriter *bw = &b->w;
+    EmitExpr x = expr_context(b, n->window->in);
     int nitems = 0;
     for (const Item *it = n->items; it; it = it->next)
         nitems++;
-    const char **args = arena_alloc(a, sizeof *args * (size_t)(nitems + 1));
+    const char **args = arena_alloc(em->arena, sizeof *args * (size_t)(nitems + 1));
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
         args[i] = it->expr ? emit_expr(&x, it->expr, arg_type(it)) : NULL;
-    note_expr_use(&b, &x);
+    note_expr_use(b, &x);
     line_to_flow(em, bw, n->aggregate->op->loc);
     if (x.used_err)
         cw_line(bw, "const char *err = NULL;");
@@ -802,128 +762,208 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         if (args[i])
             cw_line(bw, "%s arg%d = %s; /* %s */", c_type(arg_type(it)), i, args[i], it->name);
     if (x.used_err)
-        body_check_err(&b, n->aggregate->op->loc);
+        body_check_err(b, n->aggregate->op->loc);
+}
 
-    if (n->session) {
-        emit_session_find_or_make(&b, n);
-    } else {
-        int64_t lateness = wop->window.lateness_ms;
-        cw_line(bw, "%s probe;", n->state);
-        for (int k = 0; k < wop->nkey; k++) {
-            cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
-            b.used_in = true;
-        }
-        cw_line(bw, "probe.hash = %s(&probe);", n->hash);
-        cw_comment(bw, true, "The pane: nearly always the last record's.");
-        cw_line(bw, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
-        cw_line(bw, "FlowPane *p = ps->last;");
-        cw_open(bw, "if (!p || p->start != start)");
-        cw_line(bw, "bool made;");
-        cw_line(bw, "p = flow_pane_get(ps, start, sizeof(%s), &made);", n->state);
-        if (n->sliding) {
-            cw_comment(bw, true, lateness
-                ? "A new pane: each window holding it that is still kept gets its timer "
-                  "(one per window end, for all keys) unless it has one; one that fired "
-                  "already, the timer of the end of its lateness."
-                : "A new pane: each window holding it that has not fired gets its timer (one "
-                  "per window end, for all keys) unless it has one.");
-            cw_open(bw, "for (int64_t end = first_end; made; end += %" PRId64 ")", n->slide);
-            if (lateness)
-                cw_open(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
-            else
-                cw_open(bw, "if (watermark < end - 1)");
-            cw_line(bw, "bool fresh_end;");
-            cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
-            cw_open(bw, "if (fresh_end)");
-            if (lateness) {
-                cw_line(bw, "w->fired = watermark >= end - 1;");
-                cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %" PRId64
-                            ") : end - 1, w);", n->op, lateness);
-            } else {
-                cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
-            }
-            cw_close(bw, "");
-            cw_close(bw, "");
-            emit_last_window_break(bw, n);
-            cw_close(bw, "");
-        } else {
-            if (lateness) {
-                cw_comment(bw, true, "A window that already fired (late, within the lateness) "
-                                     "is only kept until free_at.");
-                cw_open(bw, "if (made)");
-                cw_line(bw, "p->fired = watermark >= fire_at;");
-                cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : fire_at, p);", n->op);
-                cw_close(bw, "");
-            } else {
-                cw_line(bw, "if (made)");
-                cw_line(bw, "    flow_timer_set(rt, %d, fire_at, p);", n->op);
-            }
-        }
-        cw_close(bw, "");
-        cw_line(bw, "uint64_t slot = 0;");
-        cw_line(bw, "%s *s = %s(p, &probe, &slot);", n->state, n->find);
-        cw_line(bw, "bool fresh = s == NULL;");
-        cw_open(bw, "if (fresh)");
-        cw_line(bw, "s = flow_pane_add(p, slot, probe.hash);");
-        if (n->sliding)
-            cw_line(bw, "s->order = ps->next_order++;");
-        for (int k = 0; k < wop->nkey; k++) {
-            bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
-            if (str)
-                cw_line(bw, "s->key%d = flow_str_keep(probe.key%d);", k, k);
-            else
-                cw_line(bw, "s->key%d = probe.key%d;", k, k);
-        }
-        cw_close(bw, "");
-    }
+/* Tumbling and sliding windows: the probe of the record's key, and its
+ * pane, opening the block that makes a new pane (the caller sets its
+ * timers and closes it). */
+static void emit_pane_get(Body *b, const WindowNames *n)
+{
+    CWriter *bw = &b->w;
+    cw_line(bw, "%s probe;", n->state);
+    emit_key_probe(b, n->window);
+    cw_line(bw, "probe.hash = %s(&probe);", n->hash);
+    cw_comment(bw, true, "The pane: nearly always the last record's.");
+    cw_line(bw, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
+    cw_line(bw, "FlowPane *p = ps->last;");
+    cw_open(bw, "if (!p || p->start != start)");
+    cw_line(bw, "bool made;");
+    cw_line(bw, "p = flow_pane_get(ps, start, sizeof(%s), &made);", n->state);
+}
+
+/* Tumbling and sliding windows: the key's entry in the pane, made when the
+ * key has none. */
+static void emit_pane_entry(Body *b, const WindowNames *n)
+{
+    CWriter *bw = &b->w;
+    cw_line(bw, "uint64_t slot = 0;");
+    cw_line(bw, "%s *s = %s(p, &probe, &slot);", n->state, n->find);
+    cw_line(bw, "bool fresh = s == NULL;");
+    cw_open(bw, "if (fresh)");
+    cw_line(bw, "s = flow_pane_add(p, slot, probe.hash);");
+    if (n->sliding)
+        cw_line(bw, "s->order = ps->next_order++;");
+    emit_key_keep(bw, n->keytypes, n->wop->nkey);
+    cw_close(bw, "");
+}
+
+/* The record goes into the state `s`: its count and every accumulator. */
+static void emit_accumulate(Body *b, const WindowNames *n)
+{
+    CWriter *bw = &b->w;
     cw_line(bw, "s->count++;");
-    i = 0;
+    int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
-        emit_update(&b, it, i, arena_printf(a, "arg%d", i));
+        emit_update(b, it, i, arena_printf(n->arena, "arg%d", i));
     bool uses_fresh = false;
     for (const Item *it = n->items; it; it = it->next)
         uses_fresh |= it->agg == AGG_MIN || it->agg == AGG_MAX || it->agg == AGG_FIRST ||
                       it->agg == AGG_LAST;
     if (!uses_fresh)
         cw_line(bw, "(void)fresh;");
-    if (n->results && n->session && wop->window.lateness_ms) {
-        cw_comment(bw, true, "A late record within the lateness: an updated result.");
-        cw_line(bw, "if (s->fired)");
-        cw_indent(bw);
-        cw_line(bw, "%s(rt, s, s->start);", n->result);
-        cw_dedent(bw);
+}
+
+/* Tumbling and session windows with lateness: a record that updated a
+ * window that fired (`fired`) emits its updated result at once. */
+static void emit_updated_result(Body *b, const WindowNames *n, const char *fired,
+                                const char *start)
+{
+    if (!n->results || !n->wop->window.lateness_ms)
+        return;
+    CWriter *bw = &b->w;
+    cw_comment(bw, true, "A late record within the lateness: an updated result.");
+    cw_line(bw, "if (%s)", fired);
+    cw_indent(bw);
+    cw_line(bw, "%s(rt, s, %s);", n->result, start);
+    cw_dedent(bw);
+}
+
+/* The stage function around the body. */
+static void input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowNames *n,
+                      Body *b)
+{
+    line_back(em, &b->w);
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "Stage %d: the window of stream %s (%s:%d). One "
+                                     "record in: its window's state is updated.", st->id,
+                                     st->stream->name, em->plan->flow_file, n->wop->loc.line));
+    emit_body_function(w, stage_signature(em, st), b, true);
+}
+
+static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
+                                const WindowNames *n)
+{
+    Body b;
+    input_begin(em, &b, n);
+    CWriter *bw = &b.w;
+    cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", n->size);
+    cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", n->size - 1);
+    emit_free_at(&b, n, "fire_at");
+    emit_late_test(&b, n);
+    emit_arguments(em, &b, n);
+    emit_pane_get(&b, n);
+    if (n->wop->window.lateness_ms) {
+        cw_comment(bw, true, "A window that already fired (late, within the lateness) "
+                             "is only kept until free_at.");
+        cw_open(bw, "if (made)");
+        cw_line(bw, "p->fired = watermark >= fire_at;");
+        cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : fire_at, p);", n->op);
+        cw_close(bw, "");
+    } else {
+        cw_line(bw, "if (made)");
+        cw_line(bw, "    flow_timer_set(rt, %d, fire_at, p);", n->op);
     }
-    if (n->results && !n->sliding && !n->session && wop->window.lateness_ms) {        cw_comment(bw, true, "A late record within the lateness: an updated result.");
-        cw_line(bw, "if (p->fired)");
-        cw_indent(bw);
-        cw_line(bw, "%s(rt, s, p->start);", n->result);
-        cw_dedent(bw);
+    cw_close(bw, "");
+    emit_pane_entry(&b, n);
+    emit_accumulate(&b, n);
+    emit_updated_result(&b, n, "p->fired", "p->start");
+    input_end(em, w, st, n, &b);
+}
+
+static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
+                               const WindowNames *n)
+{
+    int64_t lateness = n->wop->window.lateness_ms;
+    Body b;
+    input_begin(em, &b, n);
+    CWriter *bw = &b.w;
+    /* Late when even the last window holding the record has fired. */
+    cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */", n->pane);
+    cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
+                ");", n->slide, n->size);
+    emit_free_at(&b, n, "last_end - 1");
+    cw_comment(bw, true, "The first window holding the pane.");
+    cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
+                "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
+    emit_late_test(&b, n);
+    emit_arguments(em, &b, n);
+    emit_pane_get(&b, n);
+    cw_comment(bw, true, lateness
+        ? "A new pane: each window holding it that is still kept gets its timer "
+          "(one per window end, for all keys) unless it has one; one that fired "
+          "already, the timer of the end of its lateness."
+        : "A new pane: each window holding it that has not fired gets its timer (one "
+          "per window end, for all keys) unless it has one.");
+    cw_open(bw, "for (int64_t end = first_end; made; end += %" PRId64 ")", n->slide);
+    if (lateness)
+        cw_open(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
+    else
+        cw_open(bw, "if (watermark < end - 1)");
+    cw_line(bw, "bool fresh_end;");
+    cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
+    cw_open(bw, "if (fresh_end)");
+    if (lateness) {
+        cw_line(bw, "w->fired = watermark >= end - 1;");
+        cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %" PRId64
+                    ") : end - 1, w);", n->op, lateness);
+    } else {
+        cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
     }
-    if (n->results && n->sliding && wop->window.lateness_ms) {
+    cw_close(bw, "");
+    cw_close(bw, "");
+    emit_last_window_break(bw, n);
+    cw_close(bw, "");
+    cw_close(bw, "");
+    emit_pane_entry(&b, n);
+    emit_accumulate(&b, n);
+    if (n->results && lateness) {
         cw_comment(bw, true, "A late record within the lateness: an updated result for each "
                              "window holding it that already fired and is still kept, oldest "
                              "first.");
         cw_open(bw, "for (int64_t end = first_end; end - 1 <= watermark; end += %" PRId64 ")",
                 n->slide);
-        cw_line(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))",
-                wop->window.lateness_ms);
+        cw_line(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
         cw_line(bw, "    %s(rt, s, end);", n->onewindow);
         emit_last_window_break(bw, n);
         cw_close(bw, "");
     }
-    line_back(em, bw);
+    input_end(em, w, st, n, &b);
+}
 
-    cw_blank(w);
-    cw_comment(w, true, arena_printf(a, "Stage %d: the window of stream %s (%s:%d). One record "
-                                     "in: its window's state is updated.", st->id,
-                                     st->stream->name, em->plan->flow_file, wop->loc.line));
-    cw_line(w, "%s", stage_signature(em, st));
-    cw_line(w, "{");
-    if (!b.used_in)
-        cw_line(w, "    (void)in;");
-    cw_append(w, &b.w);
-    cw_line(w, "}");
-    cw_free(&b.w);
+static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
+                               const WindowNames *n)
+{
+    Body b;
+    input_begin(em, &b, n);
+    CWriter *bw = &b.w;
+    /* The record's own session would be [ts, ts + gap): it joins the key's
+     * sessions that overlap it, at most two as sessions are at least gap
+     * apart. */
+    cw_line(bw, "%s probe = { 0 };", n->state);
+    emit_key_probe(&b, n->window);
+    cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
+    cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+    cw_line(bw, "%s *head = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
+    cw_line(bw, "int64_t reach = flow_time_add(ts, %" PRId64 ");", n->gap);
+    cw_line(bw, "%s *prev = NULL, *s = head;", n->state);
+    cw_open(bw, "while (s && s->start < reach && flow_time_add(s->last, %" PRId64 ") <= ts)",
+            n->gap);
+    cw_line(bw, "prev = s;");
+    cw_line(bw, "s = s->next;");
+    cw_close(bw, "");
+    cw_line(bw, "%s *next = s;", n->state);
+    cw_line(bw, "if (s && s->start >= reach)");
+    cw_line(bw, "    s = NULL;");
+    cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64
+                ");", n->gap - 1);
+    emit_free_at(&b, n, "fire_at");
+    emit_late_test(&b, n);
+    emit_arguments(em, &b, n);
+    emit_session_find_or_make(&b, n);
+    emit_accumulate(&b, n);
+    emit_updated_result(&b, n, "s->fired", "s->start");
+    input_end(em, w, st, n, &b);
 }
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
@@ -932,21 +972,27 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
     emit_state_struct(em, w, &n);
     if (n.results)
         emit_result_function(em, w, st, &n);
-    if (n.session) {
-        emit_merge_function(em, w, &n);
-        emit_session_fire_function(w, &n);
-    } else {
+    switch (n.wop->window.kind) {
+    case WIN_TUMBLING:
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
-        if (!n.sliding) {
-            emit_tumbling_fire_function(w, &n);
-        } else {
-            if (n.results)
-                emit_merge_function(em, w, &n);
-            if (n.results && n.wop->window.lateness_ms)
-                emit_one_window_function(w, &n);
-            emit_sliding_fire_function(w, &n);
-        }
+        emit_tumbling_fire_function(w, &n);
+        emit_tumbling_input(em, w, st, &n);
+        break;
+    case WIN_SLIDING:
+        emit_find_function(w, &n);
+        emit_pane_release_function(w, &n);
+        if (n.results)
+            emit_merge_function(em, w, &n);
+        if (n.results && n.wop->window.lateness_ms)
+            emit_one_window_function(w, &n);
+        emit_sliding_fire_function(w, &n);
+        emit_sliding_input(em, w, st, &n);
+        break;
+    case WIN_SESSION:
+        emit_merge_function(em, w, &n);
+        emit_session_fire_function(w, &n);
+        emit_session_input(em, w, st, &n);
+        break;
     }
-    emit_input_function(em, w, st, &n);
 }

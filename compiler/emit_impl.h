@@ -77,6 +77,10 @@ void emit_decode_fields(Body *b, const PlanType *t);
  * (floats as hash() sees them). */
 const char *key_hash_call(Arena *a, TypeKind t, const char *v);
 const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y);
+/* The type two key values are compared and hashed in, one from each side of
+ * a join or lookup condition (the checker accepted them as comparable:
+ * equal, or integers of two widths, which hash() hashes alike). */
+TypeKind key_common_type(TypeKind l, TypeKind r);
 /* The types of the key fields of the keyed operator `node`. */
 const TypeKind *key_types(Emitter *em, const PlanNode *node);
 /* The members key0.. of a state struct: the key fields of `node` in their

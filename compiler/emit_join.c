@@ -57,17 +57,6 @@ typedef struct JoinNames {
     bool windowed;
 } JoinNames;
 
-/* The type both sides' key values are compared in (the checker accepted
- * them as comparable: equal, or integers of two widths). */
-static TypeKind key_type(TypeKind l, TypeKind r)
-{
-    if (l == r)
-        return l;
-    if (l == TY_FLOAT64 || r == TY_FLOAT64)
-        return TY_FLOAT64;
-    return TY_INT64;
-}
-
 static const PlanType *right_type(const PlanNode *n)
 {
     for (int i = 0; i < n->inputs.n; i++)
@@ -106,7 +95,7 @@ static JoinNames join_names(Emitter *em, const PlanStage *st)
     n.keytypes = arena_alloc(a, sizeof *n.keytypes * (size_t)(n.nkey + 1));
     int k = 0;
     for (const JoinEq *q = n.jop->join.eqs; q; q = q->next)
-        n.keytypes[k++] = key_type(q->left->type, q->right->type);
+        n.keytypes[k++] = key_common_type(q->left->type, q->right->type);
     return n;
 }
 
@@ -171,9 +160,7 @@ static void emit_window_free(CWriter *w, const JoinNames *n)
     cw_line(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "    while (g->head[side])");
     cw_line(w, "        %s(g->head[side]);", n->free_row);
-    for (int k = 0; k < n->nkey; k++)
-        if (n->keytypes[k] == TY_STRING)
-            cw_line(w, "flow_str_release(g->key%d);", k);
+    emit_key_release(w, n->keytypes, n->nkey, "g");
     cw_line(w, "flow_state_free(g);");
     cw_close(w, "");
 
@@ -207,9 +194,7 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
     cw_blank(w);
     cw_line(w, "static void %s(FlowJoinRows *rows, %s *g)", n->free_group, n->state);
     open_block(w);
-    for (int k = 0; k < n->nkey; k++)
-        if (n->keytypes[k] == TY_STRING)
-            cw_line(w, "flow_str_release(g->key%d);", k);
+    emit_key_release(w, n->keytypes, n->nkey, "g");
     cw_line(w, "flow_inline_remove(&rows->groups, g);");
     cw_close(w, "");
 
@@ -318,17 +303,8 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
                     n->windowed ? "(uint64_t)s->start" : NULL);
 
     cw_blank(w);
-    cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
-    open_block(w);
-    cw_line(w, "const %s *x = item, *y = probe;", n->state);
-    const char *test = n->windowed ? "x->start == y->start" : "";
-    for (k = 0; k < n->nkey; k++) {
-        const char *eq = key_equal_test(a, n->keytypes[k], arena_printf(a, "x->key%d", k),
-                                        arena_printf(a, "y->key%d", k));
-        test = *test ? arena_printf(a, "%s && %s", test, eq) : eq;
-    }
-    cw_line(w, "return %s;", test);
-    cw_close(w, "");
+    emit_state_match(em, w, n->match, n->state, n->keytypes, n->nkey,
+                     n->windowed ? "x->start == y->start" : NULL, false);
     if (n->windowed)
         emit_window_free(w, n);
     else
@@ -545,11 +521,8 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
     cw_comment(w, true, arena_printf(a, "Stage %d, %s input: the join of stream %s (%s:%d).",
                                      st->id, side == 0 ? "left" : "right", st->stream->name,
                                      em->plan->flow_file, n->jop->loc.line));
-    cw_line(w, "%s", side == 0 ? stage_signature(em, st) : join_right_signature(em, st));
-    cw_line(w, "{");
-    cw_append(w, &b.w);
-    cw_line(w, "}");
-    cw_free(&b.w);
+    emit_body_function(w, side == 0 ? stage_signature(em, st) : join_right_signature(em, st),
+                       &b, true);
 }
 
 void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)

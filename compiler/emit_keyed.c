@@ -14,6 +14,15 @@ const char *key_hash_call(Arena *a, TypeKind t, const char *v)
     }
 }
 
+TypeKind key_common_type(TypeKind l, TypeKind r)
+{
+    if (l == r)
+        return l;
+    if (l == TY_FLOAT64 || r == TY_FLOAT64)
+        return TY_FLOAT64;
+    return TY_INT64;
+}
+
 const TypeKind *key_types(Emitter *em, const PlanNode *node)
 {
     const Op *op = node->op;

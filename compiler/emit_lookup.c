@@ -30,13 +30,6 @@ int table_index(const Emitter *em, const Decl *table)
     return -1;
 }
 
-/* Keys compare after widening: an int32 against an int64 compares as int64
- * (and hashes alike, hash() being the same for both). */
-static TypeKind key_type(TypeKind a, TypeKind b)
-{
-    return a == b ? a : TY_INT64;
-}
-
 void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
 {
     Arena *a = em->arena;
@@ -114,7 +107,7 @@ static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
     for (const JoinEq *eq = n->op->join.eqs; eq; eq = eq->next) {
         if (eq == probe)
             continue;
-        TypeKind t = key_type(eq->left->type, eq->right->type);
+        TypeKind t = key_common_type(eq->left->type, eq->right->type);
         const char *l = emit_expr(&x, eq->left, t);
         const char *r = emit_expr(&y, eq->right, t);
         const char *eqt = key_equal_test(a, t, arena_printf(a, "(%s)", l),
@@ -156,7 +149,7 @@ void emit_lookup(Body *b, const PlanNode *n)
     const PlanType *tt = table->out;
     int key = td->source.key_field;
     const JoinEq *probe = key_condition(op, key);
-    TypeKind kt = key_type(probe->left->type, tt->schema->fields[key].type);
+    TypeKind kt = key_common_type(probe->left->type, tt->schema->fields[key].type);
     int id = ++b->nrecs;
     const char *row = arena_printf(a, "row%d", id);
     const char *keyv = arena_printf(a, "key%d", id);

@@ -1,7 +1,8 @@
 /* check_stream.c: the checker's pipeline half. Follows a stream's record
  * type from its input through every operator, filling Op.in/out and the key
  * in force, typing each operator's expressions, and declaring the `late as`
- * streams of its windows. The result schemas are those of LANGUAGE.md §5. */
+ * streams of its windows. The result schemas are those of docs/language.md,
+ * "Pipeline operators". */
 #include <string.h>
 
 #include "check_impl.h"
@@ -363,13 +364,14 @@ static void check_lookup_key(Pipe *p, const JoinEq *eqs, const Decl *table)
                table->schema->fields[key].name, table->name);
 }
 
+/* join and lookup: the check of both rows of operators.h. */
 static void check_join(Pipe *p, Op *op)
 {
     Checker *c = p->c;
     bool lookup = op->kind == OP_LOOKUP;
     const char *opname = lookup ? "lookup" : "join";
-    /* The key decides which records can meet (LANGUAGE.md §5); a lookup is
-     * keyed by the table instead. */
+    /* The key decides which records can meet (docs/language.md, "key by");
+     * a lookup is keyed by the table instead. */
     if (!lookup && p->nkey == 0 && !p->key_unknown)
         diag_error(c->d, op->loc, "'join' needs a 'key by' before it");
     Decl *other = lookup
@@ -473,6 +475,7 @@ void check_stream(Checker *c, Decl *d)
         op->key_fields = p.key;
         op->nkey = p.nkey;
         p.prev = prev;
+        /* The check column of operators.h. */
         switch (op->kind) {
 #define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
         case OP_##kind: check(&p, op); break;

@@ -1,5 +1,5 @@
 /* emit_dedupe.c: the C of a `key by K | dedupe within D` stage
- * (LANGUAGE.md §5).
+ * (docs/language.md, "dedupe").
  *
  * Per key the generated code keeps the current burst: the earliest and the
  * latest time of the records of that key seen in it, each within D of

@@ -1,6 +1,6 @@
 /* emit_join.c: the C of a `key by K | join S [as A] on EQ within D` stage
  * (interval join) and of `... join S on EQ window tumbling D` (window join),
- * LANGUAGE.md §5 and §6.3.
+ * docs/language.md, the two "join" sections and "Time and watermarks".
  *
  * Per join stage the generated file has:
  * - a row struct: one record of either side, copied with its strings, in a

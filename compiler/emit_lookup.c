@@ -1,4 +1,5 @@
-/* emit_lookup.c: the C of tables and of `lookup` (LANGUAGE.md §5, §6.4).
+/* emit_lookup.c: the C of tables and of `lookup` (docs/language.md, "table"
+ * and "lookup").
  *
  * A table gets a load function, the decode function of its FlowSourceDef
  * in FlowProgram.tables: it decodes a row like a source's decode does, then

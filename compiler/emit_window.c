@@ -1,7 +1,7 @@
 /* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
  * [late as NAME] | aggregate ...` stage, and of `window sliding SIZE every
  * SLIDE [lateness L] [late as NAME]` and `window session gap G [lateness L]
- * [late as NAME]` (LANGUAGE.md §5, §6.2).
+ * [late as NAME]` (docs/language.md, "window" and "lateness and late as").
  *
  * Per window stage the generated file has:
  * - a state struct over the key's own types: the hash, the key fields

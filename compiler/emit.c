@@ -472,8 +472,8 @@ static void emit_operator_table(Emitter *em, CWriter *w)
             cw_open(w, "static const FlowOperatorDef operators[] =");
         any = true;
         const Op *op = st->nodes[0]->op;
-        cw_line(w, "{ \"%s at %s\", %s, %s },", op_info(op->kind)->spelling, loc_text(em, op->loc), plan_stage_name(st, NAME_FIRE),
-                plan_stage_name(st, NAME_RELEASE));
+        cw_line(w, "{ \"%s at %s\", %s, %s },", op_info(op->kind)->spelling, loc_text(em, op->loc),
+                st->names->fire, st->names->release);
     }
     if (any)
         cw_close(w, ";");

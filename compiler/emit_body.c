@@ -156,7 +156,7 @@ void push_to(Body *b, const PlanEdgeList *edges)
             cw_line(&b->w, "%s(rt, %s);", em->sink_fns[to->index], ptr);
         } else {
             cw_line(&b->w, "%s(rt, %s, ts);",
-                    join_right ? plan_stage_name(to->stage, NAME_RIGHT) : to->stage->cname, ptr);
+                    join_right ? to->stage->names->right : to->stage->cname, ptr);
             b->used_ts = true;
         }
     }

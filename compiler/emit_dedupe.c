@@ -19,7 +19,7 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const TypeK
 {
     Arena *a = em->arena;
     const Op *op = st->nodes[0]->op;
-    const char *state = plan_stage_name(st, NAME_STATE);
+    const char *state = st->names->state;
     int64_t within = op->dedupe.within_ms;
 
     cw_blank(w);
@@ -33,12 +33,12 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const TypeK
     cw_close(w, arena_printf(a, " %s;", state));
 
     cw_blank(w);
-    emit_state_hash(em, w, plan_stage_name(st, NAME_HASH), state, types, op->nkey, NULL);
+    emit_state_hash(em, w, st->names->hash, state, types, op->nkey, NULL);
     cw_blank(w);
-    emit_state_match(em, w, plan_stage_name(st, NAME_MATCH), state, types, op->nkey, NULL, false);
+    emit_state_match(em, w, st->names->match, state, types, op->nkey, NULL, false);
 
     cw_blank(w);
-    cw_line(w, "static void %s(void *item)", plan_stage_name(st, NAME_RELEASE));
+    cw_line(w, "static void %s(void *item)", st->names->release);
     open_block(w);
     cw_line(w, "%s *s = item;", state);
     emit_key_release(w, types, op->nkey, "s");
@@ -49,13 +49,13 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const TypeK
     cw_comment(w, true, "The watermark reached the burst's latest time + within: the key's "
                         "state goes, unless the burst grew meanwhile.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)",
-            plan_stage_name(st, NAME_FIRE));
+            st->names->fire);
     open_block(w);
     cw_line(w, "%s *s = item;", state);
     cw_line(w, "int64_t until = flow_time_add(s->hi, %" PRId64 ");", within);
     emit_timer_again(w, "until > time", st->op_index, "until", "s");
     cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", st->op_index);
-    cw_line(w, "%s(s);", plan_stage_name(st, NAME_RELEASE));
+    cw_line(w, "%s(s);", st->names->release);
     cw_close(w, "");
 }
 
@@ -64,7 +64,7 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     Arena *a = em->arena;
     const PlanNode *node = st->nodes[0];
     const Op *op = node->op;
-    const char *state = plan_stage_name(st, NAME_STATE);
+    const char *state = st->names->state;
     int op_index = st->op_index;
     int64_t within = op->dedupe.within_ms;
     const TypeKind *types = key_types(em, node);
@@ -78,10 +78,10 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     line_to_flow(em, bw, op->loc);
     cw_line(bw, "%s probe = { 0 };", state);
     emit_key_probe(&b, node);
-    cw_line(bw, "uint64_t hash = %s(&probe);", plan_stage_name(st, NAME_HASH));
+    cw_line(bw, "uint64_t hash = %s(&probe);", st->names->hash);
     cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", op_index);
     cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", state,
-            plan_stage_name(st, NAME_MATCH));
+            st->names->match);
     cw_open(bw, "if (s && ts >= flow_i64_sub(s->lo, %" PRId64 ") && ts <= flow_time_add(s->hi, "
                 "%" PRId64 "))", within, within);
     cw_comment(bw, true, "A duplicate: dropped, and the burst takes in its time.");

@@ -58,7 +58,7 @@
 /* Names of one window stage's C pieces. */
 typedef struct WindowNames {
     int op;                 /* index in the FlowOperatorDef array */
-    const char *state, *hash, *match, *fire, *release, *result, *merge, *onewindow, *find;
+    const PlanStageNames *names; /* the stage's C names (plan.h) */
     bool sliding, session;
     int64_t gap;            /* session windows */
     int64_t size, slide;    /* tumbling: slide == size */
@@ -87,21 +87,13 @@ static WindowNames window_names(Emitter *em, const PlanStage *st)
 {
     WindowNames n = { 0 };
     n.arena = em->arena;
+    n.names = st->names;
     n.op = st->op_index;
     n.window = st->nodes[0];
     n.aggregate = st->nodes[1];
     n.wop = n.window->op;
     n.items = n.aggregate->op->aggregate;
     n.results = st->live;
-    n.state = plan_stage_name(st, NAME_STATE);
-    n.hash = plan_stage_name(st, NAME_HASH);
-    n.match = plan_stage_name(st, NAME_MATCH);
-    n.fire = plan_stage_name(st, NAME_FIRE);
-    n.release = plan_stage_name(st, NAME_RELEASE);
-    n.result = plan_stage_name(st, NAME_RESULT);
-    n.merge = plan_stage_name(st, NAME_MERGE);
-    n.onewindow = plan_stage_name(st, NAME_WINDOW);
-    n.find = plan_stage_name(st, NAME_FIND);
     n.sliding = n.wop->window.kind == WIN_SLIDING;
     n.session = n.wop->window.kind == WIN_SESSION;
     n.gap = n.wop->window.gap_ms;
@@ -172,14 +164,14 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
                                          "%s:%d, inline in the window's pane (flow/state.h), "
                                          "which goes when the window can no longer change.",
                                          em->plan->flow_file, wop->loc.line));
-    cw_open(w, "typedef struct %s", n->state);
+    cw_open(w, "typedef struct %s", n->names->state);
     cw_line(w, "uint64_t hash;%s", n->session ? "" : "  /* of the key; first, as flow_pane_add "
                                                      "wants */");
     if (n->session) {
         cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
         cw_line(w, "int64_t last;");
         cw_line(w, "bool dead;      /* merged into the session after it; waits for its timer */");
-        cw_line(w, "struct %s *next;", n->state);
+        cw_line(w, "struct %s *next;", n->names->state);
         cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
     } else if (n->sliding) {
         cw_line(w, "uint64_t order; /* of the key's first record in the pane: results come in "
@@ -209,22 +201,23 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
         case AGG_UNKNOWN: break;
         }
     }
-    cw_close(w, arena_printf(a, " %s;", n->state));
+    cw_close(w, arena_printf(a, " %s;", n->names->state));
 
     /* Hash and match: the key fields only (the pane or the session list
      * stands for the time). */
     cw_blank(w);
-    emit_state_hash(em, w, n->hash, n->state, n->keytypes, wop->nkey, NULL);
+    emit_state_hash(em, w, n->names->hash, n->names->state, n->keytypes, wop->nkey, NULL);
     cw_blank(w);
-    emit_state_match(em, w, n->match, n->state, n->keytypes, wop->nkey, NULL, !n->session);
+    emit_state_match(em, w, n->names->match, n->names->state, n->keytypes, wop->nkey, NULL,
+                     !n->session);
 
     if (!n->session)
         return;
     /* Release: the copies it owns, then itself. */
     cw_blank(w);
-    cw_line(w, "static void %s(void *item)", n->release);
+    cw_line(w, "static void %s(void *item)", n->names->release);
     open_block(w);
-    cw_line(w, "%s *s = item;", n->state);
+    cw_line(w, "%s *s = item;", n->names->state);
     emit_entry_release(w, n, "s");
     cw_line(w, "flow_state_free(s);");
     cw_close(w, "");
@@ -237,14 +230,14 @@ static void emit_find_function(CWriter *w, const WindowNames *n)
     cw_blank(w);
     cw_comment(w, true, "The entry of probe's key in pane p, or NULL, *slot then being the "
                         "free slot where it goes.");
-    cw_line(w, "static %s *%s(const FlowPane *p, const %s *probe, uint64_t *slot)", n->state,
-            n->find, n->state);
+    cw_line(w, "static %s *%s(const FlowPane *p, const %s *probe, uint64_t *slot)", n->names->state,
+            n->names->find, n->names->state);
     open_block(w);
-    cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->state, n->state);
+    cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->names->state, n->names->state);
     cw_line(w, "uint64_t i = probe->hash & p->mask;");
     cw_open(w, "for (; p->slots[i] >= 0; i = (i + 1) & p->mask)");
-    cw_line(w, "%s *s = &entries[p->slots[i]];", n->state);
-    cw_line(w, "if (s->hash == probe->hash && %s(s, probe))", n->match);
+    cw_line(w, "%s *s = &entries[p->slots[i]];", n->names->state);
+    cw_line(w, "if (s->hash == probe->hash && %s(s, probe))", n->names->match);
     cw_line(w, "    return s;");
     cw_close(w, "");
     cw_line(w, "*slot = i;");
@@ -265,7 +258,7 @@ static void emit_pane_release_function(CWriter *w, const WindowNames *n)
           "last window it is. At shutdown, every pending window end goes this way, which frees "
           "every pane."
         : "The window's pane can no longer change: it goes, with what its entries own.");
-    cw_line(w, "static void %s(void *item)", n->release);
+    cw_line(w, "static void %s(void *item)", n->names->release);
     open_block(w);
     if (n->sliding) {
         cw_line(w, "FlowWindowEnd *w = item;");
@@ -279,9 +272,9 @@ static void emit_pane_release_function(CWriter *w, const WindowNames *n)
         cw_line(w, "FlowPane *p = item;");
     }
     if (owns) {
-        cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->state, n->state);
+        cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->names->state, n->names->state);
         cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
-        cw_line(w, "%s *s = &entries[e];", n->state);
+        cw_line(w, "%s *s = &entries[e];", n->names->state);
         emit_entry_release(w, n, "s");
         cw_close(w, "");
     }
@@ -336,7 +329,8 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                      "window_end - 1ms, and the operators after it.",
                                      em->plan->flow_file, wop->loc.line));
     emit_body_function(w, arena_printf(a, "static void %s(FlowRuntime *rt, const %s *s, "
-                                          "int64_t start)", n->result, n->state), &b, false);
+                                          "int64_t start)", n->names->result, n->names->state),
+                       &b, false);
 }
 
 /* The fire function of a tumbling window's pane or a sliding window's end,
@@ -350,7 +344,7 @@ static void emit_pane_fire(CWriter *w, const WindowNames *n, const char *comment
     int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
     cw_comment(w, true, comment);
-    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
     cw_line(w, "%s *%s = item;", type, var);
     if (!lateness)
@@ -364,16 +358,17 @@ static void emit_pane_fire(CWriter *w, const WindowNames *n, const char *comment
     if (lateness)
         emit_timer_again(w, NULL, n->op, n->rearm, var);
     cw_close(w, "");
-    cw_line(w, "%s(%s);", n->release, var);
+    cw_line(w, "%s(%s);", n->names->release, var);
     cw_close(w, "");
 }
 
 /* Tumbling windows: the pane's entries, in the order the keys came. */
 static void emit_pane_results(CWriter *w, const WindowNames *n)
 {
-    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
+    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->names->state,
+            n->names->state);
     cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
-    cw_line(w, "    %s(rt, &entries[e], p->start);", n->result);
+    cw_line(w, "    %s(rt, &entries[e], p->start);", n->names->result);
 }
 
 static void emit_tumbling_fire_function(CWriter *w, const WindowNames *n)
@@ -403,7 +398,8 @@ static const char *copy(Emitter *em, const WindowNames *n, const Item *it, const
 static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
 {
     cw_blank(w);
-    cw_line(w, "static void %s(%s *dst, const %s *src)", n->merge, n->state, n->state);
+    cw_line(w, "static void %s(%s *dst, const %s *src)", n->names->merge, n->names->state,
+            n->names->state);
     open_block(w);
     cw_line(w, "bool first = dst->count == 0;");
     cw_line(w, "dst->count += src->count;");
@@ -458,22 +454,22 @@ static void emit_one_window_function(CWriter *w, const WindowNames *n)
 {
     const Op *wop = n->wop;
     cw_blank(w);
-    cw_line(w, "static void %s(FlowRuntime *rt, const %s *probe, int64_t end)", n->onewindow,
-            n->state);
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *probe, int64_t end)", n->names->window,
+            n->names->state);
     open_block(w);
     cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
-    cw_line(w, "%s window = { 0 };", n->state);
+    cw_line(w, "%s window = { 0 };", n->names->state);
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "window.key%d = probe->key%d;", k, k);
     cw_open(w, "for (int64_t start = end - %" PRId64 "; start <= end - %" PRId64 "; start += %"
                PRId64 ")", n->size, n->pane, n->pane);
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "uint64_t slot = 0;");
-    cw_line(w, "const %s *src = p ? %s(p, probe, &slot) : NULL;", n->state, n->find);
+    cw_line(w, "const %s *src = p ? %s(p, probe, &slot) : NULL;", n->names->state, n->names->find);
     cw_line(w, "if (src)");
-    cw_line(w, "    %s(&window, src);", n->merge);
+    cw_line(w, "    %s(&window, src);", n->names->merge);
     cw_close(w, "");
-    cw_line(w, "%s(rt, &window, end - %" PRId64 ");", n->result, n->size);
+    cw_line(w, "%s(rt, &window, end - %" PRId64 ");", n->names->result, n->size);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
         if (it->agg == AGG_COUNT_DISTINCT)
@@ -488,17 +484,18 @@ static void emit_one_window_function(CWriter *w, const WindowNames *n)
 static void emit_window_end_results(CWriter *w, const WindowNames *n)
 {
     cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
-    cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->state);
+    cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
     cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start <= w->end - %" PRId64
                "; start += %" PRId64 ")", n->size, n->pane, n->pane);
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "if (!p)");
     cw_line(w, "    continue;");
-    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
+    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->names->state,
+            n->names->state);
     cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
-    cw_line(w, "const %s *src = &entries[e];", n->state);
+    cw_line(w, "const %s *src = &entries[e];", n->names->state);
     cw_line(w, "uint64_t slot = 0;");
-    cw_line(w, "%s *dst = %s(window, src, &slot);", n->state, n->find);
+    cw_line(w, "%s *dst = %s(window, src, &slot);", n->names->state, n->names->find);
     cw_open(w, "if (!dst)");
     cw_comment(w, true, "The window's entries borrow the panes' strings.");
     cw_line(w, "dst = flow_pane_add(window, slot, src->hash);");
@@ -508,13 +505,13 @@ static void emit_window_end_results(CWriter *w, const WindowNames *n)
     cw_close(w, "");
     cw_line(w, "if (src->order < dst->order)");
     cw_line(w, "    dst->order = src->order;");
-    cw_line(w, "%s(dst, src);", n->merge);
+    cw_line(w, "%s(dst, src);", n->names->merge);
     cw_close(w, "");
     cw_close(w, "");
     cw_line(w, "flow_pane_sort(window);");
-    cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->state, n->state);
+    cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->names->state, n->names->state);
     cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
-    cw_line(w, "%s(rt, &merged[e], w->end - %" PRId64 ");", n->result, n->size);
+    cw_line(w, "%s(rt, &merged[e], w->end - %" PRId64 ");", n->names->result, n->size);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
         if (it->agg == AGG_COUNT_DISTINCT)
@@ -545,11 +542,11 @@ static void emit_session_fire_function(CWriter *w, const WindowNames *n)
 {
     int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
-    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
-    cw_line(w, "%s *s = item;", n->state);
+    cw_line(w, "%s *s = item;", n->names->state);
     cw_open(w, "if (s->dead)");
-    cw_line(w, "%s(s);", n->release);
+    cw_line(w, "%s(s);", n->names->release);
     cw_line(w, "return;");
     cw_close(w, "");
     cw_line(w, "int64_t fire_at = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
@@ -557,14 +554,15 @@ static void emit_session_fire_function(CWriter *w, const WindowNames *n)
     emit_timer_again(w, "time < fire_at", n->op, "fire_at", "s");
     cw_line(w, "s->fired = true;");
     if (n->results)
-        cw_line(w, "%s(rt, s, s->start);", n->result);
+        cw_line(w, "%s(rt, s, s->start);", n->names->result);
     cw_close(w, "");
     if (lateness) {
         cw_line(w, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");", lateness);
         emit_timer_again(w, "time < free_at", n->op, "free_at", "s");
     }
     cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-    cw_line(w, "%s *head = flow_table_find(table, s->hash, %s, s);", n->state, n->match);
+    cw_line(w, "%s *head = flow_table_find(table, s->hash, %s, s);", n->names->state,
+            n->names->match);
     cw_open(w, "if (head == s)");
     cw_line(w, "flow_table_remove(table, s->hash, s);");
     cw_line(w, "if (s->next)");
@@ -572,12 +570,12 @@ static void emit_session_fire_function(CWriter *w, const WindowNames *n)
     cw_close(w, "");
     cw_open(w, "else");
     cw_comment(w, true, "Sessions of a key end in the order they start, so this is rare.");
-    cw_line(w, "%s *prev = head;", n->state);
+    cw_line(w, "%s *prev = head;", n->names->state);
     cw_line(w, "while (prev->next != s)");
     cw_line(w, "    prev = prev->next;");
     cw_line(w, "prev->next = s->next;");
     cw_close(w, "");
-    cw_line(w, "%s(s);", n->release);
+    cw_line(w, "%s(s);", n->names->release);
     cw_close(w, "");
 }
 
@@ -675,11 +673,11 @@ static void emit_session_find_or_make(Body *b, const WindowNames *n)
     cw_line(bw, "    s->start = ts;");
     cw_line(bw, "if (ts > s->last)");
     cw_line(bw, "    s->last = ts;");
-    cw_line(bw, "%s *later = s->next;", n->state);
+    cw_line(bw, "%s *later = s->next;", n->names->state);
     cw_open(bw, "if (later && later->start < flow_time_add(s->last, %" PRId64 "))", n->gap);
     cw_comment(bw, true, "The record bridges two sessions: this one joins the later one, which "
                          "takes its place; its timer only frees it.");
-    cw_line(bw, "%s(later, s);", n->merge);
+    cw_line(bw, "%s(later, s);", n->names->merge);
     cw_line(bw, "later->start = s->start;");
     cw_line(bw, "if (prev)");
     cw_line(bw, "    prev->next = later;");
@@ -771,15 +769,15 @@ static void emit_arguments(Emitter *em, Body *b, const WindowNames *n)
 static void emit_pane_get(Body *b, const WindowNames *n)
 {
     CWriter *bw = &b->w;
-    cw_line(bw, "%s probe;", n->state);
+    cw_line(bw, "%s probe;", n->names->state);
     emit_key_probe(b, n->window);
-    cw_line(bw, "probe.hash = %s(&probe);", n->hash);
+    cw_line(bw, "probe.hash = %s(&probe);", n->names->hash);
     cw_comment(bw, true, "The pane: nearly always the last record's.");
     cw_line(bw, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
     cw_line(bw, "FlowPane *p = ps->last;");
     cw_open(bw, "if (!p || p->start != start)");
     cw_line(bw, "bool made;");
-    cw_line(bw, "p = flow_pane_get(ps, start, sizeof(%s), &made);", n->state);
+    cw_line(bw, "p = flow_pane_get(ps, start, sizeof(%s), &made);", n->names->state);
 }
 
 /* Tumbling and sliding windows: the key's entry in the pane, made when the
@@ -788,7 +786,7 @@ static void emit_pane_entry(Body *b, const WindowNames *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "uint64_t slot = 0;");
-    cw_line(bw, "%s *s = %s(p, &probe, &slot);", n->state, n->find);
+    cw_line(bw, "%s *s = %s(p, &probe, &slot);", n->names->state, n->names->find);
     cw_line(bw, "bool fresh = s == NULL;");
     cw_open(bw, "if (fresh)");
     cw_line(bw, "s = flow_pane_add(p, slot, probe.hash);");
@@ -825,7 +823,7 @@ static void emit_updated_result(Body *b, const WindowNames *n, const char *fired
     cw_comment(bw, true, "A late record within the lateness: an updated result.");
     cw_line(bw, "if (%s)", fired);
     cw_indent(bw);
-    cw_line(bw, "%s(rt, s, %s);", n->result, start);
+    cw_line(bw, "%s(rt, s, %s);", n->names->result, start);
     cw_dedent(bw);
 }
 
@@ -924,7 +922,7 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
         cw_open(bw, "for (int64_t end = first_end; end - 1 <= watermark; end += %" PRId64 ")",
                 n->slide);
         cw_line(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
-        cw_line(bw, "    %s(rt, s, end);", n->onewindow);
+        cw_line(bw, "    %s(rt, s, end);", n->names->window);
         emit_last_window_break(bw, n);
         cw_close(bw, "");
     }
@@ -940,19 +938,20 @@ static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
     /* The record's own session would be [ts, ts + gap): it joins the key's
      * sessions that overlap it, at most two as sessions are at least gap
      * apart. */
-    cw_line(bw, "%s probe = { 0 };", n->state);
+    cw_line(bw, "%s probe = { 0 };", n->names->state);
     emit_key_probe(&b, n->window);
-    cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
+    cw_line(bw, "uint64_t hash = %s(&probe);", n->names->hash);
     cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-    cw_line(bw, "%s *head = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
+    cw_line(bw, "%s *head = flow_table_find(table, hash, %s, &probe);", n->names->state,
+            n->names->match);
     cw_line(bw, "int64_t reach = flow_time_add(ts, %" PRId64 ");", n->gap);
-    cw_line(bw, "%s *prev = NULL, *s = head;", n->state);
+    cw_line(bw, "%s *prev = NULL, *s = head;", n->names->state);
     cw_open(bw, "while (s && s->start < reach && flow_time_add(s->last, %" PRId64 ") <= ts)",
             n->gap);
     cw_line(bw, "prev = s;");
     cw_line(bw, "s = s->next;");
     cw_close(bw, "");
-    cw_line(bw, "%s *next = s;", n->state);
+    cw_line(bw, "%s *next = s;", n->names->state);
     cw_line(bw, "if (s && s->start >= reach)");
     cw_line(bw, "    s = NULL;");
     cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64

@@ -622,9 +622,9 @@ bool plan_stage_is(const PlanStage *st, OpKind kind)
     return st->nodes[0]->op->kind == kind;
 }
 
-const char *plan_stage_name(const PlanStage *st, PlanStageName which)
+static const char *stage_name(Plan *plan, const PlanStage *st, const char *suffix)
 {
-    return st->names[which];
+    return plan_unique_name(plan, arena_printf(plan->arena, "%s_%s", st->cname, suffix));
 }
 
 /* What is known of a stage once every node is in one: whether it is live and
@@ -632,12 +632,6 @@ const char *plan_stage_name(const PlanStage *st, PlanStageName which)
  * stage's pieces, given out in plan order after every name of the graph. */
 static void finish_stages(Plan *plan)
 {
-    static const char *const suffix[NNAMES] = {
-        [NAME_STATE] = "state", [NAME_HASH] = "hash", [NAME_MATCH] = "match",
-        [NAME_FIRE] = "fire", [NAME_RELEASE] = "release", [NAME_RESULT] = "result",
-        [NAME_MERGE] = "merge", [NAME_WINDOW] = "window", [NAME_FIND] = "find",
-        [NAME_RIGHT] = "right", [NAME_ROW] = "row", [NAME_ARRIVE] = "arrive",
-    };
     int operators = 0;
     for (int i = 0; i < plan->nstages; i++) {
         PlanStage *st = plan->stages[i];
@@ -646,10 +640,20 @@ static void finish_stages(Plan *plan)
         st->op_index = st->stateful && st->emitted ? operators++ : -1;
         if (!st->stateful)
             continue;
-        st->names = arena_alloc(plan->arena, sizeof *st->names * NNAMES);
-        for (int j = 0; j < NNAMES; j++)
-            st->names[j] = plan_unique_name(plan, arena_printf(plan->arena, "%s_%s", st->cname,
-                                                               suffix[j]));
+        PlanStageNames *names = arena_alloc(plan->arena, sizeof *names);
+        names->state = stage_name(plan, st, "state");
+        names->hash = stage_name(plan, st, "hash");
+        names->match = stage_name(plan, st, "match");
+        names->fire = stage_name(plan, st, "fire");
+        names->release = stage_name(plan, st, "release");
+        names->result = stage_name(plan, st, "result");
+        names->merge = stage_name(plan, st, "merge");
+        names->window = stage_name(plan, st, "window");
+        names->find = stage_name(plan, st, "find");
+        names->right = stage_name(plan, st, "right");
+        names->row = stage_name(plan, st, "row");
+        names->arrive = stage_name(plan, st, "arrive");
+        st->names = names;
     }
 }
 

@@ -99,19 +99,19 @@ struct PlanNode {
     int index;              /* sources and sinks: position in FlowProgram arrays */
 };
 
-/* The C names of a stateful stage's pieces besides its function (not every
- * operator uses every one; all are given out, so that a name never depends
- * on what another operator's emitter needs). */
-typedef enum PlanStageName {
-    NAME_STATE,             /* the state struct */
-    NAME_HASH, NAME_MATCH,  /* hash and key equality of the state struct */
-    NAME_FIRE, NAME_RELEASE, /* its FlowOperatorDef functions */
-    NAME_RESULT,            /* builds the result and runs the operators after it */
-    NAME_MERGE, NAME_WINDOW, NAME_FIND,
-    NAME_RIGHT,             /* a join's function for its right input */
-    NAME_ROW, NAME_ARRIVE,
-    NNAMES
-} PlanStageName;
+/* The C names of a stateful stage's pieces besides its function, each
+ * `<stage function>_<member>` (not every operator uses every one; all are
+ * given out, so that a name never depends on what another operator's
+ * emitter needs). */
+typedef struct PlanStageNames {
+    const char *state;            /* the state struct */
+    const char *hash, *match;     /* hash and key equality of the state struct */
+    const char *fire, *release;   /* its FlowOperatorDef functions */
+    const char *result;           /* builds the result and runs the operators after it */
+    const char *merge, *window, *find;
+    const char *right;            /* a join's function for its right input */
+    const char *row, *arrive;
+} PlanStageNames;
 
 struct PlanStage {
     int id;                 /* 1-based, in plan order */
@@ -125,7 +125,7 @@ struct PlanStage {
     int op_index;           /* stateful and emitted: its entry in the generated
                                FlowOperatorDef array (stage order, which is
                                topological); else -1 */
-    const char **names;     /* stateful: by PlanStageName; else NULL */
+    const PlanStageNames *names; /* stateful; else NULL */
     PlanNode **nodes;
     int nnodes, nodes_cap;
     PlanType *in;           /* the record its function takes */
@@ -167,9 +167,6 @@ typedef struct Plan {
 
 /* Whether the stage starts with an operator of this kind. */
 bool plan_stage_is(const PlanStage *st, OpKind kind);
-
-/* The C name of one piece of a stateful stage. */
-const char *plan_stage_name(const PlanStage *st, PlanStageName which);
 
 /* Build the graph and the stages of a program the checker accepted. */
 Plan *plan_build(Arena *arena, Program *prog);

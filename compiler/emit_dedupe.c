@@ -53,7 +53,7 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const TypeK
     open_block(w);
     cw_line(w, "%s *s = item;", state);
     cw_line(w, "int64_t until = flow_time_add(s->hi, %" PRId64 ");", within);
-    emit_timer_again(w, "until > time", st->op_index, "until", "s");
+    emit_timer_again(w, "until > time", st->op_index, "until", "s", true);
     cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", st->op_index);
     cw_line(w, "%s(s);", st->names->release);
     cw_close(w, "");

@@ -102,9 +102,11 @@ void emit_key_probe(Body *b, const PlanNode *node);
 void emit_key_keep(CWriter *w, const TypeKind *types, int nkey);
 /* Releases the copied key strings of the state `s` points to. */
 void emit_key_release(CWriter *w, const TypeKind *types, int nkey, const char *s);
-/* In a fire function: the timer of `item` is set again at `at` and the
- * function returns (only `when` that C test holds, unless it is NULL). */
-void emit_timer_again(CWriter *w, const char *when, int op, const char *at, const char *item);
+/* In a fire function: the timer of `item` is set again at `at`, only when
+ * the C test `when` holds (unless it is NULL); with `skip_rest` the function
+ * then returns, skipping what follows (the code that frees the item). */
+void emit_timer_again(CWriter *w, const char *when, int op, const char *at, const char *item,
+                      bool skip_rest);
 
 /* ---- emit_stateless.c: where, select, key by, union -------------------------------- */
 

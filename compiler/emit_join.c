@@ -376,8 +376,7 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
     cw_line(w, "rows->timer_pending = true;");
     cw_close(w, "");
     cw_close(w, "");
-    cw_line(w, "if (rows->timer_pending)");
-    cw_line(w, "    flow_timer_set(rt, %d, next, rows);", n->op);
+    emit_timer_again(w, "rows->timer_pending", n->op, "next", "rows", false);
     cw_close(w, "");
 }
 

@@ -120,12 +120,19 @@ void emit_key_release(CWriter *w, const TypeKind *types, int nkey, const char *s
             cw_line(w, "flow_str_release(%s->key%d);", s, k);
 }
 
-void emit_timer_again(CWriter *w, const char *when, int op, const char *at, const char *item)
+void emit_timer_again(CWriter *w, const char *when, int op, const char *at, const char *item,
+                      bool skip_rest)
 {
+    if (!skip_rest && when) {
+        cw_line(w, "if (%s)", when);
+        cw_line(w, "    flow_timer_set(rt, %d, %s, %s);", op, at, item);
+        return;
+    }
     if (when)
         cw_open(w, "if (%s)", when);
     cw_line(w, "flow_timer_set(rt, %d, %s, %s);", op, at, item);
-    cw_line(w, "return;");
+    if (skip_rest)
+        cw_line(w, "return;");
     if (when)
         cw_close(w, "");
 }

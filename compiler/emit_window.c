@@ -356,7 +356,7 @@ static void emit_pane_fire(CWriter *w, const WindowNames *n, const char *comment
     if (n->results)
         results(w, n);
     if (lateness)
-        emit_timer_again(w, NULL, n->op, n->rearm, var);
+        emit_timer_again(w, NULL, n->op, n->rearm, var, true);
     cw_close(w, "");
     cw_line(w, "%s(%s);", n->names->release, var);
     cw_close(w, "");
@@ -551,14 +551,14 @@ static void emit_session_fire_function(CWriter *w, const WindowNames *n)
     cw_close(w, "");
     cw_line(w, "int64_t fire_at = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
     cw_open(w, "if (!s->fired)");
-    emit_timer_again(w, "time < fire_at", n->op, "fire_at", "s");
+    emit_timer_again(w, "time < fire_at", n->op, "fire_at", "s", true);
     cw_line(w, "s->fired = true;");
     if (n->results)
         cw_line(w, "%s(rt, s, s->start);", n->names->result);
     cw_close(w, "");
     if (lateness) {
         cw_line(w, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");", lateness);
-        emit_timer_again(w, "time < free_at", n->op, "free_at", "s");
+        emit_timer_again(w, "time < free_at", n->op, "free_at", "s", true);
     }
     cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
     cw_line(w, "%s *head = flow_table_find(table, s->hash, %s, s);", n->names->state,

@@ -44,8 +44,9 @@
 #include "emit_impl.h"
 #include "explain.h"
 
-/* Names and shape of one join stage. */
-typedef struct JoinNames {
+/* What the join emitter needs to know of one join stage: its shape, its C
+ * names (the plan's and those of its helpers) and its operator index. */
+typedef struct JoinStage {
     int op;
     const PlanStageNames *names; /* the stage's C names (plan.h) */
     const char *free_row, *free_group, *drop_oldest;
@@ -55,7 +56,7 @@ typedef struct JoinNames {
     TypeKind *keytypes;
     int nkey;
     bool windowed;
-} JoinNames;
+} JoinStage;
 
 static const PlanType *right_type(const PlanNode *n)
 {
@@ -65,9 +66,9 @@ static const PlanType *right_type(const PlanNode *n)
     return NULL;
 }
 
-static JoinNames join_names(Emitter *em, const PlanStage *st)
+static JoinStage join_stage(Emitter *em, const PlanStage *st)
 {
-    JoinNames n = { 0 };
+    JoinStage n = { 0 };
     Arena *a = em->arena;
     n.op = st->op_index;
     n.names = st->names;
@@ -123,7 +124,7 @@ static void keep_strings(CWriter *w, const PlanType *t, const char *p)
 
 /* A window join frees a row with its group, and the group when its window
  * fires (or at shutdown: release). */
-static void emit_window_free(CWriter *w, const JoinNames *n)
+static void emit_window_free(CWriter *w, const JoinStage *n)
 {
     cw_blank(w);
     cw_line(w, "static void %s(%s *row)", n->free_row, n->names->row);
@@ -165,7 +166,7 @@ static void emit_window_free(CWriter *w, const JoinNames *n)
 
 /* An interval join finds groups in its inline table, frees rows only from
  * the head of a side's arrival-order list, and a group with its last row. */
-static void emit_interval_free(CWriter *w, const JoinNames *n)
+static void emit_interval_free(CWriter *w, const JoinStage *n)
 {
     cw_blank(w);
     cw_comment(w, true, "The group of probe's key in the join's table, or NULL.");
@@ -235,7 +236,7 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
     cw_close(w, "");
 }
 
-static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
+static void emit_structs(Emitter *em, CWriter *w, const JoinStage *n)
 {
     Arena *a = em->arena;
     const Op *op = n->jop;
@@ -305,7 +306,7 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
 }
 
 static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
-                                 const JoinNames *n)
+                                 const JoinStage *n)
 {
     Arena *a = em->arena;
     Body b;
@@ -333,7 +334,7 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                           n->ltype->cname, n->rtype->cname), &b, false);
 }
 
-static void emit_fire_function(CWriter *w, const JoinNames *n)
+static void emit_fire_function(CWriter *w, const JoinStage *n)
 {
     cw_blank(w);
     if (n->windowed) {
@@ -381,7 +382,7 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
 }
 
 /* The arrival of a record of either side whose key is in `probe`. */
-static void emit_arrive_function(CWriter *w, const JoinNames *n)
+static void emit_arrive_function(CWriter *w, const JoinStage *n)
 {
     int64_t within = n->jop->join.within_ms;
     cw_blank(w);
@@ -482,7 +483,7 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
 }
 
 /* The stage function of one side: the key, then the arrival. */
-static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinNames *n,
+static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
                                int side)
 {
     Arena *a = em->arena;
@@ -520,7 +521,7 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
 
 void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    JoinNames n = join_names(em, st);
+    JoinStage n = join_stage(em, st);
     emit_structs(em, w, &n);
     emit_result_function(em, w, st, &n);
     emit_fire_function(w, &n);

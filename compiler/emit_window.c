@@ -55,8 +55,9 @@
 #include "emit_impl.h"
 #include "explain.h"
 
-/* Names of one window stage's C pieces. */
-typedef struct WindowNames {
+/* What the window emitter needs to know of one window stage: its shape,
+ * its C names (the plan's) and its operator index. */
+typedef struct WindowStage {
     int op;                 /* index in the FlowOperatorDef array */
     const PlanStageNames *names; /* the stage's C names (plan.h) */
     bool sliding, session;
@@ -71,7 +72,7 @@ typedef struct WindowNames {
     const TypeKind *keytypes;
     const char *rearm;      /* in a fire function: the time of its second call, at
                                end - 1ms + lateness */
-} WindowNames;
+} WindowStage;
 
 static int64_t gcd(int64_t a, int64_t b)
 {
@@ -83,9 +84,9 @@ static int64_t gcd(int64_t a, int64_t b)
     return a;
 }
 
-static WindowNames window_names(Emitter *em, const PlanStage *st)
+static WindowStage window_stage(Emitter *em, const PlanStage *st)
 {
-    WindowNames n = { 0 };
+    WindowStage n = { 0 };
     n.arena = em->arena;
     n.names = st->names;
     n.op = st->op_index;
@@ -118,7 +119,7 @@ static TypeKind arg_type(const Item *it)
 }
 
 /* Releases what the state `s` owns: copied strings and distinct-value sets. */
-static void emit_entry_release(CWriter *w, const WindowNames *n, const char *s)
+static void emit_entry_release(CWriter *w, const WindowStage *n, const char *s)
 {
     emit_key_release(w, n->keytypes, n->wop->nkey, s);
     int i = 0;
@@ -130,7 +131,7 @@ static void emit_entry_release(CWriter *w, const WindowNames *n, const char *s)
     }
 }
 
-static bool owns_memory(const WindowNames *n)
+static bool owns_memory(const WindowStage *n)
 {
     for (int k = 0; k < n->wop->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
@@ -142,7 +143,7 @@ static bool owns_memory(const WindowNames *n)
     return false;
 }
 
-static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
+static void emit_state_struct(Emitter *em, CWriter *w, const WindowStage *n)
 {
     Arena *a = em->arena;
     const Op *wop = n->wop;
@@ -225,7 +226,7 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
 
 /* Tumbling and sliding windows: the entry of probe's key in a pane, by the
  * pane's slots; NULL when it has none, *slot then being where it goes. */
-static void emit_find_function(CWriter *w, const WindowNames *n)
+static void emit_find_function(CWriter *w, const WindowStage *n)
 {
     cw_blank(w);
     cw_comment(w, true, "The entry of probe's key in pane p, or NULL, *slot then being the "
@@ -249,7 +250,7 @@ static void emit_find_function(CWriter *w, const WindowNames *n)
  * with what its entries own. Sliding windows: it is a window end, which
  * takes with it the panes whose last window it is. Also called at shutdown
  * for every pending timer, which frees every pane. */
-static void emit_pane_release_function(CWriter *w, const WindowNames *n)
+static void emit_pane_release_function(CWriter *w, const WindowStage *n)
 {
     bool owns = owns_memory(n);
     cw_blank(w);
@@ -288,7 +289,7 @@ static void emit_pane_release_function(CWriter *w, const WindowNames *n)
 
 /* The result record and the rest of the stage after the aggregate. */
 static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
-                                 const WindowNames *n)
+                                 const WindowStage *n)
 {
     Arena *a = em->arena;
     const Op *wop = n->wop;
@@ -337,9 +338,9 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
  * the timers' item (`type *var`): once, at end - 1ms, `results` writes the
  * window's results; at end - 1ms + lateness (the same call without
  * lateness) the item goes. */
-static void emit_pane_fire(CWriter *w, const WindowNames *n, const char *comment,
+static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment,
                            const char *type, const char *var,
-                           void (*results)(CWriter *, const WindowNames *))
+                           void (*results)(CWriter *, const WindowStage *))
 {
     int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
@@ -363,7 +364,7 @@ static void emit_pane_fire(CWriter *w, const WindowNames *n, const char *comment
 }
 
 /* Tumbling windows: the pane's entries, in the order the keys came. */
-static void emit_pane_results(CWriter *w, const WindowNames *n)
+static void emit_pane_results(CWriter *w, const WindowStage *n)
 {
     cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->names->state,
             n->names->state);
@@ -371,7 +372,7 @@ static void emit_pane_results(CWriter *w, const WindowNames *n)
     cw_line(w, "    %s(rt, &entries[e], p->start);", n->names->result);
 }
 
-static void emit_tumbling_fire_function(CWriter *w, const WindowNames *n)
+static void emit_tumbling_fire_function(CWriter *w, const WindowStage *n)
 {
     emit_pane_fire(w, n, n->wop->window.lateness_ms
         ? "A timer of the window's pane is due: at end - 1ms the results, in the order the "
@@ -383,7 +384,7 @@ static void emit_tumbling_fire_function(CWriter *w, const WindowNames *n)
 /* dst takes the value of src: a sliding window's result borrows its panes'
  * strings; a session that absorbs another keeps copies of its own, as the
  * absorbed one frees its strings when its timer comes. */
-static const char *copy(Emitter *em, const WindowNames *n, const Item *it, const char *d,
+static const char *copy(Emitter *em, const WindowStage *n, const Item *it, const char *d,
                         const char *v)
 {
     if (n->session && it->type == TY_STRING)
@@ -395,7 +396,7 @@ static const char *copy(Emitter *em, const WindowNames *n, const Item *it, const
 /* merge(dst, src): sliding windows add a pane's accumulators to those of a
  * window being put together (the window owns only its distinct-value sets);
  * session windows add a later session to the one a record bridged it to. */
-static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
+static void emit_merge_function(Emitter *em, CWriter *w, const WindowStage *n)
 {
     cw_blank(w);
     cw_line(w, "static void %s(%s *dst, const %s *src)", n->names->merge, n->names->state,
@@ -450,7 +451,7 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
 /* Sliding windows with lateness: the updated result of the key of `probe`
  * for the window [end - SIZE, end), put together from the key's entries in
  * the window's panes. */
-static void emit_one_window_function(CWriter *w, const WindowNames *n)
+static void emit_one_window_function(CWriter *w, const WindowStage *n)
 {
     const Op *wop = n->wop;
     cw_blank(w);
@@ -481,7 +482,7 @@ static void emit_one_window_function(CWriter *w, const WindowNames *n)
  * of its panes are put together by key in the operator's scratch pane,
  * ordered by the first record of each key in the window, and each key's
  * result goes out. */
-static void emit_window_end_results(CWriter *w, const WindowNames *n)
+static void emit_window_end_results(CWriter *w, const WindowStage *n)
 {
     cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
     cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
@@ -522,7 +523,7 @@ static void emit_window_end_results(CWriter *w, const WindowNames *n)
 /* Sliding windows: one timer per window end, shared by every key. At end -
  * 1ms the window's results; at end - 1ms + lateness (the same call without
  * lateness) the panes whose last window this is go. */
-static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
+static void emit_sliding_fire_function(CWriter *w, const WindowStage *n)
 {
     emit_pane_fire(w, n, n->wop->window.lateness_ms
         ? "A timer of a window end is due. At end - 1ms: the key's entries in the window's "
@@ -538,7 +539,7 @@ static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
  * was made. A session that grew since then sets it again at its new end; one
  * merged into a later session only goes. With lateness, a session that fired
  * sets it at end - 1ms + L (again when it grew meanwhile), then goes. */
-static void emit_session_fire_function(CWriter *w, const WindowNames *n)
+static void emit_session_fire_function(CWriter *w, const WindowStage *n)
 {
     int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
@@ -641,7 +642,7 @@ static bool any_live(const PlanEdgeList *edges)
 
 /* Session windows: the record's session, made, extended, or merged with the
  * later one when the record bridges the two. */
-static void emit_session_find_or_make(Body *b, const WindowNames *n)
+static void emit_session_find_or_make(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "bool fresh = s == NULL;");
@@ -693,7 +694,7 @@ static void emit_session_find_or_make(Body *b, const WindowNames *n)
 
 /* Ends a loop over the windows holding a pane at the last of them, testing
  * before the step so that `end` never steps past the end of time. */
-static void emit_last_window_break(CWriter *w, const WindowNames *n)
+static void emit_last_window_break(CWriter *w, const WindowStage *n)
 {
     cw_line(w, "if (end > last_end - %" PRId64 ")", n->slide);
     cw_line(w, "    break; /* that was the last window holding the pane */");
@@ -701,7 +702,7 @@ static void emit_last_window_break(CWriter *w, const WindowNames *n)
 
 /* The start of a window's stage function: the body, with the record's
  * window already placed by the caller. */
-static void input_begin(Emitter *em, Body *b, const WindowNames *n)
+static void input_begin(Emitter *em, Body *b, const WindowStage *n)
 {
     body_init(b, em, n->window->in, "in->", "in");
     b->used_rt = b->used_ts = true;
@@ -711,7 +712,7 @@ static void input_begin(Emitter *em, Body *b, const WindowNames *n)
 
 /* `free_at`: when the record's (last) window goes, `fired` (a C expression,
  * the time it fires) + the lateness. */
-static void emit_free_at(Body *b, const WindowNames *n, const char *fired)
+static void emit_free_at(Body *b, const WindowStage *n, const char *fired)
 {
     int64_t lateness = n->wop->window.lateness_ms;
     if (lateness)
@@ -722,7 +723,7 @@ static void emit_free_at(Body *b, const WindowNames *n, const char *fired)
 
 /* A record whose window is gone is late: to the `late as` stream, or
  * dropped and counted. */
-static void emit_late_test(Body *b, const WindowNames *n)
+static void emit_late_test(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
@@ -740,7 +741,7 @@ static void emit_late_test(Body *b, const WindowNames *n)
 
 /* The aggregates' arguments, arg0..: before the state is touched, so that a
  * record whose argument fails changes nothing. */
-static void emit_arguments(Emitter *em, Body *b, const WindowNames *n)
+static void emit_arguments(Emitter *em, Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     EmitExpr x = expr_context(b, n->window->in);
@@ -766,7 +767,7 @@ static void emit_arguments(Emitter *em, Body *b, const WindowNames *n)
 /* Tumbling and sliding windows: the probe of the record's key, and its
  * pane, opening the block that makes a new pane (the caller sets its
  * timers and closes it). */
-static void emit_pane_get(Body *b, const WindowNames *n)
+static void emit_pane_get(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "%s probe;", n->names->state);
@@ -782,7 +783,7 @@ static void emit_pane_get(Body *b, const WindowNames *n)
 
 /* Tumbling and sliding windows: the key's entry in the pane, made when the
  * key has none. */
-static void emit_pane_entry(Body *b, const WindowNames *n)
+static void emit_pane_entry(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "uint64_t slot = 0;");
@@ -797,7 +798,7 @@ static void emit_pane_entry(Body *b, const WindowNames *n)
 }
 
 /* The record goes into the state `s`: its count and every accumulator. */
-static void emit_accumulate(Body *b, const WindowNames *n)
+static void emit_accumulate(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "s->count++;");
@@ -814,7 +815,7 @@ static void emit_accumulate(Body *b, const WindowNames *n)
 
 /* Tumbling and session windows with lateness: a record that updated a
  * window that fired (`fired`) emits its updated result at once. */
-static void emit_updated_result(Body *b, const WindowNames *n, const char *fired,
+static void emit_updated_result(Body *b, const WindowStage *n, const char *fired,
                                 const char *start)
 {
     if (!n->results || !n->wop->window.lateness_ms)
@@ -828,7 +829,7 @@ static void emit_updated_result(Body *b, const WindowNames *n, const char *fired
 }
 
 /* The stage function around the body. */
-static void input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowNames *n,
+static void input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
                       Body *b)
 {
     line_back(em, &b->w);
@@ -840,7 +841,7 @@ static void input_end(Emitter *em, CWriter *w, const PlanStage *st, const Window
 }
 
 static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
-                                const WindowNames *n)
+                                const WindowStage *n)
 {
     Body b;
     input_begin(em, &b, n);
@@ -870,7 +871,7 @@ static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
 }
 
 static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
-                               const WindowNames *n)
+                               const WindowStage *n)
 {
     int64_t lateness = n->wop->window.lateness_ms;
     Body b;
@@ -930,7 +931,7 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
 }
 
 static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
-                               const WindowNames *n)
+                               const WindowStage *n)
 {
     Body b;
     input_begin(em, &b, n);
@@ -967,7 +968,7 @@ static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    WindowNames n = window_names(em, st);
+    WindowStage n = window_stage(em, st);
     emit_state_struct(em, w, &n);
     if (n.results)
         emit_result_function(em, w, st, &n);

@@ -143,44 +143,17 @@ static bool owns_memory(const WindowStage *n)
     return false;
 }
 
-static void emit_state_struct(Emitter *em, CWriter *w, const WindowStage *n)
+/* The state struct after its window-kind members (the caller opens it):
+ * the key, the count of the records in `span`, one accumulator per
+ * aggregate; then the hash and match of the key, the pane or the session
+ * list standing for the time. `typed`: a match of two state pointers (the
+ * generated find function's), else of two void pointers (FlowTable's). */
+static void emit_state_rest(Emitter *em, CWriter *w, const WindowStage *n, const char *span,
+                            bool typed)
 {
-    Arena *a = em->arena;
     const Op *wop = n->wop;
-    cw_blank(w);
-    if (n->sliding)
-        cw_comment(w, true, arena_printf(a, "State of one key in one pane of %" PRId64 " ms of "
-                                         "the sliding window at %s:%d, inline in the pane "
-                                         "(flow/state.h). The windows holding the pane put "
-                                         "their results together from its entries.",
-                                         n->pane, em->plan->flow_file, wop->loc.line));
-    else if (n->session)
-        cw_comment(w, true, arena_printf(a, "State of the session window at %s:%d, one per "
-                                         "(key, open session). The table holds the key's "
-                                         "earliest session; the others follow it by `next`, in "
-                                         "order of start (sessions never overlap).",
-                                         em->plan->flow_file, wop->loc.line));
-    else
-        cw_comment(w, true, arena_printf(a, "State of one key in one window of the window at "
-                                         "%s:%d, inline in the window's pane (flow/state.h), "
-                                         "which goes when the window can no longer change.",
-                                         em->plan->flow_file, wop->loc.line));
-    cw_open(w, "typedef struct %s", n->names->state);
-    cw_line(w, "uint64_t hash;%s", n->session ? "" : "  /* of the key; first, as flow_pane_add "
-                                                     "wants */");
-    if (n->session) {
-        cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
-        cw_line(w, "int64_t last;");
-        cw_line(w, "bool dead;      /* merged into the session after it; waits for its timer */");
-        cw_line(w, "struct %s *next;", n->names->state);
-        cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
-    } else if (n->sliding) {
-        cw_line(w, "uint64_t order; /* of the key's first record in the pane: results come in "
-                   "it */");
-    }
     emit_key_members(w, n->window);
-    cw_line(w, "int64_t count;  /* records in the %s */",
-            n->sliding ? "pane" : n->session ? "session" : "window");
+    cw_line(w, "int64_t count;  /* records in the %s */", span);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++) {
         switch (it->agg) {
@@ -202,19 +175,60 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowStage *n)
         case AGG_UNKNOWN: break;
         }
     }
-    cw_close(w, arena_printf(a, " %s;", n->names->state));
+    cw_close(w, arena_printf(em->arena, " %s;", n->names->state));
 
-    /* Hash and match: the key fields only (the pane or the session list
-     * stands for the time). */
     cw_blank(w);
     emit_state_hash(em, w, n->names->hash, n->names->state, n->keytypes, wop->nkey, NULL);
     cw_blank(w);
     emit_state_match(em, w, n->names->match, n->names->state, n->keytypes, wop->nkey, NULL,
-                     !n->session);
+                     typed);
+}
 
-    if (!n->session)
-        return;
-    /* Release: the copies it owns, then itself. */
+static void emit_tumbling_state(Emitter *em, CWriter *w, const WindowStage *n)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "State of one key in one window of the window "
+                                     "at %s:%d, inline in the window's pane (flow/state.h), "
+                                     "which goes when the window can no longer change.",
+                                     em->plan->flow_file, n->wop->loc.line));
+    cw_open(w, "typedef struct %s", n->names->state);
+    cw_line(w, "uint64_t hash;  /* of the key; first, as flow_pane_add wants */");
+    emit_state_rest(em, w, n, "window", true);
+}
+
+static void emit_sliding_state(Emitter *em, CWriter *w, const WindowStage *n)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "State of one key in one pane of %" PRId64 " ms "
+                                     "of the sliding window at %s:%d, inline in the pane "
+                                     "(flow/state.h). The windows holding the pane put "
+                                     "their results together from its entries.",
+                                     n->pane, em->plan->flow_file, n->wop->loc.line));
+    cw_open(w, "typedef struct %s", n->names->state);
+    cw_line(w, "uint64_t hash;  /* of the key; first, as flow_pane_add wants */");
+    cw_line(w, "uint64_t order; /* of the key's first record in the pane: results come in "
+               "it */");
+    emit_state_rest(em, w, n, "pane", true);
+}
+
+/* A session's state, and its release: the copies it owns, then itself. */
+static void emit_session_state(Emitter *em, CWriter *w, const WindowStage *n)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "State of the session window at %s:%d, one per "
+                                     "(key, open session). The table holds the key's "
+                                     "earliest session; the others follow it by `next`, in "
+                                     "order of start (sessions never overlap).",
+                                     em->plan->flow_file, n->wop->loc.line));
+    cw_open(w, "typedef struct %s", n->names->state);
+    cw_line(w, "uint64_t hash;");
+    cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
+    cw_line(w, "int64_t last;");
+    cw_line(w, "bool dead;      /* merged into the session after it; waits for its timer */");
+    cw_line(w, "struct %s *next;", n->names->state);
+    cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
+    emit_state_rest(em, w, n, "session", false);
+
     cw_blank(w);
     cw_line(w, "static void %s(void *item)", n->names->release);
     open_block(w);
@@ -969,17 +983,20 @@ static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
     WindowStage n = window_stage(em, st);
-    emit_state_struct(em, w, &n);
-    if (n.results)
-        emit_result_function(em, w, st, &n);
     switch (n.wop->window.kind) {
     case WIN_TUMBLING:
+        emit_tumbling_state(em, w, &n);
+        if (n.results)
+            emit_result_function(em, w, st, &n);
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
         emit_tumbling_fire_function(w, &n);
         emit_tumbling_input(em, w, st, &n);
         break;
     case WIN_SLIDING:
+        emit_sliding_state(em, w, &n);
+        if (n.results)
+            emit_result_function(em, w, st, &n);
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
         if (n.results)
@@ -990,6 +1007,9 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_sliding_input(em, w, st, &n);
         break;
     case WIN_SESSION:
+        emit_session_state(em, w, &n);
+        if (n.results)
+            emit_result_function(em, w, st, &n);
         emit_merge_function(em, w, &n);
         emit_session_fire_function(w, &n);
         emit_session_input(em, w, st, &n);

@@ -462,6 +462,16 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowStage *n)
     cw_close(w, "");
 }
 
+/* A window put together from its panes owns only its distinct-value sets
+ * (it borrows the panes' strings): frees those of the state `s`. */
+static void emit_free_distinct(CWriter *w, const WindowStage *n, const char *s)
+{
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        if (it->agg == AGG_COUNT_DISTINCT)
+            cw_line(w, "flow_distinct_free(&%s.acc%d);", s, i);
+}
+
 /* Sliding windows with lateness: the updated result of the key of `probe`
  * for the window [end - SIZE, end), put together from the key's entries in
  * the window's panes. */
@@ -485,10 +495,7 @@ static void emit_one_window_function(CWriter *w, const WindowStage *n)
     cw_line(w, "    %s(&window, src);", n->names->merge);
     cw_close(w, "");
     cw_line(w, "%s(rt, &window, end - %" PRId64 ");", n->names->result, n->size);
-    int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++)
-        if (it->agg == AGG_COUNT_DISTINCT)
-            cw_line(w, "flow_distinct_free(&window.acc%d);", i);
+    emit_free_distinct(w, n, "window");
     cw_close(w, "");
 }
 
@@ -527,10 +534,7 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
     cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->names->state, n->names->state);
     cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
     cw_line(w, "%s(rt, &merged[e], w->end - %" PRId64 ");", n->names->result, n->size);
-    int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++)
-        if (it->agg == AGG_COUNT_DISTINCT)
-            cw_line(w, "flow_distinct_free(&merged[e].acc%d);", i);
+    emit_free_distinct(w, n, "merged[e]");
     cw_close(w, "");
 }
 

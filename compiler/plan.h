@@ -1,7 +1,10 @@
 /* plan.h: the operator graph of a checked program, and its fusion into
- * stages. The planner owns the graph's shape and every name the generated C
- * gives to things (record types, stage functions), so that `flowc explain`
- * and the emitter say the same thing.
+ * stages. The planner owns the graph's shape, every fact about a stage
+ * (whether it gets a function, its operator index) and the names the
+ * generated C gives to record types, stage functions and the pieces of a
+ * stateful stage, so that `flowc explain` and the emitter say the same thing
+ * and no emitter module asks another for a name. Which operators are stage
+ * boundaries comes from the operator table (operators.h).
  *
  * Nodes are sources, tables, one node per operator, and sinks; an edge carries
  * the record type flowing along it. A stream is not a node: it is the ops it

@@ -592,7 +592,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
 /* Whether the emitter has code for an operator node: a stateless operator
  * always, a stateful one that starts its stage, one that is part of another
  * when that one evaluates it. */
-static bool op_emitted(const PlanNode *n)
+static bool op_has_code(const PlanNode *n)
 {
     switch (op_info(n->op->kind)->role) {
     case ROLE_STATELESS: return true;
@@ -608,7 +608,7 @@ static bool supported(Emitter *em)
     Plan *plan = em->plan;
     for (int i = 0; i < plan->nnodes; i++) {
         const PlanNode *n = plan->nodes[i];
-        if (n->kind == PN_OP && !op_emitted(n)) {
+        if (n->kind == PN_OP && !op_has_code(n)) {
             diag_unsupported(em->d, n->op->loc, op_info(n->op->kind)->spelling, NULL);
             ok = false;
         } else if (n->kind == PN_SOURCE || n->kind == PN_SINK) {

@@ -595,9 +595,9 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
 static bool op_has_code(const PlanNode *n)
 {
     switch (op_info(n->op->kind)->role) {
-    case ROLE_STATELESS: return true;
-    case ROLE_STATEFUL: return n->stage && n->stage->nodes[0] == n;
-    case ROLE_PART: return n->part_of_window;
+    case OPROLE_STATELESS: return true;
+    case OPROLE_STATEFUL: return n->stage && n->stage->nodes[0] == n;
+    case OPROLE_PART: return n->part_of_window;
     }
     return false;
 }

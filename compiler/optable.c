@@ -2,12 +2,12 @@
  * OpKind, indexed by it, for the facts every pass shares. */
 #include "optable.h"
 
-#define ROLE_stateless ROLE_STATELESS
-#define ROLE_stateful ROLE_STATEFUL
-#define ROLE_part ROLE_PART
+#define OPROLE_stateless OPROLE_STATELESS
+#define OPROLE_stateful OPROLE_STATEFUL
+#define OPROLE_part OPROLE_PART
 
 #define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
-    [OP_##kind] = { OP_##kind, spelling, ROLE_##role, snapshot, restore },
+    [OP_##kind] = { OP_##kind, spelling, OPROLE_##role, snapshot, restore },
 static const OpInfo table[] = {
 #include "operators.h"
 };
@@ -25,5 +25,5 @@ int op_count(void)
 
 bool op_is_stateful(OpKind kind)
 {
-    return table[kind].role == ROLE_STATEFUL;
+    return table[kind].role == OPROLE_STATEFUL;
 }

@@ -15,9 +15,9 @@ struct PlanStage;
 
 /* The role column of operators.h. */
 typedef enum OpRole {
-    ROLE_STATELESS, /* fuses into the stage of its input */
-    ROLE_STATEFUL,  /* starts a stage and keeps state */
-    ROLE_PART,      /* evaluated inside the stateful operator before it */
+    OPROLE_STATELESS, /* fuses into the stage of its input */
+    OPROLE_STATEFUL,  /* starts a stage and keeps state */
+    OPROLE_PART,      /* evaluated inside the stateful operator before it */
 } OpRole;
 
 /* Writes the generated function that saves (or restores) the state of one

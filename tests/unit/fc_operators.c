@@ -103,9 +103,9 @@ static void test_roles(void **state)
     assert_true(op_is_stateful(OP_WINDOW));
     assert_true(op_is_stateful(OP_JOIN));
     assert_true(op_is_stateful(OP_DEDUPE));
-    assert_int_equal(op_info(OP_AGGREGATE)->role, ROLE_PART);
-    assert_int_equal(op_info(OP_LOOKUP)->role, ROLE_STATELESS);
-    assert_int_equal(op_info(OP_WHERE)->role, ROLE_STATELESS);
+    assert_int_equal(op_info(OP_AGGREGATE)->role, OPROLE_PART);
+    assert_int_equal(op_info(OP_LOOKUP)->role, OPROLE_STATELESS);
+    assert_int_equal(op_info(OP_WHERE)->role, OPROLE_STATELESS);
 }
 
 /* Every operator of the program: its text (as explain and the generated
@@ -125,7 +125,7 @@ static void test_plan_and_explain_agree(void **state)
         seen[n->op->kind] = true;
         assert_true(starts_with(op_text(c.arena, n->op), info->spelling));
         bool starts = n->stage->nodes[0] == n && n->stage->stateful;
-        assert_int_equal(starts, info->role == ROLE_STATEFUL);
+        assert_int_equal(starts, info->role == OPROLE_STATEFUL);
     }
     for (int k = 0; k < NROWS; k++)
         assert_true(seen[k]);

@@ -146,16 +146,11 @@ typedef struct Connector {
 
 /* ---- Operators ------------------------------------------------------------- */
 
+/* One per row of operators.h, in its order (ORDER OP). */
 typedef enum OpKind {
-    OP_WHERE,
-    OP_SELECT,
-    OP_KEY_BY,
-    OP_WINDOW,
-    OP_AGGREGATE,
-    OP_JOIN,
-    OP_LOOKUP,
-    OP_UNION,
-    OP_DEDUPE,
+#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) OP_##kind,
+#include "operators.h"
+#undef OP
 } OpKind;
 
 typedef enum WindowKind { WIN_TUMBLING, WIN_SLIDING, WIN_SESSION } WindowKind;

@@ -1,7 +1,8 @@
 /* check_stream.c: the checker's pipeline half. Follows a stream's record
  * type from its input through every operator, filling Op.in/out and the key
  * in force, typing each operator's expressions, and declaring the `late as`
- * streams of its windows. The result schemas are those of LANGUAGE.md §5. */
+ * streams of its windows. The result schemas are those of docs/language.md,
+ * "Pipeline operators". */
 #include <string.h>
 
 #include "check_impl.h"
@@ -15,6 +16,7 @@ typedef struct Pipe {
     int nkey;
     bool key_unknown;  /* a `key by` failed: a missing key is not reported */
     int opno;          /* 1-based position of the operator being checked */
+    const Op *prev;    /* the operator before it in the stream, or NULL */
 } Pipe;
 
 static Schema *new_schema(Pipe *p, int capacity)
@@ -244,8 +246,9 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
     }
 }
 
-static void check_aggregate(Pipe *p, Op *op, Op *prev)
+static void check_aggregate(Pipe *p, Op *op)
 {
+    const Op *prev = p->prev;
     bool after_window = prev && prev->kind == OP_WINDOW;
     if (!after_window)
         diag_error(p->c->d, op->loc, "'aggregate' must follow a 'window'");
@@ -361,13 +364,14 @@ static void check_lookup_key(Pipe *p, const JoinEq *eqs, const Decl *table)
                table->schema->fields[key].name, table->name);
 }
 
+/* join and lookup: the check of both rows of operators.h. */
 static void check_join(Pipe *p, Op *op)
 {
     Checker *c = p->c;
     bool lookup = op->kind == OP_LOOKUP;
     const char *opname = lookup ? "lookup" : "join";
-    /* The key decides which records can meet (LANGUAGE.md §5); a lookup is
-     * keyed by the table instead. */
+    /* The key decides which records can meet (docs/language.md, "key by");
+     * a lookup is keyed by the table instead. */
     if (!lookup && p->nkey == 0 && !p->key_unknown)
         diag_error(c->d, op->loc, "'join' needs a 'key by' before it");
     Decl *other = lookup
@@ -470,16 +474,13 @@ void check_stream(Checker *c, Decl *d)
         op->in = p.fs.schema;
         op->key_fields = p.key;
         op->nkey = p.nkey;
+        p.prev = prev;
+        /* The check column of operators.h. */
         switch (op->kind) {
-        case OP_WHERE: check_where(&p, op); break;
-        case OP_SELECT: check_select(&p, op); break;
-        case OP_KEY_BY: check_key_by(&p, op); break;
-        case OP_WINDOW: check_window(&p, op); break;
-        case OP_AGGREGATE: check_aggregate(&p, op, prev); break;
-        case OP_JOIN:
-        case OP_LOOKUP: check_join(&p, op); break;
-        case OP_UNION: check_union(&p, op); break;
-        case OP_DEDUPE: check_dedupe(&p, op); break;
+#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
+        case OP_##kind: check(&p, op); break;
+#include "operators.h"
+#undef OP
         }
         op->out = p.fs.schema;
     }

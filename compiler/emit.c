@@ -1,7 +1,8 @@
-/* emit.c: the generated C file, in reading order: the header comment with
- * the plan, record structs, params, prototypes, per source a decode (or
- * generate) function, one function per stage, per sink a writer, and the
- * FlowProgram with main. Everything is written in declaration order, so the
+/* emit.c: the emitter's driver. Writes the generated C file in reading
+ * order: the header comment with the plan, record structs, params,
+ * prototypes, per source a decode (or generate) function, one function per
+ * stage (a stateful stage by its operator's emitter, found in operators.h),
+ * per sink a writer, and the FlowProgram with main. Everything is written in declaration order, so the
  * same .flow always gives the same bytes. The fixed text comes from
  * templates/: header.c.in, overlap.c.in and program.c.in. */
 #include "emit.h"
@@ -16,6 +17,7 @@
 #include "emit_impl.h"
 #include "explain.h"
 #include "flow/generator.h"
+#include "optable.h"
 #include "templates.h"
 
 /* ---- Templates ------------------------------------------------------------------------ */
@@ -50,69 +52,6 @@ static void template_write(CWriter *w, const char *name, const char *const *vars
     }
     cw_append(w, &out);
     cw_free(&out);
-}
-
-/* ---- Small helpers -------------------------------------------------------------------- */
-
-const char *loc_text(Emitter *em, Loc loc)
-{
-    return arena_printf(em->arena, "%s:%d:%d", em->flow_file_c, loc.line, loc.col);
-}
-
-/* A comment naming the .flow line and quoting its text. */
-void flow_comment(Emitter *em, CWriter *w, Loc loc, const char *text)
-{
-    cw_comment(w, true, arena_printf(em->arena, "%s:%d: %s", em->plan->flow_file, loc.line, text));
-}
-
-/* With --line-directives, every line of code that follows (until
- * line_back) maps to .flow line `loc.line`. */
-void line_to_flow(Emitter *em, CWriter *w, Loc loc)
-{
-    if (em->opt->line_directives)
-        cw_pin(w, arena_printf(em->arena, "#line %d \"%s\"", loc.line, em->flow_file_c));
-}
-
-void line_back(Emitter *em, CWriter *w)
-{
-    if (em->opt->line_directives)
-        cw_line_back(w);
-}
-
-EmitExpr expr_context(Body *b, const PlanType *rec)
-{
-    EmitExpr x = { 0 };
-    x.arena = b->em->arena;
-    x.rec = rec;
-    x.access = b->access;
-    x.params = (const Decl *const *)b->em->params;
-    x.param_names = (const char *const *)b->em->param_names;
-    x.nparams = b->em->nparams;
-    return x;
-}
-
-void note_expr_use(Body *b, const EmitExpr *x)
-{
-    b->used_rt |= x->used_rt;
-    b->used_in |= x->used_rec && strcmp(b->access, "in->") == 0;
-    b->em->used_math |= x->used_math;
-    b->em->used_logic |= x->used_logic;
-}
-
-/* The record is bad: report it at the operator and drop it. */
-void check_err(Body *b, Loc loc)
-{
-    cw_open(&b->w, "if (err)");
-    cw_line(&b->w, "flow_record_error(rt, \"%s\", err);", loc_text(b->em, loc));
-    cw_line(&b->w, "return;");
-    cw_close(&b->w, "");
-    b->used_rt = true;
-}
-
-void open_block(CWriter *w)
-{
-    cw_line(w, "{");
-    cw_indent(w);
 }
 
 /* ---- Record types ------------------------------------------------------------------------ */
@@ -193,7 +132,7 @@ static void emit_params(Emitter *em, CWriter *w)
     cw_open(w, "typedef struct %s", em->params_type);
     for (int i = 0; i < em->nparams; i++) {
         const Decl *d = em->params[i];
-        flow_comment(em, w, d->loc,
+        emit_loc_comment(em, w, d->loc,
                      arena_printf(em->arena, "param %s : %s = %s", d->name,
                                   type_name(d->param.type), expr_text(em->arena, d->param.value)));
         cw_line(w, "%s %s;", c_type(d->param.type), em->param_members[i]);
@@ -201,210 +140,22 @@ static void emit_params(Emitter *em, CWriter *w)
     cw_close(w, arena_printf(em->arena, " %s;", em->params_type));
 }
 
-/* ---- Pushing a record on ----------------------------------------------------------------- */
-
-/* Calls every live consumer of an output: the stage it starts, or the sink.
- * Record types are shared by shape, so a consumer of another type can only
- * be a union input whose fields have other names: it gets a copy, field by
- * field in order. */
-void push_to(Body *b, const PlanEdgeList *edges)
-{
-    Emitter *em = b->em;
-    for (int i = 0; i < edges->n; i++) {
-        const PlanEdge *e = edges->items[i];
-        const PlanNode *to = e->to;
-        if (!to->live)
-            continue;
-        /* A join's right input has a function and a record type of its own. */
-        bool join_right = to->kind == PN_OP && e->port == 1 && to->op->kind == OP_JOIN;
-        const PlanType *want = to->kind == PN_SINK ? to->in : join_right ? e->type : to->stage->in;
-        const char *ptr = b->ptr;
-        if (want && b->rec && want != b->rec) {
-            const char *copy = arena_printf(em->arena, "rec%d", ++b->nrecs);
-            cw_line(&b->w, "%s %s;", want->cname, copy);
-            for (int f = 0; f < want->schema->nfields && f < b->rec->schema->nfields; f++)
-                cw_line(&b->w, "%s.%s = %s%s;", copy, want->members[f], b->access,
-                        b->rec->members[f]);
-            ptr = arena_printf(em->arena, "&%s", copy);
-        }
-        if (strcmp(ptr, "in") == 0)
-            b->used_in = true;
-        b->used_rt = true;
-        if (to->kind == PN_SINK) {
-            cw_line(&b->w, "%s(rt, %s);", em->sink_fns[to->index], ptr);
-        } else {
-            cw_line(&b->w, "%s(rt, %s, ts);",
-                    join_right ? stage_fn_name(em, to->stage, NAME_RIGHT) : to->stage->cname, ptr);
-            b->used_ts = true;
-        }
-    }
-}
-
-/* ---- Operators ------------------------------------------------------------------------------ */
-
-/* The conjuncts of `a and b and c`, in order, into `out` (when not NULL);
- * returns how many there are. */
-static int conjuncts(const Expr *e, const Expr **out)
-{
-    if (e->kind == EX_BINARY && e->binary.op == BIN_AND) {
-        int n = conjuncts(e->binary.lhs, out);
-        return n + conjuncts(e->binary.rhs, out ? out + n : NULL);
-    }
-    if (out)
-        out[0] = e;
-    return 1;
-}
-
-static void emit_where(Body *b, const PlanNode *n)
-{
-    const Op *op = n->op;
-    EmitExpr x = expr_context(b, n->in);
-    line_to_flow(b->em, &b->w, op->loc);
-    emit_negated(&x, op->where); /* only to learn whether it can fail */
-    if (!x.used_err) {
-        /* One test per conjunct: `and` is lazy, so is a sequence of ifs. */
-        int nparts = conjuncts(op->where, NULL);
-        const Expr **parts = arena_alloc(b->em->arena, sizeof *parts * (size_t)nparts);
-        conjuncts(op->where, parts);
-        for (int i = 0; i < nparts; i++) {
-            cw_line(&b->w, "if (%s)", emit_negated(&x, parts[i]));
-            cw_indent(&b->w);
-            cw_line(&b->w, "return;");
-            cw_dedent(&b->w);
-        }
-    } else {
-        /* The condition once, into keep, so that a failure is seen first. */
-        EmitExpr y = expr_context(b, n->in);
-        char *cond = emit_expr(&y, op->where, TY_BOOL);
-        open_block(&b->w);
-        cw_line(&b->w, "const char *err = NULL;");
-        cw_line(&b->w, "bool keep = %s;", cond);
-        check_err(b, op->loc);
-        cw_line(&b->w, "if (!keep)");
-        cw_indent(&b->w);
-        cw_line(&b->w, "return;");
-        cw_dedent(&b->w);
-        cw_close(&b->w, "");
-    }
-    line_back(b->em, &b->w);
-    note_expr_use(b, &x);
-}
-
-static bool item_is_bare(const Item *it)
-{
-    const Expr *e = it->expr;
-    return !e || (e->kind == EX_NAME && !e->name.qualifier && strcmp(e->name.name, it->name) == 0);
-}
-
-static void emit_select(Body *b, const PlanNode *n)
-{
-    Emitter *em = b->em;
-    const Op *op = n->op;
-    const PlanType *out = n->out;
-    const char *rec = arena_printf(em->arena, "rec%d", ++b->nrecs);
-
-    /* The values first: whether the block needs `err` is known only then. */
-    EmitExpr x = expr_context(b, n->in);
-    int nfields = out->schema->nfields;
-    const char **values = arena_alloc(em->arena, sizeof *values * (size_t)(nfields + 1));
-    const Item **items = arena_alloc(em->arena, sizeof *items * (size_t)(nfields + 1));
-    int f = 0;
-    for (const Item *it = op->select; it && f < nfields; it = it->next, f++) {
-        items[f] = it;
-        values[f] = it->expr ? emit_expr(&x, it->expr, out->schema->fields[f].type)
-                             : arena_printf(em->arena, "%s%s", b->access, out->members[f]);
-    }
-
-    line_to_flow(em, &b->w, op->loc);
-    cw_line(&b->w, "%s %s;", out->cname, rec);
-    if (x.used_err) {
-        open_block(&b->w);
-        cw_line(&b->w, "const char *err = NULL;");
-    }
-    for (int i = 0; i < f; i++) {
-        if (!item_is_bare(items[i]))
-            flow_comment(em, &b->w, items[i]->loc,
-                         arena_printf(em->arena, "%s = %s", items[i]->name,
-                                      expr_text(em->arena, items[i]->expr)));
-        line_to_flow(em, &b->w, items[i]->loc);
-        cw_line(&b->w, "%s.%s = %s;", rec, out->members[i], values[i]);
-    }
-    if (x.used_err) {
-        line_to_flow(em, &b->w, op->loc);
-        check_err(b, op->loc);
-        cw_close(&b->w, "");
-    }
-    line_back(em, &b->w);
-    note_expr_use(b, &x);
-    b->rec = out;
-    b->access = arena_printf(em->arena, "%s.", rec);
-    b->ptr = arena_printf(em->arena, "&%s", rec);
-}
-
-void emit_op(Body *b, const PlanNode *n)
-{
-    Emitter *em = b->em;
-    const Op *op = n->op;
-    const char *text = arena_printf(em->arena, "%s", op_text(em->arena, op));
-    switch (op->kind) {
-    case OP_WHERE:
-        flow_comment(em, &b->w, op->loc, text);
-        emit_where(b, n);
-        break;
-    case OP_SELECT:
-        flow_comment(em, &b->w, op->loc, "select");
-        emit_select(b, n);
-        break;
-    case OP_KEY_BY:
-        flow_comment(em, &b->w, op->loc,
-                     arena_printf(em->arena, "%s: no code, one worker keeps every key", text));
-        break;
-    case OP_UNION:
-        flow_comment(em, &b->w, op->loc,
-                     arena_printf(em->arena, "%s: every input calls this function", text));
-        break;
-    case OP_LOOKUP:
-        flow_comment(em, &b->w, op->loc, arena_printf(em->arena, "%s: probes the table", text));
-        emit_lookup(b, n);
-        break;
-    default:
-        break;
-    }
-}
-
 /* ---- Stages ------------------------------------------------------------------------------- */
 
-void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access,
-                      const char *ptr)
-{
-    memset(b, 0, sizeof *b);
-    b->em = em;
-    cw_init(&b->w);
-    b->w.depth = 1;
-    b->rec = rec;
-    b->access = access;
-    b->ptr = ptr;
-}
-
-const char *stage_signature(Emitter *em, const PlanStage *st)
-{
-    return arena_printf(em->arena, "static void %s(FlowRuntime *rt, const %s *in, int64_t ts)",
-                        st->cname, st->in->cname);
-}
+/* The emit column of operators.h for the first operator of a stage: a
+ * stateful operator writes its whole stage; a stage that starts with a
+ * stateless one is its operators one after the other, written here. */
+#define EMIT_STAGE_stateless(emit)
+#define EMIT_STAGE_stateful(emit) emit(em, w, st); return;
+#define EMIT_STAGE_part(emit)
 
 static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    if (stage_is_window(st)) {
-        emit_window_stage(em, w, st);
-        return;
-    }
-    if (stage_is_dedupe(st)) {
-        emit_dedupe_stage(em, w, st);
-        return;
-    }
-    if (stage_is_join(st)) {
-        emit_join_stage(em, w, st);
-        return;
+    switch (st->nodes[0]->op->kind) {
+#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
+    case OP_##kind: EMIT_STAGE_##role(emit) break;
+#include "operators.h"
+#undef OP
     }
     Body b;
     body_init(&b, em, st->in, "in->", "in");
@@ -437,23 +188,6 @@ static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
     emit_body_function(w, stage_signature(em, st), &b, true);
 }
 
-void emit_body_function(CWriter *w, const char *signature, Body *b, bool in_and_ts)
-{
-    cw_line(w, "%s", signature);
-    cw_line(w, "{");
-    cw_indent(w);
-    if (!b->used_rt)
-        cw_line(w, "(void)rt;");
-    if (in_and_ts && !b->used_in)
-        cw_line(w, "(void)in;");
-    if (in_and_ts && !b->used_ts)
-        cw_line(w, "(void)ts;");
-    cw_dedent(w);
-    cw_append(w, &b->w);
-    cw_line(w, "}");
-    cw_free(&b->w);
-}
-
 /* ---- Sources ------------------------------------------------------------------------------ */
 
 static bool is_generator(const PlanNode *src)
@@ -479,22 +213,6 @@ static void emit_source_push(Body *b, const PlanNode *src)
     b->used_rt |= event_time || to_stages;
 }
 
-/* `rec`, decoded from `fields`: a bad field reports the record and returns. */
-void emit_decode_fields(Body *b, const PlanType *t)
-{
-    cw_line(&b->w, "%s rec;", t->cname);
-    for (int f = 0; f < t->schema->nfields; f++) {
-        const Field *fd = &t->schema->fields[f];
-        cw_line(&b->w, "%sflow_field_%s(&fields[%d], &rec.%s);", f ? "why = " : "const char *why = ",
-                codec_suffix(fd->type), f, t->members[f]);
-        cw_open(&b->w, "if (why)");
-        cw_line(&b->w, "flow_record_error(rt, \"%s\", why);",
-                c_string_body(b->em->arena, fd->name, (int64_t)strlen(fd->name)));
-        cw_line(&b->w, "return false;");
-        cw_close(&b->w, "");
-    }
-}
-
 static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
 {
     const Decl *d = src->decl;
@@ -506,7 +224,7 @@ static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
     cw_line(&b.w, "return true;");
 
     cw_blank(w);
-    flow_comment(em, w, d->loc,
+    emit_loc_comment(em, w, d->loc,
                  arena_printf(em->arena, "source %s : %s from %s: decodes one input record "
                               "(its fields in schema order) and pushes it on.", d->name,
                               t->cname, connector_text(em->arena, &d->source.conn)));
@@ -638,7 +356,7 @@ static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
     }
 
     cw_blank(w);
-    flow_comment(em, w, d->loc,
+    emit_loc_comment(em, w, d->loc,
                  arena_printf(em->arena, "source %s : %s from %s: makes records b->first .. "
                               "b->end - 1 and pushes each on. A record's fields are drawn "
                               "from its own stream in schema order (flow/generator.h), with "
@@ -681,7 +399,7 @@ static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
     const Decl *d = sink->decl;
     const PlanType *t = sink->in;
     cw_blank(w);
-    flow_comment(em, w, d->loc,
+    emit_loc_comment(em, w, d->loc,
                  arena_printf(em->arena, "sink %s to %s", d->sink.stream->name,
                               connector_text(em->arena, &d->sink.conn)));
     cw_line(w, "static void %s(FlowRuntime *rt, const %s *rec)", em->sink_fns[sink->index],
@@ -750,6 +468,26 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
     return arena_printf(em->arena, "{ \"%s\", %s, %d, \"%s\" }",
                         c_string_body(em->arena, c->name, (int64_t)strlen(c->name)), args, n,
                         loc_text(em, c->loc));
+}
+
+/* The FlowOperatorDef array `operators`, one entry per stateful stage. */
+static void emit_operator_table(Emitter *em, CWriter *w)
+{
+    Plan *plan = em->plan;
+    bool any = false;
+    for (int i = 0; i < plan->nstages; i++) {
+        const PlanStage *st = plan->stages[i];
+        if (!(st->op_index >= 0))
+            continue;
+        if (!any)
+            cw_open(w, "static const FlowOperatorDef operators[] =");
+        any = true;
+        const Op *op = st->nodes[0]->op;
+        cw_line(w, "{ \"%s at %s\", %s, %s },", op_info(op->kind)->spelling, loc_text(em, op->loc),
+                st->names->fire, st->names->release);
+    }
+    if (any)
+        cw_close(w, ";");
 }
 
 /* The arrays FlowProgram points to, and what to fill it with. */
@@ -853,7 +591,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
     cw_free(&defs);
 
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_has_operator(plan->stages[i])) {
+        if ((plan->stages[i]->op_index >= 0)) {
             pt->operators = "operators";
             pt->noperators++;
         }
@@ -862,26 +600,27 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
 
 /* ---- What this version cannot generate ----------------------------------------------------- */
 
+/* Whether the emitter has code for an operator node: a stateless operator
+ * always, a stateful one that starts its stage, one that is part of another
+ * when that one evaluates it. */
+static bool op_has_code(const PlanNode *n)
+{
+    switch (op_info(n->op->kind)->role) {
+    case OPROLE_STATELESS: return true;
+    case OPROLE_STATEFUL: return n->stage && n->stage->nodes[0] == n;
+    case OPROLE_PART: return n->part_of_window;
+    }
+    return false;
+}
+
 static bool supported(Emitter *em)
 {
-    static const char *const op_names[] = {
-        [OP_WINDOW] = "window", [OP_AGGREGATE] = "aggregate", [OP_JOIN] = "join",
-        [OP_LOOKUP] = "lookup", [OP_DEDUPE] = "dedupe",
-    };
     bool ok = true;
     Plan *plan = em->plan;
     for (int i = 0; i < plan->nnodes; i++) {
         const PlanNode *n = plan->nodes[i];
-        if (n->kind == PN_OP && n->op->kind != OP_WHERE && n->op->kind != OP_SELECT &&
-                   n->op->kind != OP_KEY_BY && n->op->kind != OP_UNION &&
-                   n->op->kind != OP_LOOKUP &&
-                   !(n->op->kind == OP_WINDOW &&
-                     n->stage && stage_is_window(n->stage) && n->stage->nnodes >= 2) &&
-                   !(n->op->kind == OP_AGGREGATE && n->part_of_window) &&
-                   !(n->op->kind == OP_DEDUPE && n->stage && stage_is_dedupe(n->stage) &&
-                     n->op->nkey > 0) &&
-                   !(n->op->kind == OP_JOIN && n->stage && stage_is_join(n->stage))) {
-            diag_unsupported(em->d, n->op->loc, op_names[n->op->kind], NULL);
+        if (n->kind == PN_OP && !op_has_code(n)) {
+            diag_unsupported(em->d, n->op->loc, op_info(n->op->kind)->spelling, NULL);
             ok = false;
         } else if (n->kind == PN_SOURCE || n->kind == PN_TABLE || n->kind == PN_SINK) {
             const Connector *c = n->kind == PN_SINK ? &n->decl->sink.conn : &n->decl->source.conn;
@@ -934,7 +673,6 @@ static void name_functions(Emitter *em)
     for (int i = 0; i < plan->nsinks; i++)
         em->sink_fns[i] = plan_unique_name(
             plan, arena_printf(a, "sink_%s", plan->sinks[i]->decl->sink.stream->name));
-    name_windows(em);
 }
 
 static void emit_prototypes(Emitter *em, CWriter *w)
@@ -945,9 +683,9 @@ static void emit_prototypes(Emitter *em, CWriter *w)
     cw_blank(w);
     cw_comment(w, true, "Stages and sinks, defined below in the order records flow through them.");
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_emitted(plan->stages[i])) {
+        if (plan->stages[i]->emitted) {
             cw_line(w, "%s;", stage_signature(em, plan->stages[i]));
-            if (stage_is_join(plan->stages[i]))
+            if (plan_stage_is(plan->stages[i], OP_JOIN))
                 cw_line(w, "%s;", join_right_signature(em, plan->stages[i]));
         }
     for (int i = 0; i < plan->nsinks; i++)
@@ -983,7 +721,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_decode(&em, &body, plan->sources[i]);
     }
     for (int i = 0; i < plan->nstages; i++)
-        if (stage_emitted(plan->stages[i]))
+        if (plan->stages[i]->emitted)
             emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);

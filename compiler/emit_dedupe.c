@@ -1,5 +1,5 @@
 /* emit_dedupe.c: the C of a `key by K | dedupe within D` stage
- * (LANGUAGE.md §5).
+ * (docs/language.md, "dedupe").
  *
  * Per key the generated code keeps the current burst: the earliest and the
  * latest time of the records of that key seen in it, each within D of
@@ -15,12 +15,11 @@
 #include "emit_impl.h"
 #include "explain.h"
 
-static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_index)
+static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const TypeKind *types)
 {
     Arena *a = em->arena;
     const Op *op = st->nodes[0]->op;
-    const PlanType *in = st->nodes[0]->in;
-    const char *state = stage_fn_name(em, st, NAME_STATE);
+    const char *state = st->names->state;
     int64_t within = op->dedupe.within_ms;
 
     cw_blank(w);
@@ -30,38 +29,19 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_inde
     cw_open(w, "typedef struct %s", state);
     cw_line(w, "uint64_t hash;");
     cw_line(w, "int64_t lo, hi;  /* earliest and latest event time of the burst */");
-    for (int k = 0; k < op->nkey; k++) {
-        const Field *f = &in->schema->fields[op->key_fields[k]];
-        cw_line(w, "%s key%d; /* %s%s */", c_type(f->type), k, f->name,
-                f->type == TY_STRING ? ", copied" : "");
-    }
+    emit_key_members(w, st->nodes[0]);
     cw_close(w, arena_printf(a, " %s;", state));
 
     cw_blank(w);
-    emit_state_hash(em, w, stage_fn_name(em, st, NAME_HASH), state, key_types(em, st->nodes[0]),
-                    op->nkey, NULL);
+    emit_state_hash(em, w, st->names->hash, state, types, op->nkey, NULL);
+    cw_blank(w);
+    emit_state_match(em, w, st->names->match, state, types, op->nkey, NULL, false);
 
     cw_blank(w);
-    cw_line(w, "static bool %s(const void *item, const void *probe)",
-            stage_fn_name(em, st, NAME_MATCH));
-    open_block(w);
-    cw_line(w, "const %s *x = item, *y = probe;", state);
-    const char *test = "true";
-    for (int k = 0; k < op->nkey; k++)
-        test = arena_printf(a, "%s && %s", test,
-                            key_equal_test(a, in->schema->fields[op->key_fields[k]].type,
-                                           arena_printf(a, "x->key%d", k),
-                                           arena_printf(a, "y->key%d", k)));
-    cw_line(w, "return %s;", test);
-    cw_close(w, "");
-
-    cw_blank(w);
-    cw_line(w, "static void %s(void *item)", stage_fn_name(em, st, NAME_RELEASE));
+    cw_line(w, "static void %s(void *item)", st->names->release);
     open_block(w);
     cw_line(w, "%s *s = item;", state);
-    for (int k = 0; k < op->nkey; k++)
-        if (in->schema->fields[op->key_fields[k]].type == TY_STRING)
-            cw_line(w, "flow_str_release(s->key%d);", k);
+    emit_key_release(w, types, op->nkey, "s");
     cw_line(w, "flow_state_free(s);");
     cw_close(w, "");
 
@@ -69,16 +49,13 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, int op_inde
     cw_comment(w, true, "The watermark reached the burst's latest time + within: the key's "
                         "state goes, unless the burst grew meanwhile.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)",
-            stage_fn_name(em, st, NAME_FIRE));
+            st->names->fire);
     open_block(w);
     cw_line(w, "%s *s = item;", state);
     cw_line(w, "int64_t until = flow_time_add(s->hi, %" PRId64 ");", within);
-    cw_open(w, "if (until > time)");
-    cw_line(w, "flow_timer_set(rt, %d, until, s);", op_index);
-    cw_line(w, "return;");
-    cw_close(w, "");
-    cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", op_index);
-    cw_line(w, "%s(s);", stage_fn_name(em, st, NAME_RELEASE));
+    emit_timer_again(w, "until > time", st->op_index, "until", "s", true);
+    cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", st->op_index);
+    cw_line(w, "%s(s);", st->names->release);
     cw_close(w, "");
 }
 
@@ -87,27 +64,24 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     Arena *a = em->arena;
     const PlanNode *node = st->nodes[0];
     const Op *op = node->op;
-    const PlanType *in = node->in;
-    const char *state = stage_fn_name(em, st, NAME_STATE);
-    int op_index = operator_index(em, st);
+    const char *state = st->names->state;
+    int op_index = st->op_index;
     int64_t within = op->dedupe.within_ms;
-    emit_state(em, w, st, op_index);
+    const TypeKind *types = key_types(em, node);
+    emit_state(em, w, st, types);
 
     Body b;
-    body_init(&b, em, in, "in->", "in");
+    body_init(&b, em, node->in, "in->", "in");
     CWriter *bw = &b.w;
     b.used_rt = b.used_ts = true;
-    flow_comment(em, bw, op->loc, op_text(a, op));
+    emit_loc_comment(em, bw, op->loc, op_text(a, op));
     line_to_flow(em, bw, op->loc);
     cw_line(bw, "%s probe = { 0 };", state);
-    for (int k = 0; k < op->nkey; k++) {
-        cw_line(bw, "probe.key%d = in->%s;", k, in->members[op->key_fields[k]]);
-        b.used_in = true;
-    }
-    cw_line(bw, "uint64_t hash = %s(&probe);", stage_fn_name(em, st, NAME_HASH));
+    emit_key_probe(&b, node);
+    cw_line(bw, "uint64_t hash = %s(&probe);", st->names->hash);
     cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", op_index);
     cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", state,
-            stage_fn_name(em, st, NAME_MATCH));
+            st->names->match);
     cw_open(bw, "if (s && ts >= flow_i64_sub(s->lo, %" PRId64 ") && ts <= flow_time_add(s->hi, "
                 "%" PRId64 "))", within, within);
     cw_comment(bw, true, "A duplicate: dropped, and the burst takes in its time.");
@@ -120,12 +94,7 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     cw_open(bw, "if (!s)");
     cw_line(bw, "s = flow_state_alloc(sizeof *s);");
     cw_line(bw, "s->hash = hash;");
-    for (int k = 0; k < op->nkey; k++) {
-        if (in->schema->fields[op->key_fields[k]].type == TY_STRING)
-            cw_line(bw, "s->key%d = flow_str_keep(probe.key%d);", k, k);
-        else
-            cw_line(bw, "s->key%d = probe.key%d;", k, k);
-    }
+    emit_key_keep(bw, types, op->nkey);
     cw_line(bw, "flow_table_insert(table, hash, s);");
     cw_line(bw, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), s);", op_index, within);
     cw_close(bw, "");
@@ -141,11 +110,5 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     cw_comment(w, true, arena_printf(a, "Stage %d: the dedupe of stream %s (%s:%d), then the "
                                      "operators after it.", st->id, st->stream->name,
                                      em->plan->flow_file, op->loc.line));
-    cw_line(w, "%s", stage_signature(em, st));
-    cw_line(w, "{");
-    if (!b.used_in)
-        cw_line(w, "    (void)in;");
-    cw_append(w, &b.w);
-    cw_line(w, "}");
-    cw_free(&b.w);
+    emit_body_function(w, stage_signature(em, st), &b, true);
 }

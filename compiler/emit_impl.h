@@ -1,7 +1,12 @@
-/* emit_impl.h: what the parts of the emitter share: the Emitter of one
- * generated file, the Body of one function being written, and the helpers
- * that write operators and pushes. emit.c writes the file and the stateless
- * stages; emit_window.c writes window stages, emit_join.c join stages. */
+/* emit_impl.h: what the parts of the emitter share, in layers, each section
+ * owned by the file it names (not for other passes):
+ *   emit.c            the driver: the file, its sources, sinks and FlowProgram,
+ *                     and one call per stage to its operator's emitter
+ *   emit_body.c       functions being written (Body), comments, pushes
+ *   emit_keyed.c      what every keyed operator writes: keys, hashes, timers
+ *   emit_stateless.c, emit_lookup.c, emit_window.c, emit_join.c, emit_dedupe.c
+ *                     one per operator (operators.h names their entry points);
+ *                     each uses the layers below it, none another of these. */
 #ifndef FLOWC_EMIT_IMPL_H
 #define FLOWC_EMIT_IMPL_H
 
@@ -22,7 +27,6 @@ typedef struct Emitter {
     int nparams;
     const char **source_fns;     /* per source index: decode_X / generate_X */
     const char **sink_fns;       /* per sink index: sink_X */
-    const char **window_fns;     /* per stage: the C names of a window stage (emit_window.c) */
 } Emitter;
 
 /* The state of one function body being written: which record is current and
@@ -37,76 +41,97 @@ typedef struct Body {
     bool used_rt, used_in, used_ts;
 } Body;
 
+/* ---- emit_body.c ---------------------------------------------------------------- */
+
+void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access, const char *ptr);
 /* Writes a function: its signature, a prologue that silences the
  * parameters its body did not use (rt; with in_and_ts, in and ts too), then
  * the body, which it frees. */
 void emit_body_function(CWriter *w, const char *signature, Body *b, bool in_and_ts);
+/* `static void NAME(FlowRuntime *rt, const In *in, int64_t ts)` of a stage. */
+const char *stage_signature(Emitter *em, const PlanStage *st);
+/* "file.flow:LINE:COL" inside a C string literal. */
 const char *loc_text(Emitter *em, Loc loc);
 /* A comment naming the .flow line and quoting its text. */
-void flow_comment(Emitter *em, CWriter *w, Loc loc, const char *text);
+void emit_loc_comment(Emitter *em, CWriter *w, Loc loc, const char *text);
 /* With --line-directives, every line of code that follows (until
  * line_back) maps to .flow line `loc.line`. */
 void line_to_flow(Emitter *em, CWriter *w, Loc loc);
 void line_back(Emitter *em, CWriter *w);
 EmitExpr expr_context(Body *b, const PlanType *rec);
 void note_expr_use(Body *b, const EmitExpr *x);
-/* The record is bad: report it at the operator and drop it. */
-void check_err(Body *b, Loc loc);
+/* After code that may set `err`: the record is bad, so report it at the
+ * operator and drop it. */
+void body_check_err(Body *b, Loc loc);
 void open_block(CWriter *w);
 /* Calls every live consumer of an output with the current record. */
 void push_to(Body *b, const PlanEdgeList *edges);
-/* The code of one stateless operator on the current record. */
+/* The code of one operator inside a stage body (the emit column of
+ * operators.h). */
 void emit_op(Body *b, const PlanNode *n);
-void body_init(Body *b, Emitter *em, const PlanType *rec, const char *access, const char *ptr);
-const char *stage_signature(Emitter *em, const PlanStage *st);
-
 /* `rec`, the record of type t decoded from `fields`; a bad field reports the
  * record and returns false. */
 void emit_decode_fields(Body *b, const PlanType *t);
 
-/* Tables and lookups (emit_lookup.c): a table's load function, the probe of
- * a lookup inside its stage, and a table's index in FlowProgram.tables. */
-void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table);
-void emit_lookup(Body *b, const PlanNode *n);
-int table_index(const Emitter *em, const Decl *table);
+/* ---- emit_keyed.c ---------------------------------------------------------------- */
 
-/* Window and dedupe stages (emit_window.c, emit_dedupe.c). */
-bool stage_is_window(const PlanStage *st);
-bool stage_is_dedupe(const PlanStage *st);
-/* Whether the stage is a stateful operator of the FlowOperatorDef array. */
-bool stage_has_operator(const PlanStage *st);
-/* Its index in that array (the order of the stages: topological). */
-int operator_index(const Emitter *em, const PlanStage *st);
-/* The C names of a stateful stage, one of: */
-enum { NAME_STATE, NAME_HASH, NAME_MATCH, NAME_FIRE, NAME_RELEASE, NAME_RESULT, NAME_MERGE,
-       NAME_WINDOW, NAME_FIND, NAME_RIGHT, NAME_ROW, NAME_ARRIVE, NNAMES };
-const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which);
 /* C for hashing a key value of type t, and for testing two for equality
  * (floats as hash() sees them). */
 const char *key_hash_call(Arena *a, TypeKind t, const char *v);
 const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y);
+/* The type two key values are compared and hashed in, one from each side of
+ * a join or lookup condition (the checker accepted them as comparable:
+ * equal, or integers of two widths, which hash() hashes alike). */
+TypeKind key_common_type(TypeKind l, TypeKind r);
 /* The types of the key fields of the keyed operator `node`. */
 const TypeKind *key_types(Emitter *em, const PlanNode *node);
+/* The members key0.. of a state struct: the key fields of `node` in their
+ * own C types. */
+void emit_key_members(CWriter *w, const PlanNode *node);
 /* `static uint64_t name(const state *s)`: the hash of a state struct's key
  * fields key0.., of these types, for the runtime's tables; `seed` (a C
  * expression over s, or NULL) mixes in more, such as a window's start. */
 void emit_state_hash(Emitter *em, CWriter *w, const char *name, const char *state,
                      const TypeKind *types, int nkey, const char *seed);
-/* The state struct and functions of a dedupe stage, and its stage function. */
-void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
-/* Whether a stage gets a function: it is live, or a window whose `late as`
- * output is. */
-bool stage_emitted(const PlanStage *st);
-/* Gives out the C names of the window and dedupe stages. */
-void name_windows(Emitter *em);
-/* The state struct, the operator functions and the stage function. */
+/* `static bool name(x, y)`: whether two state structs have equal keys, and
+ * `also` (a C test over x and y, or NULL) holds. `typed` takes two state
+ * pointers, else two void pointers as the runtime's FlowTable wants. */
+void emit_state_match(Emitter *em, CWriter *w, const char *name, const char *state,
+                      const TypeKind *types, int nkey, const char *also, bool typed);
+/* `probe.keyK = in->FIELD;` for each key field of `node`. */
+void emit_key_probe(Body *b, const PlanNode *node);
+/* A new state `s` takes the key of `probe`, its strings copied. */
+void emit_key_keep(CWriter *w, const TypeKind *types, int nkey);
+/* Releases the copied key strings of the state `s` points to. */
+void emit_key_release(CWriter *w, const TypeKind *types, int nkey, const char *s);
+/* In a fire function: the timer of `item` is set again at `at`, only when
+ * the C test `when` holds (unless it is NULL); with `skip_rest` the function
+ * then returns, skipping what follows (the code that frees the item). */
+void emit_timer_again(CWriter *w, const char *when, int op, const char *at, const char *item,
+                      bool skip_rest);
+
+/* ---- emit_stateless.c: where, select, key by, union -------------------------------- */
+
+void emit_where(Body *b, const PlanNode *n);
+void emit_select(Body *b, const PlanNode *n);
+void emit_key_by(Body *b, const PlanNode *n);
+void emit_union(Body *b, const PlanNode *n);
+
+/* ---- emit_lookup.c: tables and lookups ------------------------------------------- */
+
+/* A table's load function, the probe of a lookup inside its stage, and a
+ * table's index in FlowProgram.tables. */
+void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table);
+void emit_lookup(Body *b, const PlanNode *n);
+int table_index(const Emitter *em, const Decl *table);
+
+/* ---- emit_window.c, emit_join.c, emit_dedupe.c: stateful stages ------------------- */
+
+/* The state struct, the operator functions and the stage function(s). */
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st);
-/* Join stages (emit_join.c): a join stage has a second function, for its
- * right input, whose signature this gives. */
-bool stage_is_join(const PlanStage *st);
-const char *join_right_signature(Emitter *em, const PlanStage *st);
 void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st);
-/* The FlowOperatorDef array `operators` when there are windows. */
-void emit_operator_table(Emitter *em, CWriter *w);
+void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
+/* A join stage has a second function, for its right input: its signature. */
+const char *join_right_signature(Emitter *em, const PlanStage *st);
 
 #endif

@@ -1,6 +1,6 @@
 /* emit_join.c: the C of a `key by K | join S [as A] on EQ within D` stage
  * (interval join) and of `... join S on EQ window tumbling D` (window join),
- * LANGUAGE.md §5 and §6.3.
+ * docs/language.md, the two "join" sections and "Time and watermarks".
  *
  * Per join stage the generated file has:
  * - a row struct: one record of either side, copied with its strings, in a
@@ -44,34 +44,19 @@
 #include "emit_impl.h"
 #include "explain.h"
 
-/* Names and shape of one join stage. */
-typedef struct JoinNames {
+/* What the join emitter needs to know of one join stage: its shape, its C
+ * names (the plan's and those of its helpers) and its operator index. */
+typedef struct JoinStage {
     int op;
-    const char *state, *row, *hash, *match, *fire, *release, *result;
-    const char *arrive, *find, *free_row, *free_group, *drop_oldest;
+    const PlanStageNames *names; /* the stage's C names (plan.h) */
+    const char *free_row, *free_group, *drop_oldest;
     const PlanNode *node;
     const Op *jop;
     const PlanType *ltype, *rtype, *out;
     TypeKind *keytypes;
     int nkey;
     bool windowed;
-} JoinNames;
-
-bool stage_is_join(const PlanStage *st)
-{
-    return st->stateful && st->nodes[0]->op->kind == OP_JOIN;
-}
-
-/* The type both sides' key values are compared in (the checker accepted
- * them as comparable: equal, or integers of two widths). */
-static TypeKind key_type(TypeKind l, TypeKind r)
-{
-    if (l == r)
-        return l;
-    if (l == TY_FLOAT64 || r == TY_FLOAT64)
-        return TY_FLOAT64;
-    return TY_INT64;
-}
+} JoinStage;
 
 static const PlanType *right_type(const PlanNode *n)
 {
@@ -81,28 +66,20 @@ static const PlanType *right_type(const PlanNode *n)
     return NULL;
 }
 
-static JoinNames join_names(Emitter *em, const PlanStage *st)
+static JoinStage join_stage(Emitter *em, const PlanStage *st)
 {
-    JoinNames n = { 0 };
+    JoinStage n = { 0 };
     Arena *a = em->arena;
-    n.op = operator_index(em, st);
+    n.op = st->op_index;
+    n.names = st->names;
     n.node = st->nodes[0];
     n.jop = n.node->op;
     n.windowed = n.jop->join.windowed;
-    n.state = stage_fn_name(em, st, NAME_STATE);
-    n.row = stage_fn_name(em, st, NAME_ROW);
-    n.hash = stage_fn_name(em, st, NAME_HASH);
-    n.match = stage_fn_name(em, st, NAME_MATCH);
-    n.fire = stage_fn_name(em, st, NAME_FIRE);
-    n.release = stage_fn_name(em, st, NAME_RELEASE);
-    n.result = stage_fn_name(em, st, NAME_RESULT);
-    n.arrive = stage_fn_name(em, st, NAME_ARRIVE);
-    n.find = stage_fn_name(em, st, NAME_FIND);
-    n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.state));
+    n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.names->state));
     if (n.windowed)
-        n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.row));
+        n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.names->row));
     else
-        n.drop_oldest = plan_unique_name(em->plan, arena_printf(a, "%s_drop_oldest", n.row));
+        n.drop_oldest = plan_unique_name(em->plan, arena_printf(a, "%s_drop_oldest", n.names->row));
     n.ltype = n.node->in;
     n.rtype = right_type(n.node);
     n.out = n.node->out;
@@ -111,7 +88,7 @@ static JoinNames join_names(Emitter *em, const PlanStage *st)
     n.keytypes = arena_alloc(a, sizeof *n.keytypes * (size_t)(n.nkey + 1));
     int k = 0;
     for (const JoinEq *q = n.jop->join.eqs; q; q = q->next)
-        n.keytypes[k++] = key_type(q->left->type, q->right->type);
+        n.keytypes[k++] = key_common_type(q->left->type, q->right->type);
     return n;
 }
 
@@ -119,7 +96,7 @@ const char *join_right_signature(Emitter *em, const PlanStage *st)
 {
     const PlanType *r = right_type(st->nodes[0]);
     return arena_printf(em->arena, "static void %s(FlowRuntime *rt, const %s *in, int64_t ts)",
-                        stage_fn_name(em, st, NAME_RIGHT), r ? r->cname : "void");
+                        st->names->right, r ? r->cname : "void");
 }
 
 static bool has_strings(const PlanType *t)
@@ -147,12 +124,12 @@ static void keep_strings(CWriter *w, const PlanType *t, const char *p)
 
 /* A window join frees a row with its group, and the group when its window
  * fires (or at shutdown: release). */
-static void emit_window_free(CWriter *w, const JoinNames *n)
+static void emit_window_free(CWriter *w, const JoinStage *n)
 {
     cw_blank(w);
-    cw_line(w, "static void %s(%s *row)", n->free_row, n->row);
+    cw_line(w, "static void %s(%s *row)", n->free_row, n->names->row);
     open_block(w);
-    cw_line(w, "%s *g = row->group;", n->state);
+    cw_line(w, "%s *g = row->group;", n->names->state);
     cw_line(w, "if (row->prev)");
     cw_line(w, "    row->prev->next = row->next;");
     cw_line(w, "else");
@@ -171,19 +148,17 @@ static void emit_window_free(CWriter *w, const JoinNames *n)
     cw_close(w, "");
 
     cw_blank(w);
-    cw_line(w, "static void %s(%s *g)", n->free_group, n->state);
+    cw_line(w, "static void %s(%s *g)", n->free_group, n->names->state);
     open_block(w);
     cw_line(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "    while (g->head[side])");
     cw_line(w, "        %s(g->head[side]);", n->free_row);
-    for (int k = 0; k < n->nkey; k++)
-        if (n->keytypes[k] == TY_STRING)
-            cw_line(w, "flow_str_release(g->key%d);", k);
+    emit_key_release(w, n->keytypes, n->nkey, "g");
     cw_line(w, "flow_state_free(g);");
     cw_close(w, "");
 
     cw_blank(w);
-    cw_line(w, "static void %s(void *item)", n->release);
+    cw_line(w, "static void %s(void *item)", n->names->release);
     open_block(w);
     cw_line(w, "%s(item);", n->free_group);
     cw_close(w, "");
@@ -191,30 +166,29 @@ static void emit_window_free(CWriter *w, const JoinNames *n)
 
 /* An interval join finds groups in its inline table, frees rows only from
  * the head of a side's arrival-order list, and a group with its last row. */
-static void emit_interval_free(CWriter *w, const JoinNames *n)
+static void emit_interval_free(CWriter *w, const JoinStage *n)
 {
     cw_blank(w);
     cw_comment(w, true, "The group of probe's key in the join's table, or NULL.");
-    cw_line(w, "static %s *%s(const FlowInlineTable *t, uint64_t hash, const %s *probe)", n->state,
-            n->find, n->state);
+    cw_line(w, "static %s *%s(const FlowInlineTable *t, uint64_t hash, const %s *probe)",
+            n->names->state,
+            n->names->find, n->names->state);
     open_block(w);
     cw_line(w, "if (!t->entries)");
     cw_line(w, "    return NULL;");
     cw_open(w, "for (uint64_t i = hash & t->mask;; i = (i + 1) & t->mask)");
-    cw_line(w, "%s *g = flow_inline_entry(t, i);", n->state);
+    cw_line(w, "%s *g = flow_inline_entry(t, i);", n->names->state);
     cw_line(w, "if (!g->hash)");
     cw_line(w, "    return NULL;");
-    cw_line(w, "if (g->hash == hash && %s(g, probe))", n->match);
+    cw_line(w, "if (g->hash == hash && %s(g, probe))", n->names->match);
     cw_line(w, "    return g;");
     cw_close(w, "");
     cw_close(w, "");
 
     cw_blank(w);
-    cw_line(w, "static void %s(FlowJoinRows *rows, %s *g)", n->free_group, n->state);
+    cw_line(w, "static void %s(FlowJoinRows *rows, %s *g)", n->free_group, n->names->state);
     open_block(w);
-    for (int k = 0; k < n->nkey; k++)
-        if (n->keytypes[k] == TY_STRING)
-            cw_line(w, "flow_str_release(g->key%d);", k);
+    emit_key_release(w, n->keytypes, n->nkey, "g");
     cw_line(w, "flow_inline_remove(&rows->groups, g);");
     cw_close(w, "");
 
@@ -225,13 +199,13 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
                         "with it.");
     cw_line(w, "static void %s(FlowJoinRows *rows, int side)", n->drop_oldest);
     open_block(w);
-    cw_line(w, "%s *row = rows->head[side];", n->row);
+    cw_line(w, "%s *row = rows->head[side];", n->names->row);
     cw_line(w, "rows->head[side] = row->fifo_next;");
     cw_line(w, "if (!rows->head[side])");
     cw_line(w, "    rows->tail[side] = NULL;");
     cw_line(w, "const FlowInlineTable *t = &rows->groups;");
     cw_line(w, "uint64_t i = row->hash & t->mask;");
-    cw_line(w, "%s *g;", n->state);
+    cw_line(w, "%s *g;", n->names->state);
     cw_line(w, "while ((g = flow_inline_entry(t, i))->head[side] != row)");
     cw_line(w, "    i = (i + 1) & t->mask;");
     cw_line(w, "g->head[side] = row->next;");
@@ -253,7 +227,7 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
     cw_blank(w);
     cw_comment(w, true, "The program stopped with rows kept: the join's timer item is its "
                         "FlowJoinRows.");
-    cw_line(w, "static void %s(void *item)", n->release);
+    cw_line(w, "static void %s(void *item)", n->names->release);
     open_block(w);
     cw_line(w, "FlowJoinRows *rows = item;");
     cw_line(w, "for (int side = 0; side < 2; side++)");
@@ -262,7 +236,7 @@ static void emit_interval_free(CWriter *w, const JoinNames *n)
     cw_close(w, "");
 }
 
-static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
+static void emit_structs(Emitter *em, CWriter *w, const JoinStage *n)
 {
     Arena *a = em->arena;
     const Op *op = n->jop;
@@ -276,17 +250,17 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
                        "order, so a row freed is always the first of its side in its group: "
                        "that is how its group is found.",
                        em->plan->flow_file, op->loc.line));
-    cw_line(w, "typedef struct %s %s;", n->state, n->state);
-    cw_line(w, "typedef struct %s %s;", n->row, n->row);
-    cw_open(w, "struct %s", n->row);
+    cw_line(w, "typedef struct %s %s;", n->names->state, n->names->state);
+    cw_line(w, "typedef struct %s %s;", n->names->row, n->names->row);
+    cw_open(w, "struct %s", n->names->row);
     if (n->windowed) {
-        cw_line(w, "%s *prev, *next;", n->row);
+        cw_line(w, "%s *prev, *next;", n->names->row);
     } else {
         cw_line(w, "void *fifo_next; /* the next row of its side to arrive: first member */");
-        cw_line(w, "%s *next; /* the next row of its group and side */", n->row);
+        cw_line(w, "%s *next; /* the next row of its group and side */", n->names->row);
     }
     if (n->windowed)
-        cw_line(w, "%s *group;", n->state);
+        cw_line(w, "%s *group;", n->names->state);
     else
         cw_line(w, "uint64_t hash; /* its group's (groups move in their table) */");
     cw_line(w, "int64_t ts;");
@@ -307,11 +281,11 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
                        "inline in the join's table (FlowInlineTable): the rows of each side, "
                        "each until the watermark reaches its time + %" PRId64 " ms.",
                        em->plan->flow_file, op->loc.line, op->join.within_ms));
-    cw_open(w, "struct %s", n->state);
+    cw_open(w, "struct %s", n->names->state);
     cw_line(w, n->windowed ? "uint64_t hash;" : "uint64_t hash; /* stored: 0 marks a free entry */");
     if (n->windowed)
         cw_line(w, "int64_t start;");
-    cw_line(w, "%s *head[2], *tail[2]; /* per side, in arrival order */", n->row);
+    cw_line(w, "%s *head[2], *tail[2]; /* per side, in arrival order */", n->names->row);
     int k = 0;
     for (const JoinEq *q = op->join.eqs; q; q = q->next, k++)
         cw_line(w, "%s key%d; /* %s%s */", c_type(n->keytypes[k]), k,
@@ -319,21 +293,12 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
     cw_close(w, ";");
 
     cw_blank(w);
-    emit_state_hash(em, w, n->hash, n->state, n->keytypes, n->nkey,
+    emit_state_hash(em, w, n->names->hash, n->names->state, n->keytypes, n->nkey,
                     n->windowed ? "(uint64_t)s->start" : NULL);
 
     cw_blank(w);
-    cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
-    open_block(w);
-    cw_line(w, "const %s *x = item, *y = probe;", n->state);
-    const char *test = n->windowed ? "x->start == y->start" : "";
-    for (k = 0; k < n->nkey; k++) {
-        const char *eq = key_equal_test(a, n->keytypes[k], arena_printf(a, "x->key%d", k),
-                                        arena_printf(a, "y->key%d", k));
-        test = *test ? arena_printf(a, "%s && %s", test, eq) : eq;
-    }
-    cw_line(w, "return %s;", test);
-    cw_close(w, "");
+    emit_state_match(em, w, n->names->match, n->names->state, n->keytypes, n->nkey,
+                     n->windowed ? "x->start == y->start" : NULL, false);
     if (n->windowed)
         emit_window_free(w, n);
     else
@@ -341,7 +306,7 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinNames *n)
 }
 
 static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
-                                 const JoinNames *n)
+                                 const JoinStage *n)
 {
     Arena *a = em->arena;
     Body b;
@@ -365,22 +330,22 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                      n->windowed ? "window_end - 1ms"
                                                  : "the larger of the two"));
     emit_body_function(w, arena_printf(a, "static void %s(FlowRuntime *rt, const %s *l, "
-                                          "const %s *r, int64_t ts)", n->result,
+                                          "const %s *r, int64_t ts)", n->names->result,
                                           n->ltype->cname, n->rtype->cname), &b, false);
 }
 
-static void emit_fire_function(CWriter *w, const JoinNames *n)
+static void emit_fire_function(CWriter *w, const JoinStage *n)
 {
     cw_blank(w);
     if (n->windowed) {
         cw_comment(w, true, "The window fires (end - 1ms): every left row with every right row, "
                             "in arrival order; then the window's state goes.");
-        cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+        cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
         open_block(w);
-        cw_line(w, "%s *g = item;", n->state);
-        cw_line(w, "for (const %s *l = g->head[0]; l; l = l->next)", n->row);
-        cw_line(w, "    for (const %s *r = g->head[1]; r; r = r->next)", n->row);
-        cw_line(w, "        %s(rt, &l->rec.left, &r->rec.right, time);", n->result);
+        cw_line(w, "%s *g = item;", n->names->state);
+        cw_line(w, "for (const %s *l = g->head[0]; l; l = l->next)", n->names->row);
+        cw_line(w, "    for (const %s *r = g->head[1]; r; r = r->next)", n->names->row);
+        cw_line(w, "        %s(rt, &l->rec.left, &r->rec.right, time);", n->names->result);
         cw_line(w, "flow_table_remove(flow_state_table(rt, %d), g->hash, g);", n->op);
         cw_line(w, "%s(g);", n->free_group);
         cw_close(w, "");
@@ -393,7 +358,7 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
                         "on (a row that came out of order, behind a younger one, goes with "
                         "the younger one), and the timer is set again for the oldest row "
                         "left.");
-    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
     cw_line(w, "(void)time;");
     cw_line(w, "FlowJoinRows *rows = item;");
@@ -401,7 +366,7 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
     cw_line(w, "int64_t next = FLOW_TIME_MAX;");
     cw_line(w, "rows->timer_pending = false;");
     cw_open(w, "for (int side = 0; side < 2; side++)");
-    cw_line(w, "const %s *row;", n->row);
+    cw_line(w, "const %s *row;", n->names->row);
     cw_line(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %" PRId64 ") <= "
                "watermark)", within);
     cw_line(w, "    %s(rows, side);", n->drop_oldest);
@@ -412,13 +377,12 @@ static void emit_fire_function(CWriter *w, const JoinNames *n)
     cw_line(w, "rows->timer_pending = true;");
     cw_close(w, "");
     cw_close(w, "");
-    cw_line(w, "if (rows->timer_pending)");
-    cw_line(w, "    flow_timer_set(rt, %d, next, rows);", n->op);
+    emit_timer_again(w, "rows->timer_pending", n->op, "next", "rows", false);
     cw_close(w, "");
 }
 
 /* The arrival of a record of either side whose key is in `probe`. */
-static void emit_arrive_function(CWriter *w, const JoinNames *n)
+static void emit_arrive_function(CWriter *w, const JoinStage *n)
 {
     int64_t within = n->jop->join.within_ms;
     cw_blank(w);
@@ -428,7 +392,7 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
         : "A record of side `side` arrives: paired with every row of the other side of its "
           "key within the bound, then kept until the watermark reaches its time + within.");
     cw_line(w, "static void %s(FlowRuntime *rt, const %s *probe, int side, const void *rec, "
-               "int64_t ts)", n->arrive, n->state);
+               "int64_t ts)", n->names->arrive, n->names->state);
     open_block(w);
     if (n->windowed) {
         cw_line(w, "int64_t fire_at = flow_time_add(probe->start, %" PRId64 ");",
@@ -442,13 +406,14 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     cw_line(w, "return;");
     cw_close(w, "");
     cw_line(w, n->windowed ? "uint64_t hash = %s(probe);"
-                           : "uint64_t hash = flow_inline_hash(%s(probe));", n->hash);
+                           : "uint64_t hash = flow_inline_hash(%s(probe));", n->names->hash);
     if (n->windowed) {
         cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-        cw_line(w, "%s *g = flow_table_find(table, hash, %s, probe);", n->state, n->match);
+        cw_line(w, "%s *g = flow_table_find(table, hash, %s, probe);", n->names->state,
+                n->names->match);
     } else {
         cw_line(w, "FlowJoinRows *rows = flow_join_rows(rt, %d);", n->op);
-        cw_line(w, "%s *g = %s(&rows->groups, hash, probe);", n->state, n->find);
+        cw_line(w, "%s *g = %s(&rows->groups, hash, probe);", n->names->state, n->names->find);
     }
     cw_open(w, "if (!g)");
     cw_line(w, n->windowed ? "g = flow_state_alloc(sizeof *g);"
@@ -465,23 +430,23 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     cw_close(w, "");
     if (!n->windowed) {
         cw_comment(w, true, "abs(l.ts - r.ts) <= within, without overflow.");
-        cw_open(w, "for (const %s *o = g->head[1 - side]; o; o = o->next)", n->row);
+        cw_open(w, "for (const %s *o = g->head[1 - side]; o; o = o->next)", n->names->row);
         cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
                    "(uint64_t)o->ts - (uint64_t)ts;");
         cw_line(w, "if (gap > %" PRId64 "u)", within);
         cw_line(w, "    continue;");
         cw_line(w, "int64_t at = ts > o->ts ? ts : o->ts;");
         cw_line(w, "if (side == 0)");
-        cw_line(w, "    %s(rt, rec, &o->rec.right, at);", n->result);
+        cw_line(w, "    %s(rt, rec, &o->rec.right, at);", n->names->result);
         cw_line(w, "else");
-        cw_line(w, "    %s(rt, &o->rec.left, rec, at);", n->result);
+        cw_line(w, "    %s(rt, &o->rec.left, rec, at);", n->names->result);
         cw_close(w, "");
     }
     if (n->windowed) {
-        cw_line(w, "%s *row = flow_state_alloc(sizeof *row);", n->row);
+        cw_line(w, "%s *row = flow_state_alloc(sizeof *row);", n->names->row);
         cw_line(w, "row->side = side;");
     } else {
-        cw_line(w, "%s *row = flow_pool_alloc(&rows->rows, sizeof *row);", n->row);
+        cw_line(w, "%s *row = flow_pool_alloc(&rows->rows, sizeof *row);", n->names->row);
         cw_line(w, "row->fifo_next = NULL;");
         cw_line(w, "row->next = NULL;");
     }
@@ -504,7 +469,7 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
     cw_line(w, "g->tail[side] = row;");
     if (!n->windowed) {
         cw_line(w, "if (rows->tail[side])");
-        cw_line(w, "    ((%s *)rows->tail[side])->fifo_next = row;", n->row);
+        cw_line(w, "    ((%s *)rows->tail[side])->fifo_next = row;", n->names->row);
         cw_line(w, "else");
         cw_line(w, "    rows->head[side] = row;");
         cw_line(w, "rows->tail[side] = row;");
@@ -518,7 +483,7 @@ static void emit_arrive_function(CWriter *w, const JoinNames *n)
 }
 
 /* The stage function of one side: the key, then the arrival. */
-static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinNames *n,
+static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
                                int side)
 {
     Arena *a = em->arena;
@@ -532,9 +497,9 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
     for (const JoinEq *q = n->jop->join.eqs; q; q = q->next, k++)
         keys[k] = emit_expr(&x, side == 0 ? q->left : q->right, n->keytypes[k]);
     note_expr_use(&b, &x);
-    flow_comment(em, &b.w, n->jop->loc, op_text(a, n->jop));
+    emit_loc_comment(em, &b.w, n->jop->loc, op_text(a, n->jop));
     line_to_flow(em, &b.w, n->jop->loc);
-    cw_line(&b.w, "%s probe = { 0 };", n->state);
+    cw_line(&b.w, "%s probe = { 0 };", n->names->state);
     if (n->windowed)
         cw_line(&b.w, "probe.start = flow_window_start(ts, %" PRId64 ");", n->jop->join.window_ms);
     if (x.used_err)
@@ -542,24 +507,21 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
     for (k = 0; k < n->nkey; k++)
         cw_line(&b.w, "probe.key%d = %s;", k, keys[k]);
     if (x.used_err)
-        check_err(&b, n->jop->loc);
-    cw_line(&b.w, "%s(rt, &probe, %d, in, ts);", n->arrive, side);
+        body_check_err(&b, n->jop->loc);
+    cw_line(&b.w, "%s(rt, &probe, %d, in, ts);", n->names->arrive, side);
     line_back(em, &b.w);
 
     cw_blank(w);
     cw_comment(w, true, arena_printf(a, "Stage %d, %s input: the join of stream %s (%s:%d).",
                                      st->id, side == 0 ? "left" : "right", st->stream->name,
                                      em->plan->flow_file, n->jop->loc.line));
-    cw_line(w, "%s", side == 0 ? stage_signature(em, st) : join_right_signature(em, st));
-    cw_line(w, "{");
-    cw_append(w, &b.w);
-    cw_line(w, "}");
-    cw_free(&b.w);
+    emit_body_function(w, side == 0 ? stage_signature(em, st) : join_right_signature(em, st),
+                       &b, true);
 }
 
 void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    JoinNames n = join_names(em, st);
+    JoinStage n = join_stage(em, st);
     emit_structs(em, w, &n);
     emit_result_function(em, w, st, &n);
     emit_fire_function(w, &n);

@@ -1,4 +1,5 @@
-/* emit_lookup.c: the C of tables and of `lookup` (LANGUAGE.md §5, §6.4).
+/* emit_lookup.c: the C of tables and of `lookup` (docs/language.md, "table"
+ * and "lookup").
  *
  * A table gets a load function, the decode function of its FlowSourceDef
  * in FlowProgram.tables: it decodes a row like a source's decode does, then
@@ -28,13 +29,6 @@ int table_index(const Emitter *em, const Decl *table)
         k += n->kind == PN_TABLE;
     }
     return -1;
-}
-
-/* Keys compare after widening: an int32 against an int64 compares as int64
- * (and hashes alike, hash() being the same for both). */
-static TypeKind key_type(TypeKind a, TypeKind b)
-{
-    return a == b ? a : TY_INT64;
 }
 
 void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
@@ -78,7 +72,7 @@ void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
     cw_line(&b.w, "return true;");
 
     cw_blank(w);
-    flow_comment(em, w, d->loc,
+    emit_loc_comment(em, w, d->loc,
                  arena_printf(a, "table %s : %s from %s key %s: decodes one row and keeps it "
                               "in the table, replacing an earlier row with the same key.",
                               d->name, t->cname, connector_text(a, &d->source.conn),
@@ -114,7 +108,7 @@ static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
     for (const JoinEq *eq = n->op->join.eqs; eq; eq = eq->next) {
         if (eq == probe)
             continue;
-        TypeKind t = key_type(eq->left->type, eq->right->type);
+        TypeKind t = key_common_type(eq->left->type, eq->right->type);
         const char *l = emit_expr(&x, eq->left, t);
         const char *r = emit_expr(&y, eq->right, t);
         const char *eqt = key_equal_test(a, t, arena_printf(a, "(%s)", l),
@@ -128,7 +122,7 @@ static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
         open_block(&b->w);
         cw_line(&b->w, "const char *err = NULL;");
         cw_line(&b->w, "bool match = %s;", test);
-        check_err(b, n->op->loc);
+        body_check_err(b, n->op->loc);
         cw_line(&b->w, "if (!match)");
     } else {
         cw_line(&b->w, "if (!(%s))", test);
@@ -156,11 +150,12 @@ void emit_lookup(Body *b, const PlanNode *n)
     const PlanType *tt = table->out;
     int key = td->source.key_field;
     const JoinEq *probe = key_condition(op, key);
-    TypeKind kt = key_type(probe->left->type, tt->schema->fields[key].type);
+    TypeKind kt = key_common_type(probe->left->type, tt->schema->fields[key].type);
     int id = ++b->nrecs;
     const char *row = arena_printf(a, "row%d", id);
     const char *keyv = arena_printf(a, "key%d", id);
 
+    emit_loc_comment(em, &b->w, op->loc, arena_printf(a, "%s: probes the table", op_text(a, op)));
     line_to_flow(em, &b->w, op->loc);
     EmitExpr x = expr_context(b, n->in);
     const char *keyc = emit_expr(&x, probe->left, kt);
@@ -170,7 +165,7 @@ void emit_lookup(Body *b, const PlanNode *n)
         cw_line(&b->w, "const char *err = NULL;");
     cw_line(&b->w, "%s %s = %s;", c_type(kt), keyv, keyc);
     if (x.used_err)
-        check_err(b, op->loc);
+        body_check_err(b, op->loc);
     note_expr_use(b, &x);
     cw_line(&b->w, "const FlowLookupTable *table = flow_lookup_table(rt, %d);",
             table_index(em, td));

@@ -1,7 +1,7 @@
 /* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
  * [late as NAME] | aggregate ...` stage, and of `window sliding SIZE every
  * SLIDE [lateness L] [late as NAME]` and `window session gap G [lateness L]
- * [late as NAME]` (LANGUAGE.md §5, §6.2).
+ * [late as NAME]` (docs/language.md, "window" and "lateness and late as").
  *
  * Per window stage the generated file has:
  * - a state struct over the key's own types: the hash, the key fields
@@ -55,10 +55,11 @@
 #include "emit_impl.h"
 #include "explain.h"
 
-/* Names of one window stage's C pieces. */
-typedef struct WindowNames {
+/* What the window emitter needs to know of one window stage: its shape,
+ * its C names (the plan's) and its operator index. */
+typedef struct WindowStage {
     int op;                 /* index in the FlowOperatorDef array */
-    const char *state, *hash, *match, *fire, *release, *result, *merge, *onewindow, *find;
+    const PlanStageNames *names; /* the stage's C names (plan.h) */
     bool sliding, session;
     int64_t gap;            /* session windows */
     int64_t size, slide;    /* tumbling: slide == size */
@@ -67,40 +68,11 @@ typedef struct WindowNames {
     const Op *wop;
     const Item *items;
     bool results;           /* someone reads the results */
-} WindowNames;
-
-bool stage_is_window(const PlanStage *st)
-{
-    return st->stateful && st->nodes[0]->op->kind == OP_WINDOW;
-}
-
-bool stage_is_dedupe(const PlanStage *st)
-{
-    return st->stateful && st->nodes[0]->op->kind == OP_DEDUPE;
-}
-
-bool stage_emitted(const PlanStage *st)
-{
-    return st->live || (stage_is_window(st) && st->nodes[0]->live);
-}
-
-bool stage_has_operator(const PlanStage *st)
-{
-    return (stage_is_window(st) || stage_is_dedupe(st) || stage_is_join(st)) && stage_emitted(st);
-}
-
-int operator_index(const Emitter *em, const PlanStage *st)
-{
-    int op = 0;
-    for (int i = 0; i < em->plan->nstages && em->plan->stages[i] != st; i++)
-        op += stage_has_operator(em->plan->stages[i]);
-    return op;
-}
-
-const char *stage_fn_name(const Emitter *em, const PlanStage *st, int which)
-{
-    return em->window_fns[(st->id - 1) * NNAMES + which];
-}
+    Arena *arena;
+    const TypeKind *keytypes;
+    const char *rearm;      /* in a fire function: the time of its second call, at
+                               end - 1ms + lateness */
+} WindowStage;
 
 static int64_t gcd(int64_t a, int64_t b)
 {
@@ -112,49 +84,26 @@ static int64_t gcd(int64_t a, int64_t b)
     return a;
 }
 
-/* The C names of each window and dedupe stage, given out once in plan order
- * so that they never clash with any other name of the file. */
-void name_windows(Emitter *em)
+static WindowStage window_stage(Emitter *em, const PlanStage *st)
 {
-    Plan *plan = em->plan;
-    static const char *const suffix[] = { "state", "hash", "match", "fire", "release", "result",
-                                          "merge", "window", "find", "right", "row",
-                                          "arrive" };
-    em->window_fns = arena_alloc(em->arena, sizeof(char *) * (size_t)(plan->nstages * NNAMES + 1));
-    for (int i = 0; i < plan->nstages; i++)
-        if (stage_is_window(plan->stages[i]) || stage_is_dedupe(plan->stages[i]) ||
-            stage_is_join(plan->stages[i]))
-            for (int j = 0; j < NNAMES; j++)
-                em->window_fns[i * NNAMES + j] = plan_unique_name(
-                    plan, arena_printf(em->arena, "%s_%s", plan->stages[i]->cname, suffix[j]));
-}
-
-static WindowNames window_names(Emitter *em, const PlanStage *st)
-{
-    WindowNames n = { 0 };
-    int index = st->id - 1;
-    n.op = operator_index(em, st);
+    WindowStage n = { 0 };
+    n.arena = em->arena;
+    n.names = st->names;
+    n.op = st->op_index;
     n.window = st->nodes[0];
     n.aggregate = st->nodes[1];
     n.wop = n.window->op;
     n.items = n.aggregate->op->aggregate;
     n.results = st->live;
-    const char *const *names = &em->window_fns[index * NNAMES];
-    n.state = names[0];
-    n.hash = names[1];
-    n.match = names[2];
-    n.fire = names[3];
-    n.release = names[4];
-    n.result = names[5];
-    n.merge = names[6];
-    n.onewindow = names[7];
-    n.find = names[8];
     n.sliding = n.wop->window.kind == WIN_SLIDING;
     n.session = n.wop->window.kind == WIN_SESSION;
     n.gap = n.wop->window.gap_ms;
     n.size = n.wop->window.size_ms;
     n.slide = n.sliding ? n.wop->window.slide_ms : n.size;
     n.pane = n.session ? 0 : gcd(n.size, n.slide);
+    n.keytypes = key_types(em, n.window);
+    n.rearm = arena_printf(em->arena, "flow_time_add(time, %" PRId64 ")",
+                           n.wop->window.lateness_ms);
     return n;
 }
 
@@ -169,63 +118,10 @@ static TypeKind arg_type(const Item *it)
     return it->expr ? it->expr->type : TY_INT64;
 }
 
-const char *key_hash_call(Arena *a, TypeKind t, const char *v)
-{
-    switch (t) {
-    case TY_STRING: return arena_printf(a, "flow_hash_str(%s)", v);
-    case TY_FLOAT64: return arena_printf(a, "flow_hash_f64(%s)", v);
-    default: return arena_printf(a, "flow_key_hash_i64((int64_t)%s)", v);
-    }
-}
-
-const TypeKind *key_types(Emitter *em, const PlanNode *node)
-{
-    const Op *op = node->op;
-    TypeKind *types = arena_alloc(em->arena, sizeof *types * (size_t)(op->nkey + 1));
-    for (int k = 0; k < op->nkey; k++)
-        types[k] = node->in->schema->fields[op->key_fields[k]].type;
-    return types;
-}
-
-void emit_state_hash(Emitter *em, CWriter *w, const char *name, const char *state,
-                     const TypeKind *types, int nkey, const char *seed)
-{
-    Arena *a = em->arena;
-    cw_line(w, "static uint64_t %s(const %s *s)", name, state);
-    open_block(w);
-    if (nkey == 1 && !seed) {
-        cw_line(w, "return (uint64_t)%s;", key_hash_call(a, types[0], "s->key0"));
-    } else {
-        if (nkey == 0 && !seed)
-            cw_line(w, "(void)s;");
-        cw_line(w, "uint64_t h = %s;", seed ? seed : "0");
-        for (int k = 0; k < nkey; k++)
-            cw_line(w, "h = (h ^ (uint64_t)%s) * 0x9E3779B97F4A7C15ULL;",
-                    key_hash_call(a, types[k], arena_printf(a, "s->key%d", k)));
-        cw_line(w, "return flow_xxh64_avalanche(h);");
-    }
-    cw_close(w, "");
-}
-
-const char *key_equal_test(Arena *a, TypeKind t, const char *x, const char *y)
-{
-    switch (t) {
-    case TY_STRING: return arena_printf(a, "flow_str_eq(%s, %s)", x, y);
-    /* As hash() sees floats: 0.0 and -0.0 alike, every nan alike. */
-    case TY_FLOAT64:
-        return arena_printf(a, "(%s == %s || (%s != %s && %s != %s))", x, y, x, x, y, y);
-    default: return arena_printf(a, "%s == %s", x, y);
-    }
-}
-
 /* Releases what the state `s` owns: copied strings and distinct-value sets. */
-static void emit_entry_release(CWriter *w, const WindowNames *n, const char *s)
+static void emit_entry_release(CWriter *w, const WindowStage *n, const char *s)
 {
-    const Op *wop = n->wop;
-    const PlanType *in = n->window->in;
-    for (int k = 0; k < wop->nkey; k++)
-        if (in->schema->fields[wop->key_fields[k]].type == TY_STRING)
-            cw_line(w, "flow_str_release(%s->key%d);", s, k);
+    emit_key_release(w, n->keytypes, n->wop->nkey, s);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++) {
         if (it->agg == AGG_COUNT_DISTINCT)
@@ -235,10 +131,10 @@ static void emit_entry_release(CWriter *w, const WindowNames *n, const char *s)
     }
 }
 
-static bool owns_memory(const WindowNames *n)
+static bool owns_memory(const WindowStage *n)
 {
     for (int k = 0; k < n->wop->nkey; k++)
-        if (n->window->in->schema->fields[n->wop->key_fields[k]].type == TY_STRING)
+        if (n->keytypes[k] == TY_STRING)
             return true;
     for (const Item *it = n->items; it; it = it->next)
         if (it->agg == AGG_COUNT_DISTINCT ||
@@ -247,50 +143,17 @@ static bool owns_memory(const WindowNames *n)
     return false;
 }
 
-static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
+/* The state struct after its window-kind members (the caller opens it):
+ * the key, the count of the records in `span`, one accumulator per
+ * aggregate; then the hash and match of the key, the pane or the session
+ * list standing for the time. `typed`: a match of two state pointers (the
+ * generated find function's), else of two void pointers (FlowTable's). */
+static void emit_state_rest(Emitter *em, CWriter *w, const WindowStage *n, const char *span,
+                            bool typed)
 {
-    Arena *a = em->arena;
     const Op *wop = n->wop;
-    const PlanType *in = n->window->in;
-    cw_blank(w);
-    if (n->sliding)
-        cw_comment(w, true, arena_printf(a, "State of one key in one pane of %" PRId64 " ms of "
-                                         "the sliding window at %s:%d, inline in the pane "
-                                         "(flow/state.h). The windows holding the pane put "
-                                         "their results together from its entries.",
-                                         n->pane, em->plan->flow_file, wop->loc.line));
-    else if (n->session)
-        cw_comment(w, true, arena_printf(a, "State of the session window at %s:%d, one per "
-                                         "(key, open session). The table holds the key's "
-                                         "earliest session; the others follow it by `next`, in "
-                                         "order of start (sessions never overlap).",
-                                         em->plan->flow_file, wop->loc.line));
-    else
-        cw_comment(w, true, arena_printf(a, "State of one key in one window of the window at "
-                                         "%s:%d, inline in the window's pane (flow/state.h), "
-                                         "which goes when the window can no longer change.",
-                                         em->plan->flow_file, wop->loc.line));
-    cw_open(w, "typedef struct %s", n->state);
-    cw_line(w, "uint64_t hash;%s", n->session ? "" : "  /* of the key; first, as flow_pane_add "
-                                                     "wants */");
-    if (n->session) {
-        cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
-        cw_line(w, "int64_t last;");
-        cw_line(w, "bool dead;      /* merged into the session after it; waits for its timer */");
-        cw_line(w, "struct %s *next;", n->state);
-        cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
-    } else if (n->sliding) {
-        cw_line(w, "uint64_t order; /* of the key's first record in the pane: results come in "
-                   "it */");
-    }
-    for (int k = 0; k < wop->nkey; k++) {
-        int f = wop->key_fields[k];
-        cw_line(w, "%s key%d; /* %s%s */", c_type(in->schema->fields[f].type), k,
-                in->schema->fields[f].name,
-                in->schema->fields[f].type == TY_STRING ? ", copied" : "");
-    }
-    cw_line(w, "int64_t count;  /* records in the %s */",
-            n->sliding ? "pane" : n->session ? "session" : "window");
+    emit_key_members(w, n->window);
+    cw_line(w, "int64_t count;  /* records in the %s */", span);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++) {
         switch (it->agg) {
@@ -312,39 +175,64 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
         case AGG_UNKNOWN: break;
         }
     }
-    cw_close(w, arena_printf(a, " %s;", n->state));
+    cw_close(w, arena_printf(em->arena, " %s;", n->names->state));
 
-    /* Hash and match: the key fields only (the pane or the session list
-     * stands for the time). */
     cw_blank(w);
-    emit_state_hash(em, w, n->hash, n->state, key_types(em, n->window), wop->nkey, NULL);
+    emit_state_hash(em, w, n->names->hash, n->names->state, n->keytypes, wop->nkey, NULL);
     cw_blank(w);
-    if (n->session) {
-        cw_line(w, "static bool %s(const void *item, const void *probe)", n->match);
-        open_block(w);
-        cw_line(w, "const %s *x = item, *y = probe;", n->state);
-    } else {
-        cw_line(w, "static bool %s(const %s *x, const %s *y)", n->match, n->state, n->state);
-        open_block(w);
-    }
-    const char *test = "true";
-    if (wop->nkey == 0)
-        cw_line(w, "(void)x; (void)y;");
-    for (int k = 0; k < wop->nkey; k++)
-        test = arena_printf(a, k == 0 ? "%.0s%s" : "%s && %s", test,
-                            key_equal_test(a, in->schema->fields[wop->key_fields[k]].type,
-                                       arena_printf(a, "x->key%d", k),
-                                       arena_printf(a, "y->key%d", k)));
-    cw_line(w, "return %s;", test);
-    cw_close(w, "");
+    emit_state_match(em, w, n->names->match, n->names->state, n->keytypes, wop->nkey, NULL,
+                     typed);
+}
 
-    if (!n->session)
-        return;
-    /* Release: the copies it owns, then itself. */
+static void emit_tumbling_state(Emitter *em, CWriter *w, const WindowStage *n)
+{
     cw_blank(w);
-    cw_line(w, "static void %s(void *item)", n->release);
+    cw_comment(w, true, arena_printf(em->arena, "State of one key in one window of the window "
+                                     "at %s:%d, inline in the window's pane (flow/state.h), "
+                                     "which goes when the window can no longer change.",
+                                     em->plan->flow_file, n->wop->loc.line));
+    cw_open(w, "typedef struct %s", n->names->state);
+    cw_line(w, "uint64_t hash;  /* of the key; first, as flow_pane_add wants */");
+    emit_state_rest(em, w, n, "window", true);
+}
+
+static void emit_sliding_state(Emitter *em, CWriter *w, const WindowStage *n)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "State of one key in one pane of %" PRId64 " ms "
+                                     "of the sliding window at %s:%d, inline in the pane "
+                                     "(flow/state.h). The windows holding the pane put "
+                                     "their results together from its entries.",
+                                     n->pane, em->plan->flow_file, n->wop->loc.line));
+    cw_open(w, "typedef struct %s", n->names->state);
+    cw_line(w, "uint64_t hash;  /* of the key; first, as flow_pane_add wants */");
+    cw_line(w, "uint64_t order; /* of the key's first record in the pane: results come in "
+               "it */");
+    emit_state_rest(em, w, n, "pane", true);
+}
+
+/* A session's state, and its release: the copies it owns, then itself. */
+static void emit_session_state(Emitter *em, CWriter *w, const WindowStage *n)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "State of the session window at %s:%d, one per "
+                                     "(key, open session). The table holds the key's "
+                                     "earliest session; the others follow it by `next`, in "
+                                     "order of start (sessions never overlap).",
+                                     em->plan->flow_file, n->wop->loc.line));
+    cw_open(w, "typedef struct %s", n->names->state);
+    cw_line(w, "uint64_t hash;");
+    cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
+    cw_line(w, "int64_t last;");
+    cw_line(w, "bool dead;      /* merged into the session after it; waits for its timer */");
+    cw_line(w, "struct %s *next;", n->names->state);
+    cw_line(w, "bool fired;     /* its result was emitted; kept for lateness */");
+    emit_state_rest(em, w, n, "session", false);
+
+    cw_blank(w);
+    cw_line(w, "static void %s(void *item)", n->names->release);
     open_block(w);
-    cw_line(w, "%s *s = item;", n->state);
+    cw_line(w, "%s *s = item;", n->names->state);
     emit_entry_release(w, n, "s");
     cw_line(w, "flow_state_free(s);");
     cw_close(w, "");
@@ -352,19 +240,19 @@ static void emit_state_struct(Emitter *em, CWriter *w, const WindowNames *n)
 
 /* Tumbling and sliding windows: the entry of probe's key in a pane, by the
  * pane's slots; NULL when it has none, *slot then being where it goes. */
-static void emit_find_function(CWriter *w, const WindowNames *n)
+static void emit_find_function(CWriter *w, const WindowStage *n)
 {
     cw_blank(w);
     cw_comment(w, true, "The entry of probe's key in pane p, or NULL, *slot then being the "
                         "free slot where it goes.");
-    cw_line(w, "static %s *%s(const FlowPane *p, const %s *probe, uint64_t *slot)", n->state,
-            n->find, n->state);
+    cw_line(w, "static %s *%s(const FlowPane *p, const %s *probe, uint64_t *slot)", n->names->state,
+            n->names->find, n->names->state);
     open_block(w);
-    cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->state, n->state);
+    cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->names->state, n->names->state);
     cw_line(w, "uint64_t i = probe->hash & p->mask;");
     cw_open(w, "for (; p->slots[i] >= 0; i = (i + 1) & p->mask)");
-    cw_line(w, "%s *s = &entries[p->slots[i]];", n->state);
-    cw_line(w, "if (s->hash == probe->hash && %s(s, probe))", n->match);
+    cw_line(w, "%s *s = &entries[p->slots[i]];", n->names->state);
+    cw_line(w, "if (s->hash == probe->hash && %s(s, probe))", n->names->match);
     cw_line(w, "    return s;");
     cw_close(w, "");
     cw_line(w, "*slot = i;");
@@ -376,7 +264,7 @@ static void emit_find_function(CWriter *w, const WindowNames *n)
  * with what its entries own. Sliding windows: it is a window end, which
  * takes with it the panes whose last window it is. Also called at shutdown
  * for every pending timer, which frees every pane. */
-static void emit_pane_release_function(CWriter *w, const WindowNames *n)
+static void emit_pane_release_function(CWriter *w, const WindowStage *n)
 {
     bool owns = owns_memory(n);
     cw_blank(w);
@@ -385,7 +273,7 @@ static void emit_pane_release_function(CWriter *w, const WindowNames *n)
           "last window it is. At shutdown, every pending window end goes this way, which frees "
           "every pane."
         : "The window's pane can no longer change: it goes, with what its entries own.");
-    cw_line(w, "static void %s(void *item)", n->release);
+    cw_line(w, "static void %s(void *item)", n->names->release);
     open_block(w);
     if (n->sliding) {
         cw_line(w, "FlowWindowEnd *w = item;");
@@ -399,9 +287,9 @@ static void emit_pane_release_function(CWriter *w, const WindowNames *n)
         cw_line(w, "FlowPane *p = item;");
     }
     if (owns) {
-        cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->state, n->state);
+        cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->names->state, n->names->state);
         cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
-        cw_line(w, "%s *s = &entries[e];", n->state);
+        cw_line(w, "%s *s = &entries[e];", n->names->state);
         emit_entry_release(w, n, "s");
         cw_close(w, "");
     }
@@ -415,7 +303,7 @@ static void emit_pane_release_function(CWriter *w, const WindowNames *n)
 
 /* The result record and the rest of the stage after the aggregate. */
 static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
-                                 const WindowNames *n)
+                                 const WindowStage *n)
 {
     Arena *a = em->arena;
     const Op *wop = n->wop;
@@ -456,46 +344,61 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                      "window_end - 1ms, and the operators after it.",
                                      em->plan->flow_file, wop->loc.line));
     emit_body_function(w, arena_printf(a, "static void %s(FlowRuntime *rt, const %s *s, "
-                                          "int64_t start)", n->result, n->state), &b, false);
+                                          "int64_t start)", n->names->result, n->names->state),
+                       &b, false);
 }
 
-static void emit_fire_function(CWriter *w, const WindowNames *n)
+/* The fire function of a tumbling window's pane or a sliding window's end,
+ * the timers' item (`type *var`): once, at end - 1ms, `results` writes the
+ * window's results; at end - 1ms + lateness (the same call without
+ * lateness) the item goes. */
+static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment,
+                           const char *type, const char *var,
+                           void (*results)(CWriter *, const WindowStage *))
 {
     int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
-    cw_comment(w, true, lateness
-        ? "A timer of the window's pane is due: at end - 1ms the results, in the order the "
-          "keys came; at end - 1ms + lateness the pane goes."
-        : "The timer of the window's pane is due (end - 1ms): the results, in the order the "
-          "keys came, and the pane goes.");
-    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    cw_comment(w, true, comment);
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
-    cw_line(w, "FlowPane *p = item;");
+    cw_line(w, "%s *%s = item;", type, var);
     if (!lateness)
         cw_line(w, "(void)time;");
     if (!lateness && !n->results)
         cw_line(w, "(void)rt;");
-    cw_open(w, "if (!p->fired)");
-    cw_line(w, "p->fired = true;");
-    if (n->results) {
-        cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
-        cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
-        cw_line(w, "    %s(rt, &entries[e], p->start);", n->result);
-    }
-    if (lateness) {
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), p);", n->op,
-                lateness);
-        cw_line(w, "return;");
-    }
+    cw_open(w, "if (!%s->fired)", var);
+    cw_line(w, "%s->fired = true;", var);
+    if (n->results)
+        results(w, n);
+    if (lateness)
+        emit_timer_again(w, NULL, n->op, n->rearm, var, true);
     cw_close(w, "");
-    cw_line(w, "%s(p);", n->release);
+    cw_line(w, "%s(%s);", n->names->release, var);
     cw_close(w, "");
+}
+
+/* Tumbling windows: the pane's entries, in the order the keys came. */
+static void emit_pane_results(CWriter *w, const WindowStage *n)
+{
+    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->names->state,
+            n->names->state);
+    cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
+    cw_line(w, "    %s(rt, &entries[e], p->start);", n->names->result);
+}
+
+static void emit_tumbling_fire_function(CWriter *w, const WindowStage *n)
+{
+    emit_pane_fire(w, n, n->wop->window.lateness_ms
+        ? "A timer of the window's pane is due: at end - 1ms the results, in the order the "
+          "keys came; at end - 1ms + lateness the pane goes."
+        : "The timer of the window's pane is due (end - 1ms): the results, in the order the "
+          "keys came, and the pane goes.", "FlowPane", "p", emit_pane_results);
 }
 
 /* dst takes the value of src: a sliding window's result borrows its panes'
  * strings; a session that absorbs another keeps copies of its own, as the
  * absorbed one frees its strings when its timer comes. */
-static const char *copy(Emitter *em, const WindowNames *n, const Item *it, const char *d,
+static const char *copy(Emitter *em, const WindowStage *n, const Item *it, const char *d,
                         const char *v)
 {
     if (n->session && it->type == TY_STRING)
@@ -507,10 +410,11 @@ static const char *copy(Emitter *em, const WindowNames *n, const Item *it, const
 /* merge(dst, src): sliding windows add a pane's accumulators to those of a
  * window being put together (the window owns only its distinct-value sets);
  * session windows add a later session to the one a record bridged it to. */
-static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
+static void emit_merge_function(Emitter *em, CWriter *w, const WindowStage *n)
 {
     cw_blank(w);
-    cw_line(w, "static void %s(%s *dst, const %s *src)", n->merge, n->state, n->state);
+    cw_line(w, "static void %s(%s *dst, const %s *src)", n->names->merge, n->names->state,
+            n->names->state);
     open_block(w);
     cw_line(w, "bool first = dst->count == 0;");
     cw_line(w, "dst->count += src->count;");
@@ -558,141 +462,126 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowNames *n)
     cw_close(w, "");
 }
 
+/* A window put together from its panes owns only its distinct-value sets
+ * (it borrows the panes' strings): frees those of the state `s`. */
+static void emit_free_distinct(CWriter *w, const WindowStage *n, const char *s)
+{
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        if (it->agg == AGG_COUNT_DISTINCT)
+            cw_line(w, "flow_distinct_free(&%s.acc%d);", s, i);
+}
+
 /* Sliding windows with lateness: the updated result of the key of `probe`
  * for the window [end - SIZE, end), put together from the key's entries in
  * the window's panes. */
-static void emit_one_window_function(CWriter *w, const WindowNames *n)
+static void emit_one_window_function(CWriter *w, const WindowStage *n)
 {
     const Op *wop = n->wop;
     cw_blank(w);
-    cw_line(w, "static void %s(FlowRuntime *rt, const %s *probe, int64_t end)", n->onewindow,
-            n->state);
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *probe, int64_t end)", n->names->window,
+            n->names->state);
     open_block(w);
     cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
-    cw_line(w, "%s window = { 0 };", n->state);
+    cw_line(w, "%s window = { 0 };", n->names->state);
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "window.key%d = probe->key%d;", k, k);
     cw_open(w, "for (int64_t start = end - %" PRId64 "; start <= end - %" PRId64 "; start += %"
                PRId64 ")", n->size, n->pane, n->pane);
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "uint64_t slot = 0;");
-    cw_line(w, "const %s *src = p ? %s(p, probe, &slot) : NULL;", n->state, n->find);
+    cw_line(w, "const %s *src = p ? %s(p, probe, &slot) : NULL;", n->names->state, n->names->find);
     cw_line(w, "if (src)");
-    cw_line(w, "    %s(&window, src);", n->merge);
+    cw_line(w, "    %s(&window, src);", n->names->merge);
     cw_close(w, "");
-    cw_line(w, "%s(rt, &window, end - %" PRId64 ");", n->result, n->size);
-    int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++)
-        if (it->agg == AGG_COUNT_DISTINCT)
-            cw_line(w, "flow_distinct_free(&window.acc%d);", i);
+    cw_line(w, "%s(rt, &window, end - %" PRId64 ");", n->names->result, n->size);
+    emit_free_distinct(w, n, "window");
+    cw_close(w, "");
+}
+
+/* Sliding windows: the results of the window ending at w->end. The entries
+ * of its panes are put together by key in the operator's scratch pane,
+ * ordered by the first record of each key in the window, and each key's
+ * result goes out. */
+static void emit_window_end_results(CWriter *w, const WindowStage *n)
+{
+    cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
+    cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
+    cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start <= w->end - %" PRId64
+               "; start += %" PRId64 ")", n->size, n->pane, n->pane);
+    cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
+    cw_line(w, "if (!p)");
+    cw_line(w, "    continue;");
+    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->names->state,
+            n->names->state);
+    cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
+    cw_line(w, "const %s *src = &entries[e];", n->names->state);
+    cw_line(w, "uint64_t slot = 0;");
+    cw_line(w, "%s *dst = %s(window, src, &slot);", n->names->state, n->names->find);
+    cw_open(w, "if (!dst)");
+    cw_comment(w, true, "The window's entries borrow the panes' strings.");
+    cw_line(w, "dst = flow_pane_add(window, slot, src->hash);");
+    cw_line(w, "dst->order = src->order;");
+    for (int k = 0; k < n->wop->nkey; k++)
+        cw_line(w, "dst->key%d = src->key%d;", k, k);
+    cw_close(w, "");
+    cw_line(w, "if (src->order < dst->order)");
+    cw_line(w, "    dst->order = src->order;");
+    cw_line(w, "%s(dst, src);", n->names->merge);
+    cw_close(w, "");
+    cw_close(w, "");
+    cw_line(w, "flow_pane_sort(window);");
+    cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->names->state, n->names->state);
+    cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
+    cw_line(w, "%s(rt, &merged[e], w->end - %" PRId64 ");", n->names->result, n->size);
+    emit_free_distinct(w, n, "merged[e]");
     cw_close(w, "");
 }
 
 /* Sliding windows: one timer per window end, shared by every key. At end -
- * 1ms the entries of the window's panes are put together by key in the
- * operator's scratch pane, ordered by the first record of each key in the
- * window, and each key's result goes out; at end - 1ms + lateness (the same
- * call without lateness) the panes whose last window this is go. */
-static void emit_sliding_fire_function(CWriter *w, const WindowNames *n)
+ * 1ms the window's results; at end - 1ms + lateness (the same call without
+ * lateness) the panes whose last window this is go. */
+static void emit_sliding_fire_function(CWriter *w, const WindowStage *n)
 {
-    const Op *wop = n->wop;
-    int64_t lateness = wop->window.lateness_ms;
-    cw_blank(w);
-    cw_comment(w, true, lateness
+    emit_pane_fire(w, n, n->wop->window.lateness_ms
         ? "A timer of a window end is due. At end - 1ms: the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
           "the window, and the results go out; at end - 1ms + lateness the window goes."
         : "The timer of a window end is due (end - 1ms): the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
-          "the window, the results go out, and the window goes.");
-    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
-    open_block(w);
-    cw_line(w, "FlowWindowEnd *w = item;");
-    if (!lateness)
-        cw_line(w, "(void)time;");
-    if (!lateness && !n->results)
-        cw_line(w, "(void)rt;");
-    cw_open(w, "if (!w->fired)");
-    cw_line(w, "w->fired = true;");
-    if (n->results) {
-        cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
-        cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->state);
-        cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start <= w->end - %" PRId64
-                   "; start += %" PRId64 ")", n->size, n->pane, n->pane);
-        cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
-        cw_line(w, "if (!p)");
-        cw_line(w, "    continue;");
-        cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->state, n->state);
-        cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
-        cw_line(w, "const %s *src = &entries[e];", n->state);
-        cw_line(w, "uint64_t slot = 0;");
-        cw_line(w, "%s *dst = %s(window, src, &slot);", n->state, n->find);
-        cw_open(w, "if (!dst)");
-        cw_comment(w, true, "The window's entries borrow the panes' strings.");
-        cw_line(w, "dst = flow_pane_add(window, slot, src->hash);");
-        cw_line(w, "dst->order = src->order;");
-        for (int k = 0; k < wop->nkey; k++)
-            cw_line(w, "dst->key%d = src->key%d;", k, k);
-        cw_close(w, "");
-        cw_line(w, "if (src->order < dst->order)");
-        cw_line(w, "    dst->order = src->order;");
-        cw_line(w, "%s(dst, src);", n->merge);
-        cw_close(w, "");
-        cw_close(w, "");
-        cw_line(w, "flow_pane_sort(window);");
-        cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->state, n->state);
-        cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
-        cw_line(w, "%s(rt, &merged[e], w->end - %" PRId64 ");", n->result, n->size);
-        int i = 0;
-        for (const Item *it = n->items; it; it = it->next, i++)
-            if (it->agg == AGG_COUNT_DISTINCT)
-                cw_line(w, "flow_distinct_free(&merged[e].acc%d);", i);
-        cw_close(w, "");
-    }
-    if (lateness) {
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(time, %" PRId64 "), w);", n->op,
-                lateness);
-        cw_line(w, "return;");
-    }
-    cw_close(w, "");
-    cw_line(w, "%s(w);", n->release);
-    cw_close(w, "");
+          "the window, the results go out, and the window goes.",
+        "FlowWindowEnd", "w", emit_window_end_results);
 }
 
 /* Session windows: the timer was set at end - 1ms of the session when it
  * was made. A session that grew since then sets it again at its new end; one
  * merged into a later session only goes. With lateness, a session that fired
  * sets it at end - 1ms + L (again when it grew meanwhile), then goes. */
-static void emit_session_fire_function(CWriter *w, const WindowNames *n)
+static void emit_session_fire_function(CWriter *w, const WindowStage *n)
 {
     int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
-    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->fire);
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
-    cw_line(w, "%s *s = item;", n->state);
+    cw_line(w, "%s *s = item;", n->names->state);
     cw_open(w, "if (s->dead)");
-    cw_line(w, "%s(s);", n->release);
+    cw_line(w, "%s(s);", n->names->release);
     cw_line(w, "return;");
     cw_close(w, "");
     cw_line(w, "int64_t fire_at = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
     cw_open(w, "if (!s->fired)");
-    cw_open(w, "if (time < fire_at)");
-    cw_line(w, "flow_timer_set(rt, %d, fire_at, s);", n->op);
-    cw_line(w, "return;");
-    cw_close(w, "");
+    emit_timer_again(w, "time < fire_at", n->op, "fire_at", "s", true);
     cw_line(w, "s->fired = true;");
     if (n->results)
-        cw_line(w, "%s(rt, s, s->start);", n->result);
+        cw_line(w, "%s(rt, s, s->start);", n->names->result);
     cw_close(w, "");
     if (lateness) {
         cw_line(w, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");", lateness);
-        cw_open(w, "if (time < free_at)");
-        cw_line(w, "flow_timer_set(rt, %d, free_at, s);", n->op);
-        cw_line(w, "return;");
-        cw_close(w, "");
+        emit_timer_again(w, "time < free_at", n->op, "free_at", "s", true);
     }
     cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-    cw_line(w, "%s *head = flow_table_find(table, s->hash, %s, s);", n->state, n->match);
+    cw_line(w, "%s *head = flow_table_find(table, s->hash, %s, s);", n->names->state,
+            n->names->match);
     cw_open(w, "if (head == s)");
     cw_line(w, "flow_table_remove(table, s->hash, s);");
     cw_line(w, "if (s->next)");
@@ -700,12 +589,12 @@ static void emit_session_fire_function(CWriter *w, const WindowNames *n)
     cw_close(w, "");
     cw_open(w, "else");
     cw_comment(w, true, "Sessions of a key end in the order they start, so this is rare.");
-    cw_line(w, "%s *prev = head;", n->state);
+    cw_line(w, "%s *prev = head;", n->names->state);
     cw_line(w, "while (prev->next != s)");
     cw_line(w, "    prev = prev->next;");
     cw_line(w, "prev->next = s->next;");
     cw_close(w, "");
-    cw_line(w, "%s(s);", n->release);
+    cw_line(w, "%s(s);", n->names->release);
     cw_close(w, "");
 }
 
@@ -771,21 +660,15 @@ static bool any_live(const PlanEdgeList *edges)
 
 /* Session windows: the record's session, made, extended, or merged with the
  * later one when the record bridges the two. */
-static void emit_session_find_or_make(Body *b, const WindowNames *n)
+static void emit_session_find_or_make(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
-    const Op *wop = n->wop;
-    const PlanType *in = n->window->in;
     cw_line(bw, "bool fresh = s == NULL;");
     cw_open(bw, "if (fresh)");
     cw_line(bw, "s = flow_state_alloc(sizeof *s);");
     cw_line(bw, "s->hash = hash;");
     cw_line(bw, "s->start = s->last = ts;");
-    for (int k = 0; k < wop->nkey; k++) {
-        bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
-        cw_line(bw, str ? "s->key%d = flow_str_keep(probe.key%d);" : "s->key%d = probe.key%d;",
-                k, k);
-    }
+    emit_key_keep(bw, n->keytypes, n->wop->nkey);
     cw_line(bw, "s->next = next;");
     cw_open(bw, "if (prev)");
     cw_line(bw, "prev->next = s;");
@@ -809,11 +692,11 @@ static void emit_session_find_or_make(Body *b, const WindowNames *n)
     cw_line(bw, "    s->start = ts;");
     cw_line(bw, "if (ts > s->last)");
     cw_line(bw, "    s->last = ts;");
-    cw_line(bw, "%s *later = s->next;", n->state);
+    cw_line(bw, "%s *later = s->next;", n->names->state);
     cw_open(bw, "if (later && later->start < flow_time_add(s->last, %" PRId64 "))", n->gap);
     cw_comment(bw, true, "The record bridges two sessions: this one joins the later one, which "
                          "takes its place; its timer only frees it.");
-    cw_line(bw, "%s(later, s);", n->merge);
+    cw_line(bw, "%s(later, s);", n->names->merge);
     cw_line(bw, "later->start = s->start;");
     cw_line(bw, "if (prev)");
     cw_line(bw, "    prev->next = later;");
@@ -829,99 +712,65 @@ static void emit_session_find_or_make(Body *b, const WindowNames *n)
 
 /* Ends a loop over the windows holding a pane at the last of them, testing
  * before the step so that `end` never steps past the end of time. */
-static void emit_last_window_break(CWriter *w, const WindowNames *n)
+static void emit_last_window_break(CWriter *w, const WindowStage *n)
 {
     cw_line(w, "if (end > last_end - %" PRId64 ")", n->slide);
     cw_line(w, "    break; /* that was the last window holding the pane */");
 }
 
-static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
-                                const WindowNames *n)
+/* The start of a window's stage function: the body, with the record's
+ * window already placed by the caller. */
+static void input_begin(Emitter *em, Body *b, const WindowStage *n)
 {
-    Arena *a = em->arena;
-    const Op *wop = n->wop;
-    const PlanType *in = n->window->in;
-    Body b;
-    body_init(&b, em, in, "in->", "in");
-    CWriter *bw = &b.w;
-    b.used_rt = b.used_ts = true;
+    body_init(b, em, n->window->in, "in->", "in");
+    b->used_rt = b->used_ts = true;
+    emit_loc_comment(em, &b->w, n->wop->loc, op_text(em->arena, n->wop));
+    line_to_flow(em, &b->w, n->wop->loc);
+}
 
-    flow_comment(em, bw, wop->loc, op_text(a, wop));
-    line_to_flow(em, bw, wop->loc);
-    if (n->session) {
-        /* The record's own session would be [ts, ts + gap): it joins the
-         * key's sessions that overlap it, at most two as sessions are at
-         * least gap apart. */
-        cw_line(bw, "%s probe = { 0 };", n->state);
-        for (int k = 0; k < wop->nkey; k++) {
-            cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
-            b.used_in = true;
-        }
-        cw_line(bw, "uint64_t hash = %s(&probe);", n->hash);
-        cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
-        cw_line(bw, "%s *head = flow_table_find(table, hash, %s, &probe);", n->state, n->match);
-        cw_line(bw, "int64_t reach = flow_time_add(ts, %" PRId64 ");", n->gap);
-        cw_line(bw, "%s *prev = NULL, *s = head;", n->state);
-        cw_open(bw, "while (s && s->start < reach && flow_time_add(s->last, %" PRId64 ") <= ts)",
-                n->gap);
-        cw_line(bw, "prev = s;");
-        cw_line(bw, "s = s->next;");
-        cw_close(bw, "");
-        cw_line(bw, "%s *next = s;", n->state);
-        cw_line(bw, "if (s && s->start >= reach)");
-        cw_line(bw, "    s = NULL;");
-        cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64
-                    ");", n->gap - 1);
-        if (wop->window.lateness_ms)
-            cw_line(bw, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");",
-                    wop->window.lateness_ms);
-        else
-            cw_line(bw, "int64_t free_at = fire_at;");
-    } else if (n->sliding) {
-        /* Late when even the last window holding the record has fired. */
-        cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */",
-                n->pane);
-        cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
-                    ");", n->slide, n->size);
-        if (wop->window.lateness_ms)
-            cw_line(bw, "int64_t free_at = flow_time_add(last_end - 1, %" PRId64 ");",
-                    wop->window.lateness_ms);
-        else
-            cw_line(bw, "int64_t free_at = last_end - 1;");
-        cw_comment(bw, true, "The first window holding the pane.");
-        cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
-                    "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
-    } else {
-        cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", n->size);
-        cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", n->size - 1);
-        if (wop->window.lateness_ms)
-            cw_line(bw, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");",
-                    wop->window.lateness_ms);
-        else
-            cw_line(bw, "int64_t free_at = fire_at;");
-    }
+/* `free_at`: when the record's (last) window goes, `fired` (a C expression,
+ * the time it fires) + the lateness. */
+static void emit_free_at(Body *b, const WindowStage *n, const char *fired)
+{
+    int64_t lateness = n->wop->window.lateness_ms;
+    if (lateness)
+        cw_line(&b->w, "int64_t free_at = flow_time_add(%s, %" PRId64 ");", fired, lateness);
+    else
+        cw_line(&b->w, "int64_t free_at = %s;", fired);
+}
+
+/* A record whose window is gone is late: to the `late as` stream, or
+ * dropped and counted. */
+static void emit_late_test(Body *b, const WindowStage *n)
+{
+    CWriter *bw = &b->w;
     cw_line(bw, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
     cw_open(bw, "if (watermark >= free_at)");
     if (any_live(&n->window->late)) {
-        cw_comment(bw, true, arena_printf(a, "Late: to stream %s.", wop->window.late_as));
-        push_to(&b, &n->window->late);
+        cw_comment(bw, true, arena_printf(n->arena, "Late: to stream %s.", n->wop->window.late_as));
+        push_to(b, &n->window->late);
     } else {
         cw_comment(bw, true, "Late: dropped and counted.");
         cw_line(bw, "flow_late_record(rt);");
     }
     cw_line(bw, "return;");
     cw_close(bw, "");
+}
 
-    /* The arguments first: a record whose argument fails changes nothing. */
-    EmitExpr x = expr_context(&b, in);
+/* The aggregates' arguments, arg0..: before the state is touched, so that a
+ * record whose argument fails changes nothing. */
+static void emit_arguments(Emitter *em, Body *b, const WindowStage *n)
+{
+    CWriter *bw = &b->w;
+    EmitExpr x = expr_context(b, n->window->in);
     int nitems = 0;
     for (const Item *it = n->items; it; it = it->next)
         nitems++;
-    const char **args = arena_alloc(a, sizeof *args * (size_t)(nitems + 1));
+    const char **args = arena_alloc(em->arena, sizeof *args * (size_t)(nitems + 1));
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
         args[i] = it->expr ? emit_expr(&x, it->expr, arg_type(it)) : NULL;
-    note_expr_use(&b, &x);
+    note_expr_use(b, &x);
     line_to_flow(em, bw, n->aggregate->op->loc);
     if (x.used_err)
         cw_line(bw, "const char *err = NULL;");
@@ -930,172 +779,244 @@ static void emit_input_function(Emitter *em, CWriter *w, const PlanStage *st,
         if (args[i])
             cw_line(bw, "%s arg%d = %s; /* %s */", c_type(arg_type(it)), i, args[i], it->name);
     if (x.used_err)
-        check_err(&b, n->aggregate->op->loc);
+        body_check_err(b, n->aggregate->op->loc);
+}
 
-    if (n->session) {
-        emit_session_find_or_make(&b, n);
-    } else {
-        int64_t lateness = wop->window.lateness_ms;
-        cw_line(bw, "%s probe;", n->state);
-        for (int k = 0; k < wop->nkey; k++) {
-            cw_line(bw, "probe.key%d = in->%s;", k, in->members[wop->key_fields[k]]);
-            b.used_in = true;
-        }
-        cw_line(bw, "probe.hash = %s(&probe);", n->hash);
-        cw_comment(bw, true, "The pane: nearly always the last record's.");
-        cw_line(bw, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
-        cw_line(bw, "FlowPane *p = ps->last;");
-        cw_open(bw, "if (!p || p->start != start)");
-        cw_line(bw, "bool made;");
-        cw_line(bw, "p = flow_pane_get(ps, start, sizeof(%s), &made);", n->state);
-        if (n->sliding) {
-            cw_comment(bw, true, lateness
-                ? "A new pane: each window holding it that is still kept gets its timer "
-                  "(one per window end, for all keys) unless it has one; one that fired "
-                  "already, the timer of the end of its lateness."
-                : "A new pane: each window holding it that has not fired gets its timer (one "
-                  "per window end, for all keys) unless it has one.");
-            cw_open(bw, "for (int64_t end = first_end; made; end += %" PRId64 ")", n->slide);
-            if (lateness)
-                cw_open(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
-            else
-                cw_open(bw, "if (watermark < end - 1)");
-            cw_line(bw, "bool fresh_end;");
-            cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
-            cw_open(bw, "if (fresh_end)");
-            if (lateness) {
-                cw_line(bw, "w->fired = watermark >= end - 1;");
-                cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %" PRId64
-                            ") : end - 1, w);", n->op, lateness);
-            } else {
-                cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
-            }
-            cw_close(bw, "");
-            cw_close(bw, "");
-            emit_last_window_break(bw, n);
-            cw_close(bw, "");
-        } else {
-            if (lateness) {
-                cw_comment(bw, true, "A window that already fired (late, within the lateness) "
-                                     "is only kept until free_at.");
-                cw_open(bw, "if (made)");
-                cw_line(bw, "p->fired = watermark >= fire_at;");
-                cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : fire_at, p);", n->op);
-                cw_close(bw, "");
-            } else {
-                cw_line(bw, "if (made)");
-                cw_line(bw, "    flow_timer_set(rt, %d, fire_at, p);", n->op);
-            }
-        }
-        cw_close(bw, "");
-        cw_line(bw, "uint64_t slot = 0;");
-        cw_line(bw, "%s *s = %s(p, &probe, &slot);", n->state, n->find);
-        cw_line(bw, "bool fresh = s == NULL;");
-        cw_open(bw, "if (fresh)");
-        cw_line(bw, "s = flow_pane_add(p, slot, probe.hash);");
-        if (n->sliding)
-            cw_line(bw, "s->order = ps->next_order++;");
-        for (int k = 0; k < wop->nkey; k++) {
-            bool str = in->schema->fields[wop->key_fields[k]].type == TY_STRING;
-            if (str)
-                cw_line(bw, "s->key%d = flow_str_keep(probe.key%d);", k, k);
-            else
-                cw_line(bw, "s->key%d = probe.key%d;", k, k);
-        }
-        cw_close(bw, "");
-    }
+/* Tumbling and sliding windows: the probe of the record's key, and its
+ * pane, opening the block that makes a new pane (the caller sets its
+ * timers and closes it). */
+static void emit_pane_get(Body *b, const WindowStage *n)
+{
+    CWriter *bw = &b->w;
+    cw_line(bw, "%s probe;", n->names->state);
+    emit_key_probe(b, n->window);
+    cw_line(bw, "probe.hash = %s(&probe);", n->names->hash);
+    cw_comment(bw, true, "The pane: nearly always the last record's.");
+    cw_line(bw, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
+    cw_line(bw, "FlowPane *p = ps->last;");
+    cw_open(bw, "if (!p || p->start != start)");
+    cw_line(bw, "bool made;");
+    cw_line(bw, "p = flow_pane_get(ps, start, sizeof(%s), &made);", n->names->state);
+}
+
+/* Tumbling and sliding windows: the key's entry in the pane, made when the
+ * key has none. */
+static void emit_pane_entry(Body *b, const WindowStage *n)
+{
+    CWriter *bw = &b->w;
+    cw_line(bw, "uint64_t slot = 0;");
+    cw_line(bw, "%s *s = %s(p, &probe, &slot);", n->names->state, n->names->find);
+    cw_line(bw, "bool fresh = s == NULL;");
+    cw_open(bw, "if (fresh)");
+    cw_line(bw, "s = flow_pane_add(p, slot, probe.hash);");
+    if (n->sliding)
+        cw_line(bw, "s->order = ps->next_order++;");
+    emit_key_keep(bw, n->keytypes, n->wop->nkey);
+    cw_close(bw, "");
+}
+
+/* The record goes into the state `s`: its count and every accumulator. */
+static void emit_accumulate(Body *b, const WindowStage *n)
+{
+    CWriter *bw = &b->w;
     cw_line(bw, "s->count++;");
-    i = 0;
+    int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
-        emit_update(&b, it, i, arena_printf(a, "arg%d", i));
+        emit_update(b, it, i, arena_printf(n->arena, "arg%d", i));
     bool uses_fresh = false;
     for (const Item *it = n->items; it; it = it->next)
         uses_fresh |= it->agg == AGG_MIN || it->agg == AGG_MAX || it->agg == AGG_FIRST ||
                       it->agg == AGG_LAST;
     if (!uses_fresh)
         cw_line(bw, "(void)fresh;");
-    if (n->results && n->session && wop->window.lateness_ms) {
-        cw_comment(bw, true, "A late record within the lateness: an updated result.");
-        cw_line(bw, "if (s->fired)");
-        cw_indent(bw);
-        cw_line(bw, "%s(rt, s, s->start);", n->result);
-        cw_dedent(bw);
+}
+
+/* Tumbling and session windows with lateness: a record that updated a
+ * window that fired (`fired`) emits its updated result at once. */
+static void emit_updated_result(Body *b, const WindowStage *n, const char *fired,
+                                const char *start)
+{
+    if (!n->results || !n->wop->window.lateness_ms)
+        return;
+    CWriter *bw = &b->w;
+    cw_comment(bw, true, "A late record within the lateness: an updated result.");
+    cw_line(bw, "if (%s)", fired);
+    cw_indent(bw);
+    cw_line(bw, "%s(rt, s, %s);", n->names->result, start);
+    cw_dedent(bw);
+}
+
+/* The stage function around the body. */
+static void input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
+                      Body *b)
+{
+    line_back(em, &b->w);
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "Stage %d: the window of stream %s (%s:%d). One "
+                                     "record in: its window's state is updated.", st->id,
+                                     st->stream->name, em->plan->flow_file, n->wop->loc.line));
+    emit_body_function(w, stage_signature(em, st), b, true);
+}
+
+static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
+                                const WindowStage *n)
+{
+    Body b;
+    input_begin(em, &b, n);
+    CWriter *bw = &b.w;
+    cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", n->size);
+    cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", n->size - 1);
+    emit_free_at(&b, n, "fire_at");
+    emit_late_test(&b, n);
+    emit_arguments(em, &b, n);
+    emit_pane_get(&b, n);
+    if (n->wop->window.lateness_ms) {
+        cw_comment(bw, true, "A window that already fired (late, within the lateness) "
+                             "is only kept until free_at.");
+        cw_open(bw, "if (made)");
+        cw_line(bw, "p->fired = watermark >= fire_at;");
+        cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : fire_at, p);", n->op);
+        cw_close(bw, "");
+    } else {
+        cw_line(bw, "if (made)");
+        cw_line(bw, "    flow_timer_set(rt, %d, fire_at, p);", n->op);
     }
-    if (n->results && !n->sliding && !n->session && wop->window.lateness_ms) {        cw_comment(bw, true, "A late record within the lateness: an updated result.");
-        cw_line(bw, "if (p->fired)");
-        cw_indent(bw);
-        cw_line(bw, "%s(rt, s, p->start);", n->result);
-        cw_dedent(bw);
+    cw_close(bw, "");
+    emit_pane_entry(&b, n);
+    emit_accumulate(&b, n);
+    emit_updated_result(&b, n, "p->fired", "p->start");
+    input_end(em, w, st, n, &b);
+}
+
+static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
+                               const WindowStage *n)
+{
+    int64_t lateness = n->wop->window.lateness_ms;
+    Body b;
+    input_begin(em, &b, n);
+    CWriter *bw = &b.w;
+    /* Late when even the last window holding the record has fired. */
+    cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */", n->pane);
+    cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
+                ");", n->slide, n->size);
+    emit_free_at(&b, n, "last_end - 1");
+    cw_comment(bw, true, "The first window holding the pane.");
+    cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
+                "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
+    emit_late_test(&b, n);
+    emit_arguments(em, &b, n);
+    emit_pane_get(&b, n);
+    cw_comment(bw, true, lateness
+        ? "A new pane: each window holding it that is still kept gets its timer "
+          "(one per window end, for all keys) unless it has one; one that fired "
+          "already, the timer of the end of its lateness."
+        : "A new pane: each window holding it that has not fired gets its timer (one "
+          "per window end, for all keys) unless it has one.");
+    cw_open(bw, "for (int64_t end = first_end; made; end += %" PRId64 ")", n->slide);
+    if (lateness)
+        cw_open(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
+    else
+        cw_open(bw, "if (watermark < end - 1)");
+    cw_line(bw, "bool fresh_end;");
+    cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
+    cw_open(bw, "if (fresh_end)");
+    if (lateness) {
+        cw_line(bw, "w->fired = watermark >= end - 1;");
+        cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %" PRId64
+                    ") : end - 1, w);", n->op, lateness);
+    } else {
+        cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
     }
-    if (n->results && n->sliding && wop->window.lateness_ms) {
+    cw_close(bw, "");
+    cw_close(bw, "");
+    emit_last_window_break(bw, n);
+    cw_close(bw, "");
+    cw_close(bw, "");
+    emit_pane_entry(&b, n);
+    emit_accumulate(&b, n);
+    if (n->results && lateness) {
         cw_comment(bw, true, "A late record within the lateness: an updated result for each "
                              "window holding it that already fired and is still kept, oldest "
                              "first.");
         cw_open(bw, "for (int64_t end = first_end; end - 1 <= watermark; end += %" PRId64 ")",
                 n->slide);
-        cw_line(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))",
-                wop->window.lateness_ms);
-        cw_line(bw, "    %s(rt, s, end);", n->onewindow);
+        cw_line(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
+        cw_line(bw, "    %s(rt, s, end);", n->names->window);
         emit_last_window_break(bw, n);
         cw_close(bw, "");
     }
-    line_back(em, bw);
+    input_end(em, w, st, n, &b);
+}
 
-    cw_blank(w);
-    cw_comment(w, true, arena_printf(a, "Stage %d: the window of stream %s (%s:%d). One record "
-                                     "in: its window's state is updated.", st->id,
-                                     st->stream->name, em->plan->flow_file, wop->loc.line));
-    cw_line(w, "%s", stage_signature(em, st));
-    cw_line(w, "{");
-    if (!b.used_in)
-        cw_line(w, "    (void)in;");
-    cw_append(w, &b.w);
-    cw_line(w, "}");
-    cw_free(&b.w);
+static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
+                               const WindowStage *n)
+{
+    Body b;
+    input_begin(em, &b, n);
+    CWriter *bw = &b.w;
+    /* The record's own session would be [ts, ts + gap): it joins the key's
+     * sessions that overlap it, at most two as sessions are at least gap
+     * apart. */
+    cw_line(bw, "%s probe = { 0 };", n->names->state);
+    emit_key_probe(&b, n->window);
+    cw_line(bw, "uint64_t hash = %s(&probe);", n->names->hash);
+    cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
+    cw_line(bw, "%s *head = flow_table_find(table, hash, %s, &probe);", n->names->state,
+            n->names->match);
+    cw_line(bw, "int64_t reach = flow_time_add(ts, %" PRId64 ");", n->gap);
+    cw_line(bw, "%s *prev = NULL, *s = head;", n->names->state);
+    cw_open(bw, "while (s && s->start < reach && flow_time_add(s->last, %" PRId64 ") <= ts)",
+            n->gap);
+    cw_line(bw, "prev = s;");
+    cw_line(bw, "s = s->next;");
+    cw_close(bw, "");
+    cw_line(bw, "%s *next = s;", n->names->state);
+    cw_line(bw, "if (s && s->start >= reach)");
+    cw_line(bw, "    s = NULL;");
+    cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64
+                ");", n->gap - 1);
+    emit_free_at(&b, n, "fire_at");
+    emit_late_test(&b, n);
+    emit_arguments(em, &b, n);
+    emit_session_find_or_make(&b, n);
+    emit_accumulate(&b, n);
+    emit_updated_result(&b, n, "s->fired", "s->start");
+    input_end(em, w, st, n, &b);
 }
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    WindowNames n = window_names(em, st);
-    emit_state_struct(em, w, &n);
-    if (n.results)
-        emit_result_function(em, w, st, &n);
-    if (n.session) {
-        emit_merge_function(em, w, &n);
-        emit_session_fire_function(w, &n);
-    } else {
+    WindowStage n = window_stage(em, st);
+    switch (n.wop->window.kind) {
+    case WIN_TUMBLING:
+        emit_tumbling_state(em, w, &n);
+        if (n.results)
+            emit_result_function(em, w, st, &n);
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
-        if (!n.sliding) {
-            emit_fire_function(w, &n);
-        } else {
-            if (n.results)
-                emit_merge_function(em, w, &n);
-            if (n.results && n.wop->window.lateness_ms)
-                emit_one_window_function(w, &n);
-            emit_sliding_fire_function(w, &n);
-        }
+        emit_tumbling_fire_function(w, &n);
+        emit_tumbling_input(em, w, st, &n);
+        break;
+    case WIN_SLIDING:
+        emit_sliding_state(em, w, &n);
+        if (n.results)
+            emit_result_function(em, w, st, &n);
+        emit_find_function(w, &n);
+        emit_pane_release_function(w, &n);
+        if (n.results)
+            emit_merge_function(em, w, &n);
+        if (n.results && n.wop->window.lateness_ms)
+            emit_one_window_function(w, &n);
+        emit_sliding_fire_function(w, &n);
+        emit_sliding_input(em, w, st, &n);
+        break;
+    case WIN_SESSION:
+        emit_session_state(em, w, &n);
+        if (n.results)
+            emit_result_function(em, w, st, &n);
+        emit_merge_function(em, w, &n);
+        emit_session_fire_function(w, &n);
+        emit_session_input(em, w, st, &n);
+        break;
     }
-    emit_input_function(em, w, st, &n);
-}
-
-void emit_operator_table(Emitter *em, CWriter *w)
-{
-    Plan *plan = em->plan;
-    bool any = false;
-    for (int i = 0; i < plan->nstages; i++) {
-        const PlanStage *st = plan->stages[i];
-        if (!stage_has_operator(st))
-            continue;
-        if (!any)
-            cw_open(w, "static const FlowOperatorDef operators[] =");
-        any = true;
-        const Op *op = st->nodes[0]->op;
-        cw_line(w, "{ \"%s at %s\", %s, %s },",
-                op->kind == OP_DEDUPE ? "dedupe" : op->kind == OP_JOIN ? "join" : "window",
-                loc_text(em, op->loc), stage_fn_name(em, st, NAME_FIRE),
-                stage_fn_name(em, st, NAME_RELEASE));
-    }
-    if (any)
-        cw_close(w, ";");
 }

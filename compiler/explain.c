@@ -1,3 +1,5 @@
+/* explain.c: the plan in words and as a DOT graph, and the Flow text of
+ * expressions, operators and connectors (explain.h). */
 #include "explain.h"
 
 #include <inttypes.h>
@@ -7,6 +9,7 @@
 #include <string.h>
 
 #include "connectors.h"
+#include "optable.h"
 
 /* ---- Flow text ------------------------------------------------------------------------ */
 
@@ -210,70 +213,87 @@ static char *refs_text(Arena *arena, const NameRef *refs)
     return s;
 }
 
-static const char *op_keyword(OpKind k)
+/* ---- The describe column of operators.h: an operator's keywords and
+ * arguments, but not a select's or aggregate's items (the callers lay
+ * those out). */
+
+static char *describe_where(Arena *arena, const Op *op)
 {
-    switch (k) {
-    case OP_WHERE: return "where";
-    case OP_SELECT: return "select";
-    case OP_KEY_BY: return "key by";
-    case OP_WINDOW: return "window";
-    case OP_AGGREGATE: return "aggregate";
-    case OP_JOIN: return "join";
-    case OP_LOOKUP: return "lookup";
-    case OP_UNION: return "union";
-    case OP_DEDUPE: return "dedupe";
-    }
-    return "?";
+    return arena_printf(arena, "where %s", expr_text(arena, op->where));
 }
 
-/* The operator's keyword and arguments, but not a select's or aggregate's
- * items (the callers lay those out). */
+static char *describe_select(Arena *arena, const Op *op)
+{
+    (void)op;
+    return arena_strdup(arena, "select");
+}
+
+static char *describe_key_by(Arena *arena, const Op *op)
+{
+    char *s = "key by ";
+    for (const Expr *f = op->key_by.fields; f; f = f->next)
+        s = arena_printf(arena, "%s%s%s", s, f == op->key_by.fields ? "" : ", ",
+                         expr_text(arena, f));
+    return s;
+}
+
+static char *describe_window(Arena *arena, const Op *op)
+{
+    char *s;
+    if (op->window.kind == WIN_TUMBLING)
+        s = arena_printf(arena, "window tumbling %s", duration_text(arena, op->window.size_ms));
+    else if (op->window.kind == WIN_SLIDING)
+        s = arena_printf(arena, "window sliding %s every %s",
+                         duration_text(arena, op->window.size_ms),
+                         duration_text(arena, op->window.slide_ms));
+    else
+        s = arena_printf(arena, "window session gap %s", duration_text(arena, op->window.gap_ms));
+    if (op->window.lateness_ms)
+        s = arena_printf(arena, "%s lateness %s", s, duration_text(arena, op->window.lateness_ms));
+    if (op->window.late_as)
+        s = arena_printf(arena, "%s late as %s", s, op->window.late_as);
+    return s;
+}
+
+static char *describe_aggregate(Arena *arena, const Op *op)
+{
+    (void)op;
+    return arena_strdup(arena, "aggregate");
+}
+
+/* join and lookup */
+static char *describe_join(Arena *arena, const Op *op)
+{
+    char *s = arena_printf(arena, "%s %s", op_info(op->kind)->spelling,
+                           op->join.other ? op->join.other->name : "?");
+    if (op->join.alias)
+        s = arena_printf(arena, "%s as %s", s, op->join.alias);
+    s = arena_printf(arena, "%s on %s", s, eqs_text(arena, op->join.eqs));
+    if (op->kind == OP_JOIN && op->join.windowed)
+        s = arena_printf(arena, "%s window tumbling %s", s,
+                         duration_text(arena, op->join.window_ms));
+    else if (op->kind == OP_JOIN)
+        s = arena_printf(arena, "%s within %s", s, duration_text(arena, op->join.within_ms));
+    return s;
+}
+
+static char *describe_union(Arena *arena, const Op *op)
+{
+    return arena_printf(arena, "union %s", refs_text(arena, op->union_of));
+}
+
+static char *describe_dedupe(Arena *arena, const Op *op)
+{
+    return arena_printf(arena, "dedupe within %s", duration_text(arena, op->dedupe.within_ms));
+}
+
 static char *op_head_text(Arena *arena, const Op *op)
 {
     switch (op->kind) {
-    case OP_WHERE: return arena_printf(arena, "where %s", expr_text(arena, op->where));
-    case OP_SELECT: return arena_strdup(arena, "select");
-    case OP_KEY_BY: {
-        char *s = "key by ";
-        for (const Expr *f = op->key_by.fields; f; f = f->next)
-            s = arena_printf(arena, "%s%s%s", s, f == op->key_by.fields ? "" : ", ",
-                             expr_text(arena, f));
-        return s;
-    }
-    case OP_WINDOW: {
-        char *s;
-        if (op->window.kind == WIN_TUMBLING)
-            s = arena_printf(arena, "window tumbling %s", duration_text(arena, op->window.size_ms));
-        else if (op->window.kind == WIN_SLIDING)
-            s = arena_printf(arena, "window sliding %s every %s",
-                             duration_text(arena, op->window.size_ms),
-                             duration_text(arena, op->window.slide_ms));
-        else
-            s = arena_printf(arena, "window session gap %s", duration_text(arena, op->window.gap_ms));
-        if (op->window.lateness_ms)
-            s = arena_printf(arena, "%s lateness %s", s, duration_text(arena, op->window.lateness_ms));
-        if (op->window.late_as)
-            s = arena_printf(arena, "%s late as %s", s, op->window.late_as);
-        return s;
-    }
-    case OP_AGGREGATE: return arena_strdup(arena, "aggregate");
-    case OP_JOIN:
-    case OP_LOOKUP: {
-        char *s = arena_printf(arena, "%s %s", op->kind == OP_JOIN ? "join" : "lookup",
-                               op->join.other ? op->join.other->name : "?");
-        if (op->join.alias)
-            s = arena_printf(arena, "%s as %s", s, op->join.alias);
-        s = arena_printf(arena, "%s on %s", s, eqs_text(arena, op->join.eqs));
-        if (op->kind == OP_JOIN && op->join.windowed)
-            s = arena_printf(arena, "%s window tumbling %s", s,
-                             duration_text(arena, op->join.window_ms));
-        else if (op->kind == OP_JOIN)
-            s = arena_printf(arena, "%s within %s", s, duration_text(arena, op->join.within_ms));
-        return s;
-    }
-    case OP_UNION: return arena_printf(arena, "union %s", refs_text(arena, op->union_of));
-    case OP_DEDUPE:
-        return arena_printf(arena, "dedupe within %s", duration_text(arena, op->dedupe.within_ms));
+#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
+    case OP_##kind: return describe(arena, op);
+#include "operators.h"
+#undef OP
     }
     return arena_strdup(arena, "?");
 }
@@ -398,7 +418,7 @@ static char *target_text(Arena *a, const PlanEdge *e)
     if (to->kind == PN_SINK)
         return arena_printf(a, "sink %d", to->index + 1);
     if (e->from->kind == PN_TABLE)
-        return arena_printf(a, "the %s in stream %s (stage %d %s)", op_keyword(to->op->kind),
+        return arena_printf(a, "the %s in stream %s (stage %d %s)", op_info(to->op->kind)->spelling,
                             to->decl->name, to->stage->id, to->stage->cname);
     if (to->stage && to->stage->nodes[0] == to)
         return arena_printf(a, "stage %d %s", to->stage->id, to->stage->cname);
@@ -581,7 +601,7 @@ static void explain_stream(CWriter *w, const Plan *plan, const PlanStream *s)
             char *ops = "";
             for (int j = 0; j < current->nnodes; j++)
                 ops = arena_printf(a, "%s%s%s", ops, j ? ", " : "",
-                                   op_keyword(current->nodes[j]->op->kind));
+                                   op_info(current->nodes[j]->op->kind)->spelling);
             const char *how = !current->live      ? "reaches no sink: no code is generated"
                               : current->stateful ? "stateful"
                                                   : "stateless";

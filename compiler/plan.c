@@ -1,9 +1,12 @@
+/* plan.c: the planner: the operator graph, its stages, and the C names of
+ * record types and stage functions (plan.h). */
 #include "plan.h"
 
 #include <ctype.h>
 #include <string.h>
 
 #include "explain.h"
+#include "optable.h"
 
 /* Growable arrays of pointers in the arena: a full array is copied into one
  * twice as large, which the arena's bulk free makes cheap enough for plans. */
@@ -235,25 +238,14 @@ PlanType *plan_type_of(Plan *plan, Schema *s)
 
 /* ---- Graph -------------------------------------------------------------------------- */
 
-static const char *op_word(OpKind k)
+/* The operator's spelling in C names: "key by" -> "key_by". */
+static const char *op_word(Plan *plan, OpKind k)
 {
-    switch (k) {
-    case OP_WHERE: return "where";
-    case OP_SELECT: return "select";
-    case OP_KEY_BY: return "key_by";
-    case OP_WINDOW: return "window";
-    case OP_AGGREGATE: return "aggregate";
-    case OP_JOIN: return "join";
-    case OP_LOOKUP: return "lookup";
-    case OP_UNION: return "union";
-    case OP_DEDUPE: return "dedupe";
-    }
-    return "op";
-}
-
-static bool op_is_stateful(const Op *op)
-{
-    return op->kind == OP_WINDOW || op->kind == OP_JOIN || op->kind == OP_DEDUPE;
+    char *w = arena_strdup(plan->arena, op_info(k)->spelling);
+    for (char *c = w; *c; c++)
+        if (*c == ' ')
+            *c = '_';
+    return w;
 }
 
 static PlanNode *new_node(Plan *plan, PlanNodeKind kind, Decl *decl, Op *op)
@@ -348,9 +340,10 @@ static PlanType *op_out_type(Plan *plan, Decl *s, Op *op)
         return NULL;
     const char *camel = camel_case(plan->arena, s->name);
     const char *want = op->next ? arena_printf(plan->arena, "%s%s", camel,
-                                               camel_case(plan->arena, op_word(op->kind)))
+                                               camel_case(plan->arena, op_word(plan, op->kind)))
                                 : camel;
-    const char *origin = arena_printf(plan->arena, "%s in stream %s", op_word(op->kind), s->name);
+    const char *origin = arena_printf(plan->arena, "%s in stream %s", op_word(plan, op->kind),
+                                      s->name);
     return type_for(plan, op->out, want, origin, op->loc);
 }
 
@@ -426,6 +419,12 @@ static PlanKey eq_key(Plan *plan, const JoinEq *eqs, bool right, PlanType *t)
     return k;
 }
 
+static PlanState *new_state(Plan *plan, PlanNode *n)
+{
+    n->state = arena_alloc(plan->arena, sizeof *n->state);
+    return n->state;
+}
+
 static const char *accumulator_text(Arena *a, const Item *it)
 {
     switch (it->agg) {
@@ -443,11 +442,11 @@ static const char *accumulator_text(Arena *a, const Item *it)
     return arena_printf(a, "%s for %s", it->agg_name ? it->agg_name : "?", it->name);
 }
 
-static void describe_window(Plan *plan, PlanNode *n)
+static void state_window(Plan *plan, PlanNode *n)
 {
     Arena *a = plan->arena;
     const Op *op = n->op;
-    PlanState *st = n->state;
+    PlanState *st = new_state(plan, n);
     st->kind = STATE_WINDOW;
     st->key = op_key(op, n->in);
 
@@ -489,11 +488,12 @@ static void describe_window(Plan *plan, PlanNode *n)
                                  : "are dropped and counted");
 }
 
-static void describe_join(Plan *plan, PlanNode *n)
+/* A join's rows, or what a lookup reads instead. */
+static void state_join(Plan *plan, PlanNode *n)
 {
     Arena *a = plan->arena;
     const Op *op = n->op;
-    PlanState *st = n->state;
+    PlanState *st = new_state(plan, n);
     PlanType *right = NULL;
     for (int i = 0; i < n->inputs.n; i++)
         if (n->inputs.items[i]->port == 1)
@@ -524,30 +524,33 @@ static void describe_join(Plan *plan, PlanNode *n)
     }
 }
 
-static void describe_state(Plan *plan, PlanNode *n)
+static void state_dedupe(Plan *plan, PlanNode *n)
 {
     const Op *op = n->op;
-    if (op->kind != OP_WINDOW && op->kind != OP_JOIN && op->kind != OP_LOOKUP &&
-        op->kind != OP_DEDUPE)
-        return;
-    n->state = arena_alloc(plan->arena, sizeof *n->state);
-    switch (op->kind) {
-    case OP_WINDOW:
-        describe_window(plan, n);
-        break;
-    case OP_JOIN:
-    case OP_LOOKUP:
-        describe_join(plan, n);
-        break;
-    default:
-        n->state->kind = STATE_DEDUPE;
-        n->state->key = op_key(op, n->in);
-        n->state->kept = "per key: the earliest and latest event time of its current burst "
-                         "(records seen each within the dedupe's time of another)";
-        n->state->freed = arena_printf(plan->arena,
-                                       "when the watermark passes the burst's latest time + %s",
-                                       duration_text(plan->arena, op->dedupe.within_ms));
-        break;
+    PlanState *st = new_state(plan, n);
+    st->kind = STATE_DEDUPE;
+    st->key = op_key(op, n->in);
+    st->kept = "per key: the earliest and latest event time of its current burst "
+                     "(records seen each within the dedupe's time of another)";
+    st->freed = arena_printf(plan->arena, "when the watermark passes the burst's latest time + %s",
+                             duration_text(plan->arena, op->dedupe.within_ms));
+}
+
+/* Operators that keep nothing have no PlanState. */
+static void state_none(Plan *plan, PlanNode *n)
+{
+    (void)plan;
+    (void)n;
+}
+
+/* The state column of operators.h. */
+static void describe_state(Plan *plan, PlanNode *n)
+{
+    switch (n->op->kind) {
+#define OP(kind, spelling, role, check, state, describe, emit, snapshot, restore) \
+    case OP_##kind: state(plan, n); break;
+#include "operators.h"
+#undef OP
     }
 }
 
@@ -590,7 +593,7 @@ static void assign_stages(Plan *plan)
         PlanNode *n = plan->nodes[i];
         if (n->kind != PN_OP)
             continue;
-        PlanEdge *in = op_is_stateful(n->op) ? NULL : single_stream_input(n);
+        PlanEdge *in = op_is_stateful(n->op->kind) ? NULL : single_stream_input(n);
         if (in && !in->late && in->from->kind == PN_OP && in->from->outputs.n == 1 &&
             in->from->stage) {
             PlanStage *st = in->from->stage;
@@ -601,16 +604,56 @@ static void assign_stages(Plan *plan)
         PlanStage *st = arena_alloc(plan->arena, sizeof *st);
         st->id = plan->nstages + 1;
         st->stream = n->decl;
-        st->stateful = op_is_stateful(n->op);
+        st->stateful = op_is_stateful(n->op->kind);
         st->in = n->in;
         const char *want = n->op == n->decl->stream.ops
                                ? arena_printf(plan->arena, "stream_%s", n->decl->name)
                                : arena_printf(plan->arena, "stream_%s_%s", n->decl->name,
-                                              op_word(n->op->kind));
+                                              op_word(plan, n->op->kind));
         st->cname = plan_unique_name(plan, want);
         PUSH(plan->arena, st->nodes, st->nnodes, st->nodes_cap, n);
         n->stage = st;
         PUSH(plan->arena, plan->stages, plan->nstages, plan->stages_cap, st);
+    }
+}
+
+bool plan_stage_is(const PlanStage *st, OpKind kind)
+{
+    return st->nodes[0]->op->kind == kind;
+}
+
+static const char *stage_name(Plan *plan, const PlanStage *st, const char *suffix)
+{
+    return plan_unique_name(plan, arena_printf(plan->arena, "%s_%s", st->cname, suffix));
+}
+
+/* What is known of a stage once every node is in one: whether it is live and
+ * gets a function, its operator index, and the C names of a stateful
+ * stage's pieces, given out in plan order after every name of the graph. */
+static void finish_stages(Plan *plan)
+{
+    int operators = 0;
+    for (int i = 0; i < plan->nstages; i++) {
+        PlanStage *st = plan->stages[i];
+        st->live = st->nodes[st->nnodes - 1]->live;
+        st->emitted = st->live || st->nodes[0]->live;
+        st->op_index = st->stateful && st->emitted ? operators++ : -1;
+        if (!st->stateful)
+            continue;
+        PlanStageNames *names = arena_alloc(plan->arena, sizeof *names);
+        names->state = stage_name(plan, st, "state");
+        names->hash = stage_name(plan, st, "hash");
+        names->match = stage_name(plan, st, "match");
+        names->fire = stage_name(plan, st, "fire");
+        names->release = stage_name(plan, st, "release");
+        names->result = stage_name(plan, st, "result");
+        names->merge = stage_name(plan, st, "merge");
+        names->window = stage_name(plan, st, "window");
+        names->find = stage_name(plan, st, "find");
+        names->right = stage_name(plan, st, "right");
+        names->row = stage_name(plan, st, "row");
+        names->arrive = stage_name(plan, st, "arrive");
+        st->names = names;
     }
 }
 
@@ -652,7 +695,6 @@ Plan *plan_build(Arena *arena, Program *prog)
             describe_state(plan, plan->nodes[i]);
     mark_live(plan);
     assign_stages(plan);
-    for (int i = 0; i < plan->nstages; i++)
-        plan->stages[i]->live = plan->stages[i]->nodes[plan->stages[i]->nnodes - 1]->live;
+    finish_stages(plan);
     return plan;
 }

@@ -1,7 +1,10 @@
 /* plan.h: the operator graph of a checked program, and its fusion into
- * stages. The planner owns the graph's shape and every name the generated C
- * gives to things (record types, stage functions), so that `flowc explain`
- * and the emitter say the same thing.
+ * stages. The planner owns the graph's shape, every fact about a stage
+ * (whether it gets a function, its operator index) and the names the
+ * generated C gives to record types, stage functions and the pieces of a
+ * stateful stage, so that `flowc explain` and the emitter say the same thing
+ * and no emitter module asks another for a name. Which operators are stage
+ * boundaries comes from the operator table (operators.h).
  *
  * Nodes are sources, tables, one node per operator, and sinks; an edge carries
  * the record type flowing along it. A stream is not a node: it is the ops it
@@ -99,12 +102,33 @@ struct PlanNode {
     int index;              /* sources and sinks: position in FlowProgram arrays */
 };
 
+/* The C names of a stateful stage's pieces besides its function, each
+ * `<stage function>_<member>` (not every operator uses every one; all are
+ * given out, so that a name never depends on what another operator's
+ * emitter needs). */
+typedef struct PlanStageNames {
+    const char *state;            /* the state struct */
+    const char *hash, *match;     /* hash and key equality of the state struct */
+    const char *fire, *release;   /* its FlowOperatorDef functions */
+    const char *result;           /* builds the result and runs the operators after it */
+    const char *merge, *window, *find;
+    const char *right;            /* a join's function for its right input */
+    const char *row, *arrive;
+} PlanStageNames;
+
 struct PlanStage {
     int id;                 /* 1-based, in plan order */
     const char *cname;      /* the C function: stream_NAME[_OP] */
     Decl *stream;           /* the stream of its first node */
-    bool stateful;          /* starts with a stateful operator */
+    bool stateful;          /* starts with a stateful operator (its kind decides
+                               which emitter writes the stage: operators.h) */
     bool live;              /* its last node is live */
+    bool emitted;           /* gets a function: it is live, or its first node is
+                               (a window whose `late as` stream is read) */
+    int op_index;           /* stateful and emitted: its entry in the generated
+                               FlowOperatorDef array (stage order, which is
+                               topological); else -1 */
+    const PlanStageNames *names; /* stateful; else NULL */
     PlanNode **nodes;
     int nnodes, nodes_cap;
     PlanType *in;           /* the record its function takes */
@@ -143,6 +167,9 @@ typedef struct Plan {
     const char **names;     /* C identifiers given out so far */
     int nnames, names_cap;
 } Plan;
+
+/* Whether the stage starts with an operator of this kind. */
+bool plan_stage_is(const PlanStage *st, OpKind kind);
 
 /* Build the graph and the stages of a program the checker accepted. */
 Plan *plan_build(Arena *arena, Program *prog);

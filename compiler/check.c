@@ -296,11 +296,13 @@ static const ArgSpec file_args[] = {
     FORMAT_ARGS,
     { "header", ARG_BOOL, USE_ANY, false, NULL },
     { "follow", ARG_BOOL, USE_READ, false, NULL },
+    { "linger", ARG_DURATION, USE_WRITE, false, NULL },
     { NULL, 0, 0, false, NULL },
 };
 static const ArgSpec std_args[] = {
     FORMAT_ARGS,
     { "header", ARG_BOOL, USE_ANY, false, NULL },
+    { "linger", ARG_DURATION, USE_WRITE, false, NULL },
     { NULL, 0, 0, false, NULL },
 };
 static const ArgSpec generator_args[] = {

@@ -396,11 +396,7 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
 bool flowrt_sinks_open(FlowRuntime *rt, char **err)
 {
     const FlowProgram *prog = rt->prog;
-    rt->sinks = calloc((size_t)prog->nsinks + 1, sizeof *rt->sinks);
-    if (!rt->sinks) {
-        *err = strdup("out of memory");
-        return false;
-    }
+    rt->sinks = alloc_or_die((size_t)(prog->nsinks + 1) * sizeof *rt->sinks);
     for (int i = 0; i < prog->nsinks; i++) {
         rt->sinks[i] = sink_open(rt, &prog->sinks[i], err);
         if (!rt->sinks[i])
@@ -428,8 +424,7 @@ void flowrt_sinks_linger(FlowRuntime *rt)
 void flowrt_sinks_flush(FlowRuntime *rt)
 {
     for (int i = 0; i < rt->noutputs; i++)
-        if (rt->outputs[i]->done > 0)
-            output_flush(rt->outputs[i]);
+        output_flush(rt->outputs[i]);
 }
 
 /* A failed Output is reported once, under its first sink. */

@@ -1,6 +1,7 @@
 /* source_gen.c: generator(count, seed, keys, events_per_second, disorder,
- * rate), the synthetic source of LANGUAGE.md §7, and the FlowGen calls of
- * flow/generator.h, whose inline functions are the algorithm.
+ * rate), the synthetic source of docs/language.md ("8.3 generator")
+ * (flowrt_gen_source_ops), and the FlowGen calls of flow/generator.h, whose
+ * inline functions are the algorithm.
  *
  * Every record gets its own pseudo-random stream, started from a mix of the
  * seed and the record number. So the records depend only on the arguments

@@ -185,6 +185,15 @@ static void test_single_column(void **state)
     free(got);
 }
 
+static int64_t committed_length(const Position *pos)
+{
+    size_t at = 0;
+    int64_t len;
+    assert_true(flowrt_position_get_int64(pos, &at, &len));
+    assert_int_equal(at, pos->len);
+    return len;
+}
+
 /* Values larger than the output buffer, and many records: nothing is lost
  * at buffer boundaries, and commit reports the bytes written. */
 static void test_large_output(void **state)
@@ -204,9 +213,7 @@ static void test_large_output(void **state)
         row(s, false, i, i, i, "r", 0);
     Position pos = { 0 };
     assert_true(flowrt_sink_commit(s, &pos));
-    size_t at = 0;
-    int64_t committed;
-    assert_true(flowrt_position_get_int64(&pos, &at, &committed));
+    int64_t committed = committed_length(&pos);
     flowrt_position_free(&pos);
     char *got = read_file(path);
     size_t quotes = big_len / 1000;
@@ -319,15 +326,6 @@ static void test_whole_records(void **state)
     }
     assert_int_equal(grew, 3);
     close_ok();
-}
-
-static int64_t committed_length(const Position *pos)
-{
-    size_t at = 0;
-    int64_t len;
-    assert_true(flowrt_position_get_int64(pos, &at, &len));
-    assert_int_equal(at, pos->len);
-    return len;
 }
 
 /* A file sink's position: commit gives the committed length; after more

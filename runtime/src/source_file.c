@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "connectors.h"
 #include "csv.h"
 #include "errors.h"
 #include "json.h"
-#include "connectors.h"
 #include "readbuf.h"
 #include "rt.h"
 

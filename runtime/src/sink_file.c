@@ -7,6 +7,7 @@
  * redirected it (a pipe or a terminal has none). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,8 +40,10 @@ void flowrt_output_make_parent_dirs(const char *path)
 static Output *fd_output(const SinkOps *ops, int fd, bool owns_fd, const char *label)
 {
     FileOutput *fo = malloc(sizeof *fo);
-    if (!fo)
+    if (!fo) {
+        fprintf(stderr, "flow: out of memory (sink)\n");
         abort();
+    }
     flowrt_output_init(&fo->base, ops, label);
     fo->fd = fd;
     fo->owns_fd = owns_fd;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -736,6 +737,37 @@ static void test_write_error(void **state)
     free(err);
 }
 
+/* The reader of a FIFO that a file sink writes: reads a little, leaves. */
+static void *fifo_reader(void *path)
+{
+    int fd = open(path, O_RDONLY);
+    char buf[100];
+    assert_true(fd >= 0 && read(fd, buf, sizeof buf) > 0);
+    close(fd);
+    return NULL;
+}
+
+/* A file sink writing a FIFO whose reader went away is a closed output
+ * too: the same quiet stop, status 0 (docs/architecture.md, "A closed
+ * output"). */
+static void test_fifo_closed(void **state)
+{
+    (void)state;
+    const char *fifo = test_path("out.fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    make_program("generator", "file");
+    sink_arg("path", fifo);
+    pthread_t reader;
+    assert_int_equal(pthread_create(&reader, NULL, fifo_reader, (void *)fifo), 0);
+    char *err;
+    int status = run(&err, NULL, NULL);
+    pthread_join(reader, NULL);
+    assert_int_equal(status, 0);
+    assert_contains(err, "tprog: stopped after ");
+    assert_contains(err, " written, output closed by reader\n");
+    free(err);
+}
+
 /* An unbounded generator stops cleanly on SIGTERM: status 0, output
  * flushed, summary printed. */
 static void test_signal_stop(void **state)
@@ -916,6 +948,7 @@ int main(void)
         cmocka_unit_test(test_generator),
         cmocka_unit_test(test_generator_rate),
         cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_fifo_closed),
         cmocka_unit_test(test_signal_stop),
         cmocka_unit_test(test_embedding_control),
         cmocka_unit_test(test_follow),

@@ -7,7 +7,11 @@ must stay well under a second: 50 ms at 100 records/s, 100 ms at 10 000/s.
 Before linger existed, results waited in the output buffer until it filled
 or the input paused for 10 ms: seconds at these rates. The bounds are
 generous so that a loaded machine (or a sanitized build) passes; a sink that
-holds results back misses them by far.
+holds results back misses them by far. A machine busy with other work can
+still stall the program or this script for a while; such a stall is
+transient, so a rate that misses its bound is measured again, up to
+ATTEMPTS times, and passes if one run is within it. Holding results back
+misses it every time.
 
   sink_latency.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
 """
@@ -34,6 +38,7 @@ PAD = "x" * 40
 # (records per second, seconds fed, p99 bound in seconds)
 RATES = [(100, 3.0, 0.050), (10000, 2.0, 0.100)]
 WAIT_S = 30
+ATTEMPTS = 3
 
 
 def percentile(values, p):
@@ -112,13 +117,16 @@ def main():
             f.write(FLOW)
         env.build("relay.flow", "relay", work)
         for rate, seconds, bound in RATES:
-            delays = feed(env, work, rate, seconds)
-            p50, p99 = percentile(delays, 0.5), percentile(delays, 0.99)
-            line = "%d records/s: median %.1f ms, p99 %.1f ms (bound %.0f ms)" % (
-                rate, p50 * 1e3, p99 * 1e3, bound * 1e3)
-            if p99 > bound:
-                raise Failure("results wait in the output: " + line)
-            report.append(line)
+            for attempt in range(1, ATTEMPTS + 1):
+                delays = feed(env, work, rate, seconds)
+                p50, p99 = percentile(delays, 0.5), percentile(delays, 0.99)
+                line = "%d records/s: median %.1f ms, p99 %.1f ms (bound %.0f ms)" % (
+                    rate, p50 * 1e3, p99 * 1e3, bound * 1e3)
+                report.append(line if attempt == 1 else "  again: " + line)
+                if p99 <= bound:
+                    break
+            else:
+                raise Failure("results wait in the output, %d times in a row" % ATTEMPTS)
     except (Failure, subprocess.TimeoutExpired) as e:
         print("FAIL sink_latency\n%s" % "\n".join(report + [str(e)]), file=sys.stderr)
         return 1

@@ -373,7 +373,6 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
     if (format < 0)
         format = ends_with(out->label, ".jsonl") || ends_with(out->label, ".json") ? 1 : 0;
     sink->format = format == 0 ? SINK_CSV : SINK_JSONL;
-    sink->header = header;
     if (linger < out->linger_ms)
         out->linger_ms = linger;
     out->sinks = realloc_or_die(out->sinks, (size_t)(out->nsinks + 1) * sizeof *out->sinks);

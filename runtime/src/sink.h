@@ -87,7 +87,6 @@ struct FlowSink {
     const FlowSinkDef *def;
     Output *out;
     SinkFormat format;
-    bool header;
     int field;              /* fields written of the current record */
     int64_t records;        /* records encoded */
     int64_t written;        /* of them, those the destination took */

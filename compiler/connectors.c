@@ -38,11 +38,13 @@ static const ArgSpec file_args[] = {
     FORMAT_ARGS,
     { "header", ARG_BOOL, USE_ANY, false, NULL, "true" },
     { "follow", ARG_BOOL, USE_READ, false, NULL, "false" },
+    { "linger", ARG_DURATION, USE_WRITE, false, NULL, "1ms" },
     { NULL, 0, 0, false, NULL, NULL },
 };
 static const ArgSpec std_args[] = {
     FORMAT_ARGS,
     { "header", ARG_BOOL, USE_ANY, false, NULL, "true" },
+    { "linger", ARG_DURATION, USE_WRITE, false, NULL, "1ms" },
     { NULL, 0, 0, false, NULL, NULL },
 };
 /* No count: unbounded; no rate: as fast as it can. */

@@ -9,10 +9,8 @@ static void format_position(const Source *src, char *buf, size_t size)
 {
     if (!src->numbered_by_line)
         snprintf(buf, size, "%s record %lld", src->label, (long long)src->where);
-    else if (src->position_known)
-        snprintf(buf, size, "%s:%lld", src->label, (long long)src->where);
     else
-        snprintf(buf, size, "%s@%lld", src->label, (long long)src->offset);
+        snprintf(buf, size, "%s:%lld", src->label, (long long)src->where);
 }
 
 /* A field name is reported as "field 'x'"; an expression location as is. */

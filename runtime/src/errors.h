@@ -10,8 +10,8 @@
  *     SOURCE: POSITION: REASON
  *     RAW RECORD
  *
- * SOURCE is the source's name, POSITION `FILE:LINE` (`stdin:LINE`; `FILE@OFFSET`
- * for a byte offset when lines are not known), REASON the same text as on
+ * SOURCE is the source's name, POSITION `FILE:LINE` (`stdin:LINE`; lines are
+ * known after a seek too, as a position holds one), REASON the same text as on
  * stderr, and RAW RECORD the record exactly as read, without its line break
  * (a CSV record with quoted line breaks spans several lines, and is still one
  * CSV record). Stripping the first line of every entry gives back the bad

@@ -186,26 +186,11 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL); /* a signal cuts it short, which is what we want */
 }
 
-static bool check_sinks(FlowRuntime *rt)
-{
-    for (int i = 0; i < rt->nsinks; i++) {
-        const Output *out = rt->sinks[i]->out;
-        if (out->error) {
-            flowrt_runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s",
-                                rt->sinks[i]->def->conn.where, rt->sinks[i]->def->stream,
-                                out->label, strerror(out->error));
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool open_connectors(FlowRuntime *rt)
 {
     const FlowProgram *prog = rt->prog;
-    rt->sinks = calloc((size_t)prog->nsinks + 1, sizeof *rt->sinks);
     rt->sources = calloc((size_t)prog->nsources + 1, sizeof *rt->sources);
-    if (!rt->sinks || !rt->sources) {
+    if (!rt->sources) {
         flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
@@ -221,12 +206,8 @@ static bool open_connectors(FlowRuntime *rt)
         flowrt_watermarks_set_input(&rt->watermarks, i, def->event_time_field >= 0,
                                     def->watermark_delay_ms, def->idle_ms, rt->now_ms);
     }
-    for (int i = 0; i < prog->nsinks && !err; i++) {
-        rt->sinks[i] = flowrt_sink_open(&prog->sinks[i], &rt->params, &err);
-        if (!rt->sinks[i])
-            break;
-        rt->nsinks++;
-    }
+    if (!err)
+        flowrt_sinks_open(rt, &err);
     if (err) {
         flowrt_runtime_fail(rt, "%s", err);
         free(err);
@@ -236,8 +217,10 @@ static bool open_connectors(FlowRuntime *rt)
 }
 
 /* Polls the sources round-robin, a batch each, until all are done, the
- * program failed, or a signal asked it to stop. A round skips the sources
- * read too far ahead of the others in event time (read_order.h). */
+ * program failed, a sink's reader went away, or a signal asked it to stop.
+ * A round skips the sources read too far ahead of the others in event time
+ * (read_order.h). After every poll the sinks write out what has waited its
+ * linger, so results leave promptly whatever the input rate. */
 static void run(FlowRuntime *rt, const CliOptions *opts, double started)
 {
     double last_stats = started;
@@ -252,7 +235,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
     ReadOrder order;
     flowrt_read_order_init(&order, READ_AHEAD_MS);
     bool progressed = true;
-    while (remaining > 0 && !rt->failed && !flowrt_run_stop_requested(rt)) {
+    while (remaining > 0 && !rt->failed && !rt->output_closed && !flowrt_run_stop_requested(rt)) {
         int64_t read_before = flowrt_stats_records_read(rt);
         for (int i = 0; i < rt->nsources; i++)
             done[i] = rt->sources[i]->done;
@@ -280,18 +263,18 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
              * every window fires. */
             if (!flowrt_run_stop_requested(rt) && !rt->failed)
                 flowrt_runtime_advance(rt);
+            flowrt_sinks_linger(rt);
         }
-        check_sinks(rt);
+        flowrt_sinks_check(rt);
         publish_counters(rt);
         progressed = flowrt_stats_records_read(rt) > read_before;
         /* A round that held sources back and read nothing is followed at
          * once by one that polls them all. */
-        if (!progressed && held == 0 && remaining > 0 && !rt->failed &&
+        if (!progressed && held == 0 && remaining > 0 && !rt->failed && !rt->output_closed &&
             !flowrt_run_stop_requested(rt)) {
             /* Nothing to read now (followed files, rate limits): make what
              * was produced visible, then wait a little. */
-            for (int i = 0; i < rt->nsinks; i++)
-                flowrt_sink_flush(rt->sinks[i]);
+            flowrt_sinks_flush(rt);
             sleep_ms(IDLE_SLEEP_MS);
         }
         if (opts->stats_seconds > 0) {
@@ -312,25 +295,12 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
 
 static void close_connectors(FlowRuntime *rt)
 {
-    for (int i = 0; i < rt->nsinks; i++)
-        flowrt_sink_flush(rt->sinks[i]);
-    check_sinks(rt);
-    for (int i = 0; i < rt->nsinks; i++) {
-        /* The label and the definition outlive the sink. */
-        const char *label = flowrt_sink_label(rt->sinks[i]);
-        const FlowSinkDef *def = rt->sinks[i]->def;
-        int error = flowrt_sink_close(rt->sinks[i]);
-        if (error)
-            flowrt_runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s", def->conn.where,
-                                def->stream, label, strerror(error));
-    }
+    flowrt_sinks_close(rt);
     for (int i = 0; i < rt->nsources; i++)
         flowrt_source_close(rt->sources[i]);
-    free(rt->sinks);
     free(rt->sources);
-    rt->sinks = NULL;
     rt->sources = NULL;
-    rt->nsinks = rt->nsources = 0;
+    rt->nsources = 0;
 }
 
 /* Takes `c` for a run: false when another run has it. The counters start
@@ -416,9 +386,8 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     bool interrupted = flowrt_run_stop_requested(&rt);
     /* The summary counts what the sinks wrote, so it comes after the sinks
      * are flushed; it needs them open, so it comes before they close. */
-    for (int i = 0; i < rt.nsinks; i++)
-        flowrt_sink_flush(rt.sinks[i]);
-    check_sinks(&rt);
+    flowrt_sinks_flush(&rt);
+    flowrt_sinks_check(&rt);
     publish_counters(&rt);
     if (opened && !opts.quiet)
         flowrt_stats_print_summary(&rt, flowrt_runtime_seconds() - started, interrupted);

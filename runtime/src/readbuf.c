@@ -39,7 +39,7 @@ void flowrt_readbuf_free(ReadBuf *rb)
     rb->buf = NULL;
 }
 
-ReadStatus flowrt_readbuf_fill(ReadBuf *rb)
+ReadStatus flowrt_readbuf_fill(ReadBuf *rb, int wait_ms)
 {
     if (rb->start > 0) {
         memmove(rb->buf, rb->buf + rb->start, rb->end - rb->start);
@@ -59,7 +59,7 @@ ReadStatus flowrt_readbuf_fill(ReadBuf *rb)
     }
     /* A regular file is always ready; a pipe may stay silent for long. */
     struct pollfd pfd = { .fd = rb->fd, .events = POLLIN };
-    int ready = poll(&pfd, 1, READ_WAIT_MS);
+    int ready = poll(&pfd, 1, wait_ms);
     if (ready < 0)
         return errno == EINTR ? READ_INTERRUPTED : READ_ERROR;
     if (ready == 0)

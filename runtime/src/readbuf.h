@@ -30,7 +30,7 @@ typedef enum ReadStatus {
     READ_OK,          /* more bytes are in the buffer */
     READ_EOF,         /* nothing more for now (end of file or of the pipe) */
     READ_INTERRUPTED, /* a signal arrived; try again unless stopping */
-    READ_WAIT,        /* nothing arrived within READ_WAIT_MS; the input is open */
+    READ_WAIT,        /* nothing arrived within the wait; the input is open */
     READ_ERROR,       /* errno says why */
 } ReadStatus;
 
@@ -41,8 +41,9 @@ void flowrt_readbuf_free(ReadBuf *rb);
 #define READ_WAIT_MS 10
 
 /* Keeps [start, end), moves it to the front, grows the buffer when it is
- * full (a record longer than the buffer), and reads once. */
-ReadStatus flowrt_readbuf_fill(ReadBuf *rb);
+ * full (a record longer than the buffer), and reads once, waiting at most
+ * `wait_ms` for input to arrive (0: only what is ready now). */
+ReadStatus flowrt_readbuf_fill(ReadBuf *rb, int wait_ms);
 /* Input offset of the next unconsumed byte. */
 static inline int64_t readbuf_position(const ReadBuf *rb)
 {

@@ -31,6 +31,9 @@ struct FlowRuntime {
     int nsources;
     FlowSink **sinks;
     int nsinks;
+    Output **outputs;       /* the sinks' destinations; stdout sinks share one */
+    int noutputs;
+    bool output_closed;     /* a sink's reader went away (EPIPE): stop quietly */
     Source *current;        /* the source whose record is going through */
     struct LoadedTable *tables; /* FlowProgram.tables, loaded before the streams start */
     int ntables;

@@ -1,18 +1,20 @@
-/* sink.c: file and stdout sinks, CSV and JSON-lines encoding. */
+/* sink.c: what every sink shares (sink.h): the CSV and JSON-lines encoders
+ * of the flow_sink_* calls, the Output buffer they write into, handing whole
+ * records to the destination's SinkOps, linger, and the sinks of a runtime
+ * from open to close. The destinations are in sink_file.c. */
 #include "sink.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "connectors.h"
 #include "flow/codec.h"
 #include "flow/runtime.h"
+#include "rt.h"
 
 #define OUTPUT_BUFFER (256 * 1024)
 
@@ -26,55 +28,30 @@ static void *alloc_or_die(size_t size)
     return p;
 }
 
-static Output *output_new(int fd, bool owns_fd, const char *label)
+static void *realloc_or_die(void *p, size_t size)
 {
-    Output *out = alloc_or_die(sizeof *out);
-    out->fd = fd;
-    out->owns_fd = owns_fd;
+    p = realloc(p, size);
+    if (!p) {
+        fprintf(stderr, "flow: out of memory (sink, %zu bytes)\n", size);
+        abort();
+    }
+    return p;
+}
+
+void flowrt_output_init(Output *out, const SinkOps *ops, const char *label)
+{
+    memset(out, 0, sizeof *out);
+    out->ops = ops;
     out->label = label;
     out->cap = OUTPUT_BUFFER;
     out->buf = alloc_or_die(out->cap);
-    out->len = 0;
-    out->bytes = 0;
-    out->error = 0;
-    out->blocked_ns = 0;
-    out->refs = 1;
-    return out;
+    out->linger_ms = INT64_MAX;
 }
 
-static Output *stdout_output;
-
-Output *flowrt_output_stdout(void)
+void flowrt_output_free(Output *out)
 {
-    if (stdout_output)
-        stdout_output->refs++;
-    else
-        stdout_output = output_new(STDOUT_FILENO, false, "stdout");
-    return stdout_output;
-}
-
-void flowrt_output_make_parent_dirs(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return;
-    for (char *p = copy + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(copy, 0777); /* an error shows up as the open() failing */
-        *p = '/';
-    }
-    free(copy);
-}
-
-Output *flowrt_output_open_file(const char *path)
-{
-    flowrt_output_make_parent_dirs(path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0)
-        return NULL;
-    return output_new(fd, true, path);
+    free(out->buf);
+    free(out->sinks);
 }
 
 static int64_t monotonic_ns(void)
@@ -84,43 +61,44 @@ static int64_t monotonic_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-bool flowrt_output_flush(Output *out)
+/* Hands the whole records of the buffer to the destination and moves the
+ * record being written, if any, to the front. After a failure records are
+ * dropped: the loop stops the run at the end of the batch. */
+static bool output_write(Output *out)
 {
-    if (out->error) {
-        out->len = 0;
-        return false;
+    if (out->done > 0 && !out->error) {
+        int64_t t0 = monotonic_ns();
+        out->error = out->ops->write(out, out->buf, out->done);
+        out->blocked_ns += monotonic_ns() - t0;
+        for (int i = 0; i < out->nsinks && !out->error; i++)
+            out->sinks[i]->written = out->sinks[i]->records;
     }
-    int64_t t0 = monotonic_ns();
-    size_t done = 0;
-    while (done < out->len) {
-        ssize_t n = write(out->fd, out->buf + done, out->len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            out->error = errno;
-            break;
-        }
-        done += (size_t)n;
-    }
-    out->blocked_ns += monotonic_ns() - t0;
-    out->bytes += (int64_t)done;
-    out->len = 0;
+    size_t rest = out->len - out->done;
+    memmove(out->buf, out->buf + out->done, rest);
+    out->len = rest;
+    out->done = 0;
+    out->waiting = false;
     return out->error == 0;
 }
 
-int flowrt_output_release(Output *out)
+static bool output_flush(Output *out)
 {
-    if (--out->refs > 0)
-        return out->error;
-    flowrt_output_flush(out);
-    if (out->owns_fd && close(out->fd) != 0 && !out->error)
-        out->error = errno;
-    int error = out->error;
-    if (out == stdout_output)
-        stdout_output = NULL;
-    free(out->buf);
-    free(out);
-    return error;
+    if (!output_write(out))
+        return false;
+    out->error = out->ops->flush(out);
+    return out->error == 0;
+}
+
+/* The slow path of reserve(): the buffer is full. Whole records go out; a
+ * record that does not fit alone grows the buffer. */
+static char *make_room(Output *out, size_t n)
+{
+    output_write(out);
+    if (out->cap - out->len < n) {
+        out->cap = out->cap * 2 > out->len + n ? out->cap * 2 : out->len + n;
+        out->buf = realloc_or_die(out->buf, out->cap);
+    }
+    return out->buf + out->len;
 }
 
 /* ---- Writing bytes --------------------------------------------------------- */
@@ -128,24 +106,14 @@ int flowrt_output_release(Output *out)
 static inline char *reserve(Output *out, size_t n)
 {
     if (out->cap - out->len < n)
-        flowrt_output_flush(out);
+        return make_room(out, n);
     return out->buf + out->len;
 }
 
 static void put_bytes(Output *out, const char *s, size_t n)
 {
-    while (n > 0) {
-        size_t room = out->cap - out->len;
-        if (room == 0) {
-            flowrt_output_flush(out);
-            room = out->cap;
-        }
-        size_t k = n < room ? n : room;
-        memcpy(out->buf + out->len, s, k);
-        out->len += k;
-        s += k;
-        n -= k;
-    }
+    memcpy(reserve(out, n), s, n);
+    out->len += n;
 }
 
 static inline void put_char(Output *out, char c)
@@ -255,6 +223,7 @@ void flow_sink_end(FlowSink *sink)
     }
     *o++ = '\n';
     field_end(sink, o);
+    sink->out->done = sink->out->len;
     sink->records++;
 }
 
@@ -352,8 +321,9 @@ static void make_json_keys(FlowSink *sink)
     sink->json_key_lens = alloc_or_die((size_t)(n > 0 ? n : 1) * sizeof *sink->json_key_lens);
     for (int i = 0; i < n; i++) {
         /* Encode the name through a scratch Output so it gets the same
-         * escaping as values. */
-        Output tmp = { .buf = alloc_or_die(4096), .cap = 4096, .fd = -1 };
+         * escaping as values. It holds no whole record, so it only ever
+         * grows and never writes. */
+        Output tmp = { .buf = alloc_or_die(4096), .cap = 4096 };
         put_char(&tmp, i == 0 ? '{' : ',');
         const char *name = sink->def->field_names[i];
         json_string(&tmp, name, strlen(name));
@@ -363,37 +333,50 @@ static void make_json_keys(FlowSink *sink)
     }
 }
 
-FlowSink *flowrt_sink_open(const FlowSinkDef *def, const ParamValues *params, char **err)
+/* Reads the sink's arguments; the destination's own ones are read by its
+ * open, or checked here when the sink joins its runtime's one Output of the
+ * kind (stdout). */
+static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
 {
     static const char *const formats[] = { "csv", "jsonl", "json", NULL };
     const FlowConnector *conn = &def->conn;
-    bool is_file = strcmp(conn->kind, "file") == 0;
-    if (!is_file && strcmp(conn->kind, "stdout") != 0) {
+    const SinkOps *ops = flowrt_connector_sink(conn->kind);
+    if (!ops) {
         *err = flowrt_connargs_message(conn, "not supported as a sink by this version");
         return NULL;
     }
     ConnArgs args;
-    flowrt_connargs_init(&args, conn, params);
-    const char *path = is_file ? flowrt_connargs_text(&args, "path", NULL) : NULL;
-    int def_format = path && (ends_with(path, ".jsonl") || ends_with(path, ".json")) ? 1 : 0;
-    int format = flowrt_connargs_choice(&args, "format", formats, def_format);
+    flowrt_connargs_init(&args, conn, &rt->params);
+    int format = flowrt_connargs_choice(&args, "format", formats, -1);
     bool header = flowrt_connargs_bool(&args, "header", true);
-    if (is_file && !path && !args.err)
-        args.err = flowrt_connargs_message(conn, "needs a path");
-    if (!flowrt_connargs_finish(&args, err))
-        return NULL;
-
-    Output *out = is_file ? flowrt_output_open_file(path) : flowrt_output_stdout();
-    if (!out) {
-        *err = flowrt_connargs_message(conn, "cannot create '%s': %s", path, strerror(errno));
-        return NULL;
+    int64_t linger = flowrt_connargs_int(&args, "linger", SINK_DEFAULT_LINGER_MS, 0);
+    Output *out = NULL;
+    for (int i = 0; i < rt->noutputs && ops->one_per_runtime && !out; i++)
+        if (rt->outputs[i]->ops == ops)
+            out = rt->outputs[i];
+    if (out) {
+        if (!flowrt_connargs_finish(&args, err))
+            return NULL;
+    } else {
+        out = ops->open(def, &args, err);
+        if (!out)
+            return NULL;
+        rt->outputs = realloc_or_die(rt->outputs,
+                                     (size_t)(rt->noutputs + 1) * sizeof *rt->outputs);
+        rt->outputs[rt->noutputs++] = out;
     }
     FlowSink *sink = alloc_or_die(sizeof *sink);
     memset(sink, 0, sizeof *sink);
     sink->def = def;
     sink->out = out;
+    /* Without format=, the path's extension decides. */
+    if (format < 0)
+        format = ends_with(out->label, ".jsonl") || ends_with(out->label, ".json") ? 1 : 0;
     sink->format = format == 0 ? SINK_CSV : SINK_JSONL;
-    sink->header = header;
+    if (linger < out->linger_ms)
+        out->linger_ms = linger;
+    out->sinks = realloc_or_die(out->sinks, (size_t)(out->nsinks + 1) * sizeof *out->sinks);
+    out->sinks[out->nsinks++] = sink;
     if (sink->format == SINK_JSONL) {
         make_json_keys(sink);
     } else if (header) {
@@ -404,37 +387,122 @@ FlowSink *flowrt_sink_open(const FlowSinkDef *def, const ParamValues *params, ch
             csv_string(out, name, strlen(name), def->nfields == 1);
         }
         put_char(out, '\n');
+        out->done = out->len;
     }
     return sink;
 }
 
-int flowrt_sink_close(FlowSink *sink)
+bool flowrt_sinks_open(FlowRuntime *rt, char **err)
 {
-    if (sink->json_keys) {
-        for (int i = 0; i < sink->def->nfields; i++)
-            free(sink->json_keys[i]);
-        free(sink->json_keys);
-        free(sink->json_key_lens);
+    const FlowProgram *prog = rt->prog;
+    rt->sinks = alloc_or_die((size_t)(prog->nsinks + 1) * sizeof *rt->sinks);
+    for (int i = 0; i < prog->nsinks; i++) {
+        rt->sinks[i] = sink_open(rt, &prog->sinks[i], err);
+        if (!rt->sinks[i])
+            return false;
+        rt->nsinks++;
     }
-    int error = flowrt_output_release(sink->out);
-    free(sink);
-    return error;
+    return true;
+}
+
+void flowrt_sinks_linger(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->noutputs; i++) {
+        Output *out = rt->outputs[i];
+        if (out->done == 0)
+            continue;
+        if (!out->waiting) {
+            out->waiting = true;
+            out->waiting_since = rt->now_ms;
+        }
+        if (rt->now_ms - out->waiting_since >= out->linger_ms)
+            output_flush(out);
+    }
+}
+
+void flowrt_sinks_flush(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->noutputs; i++)
+        output_flush(rt->outputs[i]);
+}
+
+/* A failed Output is reported once, under its first sink. */
+static void report(FlowRuntime *rt, const FlowSinkDef *def, const char *label, int error)
+{
+    flowrt_runtime_fail(rt, "%s: sink '%s': cannot write to %s: %s", def->conn.where,
+                        def->stream, label, strerror(error));
+}
+
+bool flowrt_sinks_check(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->noutputs; i++) {
+        const Output *out = rt->outputs[i];
+        if (out->error == EPIPE) {
+            rt->output_closed = true;
+        } else if (out->error) {
+            report(rt, out->sinks[0]->def, out->label, out->error);
+            return false;
+        }
+    }
+    return true;
+}
+
+void flowrt_sinks_close(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->noutputs; i++)
+        output_flush(rt->outputs[i]);
+    flowrt_sinks_check(rt);
+    for (int i = 0; i < rt->noutputs; i++) {
+        Output *out = rt->outputs[i];
+        /* The label and the definition outlive the Output. */
+        const FlowSinkDef *def = out->sinks[0]->def;
+        const char *label = out->label;
+        bool failed = out->error != 0;
+        int error = out->ops->close(out);
+        if (error && !failed)
+            report(rt, def, label, error);
+    }
+    for (int i = 0; i < rt->nsinks; i++) {
+        FlowSink *sink = rt->sinks[i];
+        if (sink->json_keys) {
+            for (int f = 0; f < sink->def->nfields; f++)
+                free(sink->json_keys[f]);
+            free(sink->json_keys);
+            free(sink->json_key_lens);
+        }
+        free(sink);
+    }
+    free(rt->outputs);
+    free(rt->sinks);
+    rt->outputs = NULL;
+    rt->sinks = NULL;
+    rt->noutputs = rt->nsinks = 0;
 }
 
 bool flowrt_sink_flush(FlowSink *sink)
 {
-    return flowrt_output_flush(sink->out);
+    return output_flush(sink->out);
 }
 
-bool flowrt_sink_commit(FlowSink *sink, int64_t *committed_bytes)
+bool flowrt_sink_commit(FlowSink *sink, Position *pos)
 {
-    bool ok = flowrt_output_flush(sink->out);
-    if (ok && sink->out->owns_fd && fsync(sink->out->fd) != 0) {
-        sink->out->error = errno;
-        ok = false;
-    }
-    *committed_bytes = sink->out->bytes;
-    return ok;
+    Output *out = sink->out;
+    flowrt_position_clear(pos);
+    if (!output_flush(out))
+        return false;
+    out->error = out->ops->commit(out, pos);
+    return out->error == 0;
+}
+
+bool flowrt_sink_restore(FlowSink *sink, const Position *pos)
+{
+    Output *out = sink->out;
+    out->len = out->done = 0;
+    out->waiting = false;
+    if (out->error)
+        return false;
+    int error = out->ops->restore(out, pos);
+    return error == 0;
 }
 
 const char *flowrt_sink_label(const FlowSink *sink)

@@ -1,14 +1,31 @@
-/* sink.h: the file and stdout sinks and their encoders (CSV, JSON lines).
- * Every sink encodes into an output buffer of its own destination (sinks
- * writing to stdout share one, so their records do not tear each other) and
- * hands full buffers to write(2). A failed write (EPIPE, ENOSPC, ...) is kept
- * in the Output; the run loop turns it into a run-time failure. SIGPIPE is
- * ignored by flow_main, so a closed pipe is such a failure, not a crash.
+/* sink.h: sinks. A FlowSink is the record encoder (CSV, JSON lines) that
+ * generated code drives with the flow_sink_* calls of flow/runtime.h; it
+ * encodes straight into the buffer of its Output, and the Output's SinkOps
+ * (picked by kind in connectors.c, implemented by a connector file such as
+ * sink_file.c) take the buffer's records to the destination. So encoding
+ * stays one specialised loop per format whatever the destination, and a new
+ * destination is one file of ops.
  *
- * Seam for exactly-once (TOOLS.md §6): flowrt_sink_flush() pushes the buffer to the
- * kernel; flowrt_sink_commit() also makes it durable (fsync) and reports the output's
- * committed length, which a checkpoint will store, and to which a restore
- * will cut the file back. */
+ * The contract every sink keeps:
+ * - Whole records only: the buffer goes to ops->write at record boundaries
+ *   (a record larger than the buffer grows it), so a destination never sees
+ *   half a record, and sinks sharing one Output never tear each other's.
+ * - One stdout per runtime: every stdout sink of a runtime writes into that
+ *   runtime's one stdout Output (SinkOps.one_per_runtime).
+ * - Results leave promptly: the read loop writes out an Output whose oldest
+ *   waiting record is older than its linger (linger=, default
+ *   SINK_DEFAULT_LINGER_MS; the clock is the loop's per-batch tick, never
+ *   read per record), and every Output at once when no input is ready,
+ *   before the loop or a source waits. Under load the buffer fills first,
+ *   so writes stay large.
+ * - A failed write is kept in the Output (its errno); the loop turns it into
+ *   a run-time failure, except EPIPE: the reader of a pipe or FIFO went away
+ *   (`prog | head -1`), which ends the run quietly (rt->output_closed).
+ *
+ * Seam for exactly-once (docs/architecture.md, "Checkpoints"): commit makes
+ * what was written durable and reports the sink's position (opaque bytes,
+ * position.h: a file's committed length); restore cuts the destination back
+ * to such a position. */
 #ifndef FLOWRT_SINK_H
 #define FLOWRT_SINK_H
 
@@ -17,18 +34,52 @@
 
 #include "connargs.h"
 #include "flow/program.h"
+#include "position.h"
 
-typedef struct Output {
-    int fd;
-    bool owns_fd;
-    const char *label;  /* the path, or "stdout" */
+/* The default linger= of every sink, in ms. */
+#define SINK_DEFAULT_LINGER_MS 1
+
+typedef struct Output Output;
+
+/* A destination. Every call but open returns 0 or the errno of its failure. */
+typedef struct SinkOps {
+    /* Reads the destination's own arguments (path=) from `args`, then calls
+     * flowrt_connargs_finish and only if that succeeds touches the
+     * destination (creates the file), so a bad argument leaves nothing
+     * behind. Returns an Output set up with flowrt_output_init, or NULL with
+     * a message in *err. */
+    Output *(*open)(const FlowSinkDef *def, ConnArgs *args, char **err);
+    /* Takes `n` bytes of whole records, all of them or fails. */
+    int (*write)(Output *out, const char *bytes, size_t n);
+    /* Pushes on what the destination itself still holds after write. */
+    int (*flush)(Output *out);
+    /* Makes everything written durable; sets *pos to the position. */
+    int (*commit)(Output *out, Position *pos);
+    /* Cuts the destination back to a position commit gave: what was written
+     * after it is gone, later writes continue from it. */
+    int (*restore)(Output *out, const Position *pos);
+    /* Closes the destination and frees the Output. */
+    int (*close)(Output *out);
+    /* Every sink of this kind in a runtime shares one Output (stdout). */
+    bool one_per_runtime;
+} SinkOps;
+
+/* The buffer of a destination and what the loop knows about it. A connector
+ * embeds it first in its own struct (as sink_file.c's FileOutput). */
+struct Output {
+    const SinkOps *ops;
+    const char *label;      /* the path, or "stdout" */
     char *buf;
     size_t len, cap;
-    int64_t bytes;      /* handed to write(2) so far */
-    int error;          /* errno of the first failed write, 0 if none */
-    int64_t blocked_ns; /* time spent inside write(2), for --stats */
-    int refs;
-} Output;
+    size_t done;            /* end of the last whole record in buf */
+    int64_t linger_ms;      /* the smallest linger= of its sinks */
+    bool waiting;           /* buf holds whole records not yet written... */
+    int64_t waiting_since;  /* ...since this rt->now_ms */
+    int error;              /* errno of the first failed call, 0 if none */
+    int64_t blocked_ns;     /* time spent in write, for --stats */
+    FlowSink **sinks;       /* the sinks that write here */
+    int nsinks;
+};
 
 typedef enum SinkFormat { SINK_CSV, SINK_JSONL } SinkFormat;
 
@@ -36,33 +87,43 @@ struct FlowSink {
     const FlowSinkDef *def;
     Output *out;
     SinkFormat format;
-    bool header;
     int field;              /* fields written of the current record */
-    int64_t records;
+    int64_t records;        /* records encoded */
+    int64_t written;        /* of them, those the destination took */
     char **json_keys;       /* per field: `{"name":` or `,"name":` */
     size_t *json_key_lens;
 };
 
-/* The Output of the process's stdout (shared by every stdout sink). */
-Output *flowrt_output_stdout(void);
-/* Opens (creates, truncates) a file, making missing parent directories.
- * NULL with errno set on failure. */
+/* For connector files: the generic part of a new Output. */
+void flowrt_output_init(Output *out, const SinkOps *ops, const char *label);
+void flowrt_output_free(Output *out);
+
+/* Opens every sink of rt->prog into rt->sinks, in order, and their Outputs
+ * into rt->outputs. False with a message in *err (malloc'd) at the first
+ * sink that cannot be opened; flowrt_sinks_close closes those that were. */
+bool flowrt_sinks_open(FlowRuntime *rt, char **err);
+/* After every poll: writes out each Output whose oldest waiting record has
+ * waited its linger (by rt->now_ms). */
+void flowrt_sinks_linger(FlowRuntime *rt);
+/* No input is ready: every Output writes out what it holds. */
+void flowrt_sinks_flush(FlowRuntime *rt);
+/* A failed write becomes a run-time failure (false); EPIPE sets
+ * rt->output_closed instead. */
+bool flowrt_sinks_check(FlowRuntime *rt);
+/* Writes out and closes every Output, frees the sinks; a failure (but
+ * EPIPE) fails the program. */
+void flowrt_sinks_close(FlowRuntime *rt);
+
+bool flowrt_sink_flush(FlowSink *sink);
+/* Flushes, makes durable and sets *pos to what the sink's Output holds. */
+bool flowrt_sink_commit(FlowSink *sink, Position *pos);
+/* Drops what the buffer holds and cuts the Output back to *pos. */
+bool flowrt_sink_restore(FlowSink *sink, const Position *pos);
+/* The label of the sink's output (path or "stdout"). */
+const char *flowrt_sink_label(const FlowSink *sink);
+
 /* Creates the missing directories of `path` (not the file), as file sinks and
  * errors= files do; a failure shows up when the file is opened. */
 void flowrt_output_make_parent_dirs(const char *path);
-Output *flowrt_output_open_file(const char *path);
-/* Drops a reference; the last one flushes and closes. Returns the errno of
- * any failed write or close, 0 if none. */
-int flowrt_output_release(Output *out);
-bool flowrt_output_flush(Output *out);
-
-/* Reads the sink's arguments (format, header), with every problem a message
- * in *err (malloc'd): the sink is not opened then. */
-FlowSink *flowrt_sink_open(const FlowSinkDef *def, const ParamValues *params, char **err);
-int flowrt_sink_close(FlowSink *sink); /* as flowrt_output_release */
-bool flowrt_sink_flush(FlowSink *sink);
-bool flowrt_sink_commit(FlowSink *sink, int64_t *committed_bytes);
-/* The label of the sink's output (path or "stdout"). */
-const char *flowrt_sink_label(const FlowSink *sink);
 
 #endif

@@ -1,7 +1,8 @@
-/* source.c: opening sources by connector kind, and what all sources share:
- * on_error= and errors=. */
+/* source.c: what all sources share: opening through the ops of their kind,
+ * on_error= and errors=, closing. */
 #include "source.h"
-#include "sink.h"
+
+#include "connectors.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@ void flowrt_source_init(Source *src, const SourceOps *ops, const FlowSourceDef *
     src->index = index;
     src->label = label;
     src->numbered_by_line = true;
-    src->position_known = true;
 }
 
 bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_file)
@@ -42,13 +42,12 @@ bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_fi
 Source *flowrt_source_open(const FlowSourceDef *def, int index, const ParamValues *params,
                            char **err)
 {
-    const char *kind = def->conn.kind;
-    if (strcmp(kind, "file") == 0 || strcmp(kind, "stdin") == 0)
-        return flowrt_source_file_open(def, index, params, err);
-    if (strcmp(kind, "generator") == 0)
-        return flowrt_source_gen_open(def, index, params, err);
-    *err = flowrt_connargs_message(&def->conn, "not supported as a source by this version");
-    return NULL;
+    const SourceOps *ops = flowrt_connector_source(def->conn.kind);
+    if (!ops) {
+        *err = flowrt_connargs_message(&def->conn, "not supported as a source by this version");
+        return NULL;
+    }
+    return ops->open(def, index, params, err);
 }
 
 void flowrt_source_close(Source *src)

@@ -1,11 +1,13 @@
-/* source.h: the sources of a program behind one small interface. A source
- * reads a batch of records per poll and pushes each one through its
- * generated decode (or generate) function before reading the next.
+/* source.h: the sources of a program behind one small interface, SourceOps,
+ * which each connector file implements (source_file.c, source_gen.c) and
+ * connectors.c picks by kind. A source reads a batch of records per poll and
+ * pushes each one through its generated decode (or generate) function before
+ * reading the next; source.c holds what all sources share.
  *
- * Seam for checkpoints (TOOLS.md §6): position() is where the next record
- * starts (a byte offset for file sources; the record number for the
- * generator), seek() makes the source continue from such a position. A
- * checkpoint stores positions; a restore seeks. */
+ * Seam for checkpoints (docs/architecture.md, "Checkpoints"): position()
+ * says where the next record starts, as opaque bytes (position.h), and
+ * seek() makes the source continue from such a position. A checkpoint will
+ * store positions; a restore seeks. */
 #ifndef FLOWRT_SOURCE_H
 #define FLOWRT_SOURCE_H
 
@@ -15,6 +17,7 @@
 
 #include "connargs.h"
 #include "flow/program.h"
+#include "position.h"
 
 typedef struct Source Source;
 
@@ -26,10 +29,18 @@ typedef enum SourceStatus {
 } SourceStatus;
 
 typedef struct SourceOps {
+    /* Reads the source's arguments and opens its input; NULL and a message
+     * in *err (malloc'd) on failure. The ops of the Source it returns are
+     * these. */
+    Source *(*open)(const FlowSourceDef *def, int index, const ParamValues *params, char **err);
     /* Reads and pushes up to `max` records. */
     SourceStatus (*poll)(Source *src, FlowRuntime *rt, int max);
-    int64_t (*position)(const Source *src);
-    bool (*seek)(Source *src, int64_t position);
+    /* Sets *pos (cleared first) to where the next record starts. */
+    void (*position)(const Source *src, Position *pos);
+    /* Continues from a position that position() gave for a source of the
+     * same definition; false when the input cannot go there (stdin) or pos
+     * is not such a position. */
+    bool (*seek)(Source *src, const Position *pos);
     void (*close)(Source *src);
 } SourceOps;
 
@@ -49,15 +60,14 @@ struct Source {
     bool done;
     /* The record going through the stages, for reports of bad records. */
     bool numbered_by_line;  /* false: by record number (generator) */
-    bool position_known;    /* false after a seek: lines are not counted */
     int64_t where;          /* its line or record number, from 1 */
-    int64_t offset;         /* its byte offset */
     const char *raw;        /* its text as read (NULL for the generator) */
     size_t raw_len;
 };
 
-/* Opens the source of `def` (checking its arguments). NULL and a message in
- * *err (malloc'd) on failure. */
+/* Opens the source of `def` with the ops of its kind (connectors.h),
+ * checking its arguments. NULL and a message in *err (malloc'd) on
+ * failure. */
 Source *flowrt_source_open(const FlowSourceDef *def, int index, const ParamValues *params,
                            char **err);
 void flowrt_source_close(Source *src);
@@ -67,10 +77,5 @@ void flowrt_source_close(Source *src);
 bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_file);
 void flowrt_source_init(Source *src, const SourceOps *ops, const FlowSourceDef *def, int index,
                         const char *label);
-
-Source *flowrt_source_file_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                                char **err);
-Source *flowrt_source_gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                               char **err);
 
 #endif

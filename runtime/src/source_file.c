@@ -1,7 +1,9 @@
 /* source_file.c: the text sources, file(...) and stdin(...), in CSV or JSON
- * lines. A file is bounded unless follow=true, which tails it: at its end the
- * source goes idle and polls again later, and a last line without its line
- * break waits for it. */
+ * lines (flowrt_text_source_ops, both rows of connectors.c). A file is
+ * bounded unless follow=true, which tails it: at its end the source goes idle
+ * and polls again later, and a last line without its line break waits for
+ * it. Its position is the byte offset and the line number of the next
+ * record, so that bad records after a seek are still reported by line. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "connectors.h"
 #include "csv.h"
 #include "errors.h"
 #include "json.h"
@@ -50,7 +53,7 @@ typedef enum StartStatus { START_DONE, START_WAIT, START_FAILED } StartStatus;
 
 static StartStatus fill_for_start(TextSource *ts, char **err)
 {
-    switch (flowrt_readbuf_fill(&ts->rb)) {
+    switch (flowrt_readbuf_fill(&ts->rb, READ_WAIT_MS)) {
     case READ_OK:
         return START_DONE;
     case READ_EOF:
@@ -161,11 +164,23 @@ static StartStatus start(TextSource *ts, char **err)
 
 /* ---- Reading records -------------------------------------------------------- */
 
+/* Reads more input; when none is ready, what the sinks hold goes out before
+ * the wait, so that a quiet pipe never holds results back (a record fed to
+ * a filter on stdin reaches its stdout without waiting for the next). */
+static ReadStatus fill(TextSource *ts, FlowRuntime *rt)
+{
+    ReadStatus st = flowrt_readbuf_fill(&ts->rb, 0);
+    if (st != READ_WAIT)
+        return st;
+    flowrt_sinks_flush(rt);
+    return flowrt_readbuf_fill(&ts->rb, READ_WAIT_MS);
+}
+
 /* More input for a record that runs past the buffer. */
 static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
 {
     *again = false;
-    switch (flowrt_readbuf_fill(&ts->rb)) {
+    switch (fill(ts, rt)) {
     case READ_OK:
         *again = true;
         return SOURCE_MORE;
@@ -187,7 +202,6 @@ static void push(TextSource *ts, FlowRuntime *rt, int64_t line, const char *raw,
 {
     Source *src = &ts->base;
     src->where = line;
-    src->offset = ts->rb.base_offset + (raw - ts->rb.buf);
     src->raw = raw;
     src->raw_len = raw_len;
     flowrt_runtime_begin_record(rt, src);
@@ -283,17 +297,34 @@ static SourceStatus text_poll(Source *src, FlowRuntime *rt, int max)
     return ts->format == FORMAT_CSV ? poll_csv(ts, rt, max) : poll_jsonl(ts, rt, max);
 }
 
-static int64_t text_position(const Source *src)
+/* The line number of the next record: each format counts its own. */
+static int64_t *next_line(TextSource *ts)
 {
-    return readbuf_position(&((const TextSource *)src)->rb);
+    return ts->format == FORMAT_CSV ? &ts->csv.line : &ts->json_line;
 }
 
-static bool text_seek(Source *src, int64_t position)
+static void text_position(const Source *src, Position *pos)
 {
     TextSource *ts = (TextSource *)src;
-    if (!ts->own_fd || !flowrt_readbuf_seek(&ts->rb, position))
+    flowrt_position_clear(pos);
+    flowrt_position_put_int64(pos, readbuf_position(&ts->rb));
+    flowrt_position_put_int64(pos, *next_line(ts));
+}
+
+/* Only a file can seek, and only once its header is read (a followed file
+ * that has none yet has no column map to read records with). */
+static bool text_seek(Source *src, const Position *pos)
+{
+    TextSource *ts = (TextSource *)src;
+    size_t at = 0;
+    int64_t offset, line;
+    if (!flowrt_position_get_int64(pos, &at, &offset) ||
+        !flowrt_position_get_int64(pos, &at, &line) || at != pos->len || offset < 0 ||
+        line < 1 || !ts->own_fd || !ts->started)
         return false;
-    src->position_known = false;
+    if (!flowrt_readbuf_seek(&ts->rb, offset))
+        return false;
+    *next_line(ts) = line;
     return true;
 }
 
@@ -310,16 +341,14 @@ static void text_close(Source *src)
     free(ts);
 }
 
-static const SourceOps text_ops = { text_poll, text_position, text_seek, text_close };
-
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-Source *flowrt_source_file_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                                char **err)
+static Source *text_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                         char **err)
 {
     static const char *const formats[] = { "csv", "jsonl", "json", NULL };
     bool is_file = strcmp(def->conn.kind, "file") == 0;
@@ -334,7 +363,7 @@ Source *flowrt_source_file_open(const FlowSourceDef *def, int index, const Param
     ts->follow = is_file ? flowrt_connargs_bool(&args, "follow", false) : false;
     if (!path && !args.err)
         args.err = flowrt_connargs_message(&def->conn, "needs a path");
-    flowrt_source_init(&ts->base, &text_ops, def, index, path);
+    flowrt_source_init(&ts->base, &flowrt_text_source_ops, def, index, path);
     flowrt_source_common_args(&ts->base, &args, true);
     if (!flowrt_connargs_finish(&args, err)) {
         if (ts->base.errors)
@@ -382,3 +411,6 @@ Source *flowrt_source_file_open(const FlowSourceDef *def, int index, const Param
     }
     return &ts->base;
 }
+
+const SourceOps flowrt_text_source_ops = { text_open, text_poll, text_position, text_seek,
+                                           text_close };

@@ -1,14 +1,16 @@
 /* source_gen.c: generator(count, seed, keys, events_per_second, disorder,
- * rate), the synthetic source of LANGUAGE.md §7, and the FlowGen calls of
- * flow/generator.h, whose inline functions are the algorithm.
+ * rate), the synthetic source of docs/language.md ("8.3 generator")
+ * (flowrt_gen_source_ops), and the FlowGen calls of flow/generator.h, whose
+ * inline functions are the algorithm.
  *
  * Every record gets its own pseudo-random stream, started from a mix of the
  * seed and the record number. So the records depend only on the arguments
  * and the record number, the same on every machine, and seek() to a record
- * number is immediate. */
+ * number (the generator's position) is immediate. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "connectors.h"
 #include "errors.h"
 #include "flow/codec.h"
 #include "flow/generator.h"
@@ -137,17 +139,21 @@ static SourceStatus gen_poll(Source *src, FlowRuntime *rt, int max)
     return gs->count >= 0 && next >= gs->count ? SOURCE_DONE : SOURCE_MORE;
 }
 
-static int64_t gen_position(const Source *src)
+/* The position is the number of the next record. */
+static void gen_position(const Source *src, Position *pos)
 {
-    return ((const GenSource *)src)->gen.n;
+    flowrt_position_clear(pos);
+    flowrt_position_put_int64(pos, ((const GenSource *)src)->gen.n);
 }
 
-static bool gen_seek(Source *src, int64_t position)
+static bool gen_seek(Source *src, const Position *pos)
 {
     GenSource *gs = (GenSource *)src;
-    if (position < 0)
+    size_t at = 0;
+    int64_t n;
+    if (!flowrt_position_get_int64(pos, &at, &n) || at != pos->len || n < 0)
         return false;
-    gs->gen.n = position;
+    gs->gen.n = n;
     return true;
 }
 
@@ -156,17 +162,15 @@ static void gen_close(Source *src)
     free(src);
 }
 
-static const SourceOps gen_ops = { gen_poll, gen_position, gen_seek, gen_close };
-
-Source *flowrt_source_gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                               char **err)
+static Source *gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
+                        char **err)
 {
     GenSource *gs = calloc(1, sizeof *gs);
     if (!gs) {
         *err = flowrt_connargs_message(&def->conn, "out of memory");
         return NULL;
     }
-    flowrt_source_init(&gs->base, &gen_ops, def, index, "generator");
+    flowrt_source_init(&gs->base, &flowrt_gen_source_ops, def, index, "generator");
     gs->base.numbered_by_line = false;
     ConnArgs args;
     flowrt_connargs_init(&args, &def->conn, params);
@@ -186,3 +190,5 @@ Source *flowrt_source_gen_open(const FlowSourceDef *def, int index, const ParamV
     }
     return &gs->base;
 }
+
+const SourceOps flowrt_gen_source_ops = { gen_open, gen_poll, gen_position, gen_seek, gen_close };

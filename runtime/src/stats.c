@@ -1,6 +1,7 @@
 /* stats.c: the --stats line and the summary. */
 #include "stats.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "flow/codec.h"
@@ -18,7 +19,7 @@ int64_t flowrt_stats_records_written(const FlowRuntime *rt)
 {
     int64_t n = 0;
     for (int i = 0; i < rt->nsinks; i++)
-        n += rt->sinks[i]->records;
+        n += rt->sinks[i]->written;
     return n;
 }
 
@@ -36,8 +37,8 @@ void flowrt_stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
     /* Sinks write synchronously, so time blocked in write(2) is the time the
      * sources were held back by the output (backpressure). */
     double blocked = 0;
-    for (int i = 0; i < rt->nsinks; i++)
-        blocked += (double)rt->sinks[i]->out->blocked_ns / 1e9;
+    for (int i = 0; i < rt->noutputs; i++)
+        blocked += (double)rt->outputs[i]->blocked_ns / 1e9;
     fprintf(stderr,
             "%s: %.1fs read %lld (%.0f/s) written %lld bad %lld watermark %s "
             "output-blocked %.0f%%\n",
@@ -50,9 +51,11 @@ void flowrt_stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
 void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)
 {
     int64_t read = flowrt_stats_records_read(rt);
+    /* A closed output stops the run early, as a signal does. */
+    const char *how = rt->failed ? "failed" : interrupted || rt->output_closed ? "stopped" : "done";
     fprintf(stderr, "%s: %s after %.3f s: %lld records read (%.0f records/s), "
                     "%lld written, %lld late, %lld bad\n",
-            rt->prog->name, rt->failed ? "failed" : interrupted ? "stopped" : "done", elapsed,
+            rt->prog->name, how, elapsed,
             (long long)read, elapsed > 0 ? (double)read / elapsed : 0.0,
             (long long)flowrt_stats_records_written(rt), (long long)rt->late,
                                                     (long long)rt->bad_total);
@@ -64,7 +67,8 @@ void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupte
     flowrt_tables_print_summary(rt);
     for (int i = 0; i < rt->nsinks; i++) {
         const FlowSink *k = rt->sinks[i];
-        fprintf(stderr, "  sink %s (%s): %lld written\n", k->def->stream, flowrt_sink_label(k),
-                (long long)k->records);
+        fprintf(stderr, "  sink %s (%s): %lld written%s\n", k->def->stream, flowrt_sink_label(k),
+                (long long)k->written,
+                k->out->error == EPIPE ? ", output closed by reader" : "");
     }
 }

@@ -1,5 +1,6 @@
 /* stats.h: what the program tells about its progress on stderr: the
- * periodic --stats line and the summary at exit (LANGUAGE.md §8). */
+ * periodic --stats line and the summary at exit (docs/language.md, "10.4
+ * The summary"). */
 #ifndef FLOWRT_STATS_H
 #define FLOWRT_STATS_H
 

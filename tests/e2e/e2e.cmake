@@ -2,8 +2,9 @@
 # through run_e2e.py: every example on its bundled data, every compile-error
 # file, the determinism of the generated C, the small case programs, the
 # SQLite oracles (a stateless query, windows, lookups, joins), the window and
-# join memory tests, the Python model of the user-sessions example and
-# processing-time windows on a slowly fed stdin. Generated programs are
+# join memory tests, the Python model of the user-sessions example,
+# processing-time windows on a slowly fed stdin, how soon results leave a
+# sink, and a stdout closed by its reader. Generated programs are
 # compiled with the compiler that built the runtime, warning-free, and
 # sanitized when FLOW_SANITIZE is on.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
@@ -57,8 +58,11 @@ add_test(NAME e2e.processing_time_stdin
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/processing_time_stdin.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_join COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_join.py ${E2E_OPTIONS})
 add_test(NAME e2e.join_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/join_memory.py ${E2E_OPTIONS})
+add_test(NAME e2e.sink_latency COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/sink_latency.py ${E2E_OPTIONS})
+add_test(NAME e2e.stdout_closed COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/stdout_closed.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory
-     e2e.model.user-sessions e2e.processing_time_stdin e2e.oracle_join e2e.join_memory)
+     e2e.model.user-sessions e2e.processing_time_stdin e2e.oracle_join e2e.join_memory
+     e2e.sink_latency e2e.stdout_closed)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -698,7 +699,25 @@ static void test_generator_rate(void **state)
     free(a);
 }
 
-/* A reader that closed its end: EPIPE is a run-time failure, not a crash. */
+/* Runs the program with its stdout on `fd`; returns the status and stderr. */
+static int run_to_fd(int fd, char **err)
+{
+    int saved = dup(1);
+    dup2(fd, 1);
+    close(fd);
+    Capture ce;
+    capture_begin(&ce, 2);
+    char *argv[] = { "tprog", NULL };
+    int status = flow_main(&program, 1, argv);
+    *err = capture_end(&ce);
+    dup2(saved, 1);
+    close(saved);
+    return status;
+}
+
+/* A reader that closed its end (`prog | head -1`): the program stops
+ * reading and ends quietly with status 0, its summary saying so. Any other
+ * failed write (a full disk) stays a run-time failure. */
 static void test_write_error(void **state)
 {
     (void)state;
@@ -707,18 +726,50 @@ static void test_write_error(void **state)
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     close(fds[0]);
-    int saved = dup(1);
-    dup2(fds[1], 1);
-    close(fds[1]);
-    Capture ce;
-    capture_begin(&ce, 2);
-    char *argv[] = { "tprog", NULL };
-    int status = flow_main(&program, 1, argv);
-    char *err = capture_end(&ce);
-    dup2(saved, 1);
-    close(saved);
-    assert_int_equal(status, 1);
-    assert_contains(err, "tprog: t.flow:12:1: sink 'out': cannot write to stdout: Broken pipe\n");
+    char *err;
+    assert_int_equal(run_to_fd(fds[1], &err), 0);
+    assert_contains(err, "tprog: stopped after ");
+    assert_contains(err, " written, output closed by reader\n");
+    if (strstr(err, "Broken pipe") || strstr(err, "100000 records read"))
+        fail_msg("kept reading, or failed, after its reader went away:\n%s", err);
+    free(err);
+
+    int full = open("/dev/full", O_WRONLY);
+    assert_true(full >= 0);
+    assert_int_equal(run_to_fd(full, &err), 1);
+    assert_contains(err, "tprog: t.flow:12:1: sink 'out': cannot write to stdout: "
+                         "No space left on device\n");
+    free(err);
+}
+
+/* The reader of a FIFO that a file sink writes: reads a little, leaves. */
+static void *fifo_reader(void *path)
+{
+    int fd = open(path, O_RDONLY);
+    char buf[100];
+    assert_true(fd >= 0 && read(fd, buf, sizeof buf) > 0);
+    close(fd);
+    return NULL;
+}
+
+/* A file sink writing a FIFO whose reader went away is a closed output
+ * too: the same quiet stop, status 0 (docs/architecture.md, "A closed
+ * output"). */
+static void test_fifo_closed(void **state)
+{
+    (void)state;
+    const char *fifo = test_path("out.fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    make_program("generator", "file");
+    sink_arg("path", fifo);
+    pthread_t reader;
+    assert_int_equal(pthread_create(&reader, NULL, fifo_reader, (void *)fifo), 0);
+    char *err;
+    int status = run(&err, NULL, NULL);
+    pthread_join(reader, NULL);
+    assert_int_equal(status, 0);
+    assert_contains(err, "tprog: stopped after ");
+    assert_contains(err, " written, output closed by reader\n");
     free(err);
 }
 
@@ -902,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_generator),
         cmocka_unit_test(test_generator_rate),
         cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_fifo_closed),
         cmocka_unit_test(test_signal_stop),
         cmocka_unit_test(test_embedding_control),
         cmocka_unit_test(test_follow),

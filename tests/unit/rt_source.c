@@ -1,6 +1,7 @@
 /* rt_source.c: sources through their internal interface: the generator's
- * determinism and value ranges, and position()/seek() of the generator and
- * of file sources (the seam for checkpoints). */
+ * determinism and value ranges, and positions of the generator and of file
+ * sources (the seam for checkpoints): a position taken, then seek()ed to
+ * after reading on, gives the same continuation, line numbers included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +102,17 @@ static void test_generator_determinism(void **state)
     free(d);
 }
 
+/* The int64 values a position packs. */
+static int unpack(const Position *pos, int64_t *v, int max)
+{
+    size_t at = 0;
+    int n = 0;
+    while (n < max && flowrt_position_get_int64(pos, &at, &v[n]))
+        n++;
+    assert_int_equal(at, pos->len);
+    return n;
+}
+
 static void test_generator_position(void **state)
 {
     (void)state;
@@ -111,51 +123,117 @@ static void test_generator_position(void **state)
     Source *src = open_source(&def, "generator", args, 3, 6);
     seen_len = 0;
     assert_int_equal(src->ops->poll(src, &rt, 4), SOURCE_MORE);
-    assert_int_equal(src->ops->position(src), 4);
+    Position pos = { 0 };
+    src->ops->position(src, &pos);
+    int64_t v[2];
+    assert_int_equal(unpack(&pos, v, 2), 1);
+    assert_int_equal(v[0], 4); /* the number of the next record */
     char *first = strdup(seen);
     assert_int_equal(src->ops->poll(src, &rt, 100), SOURCE_DONE);
     assert_int_equal(src->records, 10);
     char *all = strdup(seen);
-    /* Seek back to record 4: the same records again. */
-    assert_true(src->ops->seek(src, 4));
+    /* Back to record 4: the same records again, and the same position. */
+    assert_true(src->ops->seek(src, &pos));
+    Position again = { 0 };
+    src->ops->position(src, &again);
+    assert_int_equal(again.len, pos.len);
+    assert_memory_equal(again.bytes, pos.bytes, pos.len);
     seen_len = 0;
     assert_int_equal(src->ops->poll(src, &rt, 100), SOURCE_DONE);
     assert_string_equal(seen, all + strlen(first));
+    /* Bytes that are not a generator position are refused. */
+    Position bad = { 0 };
+    assert_false(src->ops->seek(src, &bad));
+    flowrt_position_put_int64(&bad, -1);
+    assert_false(src->ops->seek(src, &bad));
+    flowrt_position_free(&bad);
+    flowrt_position_free(&again);
+    flowrt_position_free(&pos);
     flowrt_source_close(src);
     flowrt_runtime_free(&rt);
     free(first);
     free(all);
 }
 
-static void test_file_position(void **state)
+/* Reads `text` as a file of `format`; takes the position after `before`
+ * records, reads to the end, seeks back and reads again: the records after
+ * the position come again and a bad record among them is reported at its
+ * line, as in the first pass. */
+static void check_file_position(const char *name, const char *format, const char *text,
+                                int before, int64_t offset, int64_t line, const char *rest,
+                                const char *bad_at)
 {
-    (void)state;
-    const char *path = test_path("pos.csv");
-    const char *text = "k,s\n1,a\n2,\"b\nb\"\n3,c\n4,d\n";
+    const char *path = test_path(name);
     write_file(path, text, strlen(text));
     FlowRuntime rt;
     flowrt_runtime_init(&rt, &prog);
     FlowSourceDef def;
-    FlowConnArg args[] = { { "path", path, NULL } };
-    Source *src = open_source(&def, "file", args, 1, 2);
-    assert_int_equal(src->ops->position(src), 4); /* after the header */
+    FlowConnArg args[] = { { "path", path, NULL }, { "format", format, NULL } };
+    Source *src = open_source(&def, "file", args, 2, 2);
     seen_len = 0;
-    assert_int_equal(src->ops->poll(src, &rt, 2), SOURCE_MORE);
-    assert_string_equal(seen, "1|a\n2|b\nb\n");
-    int64_t pos = src->ops->position(src);
-    assert_int_equal(pos, 16);
-    seen_len = 0;
-    assert_int_equal(src->ops->poll(src, &rt, 100), SOURCE_DONE);
-    assert_string_equal(seen, "3|c\n4|d\n");
-    assert_true(src->ops->seek(src, pos));
-    seen_len = 0;
-    assert_int_equal(src->ops->poll(src, &rt, 1), SOURCE_MORE);
-    assert_string_equal(seen, "3|c\n");
-    /* After a seek lines are unknown; positions are byte offsets. */
-    assert_false(src->position_known);
-    assert_int_equal(src->offset, 16);
+    assert_int_equal(src->ops->poll(src, &rt, before), SOURCE_MORE);
+    Position pos = { 0 };
+    src->ops->position(src, &pos);
+    int64_t v[3];
+    assert_int_equal(unpack(&pos, v, 3), 2);
+    assert_int_equal(v[0], offset);
+    assert_int_equal(v[1], line);
+    for (int pass = 0; pass < 2; pass++) {
+        seen_len = 0;
+        Capture cap;
+        capture_begin(&cap, 2);
+        assert_int_equal(src->ops->poll(src, &rt, 100), SOURCE_DONE);
+        char *err = capture_end(&cap);
+        assert_string_equal(seen, rest);
+        assert_non_null(strstr(err, bad_at));
+        free(err);
+        assert_true(src->ops->seek(src, &pos));
+    }
+    flowrt_position_free(&pos);
     flowrt_source_close(src);
     flowrt_runtime_free(&rt);
+}
+
+static void test_file_position(void **state)
+{
+    (void)state;
+    /* CSV: a header, a quoted field over two lines, a blank line, a record
+     * with a missing field. */
+    check_file_position("pos.csv", "csv", "k,s\n1,a\n2,\"b\nb\"\n\n3,c\n4\n5,e\n", 2, 16, 5,
+                        "3|c\n5|e\n", "pos.csv:7: expected 2 fields, found 1");
+    /* JSON lines: a blank line and a malformed object after the position. */
+    check_file_position("pos.jsonl", "jsonl",
+                        "{\"k\":1,\"s\":\"a\"}\n{\"k\":2,\"s\":\"b\"}\n\n{\"k\":3,\"s\":\"c\"}\n{bad\n"
+                        "{\"k\":5,\"s\":\"e\"}\n",
+                        1, 16, 2, "2|b\n3|c\n5|e\n", "pos.jsonl:5:");
+}
+
+/* stdin cannot seek; a file refuses bytes that are not its position. */
+static void test_position_refused(void **state)
+{
+    (void)state;
+    const char *path = test_path("refuse.csv");
+    write_file(path, "k,s\n1,a\n", 8);
+    FlowSourceDef def;
+    FlowConnArg args[] = { { "path", path, NULL } };
+    Source *src = open_source(&def, "file", args, 1, 2);
+    Position pos = { 0 };
+    assert_false(src->ops->seek(src, &pos));
+    flowrt_position_put_int64(&pos, 4);
+    assert_false(src->ops->seek(src, &pos)); /* the line number is missing */
+    flowrt_position_put_int64(&pos, 2);
+    assert_true(src->ops->seek(src, &pos));
+    flowrt_source_close(src);
+    int saved = dup(0);
+    int fd = open(path, O_RDONLY);
+    dup2(fd, 0);
+    close(fd);
+    src = open_source(&def, "stdin", NULL, 0, 2);
+    assert_false(src->ops->seek(src, &pos));
+    flowrt_source_close(src);
+    dup2(saved, 0);
+    close(saved);
+    flowrt_position_free(&pos);
 }
 
 int main(void)
@@ -164,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_generator_determinism),
         cmocka_unit_test(test_generator_position),
         cmocka_unit_test(test_file_position),
+        cmocka_unit_test(test_position_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,7 +71,9 @@ FlowSink *flow_sink(FlowRuntime *rt, int index);
 
 /* Writing one record to a sink: begin, one call per field in schema order,
  * end. The sink's format (csv, jsonl) decides how values are written; it knows
- * the field names from its FlowSinkDef. */
+ * the field names from its FlowSinkDef. The calls only encode into the sink's
+ * buffer; the runtime hands the record, whole, to its destination within the
+ * sink's linger (docs/architecture.md, "Connectors"). */
 void flow_sink_begin(FlowSink *sink);
 void flow_sink_bool(FlowSink *sink, bool v);
 void flow_sink_int32(FlowSink *sink, int32_t v);

@@ -1,0 +1,24 @@
+/* connectors.h: the one place the runtime maps a connector kind
+ * (FlowConnector.kind, the name written in the .flow: "file", "stdin",
+ * "stdout", "generator") to the code behind it: its SourceOps if it can be
+ * read, its SinkOps if it can be written. Each connector is one file that
+ * defines its ops (source_file.c, source_gen.c, sink_file.c) plus one row of
+ * connectors.c; the compiler's row for it, with its arguments, is in
+ * compiler/connectors.c. */
+#ifndef FLOWRT_CONNECTORS_H
+#define FLOWRT_CONNECTORS_H
+
+#include "sink.h"
+#include "source.h"
+
+/* The ops of a kind, NULL when it is not a source (a sink) of this version. */
+const SourceOps *flowrt_connector_source(const char *kind);
+const SinkOps *flowrt_connector_sink(const char *kind);
+
+/* Defined by the connector files. */
+extern const SourceOps flowrt_text_source_ops;  /* source_file.c: file, stdin */
+extern const SourceOps flowrt_gen_source_ops;   /* source_gen.c: generator */
+extern const SinkOps flowrt_file_sink_ops;      /* sink_file.c: file */
+extern const SinkOps flowrt_stdout_sink_ops;    /* sink_file.c: stdout */
+
+#endif

@@ -44,17 +44,6 @@ bool flowrt_run_stop_requested(const FlowRuntime *rt)
            atomic_load_explicit(&rt->control->stop, memory_order_relaxed);
 }
 
-/* The run this thread is in, for flowrt_runtime_stop_requested only: a
- * source waiting for its header while it is opened has no runtime to ask
- * (source_file.c). Per thread, as a run stays on the thread that called
- * flow_run; it goes once sources are opened with their runtime. */
-static _Thread_local const FlowRuntime *this_thread_run;
-
-bool flowrt_runtime_stop_requested(void)
-{
-    return this_thread_run && flowrt_run_stop_requested(this_thread_run);
-}
-
 void flow_control_stop(FlowControl *control)
 {
     atomic_store(&control->stop, 1);
@@ -199,7 +188,7 @@ static bool open_connectors(FlowRuntime *rt)
      * program before any sink has written a header or truncated a file. */
     for (int i = 0; i < prog->nsources; i++) {
         const FlowSourceDef *def = &prog->sources[i];
-        rt->sources[i] = flowrt_source_open(def, i, &rt->params, &err);
+        rt->sources[i] = flowrt_source_open(rt, def, i, &rt->params, &err);
         if (!rt->sources[i])
             break;
         rt->nsources++;
@@ -373,7 +362,6 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     rt.params = (ParamValues){ prog->nparams, names, texts };
     rt.control = control;
     rt.signals_at_start = install_signals();
-    this_thread_run = &rt;
     double started = flowrt_runtime_seconds();
     /* A sink that would write a file another connector uses stops the
      * program before any is opened. Then tables: the streams start with
@@ -393,7 +381,6 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
         flowrt_stats_print_summary(&rt, flowrt_runtime_seconds() - started, interrupted);
     close_connectors(&rt);
     flowrt_tables_free(&rt);
-    this_thread_run = NULL;
     restore_signals();
     release_control(control);
     status = rt.failed ? 1 : 0;

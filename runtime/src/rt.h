@@ -63,14 +63,11 @@ void flowrt_runtime_advance(FlowRuntime *rt);
 void flowrt_runtime_tick(FlowRuntime *rt);
 /* A run-time failure: prints "PROGRAM: MESSAGE" to stderr (only the first
  * failure is printed) and makes the program stop with status 1. */
-void flowrt_runtime_fail(FlowRuntime *rt, const char *fmt, ...) __attribute__((format(printf, 2,
-                         3)));
+void flowrt_runtime_fail(FlowRuntime *rt, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* A SIGINT or SIGTERM arrived since the run started, or a stop was asked of
  * its control: the run is stopping cleanly. */
 bool flowrt_run_stop_requested(const FlowRuntime *rt);
-/* The same for the run in progress on this thread (false when there is
- * none), for the code that has no runtime at hand. */
-bool flowrt_runtime_stop_requested(void);
 /* Monotonic clock in seconds, for elapsed times and --stats. */
 double flowrt_runtime_seconds(void);
 

@@ -39,15 +39,15 @@ bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_fi
     return true;
 }
 
-Source *flowrt_source_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                           char **err)
+Source *flowrt_source_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
+                           const ParamValues *params, char **err)
 {
     const SourceOps *ops = flowrt_connector_source(def->conn.kind);
     if (!ops) {
         *err = flowrt_connargs_message(&def->conn, "not supported as a source by this version");
         return NULL;
     }
-    return ops->open(def, index, params, err);
+    return ops->open(rt, def, index, params, err);
 }
 
 void flowrt_source_close(Source *src)

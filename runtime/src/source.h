@@ -31,8 +31,10 @@ typedef enum SourceStatus {
 typedef struct SourceOps {
     /* Reads the source's arguments and opens its input; NULL and a message
      * in *err (malloc'd) on failure. The ops of the Source it returns are
-     * these. */
-    Source *(*open)(const FlowSourceDef *def, int index, const ParamValues *params, char **err);
+     * these. `rt` is the run that opens it, asked whether to stop while an
+     * open waits for input (NULL outside a run, in tests). */
+    Source *(*open)(const FlowRuntime *rt, const FlowSourceDef *def, int index,
+                    const ParamValues *params, char **err);
     /* Reads and pushes up to `max` records. */
     SourceStatus (*poll)(Source *src, FlowRuntime *rt, int max);
     /* Sets *pos (cleared first) to where the next record starts. */
@@ -68,8 +70,8 @@ struct Source {
 /* Opens the source of `def` with the ops of its kind (connectors.h),
  * checking its arguments. NULL and a message in *err (malloc'd) on
  * failure. */
-Source *flowrt_source_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                           char **err);
+Source *flowrt_source_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
+                           const ParamValues *params, char **err);
 void flowrt_source_close(Source *src);
 
 /* For the source modules: argument reading shared by all sources

@@ -347,8 +347,8 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static Source *text_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                         char **err)
+static Source *text_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
+                         const ParamValues *params, char **err)
 {
     static const char *const formats[] = { "csv", "jsonl", "json", NULL };
     bool is_file = strcmp(def->conn.kind, "file") == 0;
@@ -402,7 +402,7 @@ static Source *text_open(const FlowSourceDef *def, int index, const ParamValues 
      * its header yet. */
     if (!ts->follow) {
         StartStatus s;
-        while ((s = start(ts, err)) == START_WAIT && !flowrt_runtime_stop_requested())
+        while ((s = start(ts, err)) == START_WAIT && !(rt && flowrt_run_stop_requested(rt)))
             ;
         if (s == START_FAILED) {
             flowrt_source_close(&ts->base);

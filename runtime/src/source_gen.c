@@ -162,9 +162,10 @@ static void gen_close(Source *src)
     free(src);
 }
 
-static Source *gen_open(const FlowSourceDef *def, int index, const ParamValues *params,
-                        char **err)
+static Source *gen_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
+                        const ParamValues *params, char **err)
 {
+    (void)rt; /* a generator never waits while it opens */
     GenSource *gs = calloc(1, sizeof *gs);
     if (!gs) {
         *err = flowrt_connargs_message(&def->conn, "out of memory");

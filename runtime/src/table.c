@@ -113,7 +113,7 @@ static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index)
 {
     char *err = NULL;
     double started = flowrt_runtime_seconds();
-    Source *src = flowrt_source_open(lt->def, index, &rt->params, &err);
+    Source *src = flowrt_source_open(rt, lt->def, index, &rt->params, &err);
     if (!src) {
         flowrt_runtime_fail(rt, "%s", err);
         free(err);

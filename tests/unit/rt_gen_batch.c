@@ -83,7 +83,7 @@ static Source *open_generator(FlowSourceDef *def, FlowConnArg *args, int nargs, 
         .generate_batch = batch ? generate_batch : NULL,
     };
     char *err = NULL;
-    Source *src = flowrt_source_open(def, 0, &no_params, &err);
+    Source *src = flowrt_source_open(NULL, def, 0, &no_params, &err);
     if (!src)
         fail_msg("%s", err);
     return src;

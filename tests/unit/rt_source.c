@@ -54,7 +54,7 @@ static Source *open_source(FlowSourceDef *def, const char *kind, FlowConnArg *ar
     *def = (FlowSourceDef){ "src", { kind, args, nargs, "t.flow:1:1" }, names, types, nfields,
                             -1, 0, 0, decode, generate, NULL };
     char *err = NULL;
-    Source *src = flowrt_source_open(def, 0, &no_params, &err);
+    Source *src = flowrt_source_open(NULL, def, 0, &no_params, &err);
     if (!src)
         fail_msg("%s", err);
     return src;

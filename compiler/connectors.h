@@ -66,6 +66,9 @@ typedef struct ConnectorDef {
     const char *path;       /* the argument naming the file it reads or writes */
     const ArgSpec *args;    /* ends with a NULL key */
     const LinkLib *lib;     /* NULL: libflowrt and -lm only */
+    /* Its records are made by the program's generated generate function
+     * (FlowSourceDef.generate), not decoded from fields by its decode one. */
+    bool generates;
 } ConnectorDef;
 
 /* The row named `name`, or NULL. */

@@ -192,7 +192,7 @@ static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
 
 static bool is_generator(const PlanNode *src)
 {
-    return strcmp(src->decl->source.conn.name, "generator") == 0;
+    return connector_find(src->decl->source.conn.name)->generates;
 }
 
 /* After the record is built: its time, the push, and the watermark. */

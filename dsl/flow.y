@@ -1122,7 +1122,7 @@ static void describe_expected(const yysymbol_kind_t *syms, int n, char *out, siz
                                             "'true'", "'false'", "'-'", NULL };
     static const char *const operators[] = { "'+'", "'-'", "'*'", "'/'", "'%'", "'=='",
                                              "'!='", "'<'", "'<='", "'>'", "'>='", "'and'",
-                                             "'or'", "'.'", "'('", NULL };
+                                             "'or'", "'.'", "'('", "'like'", "'not'", NULL };
     char names[YYNTOKENS][32];
     bool has_name = false, has_int = false, has_string = false, has_true = false;
     bool has_paren = false, has_operator = false, has_pipeline_op = false;

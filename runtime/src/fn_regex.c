@@ -108,6 +108,8 @@ static void fail_code(const char **err, const char *fn, int code)
  * setting *err (a match limit reached, say). */
 static int match(const char **err, RegexSlot *s, FlowStr text, const char *fn)
 {
+    if (!text.ptr)
+        text.ptr = ""; /* an empty FlowStr may have no bytes at all */
     int rc = pcre2_match(s->code, (PCRE2_SPTR)text.ptr, (PCRE2_SIZE)text.len, 0, 0, s->match,
                          NULL);
     if (rc == PCRE2_ERROR_NOMATCH)
@@ -151,6 +153,8 @@ FlowStr flow_regexp_replace(const char **err, FlowRuntime *rt, int slot, FlowStr
                             FlowStr replacement)
 {
     RegexSlot *r = &rt->regexes->slots[slot];
+    if (!s.ptr)
+        s.ptr = "";
     uint32_t opts = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH;
     /* A first try into a buffer of twice the text; on overflow PCRE2 says
      * how much it needs, and the second try fits. */

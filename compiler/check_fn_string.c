@@ -111,12 +111,15 @@ TypeKind check_string_call(Checker *c, Expr *e)
     case FN_REGEXP_EXTRACT: {
         int groups = pattern_arg(c, e, a2);
         ok = groups > -2 && ok;
-        if (a3 && integer_arg(c, e, a3, 3) && a3->kind == EX_INT &&
-            (a3->int_value < 0 || (groups >= 0 && a3->int_value > groups))) {
-            diag_error(c->d, a3->loc, "the pattern of 'regexp_extract' has no group %lld "
-                       "(it has %d)", (long long)a3->int_value, groups < 0 ? 0 : groups);
+        if (a3 && !integer_arg(c, e, a3, 3)) {
             ok = false;
-        } else if (a3 && !type_is_integer(a3->type)) {
+        } else if (a3 && a3->kind == EX_INT && a3->int_value < 0) {
+            diag_error(c->d, a3->loc, "the group of 'regexp_extract' must be 0 (the whole "
+                       "match) or more");
+            ok = false;
+        } else if (a3 && a3->kind == EX_INT && groups >= 0 && a3->int_value > groups) {
+            diag_error(c->d, a3->loc, "the pattern of 'regexp_extract' has no group %lld "
+                       "(it has %d)", (long long)a3->int_value, groups);
             ok = false;
         }
         if (ok)

@@ -139,7 +139,7 @@ FlowStr flow_str_split_part(const char **err, FlowStr s, FlowStr delim, int64_t 
         int64_t fields = 1;
         for (int64_t at = find(s, 0, delim); at >= 0; at = find(s, at + delim.len, delim))
             fields++;
-        if (-n > fields)
+        if (n < -fields) /* not -n > fields: -INT64_MIN overflows */
             return empty;
         n = fields + 1 + n;
     }

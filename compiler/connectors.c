@@ -20,6 +20,8 @@
 static const LinkLib lib_rdkafka = { "rdkafka", "-lrdkafka" };
 static const LinkLib lib_libpq = { "libpq", "-lpq" };
 static const LinkLib lib_rocksdb = { "rocksdb", "-lrocksdb" };
+/* The regexp_ functions (docs/language.md, "String functions"). */
+static const LinkLib lib_pcre2 = { "libpcre2-8", "-lpcre2-8" };
 
 /* ---- Arguments ------------------------------------------------------------------------- */
 
@@ -122,12 +124,13 @@ const char *connectors_compiled_text(Arena *a, unsigned role, const char *sep, c
 
 /* ---- Link flags ------------------------------------------------------------------------------ */
 
-const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb)
+const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb,
+                                      bool regex)
 {
     int n = 0;
     while (rows[n])
         n++;
-    const char **flags = arena_alloc(a, sizeof *flags * (size_t)(n + 2));
+    const char **flags = arena_alloc(a, sizeof *flags * (size_t)(n + 3));
     int k = 0;
     for (int r = 0; r < n; r++) {
         const LinkLib *lib = rows[r]->lib;
@@ -139,6 +142,8 @@ const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows,
     }
     if (rocksdb)
         flags[k++] = lib_rocksdb.flag;
+    if (regex)
+        flags[k++] = lib_pcre2.flag;
     flags[k] = NULL;
     return flags;
 }
@@ -171,7 +176,7 @@ const char **connectors_link_flags(Arena *a, const Program *prog)
                 rocksdb |= s->kind == CFG_STATE_ROCKSDB;
     }
     rows[k] = NULL;
-    return connectors_link_flags_of(a, rows, rocksdb);
+    return connectors_link_flags_of(a, rows, rocksdb, prog->uses_regex);
 }
 
 /* ---- Files written twice, or read while written ------------------------------------------- */

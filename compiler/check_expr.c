@@ -388,6 +388,10 @@ static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
     if (!fn) {
         report_unknown_function(c, e);
         usable = false;
+    } else if (fn->max_args > fn->min_args && (nargs < fn->min_args || nargs > fn->max_args)) {
+        diag_error(c->d, e->call.name_loc, "'%s' takes %d to %d arguments, not %d", fn->name,
+                   fn->min_args, fn->max_args, nargs);
+        usable = false;
     } else if (nargs < fn->min_args || (fn->max_args >= 0 && nargs > fn->max_args)) {
         diag_error(c->d, e->call.name_loc, "'%s' takes %s%d argument%s, not %d", fn->name,
                    fn->min_args == fn->max_args ? "" : "at least ", fn->min_args,

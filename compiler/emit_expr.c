@@ -319,7 +319,7 @@ static CExpr constant_compare(EmitExpr *x, const EmitExpr *before, const char *o
 {
     const char *value = holds ? "true" : "false";
     if (c_has_call(operand))
-        return cx(arena_printf(x->arena, "(%s, %s)", operand, value), C_PRIMARY);
+        return cx(arena_printf(x->arena, "((void)%s, %s)", operand, value), C_PRIMARY);
     /* The operands were written, then dropped: what they used is not used. */
     *x = *before;
     return cx(arena_strdup(x->arena, value), C_PRIMARY);

@@ -656,15 +656,28 @@ static bool is_literal(const Expr *e)
            e->kind == EX_STRING || e->kind == EX_BOOL;
 }
 
+/* A literal of an `in` list as the value it is compared as. */
+static int64_t literal_i64(const Expr *e)
+{
+    return e->kind == EX_BOOL ? e->bool_value : e->int_value;
+}
+
+static double literal_f64(const Expr *e)
+{
+    return e->kind == EX_FLOAT ? e->float_value : (double)e->int_value;
+}
+
+/* qsort orders of literal Expr pointers: as int64, as float64, as bytes
+ * (the order of flow_str_cmp). */
 static int cmp_i64(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t x = literal_i64(*(const Expr *const *)a), y = literal_i64(*(const Expr *const *)b);
     return (x > y) - (x < y);
 }
 
 static int cmp_f64(const void *a, const void *b)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    double x = literal_f64(*(const Expr *const *)a), y = literal_f64(*(const Expr *const *)b);
     return (x > y) - (x < y);
 }
 
@@ -681,38 +694,28 @@ static int cmp_str(const void *a, const void *b)
 /* Lists of at least this many literals are searched by halving. */
 enum { IN_SORTED_MIN = 8 };
 
-/* The literals of an `in` list sorted ascending, duplicates and nan
- * dropped, as C initialisers; their count in *n. */
+/* The literals of an `in` list sorted ascending in type t, duplicates and
+ * nan (equal to nothing) dropped, as C initialisers; their count in *n. */
 static char *sorted_literals(EmitExpr *x, const Expr *items, int count, TypeKind t, int *n)
 {
-    Arena *a = x->arena;
-    int64_t *ints = arena_alloc(a, sizeof *ints * (size_t)count);
-    double *reals = arena_alloc(a, sizeof *reals * (size_t)count);
-    const Expr **strs = arena_alloc(a, sizeof *strs * (size_t)count);
+    const Expr **lits = arena_alloc(x->arena, sizeof *lits * (size_t)count);
     int k = 0;
-    for (const Expr *i = items; i; i = i->next) {
-        if (t == TY_STRING)
-            strs[k++] = i;
-        else if (t == TY_FLOAT64 && !(i->kind == EX_FLOAT && isnan(i->float_value)))
-            reals[k++] = i->kind == EX_FLOAT ? i->float_value : (double)i->int_value;
-        else if (t == TY_INT64)
-            ints[k++] = i->kind == EX_BOOL ? i->bool_value : i->int_value;
-    }
-    qsort(t == TY_STRING ? (void *)strs : t == TY_FLOAT64 ? (void *)reals : (void *)ints,
-          (size_t)k, t == TY_STRING ? sizeof *strs : t == TY_FLOAT64 ? sizeof *reals : sizeof *ints,
-          t == TY_STRING ? cmp_str : t == TY_FLOAT64 ? cmp_f64 : cmp_i64);
+    for (const Expr *i = items; i; i = i->next)
+        if (!(t == TY_FLOAT64 && isnan(literal_f64(i))))
+            lits[k++] = i;
+    int (*cmp)(const void *, const void *) =
+        t == TY_STRING ? cmp_str : t == TY_FLOAT64 ? cmp_f64 : cmp_i64;
+    qsort(lits, (size_t)k, sizeof *lits, cmp);
     char *out = "";
     *n = 0;
     for (int i = 0; i < k; i++) {
-        bool dup = i > 0 && (t == TY_STRING ? cmp_str(&strs[i - 1], &strs[i]) == 0
-                             : t == TY_FLOAT64 ? reals[i - 1] == reals[i]
-                                               : ints[i - 1] == ints[i]);
-        if (dup)
+        if (i > 0 && cmp(&lits[i - 1], &lits[i]) == 0)
             continue;
-        CExpr c = t == TY_STRING    ? string_literal(x, strs[i]->string.chars, strs[i]->string.len)
-                  : t == TY_FLOAT64 ? float_literal(x, reals[i])
-                                    : int_literal(x, ints[i], TY_INT64);
-        out = arena_printf(a, "%s%s%s", out, *n ? ", " : "", c.s);
+        const Expr *l = lits[i];
+        CExpr c = t == TY_STRING    ? string_literal(x, l->string.chars, l->string.len)
+                  : t == TY_FLOAT64 ? float_literal(x, literal_f64(l))
+                                    : int_literal(x, literal_i64(l), TY_INT64);
+        out = arena_printf(x->arena, "%s%s%s", out, *n ? ", " : "", c.s);
         (*n)++;
     }
     return out;

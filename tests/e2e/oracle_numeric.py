@@ -60,6 +60,8 @@ stream out = rows
       i   = n in (0, 1, 2, 3, 5, 8, 13, 21, -1, -100, 1000000),
       si  = s in ("a", "", "é"),
       ni  = q not in (1, 2, 3),
+      xf  = x in (0.5, -0.5, 2.675, 0, 1.005, 0.125, 9.995, 1, -2.675, 0.5),
+      ss  = s not in ("a", "b", "c", "d", "e", "f", "g", "é"),
       c   = case when x > 100 then "big" when x < 0 then "neg" when x == 0 then "zero" else "small" end,
       cs  = case q % 3 when 0 then n when 1 then -n else 7 end;
 
@@ -67,10 +69,10 @@ sink out to stdout(format = csv);
 """
 
 NAMES = ["id", "r0", "rd", "rx", "rn", "fl", "ce", "fi", "ab", "abn", "sq", "lg", "l10", "ex", "pw",
-         "sg", "g", "le", "gs", "bt", "nb", "i", "si", "ni", "c", "cs"]
+         "sg", "g", "le", "gs", "bt", "nb", "i", "si", "ni", "xf", "ss", "c", "cs"]
 KINDS = ["int", "float", "float", "float", "int", "float", "float", "int", "float", "int", "approx",
          "approx", "approx", "approx", "approx", "float", "float", "int", "str", "bool", "bool",
-         "bool", "bool", "bool", "str", "int"]
+         "bool", "bool", "bool", "bool", "bool", "str", "int"]
 
 MATH = ["floor", "ceil", "sqrt", "ln", "log10", "exp", "pow"]
 
@@ -156,6 +158,8 @@ SELECT id, round(x), round(x, d), 0, 0,
        (x > 0) - (x < 0) + (q > 0) - (q < 0), max(x, n, 0), min(q, 10, d * 100), max(s, 'b'),
        x BETWEEN -1.5 AND 2.5, n NOT BETWEEN -100 AND q,
        n IN (0, 1, 2, 3, 5, 8, 13, 21, -1, -100, 1000000), s IN ('a', '', 'é'), q NOT IN (1, 2, 3),
+       x IN (0.5, -0.5, 2.675, 0, 1.005, 0.125, 9.995, 1, -2.675, 0.5),
+       s NOT IN ('a', 'b', 'c', 'd', 'e', 'f', 'g', 'é'),
        CASE WHEN x > 100 THEN 'big' WHEN x < 0 THEN 'neg' WHEN x = 0 THEN 'zero' ELSE 'small' END,
        CASE q % 3 WHEN 0 THEN n WHEN 1 THEN -n ELSE 7 END
 FROM rows ORDER BY id"""

@@ -86,42 +86,31 @@ static inline bool flow_str_in(FlowStr x, const FlowStr *v, int n)
             return true;
     return false;
 }
-static inline bool flow_i64_in_sorted(int64_t x, const int64_t *v, int n)
-{
-    int lo = 0, hi = n;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
+/* The first index whose value is not below x, by halving; one body for
+ * the three types, which differ only in their `below` and `equal`. */
+#define FLOW_IN_SORTED(name, T, below, equal)                 \
+    static inline bool name(T x, const T *v, int n)          \
+    {                                                         \
+        int lo = 0, hi = n;                                   \
+        while (lo < hi) {                                     \
+            int mid = lo + (hi - lo) / 2;                     \
+            if (below(v[mid], x))                             \
+                lo = mid + 1;                                 \
+            else                                              \
+                hi = mid;                                     \
+        }                                                     \
+        return lo < n && equal(v[lo], x);                     \
     }
-    return lo < n && v[lo] == x;
-}
-static inline bool flow_f64_in_sorted(double x, const double *v, int n)
-{
-    int lo = 0, hi = n;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && v[lo] == x;
-}
-static inline bool flow_str_in_sorted(FlowStr x, const FlowStr *v, int n)
-{
-    int lo = 0, hi = n;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (flow_str_cmp(v[mid], x) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && flow_str_eq(v[lo], x);
-}
+#define FLOW_NUM_BELOW(a, b) ((a) < (b))
+#define FLOW_NUM_EQUAL(a, b) ((a) == (b))
+#define FLOW_STR_BELOW(a, b) (flow_str_cmp((a), (b)) < 0)
+FLOW_IN_SORTED(flow_i64_in_sorted, int64_t, FLOW_NUM_BELOW, FLOW_NUM_EQUAL)
+FLOW_IN_SORTED(flow_f64_in_sorted, double, FLOW_NUM_BELOW, FLOW_NUM_EQUAL)
+FLOW_IN_SORTED(flow_str_in_sorted, FlowStr, FLOW_STR_BELOW, flow_str_eq)
+#undef FLOW_IN_SORTED
+#undef FLOW_NUM_BELOW
+#undef FLOW_NUM_EQUAL
+#undef FLOW_STR_BELOW
 
 #pragma GCC visibility pop
 

@@ -136,6 +136,8 @@ static int expr_prec(const Expr *e)
     case EX_FLOAT: return signbit(e->float_value) ? PREC_NEG : PREC_PRIMARY;
     case EX_UNARY: return e->unary.op == UN_NEG ? PREC_NEG : PREC_NOT;
     case EX_BINARY: return binary_prec(e->binary.op);
+    case EX_BETWEEN:
+    case EX_IN: return PREC_CMP;
     default: return PREC_PRIMARY;
     }
 }
@@ -144,6 +146,35 @@ static char *expr_at(Arena *arena, const Expr *e, int min_prec)
 {
     char *s = expr_text(arena, e);
     return expr_prec(e) < min_prec ? arena_printf(arena, "(%s)", s) : s;
+}
+
+/* between, in and case as written (operands of between/in are arithmetic). */
+static char *form_text(Arena *arena, const Expr *e)
+{
+    const Expr *a = e->form.ops;
+    const char *no = e->form.negated ? "not " : "";
+    if (e->kind == EX_BETWEEN)
+        return arena_printf(arena, "%s %sbetween %s and %s", expr_at(arena, a, PREC_ADD), no,
+                            expr_at(arena, a->next, PREC_ADD),
+                            expr_at(arena, a->next->next, PREC_ADD));
+    if (e->kind == EX_IN) {
+        char *items = "";
+        for (const Expr *i = a->next; i; i = i->next)
+            items = arena_printf(arena, "%s%s%s", items, i == a->next ? "" : ", ",
+                                 expr_text(arena, i));
+        return arena_printf(arena, "%s %sin (%s)", expr_at(arena, a, PREC_ADD), no, items);
+    }
+    char *s = "case";
+    if (e->form.has_subject) {
+        s = arena_printf(arena, "case %s", expr_text(arena, a));
+        a = a->next;
+    }
+    for (; a && a->next; a = a->next->next)
+        s = arena_printf(arena, "%s when %s then %s", s, expr_text(arena, a),
+                         expr_text(arena, a->next));
+    if (a)
+        s = arena_printf(arena, "%s else %s", s, expr_text(arena, a));
+    return arena_printf(arena, "%s end", s);
 }
 
 char *expr_text(Arena *arena, const Expr *e)
@@ -188,6 +219,10 @@ char *expr_text(Arena *arena, const Expr *e)
                                 expr_text(arena, a));
         return arena_printf(arena, "%s(%s)", e->call.name, args);
     }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+        return form_text(arena, e);
     }
     return arena_strdup(arena, "?");
 }

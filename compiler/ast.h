@@ -75,6 +75,9 @@ typedef enum FuncId {
     FN_ENDS_WITH, FN_CONCAT, FN_IF, FN_HASH,
     FN_CAST_INT32, FN_CAST_INT64, FN_CAST_FLOAT64, FN_CAST_STRING,
     FN_CAST_TIMESTAMP, FN_CAST_BOOL,
+    /* Time (docs/language.md, "Time functions") */
+    FN_DATE_TRUNC, FN_YEAR, FN_MONTH, FN_DAY, FN_HOUR, FN_MINUTE, FN_SECOND, FN_DAY_OF_WEEK,
+    FN_FORMAT_TIMESTAMP, FN_PARSE_TIMESTAMP,
 } FuncId;
 
 /* What a name in an expression refers to (checker). */

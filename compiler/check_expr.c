@@ -295,6 +295,17 @@ static const FuncSpec functions[] = {
     { "string", FN_CAST_STRING, 1, 1 },
     { "timestamp", FN_CAST_TIMESTAMP, 1, 1 },
     { "bool", FN_CAST_BOOL, 1, 1 },
+    /* Time (docs/language.md, "Time functions") */
+    { "date_trunc", FN_DATE_TRUNC, 2, 3 },
+    { "year", FN_YEAR, 1, 2 },
+    { "month", FN_MONTH, 1, 2 },
+    { "day", FN_DAY, 1, 2 },
+    { "hour", FN_HOUR, 1, 2 },
+    { "minute", FN_MINUTE, 1, 2 },
+    { "second", FN_SECOND, 1, 2 },
+    { "day_of_week", FN_DAY_OF_WEEK, 1, 2 },
+    { "format_timestamp", FN_FORMAT_TIMESTAMP, 2, 3 },
+    { "parse_timestamp", FN_PARSE_TIMESTAMP, 2, 3 },
 };
 #define NFUNCTIONS (int)(sizeof functions / sizeof functions[0])
 
@@ -435,6 +446,18 @@ static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
             return TY_ERROR;
         }
         return cast_target(fn->id);
+    /* Time (docs/language.md, "Time functions") */
+    case FN_DATE_TRUNC:
+    case FN_YEAR:
+    case FN_MONTH:
+    case FN_DAY:
+    case FN_HOUR:
+    case FN_MINUTE:
+    case FN_SECOND:
+    case FN_DAY_OF_WEEK:
+    case FN_FORMAT_TIMESTAMP:
+    case FN_PARSE_TIMESTAMP:
+        return check_time_call(c, e);
     case FN_UNKNOWN:
         break;
     }

@@ -116,6 +116,8 @@ static int directive_len(const char *p, const char *end)
     return strchr("YmdHMSjabyezZ%", *p) && *p ? 1 : 0;
 }
 
+static _Thread_local char pattern_reason[120];
+
 const char *flow_time_format_check(FlowStr fmt)
 {
     const char *p = fmt.ptr, *end = fmt.ptr + fmt.len;
@@ -123,9 +125,15 @@ const char *flow_time_format_check(FlowStr fmt)
         if (*p != '%')
             continue;
         int n = directive_len(p + 1, end);
-        if (n == 0)
-            return p + 1 == end ? "the pattern ends in a lone '%' (write %% for a '%')"
-                                : "unsupported directive (see docs/language.md, \"Time functions\")";
+        if (n == 0 && p + 1 == end)
+            return "the pattern ends in a lone '%' (write %% for a '%')";
+        if (n == 0) {
+            char q[16];
+            flowrt_codec_quote(q, sizeof q, p, end - p > 2 ? 2 : (size_t)(end - p));
+            snprintf(pattern_reason, sizeof pattern_reason,
+                     "unsupported directive %s (see docs/language.md, \"Time functions\")", q);
+            return pattern_reason;
+        }
         p += n;
     }
     return NULL;

@@ -54,8 +54,8 @@ int32_t flow_time_part(const FlowTz *z, int64_t ts, int unit);
  * it still holds there. */
 int64_t flow_time_trunc(const FlowTz *z, int64_t ts, int unit);
 
-/* Why `fmt` is not a valid pattern (a static message naming the directive),
- * or NULL. */
+/* Why `fmt` is not a valid pattern (naming the directive; the text is the
+ * calling thread's until its next call), or NULL. */
 const char *flow_time_format_check(FlowStr fmt);
 
 /* format_timestamp(ts, fmt, z), in scratch memory. Fails on an invalid

@@ -378,13 +378,34 @@ static bool read_tzif(FlowTz *z, const unsigned char *p, size_t n)
     return z->ntypes > 0;
 }
 
-static void free_zone(FlowTz *z)
+void flowrt_tz_free(FlowTz *z)
 {
+    if (!z)
+        return;
     free(z->trans);
     free(z->trans_type);
     free(z->types);
     free((char *)z->name);
     free(z);
+}
+
+FlowTz *flowrt_tz_from_bytes(FlowStr name, const unsigned char *p, size_t n)
+{
+    FlowTz *z = calloc(1, sizeof *z);
+    char *copy = malloc((size_t)name.len + 1);
+    if (!z || !copy) {
+        free(z);
+        free(copy);
+        return NULL;
+    }
+    memcpy(copy, name.ptr, (size_t)name.len);
+    copy[name.len] = '\0';
+    z->name = copy;
+    if (!read_tzif(z, p, n)) {
+        flowrt_tz_free(z);
+        return NULL;
+    }
+    return z;
 }
 
 /* Area/City names only: letters, digits, "_+-" and "/" between parts that do
@@ -415,23 +436,8 @@ static FlowTz *load_zone(FlowStr name)
     unsigned char *buf = malloc(TZIF_MAX_SIZE);
     size_t n = buf ? fread(buf, 1, TZIF_MAX_SIZE, f) : 0;
     fclose(f);
-    FlowTz *z = calloc(1, sizeof *z);
-    char *copy = malloc((size_t)name.len + 1);
-    bool ok = z && copy && n > 0 && n < TZIF_MAX_SIZE;
-    if (copy) {
-        memcpy(copy, name.ptr, (size_t)name.len);
-        copy[name.len] = '\0';
-    }
-    if (z)
-        z->name = copy;
-    else
-        free(copy);
-    ok = ok && read_tzif(z, buf, n);
+    FlowTz *z = n > 0 && n < TZIF_MAX_SIZE ? flowrt_tz_from_bytes(name, buf, n) : NULL;
     free(buf);
-    if (!ok && z) {
-        free_zone(z);
-        return NULL;
-    }
     return z;
 }
 

@@ -58,6 +58,11 @@ const TzType *flowrt_tz_at(const FlowTz *z, int64_t t);
  * instant. `prefer` is an offset to keep when it is one of the answers. */
 int64_t flowrt_tz_from_local(const FlowTz *z, int64_t local, const int32_t *prefer);
 
+/* A zone named `name` made from the bytes of a TZif file, or NULL when they
+ * are not one; flowrt_tz_free frees it (zones of the cache are never freed). */
+FlowTz *flowrt_tz_from_bytes(FlowStr name, const unsigned char *p, size_t n);
+void flowrt_tz_free(FlowTz *z);
+
 /* Parses a POSIX TZ string (the TZif footer) into z; false if it is not one. */
 bool flowrt_tz_parse_posix(FlowTz *z, const char *s, size_t len);
 

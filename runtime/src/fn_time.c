@@ -23,8 +23,9 @@ typedef struct Civil {
 
 static void civil_at(const FlowTz *z, int64_t ts, Civil *c)
 {
+    /* Not ts - sec * 1000, which overflows for the first second of the range. */
+    c->ms = (int)(ts % 1000 + (ts % 1000 < 0 ? 1000 : 0));
     int64_t sec = flowrt_floor_div(ts, 1000);
-    c->ms = (int)(ts - sec * 1000);
     c->type = flowrt_tz_at(z, sec);
     int64_t local = sec + c->type->utoff;
     c->days = flowrt_floor_div(local, 86400);
@@ -73,7 +74,8 @@ int64_t flow_time_trunc(const FlowTz *z, int64_t ts, int unit)
     int64_t days = c.days, sec;
     switch (unit) {
     case FLOW_TIME_SECOND:
-        return ts - c.ms; /* every offset is whole seconds */
+        /* Every offset is whole seconds; the range's first second starts below it. */
+        return ts < INT64_MIN + c.ms ? INT64_MIN : ts - c.ms;
     case FLOW_TIME_MINUTE:
     case FLOW_TIME_HOUR: {
         /* The hour of 01:30 on a fall-back night is the one of its own

@@ -145,6 +145,8 @@ static void test_before_1970(void **state)
     assert_parse("-0001-01-01", "%Y-%m-%d", NULL, T("0000-01-01T00:00:00Z") - INT64_C(365) * 86400000);
     /* The first year of the int64 range has no start to truncate to. */
     assert_true(flow_time_trunc(NULL, INT64_MIN, FLOW_TIME_YEAR) == INT64_MIN);
+    assert_true(flow_time_trunc(NULL, INT64_MIN, FLOW_TIME_SECOND) == INT64_MIN);
+    assert_int_equal(flow_time_part(NULL, INT64_MIN, FLOW_TIME_YEAR), -292275055);
     assert_int_equal(flow_time_part(NULL, INT64_MAX, FLOW_TIME_YEAR), 292278994);
 }
 

@@ -75,6 +75,10 @@ typedef enum FuncId {
     FN_ENDS_WITH, FN_CONCAT, FN_IF, FN_HASH,
     FN_CAST_INT32, FN_CAST_INT64, FN_CAST_FLOAT64, FN_CAST_STRING,
     FN_CAST_TIMESTAMP, FN_CAST_BOOL,
+    /* Strings (docs/language.md, "String functions") */
+    FN_SUBSTRING, FN_REPLACE, FN_TRIM, FN_LTRIM, FN_RTRIM, FN_SPLIT_PART, FN_POSITION,
+    FN_LPAD, FN_RPAD, FN_REGEXP_LIKE, FN_REGEXP_EXTRACT, FN_REGEXP_REPLACE,
+    FN_LIKE, /* `s like p`: the parser makes it a call named "like" */
     /* Time (docs/language.md, "Time functions") */
     FN_DATE_TRUNC, FN_YEAR, FN_MONTH, FN_DAY, FN_HOUR, FN_MINUTE, FN_SECOND, FN_DAY_OF_WEEK,
     FN_FORMAT_TIMESTAMP, FN_PARSE_TIMESTAMP,
@@ -329,6 +333,7 @@ struct Decl {
 typedef struct Program {
     const char *filename;
     Decl *decls;           /* in source order; late streams appended by the checker */
+    bool uses_regex;       /* checker: a regexp_ function is called (links PCRE2) */
 } Program;
 
 #endif

@@ -295,6 +295,20 @@ static const FuncSpec functions[] = {
     { "string", FN_CAST_STRING, 1, 1 },
     { "timestamp", FN_CAST_TIMESTAMP, 1, 1 },
     { "bool", FN_CAST_BOOL, 1, 1 },
+    /* Strings (docs/language.md, "String functions") */
+    { "substring", FN_SUBSTRING, 2, 3 },
+    { "replace", FN_REPLACE, 3, 3 },
+    { "trim", FN_TRIM, 1, 1 },
+    { "ltrim", FN_LTRIM, 1, 1 },
+    { "rtrim", FN_RTRIM, 1, 1 },
+    { "split_part", FN_SPLIT_PART, 3, 3 },
+    { "position", FN_POSITION, 2, 2 },
+    { "lpad", FN_LPAD, 3, 3 },
+    { "rpad", FN_RPAD, 3, 3 },
+    { "regexp_like", FN_REGEXP_LIKE, 2, 2 },
+    { "regexp_extract", FN_REGEXP_EXTRACT, 2, 3 },
+    { "regexp_replace", FN_REGEXP_REPLACE, 3, 3 },
+    { "like", FN_LIKE, 2, 2 },
     /* Time (docs/language.md, "Time functions") */
     { "date_trunc", FN_DATE_TRUNC, 2, 3 },
     { "year", FN_YEAR, 1, 2 },
@@ -386,9 +400,13 @@ static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
         report_unknown_function(c, e);
         usable = false;
     } else if (nargs < fn->min_args || (fn->max_args >= 0 && nargs > fn->max_args)) {
-        diag_error(c->d, e->call.name_loc, "'%s' takes %s%d argument%s, not %d", fn->name,
-                   fn->min_args == fn->max_args ? "" : "at least ", fn->min_args,
-                   fn->min_args == 1 ? "" : "s", nargs);
+        if (fn->max_args > fn->min_args)
+            diag_error(c->d, e->call.name_loc, "'%s' takes %d or %d arguments, not %d", fn->name,
+                       fn->min_args, fn->max_args, nargs);
+        else
+            diag_error(c->d, e->call.name_loc, "'%s' takes %s%d argument%s, not %d", fn->name,
+                       fn->min_args == fn->max_args ? "" : "at least ", fn->min_args,
+                       fn->min_args == 1 ? "" : "s", nargs);
         usable = false;
     }
     /* The arguments are checked even for a wrong call: their own mistakes
@@ -446,6 +464,21 @@ static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
             return TY_ERROR;
         }
         return cast_target(fn->id);
+    /* Strings (docs/language.md, "String functions") */
+    case FN_SUBSTRING:
+    case FN_REPLACE:
+    case FN_TRIM:
+    case FN_LTRIM:
+    case FN_RTRIM:
+    case FN_SPLIT_PART:
+    case FN_POSITION:
+    case FN_LPAD:
+    case FN_RPAD:
+    case FN_REGEXP_LIKE:
+    case FN_REGEXP_EXTRACT:
+    case FN_REGEXP_REPLACE:
+    case FN_LIKE:
+        return check_string_call(c, e);
     /* Time (docs/language.md, "Time functions") */
     case FN_DATE_TRUNC:
     case FN_YEAR:

@@ -553,6 +553,116 @@ static CExpr gen_cast(EmitExpr *x, FuncId f, const Expr *v)
     }
 }
 
+/* ---- String functions (docs/language.md, "String functions") ------------------------------ */
+
+/* The slot of a regexp_ call's pattern (a literal or a param), shared by
+ * every call with the same one. */
+static int regex_slot(EmitExpr *x, const Expr *pat)
+{
+    EmitRegexes *r = x->regexes;
+    for (int i = 0; i < r->n; i++) {
+        const Expr *q = r->patterns[i];
+        if (q->kind != pat->kind)
+            continue;
+        if (pat->kind == EX_NAME ? q->name.param == pat->name.param
+                                 : q->string.len == pat->string.len &&
+                                       memcmp(q->string.chars, pat->string.chars,
+                                              (size_t)pat->string.len) == 0)
+            return i;
+    }
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 4;
+        const Expr **more = arena_alloc(x->arena, sizeof *more * (size_t)r->cap);
+        if (r->n)
+            memcpy(more, r->patterns, sizeof *more * (size_t)r->n);
+        r->patterns = more;
+    }
+    r->patterns[r->n] = pat;
+    return r->n++;
+}
+
+/* `s like "literal"` without a matcher when the pattern is a plain text
+ * with '%' only at its ends: equality, a prefix, a suffix or a substring
+ * test. NULL when it needs flow_str_like. */
+static const char *like_test(const Expr *pat, int64_t *from, int64_t *to)
+{
+    const char *p = pat->string.chars;
+    int64_t a = 0, b = pat->string.len;
+    while (a < b && p[a] == '%')
+        a++;
+    while (b > a && p[b - 1] == '%')
+        b--;
+    for (int64_t i = a; i < b; i++)
+        if (p[i] == '%' || p[i] == '_' || p[i] == '\\')
+            return NULL;
+    *from = a;
+    *to = b;
+    bool lead = a > 0, trail = b < pat->string.len;
+    return lead && trail ? "flow_str_contains"
+           : lead        ? "flow_str_ends_with"
+           : trail       ? "flow_str_starts_with"
+                         : "flow_str_eq";
+}
+
+static CExpr gen_string_call(EmitExpr *x, const Expr *e)
+{
+    Arena *a = x->arena;
+    const Expr *a1 = e->call.args, *a2 = a1->next, *a3 = a2 ? a2->next : NULL;
+    const char *s = gen(x, a1).s;
+    switch (e->call.func) {
+    case FN_SUBSTRING:
+        if (!a3)
+            return call(x, "flow_str_substring_from",
+                        arena_printf(a, "%s, %s", s, gen_as(x, a2, TY_INT64).s));
+        return fallible(x, "flow_str_substring",
+                        arena_printf(a, "%s, %s, %s", s, gen_as(x, a2, TY_INT64).s,
+                                     gen_as(x, a3, TY_INT64).s));
+    case FN_REPLACE:
+        x->used_rt = true;
+        return call(x, "flow_str_replace",
+                    arena_printf(a, "rt, %s, %s, %s", s, gen(x, a2).s, gen(x, a3).s));
+    case FN_TRIM: return call(x, "flow_str_trim", s);
+    case FN_LTRIM: return call(x, "flow_str_ltrim", s);
+    case FN_RTRIM: return call(x, "flow_str_rtrim", s);
+    case FN_SPLIT_PART:
+        return fallible(x, "flow_str_split_part",
+                        arena_printf(a, "%s, %s, %s", s, gen(x, a2).s, gen_as(x, a3, TY_INT64).s));
+    case FN_POSITION:
+        return call(x, "flow_str_position", arena_printf(a, "%s, %s", s, gen(x, a2).s));
+    case FN_LPAD:
+    case FN_RPAD:
+        x->used_rt = true;
+        return fallible(x, e->call.func == FN_LPAD ? "flow_str_lpad" : "flow_str_rpad",
+                        arena_printf(a, "rt, %s, %s, %s", s, gen_as(x, a2, TY_INT64).s,
+                                     gen(x, a3).s));
+    case FN_LIKE: {
+        int64_t from, to;
+        const char *fn = a2->kind == EX_STRING ? like_test(a2, &from, &to) : NULL;
+        if (fn)
+            return call(x, fn, arena_printf(a, "%s, %s", s,
+                                            string_literal(x, a2->string.chars + from,
+                                                           to - from).s));
+        return call(x, "flow_str_like", arena_printf(a, "%s, %s", s, gen(x, a2).s));
+    }
+    case FN_REGEXP_LIKE:
+    case FN_REGEXP_EXTRACT:
+    case FN_REGEXP_REPLACE: {
+        x->used_rt = true;
+        int slot = regex_slot(x, a2);
+        if (e->call.func == FN_REGEXP_LIKE)
+            return fallible(x, "flow_regexp_like", arena_printf(a, "rt, %d, %s", slot, s));
+        if (e->call.func == FN_REGEXP_EXTRACT)
+            return fallible(x, "flow_regexp_extract",
+                            arena_printf(a, "rt, %d, %s, %s", slot, s,
+                                         a3 ? gen_as(x, a3, TY_INT64).s : "INT64_C(0)"));
+        return fallible(x, "flow_regexp_replace",
+                        arena_printf(a, "rt, %d, %s, %s", slot, s, gen(x, a3).s));
+    }
+    default:
+        return cx(arena_strdup(a, s), C_PRIMARY);
+    }
+}
+
 /* Time (docs/language.md, "Time functions"): flow/fn_time.h. A zone
  * argument becomes a lookup in the runtime's process-wide cache of zones,
  * which loads a zone once and fails the record for an unknown one; no
@@ -653,6 +763,21 @@ static CExpr gen_call(EmitExpr *x, const Expr *e)
     case FN_CAST_TIMESTAMP:
     case FN_CAST_BOOL:
         return gen_cast(x, e->call.func, arg);
+    /* Strings (docs/language.md, "String functions") */
+    case FN_SUBSTRING:
+    case FN_REPLACE:
+    case FN_TRIM:
+    case FN_LTRIM:
+    case FN_RTRIM:
+    case FN_SPLIT_PART:
+    case FN_POSITION:
+    case FN_LPAD:
+    case FN_RPAD:
+    case FN_LIKE:
+    case FN_REGEXP_LIKE:
+    case FN_REGEXP_EXTRACT:
+    case FN_REGEXP_REPLACE:
+        return gen_string_call(x, e);
     /* Time (docs/language.md, "Time functions") */
     case FN_DATE_TRUNC:
     case FN_YEAR:

@@ -119,8 +119,17 @@ static const char *binary_text(BinaryOp op)
     return text[op];
 }
 
+/* `s like p`, which the parser makes a call (dsl/flow.y), is shown as written. */
+static bool is_like(const Expr *e)
+{
+    return e->kind == EX_CALL && strcmp(e->call.name, "like") == 0 && e->call.args &&
+           e->call.args->next && !e->call.args->next->next;
+}
+
 static int expr_prec(const Expr *e)
 {
+    if (is_like(e))
+        return PREC_CMP;
     switch (e->kind) {
     case EX_INT:
     case EX_DURATION: return e->int_value < 0 ? PREC_NEG : PREC_PRIMARY;
@@ -151,6 +160,10 @@ char *expr_text(Arena *arena, const Expr *e)
         return e->name.qualifier ? arena_printf(arena, "%s.%s", e->name.qualifier, e->name.name)
                                  : arena_strdup(arena, e->name.name);
     case EX_UNARY:
+        if (e->unary.op == UN_NOT && is_like(e->unary.operand))
+            return arena_printf(arena, "%s not like %s",
+                                expr_at(arena, e->unary.operand->call.args, PREC_CMP),
+                                expr_at(arena, e->unary.operand->call.args->next, PREC_ADD));
         if (e->unary.op == UN_NOT)
             return arena_printf(arena, "not %s", expr_at(arena, e->unary.operand, PREC_NOT));
         /* `-(-x)`, never `--x`. */
@@ -166,6 +179,9 @@ char *expr_text(Arena *arena, const Expr *e)
                             binary_text(e->binary.op), expr_at(arena, e->binary.rhs, rmin));
     }
     case EX_CALL: {
+        if (is_like(e))
+            return arena_printf(arena, "%s like %s", expr_at(arena, e->call.args, PREC_CMP),
+                                expr_at(arena, e->call.args->next, PREC_ADD));
         char *args = "";
         for (const Expr *a = e->call.args; a; a = a->next)
             args = arena_printf(arena, "%s%s%s", args, a == e->call.args ? "" : ", ",

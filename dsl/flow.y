@@ -251,6 +251,17 @@ static ExprVal call(ParseCtx *ctx, const char *name, YYLTYPE name_loc, ExprList 
     return (ExprVal){ e, nest(ctx, args.depth, e->loc), 0, false };
 }
 
+/* `s like p` is the call like(s, p) at the operator (the checker's
+ * FN_LIKE); `s not like p` its negation. */
+static ExprVal like(ParseCtx *ctx, ExprVal s, ExprVal p, YYLTYPE op_loc, bool negated)
+{
+    s.expr->next = p.expr;
+    p.expr->next = NULL;
+    ExprList args = { s.expr, p.expr, 2, s.depth > p.depth ? s.depth : p.depth };
+    ExprVal v = call(ctx, "like", op_loc, args);
+    return negated ? logical_not(ctx, v, op_loc) : v;
+}
+
 static ExprList expr_list_start(ExprVal v)
 {
     v.expr->next = NULL;
@@ -379,6 +390,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token EVERY "'every'" GAP "'gap'" LATENESS "'lateness'" LATE "'late'"
 %token AGGREGATE "'aggregate'" JOIN "'join'" ON "'on'" WITHIN "'within'"
 %token LOOKUP "'lookup'" UNION "'union'" DEDUPE "'dedupe'" CHECKPOINT "'checkpoint'"
+%token LIKE "'like'"
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='"
@@ -931,6 +943,8 @@ cmp_expr
                 $$.comparison = 1;
             }
         }
+    | cmp_expr LIKE add_expr { $$ = like(ctx, $1, $3, @2, false); }
+    | cmp_expr NOT LIKE add_expr { $$ = like(ctx, $1, $4, @3, true); }
     ;
 
 cmp_op
@@ -1049,6 +1063,7 @@ name
     | UNION { $$ = "union"; }
     | DEDUPE { $$ = "dedupe"; }
     | CHECKPOINT { $$ = "checkpoint"; }
+    | LIKE { $$ = "like"; }
     | STATE { $$ = "state"; }
     | MEMORY { $$ = "memory"; }
     | ROCKSDB { $$ = "rocksdb"; }
@@ -1107,7 +1122,7 @@ static void describe_expected(const yysymbol_kind_t *syms, int n, char *out, siz
                                             "'true'", "'false'", "'-'", NULL };
     static const char *const operators[] = { "'+'", "'-'", "'*'", "'/'", "'%'", "'=='",
                                              "'!='", "'<'", "'<='", "'>'", "'>='", "'and'",
-                                             "'or'", "'.'", "'('", NULL };
+                                             "'or'", "'.'", "'('", "'like'", "'not'", NULL };
     char names[YYNTOKENS][32];
     bool has_name = false, has_int = false, has_string = false, has_true = false;
     bool has_paren = false, has_operator = false, has_pipeline_op = false;

@@ -687,6 +687,11 @@ static void test_precedence(void **state)
     expect_where("abs(-x) + abs(-3)", "(+ abs((- x)) abs(-3))");
     expect_where("key == 1 and time > 2 and count(state) > session",
                  "(and (and (== key 1) (> time 2)) (> count(state) session))");
+    /* `like` binds as a comparison, `not like` negates it, and `like` is
+     * still a name. */
+    expect_where("s like \"a%\" and t not like p or like like x + y",
+                 "(or (and like(s, \"a%\") (not like(t, p))) like(like, (+ x y)))");
+    expect_where("not s like p", "(not like(s, p))");
 }
 
 static void test_literals_in_expressions(void **state)

@@ -87,6 +87,9 @@ typedef enum FuncId {
     /* Numbers (docs/language.md, "Numeric functions") */
     FN_ROUND, FN_FLOOR, FN_CEIL, FN_SQRT, FN_POW, FN_LN, FN_LOG10, FN_EXP, FN_SIGN,
     FN_GREATEST, FN_LEAST,
+    /* Time (docs/language.md, "Time functions") */
+    FN_DATE_TRUNC, FN_YEAR, FN_MONTH, FN_DAY, FN_HOUR, FN_MINUTE, FN_SECOND, FN_DAY_OF_WEEK,
+    FN_FORMAT_TIMESTAMP, FN_PARSE_TIMESTAMP,
 } FuncId;
 
 /* What a name in an expression refers to (checker). */

@@ -321,6 +321,17 @@ static const FuncSpec functions[] = {
     { "sign", FN_SIGN, 1, 1 },
     { "greatest", FN_GREATEST, 2, -1 },
     { "least", FN_LEAST, 2, -1 },
+    /* Time (docs/language.md, "Time functions") */
+    { "date_trunc", FN_DATE_TRUNC, 2, 3 },
+    { "year", FN_YEAR, 1, 2 },
+    { "month", FN_MONTH, 1, 2 },
+    { "day", FN_DAY, 1, 2 },
+    { "hour", FN_HOUR, 1, 2 },
+    { "minute", FN_MINUTE, 1, 2 },
+    { "second", FN_SECOND, 1, 2 },
+    { "day_of_week", FN_DAY_OF_WEEK, 1, 2 },
+    { "format_timestamp", FN_FORMAT_TIMESTAMP, 2, 3 },
+    { "parse_timestamp", FN_PARSE_TIMESTAMP, 2, 3 },
 };
 #define NFUNCTIONS (int)(sizeof functions / sizeof functions[0])
 
@@ -510,6 +521,18 @@ static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
     case FN_GREATEST:
     case FN_LEAST:
         return unify_operands(c, a1, fn->name, "arguments");
+    /* Time (docs/language.md, "Time functions") */
+    case FN_DATE_TRUNC:
+    case FN_YEAR:
+    case FN_MONTH:
+    case FN_DAY:
+    case FN_HOUR:
+    case FN_MINUTE:
+    case FN_SECOND:
+    case FN_DAY_OF_WEEK:
+    case FN_FORMAT_TIMESTAMP:
+    case FN_PARSE_TIMESTAMP:
+        return check_time_call(c, e);
     case FN_UNKNOWN:
         break;
     }

@@ -96,4 +96,8 @@ int resolve_field_name(Checker *c, const FieldScope *fs, Expr *e, bool allow_par
  * to tell which side of a join a key expression belongs to. */
 bool scope_has_field(const FieldScope *fs, const char *qualifier, const char *name);
 
+/* The time functions' calls (check_time.c): date_trunc, year ... day_of_week,
+ * format_timestamp, parse_timestamp; the arguments are typed already. */
+TypeKind check_time_call(Checker *c, Expr *e);
+
 #endif

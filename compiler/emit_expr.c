@@ -14,6 +14,7 @@
 
 #include "emit.h"
 #include "explain.h"
+#include "flow/fn_time.h"
 
 /* C's binding strengths, loosest first (the ones generated code uses). */
 enum {
@@ -892,6 +893,48 @@ static CExpr gen_case(EmitExpr *x, const Expr *e)
     return acc;
 }
 
+/* Time (docs/language.md, "Time functions"): flow/fn_time.h. A zone
+ * argument becomes a lookup in the runtime's process-wide cache of zones,
+ * which loads a zone once and fails the record for an unknown one; no
+ * zone is NULL, UTC. */
+static CExpr gen_time_call(EmitExpr *x, const Expr *e)
+{
+    Arena *a = x->arena;
+    const Expr *a1 = e->call.args, *a2 = a1->next, *a3 = a2 ? a2->next : NULL;
+    const Expr *tz = e->call.func == FN_DATE_TRUNC || e->call.func == FN_FORMAT_TIMESTAMP ||
+                             e->call.func == FN_PARSE_TIMESTAMP
+                         ? a3
+                         : a2;
+    const char *zone = tz ? fallible(x, "flow_time_zone", gen(x, tz).s).s : "NULL";
+    static const char *const parts[] = {
+        [FN_YEAR] = "FLOW_TIME_YEAR", [FN_MONTH] = "FLOW_TIME_MONTH", [FN_DAY] = "FLOW_TIME_DAY",
+        [FN_HOUR] = "FLOW_TIME_HOUR", [FN_MINUTE] = "FLOW_TIME_MINUTE",
+        [FN_SECOND] = "FLOW_TIME_SECOND", [FN_DAY_OF_WEEK] = "FLOW_TIME_DAY_OF_WEEK",
+    };
+    static const char *const units[] = {
+        "FLOW_TIME_SECOND", "FLOW_TIME_MINUTE", "FLOW_TIME_HOUR", "FLOW_TIME_DAY",
+        "FLOW_TIME_WEEK", "FLOW_TIME_MONTH", "FLOW_TIME_YEAR",
+    };
+    switch (e->call.func) {
+    case FN_DATE_TRUNC: {
+        int unit = flow_time_unit((FlowStr){ a1->string.chars, a1->string.len });
+        return call(x, "flow_time_trunc",
+                    arena_printf(a, "%s, %s, %s", zone, gen(x, a2).s, units[unit]));
+    }
+    case FN_FORMAT_TIMESTAMP:
+        x->used_rt = true;
+        x->used_err = true;
+        return call(x, "flow_time_format",
+                    arena_printf(a, "rt, &err, %s, %s, %s", gen(x, a1).s, gen(x, a2).s, zone));
+    case FN_PARSE_TIMESTAMP:
+        return fallible(x, "flow_time_parse",
+                        arena_printf(a, "%s, %s, %s", gen(x, a1).s, gen(x, a2).s, zone));
+    default:
+        return call(x, "flow_time_part",
+                    arena_printf(a, "%s, %s, %s", zone, gen(x, a1).s, parts[e->call.func]));
+    }
+}
+
 static CExpr gen_call(EmitExpr *x, const Expr *e)
 {
     Arena *a = x->arena;
@@ -978,6 +1021,18 @@ static CExpr gen_call(EmitExpr *x, const Expr *e)
     case FN_GREATEST:
     case FN_LEAST:
         return gen_numeric(x, e);
+    /* Time (docs/language.md, "Time functions") */
+    case FN_DATE_TRUNC:
+    case FN_YEAR:
+    case FN_MONTH:
+    case FN_DAY:
+    case FN_HOUR:
+    case FN_MINUTE:
+    case FN_SECOND:
+    case FN_DAY_OF_WEEK:
+    case FN_FORMAT_TIMESTAMP:
+    case FN_PARSE_TIMESTAMP:
+        return gen_time_call(x, e);
     case FN_UNKNOWN:
         break;
     }

@@ -10,6 +10,7 @@
 #include "flow/expr.h"
 #include "flow/fn_string.h"
 #include "flow/fn_num.h"
+#include "flow/fn_time.h"
 #include "flow/generator.h"
 #include "flow/host.h"
 #include "flow/program.h"

@@ -694,7 +694,9 @@ static void test_key_by(void **state)
     /* renamed key field: the key is gone, so dedupe complains */
     EXPECT(PRELUDE "stream x = src | key by s | select s2 = s | dedupe within 1m;\n"
                    "sink x to stdout();\n",
-           "3:45: error: 'dedupe' needs a 'key by' before it");
+           "3:45: error: 'dedupe' needs a 'key by' before it: the key was 's', which the select "
+           "renamed to 's2'; write 'key by s2' after the select",
+           "3:29: note: the select that renamed the key 's'");
     EXPECT(PRELUDE "stream x = src | key by f, sss, s, s;\nsink x to stdout();\n",
            "3:25: error: float64 field 'f' cannot be a key",
            "3:28: error: unknown field 'sss' (did you mean 's'?)",

@@ -110,10 +110,11 @@ static char *repeated_column(TextSource *ts, int ncols)
     for (int c = 1; c < ncols; c++)
         for (int d = 0; d < c; d++) {
             const FlowField *a = &ts->csv.cols[d], *b = &ts->csv.cols[c];
-            if (a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0)
-                return flowrt_connargs_message(
-                    &ts->base.def->conn, "'%s': the header names column \"%.*s\" twice (columns %d and %d)",
-                    ts->base.label, (int)a->len, a->ptr, d + 1, c + 1);
+            if (a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0))
+                return flowrt_connargs_message(&ts->base.def->conn,
+                                               "'%s': the header names column \"%.*s\" twice "
+                                               "(columns %d and %d)",
+                                               ts->base.label, (int)a->len, a->ptr, d + 1, c + 1);
         }
     return NULL;
 }
@@ -131,7 +132,7 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
         rb->start += hdr.used;
         if (st == CSV_END) {
             /* No header line at all: an input without records, as Flink
-             * reads an empty file (docs/language.md, "file"). */
+             * reads an empty file (docs/language.md, "Formats"). */
             columns_in_schema_order(ts);
             return START_DONE;
         }

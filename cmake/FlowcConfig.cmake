@@ -18,7 +18,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlowcTargets.cmake)
 # COMPONENT=MODULE: the pkg-config module of each connector and state backend
 # that links one, as their rows in compiler/connectors.c say (the other
 # connectors need nothing but Flowc::flowrt).
-set(FLOWC_CONNECTOR_MODULES kafka=rdkafka postgres=libpq rocksdb=rocksdb)
+set(FLOWC_CONNECTOR_MODULES kafka=rdkafka postgres=libpq rocksdb=rocksdb regex=libpcre2-8)
 foreach(component ${Flowc_FIND_COMPONENTS})
   set(module "")
   foreach(pair ${FLOWC_CONNECTOR_MODULES})
@@ -28,7 +28,7 @@ foreach(component ${Flowc_FIND_COMPONENTS})
   endforeach()
   set(Flowc_${component}_FOUND FALSE)
   if(module STREQUAL "")
-    set(Flowc_NOT_FOUND_MESSAGE "no Flowc component '${component}' (components: kafka, postgres, rocksdb)")
+    set(Flowc_NOT_FOUND_MESSAGE "no Flowc component '${component}' (components: kafka, postgres, rocksdb, regex)")
   elseif(NOT TARGET Flowc::${component})
     find_package(PkgConfig QUIET)
     if(PKG_CONFIG_FOUND)

@@ -58,6 +58,11 @@ typedef enum ExprKind {
     EX_UNARY,
     EX_BINARY,
     EX_CALL,     /* function call or cast: `lower(s)`, `int32(x)` */
+    /* Conditional expressions (docs/language.md, "Conditional expressions"):
+     * their operands are the `form` list. */
+    EX_BETWEEN,  /* x [not] between lo and hi: ops x, lo, hi */
+    EX_IN,       /* x [not] in (a, b, ...): ops x, a, b, ... */
+    EX_CASE,     /* case [x] when c then v ... [else e] end: ops [x,] c, v, ..., [e] */
 } ExprKind;
 
 typedef enum UnaryOp { UN_NEG, UN_NOT } UnaryOp;
@@ -75,6 +80,13 @@ typedef enum FuncId {
     FN_ENDS_WITH, FN_CONCAT, FN_IF, FN_HASH,
     FN_CAST_INT32, FN_CAST_INT64, FN_CAST_FLOAT64, FN_CAST_STRING,
     FN_CAST_TIMESTAMP, FN_CAST_BOOL,
+    /* Strings (docs/language.md, "String functions") */
+    FN_SUBSTRING, FN_REPLACE, FN_TRIM, FN_LTRIM, FN_RTRIM, FN_SPLIT_PART, FN_POSITION,
+    FN_LPAD, FN_RPAD, FN_REGEXP_LIKE, FN_REGEXP_EXTRACT, FN_REGEXP_REPLACE,
+    FN_LIKE, /* `s like p`: the parser makes it a call named "like" */
+    /* Numbers (docs/language.md, "Numeric functions") */
+    FN_ROUND, FN_FLOOR, FN_CEIL, FN_SQRT, FN_POW, FN_LN, FN_LOG10, FN_EXP, FN_SIGN,
+    FN_GREATEST, FN_LEAST,
 } FuncId;
 
 /* What a name in an expression refers to (checker). */
@@ -122,6 +134,13 @@ struct Expr {
             int nargs;
             FuncId func;         /* checker */
         } call;
+        struct {                 /* EX_BETWEEN, EX_IN, EX_CASE */
+            Expr *ops;           /* linked through next */
+            int nops;
+            bool negated;        /* `not between`, `not in` */
+            bool has_subject;    /* case: the simple form `case x when v ...` */
+            bool has_else;       /* case */
+        } form;
     };
 };
 
@@ -326,6 +345,7 @@ struct Decl {
 typedef struct Program {
     const char *filename;
     Decl *decls;           /* in source order; late streams appended by the checker */
+    bool uses_regex;       /* checker: a regexp_ function is called (links PCRE2) */
 } Program;
 
 #endif

@@ -343,6 +343,32 @@ static const FuncSpec functions[] = {
     { "string", FN_CAST_STRING, 1, 1 },
     { "timestamp", FN_CAST_TIMESTAMP, 1, 1 },
     { "bool", FN_CAST_BOOL, 1, 1 },
+    /* Strings (docs/language.md, "String functions") */
+    { "substring", FN_SUBSTRING, 2, 3 },
+    { "replace", FN_REPLACE, 3, 3 },
+    { "trim", FN_TRIM, 1, 1 },
+    { "ltrim", FN_LTRIM, 1, 1 },
+    { "rtrim", FN_RTRIM, 1, 1 },
+    { "split_part", FN_SPLIT_PART, 3, 3 },
+    { "position", FN_POSITION, 2, 2 },
+    { "lpad", FN_LPAD, 3, 3 },
+    { "rpad", FN_RPAD, 3, 3 },
+    { "regexp_like", FN_REGEXP_LIKE, 2, 2 },
+    { "regexp_extract", FN_REGEXP_EXTRACT, 2, 3 },
+    { "regexp_replace", FN_REGEXP_REPLACE, 3, 3 },
+    { "like", FN_LIKE, 2, 2 },
+    /* Numbers (docs/language.md, "Numeric functions") */
+    { "round", FN_ROUND, 1, 2 },
+    { "floor", FN_FLOOR, 1, 1 },
+    { "ceil", FN_CEIL, 1, 1 },
+    { "sqrt", FN_SQRT, 1, 1 },
+    { "pow", FN_POW, 2, 2 },
+    { "ln", FN_LN, 1, 1 },
+    { "log10", FN_LOG10, 1, 1 },
+    { "exp", FN_EXP, 1, 1 },
+    { "sign", FN_SIGN, 1, 1 },
+    { "greatest", FN_GREATEST, 2, -1 },
+    { "least", FN_LEAST, 2, -1 },
 };
 #define NFUNCTIONS (int)(sizeof functions / sizeof functions[0])
 
@@ -408,6 +434,8 @@ static bool expect_arg(Checker *c, Expr *call, Expr *arg, int n, TypeKind want)
     return ok;
 }
 
+static TypeKind unify_operands(Checker *c, Expr *first, const char *what, const char *role);
+
 static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
 {
     const FuncSpec *fn = NULL;
@@ -423,9 +451,14 @@ static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
         report_unknown_function(c, e);
         usable = false;
     } else if (nargs < fn->min_args || (fn->max_args >= 0 && nargs > fn->max_args)) {
-        diag_error(c->d, e->call.name_loc, "'%s' takes %s%d argument%s, not %d", fn->name,
-                   fn->min_args == fn->max_args ? "" : "at least ", fn->min_args,
-                   fn->min_args == 1 ? "" : "s", nargs);
+        if (fn->max_args > fn->min_args)
+            diag_error(c->d, e->call.name_loc, "'%s' takes %d %s %d arguments, not %d", fn->name,
+                       fn->min_args, fn->max_args == fn->min_args + 1 ? "or" : "to",
+                       fn->max_args, nargs);
+        else
+            diag_error(c->d, e->call.name_loc, "'%s' takes %s%d argument%s, not %d", fn->name,
+                       fn->min_args == fn->max_args ? "" : "at least ", fn->min_args,
+                       fn->min_args == 1 ? "" : "s", nargs);
         usable = false;
     }
     /* The arguments are checked even for a wrong call: their own mistakes
@@ -483,10 +516,130 @@ static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
             return TY_ERROR;
         }
         return cast_target(fn->id);
+    /* Strings (docs/language.md, "String functions") */
+    case FN_SUBSTRING:
+    case FN_REPLACE:
+    case FN_TRIM:
+    case FN_LTRIM:
+    case FN_RTRIM:
+    case FN_SPLIT_PART:
+    case FN_POSITION:
+    case FN_LPAD:
+    case FN_RPAD:
+    case FN_REGEXP_LIKE:
+    case FN_REGEXP_EXTRACT:
+    case FN_REGEXP_REPLACE:
+    case FN_LIKE:
+        return check_string_call(c, e);
+    /* Numbers (docs/language.md, "Numeric functions") */
+    case FN_ROUND:
+        if (!expect_arg(c, e, a1, 1, TY_ERROR))
+            return TY_ERROR;
+        if (a2 && !type_is_integer(a2->type)) {
+            diag_error(c->d, a2->loc, "argument 2 of 'round' (the digits) must be an integer, "
+                       "not %s", type_name(a2->type));
+            return TY_ERROR;
+        }
+        return a1->type;
+    case FN_FLOOR:
+    case FN_CEIL:
+    case FN_SIGN:
+        return expect_arg(c, e, a1, 1, TY_ERROR) ? a1->type : TY_ERROR;
+    case FN_SQRT:
+    case FN_LN:
+    case FN_LOG10:
+    case FN_EXP:
+        return expect_arg(c, e, a1, 1, TY_ERROR) ? TY_FLOAT64 : TY_ERROR;
+    case FN_POW: {
+        bool ok = expect_arg(c, e, a1, 1, TY_ERROR);
+        ok = expect_arg(c, e, a2, 2, TY_ERROR) && ok;
+        return ok ? TY_FLOAT64 : TY_ERROR;
+    }
+    case FN_GREATEST:
+    case FN_LEAST:
+        return unify_operands(c, a1, fn->name, "arguments");
     case FN_UNKNOWN:
         break;
     }
     return TY_ERROR;
+}
+
+/* ---- Conditional expressions (docs/language.md, "Conditional expressions") ---- */
+
+/* The one type the expressions of list `first` (through next) widen to,
+ * reported at the first that does not fit. */
+static TypeKind unify_operands(Checker *c, Expr *first, const char *what, const char *role)
+{
+    TypeKind t = first->type;
+    for (Expr *a = first->next; a; a = a->next) {
+        TypeKind u = type_unify(t, a->type);
+        if (u == TY_ERROR) {
+            diag_error(c->d, a->loc, "the %s of '%s' have different types: %s and %s", role,
+                       what, type_name(t), type_name(a->type));
+            return TY_ERROR;
+        }
+        t = u;
+    }
+    return t;
+}
+
+/* The branch `v` joins the type of those before it (TY_ERROR: none yet). */
+static TypeKind case_branch(Checker *c, TypeKind before, const Expr *v, bool first)
+{
+    if (first)
+        return v->type;
+    TypeKind t = type_unify(before, v->type);
+    if (t == TY_ERROR)
+        diag_error(c->d, v->loc, "the branches of 'case' have different types: %s and %s",
+                   type_name(before), type_name(v->type));
+    return t;
+}
+
+static TypeKind check_case(Checker *c, Expr *e)
+{
+    Expr *subject = e->form.has_subject ? e->form.ops : NULL;
+    Expr *w = subject ? subject->next : e->form.ops;
+    int npairs = (e->form.nops - e->form.has_subject - e->form.has_else) / 2;
+    TypeKind t = TY_ERROR;
+    bool ok = true;
+    for (int i = 0; i < npairs; i++, w = w->next->next) {
+        if (!subject && w->type != TY_BOOL) {
+            diag_error(c->d, w->loc, "a 'when' condition must be bool, not %s", type_name(w->type));
+            ok = false;
+        } else if (subject && type_unify(subject->type, w->type) == TY_ERROR) {
+            diag_error(c->d, w->loc, "cannot compare the 'case' value (%s) with %s",
+                       type_name(subject->type), type_name(w->type));
+            ok = false;
+        }
+        if (ok && (t = case_branch(c, t, w->next, i == 0)) == TY_ERROR)
+            return TY_ERROR;
+    }
+    if (!e->form.has_else) {
+        /* Without nulls there is no value for a record no branch matches. */
+        diag_error(c->d, e->loc, "'case' needs an 'else' (there is no null yet for a record "
+                   "that no 'when' matches)");
+        return TY_ERROR;
+    }
+    return ok ? case_branch(c, t, w, false) : TY_ERROR;
+}
+
+static TypeKind check_form(Checker *c, const FieldScope *fs, Expr *e)
+{
+    bool ok = true;
+    for (Expr *a = e->form.ops; a; a = a->next)
+        ok = check_expr(c, fs, a) != TY_ERROR && ok;
+    if (!ok)
+        return TY_ERROR;
+    switch (e->kind) {
+    case EX_BETWEEN:
+        return unify_operands(c, e->form.ops, e->form.negated ? "not between" : "between",
+                              "operands") == TY_ERROR ? TY_ERROR : TY_BOOL;
+    case EX_IN:
+        return unify_operands(c, e->form.ops, e->form.negated ? "not in" : "in", "values") ==
+                       TY_ERROR ? TY_ERROR : TY_BOOL;
+    default:
+        return check_case(c, e);
+    }
 }
 
 /* ---- Expressions ------------------------------------------------------------------ */
@@ -509,6 +662,9 @@ TypeKind check_expr(Checker *c, const FieldScope *fs, Expr *e)
     case EX_UNARY: t = check_unary(c, fs, e); break;
     case EX_BINARY: t = check_binary(c, fs, e); break;
     case EX_CALL: t = check_call(c, fs, e); break;
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE: t = check_form(c, fs, e); break;
     }
     e->type = t;
     return t;

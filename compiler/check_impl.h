@@ -82,6 +82,9 @@ void check_stream(Checker *c, Decl *d);
  * names and functions. Returns TY_ERROR, after exactly one error, when the
  * expression is wrong, and silently when one of its parts already was. */
 TypeKind check_expr(Checker *c, const FieldScope *fs, Expr *e);
+/* A call of a string function or LIKE whose arguments are checked: its
+ * type (check_fn_string.c). */
+TypeKind check_string_call(Checker *c, Expr *e);
 
 /* Resolve an EX_NAME to a field of fs->schema. Returns the index, or -1 after
  * reporting why (unknown, ambiguous). When `allow_param` is true and no field

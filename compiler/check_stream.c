@@ -333,6 +333,13 @@ static bool expr_fits(Checker *c, const FieldScope *fs, const Expr *e)
             if (!expr_fits(c, fs, a))
                 return false;
         return true;
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+        for (const Expr *a = e->form.ops; a; a = a->next)
+            if (!expr_fits(c, fs, a))
+                return false;
+        return true;
     default:
         return true;
     }

@@ -20,6 +20,8 @@
 static const LinkLib lib_rdkafka = { "rdkafka", "-lrdkafka" };
 static const LinkLib lib_libpq = { "libpq", "-lpq" };
 static const LinkLib lib_rocksdb = { "rocksdb", "-lrocksdb" };
+/* The regexp_ functions (docs/language.md, "String functions"). */
+static const LinkLib lib_pcre2 = { "libpcre2-8", "-lpcre2-8" };
 
 /* ---- Arguments ------------------------------------------------------------------------- */
 
@@ -82,12 +84,12 @@ static const ArgSpec postgres_args[] = {
  * may never end, is not compiled as one. kafka and postgres are parsed and
  * checked, not yet compiled: their rows get `compiled` with their issues. */
 static const ConnectorDef connectors[] = {
-    { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL },
-    { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL },
-    { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL },
-    { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL },
-    { "kafka", "kafka", ANYWHERE, 0, NULL, NULL, kafka_args, &lib_rdkafka },
-    { "postgres", "postgres", ANYWHERE, 0, NULL, NULL, postgres_args, &lib_libpq },
+    { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false },
+    { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false },
+    { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL, false },
+    { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL, true },
+    { "kafka", "kafka", ANYWHERE, 0, NULL, NULL, kafka_args, &lib_rdkafka, false },
+    { "postgres", "postgres", ANYWHERE, 0, NULL, NULL, postgres_args, &lib_libpq, false },
 };
 #define NCONNECTORS (int)(sizeof connectors / sizeof connectors[0])
 
@@ -122,12 +124,13 @@ const char *connectors_compiled_text(Arena *a, unsigned role, const char *sep, c
 
 /* ---- Link flags ------------------------------------------------------------------------------ */
 
-const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb)
+const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb,
+                                      bool regex)
 {
     int n = 0;
     while (rows[n])
         n++;
-    const char **flags = arena_alloc(a, sizeof *flags * (size_t)(n + 2));
+    const char **flags = arena_alloc(a, sizeof *flags * (size_t)(n + 3));
     int k = 0;
     for (int r = 0; r < n; r++) {
         const LinkLib *lib = rows[r]->lib;
@@ -139,6 +142,8 @@ const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows,
     }
     if (rocksdb)
         flags[k++] = lib_rocksdb.flag;
+    if (regex)
+        flags[k++] = lib_pcre2.flag;
     flags[k] = NULL;
     return flags;
 }
@@ -171,7 +176,7 @@ const char **connectors_link_flags(Arena *a, const Program *prog)
                 rocksdb |= s->kind == CFG_STATE_ROCKSDB;
     }
     rows[k] = NULL;
-    return connectors_link_flags_of(a, rows, rocksdb);
+    return connectors_link_flags_of(a, rows, rocksdb, prog->uses_regex);
 }
 
 /* ---- Files written twice, or read while written ------------------------------------------- */

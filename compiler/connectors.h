@@ -66,6 +66,9 @@ typedef struct ConnectorDef {
     const char *path;       /* the argument naming the file it reads or writes */
     const ArgSpec *args;    /* ends with a NULL key */
     const LinkLib *lib;     /* NULL: libflowrt and -lm only */
+    /* Its records are made by the program's generated generate function
+     * (FlowSourceDef.generate), not decoded from fields by its decode one. */
+    bool generates;
 } ConnectorDef;
 
 /* The row named `name`, or NULL. */
@@ -77,13 +80,16 @@ const char **connector_names(Arena *a);
 const char *connectors_compiled_text(Arena *a, unsigned role, const char *sep, const char *last);
 
 /* The library flags of the connectors and the state backend `prog` uses,
- * each once, in declaration order, NULL-terminated: what `flowc build` links
+ * each once, in declaration order, then PCRE2's when it calls a regexp_
+ * function (Program.uses_regex), NULL-terminated: what `flowc build` links
  * besides libflowrt.a and -lm. */
 const char **connectors_link_flags(Arena *a, const Program *prog);
-/* The same for the rows used (`rows` NULL-terminated, repeats allowed) and
- * whether the RocksDB backend is: connectors_link_flags's rule, which tests
- * also apply to rows this version does not compile. */
-const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb);
+/* The same for the rows used (`rows` NULL-terminated, repeats allowed),
+ * whether the RocksDB backend is and whether regular expressions are:
+ * connectors_link_flags's rule, which tests also apply to rows this version
+ * does not compile. */
+const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb,
+                                      bool regex);
 
 /* A sink that writes a file another sink writes, or a file a source or
  * table of the program reads, is an error at the sink with a note at the

@@ -192,7 +192,7 @@ static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
 
 static bool is_generator(const PlanNode *src)
 {
-    return strcmp(src->decl->source.conn.name, "generator") == 0;
+    return connector_find(src->decl->source.conn.name)->generates;
 }
 
 /* After the record is built: its time, the push, and the watermark. */
@@ -492,9 +492,32 @@ static void emit_operator_table(Emitter *em, CWriter *w)
 
 /* The arrays FlowProgram points to, and what to fill it with. */
 typedef struct ProgramTables {
-    const char *params, *sources, *sinks, *operators, *tables, *lookups;
+    const char *params, *sources, *sinks, *operators, *tables, *regexes, *lookups;
     int nsources, noperators, ntables, nlookups;
 } ProgramTables;
+
+/* The regexes array: each pattern's literal or param and its place, which
+ * the runtime compiles when the run starts (flow_regex_setup). */
+static void emit_regex_table(Emitter *em, CWriter *w, ProgramTables *pt)
+{
+    Arena *a = em->arena;
+    if (em->regexes.n == 0)
+        return;
+    cw_open(w, "static const FlowRegexDef regexes[] =");
+    for (int i = 0; i < em->regexes.n; i++) {
+        const Expr *p = em->regexes.patterns[i];
+        if (p->kind == EX_NAME)
+            cw_line(w, "{ NULL, 0, \"%s\", \"%s\" },",
+                    c_string_body(a, p->name.name, (int64_t)strlen(p->name.name)),
+                    loc_text(em, p->loc));
+        else
+            cw_line(w, "{ \"%s\", %" PRId64 ", NULL, \"%s\" },",
+                    c_string_body(a, p->string.chars, p->string.len), p->string.len,
+                    loc_text(em, p->loc));
+    }
+    cw_close(w, ";");
+    pt->regexes = "regexes";
+}
 
 static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
 {
@@ -596,6 +619,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
             pt->noperators++;
         }
     emit_operator_table(em, w);
+    emit_regex_table(em, w, pt);
     pt->nlookups = emit_lookup_table(em, w);
     if (pt->nlookups)
         pt->lookups = "lookups";
@@ -728,7 +752,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);
-    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", 0, 0, 0, 0 };
+    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", 0, 0, 0, 0 };
     emit_program_tables(&em, &body, &pt);
 
     CWriter plan_text, plan_comment;
@@ -767,6 +791,9 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "noperators", arena_printf(em.arena, "%d", pt.noperators),
         "tables", pt.tables,
         "ntables", arena_printf(em.arena, "%d", pt.ntables),
+        "regexes", pt.regexes,
+        "nregexes", arena_printf(em.arena, "%d", em.regexes.n),
+        "regex_setup", em.regexes.n ? "flow_regex_setup" : "NULL",
         "lookups", pt.lookups,
         "nlookups", arena_printf(em.arena, "%d", pt.nlookups),
         NULL,

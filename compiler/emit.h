@@ -27,6 +27,14 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt);
 
 /* ---- Between emit.c and emit_expr.c ---------------------------------------------- */
 
+/* The program's regular expressions, one FlowProgram.regexes slot each: a
+ * literal pattern or a param (an EX_STRING or EX_NAME), in the order the
+ * calls are written; calls with the same pattern share a slot. */
+typedef struct EmitRegexes {
+    const Expr **patterns;
+    int n, cap;
+} EmitRegexes;
+
 /* What an expression is compiled against, and what it turned out to use. */
 typedef struct EmitExpr {
     Arena *arena;
@@ -35,6 +43,7 @@ typedef struct EmitExpr {
     const Decl *const *params;  /* params and the C expressions that read them */
     const char *const *param_names;
     int nparams;
+    EmitRegexes *regexes;       /* the program's, where a regexp_ call adds its pattern */
     bool used_err;              /* called a function that can fail (takes &err) */
     bool used_rt;               /* needs the FlowRuntime (scratch memory, params) */
     bool used_rec;              /* read a field */

@@ -43,6 +43,7 @@ EmitExpr expr_context(Body *b, const PlanType *rec)
     x.params = (const Decl *const *)b->em->params;
     x.param_names = (const char *const *)b->em->param_names;
     x.nparams = b->em->nparams;
+    x.regexes = &b->em->regexes;
     return x;
 }
 

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
@@ -318,7 +319,7 @@ static CExpr constant_compare(EmitExpr *x, const EmitExpr *before, const char *o
 {
     const char *value = holds ? "true" : "false";
     if (c_has_call(operand))
-        return cx(arena_printf(x->arena, "(%s, %s)", operand, value), C_PRIMARY);
+        return cx(arena_printf(x->arena, "((void)%s, %s)", operand, value), C_PRIMARY);
     /* The operands were written, then dropped: what they used is not used. */
     *x = *before;
     return cx(arena_strdup(x->arena, value), C_PRIMARY);
@@ -552,6 +553,345 @@ static CExpr gen_cast(EmitExpr *x, FuncId f, const Expr *v)
     }
 }
 
+/* ---- String functions (docs/language.md, "String functions") ------------------------------ */
+
+/* The slot of a regexp_ call's pattern (a literal or a param), shared by
+ * every call with the same one. */
+static int regex_slot(EmitExpr *x, const Expr *pat)
+{
+    EmitRegexes *r = x->regexes;
+    for (int i = 0; i < r->n; i++) {
+        const Expr *q = r->patterns[i];
+        if (q->kind != pat->kind)
+            continue;
+        if (pat->kind == EX_NAME ? q->name.param == pat->name.param
+                                 : q->string.len == pat->string.len &&
+                                       memcmp(q->string.chars, pat->string.chars,
+                                              (size_t)pat->string.len) == 0)
+            return i;
+    }
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 4;
+        const Expr **more = arena_alloc(x->arena, sizeof *more * (size_t)r->cap);
+        if (r->n)
+            memcpy(more, r->patterns, sizeof *more * (size_t)r->n);
+        r->patterns = more;
+    }
+    r->patterns[r->n] = pat;
+    return r->n++;
+}
+
+/* `s like "literal"` without a matcher when the pattern is a plain text
+ * with '%' only at its ends: equality, a prefix, a suffix or a substring
+ * test. NULL when it needs flow_str_like. */
+static const char *like_test(const Expr *pat, int64_t *from, int64_t *to)
+{
+    const char *p = pat->string.chars;
+    int64_t a = 0, b = pat->string.len;
+    while (a < b && p[a] == '%')
+        a++;
+    while (b > a && p[b - 1] == '%')
+        b--;
+    for (int64_t i = a; i < b; i++)
+        if (p[i] == '%' || p[i] == '_' || p[i] == '\\')
+            return NULL;
+    *from = a;
+    *to = b;
+    bool lead = a > 0, trail = b < pat->string.len;
+    return lead && trail ? "flow_str_contains"
+           : lead        ? "flow_str_ends_with"
+           : trail       ? "flow_str_starts_with"
+                         : "flow_str_eq";
+}
+
+static CExpr gen_string_call(EmitExpr *x, const Expr *e)
+{
+    Arena *a = x->arena;
+    const Expr *a1 = e->call.args, *a2 = a1->next, *a3 = a2 ? a2->next : NULL;
+    const char *s = gen(x, a1).s;
+    switch (e->call.func) {
+    case FN_SUBSTRING:
+        if (!a3)
+            return call(x, "flow_str_substring_from",
+                        arena_printf(a, "%s, %s", s, gen_as(x, a2, TY_INT64).s));
+        return fallible(x, "flow_str_substring",
+                        arena_printf(a, "%s, %s, %s", s, gen_as(x, a2, TY_INT64).s,
+                                     gen_as(x, a3, TY_INT64).s));
+    case FN_REPLACE:
+        x->used_rt = true;
+        return call(x, "flow_str_replace",
+                    arena_printf(a, "rt, %s, %s, %s", s, gen(x, a2).s, gen(x, a3).s));
+    case FN_TRIM: return call(x, "flow_str_trim", s);
+    case FN_LTRIM: return call(x, "flow_str_ltrim", s);
+    case FN_RTRIM: return call(x, "flow_str_rtrim", s);
+    case FN_SPLIT_PART:
+        return fallible(x, "flow_str_split_part",
+                        arena_printf(a, "%s, %s, %s", s, gen(x, a2).s, gen_as(x, a3, TY_INT64).s));
+    case FN_POSITION:
+        return call(x, "flow_str_position", arena_printf(a, "%s, %s", s, gen(x, a2).s));
+    case FN_LPAD:
+    case FN_RPAD:
+        x->used_rt = true;
+        return fallible(x, e->call.func == FN_LPAD ? "flow_str_lpad" : "flow_str_rpad",
+                        arena_printf(a, "rt, %s, %s, %s", s, gen_as(x, a2, TY_INT64).s,
+                                     gen(x, a3).s));
+    case FN_LIKE: {
+        int64_t from, to;
+        const char *fn = a2->kind == EX_STRING ? like_test(a2, &from, &to) : NULL;
+        if (fn)
+            return call(x, fn, arena_printf(a, "%s, %s", s,
+                                            string_literal(x, a2->string.chars + from,
+                                                           to - from).s));
+        return call(x, "flow_str_like", arena_printf(a, "%s, %s", s, gen(x, a2).s));
+    }
+    case FN_REGEXP_LIKE:
+    case FN_REGEXP_EXTRACT:
+    case FN_REGEXP_REPLACE: {
+        x->used_rt = true;
+        int slot = regex_slot(x, a2);
+        if (e->call.func == FN_REGEXP_LIKE)
+            return fallible(x, "flow_regexp_like", arena_printf(a, "rt, %d, %s", slot, s));
+        if (e->call.func == FN_REGEXP_EXTRACT)
+            return fallible(x, "flow_regexp_extract",
+                            arena_printf(a, "rt, %d, %s, %s", slot, s,
+                                         a3 ? gen_as(x, a3, TY_INT64).s : "INT64_C(0)"));
+        return fallible(x, "flow_regexp_replace",
+                        arena_printf(a, "rt, %d, %s, %s", slot, s, gen(x, a3).s));
+    }
+    default:
+        return cx(arena_strdup(a, s), C_PRIMARY);
+    }
+}
+
+/* ---- Numbers and conditional expressions (docs/language.md, "Numeric functions",
+ * "Conditional expressions") ------------------------------------------------------------- */
+
+/* The prefix of the flow/fn_num.h helpers for values of type t. */
+static const char *helper_prefix(TypeKind t)
+{
+    switch (t) {
+    case TY_INT32: return "flow_i32";
+    case TY_FLOAT64: return "flow_f64";
+    case TY_STRING: return "flow_str";
+    case TY_BOOL: return "flow_bool";
+    default: return "flow_i64";
+    }
+}
+
+static CExpr helper(EmitExpr *x, TypeKind t, const char *name, const char *args)
+{
+    return call(x, arena_printf(x->arena, "%s_%s", helper_prefix(t), name), args);
+}
+
+static CExpr libm(EmitExpr *x, const char *fn, const char *args)
+{
+    x->used_math = true;
+    return call(x, fn, args);
+}
+
+static CExpr gen_numeric(EmitExpr *x, const Expr *e)
+{
+    const Expr *a1 = e->call.args, *a2 = a1->next;
+    TypeKind t = e->type;
+    switch (e->call.func) {
+    case FN_ROUND:
+        if (!a2 && t == TY_FLOAT64)
+            return call(x, "flow_f64_round0", gen(x, a1).s);
+        if (!a2)
+            return gen(x, a1); /* an integer has no digits right of the point */
+        return helper(x, t, "round",
+                      arena_printf(x->arena, "%s, %s", gen(x, a1).s, gen_as(x, a2, TY_INT64).s));
+    case FN_FLOOR:
+    case FN_CEIL:
+        if (t != TY_FLOAT64)
+            return gen(x, a1);
+        return libm(x, e->call.func == FN_FLOOR ? "floor" : "ceil", gen(x, a1).s);
+    case FN_SQRT: return libm(x, "sqrt", gen_as(x, a1, TY_FLOAT64).s);
+    case FN_LN: return libm(x, "log", gen_as(x, a1, TY_FLOAT64).s);
+    case FN_LOG10: return libm(x, "log10", gen_as(x, a1, TY_FLOAT64).s);
+    case FN_EXP: return libm(x, "exp", gen_as(x, a1, TY_FLOAT64).s);
+    case FN_POW:
+        return libm(x, "pow", arena_printf(x->arena, "%s, %s", gen_as(x, a1, TY_FLOAT64).s,
+                                           gen_as(x, a2, TY_FLOAT64).s));
+    case FN_SIGN: return helper(x, t, "sign", gen(x, a1).s);
+    default: {
+        /* greatest, least: folded left over the arguments. */
+        const char *name = e->call.func == FN_GREATEST ? "greatest" : "least";
+        CExpr acc = gen_as(x, a1, t);
+        for (const Expr *a = a2; a; a = a->next)
+            acc = helper(x, t, name, arena_printf(x->arena, "%s, %s", acc.s, gen_as(x, a, t).s));
+        return acc;
+    }
+    }
+}
+
+/* The type between and in compare in: int64 for every integer-like type
+ * (bool widened), float64 or string. */
+static TypeKind form_type(const Expr *ops)
+{
+    TypeKind t = ops->type;
+    for (const Expr *a = ops->next; a; a = a->next)
+        t = compare_type(t, a->type);
+    return t == TY_FLOAT64 || t == TY_STRING ? t : TY_INT64;
+}
+
+static char *form_operand(EmitExpr *x, const Expr *e, TypeKind t)
+{
+    if (e->type == TY_BOOL)
+        return arena_printf(x->arena, "(int64_t)%s", at(x, gen(x, e), C_UNARY));
+    return gen_as(x, e, t).s;
+}
+
+static CExpr negated_if(EmitExpr *x, CExpr c, bool negated)
+{
+    if (!negated)
+        return c;
+    CExpr n = cx(arena_printf(x->arena, "!%s", at(x, c, C_UNARY)), C_UNARY);
+    n.not_of = c.s;
+    return n;
+}
+
+static CExpr gen_between(EmitExpr *x, const Expr *e)
+{
+    const Expr *v = e->form.ops;
+    TypeKind t = form_type(v);
+    char *args = arena_printf(x->arena, "%s, %s, %s", form_operand(x, v, t),
+                              form_operand(x, v->next, t), form_operand(x, v->next->next, t));
+    return negated_if(x, helper(x, t, "between", args), e->form.negated);
+}
+
+static bool is_literal(const Expr *e)
+{
+    return e->kind == EX_INT || e->kind == EX_DURATION || e->kind == EX_FLOAT ||
+           e->kind == EX_STRING || e->kind == EX_BOOL;
+}
+
+/* A literal of an `in` list as the value it is compared as. */
+static int64_t literal_i64(const Expr *e)
+{
+    return e->kind == EX_BOOL ? e->bool_value : e->int_value;
+}
+
+static double literal_f64(const Expr *e)
+{
+    return e->kind == EX_FLOAT ? e->float_value : (double)e->int_value;
+}
+
+/* qsort orders of literal Expr pointers: as int64, as float64, as bytes
+ * (the order of flow_str_cmp). */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = literal_i64(*(const Expr *const *)a), y = literal_i64(*(const Expr *const *)b);
+    return (x > y) - (x < y);
+}
+
+static int cmp_f64(const void *a, const void *b)
+{
+    double x = literal_f64(*(const Expr *const *)a), y = literal_f64(*(const Expr *const *)b);
+    return (x > y) - (x < y);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    const Expr *x = *(const Expr *const *)a, *y = *(const Expr *const *)b;
+    int64_t n = x->string.len < y->string.len ? x->string.len : y->string.len;
+    int c = n > 0 ? memcmp(x->string.chars, y->string.chars, (size_t)n) : 0;
+    if (c)
+        return c;
+    return (x->string.len > y->string.len) - (x->string.len < y->string.len);
+}
+
+/* Lists of at least this many literals are searched by halving. */
+enum { IN_SORTED_MIN = 8 };
+
+/* The literals of an `in` list sorted ascending in type t, duplicates and
+ * nan (equal to nothing) dropped, as C initialisers; their count in *n. */
+static char *sorted_literals(EmitExpr *x, const Expr *items, int count, TypeKind t, int *n)
+{
+    const Expr **lits = arena_alloc(x->arena, sizeof *lits * (size_t)count);
+    int k = 0;
+    for (const Expr *i = items; i; i = i->next)
+        if (!(t == TY_FLOAT64 && isnan(literal_f64(i))))
+            lits[k++] = i;
+    int (*cmp)(const void *, const void *) =
+        t == TY_STRING ? cmp_str : t == TY_FLOAT64 ? cmp_f64 : cmp_i64;
+    qsort(lits, (size_t)k, sizeof *lits, cmp);
+    char *out = "";
+    *n = 0;
+    for (int i = 0; i < k; i++) {
+        if (i > 0 && cmp(&lits[i - 1], &lits[i]) == 0)
+            continue;
+        const Expr *l = lits[i];
+        CExpr c = t == TY_STRING    ? string_literal(x, l->string.chars, l->string.len)
+                  : t == TY_FLOAT64 ? float_literal(x, literal_f64(l))
+                                    : int_literal(x, literal_i64(l), TY_INT64);
+        out = arena_printf(x->arena, "%s%s%s", out, *n ? ", " : "", c.s);
+        (*n)++;
+    }
+    return out;
+}
+
+static CExpr gen_in(EmitExpr *x, const Expr *e)
+{
+    Arena *a = x->arena;
+    const Expr *v = e->form.ops, *items = v->next;
+    TypeKind t = form_type(v);
+    int count = e->form.nops - 1;
+    bool literals = true;
+    for (const Expr *i = items; i; i = i->next)
+        literals = literals && is_literal(i);
+    const char *ctype = t == TY_STRING ? "FlowStr" : t == TY_FLOAT64 ? "double" : "int64_t";
+    char *value = form_operand(x, v, t);
+    if (literals && count >= IN_SORTED_MIN) {
+        int n;
+        char *list = sorted_literals(x, items, count, t, &n);
+        if (n > 0)
+            return negated_if(x, helper(x, t, "in_sorted",
+                                        arena_printf(a, "%s, (const %s[]){%s}, %d", value, ctype,
+                                                     list, n)),
+                              e->form.negated);
+    }
+    char *list = "";
+    for (const Expr *i = items; i; i = i->next)
+        list = arena_printf(a, "%s%s%s", list, i == items ? "" : ", ", form_operand(x, i, t));
+    return negated_if(x, helper(x, t, "in",
+                                arena_printf(a, "%s, (const %s[]){%s}, %d", value, ctype, list,
+                                             count)),
+                      e->form.negated);
+}
+
+/* Nested ?:, so that only the branch taken is evaluated. In the simple
+ * form the subject is compared with each `when` value in turn (written
+ * again for each: it has no effects, only its cost). */
+static CExpr gen_case(EmitExpr *x, const Expr *e)
+{
+    const Expr *subject = e->form.has_subject ? e->form.ops : NULL;
+    const Expr *first = subject ? subject->next : e->form.ops;
+    int npairs = (e->form.nops - e->form.has_subject - 1) / 2;
+    const Expr **whens = arena_alloc(x->arena, sizeof *whens * (size_t)npairs);
+    const Expr *w = first;
+    for (int i = 0; i < npairs; i++, w = w->next->next)
+        whens[i] = w;
+    CExpr acc = gen_as(x, w, e->type); /* the else */
+    for (int i = npairs - 1; i >= 0; i--) {
+        CExpr c;
+        if (subject) {
+            Expr eq = { .kind = EX_BINARY, .loc = whens[i]->loc, .type = TY_BOOL };
+            eq.binary.op = BIN_EQ;
+            eq.binary.lhs = (Expr *)subject;
+            eq.binary.rhs = (Expr *)whens[i];
+            c = gen_compare(x, &eq);
+        } else {
+            c = gen(x, whens[i]);
+        }
+        CExpr v = gen_as(x, whens[i]->next, e->type);
+        acc = cx(arena_printf(x->arena, "%s ? %s : %s", at(x, c, C_AND + 1), at(x, v, C_OR),
+                              at(x, acc, C_COND)),
+                 C_COND);
+    }
+    return acc;
+}
+
 static CExpr gen_call(EmitExpr *x, const Expr *e)
 {
     Arena *a = x->arena;
@@ -610,6 +950,34 @@ static CExpr gen_call(EmitExpr *x, const Expr *e)
     case FN_CAST_TIMESTAMP:
     case FN_CAST_BOOL:
         return gen_cast(x, e->call.func, arg);
+    /* Strings (docs/language.md, "String functions") */
+    case FN_SUBSTRING:
+    case FN_REPLACE:
+    case FN_TRIM:
+    case FN_LTRIM:
+    case FN_RTRIM:
+    case FN_SPLIT_PART:
+    case FN_POSITION:
+    case FN_LPAD:
+    case FN_RPAD:
+    case FN_LIKE:
+    case FN_REGEXP_LIKE:
+    case FN_REGEXP_EXTRACT:
+    case FN_REGEXP_REPLACE:
+        return gen_string_call(x, e);
+    /* Numbers (docs/language.md, "Numeric functions") */
+    case FN_ROUND:
+    case FN_FLOOR:
+    case FN_CEIL:
+    case FN_SQRT:
+    case FN_POW:
+    case FN_LN:
+    case FN_LOG10:
+    case FN_EXP:
+    case FN_SIGN:
+    case FN_GREATEST:
+    case FN_LEAST:
+        return gen_numeric(x, e);
     case FN_UNKNOWN:
         break;
     }
@@ -628,6 +996,9 @@ static CExpr gen(EmitExpr *x, const Expr *e)
     case EX_UNARY: return gen_unary(x, e);
     case EX_BINARY: return gen_binary(x, e);
     case EX_CALL: return gen_call(x, e);
+    case EX_BETWEEN: return gen_between(x, e);
+    case EX_IN: return gen_in(x, e);
+    case EX_CASE: return gen_case(x, e);
     }
     return cx(arena_strdup(x->arena, "0"), C_PRIMARY);
 }

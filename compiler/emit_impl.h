@@ -27,6 +27,7 @@ typedef struct Emitter {
     int nparams;
     const char **source_fns;     /* per source index: decode_X / generate_X */
     const char **sink_fns;       /* per sink index: sink_X */
+    EmitRegexes regexes;         /* the patterns of the regexp_ calls (FlowProgram.regexes) */
 } Emitter;
 
 /* The state of one function body being written: which record is current and

@@ -119,14 +119,25 @@ static const char *binary_text(BinaryOp op)
     return text[op];
 }
 
+/* `s like p`, which the parser makes a call (dsl/flow.y), is shown as written. */
+static bool is_like(const Expr *e)
+{
+    return e->kind == EX_CALL && strcmp(e->call.name, "like") == 0 && e->call.args &&
+           e->call.args->next && !e->call.args->next->next;
+}
+
 static int expr_prec(const Expr *e)
 {
+    if (is_like(e))
+        return PREC_CMP;
     switch (e->kind) {
     case EX_INT:
     case EX_DURATION: return e->int_value < 0 ? PREC_NEG : PREC_PRIMARY;
     case EX_FLOAT: return signbit(e->float_value) ? PREC_NEG : PREC_PRIMARY;
     case EX_UNARY: return e->unary.op == UN_NEG ? PREC_NEG : PREC_NOT;
     case EX_BINARY: return binary_prec(e->binary.op);
+    case EX_BETWEEN:
+    case EX_IN: return PREC_CMP;
     default: return PREC_PRIMARY;
     }
 }
@@ -135,6 +146,35 @@ static char *expr_at(Arena *arena, const Expr *e, int min_prec)
 {
     char *s = expr_text(arena, e);
     return expr_prec(e) < min_prec ? arena_printf(arena, "(%s)", s) : s;
+}
+
+/* between, in and case as written (operands of between/in are arithmetic). */
+static char *form_text(Arena *arena, const Expr *e)
+{
+    const Expr *a = e->form.ops;
+    const char *no = e->form.negated ? "not " : "";
+    if (e->kind == EX_BETWEEN)
+        return arena_printf(arena, "%s %sbetween %s and %s", expr_at(arena, a, PREC_ADD), no,
+                            expr_at(arena, a->next, PREC_ADD),
+                            expr_at(arena, a->next->next, PREC_ADD));
+    if (e->kind == EX_IN) {
+        char *items = "";
+        for (const Expr *i = a->next; i; i = i->next)
+            items = arena_printf(arena, "%s%s%s", items, i == a->next ? "" : ", ",
+                                 expr_text(arena, i));
+        return arena_printf(arena, "%s %sin (%s)", expr_at(arena, a, PREC_ADD), no, items);
+    }
+    char *s = "case";
+    if (e->form.has_subject) {
+        s = arena_printf(arena, "case %s", expr_text(arena, a));
+        a = a->next;
+    }
+    for (; a && a->next; a = a->next->next)
+        s = arena_printf(arena, "%s when %s then %s", s, expr_text(arena, a),
+                         expr_text(arena, a->next));
+    if (a)
+        s = arena_printf(arena, "%s else %s", s, expr_text(arena, a));
+    return arena_printf(arena, "%s end", s);
 }
 
 char *expr_text(Arena *arena, const Expr *e)
@@ -151,6 +191,10 @@ char *expr_text(Arena *arena, const Expr *e)
         return e->name.qualifier ? arena_printf(arena, "%s.%s", e->name.qualifier, e->name.name)
                                  : arena_strdup(arena, e->name.name);
     case EX_UNARY:
+        if (e->unary.op == UN_NOT && is_like(e->unary.operand))
+            return arena_printf(arena, "%s not like %s",
+                                expr_at(arena, e->unary.operand->call.args, PREC_CMP),
+                                expr_at(arena, e->unary.operand->call.args->next, PREC_ADD));
         if (e->unary.op == UN_NOT)
             return arena_printf(arena, "not %s", expr_at(arena, e->unary.operand, PREC_NOT));
         /* `-(-x)`, never `--x`. */
@@ -166,12 +210,19 @@ char *expr_text(Arena *arena, const Expr *e)
                             binary_text(e->binary.op), expr_at(arena, e->binary.rhs, rmin));
     }
     case EX_CALL: {
+        if (is_like(e))
+            return arena_printf(arena, "%s like %s", expr_at(arena, e->call.args, PREC_CMP),
+                                expr_at(arena, e->call.args->next, PREC_ADD));
         char *args = "";
         for (const Expr *a = e->call.args; a; a = a->next)
             args = arena_printf(arena, "%s%s%s", args, a == e->call.args ? "" : ", ",
                                 expr_text(arena, a));
         return arena_printf(arena, "%s(%s)", e->call.name, args);
     }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+        return form_text(arena, e);
     }
     return arena_strdup(arena, "?");
 }

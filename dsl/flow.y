@@ -253,6 +253,17 @@ static ExprVal call(ParseCtx *ctx, const char *name, YYLTYPE name_loc, ExprList 
     return (ExprVal){ e, nest(ctx, args.depth, e->loc), 0, false };
 }
 
+/* `s like p` is the call like(s, p) at the operator (the checker's
+ * FN_LIKE); `s not like p` its negation. */
+static ExprVal like(ParseCtx *ctx, ExprVal s, ExprVal p, YYLTYPE op_loc, bool negated)
+{
+    s.expr->next = p.expr;
+    p.expr->next = NULL;
+    ExprList args = { s.expr, p.expr, 2, s.depth > p.depth ? s.depth : p.depth };
+    ExprVal v = call(ctx, "like", op_loc, args);
+    return negated ? logical_not(ctx, v, op_loc) : v;
+}
+
 static ExprList expr_list_start(ExprVal v)
 {
     v.expr->next = NULL;
@@ -265,6 +276,41 @@ static ExprList expr_list_append(ExprList list, ExprVal v)
     list.n++;
     list.depth = max_int(list.depth, v.depth);
     return list;
+}
+
+static ExprList expr_list_concat(ExprList list, ExprList more)
+{
+    list.tail->next = more.head;
+    list.tail = more.tail;
+    list.n += more.n;
+    list.depth = max_int(list.depth, more.depth);
+    return list;
+}
+
+/* between, in and case: their operands in one list (ast.h, `form`). */
+static ExprVal form(ParseCtx *ctx, ExprKind kind, YYLTYPE loc, bool negated, ExprList ops)
+{
+    Expr *e = new_expr(ctx, kind, LOC(loc));
+    e->form.ops = ops.head;
+    e->form.nops = ops.n;
+    e->form.negated = negated;
+    return (ExprVal){ e, nest(ctx, ops.depth, e->loc), 0, false };
+}
+
+/* `case [subject] when c then v ... [else e] end`; a missing else is the
+ * checker's to report. */
+static ExprVal case_expr(ParseCtx *ctx, YYLTYPE loc, const ExprVal *subject, ExprList whens,
+                         ExprVal else_)
+{
+    ExprList ops = whens;
+    if (subject)
+        ops = expr_list_concat(expr_list_start(*subject), whens);
+    if (else_.expr)
+        ops = expr_list_append(ops, else_);
+    ExprVal v = form(ctx, EX_CASE, loc, false, ops);
+    v.expr->form.has_subject = subject != NULL;
+    v.expr->form.has_else = else_.expr != NULL;
+    return v;
 }
 
 static Item *new_item(ParseCtx *ctx, const char *name, YYLTYPE loc, Expr *expr)
@@ -370,9 +416,10 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 
 /* Reserved words. */
 %token AND "'and'" OR "'or'" NOT "'not'" TRUE "'true'" FALSE "'false'"
+%token CASE "'case'" WHEN "'when'"
 
 /* Soft keywords: also names (rule `name`). Keep them together, from SCHEMA
- * to PARALLELISM: error messages rely on that. */
+ * to END: error messages rely on that. */
 %token SCHEMA "'schema'" PARAM "'param'" SOURCE "'source'" TABLE "'table'"
 %token STREAM "'stream'" SINK "'sink'" CONFIG "'config'" FROM "'from'"
 %token EVENT "'event'" TIME "'time'" WATERMARK "'watermark'" IDLE "'idle'"
@@ -381,7 +428,9 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token EVERY "'every'" GAP "'gap'" LATENESS "'lateness'" LATE "'late'"
 %token AGGREGATE "'aggregate'" JOIN "'join'" ON "'on'" WITHIN "'within'"
 %token LOOKUP "'lookup'" UNION "'union'" DEDUPE "'dedupe'" CHECKPOINT "'checkpoint'"
+%token LIKE "'like'"
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
+%token BETWEEN "'between'" IN "'in'" THEN "'then'" ELSE "'else'" END "'end'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
 
@@ -390,7 +439,8 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %type <ms> duration
 %type <literal> literal arg_value
 %type <expr> expr or_expr and_expr not_expr cmp_expr add_expr mul_expr unary_expr primary
-%type <expr> field_ref
+%type <expr> field_ref range_expr opt_else
+%type <exprs> when_clauses
 %type <exprs> call_args expr_list key_fields
 %type <binop> cmp_op
 %type <field> field_decl
@@ -914,8 +964,8 @@ not_expr
 
 /* Comparisons do not chain: `a < b < c` is an error, once per chain. */
 cmp_expr
-    : add_expr
-    | cmp_expr cmp_op add_expr
+    : range_expr
+    | cmp_expr cmp_op range_expr
         {
             int chained = $1.comparison;
             if (chained == 1)
@@ -933,6 +983,25 @@ cmp_expr
                 $$.comparison = 1;
             }
         }
+    ;
+
+/* `between`, `in` and `like` bind tighter than comparisons and looser
+ * than arithmetic, as in PostgreSQL: `a == x between 1 and 2` compares a
+ * with a bool. Their operands are arithmetic, so the `and` of `between` is
+ * never the logical one (and one level for all three keeps `x not ...`
+ * free of conflicts). */
+range_expr
+    : add_expr
+    | add_expr LIKE add_expr { $$ = like(ctx, $1, $3, @2, false); }
+    | add_expr NOT LIKE add_expr { $$ = like(ctx, $1, $4, @3, true); }
+    | add_expr BETWEEN add_expr AND add_expr
+        { $$ = form(ctx, EX_BETWEEN, @2, false, expr_list_append(expr_list_append(expr_list_start($1), $3), $5)); }
+    | add_expr NOT BETWEEN add_expr AND add_expr
+        { $$ = form(ctx, EX_BETWEEN, @2, true, expr_list_append(expr_list_append(expr_list_start($1), $4), $6)); }
+    | add_expr IN '(' expr_list ')'
+        { $$ = form(ctx, EX_IN, @2, false, expr_list_concat(expr_list_start($1), $4)); }
+    | add_expr NOT IN '(' expr_list ')'
+        { $$ = form(ctx, EX_IN, @2, true, expr_list_concat(expr_list_start($1), $5)); }
     ;
 
 cmp_op
@@ -1002,6 +1071,18 @@ primary
     | field_ref
     | name '(' call_args ')' { $$ = call(ctx, $1, @1, $3); }
     | '(' expr ')' { $$ = $2; $$.comparison = 0; }
+    | CASE when_clauses opt_else END { $$ = case_expr(ctx, @1, NULL, $2, $3); }
+    | CASE expr when_clauses opt_else END { $$ = case_expr(ctx, @1, &$2, $3, $4); }
+    ;
+
+when_clauses
+    : WHEN expr THEN expr { $$ = expr_list_append(expr_list_start($2), $4); }
+    | when_clauses WHEN expr THEN expr { $$ = expr_list_append(expr_list_append($1, $3), $5); }
+    ;
+
+opt_else
+    : %empty { $$ = (ExprVal){ NULL, 0, 0, false }; }
+    | ELSE expr { $$ = $2; }
     ;
 
 call_args
@@ -1051,10 +1132,16 @@ name
     | UNION { $$ = "union"; }
     | DEDUPE { $$ = "dedupe"; }
     | CHECKPOINT { $$ = "checkpoint"; }
+    | LIKE { $$ = "like"; }
     | STATE { $$ = "state"; }
     | MEMORY { $$ = "memory"; }
     | ROCKSDB { $$ = "rocksdb"; }
     | PARALLELISM { $$ = "parallelism"; }
+    | BETWEEN { $$ = "between"; }
+    | IN { $$ = "in"; }
+    | THEN { $$ = "then"; }
+    | ELSE { $$ = "else"; }
+    | END { $$ = "end"; }
     ;
 
 %%
@@ -1073,7 +1160,7 @@ static const char *token_name(yysymbol_kind_t sym, char *buf, size_t size)
 
 static bool is_soft_keyword(yysymbol_kind_t sym)
 {
-    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_PARALLELISM;
+    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_END;
 }
 
 static bool name_in(const char *name, const char *const *names)
@@ -1104,12 +1191,13 @@ static void describe_expected(const yysymbol_kind_t *syms, int n, char *out, siz
 {
     static const char *const starts[] = { "a name", "an integer", "a number", "a string",
                                           "a duration", "'true'", "'false'", "'not'", "'-'",
-                                          "'('", NULL };
+                                          "'('", "'case'", NULL };
     static const char *const literals[] = { "an integer", "a number", "a string", "a duration",
                                             "'true'", "'false'", "'-'", NULL };
     static const char *const operators[] = { "'+'", "'-'", "'*'", "'/'", "'%'", "'=='",
                                              "'!='", "'<'", "'<='", "'>'", "'>='", "'and'",
-                                             "'or'", "'.'", "'('", NULL };
+                                             "'or'", "'.'", "'('", "'like'", "'between'",
+                                             "'in'", "'not'", NULL };
     char names[YYNTOKENS][32];
     bool has_name = false, has_int = false, has_string = false, has_true = false;
     bool has_paren = false, has_operator = false, has_pipeline_op = false;

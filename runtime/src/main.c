@@ -366,8 +366,10 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     /* A sink that would write a file another connector uses stops the
      * program before any is opened. Then tables: the streams start with
      * every table complete, and a table that cannot be read stops the
-     * program before any sink is opened. */
-    bool opened = flowrt_check_same_files(&rt) &&
+     * program before any sink is opened. Before all of them, the regular
+     * expressions are compiled: a bad pattern from a param stops the run. */
+    bool opened = (!prog->regex_setup || prog->regex_setup(&rt, prog->regexes, prog->nregexes)) &&
+                  flowrt_check_same_files(&rt) &&
                   flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt);
     if (opened)
         run(&rt, &opts, started);

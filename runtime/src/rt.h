@@ -38,6 +38,8 @@ struct FlowRuntime {
     struct LoadedTable *tables; /* FlowProgram.tables, loaded before the streams start */
     int ntables;
     ParamValues params;     /* current texts of the params (their values: head.params) */
+    struct RegexSlots *regexes; /* FlowProgram.regexes compiled for this run (fn_regex.c) */
+    void (*regexes_free)(FlowRuntime *rt); /* set with them, so only their users link PCRE2 */
     bool failed;            /* a run-time failure: stop, exit status 1 */
     int64_t bad_total;
     int64_t bad_results;    /* window results that failed an expression after it */

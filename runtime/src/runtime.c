@@ -31,6 +31,8 @@ void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog)
 
 void flowrt_runtime_free(FlowRuntime *rt)
 {
+    if (rt->regexes_free)
+        rt->regexes_free(rt);
     flowrt_scratch_free(&rt->scratch);
     flowrt_watermarks_free(&rt->watermarks);
     flowrt_timers_free(&rt->timers);

@@ -207,6 +207,9 @@ static void test_at_once_as_one_after_the_other(void)
     char *a = read_all(seq[0].rows), *b = read_all(seq[1].rows);
     CHECK(a && b && strcmp(a, b) != 0, "runs a and b wrote the same rows");
     CHECK(a && strstr(a, ",a-s") && !strstr(a, ",b-s"), "run a's rows carry another tag");
+    /* Each run matched with the pattern of its own tag param. */
+    CHECK(a && b && strstr(a, ",#/s") && strstr(b, ",#/s") && !strstr(a, "a/s") && !strstr(b, "b/s"),
+          "a run's regexp_replace did not use its own pattern");
     free(a);
     free(b);
     for (int i = 0; i < 2; i++) {

@@ -57,12 +57,16 @@ add_test(NAME e2e.model.user-sessions
 add_test(NAME e2e.processing_time_stdin
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/processing_time_stdin.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_join COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_join.py ${E2E_OPTIONS})
+add_test(NAME e2e.oracle_string COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_string.py ${E2E_OPTIONS})
 add_test(NAME e2e.join_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/join_memory.py ${E2E_OPTIONS})
 add_test(NAME e2e.sink_latency COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/sink_latency.py ${E2E_OPTIONS})
 add_test(NAME e2e.stdout_closed COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/stdout_closed.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory
-     e2e.model.user-sessions e2e.processing_time_stdin e2e.oracle_join e2e.join_memory
+     e2e.model.user-sessions e2e.processing_time_stdin e2e.oracle_join e2e.oracle_string e2e.join_memory
      e2e.sink_latency e2e.stdout_closed)
+# Numbers and conditional expressions (docs/language.md, "Numeric functions")
+add_test(NAME e2e.oracle_numeric COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_numeric.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.oracle_numeric)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 

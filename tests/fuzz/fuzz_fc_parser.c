@@ -50,6 +50,19 @@ static void check_expr(const Expr *e, int lines)
         check(n == e->call.nargs, "nargs");
         break;
     }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE: {
+        int n = 0;
+        for (const Expr *a = e->form.ops; a; a = a->next, n++)
+            check_expr(a, lines);
+        check(n == e->form.nops, "nops");
+        check(e->kind != EX_BETWEEN || n == 3, "between has 3 operands");
+        check(e->kind != EX_IN || n >= 2, "in has a value and a list");
+        check(e->kind != EX_CASE || n - e->form.has_subject - e->form.has_else >= 2,
+              "case has a when");
+        break;
+    }
     default:
         break;
     }

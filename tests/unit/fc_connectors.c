@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "connectors.h"
 #include "parse.h"
 
@@ -23,6 +24,16 @@ static Program *parse(Arena *a, const char *src)
     Program *prog = parse_program(a, &d, src, strlen(src));
     assert_non_null(prog);
     assert_int_equal(d.errors, 0);
+    return prog;
+}
+
+/* `src` parsed and checked (the checker marks what a program uses). */
+static Program *checked(Arena *a, const char *src)
+{
+    Program *prog = parse(a, src);
+    Diag d;
+    diag_init(&d, "t.flow", src, strlen(src), stderr);
+    assert_true(check_program(a, &d, prog));
     return prog;
 }
 
@@ -93,15 +104,15 @@ static void test_kafka_postgres_rocksdb_flags(void **state)
     const ConnectorDef *postgres = connector_find("postgres");
     assert_string_equal(joined(a, connectors_link_flags_of(
                                       a, (const ConnectorDef *[]){ &kafka, file, &kafka, NULL },
-                                      false)),
+                                      false, false)),
                         "-lrdkafka");
     assert_string_equal(joined(a, connectors_link_flags_of(
-                                      a, (const ConnectorDef *[]){ file, NULL }, false)),
+                                      a, (const ConnectorDef *[]){ file, NULL }, false, false)),
                         "");
     assert_string_equal(joined(a, connectors_link_flags_of(
                                       a, (const ConnectorDef *[]){ postgres, &kafka, NULL },
-                                      true)),
-                        "-lpq -lrdkafka -lrocksdb");
+                                      true, true)),
+                        "-lpq -lrdkafka -lrocksdb -lpcre2-8");
 
     /* And from a program's declarations, each library once. */
     Program *prog = parse(a, "schema T { a : int64 }\n"
@@ -111,6 +122,23 @@ static void test_kafka_postgres_rocksdb_flags(void **state)
                              "sink f to stdout();\n"
                              "config { state rocksdb \"/tmp/state\"; }\n");
     assert_string_equal(joined(a, connectors_link_flags(a, prog)), "-lrdkafka -lrocksdb");
+    arena_free(a);
+}
+
+/* A program links PCRE2 when it calls a regexp_ function, and only then:
+ * LIKE and the other string functions need nothing but libflowrt. */
+static void test_regex_flags(void **state)
+{
+    (void)state;
+    Arena *a = arena_new();
+    const char *head = "schema T { s : string }\n"
+                       "source f : T from file(\"in.csv\");\n";
+    Program *plain = checked(a, arena_printf(a, "%sstream o = f | where s like \"a%%\" and "
+                                              "trim(s) != \"\";\nsink o to stdout();\n", head));
+    assert_string_equal(joined(a, connectors_link_flags(a, plain)), "");
+    Program *regex = checked(a, arena_printf(a, "%sstream o = f | select t = regexp_replace(s, "
+                                              "\"a+\", \"b\");\nsink o to stdout();\n", head));
+    assert_string_equal(joined(a, connectors_link_flags(a, regex)), "-lpcre2-8");
     arena_free(a);
 }
 
@@ -149,6 +177,8 @@ static void test_packages_name_the_rows_modules(void **state)
     }
     if (!strstr(pc, "\nrequires_rocksdb=rocksdb\n") || !strstr(config, " rocksdb=rocksdb"))
         fail_msg("the package files do not name the RocksDB backend's module");
+    if (!strstr(pc, "\nrequires_regex=libpcre2-8\n") || !strstr(config, " regex=libpcre2-8"))
+        fail_msg("the package files do not name PCRE2's module (regexp_ functions)");
     free(pc);
     free(config);
     arena_free(a);
@@ -160,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_file_program_links_nothing_more),
         cmocka_unit_test(test_kafka_postgres_rocksdb_flags),
+        cmocka_unit_test(test_regex_flags),
         cmocka_unit_test(test_packages_name_the_rows_modules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

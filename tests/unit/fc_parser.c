@@ -143,6 +143,22 @@ static void print_expr(FILE *f, const Expr *e)
         assert_int_equal(n, e->call.nargs);
         break;
     }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE: {
+        int n = 0;
+        fprintf(f, "(%s%s", e->form.negated ? "not " : "",
+                e->kind == EX_BETWEEN ? "between" : e->kind == EX_IN ? "in" : "case");
+        if (e->kind == EX_CASE)
+            fprintf(f, "%s%s", e->form.has_subject ? " subject" : "", e->form.has_else ? " else" : "");
+        for (const Expr *a = e->form.ops; a; a = a->next, n++) {
+            fputc(' ', f);
+            print_expr(f, a);
+        }
+        fputc(')', f);
+        assert_int_equal(n, e->form.nops);
+        break;
+    }
     }
 }
 
@@ -687,6 +703,27 @@ static void test_precedence(void **state)
     expect_where("abs(-x) + abs(-3)", "(+ abs((- x)) abs(-3))");
     expect_where("key == 1 and time > 2 and count(state) > session",
                  "(and (and (== key 1) (> time 2)) (> count(state) session))");
+    /* `like` binds as a comparison, `not like` negates it, and `like` is
+     * still a name. */
+    expect_where("s like \"a%\" and t not like p or like like x + y",
+                 "(or (and like(s, \"a%\") (not like(t, p))) like(like, (+ x y)))");
+    expect_where("not s like p", "(not like(s, p))");
+}
+
+/* between and in bind tighter than comparisons, looser than arithmetic; the
+ * `and` of between is not the logical one (docs/language.md, "Conditional
+ * expressions"). */
+static void test_conditional_expressions(void **state)
+{
+    (void)state;
+    expect_where("x between 1 and 2 and y", "(and (between x 1 2) y)");
+    expect_where("x + 1 not between a * 2 and b", "(not between (+ x 1) (* a 2) b)");
+    expect_where("ok == x between 1 and 2", "(== ok (between x 1 2))");
+    expect_where("x in (1, 2, 3) or not y not in (\"a\")",
+                 "(or (in x 1 2 3) (not (not in y \"a\")))");
+    expect_where("case when a then 1 when b then 2 else 3 end > 1",
+                 "(> (case else a 1 b 2 3) 1)");
+    expect_where("case x when 1 then true end", "(case subject x 1 true)");
 }
 
 static void test_literals_in_expressions(void **state)
@@ -1119,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_literals_in_expressions),
         cmocka_unit_test(test_expression_locations),
+        cmocka_unit_test(test_conditional_expressions),
         cmocka_unit_test(test_soft_keywords_as_names),
         cmocka_unit_test(test_three_errors_one_run),
         cmocka_unit_test(test_missing_semicolon),

@@ -467,6 +467,17 @@ static void sexpr(const Expr *e, char *out, size_t cap)
         snprintf(out + k, cap - k, ")");
         return;
     }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE: {
+        size_t k = (size_t)snprintf(out, cap, "(form%d", (int)e->kind);
+        for (const Expr *x = e->form.ops; x; x = x->next) {
+            sexpr(x, a, sizeof a);
+            k += (size_t)snprintf(out + k, cap - k, " %s", a);
+        }
+        snprintf(out + k, cap - k, ")");
+        return;
+    }
     case EX_NAME: snprintf(out, cap, "%s", e->name.name); return;
     case EX_INT:
     case EX_DURATION: snprintf(out, cap, "%lld", (long long)e->int_value); return;

@@ -8,6 +8,8 @@
 #include "flow/runtime.h"
 #include "flow/codec.h"
 #include "flow/expr.h"
+#include "flow/fn_string.h"
+#include "flow/fn_num.h"
 #include "flow/generator.h"
 #include "flow/host.h"
 #include "flow/program.h"

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "flow/codec.h"
+#include "flow/fn_string.h"
 #include "flow/generator.h"
 #include "flow/host.h"
 #include "flow/runtime.h"
@@ -43,7 +44,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 2
+#define FLOW_ABI_VERSION 3
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -143,6 +144,12 @@ struct FlowProgram {
      * row in flow_lookup_table(rt, index) instead of pushing it on. */
     const FlowSourceDef *tables;
     int ntables;
+    /* The patterns of the regexp_ calls (flow/fn_string.h), which
+     * `regex_setup` compiles for each run before any connector opens; both
+     * NULL in a program without them, which then does not link PCRE2. */
+    const FlowRegexDef *regexes;
+    int nregexes;
+    FlowRegexSetupFn regex_setup;
     /* The lookups, each with a miss counter per run (flow_lookup_miss,
      * flow/table.h) that the summary prints under its table. */
     const FlowLookupDef *lookups;

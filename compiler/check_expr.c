@@ -122,7 +122,16 @@ static void report_unknown_field(Checker *c, const FieldScope *fs, Expr *e, bool
         cands[k++] = params[i];
     cands[k] = NULL;
     if (!q) {
-        report_unknown(c, e->loc, "field", e->name.name, cands);
+        /* A misspelt param reads as a field: say which of the two is meant. */
+        const char *close = diag_closest(e->name.name, cands);
+        bool is_param = false;
+        for (int i = 0; close && i < nparams; i++)
+            is_param |= close == params[i];
+        if (is_param)
+            diag_error(c->d, e->loc, "unknown field or param '%s' (did you mean param '%s'?)",
+                       e->name.name, close);
+        else
+            report_unknown(c, e->loc, "field", e->name.name, cands);
         return;
     }
     /* Closeness is judged on the field name alone, not `q.name`. */
@@ -134,12 +143,37 @@ static void report_unknown_field(Checker *c, const FieldScope *fs, Expr *e, bool
         diag_error(c->d, e->loc, "unknown field '%s.%s'", q, e->name.name);
 }
 
+/* `param.NAME`: the param NAME, even where a field is called NAME
+ * (docs/language.md, "Names"). */
+static bool resolve_explicit_param(Checker *c, Expr *e)
+{
+    Decl *d = scope_lookup(c, e->name.name);
+    if (!d || d->kind != DECL_PARAM) {
+        report_unknown(c, e->loc, "param", e->name.name, scope_names(c, KIND_BIT(DECL_PARAM)));
+        return false;
+    }
+    d->used = true;
+    e->name.kind = NAME_PARAM;
+    e->name.param = d;
+    e->type = d->param.type;
+    return true;
+}
+
 int resolve_field_name(Checker *c, const FieldScope *fs, Expr *e, bool allow_param)
 {
     e->type = TY_ERROR;
+    const char *q = e->name.qualifier, *name = e->name.name;
+    /* `param` is a soft keyword: a stream or `as` named param still
+     * qualifies its fields when no param has the name. */
+    if (allow_param && q && strcmp(q, "param") == 0) {
+        Decl *d = scope_lookup(c, name);
+        if ((d && d->kind == DECL_PARAM) || !fs->schema || !qualifier_known(fs, q)) {
+            resolve_explicit_param(c, e);
+            return -1;
+        }
+    }
     if (!fs->schema)
         return -1;
-    const char *q = e->name.qualifier, *name = e->name.name;
     int first = -1, second = -1;
     for (int i = 0; i < fs->schema->nfields; i++) {
         const Field *f = &fs->schema->fields[i];
@@ -151,6 +185,20 @@ int resolve_field_name(Checker *c, const FieldScope *fs, Expr *e, bool allow_par
             second = i;
     }
     if (first >= 0 && second < 0) {
+        Decl *d = q || !allow_param ? NULL : scope_lookup(c, name);
+        if (d && d->kind == DECL_PARAM) {
+            const char *self = field_qualifier(fs, &fs->schema->fields[first]);
+            if (self)
+                diag_warning(c->d, e->loc,
+                             "field '%s' hides param '%s': write 'param.%s' for the param, "
+                             "'%s.%s' for the field",
+                             name, name, name, self, name);
+            else
+                diag_warning(c->d, e->loc,
+                             "field '%s' hides param '%s': write 'param.%s' for the param", name,
+                             name, name);
+            diag_note(c->d, d->name_loc, "param '%s' is declared here", name);
+        }
         e->name.kind = NAME_FIELD;
         e->name.index = first;
         e->type = fs->schema->fields[first].type;

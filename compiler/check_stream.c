@@ -15,6 +15,10 @@ typedef struct Pipe {
     int *key;          /* indexes into fs.schema */
     int nkey;
     bool key_unknown;  /* a `key by` failed: a missing key is not reported */
+    /* The last select that lost the key: its field, and its new name when
+     * the select renamed it (NULL: dropped), for "needs a key by". */
+    const Op *key_lost_at;
+    const char *key_lost_field, *key_lost_rename;
     int opno;          /* 1-based position of the operator being checked */
     const Op *prev;    /* the operator before it in the stream, or NULL */
 } Pipe;
@@ -69,8 +73,16 @@ static int *key_after_select(Pipe *p, const Schema *in, const Item *items,
                 it->expr->name.kind == NAME_FIELD && it->expr->name.index == p->key[k] &&
                 strcmp(it->name, in->fields[p->key[k]].name) == 0)
                 found = item_field[i];
-        if (found < 0)
+        if (found < 0) {
+            const char *field = in->fields[p->key[k]].name, *rename = NULL;
+            for (const Item *it = items; it && !rename; it = it->next)
+                if (it->name && it->expr->kind == EX_NAME && it->expr->name.kind == NAME_FIELD &&
+                    it->expr->name.index == p->key[k])
+                    rename = it->name;
+            p->key_lost_field = field;
+            p->key_lost_rename = rename;
             return NULL;
+        }
         key[k] = found;
     }
     return key;
@@ -96,6 +108,7 @@ static void check_select(Pipe *p, Op *op)
     if (p->nkey > 0) {
         p->key = key_after_select(p, in, op->select, item_field);
         p->nkey = p->key ? p->nkey : 0;
+        p->key_lost_at = p->key ? NULL : op;
     }
     p->fs.schema = out;
 }
@@ -371,6 +384,30 @@ static void check_lookup_key(Pipe *p, const JoinEq *eqs, const Decl *table)
                table->schema->fields[key].name, table->name);
 }
 
+/* "needs a key by": when a select lost the key, says which field it was and
+ * what the select did with it (docs/language.md, "key by"). */
+static void report_no_key(Pipe *p, const Op *op, const char *opname)
+{
+    Diag *d = p->c->d;
+    if (!p->key_lost_at) {
+        diag_error(d, op->loc, "'%s' needs a 'key by' before it", opname);
+        return;
+    }
+    const char *f = p->key_lost_field, *r = p->key_lost_rename;
+    if (r)
+        diag_error(d, op->loc,
+                   "'%s' needs a 'key by' before it: the key was '%s', which the select renamed "
+                   "to '%s'; write 'key by %s' after the select",
+                   opname, f, r, r);
+    else
+        diag_error(d, op->loc,
+                   "'%s' needs a 'key by' before it: the key was '%s', which the select dropped; "
+                   "select '%s' too, or key again after the select",
+                   opname, f, f);
+    diag_note(d, p->key_lost_at->loc, "the select that %s the key '%s'", r ? "renamed" : "dropped",
+              f);
+}
+
 /* join and lookup: the check of both rows of operators.h. */
 static void check_join(Pipe *p, Op *op)
 {
@@ -380,7 +417,7 @@ static void check_join(Pipe *p, Op *op)
     /* The key decides which records can meet (docs/language.md, "key by");
      * a lookup is keyed by the table instead. */
     if (!lookup && p->nkey == 0 && !p->key_unknown)
-        diag_error(c->d, op->loc, "'join' needs a 'key by' before it");
+        report_no_key(p, op, "join");
     Decl *other = lookup
         ? resolve_ref(c, op->join.other, KIND_BIT(DECL_TABLE), "table", NULL)
         : resolve_ref(c, op->join.other, STREAM_KINDS, "stream", p->stream);
@@ -453,12 +490,13 @@ static void check_union(Pipe *p, Op *op)
     }
     p->key = NULL;
     p->nkey = 0;
+    p->key_lost_at = NULL;
 }
 
 static void check_dedupe(Pipe *p, Op *op)
 {
     if (p->nkey == 0 && !p->key_unknown)
-        diag_error(p->c->d, op->loc, "'dedupe' needs a 'key by' before it");
+        report_no_key(p, op, "dedupe");
     if (op->dedupe.within_ms <= 0)
         diag_error(p->c->d, op->loc, "the 'within' of 'dedupe' must be positive");
 }

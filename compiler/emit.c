@@ -492,8 +492,8 @@ static void emit_operator_table(Emitter *em, CWriter *w)
 
 /* The arrays FlowProgram points to, and what to fill it with. */
 typedef struct ProgramTables {
-    const char *params, *sources, *sinks, *operators, *tables, *regexes;
-    int nsources, noperators, ntables;
+    const char *params, *sources, *sinks, *operators, *tables, *regexes, *lookups;
+    int nsources, noperators, ntables, nlookups;
 } ProgramTables;
 
 /* The regexes array: each pattern's literal or param and its place, which
@@ -620,6 +620,9 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
         }
     emit_operator_table(em, w);
     emit_regex_table(em, w, pt);
+    pt->nlookups = emit_lookup_table(em, w);
+    if (pt->nlookups)
+        pt->lookups = "lookups";
 }
 
 /* ---- What this version cannot generate ----------------------------------------------------- */
@@ -749,7 +752,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);
-    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", 0, 0, 0 };
+    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", 0, 0, 0, 0 };
     emit_program_tables(&em, &body, &pt);
 
     CWriter plan_text, plan_comment;
@@ -791,6 +794,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "regexes", pt.regexes,
         "nregexes", arena_printf(em.arena, "%d", em.regexes.n),
         "regex_setup", em.regexes.n ? "flow_regex_setup" : "NULL",
+        "lookups", pt.lookups,
+        "nlookups", arena_printf(em.arena, "%d", pt.nlookups),
         NULL,
     };
     template_write(w, "program.c.in", program_vars);

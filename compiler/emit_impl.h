@@ -125,6 +125,8 @@ void emit_union(Body *b, const PlanNode *n);
 void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table);
 void emit_lookup(Body *b, const PlanNode *n);
 int table_index(const Emitter *em, const Decl *table);
+/* The FlowLookupDef array `lookups`; returns how many it holds. */
+int emit_lookup_table(Emitter *em, CWriter *w);
 
 /* ---- emit_window.c, emit_join.c, emit_dedupe.c: stateful stages ------------------- */
 

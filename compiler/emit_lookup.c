@@ -31,6 +31,52 @@ int table_index(const Emitter *em, const Decl *table)
     return -1;
 }
 
+/* The table a lookup probes: its input from a table. */
+static const PlanNode *lookup_table(const PlanNode *lookup)
+{
+    for (int i = 0; i < lookup->inputs.n; i++)
+        if (lookup->inputs.items[i]->from->kind == PN_TABLE)
+            return lookup->inputs.items[i]->from;
+    return NULL;
+}
+
+/* The position of a lookup in FlowProgram.lookups: the lookups of the
+ * emitted stages, in stage order. */
+static int lookup_index(const Emitter *em, const PlanNode *lookup)
+{
+    int k = 0;
+    for (int i = 0; i < em->plan->nstages; i++) {
+        const PlanStage *st = em->plan->stages[i];
+        for (int j = 0; st->emitted && j < st->nnodes; j++) {
+            if (st->nodes[j] == lookup)
+                return k;
+            k += st->nodes[j]->kind == PN_OP && st->nodes[j]->op->kind == OP_LOOKUP;
+        }
+    }
+    return -1;
+}
+
+int emit_lookup_table(Emitter *em, CWriter *w)
+{
+    int k = 0;
+    for (int i = 0; i < em->plan->nstages; i++) {
+        const PlanStage *st = em->plan->stages[i];
+        for (int j = 0; st->emitted && j < st->nnodes; j++) {
+            const PlanNode *n = st->nodes[j];
+            if (n->kind != PN_OP || n->op->kind != OP_LOOKUP)
+                continue;
+            if (!k++)
+                cw_open(w, "static const FlowLookupDef lookups[] =");
+            const Decl *table = lookup_table(n)->decl;
+            cw_line(w, "{ \"lookup %s at %s\", %d },", table->name, loc_text(em, n->op->loc),
+                    table_index(em, table));
+        }
+    }
+    if (k)
+        cw_close(w, ";");
+    return k;
+}
+
 void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
 {
     Arena *a = em->arena;
@@ -95,6 +141,12 @@ static const JoinEq *key_condition(const Op *op, int key)
     return NULL;
 }
 
+/* A record without a matching row is counted and dropped. */
+static void emit_miss(Body *b, const PlanNode *n)
+{
+    cw_line(&b->w, "{ flow_lookup_miss(rt, %d); return; }", lookup_index(b->em, n));
+}
+
 /* The conditions besides the probe: each must hold on the row found. */
 static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
                            const PlanType *row_type, const char *row)
@@ -128,7 +180,7 @@ static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
         cw_line(&b->w, "if (!(%s))", test);
     }
     cw_indent(&b->w);
-    cw_line(&b->w, "return;");
+    emit_miss(b, n);
     cw_dedent(&b->w);
     if (err)
         cw_close(&b->w, "");
@@ -142,10 +194,7 @@ void emit_lookup(Body *b, const PlanNode *n)
     Emitter *em = b->em;
     Arena *a = em->arena;
     const Op *op = n->op;
-    const PlanNode *table = NULL;
-    for (int i = 0; i < n->inputs.n; i++)
-        if (n->inputs.items[i]->from->kind == PN_TABLE)
-            table = n->inputs.items[i]->from;
+    const PlanNode *table = lookup_table(n);
     const Decl *td = table->decl;
     const PlanType *tt = table->out;
     int key = td->source.key_field;
@@ -186,7 +235,7 @@ void emit_lookup(Body *b, const PlanNode *n)
     cw_close(&b->w, "");
     cw_line(&b->w, "if (!%s)", row);
     cw_indent(&b->w);
-    cw_line(&b->w, "return;");
+    emit_miss(b, n);
     cw_dedent(&b->w);
     emit_row_tests(b, n, probe, tt, row);
 

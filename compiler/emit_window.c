@@ -407,6 +407,19 @@ static const char *copy(Emitter *em, const WindowStage *n, const Item *it, const
     return arena_printf(em->arena, "%s = %s;", d, v);
 }
 
+/* The test that the value `v` replaces the minimum or maximum `acc`: nan
+ * above every number for float64 (docs/language.md, "Aggregates"), so that
+ * records and panes may arrive in any order. */
+static const char *min_max_better(Arena *a, const Item *it, const char *v, const char *acc)
+{
+    bool min = it->agg == AGG_MIN;
+    switch (it->type) {
+    case TY_STRING: return arena_printf(a, "flow_str_cmp(%s, %s) %s 0", v, acc, min ? "<" : ">");
+    case TY_FLOAT64: return arena_printf(a, "flow_f64_%s(%s, %s)", min ? "below" : "above", v, acc);
+    default: return arena_printf(a, "%s %s %s", v, min ? "<" : ">", acc);
+    }
+}
+
 /* merge(dst, src): sliding windows add a pane's accumulators to those of a
  * window being put together (the window owns only its distinct-value sets);
  * session windows add a later session to the one a record bridged it to. */
@@ -435,10 +448,7 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowStage *n)
         case AGG_AVG: cw_line(w, "%s += %s;", d, v); break;
         case AGG_MIN:
         case AGG_MAX: {
-            const char *op = it->agg == AGG_MIN ? "<" : ">";
-            better = it->type == TY_STRING
-                         ? arena_printf(em->arena, "flow_str_cmp(%s, %s) %s 0", v, d, op)
-                         : arena_printf(em->arena, "%s %s %s", v, op, d);
+            better = min_max_better(em->arena, it, v, d);
             cw_line(w, "if (first || %s)", better);
             cw_line(w, "    %s", copy(em, n, it, d, v));
             used_first = true;
@@ -629,9 +639,7 @@ static void emit_update(Body *b, const Item *it, int i, const char *v)
     case AGG_AVG: cw_line(w, "%s += %s;", acc, v); break;
     case AGG_MIN:
     case AGG_MAX: {
-        const char *op = it->agg == AGG_MIN ? "<" : ">";
-        const char *better = str ? arena_printf(a, "flow_str_cmp(%s, %s) %s 0", v, acc, op)
-                                 : arena_printf(a, "%s %s %s", v, op, acc);
+        const char *better = min_max_better(a, it, v, acc);
         cw_line(w, "if (fresh || %s) { %s }", better, set);
         break;
     }

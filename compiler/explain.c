@@ -778,27 +778,43 @@ static char *node_label(const Plan *plan, const PlanNode *n)
     return s;
 }
 
+/* The schema a node passes on is the last line of its own label, not an
+ * edge label: Graphviz puts edge labels where the edge crosses into a stage's
+ * cluster, on top of the cluster's title. */
 static void dot_node(CWriter *w, const Plan *plan, const PlanNode *n)
 {
+    Arena *a = plan->arena;
     const char *shape = n->kind == PN_OP ? "box" : "cylinder";
-    cw_line(w, "n%d [shape=%s, label=\"%s\"];", n->id, shape,
-            dot_escape(plan->arena, node_label(plan, n)));
+    char *label = node_label(plan, n);
+    for (int j = 0; j < n->outputs.n; j++) {
+        const PlanType *t = n->outputs.items[j]->type;
+        if (t) {
+            label = arena_printf(a, "%s\nout: %s\n%s", label, t->cname,
+                                 dot_wrap(a, fields_text(a, t), 40));
+            break;
+        }
+    }
+    cw_line(w, "n%d [shape=%s, label=\"%s\"];", n->id, shape, dot_escape(a, label));
 }
 
+/* A late edge carries the schema of the records its operator takes in: its
+ * name beside the edge (an xlabel, placed clear of the clusters' titles). */
 static void dot_edge(CWriter *w, const Plan *plan, const PlanEdge *e)
 {
+    if (!e->late) {
+        cw_line(w, "n%d -> n%d;", e->from->id, e->to->id);
+        return;
+    }
     Arena *a = plan->arena;
-    const char *type = e->type ? e->type->cname : "?";
-    char *label = arena_printf(a, "%s%s\n%s", e->late ? "late: " : "", type,
-                               dot_wrap(a, e->type ? fields_text(a, e->type) : "", 40));
-    cw_line(w, "n%d -> n%d [label=\"%s\"%s];", e->from->id, e->to->id, dot_escape(a, label),
-            e->late ? ", style=dashed" : "");
+    cw_line(w, "n%d -> n%d [xlabel=\"%s\", style=dashed];", e->from->id, e->to->id,
+            dot_escape(a, arena_printf(a, "late: %s", e->type ? e->type->cname : "?")));
 }
 
 void explain_dot(CWriter *w, const Plan *plan)
 {
     cw_open(w, "digraph \"%s\"", dot_escape(plan->arena, plan->flow_file));
-    cw_line(w, "rankdir=LR;");
+    /* Top to bottom: a pipeline is a chain, and its labels are wide. */
+    cw_line(w, "rankdir=TB;");
     cw_line(w, "node [fontname=\"monospace\", fontsize=10];");
     cw_line(w, "edge [fontname=\"monospace\", fontsize=9];");
     for (int i = 0; i < plan->nsources; i++)
@@ -809,6 +825,7 @@ void explain_dot(CWriter *w, const Plan *plan)
         cw_line(w, "label=\"stage %d: %s (%s)\";", st->id, st->cname,
                 st->stateful ? "stateful" : "stateless");
         cw_line(w, "style=%s;", st->stateful ? "\"rounded,bold\"" : "rounded");
+        cw_line(w, "labeljust=l;"); /* the title clear of the edge through the middle */
         for (int j = 0; j < st->nnodes; j++)
             dot_node(w, plan, st->nodes[j]);
         cw_close(w, "");

@@ -41,6 +41,8 @@ typedef struct ParseCtx {
     Decl **last_decl;      /* where the next declaration is linked */
     int line, col;         /* scanner: position of the next byte */
     int end_line, end_col; /* scanner: just past the last token (end of file is shown there) */
+    int tok_line, tok_col; /* scanner: start of the last token */
+    int prev_line, prev_col, prev_end_line, prev_end_col; /* the token before it */
 } ParseCtx;
 
 /* An expression with its nesting depth, which is bounded so that the passes
@@ -430,7 +432,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
 %token BETWEEN "'between'" IN "'in'" THEN "'then'" ELSE "'else'" END "'end'"
 
-%token EQ "'=='" NE "'!='" LE "'<='" GE "'>='"
+%token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
 
 %type <str> name
 %type <alias> opt_alias
@@ -1251,6 +1253,91 @@ static void describe_expected(const yysymbol_kind_t *syms, int n, char *out, siz
     }
 }
 
+static bool starts_declaration(yysymbol_kind_t sym)
+{
+    switch (sym) {
+    case YYSYMBOL_SCHEMA:
+    case YYSYMBOL_PARAM:
+    case YYSYMBOL_SOURCE:
+    case YYSYMBOL_TABLE:
+    case YYSYMBOL_STREAM:
+    case YYSYMBOL_SINK:
+    case YYSYMBOL_CONFIG: return true;
+    default: return false;
+    }
+}
+
+/* Whether one of the expected tokens is the character token `c`. */
+static bool expects_char(const yysymbol_kind_t *syms, int n, char c)
+{
+    char want[4] = { '\'', c, '\'', '\0' };
+    for (int i = 0; i < n; i++)
+        if (strcmp(yysymbol_name(syms[i]), want) == 0)
+            return true;
+    return false;
+}
+
+/* The source text at a line and column (both from 1). */
+static const char *source_at(const Diag *d, int line, int col)
+{
+    const char *p = d->src, *end = d->src + d->src_len;
+    for (int l = 1; l < line && p < end; p++)
+        l += *p == '\n';
+    return p + (col - 1 < end - p ? col - 1 : end - p);
+}
+
+/* The token before the offending one, as written, when it is a name (else
+ * "..."), into `buf`. */
+static const char *previous_name(const ParseCtx *ctx, char *buf, size_t size)
+{
+    const char *s = source_at(ctx->diag, ctx->prev_line, ctx->prev_col);
+    int len = ctx->prev_end_line == ctx->prev_line ? ctx->prev_end_col - ctx->prev_col : 0;
+    bool name = len > 0 && len < 40;
+    for (int i = 0; name && i < len; i++)
+        name = s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+               (i > 0 && s[i] >= '0' && s[i] <= '9');
+    snprintf(buf, size, "%.*s", name ? len : 3, name ? s : "...");
+    return buf;
+}
+
+/* The name right after the offending token `as` (`select v as w`), or "NAME". */
+static const char *name_after(const ParseCtx *ctx, int len, char *buf, size_t size)
+{
+    const char *s = source_at(ctx->diag, ctx->tok_line, ctx->tok_col) + len;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    int n = 0;
+    while (n < 40 && (s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+                      (n > 0 && s[n] >= '0' && s[n] <= '9')))
+        n++;
+    snprintf(buf, size, "%.*s", n ? n : 4, n ? s : "NAME");
+    return buf;
+}
+
+/* Hints for the mistakes a SQL or Flink user makes first, each saying the fix
+ * (docs/language.md, "Compile errors"); "" when none applies. */
+static const char *syntax_hint(const ParseCtx *ctx, yysymbol_kind_t sym, int len,
+                               const yysymbol_kind_t *expected, int n, char *buf, size_t size)
+{
+    char prev[48], next[48];
+    const char *name = yysymbol_name(sym);
+    if (sym == YYSYMBOL_SQL_NE)
+        return " (not equal is written '!=')";
+    if (sym == YYSYMBOL_AS && expects_char(expected, n, '=')) {
+        snprintf(buf, size, " (a select item is named with '=': write '%s = %s', not '%s as %s')",
+                 name_after(ctx, len, next, sizeof next), previous_name(ctx, prev, sizeof prev),
+                 prev, next);
+        return buf;
+    }
+    if (strcmp(name, "'('") == 0 && expects_char(expected, n, '.')) {
+        snprintf(buf, size, " ('key by' takes fields, not expressions: compute the key with "
+                            "'select' first, e.g. '| select ..., k = %s(...) | key by k')",
+                 previous_name(ctx, prev, sizeof prev));
+        return buf;
+    }
+    return "";
+}
+
 /* "unexpected X, expected Y", where X is the offending token as written. */
 static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, ParseCtx *ctx)
 {
@@ -1293,9 +1380,19 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
         token_name(sym, what, sizeof what);
         break;
     }
-    char list[256];
+    /* A ';' missing at the end of a declaration shows at the end of its
+     * line, not at the next declaration's first word. */
+    if (expects_char(expected, n, ';') && starts_declaration(sym) &&
+        loc.line > ctx->prev_end_line && ctx->prev_end_line > 0) {
+        diag_error(ctx->diag, (Loc){ ctx->prev_end_line, ctx->prev_end_col },
+                   "missing ';' at the end of this line (the next declaration, %s, starts on "
+                   "line %d)",
+                   what, loc.line);
+        return 0;
+    }
+    char list[256], hintbuf[256];
     describe_expected(expected, n, list, sizeof list);
-    const char *hint = "";
+    const char *hint = syntax_hint(ctx, sym, len, expected, n, hintbuf, sizeof hintbuf);
     if (strcmp(what, "'='") == 0 && expects(expected, n, YYSYMBOL_EQ))
         hint = " (equality is written '==')";
     diag_error(ctx->diag, loc, "unexpected %s%s%s", what, list, hint);

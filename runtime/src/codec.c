@@ -436,11 +436,30 @@ void flowrt_codec_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+/* The year of a date: four digits, or the ISO 8601 expanded form the writer
+ * uses outside 0000-9999, a sign and four to nine digits (`+10000`,
+ * `-0001`; nine digits hold every year of the int64 millisecond range). */
+static bool read_year(const char **p, const char *end, int64_t *year)
+{
+    int sign = 0;
+    if (*p < end && (**p == '+' || **p == '-'))
+        sign = *(*p)++ == '-' ? -1 : 1;
+    int64_t v = 0;
+    int n = 0;
+    for (; *p < end && **p >= '0' && **p <= '9' && n < 10; (*p)++, n++)
+        v = v * 10 + (**p - '0');
+    if (n < 4 || n > (sign ? 9 : 4))
+        return false;
+    *year = sign < 0 ? -v : v;
+    return true;
+}
+
 bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
 {
     const char *p = s, *end = s + len;
-    int year, month, day, hour, minute, second;
-    if (!read_digits(&p, end, 4, &year) || !expect_char(&p, end, '-'))
+    int64_t year;
+    int month, day, hour, minute, second;
+    if (!read_year(&p, end, &year) || !expect_char(&p, end, '-'))
         return flowrt_codec_parse_i64(s, len, out_ms) == 1 && (len == 0 || s[0] != '+');
     if (!read_digits(&p, end, 2, &month) || !expect_char(&p, end, '-') ||
         !read_digits(&p, end, 2, &day))
@@ -481,17 +500,24 @@ bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
     if (p != end)
         return false;
     /* Records mostly come in time order: remember the last date. */
-    static _Thread_local int last_date = -1;
+    static _Thread_local int64_t last_date = INT64_MIN;
     static _Thread_local int64_t last_days;
-    int date = year * 10000 + month * 100 + day;
+    int64_t date = year * 10000 + month * 100 + day;
     if (date != last_date) {
         last_days = flowrt_codec_days_from_civil(year, month, day);
         last_date = date;
     }
     int64_t secs = last_days * 86400 + hour * 3600 +
                    minute * 60 + second - (int64_t)offset_min * 60;
-    *out_ms = secs * 1000 + millis;
-    return true;
+    /* An expanded year can name an instant outside the int64 milliseconds;
+     * a negative second takes its millis from the next one, so that
+     * INT64_MIN itself (second -9223372036855 and 192 ms) reads. */
+    if (secs < 0) {
+        secs++;
+        millis -= 1000;
+    }
+    return !__builtin_mul_overflow(secs, 1000, out_ms) &&
+           !__builtin_add_overflow(*out_ms, millis, out_ms);
 }
 
 static char *put2(char *o, int v)
@@ -522,9 +548,13 @@ size_t flow_format_timestamp(char *buf, int64_t ms)
         o = put2(o, (int)(year / 100));
         o = put2(o, (int)(year % 100));
     } else {
-        /* ISO 8601 expanded years, for the far ends of the int64 range. */
+        /* ISO 8601 expanded years, a sign and at least four digits, for the
+         * far ends of the int64 range: flow_parse_timestamp reads them back. */
         *o++ = year < 0 ? '-' : '+';
-        o += flow_format_int64(o, year < 0 ? -year : year);
+        int64_t y = year < 0 ? -year : year;
+        for (int64_t lim = 1000; y < lim; lim /= 10)
+            *o++ = '0';
+        o += flow_format_int64(o, y);
     }
     int msec = (int)(rem % 1000), sec = (int)(rem / 1000);
     *o++ = '-';

@@ -69,14 +69,54 @@ static StartStatus fill_for_start(TextSource *ts, char **err)
     return START_FAILED;
 }
 
-static char *missing_column_message(TextSource *ts, const char *field, const CsvRecord *hdr)
+/* The header's column names for a message, each in double quotes so that a
+ * space or an empty name shows (`"id", " name"`), cut after about 200 bytes. */
+static void quoted_columns(const TextSource *ts, int ncols, char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int c = 0; c < ncols && o < size; c++) {
+        const FlowField *col = &ts->csv.cols[c];
+        int n = snprintf(out + o, size - o, "%s\"%.*s\"", c ? ", " : "", (int)col->len, col->ptr);
+        if (n < 0 || (size_t)n >= size - o) {
+            snprintf(out + (o < size - 4 ? o : size - 4), 4, "...");
+            return;
+        }
+        o += (size_t)n;
+    }
+}
+
+static char *missing_column_message(TextSource *ts, const char *field, int ncols)
 {
     char cols[256];
-    size_t n = hdr->raw_len < sizeof cols - 4 ? hdr->raw_len : sizeof cols - 4;
-    memcpy(cols, hdr->raw, n);
-    strcpy(cols + n, n < hdr->raw_len ? "..." : "");
-    return flowrt_connargs_message(&ts->base.def->conn, "'%s' has no column '%s' (its header: %s)",
-                                   ts->base.label, field, cols);
+    quoted_columns(ts, ncols, cols, sizeof cols);
+    return flowrt_connargs_message(&ts->base.def->conn,
+                                   "'%s' has no column \"%s\" (its header: %s)", ts->base.label,
+                                   field, cols);
+}
+
+/* Without a header the columns are the schema's fields, in order. */
+static void columns_in_schema_order(TextSource *ts)
+{
+    ts->ncols = ts->base.def->nfields;
+    ts->colmap = alloc_or_die((size_t)ts->ncols * sizeof *ts->colmap);
+    for (int i = 0; i < ts->ncols; i++)
+        ts->colmap[i] = i;
+}
+
+/* A column named twice would leave one of them unread without a word. */
+static char *repeated_column(TextSource *ts, int ncols)
+{
+    for (int c = 1; c < ncols; c++)
+        for (int d = 0; d < c; d++) {
+            const FlowField *a = &ts->csv.cols[d], *b = &ts->csv.cols[c];
+            if (a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0))
+                return flowrt_connargs_message(&ts->base.def->conn,
+                                               "'%s': the header names column \"%.*s\" twice "
+                                               "(columns %d and %d)",
+                                               ts->base.label, (int)a->len, a->ptr, d + 1, c + 1);
+        }
+    return NULL;
 }
 
 static StartStatus read_csv_header(TextSource *ts, char **err)
@@ -91,9 +131,10 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
             break;
         rb->start += hdr.used;
         if (st == CSV_END) {
-            *err = flowrt_connargs_message(&def->conn, "'%s' is empty: expected a header line",
-                                           ts->base.label);
-            return START_FAILED;
+            /* No header line at all: an input without records, as Flink
+             * reads an empty file (docs/language.md, "Formats"). */
+            columns_in_schema_order(ts);
+            return START_DONE;
         }
         StartStatus s = fill_for_start(ts, err);
         if (s != START_DONE)
@@ -104,6 +145,9 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
                                        hdr.error);
         return START_FAILED;
     }
+    *err = repeated_column(ts, hdr.ncols);
+    if (*err)
+        return START_FAILED;
     ts->ncols = hdr.ncols;
     ts->colmap = alloc_or_die((size_t)hdr.ncols * sizeof *ts->colmap);
     bool *found = alloc_or_die((size_t)def->nfields * sizeof *found);
@@ -121,7 +165,7 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
     }
     for (int i = 0; i < def->nfields; i++) {
         if (!found[i]) {
-            *err = missing_column_message(ts, def->field_names[i], &hdr);
+            *err = missing_column_message(ts, def->field_names[i], hdr.ncols);
             free(found);
             return START_FAILED;
         }
@@ -149,10 +193,7 @@ static StartStatus start(TextSource *ts, char **err)
             if (s != START_DONE)
                 return s;
         } else {
-            ts->ncols = ts->base.def->nfields;
-            ts->colmap = alloc_or_die((size_t)ts->ncols * sizeof *ts->colmap);
-            for (int i = 0; i < ts->ncols; i++)
-                ts->colmap[i] = i;
+            columns_in_schema_order(ts);
         }
         ts->csv.map = ts->colmap;
         ts->csv.map_len = ts->ncols;

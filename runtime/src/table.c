@@ -149,7 +149,8 @@ bool flowrt_tables_load(FlowRuntime *rt, bool verbose)
     if (prog->ntables == 0)
         return true;
     rt->tables = calloc((size_t)prog->ntables, sizeof *rt->tables);
-    if (!rt->tables) {
+    rt->head.lookup_misses = calloc((size_t)prog->nlookups + 1, sizeof *rt->head.lookup_misses);
+    if (!rt->tables || !rt->head.lookup_misses) {
         flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
@@ -175,6 +176,11 @@ void flowrt_tables_print_summary(const FlowRuntime *rt)
         fprintf(stderr, "  table %s (%s): %lld rows loaded, %lld keys, %lld bad\n",
                 lt->def->name, lt->label ? lt->label : "?", (long long)lt->table.loaded,
                 (long long)lt->table.count, (long long)lt->bad);
+        /* A record a lookup drops is no bad record: it is only counted. */
+        for (int k = 0; k < rt->prog->nlookups; k++)
+            if (rt->prog->lookups[k].table == i)
+                fprintf(stderr, "    %s: %lld unmatched, dropped\n", rt->prog->lookups[k].name,
+                        (long long)rt->head.lookup_misses[k]);
     }
 }
 
@@ -185,6 +191,8 @@ void flowrt_tables_free(FlowRuntime *rt)
         free(rt->tables[i].label);
     }
     free(rt->tables);
+    free(rt->head.lookup_misses);
+    rt->head.lookup_misses = NULL;
     rt->tables = NULL;
     rt->ntables = 0;
 }

@@ -8,6 +8,7 @@ for checkpoints), as text and as Graphviz.
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -146,11 +147,37 @@ def main():
         if shutil.which("dot"):
             svg = subprocess.run(["dot", "-Tsvg"], input=r.stdout, capture_output=True, text=True)
             check(svg.returncode == 0 and "<svg" in svg.stdout, "Graphviz renders --dot", svg.stderr)
+            # A chain of 5 stages is drawn top to bottom: taller than wide,
+            # and no edge has a label to lay over a stage's title.
+            five = os.path.join(tmp, "five.flow")
+            with open(five, "w") as f:
+                f.write(FIVE_STAGES)
+            r = explain(args.flowc, five, "--dot")
+            check(r.returncode == 0 and r.stdout.count("subgraph cluster_stage") == 5,
+                  "a 5-stage program has 5 clusters", r.stdout + r.stderr)
+            check("rankdir=TB;" in r.stdout and " [label=" not in r.stdout.split("->", 1)[-1],
+                  "--dot lays out top to bottom, no edge labels", r.stdout)
+            svg = subprocess.run(["dot", "-Tsvg"], input=r.stdout, capture_output=True, text=True)
+            size = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', svg.stdout)
+            check(size is not None and float(size.group(2)) > float(size.group(1)),
+                  "the 5-stage graph is taller than wide", size.group(0) if size else svg.stdout[:300])
         else:
             print("note: Graphviz 'dot' not installed; --dot output not rendered", file=sys.stderr)
 
     print(f"explain: {checks - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
+
+
+# A where, a dedupe and three windows: five stages in a chain.
+FIVE_STAGES = """
+schema E { ts : timestamp, user : string, v : int32 }
+source events : E from file("in.csv", format = csv) event time ts watermark 1s;
+stream a = events | where v > 0 | key by user | dedupe within 10s;
+stream b = a | key by user | window tumbling 10s | aggregate n = count(), s = sum(v);
+stream c = b | key by user | window tumbling 1m | aggregate n2 = sum(n);
+stream d = c | key by user | window session gap 5m | aggregate n3 = sum(n2);
+sink d to stdout(format = csv);
+"""
 
 
 if __name__ == "__main__":

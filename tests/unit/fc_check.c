@@ -394,7 +394,7 @@ static void test_unknown_and_misused_names(void **state)
            "3:28: error: 'T' is a schema, not a field or param");
     EXPECT(PRELUDE "param limit : int32 = 5;\n"
                    "stream x = src | where a > limt;\nsink x to stdout();\n",
-           "4:28: error: unknown field 'limt' (did you mean 'limit'?)");
+           "4:28: error: unknown field or param 'limt' (did you mean param 'limit'?)");
 }
 
 static void test_partial_program(void **state)
@@ -431,7 +431,9 @@ static void test_params(void **state)
                                   "param a : int32 = 7;\n"
                                   "stream x = src | where b > j and f < k and a > 0 and n;\n"
                                   "sink x to stdout();\n");
-    assert_string_equal(r.diags, "");
+    assert_string_equal(r.diags, "11:44: warning: field 'a' hides param 'a': write 'param.a' for "
+                                 "the param, 'src.a' for the field\n"
+                                 "10:7: note: param 'a' is declared here\n");
     assert_true(r.ok);
     assert_int_equal(find_decl(r.prog, "i")->param.type, TY_INT32);
     assert_int_equal(find_decl(r.prog, "m")->param.type, TY_TIMESTAMP);
@@ -452,6 +454,17 @@ static void test_params(void **state)
     assert_int_equal(a->name.kind, NAME_FIELD);
     assert_int_equal(a->name.index, 0);
     assert_false(find_decl(r.prog, "a")->used);
+    checked_free(&r);
+    /* param.a names the param; src.a the field, without a warning. */
+    r = check_src(PRELUDE "param a : int32 = 7;\n"
+                          "stream x = src | where src.a > param.a;\n"
+                          "sink x to stdout();\n");
+    assert_string_equal(r.diags, "");
+    Expr *gt = find_decl(r.prog, "x")->stream.ops->where;
+    assert_int_equal(gt->binary.lhs->name.kind, NAME_FIELD);
+    assert_int_equal(gt->binary.rhs->name.kind, NAME_PARAM);
+    assert_ptr_equal(gt->binary.rhs->name.param, find_decl(r.prog, "a"));
+    assert_true(find_decl(r.prog, "a")->used);
     checked_free(&r);
 
     EXPECT("param t : timestamp = \"2024-02-30T00:00:00Z\";\n"
@@ -681,7 +694,9 @@ static void test_key_by(void **state)
     /* renamed key field: the key is gone, so dedupe complains */
     EXPECT(PRELUDE "stream x = src | key by s | select s2 = s | dedupe within 1m;\n"
                    "sink x to stdout();\n",
-           "3:45: error: 'dedupe' needs a 'key by' before it");
+           "3:45: error: 'dedupe' needs a 'key by' before it: the key was 's', which the select "
+           "renamed to 's2'; write 'key by s2' after the select",
+           "3:29: note: the select that renamed the key 's'");
     EXPECT(PRELUDE "stream x = src | key by f, sss, s, s;\nsink x to stdout();\n",
            "3:25: error: float64 field 'f' cannot be a key",
            "3:28: error: unknown field 'sss' (did you mean 's'?)",

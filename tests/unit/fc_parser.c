@@ -898,17 +898,18 @@ static void test_three_errors_one_run(void **state)
 static void test_missing_semicolon(void **state)
 {
     (void)state;
-    /* The error is at the next declaration's keyword, which still parses. */
+    /* The error is at the end of the line that lacks the ';'; the next
+     * declaration still parses. */
     Parsed *p = parse("stream ok = clicks | where status < 400\n"
                       "sink ok to stdout(format = csv);\n"
                       "source s : S from stdin(format = csv)\n"
                       "stream t = s;\n");
     assert_int_equal(p->diag.errors, 2);
     const char *msg = messages(p);
-    assert_non_null(strstr(msg, "t.flow:2:1: error: unexpected 'sink', expected an operator, "
-                                "';' or '|'\n"));
-    assert_non_null(strstr(msg, "t.flow:4:1: error: unexpected 'stream', expected 'event' or "
-                                "';'\n"));
+    assert_non_null(strstr(msg, "t.flow:1:40: error: missing ';' at the end of this line (the "
+                                "next declaration, 'sink', starts on line 2)\n"));
+    assert_non_null(strstr(msg, "t.flow:3:38: error: missing ';' at the end of this line (the "
+                                "next declaration, 'stream', starts on line 4)\n"));
     assert_int_equal(count_decls(p->program), 2);
     assert_int_equal(decl_at(p, 0)->kind, DECL_SINK);
     assert_string_equal(decl_at(p, 1)->name, "t");

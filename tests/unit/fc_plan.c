@@ -435,7 +435,9 @@ static void test_explain_and_dot(void **state)
     assert_non_null(strstr(dot, "subgraph cluster_stage1 {"));
     assert_non_null(strstr(dot, "label=\"stage 1: stream_a (stateless)\";"));
     assert_non_null(strstr(dot, "url != \\\"*/\\\""));
-    assert_non_null(strstr(dot, "n1 -> n2 [label=\"Click\\n"));
+    assert_non_null(strstr(dot, "rankdir=TB;"));
+    assert_non_null(strstr(dot, "\\nout: Click\\n"));
+    assert_non_null(strstr(dot, "n1 -> n2;"));
     assert_string_equal(dot + strlen(dot) - 2, "}\n");
     free(dot);
     free(text);

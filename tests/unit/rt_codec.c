@@ -192,7 +192,15 @@ static void test_timestamp_parse(void **state)
     assert_true(ts("1900-01-01T00:00:00Z") == INT64_C(-2208988800000));
     assert_true(ts("0000-01-01T00:00:00Z") == INT64_C(-62167219200000));
     assert_true(ts("9999-12-31T23:59:59.999Z") == INT64_C(253402300799999));
+    /* ISO 8601 expanded years, as the writer puts them outside 0000-9999. */
+    assert_true(ts("+10000-01-01T00:00:00.000Z") == INT64_C(253402300800000));
+    assert_true(ts("+9999-12-31T23:59:59.999Z") == INT64_C(253402300799999));
+    assert_true(ts("-0001-12-31T23:59:59.999Z") == INT64_C(-62167219200001));
+    assert_true(ts("-0004-02-29T00:00:00Z") == INT64_C(-62288352000000));
+    assert_true(ts("+292278994-08-17T07:12:55.807Z") == INT64_MAX);
+    assert_true(ts("-292275055-05-16T16:47:04.192Z") == INT64_MIN);
     assert_true(ts("1709294405250") == INT64_C(1709294405250));
+    assert_true(ts("-12345") == -12345);
     assert_true(ts("-1") == -1);
     assert_true(ts("0") == 0);
     const char *bad[] = {
@@ -202,7 +210,10 @@ static void test_timestamp_parse(void **state)
         "2024-03-01T12:00:05.Z", "2024-03-01T12:00:05.1234567890Z", "2024-03-01T12:00:05z",
         "2024-03-01T12:00:05+0200", "2024-03-01T12:00:05+24:00", "2024-03-01T12:00:05Z ",
         " 2024-03-01T12:00:05Z", "2024-3-01T12:00:05Z", "+5", "1.5", "12a", "2024/03/01 12:00:05",
-        "99999999999999999999",
+        "99999999999999999999", "10000-01-01T00:00:00Z", "+123-01-01T00:00:00Z",
+        "-1-12-31T23:59:59.999Z", "+1234567890-01-01T00:00:00Z", "-0003-02-29T00:00:00Z",
+        "+292278994-08-17T07:12:55.808Z", "-292275055-05-16T16:47:04.191Z",
+        "+999999999-12-31T23:59:59Z", "++2024-03-01T00:00:00Z", "+-2024-03-01T00:00:00Z",
     };
     int64_t ms;
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
@@ -236,13 +247,24 @@ static void test_timestamp_format(void **state)
     check_format(-1, "1969-12-31T23:59:59.999Z");
     check_format(INT64_C(951782400000), "2000-02-29T00:00:00.000Z");
     check_format(INT64_C(-62167219200000), "0000-01-01T00:00:00.000Z");
-    check_format(INT64_C(-62167219200001), "-1-12-31T23:59:59.999Z");
+    check_format(INT64_C(-62167219200001), "-0001-12-31T23:59:59.999Z");
+    check_format(INT64_C(-62288352000000), "-0004-02-29T00:00:00.000Z");
     check_format(INT64_C(253402300800000), "+10000-01-01T00:00:00.000Z");
     /* The ends of the range fit the buffer. */
     char buf[FLOW_TIMESTAMP_MAX + 1];
     assert_true(flow_format_timestamp(buf, INT64_MIN) <= FLOW_TIMESTAMP_MAX);
     assert_true(flow_format_timestamp(buf, INT64_MAX) <= FLOW_TIMESTAMP_MAX);
     assert_string_equal(buf, "+292278994-08-17T07:12:55.807Z");
+    /* What is written reads back, also past 9999, before 0000 and at the
+     * ends of the range. */
+    const int64_t far[] = { INT64_MIN, INT64_C(-62167219200001), INT64_C(253402300800000),
+                            INT64_C(-8640000000000000), INT64_MAX };
+    for (size_t i = 0; i < sizeof far / sizeof *far; i++) {
+        int64_t back;
+        size_t n = flow_format_timestamp(buf, far[i]);
+        assert_true(flow_parse_timestamp(buf, n, &back));
+        assert_true(back == far[i]);
+    }
 }
 
 /* Every millisecond form reads back, over four centuries in irregular steps

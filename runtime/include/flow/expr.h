@@ -42,6 +42,11 @@ int64_t flow_i64_div(const char **err, int64_t a, int64_t b);
 int64_t flow_i64_mod(const char **err, int64_t a, int64_t b);
 /* float64 `%` (fmod); float division by zero is IEEE (inf, nan), not an error. */
 double flow_f64_mod(double a, double b);
+/* min/max over float64 order nan above every number, as SQL engines do
+ * (PostgreSQL, Flink): max is nan once any value is, min skips nan unless
+ * every value is, whatever the order the values arrive in. */
+static inline bool flow_f64_above(double a, double b) { return a > b || (a != a && b == b); }
+static inline bool flow_f64_below(double a, double b) { return a < b || (b != b && a == a); }
 
 /* Strings: bytes compared as unsigned, like memcmp, shorter first on a tie. */
 static inline bool flow_str_eq(FlowStr a, FlowStr b)

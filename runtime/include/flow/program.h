@@ -44,7 +44,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 2
+#define FLOW_ABI_VERSION 3
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -115,6 +115,13 @@ struct FlowControl {
     atomic_int_least64_t read, written, bad, late;
 };
 
+/* A `lookup`: "lookup TABLE at FILE:LINE:COL" and the table it probes (its
+ * index in FlowProgram.tables). */
+typedef struct FlowLookupDef {
+    const char *name;
+    int table;
+} FlowLookupDef;
+
 struct FlowProgram {
     /* These two come first in every ABI version, so that a library can read
      * them in a program built for any other and name it in its refusal. */
@@ -143,6 +150,10 @@ struct FlowProgram {
     const FlowRegexDef *regexes;
     int nregexes;
     FlowRegexSetupFn regex_setup;
+    /* The lookups, each with a miss counter per run (flow_lookup_miss,
+     * flow/table.h) that the summary prints under its table. */
+    const FlowLookupDef *lookups;
+    int nlookups;
 };
 
 /* What a generated `main` calls: runs the program (flow_run, flow/host.h) and

@@ -28,6 +28,7 @@ typedef struct FlowRuntimeHead {
     struct FlowOperatorHot *operators; /* one per FlowProgram.operators entry (flow/state.h) */
     const void *params;                /* this run's params: the generated program's params
                                         * struct, at FlowParamDef.offset each (flow/program.h) */
+    int64_t *lookup_misses;            /* one per FlowProgram.lookups entry (flow/table.h) */
 } FlowRuntimeHead;
 
 /* This run's params. Each run has its own, so that two runs of one program

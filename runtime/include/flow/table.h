@@ -53,6 +53,14 @@ static inline uint8_t flow_lookup_ctrl(uint64_t h)
     return (uint8_t)(0x80 | (h >> 57));
 }
 
+/* Lookup number `lookup` (order of FlowProgram.lookups) found no row for
+ * the current record, which it drops: one add, counted per run for the
+ * summary (docs/language.md, "lookup"). */
+static inline void flow_lookup_miss(FlowRuntime *rt, int lookup)
+{
+    ((FlowRuntimeHead *)(void *)rt)->lookup_misses[lookup]++;
+}
+
 /* Table number `index` (order of FlowProgram.tables). */
 FlowLookupTable *flow_lookup_table(FlowRuntime *rt, int index);
 

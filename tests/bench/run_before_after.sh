@@ -14,7 +14,8 @@
 #
 # Environment: COUNT (events per run, default 20000000), RUNS (default 5),
 # CALLGRIND (0/1, default 1), CG_COUNT (events under callgrind, 1000000),
-# CC (default cc).
+# PIN (a CPU number: every timed run is pinned to it with taskset, which
+# steadies the figures on a shared VM), CC (default cc).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -89,10 +90,12 @@ for c in "${cases[@]}"; do
 done
 rm -f "$data"/check_*
 
+pin=()
+[ -z "${PIN:-}" ] || pin=(taskset -c "$PIN")
 time_once() {
   local t0 t1
   t0=$(date +%s.%N)
-  "$@" > /dev/null 2>>"$log"
+  "${pin[@]}" "$@" > /dev/null 2>>"$log"
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }

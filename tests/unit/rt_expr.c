@@ -11,28 +11,8 @@
 
 #include "flow/flow.h"
 #include "rt.h"
+#include "rt_fixture.h"
 
-static const FlowProgram empty_program = { .name = "t", .flow_file = "t.flow" };
-static FlowRuntime rt;
-
-static int setup(void **state)
-{
-    (void)state;
-    flowrt_runtime_init(&rt, &empty_program);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    flowrt_runtime_free(&rt);
-    return 0;
-}
-
-static FlowStr S(const char *s)
-{
-    return (FlowStr){ s, (int64_t)strlen(s) };
-}
 
 static void assert_str(FlowStr got, const char *want)
 {

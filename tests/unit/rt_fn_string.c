@@ -13,29 +13,9 @@
 
 #include "flow/flow.h"
 #include "rt.h"
+#include "rt_fixture.h"
 #include "rt_testutil.h"
 
-static const FlowProgram empty_program = { .name = "t", .flow_file = "t.flow" };
-static FlowRuntime rt;
-
-static int setup(void **state)
-{
-    (void)state;
-    flowrt_runtime_init(&rt, &empty_program);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    flowrt_runtime_free(&rt);
-    return 0;
-}
-
-static FlowStr S(const char *s)
-{
-    return (FlowStr){ s, (int64_t)strlen(s) };
-}
 
 #define assert_str(got, want)                                  \
     do {                                                       \

@@ -14,29 +14,9 @@
 
 #include "flow/flow.h"
 #include "rt.h"
+#include "rt_fixture.h"
 #include "tzfile.h"
 
-static const FlowProgram empty_program = { .name = "t", .flow_file = "t.flow" };
-static FlowRuntime rt;
-
-static int setup(void **state)
-{
-    (void)state;
-    flowrt_runtime_init(&rt, &empty_program);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    flowrt_runtime_free(&rt);
-    return 0;
-}
-
-static FlowStr S(const char *s)
-{
-    return (FlowStr){ s, (int64_t)strlen(s) };
-}
 
 /* An ISO timestamp, as the codec reads it. */
 static int64_t T(const char *iso)

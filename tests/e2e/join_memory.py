@@ -76,9 +76,7 @@ def main():
     env = Env(args)
     work = env.fresh_dir("join_memory")
     try:
-        with open(os.path.join(work, "join.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("join.flow", "join", work)
+        env.build_text(FLOW, "join", work)
         small = peak_kb(env, work, 1000000)
         large = peak_kb(env, work, 4000000)
         if large > small + SLACK_KB:

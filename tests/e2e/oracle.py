@@ -209,12 +209,8 @@ def main():
     try:
         rows = make_rows(args.rows, args.seed)
         write_csv(os.path.join(work, "rows.csv"), rows)
-        with open(os.path.join(work, "oracle.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("oracle.flow", "oracle", work)
-        status, out, err = env.run("oracle", [], work)
-        if status != 0:
-            raise Failure("the program exited with status %d:\n%s" % (status, err))
+        env.build_text(FLOW, "oracle", work)
+        out, err = env.run_ok("oracle", work)
         problems = []
         got = collections.Counter(flow_result(out, problems))
         want = collections.Counter(sqlite_result(rows))

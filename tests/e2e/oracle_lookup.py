@@ -103,12 +103,8 @@ def main():
     try:
         events, customers, products = make_data(args.events, args.seed)
         write_inputs(work, events, customers, products)
-        with open(os.path.join(work, "oracle_lookup.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("oracle_lookup.flow", "oracle_lookup", work)
-        status, out, err = env.run("oracle_lookup", [], work)
-        if status != 0:
-            raise Failure("the program exited with status %d:\n%s" % (status, err))
+        env.build_text(FLOW, "oracle_lookup", work)
+        out, err = env.run_ok("oracle_lookup", work)
         problems = []
         got = collections.Counter(flow_result(out, problems))
         want = collections.Counter(sqlite_result(events, customers, products))

@@ -195,12 +195,8 @@ def main():
     try:
         rows = make_rows(args.rows, args.seed)
         write_csv(os.path.join(work, "rows.csv"), rows)
-        with open(os.path.join(work, "numeric.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("numeric.flow", "numeric", work)
-        status, out, err = env.run("numeric", [], work)
-        if status != 0:
-            raise Failure("the program exited with status %d:\n%s" % (status, err))
+        env.build_text(FLOW, "numeric", work)
+        out, err = env.run_ok("numeric", work)
         problems = []
         # Floats are parsed as values only: their layout is e2e.oracle's
         # and e2e.case.float_format's to check; here they must be equal.

@@ -154,12 +154,8 @@ def main():
     try:
         rows = make_rows(args.rows, args.seed)
         write_csv(os.path.join(work, "rows.csv"), rows)
-        with open(os.path.join(work, "oracle_string.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("oracle_string.flow", "oracle_string", work)
-        status, out, err = env.run("oracle_string", [], work)
-        if status != 0:
-            raise Failure("the program exited with status %d:\n%s" % (status, err))
+        env.build_text(FLOW, "oracle_string", work)
+        out, err = env.run_ok("oracle_string", work)
         problems = []
         got = collections.Counter(flow_result(out, problems, NAMES, KINDS))
         want = collections.Counter(sqlite_result(rows))

@@ -162,12 +162,8 @@ def main():
             w = csv.writer(f, lineterminator="\n")
             w.writerow(["id", "ts", "zone"])
             w.writerows(rows)
-        with open(os.path.join(work, "oracle_time.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("oracle_time.flow", "oracle_time", work)
-        status, out, err = env.run("oracle_time", [], work)
-        if status != 0:
-            raise Failure("the program exited with status %d:\n%s" % (status, err[-3000:]))
+        env.build_text(FLOW, "oracle_time", work)
+        out, err = env.run_ok("oracle_time", work)
         reader = csv.reader(out.splitlines(True))
         header = next(reader, None)
         if header != NAMES:

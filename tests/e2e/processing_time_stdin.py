@@ -132,9 +132,7 @@ def main():
     env = Env(args)
     work = env.fresh_dir("processing_time_stdin")
     try:
-        with open(os.path.join(work, "live.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("live.flow", "live", work)
+        env.build_text(FLOW, "live", work)
         early, rest = run(env, work)
     except (Failure, queue.Empty, subprocess.TimeoutExpired) as e:
         print("FAIL processing_time_stdin\n%s" % (e or "no output in time"), file=sys.stderr)

@@ -100,6 +100,20 @@ class Env:
         if err.strip():
             raise Failure("flowc build %s printed diagnostics:\n%s" % (flow_file, err))
 
+    def build_text(self, text, exe, cwd):
+        """Writes a program's text to EXE.flow in cwd and builds it as exe, as build does."""
+        with open(os.path.join(cwd, exe + ".flow"), "w") as f:
+            f.write(text)
+        self.build(exe + ".flow", exe, cwd)
+
+    def run_ok(self, exe, cwd):
+        """Runs a built program without arguments; its (stdout, stderr). A
+        non-zero status fails the test with the end of its stderr."""
+        status, out, err = self.run(exe, [], cwd)
+        if status != 0:
+            raise Failure("%s exited with status %d:\n%s" % (exe, status, err[-3000:]))
+        return out, err
+
     def run(self, exe, args, cwd, stdin=b"", signal_after=None, extra_env=None):
         """Run a built program; returns (status, stdout, stderr) as text. With
         signal_after=(sig, seconds), send sig after that long and wait for the stop;

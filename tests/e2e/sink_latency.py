@@ -113,9 +113,7 @@ def main():
     work = env.fresh_dir("sink_latency")
     report = []
     try:
-        with open(os.path.join(work, "relay.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("relay.flow", "relay", work)
+        env.build_text(FLOW, "relay", work)
         for rate, seconds, bound in RATES:
             for attempt in range(1, ATTEMPTS + 1):
                 delays = feed(env, work, rate, seconds)

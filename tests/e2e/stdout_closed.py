@@ -65,9 +65,7 @@ def main():
     env = Env(args)
     work = env.fresh_dir("stdout_closed")
     try:
-        with open(os.path.join(work, "ticks.flow"), "w") as f:
-            f.write(FLOW)
-        env.build("ticks.flow", "ticks", work)
+        env.build_text(FLOW, "ticks", work)
         n = run(env, work)
     except Failure as e:
         print("FAIL stdout_closed\n%s" % e, file=sys.stderr)

@@ -650,9 +650,7 @@ static void reject_table_connector(Checker *c, const Connector *conn)
 static void reject_settings(Checker *c, const ConfigSetting *settings)
 {
     for (const ConfigSetting *s = settings; s; s = s->next) {
-        if (s->kind == CFG_CHECKPOINT) {
-            diag_unsupported(c->d, s->loc, "checkpoint", "checkpoints come in a later version");
-        } else if (s->kind == CFG_STATE_ROCKSDB) {
+        if (s->kind == CFG_STATE_ROCKSDB) {
             diag_unsupported(c->d, s->loc, "state rocksdb", "use 'state memory'");
         } else if (s->kind == CFG_PARALLELISM && s->parallelism > 1) {
             char feature[48];
@@ -742,6 +740,35 @@ static void warn_unreached(Checker *c)
     }
 }
 
+/* ---- Checkpoints ------------------------------------------------------------------------ */
+
+/* A checkpointed program restarts each source where the checkpoint says it
+ * was, so it can only read sources that can go back (ConnectorDef.seekable;
+ * docs/checkpoints.md). */
+static void check_checkpointed_sources(Checker *c, const Program *prog)
+{
+    const ConfigSetting *every = NULL;
+    for (const Decl *d = prog->decls; d; d = d->next)
+        if (d->kind == DECL_CONFIG)
+            for (const ConfigSetting *s = d->config; s; s = s->next)
+                if (s->kind == CFG_CHECKPOINT)
+                    every = s;
+    if (!every)
+        return;
+    for (const Decl *d = prog->decls; d; d = d->next) {
+        if (d->kind != DECL_SOURCE)
+            continue;
+        const ConnectorDef *def = connector_find(d->source.conn.name);
+        if (!def || def->seekable)
+            continue;
+        diag_error(c->d, d->source.conn.loc,
+                   "source '%s' reads %s, which cannot go back to where a checkpoint was taken; "
+                   "a checkpointed program reads files or generators",
+                   d->name, def->name);
+        diag_note(c->d, every->loc, "the program checkpoints here");
+    }
+}
+
 /* ---- The program ------------------------------------------------------------------------ */
 
 bool check_program(Arena *arena, Diag *d, Program *prog)
@@ -769,6 +796,7 @@ bool check_program(Arena *arena, Diag *d, Program *prog)
             prog->decls = c.late;
     }
     connectors_check_files(arena, d, prog);
+    check_checkpointed_sources(&c, prog);
     if (!c.partial)
         warn_unreached(&c);
     return d->errors == 0;

@@ -84,12 +84,12 @@ static const ArgSpec postgres_args[] = {
  * may never end, is not compiled as one. kafka and postgres are parsed and
  * checked, not yet compiled: their rows get `compiled` with their issues. */
 static const ConnectorDef connectors[] = {
-    { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false },
-    { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false },
-    { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL, false },
-    { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL, true },
-    { "kafka", "kafka", ANYWHERE, 0, NULL, NULL, kafka_args, &lib_rdkafka, false },
-    { "postgres", "postgres", ANYWHERE, 0, NULL, NULL, postgres_args, &lib_libpq, false },
+    { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false, true },
+    { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false, false },
+    { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL, false, false },
+    { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL, true, true },
+    { "kafka", "kafka", ANYWHERE, 0, NULL, NULL, kafka_args, &lib_rdkafka, false, true },
+    { "postgres", "postgres", ANYWHERE, 0, NULL, NULL, postgres_args, &lib_libpq, false, false },
 };
 #define NCONNECTORS (int)(sizeof connectors / sizeof connectors[0])
 

@@ -69,6 +69,9 @@ typedef struct ConnectorDef {
     /* Its records are made by the program's generated generate function
      * (FlowSourceDef.generate), not decoded from fields by its decode one. */
     bool generates;
+    /* A source of it can go back to where a checkpoint says it was, so a
+     * checkpointed program may read it (docs/checkpoints.md). */
+    bool seekable;
 } ConnectorDef;
 
 /* The row named `name`, or NULL. */

@@ -146,7 +146,7 @@ static void emit_params(Emitter *em, CWriter *w)
  * stateful operator writes its whole stage; a stage that starts with a
  * stateless one is its operators one after the other, written here. */
 #define EMIT_STAGE_stateless(emit)
-#define EMIT_STAGE_stateful(emit) emit(em, w, st); return;
+#define EMIT_STAGE_stateful(emit) emit(em, w, st); emit_checkpoint_functions(em, w, st); return;
 #define EMIT_STAGE_part(emit)
 
 static void emit_stage(Emitter *em, CWriter *w, const PlanStage *st)
@@ -483,8 +483,9 @@ static void emit_operator_table(Emitter *em, CWriter *w)
             cw_open(w, "static const FlowOperatorDef operators[] =");
         any = true;
         const Op *op = st->nodes[0]->op;
-        cw_line(w, "{ \"%s at %s\", %s, %s },", op_info(op->kind)->spelling, loc_text(em, op->loc),
-                st->names->fire, st->names->release);
+        cw_line(w, "{ \"%s at %s\", %s, %s, %s, %s },", op_info(op->kind)->spelling,
+                loc_text(em, op->loc), st->names->fire, st->names->release,
+                checkpoint_fn(em, st, false), checkpoint_fn(em, st, true));
     }
     if (any)
         cw_close(w, ";");
@@ -492,8 +493,8 @@ static void emit_operator_table(Emitter *em, CWriter *w)
 
 /* The arrays FlowProgram points to, and what to fill it with. */
 typedef struct ProgramTables {
-    const char *params, *sources, *sinks, *operators, *tables, *regexes, *lookups;
-    int nsources, noperators, ntables, nlookups;
+    const char *params, *sources, *sinks, *operators, *tables, *regexes, *lookups, *layout;
+    int nsources, noperators, ntables, nlookups, nlayout;
 } ProgramTables;
 
 /* The regexes array: each pattern's literal or param and its place, which
@@ -623,6 +624,9 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
     pt->nlookups = emit_lookup_table(em, w);
     if (pt->nlookups)
         pt->lookups = "lookups";
+    emit_layout_table(em, w, &pt->nlayout);
+    if (pt->nlayout)
+        pt->layout = "layout";
 }
 
 /* ---- What this version cannot generate ----------------------------------------------------- */
@@ -752,7 +756,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);
-    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", 0, 0, 0, 0 };
+    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL",
+                         0, 0, 0, 0, 0 };
     emit_program_tables(&em, &body, &pt);
 
     CWriter plan_text, plan_comment;
@@ -796,6 +801,14 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "regex_setup", em.regexes.n ? "flow_regex_setup" : "NULL",
         "lookups", pt.lookups,
         "nlookups", arena_printf(em.arena, "%d", pt.nlookups),
+        "checkpoint_every_ms", arena_printf(em.arena, "%" PRId64, plan->checkpoint_every_ms),
+        "checkpoint_dir", plan->checkpoint_dir
+                              ? arena_printf(em.arena, "\"%s\"",
+                                             c_string_body(em.arena, plan->checkpoint_dir,
+                                                           (int64_t)strlen(plan->checkpoint_dir)))
+                              : "NULL",
+        "layout", pt.layout,
+        "nlayout", arena_printf(em.arena, "%d", pt.nlayout),
         NULL,
     };
     template_write(w, "program.c.in", program_vars);

@@ -4,6 +4,8 @@
  *                     and one call per stage to its operator's emitter
  *   emit_body.c       functions being written (Body), comments, pushes
  *   emit_keyed.c      what every keyed operator writes: keys, hashes, timers
+ *   emit_checkpoint.c what snapshot and restore functions share, and the
+ *                     layout lines of checkpoints
  *   emit_stateless.c, emit_lookup.c, emit_window.c, emit_join.c, emit_dedupe.c
  *                     one per operator (operators.h names their entry points);
  *                     each uses the layers below it, none another of these. */
@@ -111,6 +113,24 @@ void emit_key_release(CWriter *w, const TypeKind *types, int nkey, const char *s
 void emit_timer_again(CWriter *w, const char *when, int op, const char *at, const char *item,
                       bool skip_rest);
 
+/* ---- emit_checkpoint.c ------------------------------------------------------------ */
+
+/* `flow_ckpt_put_T(out, V);` and `V = flow_ckpt_get_T(in);` for a value of
+ * type t (a string got is a copy the state owns). */
+const char *ckpt_put_call(Arena *a, TypeKind t, const char *v);
+const char *ckpt_get_call(Arena *a, TypeKind t, const char *v);
+/* The same for the key members key0.. of the state struct `s` points to. */
+void emit_ckpt_put_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s);
+void emit_ckpt_get_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s);
+/* After a stateful stage: its snapshot and restore functions (the columns of
+ * operators.h), in a program with checkpoints. */
+void emit_checkpoint_functions(Emitter *em, CWriter *w, const PlanStage *st);
+/* The stage's FlowOperatorDef.snapshot (or .restore): its name, or "NULL". */
+const char *checkpoint_fn(const Emitter *em, const PlanStage *st, bool restore);
+/* The array `layout` of FlowProgram.layout; *nlines is set to its length (0
+ * and nothing written without checkpoints). */
+void emit_layout_table(Emitter *em, CWriter *w, int *nlines);
+
 /* ---- emit_stateless.c: where, select, key by, union -------------------------------- */
 
 void emit_where(Body *b, const PlanNode *n);
@@ -136,5 +156,14 @@ void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
 /* A join stage has a second function, for its right input: its signature. */
 const char *join_right_signature(Emitter *em, const PlanStage *st);
+/* The snapshot and restore columns of operators.h: the stage's
+ * FlowOperatorDef.snapshot and .restore (flow/checkpoint.h), named
+ * st->names->snapshot and ->restore. */
+void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_window_restore(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_join_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_join_restore(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_dedupe_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_dedupe_restore(Emitter *em, CWriter *w, const PlanStage *st);
 
 #endif

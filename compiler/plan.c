@@ -646,6 +646,8 @@ static void finish_stages(Plan *plan)
         names->match = stage_name(plan, st, "match");
         names->fire = stage_name(plan, st, "fire");
         names->release = stage_name(plan, st, "release");
+        names->snapshot = stage_name(plan, st, "snapshot");
+        names->restore = stage_name(plan, st, "restore");
         names->result = stage_name(plan, st, "result");
         names->merge = stage_name(plan, st, "merge");
         names->window = stage_name(plan, st, "window");
@@ -654,6 +656,23 @@ static void finish_stages(Plan *plan)
         names->row = stage_name(plan, st, "row");
         names->arrive = stage_name(plan, st, "arrive");
         st->names = names;
+    }
+}
+
+/* The settings the generated program carries. */
+static void plan_config(Plan *plan, const ConfigSetting *settings)
+{
+    for (const ConfigSetting *s = settings; s; s = s->next) {
+        switch (s->kind) {
+        case CFG_CHECKPOINT:
+            plan->checkpoint_every_ms = s->every_ms;
+            plan->checkpoint_dir = s->dir;
+            break;
+        case CFG_STATE_MEMORY:
+        case CFG_STATE_ROCKSDB:
+        case CFG_PARALLELISM:
+            break;
+        }
     }
 }
 
@@ -684,9 +703,11 @@ Plan *plan_build(Arena *arena, Program *prog)
         case DECL_SINK:
             plan_sink(plan, d);
             break;
+        case DECL_CONFIG:
+            plan_config(plan, d->config);
+            break;
         case DECL_SCHEMA:
         case DECL_PARAM:
-        case DECL_CONFIG:
             break;
         }
     }

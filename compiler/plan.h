@@ -110,6 +110,7 @@ typedef struct PlanStageNames {
     const char *state;            /* the state struct */
     const char *hash, *match;     /* hash and key equality of the state struct */
     const char *fire, *release;   /* its FlowOperatorDef functions */
+    const char *snapshot, *restore; /* ...and those of checkpoints (Plan.checkpoint) */
     const char *result;           /* builds the result and runs the operators after it */
     const char *merge, *window, *find;
     const char *right;            /* a join's function for its right input */
@@ -166,6 +167,10 @@ typedef struct Plan {
     int ntypes, types_cap;
     const char **names;     /* C identifiers given out so far */
     int nnames, names_cap;
+    /* `checkpoint every D [to "DIR"]` (docs/checkpoints.md): 0 and NULL
+     * without one; the stateful stages then get no snapshot functions. */
+    int64_t checkpoint_every_ms;
+    const char *checkpoint_dir;
 } Plan;
 
 /* Whether the stage starts with an operator of this kind. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow/checkpoint.h"
 #include "flow/expr.h"
 #include "flow/state.h"
 
@@ -205,6 +206,40 @@ void flow_distinct_merge(FlowDistinct *d, const FlowDistinct *src)
     for (int64_t i = 0; i < src->cap; i++)
         if (src->slots[i].hash)
             distinct_add(d, src->slots[i]);
+}
+
+/* A set in a checkpoint: its count, then per value whether it is a string
+ * and the string or the bits (flow/checkpoint.h). The slot order does not
+ * matter: only the count of a set is ever read. */
+void flow_ckpt_put_distinct(FlowCkptOut *out, const FlowDistinct *d)
+{
+    flow_ckpt_put_i64(out, d->count);
+    for (int64_t i = 0; i < d->cap; i++) {
+        const struct FlowDistinctSlot *v = &d->slots[i];
+        if (!v->hash)
+            continue;
+        flow_ckpt_put_bool(out, v->is_str);
+        if (v->is_str)
+            flow_ckpt_put_str(out, v->str);
+        else
+            flow_ckpt_put_i64(out, v->bits);
+    }
+}
+
+void flow_ckpt_get_distinct(FlowCkptIn *in, FlowDistinct *d)
+{
+    int64_t n = flow_ckpt_get_count(in, INT64_MAX / 64);
+    for (int64_t i = 0; i < n && !flow_ckpt_failed(in); i++) {
+        if (flow_ckpt_get_bool(in)) {
+            FlowStr s = flow_ckpt_get_str(in);
+            flow_distinct_add_str(d, s);
+            flow_str_release(s);
+        } else {
+            int64_t bits = flow_ckpt_get_i64(in);
+            distinct_add(d, (struct FlowDistinctSlot){ (uint64_t)flow_hash_i64(bits), bits,
+                                                       { "", 0 }, false });
+        }
+    }
 }
 
 void flow_distinct_free(FlowDistinct *d)

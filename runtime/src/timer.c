@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow/checkpoint.h"
 #include "flow/value.h"
 #include "rt.h"
 
@@ -116,4 +117,26 @@ int64_t flowrt_timers_next(const Timers *t, int op)
 FlowJoinRows *flow_join_rows(FlowRuntime *rt, int op)
 {
     return &rt->timers.ops[op].join;
+}
+
+static int by_firing_order(const void *a, const void *b)
+{
+    const Timer *x = a, *y = b;
+    return earlier(x, y) ? -1 : earlier(y, x) ? 1 : 0;
+}
+
+FlowTimerRef *flow_timers_pending(FlowRuntime *rt, int op, int64_t *n)
+{
+    const OperatorTimers *ot = &rt->timers.ops[op];
+    *n = ot->n;
+    if (ot->n == 0)
+        return NULL;
+    Timer *sorted = flow_state_alloc(sizeof *sorted * (size_t)ot->n);
+    memcpy(sorted, ot->heap, sizeof *sorted * (size_t)ot->n);
+    qsort(sorted, (size_t)ot->n, sizeof *sorted, by_firing_order);
+    FlowTimerRef *refs = flow_state_alloc(sizeof *refs * (size_t)ot->n);
+    for (int64_t i = 0; i < ot->n; i++)
+        refs[i] = (FlowTimerRef){ sorted[i].time, sorted[i].item };
+    flow_state_free(sorted);
+    return refs;
 }

@@ -20,13 +20,14 @@
  * - the read loop polls a source only when its downstream has room
  *   (backpressure), round-robin over sources (fairness);
  * - `operators` lists the stateful operators, whose timers the runtime fires
- *   (flow/state.h); snapshot hooks will join them. */
+ *   (flow/state.h) and whose state checkpoints save (flow/checkpoint.h). */
 #ifndef FLOW_PROGRAM_H
 #define FLOW_PROGRAM_H
 
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "flow/checkpoint.h"
 #include "flow/codec.h"
 #include "flow/fn_string.h"
 #include "flow/generator.h"
@@ -44,7 +45,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 3
+#define FLOW_ABI_VERSION 4
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -154,6 +155,15 @@ struct FlowProgram {
      * flow/table.h) that the summary prints under its table. */
     const FlowLookupDef *lookups;
     int nlookups;
+    /* `checkpoint every D [to "DIR"]` (docs/checkpoints.md): every_ms is 0
+     * in a program without checkpoints; dir NULL without `to`. */
+    int64_t checkpoint_every_ms;
+    const char *checkpoint_dir;
+    /* What its checkpoints depend on, one line per source, table, sink and
+     * stateful operator (kind, record types, state): a checkpoint whose lines
+     * differ is of another program and is refused, naming the line. */
+    const char *const *layout;
+    int nlayout;
 };
 
 /* What a generated `main` calls: runs the program (flow_run, flow/host.h) and

@@ -274,10 +274,19 @@ typedef void (*FlowFireFn)(FlowRuntime *rt, void *item, int64_t time);
 /* Frees an item whose timer will never fire (the program stopped early). */
 typedef void (*FlowReleaseFn)(void *item);
 
+/* Saves operator `op`'s state into a checkpoint, and builds it again from
+ * one on an empty operator, timers included (flow/checkpoint.h). */
+struct FlowCkptOut;
+struct FlowCkptIn;
+typedef void (*FlowSnapshotFn)(FlowRuntime *rt, int op, struct FlowCkptOut *out);
+typedef void (*FlowRestoreFn)(FlowRuntime *rt, int op, struct FlowCkptIn *in);
+
 typedef struct FlowOperatorDef {
     const char *name;      /* "window at clicks.flow:12:5", for messages */
     FlowFireFn fire;
     FlowReleaseFn release;
+    FlowSnapshotFn snapshot; /* both NULL in a program without checkpoints */
+    FlowRestoreFn restore;
 } FlowOperatorDef;
 
 /* The state table of operator `op` (its index in FlowProgram.operators). */

@@ -1,0 +1,126 @@
+/* emit_checkpoint.c: what every stateful operator's snapshot and restore
+ * functions share (the put and get of one value, the key members), the
+ * call of the operators.h snapshot and restore columns after a stage, and
+ * the layout lines of FlowProgram.layout that a checkpoint's fingerprint is
+ * made of (docs/checkpoints.md). */
+#include <string.h>
+
+#include "connectors.h"
+#include "emit_impl.h"
+#include "explain.h"
+#include "optable.h"
+
+const char *ckpt_put_call(Arena *a, TypeKind t, const char *v)
+{
+    switch (t) {
+    case TY_BOOL: return arena_printf(a, "flow_ckpt_put_bool(out, %s);", v);
+    case TY_INT32:
+    case TY_INT64:
+    case TY_TIMESTAMP: return arena_printf(a, "flow_ckpt_put_i64(out, %s);", v);
+    case TY_FLOAT64: return arena_printf(a, "flow_ckpt_put_f64(out, %s);", v);
+    case TY_STRING: return arena_printf(a, "flow_ckpt_put_str(out, %s);", v);
+    case TY_ERROR: break;
+    }
+    return "/* unreachable: a checked program has no error type */";
+}
+
+const char *ckpt_get_call(Arena *a, TypeKind t, const char *v)
+{
+    switch (t) {
+    case TY_BOOL: return arena_printf(a, "%s = flow_ckpt_get_bool(in);", v);
+    case TY_INT32: return arena_printf(a, "%s = (int32_t)flow_ckpt_get_i64(in);", v);
+    case TY_INT64:
+    case TY_TIMESTAMP: return arena_printf(a, "%s = flow_ckpt_get_i64(in);", v);
+    case TY_FLOAT64: return arena_printf(a, "%s = flow_ckpt_get_f64(in);", v);
+    case TY_STRING: return arena_printf(a, "%s = flow_ckpt_get_str(in);", v);
+    case TY_ERROR: break;
+    }
+    return "/* unreachable: a checked program has no error type */";
+}
+
+void emit_ckpt_put_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s)
+{
+    for (int k = 0; k < nkey; k++)
+        cw_line(w, "%s", ckpt_put_call(a, types[k], arena_printf(a, "%s->key%d", s, k)));
+}
+
+void emit_ckpt_get_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s)
+{
+    for (int k = 0; k < nkey; k++)
+        cw_line(w, "%s", ckpt_get_call(a, types[k], arena_printf(a, "%s->key%d", s, k)));
+}
+
+void emit_checkpoint_functions(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    if (!em->plan->checkpoint_every_ms || st->op_index < 0)
+        return;
+    const OpInfo *info = op_info(st->nodes[0]->op->kind);
+    if (!info->snapshot || !info->restore)
+        return;
+    info->snapshot(em, w, st);
+    info->restore(em, w, st);
+}
+
+const char *checkpoint_fn(const Emitter *em, const PlanStage *st, bool restore)
+{
+    const OpInfo *info = op_info(st->nodes[0]->op->kind);
+    if (!em->plan->checkpoint_every_ms || !info->snapshot || !info->restore)
+        return "NULL";
+    return restore ? st->names->restore : st->names->snapshot;
+}
+
+/* One line of the layout: what a checkpoint saved for this part of the
+ * program, in words that change whenever what it saves would be read
+ * differently. Locations are left out, so an edit elsewhere in the file
+ * (a comment, a stateless operator) keeps its checkpoints usable. */
+static const char *source_layout(Arena *a, const PlanNode *src)
+{
+    const Decl *d = src->decl;
+    return arena_printf(a, "%s %s from %s: %s", src->kind == PN_TABLE ? "table" : "source",
+                        d->name, d->source.conn.name ? d->source.conn.name : "?",
+                        fields_text(a, src->out));
+}
+
+static const char *stage_layout(Arena *a, const PlanStage *st)
+{
+    const char *ops = "";
+    for (int i = 0; i < st->nnodes; i++) {
+        const PlanNode *n = st->nodes[i];
+        if (op_info(n->op->kind)->role == OPROLE_STATELESS)
+            break;
+        ops = arena_printf(a, "%s%s%s", ops, i ? " | " : "", op_text(a, n->op));
+    }
+    return arena_printf(a, "operator %d: %s; in: %s", st->op_index, ops, fields_text(a, st->in));
+}
+
+void emit_layout_table(Emitter *em, CWriter *w, int *nlines)
+{
+    Plan *plan = em->plan;
+    Arena *a = em->arena;
+    *nlines = 0;
+    if (!plan->checkpoint_every_ms)
+        return;
+    cw_comment(w, true, "What this program's checkpoints depend on: a checkpoint whose lines "
+                        "differ is of another program (docs/checkpoints.md).");
+    cw_open(w, "static const char *const layout[] =");
+    for (int i = 0; i < plan->nsources; i++) {
+        const char *line = source_layout(a, plan->sources[i]);
+        cw_line(w, "\"%s\",", c_string_body(a, line, (int64_t)strlen(line)));
+        ++*nlines;
+    }
+    for (int i = 0; i < plan->nstages; i++) {
+        if (plan->stages[i]->op_index < 0)
+            continue;
+        const char *line = stage_layout(a, plan->stages[i]);
+        cw_line(w, "\"%s\",", c_string_body(a, line, (int64_t)strlen(line)));
+        ++*nlines;
+    }
+    for (int i = 0; i < plan->nsinks; i++) {
+        const Decl *d = plan->sinks[i]->decl;
+        const char *line = arena_printf(a, "sink %d: %s to %s", i, d->sink.stream->name,
+                                        d->sink.conn.name ? d->sink.conn.name : "?");
+        cw_line(w, "\"%s\",", c_string_body(a, line, (int64_t)strlen(line)));
+        ++*nlines;
+    }
+    cw_close(w, ";");
+}

@@ -114,7 +114,7 @@ for m in $sizes; do
     if [ "$seen" -ge 4 ]; then break; fi
   done
   kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   line=$(grep "checkpoints (" "$data/run1.err" || true)
   pause=$(echo "$line" | sed -n 's/.*(max \([0-9.]*\) ms).*/\1/p')
   last=$(echo "$line" | sed -n 's/.*last \([0-9.]*\) ms.*/\1/p')
@@ -126,7 +126,7 @@ for m in $sizes; do
   pid=$(cat "$data/pid")
   while kill -0 "$pid" 2>/dev/null && ! grep -q " read " "$data/run2.err"; do sleep 0.2; done
   kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   restore=$(sed -n 's/.*restored from [0-9]* in \([0-9.]*\) ms.*/\1/p' "$data/run2.err")
   printf '%-8s %10.1f %12s %12s %12s %12s\n' "$m" "$(echo "${kib:-0} / 1024" | bc -l)" \
     "${pause:-?}" "${last:-?}" "${restore:-?}" "${read_now:-?}"

@@ -156,6 +156,17 @@ void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
 /* A join stage has a second function, for its right input: its signature. */
 const char *join_right_signature(Emitter *em, const PlanStage *st);
+/* The snapshot and restore columns of operators.h: the stage's
+ * FlowOperatorDef.snapshot and .restore (flow/checkpoint.h), named
+ * st->names->snapshot and ->restore. */
+void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_window_restore(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_join_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_join_restore(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_dedupe_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_dedupe_restore(Emitter *em, CWriter *w, const PlanStage *st);
+
+/* ---- emit_join.c, for emit_join_ckpt.c --------------------------------------------- */
 
 /* What the join emitters (emit_join.c, emit_join_ckpt.c) know of one join
  * stage: its shape, its C names (the plan's and those of its helpers) and
@@ -177,14 +188,5 @@ JoinStage join_shape(Emitter *em, const PlanStage *st);
 /* Lines that link a new `row` of `side` at the end of its group `g`'s list
  * (and, in an interval join, of its side's arrival order in `rows`). */
 void emit_join_link_row(CWriter *w, const JoinStage *n);
-/* The snapshot and restore columns of operators.h: the stage's
- * FlowOperatorDef.snapshot and .restore (flow/checkpoint.h), named
- * st->names->snapshot and ->restore. */
-void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
-void emit_window_restore(Emitter *em, CWriter *w, const PlanStage *st);
-void emit_join_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
-void emit_join_restore(Emitter *em, CWriter *w, const PlanStage *st);
-void emit_dedupe_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
-void emit_dedupe_restore(Emitter *em, CWriter *w, const PlanStage *st);
 
 #endif

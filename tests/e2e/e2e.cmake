@@ -70,7 +70,7 @@ add_test(NAME e2e.oracle_numeric COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle
 list(APPEND E2E_TESTS e2e.oracle_numeric)
 
 # Checkpoints of join and dedupe state: a snapshot and restore after every
-# record gives the output of the run without checkpoints
+# record gives the output of the run without checkpoints.
 add_test(NAME e2e.checkpoint_join_selftest
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_join_selftest.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.checkpoint_join_selftest)

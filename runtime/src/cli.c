@@ -1,6 +1,7 @@
 /* cli.c: argv of a generated program and its params. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,12 @@ static void usage_line(const FlowProgram *prog, FILE *f)
 {
     fprintf(f,
             "usage: %s [--set NAME=VALUE]... [--stats[=SECONDS]] [--quiet] [--help] "
-            "[--version]\n",
-            prog->name);
+            "[--version]%s\n",
+            prog->name,
+            prog->checkpoint_every_ms > 0
+                ? " [--checkpoint-dir DIR] [--checkpoint-every D] [--checkpoint-keep K] "
+                  "[--no-restore]"
+                : "");
 }
 
 static void help(const FlowProgram *prog)
@@ -38,9 +43,16 @@ static void help(const FlowProgram *prog)
            "  --stats[=SECONDS]   print one line of statistics to stderr every SECONDS (1)\n"
            "  --quiet             no summary at exit\n"
            "  --help              this text\n"
-           "  --version           program, .flow file and flowc version\n"
-           "  --checkpoint-dir DIR, --no-restore\n"
-           "                      only for programs with `checkpoint every` (not this one)\n");
+           "  --version           program, .flow file and flowc version\n");
+    if (prog->checkpoint_every_ms > 0)
+        printf("  --checkpoint-dir DIR      where checkpoints go (default: %s)\n"
+               "  --checkpoint-every D      the interval instead of the program's (500ms, 10s, 1m)\n"
+               "  --checkpoint-keep K       how many complete checkpoints to keep (default 2)\n"
+               "  --no-restore              start from the beginning, ignoring checkpoints\n",
+               prog->checkpoint_dir ? prog->checkpoint_dir : "NAME.checkpoints");
+    else
+        printf("  --checkpoint-dir DIR, --checkpoint-every D, --checkpoint-keep K, --no-restore\n"
+               "                      only for programs with `checkpoint every` (not this one)\n");
     if (prog->nparams) {
         printf("\nparams:\n");
         for (int i = 0; i < prog->nparams; i++)
@@ -133,6 +145,76 @@ static bool add_set(const FlowProgram *prog, CliOptions *o, const char *arg, int
     return true;
 }
 
+/* The options of checkpointed programs, alone or as OPTION=VALUE. */
+static const char *const checkpoint_options[] = { "--checkpoint-dir", "--checkpoint-every",
+                                                  "--checkpoint-keep", "--no-restore" };
+
+static const char *option_name(const char *a, size_t *len)
+{
+    for (size_t k = 0; k < sizeof checkpoint_options / sizeof *checkpoint_options; k++) {
+        size_t n = strlen(checkpoint_options[k]);
+        if (strncmp(a, checkpoint_options[k], n) == 0 && (a[n] == 0 || a[n] == '=')) {
+            *len = n;
+            return checkpoint_options[k];
+        }
+    }
+    return NULL;
+}
+
+static bool is_checkpoint_option(const char *a)
+{
+    size_t n;
+    return option_name(a, &n) != NULL;
+}
+
+/* `500ms`, `10s`, `2m`, `1h` or a number of ms: the interval, > 0. */
+static int64_t parse_interval(const char *t)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(t, &end, 10);
+    if (end == t || v <= 0 || errno)
+        return 0;
+    int64_t unit = strcmp(end, "ms") == 0 || !*end ? 1
+                   : strcmp(end, "s") == 0         ? 1000
+                   : strcmp(end, "m") == 0         ? 60000
+                   : strcmp(end, "h") == 0         ? 3600000
+                                                   : 0;
+    return unit && v <= INT64_MAX / unit ? (int64_t)v * unit : 0;
+}
+
+static void checkpoint_option(const FlowProgram *prog, CliOptions *o, int argc, char **argv,
+                              int *i, int *status)
+{
+    size_t n;
+    const char *name = option_name(argv[*i], &n);
+    if (strcmp(name, "--no-restore") == 0) {
+        if (argv[*i][n])
+            *status = usage_error(prog, "%s takes no value%s", name, "");
+        o->no_restore = true;
+        return;
+    }
+    const char *v = argv[*i][n] ? argv[*i] + n + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+    if (!v || !*v) {
+        *status = usage_error(prog, "%s needs a value%s", name, "");
+    } else if (strcmp(name, "--checkpoint-dir") == 0) {
+        o->checkpoint_dir = v;
+    } else if (strcmp(name, "--checkpoint-every") == 0) {
+        o->checkpoint_every_ms = parse_interval(v);
+        if (!o->checkpoint_every_ms)
+            *status = usage_error(prog, "--checkpoint-every: '%s' is not an interval such as "
+                                        "500ms, 10s or 1m%s", v, "");
+    } else {
+        char *end;
+        long k = strtol(v, &end, 10);
+        if (*end || k < 1 || k > 1000)
+            *status = usage_error(prog, "--checkpoint-keep: '%s' is not a count from 1 to 1000%s",
+                                  v, "");
+        else
+            o->checkpoint_keep = (int)k;
+    }
+}
+
 int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *o)
 {
     memset(o, 0, sizeof *o);
@@ -171,14 +253,14 @@ int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions 
             printf("%s (compiled from %s) flowc %s\n", prog->name, prog->flow_file,
                    prog->flowc_version);
             status = 0;
-        } else if (strcmp(a, "--checkpoint-dir") == 0 ||
-                   strncmp(a, "--checkpoint-dir=", 17) == 0 || strcmp(a, "--no-restore") == 0) {
-            status = usage_error(prog,
-                                 "%s: this program does no checkpointing (%s has no "
-                                 "`checkpoint every` setting)",
-                                 strcmp(a, "--no-restore") == 0 ? "--no-restore"
-                                                                : "--checkpoint-dir",
-                                 prog->flow_file);
+        } else if (is_checkpoint_option(a)) {
+            if (prog->checkpoint_every_ms <= 0)
+                status = usage_error(prog,
+                                     "%s: this program does no checkpointing (%s has no "
+                                     "`checkpoint every` setting)",
+                                     a, prog->flow_file);
+            else
+                checkpoint_option(prog, o, argc, argv, &i, &status);
         } else {
             status = usage_error(prog, a[0] == '-' ? "unknown option '%s'%s"
                                                    : "unexpected argument '%s'%s",

@@ -16,6 +16,11 @@ typedef struct CliOptions {
     const char **set_values;
     double stats_seconds;    /* --stats[=SECONDS]; 0: no periodic stats */
     bool quiet;
+    /* Checkpointed programs only (docs/checkpoints.md). */
+    const char *checkpoint_dir;   /* --checkpoint-dir DIR; NULL: the program's */
+    int64_t checkpoint_every_ms;  /* --checkpoint-every D; 0: the program's */
+    int checkpoint_keep;          /* --checkpoint-keep K; 0: the default */
+    bool no_restore;              /* --no-restore */
 } CliOptions;
 
 /* Returns -1 to go on, or an exit status (0 after --help or --version, 2 on a

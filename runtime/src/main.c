@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "cli.h"
-#include "read_order.h"
 #include "rt.h"
 #include "samefile.h"
 #include "stats.h"
@@ -214,25 +213,30 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
 {
     double last_stats = started;
     int64_t read_at_last_stats = 0;
-    int remaining = rt->nsources;
     bool *done = calloc((size_t)rt->nsources + 1, sizeof *done);
     bool *allowed = calloc((size_t)rt->nsources + 1, sizeof *allowed);
+    int remaining = 0;
+    for (int i = 0; i < rt->nsources; i++)
+        remaining += !rt->sources[i]->done;
     if (!done || !allowed) {
         flowrt_runtime_fail(rt, "out of memory");
         remaining = 0;
     }
-    ReadOrder order;
-    flowrt_read_order_init(&order, READ_AHEAD_MS);
-    bool progressed = true;
+    /* A checkpointed program stops only between two rounds, after the
+     * watermark has moved as it would have, so that its last checkpoint
+     * resumes exactly where an uninterrupted run would go on. */
+    bool stop_in_round = !rt->ckpt.on;
     while (remaining > 0 && !rt->failed && !rt->output_closed && !flowrt_run_stop_requested(rt)) {
         int64_t read_before = flowrt_stats_records_read(rt);
         for (int i = 0; i < rt->nsources; i++)
             done[i] = rt->sources[i]->done;
         /* The clock as the last turn read it: under the test clock every
          * tick is one turn of a source (FLOW_FAKE_CLOCK). */
-        int held = flowrt_read_order_next(&order, &rt->watermarks, done, rt->now_ms, progressed,
-                                          allowed);
-        for (int i = 0; i < rt->nsources && !rt->failed && !flowrt_run_stop_requested(rt); i++) {
+        int held = flowrt_read_order_next(&rt->order, &rt->watermarks, done, rt->now_ms,
+                                          rt->progressed, allowed);
+        for (int i = 0; i < rt->nsources && !rt->failed &&
+                        !(stop_in_round && flowrt_run_stop_requested(rt));
+             i++) {
             Source *src = rt->sources[i];
             if (src->done || !allowed[i])
                 continue;
@@ -250,16 +254,17 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
             /* Idle inputs and ended ones move the watermark without a
              * record; the last bounded input to end makes it +infinity and
              * every window fires. */
-            if (!flowrt_run_stop_requested(rt) && !rt->failed)
+            if (!(stop_in_round && flowrt_run_stop_requested(rt)) && !rt->failed)
                 flowrt_runtime_advance(rt);
             flowrt_sinks_linger(rt);
         }
         flowrt_sinks_check(rt);
         publish_counters(rt);
-        progressed = flowrt_stats_records_read(rt) > read_before;
+        rt->progressed = flowrt_stats_records_read(rt) > read_before;
+        flowrt_ckpt_round(rt);
         /* A round that held sources back and read nothing is followed at
          * once by one that polls them all. */
-        if (!progressed && held == 0 && remaining > 0 && !rt->failed && !rt->output_closed &&
+        if (!rt->progressed && held == 0 && remaining > 0 && !rt->failed && !rt->output_closed &&
             !flowrt_run_stop_requested(rt)) {
             /* Nothing to read now (followed files, rate limits): make what
              * was produced visible, then wait a little. */
@@ -369,11 +374,16 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
      * program before any sink is opened. Before all of them, the regular
      * expressions are compiled: a bad pattern from a param stops the run. */
     bool opened = (!prog->regex_setup || prog->regex_setup(&rt, prog->regexes, prog->nregexes)) &&
-                  flowrt_check_same_files(&rt) &&
-                  flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt);
+                  flowrt_check_same_files(&rt) && flowrt_ckpt_open(&rt, &opts) &&
+                  flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt) &&
+                  flowrt_ckpt_restore(&rt);
     if (opened)
         run(&rt, &opts, started);
     bool interrupted = flowrt_run_stop_requested(&rt);
+    /* Stopped by a signal or done: a last checkpoint, from which the next
+     * start goes on (docs/checkpoints.md). */
+    if (opened && !rt.output_closed)
+        flowrt_ckpt_final(&rt);
     /* The summary counts what the sinks wrote, so it comes after the sinks
      * are flushed; it needs them open, so it comes before they close. */
     flowrt_sinks_flush(&rt);
@@ -382,6 +392,7 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     if (opened && !opts.quiet)
         flowrt_stats_print_summary(&rt, flowrt_runtime_seconds() - started, interrupted);
     close_connectors(&rt);
+    flowrt_ckpt_close(&rt);
     flowrt_tables_free(&rt);
     restore_signals();
     release_control(control);

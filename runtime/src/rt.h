@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ckpt.h"
 #include "connargs.h"
 #include "flow/program.h"
+#include "read_order.h"
 #include "scratch.h"
 #include "sink.h"
 #include "source.h"
@@ -26,6 +28,9 @@ struct FlowRuntime {
     int64_t fake_clock_step; /* 0: the real clock */
     int batch;              /* records a source reads in one turn */
     Watermarks watermarks;
+    ReadOrder order;        /* which sources the next round polls (read_order.h) */
+    bool progressed;        /* the last round read a record */
+    Checkpoints ckpt;       /* this run's checkpoints (ckpt.h) */
     Timers timers;          /* stateful operators: their state and timers */
     Source **sources;
     int nsources;

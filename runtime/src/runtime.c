@@ -18,6 +18,9 @@ void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog)
     flowrt_timers_init(&rt->timers, prog->operators, prog->noperators);
     rt->head.operators = rt->timers.hot;
     rt->batch = RUNTIME_BATCH;
+    flowrt_read_order_init(&rt->order, READ_AHEAD_MS);
+    rt->progressed = true;
+    rt->ckpt.lock_fd = rt->ckpt.child_pipe = -1;
     rt->now_ms = FLOW_TIME_MIN;
     const char *fake = getenv("FLOW_FAKE_CLOCK");
     int64_t start, step;

@@ -358,7 +358,7 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
         if (!flowrt_connargs_finish(&args, err))
             return NULL;
     } else {
-        out = ops->open(def, &args, err);
+        out = ops->open(def, &args, flowrt_ckpt_restoring(rt), err);
         if (!out)
             return NULL;
         rt->outputs = realloc_or_die(rt->outputs,

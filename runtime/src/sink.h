@@ -46,9 +46,11 @@ typedef struct SinkOps {
     /* Reads the destination's own arguments (path=) from `args`, then calls
      * flowrt_connargs_finish and only if that succeeds touches the
      * destination (creates the file), so a bad argument leaves nothing
-     * behind. Returns an Output set up with flowrt_output_init, or NULL with
+     * behind. `keep`: the run restores a checkpoint, so what the
+     * destination holds stays (restore then cuts it back); else a file is
+     * emptied. Returns an Output set up with flowrt_output_init, or NULL with
      * a message in *err. */
-    Output *(*open)(const FlowSinkDef *def, ConnArgs *args, char **err);
+    Output *(*open)(const FlowSinkDef *def, ConnArgs *args, bool keep, char **err);
     /* Takes `n` bytes of whole records, all of them or fails. */
     int (*write)(Output *out, const char *bytes, size_t n);
     /* Pushes on what the destination itself still holds after write. */
@@ -56,7 +58,8 @@ typedef struct SinkOps {
     /* Makes everything written durable; sets *pos to the position. */
     int (*commit)(Output *out, Position *pos);
     /* Cuts the destination back to a position commit gave: what was written
-     * after it is gone, later writes continue from it. */
+     * after it is gone, later writes continue from it. A destination that
+     * cannot (stdout) goes on and returns 0: its output is at-least-once. */
     int (*restore)(Output *out, const Position *pos);
     /* Closes the destination and frees the Output. */
     int (*close)(Output *out);

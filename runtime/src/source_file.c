@@ -361,8 +361,17 @@ static bool text_seek(Source *src, const Position *pos)
     int64_t offset, line;
     if (!flowrt_position_get_int64(pos, &at, &offset) ||
         !flowrt_position_get_int64(pos, &at, &line) || at != pos->len || offset < 0 ||
-        line < 1 || !ts->own_fd || !ts->started)
+        line < 1 || !ts->own_fd)
         return false;
+    /* A restore seeks before the first poll: the header is read first, as
+     * the column map comes from it. */
+    if (!ts->started) {
+        char *err = NULL;
+        StartStatus st = start(ts, &err);
+        free(err);
+        if (st != START_DONE)
+            return false;
+    }
     if (!flowrt_readbuf_seek(&ts->rb, offset))
         return false;
     *next_line(ts) = line;

@@ -39,13 +39,19 @@ void flowrt_stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
     double blocked = 0;
     for (int i = 0; i < rt->noutputs; i++)
         blocked += (double)rt->outputs[i]->blocked_ns / 1e9;
+    char ckpt[160] = "";
+    const Checkpoints *c = &rt->ckpt;
+    if (c->on && !c->selftest)
+        snprintf(ckpt, sizeof ckpt, " checkpoints %lld last %.1fms pause %.3fms %.1fKiB",
+                 (long long)c->taken, c->last_seconds * 1e3, c->last_pause_seconds * 1e3,
+                 (double)c->last_bytes / 1024);
     fprintf(stderr,
             "%s: %.1fs read %lld (%.0f/s) written %lld bad %lld watermark %s "
-            "output-blocked %.0f%%\n",
+            "output-blocked %.0f%%%s\n",
             rt->prog->name, elapsed, (long long)flowrt_stats_records_read(rt),
             since_last > 0 ? (double)read_since_last / since_last : 0.0,
             (long long)flowrt_stats_records_written(rt), (long long)rt->bad_total, wm,
-            elapsed > 0 ? 100.0 * blocked / elapsed : 0.0);
+            elapsed > 0 ? 100.0 * blocked / elapsed : 0.0, ckpt);
 }
 
 void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)
@@ -71,4 +77,7 @@ void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupte
                 (long long)k->written,
                 k->out->error == EPIPE ? ", output closed by reader" : "");
     }
+    char ckpt[1024];
+    flowrt_ckpt_describe(rt, ckpt, sizeof ckpt);
+    fputs(ckpt, stderr);
 }

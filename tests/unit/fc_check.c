@@ -1013,8 +1013,6 @@ static void test_config(void **state)
                    "sink src to stdout();\n",
            "4:3: error: parallelism must be at least 1",
            "5:3: error: the checkpoint interval must be positive",
-           "5:3: error: 'checkpoint' is not supported by this version of flowc (checkpoints "
-           "come in a later version)",
            "8:10: error: 'state' is set twice",
            "6:3: note: 'state' was first set here",
            "8:30: error: 'parallelism' is set twice",
@@ -1024,9 +1022,27 @@ static void test_config(void **state)
            "8:10: error: 'state rocksdb' is not supported by this version of flowc (use "
            "'state memory')",
            "8:30: error: 'parallelism 4' is not supported by this version of flowc (only "
-           "'parallelism 1')",
-           "8:45: error: 'checkpoint' is not supported by this version of flowc (checkpoints "
-           "come in a later version)");
+           "'parallelism 1')");
+}
+
+/* A checkpointed program restarts its sources where the checkpoint was
+ * taken: stdin cannot go back there. */
+static void test_checkpoint_needs_seekable_sources(void **state)
+{
+    (void)state;
+    EXPECT("schema S { a : int32 }\n"
+           "source keys : S from stdin(format = csv);\n"
+           "source more : S from file(\"m.csv\");\n"
+           "stream both = keys | union more;\n"
+           "sink both to stdout();\n"
+           "config { checkpoint every 10s; }\n",
+           "2:22: error: source 'keys' reads stdin, which cannot go back to where a checkpoint "
+           "was taken; a checkpointed program reads files or generators",
+           "6:10: note: the program checkpoints here");
+    EXPECT_CLEAN("schema S { a : int32 }\n"
+                 "source more : S from file(\"m.csv\");\n"
+                 "sink more to stdout();\n"
+                 "config { checkpoint every 10s to \"ck\"; }\n");
 }
 
 #define KAFKA_UNSUPPORTED                                                      \
@@ -1090,6 +1106,7 @@ int main(void)
         cmocka_unit_test(test_no_sink_warnings),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_unsupported_once_each),
+        cmocka_unit_test(test_checkpoint_needs_seekable_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

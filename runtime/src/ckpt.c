@@ -1,0 +1,807 @@
+/* ckpt.c: the checkpoints of a run (ckpt.h): the directory, the manifest,
+ * the fork()ed writer and its protocol with the run, restore at start.
+ * docs/checkpoints.md describes the design, the files and the faults this
+ * survives. */
+#define _GNU_SOURCE
+#include "ckpt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ckpt_state.h"
+#include "fault.h"
+#include "rt.h"
+
+#define MANIFEST_FORMAT 1
+#define MANIFEST_MAX (4 << 20)
+#define DEFAULT_KEEP 2
+/* How long a start waits for the lock of a checkpoint directory: the writer
+ * child of a run killed a moment ago dies with it (PR_SET_PDEATHSIG) but
+ * may take a little while to. */
+#define LOCK_WAIT_MS 5000
+
+/* ---- Small helpers ---------------------------------------------------------------------- */
+
+static char *path_of(const char *dir, const char *name)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s", dir, name) < 0) {
+        fprintf(stderr, "flow: out of memory (checkpoint)\n");
+        abort();
+    }
+    return p;
+}
+
+static char *checkpoint_name(int64_t id, bool tmp)
+{
+    char *p = NULL;
+    if (asprintf(&p, "ckpt-%010" PRId64 "%s", id, tmp ? ".tmp" : "") < 0) {
+        fprintf(stderr, "flow: out of memory (checkpoint)\n");
+        abort();
+    }
+    return p;
+}
+
+/* The id of a checkpoint directory's name, or 0; *tmp says whether it is
+ * one being written. */
+static int64_t parse_name(const char *name, bool *tmp)
+{
+    if (strncmp(name, "ckpt-", 5) != 0)
+        return 0;
+    char *end;
+    long long id = strtoll(name + 5, &end, 10);
+    if (end != name + 15 || id <= 0)
+        return 0;
+    *tmp = strcmp(end, ".tmp") == 0;
+    return *tmp || !*end ? (int64_t)id : 0;
+}
+
+static int by_id_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The ids of the directory's complete checkpoints (tmp false) or of those
+ * being written (tmp true), newest first; malloc'd, *n of them. */
+static int64_t *list_ids(const char *dir, bool tmp, int *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    int64_t *ids = NULL;
+    int cap = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        bool is_tmp = false;
+        int64_t id = parse_name(e->d_name, &is_tmp);
+        if (!id || is_tmp != tmp)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *more = realloc(ids, sizeof *ids * (size_t)cap);
+            if (!more)
+                break;
+            ids = more;
+        }
+        ids[(*n)++] = id;
+    }
+    closedir(d);
+    if (*n)
+        qsort(ids, (size_t)*n, sizeof *ids, by_id_desc);
+    return ids;
+}
+
+/* fsync, or EIO where the "fsync" fault point says so. */
+static int sync_fd(int fd)
+{
+    if (fsync(fd) != 0)
+        return errno;
+    return flowrt_fault("fsync") ? EIO : 0;
+}
+
+static int fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int e = sync_fd(fd);
+    close(fd);
+    return e;
+}
+
+/* Removes a checkpoint directory: its manifest first, so a removal cut short
+ * leaves a directory that reads as damaged, never as a checkpoint. */
+static void remove_checkpoint(const char *dir, const char *name)
+{
+    char *cp = path_of(dir, name);
+    char *manifest = path_of(cp, "MANIFEST"), *state = path_of(cp, "state");
+    unlink(manifest);
+    unlink(state);
+    rmdir(cp);
+    free(manifest);
+    free(state);
+    free(cp);
+}
+
+static double seconds_since(double t)
+{
+    return flowrt_runtime_seconds() - t;
+}
+
+/* ---- The fingerprint ------------------------------------------------------------------- */
+
+static uint64_t fingerprint(const FlowProgram *prog)
+{
+    uint64_t h = 0;
+    for (int i = 0; i < prog->nlayout; i++) {
+        char seed[24];
+        snprintf(seed, sizeof seed, "%016" PRIx64, h);
+        size_t n = strlen(prog->layout[i]);
+        char *line = malloc(n + sizeof seed);
+        if (!line)
+            abort();
+        memcpy(line, seed, 16);
+        memcpy(line + 16, prog->layout[i], n);
+        h = flowrt_ckpt_hash(line, n + 16);
+        free(line);
+    }
+    return h;
+}
+
+/* ---- Writing one ----------------------------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* The manifest: what the checkpoint is, and the size and checksum of its
+ * state file; its last line is the checksum of every line before it. */
+static char *manifest_text(const FlowRuntime *rt, int64_t id, uint64_t state_bytes,
+                           uint64_t state_hash)
+{
+    const FlowProgram *prog = rt->prog;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "flowc checkpoint\nformat %d\nflowc %s\nprogram %s\nid %" PRId64 "\n",
+            MANIFEST_FORMAT, prog->flowc_version, prog->name, id);
+    fprintf(f, "fingerprint %016" PRIx64 "\n", fingerprint(prog));
+    for (int i = 0; i < prog->nlayout; i++)
+        fprintf(f, "layout %s\n", prog->layout[i]);
+    fprintf(f, "file state %" PRIu64 " %016" PRIx64 "\n", state_bytes, state_hash);
+    fflush(f);
+    fprintf(f, "checksum %016" PRIx64 "\n", flowrt_ckpt_hash(text, len));
+    fclose(f);
+    return text;
+}
+
+/* Writes checkpoint `id` of `rt` as it stands: the state file and the
+ * manifest in DIR/ckpt-ID.tmp, each fsync'd, the directory renamed to
+ * DIR/ckpt-ID and DIR fsync'd, then the checkpoints older than the newest
+ * `keep` removed. Returns 0 or the errno of the first failure, with what
+ * failed in why[]. Runs in the writer child, or in the run itself for the
+ * final checkpoint. */
+static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *why, size_t size)
+{
+    Checkpoints *c = &rt->ckpt;
+    char *tmp_name = checkpoint_name(id, true), *name = checkpoint_name(id, false);
+    char *tmp = path_of(c->dir, tmp_name), *final = path_of(c->dir, name);
+    char *state = path_of(tmp, "state"), *manifest = path_of(tmp, "MANIFEST");
+    int e = 0;
+    const char *step = "";
+    remove_checkpoint(c->dir, tmp_name);
+    if (mkdir(tmp, 0777) != 0) {
+        e = errno;
+        step = "creating";
+    }
+    int fd = e ? -1 : open(state, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (!e && fd < 0) {
+        e = errno;
+        step = "creating";
+    }
+    FlowCkptOut out;
+    uint64_t hash = 0;
+    if (!e) {
+        if (!flowrt_ckpt_out_init(&out, fd)) {
+            e = ENOMEM;
+        } else {
+            e = flowrt_ckpt_state_save(rt, &out, true);
+            step = "writing the state of";
+            if (!e)
+                e = flowrt_ckpt_out_finish(&out);
+            if (!e && flowrt_fault("enospc"))
+                e = ENOSPC;
+            *bytes = out.total;
+            hash = flowrt_ckpt_out_hash(&out);
+            flowrt_ckpt_out_free(&out);
+        }
+    }
+    if (!e) {
+        e = sync_fd(fd);
+        step = "syncing";
+    }
+    if (fd >= 0)
+        close(fd);
+    if (!e) {
+        char *text = manifest_text(rt, id, *bytes, hash);
+        int mfd = text ? open(manifest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
+        e = !text ? ENOMEM : mfd < 0 ? errno : write_all(mfd, text, strlen(text));
+        if (!e)
+            e = sync_fd(mfd);
+        if (mfd >= 0)
+            close(mfd);
+        free(text);
+        step = "writing the manifest of";
+    }
+    if (!e) {
+        e = fsync_path(tmp);
+        step = "syncing";
+    }
+    if (!e && flowrt_fault("kill-before-rename"))
+        flowrt_fault_kill();
+    if (!e && rename(tmp, final) != 0) {
+        e = errno;
+        step = "renaming";
+    }
+    if (!e) {
+        e = fsync_path(c->dir);
+        step = "syncing the directory of";
+    }
+    if (!e && flowrt_fault("kill-after-rename"))
+        flowrt_fault_kill();
+    if (!e) {
+        int n;
+        int64_t *ids = list_ids(c->dir, false, &n);
+        for (int i = c->keep; i < n; i++) {
+            char *old = checkpoint_name(ids[i], false);
+            remove_checkpoint(c->dir, old);
+            free(old);
+        }
+        free(ids);
+    } else {
+        snprintf(why, size, "%s %s: %s", step, tmp, strerror(e));
+        remove_checkpoint(c->dir, tmp_name);
+    }
+    free(tmp_name);
+    free(name);
+    free(tmp);
+    free(final);
+    free(state);
+    free(manifest);
+    return e;
+}
+
+/* ---- The writer child ------------------------------------------------------------------- */
+
+/* What the child tells the run through its pipe: 0 and the size, or the
+ * errno and what failed. */
+typedef struct ChildReport {
+    int error;
+    uint64_t bytes;
+    char why[400];
+} ChildReport;
+
+static void child_main(FlowRuntime *rt, int64_t id, int report_fd, pid_t parent)
+{
+    /* It dies with the run, so that a restarted run never finds a writer of
+     * the old one still renaming checkpoints into its directory. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(1);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    ChildReport r;
+    memset(&r, 0, sizeof r);
+    r.error = write_checkpoint(rt, id, &r.bytes, r.why, sizeof r.why);
+    write_all(report_fd, (const char *)&r, sizeof r);
+    _exit(r.error ? 1 : 0);
+}
+
+static void start_child(FlowRuntime *rt)
+{
+    Checkpoints *c = &rt->ckpt;
+    double t0 = flowrt_runtime_seconds();
+    /* Everything the sinks hold goes to their files first, so that the
+     * lengths the child saves are of whole records the run wrote. */
+    flowrt_sinks_flush(rt);
+    if (!flowrt_sinks_check(rt))
+        return;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: %s\n", rt->prog->name,
+                c->next_id, strerror(errno));
+        c->failures++;
+        return;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        child_main(rt, c->next_id, fds[1], parent);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+        fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: fork: %s\n",
+                rt->prog->name, c->next_id, strerror(errno));
+        close(fds[0]);
+        c->failures++;
+        return;
+    }
+    double pause = seconds_since(t0);
+    c->last_pause_seconds = pause;
+    if (pause > c->max_pause_seconds)
+        c->max_pause_seconds = pause;
+    c->child = pid;
+    c->child_pipe = fds[0];
+    c->child_id = c->next_id++;
+    c->child_started = t0;
+    c->last_ms = rt->now_ms;
+}
+
+/* The child ended: checkpoint child_id is complete, or failed and the one
+ * before it stays the newest. */
+static void child_done(FlowRuntime *rt, int status)
+{
+    Checkpoints *c = &rt->ckpt;
+    ChildReport r;
+    memset(&r, 0, sizeof r);
+    ssize_t got = read(c->child_pipe, &r, sizeof r);
+    close(c->child_pipe);
+    c->child = 0;
+    if (got == (ssize_t)sizeof r && r.error == 0 && WIFEXITED(status) &&
+        WEXITSTATUS(status) == 0) {
+        c->taken++;
+        c->last_seconds = seconds_since(c->child_started);
+        c->last_bytes = r.bytes;
+        return;
+    }
+    c->failures++;
+    fprintf(stderr, "%s: warning: checkpoint %" PRId64 " failed (%s); the previous one stays "
+                    "in use and the next is taken in %" PRId64 " ms\n",
+            rt->prog->name, c->child_id,
+            got == (ssize_t)sizeof r ? r.why
+            : WIFSIGNALED(status)    ? strsignal(WTERMSIG(status))
+                                     : "the writer ended without a word",
+            c->every_ms);
+}
+
+static void reap(FlowRuntime *rt, bool wait)
+{
+    Checkpoints *c = &rt->ckpt;
+    if (!c->child)
+        return;
+    int status = 0;
+    pid_t r;
+    do
+        r = waitpid(c->child, &status, wait ? 0 : WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == c->child)
+        child_done(rt, status);
+    else if (r < 0)
+        c->child = 0;
+}
+
+/* ---- The self-test ---------------------------------------------------------------------- */
+
+/* FLOW_CHECKPOINT_SELFTEST=1: after every round the operators' state is
+ * saved, thrown away and read back, so that every test of a checkpointed
+ * program also tests the generated snapshot and restore functions at every
+ * point of its input (docs/checkpoints.md, "Testing"). */
+static void selftest_round(FlowRuntime *rt)
+{
+    int fd = memfd_create("flow-selftest", MFD_CLOEXEC);
+    FlowCkptOut out;
+    if (fd < 0 || !flowrt_ckpt_out_init(&out, fd)) {
+        flowrt_runtime_fail(rt, "checkpoint self-test: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    int e = flowrt_ckpt_state_save(rt, &out, false);
+    if (!e)
+        e = flowrt_ckpt_out_finish(&out);
+    size_t len = (size_t)out.total;
+    flowrt_ckpt_out_free(&out);
+    void *map = e ? MAP_FAILED : mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        flowrt_runtime_fail(rt, "checkpoint self-test: %s", strerror(e ? e : errno));
+        return;
+    }
+    flowrt_timers_free(&rt->timers);
+    flowrt_timers_init(&rt->timers, rt->prog->operators, rt->prog->noperators);
+    rt->head.operators = rt->timers.hot;
+    FlowCkptIn in;
+    flowrt_ckpt_in_init(&in, map, len);
+    char *err = NULL;
+    if (!flowrt_ckpt_state_load(rt, &in, true, &err))
+        flowrt_runtime_fail(rt, "checkpoint self-test: %s", err ? err : "?");
+    free(err);
+    munmap(map, len);
+}
+
+/* ---- Reading one back ------------------------------------------------------------------- */
+
+typedef enum Verdict { USABLE, DAMAGED, OTHER_PROGRAM } Verdict;
+
+static char *read_small_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char *buf = malloc(MANIFEST_MAX + 1);
+    size_t n = 0;
+    while (buf && n < MANIFEST_MAX) {
+        ssize_t r = read(fd, buf + n, MANIFEST_MAX - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (buf)
+        buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* The next line of the manifest at *at, without its '\n', or NULL. */
+static char *next_line(char **at)
+{
+    char *line = *at, *nl = strchr(line, '\n');
+    if (!nl)
+        return NULL;
+    *nl = 0;
+    *at = nl + 1;
+    return line;
+}
+
+/* Whether checkpoint `id` can be restored: its manifest is whole, of this
+ * format and of this program, and its state file has the size and checksum
+ * the manifest says. On USABLE the state file is mapped into c. */
+static Verdict check_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t size)
+{
+    Checkpoints *c = &rt->ckpt;
+    const FlowProgram *prog = rt->prog;
+    char *name = checkpoint_name(id, false), *cp = path_of(c->dir, name);
+    char *mpath = path_of(cp, "MANIFEST"), *spath = path_of(cp, "state");
+    Verdict v = DAMAGED;
+    size_t len = 0;
+    char *text = read_small_file(mpath, &len);
+    char *sum = text ? strstr(text, "checksum ") : NULL;
+    while (sum && strstr(sum + 1, "\nchecksum "))
+        sum = strstr(sum + 1, "\nchecksum ") + 1;
+    uint64_t want = 0, state_bytes = 0, state_hash = 0;
+    int format = 0, nlayout = 0;
+    if (!text) {
+        snprintf(why, size, "its manifest cannot be read: %s", strerror(errno));
+        goto out;
+    }
+    if (!sum || sscanf(sum, "checksum %" SCNx64, &want) != 1 ||
+        flowrt_ckpt_hash(text, (size_t)(sum - text)) != want) {
+        snprintf(why, size, "its manifest is incomplete or damaged");
+        goto out;
+    }
+    *sum = 0;
+    char *at = text, *line;
+    bool have_state = false;
+    while ((line = next_line(&at))) {
+        if (sscanf(line, "format %d", &format) == 1)
+            continue;
+        if (sscanf(line, "file state %" SCNu64 " %" SCNx64, &state_bytes, &state_hash) == 2) {
+            have_state = true;
+            continue;
+        }
+        if (strncmp(line, "layout ", 7) != 0)
+            continue;
+        const char *theirs = line + 7;
+        if (nlayout >= prog->nlayout || strcmp(theirs, prog->layout[nlayout]) != 0) {
+            v = OTHER_PROGRAM;
+            if (nlayout < prog->nlayout)
+                snprintf(why, size, "it saved \"%s\" where this program has \"%s\"", theirs,
+                         prog->layout[nlayout]);
+            else
+                snprintf(why, size, "it saved \"%s\", which this program does not have",
+                         theirs);
+            goto out;
+        }
+        nlayout++;
+    }
+    if (format != MANIFEST_FORMAT) {
+        v = OTHER_PROGRAM;
+        snprintf(why, size, "it is of checkpoint format %d, this flowc reads format %d", format,
+                 MANIFEST_FORMAT);
+        goto out;
+    }
+    if (nlayout != prog->nlayout) {
+        v = OTHER_PROGRAM;
+        snprintf(why, size, "this program has \"%s\", which it did not save",
+                 prog->layout[nlayout]);
+        goto out;
+    }
+    if (!have_state) {
+        snprintf(why, size, "its manifest names no state file");
+        goto out;
+    }
+    int fd = open(spath, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || (uint64_t)st.st_size != state_bytes ||
+        state_bytes == 0) {
+        snprintf(why, size, "its state file is missing or has the wrong size");
+        if (fd >= 0)
+            close(fd);
+        goto out;
+    }
+    void *map = mmap(NULL, (size_t)state_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        snprintf(why, size, "its state file cannot be mapped: %s", strerror(errno));
+        goto out;
+    }
+    if (flowrt_ckpt_hash(map, (size_t)state_bytes) != state_hash) {
+        snprintf(why, size, "its state file is damaged (checksum mismatch)");
+        munmap(map, (size_t)state_bytes);
+        goto out;
+    }
+    c->restore_map = map;
+    c->restore_len = (size_t)state_bytes;
+    v = USABLE;
+out:
+    free(text);
+    free(name);
+    free(cp);
+    free(mpath);
+    free(spath);
+    return v;
+}
+
+/* Takes the directory's lock, waiting a little for a writer child that is
+ * dying with the run that made it. */
+static bool lock_dir(FlowRuntime *rt)
+{
+    Checkpoints *c = &rt->ckpt;
+    char *lock = path_of(c->dir, "lock");
+    c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    free(lock);
+    if (c->lock_fd < 0) {
+        flowrt_runtime_fail(rt, "checkpoint directory %s: %s", c->dir, strerror(errno));
+        return false;
+    }
+    for (int waited = 0; flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0; waited += 10) {
+        if (errno != EWOULDBLOCK || waited >= LOCK_WAIT_MS) {
+            flowrt_runtime_fail(rt, "checkpoint directory %s is in use by another run (%s)",
+                                c->dir, strerror(errno));
+            return false;
+        }
+        struct timespec ts = { 0, 10000000L };
+        nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
+bool flowrt_ckpt_open(FlowRuntime *rt, const CliOptions *opts)
+{
+    Checkpoints *c = &rt->ckpt;
+    const FlowProgram *prog = rt->prog;
+    memset(c, 0, sizeof *c);
+    c->lock_fd = -1;
+    c->child_pipe = -1;
+    const char *selftest = getenv("FLOW_CHECKPOINT_SELFTEST");
+    c->selftest = selftest && strcmp(selftest, "1") == 0;
+    if (prog->checkpoint_every_ms <= 0)
+        return true;
+    for (int i = 0; i < prog->noperators; i++)
+        if (!prog->operators[i].snapshot || !prog->operators[i].restore) {
+            flowrt_runtime_fail(rt, "the %s has no checkpoint functions: compile the program "
+                                    "again with this flowc",
+                                prog->operators[i].name);
+            return false;
+        }
+    c->on = true;
+    c->every_ms = opts->checkpoint_every_ms ? opts->checkpoint_every_ms : prog->checkpoint_every_ms;
+    c->keep = opts->checkpoint_keep ? opts->checkpoint_keep : DEFAULT_KEEP;
+    if (c->selftest) {
+        /* One record per poll: a round trip after every record. */
+        rt->batch = 1;
+        return true;
+    }
+    if (opts->checkpoint_dir)
+        c->dir = strdup(opts->checkpoint_dir);
+    else if (prog->checkpoint_dir)
+        c->dir = strdup(prog->checkpoint_dir);
+    else if (asprintf(&c->dir, "%s.checkpoints", prog->name) < 0)
+        c->dir = NULL;
+    if (!c->dir) {
+        flowrt_runtime_fail(rt, "out of memory");
+        return false;
+    }
+    char *lock = path_of(c->dir, "lock");
+    flowrt_output_make_parent_dirs(lock);
+    free(lock);
+    if (!lock_dir(rt))
+        return false;
+    int n;
+    int64_t *ids = list_ids(c->dir, true, &n);
+    for (int i = 0; i < n; i++) {
+        char *name = checkpoint_name(ids[i], true);
+        remove_checkpoint(c->dir, name);
+        free(name);
+    }
+    free(ids);
+    ids = list_ids(c->dir, false, &n);
+    c->next_id = n ? ids[0] + 1 : 1;
+    bool ok = true;
+    if (opts->no_restore) {
+        /* Starting over: the old checkpoints would restore a run whose output
+         * this one is about to replace. */
+        for (int i = 0; i < n; i++) {
+            char *name = checkpoint_name(ids[i], false);
+            remove_checkpoint(c->dir, name);
+            free(name);
+        }
+        n = 0;
+    }
+    for (int i = 0; i < n && ok && !c->restore_map; i++) {
+        char why[600];
+        double t0 = flowrt_runtime_seconds();
+        switch (check_checkpoint(rt, ids[i], why, sizeof why)) {
+        case USABLE:
+            c->restored_id = ids[i];
+            c->restore_seconds = seconds_since(t0); /* its checksums: part of restoring */
+            break;
+        case DAMAGED:
+            fprintf(stderr, "%s: warning: checkpoint %" PRId64 " in %s is not usable: %s%s\n",
+                    prog->name, ids[i], c->dir, why,
+                    i + 1 < n ? "; trying the one before" : "");
+            if (i + 1 == n) {
+                flowrt_runtime_fail(rt, "no usable checkpoint in %s; --no-restore starts over",
+                                    c->dir);
+                ok = false;
+            }
+            break;
+        case OTHER_PROGRAM:
+            flowrt_runtime_fail(rt, "checkpoint %" PRId64 " in %s is of another program: %s; "
+                                    "--no-restore starts over",
+                                ids[i], c->dir, why);
+            ok = false;
+            break;
+        }
+    }
+    free(ids);
+    return ok;
+}
+
+bool flowrt_ckpt_restoring(const FlowRuntime *rt)
+{
+    return rt->ckpt.restore_map != NULL;
+}
+
+bool flowrt_ckpt_restore(FlowRuntime *rt)
+{
+    Checkpoints *c = &rt->ckpt;
+    if (!c->restore_map)
+        return true;
+    double t0 = flowrt_runtime_seconds();
+    FlowCkptIn in;
+    flowrt_ckpt_in_init(&in, c->restore_map, c->restore_len);
+    char *err = NULL;
+    bool ok = flowrt_ckpt_state_load(rt, &in, false, &err);
+    c->restore_seconds += seconds_since(t0);
+    if (!ok)
+        flowrt_runtime_fail(rt, "checkpoint %" PRId64 " in %s cannot be restored: %s",
+                            c->restored_id, c->dir, err ? err : "?");
+    free(err);
+    munmap(c->restore_map, c->restore_len);
+    c->restore_map = NULL;
+    for (int i = 0; ok && i < rt->nsources; i++)
+        if (rt->sources[i]->done)
+            flowrt_watermarks_finish(&rt->watermarks, i);
+    return ok;
+}
+
+void flowrt_ckpt_round(FlowRuntime *rt)
+{
+    Checkpoints *c = &rt->ckpt;
+    if (!c->on || rt->failed)
+        return;
+    if (c->selftest) {
+        selftest_round(rt);
+        return;
+    }
+    reap(rt, false);
+    if (c->child)
+        return;
+    if (c->last_ms == 0)
+        c->last_ms = rt->now_ms;
+    if (rt->now_ms - c->last_ms >= c->every_ms)
+        start_child(rt);
+}
+
+void flowrt_ckpt_final(FlowRuntime *rt)
+{
+    Checkpoints *c = &rt->ckpt;
+    if (!c->on || c->selftest || rt->failed)
+        return;
+    reap(rt, true);
+    double t0 = flowrt_runtime_seconds();
+    flowrt_sinks_flush(rt);
+    if (!flowrt_sinks_check(rt))
+        return;
+    char why[400] = "";
+    uint64_t bytes = 0;
+    int64_t id = c->next_id++;
+    int e = write_checkpoint(rt, id, &bytes, why, sizeof why);
+    if (e) {
+        flowrt_runtime_fail(rt, "the final checkpoint failed (%s); the next start resumes from "
+                                "the one before it",
+                            why);
+        return;
+    }
+    c->taken++;
+    c->last_seconds = seconds_since(t0);
+    c->last_bytes = bytes;
+}
+
+void flowrt_ckpt_close(FlowRuntime *rt)
+{
+    Checkpoints *c = &rt->ckpt;
+    if (c->child) {
+        kill(c->child, SIGKILL);
+        reap(rt, true);
+    }
+    if (c->restore_map)
+        munmap(c->restore_map, c->restore_len);
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
+    free(c->dir);
+    memset(c, 0, sizeof *c);
+    c->lock_fd = -1;
+}
+
+void flowrt_ckpt_describe(const FlowRuntime *rt, char *buf, size_t size)
+{
+    const Checkpoints *c = &rt->ckpt;
+    buf[0] = 0;
+    if (!c->on || c->selftest)
+        return;
+    int n = snprintf(buf, size, "  checkpoints (%s): %" PRId64 " taken", c->dir, c->taken);
+    if (c->taken && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n,
+                      ", last %.1f ms, %.1f KiB, pause %.3f ms (max %.3f ms)",
+                      c->last_seconds * 1e3, (double)c->last_bytes / 1024,
+                      c->last_pause_seconds * 1e3, c->max_pause_seconds * 1e3);
+    if (c->failures && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, ", %" PRId64 " failed", c->failures);
+    if (n >= 0 && (size_t)n < size && c->restored_id)
+        snprintf(buf + n, size - (size_t)n, "; restored from %" PRId64 " in %.1f ms\n",
+                 c->restored_id, c->restore_seconds * 1e3);
+    else if (n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "; started afresh\n");
+}

@@ -160,9 +160,16 @@ def run_one(env, prog, checkpointed):
     return status, out, err, written_files(work, prog), m.groups() if m else None
 
 
+class Skip(Exception):
+    """The program has another stateful operator that cannot be checkpointed yet."""
+
+
 def check(env, prog):
     plain = run_one(env, prog, False)
     ckpt = run_one(env, prog, True)
+    m = re.search(r"the \S+ at \S+ has no checkpoint functions", ckpt[2])
+    if ckpt[0] != 0 and m:
+        raise Skip(m.group(0))
     problems = []
     if plain[0] != ckpt[0]:
         problems.append("exit status %d, %d without checkpoints" % (ckpt[0], plain[0]))
@@ -189,16 +196,21 @@ def main():
     progs = list(case_programs(env)) + list(example_programs(env)) + list(matrix_programs())
     if args.only:
         progs = [p for p in progs if args.only in p.name]
-    failed = 0
+    failed = skipped = 0
     for prog in progs:
         try:
             lines = check(env, prog)
+        except Skip as e:
+            print("skip %s: %s" % (prog.name, e))
+            skipped += 1
+            continue
         except Failure as e:
             print("FAIL %s\n%s" % (prog.name, e), file=sys.stderr)
             failed += 1
             continue
         print("ok %s (%d lines of stdout)" % (prog.name, lines))
-    print("%d of %d programs identical with checkpoint round trips" % (len(progs) - failed, len(progs)))
+    print("%d of %d programs identical with checkpoint round trips, %d skipped"
+          % (len(progs) - failed - skipped, len(progs), skipped))
     return 1 if failed else 0
 
 

@@ -47,7 +47,7 @@ for p in tumbling join; do
 done
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -DCONSTANT_ARGS -o "$data/baseline_window" \
   "$here/baseline_window.c"
-"$cc" -std=c11 -O2 -Wall -Wextra -Werror -o "$data/baseline_join" "$here/baseline_join.c" -lm
+"$cc" -std=c11 -O2 -Wall -Wextra -Werror -o "$data/baseline_join" "$here/baseline_join.c"
 
 seconds() { # COMMAND...: wall-clock seconds of one run, output to /dev/null
   local t0 t1
@@ -65,7 +65,8 @@ printf '%-10s %14s %14s %14s %8s %10s\n' case plain/s ckpt/s hand/s ckpt/plain c
 for p in tumbling join; do
   n=$count
   [ "$p" = join ] && n=$join_count
-  hand=(); [ "$p" = tumbling ] && hand=("$data/baseline_window" "$n") || hand=("$data/baseline_join" "$n")
+  hand=("$data/baseline_join" "$n")
+  [ "$p" = tumbling ] && hand=("$data/baseline_window" tumbling "$n")
   : > "$data/t_plain"; : > "$data/t_ckpt"; : > "$data/t_hand"
   for _ in $(seq "$runs"); do
     seconds "$data/${p}_plain" --quiet --set n="$n" >> "$data/t_plain"
@@ -102,7 +103,7 @@ for m in $sizes; do
   want=$((keys * 3))
   n=$((keys * 100))
   (cd "$data" && rm -rf ck out.csv && "${pin[@]}" ./big_state --no-restore --set n="$n" \
-     --set keys="$keys" --stats=1 > /dev/null 2> run1.err & echo $! > pid)
+     --set keys="$keys" --stats=1 > /dev/null 2> run1.err & echo $! > "$data/pid")
   pid=$(cat "$data/pid")
   # Stop it (SIGTERM) once its state is built and checkpointed a few times,
   # with the window still open (a day of event time).
@@ -122,7 +123,7 @@ for m in $sizes; do
   # The restore is done before the first record; stop the second run at its
   # first --stats line, and read the restore time from its summary.
   (cd "$data" && "${pin[@]}" ./big_state --set n="$n" --set keys="$keys" --stats=1 \
-     > /dev/null 2> run2.err & echo $! > pid)
+     > /dev/null 2> run2.err & echo $! > "$data/pid")
   pid=$(cat "$data/pid")
   while kill -0 "$pid" 2>/dev/null && ! grep -q " read " "$data/run2.err"; do sleep 0.2; done
   kill -TERM "$pid" 2>/dev/null || true

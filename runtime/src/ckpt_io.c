@@ -53,7 +53,7 @@ static void drain(FlowCkptOut *out)
 
 void flowrt_ckpt_out_bytes(FlowCkptOut *out, const void *p, size_t n)
 {
-    if (out->error)
+    if (out->error || n == 0) /* an empty position has no bytes at all (NULL) */
         return;
     out->total += n;
     if (n <= CKPT_OUT_BUF - out->len) {

@@ -363,10 +363,10 @@ static bool load_mhd(Mhd *mhd, char *err, size_t size)
 static void metrics_free(Metrics *m)
 {
     Published *p = &m->pub;
-    for (int i = 0; i < m->prog->nsinks; i++) {
+    for (int i = 0; p->sinks && i < m->prog->nsinks; i++)
         free(p->sinks[i].output);
+    for (int i = 0; p->outputs && i < m->prog->nsinks; i++)
         free(p->outputs[i].label);
-    }
     free(p->sources);
     free(p->sinks);
     free(p->outputs);

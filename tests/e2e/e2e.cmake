@@ -81,9 +81,12 @@ list(APPEND E2E_TESTS e2e.checkpoint_join_selftest)
 
 # The --metrics-port endpoint scraped with curl while programs run; in the
 # ThreadSanitizer build (tests/run_all.sh) the programs are built with it.
+set(METRICS_TSAN "")
+if(FLOW_TSAN)
+  set(METRICS_TSAN --tsan)
+endif()
 add_test(NAME e2e.metrics_endpoint
-         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/metrics_endpoint.py ${E2E_OPTIONS}
-                 $<$<BOOL:${FLOW_TSAN}>:--tsan>)
+         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/metrics_endpoint.py ${E2E_OPTIONS} ${METRICS_TSAN})
 list(APPEND E2E_TESTS e2e.metrics_endpoint)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)

@@ -279,7 +279,8 @@ static void put_metrics(FILE *f, Metrics *m)
     put_header(f, "flowc_late_records_total", "counter", "Records dropped as late by windows.");
     fprintf(f, "flowc_late_records_total %lld\n", (long long)p->late);
     put_header(f, "flowc_watermark_seconds", "gauge",
-               "The program watermark, seconds since the epoch (NaN: none yet).");
+               "The program watermark as the operators last saw it, seconds since the "
+               "epoch (NaN: none yet).");
     fputs("flowc_watermark_seconds ", f);
     put_time(f, p->watermark);
     put_sources(f, m);
@@ -461,7 +462,9 @@ void flowrt_metrics_publish(FlowRuntime *rt)
     pthread_mutex_lock(&p->lock);
     p->elapsed = flowrt_runtime_seconds() - m->started;
     p->now_ms = rt->now_ms;
-    p->watermark = watermarks_current(&rt->watermarks, rt->now_ms);
+    /* As the operators last saw it: working it out again here would move
+     * it between two rounds where the loop chose not to (main.c, run). */
+    p->watermark = rt->watermarks.current;
     p->bad = rt->bad_total;
     p->late = rt->late;
     p->nsources = rt->nsources;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flow/codec.h"
+#include "metrics.h"
 
 static const char *type_name(FlowType t)
 {
@@ -24,8 +25,8 @@ static const char *type_name(FlowType t)
 static void usage_line(const FlowProgram *prog, FILE *f)
 {
     fprintf(f,
-            "usage: %s [--set NAME=VALUE]... [--stats[=SECONDS]] [--quiet] [--help] "
-            "[--version]%s\n",
+            "usage: %s [--set NAME=VALUE]... [--stats[=SECONDS]] [--metrics-port [ADDR:]PORT] "
+            "[--quiet] [--help] [--version]%s\n",
             prog->name,
             prog->checkpoint_every_ms > 0
                 ? " [--checkpoint-dir DIR] [--checkpoint-every D] [--checkpoint-keep K] "
@@ -41,6 +42,9 @@ static void help(const FlowProgram *prog)
     printf("options:\n"
            "  --set NAME=VALUE    set a param (may be repeated)\n"
            "  --stats[=SECONDS]   print one line of statistics to stderr every SECONDS (1)\n"
+           "  --metrics-port [ADDR:]PORT\n"
+           "                      serve Prometheus metrics at http://ADDR:PORT/metrics while\n"
+           "                      running (ADDR: every IPv4 address; needs libmicrohttpd12)\n"
            "  --quiet             no summary at exit\n"
            "  --help              this text\n"
            "  --version           program, .flow file and flowc version\n");
@@ -215,6 +219,24 @@ static void checkpoint_option(const FlowProgram *prog, CliOptions *o, int argc, 
     }
 }
 
+/* Only the form is checked here (a usage error); resolving the address and
+ * binding the port happen when the run starts (metrics.c). */
+static void metrics_option(const FlowProgram *prog, CliOptions *o, int argc, char **argv, int *i,
+                           int *status)
+{
+    const char *a = argv[*i];
+    const char *v = a[14] == '=' ? a + 15 : *i + 1 < argc ? argv[++*i] : NULL;
+    char host[256];
+    int port;
+    if (!v || !*v)
+        *status = usage_error(prog, "--metrics-port needs [ADDR:]PORT%s%s", "", "");
+    else if (!flowrt_metrics_parse_addr(v, host, sizeof host, &port))
+        *status = usage_error(prog, "--metrics-port: '%s' is not PORT (1 to 65535), ADDR:PORT "
+                                    "or [IPv6]:PORT%s", v, "");
+    else
+        o->metrics_addr = v;
+}
+
 int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *o)
 {
     memset(o, 0, sizeof *o);
@@ -244,6 +266,8 @@ int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions 
                                      a + 8, "");
             else
                 o->stats_seconds = s;
+        } else if (strcmp(a, "--metrics-port") == 0 || strncmp(a, "--metrics-port=", 15) == 0) {
+            metrics_option(prog, o, argc, argv, &i, &status);
         } else if (strcmp(a, "--quiet") == 0) {
             o->quiet = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -16,6 +16,7 @@ typedef struct CliOptions {
     const char **set_values;
     double stats_seconds;    /* --stats[=SECONDS]; 0: no periodic stats */
     bool quiet;
+    const char *metrics_addr;     /* --metrics-port [ADDR:]PORT; NULL: no endpoint */
     /* Checkpointed programs only (docs/checkpoints.md). */
     const char *checkpoint_dir;   /* --checkpoint-dir DIR; NULL: the program's */
     int64_t checkpoint_every_ms;  /* --checkpoint-every D; 0: the program's */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "rt.h"
 #include "samefile.h"
 #include "stats.h"
@@ -106,6 +107,7 @@ static void publish_counters(FlowRuntime *rt)
     atomic_store(&rt->control->written, flowrt_stats_records_written(rt));
     atomic_store(&rt->control->bad, rt->bad_total);
     atomic_store(&rt->control->late, rt->late);
+    flowrt_metrics_publish(rt);
 }
 
 typedef struct SavedSignals {
@@ -372,8 +374,10 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
      * program before any is opened. Then tables: the streams start with
      * every table complete, and a table that cannot be read stops the
      * program before any sink is opened. Before all of them, the regular
-     * expressions are compiled: a bad pattern from a param stops the run. */
-    bool opened = (!prog->regex_setup || prog->regex_setup(&rt, prog->regexes, prog->nregexes)) &&
+     * expressions are compiled: a bad pattern from a param stops the run;
+     * and first of all the metrics endpoint binds its port. */
+    bool opened = flowrt_metrics_start(&rt, opts.metrics_addr, started) &&
+                  (!prog->regex_setup || prog->regex_setup(&rt, prog->regexes, prog->nregexes)) &&
                   flowrt_check_same_files(&rt) && flowrt_ckpt_open(&rt, &opts) &&
                   flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt) &&
                   flowrt_ckpt_restore(&rt);
@@ -391,6 +395,7 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     publish_counters(&rt);
     if (opened && !opts.quiet)
         flowrt_stats_print_summary(&rt, flowrt_runtime_seconds() - started, interrupted);
+    flowrt_metrics_stop(&rt);
     close_connectors(&rt);
     flowrt_ckpt_close(&rt);
     flowrt_tables_free(&rt);

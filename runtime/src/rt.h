@@ -31,6 +31,7 @@ struct FlowRuntime {
     ReadOrder order;        /* which sources the next round polls (read_order.h) */
     bool progressed;        /* the last round read a record */
     Checkpoints ckpt;       /* this run's checkpoints (ckpt.h) */
+    struct Metrics *metrics; /* the --metrics-port server, or NULL (metrics.h) */
     Timers timers;          /* stateful operators: their state and timers */
     Source **sources;
     int nsources;

@@ -4,9 +4,9 @@
 # SQLite oracles (a stateless query, windows, lookups, joins), the window and
 # join memory tests, the Python model of the user-sessions example,
 # processing-time windows on a slowly fed stdin, how soon results leave a
-# sink, and a stdout closed by its reader. Generated programs are
-# compiled with the compiler that built the runtime, warning-free, and
-# sanitized when FLOW_SANITIZE is on.
+# sink, a stdout closed by its reader, and the metrics endpoint. Generated
+# programs are compiled with the compiler that built the runtime,
+# warning-free, and sanitized when FLOW_SANITIZE is on.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
 set(E2E_DIR ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
@@ -78,6 +78,16 @@ list(APPEND E2E_TESTS e2e.checkpoint_window_selftest)
 add_test(NAME e2e.checkpoint_join_selftest
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_join_selftest.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.checkpoint_join_selftest)
+
+# The --metrics-port endpoint scraped with curl while programs run; in the
+# ThreadSanitizer build (tests/run_all.sh) the programs are built with it.
+set(METRICS_TSAN "")
+if(FLOW_TSAN)
+  set(METRICS_TSAN --tsan)
+endif()
+add_test(NAME e2e.metrics_endpoint
+         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/metrics_endpoint.py ${E2E_OPTIONS} ${METRICS_TSAN})
+list(APPEND E2E_TESTS e2e.metrics_endpoint)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 

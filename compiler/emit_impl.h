@@ -166,4 +166,27 @@ void emit_join_restore(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_restore(Emitter *em, CWriter *w, const PlanStage *st);
 
+/* ---- emit_join.c, for emit_join_ckpt.c --------------------------------------------- */
+
+/* What the join emitters (emit_join.c, emit_join_ckpt.c) know of one join
+ * stage: its shape, its C names (the plan's and those of its helpers) and
+ * its operator index. */
+typedef struct JoinStage {
+    int op;
+    const PlanStageNames *names; /* the stage's C names (plan.h) */
+    const char *free_row, *free_group, *drop_oldest; /* emit_join.c's own: NULL in join_shape's */
+    const PlanNode *node;
+    const Op *jop;
+    const PlanType *ltype, *rtype, *out;
+    TypeKind *keytypes;
+    int nkey;
+    bool windowed;
+} JoinStage;
+
+/* The shape of a join stage and the plan's names, without the helpers'. */
+JoinStage join_shape(Emitter *em, const PlanStage *st);
+/* Lines that link a new `row` of `side` at the end of its group `g`'s list
+ * (and, in an interval join, of its side's arrival order in `rows`). */
+void emit_join_link_row(CWriter *w, const JoinStage *n);
+
 #endif

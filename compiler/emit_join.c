@@ -44,20 +44,6 @@
 #include "emit_impl.h"
 #include "explain.h"
 
-/* What the join emitter needs to know of one join stage: its shape, its C
- * names (the plan's and those of its helpers) and its operator index. */
-typedef struct JoinStage {
-    int op;
-    const PlanStageNames *names; /* the stage's C names (plan.h) */
-    const char *free_row, *free_group, *drop_oldest;
-    const PlanNode *node;
-    const Op *jop;
-    const PlanType *ltype, *rtype, *out;
-    TypeKind *keytypes;
-    int nkey;
-    bool windowed;
-} JoinStage;
-
 static const PlanType *right_type(const PlanNode *n)
 {
     for (int i = 0; i < n->inputs.n; i++)
@@ -66,7 +52,7 @@ static const PlanType *right_type(const PlanNode *n)
     return NULL;
 }
 
-static JoinStage join_stage(Emitter *em, const PlanStage *st)
+JoinStage join_shape(Emitter *em, const PlanStage *st)
 {
     JoinStage n = { 0 };
     Arena *a = em->arena;
@@ -75,11 +61,6 @@ static JoinStage join_stage(Emitter *em, const PlanStage *st)
     n.node = st->nodes[0];
     n.jop = n.node->op;
     n.windowed = n.jop->join.windowed;
-    n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.names->state));
-    if (n.windowed)
-        n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.names->row));
-    else
-        n.drop_oldest = plan_unique_name(em->plan, arena_printf(a, "%s_drop_oldest", n.names->row));
     n.ltype = n.node->in;
     n.rtype = right_type(n.node);
     n.out = n.node->out;
@@ -89,6 +70,20 @@ static JoinStage join_stage(Emitter *em, const PlanStage *st)
     int k = 0;
     for (const JoinEq *q = n.jop->join.eqs; q; q = q->next)
         n.keytypes[k++] = key_common_type(q->left->type, q->right->type);
+    return n;
+}
+
+/* The shape and the names of the helpers only the stage's code calls (made
+ * unique once: a second call would make others). */
+static JoinStage join_stage(Emitter *em, const PlanStage *st)
+{
+    JoinStage n = join_shape(em, st);
+    Arena *a = em->arena;
+    n.free_group = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.names->state));
+    if (n.windowed)
+        n.free_row = plan_unique_name(em->plan, arena_printf(a, "%s_free", n.names->row));
+    else
+        n.drop_oldest = plan_unique_name(em->plan, arena_printf(a, "%s_drop_oldest", n.names->row));
     return n;
 }
 
@@ -381,6 +376,24 @@ static void emit_fire_function(CWriter *w, const JoinStage *n)
     cw_close(w, "");
 }
 
+void emit_join_link_row(CWriter *w, const JoinStage *n)
+{
+    if (n->windowed)
+        cw_line(w, "row->prev = g->tail[side];");
+    cw_line(w, "if (g->tail[side])");
+    cw_line(w, "    g->tail[side]->next = row;");
+    cw_line(w, "else");
+    cw_line(w, "    g->head[side] = row;");
+    cw_line(w, "g->tail[side] = row;");
+    if (n->windowed)
+        return;
+    cw_line(w, "if (rows->tail[side])");
+    cw_line(w, "    ((%s *)rows->tail[side])->fifo_next = row;", n->names->row);
+    cw_line(w, "else");
+    cw_line(w, "    rows->head[side] = row;");
+    cw_line(w, "rows->tail[side] = row;");
+}
+
 /* The arrival of a record of either side whose key is in `probe`. */
 static void emit_arrive_function(CWriter *w, const JoinStage *n)
 {
@@ -460,19 +473,8 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     cw_line(w, "row->rec.right = *(const %s *)rec;", n->rtype->cname);
     keep_strings(w, n->rtype, "row->rec.right.");
     cw_close(w, "");
-    if (n->windowed)
-        cw_line(w, "row->prev = g->tail[side];");
-    cw_line(w, "if (g->tail[side])");
-    cw_line(w, "    g->tail[side]->next = row;");
-    cw_line(w, "else");
-    cw_line(w, "    g->head[side] = row;");
-    cw_line(w, "g->tail[side] = row;");
+    emit_join_link_row(w, n);
     if (!n->windowed) {
-        cw_line(w, "if (rows->tail[side])");
-        cw_line(w, "    ((%s *)rows->tail[side])->fifo_next = row;", n->names->row);
-        cw_line(w, "else");
-        cw_line(w, "    rows->head[side] = row;");
-        cw_line(w, "rows->tail[side] = row;");
         cw_comment(w, true, "No timer pending: no row was kept; the new row's is the one.");
         cw_open(w, "if (!rows->timer_pending)");
         cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), rows);", n->op, within);

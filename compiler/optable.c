@@ -2,6 +2,8 @@
  * OpKind, indexed by it, for the facts every pass shares. */
 #include "optable.h"
 
+#include "emit_impl.h" /* the snapshot and restore columns */
+
 #define OPROLE_stateless OPROLE_STATELESS
 #define OPROLE_stateful OPROLE_STATEFUL
 #define OPROLE_part OPROLE_PART

@@ -670,9 +670,11 @@ bool flowrt_ckpt_open(FlowRuntime *rt, const CliOptions *opts)
     }
     for (int i = 0; i < n && ok && !c->restore_map; i++) {
         char why[600];
+        double t0 = flowrt_runtime_seconds();
         switch (check_checkpoint(rt, ids[i], why, sizeof why)) {
         case USABLE:
             c->restored_id = ids[i];
+            c->restore_seconds = seconds_since(t0); /* its checksums: part of restoring */
             break;
         case DAMAGED:
             fprintf(stderr, "%s: warning: checkpoint %" PRId64 " in %s is not usable: %s%s\n",
@@ -706,10 +708,12 @@ bool flowrt_ckpt_restore(FlowRuntime *rt)
     Checkpoints *c = &rt->ckpt;
     if (!c->restore_map)
         return true;
+    double t0 = flowrt_runtime_seconds();
     FlowCkptIn in;
     flowrt_ckpt_in_init(&in, c->restore_map, c->restore_len);
     char *err = NULL;
     bool ok = flowrt_ckpt_state_load(rt, &in, false, &err);
+    c->restore_seconds += seconds_since(t0);
     if (!ok)
         flowrt_runtime_fail(rt, "checkpoint %" PRId64 " in %s cannot be restored: %s",
                             c->restored_id, c->dir, err ? err : "?");
@@ -796,7 +800,8 @@ void flowrt_ckpt_describe(const FlowRuntime *rt, char *buf, size_t size)
     if (c->failures && n >= 0 && (size_t)n < size)
         n += snprintf(buf + n, size - (size_t)n, ", %" PRId64 " failed", c->failures);
     if (n >= 0 && (size_t)n < size && c->restored_id)
-        snprintf(buf + n, size - (size_t)n, "; restored from %" PRId64 "\n", c->restored_id);
+        snprintf(buf + n, size - (size_t)n, "; restored from %" PRId64 " in %.1f ms\n",
+                 c->restored_id, c->restore_seconds * 1e3);
     else if (n >= 0 && (size_t)n < size)
         snprintf(buf + n, size - (size_t)n, "; started afresh\n");
 }

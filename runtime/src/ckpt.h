@@ -34,6 +34,7 @@ typedef struct Checkpoints {
     /* For --stats and the summary. */
     int64_t taken, failures;
     double last_seconds, last_pause_seconds, max_pause_seconds;
+    double restore_seconds;  /* how long reading the restored one back took */
     uint64_t last_bytes;
 } Checkpoints;
 

@@ -69,6 +69,12 @@ list(APPEND E2E_TESTS e2e.oracle_time e2e.oracle e2e.oracle_window e2e.oracle_lo
 add_test(NAME e2e.oracle_numeric COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_numeric.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle_numeric)
 
+# Checkpoints of join and dedupe state: a snapshot and restore after every
+# record gives the output of the run without checkpoints.
+add_test(NAME e2e.checkpoint_join_selftest
+         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_join_selftest.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.checkpoint_join_selftest)
+
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 
 add_test(NAME e2e.explain COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/explain_test.py ${E2E_OPTIONS})

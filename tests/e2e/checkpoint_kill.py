@@ -80,7 +80,7 @@ sink sess to file("sessions.csv", format = csv);
 sink too_late to file("late.csv", format = csv);
 """),
     ("dedupe", EVENT_SCHEMA + EVENTS + """
-stream firsts = events | key by tag | dedupe within 2s | select ts, tag, k, v;
+stream firsts = events | key by k | dedupe within 3s | select ts, tag, k, v;
 sink firsts to file("firsts.csv", format = csv);
 """),
     ("interval_join", """

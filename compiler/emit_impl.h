@@ -8,7 +8,9 @@
  *                     layout lines of checkpoints
  *   emit_stateless.c, emit_lookup.c, emit_window.c, emit_join.c, emit_dedupe.c
  *                     one per operator (operators.h names their entry points);
- *                     each uses the layers below it, none another of these. */
+ *                     each uses the layers below it, none another of these
+ *                     (but emit_window_ckpt.c, the window's checkpoints, uses
+ *                     emit_window.c's state layout). */
 #ifndef FLOWC_EMIT_IMPL_H
 #define FLOWC_EMIT_IMPL_H
 
@@ -156,6 +158,12 @@ void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st);
 /* A join stage has a second function, for its right input: its signature. */
 const char *join_right_signature(Emitter *em, const PlanStage *st);
+/* For emit_window_ckpt.c, from emit_window.c: the put (with `restore`, the
+ * get) of the key, count and accumulators of the window state struct `s`
+ * points to, and the release of what such a state owns. */
+void emit_window_ckpt_values(Emitter *em, CWriter *w, const PlanStage *st, const char *s,
+                             bool restore);
+void emit_window_entry_release(Emitter *em, CWriter *w, const PlanStage *st, const char *s);
 /* The snapshot and restore columns of operators.h: the stage's
  * FlowOperatorDef.snapshot and .restore (flow/checkpoint.h), named
  * st->names->snapshot and ->restore. */

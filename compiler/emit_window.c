@@ -992,6 +992,51 @@ static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
     input_end(em, w, st, n, &b);
 }
 
+/* The put (or, with `restore`, the get) of what a state struct holds after
+ * its window-kind members, in the order emit_state_rest declares it: the
+ * key, the count, every accumulator. */
+void emit_window_ckpt_values(Emitter *em, CWriter *w, const PlanStage *st, const char *s,
+                             bool restore)
+{
+    WindowStage n = window_stage(em, st);
+    Arena *a = em->arena;
+    const char *(*call)(Arena *, TypeKind, const char *) = restore ? ckpt_get_call : ckpt_put_call;
+    if (restore)
+        emit_ckpt_get_key(a, w, n.keytypes, n.wop->nkey, s);
+    else
+        emit_ckpt_put_key(a, w, n.keytypes, n.wop->nkey, s);
+    cw_line(w, "%s", call(a, TY_INT64, arena_printf(a, "%s->count", s)));
+    int i = 0;
+    for (const Item *it = n.items; it; it = it->next, i++) {
+        const char *acc = arena_printf(a, "%s->acc%d", s, i);
+        switch (it->agg) {
+        case AGG_COUNT: break;
+        case AGG_SUM:
+        case AGG_MIN:
+        case AGG_MAX: cw_line(w, "%s /* %s */", call(a, it->type, acc), it->name); break;
+        case AGG_AVG: cw_line(w, "%s /* %s: the sum */", call(a, TY_FLOAT64, acc), it->name); break;
+        case AGG_FIRST:
+        case AGG_LAST:
+            cw_line(w, "%s /* %s */", call(a, it->type, acc), it->name);
+            cw_line(w, "%s", call(a, TY_TIMESTAMP, arena_printf(a, "%s_ts", acc)));
+            break;
+        case AGG_COUNT_DISTINCT:
+            if (restore)
+                cw_line(w, "flow_ckpt_get_distinct(in, &%s); /* %s */", acc, it->name);
+            else
+                cw_line(w, "flow_ckpt_put_distinct(out, &%s); /* %s */", acc, it->name);
+            break;
+        case AGG_UNKNOWN: break;
+        }
+    }
+}
+
+void emit_window_entry_release(Emitter *em, CWriter *w, const PlanStage *st, const char *s)
+{
+    WindowStage n = window_stage(em, st);
+    emit_entry_release(w, &n, s);
+}
+
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
     WindowStage n = window_stage(em, st);

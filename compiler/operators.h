@@ -37,7 +37,7 @@
 OP(WHERE,     "where",     stateless, check_where,     state_none,   describe_where,     emit_where,        NULL,    NULL)
 OP(SELECT,    "select",    stateless, check_select,    state_none,   describe_select,    emit_select,       NULL,    NULL)
 OP(KEY_BY,    "key by",    stateless, check_key_by,    state_none,   describe_key_by,    emit_key_by,       NULL,    NULL)
-OP(WINDOW,    "window",    stateful,  check_window,    state_window, describe_window,    emit_window_stage, NULL,    NULL)
+OP(WINDOW,    "window",    stateful,  check_window,    state_window, describe_window,    emit_window_stage, emit_window_snapshot, emit_window_restore)
 OP(AGGREGATE, "aggregate", part,      check_aggregate, state_none,   describe_aggregate, emit_window_stage, NULL,    NULL)
 OP(JOIN,      "join",      stateful,  check_join,      state_join,   describe_join,      emit_join_stage,   emit_join_snapshot, emit_join_restore)
 OP(LOOKUP,    "lookup",    stateless, check_join,      state_join,   describe_join,      emit_lookup,       NULL,    NULL)

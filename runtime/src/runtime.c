@@ -29,6 +29,12 @@ void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog)
         rt->fake_clock_step = step;
         rt->batch = 1;
     }
+    /* Tests: FLOW_BATCH=N reads N records per poll, as the checkpoint
+     * self-test (one) does, so that a program with several sources
+     * interleaves them the same way in both runs it compares. */
+    const char *batch = getenv("FLOW_BATCH");
+    if (batch && atoi(batch) >= 1 && atoi(batch) <= RUNTIME_BATCH)
+        rt->batch = atoi(batch);
     flowrt_runtime_tick(rt);
 }
 

@@ -221,8 +221,10 @@ void flow_ckpt_put_distinct(FlowCkptOut *out, const FlowDistinct *d)
         flow_ckpt_put_bool(out, v->is_str);
         if (v->is_str)
             flow_ckpt_put_str(out, v->str);
-        else
+        else {
             flow_ckpt_put_i64(out, v->bits);
+            flow_ckpt_put_u64(out, v->hash);
+        }
     }
 }
 
@@ -236,7 +238,8 @@ void flow_ckpt_get_distinct(FlowCkptIn *in, FlowDistinct *d)
             flow_str_release(s);
         } else {
             int64_t bits = flow_ckpt_get_i64(in);
-            distinct_add(d, (struct FlowDistinctSlot){ (uint64_t)flow_hash_i64(bits), bits,
+            uint64_t hash = flow_ckpt_get_u64(in);
+            distinct_add(d, (struct FlowDistinctSlot){ hash, bits,
                                                        { "", 0 }, false });
         }
     }

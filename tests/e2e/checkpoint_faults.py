@@ -44,18 +44,24 @@ sink big to file("big.jsonl", format = jsonl);
 """
 SINKS = ["odd.csv", "big.jsonl"]
 
-# A program with keyed state, and two changes of it that its checkpoints
-# must not be restored into: an aggregate, the type of the key.
+# A program with keyed state, and changes of it that its checkpoints must
+# not be restored into: an aggregate, the type of the key in the source, the
+# key itself (another field, of another type, the source unchanged). Each
+# change with a piece of what the refusal must quote from the checkpoint's
+# layout and one from the changed program's.
 WINDOWED = """\
 config { checkpoint every 20ms to "ck"; }
 schema E { ts : timestamp, k : %s, v : int64 }
 source events : E from file("events.csv", format = csv) event time ts watermark 1s;
-stream per_key = events | key by k | window tumbling 10s | aggregate %s;
+stream per_key = events | key by %s | window tumbling 10s | aggregate %s;
 sink per_key to file("per_key.csv", format = csv);
 """
-WINDOWED_BASE = ("string", "n = count(), total = sum(v)")
-WINDOWED_CHANGES = [("an aggregate", ("string", "n = count(), total = max(v)")),
-                    ("the key's type", ("int64", "n = count(), total = sum(v)"))]
+WINDOWED_BASE = ("string", "k", "n = count(), total = sum(v)")
+WINDOWED_CHANGES = [
+    ("an aggregate", ("string", "k", "n = count(), total = max(v)"), "total = sum(v)", "total = max(v)"),
+    ("the key's type", ("int64", "k", "n = count(), total = sum(v)"), "k string", "k int64"),
+    ("the key", ("string", "v", "n = count(), total = sum(v)"), "k string", "v int64"),
+]
 
 # Unbounded and slow: a run that goes on until it is stopped.
 ENDLESS = """\
@@ -289,14 +295,16 @@ class Suite:
         ref_prog = Program(self.env, self.base, "windowed", WINDOWED % WINDOWED_BASE, self.inputs)
         ref = ref_prog.fresh("reference")
         ref_prog.run_ok(ref, ["--no-restore"])
-        for what, change in WINDOWED_CHANGES:
-            cwd = self.killed_at("changed_" + what.replace(" ", "_").replace("'", ""), 3, ref_prog)
-            changed = Program(self.env, self.base, "windowed_" + change[0], WINDOWED % change, self.inputs)
+        for what, change, saved, has in WINDOWED_CHANGES:
+            tag = what.replace(" ", "_").replace("'", "")
+            cwd = self.killed_at("changed_" + tag, 3, ref_prog)
+            changed = Program(self.env, self.base, "windowed_" + tag, WINDOWED % change, self.inputs)
             status, _, err = changed.run(cwd)
-            expect(status == 1 and re.search(r'checkpoint 3 in ck is of another program: it saved "[^"]*"'
-                                             r' where this program has "', err),
-                   "a checkpoint of the program before a change of %s: exit status %d, expected 1 and "
-                   "what differs" % (what, status), err)
+            expect(status == 1 and re.search(r'checkpoint 3 in ck is of another program: it saved "[^"]*%s[^"]*"'
+                                             r' where this program has "[^"]*%s[^"]*"; --no-restore starts over'
+                                             % (re.escape(saved), re.escape(has)), err),
+                   "a checkpoint of the program before a change of %s: exit status %d, expected 1 and a "
+                   "message quoting %r and %r" % (what, status, saved, has), err)
             changed.run_ok(cwd, ["--no-restore"])
         # And the unchanged one still resumes from its own.
         cwd = self.killed_at("windowed_resumed", 3, ref_prog)

@@ -247,6 +247,10 @@ def check_log(log, what):
     return err
 
 
+def has_checkpoint(ck):
+    return os.path.isdir(ck) and any(re.fullmatch(r"ckpt-\d{10}", n) for n in os.listdir(ck))
+
+
 def sink_files(text):
     return SINK_FILE.findall(text)
 
@@ -263,7 +267,9 @@ def first_difference(want, got):
 
 
 def run_program(env, name, text, inputs, base, quota, rng):
-    """Reference run, then rounds of kills until `quota` kills; returns (kills, restarts, rounds)."""
+    """Reference run, then rounds of kills until `quota` kills; returns
+    (kills, kills after which a checkpoint was there to resume from, rounds,
+    the run's time)."""
     work = os.path.join(base, name)
     os.makedirs(work)
     env.build_text(CONFIG + text, name, work)
@@ -278,7 +284,7 @@ def run_program(env, name, text, inputs, base, quota, rng):
     if status != 0 or ": done after" not in err:
         raise Failure("%s: the uninterrupted run exited with status %d:\n%s" % (name, status, err[-3000:]))
     reference = {s: read_bytes(os.path.join(ref, s)) for s in sinks}
-    kills = restarts = rounds = 0
+    kills = resumable = rounds = 0
     while kills < quota:
         rounds += 1
         run = os.path.join(work, "run")
@@ -288,13 +294,21 @@ def run_program(env, name, text, inputs, base, quota, rng):
             log = os.path.join(work, "run.log")
             # The last attempt of a round runs to its end, whatever happens.
             delay = rng.uniform(0, duration) if attempt < MAX_KILLS_PER_ROUND else None
+            t0 = time.monotonic()
             status = finish(start(env, exe, run, [], log), delay)
+            took = time.monotonic() - t0
             err = check_log(log, name)
             if status == -signal.SIGKILL:
                 kills += 1
+                resumable += has_checkpoint(os.path.join(run, "ck"))
                 history.append("killed after %.3f s" % delay)
                 continue
             history.append("exit %d" % status)
+            # A whole run that ended before its kill: the reference run was
+            # slowed down by a busy machine, and the kills would miss too
+            # many rounds; they aim at this run's time from now on.
+            if attempt == 0:
+                duration = min(duration, took)
             if status != 0 or ": done after" not in err:
                 raise Failure("%s: round %d, run %d exited with status %d (%s):\n%s"
                               % (name, rounds, attempt + 1, status, ", ".join(history), err[-3000:]))
@@ -304,7 +318,6 @@ def run_program(env, name, text, inputs, base, quota, rng):
         if attempt == MAX_KILLS_PER_ROUND:
             raise Failure("%s: round %d: %d kills made no progress (%s)"
                           % (name, rounds, MAX_KILLS_PER_ROUND, ", ".join(history[-5:])))
-        restarts += attempt
         for s in sinks:
             got = read_bytes(os.path.join(run, s))
             if got != reference[s]:
@@ -312,7 +325,7 @@ def run_program(env, name, text, inputs, base, quota, rng):
                               "--- stderr of the last run ---\n%s"
                               % (name, rounds, ", ".join(history), s, first_difference(reference[s], got),
                                  err[-3000:]))
-    return kills, restarts, rounds, duration
+    return kills, resumable, rounds, duration
 
 
 def main():
@@ -339,23 +352,26 @@ def main():
     write_inputs(inputs)
     print("checkpoint_kill: seed %d, %d kills per program" % (seed, quota), flush=True)
     t0 = time.monotonic()
-    total_kills = total_restarts = total_rounds = 0
+    total_kills = total_resumable = total_rounds = 0
     failures = []
     for name, text in programs:
+        started = time.monotonic()
         try:
-            kills, restarts, rounds, duration = run_program(env, name, text, inputs, base, quota, rng)
+            kills, resumable, rounds, duration = run_program(env, name, text, inputs, base, quota, rng)
         except (Failure, subprocess.TimeoutExpired) as e:
             failures.append(name)
             print("FAIL checkpoint_kill %s (seed %d)\n%s" % (name, seed, e), file=sys.stderr, flush=True)
             continue
         total_kills += kills
-        total_restarts += restarts
+        total_resumable += resumable
         total_rounds += rounds
-        print("  %-18s run %.2f s, %d kills in %d rounds, outputs identical" % (name, duration, kills, rounds),
-              flush=True)
+        print("  %-18s run %.2f s, %d kills in %d rounds, outputs identical (%.1f s)"
+              % (name, duration, kills, rounds, time.monotonic() - started), flush=True)
     elapsed = time.monotonic() - t0
-    summary = ("%d kills -9 (%d restarts, %d rounds) over %d programs in %.0f s, seed %d"
-               % (total_kills, total_restarts, total_rounds, len(programs) - len(failures), elapsed, seed))
+    summary = ("%d kills -9 in %d rounds over %d programs (%d restarts from a checkpoint, %d from the "
+               "start) in %.0f s, seed %d"
+               % (total_kills, total_rounds, len(programs) - len(failures), total_resumable,
+                  total_kills - total_resumable, elapsed, seed))
     if failures:
         print("FAIL checkpoint_kill: %s failed; %s" % (", ".join(failures), summary), file=sys.stderr)
         return 1

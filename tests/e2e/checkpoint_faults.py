@@ -72,6 +72,17 @@ stream some = gen | where k == 1;
 sink some to file("some.csv", format = csv);
 """
 
+# Bad records (every 997th line of its input), reported to an errors file,
+# and a sink to stdout: both at-least-once (docs/checkpoints.md).
+AT_LEAST_ONCE = """\
+config { checkpoint every 10ms to "ck"; }
+schema E { ts : timestamp, k : string, v : int64 }
+source events : E from file("events_bad.csv", format = csv, errors = "bad.txt") event time ts watermark 1s;
+stream odd = events | where v % 3 == 1 | select ts, k, w = v * 2 + 1;
+sink odd to stdout(format = csv);
+sink odd to file("odd.csv", format = csv);
+"""
+
 STDIN_PROGRAM = """\
 config { checkpoint every 1s to "ck"; }
 schema R { k : int64 }
@@ -86,6 +97,15 @@ sink rows to file("out.csv", format = csv);
 """
 
 SUMMARY = re.compile(r"checkpoints \(ck\): (\d+) taken.*; (restored from (\d+) in [\d.]+ ms|started afresh)$", re.M)
+
+
+def write_bad_events(good, path):
+    """The events with every 997th line's v not a number."""
+    with open(good) as f, open(path, "w") as out:
+        for i, line in enumerate(f):
+            if i % 997 == 996:
+                line = line[:line.rindex(",")] + ",x%d\n" % i
+            out.write(line)
 
 
 def write_events(path):
@@ -423,6 +443,67 @@ class Suite:
             err = self.resume(cwd, "after two runs stopped by " + sig.name)
             expect(summary(err)[1] == restored, "%s: the last run did not resume from the final checkpoint %d"
                    % (sig.name, restored), err)
+
+    # ---- What is at-least-once, what is refused ----------------------------------------------
+
+    def test_at_least_once(self):
+        """stdout and a source's errors file after a kill -9: what the killed
+        run wrote is the start of an uninterrupted run's, what the restarted
+        run writes is its end (with no second CSV header), and nothing is
+        missing between them. The errors file keeps the records' line
+        numbers after the restart's seek."""
+        good = self.inputs[0]
+        bad = os.path.join(self.base, "events_bad.csv")
+        if not os.path.exists(bad):
+            write_bad_events(good, bad)
+        prog = Program(self.env, self.base, "at_least_once", AT_LEAST_ONCE, [bad])
+        ref = prog.fresh("reference")
+        _, ref_out, _ = prog.run(ref, ["--no-restore"])
+        ref_bad = self.read(ref, "bad.txt")
+        expect(ref_out.count("\n") > 1000 and ref_bad.count(b"\n") == 2 * (EVENTS // 997),
+               "the reference run: %d lines on stdout, %d in bad.txt" % (ref_out.count("\n"),
+                                                                          ref_bad.count(b"\n")))
+        header = ref_out[:ref_out.index("\n") + 1]
+        # A kill after each of nine checkpoints: an errors file whose
+        # buffer was not written out before a checkpoint loses the bad
+        # records of that buffer in some of them, not all.
+        for n in range(3, 12):
+            cwd = prog.fresh("killed_%d" % n)
+            status, out1, err = prog.run(cwd, fault="kill-after-rename@%d" % n)
+            expect(status == -signal.SIGKILL, "kill-after-rename@%d: exit status %d" % (n, status), err)
+            bad1 = self.read(cwd, "bad.txt")
+            status, out2, err = prog.run(cwd)
+            expect(status == 0 and summary(err)[1] == n, "the restart after checkpoint %d: exit status %d, "
+                   "restored %s" % (n, status, summary(err)[1]), err)
+            bad2 = self.read(cwd, "bad.txt")[len(bad1):]
+            for what, ref_text, first, second in (("stdout", ref_out, out1, out2),
+                                                  ("bad.txt", ref_bad, bad1, bad2)):
+                expect(ref_text.startswith(first), "killed after checkpoint %d: %s of the killed run is not "
+                       "the start of the reference's" % (n, what))
+                expect(ref_text.endswith(second), "killed after checkpoint %d: %s of the restarted run is not "
+                       "the end of the reference's" % (n, what))
+                expect(len(first) + len(second) >= len(ref_text),
+                       "killed after checkpoint %d: %s: %d bytes of the reference's are missing between the "
+                       "killed run's and the restarted run's (%d + %d of %d)"
+                       % (n, what, len(ref_text) - len(first) - len(second), len(first), len(second),
+                          len(ref_text)))
+            expect(not out2.startswith(header), "the restarted run wrote the CSV header again on stdout")
+            self.same_output(cwd, "at_least_once", {"odd.csv": self.read(ref, "odd.csv")}, ["odd.csv"])
+
+    def test_sink_file_cut(self):
+        """A sink file shorter than its checkpoint says (removed or cut since):
+        the run stops, exit 1, as its missing records cannot be written again."""
+        cwd = self.killed_at("sink_file_cut", 4)
+        os.truncate(os.path.join(cwd, "odd.csv"), 10)
+        status, _, err = self.prog.run(cwd)
+        expect(status == 1 and "cannot be cut back to the checkpoint" in err and "odd.csv" in err,
+               "a sink file cut short: exit status %d, expected 1 naming it" % status, err)
+        os.unlink(os.path.join(cwd, "odd.csv"))
+        status, _, err = self.prog.run(cwd)
+        expect(status == 1 and "odd.csv" in err, "a sink file removed: exit status %d, expected 1 naming it"
+               % status, err)
+        self.prog.run_ok(cwd, ["--no-restore"])
+        self.same_output(cwd, "--no-restore after a sink file was cut")
 
     # ---- (g), (h) the directory ------------------------------------------------------------
 

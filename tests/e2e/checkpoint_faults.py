@@ -470,6 +470,8 @@ class Suite:
         for n in range(3, 12):
             cwd = prog.fresh("killed_%d" % n)
             status, out1, err = prog.run(cwd, fault="kill-after-rename@%d" % n)
+            if status == 0 and n > 6 and ": done after" in err:
+                break  # a run of fewer checkpoints: the later ones do not come either
             expect(status == -signal.SIGKILL, "kill-after-rename@%d: exit status %d" % (n, status), err)
             bad1 = self.read(cwd, "bad.txt")
             status, out2, err = prog.run(cwd)

@@ -297,6 +297,16 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
     return e;
 }
 
+/* The sources' errors= files: the bad records reported before a checkpoint
+ * must be in them when it is taken, as a restore reads on from its
+ * positions and never reports those again (at-least-once). */
+static void flush_errors_files(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->nsources; i++)
+        if (rt->sources[i]->errors)
+            fflush(rt->sources[i]->errors);
+}
+
 /* ---- The writer child ------------------------------------------------------------------- */
 
 /* What the child tells the run through its pipe: 0 and the size, or the
@@ -330,6 +340,7 @@ static void start_child(FlowRuntime *rt)
     /* Everything the sinks hold goes to their files first, so that the
      * lengths the child saves are of whole records the run wrote. */
     flowrt_sinks_flush(rt);
+    flush_errors_files(rt);
     if (!flowrt_sinks_check(rt))
         return;
     int fds[2];
@@ -752,6 +763,7 @@ void flowrt_ckpt_final(FlowRuntime *rt)
     reap(rt, true);
     double t0 = flowrt_runtime_seconds();
     flowrt_sinks_flush(rt);
+    flush_errors_files(rt);
     if (!flowrt_sinks_check(rt))
         return;
     char why[400] = "";

@@ -4,7 +4,8 @@ checkpoints every 20 ms; one uninterrupted run (--no-restore) gives the
 reference sink files, then the program is started, its process group killed
 with SIGKILL at a random moment of its expected run time, and started again
 (restoring its newest checkpoint) until a run ends by itself, status 0 and
-"done"; every sink file must then be byte-identical to the reference. The
+"done"; every sink file must then be byte-identical to the reference, and
+the counts of its summary (read, written, late, bad, unmatched) equal. The
 programs cover stateless where/select, tumbling, sliding with lateness,
 sessions, `late as`, dedupe, interval and window joins, lookup, union,
 chained windows, several sinks, file and generator sources, on inputs of a
@@ -171,8 +172,10 @@ def write_inputs(path):
     with open(os.path.join(path, "events.csv"), "w") as f:
         f.write("ts,k,v,tag\n")
         for i in range(EVENT_COUNT):
-            f.write("%s,k%d,%d,t%d\n" % (stamp(max(0, i - rng.randrange(1500))), rng.randrange(1000),
-                                          rng.randrange(1000), rng.randrange(50)))
+            line = "%s,k%d,%d,t%d\n" % (stamp(max(0, i - rng.randrange(1500))), rng.randrange(1000),
+                                         rng.randrange(1000), rng.randrange(50))
+            # A bad record now and then: the bad counts must survive too.
+            f.write(line if i % 9973 else line.replace(",", ";", 1))
     for name, col in (("left.csv", "lv"), ("right.csv", "rv")):
         with open(os.path.join(path, name), "w") as f:
             f.write("ts,k,%s\n" % col)
@@ -251,6 +254,16 @@ def has_checkpoint(ck):
     return os.path.isdir(ck) and any(re.fullmatch(r"ckpt-\d{10}", n) for n in os.listdir(ck))
 
 
+def counts(err):
+    """The summary of a run that ended, without its times and its checkpoint
+    line: what it read, wrote, dropped as late or bad, per source and sink,
+    which a restored run must count as an uninterrupted one does."""
+    lines = err[err.rindex(": done after"):].splitlines()[1:]
+    first = err[err.rindex(": done after"):].splitlines()[0]
+    head = re.sub(r"after [\d.]+ s: (\d+) records read \([\d.]+ records/s\)", r"\1 records read", first)
+    return "\n".join([head] + [l for l in lines if not l.lstrip().startswith("checkpoints (")])
+
+
 def sink_files(text):
     return SINK_FILE.findall(text)
 
@@ -284,6 +297,7 @@ def run_program(env, name, text, inputs, base, quota, rng):
     if status != 0 or ": done after" not in err:
         raise Failure("%s: the uninterrupted run exited with status %d:\n%s" % (name, status, err[-3000:]))
     reference = {s: read_bytes(os.path.join(ref, s)) for s in sinks}
+    ref_counts = counts(err)
     kills = resumable = rounds = 0
     while kills < quota:
         rounds += 1
@@ -318,6 +332,10 @@ def run_program(env, name, text, inputs, base, quota, rng):
         if attempt == MAX_KILLS_PER_ROUND:
             raise Failure("%s: round %d: %d kills made no progress (%s)"
                           % (name, rounds, MAX_KILLS_PER_ROUND, ", ".join(history[-5:])))
+        if counts(err) != ref_counts:
+            raise Failure("%s: round %d (%s): the summary counts differ from the uninterrupted run's:\n"
+                          "%s\n--- uninterrupted ---\n%s" % (name, rounds, ", ".join(history), counts(err),
+                                                              ref_counts))
         for s in sinks:
             got = read_bytes(os.path.join(run, s))
             if got != reference[s]:

@@ -731,9 +731,14 @@ bool flowrt_ckpt_restore(FlowRuntime *rt)
     free(err);
     munmap(c->restore_map, c->restore_len);
     c->restore_map = NULL;
+    /* A source that had ended keeps its watermark at the end of time but is
+     * read on from where it ended: a file may have grown since
+     * (docs/checkpoints.md); one that has not ends again at its first poll. */
     for (int i = 0; ok && i < rt->nsources; i++)
-        if (rt->sources[i]->done)
+        if (rt->sources[i]->done) {
             flowrt_watermarks_finish(&rt->watermarks, i);
+            rt->sources[i]->done = false;
+        }
     return ok;
 }
 

@@ -60,13 +60,18 @@ static const ArgSpec generator_args[] = {
     { "rate", ARG_POSITIVE, USE_ANY, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
+/* properties: any librdkafka setting, "k=v;k2=v2" (docs/kafka.md); the
+ * format defaults to csv, as there is no path. */
 static const ArgSpec kafka_args[] = {
     { "brokers", ARG_STRING, USE_ANY, true, NULL, NULL },
     { "topic", ARG_STRING, USE_ANY, true, NULL, NULL },
-    { "group", ARG_STRING, USE_ANY, false, NULL, NULL },
-    FORMAT_ARGS,
-    { "start", ARG_WORD, USE_READ, false, kafka_starts, NULL },
+    { "group", ARG_STRING, USE_READ, false, NULL, NULL },
+    { "format", ARG_WORD, USE_ANY, false, formats, "csv" },
+    { "on_error", ARG_WORD, USE_READ, false, on_errors, "skip" },
+    { "errors", ARG_STRING, USE_READ, false, NULL, NULL },
+    { "start", ARG_WORD, USE_READ, false, kafka_starts, "latest" },
     { "key", ARG_FIELD, USE_WRITE, false, NULL, NULL },
+    { "properties", ARG_STRING, USE_ANY, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
 static const ArgSpec postgres_args[] = {
@@ -81,15 +86,19 @@ static const ArgSpec postgres_args[] = {
 #define ANYWHERE (ROLE_SOURCE | ROLE_TABLE | ROLE_SINK)
 
 /* A table is read to its end before the streams start, so a generator, which
- * may never end, is not compiled as one. kafka and postgres are parsed and
- * checked, not yet compiled: their rows get `compiled` with their issues. */
+ * may never end, is not compiled as one. kafka compiles as a source and a
+ * sink, not yet as a table (a changelog); postgres is parsed and checked, not
+ * yet compiled: their rows get `compiled` with their issues. */
 static const ConnectorDef connectors[] = {
-    { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false, true },
-    { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false, false },
-    { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL, false, false },
-    { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL, true, true },
-    { "kafka", "kafka", ANYWHERE, 0, NULL, NULL, kafka_args, &lib_rdkafka, false, true },
-    { "postgres", "postgres", ANYWHERE, 0, NULL, NULL, postgres_args, &lib_libpq, false, false },
+    { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false, true, NULL },
+    { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false, false, NULL },
+    { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL, false, false, NULL },
+    { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL, true, true,
+      NULL },
+    { "kafka", "kafka", ANYWHERE, ROLE_SOURCE | ROLE_SINK, NULL, NULL, kafka_args, &lib_rdkafka,
+      false, true, "flow_kafka_connector" },
+    { "postgres", "postgres", ANYWHERE, 0, NULL, NULL, postgres_args, &lib_libpq, false, false,
+      NULL },
 };
 #define NCONNECTORS (int)(sizeof connectors / sizeof connectors[0])
 

@@ -72,6 +72,10 @@ typedef struct ConnectorDef {
     /* A source of it can go back to where a checkpoint says it was, so a
      * checkpointed program may read it (docs/checkpoints.md). */
     bool seekable;
+    /* The FlowConnectorOps the generated program points FlowConnector.ops
+     * at (flow/program.h), for a connector that links `lib` and so cannot
+     * be in the runtime's own table; NULL for the others. */
+    const char *ops;
 } ConnectorDef;
 
 /* The row named `name`, or NULL. */

@@ -34,7 +34,7 @@ bool flowrt_ckpt_out_init(FlowCkptOut *out, int fd);
 void flowrt_ckpt_out_bytes(FlowCkptOut *out, const void *p, size_t n);
 /* Writes out the buffer; returns 0 or the errno of the first failure. */
 int flowrt_ckpt_out_finish(FlowCkptOut *out);
-/* XXH64 of everything written. */
+/* XXH64 of everything written, once flowrt_ckpt_out_finish has run. */
 uint64_t flowrt_ckpt_out_hash(const FlowCkptOut *out);
 void flowrt_ckpt_out_free(FlowCkptOut *out);
 

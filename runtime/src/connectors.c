@@ -1,38 +1,41 @@
 /* connectors.c: the runtime's table of connectors (connectors.h). A new
- * connector adds its row here; nothing else in the runtime names a kind. */
+ * connector adds its row here; nothing else in the runtime names a kind.
+ * kafka has no row: its ops come with the program (FlowConnector.ops,
+ * runtime/src/kafka.c), as a row would make every program link librdkafka. */
 #include "connectors.h"
 
 #include <string.h>
 
 typedef struct ConnectorRow {
     const char *kind;
-    const SourceOps *source; /* NULL: cannot be read */
-    const SinkOps *sink;     /* NULL: cannot be written */
+    FlowConnectorOps ops;
 } ConnectorRow;
 
 static const ConnectorRow connectors[] = {
-    { "file", &flowrt_text_source_ops, &flowrt_file_sink_ops },
-    { "stdin", &flowrt_text_source_ops, NULL },
-    { "stdout", NULL, &flowrt_stdout_sink_ops },
-    { "generator", &flowrt_gen_source_ops, NULL },
+    { "file", { &flowrt_text_source_ops, &flowrt_file_sink_ops } },
+    { "stdin", { &flowrt_text_source_ops, NULL } },
+    { "stdout", { NULL, &flowrt_stdout_sink_ops } },
+    { "generator", { &flowrt_gen_source_ops, NULL } },
 };
 
-static const ConnectorRow *find(const char *kind)
+static const FlowConnectorOps *find(const FlowConnector *conn)
 {
+    if (conn->ops)
+        return conn->ops;
     for (size_t i = 0; i < sizeof connectors / sizeof connectors[0]; i++)
-        if (strcmp(connectors[i].kind, kind) == 0)
-            return &connectors[i];
+        if (strcmp(connectors[i].kind, conn->kind) == 0)
+            return &connectors[i].ops;
     return NULL;
 }
 
-const SourceOps *flowrt_connector_source(const char *kind)
+const SourceOps *flowrt_connector_source(const FlowConnector *conn)
 {
-    const ConnectorRow *row = find(kind);
-    return row ? row->source : NULL;
+    const FlowConnectorOps *ops = find(conn);
+    return ops ? ops->source : NULL;
 }
 
-const SinkOps *flowrt_connector_sink(const char *kind)
+const SinkOps *flowrt_connector_sink(const FlowConnector *conn)
 {
-    const ConnectorRow *row = find(kind);
-    return row ? row->sink : NULL;
+    const FlowConnectorOps *ops = find(conn);
+    return ops ? ops->sink : NULL;
 }

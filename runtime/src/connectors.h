@@ -1,19 +1,29 @@
-/* connectors.h: the one place the runtime maps a connector kind
+/* connectors.h: the one place the runtime maps a connector
  * (FlowConnector.kind, the name written in the .flow: "file", "stdin",
  * "stdout", "generator") to the code behind it: its SourceOps if it can be
  * read, its SinkOps if it can be written. Each connector is one file that
  * defines its ops (source_file.c, source_gen.c, sink_file.c) plus one row of
  * connectors.c; the compiler's row for it, with its arguments, is in
- * compiler/connectors.c. */
+ * compiler/connectors.c. A connector that links a library of its own
+ * (kafka) has no row here: the program hands its ops over in
+ * FlowConnector.ops (struct FlowConnectorOps below), so that programs
+ * without it never link that library. */
 #ifndef FLOWRT_CONNECTORS_H
 #define FLOWRT_CONNECTORS_H
 
 #include "sink.h"
 #include "source.h"
 
-/* The ops of a kind, NULL when it is not a source (a sink) of this version. */
-const SourceOps *flowrt_connector_source(const char *kind);
-const SinkOps *flowrt_connector_sink(const char *kind);
+/* What FlowConnector.ops points at (flow/program.h). */
+struct FlowConnectorOps {
+    const SourceOps *source; /* NULL: cannot be read */
+    const SinkOps *sink;     /* NULL: cannot be written */
+};
+
+/* The ops of a connector, its own (conn->ops) or its kind's row; NULL when
+ * it is not a source (a sink) of this version. */
+const SourceOps *flowrt_connector_source(const FlowConnector *conn);
+const SinkOps *flowrt_connector_sink(const FlowConnector *conn);
 
 /* Defined by the connector files. */
 extern const SourceOps flowrt_text_source_ops;  /* source_file.c: file, stdin */

@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "data/clicks.csv:12", "stdin:3", "generator record 17". */
+/* "data/clicks.csv:12", "stdin:3", "generator record 17", or the source's
+ * own text ("topic 'orders' partition 2 offset 17"). */
 static void format_position(const Source *src, char *buf, size_t size)
 {
-    if (!src->numbered_by_line)
+    if (src->where_text)
+        snprintf(buf, size, "%s", src->where_text);
+    else if (!src->numbered_by_line)
         snprintf(buf, size, "%s record %lld", src->label, (long long)src->where);
     else
         snprintf(buf, size, "%s:%lld", src->label, (long long)src->where);

@@ -340,7 +340,7 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
 {
     static const char *const formats[] = { "csv", "jsonl", "json", NULL };
     const FlowConnector *conn = &def->conn;
-    const SinkOps *ops = flowrt_connector_sink(conn->kind);
+    const SinkOps *ops = flowrt_connector_sink(conn);
     if (!ops) {
         *err = flowrt_connargs_message(conn, "not supported as a sink by this version");
         return NULL;
@@ -348,7 +348,7 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
     ConnArgs args;
     flowrt_connargs_init(&args, conn, &rt->params);
     int format = flowrt_connargs_choice(&args, "format", formats, -1);
-    bool header = flowrt_connargs_bool(&args, "header", true);
+    bool header = !ops->no_header && flowrt_connargs_bool(&args, "header", true);
     int64_t linger = flowrt_connargs_int(&args, "linger", SINK_DEFAULT_LINGER_MS, 0);
     Output *out = NULL;
     for (int i = 0; i < rt->noutputs && ops->one_per_runtime && !out; i++)

@@ -65,6 +65,8 @@ typedef struct SinkOps {
     int (*close)(Output *out);
     /* Every sink of this kind in a runtime shares one Output (stdout). */
     bool one_per_runtime;
+    /* Each record is a message of its own (kafka): no CSV header line. */
+    bool no_header;
 } SinkOps;
 
 /* The buffer of a destination and what the loop knows about it. A connector

@@ -42,7 +42,7 @@ bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_fi
 Source *flowrt_source_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
                            const ParamValues *params, char **err)
 {
-    const SourceOps *ops = flowrt_connector_source(def->conn.kind);
+    const SourceOps *ops = flowrt_connector_source(&def->conn);
     if (!ops) {
         *err = flowrt_connargs_message(&def->conn, "not supported as a source by this version");
         return NULL;

@@ -63,6 +63,7 @@ struct Source {
     /* The record going through the stages, for reports of bad records. */
     bool numbered_by_line;  /* false: by record number (generator) */
     int64_t where;          /* its line or record number, from 1 */
+    const char *where_text; /* instead of label and where (Kafka: topic, partition, offset) */
     const char *raw;        /* its text as read (NULL for the generator) */
     size_t raw_len;
 };

@@ -328,11 +328,14 @@ void *flow_pane_add(FlowPane *p, uint64_t slot, uint64_t hash)
 {
     if (p->count == p->cap) {
         int64_t cap = p->cap ? p->cap * 2 : 16;
-        unsigned char *entries = realloc(p->entries, p->size * (size_t)cap);
-        if (!entries) {
-            fprintf(stderr, "flow: out of memory (operator state)\n");
-            abort();
-        }
+        /* flow_state_alloc_large: from 2 MiB on, huge pages, so fewer TLB
+         * misses, and a checkpoint's fork() copies far fewer page table
+         * entries (docs/checkpoints.md). Doubling keeps the copies O(1) per
+         * entry. */
+        unsigned char *entries = flow_state_alloc_large(p->size * (size_t)cap);
+        if (p->count)
+            memcpy(entries, p->entries, p->size * (size_t)p->count);
+        free(p->entries);
         p->entries = entries;
         p->cap = cap;
     }
@@ -340,7 +343,7 @@ void *flow_pane_add(FlowPane *p, uint64_t slot, uint64_t hash)
     if ((uint64_t)(p->count + 1) * 2 > p->mask + 1) {
         free(p->slots);
         p->mask = p->mask * 2 + 1;
-        p->slots = flow_state_alloc(sizeof *p->slots * (size_t)(p->mask + 1));
+        p->slots = flow_state_alloc_large(sizeof *p->slots * (size_t)(p->mask + 1));
         slots_reset(p);
         for (int64_t e = 0; e < p->count; e++) {
             uint64_t i = entry_hash(p, e) & p->mask;

@@ -47,7 +47,7 @@ for p in tumbling join; do
 done
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -DCONSTANT_ARGS -o "$data/baseline_window" \
   "$here/baseline_window.c"
-"$cc" -std=c11 -O2 -Wall -Wextra -Werror -o "$data/baseline_join" "$here/baseline_join.c" -lm
+"$cc" -std=c11 -O2 -Wall -Wextra -Werror -o "$data/baseline_join" "$here/baseline_join.c"
 
 seconds() { # COMMAND...: wall-clock seconds of one run, output to /dev/null
   local t0 t1
@@ -65,7 +65,8 @@ printf '%-10s %14s %14s %14s %8s %10s\n' case plain/s ckpt/s hand/s ckpt/plain c
 for p in tumbling join; do
   n=$count
   [ "$p" = join ] && n=$join_count
-  hand=(); [ "$p" = tumbling ] && hand=("$data/baseline_window" "$n") || hand=("$data/baseline_join" "$n")
+  hand=("$data/baseline_join" "$n")
+  [ "$p" = tumbling ] && hand=("$data/baseline_window" tumbling "$n")
   : > "$data/t_plain"; : > "$data/t_ckpt"; : > "$data/t_hand"
   for _ in $(seq "$runs"); do
     seconds "$data/${p}_plain" --quiet --set n="$n" >> "$data/t_plain"
@@ -94,43 +95,49 @@ sink per_user to file("out.csv", format = csv);
 config { checkpoint every 1s to "ck"; }
 EOF
 "$flowc" build -O2 "$data/big_state.flow" -o "$data/big_state"
-printf '%-8s %10s %12s %12s %12s %12s\n' Mkeys state_MB max_pause_ms last_ckpt_ms restore_ms records_read
+printf '%-8s %10s %10s %12s %12s %12s %12s\n' Mkeys rss_MB ckpt_MB max_pause_ms last_ckpt_ms \
+  restore_ms records_read
+cd "$data"
 for m in $sizes; do
   keys=$(echo "$m * 1000000 / 1" | bc)
-  # Records enough to see nearly every key (3 per key), then as many again
-  # while the state is full, so that several checkpoints are of the full state.
+  # Records enough to see nearly every key (3 per key), then more while the
+  # state is full, so that several checkpoints are of the full state.
   want=$((keys * 3))
-  n=$((keys * 100))
-  (cd "$data" && rm -rf ck out.csv && "${pin[@]}" ./big_state --no-restore --set n="$n" \
-     --set keys="$keys" --stats=1 > /dev/null 2> run1.err & echo $! > pid)
-  pid=$(cat "$data/pid")
-  # Stop it (SIGTERM) once its state is built and checkpointed a few times,
-  # with the window still open (a day of event time).
-  seen=0
+  n=$((keys * 1000))
+  rm -rf ck out.csv
+  "${pin[@]}" ./big_state --no-restore --set n="$n" --set keys="$keys" --stats=1 \
+    > /dev/null 2> run1.err &
+  pid=$!
+  # Stop it (SIGTERM: a final checkpoint) once its state is built and
+  # checkpointed a few times, with the window still open (a day of event time).
+  rss=0
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 0.5
-    read_now=$(sed -n 's/.* read \([0-9]*\) (.*/\1/p' "$data/run1.err" | tail -1)
-    if [ "${read_now:-0}" -ge "$want" ]; then seen=$((seen + 1)); fi
-    if [ "$seen" -ge 4 ]; then break; fi
+    sleep 0.2
+    # Three --stats lines (three seconds, three checkpoints) with the state full.
+    seen=$(sed -n 's/.* read \([0-9]*\) (.*/\1/p' run1.err | awk -v w="$want" '$1 >= w' | wc -l)
+    read_now=$(sed -n 's/.* read \([0-9]*\) (.*/\1/p' run1.err | tail -1)
+    if [ "$seen" -ge 3 ]; then
+      rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
+      break
+    fi
   done
   kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  line=$(grep "checkpoints (" "$data/run1.err" || true)
+  wait "$pid" || true
+  line=$(grep "checkpoints (" run1.err || true)
   pause=$(echo "$line" | sed -n 's/.*(max \([0-9.]*\) ms).*/\1/p')
-  last=$(echo "$line" | sed -n 's/.*last \([0-9.]*\) ms.*/\1/p')
+  last=$(grep " checkpoints [0-9]" run1.err | tail -1 | sed -n 's/.* last \([0-9.]*\)ms.*/\1/p')
   kib=$(echo "$line" | sed -n 's/.*ms, \([0-9.]*\) KiB.*/\1/p')
   # The restore is done before the first record; stop the second run at its
   # first --stats line, and read the restore time from its summary.
-  (cd "$data" && "${pin[@]}" ./big_state --set n="$n" --set keys="$keys" --stats=1 \
-     > /dev/null 2> run2.err & echo $! > pid)
-  pid=$(cat "$data/pid")
-  while kill -0 "$pid" 2>/dev/null && ! grep -q " read " "$data/run2.err"; do sleep 0.2; done
+  "${pin[@]}" ./big_state --set n="$n" --set keys="$keys" --stats=1 > /dev/null 2> run2.err &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null && ! grep -q " read " run2.err; do sleep 0.2; done
   kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  restore=$(sed -n 's/.*restored from [0-9]* in \([0-9.]*\) ms.*/\1/p' "$data/run2.err")
-  printf '%-8s %10.1f %12s %12s %12s %12s\n' "$m" "$(echo "${kib:-0} / 1024" | bc -l)" \
-    "${pause:-?}" "${last:-?}" "${restore:-?}" "${read_now:-?}"
-  cat "$data/run1.err" "$data/run2.err" >> "$log"
+  wait "$pid" || true
+  restore=$(sed -n 's/.*restored from [0-9]* in \([0-9.]*\) ms.*/\1/p' run2.err)
+  printf '%-8s %10.0f %10.1f %12s %12s %12s %12s\n' "$m" "$(echo "${rss:-0} / 1024" | bc -l)" \
+    "$(echo "${kib:-0} / 1024" | bc -l)" "${pause:-?}" "${last:-?}" "${restore:-?}" "${read_now:-?}"
+  cat run1.err run2.err >> "$log"
 done
 echo
 echo "(log: $log)"

@@ -83,6 +83,17 @@ set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 
 add_test(NAME e2e.explain COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/explain_test.py ${E2E_OPTIONS})
 set_tests_properties(e2e.explain PROPERTIES LABELS e2e)
+
+# Kafka against a real broker (tests/kafka/broker.py): one test at a time, as
+# each runs a broker of its own (RESOURCE_LOCK) on the machine's 2 cores.
+file(GLOB E2E_KAFKA CONFIGURE_DEPENDS ${E2E_DIR}/kafka_*.py)
+foreach(file ${E2E_KAFKA})
+  get_filename_component(name ${file} NAME_WE)
+  add_test(NAME e2e.${name} COMMAND ${Python3_EXECUTABLE} ${file} ${E2E_OPTIONS})
+  set_tests_properties(e2e.${name} PROPERTIES LABELS "e2e;kafka" TIMEOUT 300
+                       RESOURCE_LOCK kafka_broker)
+endforeach()
+
 # Checkpoints (issue 10, "Faults"): kill -9 at random moments of programs of
 # every stateful operator, then restarts, against an uninterrupted run; and
 # damaged checkpoints, a changed program, injected faults, stop signals, the

@@ -426,12 +426,13 @@ static void test_unsupported_is_refused(void **state)
 {
     (void)state;
     char *diags = NULL;
-    char *c = emit_as("t.flow", CLICKS "sink clicks to kafka(brokers = \"b\", topic = \"t\");\n",
+    char *c = emit_as("t.flow",
+                      CLICKS "sink clicks to postgres(conninfo = \"b\", table = \"t\");\n",
                       false, &diags);
     assert_null(c);
-    const char *first = strstr(diags, "error: 'kafka' is not supported");
+    const char *first = strstr(diags, "error: 'postgres' is not supported");
     assert_non_null(first);
-    assert_non_null(strstr(first + 1, "error: 'kafka' is not supported"));
+    assert_non_null(strstr(first + 1, "error: 'postgres' is not supported"));
     free(diags);
 }
 

@@ -61,7 +61,7 @@ static void test_timer_fires_while_idle(void **state)
     FlowConnArg args[] = { { "path", in, NULL }, { "follow", "true", NULL } };
     FlowSourceDef source = {
         .name = "lines",
-        .conn = { "file", args, 2, "t.flow:2:1" },
+        .conn = { "file", args, 2, "t.flow:2:1", NULL },
         .field_names = names,
         .field_types = types,
         .nfields = 1,

@@ -74,7 +74,7 @@ static Source *open_generator(FlowSourceDef *def, FlowConnArg *args, int nargs, 
 {
     *def = (FlowSourceDef){
         .name = "src",
-        .conn = { "generator", args, nargs, "t.flow:1:1" },
+        .conn = { "generator", args, nargs, "t.flow:1:1", NULL },
         .field_names = names,
         .field_types = types,
         .nfields = 6,

@@ -120,7 +120,7 @@ static void make_program(const char *src_kind, const char *sink_kind)
     memset(sink_args, 0, sizeof sink_args);
     source_def = (FlowSourceDef){
         .name = "src",
-        .conn = { src_kind, src_args, 0, "t.flow:4:1" },
+        .conn = { src_kind, src_args, 0, "t.flow:4:1", NULL },
         .field_names = rec_names,
         .field_types = rec_types,
         .nfields = 4,
@@ -131,7 +131,7 @@ static void make_program(const char *src_kind, const char *sink_kind)
     };
     sink_def = (FlowSinkDef){
         .stream = "out",
-        .conn = { sink_kind, sink_args, 0, "t.flow:12:1" },
+        .conn = { sink_kind, sink_args, 0, "t.flow:12:1", NULL },
         .field_names = out_names,
         .field_types = out_types,
         .nfields = 4,

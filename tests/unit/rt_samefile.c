@@ -23,11 +23,11 @@ static const FlowConnArg sink1_args[] = { { "path", NULL, "out1" }, { "format", 
 static const FlowConnArg sink2_args[] = { { "path", NULL, "out2" } };
 
 static const FlowSourceDef sources[] = {
-    { .name = "orders", .conn = { "file", source_args, 1, "t.flow:4:19" },
+    { .name = "orders", .conn = { "file", source_args, 1, "t.flow:4:19", NULL },
       .field_names = names, .field_types = types, .nfields = 1, .event_time_field = -1 },
 };
 static const FlowSourceDef tables[] = {
-    { .name = "prices", .conn = { "file", table_args, 1, "t.flow:5:19" },
+    { .name = "prices", .conn = { "file", table_args, 1, "t.flow:5:19", NULL },
       .field_names = names, .field_types = types, .nfields = 1, .event_time_field = -1 },
 };
 static const FlowSinkDef sinks[] = {

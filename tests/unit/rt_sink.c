@@ -38,7 +38,7 @@ static FlowSink *open_defs(const FlowSinkDef *defs, int n)
 
 static FlowSink *open_sink(FlowSinkDef *def, FlowConnArg *args, int nargs)
 {
-    *def = (FlowSinkDef){ "out", { "file", args, nargs, "t.flow:1:1" }, names, types, 6 };
+    *def = (FlowSinkDef){ "out", { "file", args, nargs, "t.flow:1:1", NULL }, names, types, 6 };
     return open_defs(def, 1);
 }
 
@@ -171,7 +171,7 @@ static void test_single_column(void **state)
     static const FlowType one_type[] = { FLOW_STRING };
     const char *path = test_path("one.csv");
     FlowConnArg args[] = { { "path", path, NULL } };
-    FlowSinkDef def = { "out", { "file", args, 1, "t.flow:1:1" }, one, one_type, 1 };
+    FlowSinkDef def = { "out", { "file", args, 1, "t.flow:1:1", NULL }, one, one_type, 1 };
     FlowSink *s = open_defs(&def, 1);
     flow_sink_begin(s);
     flow_sink_string(s, (FlowStr){ "", 0 });
@@ -416,8 +416,8 @@ static void test_stdout_shared(void **state)
     static const FlowType one_type[] = { FLOW_STRING };
     FlowConnArg csv[] = { { "header", "false", NULL } }, json[] = { { "format", "jsonl", NULL } };
     FlowSinkDef defs[] = {
-        { "a", { "stdout", csv, 1, "t.flow:1:1" }, one, one_type, 1 },
-        { "b", { "stdout", json, 1, "t.flow:2:1" }, one, one_type, 1 },
+        { "a", { "stdout", csv, 1, "t.flow:1:1", NULL }, one, one_type, 1 },
+        { "b", { "stdout", json, 1, "t.flow:2:1", NULL }, one, one_type, 1 },
     };
     Capture cap;
     capture_begin(&cap, 1);

@@ -51,7 +51,7 @@ static bool decode(FlowRuntime *rt, const FlowField *f)
 static Source *open_source(FlowSourceDef *def, const char *kind, FlowConnArg *args, int nargs,
                            int nfields)
 {
-    *def = (FlowSourceDef){ "src", { kind, args, nargs, "t.flow:1:1" }, names, types, nfields,
+    *def = (FlowSourceDef){ "src", { kind, args, nargs, "t.flow:1:1", NULL }, names, types, nfields,
                             -1, 0, 0, decode, generate, NULL };
     char *err = NULL;
     Source *src = flowrt_source_open(NULL, def, 0, &no_params, &err);

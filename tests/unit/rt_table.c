@@ -257,14 +257,14 @@ static void make_program(const char *ids_path, const char *table_path, bool fail
     table_args[0] = (FlowConnArg){ "path", table_path, NULL };
     table_args[1] = (FlowConnArg){ "format", "csv", NULL };
     table_args[2] = (FlowConnArg){ "on_error", "fail", NULL };
-    ids_def = (FlowSourceDef){ .name = "ids", .conn = { "file", ids_args, 2, "t.flow:3:1" },
+    ids_def = (FlowSourceDef){ .name = "ids", .conn = { "file", ids_args, 2, "t.flow:3:1", NULL },
                                .field_names = id_names, .field_types = id_types, .nfields = 1,
                                .event_time_field = -1, .decode = decode_ids };
     table_def = (FlowSourceDef){ .name = "names",
-                                 .conn = { "file", table_args, fail ? 3 : 2, "t.flow:4:1" },
+                                 .conn = { "file", table_args, fail ? 3 : 2, "t.flow:4:1", NULL },
                                  .field_names = row_names, .field_types = row_types,
                                  .nfields = 2, .event_time_field = -1, .decode = load_names };
-    sink_def = (FlowSinkDef){ .stream = "out", .conn = { "stdout", sink_args, 1, "t.flow:6:1" },
+    sink_def = (FlowSinkDef){ .stream = "out", .conn = { "stdout", sink_args, 1, "t.flow:6:1", NULL },
                               .field_names = row_names, .field_types = row_types, .nfields = 2 };
     program = (FlowProgram){ .abi_version = FLOW_ABI_VERSION, .name = "tprog",
                              .flow_file = "t.flow", .flowc_version = "0.1.0", .sources = &ids_def, .nsources = 1, .sinks = &sink_def,

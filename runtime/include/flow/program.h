@@ -45,7 +45,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 4
+#define FLOW_ABI_VERSION 5
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -68,11 +68,22 @@ typedef struct FlowConnArg {
     const char *param;
 } FlowConnArg;
 
+/* The source and sink ops of a connector that links a library of its own
+ * (kafka: librdkafka), opaque here. libflowrt's table of connectors cannot
+ * name them, or every program would link that library: the generated program
+ * points FlowConnector.ops at them, and so only a program that uses the
+ * connector pulls its objects out of libflowrt.a (docs/architecture.md,
+ * "Connectors that link a library"). */
+typedef struct FlowConnectorOps FlowConnectorOps;
+/* kafka(...) (runtime/src/kafka.c), in libflowrt.a only; needs -lrdkafka. */
+extern const FlowConnectorOps flow_kafka_connector;
+
 typedef struct FlowConnector {
     const char *kind;        /* "file", "stdin", "stdout", "generator", ... */
     const FlowConnArg *args;
     int nargs;
     const char *where;       /* "clicks.flow:14:3", for error messages */
+    const FlowConnectorOps *ops; /* NULL: the runtime's table has the kind */
 } FlowConnector;
 
 /* Decode one record from its fields (schema order) and push it downstream.

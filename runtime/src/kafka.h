@@ -1,0 +1,32 @@
+/* kafka.h: what the Kafka source (source_kafka.c) and sink (sink_kafka.c)
+ * share, in kafka.c: the librdkafka configuration made from a connector's
+ * arguments, the partitions of a topic, and the connector's ops, which a
+ * program using kafka(...) hands the runtime (flow_kafka_connector). */
+#ifndef FLOWRT_KAFKA_H
+#define FLOWRT_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdint.h>
+
+#include "sink.h"
+#include "source.h"
+
+/* How long opening a connector waits for the brokers to answer. */
+#define KAFKA_OPEN_TIMEOUT_MS 10000
+
+/* bootstrap.servers = brokers, then the connector's own settings (`ours`:
+ * key, value, ..., NULL), then each `k=v` of properties ("k=v;k2=v2", any
+ * librdkafka setting, last so that they may override ours). NULL and a
+ * message in *err on a setting librdkafka refuses. */
+rd_kafka_conf_t *flowrt_kafka_conf(const FlowConnector *conn, const char *brokers,
+                                   const char *const *ours, const char *properties, char **err);
+/* The partition ids of `topic`, ascending, in a malloc'd array (*n of them);
+ * NULL and a message in *err when the brokers do not answer or the topic
+ * does not exist. */
+int32_t *flowrt_kafka_partitions(const FlowConnector *conn, rd_kafka_t *rk, const char *brokers,
+                                 const char *topic, int *n, char **err);
+
+extern const SourceOps flowrt_kafka_source_ops;
+extern const SinkOps flowrt_kafka_sink_ops;
+
+#endif

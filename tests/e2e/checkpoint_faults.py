@@ -7,11 +7,13 @@ changed program is refused (exit 1, saying what differs) unless
 (FLOW_FAULT=enospc, fsync) give warnings and the run goes on, the previous
 checkpoint still usable; a kill just before or just after the rename of a
 checkpoint; a sink write failing (ENOSPC): exit 1, then a restart; SIGTERM
-and SIGINT: a final checkpoint and exit 0, then a restart; two runs on one
+and SIGINT: a final checkpoint and exit 0, then a restart; stdout and an
+errors= file at-least-once after a kill; a sink file cut short since its
+checkpoint; an input appended to after a finished run; two runs on one
 checkpoint directory; --no-restore throwing the old checkpoints away; stdin
 refused in a checkpointed program; the summary's checkpoint line; --help
-and bad option values. Every run that ends after a fault is followed by
-restarts until one ends with "done", and its sink files must then be
+and bad option values. A run that ends after a fault is followed by a
+restart that must end with "done", and the sink files must then be
 byte-identical to those of one uninterrupted run.
 
   checkpoint_faults.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
@@ -110,8 +112,8 @@ def write_bad_events(good, path):
 
 
 def write_events(path):
-    """ts advancing 1 ms a record, moved back by up to 1.5 s; keys k0..k999 (or,
-    for the program whose key is an int64, the same numbers: the file has both)."""
+    """ts advancing 1 ms a record, moved back by up to 1.5 s; keys 0..999, which
+    the programs read as strings, but for the changed one that reads an int64."""
     rng = random.Random(1012)
     with open(path, "w") as f:
         f.write("ts,k,v\n")
@@ -129,7 +131,6 @@ class Program:
     def __init__(self, env, base, name, text, inputs):
         self.env = env
         self.name = name
-        self.base = base
         self.inputs = inputs
         self.work = os.path.join(base, name)
         os.makedirs(self.work, exist_ok=True)
@@ -160,16 +161,13 @@ class Program:
         return proc
 
     @staticmethod
-    def finish(proc, kill_after=None):
-        """(status, stdout, stderr) of proc, its process group killed with
-        SIGKILL after kill_after seconds if it has not ended."""
+    def finish(proc):
+        """(status, stdout, stderr) of proc; its process group is killed if it
+        has not ended after RUN_TIMEOUT."""
         try:
-            out, _ = proc.communicate(timeout=kill_after if kill_after is not None else RUN_TIMEOUT)
+            out, _ = proc.communicate(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
         proc.log.seek(0)
         err = proc.log.read().decode("utf-8", "replace")
@@ -178,8 +176,8 @@ class Program:
             raise Failure("sanitizer report:\n" + err)
         return proc.returncode, out.decode("utf-8", "replace"), err
 
-    def run(self, cwd, args=(), fault=None, kill_after=None):
-        return self.finish(self.start(cwd, args, fault), kill_after)
+    def run(self, cwd, args=(), fault=None):
+        return self.finish(self.start(cwd, args, fault))
 
     def run_ok(self, cwd, args=(), fault=None):
         """A run that must end by itself with status 0 and "done"; its stderr."""

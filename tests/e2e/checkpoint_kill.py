@@ -3,17 +3,18 @@
 checkpoints every 20 ms; one uninterrupted run (--no-restore) gives the
 reference sink files, then the program is started, its process group killed
 with SIGKILL at a random moment of its expected run time, and started again
-(restoring its newest checkpoint) until a run ends by itself, status 0 and
-"done"; every sink file must then be byte-identical to the reference, and
-the counts of its summary (read, written, late, bad, unmatched) equal. The
-programs cover stateless where/select, tumbling, sliding with lateness,
-sessions, `late as`, dedupe, interval and window joins, lookup, union,
-chained windows, several sinks, file and generator sources, on inputs of a
-few hundred thousand records (a run takes a fraction of a second), made
-here from a fixed seed. The moments of the kills come from --seed (random
-and printed when not given, so that a failure can be replayed). The kills
-are shared out over the programs; each program goes on with fresh runs
-until its share is done, so --kills N makes at least N kills in all.
+(restoring its newest checkpoint, keeping 1 to 3 of them) until a run ends
+by itself, status 0 and "done"; every sink file must then be byte-identical
+to the reference, and the counts of its summary (read, written, late, bad,
+unmatched) equal. The programs cover stateless where/select, tumbling,
+sliding with lateness, sessions, `late as`, dedupe, interval and window
+joins, lookup, union, chained windows, several sinks, file and generator
+sources, on inputs of a few hundred thousand records (a run takes a fraction
+of a second), made here from a fixed seed. The moments of the kills come
+from --seed (random and printed when not given, so that a failure can be
+replayed). The kills are shared out over the programs; each program goes on
+with fresh runs until its share is done, so --kills N makes at least N kills
+in all.
 
   checkpoint_kill.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
                      [--kills N] [--seed S] [--only NAME,...]
@@ -308,7 +309,10 @@ def run_program(env, name, text, inputs, base, quota, rng):
             # The last attempt of a round runs to its end, whatever happens.
             delay = rng.uniform(0, duration) if attempt < MAX_KILLS_PER_ROUND else None
             t0 = time.monotonic()
-            status = finish(start(env, exe, run, [], log), delay)
+            # Keeping one checkpoint prunes the one before at once; more,
+            # later.
+            keep = ["--checkpoint-keep", str(rng.choice((1, 2, 3)))]
+            status = finish(start(env, exe, run, keep, log), delay)
             took = time.monotonic() - t0
             err = check_log(log, name)
             if status == -signal.SIGKILL:

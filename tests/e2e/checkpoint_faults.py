@@ -403,6 +403,11 @@ class Suite:
                    "sink-write@%d: exit status %d, expected 1 and the sink's error" % (n, status), err)
             taken, _ = summary(err)
             expect(n < 50 or taken >= 1, "sink-write@%d came before any checkpoint" % n, err)
+            # The writer of a checkpoint begun before the failure is stopped
+            # by the run itself: no "checkpoint failed ... the next is taken
+            # in" after the summary.
+            expect("warning" not in err[err.index("failed after"):],
+                   "sink-write@%d: a warning after the summary" % n, err)
             # A writer still busy when the run failed is killed; whether it
             # had renamed its checkpoint by then is a race.
             newest = (checkpoints(cwd)[0] or [None])[-1]

@@ -794,8 +794,13 @@ void flowrt_ckpt_close(FlowRuntime *rt)
 {
     Checkpoints *c = &rt->ckpt;
     if (c->child) {
+        /* A run that ends without its final checkpoint (it failed, or its
+         * output was closed) may leave a writer busy: stopped here, its
+         * checkpoint is abandoned, not failed, and not reported. */
         kill(c->child, SIGKILL);
-        reap(rt, true);
+        while (waitpid(c->child, NULL, 0) < 0 && errno == EINTR)
+            ;
+        close(c->child_pipe);
     }
     if (c->restore_map)
         munmap(c->restore_map, c->restore_len);

@@ -21,11 +21,12 @@ ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
 # Only what runs programs on several threads: two runs of one embedded
 # program at once (tests/abi/two_runs.c), the embedding calls of rt_main,
-# and the time zone cache that threads fill together (rt_time).
+# the time zone cache that threads fill together (rt_time), and the thread
+# that collapses huge pages between checkpoints (rt_collapse).
 step "clang + ThreadSanitizer: runs on several threads"
 CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DFLOW_TSAN=ON >/dev/null
-cmake --build build-tsan -j"$jobs" --target abi_two_runs rt_main rt_time
-ctest --test-dir build-tsan --output-on-failure -R '^(abi\.two_runs|unit\.rt_main|unit\.rt_time)$'
+cmake --build build-tsan -j"$jobs" --target abi_two_runs rt_main rt_time rt_collapse
+ctest --test-dir build-tsan --output-on-failure -R '^(abi\.two_runs|unit\.rt_main|unit\.rt_time|unit\.rt_collapse)$'
 
 step "fuzzing (libFuzzer, ${FLOW_FUZZ_SECONDS:-20} s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DFLOW_FUZZ=ON \

@@ -355,11 +355,13 @@ static void start_child(FlowRuntime *rt)
         return;
     }
     pid_t parent = getpid();
+    flowrt_collapser_hold(c->collapser);
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
         child_main(rt, c->next_id, fds[1], parent);
     }
+    flowrt_collapser_release(c->collapser);
     close(fds[1]);
     if (pid < 0) {
         fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: fork: %s\n",
@@ -389,6 +391,7 @@ static void child_done(FlowRuntime *rt, int status)
     ssize_t got = read(c->child_pipe, &r, sizeof r);
     close(c->child_pipe);
     c->child = 0;
+    flowrt_collapser_kick(c->collapser);
     if (got == (ssize_t)sizeof r && r.error == 0 && WIFEXITED(status) &&
         WEXITSTATUS(status) == 0) {
         c->taken++;
@@ -657,6 +660,8 @@ bool flowrt_ckpt_open(FlowRuntime *rt, const CliOptions *opts)
         flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
+    if (!getenv("FLOW_NO_COLLAPSE")) /* to measure the pause without it */
+        c->collapser = flowrt_collapser_start();
     char *lock = path_of(c->dir, "lock");
     flowrt_output_make_parent_dirs(lock);
     free(lock);
@@ -804,6 +809,7 @@ void flowrt_ckpt_close(FlowRuntime *rt)
     }
     if (c->restore_map)
         munmap(c->restore_map, c->restore_len);
+    flowrt_collapser_stop(c->collapser);
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     free(c->dir);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cli.h"
+#include "collapse.h"
 
 typedef struct FlowRuntime FlowRuntime;
 
@@ -31,6 +32,7 @@ typedef struct Checkpoints {
     int child_pipe;
     int64_t child_id;
     double child_started;
+    Collapser *collapser;    /* huge pages put back together between checkpoints */
     /* For --stats and the summary. */
     int64_t taken, failures;
     double last_seconds, last_pause_seconds, max_pause_seconds;

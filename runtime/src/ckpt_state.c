@@ -65,6 +65,7 @@ static int save_outputs(FlowRuntime *rt, FlowCkptOut *out, bool commit)
     flow_ckpt_put_i64(out, rt->noutputs);
     for (int i = 0; i < rt->noutputs; i++) {
         Output *o = rt->outputs[i];
+        flow_ckpt_put_str(out, (FlowStr){ o->label, (int64_t)strlen(o->label) });
         flowrt_position_clear(&pos);
         /* The self-test saves no position: its sinks go on as they are. */
         int e = commit ? o->ops->commit(o, &pos) : 0;
@@ -85,6 +86,7 @@ int flowrt_ckpt_state_save(FlowRuntime *rt, FlowCkptOut *out, bool commit)
     flow_ckpt_put_i64(out, rt->nsources);
     for (int i = 0; i < rt->nsources; i++) {
         const Source *s = rt->sources[i];
+        flow_ckpt_put_str(out, (FlowStr){ s->label, (int64_t)strlen(s->label) });
         s->ops->position(s, &pos);
         put_position(out, &pos);
         flow_ckpt_put_i64(out, s->records);
@@ -154,9 +156,20 @@ static bool load_sources(FlowRuntime *rt, FlowCkptIn *in, bool apply, char **err
     Position pos = { 0 };
     for (int i = 0; i < rt->nsources && !in->failed; i++) {
         Source *s = rt->sources[i];
+        FlowStr label = flow_ckpt_get_str(in);
         get_position(in, &pos);
         int64_t records = flow_ckpt_get_i64(in), bad = flow_ckpt_get_i64(in);
         bool done = flow_ckpt_get_bool(in);
+        bool same = label.len == (int64_t)strlen(s->label) &&
+                    memcmp(label.ptr, s->label, (size_t)label.len) == 0;
+        if (!in->failed && apply && !same)
+            *err = message("source %s read %.*s when the checkpoint was taken and reads %s "
+                           "now; --no-restore starts over",
+                           s->def->name, (int)(label.len < 400 ? label.len : 400), label.ptr,
+                           s->label);
+        flow_str_release(label);
+        if (*err)
+            break;
         if (in->failed || !apply)
             continue;
         if (!s->ops->seek(s, &pos)) {
@@ -258,8 +271,16 @@ static bool load_outputs(FlowRuntime *rt, FlowCkptIn *in, bool apply, char **err
     Position pos = { 0 };
     for (int i = 0; i < rt->noutputs && !in->failed && !*err; i++) {
         Output *o = rt->outputs[i];
+        FlowStr label = flow_ckpt_get_str(in);
         get_position(in, &pos);
-        if (in->failed || !apply)
+        bool same = label.len == (int64_t)strlen(o->label) &&
+                    memcmp(label.ptr, o->label, (size_t)label.len) == 0;
+        if (!in->failed && apply && !same)
+            *err = message("a sink wrote to %.*s when the checkpoint was taken and writes to "
+                           "%s now; --no-restore starts over",
+                           (int)(label.len < 400 ? label.len : 400), label.ptr, o->label);
+        flow_str_release(label);
+        if (in->failed || !apply || *err)
             continue;
         o->len = o->done = 0;
         o->waiting = false;

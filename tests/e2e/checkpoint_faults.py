@@ -12,7 +12,7 @@ errors= file at-least-once after a kill; a sink file cut short since its
 checkpoint; an input appended to after a finished run; two runs on one
 checkpoint directory; --no-restore throwing the old checkpoints away; stdin
 refused in a checkpointed program; the summary's checkpoint line; --help
-and bad option values. A run that ends after a fault is followed by a
+and bad option values; --stats. A run that ends after a fault is followed by a
 restart that must end with "done", and the sink files must then be
 byte-identical to those of one uninterrupted run.
 
@@ -581,7 +581,10 @@ class Suite:
 
     def test_summary(self):
         cwd = self.killed_at("summary", 3)
-        err = self.resume(cwd, "summary")
+        err = self.prog.run_ok(cwd, ["--stats=0.05"])
+        self.same_output(cwd, "summary")
+        expect(re.search(r"^faults: [\d.]+s read .* checkpoints \d+ last [\d.]+ms pause [\d.]+ms [\d.]+KiB$",
+                         err, re.M), "no --stats line with the checkpoints", err)
         taken, restored = summary(err)
         expect(restored == 3 and taken >= 1, "summary: %d taken, restored from %s" % (taken, restored), err)
         expect(re.search(r"checkpoints \(ck\): \d+ taken, last [\d.]+ ms, [\d.]+ KiB, pause [\d.]+ ms "

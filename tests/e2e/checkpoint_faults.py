@@ -2,19 +2,19 @@
 """Checkpoints under faults (issue 10, "Faults"; docs/checkpoints.md): a
 damaged newest checkpoint (a byte of its state flipped, its manifest cut
 short) is passed over with a warning for the one before; a checkpoint of a
-changed program is refused (exit 1, saying what differs) unless
---no-restore; a full disk and a failing fsync while a checkpoint is written
+changed program is refused (exit 1, saying what differs) unless --no-
+restore; a full disk and a failing fsync while a checkpoint is written
 (FLOW_FAULT=enospc, fsync) give warnings and the run goes on, the previous
 checkpoint still usable; a kill just before or just after the rename of a
-checkpoint; a sink write failing (ENOSPC): exit 1, then a restart; SIGTERM
-and SIGINT: a final checkpoint and exit 0, then a restart; stdout and an
-errors= file at-least-once after a kill; a sink file cut short since its
-checkpoint; an input appended to after a finished run; two runs on one
-checkpoint directory; --no-restore throwing the old checkpoints away; stdin
-refused in a checkpointed program; the summary's checkpoint line; --help
-and bad option values; --stats. A run that ends after a fault is followed by a
-restart that must end with "done", and the sink files must then be
-byte-identical to those of one uninterrupted run.
+checkpoint, the final one included; a sink write failing (ENOSPC): exit 1,
+then a restart; SIGTERM and SIGINT: a final checkpoint and exit 0, then a
+restart; stdout and an errors= file at-least-once after a kill; a sink file
+cut short since its checkpoint; an input appended to after a finished run;
+two runs on one checkpoint directory; --no-restore throwing the old
+checkpoints away; stdin refused in a checkpointed program; the summary's
+checkpoint line; --help and bad option values; --stats. A run that ends
+after a fault is followed by a restart that must end with "done", and the
+sink files must then be byte-identical to those of one uninterrupted run.
 
   checkpoint_faults.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
                        [--only TEST,...]
@@ -388,6 +388,26 @@ class Suite:
         expect(summary(err)[1] == 4, "the restart did not resume from checkpoint 4", err)
         done, _ = checkpoints(cwd)
         expect(len(done) == 2, "the restarted run kept %s, not the newest 2" % done)
+
+    def test_final_checkpoint_faults(self):
+        """The final checkpoint, written by the run itself at its end, the
+        only one with --checkpoint-every 1h: killed before its rename (the
+        next start starts over), after it (the next start restores it and
+        reads nothing more), or failing (exit 1, then a start over)."""
+        once = ["--checkpoint-every", "1h"]
+        for fault, status_want, restored in (("kill-before-rename@1", -signal.SIGKILL, None),
+                                             ("kill-after-rename@1", -signal.SIGKILL, 1),
+                                             ("enospc@1", 1, None), ("fsync@2", 1, None)):
+            cwd = self.prog.fresh("final_" + fault.replace("@", "_"))
+            status, _, err = self.prog.run(cwd, once, fault)
+            expect(status == status_want, "%s on the final checkpoint: exit status %d, expected %d"
+                   % (fault, status, status_want), err)
+            if status == 1:
+                expect("the final checkpoint failed" in err, "%s: no message on the final checkpoint" % fault, err)
+            err = self.prog.run_ok(cwd, once)
+            expect(summary(err)[1] == restored, "%s: the restart restored %s, expected %s"
+                   % (fault, summary(err)[1], restored), err)
+            self.same_output(cwd, "after %s on the final checkpoint" % fault)
 
     # ---- (e) a sink write fails -------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 """Checkpoints under faults (issue 10, "Faults"; docs/checkpoints.md): a
 damaged newest checkpoint (a byte of its state flipped, its manifest cut
 short) is passed over with a warning for the one before; a checkpoint of a
-changed program is refused (exit 1, saying what differs) unless --no-
-restore; a full disk and a failing fsync while a checkpoint is written
+changed program is refused (exit 1, saying what differs) unless
+--no-restore; a full disk and a failing fsync while a checkpoint is written
 (FLOW_FAULT=enospc, fsync) give warnings and the run goes on, the previous
 checkpoint still usable; a kill just before or just after the rename of a
 checkpoint, the final one included; a sink write failing (ENOSPC): exit 1,

@@ -90,7 +90,16 @@ static const char *stage_layout(Arena *a, const PlanStage *st)
             break;
         ops = arena_printf(a, "%s%s%s", ops, i ? " | " : "", op_text(a, n->op));
     }
-    return arena_printf(a, "operator %d: %s; in: %s", st->op_index, ops, fields_text(a, st->in));
+    /* The key is not in the operators' text (a `key by` before them is
+     * stateless): another key, of the same type or not, is another state. */
+    const PlanState *state = st->nodes[0]->state;
+    const char *key = "";
+    if (state && state->key.n)
+        key = arena_printf(a, "; key: %s", key_text(a, &state->key));
+    if (state && state->other_key.n)
+        key = arena_printf(a, "%s; other key: %s", key, key_text(a, &state->other_key));
+    return arena_printf(a, "operator %d: %s%s; in: %s", st->op_index, ops, key,
+                        fields_text(a, st->in));
 }
 
 void emit_layout_table(Emitter *em, CWriter *w, int *nlines)

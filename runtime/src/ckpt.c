@@ -298,6 +298,16 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
     return e;
 }
 
+/* The sources' errors= files: the bad records reported before a checkpoint
+ * must be in them when it is taken, as a restore reads on from its
+ * positions and never reports those again (at-least-once). */
+static void flush_errors_files(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->nsources; i++)
+        if (rt->sources[i]->errors)
+            fflush(rt->sources[i]->errors);
+}
+
 /* ---- The writer child ------------------------------------------------------------------- */
 
 /* What the child tells the run through its pipe: 0 and the size, or the
@@ -334,6 +344,7 @@ static void start_child(FlowRuntime *rt)
     /* Everything the sinks hold goes to their files first, so that the
      * lengths the child saves are of whole records the run wrote. */
     flowrt_sinks_flush(rt);
+    flush_errors_files(rt);
     if (!flowrt_sinks_check(rt))
         return;
     int fds[2];
@@ -729,9 +740,14 @@ bool flowrt_ckpt_restore(FlowRuntime *rt)
     free(err);
     munmap(c->restore_map, c->restore_len);
     c->restore_map = NULL;
+    /* A source that had ended keeps its watermark at the end of time but is
+     * read on from where it ended: a file may have grown since
+     * (docs/checkpoints.md); one that has not ends again at its first poll. */
     for (int i = 0; ok && i < rt->nsources; i++)
-        if (rt->sources[i]->done)
+        if (rt->sources[i]->done) {
             flowrt_watermarks_finish(&rt->watermarks, i);
+            rt->sources[i]->done = false;
+        }
     return ok;
 }
 
@@ -761,6 +777,7 @@ void flowrt_ckpt_final(FlowRuntime *rt)
     reap(rt, true);
     double t0 = flowrt_runtime_seconds();
     flowrt_sinks_flush(rt);
+    flush_errors_files(rt);
     if (!flowrt_sinks_check(rt))
         return;
     char why[400] = "";
@@ -782,8 +799,13 @@ void flowrt_ckpt_close(FlowRuntime *rt)
 {
     Checkpoints *c = &rt->ckpt;
     if (c->child) {
+        /* A run that ends without its final checkpoint (it failed, or its
+         * output was closed) may leave a writer busy: stopped here, its
+         * checkpoint is abandoned, not failed, and not reported. */
         kill(c->child, SIGKILL);
-        reap(rt, true);
+        while (waitpid(c->child, NULL, 0) < 0 && errno == EINTR)
+            ;
+        close(c->child_pipe);
     }
     if (c->restore_map)
         munmap(c->restore_map, c->restore_len);

@@ -103,3 +103,12 @@ foreach(file ${E2E_KAFKA})
   set_tests_properties(e2e.${name} PROPERTIES LABELS "e2e;kafka" TIMEOUT 300
                        RESOURCE_LOCK kafka_broker)
 endforeach()
+
+# Checkpoints (issue 10, "Faults"): kill -9 at random moments of programs of
+# every stateful operator, then restarts, against an uninterrupted run; and
+# damaged checkpoints, a changed program, injected faults, stop signals, the
+# directory lock, the options. tests/soak/checkpoint_soak.sh runs the first
+# one with 500 kills.
+add_test(NAME e2e.checkpoint_kill COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_kill.py ${E2E_OPTIONS})
+add_test(NAME e2e.checkpoint_faults COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_faults.py ${E2E_OPTIONS})
+set_tests_properties(e2e.checkpoint_kill e2e.checkpoint_faults PROPERTIES LABELS e2e TIMEOUT 300)

@@ -321,10 +321,10 @@ static int64_t sinks_committed_id(FlowRuntime *rt)
     return upto;
 }
 
-/* Calls one of the two-phase hooks of every Output that has it (`which`:
- * begin, prepare or checkpointed); a failure fails the run. */
 typedef enum SinkPhase { PHASE_BEGIN, PHASE_PREPARE, PHASE_COMPLETE, PHASE_FAILED } SinkPhase;
 
+/* Calls the hook of `phase` (SinkOps begin, prepare, or checkpointed with
+ * complete or not) of every Output that has it; a failure fails the run. */
 static bool sinks_phase(FlowRuntime *rt, SinkPhase phase, int64_t id)
 {
     for (int i = 0; i < rt->noutputs; i++) {
@@ -668,8 +668,10 @@ static bool drop_uncommitted(FlowRuntime *rt, int64_t *ids, int *n)
         remove_checkpoint(c->dir, name);
         free(name);
     }
-    memmove(ids, ids + k, sizeof *ids * (size_t)(*n - k));
-    *n -= k;
+    if (k) {
+        memmove(ids, ids + k, sizeof *ids * (size_t)(*n - k));
+        *n -= k;
+    }
     return true;
 }
 

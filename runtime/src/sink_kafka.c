@@ -37,12 +37,11 @@ typedef struct KafkaOutput {
     rd_kafka_resp_err_t failed;  /* the first failed delivery */
     char failed_why[512];
     /* A checkpointed run: txn[cur] takes the records of the checkpoint
-     * interval under way; from the fork of checkpoint `prepared` until it
-     * is complete, txn[!cur] holds the records up to that fork, so that
-     * its transaction has exactly the checkpoint's records. */
+     * interval under way; from the fork of a checkpoint until it is
+     * complete, txn[!cur] holds the records up to that fork, so that its
+     * transaction has exactly the checkpoint's records. */
     rd_kafka_t *txn[2];
     int cur;
-    int64_t prepared;            /* 0: none waiting for its commit */
     const char *txn_id;          /* transactional_id=, or flowc-PROGRAM-SINK */
     const char *commit_topic;    /* commit_topic=, or TOPIC.flowc-commits */
     char txn_id_buf[256], commit_topic_buf[256];
@@ -459,8 +458,8 @@ static int kafka_begin(Output *out, const FlowRuntime *rt)
  * producer. */
 static int kafka_prepare(Output *out, int64_t id)
 {
+    (void)id;
     KafkaOutput *ko = (KafkaOutput *)out;
-    ko->prepared = id;
     ko->cur = !ko->cur;
     ko->rk = ko->txn[ko->cur];
     rd_kafka_error_t *e = rd_kafka_begin_transaction(ko->rk);
@@ -496,7 +495,6 @@ static int kafka_checkpointed(Output *out, int64_t id, bool complete)
     rd_kafka_error_t *e;
     while ((e = rd_kafka_commit_transaction(rk, -1)) && rd_kafka_error_is_retriable(e))
         rd_kafka_error_destroy(e);
-    ko->prepared = 0;
     return e ? txn_error(ko, "cannot commit", e) : delivery_error(ko);
 }
 

@@ -61,7 +61,9 @@ static const ArgSpec generator_args[] = {
     { NULL, 0, 0, false, NULL, NULL },
 };
 /* properties: any librdkafka setting, "k=v;k2=v2" (docs/kafka.md); the
- * format defaults to csv, as there is no path. */
+ * format defaults to csv, as there is no path. transactional_id and
+ * commit_topic name the transactions of a checkpointed sink
+ * (docs/checkpoints.md, "Kafka sinks"). */
 static const ArgSpec kafka_args[] = {
     { "brokers", ARG_STRING, USE_ANY, true, NULL, NULL },
     { "topic", ARG_STRING, USE_ANY, true, NULL, NULL },
@@ -71,6 +73,8 @@ static const ArgSpec kafka_args[] = {
     { "errors", ARG_STRING, USE_READ, false, NULL, NULL },
     { "start", ARG_WORD, USE_READ, false, kafka_starts, "latest" },
     { "key", ARG_FIELD, USE_WRITE, false, NULL, NULL },
+    { "transactional_id", ARG_STRING, USE_WRITE, false, NULL, NULL },
+    { "commit_topic", ARG_STRING, USE_WRITE, false, NULL, NULL },
     { "properties", ARG_STRING, USE_ANY, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };

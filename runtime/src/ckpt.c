@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ckpt_state.h"
+#include "connectors.h"
 #include "fault.h"
 #include "rt.h"
 
@@ -308,6 +309,56 @@ static void flush_errors_files(FlowRuntime *rt)
             fflush(rt->sources[i]->errors);
 }
 
+/* ---- Sinks that commit in two phases (docs/checkpoints.md, "Kafka sinks") ------------- */
+
+/* The newest checkpoint that every two-phase sink committed: INT64_MAX
+ * when there is no such sink, 0 when nothing is, -1 on a failure. */
+static int64_t sinks_committed_id(FlowRuntime *rt)
+{
+    int64_t upto = INT64_MAX;
+    for (int i = 0; i < rt->prog->nsinks; i++) {
+        const FlowSinkDef *def = &rt->prog->sinks[i];
+        const SinkOps *ops = flowrt_connector_sink(&def->conn);
+        char *err = NULL;
+        int64_t id = ops && ops->committed_id ? ops->committed_id(rt, def, &err) : INT64_MAX;
+        if (id < 0) {
+            flowrt_runtime_fail(rt, "%s", err ? err : "a sink cannot say what it committed");
+            free(err);
+            return -1;
+        }
+        upto = id < upto ? id : upto;
+    }
+    return upto;
+}
+
+typedef enum SinkPhase { PHASE_BEGIN, PHASE_PREPARE, PHASE_COMPLETE, PHASE_FAILED } SinkPhase;
+
+/* Calls the hook of `phase` (SinkOps begin, prepare, or checkpointed with
+ * complete or not) of every Output that has it; a failure fails the run. */
+static bool sinks_phase(FlowRuntime *rt, SinkPhase phase, int64_t id)
+{
+    for (int i = 0; i < rt->noutputs; i++) {
+        Output *o = rt->outputs[i];
+        const SinkOps *ops = o->ops;
+        int e = 0;
+        switch (phase) {
+        case PHASE_BEGIN:
+            e = ops->begin ? ops->begin(o, rt) : 0;
+            break;
+        case PHASE_PREPARE:
+            e = ops->prepare ? ops->prepare(o, id) : 0;
+            break;
+        case PHASE_COMPLETE:
+        case PHASE_FAILED:
+            e = ops->checkpointed ? ops->checkpointed(o, id, phase == PHASE_COMPLETE) : 0;
+            break;
+        }
+        if (e && !o->error)
+            o->error = e;
+    }
+    return flowrt_sinks_check(rt);
+}
+
 /* ---- The writer child ------------------------------------------------------------------- */
 
 /* What the child tells the run through its pipe: 0 and the size, or the
@@ -345,7 +396,7 @@ static void start_child(FlowRuntime *rt)
      * lengths the child saves are of whole records the run wrote. */
     flowrt_sinks_flush(rt);
     flush_errors_files(rt);
-    if (!flowrt_sinks_check(rt))
+    if (!flowrt_sinks_check(rt) || !sinks_phase(rt, PHASE_PREPARE, c->next_id))
         return;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -397,9 +448,11 @@ static void child_done(FlowRuntime *rt, int status)
         c->taken++;
         c->last_seconds = seconds_since(c->child_started);
         c->last_bytes = r.bytes;
+        sinks_phase(rt, PHASE_COMPLETE, c->child_id);
         return;
     }
     c->failures++;
+    sinks_phase(rt, PHASE_FAILED, c->child_id);
     fprintf(stderr, "%s: warning: checkpoint %" PRId64 " failed (%s); the previous one stays "
                     "in use and the next is taken in %" PRId64 " ms\n",
             rt->prog->name, c->child_id,
@@ -600,6 +653,42 @@ out:
     return v;
 }
 
+/* A two-phase sink's commit is what decides which checkpoints happened
+ * (docs/checkpoints.md, "Kafka sinks"): those newer than what every such
+ * sink committed are removed from ids (newest first, *n of them) and from
+ * the directory, as their output was aborted; new ids go on after every id
+ * used, so a marker of an old one never names a new one. */
+static bool drop_uncommitted(FlowRuntime *rt, int64_t *ids, int *n)
+{
+    Checkpoints *c = &rt->ckpt;
+    int64_t upto = sinks_committed_id(rt);
+    if (upto < 0)
+        return false;
+    if (upto == INT64_MAX)
+        return true;
+    if (c->keep < 2) {
+        flowrt_runtime_fail(rt, "a kafka sink needs --checkpoint-keep 2 or more: its commit may "
+                                "come after the next checkpoint's pruning");
+        return false;
+    }
+    if (upto >= c->next_id)
+        c->next_id = upto + 1;
+    int k = 0;
+    for (; k < *n && ids[k] > upto; k++) {
+        fprintf(stderr, "%s: checkpoint %" PRId64 " in %s was not committed by its kafka sinks "
+                        "(they committed %" PRId64 "): removed\n",
+                rt->prog->name, ids[k], c->dir, upto);
+        char *name = checkpoint_name(ids[k], false);
+        remove_checkpoint(c->dir, name);
+        free(name);
+    }
+    if (k) {
+        memmove(ids, ids + k, sizeof *ids * (size_t)(*n - k));
+        *n -= k;
+    }
+    return true;
+}
+
 /* Takes the directory's lock, waiting a little for a writer child that is
  * dying with the run that made it. */
 static bool lock_dir(FlowRuntime *rt)
@@ -677,7 +766,7 @@ bool flowrt_ckpt_open(FlowRuntime *rt, const CliOptions *opts)
     free(ids);
     ids = list_ids(c->dir, false, &n);
     c->next_id = n ? ids[0] + 1 : 1;
-    bool ok = true;
+    bool ok = drop_uncommitted(rt, ids, &n);
     if (opts->no_restore) {
         /* Starting over: the old checkpoints would restore a run whose output
          * this one is about to replace. */
@@ -726,6 +815,8 @@ bool flowrt_ckpt_restoring(const FlowRuntime *rt)
 bool flowrt_ckpt_restore(FlowRuntime *rt)
 {
     Checkpoints *c = &rt->ckpt;
+    if (c->on && !c->selftest && !sinks_phase(rt, PHASE_BEGIN, 0))
+        return false;
     if (!c->restore_map)
         return true;
     double t0 = flowrt_runtime_seconds();
@@ -778,12 +869,14 @@ void flowrt_ckpt_final(FlowRuntime *rt)
     double t0 = flowrt_runtime_seconds();
     flowrt_sinks_flush(rt);
     flush_errors_files(rt);
-    if (!flowrt_sinks_check(rt))
+    int64_t id = c->next_id++;
+    if (!flowrt_sinks_check(rt) || !sinks_phase(rt, PHASE_PREPARE, id))
         return;
     char why[400] = "";
     uint64_t bytes = 0;
-    int64_t id = c->next_id++;
     int e = write_checkpoint(rt, id, &bytes, why, sizeof why);
+    if (!sinks_phase(rt, e ? PHASE_FAILED : PHASE_COMPLETE, id))
+        return;
     if (e) {
         flowrt_runtime_fail(rt, "the final checkpoint failed (%s); the next start resumes from "
                                 "the one before it",

@@ -67,6 +67,21 @@ typedef struct SinkOps {
     bool one_per_runtime;
     /* Each record is a message of its own (kafka): no CSV header line. */
     bool no_header;
+    /* Sinks that commit in two phases with the checkpoints (kafka's
+     * transactions; docs/checkpoints.md, "Kafka sinks"), NULL for the
+     * others. committed_id, before any connector opens: the newest
+     * checkpoint whose output the destination committed (0: none), -1 and
+     * a message in *err on a failure; the run restores none newer. begin,
+     * after every sink opened, before any record: the run checkpoints.
+     * prepare, at checkpoint id's fork (everything written is with the
+     * destination): what it holds is set aside for checkpoint id, later
+     * writes go to the next. checkpointed: checkpoint id is complete
+     * (commit what prepare set aside) or failed. An error of these fails
+     * the run. */
+    int64_t (*committed_id)(const FlowRuntime *rt, const FlowSinkDef *def, char **err);
+    int (*begin)(Output *out, const FlowRuntime *rt);
+    int (*prepare)(Output *out, int64_t id);
+    int (*checkpointed)(Output *out, int64_t id, bool complete);
 } SinkOps;
 
 /* The buffer of a destination and what the loop knows about it. A connector

@@ -1,33 +1,55 @@
-/* sink_kafka.c: the kafka(...) sink (flowrt_kafka_sink_ops): an idempotent
- * librdkafka producer that sends each record the encoder wrote (CSV without
- * a header, or a JSON object) as one message, keyed by key=FIELD when given.
- * A full producer queue blocks the write, serving deliveries until there is
- * room, so the read loop and the sources wait: nothing buffers without
- * bound. flush waits until the brokers have every message; a failed
- * delivery fails the run. Its output is at-least-once: what a restore would
- * cut back is already in the topic (docs/kafka.md). */
+/* sink_kafka.c: the kafka(...) sink (flowrt_kafka_sink_ops): a librdkafka
+ * producer that sends each record the encoder wrote (CSV without a header,
+ * or a JSON object) as one message, keyed by key=FIELD when given. A full
+ * producer queue blocks the write, serving deliveries until there is room,
+ * so the read loop and the sources wait: nothing buffers without bound.
+ * flush waits until the brokers have every message; a failed delivery fails
+ * the run. Without checkpoints the producer is idempotent and the output
+ * at-least-once; in a checkpointed run two transactional producers take
+ * turns, one transaction per checkpoint, committed with a marker record
+ * when the checkpoint is complete: exactly-once (docs/checkpoints.md,
+ * "Kafka sinks"). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "connectors.h"
 #include "kafka.h"
+#include "rt.h"
 
 /* How long one wait for deliveries lasts before it looks again. */
 #define KAFKA_POLL_MS 100
+/* How many messages at the end of the commit topic a restore reads first
+ * for its marker; a window without one is widened (by 16) to the start. */
+#define MARKER_WINDOW 64
 
 typedef struct KafkaOutput {
     Output base;
-    rd_kafka_t *rk;
-    rd_kafka_topic_t *rkt;
+    const FlowConnector *conn;
+    const char *brokers, *properties;
+    rd_kafka_t *rk;              /* the producer records go to now */
     const char *topic;
     const char *where;
     int key_field;               /* -1: no key */
-    int64_t sent;                /* messages the producer took */
+    int64_t sent;                /* messages the producers took */
     rd_kafka_resp_err_t failed;  /* the first failed delivery */
     char failed_why[512];
+    /* A checkpointed run: txn[cur] takes the records of the checkpoint
+     * interval under way; from the fork of a checkpoint until it is
+     * complete, txn[!cur] holds the records up to that fork, so that its
+     * transaction has exactly the checkpoint's records. */
+    rd_kafka_t *txn[2];
+    int cur;
+    const char *txn_id;          /* transactional_id=, or flowc-PROGRAM-SINK */
+    const char *commit_topic;    /* commit_topic=, or TOPIC.flowc-commits */
+    char txn_id_buf[256], commit_topic_buf[256];
 } KafkaOutput;
+
+/* Alive transactional outputs of the process: a program may have one (two
+ * would commit apart, and a crash between their commits cannot be undone). */
+static int transactional_outputs;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -47,6 +69,16 @@ static int delivery_error(KafkaOutput *ko)
         return 0;
     fprintf(stderr, "%s: sink to kafka topic '%s': %s\n", ko->where, ko->topic, ko->failed_why);
     ko->failed_why[0] = '\0';
+    return EIO;
+}
+
+/* A transaction call failed: reported (a fenced producer says another
+ * instance took over its transactional id) and the run fails. */
+static int txn_error(KafkaOutput *ko, const char *what, rd_kafka_error_t *e)
+{
+    fprintf(stderr, "%s: sink to kafka topic '%s': %s (transactional id '%s'): %s\n", ko->where,
+            ko->topic, what, ko->txn_id, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
     return EIO;
 }
 
@@ -118,9 +150,11 @@ static const char *key_of(const FlowSink *sink, int k, const char *p, const char
 /* One message; a full queue is waited out (backpressure). */
 static int produce(KafkaOutput *ko, const char *msg, size_t n, const char *key, size_t key_len)
 {
-    while (rd_kafka_produce(ko->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)msg, n,
-                            key, key_len, NULL) != 0) {
-        rd_kafka_resp_err_t e = rd_kafka_last_error();
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_producev(ko->rk, RD_KAFKA_V_TOPIC(ko->topic),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_VALUE((void *)msg, n),
+                                  RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_END)) != 0) {
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             snprintf(ko->failed_why, sizeof ko->failed_why, "%s", rd_kafka_err2str(e));
             ko->failed = e;
@@ -160,17 +194,18 @@ static int kafka_flush(Output *out)
     return delivery_error(ko);
 }
 
-/* Delivered; the position is the number of messages sent. */
+/* The position is the number of messages sent. It runs in the writer
+ * child, where librdkafka's threads are not: the run flushed before the
+ * fork, so there is nothing to wait for, and it must not be waited for. */
 static int kafka_commit(Output *out, Position *pos)
 {
-    int error = kafka_flush(out);
-    if (!error)
-        flowrt_position_put_int64(pos, ((KafkaOutput *)out)->sent);
-    return error;
+    flowrt_position_put_int64(pos, ((KafkaOutput *)out)->sent);
+    return 0;
 }
 
-/* Messages in a topic cannot be taken back: those since the checkpoint
- * come out again (at-least-once, as stdout). */
+/* Nothing to cut back: without transactions the messages since the
+ * checkpoint come out again (at-least-once, as stdout); with them, they
+ * were in a transaction that the restart aborted (kafka_committed_id). */
 static int kafka_restore(Output *out, const Position *pos)
 {
     (void)out;
@@ -178,14 +213,308 @@ static int kafka_restore(Output *out, const Position *pos)
     return 0;
 }
 
+/* ---- Transactions (docs/checkpoints.md, "Kafka sinks") ---------------------------------- */
+
+/* A producer: idempotent, and transactional when id is given. */
+static rd_kafka_t *new_producer(KafkaOutput *ko, const char *id, int64_t txn_timeout_ms,
+                                char **err)
+{
+    char timeout[24];
+    snprintf(timeout, sizeof timeout, "%" PRId64, txn_timeout_ms);
+    const char *const ours[] = { "enable.idempotence", "true", id ? "transactional.id" : NULL,
+                                 id, "transaction.timeout.ms", timeout, NULL };
+    rd_kafka_conf_t *conf = flowrt_kafka_conf(ko->conn, ko->brokers, ours, ko->properties, err);
+    if (!conf)
+        return NULL;
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, ko);
+    char why[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        *err = flowrt_connargs_message(ko->conn, "cannot make a Kafka producer: %s", why);
+    }
+    return rk;
+}
+
+/* The two transactional producers, each initialised: that fences any
+ * earlier producer with its id (a dead or duplicate instance), aborting its
+ * open transaction or finishing the commit it had begun. */
+static bool fence(KafkaOutput *ko, int64_t txn_timeout_ms, char **err)
+{
+    for (int i = 0; i < 2; i++) {
+        char id[300];
+        snprintf(id, sizeof id, "%s.%d", ko->txn_id, i);
+        ko->txn[i] = new_producer(ko, id, txn_timeout_ms, err);
+        if (!ko->txn[i])
+            return false;
+        rd_kafka_error_t *e = rd_kafka_init_transactions(ko->txn[i], KAFKA_OPEN_TIMEOUT_MS);
+        if (e) {
+            *err = flowrt_connargs_message(ko->conn, "transactional id '%s': %s", id,
+                                           rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The commit topic exists: made (one partition, compacted: only the last
+ * marker of each key matters) when it does not. */
+static bool make_commit_topic(KafkaOutput *ko, char **err)
+{
+    char why[512];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(ko->commit_topic, 1, -1, why, sizeof why);
+    if (!nt) {
+        *err = flowrt_connargs_message(ko->conn, "commit topic '%s': %s", ko->commit_topic, why);
+        return false;
+    }
+    rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+    rd_kafka_queue_t *q = rd_kafka_queue_new(ko->txn[0]);
+    rd_kafka_CreateTopics(ko->txn[0], &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, KAFKA_OPEN_TIMEOUT_MS);
+    const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+    size_t n = 0;
+    const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
+    rd_kafka_resp_err_t e = !ev ? RD_KAFKA_RESP_ERR__TIMED_OUT
+                            : rd_kafka_event_error(ev) ? rd_kafka_event_error(ev)
+                            : n == 1 ? rd_kafka_topic_result_error(tr[0])
+                                     : RD_KAFKA_RESP_ERR__FAIL;
+    bool ok = e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS;
+    if (!ok)
+        *err = flowrt_connargs_message(ko->conn, "cannot make the commit topic '%s': %s",
+                                       ko->commit_topic, rd_kafka_err2str(e));
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    return ok;
+}
+
+/* Reads [from, end) of the commit topic's partition 0 with read_committed
+ * and returns the newest checkpoint a marker of this sink names there (0:
+ * none), -1 on a failure. */
+static int64_t read_markers(KafkaOutput *ko, rd_kafka_t *rk, int64_t from, char **err)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, ko->commit_topic, 0)->offset = from;
+    rd_kafka_resp_err_t e = rd_kafka_assign(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    int64_t newest = 0;
+    size_t key_len = strlen(ko->txn_id);
+    double deadline = flowrt_runtime_seconds() + KAFKA_OPEN_TIMEOUT_MS / 1000.0;
+    while (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, KAFKA_POLL_MS);
+        if (!m) {
+            if (flowrt_runtime_seconds() > deadline)
+                e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            rd_kafka_message_destroy(m);
+            break;
+        }
+        e = m->err;
+        long long id;
+        char text[48];
+        snprintf(text, sizeof text, "%.*s", (int)(m->len < 47 ? m->len : 47),
+                 m->payload ? (const char *)m->payload : "");
+        if (!m->err && m->key_len == key_len && memcmp(m->key, ko->txn_id, key_len) == 0 &&
+            sscanf(text, "checkpoint %lld", &id) == 1 && id > newest)
+            newest = id;
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_assign(rk, NULL);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return newest;
+    *err = flowrt_connargs_message(ko->conn, "cannot read the commit topic '%s': %s",
+                                   ko->commit_topic, rd_kafka_err2str(e));
+    return -1;
+}
+
+/* The newest checkpoint whose transaction committed: the highest
+ * "checkpoint N" marker of this sink in the commit topic, read under
+ * read_committed from the end backwards, a window at a time. */
+static int64_t last_marker(KafkaOutput *ko, char **err)
+{
+    static const char *const ours[] = { "group.id", "flowc-commit-reader",
+                                        "isolation.level", "read_committed",
+                                        "enable.partition.eof", "true",
+                                        "enable.auto.commit", "false", NULL };
+    rd_kafka_conf_t *conf = flowrt_kafka_conf(ko->conn, ko->brokers, ours, ko->properties, err);
+    char why[512];
+    rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why) : NULL;
+    if (conf && !rk) {
+        rd_kafka_conf_destroy(conf);
+        *err = flowrt_connargs_message(ko->conn, "cannot make a Kafka consumer: %s", why);
+    }
+    if (!rk)
+        return -1;
+    rd_kafka_poll_set_consumer(rk);
+    int64_t lo = 0, hi = 0, newest = 0;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, ko->commit_topic, 0, &lo, &hi,
+                                                             KAFKA_OPEN_TIMEOUT_MS);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        *err = flowrt_connargs_message(ko->conn, "commit topic '%s': %s", ko->commit_topic,
+                                       rd_kafka_err2str(e));
+        newest = -1;
+    }
+    for (int64_t window = MARKER_WINDOW, from = hi; newest == 0 && from > lo; window *= 16) {
+        from = hi - window > lo ? hi - window : lo;
+        newest = read_markers(ko, rk, from, err);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return newest;
+}
+
+/* The arguments the sink's parts share: kafka_open's and the restore
+ * decision's, which comes before any sink opens. */
+static void read_args(KafkaOutput *ko, const FlowSinkDef *def, ConnArgs *args)
+{
+    ko->conn = &def->conn;
+    ko->where = def->conn.where;
+    ko->brokers = flowrt_connargs_text(args, "brokers", NULL);
+    ko->topic = flowrt_connargs_text(args, "topic", NULL);
+    ko->properties = flowrt_connargs_text(args, "properties", NULL);
+    ko->txn_id = flowrt_connargs_text(args, "transactional_id", NULL);
+    ko->commit_topic = flowrt_connargs_text(args, "commit_topic", NULL);
+    if ((!ko->brokers || !ko->topic) && !args->err)
+        args->err = flowrt_connargs_message(&def->conn, "needs brokers and a topic");
+}
+
+/* Stable across restarts, so that a restart fences the run before it:
+ * flowc-PROGRAM-SINK and TOPIC.flowc-commits unless the arguments say. */
+static void name_transactions(KafkaOutput *ko, const FlowRuntime *rt, const FlowSinkDef *def)
+{
+    snprintf(ko->txn_id_buf, sizeof ko->txn_id_buf, "flowc-%s-%s", rt->prog->name, def->stream);
+    snprintf(ko->commit_topic_buf, sizeof ko->commit_topic_buf, "%s.flowc-commits", ko->topic);
+    if (!ko->txn_id)
+        ko->txn_id = ko->txn_id_buf;
+    if (!ko->commit_topic)
+        ko->commit_topic = ko->commit_topic_buf;
+}
+
+static void close_txn(KafkaOutput *ko)
+{
+    for (int i = 0; i < 2; i++)
+        if (ko->txn[i])
+            rd_kafka_destroy(ko->txn[i]);
+    ko->txn[0] = ko->txn[1] = NULL;
+}
+
+/* Before any sink opens: fences the transactional ids (so no commit of an
+ * earlier instance can still land), then reads back the newest checkpoint
+ * whose transaction committed. */
+static int64_t kafka_committed_id(const FlowRuntime *rt, const FlowSinkDef *def, char **err)
+{
+    KafkaOutput ko = { .key_field = -1 };
+    ConnArgs args;
+    flowrt_connargs_init(&args, &def->conn, &rt->params);
+    read_args(&ko, def, &args);
+    /* The other arguments are kafka_open's to check. */
+    free(args.used);
+    *err = args.err;
+    if (!*err)
+        name_transactions(&ko, rt, def);
+    int64_t id = !*err && fence(&ko, 60000, err) && make_commit_topic(&ko, err)
+                     ? last_marker(&ko, err)
+                     : -1;
+    close_txn(&ko);
+    return id;
+}
+
+/* The run checkpoints: the records go in transactions from now on. A
+ * transaction lasts an interval and a checkpoint's writing, which the
+ * timeout leaves room for (the broker's limit is 15 minutes). */
+static int kafka_begin(Output *out, const FlowRuntime *rt)
+{
+    KafkaOutput *ko = (KafkaOutput *)out;
+    if (transactional_outputs > 0) {
+        fprintf(stderr, "%s: sink to kafka topic '%s': a checkpointed program may have one "
+                        "kafka sink for now (two would commit their transactions apart)\n",
+                ko->where, ko->topic);
+        return EINVAL;
+    }
+    name_transactions(ko, rt, ko->base.sinks[0]->def);
+    int64_t timeout = 2 * rt->ckpt.every_ms + 60000;
+    char *err = NULL;
+    if (!fence(ko, timeout < 900000 ? timeout : 900000, &err)) {
+        fprintf(stderr, "%s\n", err);
+        free(err);
+        close_txn(ko);
+        return EIO;
+    }
+    transactional_outputs++;
+    rd_kafka_destroy(ko->rk);
+    ko->cur = 0;
+    ko->rk = ko->txn[0];
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(ko->rk);
+    return e ? txn_error(ko, "cannot begin a transaction", e) : 0;
+}
+
+/* At checkpoint id's fork (every record of the interval is with txn[cur]):
+ * that transaction is set aside for id, the next begins on the other
+ * producer. */
+static int kafka_prepare(Output *out, int64_t id)
+{
+    (void)id;
+    KafkaOutput *ko = (KafkaOutput *)out;
+    ko->cur = !ko->cur;
+    ko->rk = ko->txn[ko->cur];
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(ko->rk);
+    return e ? txn_error(ko, "cannot begin a transaction", e) : 0;
+}
+
+/* Checkpoint id is complete: its transaction gets the marker "checkpoint
+ * id" and commits, which is the decision a restore reads back. A failed
+ * checkpoint leaves a transaction that can be neither committed (its
+ * checkpoint does not exist) nor dropped (the run is past its records):
+ * the run fails, and the next start restores the one before. */
+static int kafka_checkpointed(Output *out, int64_t id, bool complete)
+{
+    KafkaOutput *ko = (KafkaOutput *)out;
+    if (!complete) {
+        fprintf(stderr, "%s: sink to kafka topic '%s': checkpoint %" PRId64 " failed, so its "
+                        "transaction cannot be committed\n",
+                ko->where, ko->topic, id);
+        return EIO;
+    }
+    rd_kafka_t *rk = ko->txn[!ko->cur];
+    char marker[48];
+    int len = snprintf(marker, sizeof marker, "checkpoint %" PRId64, id);
+    rd_kafka_resp_err_t pe = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(ko->commit_topic), RD_KAFKA_V_PARTITION(0),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(marker, (size_t)len),
+        RD_KAFKA_V_KEY(ko->txn_id, strlen(ko->txn_id)), RD_KAFKA_V_END);
+    if (pe) {
+        fprintf(stderr, "%s: sink to kafka topic '%s': the marker of checkpoint %" PRId64 ": %s\n",
+                ko->where, ko->topic, id, rd_kafka_err2str(pe));
+        return EIO;
+    }
+    rd_kafka_error_t *e;
+    while ((e = rd_kafka_commit_transaction(rk, -1)) && rd_kafka_error_is_retriable(e))
+        rd_kafka_error_destroy(e);
+    return e ? txn_error(ko, "cannot commit", e) : delivery_error(ko);
+}
+
 static int kafka_close(Output *out)
 {
     KafkaOutput *ko = (KafkaOutput *)out;
-    int error = ko->rk ? kafka_flush(out) : 0;
-    if (ko->rkt)
-        rd_kafka_topic_destroy(ko->rkt);
-    if (ko->rk)
+    int error = 0;
+    if (ko->txn[0]) {
+        /* What no checkpoint covers is dropped; a restart writes it again. */
+        for (int i = 0; i < 2; i++) {
+            rd_kafka_error_t *e = rd_kafka_abort_transaction(ko->txn[i], KAFKA_OPEN_TIMEOUT_MS);
+            if (e)
+                rd_kafka_error_destroy(e);
+        }
+        close_txn(ko);
+        transactional_outputs--;
+    } else if (ko->rk) {
+        error = kafka_flush(out);
         rd_kafka_destroy(ko->rk);
+    }
     flowrt_output_free(out);
     free(ko);
     return error;
@@ -202,48 +531,32 @@ static int field_index(const FlowSinkDef *def, const char *name)
 static Output *kafka_open(const FlowSinkDef *def, ConnArgs *args, bool keep, char **err)
 {
     (void)keep;
-    const char *brokers = flowrt_connargs_text(args, "brokers", NULL);
-    const char *topic = flowrt_connargs_text(args, "topic", NULL);
-    const char *key = flowrt_connargs_text(args, "key", NULL);
-    const char *properties = flowrt_connargs_text(args, "properties", NULL);
-    if ((!brokers || !topic) && !args->err)
-        args->err = flowrt_connargs_message(&def->conn, "needs brokers and a topic");
-    if (key && field_index(def, key) < 0 && !args->err)
-        args->err = flowrt_connargs_message(&def->conn, "key: '%s' is not a field", key);
-    if (!flowrt_connargs_finish(args, err))
-        return NULL;
     KafkaOutput *ko = calloc(1, sizeof *ko);
     if (!ko) {
         fprintf(stderr, "flow: out of memory (kafka sink)\n");
         abort();
     }
-    flowrt_output_init(&ko->base, &flowrt_kafka_sink_ops, topic);
-    ko->topic = topic;
-    ko->where = def->conn.where;
+    read_args(ko, def, args);
+    const char *key = flowrt_connargs_text(args, "key", NULL);
+    if (key && field_index(def, key) < 0 && !args->err)
+        args->err = flowrt_connargs_message(&def->conn, "key: '%s' is not a field", key);
+    if (!flowrt_connargs_finish(args, err)) {
+        free(ko);
+        return NULL;
+    }
+    flowrt_output_init(&ko->base, &flowrt_kafka_sink_ops, ko->topic);
     ko->key_field = field_index(def, key);
     /* Idempotent: a retried send is never written twice. */
-    static const char *const ours[] = { "enable.idempotence", "true", NULL };
-    rd_kafka_conf_t *conf = flowrt_kafka_conf(&def->conn, brokers, ours, properties, err);
-    char why[512];
-    if (conf) {
-        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-        rd_kafka_conf_set_opaque(conf, ko);
-        ko->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
-        if (!ko->rk) {
-            rd_kafka_conf_destroy(conf);
-            *err = flowrt_connargs_message(&def->conn, "cannot make a Kafka producer: %s", why);
-        }
-    }
+    ko->rk = new_producer(ko, NULL, 60000, err);
     int nparts = 0;
-    int32_t *ids = ko->rk ? flowrt_kafka_partitions(&def->conn, ko->rk, brokers, topic, &nparts,
-                                                    err)
+    int32_t *ids = ko->rk ? flowrt_kafka_partitions(&def->conn, ko->rk, ko->brokers, ko->topic,
+                                                    &nparts, err)
                           : NULL;
     if (!ids) {
         kafka_close(&ko->base);
         return NULL;
     }
     free(ids);
-    ko->rkt = rd_kafka_topic_new(ko->rk, topic, NULL);
     return &ko->base;
 }
 
@@ -256,4 +569,8 @@ const SinkOps flowrt_kafka_sink_ops = {
     .close = kafka_close,
     .one_per_runtime = false,
     .no_header = true,
+    .committed_id = kafka_committed_id,
+    .begin = kafka_begin,
+    .prepare = kafka_prepare,
+    .checkpointed = kafka_checkpointed,
 };

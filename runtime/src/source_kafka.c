@@ -3,8 +3,10 @@
  * from an offset it decides (start=, or a checkpoint's position), and decodes
  * each message as one CSV or JSON record. Its position is the next offset of
  * every partition, so a restore (seek) goes on exactly where the checkpoint
- * was, whatever the group has committed. Bad messages are reported with
- * their topic, partition and offset. */
+ * was, whatever the group has committed. In event time each partition has
+ * its watermark and the source reports their minimum, leaving out a
+ * partition quiet for `idle` until it delivers again. Bad messages are
+ * reported with their topic, partition and offset. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@ typedef struct KafkaSource {
     int nparts;
     int32_t *ids;         /* partition ids, ascending */
     int64_t *next;        /* per partition: the offset of the next message to read */
+    int64_t *max_ts;      /* per partition: the newest event time, in the position too */
+    int64_t *last_ms;     /* per partition: rt->now_ms of its last message (idleness) */
     bool assigned;        /* the consumer reads from `next` */
     rd_kafka_resp_err_t last_err; /* the last client error reported, not to repeat it */
     CsvParser csv;
@@ -120,7 +124,7 @@ static bool client_error(KafkaSource *ks, FlowRuntime *rt, const rd_kafka_messag
     return true;
 }
 
-static SourceStatus kafka_poll(Source *src, FlowRuntime *rt, int max)
+static SourceStatus read_messages(Source *src, FlowRuntime *rt, int max)
 {
     KafkaSource *ks = (KafkaSource *)src;
     if (!ks->assigned && !assign(ks, rt))
@@ -152,7 +156,12 @@ static SourceStatus kafka_poll(Source *src, FlowRuntime *rt, int max)
             src->raw = m->payload ? m->payload : "";
             src->raw_len = m->len;
             flowrt_runtime_begin_record(rt, src);
+            WatermarkInput *in = &rt->watermarks.inputs[src->index];
+            in->last_ts = FLOW_TIME_MIN;
             decode(ks, rt, src->raw, m->len);
+            if (in->last_ts > ks->max_ts[at])
+                ks->max_ts[at] = in->last_ts;
+            ks->last_ms[at] = rt->now_ms;
             n++;
         }
         rd_kafka_message_destroy(m);
@@ -160,7 +169,32 @@ static SourceStatus kafka_poll(Source *src, FlowRuntime *rt, int max)
     return rt->failed ? SOURCE_FAILED : SOURCE_MORE;
 }
 
-/* Partition count, then (partition, next offset) pairs. */
+/* The minimum of the partitions' watermarks, leaving out those quiet for
+ * `idle`; with every partition quiet it stays where it was. */
+static void report_watermark(KafkaSource *ks, FlowRuntime *rt)
+{
+    const FlowSourceDef *def = ks->base.def;
+    if (def->event_time_field < 0)
+        return;
+    int64_t min = FLOW_TIME_MAX;
+    for (int i = 0; i < ks->nparts; i++)
+        if (def->idle_ms <= 0 || rt->now_ms - ks->last_ms[i] < def->idle_ms) {
+            int64_t wm = flowrt_watermark_after(ks->max_ts[i], def->watermark_delay_ms);
+            min = wm < min ? wm : min;
+        }
+    if (min < FLOW_TIME_MAX)
+        flowrt_watermarks_report(&rt->watermarks, ks->base.index, min);
+}
+
+static SourceStatus kafka_poll(Source *src, FlowRuntime *rt, int max)
+{
+    SourceStatus st = read_messages(src, rt, max);
+    report_watermark((KafkaSource *)src, rt);
+    return st;
+}
+
+/* Partition count, then (partition, next offset, newest event time)
+ * triples. */
 static void kafka_position(const Source *src, Position *pos)
 {
     const KafkaSource *ks = (const KafkaSource *)src;
@@ -169,6 +203,7 @@ static void kafka_position(const Source *src, Position *pos)
     for (int i = 0; i < ks->nparts; i++) {
         flowrt_position_put_int64(pos, ks->ids[i]);
         flowrt_position_put_int64(pos, ks->next[i]);
+        flowrt_position_put_int64(pos, ks->max_ts[i]);
     }
 }
 
@@ -181,25 +216,32 @@ static bool kafka_seek(Source *src, const Position *pos)
     int64_t n;
     if (!flowrt_position_get_int64(pos, &at, &n) || n < 0 || n > INT32_MAX)
         return false;
-    int64_t *next = alloc_or_die(sizeof *next * (size_t)ks->nparts);
-    memcpy(next, ks->next, sizeof *next * (size_t)ks->nparts);
+    size_t size = sizeof(int64_t) * (size_t)ks->nparts;
+    int64_t *next = alloc_or_die(size), *max_ts = alloc_or_die(size);
+    memcpy(next, ks->next, size);
+    memcpy(max_ts, ks->max_ts, size);
     bool ok = true;
     for (int64_t k = 0; k < n && ok; k++) {
-        int64_t id, offset;
+        int64_t id, offset, ts;
         ok = flowrt_position_get_int64(pos, &at, &id) &&
-             flowrt_position_get_int64(pos, &at, &offset) && offset >= 0 && id >= 0 &&
+             flowrt_position_get_int64(pos, &at, &offset) &&
+             flowrt_position_get_int64(pos, &at, &ts) && offset >= 0 && id >= 0 &&
              id <= INT32_MAX;
         int i = ok ? partition_index(ks, (int32_t)id) : -1;
         ok = ok && i >= 0;
-        if (ok)
+        if (ok) {
             next[i] = offset;
+            max_ts[i] = ts;
+        }
     }
     ok = ok && at == pos->len;
     if (ok) {
-        memcpy(ks->next, next, sizeof *next * (size_t)ks->nparts);
+        memcpy(ks->next, next, size);
+        memcpy(ks->max_ts, max_ts, size);
         ks->assigned = false;
     }
     free(next);
+    free(max_ts);
     return ok;
 }
 
@@ -216,6 +258,8 @@ static void kafka_close(Source *src)
     free(ks->fields);
     free(ks->ids);
     free(ks->next);
+    free(ks->max_ts);
+    free(ks->last_ms);
     free(ks);
 }
 
@@ -244,7 +288,12 @@ static bool open_client(KafkaSource *ks, const FlowRuntime *rt, const char *brok
     if (!ks->ids)
         return false;
     ks->next = alloc_or_die(sizeof *ks->next * (size_t)ks->nparts);
+    ks->max_ts = alloc_or_die(sizeof *ks->max_ts * (size_t)ks->nparts);
+    ks->last_ms = alloc_or_die(sizeof *ks->last_ms * (size_t)ks->nparts);
     for (int i = 0; i < ks->nparts; i++) {
+        /* Idle clocks start with the run, as the input's do. */
+        ks->max_ts[i] = FLOW_TIME_MIN;
+        ks->last_ms[i] = rt ? rt->now_ms : 0;
         int64_t lo, hi;
         rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(ks->rk, ks->topic, ks->ids[i],
                                                                  &lo, &hi, KAFKA_OPEN_TIMEOUT_MS);

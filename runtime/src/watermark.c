@@ -34,6 +34,8 @@ void flowrt_watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t 
     in->delay_ms = delay_ms;
     in->idle_ms = idle_ms;
     in->max_ts = FLOW_TIME_MIN;
+    in->last_ts = FLOW_TIME_MIN;
+    in->reported = false;
     in->last_record_ms = now_ms;
     w->changed = true;
     w->clock_bound |= !event_time || idle_ms > 0;
@@ -59,12 +61,19 @@ int64_t flowrt_watermarks_input(const Watermarks *w, int i, int64_t now_ms)
      * delay, the watermark is 1ms behind the newest time. */
     if (!in->event_time)
         return now_ms == FLOW_TIME_MIN ? now_ms : now_ms - 1;
-    if (in->max_ts == FLOW_TIME_MIN)
-        return FLOW_TIME_MIN;
-    /* max_ts - delay - 1, saturating at the bottom of the range. */
-    if (in->max_ts < FLOW_TIME_MIN + in->delay_ms + 1)
-        return FLOW_TIME_MIN;
-    return in->max_ts - in->delay_ms - 1;
+    if (in->reported)
+        return in->reported_wm;
+    return flowrt_watermark_after(in->max_ts, in->delay_ms);
+}
+
+void flowrt_watermarks_report(Watermarks *w, int i, int64_t wm)
+{
+    WatermarkInput *in = &w->inputs[i];
+    if (in->reported && in->reported_wm == wm)
+        return;
+    in->reported = true;
+    in->reported_wm = wm;
+    w->changed = true;
 }
 
 int64_t flowrt_watermarks_recompute(Watermarks *w, int64_t now_ms)

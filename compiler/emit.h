@@ -44,6 +44,14 @@ typedef struct EmitExpr {
     const char *const *param_names;
     int nparams;
     EmitRegexes *regexes;       /* the program's, where a regexp_ call adds its pattern */
+    /* Locals the expressions need (the subject of a `case x when`, computed
+     * once): the function's count of them, which names them subject1, ...,
+     * and the declarations of this expression's, which the caller writes
+     * before the statement that uses it (declare_temps, emit_impl.h). */
+    int *ntemps;
+    const char *temps;
+    const Expr *subject;        /* inside a `case x when`: x, read from ... */
+    const char *subject_temp;   /* ... this local, or NULL to write x again */
     bool used_err;              /* called a function that can fail (takes &err) */
     bool used_rt;               /* needs the FlowRuntime (scratch memory, params) */
     bool used_rec;              /* read a field */

@@ -44,7 +44,16 @@ EmitExpr expr_context(Body *b, const PlanType *rec)
     x.param_names = (const char *const *)b->em->param_names;
     x.nparams = b->em->nparams;
     x.regexes = &b->em->regexes;
+    x.ntemps = &b->ntemps;
+    x.temps = "";
     return x;
+}
+
+void declare_temps(Body *b, EmitExpr *x)
+{
+    if (*x->temps)
+        cw_line(&b->w, "%s", x->temps);
+    x->temps = "";
 }
 
 void note_expr_use(Body *b, const EmitExpr *x)

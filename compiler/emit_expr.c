@@ -861,12 +861,45 @@ static CExpr gen_in(EmitExpr *x, const Expr *e)
                       e->form.negated);
 }
 
+/* Whether C text uses the identifier `name` (a local of ours: never
+ * inside a string literal). */
+static bool c_mentions(const char *s, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = strstr(s, name); p; p = strstr(p + 1, name)) {
+        char after = p[n];
+        bool ident = (after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') ||
+                     (after >= '0' && after <= '9') || after == '_';
+        if (!ident && (p == s || !((p[-1] >= 'a' && p[-1] <= 'z') || p[-1] == '_')))
+            return true;
+    }
+    return false;
+}
+
 /* Nested ?:, so that only the branch taken is evaluated. In the simple
- * form the subject is compared with each `when` value in turn (written
- * again for each: it has no effects, only its cost). */
+ * form the subject is compared with each `when` value in turn: a field or
+ * a param is written again for each, anything that calls a function is
+ * computed once, into a local, by the first comparison. */
 static CExpr gen_case(EmitExpr *x, const Expr *e)
 {
     const Expr *subject = e->form.has_subject ? e->form.ops : NULL;
+    const Expr *outer = x->subject;
+    const char *outer_temp = x->subject_temp;
+    const char *once = NULL, *temps_before = x->temps, *decl = "";
+    if (subject) {
+        CExpr s = gen(x, subject);
+        if (c_has_call(s.s)) {
+            const char *temp = arena_printf(x->arena, "subject%d", ++*x->ntemps);
+            decl = arena_printf(x->arena, "%s%s %s;", *x->temps ? " " : "",
+                                c_type(subject->type), temp);
+            x->temps = arena_printf(x->arena, "%s%s", x->temps, decl);
+            once = arena_printf(x->arena, "%s = %s", temp, s.s);
+            x->subject_temp = temp;
+        } else {
+            x->subject_temp = NULL;
+        }
+        x->subject = subject;
+    }
     const Expr *first = subject ? subject->next : e->form.ops;
     int npairs = (e->form.nops - e->form.has_subject - 1) / 2;
     const Expr **whens = arena_alloc(x->arena, sizeof *whens * (size_t)npairs);
@@ -890,6 +923,18 @@ static CExpr gen_case(EmitExpr *x, const Expr *e)
                               at(x, acc, C_COND)),
                  C_COND);
     }
+    if (once && !c_mentions(acc.s, x->subject_temp)) {
+        /* The types decided every comparison: the subject is evaluated
+         * (it may fail) and not kept, and its local not declared. */
+        x->temps = arena_printf(x->arena, "%.*s%s", (int)strlen(temps_before), x->temps,
+                                x->temps + strlen(temps_before) + strlen(decl));
+        x->subject_temp = NULL;
+        once = arena_printf(x->arena, "(void)%s", at(x, gen(x, subject), C_UNARY));
+    }
+    x->subject = outer;
+    x->subject_temp = outer_temp;
+    if (once)
+        return cx(arena_printf(x->arena, "(%s, %s)", once, acc.s), C_PRIMARY);
     return acc;
 }
 
@@ -1041,6 +1086,8 @@ static CExpr gen_call(EmitExpr *x, const Expr *e)
 
 static CExpr gen(EmitExpr *x, const Expr *e)
 {
+    if (e == x->subject && x->subject_temp)
+        return cx(arena_strdup(x->arena, x->subject_temp), C_PRIMARY);
     switch (e->kind) {
     case EX_INT: return int_literal(x, e->int_value, e->type);
     case EX_DURATION: return int_literal(x, e->int_value, TY_INT64);

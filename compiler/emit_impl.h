@@ -44,6 +44,7 @@ typedef struct Body {
     const char *ptr;             /* "in" or "&rec2" */
     int nrecs;                   /* locals rec1, rec2, ... made so far */
     bool used_rt, used_in, used_ts;
+    int ntemps;                  /* locals subject1, ... of expressions (EmitExpr.temps) */
 } Body;
 
 /* ---- emit_body.c ---------------------------------------------------------------- */
@@ -65,6 +66,9 @@ void line_to_flow(Emitter *em, CWriter *w, Loc loc);
 void line_back(Emitter *em, CWriter *w);
 EmitExpr expr_context(Body *b, const PlanType *rec);
 void note_expr_use(Body *b, const EmitExpr *x);
+/* Writes the declarations of the locals the expressions of `x` generated
+ * so far need, and forgets them: before the statement that uses them. */
+void declare_temps(Body *b, EmitExpr *x);
 /* After code that may set `err`: the record is bad, so report it at the
  * operator and drop it. */
 void body_check_err(Body *b, Loc loc);

@@ -506,6 +506,7 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
         cw_line(&b.w, "probe.start = flow_window_start(ts, %" PRId64 ");", n->jop->join.window_ms);
     if (x.used_err)
         cw_line(&b.w, "const char *err = NULL;");
+    declare_temps(&b, &x);
     for (k = 0; k < n->nkey; k++)
         cw_line(&b.w, "probe.key%d = %s;", k, keys[k]);
     if (x.used_err)

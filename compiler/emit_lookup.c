@@ -173,10 +173,14 @@ static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
     if (err) {
         open_block(&b->w);
         cw_line(&b->w, "const char *err = NULL;");
+        declare_temps(b, &x);
+        declare_temps(b, &y);
         cw_line(&b->w, "bool match = %s;", test);
         body_check_err(b, n->op->loc);
         cw_line(&b->w, "if (!match)");
     } else {
+        declare_temps(b, &x);
+        declare_temps(b, &y);
         cw_line(&b->w, "if (!(%s))", test);
     }
     cw_indent(&b->w);
@@ -212,6 +216,7 @@ void emit_lookup(Body *b, const PlanNode *n)
     open_block(&b->w);
     if (x.used_err)
         cw_line(&b->w, "const char *err = NULL;");
+    declare_temps(b, &x);
     cw_line(&b->w, "%s %s = %s;", c_type(kt), keyv, keyc);
     if (x.used_err)
         body_check_err(b, op->loc);

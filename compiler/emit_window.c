@@ -782,6 +782,7 @@ static void emit_arguments(Emitter *em, Body *b, const WindowStage *n)
     line_to_flow(em, bw, n->aggregate->op->loc);
     if (x.used_err)
         cw_line(bw, "const char *err = NULL;");
+    declare_temps(b, &x);
     i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
         if (args[i])

@@ -649,6 +649,18 @@ static CExpr gen_string_call(EmitExpr *x, const Expr *e)
     case FN_REGEXP_EXTRACT:
     case FN_REGEXP_REPLACE: {
         x->used_rt = true;
+        if (a2->kind != EX_STRING && !(a2->kind == EX_NAME && a2->name.kind == NAME_PARAM)) {
+            /* A pattern from the record: the run's cache of compiled ones. */
+            const char *re = gen(x, a2).s;
+            if (e->call.func == FN_REGEXP_LIKE)
+                return fallible(x, "flow_regexp_like_of", arena_printf(a, "rt, %s, %s", re, s));
+            if (e->call.func == FN_REGEXP_EXTRACT)
+                return fallible(x, "flow_regexp_extract_of",
+                                arena_printf(a, "rt, %s, %s, %s", re, s,
+                                             a3 ? gen_as(x, a3, TY_INT64).s : "INT64_C(0)"));
+            return fallible(x, "flow_regexp_replace_of",
+                            arena_printf(a, "rt, %s, %s, %s", re, s, gen(x, a3).s));
+        }
         int slot = regex_slot(x, a2);
         if (e->call.func == FN_REGEXP_LIKE)
             return fallible(x, "flow_regexp_like", arena_printf(a, "rt, %d, %s", slot, s));

@@ -36,6 +36,10 @@ typedef struct Field {
     const char *qualifier; /* join side alias ("l", "r") or NULL */
     TypeKind type;
     Loc loc;               /* where the field was declared or computed */
+    /* A declared schema's `from "a.b.c"`: where a JSON source finds the
+     * field (members joined by '.'), or NULL for a member of its name. */
+    const char *path;
+    Loc path_loc;
 } Field;
 
 typedef struct Schema {
@@ -297,6 +301,9 @@ struct FieldDecl {
     Loc loc;
     const char *type_name; /* as written; the checker maps it */
     Loc type_loc;
+    const char *path;      /* `from "meta.device.id"`: a JSON path, or NULL */
+    int64_t path_len;
+    Loc path_loc;
     FieldDecl *next;
 };
 

@@ -444,6 +444,30 @@ static void field_arrays(Emitter *em, CWriter *w, const PlanType *t, const char 
     done_types[(*ndone)++] = *types_out = types;
 }
 
+/* For a source or table whose schema has JSON paths (`from "a.b"`), the
+ * array of what the JSON parser looks for, a field's path or its name, in
+ * place of the names (json.h): its name, or `names` when there is none. */
+static const char *json_paths_array(Emitter *em, CWriter *w, const Decl *d, const PlanType *t,
+                                    const char *names)
+{
+    const Schema *s = t->schema;
+    bool any = false;
+    for (int f = 0; f < s->nfields; f++)
+        any |= s->fields[f].path != NULL;
+    if (!any)
+        return names;
+    const char *paths = plan_unique_name(em->plan, arena_printf(em->arena, "%s_json_paths",
+                                                                d->name));
+    char *ps = "";
+    for (int f = 0; f < s->nfields; f++) {
+        const char *p = s->fields[f].path ? s->fields[f].path : s->fields[f].name;
+        ps = arena_printf(em->arena, "%s%s\"%s\"", ps, f ? ", " : "",
+                          c_string_body(em->arena, p, (int64_t)strlen(p)));
+    }
+    cw_line(w, "static const char *const %s[] = { %s };", paths, ps);
+    return paths;
+}
+
 /* The FlowConnector initializer; its argument array goes to `w` first. */
 static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, const char *want)
 {
@@ -562,6 +586,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
             const Decl *d = src->decl;
             const char *names, *types;
             field_arrays(em, w, src->out, &names, &types, done_names, done_types, &ndone, done);
+            names = json_paths_array(em, w, d, src->out, names);
             const char *conn = connector_init(em, w, &d->source.conn,
                                               arena_printf(a, "%s_%s_args",
                                                            k ? "table" : "source", d->name));

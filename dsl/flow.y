@@ -521,6 +521,17 @@ field_decl
             $$->type_name = $3;
             $$->type_loc = LOC(@3);
         }
+    | name ':' name FROM STRING
+        {
+            $$ = arena_alloc(ctx->arena, sizeof *$$);
+            $$->name = $1;
+            $$->loc = LOC(@1);
+            $$->type_name = $3;
+            $$->type_loc = LOC(@3);
+            $$->path = $5.chars;
+            $$->path_len = $5.len;
+            $$->path_loc = LOC(@5);
+        }
     ;
 
 opt_comma

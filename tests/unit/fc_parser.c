@@ -877,7 +877,7 @@ static void test_three_errors_one_run(void **state)
         "sink small to stdout(format = jsonl);\n";             /* 16 */
     Parsed *p = parse(src);
     assert_string_equal(messages(p),
-                        "t.flow:4:3: error: unexpected 'ts', expected '}' or ','\n"
+                        "t.flow:4:3: error: unexpected 'ts', expected 'from', '}' or ','\n"
                         "  ts       : timestamp,\n"
                         "  ^\n"
                         "t.flow:11:3: error: unexpected '|', expected an expression\n"

@@ -73,7 +73,7 @@ static void emit_types(Emitter *em, CWriter *w)
                                     fd->qualifier ? "." : "", fd->name);
             else if (fd->type == TY_TIMESTAMP)
                 note = " /* timestamp: ms since 1970-01-01T00:00:00Z */";
-            cw_line(w, "%s %s;%s", c_type(fd->type), t->members[f], note);
+            cw_line(w, "%s %s;%s", field_c_type(fd), t->members[f], note);
         }
         cw_close(w, arena_printf(em->arena, " %s;", t->cname));
     }
@@ -407,9 +407,21 @@ static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
     open_block(w);
     cw_line(w, "FlowSink *sink = flow_sink(rt, %d);", sink->index);
     cw_line(w, "flow_sink_begin(sink);");
-    for (int f = 0; f < t->schema->nfields; f++)
-        cw_line(w, "flow_sink_%s(sink, rec->%s);", codec_suffix(t->schema->fields[f].type),
-                t->members[f]);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        if (!fd->optional) {
+            cw_line(w, "flow_sink_%s(sink, rec->%s);", codec_suffix(fd->type), t->members[f]);
+            continue;
+        }
+        cw_line(w, "if (rec->%s.null)", t->members[f]);
+        cw_indent(w);
+        cw_line(w, "flow_sink_null(sink);");
+        cw_dedent(w);
+        cw_line(w, "else");
+        cw_indent(w);
+        cw_line(w, "flow_sink_%s(sink, rec->%s.v);", codec_suffix(fd->type), t->members[f]);
+        cw_dedent(w);
+    }
     cw_line(w, "flow_sink_end(sink);");
     cw_close(w, "");
 }

@@ -44,7 +44,7 @@ void emit_where(Body *b, const PlanNode *n)
     } else {
         /* The condition once, into keep, so that a failure is seen first. */
         EmitExpr y = expr_context(b, n->in);
-        char *cond = emit_expr(&y, op->where, TY_BOOL);
+        char *cond = emit_test(&y, op->where);
         open_block(&b->w);
         cw_line(&b->w, "const char *err = NULL;");
         declare_temps(b, &y);

@@ -203,6 +203,7 @@ struct Item {
     Loc agg_loc;
     AggFunc agg;       /* checker */
     TypeKind type;     /* checker: result type */
+    bool optional;     /* checker: the result may be null (an aggregate of nulls only) */
     Item *next;
 };
 

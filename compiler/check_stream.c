@@ -237,25 +237,18 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
         report_unknown(p->c, it->agg_loc, "aggregate", it->agg_name, agg_names);
         return TY_ERROR;
     }
-    if (it->agg == AGG_COUNT) {
-        if (it->expr) {
-            diag_error(d, it->agg_loc, "'count' takes no argument");
-            return TY_ERROR;
-        }
-        return TY_INT64;
-    }
+    it->optional = false;
+    /* count() counts records, count(x) the values of x that are not null. */
+    if (it->agg == AGG_COUNT)
+        return !it->expr || t != TY_ERROR ? TY_INT64 : TY_ERROR;
     if (!it->expr) {
         diag_error(d, it->agg_loc, "'%s' takes one argument", it->agg_name);
         return TY_ERROR;
     }
     if (t == TY_ERROR)
         return TY_ERROR;
-    if (it->expr->optional) {
-        /* Not yet: aggregates that skip nulls need a flag in the state. */
-        diag_error(d, it->expr->loc, "'%s' of a value that may be null is not supported yet: "
-                   "aggregate coalesce(..., a value for null) instead", it->agg_name);
-        return TY_ERROR;
-    }
+    /* Nulls are skipped, as SQL does; with no value left the result is null. */
+    it->optional = it->expr->optional && it->agg != AGG_COUNT_DISTINCT;
     switch (it->agg) {
     case AGG_SUM:
     case AGG_AVG:
@@ -300,7 +293,9 @@ static void check_aggregate(Pipe *p, Op *op)
                                            .loc = wloc };
     for (Item *it = op->aggregate; it; it = it->next) {
         it->type = check_agg_item(p, it);
-        add_unique_field(p, out, (Field){ .name = it->name, .type = it->type, .loc = it->loc },
+        add_unique_field(p, out,
+                         (Field){ .name = it->name, .type = it->type, .optional = it->optional,
+                                  .loc = it->loc },
                          "the aggregate's result");
     }
     p->key = p->nkey ? key : NULL;

@@ -1472,6 +1472,8 @@ static CExpr gen_node(EmitExpr *x, const Expr *e)
 
 char *emit_expr(EmitExpr *x, const Expr *e, TypeKind want)
 {
+    if (e->optional && want != TY_ERROR)
+        return opt_as(x, e, want);
     return gen_as(x, e, want).s;
 }
 

@@ -12,13 +12,16 @@ substring, replace, concat as ||, like), abs, greatest (SQLite's scalar
 max, null when an argument is), casts, if and case (a null condition takes
 the else; a case without else is null); `is null`, `is not null`,
 coalesce; between, in and not in with SQL's rules for nulls among the
-values.
+values. Then aggregates, which skip nulls: a keyed tumbling window with
+count(), count(a), sum(a), min(s), max(x), avg(a) and count_distinct(a)
+(null when a window has no value, but counts) against SQLite's GROUP BY.
 
   oracle_null.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--rows N]
 """
 
 import collections
 import csv
+import datetime
 import json
 import os
 import random
@@ -96,11 +99,33 @@ FROM rows
 WHERE (a > 0 OR b IS NULL OR ok) AND NOT (s = 'zz')
 """
 
+WINDOW_FLOW = """\
+schema Row { k : int64, a : int64?, x : float64?, s : string?, at : timestamp }
+
+source rows : Row from file("rows.csv", format = csv) event time at;
+
+stream out = rows
+  | key by k
+  | window tumbling 10s
+  | aggregate c = count(), ca = count(a), sa = sum(a), ms = min(s), mx = max(x), av = avg(a),
+      d = count_distinct(a);
+
+sink out to stdout(format = jsonl);
+"""
+
+WINDOW_SQL = """\
+SELECT k, at / 10000 * 10000, count(*), count(a), sum(a), min(s), max(x), avg(a),
+       count(DISTINCT a)
+FROM rows GROUP BY k, at / 10000
+"""
+
+WINDOW_NAMES = ["k", "window_start", "c", "ca", "sa", "ms", "mx", "av", "d"]
+
 NAMES = ["id", "a", "s", "add", "sub", "mul", "quo", "rem", "dbl", "lt", "eq", "an", "sn", "co",
          "cs", "cx", "len", "up", "part", "rep", "cat", "lk", "ab", "gr", "str", "bt", "inn",
          "nin", "cw", "cv", "land", "lor", "lnot", "iff"]
 BOOLS = {"lt", "eq", "an", "sn", "lk", "bt", "inn", "nin", "land", "lor", "lnot"}
-FLOATS = {"dbl", "cx"}
+FLOATS = {"dbl", "cx", "mx", "av"}
 
 ALPHABET = "aabzAZ é日"
 
@@ -125,7 +150,9 @@ def make_rows(n, seed):
                      maybe(rng, rng.randrange(-4000, 4000) / 8.0),
                      maybe(rng, s),
                      maybe(rng, t),
-                     maybe(rng, rng.random() < 0.5)))
+                     maybe(rng, rng.random() < 0.5),
+                     rng.randrange(6),
+                     i * 97))
     return rows
 
 
@@ -133,7 +160,7 @@ def write_csv(path, rows):
     """A null is an empty field; the strings are never empty."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["id", "a", "b", "x", "s", "t", "ok"])
+        w.writerow(["id", "a", "b", "x", "s", "t", "ok", "k", "at"])
         for r in rows:
             w.writerow(["" if v is None else ("true" if v else "false") if isinstance(v, bool)
                         else repr(v) if isinstance(v, float) else v for v in r])
@@ -149,25 +176,52 @@ def normal(name, v):
     return v
 
 
-def sqlite_result(rows):
+def sqlite_db(rows):
     db = sqlite3.connect(":memory:")
     db.execute("PRAGMA case_sensitive_like = ON")
     db.execute("CREATE TABLE rows (id INTEGER, a INTEGER, b INTEGER, x REAL, s TEXT, t TEXT, "
-               "ok INTEGER)")
-    db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   [r[:6] + (None if r[6] is None else int(r[6]),) for r in rows])
-    return [tuple(normal(n, v) for n, v in zip(NAMES, rec)) for rec in db.execute(SQL)]
+               "ok INTEGER, k INTEGER, at INTEGER)")
+    db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [r[:6] + (None if r[6] is None else int(r[6]),) + r[7:] for r in rows])
+    return db
 
 
-def flow_rows(text, problems):
+def sqlite_result(db, sql, names):
+    return [tuple(normal(n, v) for n, v in zip(names, rec)) for rec in db.execute(sql)]
+
+
+def epoch_ms(text):
+    d = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return (d - datetime.datetime(1970, 1, 1)) // datetime.timedelta(milliseconds=1)
+
+
+def flow_rows(text, problems, names):
     out = []
     for lineno, line in enumerate(text.splitlines(), 1):
         rec = json.loads(line)
-        if list(rec) != NAMES:
-            problems.append("line %d has members %r, expected %r" % (lineno, list(rec), NAMES))
+        if "window_start" in rec:
+            rec["window_start"] = epoch_ms(rec["window_start"])
+            del rec["window_end"]
+        if list(rec) != names:
+            problems.append("line %d has members %r, expected %r" % (lineno, list(rec), names))
             return []
-        out.append(tuple(normal(n, rec[n]) for n in NAMES))
+        out.append(tuple(normal(n, rec[n]) for n in names))
     return out
+
+
+def compare(label, got, want, problems, by_id, names):
+    missing = want - got
+    extra = got - want
+    if not missing and not extra:
+        return
+    lines = ["%s: %d rows from SQLite, %d from the flow program; %d missing, %d extra"
+             % (label, sum(want.values()), sum(got.values()), sum(missing.values()),
+                sum(extra.values()))]
+    for what, rows_ in (("missing (SQLite has it, flow does not)", missing),
+                        ("extra (flow has it, SQLite does not)", extra)):
+        for r in sorted(rows_, key=repr)[:6]:
+            lines.append("  %s: %s\n    input %r" % (what, dict(zip(names, r)), by_id.get(r[0])))
+    problems.append("\n".join(lines))
 
 
 def main():
@@ -180,32 +234,27 @@ def main():
     try:
         rows = make_rows(args.rows, args.seed)
         write_csv(os.path.join(work, "rows.csv"), rows)
+        db = sqlite_db(rows)
+        problems = []
         env.build_text(FLOW, "oracle_null", work)
         out, err = env.run_ok("oracle_null", work)
-        problems = []
-        got = collections.Counter(flow_rows(out, problems))
-        want = collections.Counter(sqlite_result(rows))
+        got = collections.Counter(flow_rows(out, problems, NAMES))
+        want = collections.Counter(sqlite_result(db, SQL, NAMES))
         nulls = sum(v is None for r in want for v in r)
-        missing = want - got
-        extra = got - want
-        if missing or extra:
-            lines = ["%d rows from SQLite, %d from the flow program; %d missing, %d extra"
-                     % (sum(want.values()), sum(got.values()), sum(missing.values()),
-                        sum(extra.values()))]
-            by_id = {r[0]: r for r in rows}
-            for label, rows_ in (("missing (SQLite has it, flow does not)", missing),
-                                 ("extra (flow has it, SQLite does not)", extra)):
-                for r in sorted(rows_, key=repr)[:6]:
-                    lines.append("  %s: %s\n    input %r" % (label, dict(zip(NAMES, r)),
-                                                           by_id.get(r[0])))
-            problems.append("\n".join(lines))
+        compare("where + select", got, want, problems, {r[0]: r for r in rows}, NAMES)
+        env.build_text(WINDOW_FLOW, "oracle_null_window", work)
+        wout, werr = env.run_ok("oracle_null_window", work)
+        err += werr
+        wgot = collections.Counter(flow_rows(wout, problems, WINDOW_NAMES))
+        wwant = collections.Counter(sqlite_result(db, WINDOW_SQL, WINDOW_NAMES))
+        compare("window", wgot, wwant, problems, {}, WINDOW_NAMES)
         if problems:
             raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
     except Failure as e:
         print("FAIL oracle_null\n%s" % e, file=sys.stderr)
         return 1
-    print("ok oracle_null: %d rows (%d null values) agree with SQLite"
-          % (sum(want.values()), nulls))
+    print("ok oracle_null: %d rows (%d null values) and %d windows agree with SQLite"
+          % (sum(want.values()), nulls, sum(wwant.values())))
     return 0
 
 

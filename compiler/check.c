@@ -576,8 +576,7 @@ static void check_json_paths_read(Checker *c, const Decl *d, const Schema *s)
     diag_note(c->d, f->path_loc, "the path of '%s' is here", f->name);
 }
 
-/* Not yet: a generator draws every field, a table keeps its rows member
- * by member; neither knows optional fields. */
+/* Not yet: a generator draws every field, and knows no nulls. */
 static void reject_optional_fields(Checker *c, const Decl *d, const Schema *s, const char *what)
 {
     for (int i = 0; s && i < s->nfields; i++)
@@ -629,12 +628,15 @@ static void check_table(Checker *c, Decl *d)
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
     check_connector(c, &d->source.conn, ROLE_TABLE, NULL);
     check_json_paths_read(c, d, s);
-    reject_optional_fields(c, d, s, "a table");
     if (!d->source.key)
         diag_error(c->d, d->name_loc, "table '%s' needs 'key FIELD'", d->name);
     else if (s) {
         int i = find_declared_field(c, s, d->source.key, d->source.key_loc);
-        if (i >= 0 && !report_float_key(c, d->source.key_loc, d->source.key, s->fields[i].type))
+        if (i >= 0 && s->fields[i].optional)
+            diag_error(c->d, d->source.key_loc, "table key '%s' is optional: every row needs "
+                       "its key", d->source.key);
+        else if (i >= 0 &&
+                 !report_float_key(c, d->source.key_loc, d->source.key, s->fields[i].type))
             d->source.key_field = i;
     }
     declare(c, d);

@@ -425,15 +425,6 @@ static void report_no_key(Pipe *p, const Op *op, const char *opname)
               f);
 }
 
-/* The first field of s that may be null, or NULL. */
-static const Field *first_optional(const Schema *s)
-{
-    for (int i = 0; i < s->nfields; i++)
-        if (s->fields[i].optional)
-            return &s->fields[i];
-    return NULL;
-}
-
 /* join and lookup: the check of both rows of operators.h. */
 static void check_join(Pipe *p, Op *op)
 {
@@ -454,16 +445,6 @@ static void check_join(Pipe *p, Op *op)
     if (!lookup && !op->join.windowed && op->join.within_ms < 0)
         diag_error(c->d, op->loc, "the 'within' bound must not be negative");
     if (!p->fs.schema || !other || !other->schema) {
-        p->fs.schema = NULL;
-        return;
-    }
-    if (!lookup && (first_optional(p->fs.schema) || first_optional(other->schema))) {
-        /* Not yet: the rows a join keeps are copied member by member. */
-        const Field *f = first_optional(p->fs.schema) ? first_optional(p->fs.schema)
-                                                      : first_optional(other->schema);
-        diag_error(c->d, op->loc, "a join of records with optional fields is not supported yet "
-                   "(field '%s' may be null): select coalesce(...) of it before the join",
-                   f->name);
         p->fs.schema = NULL;
         return;
     }

@@ -125,6 +125,9 @@ void emit_timer_again(CWriter *w, const char *when, int op, const char *at, cons
  * type t (a string got is a copy the state owns). */
 const char *ckpt_put_call(Arena *a, TypeKind t, const char *v);
 const char *ckpt_get_call(Arena *a, TypeKind t, const char *v);
+/* The same for a record field `v` of `f`, optional ones with their null flag. */
+const char *ckpt_put_field(Arena *a, const Field *f, const char *v);
+const char *ckpt_get_field(Arena *a, const Field *f, const char *v);
 /* The same for the key members key0.. of the state struct `s` points to. */
 void emit_ckpt_put_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s);
 void emit_ckpt_get_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s);

@@ -110,10 +110,15 @@ void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
     emit_decode_fields(&b, t);
     cw_line(&b.w, "FlowLookupTable *table = flow_lookup_table(rt, %d);", table_index(em, d));
     cw_line(&b.w, "%s *row = flow_lookup_table_put(table, &%s, &rec);", t->cname, desc);
-    for (int f = 0; f < t->schema->nfields; f++)
-        if (t->schema->fields[f].type == TY_STRING)
-            cw_line(&b.w, "rec.%s = flow_lookup_table_keep(table, rec.%s);", t->members[f],
-                    t->members[f]);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        const char *m = t->members[f];
+        if (fd->type == TY_STRING && fd->optional)
+            cw_line(&b.w, "if (!rec.%s.null) rec.%s.v = flow_lookup_table_keep(table, rec.%s.v);",
+                    m, m, m);
+        else if (fd->type == TY_STRING)
+            cw_line(&b.w, "rec.%s = flow_lookup_table_keep(table, rec.%s);", m, m);
+    }
     cw_line(&b.w, "*row = rec;");
     cw_line(&b.w, "return true;");
 

@@ -394,8 +394,9 @@ char *fields_text(Arena *arena, const PlanType *t)
     char *s = "";
     for (int i = 0; i < t->schema->nfields; i++) {
         const Field *f = &t->schema->fields[i];
-        s = arena_printf(arena, "%s%s%s%s%s %s", s, i ? ", " : "", f->qualifier ? f->qualifier : "",
-                         f->qualifier ? "." : "", f->name, type_name(f->type));
+        s = arena_printf(arena, "%s%s%s%s%s %s%s", s, i ? ", " : "",
+                         f->qualifier ? f->qualifier : "", f->qualifier ? "." : "", f->name,
+                         type_name(f->type), f->optional ? "?" : "");
     }
     return s;
 }

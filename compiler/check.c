@@ -576,18 +576,6 @@ static void check_json_paths_read(Checker *c, const Decl *d, const Schema *s)
     diag_note(c->d, f->path_loc, "the path of '%s' is here", f->name);
 }
 
-/* Not yet: a generator draws every field, and knows no nulls. */
-static void reject_optional_fields(Checker *c, const Decl *d, const Schema *s, const char *what)
-{
-    for (int i = 0; s && i < s->nfields; i++)
-        if (s->fields[i].optional) {
-            diag_error(c->d, s->fields[i].loc, "optional fields in %s are not supported yet "
-                       "('%s' of schema '%s', read by %s '%s')", what, s->fields[i].name,
-                       s->name, decl_kind_name(d->kind), d->name);
-            return;
-        }
-}
-
 static void check_source(Checker *c, Decl *d)
 {
     d->source.event_time_field = -1;
@@ -595,8 +583,6 @@ static void check_source(Checker *c, Decl *d)
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
     check_connector(c, &d->source.conn, ROLE_SOURCE, NULL);
     check_json_paths_read(c, d, s);
-    if (strcmp(d->source.conn.name, "generator") == 0)
-        reject_optional_fields(c, d, s, "a generator");
     if (d->source.event_time && s) {
         int i = find_declared_field(c, s, d->source.event_time, d->source.event_time_loc);
         if (i >= 0 && s->fields[i].type != TY_TIMESTAMP && s->fields[i].type != TY_ERROR)

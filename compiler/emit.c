@@ -350,8 +350,19 @@ static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
         cw_line(&b.w, "*b->record_number = n + 1;");
         cw_line(&b.w, "uint64_t state = flow_gen_stream(b->mixed_seed, n);");
         cw_line(&b.w, "%s rec;", t->cname);
-        for (int f = 0; f < t->schema->nfields; f++)
-            emit_draw(&b, &g, t->schema->fields[f].type, t->members[f]);
+        for (int f = 0; f < t->schema->nfields; f++) {
+            const Field *fd = &t->schema->fields[f];
+            if (!fd->optional) {
+                emit_draw(&b, &g, fd->type, t->members[f]);
+                continue;
+            }
+            /* An optional field: its value, then one draw in eight makes it null. */
+            emit_draw(&b, &g, fd->type, arena_printf(em->arena, "%s.v", t->members[f]));
+            cw_line(&b.w, "rec.%s.null = (flow_gen_next(&state) & 7) == 0;", t->members[f]);
+            cw_line(&b.w, "if (rec.%s.null)", t->members[f]);
+            cw_line(&b.w, "    rec.%s = (%s){ .null = true };", t->members[f],
+                    c_opt_type(fd->type));
+        }
         emit_source_push(&b, src);
     }
 

@@ -1234,7 +1234,7 @@ static CExpr with_prefix(EmitExpr *x, const char *prefix, CExpr body)
 }
 
 static CExpr opt_false(EmitExpr *x, const Expr *e);
-static int nullable_operands(const Expr *e, const Expr **ops, int cap);
+static int nullable_operands(EmitExpr *x, const Expr *e, const Expr ***ops);
 
 /* A generic operation on optional operands that gives a bool, as a test:
  * every operand there and the value (with `negate`, its negation) true. */
@@ -1283,8 +1283,8 @@ static CExpr opt_true(EmitExpr *x, const Expr *e)
                        opt_true(x, e->binary.rhs));
     if (e->kind == EX_UNARY && e->unary.op == UN_NOT)
         return opt_false(x, e->unary.operand);
-    const Expr *ops[64];
-    int n = nullable_operands(e, ops, 64);
+    const Expr **ops;
+    int n = nullable_operands(x, e, &ops);
     if (n > 0)
         return nullable_test(x, e, ops, n, false);
     const char *prefix = "";
@@ -1308,8 +1308,8 @@ static CExpr opt_false(EmitExpr *x, const Expr *e)
                        opt_false(x, e->binary.rhs));
     if (e->kind == EX_UNARY && e->unary.op == UN_NOT)
         return opt_true(x, e->unary.operand);
-    const Expr *ops[64];
-    int n = nullable_operands(e, ops, 64);
+    const Expr **ops;
+    int n = nullable_operands(x, e, &ops);
     if (n > 0)
         return nullable_test(x, e, ops, n, true);
     const char *prefix = "";
@@ -1344,26 +1344,29 @@ static CExpr gen_nullable(EmitExpr *x, const Expr *e, const Expr *const *ops, in
                           C_COND));
 }
 
-/* The operands of a generic operation on optional values, or 0 when `e`
- * is one that treats nulls itself. */
-static int nullable_operands(const Expr *e, const Expr **ops, int cap)
+/* The operands of a generic operation on optional values (*ops, in the
+ * arena), or 0 when `e` is one that treats nulls itself. */
+static int nullable_operands(EmitExpr *x, const Expr *e, const Expr ***ops)
 {
     int n = 0;
     switch (e->kind) {
     case EX_UNARY:
-        ops[n++] = e->unary.operand;
+        *ops = arena_alloc(x->arena, sizeof **ops);
+        (*ops)[n++] = e->unary.operand;
         return n;
     case EX_BINARY:
         if (e->binary.op == BIN_AND || e->binary.op == BIN_OR)
             return 0;
-        ops[n++] = e->binary.lhs;
-        ops[n++] = e->binary.rhs;
+        *ops = arena_alloc(x->arena, 2 * sizeof **ops);
+        (*ops)[n++] = e->binary.lhs;
+        (*ops)[n++] = e->binary.rhs;
         return n;
     case EX_CALL:
         if (e->call.func == FN_COALESCE || e->call.func == FN_IF)
             return 0;
-        for (const Expr *a = e->call.args; a && n < cap; a = a->next)
-            ops[n++] = a;
+        *ops = arena_alloc(x->arena, (size_t)e->call.nargs * sizeof **ops);
+        for (const Expr *a = e->call.args; a; a = a->next)
+            (*ops)[n++] = a;
         return n;
     default:
         return 0;
@@ -1393,9 +1396,9 @@ static CExpr gen_is_null(EmitExpr *x, const Expr *e)
 static CExpr gen_coalesce(EmitExpr *x, const Expr *e)
 {
     TypeKind t = e->type;
-    const Expr *args[64];
+    const Expr **args = arena_alloc(x->arena, (size_t)e->call.nargs * sizeof *args);
     int n = 0;
-    for (const Expr *a = e->call.args; a && n < 64; a = a->next) {
+    for (const Expr *a = e->call.args; a; a = a->next) {
         args[n++] = a;
         if (!a->optional)
             break;
@@ -1442,8 +1445,8 @@ static CExpr gen(EmitExpr *x, const Expr *e)
         if (s->e == e)
             return cx(arena_strdup(x->arena, s->c), C_PRIMARY);
     if (e->optional) {
-        const Expr *ops[64];
-        int n = nullable_operands(e, ops, 64);
+        const Expr **ops;
+        int n = nullable_operands(x, e, &ops);
         if (n > 0)
             return gen_nullable(x, e, ops, n);
     }

@@ -223,6 +223,7 @@ static char *opt_as(EmitExpr *x, const Expr *e, TypeKind want);
 static char *opt_null(EmitExpr *x, TypeKind t);
 static CExpr gen_coalesce(EmitExpr *x, const Expr *e);
 static CExpr gen_logic3(EmitExpr *x, const Expr *e);
+static CExpr c_logic(EmitExpr *x, bool is_and, CExpr l, CExpr r);
 
 /* int64 and timestamp are both int64_t in C. */
 static bool same_c_type(TypeKind a, TypeKind b)
@@ -499,14 +500,8 @@ static CExpr gen_binary(EmitExpr *x, const Expr *e)
     case BIN_OR: {
         if (e->optional)
             return gen_logic3(x, e);
-        bool is_and = e->binary.op == BIN_AND;
-        x->used_logic = true;
         CExpr l = gen(x, e->binary.lhs), r = gen(x, e->binary.rhs);
-        /* a && b && c reads as is; && inside || gets parentheses (-Wparentheses). */
-        bool chain = l.prec == (is_and ? C_AND : C_OR);
-        char *ls = chain ? l.s : at(x, l, C_AND + 1);
-        return cx(arena_printf(x->arena, "%s %s %s", ls, is_and ? "&&" : "||", at(x, r, C_AND + 1)),
-                  is_and ? C_AND : C_OR);
+        return c_logic(x, e->binary.op == BIN_AND, l, r);
     }
     case BIN_EQ: case BIN_NE: case BIN_LT: case BIN_LE: case BIN_GT: case BIN_GE:
         return gen_compare(x, e);
@@ -1261,7 +1256,8 @@ static CExpr nullable_test(EmitExpr *x, const Expr *e, const Expr *const *ops, i
                                      C_AND));
 }
 
-/* `l && r` or `l || r` of two C bools. */
+/* `l && r` or `l || r` of two C bools: a && b && c reads as is; && inside
+ * || gets parentheses (-Wparentheses). */
 static CExpr c_logic(EmitExpr *x, bool is_and, CExpr l, CExpr r)
 {
     x->used_logic = true;

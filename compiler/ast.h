@@ -35,7 +35,12 @@ typedef struct Field {
     const char *name;
     const char *qualifier; /* join side alias ("l", "r") or NULL */
     TypeKind type;
+    bool optional;         /* `T?`, or computed from an optional value: may be null */
     Loc loc;               /* where the field was declared or computed */
+    /* A declared schema's `from "a.b.c"`: where a JSON source finds the
+     * field (members joined by '.'), or NULL for a member of its name. */
+    const char *path;
+    Loc path_loc;
 } Field;
 
 typedef struct Schema {
@@ -63,6 +68,7 @@ typedef enum ExprKind {
     EX_BETWEEN,  /* x [not] between lo and hi: ops x, lo, hi */
     EX_IN,       /* x [not] in (a, b, ...): ops x, a, b, ... */
     EX_CASE,     /* case [x] when c then v ... [else e] end: ops [x,] c, v, ..., [e] */
+    EX_IS_NULL,  /* x is [not] null: ops x; negated for `is not null` */
 } ExprKind;
 
 typedef enum UnaryOp { UN_NEG, UN_NOT } UnaryOp;
@@ -90,6 +96,7 @@ typedef enum FuncId {
     /* Time (docs/language.md, "Time functions") */
     FN_DATE_TRUNC, FN_YEAR, FN_MONTH, FN_DAY, FN_HOUR, FN_MINUTE, FN_SECOND, FN_DAY_OF_WEEK,
     FN_FORMAT_TIMESTAMP, FN_PARSE_TIMESTAMP,
+    FN_COALESCE, /* the first of its arguments that is not null */
 } FuncId;
 
 /* What a name in an expression refers to (checker). */
@@ -107,6 +114,7 @@ struct Expr {
     Loc loc;
     Expr *next;      /* next argument / item in a list */
     TypeKind type;   /* checker: the expression's type */
+    bool optional;   /* checker: it may be null (docs/language.md, "Optional fields") */
     union {
         int64_t int_value;       /* EX_INT, EX_DURATION (ms) */
         double float_value;      /* EX_FLOAT */
@@ -137,7 +145,7 @@ struct Expr {
             int nargs;
             FuncId func;         /* checker */
         } call;
-        struct {                 /* EX_BETWEEN, EX_IN, EX_CASE */
+        struct {                 /* EX_BETWEEN, EX_IN, EX_CASE, EX_IS_NULL */
             Expr *ops;           /* linked through next */
             int nops;
             bool negated;        /* `not between`, `not in` */
@@ -195,6 +203,7 @@ struct Item {
     Loc agg_loc;
     AggFunc agg;       /* checker */
     TypeKind type;     /* checker: result type */
+    bool optional;     /* checker: the result may be null (an aggregate of nulls only) */
     Item *next;
 };
 
@@ -297,6 +306,10 @@ struct FieldDecl {
     Loc loc;
     const char *type_name; /* as written; the checker maps it */
     Loc type_loc;
+    bool optional;         /* `int64?` */
+    const char *path;      /* `from "meta.device.id"`: a JSON path, or NULL */
+    int64_t path_len;
+    Loc path_loc;
     FieldDecl *next;
 };
 

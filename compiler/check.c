@@ -161,6 +161,34 @@ static int find_declared_field(Checker *c, const Schema *s, const char *name, Lo
 
 /* ---- Schemas and params ---------------------------------------------------------- */
 
+/* The member a field is read from in JSON: its `from` path or its name. */
+static const char *json_path(const Field *f)
+{
+    return f->path ? f->path : f->name;
+}
+
+/* `from "a.b.c"` of the field just added to s: member names joined by
+ * '.', none empty, and no other field of s reading the same member. */
+static void check_json_path(Checker *c, Schema *s, const FieldDecl *f)
+{
+    Field *field = &s->fields[s->nfields - 1];
+    const char *p = f->path;
+    bool empty = f->path_len == 0 || p[0] == '.' || p[f->path_len - 1] == '.' || strstr(p, "..");
+    if ((int64_t)strlen(p) != f->path_len || empty) {
+        diag_error(c->d, f->path_loc, "invalid JSON path for field '%s': write the member names "
+                   "of the nested objects joined by '.', as \"meta.device.id\"", f->name);
+        return;
+    }
+    field->path = p;
+    field->path_loc = f->path_loc;
+    for (int i = 0; i < s->nfields - 1; i++)
+        if (strcmp(json_path(&s->fields[i]), p) == 0) {
+            diag_error(c->d, f->path_loc, "fields '%s' and '%s' both read JSON member \"%s\"",
+                       s->fields[i].name, f->name, p);
+            return;
+        }
+}
+
 static void check_schema(Checker *c, Decl *d)
 {
     int n = 0;
@@ -184,7 +212,10 @@ static void check_schema(Checker *c, Decl *d)
             diag_note(c->d, first->loc, "'%s' was first declared here", f->name);
             continue;
         }
-        s->fields[s->nfields++] = (Field){ .name = f->name, .type = t, .loc = f->loc };
+        s->fields[s->nfields++] =
+            (Field){ .name = f->name, .type = t, .optional = f->optional, .loc = f->loc };
+        if (f->path)
+            check_json_path(c, s, f);
     }
     if (n == 0)
         diag_error(c->d, d->name_loc, "schema '%s' has no fields", d->name);
@@ -489,18 +520,79 @@ static Schema *resolve_schema(Checker *c, NameRef *ref)
     return s->schema;
 }
 
+/* The format a source or table reads, when the program says it: its
+ * `format`, or the default (a file's from its literal path); NULL when a
+ * param decides it at start. */
+static const char *read_format(const Connector *conn)
+{
+    const Expr *path = NULL;
+    for (const ConnArg *a = conn->args; a; a = a->next) {
+        if (strcmp(a->key, "format") == 0) {
+            if (a->value->kind == EX_STRING)
+                return a->value->string.chars;
+            return a->value->kind == EX_NAME && a->value->name.kind != NAME_PARAM
+                       ? a->value->name.name
+                       : NULL;
+        }
+        if (strcmp(a->key, "path") == 0)
+            path = a->value;
+    }
+    if (strcmp(conn->name, "file") != 0)
+        return "csv";
+    if (!path || path->kind != EX_STRING)
+        return NULL;
+    size_t n = strlen(path->string.chars);
+    bool json = (n >= 6 && strcmp(path->string.chars + n - 6, ".jsonl") == 0) ||
+                (n >= 5 && strcmp(path->string.chars + n - 5, ".json") == 0);
+    return json ? "jsonl" : "csv";
+}
+
+/* A schema with JSON paths (`from "a.b"`) is read only from JSON: a
+ * generator makes fields by name, and CSV has no nesting. */
+static void check_json_paths_read(Checker *c, const Decl *d, const Schema *s)
+{
+    const Field *f = NULL;
+    for (int i = 0; s && i < s->nfields && !f; i++)
+        if (s->fields[i].path)
+            f = &s->fields[i];
+    if (!f)
+        return;
+    bool generator = strcmp(d->source.conn.name, "generator") == 0;
+    const char *format = read_format(&d->source.conn);
+    if (!generator && format && (strcmp(format, "jsonl") == 0 || strcmp(format, "json") == 0))
+        return;
+    if (generator)
+        diag_error(c->d, d->source.conn.loc, "a generator makes fields by name, but field '%s' "
+                   "of schema '%s' is a JSON path (\"%s\"): only a JSON source can read it",
+                   f->name, s->name, f->path);
+    else if (format)
+        diag_error(c->d, d->source.conn.loc, "%s '%s' reads %s, but field '%s' of schema '%s' "
+                   "is a JSON path (\"%s\"): only a JSON source can read it",
+                   decl_kind_name(d->kind), d->name, format, f->name, s->name, f->path);
+    else
+        diag_error(c->d, d->source.conn.loc, "%s '%s' must say 'format = jsonl' (not a param): "
+                   "field '%s' of schema '%s' is a JSON path (\"%s\")",
+                   decl_kind_name(d->kind), d->name, f->name, s->name, f->path);
+    diag_note(c->d, f->path_loc, "the path of '%s' is here", f->name);
+}
+
 static void check_source(Checker *c, Decl *d)
 {
     d->source.event_time_field = -1;
     d->source.key_field = -1;
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
     check_connector(c, &d->source.conn, ROLE_SOURCE, NULL);
+    check_json_paths_read(c, d, s);
     if (d->source.event_time && s) {
         int i = find_declared_field(c, s, d->source.event_time, d->source.event_time_loc);
         if (i >= 0 && s->fields[i].type != TY_TIMESTAMP && s->fields[i].type != TY_ERROR)
             diag_error(c->d, d->source.event_time_loc,
                        "event time field '%s' must be a timestamp, not %s",
                        d->source.event_time, type_name(s->fields[i].type));
+        else if (i >= 0 && s->fields[i].optional)
+            diag_error(c->d, d->source.event_time_loc,
+                       "event time field '%s' is optional: every record needs its time",
+                       d->source.event_time);
         else if (i >= 0)
             d->source.event_time_field = i;
     }
@@ -521,11 +613,16 @@ static void check_table(Checker *c, Decl *d)
     d->source.key_field = -1;
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
     check_connector(c, &d->source.conn, ROLE_TABLE, NULL);
+    check_json_paths_read(c, d, s);
     if (!d->source.key)
         diag_error(c->d, d->name_loc, "table '%s' needs 'key FIELD'", d->name);
     else if (s) {
         int i = find_declared_field(c, s, d->source.key, d->source.key_loc);
-        if (i >= 0 && !report_float_key(c, d->source.key_loc, d->source.key, s->fields[i].type))
+        if (i >= 0 && s->fields[i].optional)
+            diag_error(c->d, d->source.key_loc, "table key '%s' is optional: every row needs "
+                       "its key", d->source.key);
+        else if (i >= 0 &&
+                 !report_float_key(c, d->source.key_loc, d->source.key, s->fields[i].type))
             d->source.key_field = i;
     }
     declare(c, d);

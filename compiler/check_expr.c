@@ -2,7 +2,8 @@
  * or params, maps calls to built-in functions, and types every node with the
  * rules of LANGUAGE.md §4 and the shared decisions of the project brief:
  * int32 -> int64 -> float64 widening, no implicit narrowing, timestamp
- * arithmetic with int64 milliseconds, and casts as the only way across. */
+ * arithmetic with int64 milliseconds, and casts as the only way across;
+ * and whether each expression may be null (Expr.optional). */
 #include <string.h>
 
 #include "check_impl.h"
@@ -162,6 +163,7 @@ static bool resolve_explicit_param(Checker *c, Expr *e)
 int resolve_field_name(Checker *c, const FieldScope *fs, Expr *e, bool allow_param)
 {
     e->type = TY_ERROR;
+    e->optional = false;
     const char *q = e->name.qualifier, *name = e->name.name;
     /* `param` is a soft keyword: a stream or `as` named param still
      * qualifies its fields when no param has the name. */
@@ -202,6 +204,7 @@ int resolve_field_name(Checker *c, const FieldScope *fs, Expr *e, bool allow_par
         e->name.kind = NAME_FIELD;
         e->name.index = first;
         e->type = fs->schema->fields[first].type;
+        e->optional = fs->schema->fields[first].optional;
         return first;
     }
     if (second >= 0) {
@@ -380,6 +383,8 @@ static const FuncSpec functions[] = {
     { "day_of_week", FN_DAY_OF_WEEK, 1, 2 },
     { "format_timestamp", FN_FORMAT_TIMESTAMP, 2, 3 },
     { "parse_timestamp", FN_PARSE_TIMESTAMP, 2, 3 },
+    /* Optional values (docs/language.md, "Optional fields") */
+    { "coalesce", FN_COALESCE, 1, -1 },
 };
 #define NFUNCTIONS (int)(sizeof functions / sizeof functions[0])
 
@@ -581,6 +586,8 @@ static TypeKind check_call(Checker *c, const FieldScope *fs, Expr *e)
     case FN_FORMAT_TIMESTAMP:
     case FN_PARSE_TIMESTAMP:
         return check_time_call(c, e);
+    case FN_COALESCE:
+        return unify_operands(c, a1, fn->name, "arguments");
     case FN_UNKNOWN:
         break;
     }
@@ -637,13 +644,11 @@ static TypeKind check_case(Checker *c, Expr *e)
         if (ok && (t = case_branch(c, t, w->next, i == 0)) == TY_ERROR)
             return TY_ERROR;
     }
-    if (!e->form.has_else) {
-        /* Without nulls there is no value for a record no branch matches. */
-        diag_error(c->d, e->loc, "'case' needs an 'else' (there is no null yet for a record "
-                   "that no 'when' matches)");
+    if (!ok)
         return TY_ERROR;
-    }
-    return ok ? case_branch(c, t, w, false) : TY_ERROR;
+    /* Without an else, a record that no 'when' matches gets null (the
+     * optionality says so, check_optional). */
+    return e->form.has_else ? case_branch(c, t, w, false) : t;
 }
 
 static TypeKind check_form(Checker *c, const FieldScope *fs, Expr *e)
@@ -660,9 +665,67 @@ static TypeKind check_form(Checker *c, const FieldScope *fs, Expr *e)
     case EX_IN:
         return unify_operands(c, e->form.ops, e->form.negated ? "not in" : "in", "values") ==
                        TY_ERROR ? TY_ERROR : TY_BOOL;
+    case EX_IS_NULL:
+        return TY_BOOL;
     default:
         return check_case(c, e);
     }
+}
+
+/* ---- Optional values (docs/language.md, "Optional fields") ------------------------ */
+
+static bool any_optional(const Expr *list)
+{
+    for (const Expr *a = list; a; a = a->next)
+        if (a->optional)
+            return true;
+    return false;
+}
+
+/* Whether the typed `e` may be null: an optional field, and what is
+ * computed from one (null in, null out), except that `is null` never is,
+ * coalesce only when all its arguments may be, and a condition of if or
+ * case that is null takes the else. */
+static bool check_optional(const Expr *e)
+{
+    switch (e->kind) {
+    case EX_INT:
+    case EX_FLOAT:
+    case EX_STRING:
+    case EX_BOOL:
+    case EX_DURATION:
+        return false;
+    case EX_NAME:
+        return e->optional;
+    case EX_UNARY:
+        return e->unary.operand->optional;
+    case EX_BINARY:
+        return e->binary.lhs->optional || e->binary.rhs->optional;
+    case EX_CALL:
+        if (e->call.func == FN_COALESCE) {
+            for (const Expr *a = e->call.args; a; a = a->next)
+                if (!a->optional)
+                    return false;
+            return true;
+        }
+        if (e->call.func == FN_IF)
+            return any_optional(e->call.args->next);
+        return any_optional(e->call.args);
+    case EX_BETWEEN:
+    case EX_IN:
+        return any_optional(e->form.ops);
+    case EX_IS_NULL:
+        return false;
+    case EX_CASE: {
+        const Expr *w = e->form.has_subject ? e->form.ops->next : e->form.ops;
+        int npairs = (e->form.nops - e->form.has_subject - e->form.has_else) / 2;
+        for (int i = 0; i < npairs; i++, w = w->next->next)
+            if (w->next->optional)
+                return true;
+        return !e->form.has_else || w->optional;
+    }
+    }
+    return false;
 }
 
 /* ---- Expressions ------------------------------------------------------------------ */
@@ -687,8 +750,10 @@ TypeKind check_expr(Checker *c, const FieldScope *fs, Expr *e)
     case EX_CALL: t = check_call(c, fs, e); break;
     case EX_BETWEEN:
     case EX_IN:
-    case EX_CASE: t = check_form(c, fs, e); break;
+    case EX_CASE:
+    case EX_IS_NULL: t = check_form(c, fs, e); break;
     }
     e->type = t;
+    e->optional = t != TY_ERROR && check_optional(e);
     return t;
 }

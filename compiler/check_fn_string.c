@@ -1,7 +1,6 @@
 /* check_fn_string.c: the checker's rules for the string functions and LIKE
  * (docs/language.md, "String functions"): argument types, and for the
- * regular expressions a pattern that is a literal or a param, a literal
- * compiled here with the options the runtime uses (runtime/src/fn_regex.c)
+ * regular expressions a string pattern, a literal one compiled here with the options the runtime uses (runtime/src/fn_regex.c)
  * so that an invalid one is an error at its place. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -48,20 +47,16 @@ static int literal_captures(Checker *c, Expr *call, const Expr *pat)
     return (int)n;
 }
 
-/* Argument 2 of a regexp_ function: a string literal or a string param,
- * so that it is compiled once, at start. Its capture count (-1 when
- * unknown until start, -2 after an error). */
+/* Argument 2 of a regexp_ function: a string literal (checked here), a
+ * string param (compiled at start) or any other string (compiled at run
+ * time, once per distinct pattern). Its capture count (-1 when unknown
+ * until the program runs, -2 after an error). */
 static int pattern_arg(Checker *c, Expr *call, Expr *pat)
 {
     if (!string_arg(c, call, pat, 2))
         return -2;
-    if (pat->kind == EX_NAME && pat->name.kind == NAME_PARAM)
+    if (pat->kind != EX_STRING)
         return -1;
-    if (pat->kind != EX_STRING) {
-        diag_error(c->d, pat->loc, "the pattern of '%s' must be a string literal or a param "
-                   "(it is compiled once, at start)", call->call.name);
-        return -2;
-    }
     int n = literal_captures(c, call, pat);
     return n < 0 ? -2 : n;
 }

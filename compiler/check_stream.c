@@ -103,7 +103,10 @@ static void check_select(Pipe *p, Op *op)
         item_field[i] = -1;
         if (it->name) /* else the parser reported it */
             item_field[i] = add_unique_field(
-                p, out, (Field){ .name = it->name, .type = it->type, .loc = it->loc }, "select");
+                p, out,
+                (Field){ .name = it->name, .type = it->type,
+                         .optional = it->type != TY_ERROR && it->expr->optional, .loc = it->loc },
+                "select");
     }
     if (p->nkey > 0) {
         p->key = key_after_select(p, in, op->select, item_field);
@@ -136,6 +139,12 @@ static void check_key_by(Pipe *p, Op *op)
         }
         const Field *f = &p->fs.schema->fields[i];
         if (report_float_key(p->c, e->loc, f->name, f->type)) {
+            ok = false;
+            continue;
+        }
+        if (f->optional) {
+            diag_error(p->c->d, e->loc, "key field '%s' is optional (%s?): a key cannot be null; "
+                       "select a value for it with coalesce first", f->name, type_name(f->type));
             ok = false;
             continue;
         }
@@ -228,19 +237,18 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
         report_unknown(p->c, it->agg_loc, "aggregate", it->agg_name, agg_names);
         return TY_ERROR;
     }
-    if (it->agg == AGG_COUNT) {
-        if (it->expr) {
-            diag_error(d, it->agg_loc, "'count' takes no argument");
-            return TY_ERROR;
-        }
-        return TY_INT64;
-    }
+    it->optional = false;
+    /* count() counts records, count(x) the values of x that are not null. */
+    if (it->agg == AGG_COUNT)
+        return !it->expr || t != TY_ERROR ? TY_INT64 : TY_ERROR;
     if (!it->expr) {
         diag_error(d, it->agg_loc, "'%s' takes one argument", it->agg_name);
         return TY_ERROR;
     }
     if (t == TY_ERROR)
         return TY_ERROR;
+    /* Nulls are skipped, as SQL does; with no value left the result is null. */
+    it->optional = it->expr->optional && it->agg != AGG_COUNT_DISTINCT;
     switch (it->agg) {
     case AGG_SUM:
     case AGG_AVG:
@@ -285,7 +293,9 @@ static void check_aggregate(Pipe *p, Op *op)
                                            .loc = wloc };
     for (Item *it = op->aggregate; it; it = it->next) {
         it->type = check_agg_item(p, it);
-        add_unique_field(p, out, (Field){ .name = it->name, .type = it->type, .loc = it->loc },
+        add_unique_field(p, out,
+                         (Field){ .name = it->name, .type = it->type, .optional = it->optional,
+                                  .loc = it->loc },
                          "the aggregate's result");
     }
     p->key = p->nkey ? key : NULL;
@@ -336,6 +346,7 @@ static bool expr_fits(Checker *c, const FieldScope *fs, const Expr *e)
     case EX_BETWEEN:
     case EX_IN:
     case EX_CASE:
+    case EX_IS_NULL:
         for (const Expr *a = e->form.ops; a; a = a->next)
             if (!expr_fits(c, fs, a))
                 return false;
@@ -358,6 +369,12 @@ static bool check_join_eq(Pipe *p, const FieldScope *rfs, JoinEq *eq, const char
     TypeKind r = check_expr(p->c, rfs, eq->right);
     if (l == TY_ERROR || r == TY_ERROR)
         return false;
+    const Expr *opt = eq->left->optional ? eq->left : eq->right->optional ? eq->right : NULL;
+    if (opt) {
+        diag_error(p->c->d, opt->loc, "a '%s' key cannot be null: wrap this optional value in "
+                   "coalesce", opname);
+        return false;
+    }
     TypeKind t = type_unify(l, r);
     if (t == TY_ERROR)
         diag_error(p->c->d, eq->loc, "cannot compare %s with %s in a '%s' condition",
@@ -479,12 +496,14 @@ static void check_union(Pipe *p, Op *op)
         }
         for (int i = 0; i < a->nfields; i++) {
             const Field *fa = &a->fields[i], *fb = &b->fields[i];
-            if (strcmp(fa->name, fb->name) == 0 && fa->type == fb->type)
+            if (strcmp(fa->name, fb->name) == 0 && fa->type == fb->type &&
+                fa->optional == fb->optional)
                 continue;
             diag_error(p->c->d, ref->loc,
-                       "cannot union '%s': its field %d is '%s : %s', this stream's is '%s : %s'",
-                       ref->name, i + 1, fb->name, type_name(fb->type), fa->name,
-                       type_name(fa->type));
+                       "cannot union '%s': its field %d is '%s : %s%s', this stream's is "
+                       "'%s : %s%s'",
+                       ref->name, i + 1, fb->name, type_name(fb->type), fb->optional ? "?" : "",
+                       fa->name, type_name(fa->type), fa->optional ? "?" : "");
             break;
         }
     }

@@ -73,7 +73,7 @@ static void emit_types(Emitter *em, CWriter *w)
                                     fd->qualifier ? "." : "", fd->name);
             else if (fd->type == TY_TIMESTAMP)
                 note = " /* timestamp: ms since 1970-01-01T00:00:00Z */";
-            cw_line(w, "%s %s;%s", c_type(fd->type), t->members[f], note);
+            cw_line(w, "%s %s;%s", field_c_type(fd), t->members[f], note);
         }
         cw_close(w, arena_printf(em->arena, " %s;", t->cname));
     }
@@ -350,8 +350,19 @@ static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
         cw_line(&b.w, "*b->record_number = n + 1;");
         cw_line(&b.w, "uint64_t state = flow_gen_stream(b->mixed_seed, n);");
         cw_line(&b.w, "%s rec;", t->cname);
-        for (int f = 0; f < t->schema->nfields; f++)
-            emit_draw(&b, &g, t->schema->fields[f].type, t->members[f]);
+        for (int f = 0; f < t->schema->nfields; f++) {
+            const Field *fd = &t->schema->fields[f];
+            if (!fd->optional) {
+                emit_draw(&b, &g, fd->type, t->members[f]);
+                continue;
+            }
+            /* An optional field: its value, then one draw in eight makes it null. */
+            emit_draw(&b, &g, fd->type, arena_printf(em->arena, "%s.v", t->members[f]));
+            cw_line(&b.w, "rec.%s.null = (flow_gen_next(&state) & 7) == 0;", t->members[f]);
+            cw_line(&b.w, "if (rec.%s.null)", t->members[f]);
+            cw_line(&b.w, "    rec.%s = (%s){ .null = true };", t->members[f],
+                    c_opt_type(fd->type));
+        }
         emit_source_push(&b, src);
     }
 
@@ -407,9 +418,21 @@ static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
     open_block(w);
     cw_line(w, "FlowSink *sink = flow_sink(rt, %d);", sink->index);
     cw_line(w, "flow_sink_begin(sink);");
-    for (int f = 0; f < t->schema->nfields; f++)
-        cw_line(w, "flow_sink_%s(sink, rec->%s);", codec_suffix(t->schema->fields[f].type),
-                t->members[f]);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        if (!fd->optional) {
+            cw_line(w, "flow_sink_%s(sink, rec->%s);", codec_suffix(fd->type), t->members[f]);
+            continue;
+        }
+        cw_line(w, "if (rec->%s.null)", t->members[f]);
+        cw_indent(w);
+        cw_line(w, "flow_sink_null(sink);");
+        cw_dedent(w);
+        cw_line(w, "else");
+        cw_indent(w);
+        cw_line(w, "flow_sink_%s(sink, rec->%s.v);", codec_suffix(fd->type), t->members[f]);
+        cw_dedent(w);
+    }
     cw_line(w, "flow_sink_end(sink);");
     cw_close(w, "");
 }
@@ -442,6 +465,30 @@ static void field_arrays(Emitter *em, CWriter *w, const PlanType *t, const char 
     done[*ndone] = t;
     done_names[*ndone] = *names_out = names;
     done_types[(*ndone)++] = *types_out = types;
+}
+
+/* For a source or table whose schema has JSON paths (`from "a.b"`), the
+ * array of what the JSON parser looks for, a field's path or its name, in
+ * place of the names (json.h): its name, or `names` when there is none. */
+static const char *json_paths_array(Emitter *em, CWriter *w, const Decl *d, const PlanType *t,
+                                    const char *names)
+{
+    const Schema *s = t->schema;
+    bool any = false;
+    for (int f = 0; f < s->nfields; f++)
+        any |= s->fields[f].path != NULL;
+    if (!any)
+        return names;
+    const char *paths = plan_unique_name(em->plan, arena_printf(em->arena, "%s_json_paths",
+                                                                d->name));
+    char *ps = "";
+    for (int f = 0; f < s->nfields; f++) {
+        const char *p = s->fields[f].path ? s->fields[f].path : s->fields[f].name;
+        ps = arena_printf(em->arena, "%s%s\"%s\"", ps, f ? ", " : "",
+                          c_string_body(em->arena, p, (int64_t)strlen(p)));
+    }
+    cw_line(w, "static const char *const %s[] = { %s };", paths, ps);
+    return paths;
 }
 
 /* The FlowConnector initializer; its argument array goes to `w` first. */
@@ -562,6 +609,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
             const Decl *d = src->decl;
             const char *names, *types;
             field_arrays(em, w, src->out, &names, &types, done_names, done_types, &ndone, done);
+            names = json_paths_array(em, w, d, src->out, names);
             const char *conn = connector_init(em, w, &d->source.conn,
                                               arena_printf(a, "%s_%s_args",
                                                            k ? "table" : "source", d->name));

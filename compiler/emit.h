@@ -35,6 +35,15 @@ typedef struct EmitRegexes {
     int n, cap;
 } EmitRegexes;
 
+/* An operand computed before the expression that reads it, which then
+ * reads this C text instead: the subject of a `case x when` in its local,
+ * the value (`.v`) of an optional operand known not to be null. */
+typedef struct EmitSub {
+    const Expr *e;
+    const char *c;
+    struct EmitSub *next;
+} EmitSub;
+
 /* What an expression is compiled against, and what it turned out to use. */
 typedef struct EmitExpr {
     Arena *arena;
@@ -44,6 +53,13 @@ typedef struct EmitExpr {
     const char *const *param_names;
     int nparams;
     EmitRegexes *regexes;       /* the program's, where a regexp_ call adds its pattern */
+    /* Locals the expressions need (the subject of a `case x when`, computed
+     * once): the function's count of them, which names them subject1, ...,
+     * and the declarations of this expression's, which the caller writes
+     * before the statement that uses it (declare_temps, emit_impl.h). */
+    int *ntemps;
+    const char *temps;
+    struct EmitSub *subs;       /* operands already computed: read from their C text */
     bool used_err;              /* called a function that can fail (takes &err) */
     bool used_rt;               /* needs the FlowRuntime (scratch memory, params) */
     bool used_rec;              /* read a field */
@@ -53,12 +69,19 @@ typedef struct EmitExpr {
 
 /* The C expression of `e`, converted to `want` (an implicit widening). */
 char *emit_expr(EmitExpr *x, const Expr *e, TypeKind want);
-/* The C expression that is true when the bool `e` is false. */
+/* The C expression that is true when the bool `e` is false (or null). */
 char *emit_negated(EmitExpr *x, const Expr *e);
+/* The C bool that is true when the bool `e` is true, not false or null
+ * (what `where` keeps); for an `e` that cannot be null, emit_expr's. */
+char *emit_test(EmitExpr *x, const Expr *e);
 
 /* C spellings of Flow types: `int32_t`, `FLOW_INT32`, `int32` (the suffix of
  * flow_field_*, flow_sink_* and flow_gen_*). */
 const char *c_type(TypeKind t);
+/* The FlowOpt struct of type t (flow/value.h), and a field's C type: that
+ * struct when it is optional. */
+const char *c_opt_type(TypeKind t);
+const char *field_c_type(const Field *f);
 const char *flow_type_enum(TypeKind t);
 const char *codec_suffix(TypeKind t);
 /* The bytes s[0..len) as the inside of a C string literal. */

@@ -44,7 +44,16 @@ EmitExpr expr_context(Body *b, const PlanType *rec)
     x.param_names = (const char *const *)b->em->param_names;
     x.nparams = b->em->nparams;
     x.regexes = &b->em->regexes;
+    x.ntemps = &b->ntemps;
+    x.temps = "";
     return x;
+}
+
+void declare_temps(Body *b, EmitExpr *x)
+{
+    if (*x->temps)
+        cw_line(&b->w, "%s", x->temps);
+    x->temps = "";
 }
 
 void note_expr_use(Body *b, const EmitExpr *x)
@@ -114,8 +123,21 @@ void emit_decode_fields(Body *b, const PlanType *t)
     cw_line(&b->w, "%s rec;", t->cname);
     for (int f = 0; f < t->schema->nfields; f++) {
         const Field *fd = &t->schema->fields[f];
-        cw_line(&b->w, "%sflow_field_%s(&fields[%d], &rec.%s);", f ? "why = " : "const char *why = ",
-                codec_suffix(fd->type), f, t->members[f]);
+        const char *why = f ? "why = " : "const char *why = ";
+        if (fd->optional) {
+            /* An empty CSV field, a missing member or JSON null: no value. */
+            if (f == 0)
+                cw_line(&b->w, "const char *why = NULL;");
+            cw_line(&b->w, "rec.%s = (%s){ .null = true };", t->members[f], c_opt_type(fd->type));
+            cw_open(&b->w, "if (!flow_field_is_null(&fields[%d]))", f);
+            cw_line(&b->w, "rec.%s.null = false;", t->members[f]);
+            cw_line(&b->w, "why = flow_field_%s(&fields[%d], &rec.%s.v);", codec_suffix(fd->type),
+                    f, t->members[f]);
+            cw_close(&b->w, "");
+        } else {
+            cw_line(&b->w, "%sflow_field_%s(&fields[%d], &rec.%s);", why, codec_suffix(fd->type),
+                    f, t->members[f]);
+        }
         cw_open(&b->w, "if (why)");
         cw_line(&b->w, "flow_record_error(rt, \"%s\", why);",
                 c_string_body(b->em->arena, fd->name, (int64_t)strlen(fd->name)));

@@ -24,6 +24,23 @@ const char *ckpt_put_call(Arena *a, TypeKind t, const char *v)
     return "/* unreachable: a checked program has no error type */";
 }
 
+const char *ckpt_put_field(Arena *a, const Field *f, const char *v)
+{
+    if (!f->optional)
+        return ckpt_put_call(a, f->type, v);
+    return arena_printf(a, "flow_ckpt_put_bool(out, %s.null); if (!%s.null) %s", v, v,
+                        ckpt_put_call(a, f->type, arena_printf(a, "%s.v", v)));
+}
+
+const char *ckpt_get_field(Arena *a, const Field *f, const char *v)
+{
+    if (!f->optional)
+        return ckpt_get_call(a, f->type, v);
+    return arena_printf(a, "%s = (%s){ .null = flow_ckpt_get_bool(in) }; if (!%s.null) %s", v,
+                        c_opt_type(f->type), v,
+                        ckpt_get_call(a, f->type, arena_printf(a, "%s.v", v)));
+}
+
 const char *ckpt_get_call(Arena *a, TypeKind t, const char *v)
 {
     switch (t) {

@@ -2,7 +2,9 @@
  * goes through the wrapping and failing helpers of flow/expr.h (C's signed
  * overflow and division by zero are undefined); implicit widenings become
  * explicit casts; `and`, `or` and `if()` become C's lazy &&, || and ?:, so a
- * branch not taken is never evaluated and never fails. Each C expression
+ * branch not taken is never evaluated and never fails. A value that may be
+ * null is a FlowOpt struct, and an operation on one reads each operand once
+ * and computes only when none is null ("Optional values" below). Each C expression
  * carries its binding strength so that parentheses appear only where C
  * needs them or where gcc and clang would warn (-Wparentheses,
  * -Wlogical-not-parentheses). */
@@ -65,6 +67,25 @@ const char *c_type(TypeKind t)
     case TY_ERROR: break;
     }
     return "int";
+}
+
+const char *c_opt_type(TypeKind t)
+{
+    switch (t) {
+    case TY_BOOL: return "FlowOptBool";
+    case TY_INT32: return "FlowOptI32";
+    case TY_INT64: return "FlowOptI64";
+    case TY_FLOAT64: return "FlowOptF64";
+    case TY_STRING: return "FlowOptStr";
+    case TY_TIMESTAMP: return "FlowOptI64";
+    case TY_ERROR: break;
+    }
+    return "FlowOptI64";
+}
+
+const char *field_c_type(const Field *f)
+{
+    return f->optional ? c_opt_type(f->type) : c_type(f->type);
 }
 
 const char *flow_type_enum(TypeKind t)
@@ -195,6 +216,14 @@ static CExpr string_literal(EmitExpr *x, const char *s, int64_t len)
 /* ---- Expressions ---------------------------------------------------------------------- */
 
 static CExpr gen(EmitExpr *x, const Expr *e);
+static CExpr gen_node(EmitExpr *x, const Expr *e);
+static void push_sub(EmitExpr *x, const Expr *e, const char *c);
+static CExpr gen_condition(EmitExpr *x, const Expr *e);
+static char *opt_as(EmitExpr *x, const Expr *e, TypeKind want);
+static char *opt_null(EmitExpr *x, TypeKind t);
+static CExpr gen_coalesce(EmitExpr *x, const Expr *e);
+static CExpr gen_logic3(EmitExpr *x, const Expr *e);
+static CExpr c_logic(EmitExpr *x, bool is_and, CExpr l, CExpr r);
 
 /* int64 and timestamp are both int64_t in C. */
 static bool same_c_type(TypeKind a, TypeKind b)
@@ -469,14 +498,10 @@ static CExpr gen_binary(EmitExpr *x, const Expr *e)
     switch (e->binary.op) {
     case BIN_AND:
     case BIN_OR: {
-        bool is_and = e->binary.op == BIN_AND;
-        x->used_logic = true;
+        if (e->optional)
+            return gen_logic3(x, e);
         CExpr l = gen(x, e->binary.lhs), r = gen(x, e->binary.rhs);
-        /* a && b && c reads as is; && inside || gets parentheses (-Wparentheses). */
-        bool chain = l.prec == (is_and ? C_AND : C_OR);
-        char *ls = chain ? l.s : at(x, l, C_AND + 1);
-        return cx(arena_printf(x->arena, "%s %s %s", ls, is_and ? "&&" : "||", at(x, r, C_AND + 1)),
-                  is_and ? C_AND : C_OR);
+        return c_logic(x, e->binary.op == BIN_AND, l, r);
     }
     case BIN_EQ: case BIN_NE: case BIN_LT: case BIN_LE: case BIN_GT: case BIN_GE:
         return gen_compare(x, e);
@@ -649,6 +674,18 @@ static CExpr gen_string_call(EmitExpr *x, const Expr *e)
     case FN_REGEXP_EXTRACT:
     case FN_REGEXP_REPLACE: {
         x->used_rt = true;
+        if (a2->kind != EX_STRING && !(a2->kind == EX_NAME && a2->name.kind == NAME_PARAM)) {
+            /* A pattern from the record: the run's cache of compiled ones. */
+            const char *re = gen(x, a2).s;
+            if (e->call.func == FN_REGEXP_LIKE)
+                return fallible(x, "flow_regexp_like_of", arena_printf(a, "rt, %s, %s", re, s));
+            if (e->call.func == FN_REGEXP_EXTRACT)
+                return fallible(x, "flow_regexp_extract_of",
+                                arena_printf(a, "rt, %s, %s, %s", re, s,
+                                             a3 ? gen_as(x, a3, TY_INT64).s : "INT64_C(0)"));
+            return fallible(x, "flow_regexp_replace_of",
+                            arena_printf(a, "rt, %s, %s, %s", re, s, gen(x, a3).s));
+        }
         int slot = regex_slot(x, a2);
         if (e->call.func == FN_REGEXP_LIKE)
             return fallible(x, "flow_regexp_like", arena_printf(a, "rt, %d, %s", slot, s));
@@ -752,10 +789,26 @@ static CExpr negated_if(EmitExpr *x, CExpr c, bool negated)
     return n;
 }
 
+/* between and in on operands that may be null: the _opt helpers of
+ * flow/fn_num.h on FlowOpt values (bools as int64, as form_operand). */
+static const char *form_opt_operand(EmitExpr *x, const Expr *e, TypeKind t)
+{
+    if (e->type == TY_BOOL && !e->optional)
+        return arena_printf(x->arena, "(%s){ %s, false }", c_opt_type(t), form_operand(x, e, t));
+    return opt_as(x, e, t);
+}
+
 static CExpr gen_between(EmitExpr *x, const Expr *e)
 {
     const Expr *v = e->form.ops;
     TypeKind t = form_type(v);
+    if (e->optional) {
+        char *args = arena_printf(x->arena, "%s, %s, %s", form_opt_operand(x, v, t),
+                                  form_opt_operand(x, v->next, t),
+                                  form_opt_operand(x, v->next->next, t));
+        CExpr r = helper(x, t, "between_opt", args);
+        return e->form.negated ? call(x, "flow_opt_not", r.s) : r;
+    }
     char *args = arena_printf(x->arena, "%s, %s, %s", form_operand(x, v, t),
                               form_operand(x, v->next, t), form_operand(x, v->next->next, t));
     return negated_if(x, helper(x, t, "between", args), e->form.negated);
@@ -841,6 +894,16 @@ static CExpr gen_in(EmitExpr *x, const Expr *e)
     bool literals = true;
     for (const Expr *i = items; i; i = i->next)
         literals = literals && is_literal(i);
+    if (e->optional) {
+        char *list = "";
+        for (const Expr *i = items; i; i = i->next)
+            list = arena_printf(a, "%s%s%s", list, i == items ? "" : ", ",
+                                form_opt_operand(x, i, t));
+        CExpr r = helper(x, t, "in_opt", arena_printf(a, "%s, (const %s[]){%s}, %d",
+                                                      form_opt_operand(x, v, t), c_opt_type(t),
+                                                      list, count));
+        return e->form.negated ? call(x, "flow_opt_not", r.s) : r;
+    }
     const char *ctype = t == TY_STRING ? "FlowStr" : t == TY_FLOAT64 ? "double" : "int64_t";
     char *value = form_operand(x, v, t);
     if (literals && count >= IN_SORTED_MIN) {
@@ -861,35 +924,81 @@ static CExpr gen_in(EmitExpr *x, const Expr *e)
                       e->form.negated);
 }
 
+/* Whether C text uses the identifier `name` (a local of ours: never
+ * inside a string literal). */
+static bool c_mentions(const char *s, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = strstr(s, name); p; p = strstr(p + 1, name)) {
+        char after = p[n];
+        bool ident = (after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') ||
+                     (after >= '0' && after <= '9') || after == '_';
+        if (!ident && (p == s || !((p[-1] >= 'a' && p[-1] <= 'z') || p[-1] == '_')))
+            return true;
+    }
+    return false;
+}
+
 /* Nested ?:, so that only the branch taken is evaluated. In the simple
- * form the subject is compared with each `when` value in turn (written
- * again for each: it has no effects, only its cost). */
+ * form the subject is compared with each `when` value in turn: a field or
+ * a param is written again for each, anything that calls a function is
+ * computed once, into a local, by the first comparison. */
 static CExpr gen_case(EmitExpr *x, const Expr *e)
 {
     const Expr *subject = e->form.has_subject ? e->form.ops : NULL;
+    EmitSub *outer = x->subs;
+    const char *once = NULL, *temps_before = x->temps, *decl = "", *temp = NULL;
+    if (subject) {
+        CExpr s = gen(x, subject);
+        if (c_has_call(s.s)) {
+            temp = arena_printf(x->arena, "subject%d", ++*x->ntemps);
+            decl = arena_printf(x->arena, "%s%s %s;", *x->temps ? " " : "",
+                                subject->optional ? c_opt_type(subject->type)
+                                                  : c_type(subject->type),
+                                temp);
+            x->temps = arena_printf(x->arena, "%s%s", x->temps, decl);
+            once = arena_printf(x->arena, "%s = %s", temp, s.s);
+            push_sub(x, subject, temp);
+        }
+    }
     const Expr *first = subject ? subject->next : e->form.ops;
-    int npairs = (e->form.nops - e->form.has_subject - 1) / 2;
+    int npairs = (e->form.nops - e->form.has_subject - e->form.has_else) / 2;
     const Expr **whens = arena_alloc(x->arena, sizeof *whens * (size_t)npairs);
     const Expr *w = first;
     for (int i = 0; i < npairs; i++, w = w->next->next)
         whens[i] = w;
-    CExpr acc = gen_as(x, w, e->type); /* the else */
+    /* The else; without one, null. */
+    CExpr acc = !e->form.has_else ? cx(opt_null(x, e->type), C_PRIMARY)
+                : e->optional     ? cx(opt_as(x, w, e->type), C_PRIMARY)
+                                  : gen_as(x, w, e->type);
     for (int i = npairs - 1; i >= 0; i--) {
         CExpr c;
         if (subject) {
             Expr eq = { .kind = EX_BINARY, .loc = whens[i]->loc, .type = TY_BOOL };
+            eq.optional = subject->optional || whens[i]->optional;
             eq.binary.op = BIN_EQ;
             eq.binary.lhs = (Expr *)subject;
             eq.binary.rhs = (Expr *)whens[i];
-            c = gen_compare(x, &eq);
+            c = eq.optional ? gen_condition(x, &eq) : gen_compare(x, &eq);
         } else {
-            c = gen(x, whens[i]);
+            c = gen_condition(x, whens[i]);
         }
-        CExpr v = gen_as(x, whens[i]->next, e->type);
+        CExpr v = e->optional ? cx(opt_as(x, whens[i]->next, e->type), C_PRIMARY)
+                              : gen_as(x, whens[i]->next, e->type);
         acc = cx(arena_printf(x->arena, "%s ? %s : %s", at(x, c, C_AND + 1), at(x, v, C_OR),
                               at(x, acc, C_COND)),
                  C_COND);
     }
+    x->subs = outer;
+    if (once && !c_mentions(acc.s, temp)) {
+        /* The types decided every comparison: the subject is evaluated
+         * (it may fail) and not kept, and its local not declared. */
+        x->temps = arena_printf(x->arena, "%.*s%s", (int)strlen(temps_before), x->temps,
+                                x->temps + strlen(temps_before) + strlen(decl));
+        once = arena_printf(x->arena, "(void)%s", at(x, gen(x, subject), C_UNARY));
+    }
+    if (once)
+        return cx(arena_printf(x->arena, "(%s, %s)", once, acc.s), C_PRIMARY);
     return acc;
 }
 
@@ -973,8 +1082,11 @@ static CExpr gen_call(EmitExpr *x, const Expr *e)
                     arena_printf(a, "rt, %d, (FlowStr[]){%s}", e->call.nargs, parts));
     }
     case FN_IF: {
-        CExpr c = gen(x, arg);
-        CExpr t = gen_as(x, arg->next, e->type), f = gen_as(x, arg->next->next, e->type);
+        CExpr c = gen_condition(x, arg);
+        CExpr t = e->optional ? cx(opt_as(x, arg->next, e->type), C_PRIMARY)
+                              : gen_as(x, arg->next, e->type);
+        CExpr f = e->optional ? cx(opt_as(x, arg->next->next, e->type), C_PRIMARY)
+                              : gen_as(x, arg->next->next, e->type);
         return cx(arena_printf(a, "%s ? %s : %s", at(x, c, C_AND + 1), at(x, t, C_OR),
                                at(x, f, C_OR)),
                   C_COND);
@@ -1033,13 +1145,311 @@ static CExpr gen_call(EmitExpr *x, const Expr *e)
     case FN_FORMAT_TIMESTAMP:
     case FN_PARSE_TIMESTAMP:
         return gen_time_call(x, e);
+    case FN_COALESCE:
+        return gen_coalesce(x, e);
     case FN_UNKNOWN:
         break;
     }
     return cx(arena_printf(a, "0 /* unknown function %s */", e->call.name), C_PRIMARY);
 }
 
+/* ---- Optional values (docs/language.md, "Optional fields") ------------------------------ */
+
+/* An optional value is a FlowOpt struct (flow/value.h). An operation on
+ * optional operands reads each operand once (a field directly, anything
+ * else through a local of the statement), and is null when one of them
+ * is; otherwise its value is the C of the same operation on the operands'
+ * values, so that a division by zero or a failing cast only happens when
+ * it is computed. */
+
+static void push_sub(EmitExpr *x, const Expr *e, const char *c)
+{
+    EmitSub *s = arena_alloc(x->arena, sizeof *s);
+    s->e = e;
+    s->c = c;
+    s->next = x->subs;
+    x->subs = s;
+}
+
+/* A new local of the statement, of C type `ctype`. */
+static const char *new_temp(EmitExpr *x, const char *ctype)
+{
+    const char *name = arena_printf(x->arena, "opt%d", ++*x->ntemps);
+    x->temps = arena_printf(x->arena, "%s%s%s %s;", x->temps, *x->temps ? " " : "", ctype, name);
+    return name;
+}
+
+/* The optional `e` as a C lvalue read once: a field itself, else a local
+ * that `*prefix` (a comma list of assignments, extended here) fills. */
+static const char *opt_read(EmitExpr *x, const Expr *e, const char **prefix)
+{
+    CExpr v = gen(x, e);
+    if (e->kind == EX_NAME && !c_has_call(v.s))
+        return v.s;
+    const char *t = new_temp(x, c_opt_type(e->type));
+    *prefix = arena_printf(x->arena, "%s%s%s = %s", *prefix, **prefix ? ", " : "", t, v.s);
+    return t;
+}
+
+/* C text `v` of type `from` as a value of type `want` (an implicit widening). */
+static const char *widen_text(EmitExpr *x, const char *v, TypeKind from, TypeKind want)
+{
+    if (same_c_type(from, want))
+        return v;
+    return arena_printf(x->arena, "(%s)%s", want == TY_FLOAT64 ? "double" : "int64_t", v);
+}
+
+/* `e`, optional or not, as the FlowOpt struct of type `want`. */
+static char *opt_as(EmitExpr *x, const Expr *e, TypeKind want)
+{
+    if (!e->optional)
+        return arena_printf(x->arena, "(%s){ %s, false }", c_opt_type(want),
+                            gen_as(x, e, want).s);
+    if (same_c_type(e->type, want))
+        return gen(x, e).s;
+    const char *prefix = "";
+    const char *r = opt_read(x, e, &prefix);
+    char *conv = arena_printf(x->arena, "(%s){ %s, %s.null }", c_opt_type(want),
+                              widen_text(x, arena_printf(x->arena, "%s.v", r), e->type, want),
+                              r);
+    return *prefix ? arena_printf(x->arena, "(%s, %s)", prefix, conv) : conv;
+}
+
+static char *opt_null(EmitExpr *x, TypeKind t)
+{
+    return arena_printf(x->arena, "(%s){ .null = true }", c_opt_type(t));
+}
+
+/* `prefix, body` as one C expression (just body without a prefix). */
+static CExpr with_prefix(EmitExpr *x, const char *prefix, CExpr body)
+{
+    if (!*prefix)
+        return body;
+    return cx(arena_printf(x->arena, "(%s, %s)", prefix, body.s), C_PRIMARY);
+}
+
+static CExpr opt_false(EmitExpr *x, const Expr *e);
+static int nullable_operands(EmitExpr *x, const Expr *e, const Expr ***ops);
+
+/* A generic operation on optional operands that gives a bool, as a test:
+ * every operand there and the value (with `negate`, its negation) true. */
+static CExpr nullable_test(EmitExpr *x, const Expr *e, const Expr *const *ops, int n, bool negate)
+{
+    EmitSub *outer = x->subs;
+    const char *prefix = "", *test = "";
+    for (int i = 0; i < n; i++) {
+        if (!ops[i]->optional)
+            continue;
+        const char *r = opt_read(x, ops[i], &prefix);
+        test = arena_printf(x->arena, "%s%s!%s.null", test, *test ? " && " : "", r);
+        push_sub(x, ops[i], arena_printf(x->arena, "%s.v", r));
+    }
+    CExpr v = gen_node(x, e);
+    x->subs = outer;
+    if (negate) {
+        CExpr n = v.not_of ? cx(v.not_of, C_PRIMARY)
+                           : cx(arena_printf(x->arena, "!%s", at(x, v, C_UNARY)), C_UNARY);
+        v = n;
+    }
+    x->used_logic = true;
+    return with_prefix(x, prefix, cx(arena_printf(x->arena, "%s && %s", test, at(x, v, C_AND + 1)),
+                                     C_AND));
+}
+
+/* `l && r` or `l || r` of two C bools: a && b && c reads as is; && inside
+ * || gets parentheses (-Wparentheses). */
+static CExpr c_logic(EmitExpr *x, bool is_and, CExpr l, CExpr r)
+{
+    x->used_logic = true;
+    bool chain = l.prec == (is_and ? C_AND : C_OR);
+    return cx(arena_printf(x->arena, "%s %s %s", chain ? l.s : at(x, l, C_AND + 1),
+                           is_and ? "&&" : "||", at(x, r, C_AND + 1)),
+              is_and ? C_AND : C_OR);
+}
+
+/* The C bool that is true when the bool `e` is true (not false, not null):
+ * `a and b` is true when both are, `a or b` when one is, `not a` when a is
+ * false, so a condition needs no three-valued value. */
+static CExpr opt_true(EmitExpr *x, const Expr *e)
+{
+    if (!e->optional)
+        return gen(x, e);
+    if (e->kind == EX_BINARY && (e->binary.op == BIN_AND || e->binary.op == BIN_OR))
+        return c_logic(x, e->binary.op == BIN_AND, opt_true(x, e->binary.lhs),
+                       opt_true(x, e->binary.rhs));
+    if (e->kind == EX_UNARY && e->unary.op == UN_NOT)
+        return opt_false(x, e->unary.operand);
+    const Expr **ops;
+    int n = nullable_operands(x, e, &ops);
+    if (n > 0)
+        return nullable_test(x, e, ops, n, false);
+    const char *prefix = "";
+    const char *r = opt_read(x, e, &prefix);
+    return with_prefix(x, prefix, cx(arena_printf(x->arena, "!%s.null && %s.v", r, r), C_AND));
+}
+
+/* The C bool that is true when the bool `e` is false (not null). */
+static CExpr opt_false(EmitExpr *x, const Expr *e)
+{
+    if (!e->optional) {
+        CExpr c = gen(x, e);
+        if (c.not_of)
+            return cx(c.not_of, C_PRIMARY);
+        CExpr n = cx(arena_printf(x->arena, "!%s", at(x, c, C_UNARY)), C_UNARY);
+        n.not_of = c.s;
+        return n;
+    }
+    if (e->kind == EX_BINARY && (e->binary.op == BIN_AND || e->binary.op == BIN_OR))
+        return c_logic(x, e->binary.op == BIN_OR, opt_false(x, e->binary.lhs),
+                       opt_false(x, e->binary.rhs));
+    if (e->kind == EX_UNARY && e->unary.op == UN_NOT)
+        return opt_true(x, e->unary.operand);
+    const Expr **ops;
+    int n = nullable_operands(x, e, &ops);
+    if (n > 0)
+        return nullable_test(x, e, ops, n, true);
+    const char *prefix = "";
+    const char *r = opt_read(x, e, &prefix);
+    return with_prefix(x, prefix, cx(arena_printf(x->arena, "!%s.null && !%s.v", r, r), C_AND));
+}
+
+/* A condition of if or case: a null one is not true. */
+static CExpr gen_condition(EmitExpr *x, const Expr *e)
+{
+    return e->optional ? opt_true(x, e) : gen(x, e);
+}
+
+/* An operation whose operands `ops` (n of them) may be null: null when
+ * one is, else gen_node of `e` on their values. */
+static CExpr gen_nullable(EmitExpr *x, const Expr *e, const Expr *const *ops, int n)
+{
+    EmitSub *outer = x->subs;
+    const char *prefix = "", *test = "";
+    for (int i = 0; i < n; i++) {
+        if (!ops[i]->optional)
+            continue;
+        const char *r = opt_read(x, ops[i], &prefix);
+        test = arena_printf(x->arena, "%s%s%s.null", test, *test ? " || " : "", r);
+        push_sub(x, ops[i], arena_printf(x->arena, "%s.v", r));
+    }
+    CExpr v = gen_node(x, e);
+    x->subs = outer;
+    return with_prefix(x, prefix,
+                       cx(arena_printf(x->arena, "%s ? %s : (%s){ %s, false }", test,
+                                       opt_null(x, e->type), c_opt_type(e->type), v.s),
+                          C_COND));
+}
+
+/* The operands of a generic operation on optional values (*ops, in the
+ * arena), or 0 when `e` is one that treats nulls itself. */
+static int nullable_operands(EmitExpr *x, const Expr *e, const Expr ***ops)
+{
+    int n = 0;
+    switch (e->kind) {
+    case EX_UNARY:
+        *ops = arena_alloc(x->arena, sizeof **ops);
+        (*ops)[n++] = e->unary.operand;
+        return n;
+    case EX_BINARY:
+        if (e->binary.op == BIN_AND || e->binary.op == BIN_OR)
+            return 0;
+        *ops = arena_alloc(x->arena, 2 * sizeof **ops);
+        (*ops)[n++] = e->binary.lhs;
+        (*ops)[n++] = e->binary.rhs;
+        return n;
+    case EX_CALL:
+        if (e->call.func == FN_COALESCE || e->call.func == FN_IF)
+            return 0;
+        *ops = arena_alloc(x->arena, (size_t)e->call.nargs * sizeof **ops);
+        for (const Expr *a = e->call.args; a; a = a->next)
+            (*ops)[n++] = a;
+        return n;
+    default:
+        return 0;
+    }
+}
+
+/* `x is [not] null`. */
+static CExpr gen_is_null(EmitExpr *x, const Expr *e)
+{
+    const Expr *v = e->form.ops;
+    if (!v->optional) {
+        CExpr c = gen(x, v);
+        const char *value = e->form.negated ? "true" : "false";
+        if (c_has_call(c.s))
+            return cx(arena_printf(x->arena, "((void)%s, %s)", c.s, value), C_PRIMARY);
+        return cx(arena_strdup(x->arena, value), C_PRIMARY);
+    }
+    const char *prefix = "";
+    const char *r = opt_read(x, v, &prefix);
+    return with_prefix(x, prefix, cx(arena_printf(x->arena, "%s%s.null", e->form.negated ? "!" : "",
+                                                  r),
+                                     e->form.negated ? C_UNARY : C_PRIMARY));
+}
+
+/* coalesce(a, b, ...): the first that is not null; the arguments after the
+ * first that cannot be null are never evaluated. */
+static CExpr gen_coalesce(EmitExpr *x, const Expr *e)
+{
+    TypeKind t = e->type;
+    const Expr **args = arena_alloc(x->arena, (size_t)e->call.nargs * sizeof *args);
+    int n = 0;
+    for (const Expr *a = e->call.args; a; a = a->next) {
+        args[n++] = a;
+        if (!a->optional)
+            break;
+    }
+    CExpr acc = e->optional ? cx(opt_as(x, args[n - 1], t), C_PRIMARY)
+                            : gen_as(x, args[n - 1], t);
+    for (int i = n - 2; i >= 0; i--) {
+        const char *prefix = "";
+        const char *r = opt_read(x, args[i], &prefix);
+        const char *v = e->optional && same_c_type(args[i]->type, t)
+                            ? r
+                            : widen_text(x, arena_printf(x->arena, "%s.v", r), args[i]->type, t);
+        if (e->optional && !same_c_type(args[i]->type, t))
+            v = arena_printf(x->arena, "(%s){ %s, false }", c_opt_type(t), v);
+        acc = with_prefix(x, prefix, cx(arena_printf(x->arena, "!%s.null ? %s : %s", r, v,
+                                                     at(x, acc, C_COND)),
+                                        C_COND));
+    }
+    return acc;
+}
+
+/* `a and b`, `a or b` when one may be null: SQL's three-valued logic
+ * (false and null is false, true or null is true, else null), the right
+ * side evaluated only when the left does not decide. */
+static CExpr gen_logic3(EmitExpr *x, const Expr *e)
+{
+    bool is_and = e->binary.op == BIN_AND;
+    const char *decides = is_and ? "false" : "true";
+    const char *l = new_temp(x, "FlowOptBool"), *r = new_temp(x, "FlowOptBool");
+    const char *lv = opt_as(x, e->binary.lhs, TY_BOOL), *rv = opt_as(x, e->binary.rhs, TY_BOOL);
+    const char *test = is_and ? "!%s.null && !%s.v" : "!%s.null && %s.v";
+    char *ltest = arena_printf(x->arena, test, l, l), *rtest = arena_printf(x->arena, test, r, r);
+    return cx(arena_printf(x->arena,
+                           "(%s = %s, %s ? (FlowOptBool){ %s, false } : (%s = %s, %s ? "
+                           "(FlowOptBool){ %s, false } : (FlowOptBool){ %s, %s.null || %s.null }))",
+                           l, lv, ltest, decides, r, rv, rtest, decides, is_and ? "true" : "false",
+                           l, r),
+              C_PRIMARY);
+}
+
 static CExpr gen(EmitExpr *x, const Expr *e)
+{
+    for (const EmitSub *s = x->subs; s; s = s->next)
+        if (s->e == e)
+            return cx(arena_strdup(x->arena, s->c), C_PRIMARY);
+    if (e->optional) {
+        const Expr **ops;
+        int n = nullable_operands(x, e, &ops);
+        if (n > 0)
+            return gen_nullable(x, e, ops, n);
+    }
+    return gen_node(x, e);
+}
+
+static CExpr gen_node(EmitExpr *x, const Expr *e)
 {
     switch (e->kind) {
     case EX_INT: return int_literal(x, e->int_value, e->type);
@@ -1054,17 +1464,29 @@ static CExpr gen(EmitExpr *x, const Expr *e)
     case EX_BETWEEN: return gen_between(x, e);
     case EX_IN: return gen_in(x, e);
     case EX_CASE: return gen_case(x, e);
+    case EX_IS_NULL: return gen_is_null(x, e);
     }
     return cx(arena_strdup(x->arena, "0"), C_PRIMARY);
 }
 
 char *emit_expr(EmitExpr *x, const Expr *e, TypeKind want)
 {
+    if (e->optional && want != TY_ERROR)
+        return opt_as(x, e, want);
     return gen_as(x, e, want).s;
+}
+
+char *emit_test(EmitExpr *x, const Expr *e)
+{
+    return e->optional ? opt_true(x, e).s : emit_expr(x, e, TY_BOOL);
 }
 
 char *emit_negated(EmitExpr *x, const Expr *e)
 {
+    if (e->optional) {
+        CExpr t = opt_true(x, e);
+        return arena_printf(x->arena, "!%s", at(x, t, C_UNARY));
+    }
     CExpr c = gen(x, e);
     if (c.not_of)
         return c.not_of;

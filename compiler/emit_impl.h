@@ -44,6 +44,7 @@ typedef struct Body {
     const char *ptr;             /* "in" or "&rec2" */
     int nrecs;                   /* locals rec1, rec2, ... made so far */
     bool used_rt, used_in, used_ts;
+    int ntemps;                  /* locals subject1, ... of expressions (EmitExpr.temps) */
 } Body;
 
 /* ---- emit_body.c ---------------------------------------------------------------- */
@@ -65,6 +66,9 @@ void line_to_flow(Emitter *em, CWriter *w, Loc loc);
 void line_back(Emitter *em, CWriter *w);
 EmitExpr expr_context(Body *b, const PlanType *rec);
 void note_expr_use(Body *b, const EmitExpr *x);
+/* Writes the declarations of the locals the expressions of `x` generated
+ * so far need, and forgets them: before the statement that uses them. */
+void declare_temps(Body *b, EmitExpr *x);
 /* After code that may set `err`: the record is bad, so report it at the
  * operator and drop it. */
 void body_check_err(Body *b, Loc loc);
@@ -121,6 +125,9 @@ void emit_timer_again(CWriter *w, const char *when, int op, const char *at, cons
  * type t (a string got is a copy the state owns). */
 const char *ckpt_put_call(Arena *a, TypeKind t, const char *v);
 const char *ckpt_get_call(Arena *a, TypeKind t, const char *v);
+/* The same for a record field `v` of `f`, optional ones with their null flag. */
+const char *ckpt_put_field(Arena *a, const Field *f, const char *v);
+const char *ckpt_get_field(Arena *a, const Field *f, const char *v);
 /* The same for the key members key0.. of the state struct `s` points to. */
 void emit_ckpt_put_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s);
 void emit_ckpt_get_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s);

@@ -102,19 +102,30 @@ static bool has_strings(const PlanType *t)
     return false;
 }
 
-/* Lines that release the strings a kept copy `p` of a record owns. */
+/* Lines that release the strings a kept copy `p` of a record owns (an
+ * optional one only when it has a value). */
 static void release_strings(CWriter *w, const PlanType *t, const char *p)
 {
-    for (int f = 0; f < t->schema->nfields; f++)
-        if (t->schema->fields[f].type == TY_STRING)
-            cw_line(w, "flow_str_release(%s%s);", p, t->members[f]);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        const char *m = t->members[f];
+        if (fd->type == TY_STRING && fd->optional)
+            cw_line(w, "if (!%s%s.null) flow_str_release(%s%s.v);", p, m, p, m);
+        else if (fd->type == TY_STRING)
+            cw_line(w, "flow_str_release(%s%s);", p, m);
+    }
 }
 
 static void keep_strings(CWriter *w, const PlanType *t, const char *p)
 {
-    for (int f = 0; f < t->schema->nfields; f++)
-        if (t->schema->fields[f].type == TY_STRING)
-            cw_line(w, "%s%s = flow_str_keep(%s%s);", p, t->members[f], p, t->members[f]);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        const char *m = t->members[f];
+        if (fd->type == TY_STRING && fd->optional)
+            cw_line(w, "if (!%s%s.null) %s%s.v = flow_str_keep(%s%s.v);", p, m, p, m, p, m);
+        else if (fd->type == TY_STRING)
+            cw_line(w, "%s%s = flow_str_keep(%s%s);", p, m, p, m);
+    }
 }
 
 /* A window join frees a row with its group, and the group when its window
@@ -506,6 +517,7 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
         cw_line(&b.w, "probe.start = flow_window_start(ts, %" PRId64 ");", n->jop->join.window_ms);
     if (x.used_err)
         cw_line(&b.w, "const char *err = NULL;");
+    declare_temps(&b, &x);
     for (k = 0; k < n->nkey; k++)
         cw_line(&b.w, "probe.key%d = %s;", k, keys[k]);
     if (x.used_err)

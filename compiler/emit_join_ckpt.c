@@ -26,15 +26,15 @@
 static void put_record(Arena *a, CWriter *w, const PlanType *t, const char *p)
 {
     for (int f = 0; f < t->schema->nfields; f++)
-        cw_line(w, "%s", ckpt_put_call(a, t->schema->fields[f].type,
-                                       arena_printf(a, "%s%s", p, t->members[f])));
+        cw_line(w, "%s", ckpt_put_field(a, &t->schema->fields[f],
+                                        arena_printf(a, "%s%s", p, t->members[f])));
 }
 
 static void get_record(Arena *a, CWriter *w, const PlanType *t, const char *p)
 {
     for (int f = 0; f < t->schema->nfields; f++)
-        cw_line(w, "%s", ckpt_get_call(a, t->schema->fields[f].type,
-                                       arena_printf(a, "%s%s", p, t->members[f])));
+        cw_line(w, "%s", ckpt_get_field(a, &t->schema->fields[f],
+                                        arena_printf(a, "%s%s", p, t->members[f])));
 }
 
 /* The time and record of `row` of `side`, put or got. */

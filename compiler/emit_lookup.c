@@ -110,10 +110,15 @@ void emit_table_load(Emitter *em, CWriter *w, const PlanNode *table)
     emit_decode_fields(&b, t);
     cw_line(&b.w, "FlowLookupTable *table = flow_lookup_table(rt, %d);", table_index(em, d));
     cw_line(&b.w, "%s *row = flow_lookup_table_put(table, &%s, &rec);", t->cname, desc);
-    for (int f = 0; f < t->schema->nfields; f++)
-        if (t->schema->fields[f].type == TY_STRING)
-            cw_line(&b.w, "rec.%s = flow_lookup_table_keep(table, rec.%s);", t->members[f],
-                    t->members[f]);
+    for (int f = 0; f < t->schema->nfields; f++) {
+        const Field *fd = &t->schema->fields[f];
+        const char *m = t->members[f];
+        if (fd->type == TY_STRING && fd->optional)
+            cw_line(&b.w, "if (!rec.%s.null) rec.%s.v = flow_lookup_table_keep(table, rec.%s.v);",
+                    m, m, m);
+        else if (fd->type == TY_STRING)
+            cw_line(&b.w, "rec.%s = flow_lookup_table_keep(table, rec.%s);", m, m);
+    }
     cw_line(&b.w, "*row = rec;");
     cw_line(&b.w, "return true;");
 
@@ -173,10 +178,14 @@ static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
     if (err) {
         open_block(&b->w);
         cw_line(&b->w, "const char *err = NULL;");
+        declare_temps(b, &x);
+        declare_temps(b, &y);
         cw_line(&b->w, "bool match = %s;", test);
         body_check_err(b, n->op->loc);
         cw_line(&b->w, "if (!match)");
     } else {
+        declare_temps(b, &x);
+        declare_temps(b, &y);
         cw_line(&b->w, "if (!(%s))", test);
     }
     cw_indent(&b->w);
@@ -212,6 +221,7 @@ void emit_lookup(Body *b, const PlanNode *n)
     open_block(&b->w);
     if (x.used_err)
         cw_line(&b->w, "const char *err = NULL;");
+    declare_temps(b, &x);
     cw_line(&b->w, "%s %s = %s;", c_type(kt), keyv, keyc);
     if (x.used_err)
         body_check_err(b, op->loc);

@@ -24,14 +24,19 @@ void emit_where(Body *b, const PlanNode *n)
     emit_loc_comment(b->em, &b->w, op->loc, op_text(b->em->arena, op));
     EmitExpr x = expr_context(b, n->in);
     line_to_flow(b->em, &b->w, op->loc);
+    int ntemps = b->ntemps;
     emit_negated(&x, op->where); /* only to learn whether it can fail */
+    b->ntemps = ntemps;
+    x.temps = "";
     if (!x.used_err) {
         /* One test per conjunct: `and` is lazy, so is a sequence of ifs. */
         int nparts = conjuncts(op->where, NULL);
         const Expr **parts = arena_alloc(b->em->arena, sizeof *parts * (size_t)nparts);
         conjuncts(op->where, parts);
         for (int i = 0; i < nparts; i++) {
-            cw_line(&b->w, "if (%s)", emit_negated(&x, parts[i]));
+            const char *test = emit_negated(&x, parts[i]);
+            declare_temps(b, &x);
+            cw_line(&b->w, "if (%s)", test);
             cw_indent(&b->w);
             cw_line(&b->w, "return;");
             cw_dedent(&b->w);
@@ -39,9 +44,10 @@ void emit_where(Body *b, const PlanNode *n)
     } else {
         /* The condition once, into keep, so that a failure is seen first. */
         EmitExpr y = expr_context(b, n->in);
-        char *cond = emit_expr(&y, op->where, TY_BOOL);
+        char *cond = emit_test(&y, op->where);
         open_block(&b->w);
         cw_line(&b->w, "const char *err = NULL;");
+        declare_temps(b, &y);
         cw_line(&b->w, "bool keep = %s;", cond);
         body_check_err(b, op->loc);
         cw_line(&b->w, "if (!keep)");
@@ -86,6 +92,7 @@ void emit_select(Body *b, const PlanNode *n)
         open_block(&b->w);
         cw_line(&b->w, "const char *err = NULL;");
     }
+    declare_temps(b, &x);
     for (int i = 0; i < f; i++) {
         if (!item_is_bare(items[i]))
             emit_loc_comment(em, &b->w, items[i]->loc,

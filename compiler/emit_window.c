@@ -118,6 +118,20 @@ static TypeKind arg_type(const Item *it)
     return it->expr ? it->expr->type : TY_INT64;
 }
 
+/* An aggregate of a value that may be null: it skips the nulls, counting
+ * the other values in its accN_n (docs/language.md, "Optional fields"). */
+static bool skips_nulls(const Item *it)
+{
+    return it->expr && it->expr->optional;
+}
+
+/* Whether the argument is evaluated: count(x) of an x that cannot be null
+ * is count(). */
+static bool has_argument(const Item *it)
+{
+    return it->expr && (it->agg != AGG_COUNT || skips_nulls(it));
+}
+
 /* Releases what the state `s` owns: copied strings and distinct-value sets. */
 static void emit_entry_release(CWriter *w, const WindowStage *n, const char *s)
 {
@@ -174,6 +188,8 @@ static void emit_state_rest(Emitter *em, CWriter *w, const WindowStage *n, const
             break;
         case AGG_UNKNOWN: break;
         }
+        if (skips_nulls(it))
+            cw_line(w, "int64_t acc%d_n; /* %s: the values that were not null */", i, it->name);
     }
     cw_close(w, arena_printf(em->arena, " %s;", n->names->state));
 
@@ -321,8 +337,18 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++, f++) {
         const char *m = out->members[f];
+        if (it->optional) {
+            const char *v = it->agg == AGG_AVG
+                                ? arena_printf(a, "s->acc%d / (double)s->acc%d_n", i, i)
+                                : arena_printf(a, "s->acc%d", i);
+            cw_line(&b.w, "rec.%s = s->acc%d_n ? (%s){ %s, false } : (%s){ .null = true };", m, i,
+                    c_opt_type(it->type), v, c_opt_type(it->type));
+            continue;
+        }
         switch (it->agg) {
-        case AGG_COUNT: cw_line(&b.w, "rec.%s = s->count;", m); break;
+        case AGG_COUNT:
+            cw_line(&b.w, skips_nulls(it) ? "rec.%s = s->acc%d_n;" : "rec.%s = s->count;", m, i);
+            break;
         case AGG_AVG: cw_line(&b.w, "rec.%s = s->acc%d / (double)s->count;", m, i); break;
         case AGG_COUNT_DISTINCT: cw_line(&b.w, "rec.%s = s->acc%d.count;", m, i); break;
         default: cw_line(&b.w, "rec.%s = s->acc%d;", m, i); break;
@@ -437,6 +463,13 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowStage *n)
         const char *d = arena_printf(em->arena, "dst->acc%d", i);
         const char *v = arena_printf(em->arena, "src->acc%d", i);
         const char *better = NULL;
+        /* An aggregate that skips nulls merges only values, and its own
+         * count of them says whether dst has one yet. */
+        const char *first = "first";
+        if (skips_nulls(it)) {
+            cw_open(w, "if (src->acc%d_n > 0)", i);
+            first = arena_printf(em->arena, "dst->acc%d_n == 0", i);
+        }
         switch (it->agg) {
         case AGG_COUNT: break;
         case AGG_SUM:
@@ -449,22 +482,27 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowStage *n)
         case AGG_MIN:
         case AGG_MAX: {
             better = min_max_better(em->arena, it, v, d);
-            cw_line(w, "if (first || %s)", better);
+            cw_line(w, "if (%s || %s)", first, better);
             cw_line(w, "    %s", copy(em, n, it, d, v));
-            used_first = true;
+            used_first |= !skips_nulls(it);
             break;
         }
         /* Equal times are in the same pane: across panes they differ. */
         case AGG_FIRST:
         case AGG_LAST:
-            cw_open(w, "if (first || %s_ts %s %s_ts)", v, it->agg == AGG_FIRST ? "<" : ">", d);
+            cw_open(w, "if (%s || %s_ts %s %s_ts)", first, v, it->agg == AGG_FIRST ? "<" : ">",
+                    d);
             cw_line(w, "%s", copy(em, n, it, d, v));
             cw_line(w, "%s_ts = %s_ts;", d, v);
             cw_close(w, "");
-            used_first = true;
+            used_first |= !skips_nulls(it);
             break;
         case AGG_COUNT_DISTINCT: cw_line(w, "flow_distinct_merge(&%s, &%s);", d, v); break;
         case AGG_UNKNOWN: break;
+        }
+        if (skips_nulls(it)) {
+            cw_line(w, "%s_n += %s_n;", d, v);
+            cw_close(w, "");
         }
     }
     if (!used_first)
@@ -618,8 +656,9 @@ static const char *distinct_add(Arena *a, TypeKind t, const char *acc, const cha
     }
 }
 
-/* One accumulator takes the argument value `v`. */
-static void emit_update(Body *b, const Item *it, int i, const char *v)
+/* One accumulator takes the argument value `v`; `fresh` is the C test
+ * that it has none yet. */
+static void emit_update(Body *b, const Item *it, int i, const char *v, const char *fresh)
 {
     Arena *a = b->em->arena;
     CWriter *w = &b->w;
@@ -640,16 +679,16 @@ static void emit_update(Body *b, const Item *it, int i, const char *v)
     case AGG_MIN:
     case AGG_MAX: {
         const char *better = min_max_better(a, it, v, acc);
-        cw_line(w, "if (fresh || %s) { %s }", better, set);
+        cw_line(w, "if (%s || %s) { %s }", fresh, better, set);
         break;
     }
     /* By event time; on a tie the first arrival stays first and the last
      * arrival becomes last. */
     case AGG_FIRST:
-        cw_line(w, "if (fresh || ts < %s_ts) { %s %s_ts = ts; }", acc, set, acc);
+        cw_line(w, "if (%s || ts < %s_ts) { %s %s_ts = ts; }", fresh, acc, set, acc);
         break;
     case AGG_LAST:
-        cw_line(w, "if (fresh || ts >= %s_ts) { %s %s_ts = ts; }", acc, set, acc);
+        cw_line(w, "if (%s || ts >= %s_ts) { %s %s_ts = ts; }", fresh, acc, set, acc);
         break;
     case AGG_COUNT_DISTINCT:
         cw_line(w, "%s", distinct_add(a, it->expr->type, acc, v));
@@ -777,15 +816,18 @@ static void emit_arguments(Emitter *em, Body *b, const WindowStage *n)
     const char **args = arena_alloc(em->arena, sizeof *args * (size_t)(nitems + 1));
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
-        args[i] = it->expr ? emit_expr(&x, it->expr, arg_type(it)) : NULL;
+        args[i] = has_argument(it) ? emit_expr(&x, it->expr, arg_type(it)) : NULL;
     note_expr_use(b, &x);
     line_to_flow(em, bw, n->aggregate->op->loc);
     if (x.used_err)
         cw_line(bw, "const char *err = NULL;");
+    declare_temps(b, &x);
     i = 0;
     for (const Item *it = n->items; it; it = it->next, i++)
         if (args[i])
-            cw_line(bw, "%s arg%d = %s; /* %s */", c_type(arg_type(it)), i, args[i], it->name);
+            cw_line(bw, "%s arg%d = %s; /* %s */",
+                    skips_nulls(it) ? c_opt_type(arg_type(it)) : c_type(arg_type(it)), i, args[i],
+                    it->name);
     if (x.used_err)
         body_check_err(b, n->aggregate->op->loc);
 }
@@ -829,12 +871,21 @@ static void emit_accumulate(Body *b, const WindowStage *n)
     CWriter *bw = &b->w;
     cw_line(bw, "s->count++;");
     int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++)
-        emit_update(b, it, i, arena_printf(n->arena, "arg%d", i));
     bool uses_fresh = false;
-    for (const Item *it = n->items; it; it = it->next)
-        uses_fresh |= it->agg == AGG_MIN || it->agg == AGG_MAX || it->agg == AGG_FIRST ||
-                      it->agg == AGG_LAST;
+    for (const Item *it = n->items; it; it = it->next, i++) {
+        if (!skips_nulls(it)) {
+            emit_update(b, it, i, arena_printf(n->arena, "arg%d", i), "fresh");
+            uses_fresh |= it->agg == AGG_MIN || it->agg == AGG_MAX || it->agg == AGG_FIRST ||
+                          it->agg == AGG_LAST;
+            continue;
+        }
+        /* A null is skipped; the first value that is not is fresh. */
+        cw_open(bw, "if (!arg%d.null)", i);
+        emit_update(b, it, i, arena_printf(n->arena, "arg%d.v", i),
+                    arena_printf(n->arena, "s->acc%d_n == 0", i));
+        cw_line(bw, "s->acc%d_n++;", i);
+        cw_close(bw, "");
+    }
     if (!uses_fresh)
         cw_line(bw, "(void)fresh;");
 }
@@ -1028,6 +1079,9 @@ void emit_window_ckpt_values(Emitter *em, CWriter *w, const PlanStage *st, const
             break;
         case AGG_UNKNOWN: break;
         }
+        if (skips_nulls(it))
+            cw_line(w, "%s /* %s: the values that were not null */",
+                    call(a, TY_INT64, arena_printf(a, "%s_n", acc)), it->name);
     }
 }
 

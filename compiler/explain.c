@@ -137,7 +137,8 @@ static int expr_prec(const Expr *e)
     case EX_UNARY: return e->unary.op == UN_NEG ? PREC_NEG : PREC_NOT;
     case EX_BINARY: return binary_prec(e->binary.op);
     case EX_BETWEEN:
-    case EX_IN: return PREC_CMP;
+    case EX_IN:
+    case EX_IS_NULL: return PREC_CMP;
     default: return PREC_PRIMARY;
     }
 }
@@ -148,11 +149,13 @@ static char *expr_at(Arena *arena, const Expr *e, int min_prec)
     return expr_prec(e) < min_prec ? arena_printf(arena, "(%s)", s) : s;
 }
 
-/* between, in and case as written (operands of between/in are arithmetic). */
+/* between, in, is null and case as written (operands of between/in are arithmetic). */
 static char *form_text(Arena *arena, const Expr *e)
 {
     const Expr *a = e->form.ops;
     const char *no = e->form.negated ? "not " : "";
+    if (e->kind == EX_IS_NULL)
+        return arena_printf(arena, "%s is %snull", expr_at(arena, a, PREC_ADD), no);
     if (e->kind == EX_BETWEEN)
         return arena_printf(arena, "%s %sbetween %s and %s", expr_at(arena, a, PREC_ADD), no,
                             expr_at(arena, a->next, PREC_ADD),
@@ -222,6 +225,7 @@ char *expr_text(Arena *arena, const Expr *e)
     case EX_BETWEEN:
     case EX_IN:
     case EX_CASE:
+    case EX_IS_NULL:
         return form_text(arena, e);
     }
     return arena_strdup(arena, "?");
@@ -390,8 +394,9 @@ char *fields_text(Arena *arena, const PlanType *t)
     char *s = "";
     for (int i = 0; i < t->schema->nfields; i++) {
         const Field *f = &t->schema->fields[i];
-        s = arena_printf(arena, "%s%s%s%s%s %s", s, i ? ", " : "", f->qualifier ? f->qualifier : "",
-                         f->qualifier ? "." : "", f->name, type_name(f->type));
+        s = arena_printf(arena, "%s%s%s%s%s %s%s", s, i ? ", " : "",
+                         f->qualifier ? f->qualifier : "", f->qualifier ? "." : "", f->name,
+                         type_name(f->type), f->optional ? "?" : "");
     }
     return s;
 }

@@ -168,7 +168,7 @@ static bool same_shape(const Schema *a, const Schema *b)
         return false;
     for (int i = 0; i < a->nfields; i++) {
         const Field *x = &a->fields[i], *y = &b->fields[i];
-        if (x->type != y->type || strcmp(x->name, y->name) != 0)
+        if (x->type != y->type || x->optional != y->optional || strcmp(x->name, y->name) != 0)
             return false;
         if ((x->qualifier == NULL) != (y->qualifier == NULL) ||
             (x->qualifier && strcmp(x->qualifier, y->qualifier) != 0))

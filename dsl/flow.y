@@ -431,6 +431,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token LIKE "'like'"
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
 %token BETWEEN "'between'" IN "'in'" THEN "'then'" ELSE "'else'" END "'end'"
+%token IS "'is'" NULL "'null'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
 
@@ -520,6 +521,22 @@ field_decl
             $$->loc = LOC(@1);
             $$->type_name = $3;
             $$->type_loc = LOC(@3);
+        }
+    | field_decl '?'
+        {
+            $$ = $1;
+            if ($$->optional || $$->path)
+                diag_error(ctx->diag, LOC(@2), "write '?' right after the type: 'x : int64? from \"a.b\"'");
+            $$->optional = true;
+        }
+    | field_decl FROM STRING
+        {
+            $$ = $1;
+            if ($$->path)
+                diag_error(ctx->diag, LOC(@2), "a field has one 'from'");
+            $$->path = $3.chars;
+            $$->path_len = $3.len;
+            $$->path_loc = LOC(@3);
         }
     ;
 
@@ -1002,6 +1019,8 @@ range_expr
         { $$ = form(ctx, EX_IN, @2, false, expr_list_concat(expr_list_start($1), $4)); }
     | add_expr NOT IN '(' expr_list ')'
         { $$ = form(ctx, EX_IN, @2, true, expr_list_concat(expr_list_start($1), $5)); }
+    | add_expr IS NULL { $$ = form(ctx, EX_IS_NULL, @2, false, expr_list_start($1)); }
+    | add_expr IS NOT NULL { $$ = form(ctx, EX_IS_NULL, @2, true, expr_list_start($1)); }
     ;
 
 cmp_op
@@ -1142,6 +1161,8 @@ name
     | THEN { $$ = "then"; }
     | ELSE { $$ = "else"; }
     | END { $$ = "end"; }
+    | IS { $$ = "is"; }
+    | NULL { $$ = "null"; }
     ;
 
 %%
@@ -1160,7 +1181,7 @@ static const char *token_name(yysymbol_kind_t sym, char *buf, size_t size)
 
 static bool is_soft_keyword(yysymbol_kind_t sym)
 {
-    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_END;
+    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_NULL;
 }
 
 static bool name_in(const char *name, const char *const *names)
@@ -1197,7 +1218,7 @@ static void describe_expected(const yysymbol_kind_t *syms, int n, char *out, siz
     static const char *const operators[] = { "'+'", "'-'", "'*'", "'/'", "'%'", "'=='",
                                              "'!='", "'<'", "'<='", "'>'", "'>='", "'and'",
                                              "'or'", "'.'", "'('", "'like'", "'between'",
-                                             "'in'", "'not'", NULL };
+                                             "'in'", "'not'", "'is'", NULL };
     char names[YYNTOKENS][32];
     bool has_name = false, has_int = false, has_string = false, has_true = false;
     bool has_paren = false, has_operator = false, has_pipeline_op = false;

@@ -649,6 +649,12 @@ const char *flow_field_string(const FlowField *f, FlowStr *out)
     return NULL;
 }
 
+bool flow_field_is_null(const FlowField *f)
+{
+    return f->kind == FLOW_FIELD_MISSING || f->kind == FLOW_FIELD_NULL ||
+           (f->kind == FLOW_FIELD_TEXT && f->len == 0);
+}
+
 const char *flow_field_timestamp(const FlowField *f, int64_t *out)
 {
     if (f->kind != FLOW_FIELD_TEXT && f->kind != FLOW_FIELD_STRING &&

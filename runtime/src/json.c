@@ -1,7 +1,7 @@
 /* json.c: a validating single-pass JSON object parser. Unknown members are
  * still parsed (so a string holding braces cannot fool it) but nothing is
- * kept of them; nesting is limited so hostile input cannot exhaust the
- * stack. */
+ * kept of them; members on the fields' paths are followed into nested
+ * objects; nesting is limited so hostile input cannot exhaust the stack. */
 #include "json.h"
 
 #include <stdint.h>
@@ -18,25 +18,50 @@ typedef struct Cursor {
     const char *error_at;
 } Cursor;
 
+/* The node of member `name` under `parent`, made when there is none. */
+static int path_node(JsonParser *jp, int parent, const char *name, size_t len)
+{
+    for (int i = 0; i < jp->nnodes; i++)
+        if (jp->nodes[i].parent == parent && jp->nodes[i].len == len &&
+            memcmp(jp->nodes[i].name, name, len) == 0)
+            return i;
+    jp->nodes[jp->nnodes] = (JsonNode){ name, len, parent, -1, false };
+    return jp->nnodes++;
+}
+
 void flowrt_json_init(JsonParser *jp, const char *const *names, int nfields)
 {
     memset(jp, 0, sizeof *jp);
-    jp->names = names;
     jp->nfields = nfields;
-    jp->name_lens = malloc(((size_t)nfields + 1) * sizeof *jp->name_lens);
-    if (!jp->name_lens) {
+    size_t nodes = 1;
+    for (int i = 0; i < nfields; i++)
+        for (const char *p = names[i]; *p; p++)
+            nodes += *p == '.';
+    jp->nodes = malloc((nodes + (size_t)nfields) * sizeof *jp->nodes);
+    if (!jp->nodes) {
         fprintf(stderr, "flow: out of memory (JSON parser)\n");
         abort();
     }
-    for (int i = 0; i < nfields; i++)
-        jp->name_lens[i] = strlen(names[i]);
+    for (int i = 0; i < nfields; i++) {
+        int node = -1;
+        for (const char *p = names[i];;) {
+            const char *dot = strchr(p, '.');
+            size_t len = dot ? (size_t)(dot - p) : strlen(p);
+            node = path_node(jp, node, p, len);
+            if (!dot)
+                break;
+            jp->nodes[node].inner = true;
+            p = dot + 1;
+        }
+        jp->nodes[node].field = i;
+    }
 }
 
 void flowrt_json_free(JsonParser *jp)
 {
-    free(jp->name_lens);
+    free(jp->nodes);
     free(jp->unq);
-    jp->name_lens = NULL;
+    jp->nodes = NULL;
     jp->unq = NULL;
 }
 
@@ -312,17 +337,69 @@ static bool parse_value(Cursor *c, FlowField *out, int depth)
     return true;
 }
 
-static int find_field(JsonParser *jp, const char *key, size_t len)
+/* The node of member `key` of an object at node `parent`, or -1. */
+static int find_node(JsonParser *jp, int parent, const char *key, size_t len)
 {
-    int n = jp->nfields, g = jp->next_guess < n ? jp->next_guess : 0;
+    int n = jp->nnodes, g = jp->next_guess < n ? jp->next_guess : 0;
     for (int k = 0; k < n; k++) {
         int i = g + k < n ? g + k : g + k - n;
-        if (jp->name_lens[i] == len && memcmp(jp->names[i], key, len) == 0) {
+        const JsonNode *node = &jp->nodes[i];
+        if (node->parent == parent && node->len == len && memcmp(node->name, key, len) == 0) {
             jp->next_guess = i + 1;
             return i;
         }
     }
     return -1;
+}
+
+/* The object at c->p, whose members are those of node `parent`: each on a
+ * field's path is kept in its field or followed into. */
+static bool parse_object(Cursor *c, JsonParser *jp, int parent, FlowField *fields, int depth)
+{
+    if (depth >= JSON_MAX_DEPTH)
+        return fail(c, "nesting too deep");
+    c->p++;
+    skip_ws(c);
+    if (c->p < c->end && *c->p == '}') {
+        c->p++;
+        return true;
+    }
+    for (;;) {
+        const char *key;
+        size_t key_len;
+        if (c->p == c->end || *c->p != '"')
+            return fail(c, "expected a member name");
+        if (!parse_string(c, &key, &key_len))
+            return false;
+        skip_ws(c);
+        if (c->p == c->end || *c->p != ':')
+            return fail(c, "expected ':' after a member name");
+        c->p++;
+        skip_ws(c);
+        int i = find_node(jp, parent, key, key_len);
+        const JsonNode *node = i >= 0 ? &jp->nodes[i] : NULL;
+        FlowField *out = node && node->field >= 0 ? &fields[node->field] : NULL;
+        if (node && node->inner && c->p < c->end && *c->p == '{') {
+            const char *start = c->p;
+            if (!parse_object(c, jp, i, fields, depth + 1))
+                return false;
+            if (out)
+                *out = (FlowField){ start, (size_t)(c->p - start), FLOW_FIELD_OTHER };
+        } else if (!parse_value(c, out, depth)) {
+            return false;
+        }
+        skip_ws(c);
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            skip_ws(c);
+            continue;
+        }
+        if (c->p < c->end && *c->p == '}') {
+            c->p++;
+            return true;
+        }
+        return fail(c, "expected ',' or '}'");
+    }
 }
 
 static JsonStatus bad(JsonParser *jp, Cursor *c, const char **reason)
@@ -359,44 +436,8 @@ JsonStatus flowrt_json_parse_line(JsonParser *jp, const char *line, size_t len, 
         fail(&c, "expected an object");
         return bad(jp, &c, reason);
     }
-    c.p++;
-    skip_ws(&c);
-    if (c.p < c.end && *c.p == '}') {
-        c.p++;
-    } else {
-        for (;;) {
-            const char *key;
-            size_t key_len;
-            if (c.p == c.end || *c.p != '"') {
-                fail(&c, "expected a member name");
-                return bad(jp, &c, reason);
-            }
-            if (!parse_string(&c, &key, &key_len))
-                return bad(jp, &c, reason);
-            skip_ws(&c);
-            if (c.p == c.end || *c.p != ':') {
-                fail(&c, "expected ':' after a member name");
-                return bad(jp, &c, reason);
-            }
-            c.p++;
-            skip_ws(&c);
-            int i = find_field(jp, key, key_len);
-            if (!parse_value(&c, i >= 0 ? &fields[i] : NULL, 1))
-                return bad(jp, &c, reason);
-            skip_ws(&c);
-            if (c.p < c.end && *c.p == ',') {
-                c.p++;
-                skip_ws(&c);
-                continue;
-            }
-            if (c.p < c.end && *c.p == '}') {
-                c.p++;
-                break;
-            }
-            fail(&c, "expected ',' or '}'");
-            return bad(jp, &c, reason);
-        }
-    }
+    if (!parse_object(&c, jp, -1, fields, 1))
+        return bad(jp, &c, reason);
     skip_ws(&c);
     if (c.p != c.end) {
         fail(&c, "text after the object");

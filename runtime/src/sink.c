@@ -306,6 +306,19 @@ void flow_sink_timestamp(FlowSink *sink, int64_t ms)
     field_end(sink, o);
 }
 
+void flow_sink_null(FlowSink *sink)
+{
+    if (sink->format == SINK_CSV) {
+        /* Like an empty string, so that a record of one null field is not a
+         * blank line, which a reader skips. */
+        csv_field(sink, "", 0);
+        return;
+    }
+    char *o = field_start(sink, 4);
+    memcpy(o, "null", 4);
+    field_end(sink, o + 4);
+}
+
 /* ---- Opening and closing --------------------------------------------------- */
 
 static bool ends_with(const char *s, const char *suffix)

@@ -449,6 +449,46 @@ static const FlowTz *cache_find(FlowTz *head, FlowStr name)
     return NULL;
 }
 
+/* Names that are no zone, so that a per-record zone argument with a bad
+ * value costs a search of this list, not a file system lookup per record.
+ * Bounded, since such values come from the input: past the bound a bad
+ * name is looked up again (and still fails). Under cache_lock. */
+typedef struct UnknownZone {
+    struct UnknownZone *next;
+    size_t len;
+    char name[];
+} UnknownZone;
+
+enum { UNKNOWN_ZONES_MAX = 256 };
+static _Atomic(UnknownZone *) unknown_head;
+static int unknown_count;
+
+static bool known_unknown(FlowStr name)
+{
+    for (const UnknownZone *u = atomic_load_explicit(&unknown_head, memory_order_acquire); u;
+         u = u->next)
+        if (u->len == (size_t)name.len && memcmp(u->name, name.ptr, u->len) == 0)
+            return true;
+    return false;
+}
+
+/* Called with cache_lock held. */
+static void remember_unknown(FlowStr name)
+{
+    if (unknown_count >= UNKNOWN_ZONES_MAX || known_unknown(name))
+        return;
+    UnknownZone *u = malloc(sizeof *u + (size_t)name.len);
+    if (!u)
+        return;
+    u->len = (size_t)name.len;
+    memcpy(u->name, name.ptr, u->len);
+    u->next = atomic_load_explicit(&unknown_head, memory_order_relaxed);
+    atomic_store_explicit(&unknown_head, u, memory_order_release);
+    unknown_count++;
+}
+
+int flowrt_tz_file_lookups;
+
 static _Thread_local char zone_reason[96];
 
 const FlowTz *flow_time_zone(const char **err, FlowStr name)
@@ -456,16 +496,19 @@ const FlowTz *flow_time_zone(const char **err, FlowStr name)
     const FlowTz *z = cache_find(atomic_load_explicit(&cache_head, memory_order_acquire), name);
     if (z)
         return z;
-    if (valid_name(name)) {
+    if (valid_name(name) && !known_unknown(name)) {
         pthread_mutex_lock(&cache_lock);
         FlowTz *head = atomic_load_explicit(&cache_head, memory_order_relaxed);
         z = cache_find(head, name);
         if (!z) {
+            flowrt_tz_file_lookups++;
             FlowTz *loaded = load_zone(name);
             if (loaded) {
                 loaded->next = head;
                 atomic_store_explicit(&cache_head, loaded, memory_order_release);
                 z = loaded;
+            } else {
+                remember_unknown(name);
             }
         }
         pthread_mutex_unlock(&cache_lock);

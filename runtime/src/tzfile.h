@@ -49,6 +49,10 @@ static inline int64_t flowrt_floor_mod(int64_t a, int64_t b)
     return a - flowrt_floor_div(a, b) * b;
 }
 
+/* How many times flow_time_zone has gone to the tz database: a name is
+ * looked up once, whether it is a zone or not (for tests). */
+extern int flowrt_tz_file_lookups;
+
 /* The type in force at `t` (seconds since the epoch). */
 const TzType *flowrt_tz_at(const FlowTz *z, int64_t t);
 

@@ -10,13 +10,15 @@
 #include "flow/codec.h"
 #include "json.h"
 
-static const char *const names[] = { "id", "name", "ts", "ok", "x", "" };
+/* Paths too: members of nested objects, and one that is also a field. */
+static const char *const names[] = { "id", "name", "ts", "ok", "x", "", "x.y.z", "ok.a" };
+enum { NFIELDS = sizeof names / sizeof names[0] };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     JsonParser jp;
-    flowrt_json_init(&jp, names, 6);
-    FlowField fields[6];
+    flowrt_json_init(&jp, names, NFIELDS);
+    FlowField fields[NFIELDS];
     const char *p = (const char *)data, *end = p + size;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -32,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 col > len + 1)
                 __builtin_trap();
         } else if (st == JSON_RECORD) {
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < NFIELDS; i++) {
                 const FlowField *f = &fields[i];
                 if (f->kind == FLOW_FIELD_MISSING)
                     continue;

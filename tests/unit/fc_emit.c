@@ -499,6 +499,29 @@ static void test_string_functions(void **state)
     free(c);
 }
 
+/* `case x when ...` computes x once when it calls something; a field is
+ * read again for each `when`. */
+static void test_case_subject_once(void **state)
+{
+    (void)state;
+    char *c = emit("schema T { n : int64, s : string }\n"
+                   "source t : T from file(\"t.csv\");\n"
+                   "stream o = t | where case lower(s) when \"a\" then true else n > 1 end\n"
+                   "  | select k = case lower(s) when \"a\" then 1 when \"b\" then 2 else 3 end,\n"
+                   "    j = case n when 1 then 5 when 2 then 6 else 7 end;\n"
+                   "sink o to stdout();\n");
+    assert_int_equal(count(c, "flow_str_lower("), 2);
+    assert_non_null(strstr(c, "    FlowStr subject1;\n    if (!(subject1 = flow_str_lower(rt, in->s), "
+                              "flow_str_eq(subject1, (FlowStr){\"a\", 1}) ? true : "
+                              "in->n > INT64_C(1)))\n"));
+    assert_non_null(strstr(c, "FlowStr subject2;\n"));
+    assert_non_null(strstr(c, "rec1.k = (subject2 = flow_str_lower(rt, in->s), "
+                              "flow_str_eq(subject2, (FlowStr){\"a\", 1}) ? 1 : "
+                              "flow_str_eq(subject2, (FlowStr){\"b\", 1}) ? 2 : 3);"));
+    assert_non_null(strstr(c, "rec1.j = in->n == INT64_C(1) ? 5 : in->n == INT64_C(2) ? 6 : 7;"));
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_embed),
         cmocka_unit_test(test_unsupported_is_refused),
         cmocka_unit_test(test_string_functions),
+        cmocka_unit_test(test_case_subject_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

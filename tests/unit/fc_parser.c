@@ -145,10 +145,12 @@ static void print_expr(FILE *f, const Expr *e)
     }
     case EX_BETWEEN:
     case EX_IN:
-    case EX_CASE: {
+    case EX_CASE:
+    case EX_IS_NULL: {
         int n = 0;
         fprintf(f, "(%s%s", e->form.negated ? "not " : "",
-                e->kind == EX_BETWEEN ? "between" : e->kind == EX_IN ? "in" : "case");
+                e->kind == EX_BETWEEN ? "between" : e->kind == EX_IN ? "in"
+                : e->kind == EX_IS_NULL ? "is-null" : "case");
         if (e->kind == EX_CASE)
             fprintf(f, "%s%s", e->form.has_subject ? " subject" : "", e->form.has_else ? " else" : "");
         for (const Expr *a = e->form.ops; a; a = a->next, n++) {
@@ -724,6 +726,9 @@ static void test_conditional_expressions(void **state)
     expect_where("case when a then 1 when b then 2 else 3 end > 1",
                  "(> (case else a 1 b 2 3) 1)");
     expect_where("case x when 1 then true end", "(case subject x 1 true)");
+    expect_where("x + 1 is null or y is not null and not z is null",
+                 "(or (is-null (+ x 1)) (and (not is-null y) (not (is-null z))))");
+    expect_where("is is not null", "(not is-null is)");
 }
 
 static void test_literals_in_expressions(void **state)
@@ -877,7 +882,7 @@ static void test_three_errors_one_run(void **state)
         "sink small to stdout(format = jsonl);\n";             /* 16 */
     Parsed *p = parse(src);
     assert_string_equal(messages(p),
-                        "t.flow:4:3: error: unexpected 'ts', expected '}' or ','\n"
+                        "t.flow:4:3: error: unexpected 'ts', expected 'from', '}', ',' or '?'\n"
                         "  ts       : timestamp,\n"
                         "  ^\n"
                         "t.flow:11:3: error: unexpected '|', expected an expression\n"

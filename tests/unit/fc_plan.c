@@ -469,7 +469,8 @@ static void sexpr(const Expr *e, char *out, size_t cap)
     }
     case EX_BETWEEN:
     case EX_IN:
-    case EX_CASE: {
+    case EX_CASE:
+    case EX_IS_NULL: {
         size_t k = (size_t)snprintf(out, cap, "(form%d", (int)e->kind);
         for (const Expr *x = e->form.ops; x; x = x->next) {
             sexpr(x, a, sizeof a);

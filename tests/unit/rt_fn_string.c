@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -244,6 +245,42 @@ static void test_regex_bad_param(void **state)
     flowrt_runtime_free(&r);
 }
 
+/* Patterns from a field: compiled on first use, without flow_regex_setup;
+ * a bad one fails each use; more than the cache holds still works. */
+static void test_regex_from_field(void **state)
+{
+    (void)state;
+    FlowRuntime r;
+    flowrt_runtime_init(&r, &regex_program);
+    const char *err = NULL;
+    assert_true(flow_regexp_like_of(&err, &r, S("^h.llo$"), S("héllo")));
+    assert_false(flow_regexp_like_of(&err, &r, S("^h.llo$"), S("hallo!")));
+    assert_str(flow_regexp_extract_of(&err, &r, S("(\\d+)"), S("ab 42 c"), 1), "42");
+    assert_str(flow_regexp_replace_of(&err, &r, S("[0-9]"), S("a1b22"), S("#")), "a#b##");
+    assert_true(flow_regexp_like_of(&err, &r, S(""), S("")));
+    assert_null(err);
+    for (int i = 0; i < 2; i++) {
+        err = NULL;
+        assert_false(flow_regexp_like_of(&err, &r, S("a(b"), S("ab")));
+        assert_non_null(strstr(err, "regexp_like: invalid regular expression \"a(b\": missing "
+                                    "closing parenthesis (at character 4 of the pattern)"));
+    }
+    err = NULL;
+    assert_str(flow_regexp_extract_of(&err, &r, S("a(b"), S("ab"), 0), "");
+    assert_non_null(strstr(err, "regexp_extract: invalid regular expression"));
+    /* Many more distinct patterns than the cache keeps. */
+    err = NULL;
+    for (int i = 0; i < 1000; i++) {
+        char pat[32], text[32];
+        snprintf(pat, sizeof pat, "^x%d$", i);
+        snprintf(text, sizeof text, "x%d", i);
+        assert_true(flow_regexp_like_of(&err, &r, S(pat), S(text)));
+        assert_false(flow_regexp_like_of(&err, &r, S(pat), S("x")));
+    }
+    assert_null(err);
+    flowrt_runtime_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_like),
         cmocka_unit_test(test_regex),
         cmocka_unit_test(test_regex_bad_param),
+        cmocka_unit_test(test_regex_from_field),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -162,6 +162,46 @@ static void test_deep_nesting(void **state)
     free(line);
 }
 
+/* Paths into nested objects: followed where the schema names them, whatever
+ * the order; other members, and members of the wrong shape, skipped. */
+static void test_paths(void **state)
+{
+    (void)state;
+    static const char *const paths[] = { "meta.device.id", "meta.device", "id", "meta.tags",
+                                         "user-name" };
+    JsonParser p;
+    FlowField f[5];
+    const char *why = NULL;
+    flowrt_json_init(&p, paths, 5);
+    const char *line = "{\"meta\": {\"x\": {\"id\": 1}, \"tags\": [1, 2], "
+                       "\"device\": {\"kind\": \"a\", \"id\": \"d-7\"}}, \"id\": 3, "
+                       "\"user-name\": \"ann\", \"device\": {\"id\": \"top\"}}";
+    assert_int_equal(flowrt_json_parse_line(&p, line, strlen(line), f, &why), JSON_RECORD);
+    assert_int_equal(f[0].kind, FLOW_FIELD_STRING);
+    assert_memory_equal(f[0].ptr, "d-7", 3);
+    assert_int_equal(f[1].kind, FLOW_FIELD_OTHER); /* an object, as text */
+    assert_memory_equal(f[1].ptr, "{\"kind\": \"a\", \"id\": \"d-7\"}", f[1].len);
+    assert_int_equal(f[2].kind, FLOW_FIELD_NUMBER);
+    assert_int_equal(f[3].kind, FLOW_FIELD_OTHER);
+    assert_memory_equal(f[3].ptr, "[1, 2]", 6);
+    assert_memory_equal(f[4].ptr, "ann", 3);
+    /* A member on the path that is not an object: the field is missing. */
+    line = "{\"meta\": {\"device\": \"flat\"}, \"id\": {\"a\": 1}}";
+    assert_int_equal(flowrt_json_parse_line(&p, line, strlen(line), f, &why), JSON_RECORD);
+    assert_int_equal(f[0].kind, FLOW_FIELD_MISSING);
+    assert_int_equal(f[1].kind, FLOW_FIELD_STRING);
+    assert_int_equal(f[2].kind, FLOW_FIELD_OTHER);
+    assert_int_equal(f[3].kind, FLOW_FIELD_MISSING);
+    line = "{\"meta\": null}";
+    assert_int_equal(flowrt_json_parse_line(&p, line, strlen(line), f, &why), JSON_RECORD);
+    assert_int_equal(f[0].kind, FLOW_FIELD_MISSING);
+    /* A malformed nested object is still found. */
+    line = "{\"meta\": {\"device\": {\"id\": \"x\",}}}";
+    assert_int_equal(flowrt_json_parse_line(&p, line, strlen(line), f, &why), JSON_BAD);
+    assert_non_null(strstr(why, "expected a member name"));
+    flowrt_json_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -287,6 +287,14 @@ static void test_zone_names(void **state)
         assert_non_null(err);
         assert_non_null(strstr(err, "unknown time zone"));
     }
+    /* A name that is no zone is looked up in the database once, not per record. */
+    int before = flowrt_tz_file_lookups;
+    for (int i = 0; i < 1000; i++) {
+        const char *e = NULL;
+        assert_null(flow_time_zone(&e, S("Atlantis/Capital")));
+        assert_non_null(strstr(e, "unknown time zone \"Atlantis/Capital\""));
+    }
+    assert_int_equal(flowrt_tz_file_lookups, before + 1);
     /* An earlier error is kept. */
     const char *err = "earlier";
     assert_null(flow_time_zone(&err, S("Nowhere/Else")));

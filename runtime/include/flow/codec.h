@@ -37,6 +37,9 @@ const char *flow_field_int64(const FlowField *f, int64_t *out);
 const char *flow_field_float64(const FlowField *f, double *out);
 const char *flow_field_string(const FlowField *f, FlowStr *out);
 const char *flow_field_timestamp(const FlowField *f, int64_t *out);
+/* Whether the field is no value for an optional field: an empty CSV field,
+ * a missing JSON member or JSON null. */
+bool flow_field_is_null(const FlowField *f);
 
 /* Text parsing shared by the field decoders and by casts: the whole of
  * [s, s+len) must be the value (no surrounding spaces). Return false if not. */

@@ -86,6 +86,45 @@ static inline bool flow_str_in(FlowStr x, const FlowStr *v, int n)
             return true;
     return false;
 }
+/* The same over optional values, with SQL's rules: between is
+ * `lo <= x and x <= hi` in three-valued logic (false when one side is false,
+ * else null when a value is missing); in is null when x is, true when x
+ * equals a value, else null when some value is missing, else false. */
+#define FLOW_OPT_FORMS(prefix, Opt, le, eq)                                      \
+    static inline FlowOptBool prefix##_between_opt(Opt x, Opt lo, Opt hi)       \
+    {                                                                           \
+        bool low_false = !x.null && !lo.null && !le(lo.v, x.v);                 \
+        bool high_false = !x.null && !hi.null && !le(x.v, hi.v);                \
+        if (low_false || high_false)                                            \
+            return (FlowOptBool){ false, false };                               \
+        return (FlowOptBool){ !(x.null || lo.null || hi.null),                  \
+                              x.null || lo.null || hi.null };                   \
+    }                                                                           \
+    static inline FlowOptBool prefix##_in_opt(Opt x, const Opt *v, int n)       \
+    {                                                                           \
+        bool missing = x.null;                                                  \
+        for (int i = 0; i < n && !x.null; i++) {                                \
+            if (!v[i].null && eq(v[i].v, x.v))                                  \
+                return (FlowOptBool){ true, false };                            \
+            missing |= v[i].null;                                               \
+        }                                                                       \
+        return (FlowOptBool){ false, missing };                                 \
+    }
+static inline FlowOptBool flow_opt_not(FlowOptBool b)
+{
+    return (FlowOptBool){ !b.null && !b.v, b.null };
+}
+#define FLOW_NUM_LE(a, b) ((a) <= (b))
+#define FLOW_NUM_EQ(a, b) ((a) == (b))
+#define FLOW_STR_LE(a, b) (flow_str_cmp((a), (b)) <= 0)
+FLOW_OPT_FORMS(flow_i64, FlowOptI64, FLOW_NUM_LE, FLOW_NUM_EQ)
+FLOW_OPT_FORMS(flow_f64, FlowOptF64, FLOW_NUM_LE, FLOW_NUM_EQ)
+FLOW_OPT_FORMS(flow_str, FlowOptStr, FLOW_STR_LE, flow_str_eq)
+#undef FLOW_OPT_FORMS
+#undef FLOW_NUM_LE
+#undef FLOW_NUM_EQ
+#undef FLOW_STR_LE
+
 /* The first index whose value is not below x, by halving; one body for
  * the three types, which differ only in their `below` and `equal`. */
 #define FLOW_IN_SORTED(name, T, below, equal)                 \

@@ -78,6 +78,16 @@ FlowStr flow_regexp_extract(const char **err, FlowRuntime *rt, int slot, FlowStr
  * ${1} for a group, $0 the match, $$ a '$' (PCRE2's substitution syntax). */
 FlowStr flow_regexp_replace(const char **err, FlowRuntime *rt, int slot, FlowStr s,
                             FlowStr replacement);
+/* The same with a pattern `re` from a field: compiled on its first use in
+ * the run and kept in a cache of the run's (at most 256 patterns; a full
+ * cache is emptied). A pattern that does not compile fails each record
+ * that uses it ("regexp_like: invalid regular expression ..."), and is
+ * kept too, so that it is not compiled again. */
+bool flow_regexp_like_of(const char **err, FlowRuntime *rt, FlowStr re, FlowStr s);
+FlowStr flow_regexp_extract_of(const char **err, FlowRuntime *rt, FlowStr re, FlowStr s,
+                               int64_t group);
+FlowStr flow_regexp_replace_of(const char **err, FlowRuntime *rt, FlowStr re, FlowStr s,
+                               FlowStr replacement);
 
 #pragma GCC visibility pop
 

@@ -95,7 +95,9 @@ typedef void (*FlowGenerateFn)(FlowRuntime *rt, FlowGen *gen);
 typedef struct FlowSourceDef {
     const char *name;            /* the source's name in the .flow */
     FlowConnector conn;
-    const char *const *field_names; /* schema fields, in schema order */
+    /* The schema's fields, in schema order; a JSON source's may be paths
+     * into nested objects, member names joined by '.' ("meta.device.id"). */
+    const char *const *field_names;
     const FlowType *field_types;
     int nfields;
     int event_time_field;        /* -1: processing time */

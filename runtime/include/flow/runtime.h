@@ -82,6 +82,8 @@ void flow_sink_int64(FlowSink *sink, int64_t v);
 void flow_sink_float64(FlowSink *sink, double v);
 void flow_sink_string(FlowSink *sink, FlowStr v);
 void flow_sink_timestamp(FlowSink *sink, int64_t ms);
+/* An optional field without a value: an empty CSV field, JSON null. */
+void flow_sink_null(FlowSink *sink);
 void flow_sink_end(FlowSink *sink);
 
 #pragma GCC visibility pop

@@ -1,7 +1,8 @@
 /* flow/value.h: how values of the Flow types look in C. Generated record
  * structs use exactly these types:
  *   bool -> bool, int32 -> int32_t, int64 -> int64_t, float64 -> double,
- *   string -> FlowStr, timestamp -> int64_t (ms since the epoch, UTC). */
+ *   string -> FlowStr, timestamp -> int64_t (ms since the epoch, UTC),
+ * and for an optional field the FlowOpt struct of its type. */
 #ifndef FLOW_VALUE_H
 #define FLOW_VALUE_H
 
@@ -17,6 +18,15 @@ typedef struct FlowStr {
     const char *ptr;
     int64_t len;
 } FlowStr;
+
+/* A value of an optional field or expression (`name : string?`): `null`
+ * true when it has none, and then `v` is zero and means nothing. One per C
+ * type; timestamps are FlowOptI64. */
+typedef struct FlowOptBool { bool v; bool null; } FlowOptBool;
+typedef struct FlowOptI32 { int32_t v; bool null; } FlowOptI32;
+typedef struct FlowOptI64 { int64_t v; bool null; } FlowOptI64;
+typedef struct FlowOptF64 { double v; bool null; } FlowOptF64;
+typedef struct FlowOptStr { FlowStr v; bool null; } FlowOptStr;
 
 typedef enum FlowType {
     FLOW_BOOL,

@@ -334,7 +334,7 @@ static void start_child(FlowRuntime *rt)
     /* Everything the sinks hold goes to their files first, so that the
      * lengths the child saves are of whole records the run wrote. */
     flowrt_sinks_flush(rt);
-    if (!flowrt_sinks_check(rt))
+    if (!flowrt_sinks_check(rt) || !flowrt_sinks_prepare(rt, c->next_id))
         return;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -386,6 +386,7 @@ static void child_done(FlowRuntime *rt, int status)
         c->taken++;
         c->last_seconds = seconds_since(c->child_started);
         c->last_bytes = r.bytes;
+        flowrt_sinks_committed(rt, c->child_id);
         return;
     }
     c->failures++;
@@ -761,7 +762,7 @@ void flowrt_ckpt_final(FlowRuntime *rt)
     reap(rt, true);
     double t0 = flowrt_runtime_seconds();
     flowrt_sinks_flush(rt);
-    if (!flowrt_sinks_check(rt))
+    if (!flowrt_sinks_check(rt) || !flowrt_sinks_prepare(rt, c->next_id))
         return;
     char why[400] = "";
     uint64_t bytes = 0;
@@ -776,6 +777,8 @@ void flowrt_ckpt_final(FlowRuntime *rt)
     c->taken++;
     c->last_seconds = seconds_since(t0);
     c->last_bytes = bytes;
+    flowrt_sinks_committed(rt, id);
+    flowrt_sinks_check(rt);
 }
 
 void flowrt_ckpt_close(FlowRuntime *rt)

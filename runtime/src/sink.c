@@ -361,6 +361,8 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
         out = ops->open(def, &args, flowrt_ckpt_restoring(rt), err);
         if (!out)
             return NULL;
+        /* The self-test takes no checkpoints on disk: nothing to commit with. */
+        out->epochs = rt->ckpt.on && !rt->ckpt.selftest;
         rt->outputs = realloc_or_die(rt->outputs,
                                      (size_t)(rt->noutputs + 1) * sizeof *rt->outputs);
         rt->outputs[rt->noutputs++] = out;
@@ -403,6 +405,25 @@ bool flowrt_sinks_open(FlowRuntime *rt, char **err)
         rt->nsinks++;
     }
     return true;
+}
+
+bool flowrt_sinks_prepare(FlowRuntime *rt, int64_t checkpoint_id)
+{
+    for (int i = 0; i < rt->noutputs; i++) {
+        Output *out = rt->outputs[i];
+        if (out->ops->prepare && !out->error)
+            out->error = out->ops->prepare(out, checkpoint_id);
+    }
+    return flowrt_sinks_check(rt);
+}
+
+void flowrt_sinks_committed(FlowRuntime *rt, int64_t checkpoint_id)
+{
+    for (int i = 0; i < rt->noutputs; i++) {
+        Output *out = rt->outputs[i];
+        if (out->ops->committed && !out->error)
+            out->error = out->ops->committed(out, checkpoint_id);
+    }
 }
 
 void flowrt_sinks_linger(FlowRuntime *rt)

@@ -67,6 +67,16 @@ typedef struct SinkOps {
     bool one_per_runtime;
     /* Each record is a message of its own (kafka): no CSV header line. */
     bool no_header;
+    /* Two-phase commit with the checkpoints (NULL: not needed), for a
+     * destination that cannot cut back what it took (postgres): in a run
+     * that checkpoints (Output.epochs), what write takes between two
+     * checkpoints is one epoch. prepare(checkpoint id) runs in the run just
+     * before the checkpoint's fork, after the buffer went to write: it makes
+     * the epoch durable but not yet visible. committed(id) runs once
+     * checkpoint id is on disk: the epochs up to id become visible. restore
+     * then settles the epochs a crash left prepared (docs/checkpoints.md). */
+    int (*prepare)(Output *out, int64_t checkpoint_id);
+    int (*committed)(Output *out, int64_t checkpoint_id);
 } SinkOps;
 
 /* The buffer of a destination and what the loop knows about it. A connector
@@ -81,6 +91,7 @@ struct Output {
     bool waiting;           /* buf holds whole records not yet written... */
     int64_t waiting_since;  /* ...since this rt->now_ms */
     int error;              /* errno of the first failed call, 0 if none */
+    bool epochs;            /* the run checkpoints: SinkOps.prepare and committed are called */
     int64_t blocked_ns;     /* time spent in write, for --stats */
     FlowSink **sinks;       /* the sinks that write here */
     int nsinks;
@@ -118,6 +129,12 @@ bool flowrt_sinks_check(FlowRuntime *rt);
 /* Writes out and closes every Output, frees the sinks; a failure (but
  * EPIPE) fails the program. */
 void flowrt_sinks_close(FlowRuntime *rt);
+
+/* Around a checkpoint's writer: prepare, or tell committed, every Output
+ * that has those ops. A failure is kept in the Output; prepare's result is
+ * flowrt_sinks_check's. */
+bool flowrt_sinks_prepare(FlowRuntime *rt, int64_t checkpoint_id);
+void flowrt_sinks_committed(FlowRuntime *rt, int64_t checkpoint_id);
 
 bool flowrt_sink_flush(FlowSink *sink);
 /* Flushes, makes durable and sets *pos to what the sink's Output holds. */

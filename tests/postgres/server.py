@@ -9,6 +9,7 @@ the independent client. A context manager:
         s.conninfo            # "host=DIR port=PORT user=flowc dbname=postgres"
         s.psql("CREATE TABLE t (a int)")
         s.query("SELECT a FROM t ORDER BY a")   # rows as lists of strings
+        s.rows("SELECT a FROM t")               # rows as dicts, values from JSON
 
 The superuser `flowc` is trusted on the socket; over TCP (127.0.0.1) it needs
 the password PASSWORD, so tests can refuse authentication. Missing server
@@ -21,6 +22,7 @@ examples"):
 
 import argparse
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -182,6 +184,12 @@ class Server:
         if r.returncode != 0:
             raise ServerError(f"psql: {sql}\n{r.stderr}")
         return [line.split("\t") for line in r.stdout.splitlines()]
+
+    def rows(self, sql):
+        """The rows of a SELECT as dicts of JSON values (None for NULL), exact
+        whatever the texts hold (line breaks, tabs)."""
+        out = self.query(f"SELECT coalesce(json_agg(q), '[]') FROM ({sql}) q")
+        return json.loads("\n".join("\t".join(r) for r in out))
 
     def copy_in(self, table, csv_text):
         """Loads CSV rows (no header) into table with psql's \\copy."""

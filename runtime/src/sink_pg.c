@@ -461,6 +461,43 @@ static bool check_columns(PgOutput *po, char **err)
     return res != NULL;
 }
 
+/* key = "a, b": each a field, quoted; NULL and *err otherwise. */
+static char *key_list(PgOutput *po, const char *key, char **err)
+{
+    char *copy = strdup(key), *list = strdup("");
+    if (!copy || !list)
+        abort();
+    for (char *save = NULL, *name = strtok_r(copy, ",", &save); name && list;
+         name = strtok_r(NULL, ",", &save)) {
+        while (*name == ' ')
+            name++;
+        for (size_t n = strlen(name); n > 0 && name[n - 1] == ' ';)
+            name[--n] = '\0';
+        bool field = false;
+        for (int i = 0; i < po->def->nfields && !field; i++)
+            field = strcmp(po->def->field_names[i], name) == 0;
+        if (!field) {
+            *err = flowrt_connargs_message(&po->def->conn, "key: '%s' is not a field", name);
+            free(list);
+            list = NULL;
+            break;
+        }
+        char *q = flowrt_pg_ident(po->pg, name), *joined;
+        if (asprintf(&joined, "%s%s%s", list, *list ? ", " : "", q) < 0)
+            abort();
+        free(q);
+        free(list);
+        list = joined;
+    }
+    free(copy);
+    if (list && !*list) {
+        *err = flowrt_connargs_message(&po->def->conn, "key: no column named");
+        free(list);
+        list = NULL;
+    }
+    return list;
+}
+
 /* The statements: COPY for append, a prepared INSERT ... ON CONFLICT on
  * the key columns (key=, or the table's primary key) for upsert. */
 static bool make_statements(PgOutput *po, const char *key, char **err)
@@ -474,7 +511,8 @@ static bool make_statements(PgOutput *po, const char *key, char **err)
     free(strings);
     bool ok = true;
     if (po->upsert) {
-        char *keys = key ? strdup(key) : flowrt_pg_primary_key(conn, po->pg, po->table, err);
+        char *keys = key ? key_list(po, key, err)
+                         : flowrt_pg_primary_key(conn, po->pg, po->table, err);
         if (keys && !*keys) {
             *err = flowrt_connargs_message(conn, "mode = upsert: table '%s' has no primary key; "
                                                  "name the key columns with key = \"a, b\"",

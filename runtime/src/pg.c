@@ -32,13 +32,17 @@ PGconn *flowrt_pg_connect(const FlowConnector *conn, const char *conninfo, char 
      * refusal (authentication, no such database) will not change. */
     int waited = 0;
     PGPing ping;
-    while ((ping = PQping(conninfo)) != PQPING_OK && ping != PQPING_NO_ATTEMPT &&
+    /* The server's pg_stat_activity names the program's connections
+     * "flowc" unless the conninfo names them. */
+    const char *const keys[] = { "dbname", "fallback_application_name", NULL };
+    const char *const values[] = { conninfo, "flowc", NULL };
+    while ((ping = PQpingParams(keys, values, 1)) != PQPING_OK && ping != PQPING_NO_ATTEMPT &&
            waited < PG_CONNECT_WAIT_MS) {
         struct timespec ts = { 0, PG_RETRY_MS * 1000000L };
         nanosleep(&ts, NULL);
         waited += PG_RETRY_MS;
     }
-    PGconn *pg = PQconnectdb(conninfo);
+    PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (PQstatus(pg) != CONNECTION_OK) {
         *err = ping == PQPING_NO_RESPONSE || ping == PQPING_REJECT
                    ? flowrt_connargs_message(conn, "no PostgreSQL server answered within %d s: %s",

@@ -31,6 +31,7 @@ typedef struct PgOutput {
     char *conninfo;
     const char *table;
     char *copy_sql;
+    char *upsert_sql;
     bool upsert;
     bool in_txn;          /* pg is in the transaction of the current epoch */
     bool progress_ready;
@@ -139,7 +140,7 @@ static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
 
 /* In a checkpointed run the rows join the epoch's transaction; otherwise
  * each write commits on its own (COPY is one statement; upserts get one). */
-static int pg_write(Output *out, const char *bytes, size_t n)
+static int write_once(Output *out, const char *bytes, size_t n)
 {
     PgOutput *po = (PgOutput *)out;
     bool own_txn = !out->epochs && po->upsert;
@@ -155,6 +156,55 @@ static int pg_write(Output *out, const char *bytes, size_t n)
         po->in_txn = false;
     }
     return e;
+}
+
+static int prepare_upsert(PgOutput *po, char **err)
+{
+    PGresult *res = PQprepare(po->pg, UPSERT_STATEMENT, po->upsert_sql, 0, NULL);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        *err = flowrt_connargs_message(&po->def->conn, "mode = upsert: %s",
+                                       flowrt_pg_message(po->pg));
+    PQclear(res);
+    return ok ? 0 : EIO;
+}
+
+/* A new connection for a lost one, waiting for a restarting server as an
+ * open does. */
+static int reconnect(PgOutput *po)
+{
+    char *err = NULL;
+    PQfinish(po->pg);
+    po->in_txn = false;
+    po->pg = flowrt_pg_connect(&po->def->conn, po->conninfo, &err);
+    int e = po->pg ? 0 : EIO;
+    if (!e && po->upsert)
+        e = prepare_upsert(po, &err);
+    if (e) {
+        fprintf(stderr, "%s\n", err);
+        free(err);
+    }
+    return e;
+}
+
+/* A lost connection (the server restarted, the backend was terminated) is
+ * made again and the write repeated: its rows may have committed just
+ * before the loss, so this is at-least-once, as the sink is without
+ * checkpoints. Inside an epoch the loss took the epoch's rows with it, so
+ * the run fails and its next start restores the last checkpoint. */
+static int pg_write(Output *out, const char *bytes, size_t n)
+{
+    PgOutput *po = (PgOutput *)out;
+    int e = write_once(out, bytes, n);
+    if (!e || PQstatus(po->pg) != CONNECTION_BAD)
+        return e;
+    if (out->epochs)
+        return fail(po, "the connection was lost",
+                    "the rows since the last checkpoint went with it; the next start restores it");
+    fprintf(stderr, "%s: sink to postgres table '%s': the connection was lost; connecting again\n",
+            po->def->conn.where, po->table);
+    e = reconnect(po);
+    return e ? e : write_once(out, bytes, n);
 }
 
 static int pg_flush(Output *out)
@@ -380,6 +430,7 @@ static int pg_close(Output *out)
     PQfinish(po->ctl);
     free(po->conninfo);
     free(po->copy_sql);
+    free(po->upsert_sql);
     free(po->program);
     free(po->sink);
     free(po->prepared);
@@ -520,7 +571,7 @@ static bool make_statements(PgOutput *po, const char *key, char **err)
             free(keys);
             keys = NULL;
         }
-        char *set = keys ? field_list(po, false, true) : NULL, *sql = NULL;
+        char *set = keys ? field_list(po, false, true) : NULL;
         char *values = strdup("");
         for (int i = 0; values && i < po->def->nfields; i++) {
             char *v;
@@ -529,16 +580,11 @@ static bool make_statements(PgOutput *po, const char *key, char **err)
             free(values);
             values = v;
         }
-        if (keys && asprintf(&sql, "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE "
-                                   "SET %s",
+        if (keys && asprintf(&po->upsert_sql, "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) "
+                                              "DO UPDATE SET %s",
                              po->table, cols, values, keys, set) < 0)
             abort();
-        PGresult *res = sql ? PQprepare(po->pg, UPSERT_STATEMENT, sql, 0, NULL) : NULL;
-        ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
-        if (res && !ok)
-            *err = flowrt_connargs_message(conn, "mode = upsert: %s", flowrt_pg_message(po->pg));
-        PQclear(res);
-        free(sql);
+        ok = po->upsert_sql && prepare_upsert(po, err) == 0;
         free(set);
         free(values);
         free(keys);

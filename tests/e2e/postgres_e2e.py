@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "postgres"))
 from run_e2e import Env, Failure, env_arguments  # noqa: E402
-from server import Server, free_port  # noqa: E402
+from server import Server, ServerError, free_port  # noqa: E402
 
 TYPES = """\
 schema T { id : int32, big : int64, f : float64, num : float64, name : string,
@@ -148,5 +148,5 @@ def main():
 if __name__ == "__main__":
     try:
         main()
-    except Failure as e:
+    except (Failure, ServerError) as e:
         sys.exit(f"FAIL: {e}")

@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "postgres"))
 from run_e2e import Env, Failure, env_arguments  # noqa: E402
-from server import Server  # noqa: E402
+from server import Server, ServerError  # noqa: E402
 
 FLOW = """\
 schema User {{ id : int64, name : string, tier : int32 }}
@@ -61,5 +61,5 @@ def main():
 if __name__ == "__main__":
     try:
         main()
-    except Failure as e:
+    except (Failure, ServerError) as e:
         sys.exit(f"FAIL: {e}")

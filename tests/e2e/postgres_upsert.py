@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "postgres"))
 from run_e2e import Env, Failure, env_arguments  # noqa: E402
-from server import Server  # noqa: E402
+from server import Server, ServerError  # noqa: E402
 
 FLOW = """\
 schema Event {{ ts : timestamp, user : string, amount : int64 }}
@@ -33,6 +33,7 @@ sink per_user to postgres(conninfo = "{c}", table = "{t}", mode = upsert{key});
 sink per_user to file("results.csv");
 {config}"""
 EVENTS = 20_000
+KILLS = 12
 
 
 def write_events(path):
@@ -90,7 +91,8 @@ def main():
                 if updates < 50:
                     raise Failure(f"only {updates} updated results: the test tests little")
             else:
-                for run in range(100):
+                # KILLS starts killed (or ending first), then one to the end.
+                for run in range(KILLS + 1):
                     # The first kills come from the fault point after a
                     # checkpoint's rename (prepared, not committed).
                     penv = env.program_env()
@@ -99,13 +101,14 @@ def main():
                     proc = subprocess.Popen([os.path.join(cwd, f"pg_{name}")], cwd=cwd,
                                             env=penv, stderr=subprocess.PIPE, text=True,
                                             start_new_session=True)
-                    time.sleep(rng.uniform(0.005, 0.1))
-                    if proc.poll() is None:
+                    if run < KILLS:
+                        time.sleep(rng.uniform(0.005, 0.2))
+                    if run < KILLS and proc.poll() is None:
                         os.kill(proc.pid, signal.SIGKILL)
                     _, err = proc.communicate(timeout=300)
                     if proc.returncode == 0:
-                        break
-                    if proc.returncode != -signal.SIGKILL:
+                        continue  # ended before the kill: the next restores its end
+                    if proc.returncode != -signal.SIGKILL or run == KILLS:
                         raise Failure(f"pg_{name} exited with {proc.returncode}:\n{err[-3000:]}")
                     kills += 1
             got = table(s, name)
@@ -120,5 +123,5 @@ def main():
 if __name__ == "__main__":
     try:
         main()
-    except Failure as e:
+    except (Failure, ServerError) as e:
         sys.exit(f"FAIL: {e}")

@@ -133,14 +133,15 @@ class Server:
                     # A test server: speed over durability of the cluster itself.
                     "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                     "shared_buffers = 32MB\n")
-        self.log_path = self.log_path or os.path.join(self.dir, "server.log")
-        if self.as_owner:
-            open(self.log_path, "a").close()
-            os.chown(self.log_path, pwd.getpwnam(OWNER).pw_uid, -1)
-        r = self._run([pg_ctl, "-D", data, "-l", self.log_path, "-w", "-t",
+        # The server logs into its own directory, which its owner can reach
+        # (a caller's log path may be behind a directory only root enters);
+        # cleanup copies the log to the caller's path.
+        self.server_log = os.path.join(self.dir, "server.log")
+        r = self._run([pg_ctl, "-D", data, "-l", self.server_log, "-w", "-t",
                        str(START_TIMEOUT_S), "start"])
         if r.returncode != 0:
-            tail = open(self.log_path).read()[-3000:] if os.path.exists(self.log_path) else ""
+            tail = (open(self.server_log).read()[-3000:] if os.path.exists(self.server_log)
+                    else "")
             raise ServerError(f"pg_ctl start failed:\n{r.stdout}{r.stderr}{tail}")
         self.running = True
 
@@ -153,7 +154,7 @@ class Server:
     def restart(self):
         """Stops (fast) and starts the same cluster on the same port."""
         self.stop()
-        r = self._run([self.pg_ctl, "-D", os.path.join(self.dir, "data"), "-l", self.log_path,
+        r = self._run([self.pg_ctl, "-D", os.path.join(self.dir, "data"), "-l", self.server_log,
                        "-w", "start"])
         if r.returncode != 0:
             raise ServerError(f"pg_ctl start failed:\n{r.stdout}{r.stderr}")
@@ -161,6 +162,8 @@ class Server:
 
     def cleanup(self):
         self.stop()
+        if self.dir and self.log_path and os.path.exists(self.server_log):
+            shutil.copyfile(self.server_log, self.log_path)
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
@@ -204,7 +207,7 @@ def main():
     try:
         s.start()
         print(f"PostgreSQL on port {s.port}: conninfo \"{s.conninfo}\" "
-              f"(log {s.log_path}); Ctrl-C stops it", flush=True)
+              f"(log {s.server_log}); Ctrl-C stops it", flush=True)
         signal.sigwait([signal.SIGINT, signal.SIGTERM])
     except ServerError as e:
         sys.exit(f"server.py: {e}")

@@ -4,7 +4,9 @@ server binaries fails the test, it never skips): a table of every mapped
 column type, loaded with psql, read by a compiled program postgres -> file
 (a NULL is a bad record with its row number), the same through query=; a
 file -> where -> postgres program appends the selected rows, which psql reads
-back; a program with a postgres connector links libpq, one without does not.
+back; a checkpointed postgres source killed after its checkpoints restores
+by skipping the rows it had read (a table without a primary key cannot);
+a program with a postgres connector links libpq, one without does not.
 Errors: a missing table, a missing column (before any row), refused
 authentication and a server that is down (a bounded wait, then a clear
 error), each with exit status 1.
@@ -37,6 +39,14 @@ stream big = orders | where amount > 10.0;
 sink big to postgres(conninfo = "{c}", table = "big");
 """
 
+RESTORED = """\
+schema E { id : int64, ts : timestamp, v : int64 }
+source e : E from postgres(conninfo = "{c}", table = "{t}") event time ts watermark 0s;
+stream w = e | window tumbling 1s | aggregate n = count(), total = sum(v);
+sink w to file("w.csv");
+config { checkpoint every 20ms to "ckpt"; }
+"""
+
 PLAIN = """\
 schema Order { id : int64, user : string, amount : float64 }
 source orders : Order from stdin(format = csv);
@@ -62,6 +72,16 @@ WANT = [  # what the program writes: row 4 has a NULL bool, a bad record
 def links_libpq(exe):
     out = subprocess.run(["ldd", exe], capture_output=True, text=True, check=True).stdout
     return "libpq" in out
+
+
+def run_fault(env, exe, cwd, fault):
+    """Runs exe with FLOW_FAULT=fault in a session of its own (a fault's
+    kill is of the whole process group); its status and stderr."""
+    penv = env.program_env()
+    penv["FLOW_FAULT"] = fault
+    proc = subprocess.run([os.path.join(cwd, exe)], cwd=cwd, env=penv, capture_output=True,
+                          text=True, start_new_session=True, timeout=120)
+    return proc.returncode, proc.stderr
 
 
 def expect_error(env, work, name, text, wants, max_s=None):
@@ -120,6 +140,36 @@ def main():
             raise Failure(f"table big: {got[:5]}... ({len(got)} rows)\nwanted {want[:5]}... "
                           f"({len(want)})")
 
+        # A checkpointed postgres source restores by skipping the rows it
+        # had read: killed right after its checkpoints' renames, the run's
+        # file ends as an uninterrupted one's.
+        s.psql("CREATE TABLE ev (id int8 PRIMARY KEY, ts timestamptz, v int8)")
+        s.psql("INSERT INTO ev SELECT i, timestamptz '2024-01-01' + i * interval '7 ms', i % 13 "
+               "FROM generate_series(1, 200000) i")
+        s.psql("CREATE TABLE ev_nokey AS SELECT * FROM ev")
+        for name, table in (("pg_once", "ev"), ("pg_restored", "ev"), ("pg_nokey", "ev_nokey")):
+            os.makedirs(os.path.join(work, name))
+            env.build_text(RESTORED.replace("{c}", s.conninfo).replace("{t}", table), name,
+                           os.path.join(work, name))
+        env.run_ok("pg_once", os.path.join(work, "pg_once"))
+        cwd = os.path.join(work, "pg_restored")
+        restored = 0
+        for _ in range(8):  # each run killed after its first checkpoint
+            status, err = run_fault(env, "pg_restored", cwd, "kill-after-rename@1")
+            if status != -9:
+                raise Failure(f"pg_restored exited with {status}:\n{err}")
+            restored += 1
+        env.run_ok("pg_restored", cwd)
+        once = open(os.path.join(work, "pg_once", "w.csv")).read()
+        again = open(os.path.join(cwd, "w.csv")).read()
+        if once != again:
+            raise Failure(f"after {restored} restores w.csv differs from an uninterrupted run's")
+        cwd = os.path.join(work, "pg_nokey")
+        run_fault(env, "pg_nokey", cwd, "kill-after-rename@1")
+        status, _, err = env.run("pg_nokey", [], cwd)
+        if status != 1 or "cannot be restored" not in err:
+            raise Failure(f"restoring a source without a primary key: exit {status}:\n{err}")
+
         env.build_text(PLAIN, "plain", work)
         if not links_libpq(os.path.join(work, "pg_select")):
             raise Failure("a program with a postgres connector does not link libpq")
@@ -142,7 +192,8 @@ def main():
                      ["no PostgreSQL server answered within 10 s", "Connection refused"],
                      max_s=30)
     print(f"postgres_e2e: {len(WANT) - 1} rows of 9 types read (table and query), "
-          f"{len(want)} rows appended, linking and 4 errors checked")
+          f"a source restored {restored} times, {len(want)} rows appended, linking and 4 errors "
+          "checked")
 
 
 if __name__ == "__main__":

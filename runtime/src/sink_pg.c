@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "connectors.h"
 #include "csv.h"
@@ -39,6 +40,11 @@ typedef struct PgOutput {
     int64_t *prepared;    /* epochs prepared, not yet known committed, ascending */
     int nprepared;
     int64_t last_prepared;
+    /* Upserts held back while an epoch is prepared: its row locks stay
+     * until it commits, and the next epoch's updates of the same keys
+     * would wait for them, with the run that commits it waiting too. */
+    char *held;
+    size_t held_len, held_cap;
     CsvParser csv;
     char *params;         /* an upsert's values, each with its NUL */
     size_t params_cap;
@@ -169,6 +175,39 @@ static int prepare_upsert(PgOutput *po, char **err)
     return ok ? 0 : EIO;
 }
 
+/* The sink's session lock on the server, held by pg for the run: a backend
+ * of a killed run may still be finishing a statement (a PREPARE
+ * TRANSACTION) that a restore must see, and is gone once the lock is free;
+ * two runs of one program cannot write one table's epochs at once. */
+static bool lock_sink(PgOutput *po, char **err)
+{
+    char *name;
+    if (asprintf(&name, "flowc:%s:%s", po->program, po->sink) < 0)
+        abort();
+    const char *values[] = { name };
+    bool locked = false, failed = false;
+    for (int waited = 0; !locked && !failed && waited <= PG_CONNECT_WAIT_MS; waited += 100) {
+        if (waited) {
+            struct timespec ts = { 0, 100 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+        PGresult *res = PQexecParams(po->pg, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+                                     1, NULL, values, NULL, NULL, 0);
+        failed = PQresultStatus(res) != PGRES_TUPLES_OK;
+        locked = !failed && PQgetvalue(res, 0, 0)[0] == 't';
+        PQclear(res);
+    }
+    if (!locked)
+        *err = failed ? flowrt_connargs_message(&po->def->conn, "locking the sink: %s",
+                                                flowrt_pg_message(po->pg))
+                      : flowrt_connargs_message(&po->def->conn,
+                                                "another run of this program has written table "
+                                                "'%s' for %d s (advisory lock of '%s')",
+                                                po->table, PG_CONNECT_WAIT_MS / 1000, name);
+    free(name);
+    return locked;
+}
+
 /* A new connection for a lost one, waiting for a restarting server as an
  * open does. */
 static int reconnect(PgOutput *po)
@@ -177,7 +216,7 @@ static int reconnect(PgOutput *po)
     PQfinish(po->pg);
     po->in_txn = false;
     po->pg = flowrt_pg_connect(&po->def->conn, po->conninfo, &err);
-    int e = po->pg ? 0 : EIO;
+    int e = po->pg && lock_sink(po, &err) ? 0 : EIO;
     if (!e && po->upsert)
         e = prepare_upsert(po, &err);
     if (e) {
@@ -195,6 +234,17 @@ static int reconnect(PgOutput *po)
 static int pg_write(Output *out, const char *bytes, size_t n)
 {
     PgOutput *po = (PgOutput *)out;
+    if (out->epochs && po->upsert && po->nprepared > 0) {
+        if (po->held_len + n > po->held_cap) {
+            po->held_cap = (po->held_len + n) * 2;
+            po->held = realloc(po->held, po->held_cap);
+            if (!po->held)
+                abort();
+        }
+        memcpy(po->held + po->held_len, bytes, n);
+        po->held_len += n;
+        return 0;
+    }
     int e = write_once(out, bytes, n);
     if (!e || PQstatus(po->pg) != CONNECTION_BAD)
         return e;
@@ -275,6 +325,15 @@ static int ensure_progress_table(PgOutput *po)
 static int pg_prepare(Output *out, int64_t id)
 {
     PgOutput *po = (PgOutput *)out;
+    /* Only a failed checkpoint leaves an epoch prepared here (the next one
+     * starts after committed): upserts held back behind it cannot join
+     * this epoch while it holds their rows. */
+    if (po->upsert && po->nprepared > 0) {
+        char why[160];
+        snprintf(why, sizeof why, "checkpoint %" PRId64 " failed with its epoch prepared; "
+                 "the next start restores the one before", po->prepared[po->nprepared - 1]);
+        return fail(po, "upsert", why);
+    }
     int e = ensure_progress_table(po);
     if (!e && !po->in_txn) {
         e = run(po, po->pg, "BEGIN", "BEGIN");
@@ -335,6 +394,10 @@ static int pg_committed(Output *out, int64_t id)
                        "DELETE FROM " PROGRESS_TABLE
                        " WHERE program = $1 AND sink = $2 AND epoch < $3",
                        3, values, "trimming " PROGRESS_TABLE);
+    if (!e && po->nprepared == 0 && po->held_len) {
+        e = write_once(out, po->held, po->held_len);
+        po->held_len = 0;
+    }
     return e;
 }
 
@@ -435,6 +498,7 @@ static int pg_close(Output *out)
     free(po->sink);
     free(po->prepared);
     free(po->params);
+    free(po->held);
     flowrt_csv_free(&po->csv);
     flowrt_output_free(out);
     free(po);
@@ -621,6 +685,7 @@ static Output *pg_open(const FlowSinkDef *def, ConnArgs *args, bool keep, char *
     flowrt_csv_init(&po->csv);
     po->pg = flowrt_pg_connect(&def->conn, conninfo, err);
     if (!po->pg || !check_columns(po, err) || !make_statements(po, key, err) ||
+        !lock_sink(po, err) ||
         (!keep && !forget_earlier_runs(po, err))) {
         pg_close(&po->base);
         return NULL;

@@ -23,6 +23,9 @@
 /* The table of committed epochs, one row per (program, sink, epoch). */
 #define PROGRESS_TABLE "flowc_progress"
 #define UPSERT_STATEMENT "flowc_upsert"
+/* An open COPY ends after this many bytes: what a lost connection costs to
+ * send again, and what the sink keeps for it. */
+#define COPY_BATCH (8 << 20)
 
 typedef struct PgOutput {
     Output base;
@@ -35,6 +38,11 @@ typedef struct PgOutput {
     char *upsert_sql;
     bool upsert;
     bool in_txn;          /* pg is in the transaction of the current epoch */
+    bool copying;         /* pg is inside a COPY FROM STDIN */
+    bool ending;          /* a COPY's end is sent, its result not yet read */
+    char *kept;           /* outside epochs: the bytes the open COPY took */
+    bool took;            /* kept has this write's bytes */
+    size_t kept_len, kept_cap;
     bool progress_ready;
     char *program, *sink; /* the progress row's names, and of the prepared transactions */
     int64_t *prepared;    /* epochs prepared, not yet known committed, ascending */
@@ -89,21 +97,65 @@ static int run_params(PgOutput *po, PGconn *pg, const char *sql, int n, const ch
     return e;
 }
 
-static int copy_rows(PgOutput *po, const char *bytes, size_t n)
+/* A COPY stays open across writes, so that the program encodes the next
+ * buffer while the server takes this one; it ends (and, outside an epoch,
+ * commits) at every flush (linger, idle input, a checkpoint, the end) and
+ * after COPY_BATCH bytes. */
+static int copy_send(PgOutput *po, const char *bytes, size_t n)
 {
-    PGresult *res = PQexec(po->pg, po->copy_sql);
-    bool ok = PQresultStatus(res) == PGRES_COPY_IN;
-    PQclear(res);
-    if (ok)
-        ok = PQputCopyData(po->pg, bytes, (int)n) == 1 && PQputCopyEnd(po->pg, NULL) == 1;
-    /* The COPY's result, then the end of results. */
+    if (!po->copying) {
+        PGresult *res = PQexec(po->pg, po->copy_sql);
+        po->copying = PQresultStatus(res) == PGRES_COPY_IN;
+        PQclear(res);
+        if (!po->copying)
+            return fail(po, "COPY", flowrt_pg_message(po->pg));
+    }
+    return PQputCopyData(po->pg, bytes, (int)n) == 1 ? 0
+                                                     : fail(po, "COPY", flowrt_pg_message(po->pg));
+}
+
+/* The result of an ended COPY: once it committed, nothing needs sending
+ * again. */
+static int collect(PgOutput *po)
+{
+    if (!po->ending)
+        return 0;
+    po->ending = false;
     int e = 0;
+    PGresult *res;
     while ((res = PQgetResult(po->pg))) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK && !e)
             e = fail(po, "COPY", flowrt_pg_message(po->pg));
         PQclear(res);
     }
-    return ok || e ? e : fail(po, "COPY", flowrt_pg_message(po->pg));
+    if (!e)
+        po->kept_len = 0;
+    return e;
+}
+
+/* Ends the open COPY; its result is waited for now (`wait`) or before the
+ * next statement, so that the run encodes on while the server commits. */
+static int copy_end(PgOutput *po, bool wait)
+{
+    if (po->copying) {
+        po->copying = false;
+        po->ending = true;
+        if (PQputCopyEnd(po->pg, NULL) != 1)
+            return fail(po, "COPY", flowrt_pg_message(po->pg));
+    }
+    return wait ? collect(po) : 0;
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *bytes, size_t n)
+{
+    if (*len + n > *cap) {
+        *cap = (*len + n) * 2;
+        *buf = realloc(*buf, *cap);
+        if (!*buf)
+            abort();
+    }
+    memcpy(*buf + *len, bytes, n);
+    *len += n;
 }
 
 static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
@@ -150,13 +202,24 @@ static int write_once(Output *out, const char *bytes, size_t n)
 {
     PgOutput *po = (PgOutput *)out;
     bool own_txn = !out->epochs && po->upsert;
-    int e = 0;
-    if ((out->epochs && !po->in_txn) || own_txn) {
+    po->took = false;
+    int e = po->copying ? 0 : collect(po);
+    if (!e && ((out->epochs && !po->in_txn) || own_txn)) {
         e = run(po, po->pg, "BEGIN", "BEGIN");
         po->in_txn = !e;
     }
-    if (!e)
-        e = po->upsert ? upsert_rows(po, bytes, n) : copy_rows(po, bytes, n);
+    if (!e && po->upsert) {
+        e = upsert_rows(po, bytes, n);
+    } else if (!e) {
+        /* Outside an epoch what the open COPY took is kept, to send again
+         * on a new connection if this one is lost before the COPY ends. */
+        if (!out->epochs && bytes != po->kept)
+            append(&po->kept, &po->kept_len, &po->kept_cap, bytes, n);
+        po->took = true;
+        e = copy_send(po, bytes, n);
+        if (!e && po->kept_len >= COPY_BATCH)
+            e = copy_end(po, false);
+    }
     if (!e && own_txn) {
         e = run(po, po->pg, "COMMIT", "COMMIT");
         po->in_txn = false;
@@ -226,41 +289,50 @@ static int reconnect(PgOutput *po)
     return e;
 }
 
-/* A lost connection (the server restarted, the backend was terminated) is
- * made again and the write repeated: its rows may have committed just
- * before the loss, so this is at-least-once, as the sink is without
- * checkpoints. Inside an epoch the loss took the epoch's rows with it, so
- * the run fails and its next start restores the last checkpoint. */
-static int pg_write(Output *out, const char *bytes, size_t n)
+/* After a failed call `e`: a lost connection (the server restarted, the
+ * backend was terminated) is made again and what was not known committed
+ * sent again: the open COPY's bytes, or the upserts of this write. They
+ * may have committed just before the loss, so this is at-least-once, as
+ * the sink is without checkpoints. Inside an epoch the loss took the
+ * epoch's rows with it, so the run fails and its next start restores the
+ * last checkpoint. */
+static int recover(PgOutput *po, int e, const char *bytes, size_t n)
 {
-    PgOutput *po = (PgOutput *)out;
-    if (out->epochs && po->upsert && po->nprepared > 0) {
-        if (po->held_len + n > po->held_cap) {
-            po->held_cap = (po->held_len + n) * 2;
-            po->held = realloc(po->held, po->held_cap);
-            if (!po->held)
-                abort();
-        }
-        memcpy(po->held + po->held_len, bytes, n);
-        po->held_len += n;
-        return 0;
-    }
-    int e = write_once(out, bytes, n);
     if (!e || PQstatus(po->pg) != CONNECTION_BAD)
         return e;
-    if (out->epochs)
+    if (po->base.epochs)
         return fail(po, "the connection was lost",
                     "the rows since the last checkpoint went with it; the next start restores it");
     fprintf(stderr, "%s: sink to postgres table '%s': the connection was lost; connecting again\n",
             po->def->conn.where, po->table);
+    po->copying = po->ending = false;
     e = reconnect(po);
-    return e ? e : write_once(out, bytes, n);
+    if (!e && po->upsert && n)
+        e = write_once(&po->base, bytes, n);
+    if (!po->upsert && n && !po->took) /* the write failed on the COPY before it */
+        append(&po->kept, &po->kept_len, &po->kept_cap, bytes, n);
+    if (!e && !po->upsert && po->kept_len) {
+        e = copy_send(po, po->kept, po->kept_len);
+        if (!e)
+            e = copy_end(po, true);
+    }
+    return e;
+}
+
+static int pg_write(Output *out, const char *bytes, size_t n)
+{
+    PgOutput *po = (PgOutput *)out;
+    if (out->epochs && po->upsert && po->nprepared > 0) {
+        append(&po->held, &po->held_len, &po->held_cap, bytes, n);
+        return 0;
+    }
+    return recover(po, write_once(out, bytes, n), bytes, n);
 }
 
 static int pg_flush(Output *out)
 {
-    (void)out;
-    return 0;
+    PgOutput *po = (PgOutput *)out;
+    return recover(po, copy_end(po, false), NULL, 0);
 }
 
 /* 'flowc:PROGRAM:SINK:EPOCH', as a quoted SQL literal (malloc'd). */
@@ -334,7 +406,9 @@ static int pg_prepare(Output *out, int64_t id)
                  "the next start restores the one before", po->prepared[po->nprepared - 1]);
         return fail(po, "upsert", why);
     }
-    int e = ensure_progress_table(po);
+    int e = copy_end(po, true);
+    if (!e)
+        e = ensure_progress_table(po);
     if (!e && !po->in_txn) {
         e = run(po, po->pg, "BEGIN", "BEGIN");
         po->in_txn = !e;
@@ -488,7 +562,9 @@ static int pg_restore(Output *out, const Position *pos)
 static int pg_close(Output *out)
 {
     PgOutput *po = (PgOutput *)out;
-    /* An epoch still open is not covered by a checkpoint: it rolls back. */
+    /* An epoch still open is not covered by a checkpoint: it rolls back;
+     * outside one, what an open COPY took commits. */
+    int e = po->base.epochs || !po->pg ? 0 : copy_end(po, true);
     PQfinish(po->pg);
     PQfinish(po->ctl);
     free(po->conninfo);
@@ -499,10 +575,11 @@ static int pg_close(Output *out)
     free(po->prepared);
     free(po->params);
     free(po->held);
+    free(po->kept);
     flowrt_csv_free(&po->csv);
     flowrt_output_free(out);
     free(po);
-    return 0;
+    return e;
 }
 
 /* A fresh start: what an earlier run of this sink left prepared is not

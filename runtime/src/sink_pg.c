@@ -1,7 +1,8 @@
 /* sink_pg.c: the postgres(...) sink (flowrt_pg_sink_ops). mode = append
- * sends the CSV records the encoder wrote to COPY ... FROM STDIN, one COPY a
- * write; mode = upsert runs INSERT ... ON CONFLICT (key) DO UPDATE per
- * record. Without checkpoints each write is its own transaction
+ * streams the CSV records the encoder wrote into COPY ... FROM STDIN, one
+ * COPY from a flush to the next; mode = upsert runs INSERT ... ON CONFLICT
+ * (key) DO UPDATE per record. Without checkpoints each COPY (each write of
+ * upserts) is its own transaction, and a lost connection is made again
  * (at-least-once). In a run that checkpoints, what is written between two
  * checkpoints is one transaction, PREPAREd with a progress row just before
  * the checkpoint's fork and COMMITted PREPARED once the checkpoint is on
@@ -197,7 +198,8 @@ static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
 }
 
 /* In a checkpointed run the rows join the epoch's transaction; otherwise
- * each write commits on its own (COPY is one statement; upserts get one). */
+ * an append commits when its COPY ends (copy_send), the upserts of a write
+ * in a transaction of their own. */
 static int write_once(Output *out, const char *bytes, size_t n)
 {
     PgOutput *po = (PgOutput *)out;
@@ -213,7 +215,7 @@ static int write_once(Output *out, const char *bytes, size_t n)
     } else if (!e) {
         /* Outside an epoch what the open COPY took is kept, to send again
          * on a new connection if this one is lost before the COPY ends. */
-        if (!out->epochs && bytes != po->kept)
+        if (!out->epochs)
             append(&po->kept, &po->kept_len, &po->kept_cap, bytes, n);
         po->took = true;
         e = copy_send(po, bytes, n);

@@ -3,8 +3,9 @@
 "PostgreSQL"), against psql on the same rows in the same script, on the test
 server (tests/postgres/server.py; fsync off, Unix socket):
 
-1. into PostgreSQL: a file -> postgres (append) program against
-   `psql \\copy T FROM file` of the same CSV, best of RUNS, rows/s of each;
+1. into PostgreSQL: a file -> postgres (append) program, with the default
+   linger and with linger = 100ms, against `psql \\copy T FROM file` of the
+   same CSV, best of RUNS, rows/s of each;
 2. out of PostgreSQL: a postgres -> file program against
    `psql \\copy (SELECT ...) TO file`;
 3. upsert: file -> postgres (mode = upsert) of the same rows onto KEYS keys;
@@ -82,11 +83,13 @@ def main():
         build_prog("into", fill(INTO, c=s.conninfo, t="t_in", extra="", config=""))
         build_prog("ck", fill(INTO, c=s.conninfo, t="t_ck", extra="",
                                 config='config { checkpoint every 1s to "ckpt"; }\n'))
+        build_prog("lg", fill(INTO, c=s.conninfo, t="t_in", extra=", linger = 100ms", config=""))
         build_prog("up", fill(INTO, c=s.conninfo, t="t_up", extra=", mode = upsert", config=""))
         build_prog("out", fill(OUT, c=s.conninfo))
         rows_csv = os.path.join(work, "rows.csv")
         out = {}
         out["sink"] = best(lambda: (sql("TRUNCATE t_in"), run("into")))
+        out["linger"] = best(lambda: (sql("TRUNCATE t_in"), run("lg")))
         out["psql_in"] = best(lambda: (sql("TRUNCATE t_psql"),
                                        s.psql(f"\\copy t_psql FROM '{rows_csv}' WITH (FORMAT csv, HEADER)")))
         out["source"] = best(lambda: run("out"))
@@ -97,6 +100,8 @@ def main():
     print(f"{ROWS} rows, {KEYS} keys, best of {RUNS}")
     print(f"into:    sink {out['sink']:,.0f} rows/s, psql \\copy {out['psql_in']:,.0f} rows/s "
           f"({out['sink'] / out['psql_in']:.2f}x)")
+    print(f"into, linger = 100ms: {out['linger']:,.0f} rows/s "
+          f"({out['linger'] / out['psql_in']:.2f}x)")
     print(f"out:     source {out['source']:,.0f} rows/s, psql \\copy TO {out['psql_out']:,.0f} rows/s "
           f"({out['source'] / out['psql_out']:.2f}x)")
     print(f"upsert:  {out['upsert']:,.0f} rows/s")

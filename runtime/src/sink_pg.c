@@ -27,6 +27,9 @@
 /* An open COPY ends after this many bytes: what a lost connection costs to
  * send again, and what the sink keeps for it. */
 #define COPY_BATCH (8 << 20)
+/* Upserts sent before their results are read: few enough that neither
+ * side's socket buffer fills while the other waits. */
+#define UPSERT_PIPELINE 256
 
 typedef struct PgOutput {
     Output base;
@@ -159,11 +162,42 @@ static void append(char **buf, size_t *len, size_t *cap, const char *bytes, size
     *len += n;
 }
 
+/* The results of the `sent` upserts of a pipeline, then its sync point;
+ * the first failure is reported with its row's reason. */
+static int pipeline_results(PgOutput *po, int sent)
+{
+    int e = PQpipelineSync(po->pg) == 1 ? 0 : fail(po, "upsert", flowrt_pg_message(po->pg));
+    for (int i = 0; i < sent; i++) {
+        PGresult *res;
+        while ((res = PQgetResult(po->pg))) {
+            ExecStatusType st = PQresultStatus(res);
+            if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED && !e) {
+                char why[1024];
+                snprintf(why, sizeof why, "%s", PQresultErrorMessage(res));
+                why[strcspn(why, "\n")] = '\0';
+                e = fail(po, "upsert", why);
+            }
+            PQclear(res);
+        }
+    }
+    PGresult *sync = PQgetResult(po->pg);
+    if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC && !e)
+        e = fail(po, "upsert", flowrt_pg_message(po->pg));
+    PQclear(sync);
+    return e;
+}
+
+/* One INSERT ... ON CONFLICT per record, sent UPSERT_PIPELINE at a time in
+ * libpq's pipeline mode: one round trip for them all, not one a row. */
 static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
 {
     int nf = po->def->nfields;
     const char **values = alloc_or_die(sizeof *values * (size_t)nf);
-    int e = 0;
+    if (PQenterPipelineMode(po->pg) != 1) {
+        free(values);
+        return fail(po, "upsert", flowrt_pg_message(po->pg));
+    }
+    int e = 0, sent = 0;
     for (size_t at = 0; at < n && !e;) {
         CsvRecord rec;
         if (flowrt_csv_parse(&po->csv, bytes + at, n - at, true, &rec) != CSV_RECORD)
@@ -188,11 +222,19 @@ static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
             values[i] = p;
             p += po->csv.cols[i].len + 1;
         }
-        PGresult *res = PQexecPrepared(po->pg, UPSERT_STATEMENT, nf, values, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        /* libpq copies the values into its buffer: params is free again. */
+        if (PQsendQueryPrepared(po->pg, UPSERT_STATEMENT, nf, values, NULL, NULL, 0) != 1)
             e = fail(po, "upsert", flowrt_pg_message(po->pg));
-        PQclear(res);
+        else if (++sent == UPSERT_PIPELINE) {
+            e = pipeline_results(po, sent);
+            sent = 0;
+        }
     }
+    if (sent) {
+        int last = pipeline_results(po, sent);
+        e = e ? e : last;
+    }
+    PQexitPipelineMode(po->pg);
     free(values);
     return e;
 }

@@ -641,7 +641,8 @@ static bool forget_earlier_runs(PgOutput *po, char **err)
     free(epochs);
     const char *values[] = { po->program, po->sink };
     if (!e && table)
-        e = run_params(po, po->pg, "DELETE FROM " PROGRESS_TABLE " WHERE program = $1 AND sink = $2",
+        e = run_params(po, po->pg,
+                       "DELETE FROM " PROGRESS_TABLE " WHERE program = $1 AND sink = $2",
                        2, values, "clearing " PROGRESS_TABLE);
     po->ctl = NULL;
     if (e)

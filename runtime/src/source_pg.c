@@ -246,8 +246,8 @@ static bool open_cursor(PgSource *ps, const char *table, const char *query, char
             char oid[16];
             snprintf(oid, sizeof oid, "%u", (unsigned)ps->types[k]);
             const char *param = oid;
-            PGresult *t = PQexecParams(ps->pg, "SELECT format_type($1::oid, NULL)", 1, NULL, &param, NULL,
-                             NULL, 0);
+            PGresult *t = PQexecParams(ps->pg, "SELECT format_type($1::oid, NULL)", 1, NULL,
+                                       &param, NULL, NULL, 0);
             *err = flowrt_connargs_message(
                 conn, "field '%s' is %s, but column '%s' is %s (docs/postgres.md has the types)",
                 def->field_names[k], type_name(def->field_types[k]), def->field_names[k],

@@ -90,11 +90,12 @@ def main():
         out = {}
         out["sink"] = best(lambda: (sql("TRUNCATE t_in"), run("into")))
         out["linger"] = best(lambda: (sql("TRUNCATE t_in"), run("lg")))
-        out["psql_in"] = best(lambda: (sql("TRUNCATE t_psql"),
-                                       s.psql(f"\\copy t_psql FROM '{rows_csv}' WITH (FORMAT csv, HEADER)")))
+        copy_in = f"\\copy t_psql FROM '{rows_csv}' WITH (FORMAT csv, HEADER)"
+        out["psql_in"] = best(lambda: (sql("TRUNCATE t_psql"), s.psql(copy_in)))
         out["source"] = best(lambda: run("out"))
-        out["psql_out"] = best(lambda: s.psql(
-            f"\\copy (SELECT * FROM t_in) TO '{os.path.join(work, 'psql_out.csv')}' WITH (FORMAT csv)"))
+        copy_out = (f"\\copy (SELECT * FROM t_in) TO '{os.path.join(work, 'psql_out.csv')}' "
+                    "WITH (FORMAT csv)")
+        out["psql_out"] = best(lambda: s.psql(copy_out))
         out["upsert"] = best(lambda: (sql("TRUNCATE t_up"), run("up")))
         out["ckpt"] = best(lambda: (sql("TRUNCATE t_ck"), run("ck", ["--no-restore"])))
     print(f"{ROWS} rows, {KEYS} keys, best of {RUNS}")
@@ -102,7 +103,8 @@ def main():
           f"({out['sink'] / out['psql_in']:.2f}x)")
     print(f"into, linger = 100ms: {out['linger']:,.0f} rows/s "
           f"({out['linger'] / out['psql_in']:.2f}x)")
-    print(f"out:     source {out['source']:,.0f} rows/s, psql \\copy TO {out['psql_out']:,.0f} rows/s "
+    print(f"out:     source {out['source']:,.0f} rows/s, "
+          f"psql \\copy TO {out['psql_out']:,.0f} rows/s "
           f"({out['source'] / out['psql_out']:.2f}x)")
     print(f"upsert:  {out['upsert']:,.0f} rows/s")
     print(f"append, checkpoint every 1s: {out['ckpt']:,.0f} rows/s")

@@ -176,7 +176,8 @@ def main():
         if links_libpq(os.path.join(work, "plain")):
             raise Failure("a program without a postgres connector links libpq")
 
-        src = 'schema T { id : int32, nope : string }\nsource t : T from postgres(conninfo = "%s", %s);\nsink t to file("x.csv");\n'
+        src = ('schema T { id : int32, nope : string }\n'
+               'source t : T from postgres(conninfo = "%s", %s);\nsink t to file("x.csv");\n')
         expect_error(env, work, "pg_no_table", src % (s.conninfo, 'table = "missing"'),
                      ["postgres(): table 'missing' does not exist"])
         expect_error(env, work, "pg_no_column", src % (s.conninfo, 'table = "types"'),

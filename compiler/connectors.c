@@ -78,9 +78,18 @@ static const ArgSpec kafka_args[] = {
     { "properties", ARG_STRING, USE_ANY, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
+/* One of table and query is read (a query only where records are read);
+ * key names the columns of an upsert's ON CONFLICT, "a, b" (default: the
+ * table's primary key; docs/postgres.md). */
+static const char *const postgres_modes[] = { "append", "upsert", NULL };
 static const ArgSpec postgres_args[] = {
     { "conninfo", ARG_STRING, USE_ANY, true, NULL, NULL },
-    { "table", ARG_STRING, USE_ANY, true, NULL, NULL },
+    { "table", ARG_STRING, USE_ANY, false, NULL, NULL },
+    { "query", ARG_STRING, USE_READ, false, NULL, NULL },
+    { "on_error", ARG_WORD, USE_READ, false, on_errors, "skip" },
+    { "mode", ARG_WORD, USE_WRITE, false, postgres_modes, "append" },
+    { "key", ARG_STRING, USE_WRITE, false, NULL, NULL },
+    { "linger", ARG_DURATION, USE_WRITE, false, NULL, "1ms" },
     { NULL, 0, 0, false, NULL, NULL },
 };
 
@@ -91,8 +100,9 @@ static const ArgSpec postgres_args[] = {
 
 /* A table is read to its end before the streams start, so a generator, which
  * may never end, is not compiled as one. kafka compiles as a source and a
- * sink, not yet as a table (a changelog); postgres is parsed and checked, not
- * yet compiled: their rows get `compiled` with their issues. */
+ * sink, not yet as a table (a changelog): its row gets `compiled` with its
+ * issue. A postgres source counts the rows it read, so it seeks by skipping
+ * them in an order a checkpoint can count on (docs/postgres.md). */
 static const ConnectorDef connectors[] = {
     { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false, true, NULL },
     { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false, false, NULL },
@@ -101,8 +111,8 @@ static const ConnectorDef connectors[] = {
       NULL },
     { "kafka", "kafka", ANYWHERE, ROLE_SOURCE | ROLE_SINK, NULL, NULL, kafka_args, &lib_rdkafka,
       false, true, "flow_kafka_connector" },
-    { "postgres", "postgres", ANYWHERE, 0, NULL, NULL, postgres_args, &lib_libpq, false, false,
-      NULL },
+    { "postgres", "postgres", ANYWHERE, ANYWHERE, NULL, NULL, postgres_args, &lib_libpq, false,
+      true, "flow_postgres_connector" },
 };
 #define NCONNECTORS (int)(sizeof connectors / sizeof connectors[0])
 

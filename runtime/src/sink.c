@@ -374,6 +374,8 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
         out = ops->open(def, &args, flowrt_ckpt_restoring(rt), err);
         if (!out)
             return NULL;
+        /* The self-test takes no checkpoints on disk: nothing to commit with. */
+        out->epochs = rt->ckpt.on && !rt->ckpt.selftest;
         rt->outputs = realloc_or_die(rt->outputs,
                                      (size_t)(rt->noutputs + 1) * sizeof *rt->outputs);
         rt->outputs[rt->noutputs++] = out;

@@ -68,8 +68,8 @@ typedef struct SinkOps {
     /* Each record is a message of its own (kafka): no CSV header line. */
     bool no_header;
     /* Sinks that commit in two phases with the checkpoints (kafka's
-     * transactions; docs/checkpoints.md, "Kafka sinks"), NULL for the
-     * others. committed_id, before any connector opens: the newest
+     * transactions, postgres's prepared transactions; docs/checkpoints.md),
+     * NULL for the others. committed_id, before any connector opens: the newest
      * checkpoint whose output the destination committed (0: none), -1 and
      * a message in *err on a failure; the run restores none newer. begin,
      * after every sink opened, before any record: the run checkpoints.
@@ -96,6 +96,7 @@ struct Output {
     bool waiting;           /* buf holds whole records not yet written... */
     int64_t waiting_since;  /* ...since this rt->now_ms */
     int error;              /* errno of the first failed call, 0 if none */
+    bool epochs;            /* the run checkpoints: SinkOps.prepare and checkpointed are called */
     int64_t blocked_ns;     /* time spent in write, for --stats */
     FlowSink **sinks;       /* the sinks that write here */
     int nsinks;

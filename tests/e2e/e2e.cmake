@@ -115,3 +115,12 @@ endforeach()
 add_test(NAME e2e.checkpoint_kill COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_kill.py ${E2E_OPTIONS})
 add_test(NAME e2e.checkpoint_faults COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_faults.py ${E2E_OPTIONS})
 set_tests_properties(e2e.checkpoint_kill e2e.checkpoint_faults PROPERTIES LABELS e2e TIMEOUT 300)
+# PostgreSQL against a real server (tests/postgres/server.py): one test at a
+# time, as each starts a server of its own (RESOURCE_LOCK).
+file(GLOB E2E_POSTGRES CONFIGURE_DEPENDS ${E2E_DIR}/postgres_*.py)
+foreach(file ${E2E_POSTGRES})
+  get_filename_component(name ${file} NAME_WE)
+  add_test(NAME e2e.${name} COMMAND ${Python3_EXECUTABLE} ${file} ${E2E_OPTIONS})
+  set_tests_properties(e2e.${name} PROPERTIES LABELS "e2e;postgres" TIMEOUT 600
+                       RESOURCE_LOCK postgres_server)
+endforeach()

@@ -592,13 +592,13 @@ static void test_kafka_and_postgres(void **state)
     EXPECT(PRELUDE "source k : T from kafka(topic = \"t\", start = earliest, key = a);\n"
                    "sink k to kafka(brokers = \"b:9092\", topic = \"o\", key = b, start = latest);\n"
                    "sink src to kafka(brokers = \"b\", topic = \"o\", key = nope);\n"
-                   "sink src to postgres(conninfo = \"db\", table = \"t\");\n",
+                   "sink src to postgres(conninfo = \"db\", table = \"t\", mode = upsert,\n"
+                   "                     query = \"SELECT 1\");\n",
            "3:56: error: 'key' only applies to a sink",
            "3:19: error: 'kafka' needs a 'brokers' argument",
            "4:59: error: 'start' only applies where records are read, not to a sink",
            "5:53: error: unknown field 'nope'",
-           "6:13: error: 'postgres' is not supported by this version of flowc (connectors "
-           "available: file, stdin, stdout, generator, kafka)");
+           "7:22: error: 'query' only applies where records are read, not to a sink");
     Checked r = check_src(PRELUDE "sink src to kafka(brokers = \"b\", topic = \"o\", key = s);\n");
     Expr *key = find_decl(r.prog, "src")->next->sink.conn.args->next->next->value;
     assert_int_equal(key->name.kind, NAME_FIELD);
@@ -944,7 +944,7 @@ static void test_lookup(void **state)
            "5:28: error: 'a table with follow=true' is not supported by this version of flowc (a "
            "file table is read to its end before the streams start)",
            "6:18: error: 'a table from a generator' is not supported by this version of "
-           "flowc (tables are read from file or stdin)");
+           "flowc (tables are read from file, stdin or postgres)");
 }
 
 static void test_union(void **state)
@@ -1038,9 +1038,9 @@ static void test_checkpoint_needs_seekable_sources(void **state)
                  "config { checkpoint every 10s to \"ck\"; }\n");
 }
 
-#define POSTGRES_UNSUPPORTED                                                   \
-    "error: 'postgres' is not supported by this version of flowc (connectors available: " \
-    "file, stdin, stdout, generator, kafka)"
+#define KAFKA_TABLE_UNSUPPORTED                                                \
+    "error: 'a table from a kafka' is not supported by this version of flowc (tables are " \
+    "read from file, stdin or postgres)"
 
 static void test_unsupported_once_each(void **state)
 {
@@ -1056,13 +1056,11 @@ static void test_unsupported_once_each(void **state)
                         "sink w to stdout();\nsink j to stdout();\n");
     /* One error per construct not compiled yet, at its place, even when
      * it is used twice. */
-    EXPECT(ORDERS "source k : O from postgres(conninfo = \"b\", table = \"t\") event time at;\n"
-                  "stream u = orders | union k;\n"
-                  "sink u to postgres(conninfo = \"b\", table = \"out\");\n"
-                  "sink u to postgres(conninfo = \"b\", table = \"out2\");\n",
-           "5:19: " POSTGRES_UNSUPPORTED,
-           "7:11: " POSTGRES_UNSUPPORTED,
-           "8:11: " POSTGRES_UNSUPPORTED,
+    EXPECT(ORDERS "table k : O from kafka(brokers = \"b\", topic = \"t\") key id;\n"
+                  "table k2 : O from kafka(brokers = \"b\", topic = \"t2\") key id;\n"
+                  "sink orders to stdout();\n",
+           "5:18: " KAFKA_TABLE_UNSUPPORTED,
+           "6:19: " KAFKA_TABLE_UNSUPPORTED,
            "4:8: warning: source 'users' reaches no sink");
 }
 

@@ -71,8 +71,9 @@ static void test_rows(void **state)
     assert_int_equal(n, 6);
     assert_null(connector_find("fil"));
     assert_string_equal(connectors_compiled_text(a, 0, ", ", ", "),
-                        "file, stdin, stdout, generator, kafka");
-    assert_string_equal(connectors_compiled_text(a, ROLE_TABLE, ", ", " or "), "file or stdin");
+                        "file, stdin, stdout, generator, kafka, postgres");
+    assert_string_equal(connectors_compiled_text(a, ROLE_TABLE, ", ", " or "),
+                        "file, stdin or postgres");
     arena_free(a);
 }
 

@@ -77,6 +77,8 @@ typedef struct FlowConnArg {
 typedef struct FlowConnectorOps FlowConnectorOps;
 /* kafka(...) (runtime/src/kafka.c), in libflowrt.a only; needs -lrdkafka. */
 extern const FlowConnectorOps flow_kafka_connector;
+/* postgres(...) (runtime/src/pg.c), in libflowrt.a only; needs -lpq. */
+extern const FlowConnectorOps flow_postgres_connector;
 
 typedef struct FlowConnector {
     const char *kind;        /* "file", "stdin", "stdout", "generator", ... */

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""A PostgreSQL sink through faults of the server, without checkpoints: a
+stdin -> postgres program is fed rows in three parts; after the first its
+connection is killed (pg_terminate_backend), after the second the server is
+restarted (pg_ctl stop -m fast, start). The sink connects again each time
+and the table ends with every row (at-least-once; here each once, as the
+faults come between writes). A program that checkpoints (reading a followed
+file), whose epoch the loss takes with it, fails instead, saying so.
+
+  postgres_faults.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "postgres"))
+from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from server import Server, ServerError  # noqa: E402
+
+FLOW = """\
+schema R {{ id : int64, name : string }}
+source rows : R from stdin(format = csv);
+sink rows to postgres(conninfo = "{c}", table = "t");
+{config}"""
+PART = 100
+WAIT_S = 30
+
+
+def wait_rows(s, n):
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        if int(s.query("SELECT count(*) FROM t")[0][0]) >= n:
+            return
+        time.sleep(0.1)
+    raise Failure(f"the table did not reach {n} rows within {WAIT_S} s")
+
+
+def kill_connections(s):
+    s.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'flowc'")
+
+
+def main():
+    env = Env(env_arguments(__doc__).parse_args())
+    work = env.fresh_dir("postgres_faults")
+    with Server(log=os.path.join(work, "server.log")) as s:
+        s.psql("CREATE TABLE t (id int8, name text)")
+        env.build_text(FLOW.format(c=s.conninfo, config=""), "pg_faults", work)
+        proc = subprocess.Popen([os.path.join(work, "pg_faults")], cwd=work,
+                                env=env.program_env(), stdin=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        proc.stdin.write("id,name\n")
+
+        def part(k):
+            proc.stdin.writelines(f"{i},row {i}\n" for i in range(k * PART, (k + 1) * PART))
+            proc.stdin.flush()
+            wait_rows(s, (k + 1) * PART)
+
+        part(0)
+        kill_connections(s)
+        time.sleep(0.2)
+        part(1)
+        s.restart()
+        part(2)
+        proc.stdin.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+        if proc.returncode != 0:
+            raise Failure(f"pg_faults exited with {proc.returncode}:\n{err}")
+        ids = sorted(int(r[0]) for r in s.query("SELECT id FROM t"))
+        if sorted(set(ids)) != list(range(3 * PART)):
+            raise Failure(f"rows missing: {sorted(set(range(3 * PART)) - set(ids))[:10]}")
+        if err.count("the connection was lost; connecting again") != 2:
+            raise Failure(f"the two losses are not reported:\n{err}")
+
+        # Inside an epoch, a lost connection fails the run.
+        s.psql("TRUNCATE t")
+        followed = os.path.join(work, "in.csv")
+        with open(followed, "w") as f:
+            f.write("id,name\n1,a\n")
+        env.build_text(FLOW.format(c=s.conninfo,
+                                   config='config { checkpoint every 1h to "ckpt"; }\n')
+                       .replace("stdin(format = csv)", 'file("in.csv", follow = true)'),
+                       "pg_faults_ckpt", work)
+        proc = subprocess.Popen([os.path.join(work, "pg_faults_ckpt")], cwd=work,
+                                env=env.program_env(), stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline and not s.query(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'flowc' "
+                "AND state = 'idle in transaction'"):
+            time.sleep(0.1)
+        kill_connections(s)
+        time.sleep(0.2)
+        with open(followed, "a") as f:
+            f.write("2,b\n")
+        err = proc.communicate(timeout=60)[1]
+        if proc.returncode != 1 or "the rows since the last checkpoint went with it" not in err:
+            raise Failure(f"a lost epoch: exit {proc.returncode}:\n{err}")
+    print(f"postgres_faults: {3 * PART} rows through a terminated connection and a server "
+          "restart; a lost epoch fails the run")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (Failure, ServerError) as e:
+        sys.exit(f"FAIL: {e}")

@@ -155,6 +155,7 @@ static const char *const checkpoint_options[] = { "--checkpoint-dir", "--checkpo
 
 static const char *option_name(const char *a, size_t *len)
 {
+    *len = 0;
     for (size_t k = 0; k < sizeof checkpoint_options / sizeof *checkpoint_options; k++) {
         size_t n = strlen(checkpoint_options[k]);
         if (strncmp(a, checkpoint_options[k], n) == 0 && (a[n] == 0 || a[n] == '=')) {

@@ -31,9 +31,9 @@ static const FlowSourceDef tables[] = {
       .field_names = names, .field_types = types, .nfields = 1, .event_time_field = -1 },
 };
 static const FlowSinkDef sinks[] = {
-    { .stream = "big", .conn = { "file", sink1_args, 2, "t.flow:8:13" },
+    { .stream = "big", .conn = { "file", sink1_args, 2, "t.flow:8:13", NULL },
       .field_names = names, .field_types = types, .nfields = 1 },
-    { .stream = "all", .conn = { "file", sink2_args, 1, "t.flow:9:13" },
+    { .stream = "all", .conn = { "file", sink2_args, 1, "t.flow:9:13", NULL },
       .field_names = names, .field_types = types, .nfields = 1 },
 };
 static const FlowProgram program = {

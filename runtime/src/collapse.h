@@ -12,7 +12,8 @@
 
 typedef struct Collapser Collapser;
 
-/* Starts the thread; NULL when it cannot start. Where the kernel cannot
+/* Starts the thread; NULL when it cannot start, and in a build with
+ * AddressSanitizer (collapse.c says why). Where the kernel cannot
  * collapse (before Linux 6.1) its madvise calls fail and change nothing:
  * checkpoints work the same, with longer pauses. */
 Collapser *flowrt_collapser_start(void);

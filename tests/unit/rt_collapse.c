@@ -37,9 +37,17 @@ static long huge_kb(void)
     return kb;
 }
 
-/* Whether the kernel gives huge pages to a region advised for them. */
+/* Whether the kernel gives huge pages to a region advised for them (and
+ * the build starts the thread at all: not under AddressSanitizer). */
 static bool thp_available(void)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    return false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return false;
+#endif
+#endif
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
     char line[128] = "";
     if (f) {

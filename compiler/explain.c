@@ -25,6 +25,11 @@ char *duration_text(Arena *arena, int64_t ms)
     return arena_printf(arena, "%" PRId64 "ms", ms);
 }
 
+char *duration_arg_text(Arena *arena, const DurationArg *d)
+{
+    return d->param ? arena_strdup(arena, d->param) : duration_text(arena, d->ms);
+}
+
 char *float_text(Arena *arena, double v)
 {
     if (isnan(v))
@@ -296,15 +301,15 @@ static char *describe_window(Arena *arena, const Op *op)
 {
     char *s;
     if (op->window.kind == WIN_TUMBLING)
-        s = arena_printf(arena, "window tumbling %s", duration_text(arena, op->window.size_ms));
+        s = arena_printf(arena, "window tumbling %s", duration_arg_text(arena, &op->window.size));
     else if (op->window.kind == WIN_SLIDING)
         s = arena_printf(arena, "window sliding %s every %s",
-                         duration_text(arena, op->window.size_ms),
-                         duration_text(arena, op->window.slide_ms));
+                         duration_arg_text(arena, &op->window.size),
+                         duration_arg_text(arena, &op->window.slide));
     else
-        s = arena_printf(arena, "window session gap %s", duration_text(arena, op->window.gap_ms));
-    if (op->window.lateness_ms)
-        s = arena_printf(arena, "%s lateness %s", s, duration_text(arena, op->window.lateness_ms));
+        s = arena_printf(arena, "window session gap %s", duration_arg_text(arena, &op->window.gap));
+    if (op->window.lateness.ms || op->window.lateness.param)
+        s = arena_printf(arena, "%s lateness %s", s, duration_arg_text(arena, &op->window.lateness));
     if (op->window.late_as)
         s = arena_printf(arena, "%s late as %s", s, op->window.late_as);
     return s;
@@ -326,9 +331,9 @@ static char *describe_join(Arena *arena, const Op *op)
     s = arena_printf(arena, "%s on %s", s, eqs_text(arena, op->join.eqs));
     if (op->kind == OP_JOIN && op->join.windowed)
         s = arena_printf(arena, "%s window tumbling %s", s,
-                         duration_text(arena, op->join.window_ms));
+                         duration_arg_text(arena, &op->join.window));
     else if (op->kind == OP_JOIN)
-        s = arena_printf(arena, "%s within %s", s, duration_text(arena, op->join.within_ms));
+        s = arena_printf(arena, "%s within %s", s, duration_arg_text(arena, &op->join.within));
     return s;
 }
 
@@ -339,7 +344,7 @@ static char *describe_union(Arena *arena, const Op *op)
 
 static char *describe_dedupe(Arena *arena, const Op *op)
 {
-    return arena_printf(arena, "dedupe within %s", duration_text(arena, op->dedupe.within_ms));
+    return arena_printf(arena, "dedupe within %s", duration_arg_text(arena, &op->dedupe.within));
 }
 
 static char *op_head_text(Arena *arena, const Op *op)
@@ -419,9 +424,9 @@ static char *time_text(Arena *arena, const Decl *src)
     if (src->source.event_time_field < 0)
         return arena_strdup(arena, "processing time");
     char *s = arena_printf(arena, "event time %s, watermark %s", src->source.event_time,
-                           duration_text(arena, src->source.watermark_ms));
+                           duration_arg_text(arena, &src->source.watermark));
     if (src->source.has_idle)
-        s = arena_printf(arena, "%s, idle %s", s, duration_text(arena, src->source.idle_ms));
+        s = arena_printf(arena, "%s, idle %s", s, duration_arg_text(arena, &src->source.idle));
     return s;
 }
 
@@ -589,7 +594,7 @@ static void explain_source(CWriter *w, const Plan *plan, const PlanNode *n)
         cw_line(w, "time: processing time: each record's time is its arrival time (wall clock)");
     else
         cw_line(w, "time: %s; watermark = max(%s seen) - %s - 1ms", time_text(a, d),
-                d->source.event_time, duration_text(a, d->source.watermark_ms));
+                d->source.event_time, duration_arg_text(a, &d->source.watermark));
     wrapped(w, arena_printf(a, "to: %s", targets_text(a, &n->outputs)));
     cw_dedent(w);
 }

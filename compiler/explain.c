@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "connectors.h"
+#include "durations.h"
 #include "optable.h"
 
 /* ---- Flow text ------------------------------------------------------------------------ */
@@ -578,6 +579,23 @@ static void explain_records(CWriter *w, const Plan *plan)
     cw_dedent(w);
 }
 
+/* The params among the durations of an operator's or source's clauses, each
+ * once, with its default: "" when there are none. */
+static char *duration_params_text(Arena *a, const DurRule *rules, int n)
+{
+    char *s = "";
+    for (int i = 0; i < n; i++) {
+        const DurationArg *d = rules[i].a;
+        bool seen = false;
+        for (int k = 0; k < i; k++)
+            seen |= rules[k].a->decl == d->decl;
+        if (d->decl && !seen)
+            s = arena_printf(a, "%s%s%s (default %s)", s, *s ? ", " : "", d->param,
+                             duration_text(a, d->ms));
+    }
+    return *s ? arena_printf(a, "durations from params, fixed at start: %s", s) : s;
+}
+
 static void explain_source(CWriter *w, const Plan *plan, const PlanNode *n)
 {
     Arena *a = plan->arena;
@@ -595,6 +613,10 @@ static void explain_source(CWriter *w, const Plan *plan, const PlanNode *n)
     else
         cw_line(w, "time: %s; watermark = max(%s seen) - %s - 1ms", time_text(a, d),
                 d->source.event_time, duration_arg_text(a, &d->source.watermark));
+    DurRule rules[DUR_MAX_RULES];
+    char *params = duration_params_text(a, rules, dur_source_rules(d, rules));
+    if (*params)
+        wrapped(w, params);
     wrapped(w, arena_printf(a, "to: %s", targets_text(a, &n->outputs)));
     cw_dedent(w);
 }
@@ -619,6 +641,13 @@ static void explain_node(CWriter *w, const Plan *plan, const PlanNode *n)
         if (e->port > 0)
             wrapped(w, arena_printf(a, "  and reads %s from %s", e->type ? e->type->cname : "?",
                                     port_origin(a, (PlanPort){ e->from, e->late })));
+    }
+    DurRule rules[DUR_MAX_RULES];
+    char *params = duration_params_text(a, rules, dur_op_rules(op, rules));
+    if (*params) {
+        cw_indent(w);
+        wrapped(w, params);
+        cw_dedent(w);
     }
     if (n->state) {
         cw_indent(w);

@@ -182,18 +182,21 @@ bool flow_parse_int32(const char *s, size_t len, int32_t *out)
 
 bool flow_parse_duration(const char *s, size_t len, int64_t *out_ms)
 {
+    /* As the scanner reads duration literals (dsl/flow.l): us must make
+     * whole milliseconds. */
     static const struct {
         const char *unit;
-        int64_t us;
-    } units[] = { { "us", 1 }, { "ms", 1000 }, { "s", 1000000 }, { "m", 60000000 },
-                  { "h", 3600000000 }, { "d", 86400000000 } };
+        int64_t ms; /* 0: us */
+    } units[] = { { "us", 0 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+                  { "d", 86400000 } };
     size_t digits = len && s[0] == '-';
     size_t start = digits;
     uint64_t v = 0;
     for (; digits < len && s[digits] >= '0' && s[digits] <= '9'; digits++) {
-        if (v > (UINT64_MAX - 9) / 10)
+        uint64_t d = (uint64_t)(s[digits] - '0');
+        if (v > ((uint64_t)INT64_MAX - d) / 10)
             return false;
-        v = v * 10 + (uint64_t)(s[digits] - '0');
+        v = v * 10 + d;
     }
     if (digits == start)
         return false;
@@ -201,10 +204,13 @@ bool flow_parse_duration(const char *s, size_t len, int64_t *out_ms)
         size_t n = strlen(units[i].unit);
         if (len - digits != n || memcmp(s + digits, units[i].unit, n) != 0)
             continue;
-        uint64_t per = (uint64_t)units[i].us;
-        if (v > (uint64_t)INT64_MAX / per || v * per % 1000 != 0)
+        int64_t ms;
+        if (units[i].ms == 0 && v % 1000 == 0)
+            ms = (int64_t)(v / 1000);
+        else if (units[i].ms > 0 && v <= (uint64_t)(INT64_MAX / units[i].ms))
+            ms = (int64_t)v * units[i].ms;
+        else
             return false;
-        int64_t ms = (int64_t)(v * per / 1000);
         *out_ms = start ? -ms : ms;
         return true;
     }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "check.h"
+#include "durations.h"
 #include "parse.h"
 
 /* Every test program starts with these two lines, so its own lines are 3, 4... */
@@ -542,6 +543,49 @@ static void test_duration_params(void **state)
            "4:7: note: param 'zero' is declared here",
            "8:27: error: the lateness must not be negative (param 'neg' is -1s by default)",
            "5:7: note: param 'neg' is declared here");
+}
+
+/* The rules of durations.h, which the checker applies to literals and
+ * defaults and the generated params_check to the values of a run. */
+static void test_duration_rules(void **state)
+{
+    (void)state;
+    assert_true(dur_rule_holds(DUR_POSITIVE, 1, 0));
+    assert_false(dur_rule_holds(DUR_POSITIVE, 0, 0));
+    assert_false(dur_rule_holds(DUR_POSITIVE, INT64_MIN, 0));
+    assert_true(dur_rule_holds(DUR_NOT_NEGATIVE, 0, 0));
+    assert_false(dur_rule_holds(DUR_NOT_NEGATIVE, -1, 0));
+    /* slide a, size b: 0 < a <= b, or a size the size's own rule reports */
+    assert_true(dur_rule_holds(DUR_SLIDE, 10, 10));
+    assert_true(dur_rule_holds(DUR_SLIDE, 3, 10));
+    assert_false(dur_rule_holds(DUR_SLIDE, 11, 10));
+    assert_false(dur_rule_holds(DUR_SLIDE, 0, 10));
+    assert_false(dur_rule_holds(DUR_SLIDE, -1, 10));
+    assert_true(dur_rule_holds(DUR_SLIDE, 0, 0));
+
+    Checked r = check_src("schema E { ts : timestamp, k : string }\n"
+                          "param p : duration = 2s;\n"
+                          "source e : E from file(\"e.csv\") event time ts watermark 1s idle p;\n"
+                          "stream w = e | key by k | window sliding 10s every p | aggregate n = "
+                          "count();\n"
+                          "stream j = e | key by k | join w on k == k within 1s | select ts;\n"
+                          "sink w to stdout();\nsink j to stdout();\n");
+    assert_true(r.ok);
+    DurRule rules[DUR_MAX_RULES];
+    Op *win = find_decl(r.prog, "w")->stream.ops->next;
+    assert_int_equal(dur_op_rules(win, rules), 3); /* size, slide, lateness */
+    assert_int_equal(rules[1].kind, DUR_SLIDE);
+    assert_ptr_equal(rules[1].a, &win->window.slide);
+    assert_ptr_equal(rules[1].b, &win->window.size);
+    assert_true(dur_rule_has_param(&rules[1]));
+    assert_false(dur_rule_has_param(&rules[0]));
+    assert_int_equal(dur_op_rules(find_decl(r.prog, "w")->stream.ops, rules), 0); /* key by */
+    Op *join = find_decl(r.prog, "j")->stream.ops->next;
+    assert_int_equal(dur_op_rules(join, rules), 1);
+    assert_int_equal(rules[0].kind, DUR_NOT_NEGATIVE);
+    assert_int_equal(dur_source_rules(find_decl(r.prog, "e"), rules), 2);
+    assert_true(dur_rule_has_param(&rules[1]));
+    checked_free(&r);
 }
 
 static void test_event_time(void **state)
@@ -1146,6 +1190,7 @@ int main(void)
         cmocka_unit_test(test_partial_program),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_duration_params),
+        cmocka_unit_test(test_duration_rules),
         cmocka_unit_test(test_event_time),
         cmocka_unit_test(test_connectors_ok),
         cmocka_unit_test(test_connector_errors),

@@ -352,6 +352,32 @@ static void test_schema_forms(void **state)
     parsed_free(p);
 }
 
+/* A clause's duration is a literal or a name (a duration param, which the
+ * checker resolves): the name and its place are kept. */
+static void test_duration_args(void **state)
+{
+    (void)state;
+    Parsed *p = parse_ok("source s : S from stdin() event time ts watermark wm idle 1m;\n"
+                         "stream w = s | window sliding size every 5s lateness late "
+                         "| aggregate n = count();\n"
+                         "stream j = s | join t on a == b within bound | dedupe within 1h;\n");
+    Decl *s = decl_at(p, 0);
+    assert_string_equal(s->source.watermark.param, "wm");
+    expect_loc(s->source.watermark.loc, 1, 51);
+    assert_null(s->source.idle.param);
+    assert_int_equal(s->source.idle.ms, 60000);
+    Op *window = op_at(decl_at(p, 1), 0);
+    assert_string_equal(window->window.size.param, "size");
+    expect_loc(window->window.size.loc, 2, 31);
+    assert_null(window->window.slide.param);
+    assert_int_equal(window->window.slide.ms, 5000);
+    assert_string_equal(window->window.lateness.param, "late");
+    Op *join = op_at(decl_at(p, 2), 0);
+    assert_string_equal(join->join.within.param, "bound");
+    assert_null(op_at(decl_at(p, 2), 1)->dedupe.within.param);
+    parsed_free(p);
+}
+
 static void test_param_literals(void **state)
 {
     (void)state;
@@ -1154,6 +1180,7 @@ int main(void)
         cmocka_unit_test(test_first_program),
         cmocka_unit_test(test_schema_forms),
         cmocka_unit_test(test_param_literals),
+        cmocka_unit_test(test_duration_args),
         cmocka_unit_test(test_source_and_table),
         cmocka_unit_test(test_connector_args),
         cmocka_unit_test(test_stream_operators),

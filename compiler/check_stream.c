@@ -196,7 +196,8 @@ static void check_op_durations(Checker *c, Op *op)
     DurRule rules[DUR_MAX_RULES];
     int n = dur_op_rules(op, rules);
     /* Every duration of the operator is the `a` of one rule (a slide's size
-     * is also the `a` of the size's own). */
+     * is also the `a` of the size's own); the rules point into op, which is
+     * the checker's to fill. */
     for (int i = 0; i < n; i++)
         check_duration_arg(c, (DurationArg *)rules[i].a);
     check_duration_rules(c, op->loc, rules, n);

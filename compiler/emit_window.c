@@ -96,7 +96,8 @@ static WindowStage window_stage(Emitter *em, const PlanStage *st)
     n.lateness = dur_c(em, &n.wop->window.lateness);
     n.late = dur_nonzero(n.lateness);
     n.keytypes = key_types(em, n.window);
-    n.rearm = arena_printf(em->arena, "flow_time_add(time, %s)", dur_plus(em->arena, n.lateness, 0));
+    n.rearm = arena_printf(em->arena, "flow_time_add(time, %s)",
+                           dur_plus(em->arena, n.lateness, 0));
     return n;
 }
 
@@ -963,7 +964,8 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
     input_begin(em, &b, n);
     CWriter *bw = &b.w;
     /* Late when even the last window holding the record has fired. */
-    cw_line(bw, "int64_t start = flow_window_start(ts, %s); /* its pane */", dur_plus(a, n->pane, 0));
+    cw_line(bw, "int64_t start = flow_window_start(ts, %s); /* its pane */",
+            dur_plus(a, n->pane, 0));
     cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %s), %s);",
             dur_plus(a, n->slide, 0), dur_plus(a, n->size, 0));
     emit_free_at(&b, n, "last_end - 1");

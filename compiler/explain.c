@@ -10,20 +10,18 @@
 
 #include "connectors.h"
 #include "durations.h"
+#include "flow/codec.h"
 #include "optable.h"
 
 /* ---- Flow text ------------------------------------------------------------------------ */
 
+/* The runtime's own text, so that a duration param's default reads back
+ * (--help, checkpoint layouts) as flowc prints it. */
 char *duration_text(Arena *arena, int64_t ms)
 {
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = { { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (ms != 0 && ms % units[i].ms == 0)
-            return arena_printf(arena, "%" PRId64 "%s", ms / units[i].ms, units[i].unit);
-    return arena_printf(arena, "%" PRId64 "ms", ms);
+    char buf[FLOW_DURATION_MAX];
+    flow_format_duration(buf, ms);
+    return arena_strdup(arena, buf);
 }
 
 char *duration_arg_text(Arena *arena, const DurationArg *d)
@@ -310,7 +308,8 @@ static char *describe_window(Arena *arena, const Op *op)
     else
         s = arena_printf(arena, "window session gap %s", duration_arg_text(arena, &op->window.gap));
     if (op->window.lateness.ms || op->window.lateness.param)
-        s = arena_printf(arena, "%s lateness %s", s, duration_arg_text(arena, &op->window.lateness));
+        s = arena_printf(arena, "%s lateness %s", s,
+                         duration_arg_text(arena, &op->window.lateness));
     if (op->window.late_as)
         s = arena_printf(arena, "%s late as %s", s, op->window.late_as);
     return s;

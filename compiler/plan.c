@@ -71,6 +71,7 @@ static const char *const c_file_names[] = {
     "j0", "j1", "jn", "y0", "y1", "yn", "gamma", "drem", "finite", "significand", "scalb",
     "main", "program", "params", "sources", "sinks", "tables",
     "rt", "in", "ts", "err", "keep", "why", "sink", "gen", "fields", "rec",
+    "params_check", "layout_params", "duration_gcd",
     NULL,
 };
 

@@ -17,7 +17,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import by_names, compare_multisets, fail_if, oracle_main  # noqa: E402
 import oracle  # noqa: E402
 
 FLOW = """\
@@ -93,40 +93,25 @@ def flow_result(text, problems):
     return oracle.flow_result(text, problems, NAMES, KINDS)
 
 
+def run(env, args, work):
+    events, customers, products = make_data(args.events, args.seed)
+    write_inputs(work, events, customers, products)
+    env.build_text(FLOW, "oracle_lookup", work)
+    out, err = env.run_ok("oracle_lookup", work)
+    problems = []
+    got = collections.Counter(flow_result(out, problems))
+    want = collections.Counter(sqlite_result(events, customers, products))
+    if sum(want.values()) < len(events) // 10:
+        problems.append("only %d rows joined: the data does not exercise the lookup"
+                        % sum(want.values()))
+    compare_multisets("", got, want, problems, by_names(NAMES))
+    fail_if(problems, err)
+    return ("%d events, %d + %d table rows, %d output rows agree with SQLite"
+            % (len(events), len(customers), len(products), sum(want.values())))
+
+
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--events", type=int, default=300000)
-    ap.add_argument("--seed", type=int, default=20240501)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle_lookup")
-    try:
-        events, customers, products = make_data(args.events, args.seed)
-        write_inputs(work, events, customers, products)
-        env.build_text(FLOW, "oracle_lookup", work)
-        out, err = env.run_ok("oracle_lookup", work)
-        problems = []
-        got = collections.Counter(flow_result(out, problems))
-        want = collections.Counter(sqlite_result(events, customers, products))
-        if sum(want.values()) < len(events) // 10:
-            problems.append("only %d rows joined: the data does not exercise the lookup" % sum(want.values()))
-        missing, extra = want - got, got - want
-        if missing or extra:
-            lines = ["%d rows from SQLite, %d from the flow program; %d missing, %d extra"
-                     % (sum(want.values()), sum(got.values()), sum(missing.values()), sum(extra.values()))]
-            for label, rows_ in (("missing (SQLite has it, flow does not)", missing),
-                                 ("extra (flow has it, SQLite does not)", extra)):
-                for r in sorted(rows_, key=repr)[:8]:
-                    lines.append("  %s: %s" % (label, dict(zip(NAMES, r))))
-            problems.append("\n".join(lines))
-        if problems:
-            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
-    except Failure as e:
-        print("FAIL oracle_lookup\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle_lookup: %d events, %d + %d table rows, %d output rows agree with SQLite"
-          % (len(events), len(customers), len(products), sum(want.values())))
-    return 0
+    return oracle_main("oracle_lookup", __doc__, run, "--events", 300000, 20240501)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
  * fsync, and its position is its length, to which restore cuts it back
  * (ftruncate). stdout is one Output per runtime; it commits what it wrote but
  * cannot be cut back, and is not fsync'd: its durability belongs to whoever
- * redirected it (a pipe or a terminal has none). */
+ * redirected it (a pipe or a terminal has none). A compressed file goes
+ * through its algorithm (compress.h), which ends a member at every commit:
+ * the committed length is always the end of a whole member. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "connectors.h"
 #include "fault.h"
 
@@ -21,6 +24,8 @@ typedef struct FileOutput {
     int fd;
     bool owns_fd;
     int64_t bytes; /* what write(2) took: the file's length */
+    const CompressOps *codec; /* NULL: written as is */
+    void *enc;
 } FileOutput;
 
 void flowrt_output_make_parent_dirs(const char *path)
@@ -49,16 +54,28 @@ static Output *fd_output(const SinkOps *ops, int fd, bool owns_fd, const char *l
     fo->fd = fd;
     fo->owns_fd = owns_fd;
     fo->bytes = 0;
+    fo->codec = NULL;
+    fo->enc = NULL;
     return &fo->base;
 }
 
 static Output *file_open(const FlowSinkDef *def, ConnArgs *args, bool keep, char **err)
 {
+    static const char *const compressions[] = { "auto", "none", "gzip", "zstd", NULL };
     const char *path = flowrt_connargs_text(args, "path", NULL);
+    const char *mode = compressions[flowrt_connargs_choice(args, "compression", compressions, 0)];
     if (!path && !args->err)
         args->err = flowrt_connargs_message(&def->conn, "needs a path");
     if (!flowrt_connargs_finish(args, err))
         return NULL;
+    const CompressOps *codec;
+    if (!flowrt_compress_pick(&def->conn, mode, path, NULL, 0, &codec, err))
+        return NULL;
+    void *enc = codec ? codec->enc_new() : NULL;
+    if (codec && !enc) {
+        *err = flowrt_connargs_message(&def->conn, "out of memory (%s)", codec->name);
+        return NULL;
+    }
     flowrt_output_make_parent_dirs(path);
     int fd = open(path, O_WRONLY | O_CREAT | (keep ? 0 : O_TRUNC), 0666);
     struct stat st;
@@ -68,10 +85,15 @@ static Output *file_open(const FlowSinkDef *def, ConnArgs *args, bool keep, char
                                        strerror(errno));
         if (fd >= 0)
             close(fd);
+        if (codec)
+            codec->enc_free(enc);
         return NULL;
     }
     Output *out = fd_output(&flowrt_file_sink_ops, fd, true, path);
-    ((FileOutput *)out)->bytes = S_ISREG(st.st_mode) ? (int64_t)st.st_size : 0;
+    FileOutput *fo = (FileOutput *)out;
+    fo->bytes = S_ISREG(st.st_mode) ? (int64_t)st.st_size : 0;
+    fo->codec = codec;
+    fo->enc = enc;
     return out;
 }
 
@@ -84,9 +106,10 @@ static Output *stdout_open(const FlowSinkDef *def, ConnArgs *args, bool keep, ch
     return fd_output(&flowrt_stdout_sink_ops, STDOUT_FILENO, false, "stdout");
 }
 
-static int fd_write(Output *out, const char *bytes, size_t n)
+/* Hands every byte to write(2); 0 or its errno. */
+static int write_all(void *ctx, const char *bytes, size_t n)
 {
-    FileOutput *fo = (FileOutput *)out;
+    FileOutput *fo = ctx;
     size_t done = 0;
     while (done < n) {
         ssize_t k = flowrt_fault("sink-write") ? (errno = ENOSPC, -1)
@@ -103,11 +126,26 @@ static int fd_write(Output *out, const char *bytes, size_t n)
     return 0;
 }
 
-/* write(2) has already handed every byte to the kernel. */
+static int fd_write(Output *out, const char *bytes, size_t n)
+{
+    FileOutput *fo = (FileOutput *)out;
+    return fo->codec ? fo->codec->enc_run(fo->enc, bytes, n, COMPRESS_MORE, write_all, fo)
+                     : write_all(fo, bytes, n);
+}
+
+/* write(2) has already handed every byte to the kernel; a compressor's are
+ * pushed out so that a reader of the file sees them. */
 static int fd_flush(Output *out)
 {
-    (void)out;
-    return 0;
+    FileOutput *fo = (FileOutput *)out;
+    return fo->codec ? fo->codec->enc_run(fo->enc, NULL, 0, COMPRESS_FLUSH, write_all, fo) : 0;
+}
+
+/* Ends the compressed member, so the file may end here: at a checkpoint and
+ * at close. */
+static int end_member(FileOutput *fo)
+{
+    return fo->codec ? fo->codec->enc_run(fo->enc, NULL, 0, COMPRESS_END, write_all, fo) : 0;
 }
 
 static int file_commit(Output *out, Position *pos)
@@ -119,6 +157,15 @@ static int file_commit(Output *out, Position *pos)
         return EIO;
     flowrt_position_put_int64(pos, fo->bytes);
     return 0;
+}
+
+/* At a checkpoint's fork, in the run: commit runs in the checkpoint's
+ * writer (docs/checkpoints.md), which must not write, so a compressed
+ * file's member ends here, and the length commit saves is a member's end. */
+static int file_prepare(Output *out, int64_t id)
+{
+    (void)id;
+    return end_member((FileOutput *)out);
 }
 
 static int stdout_commit(Output *out, Position *pos)
@@ -153,7 +200,11 @@ static int stdout_restore(Output *out, const Position *pos)
 static int fd_close(Output *out)
 {
     FileOutput *fo = (FileOutput *)out;
-    int error = fo->owns_fd && close(fo->fd) != 0 ? errno : 0;
+    int error = end_member(fo);
+    if (fo->codec)
+        fo->codec->enc_free(fo->enc);
+    if (fo->owns_fd && close(fo->fd) != 0 && !error)
+        error = errno;
     flowrt_output_free(out);
     free(fo);
     return error;
@@ -161,7 +212,7 @@ static int fd_close(Output *out)
 
 const SinkOps flowrt_file_sink_ops = {
     file_open, fd_write, fd_flush, file_commit, file_restore, fd_close, false, false,
-    NULL, NULL, NULL, NULL,
+    NULL, NULL, file_prepare, NULL,
 };
 const SinkOps flowrt_stdout_sink_ops = {
     stdout_open, fd_write, fd_flush, stdout_commit, stdout_restore, fd_close, true, false,

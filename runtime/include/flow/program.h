@@ -79,6 +79,12 @@ typedef struct FlowConnectorOps FlowConnectorOps;
 extern const FlowConnectorOps flow_kafka_connector;
 /* postgres(...) (runtime/src/pg.c), in libflowrt.a only; needs -lpq. */
 extern const FlowConnectorOps flow_postgres_connector;
+/* file(...) that may read or write gzip files (runtime/src/compress_gzip.c;
+ * needs -lz), zstd files (compress_zstd.c; -lzstd), or both
+ * (file_compressed.c), in libflowrt.a only. */
+extern const FlowConnectorOps flow_file_gzip_connector;
+extern const FlowConnectorOps flow_file_zstd_connector;
+extern const FlowConnectorOps flow_file_compressed_connector;
 
 typedef struct FlowConnector {
     const char *kind;        /* "file", "stdin", "stdout", "generator", ... */

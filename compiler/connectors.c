@@ -5,6 +5,7 @@
  * the emitter's guard, explain and `flowc build` follow. */
 #include "connectors.h"
 
+#include <fnmatch.h>
 #include <string.h>
 
 /* Stringified so that the defaults written here are the runtime's own. */
@@ -347,6 +348,15 @@ static const char *place_text(Arena *a, const FilePlace *p)
                         p->decl->name);
 }
 
+/* Whether `other` names the file the sink `w` writes: the same path, or a
+ * source's pattern of files that matches it (docs/language.md, "Files"). */
+static bool names_same_file(const FilePlace *other, const FilePlace *w)
+{
+    if (other->decl->kind != DECL_SINK && strpbrk(other->normal, "*?["))
+        return fnmatch(other->normal, w->normal, FNM_PATHNAME) == 0;
+    return strcmp(other->normal, w->normal) == 0;
+}
+
 void connectors_check_files(Arena *a, Diag *d, const Program *prog)
 {
     int n = 0;
@@ -364,7 +374,7 @@ void connectors_check_files(Arena *a, Diag *d, const Program *prog)
             continue;
         const FilePlace *other = NULL;
         for (int j = 0; j < k && !other; j++)
-            if (j != i && strcmp(places[j].normal, w->normal) == 0 &&
+            if (j != i && names_same_file(&places[j], w) &&
                 (places[j].decl->kind != DECL_SINK || j < i))
                 other = &places[j];
         if (!other)

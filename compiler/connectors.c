@@ -47,6 +47,8 @@ static const ArgSpec file_args[] = {
     { "follow", ARG_BOOL, USE_READ, false, NULL, "false" },
     { "linger", ARG_DURATION, USE_WRITE, false, NULL, "1ms" },
     { "compression", ARG_WORD, USE_ANY, false, compressions, "auto" },
+    { "roll_size", ARG_POSITIVE, USE_WRITE, false, NULL, NULL },
+    { "roll_every", ARG_DURATION, USE_WRITE, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
 static const ArgSpec std_args[] = {

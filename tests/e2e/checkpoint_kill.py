@@ -135,14 +135,16 @@ sink per_key to file("per_key.csv", format = csv);
 sink overall to file("overall.csv", format = csv);
 """),
     # The events split over a pattern of files, gzip, plain and zstd; the
-    # sinks compressed. Compressed sinks are compared decompressed: their
-    # members end at checkpoints, which differ from run to run.
+    # sinks compressed, one rolling. Compressed sinks are compared
+    # decompressed (their members end at checkpoints, which differ from run
+    # to run), a rolling one as its parts together (a part ends at a write).
     ("compressed_files", EVENT_SCHEMA + """
 source events : E from file("parts/events-*", format = csv) event time ts watermark 1s;
 stream per_key = events | key by k | window tumbling 10s | aggregate n = count(), total = sum(v);
 stream odd = events | where v % 3 == 1 | select ts, k, v;
 sink per_key to file("per_key.csv.gz", format = csv);
 sink odd to file("odd.csv.zst", format = csv);
+sink odd to file("rolled/odd-{index}.csv.gz", format = csv, roll_size = 100000);
 """),
     ("generator_windows", """
 schema G { ts : timestamp, k : int64, v : int64 }
@@ -292,7 +294,14 @@ def sink_files(text):
 
 
 def read_bytes(path):
-    """A sink file's bytes, decompressed when it is compressed."""
+    """A sink file's bytes, decompressed when it is compressed; a rolling
+    file's parts together, the header once."""
+    if "{index}" in path:
+        head, tail = path.split("{index}")
+        names = sorted(n for n in os.listdir(os.path.dirname(path))
+                       if re.fullmatch(re.escape(os.path.basename(head)) + r"\d{6,}" + re.escape(tail), n))
+        data = [read_bytes(os.path.join(os.path.dirname(path), n)) for n in names]
+        return b"".join(d if i == 0 else d[d.index(b"\n") + 1:] for i, d in enumerate(data))
     if path.endswith(".zst"):
         return subprocess.run(["zstd", "-q", "-d", "-c", path], stdout=subprocess.PIPE,
                               check=True).stdout

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""File sources over a pattern and compressed files (docs/language.md,
-"Files" and "Compressed files"): what a program reads from several files,
-gzip and zstd ones among them, and writes compressed, checked against
-python3's gzip module and the zstd command as independent readers.
+"""File sources over a pattern, compressed files and rolling file sinks
+(docs/language.md, "8.1 file"): what a program reads from several files,
+gzip and zstd ones among them, and writes compressed or in parts, checked
+against python3's gzip module and the zstd command as independent readers.
 
   files_test.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
 """
@@ -39,7 +39,10 @@ def unzstd(path):
 
 def expect(what, got, want):
     if got != want:
-        raise Failure("%s:\n--- got ---\n%s\n--- want ---\n%s" % (what, got, want))
+        n = next((i for i in range(min(len(got), len(want))) if got[i] != want[i]),
+                 min(len(got), len(want)))
+        raise Failure("%s: %d bytes, %d expected; from byte %d: %r, expected %r"
+                      % (what, len(got), len(want), n, got[n:n + 60], want[n:n + 60]))
 
 
 def build(env, work, name, text):
@@ -207,13 +210,98 @@ sink s to file("out.csv.gz");
         raise Failure("a restore into a changed list of files must be refused:\n" + err)
 
 
+def parts(d, pattern):
+    """The parts of a rolling file, in order, and their rows (headers but
+    the first one dropped, each part checked to begin with it)."""
+    names = sorted(n for n in os.listdir(d) if re.fullmatch(pattern, n))
+    rows = b""
+    for i, n in enumerate(names):
+        data = open(os.path.join(d, n), "rb").read()
+        if n.endswith(".gz"):
+            data = gzip.decompress(data)
+        if not data.startswith(b"k,v\n"):
+            raise Failure("part %s does not begin with the header: %r" % (n, data[:40]))
+        rows += data if i == 0 else data[len(b"k,v\n"):]
+    return names, rows
+
+
+def test_rolling(env, work):
+    """roll_size: parts of about that many bytes, each with the header, in
+    index order, together the whole output; a new run removes the parts an
+    earlier, longer run left; a path without {index} is refused; roll_every
+    closes a part once it is that old."""
+    d = build(env, work, "rolling", SCHEMA + """
+param size : int64 = 30000;
+source s : R from file("in.csv");
+sink s to file("out/part-{index}.csv", roll_size = size);
+sink s to file("gz/part-{index}.csv.gz", roll_size = 10000);
+""")
+    rows = b"k,v\n" + b"".join(b"k%d,%d\n" % (i % 97, i) for i in range(40000))
+    write(os.path.join(d, "in.csv"), rows)
+    write(os.path.join(d, "out/part-000099.csv"), b"k,v\nstale,1\n")
+    run(env, d, "rolling", [])
+    names, got = parts(os.path.join(d, "out"), r"part-\d{6}\.csv")
+    expect("the parts together", got, rows)
+    # A part closes at the first write after it is full: writes are up to
+    # the sink's buffer (256 KiB), so parts are roll_size up to that more.
+    if len(names) < 2 or names[0] != "part-000000.csv":
+        raise Failure("roll_size = 30000 over %d bytes made the parts %s" % (len(rows), names))
+    for n in names[:-1]:
+        if not 30000 <= os.path.getsize(os.path.join(d, "out", n)) <= 30000 + 256 * 1024:
+            raise Failure("part %s holds %d bytes for a roll_size of 30000"
+                          % (n, os.path.getsize(os.path.join(d, "out", n))))
+    _, got = parts(os.path.join(d, "gz"), r"part-\d{6}\.csv\.gz")
+    expect("the gzip parts together", got, rows)
+    # A shorter input: the parts the first run had beyond go.
+    shorter = rows[:rows.rindex(b"\n", 0, 40000) + 1]
+    write(os.path.join(d, "in.csv"), shorter)
+    run(env, d, "rolling", [])
+    names, got = parts(os.path.join(d, "out"), r"part-\d{6}\.csv")
+    expect("the parts of the second run", got, shorter)
+    if len(names) > 2:
+        raise Failure("parts of the earlier run were left: %s" % names)
+    d = build(env, work, "no_index", SCHEMA + """
+source s : R from file("in.csv");
+sink s to file("out.csv", roll_size = 100);
+""")
+    write(os.path.join(d, "in.csv"), b"k,v\na,1\n")
+    _, err = run(env, d, "no_index", [], 1)
+    if "a rolling file's path needs {index}" not in err:
+        raise Failure("a rolling file without {index} must be refused:\n" + err)
+    d = build(env, work, "roll_every", SCHEMA + """
+source s : R from file("in.csv", follow = true);
+sink s to file("out/p-{index}.csv", roll_every = 100ms);
+""")
+    write(os.path.join(d, "in.csv"), b"k,v\na,1\n")
+    proc = subprocess.Popen([os.path.join(d, "roll_every")], cwd=d, env=env.program_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def wait_for_parts(n):
+            for _ in range(600):
+                if os.path.isdir(os.path.join(d, "out")):
+                    names, got = parts(os.path.join(d, "out"), r"p-\d{6}\.csv")
+                    if len(names) >= n and got.count(b"\n") >= n + 1:
+                        return names, got
+                time.sleep(0.05)
+            raise Failure("no %d parts in %s" % (n, os.listdir(os.path.join(d, "out"))))
+        wait_for_parts(1)
+        time.sleep(0.3)
+        with open(os.path.join(d, "in.csv"), "ab") as f:
+            f.write(b"b,2\n")
+        names, got = wait_for_parts(2)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+    expect("roll_every's parts", got, b"k,v\na,1\nb,2\n")
+
+
 def run_all(env, args, work):
     del args
     tests = [test_pattern_mixed, test_plain_links_nothing, test_errors, test_follow_rotation,
-             test_checkpoint_list_changed]
+             test_checkpoint_list_changed, test_rolling]
     for t in tests:
         t(env, work)
-    return "%d tests of patterns and compressed files" % len(tests)
+    return "%d tests of patterns, compressed and rolling files" % len(tests)
 
 
 def main():

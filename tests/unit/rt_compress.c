@@ -22,6 +22,8 @@ typedef struct Bytes {
 static int append(void *ctx, const char *bytes, size_t n)
 {
     Bytes *b = ctx;
+    if (n == 0)
+        return 0;
     b->p = realloc(b->p, b->n + n);
     memcpy(b->p + b->n, bytes, n);
     b->n += n;

@@ -45,7 +45,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 5
+#define FLOW_ABI_VERSION 6
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -137,11 +137,13 @@ struct FlowControl {
     atomic_int_least64_t read, written, bad, late;
 };
 
-/* A `lookup`: "lookup TABLE at FILE:LINE:COL" and the table it probes (its
- * index in FlowProgram.tables). */
+/* A `lookup`: "lookup TABLE at FILE:LINE:COL", the table it probes (its
+ * index in FlowProgram.tables), and whether it keeps records without a row
+ * (`lookup ... left`) or drops them. */
 typedef struct FlowLookupDef {
     const char *name;
     int table;
+    bool left;
 } FlowLookupDef;
 
 struct FlowProgram {

@@ -334,6 +334,8 @@ static char *describe_join(Arena *arena, const Op *op)
                          duration_arg_text(arena, &op->join.window));
     else if (op->kind == OP_JOIN)
         s = arena_printf(arena, "%s within %s", s, duration_arg_text(arena, &op->join.within));
+    if (op->join.left)
+        s = arena_printf(arena, "%s left", s);
     return s;
 }
 

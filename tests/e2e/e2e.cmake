@@ -96,6 +96,9 @@ add_test(NAME e2e.metrics_endpoint
 list(APPEND E2E_TESTS e2e.metrics_endpoint)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
+# Every window case and the matrix, restored after every record: about two
+# minutes under the sanitizers on a quiet machine.
+set_tests_properties(e2e.checkpoint_window_selftest PROPERTIES TIMEOUT 900)
 
 add_test(NAME e2e.explain COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/explain_test.py ${E2E_OPTIONS})
 set_tests_properties(e2e.explain PROPERTIES LABELS e2e)

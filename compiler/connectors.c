@@ -99,9 +99,8 @@ static const ArgSpec postgres_args[] = {
 #define ANYWHERE (ROLE_SOURCE | ROLE_TABLE | ROLE_SINK)
 
 /* A table is read to its end before the streams start, so a generator, which
- * may never end, is not compiled as one. kafka compiles as a source and a
- * sink, not yet as a table (a changelog): its row gets `compiled` with its
- * issue. A postgres source counts the rows it read, so it seeks by skipping
+ * may never end, is not compiled as one; a kafka table is a changelog, read
+ * to its end and then followed (docs/kafka.md, "Tables"). A postgres source counts the rows it read, so it seeks by skipping
  * them in an order a checkpoint can count on (docs/postgres.md). */
 static const ConnectorDef connectors[] = {
     { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false, true, NULL },
@@ -109,8 +108,8 @@ static const ConnectorDef connectors[] = {
     { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL, false, false, NULL },
     { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL, true, true,
       NULL },
-    { "kafka", "kafka", ANYWHERE, ROLE_SOURCE | ROLE_SINK, NULL, NULL, kafka_args, &lib_rdkafka,
-      false, true, "flow_kafka_connector" },
+    { "kafka", "kafka", ANYWHERE, ANYWHERE, NULL, NULL, kafka_args, &lib_rdkafka, false, true,
+      "flow_kafka_connector" },
     { "postgres", "postgres", ANYWHERE, ANYWHERE, NULL, NULL, postgres_args, &lib_libpq, false,
       true, "flow_postgres_connector" },
 };

@@ -6,7 +6,10 @@
  * was, whatever the group has committed. In event time each partition has
  * its watermark and the source reports their minimum, leaving out a
  * partition quiet for `idle` until it delivers again. Bad messages are
- * reported with their topic, partition and offset. */
+ * reported with their topic, partition and offset. A table's source reads a
+ * changelog: from the earliest offsets to the ends the partitions had when
+ * it opened (or a checkpoint's offsets), then on while the program runs, a
+ * null message (a tombstone) deleting its key's row (table.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "kafka.h"
 #include "readbuf.h"
 #include "rt.h"
+#include "table.h"
 
 typedef struct KafkaSource {
     Source base;
@@ -30,6 +34,9 @@ typedef struct KafkaSource {
     int64_t *max_ts;      /* per partition: the newest event time, in the position too */
     int64_t *last_ms;     /* per partition: rt->now_ms of its last message (idleness) */
     bool assigned;        /* the consumer reads from `next` */
+    bool loading;         /* a table before the streams start: reads up to `end` */
+    int64_t *end;         /* per partition, loading: where loading stops */
+    bool *reached;        /* per partition, loading: at its end */
     rd_kafka_resp_err_t last_err; /* the last client error reported, not to repeat it */
     CsvParser csv;
     int *colmap;          /* CSV columns in schema order */
@@ -124,47 +131,121 @@ static bool client_error(KafkaSource *ks, FlowRuntime *rt, const rd_kafka_messag
     return true;
 }
 
+/* Loading a table: a message at or past its partition's end is not applied
+ * (it is read again once the table follows, from `next`), nor is anything
+ * after an end-of-partition event at or past it. */
+static bool past_end(KafkaSource *ks, int at, int64_t offset)
+{
+    if (!ks->loading || offset < ks->end[at])
+        return false;
+    ks->reached[at] = true;
+    if (ks->next[at] < ks->end[at])
+        ks->next[at] = ks->end[at];
+    return true;
+}
+
+/* Loading, the end of a partition is its end, even short of `end` (a
+ * checkpoint's offsets in a topic that lost messages since); what lies
+ * between `next` and it are control records (transaction markers). */
+static void at_eof(KafkaSource *ks, int at, int64_t offset)
+{
+    if (!ks->loading)
+        return;
+    ks->reached[at] = true;
+    int64_t to = offset < ks->end[at] ? offset : ks->end[at];
+    if (ks->next[at] < to)
+        ks->next[at] = to;
+}
+
+static bool all_reached(const KafkaSource *ks)
+{
+    for (int i = 0; i < ks->nparts; i++)
+        if (!ks->reached[i])
+            return false;
+    return true;
+}
+
+/* A table's message: a row (a later one of its key replaces it) or, with
+ * no value, a tombstone that deletes its key's row. */
+static void apply_change(KafkaSource *ks, FlowRuntime *rt, const rd_kafka_message_t *m)
+{
+    Source *src = &ks->base;
+    if (m->payload) {
+        decode(ks, rt, src->raw, m->len);
+        if (m->key)
+            flowrt_table_keyed(rt, src->index, m->key, m->key_len);
+    } else if (m->key) {
+        flowrt_table_tombstone(rt, src->index, m->key, m->key_len);
+    } else {
+        flowrt_source_bad_record(rt, src, NULL, "a tombstone (no value) without a key");
+    }
+}
+
+static void take(KafkaSource *ks, FlowRuntime *rt, int at, const rd_kafka_message_t *m)
+{
+    Source *src = &ks->base;
+    ks->last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    ks->next[at] = m->offset + 1;
+    snprintf(ks->where, sizeof ks->where, "topic '%s' partition %d offset %lld", ks->topic,
+             (int)m->partition, (long long)m->offset);
+    src->where = m->offset;
+    src->raw = m->payload ? m->payload : "";
+    src->raw_len = m->len;
+    flowrt_runtime_begin_record(rt, src);
+    if (src->follows) {
+        apply_change(ks, rt, m);
+        return;
+    }
+    WatermarkInput *in = &rt->watermarks.inputs[src->index];
+    in->last_ts = FLOW_TIME_MIN;
+    decode(ks, rt, src->raw, m->len);
+    if (in->last_ts > ks->max_ts[at])
+        ks->max_ts[at] = in->last_ts;
+    ks->last_ms[at] = rt->now_ms;
+}
+
+/* A table that is loading waits for its messages (SOURCE_MORE until every
+ * partition is at its end, then SOURCE_DONE); one that follows never
+ * waits, as it is polled between the rounds of the streams. */
 static SourceStatus read_messages(Source *src, FlowRuntime *rt, int max)
 {
     KafkaSource *ks = (KafkaSource *)src;
+    if (ks->loading && all_reached(ks)) {
+        ks->loading = false;
+        ks->assigned = false; /* on from `next`, dropping what was fetched past the ends */
+        return SOURCE_DONE;
+    }
     if (!ks->assigned && !assign(ks, rt))
         return SOURCE_FAILED;
-    bool waited = false;
+    bool waited = src->follows && !ks->loading;
     for (int n = 0; n < max && !rt->failed;) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->rk, 0);
         if (!m && (n > 0 || waited))
-            return n > 0 ? SOURCE_MORE : SOURCE_IDLE;
+            return n > 0 || ks->loading ? SOURCE_MORE : SOURCE_IDLE;
         if (!m) {
             /* Nothing yet: what the sinks hold goes out before the wait. */
             flowrt_sinks_flush(rt);
             m = rd_kafka_consumer_poll(ks->rk, READ_WAIT_MS);
             waited = true;
             if (!m)
-                return SOURCE_IDLE;
+                return ks->loading ? SOURCE_MORE : SOURCE_IDLE;
         }
-        int at = m->err ? -1 : partition_index(ks, m->partition);
+        int at = m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF
+                     ? -1
+                     : partition_index(ks, m->partition);
         if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && !client_error(ks, rt, m)) {
             rd_kafka_message_destroy(m);
             return SOURCE_FAILED;
         }
-        if (at >= 0) {
-            ks->last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
-            ks->next[at] = m->offset + 1;
-            snprintf(ks->where, sizeof ks->where, "topic '%s' partition %d offset %lld",
-                     ks->topic, (int)m->partition, (long long)m->offset);
-            src->where = m->offset;
-            src->raw = m->payload ? m->payload : "";
-            src->raw_len = m->len;
-            flowrt_runtime_begin_record(rt, src);
-            WatermarkInput *in = &rt->watermarks.inputs[src->index];
-            in->last_ts = FLOW_TIME_MIN;
-            decode(ks, rt, src->raw, m->len);
-            if (in->last_ts > ks->max_ts[at])
-                ks->max_ts[at] = in->last_ts;
-            ks->last_ms[at] = rt->now_ms;
+        if (at >= 0 && m->err)
+            at_eof(ks, at, m->offset);
+        else if (at >= 0 && !past_end(ks, at, m->offset)) {
+            take(ks, rt, at, m);
             n++;
         }
         rd_kafka_message_destroy(m);
+        if (ks->loading && all_reached(ks))
+            return SOURCE_MORE;
     }
     return rt->failed ? SOURCE_FAILED : SOURCE_MORE;
 }
@@ -208,7 +289,9 @@ static void kafka_position(const Source *src, Position *pos)
 }
 
 /* A partition the position does not name (added since) keeps the offset
- * start= gave it; a named one the topic no longer has refuses the seek. */
+ * start= gave it; a named one the topic no longer has refuses the seek. A
+ * table that is loading is read from its start to the position instead: the
+ * table as it was at the checkpoint. */
 static bool kafka_seek(Source *src, const Position *pos)
 {
     KafkaSource *ks = (KafkaSource *)src;
@@ -235,7 +318,12 @@ static bool kafka_seek(Source *src, const Position *pos)
         }
     }
     ok = ok && at == pos->len;
-    if (ok) {
+    if (ok && ks->loading) {
+        for (int i = 0; i < ks->nparts; i++) {
+            ks->end[i] = next[i];
+            ks->reached[i] = ks->next[i] >= next[i];
+        }
+    } else if (ok) {
         memcpy(ks->next, next, size);
         memcpy(ks->max_ts, max_ts, size);
         ks->assigned = false;
@@ -260,6 +348,8 @@ static void kafka_close(Source *src)
     free(ks->next);
     free(ks->max_ts);
     free(ks->last_ms);
+    free(ks->end);
+    free(ks->reached);
     free(ks);
 }
 
@@ -272,7 +362,8 @@ static bool open_client(KafkaSource *ks, const FlowRuntime *rt, const char *brok
     char dflt_group[256];
     snprintf(dflt_group, sizeof dflt_group, "flowc-%s", rt ? rt->prog->name : "test");
     const char *const ours[] = { "group.id", group ? group : dflt_group, "enable.auto.commit",
-                                 "false", NULL };
+                                 "false", "enable.partition.eof", ks->loading ? "true" : "false",
+                                 NULL };
     rd_kafka_conf_t *conf = flowrt_kafka_conf(conn, brokers, ours, properties, err);
     if (!conf)
         return false;
@@ -290,6 +381,8 @@ static bool open_client(KafkaSource *ks, const FlowRuntime *rt, const char *brok
     ks->next = alloc_or_die(sizeof *ks->next * (size_t)ks->nparts);
     ks->max_ts = alloc_or_die(sizeof *ks->max_ts * (size_t)ks->nparts);
     ks->last_ms = alloc_or_die(sizeof *ks->last_ms * (size_t)ks->nparts);
+    ks->end = alloc_or_die(sizeof *ks->end * (size_t)ks->nparts);
+    ks->reached = alloc_or_die(sizeof *ks->reached * (size_t)ks->nparts);
     for (int i = 0; i < ks->nparts; i++) {
         /* Idle clocks start with the run, as the input's do. */
         ks->max_ts[i] = FLOW_TIME_MIN;
@@ -302,7 +395,9 @@ static bool open_client(KafkaSource *ks, const FlowRuntime *rt, const char *brok
                                            ks->topic, (int)ks->ids[i], rd_kafka_err2str(e));
             return false;
         }
-        ks->next[i] = earliest ? lo : hi;
+        ks->next[i] = earliest || ks->loading ? lo : hi;
+        ks->end[i] = hi;
+        ks->reached[i] = lo >= hi;
     }
     return true;
 }
@@ -313,6 +408,9 @@ static Source *kafka_open(const FlowRuntime *rt, const FlowSourceDef *def, int i
     static const char *const formats[] = { "csv", "jsonl", "json", NULL };
     static const char *const starts[] = { "earliest", "latest", NULL };
     KafkaSource *ks = alloc_or_die(sizeof *ks);
+    /* A table's definition is one of the program's tables: it reads a
+     * changelog, from the start. */
+    ks->loading = rt && def >= rt->prog->tables && def < rt->prog->tables + rt->prog->ntables;
     ConnArgs args;
     flowrt_connargs_init(&args, &def->conn, params);
     const char *brokers = flowrt_connargs_text(&args, "brokers", NULL);
@@ -324,6 +422,7 @@ static Source *kafka_open(const FlowRuntime *rt, const FlowSourceDef *def, int i
     if ((!brokers || !ks->topic) && !args.err)
         args.err = flowrt_connargs_message(&def->conn, "needs brokers and a topic");
     flowrt_source_init(&ks->base, &flowrt_kafka_source_ops, def, index, ks->topic);
+    ks->base.follows = ks->loading;
     ks->base.where_text = ks->where;
     flowrt_source_common_args(&ks->base, &args, true);
     flowrt_csv_init(&ks->csv);

@@ -123,6 +123,10 @@ class Broker:
             raise BrokerError(f"kafka-storage format failed:\n{fmt.stdout}{fmt.stderr}")
         self.log_path = self.log_path or os.path.join(self.dir, "broker.log")
         self.log = open(self.log_path, "w")
+        self._launch()
+
+    def _launch(self):
+        props = os.path.join(self.dir, "server.properties")
         self.proc = subprocess.Popen(self._java("kafka.Kafka", props), stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -142,6 +146,17 @@ class Broker:
         r = subprocess.run(["kcat", "-b", self.bootstrap, "-L", "-m", "2"],
                            capture_output=True, text=True)
         return r.returncode == 0 and "1 brokers" in r.stdout
+
+    def halt(self):
+        """Stops the broker process and keeps its storage: restart() brings
+        the same broker back on the same ports."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(60)
+        self.proc = None
+
+    def restart(self):
+        self._launch()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -168,9 +183,19 @@ class Broker:
         if r.returncode != 0:
             raise BrokerError(f"cannot create topic {name}:\n{r.stdout}{r.stderr}")
 
-    def produce(self, topic, lines, partition=None, key_sep=None):
-        """Produces one message per line with kcat (key before key_sep when given)."""
-        cmd = ["kcat", "-b", self.bootstrap, "-P", "-t", topic]
+    def add_partitions(self, name, partitions):
+        """Grows topic `name` to `partitions` partitions."""
+        r = subprocess.run(self._java("org.apache.kafka.tools.TopicCommand", "--bootstrap-server",
+                                      self.bootstrap, "--alter", "--topic", name,
+                                      "--partitions", str(partitions)),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BrokerError(f"cannot grow topic {name}:\n{r.stdout}{r.stderr}")
+
+    def produce(self, topic, lines, partition=None, key_sep=None, nulls=False):
+        """Produces one message per line with kcat (key before key_sep when
+        given; with nulls, an empty value is a null one: a tombstone)."""
+        cmd = ["kcat", "-b", self.bootstrap, "-P", "-t", topic] + (["-Z"] if nulls else [])
         if partition is not None:
             cmd += ["-p", str(partition)]
         if key_sep:

@@ -60,7 +60,8 @@ static const ArgSpec generator_args[] = {
     { "rate", ARG_POSITIVE, USE_ANY, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
-/* properties: any librdkafka setting, "k=v;k2=v2" (docs/kafka.md); the
+/* properties: any librdkafka setting, "k=v;k2=v2" (docs/kafka.md);
+ * timestamp names the field the message's timestamp fills; the
  * format defaults to csv, as there is no path. transactional_id and
  * commit_topic name the transactions of a checkpointed sink
  * (docs/checkpoints.md, "Kafka sinks"). */
@@ -73,6 +74,7 @@ static const ArgSpec kafka_args[] = {
     { "errors", ARG_STRING, USE_READ, false, NULL, NULL },
     { "start", ARG_WORD, USE_READ, false, kafka_starts, "latest" },
     { "key", ARG_FIELD, USE_WRITE, false, NULL, NULL },
+    { "timestamp", ARG_FIELD, USE_READ, false, NULL, NULL },
     { "transactional_id", ARG_STRING, USE_WRITE, false, NULL, NULL },
     { "commit_topic", ARG_STRING, USE_WRITE, false, NULL, NULL },
     { "properties", ARG_STRING, USE_ANY, false, NULL, NULL },

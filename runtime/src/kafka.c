@@ -61,15 +61,15 @@ static int by_id(const void *a, const void *b)
 }
 
 int32_t *flowrt_kafka_partitions(const FlowConnector *conn, rd_kafka_t *rk, const char *brokers,
-                                 const char *topic, int *n, char **err)
+                                 const char *topic, int *n, int timeout_ms, char **err)
 {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, KAFKA_OPEN_TIMEOUT_MS);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
     rd_kafka_topic_destroy(rkt);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         *err = flowrt_connargs_message(conn, "no answer from the brokers '%s' within %d s: %s",
-                                       brokers, KAFKA_OPEN_TIMEOUT_MS / 1000, rd_kafka_err2str(e));
+                                       brokers, timeout_ms / 1000, rd_kafka_err2str(e));
         return NULL;
     }
     const struct rd_kafka_metadata_topic *t = md->topic_cnt == 1 ? &md->topics[0] : NULL;

@@ -550,7 +550,7 @@ static Output *kafka_open(const FlowSinkDef *def, ConnArgs *args, bool keep, cha
     ko->rk = new_producer(ko, NULL, 60000, err);
     int nparts = 0;
     int32_t *ids = ko->rk ? flowrt_kafka_partitions(&def->conn, ko->rk, ko->brokers, ko->topic,
-                                                    &nparts, err)
+                                                    &nparts, KAFKA_OPEN_TIMEOUT_MS, err)
                           : NULL;
     if (!ids) {
         kafka_close(&ko->base);

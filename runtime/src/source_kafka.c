@@ -39,7 +39,11 @@ typedef struct KafkaSource {
     bool *reached;        /* per partition, loading: at its end */
     rd_kafka_resp_err_t last_err; /* the last client error reported, not to repeat it */
     CsvParser csv;
-    int *colmap;          /* CSV columns in schema order */
+    int *colmap;          /* CSV columns in schema order (without the timestamp field) */
+    int ts_field;         /* timestamp=: the field the message's timestamp fills, or -1 */
+    char ts_text[24];     /* its value, epoch ms */
+    int64_t refresh_ms;   /* how often the topic's partitions are looked up again */
+    int64_t refreshed_ms; /* rt->now_ms when they last were */
     JsonParser json;
     FlowField *fields;
     char where[512];      /* "topic 'orders' partition 2 offset 17" */
@@ -48,6 +52,16 @@ typedef struct KafkaSource {
 static void *alloc_or_die(size_t size)
 {
     void *p = calloc(1, size ? size : 1);
+    if (!p) {
+        fprintf(stderr, "flow: out of memory (kafka source)\n");
+        abort();
+    }
+    return p;
+}
+
+static void *grow(void *p, size_t size, size_t n)
+{
+    p = realloc(p, size * n);
     if (!p) {
         fprintf(stderr, "flow: out of memory (kafka source)\n");
         abort();
@@ -81,6 +95,21 @@ static int partition_index(const KafkaSource *ks, int32_t id)
     return -1;
 }
 
+/* timestamp=: the message's timestamp in its field, as epoch ms (a JSON
+ * member of that name is replaced). False, and the record bad, when the
+ * message has none. */
+static bool put_timestamp(KafkaSource *ks, FlowRuntime *rt)
+{
+    if (ks->ts_field < 0)
+        return true;
+    if (ks->ts_text[0] == '\0') {
+        flowrt_source_bad_record(rt, &ks->base, NULL, "the message has no timestamp");
+        return false;
+    }
+    ks->fields[ks->ts_field] = (FlowField){ ks->ts_text, strlen(ks->ts_text), FLOW_FIELD_NUMBER };
+    return true;
+}
+
 /* One message is one record: a second record in it, or none, is bad. */
 static void decode(KafkaSource *ks, FlowRuntime *rt, const char *p, size_t len)
 {
@@ -88,8 +117,10 @@ static void decode(KafkaSource *ks, FlowRuntime *rt, const char *p, size_t len)
     if (ks->jsonl) {
         const char *reason;
         JsonStatus st = flowrt_json_parse_line(&ks->json, p, len, ks->fields, &reason);
-        if (st == JSON_RECORD)
+        if (st == JSON_RECORD && put_timestamp(ks, rt))
             src->def->decode(rt, ks->fields);
+        else if (st == JSON_RECORD)
+            return;
         else
             flowrt_source_bad_record(rt, src, NULL, st == JSON_BLANK ? "an empty message" : reason);
         return;
@@ -105,11 +136,11 @@ static void decode(KafkaSource *ks, FlowRuntime *rt, const char *p, size_t len)
         flowrt_source_bad_record(rt, src, NULL, rec.error);
     } else if (rest) {
         flowrt_source_bad_record(rt, src, NULL, "more than one CSV record in the message");
-    } else if (rec.ncols != src->def->nfields) {
+    } else if (rec.ncols != ks->csv.map_len) {
         char why[96];
-        snprintf(why, sizeof why, "expected %d fields, found %d", src->def->nfields, rec.ncols);
+        snprintf(why, sizeof why, "expected %d fields, found %d", ks->csv.map_len, rec.ncols);
         flowrt_source_bad_record(rt, src, NULL, why);
-    } else {
+    } else if (put_timestamp(ks, rt)) {
         src->def->decode(rt, ks->fields);
     }
 }
@@ -191,6 +222,14 @@ static void take(KafkaSource *ks, FlowRuntime *rt, int at, const rd_kafka_messag
     src->where = m->offset;
     src->raw = m->payload ? m->payload : "";
     src->raw_len = m->len;
+    if (ks->ts_field >= 0) {
+        rd_kafka_timestamp_type_t type;
+        int64_t ms = rd_kafka_message_timestamp(m, &type);
+        if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ms < 0)
+            ks->ts_text[0] = '\0';
+        else
+            snprintf(ks->ts_text, sizeof ks->ts_text, "%lld", (long long)ms);
+    }
     flowrt_runtime_begin_record(rt, src);
     if (src->follows) {
         apply_change(ks, rt, m);
@@ -267,8 +306,58 @@ static void report_watermark(KafkaSource *ks, FlowRuntime *rt)
         flowrt_watermarks_report(&rt->watermarks, ks->base.index, min);
 }
 
+/* Every refresh_ms (topic.metadata.refresh.interval.ms) the topic's
+ * partitions are looked up again, briefly (no answer: next time); a new one
+ * is read from its start, and holds the watermark back until it delivers
+ * or goes idle, as a partition that was there from the start would. */
+static void refresh_partitions(KafkaSource *ks, FlowRuntime *rt)
+{
+    if (ks->loading || rt->now_ms - ks->refreshed_ms < ks->refresh_ms)
+        return;
+    ks->refreshed_ms = rt->now_ms;
+    int n = 0;
+    char *err = NULL;
+    int32_t *ids = flowrt_kafka_partitions(&ks->base.def->conn, ks->rk, "", ks->topic, &n,
+                                           KAFKA_REFRESH_TIMEOUT_MS, &err);
+    free(err);
+    int added = 0;
+    for (int k = 0; ids && k < n; k++)
+        added += partition_index(ks, ids[k]) < 0;
+    if (added == 0) {
+        free(ids);
+        return;
+    }
+    size_t total = (size_t)(ks->nparts + added);
+    ks->ids = grow(ks->ids, sizeof *ks->ids, total);
+    ks->next = grow(ks->next, sizeof *ks->next, total);
+    ks->max_ts = grow(ks->max_ts, sizeof *ks->max_ts, total);
+    ks->last_ms = grow(ks->last_ms, sizeof *ks->last_ms, total);
+    ks->end = grow(ks->end, sizeof *ks->end, total);
+    ks->reached = grow(ks->reached, sizeof *ks->reached, total);
+    for (int k = 0; k < n; k++) {
+        int64_t lo, hi;
+        if (partition_index(ks, ids[k]) >= 0 ||
+            rd_kafka_query_watermark_offsets(ks->rk, ks->topic, ids[k], &lo, &hi,
+                                             KAFKA_REFRESH_TIMEOUT_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            continue;
+        int i = ks->nparts++;
+        ks->ids[i] = ids[k];
+        ks->next[i] = lo;
+        ks->max_ts[i] = FLOW_TIME_MIN;
+        ks->last_ms[i] = rt->now_ms;
+        ks->end[i] = hi;
+        ks->reached[i] = true;
+        fprintf(stderr, "%s: %s '%s': topic '%s' has partition %d now, read from offset %lld\n",
+                rt->prog->name, ks->base.table ? "table" : "source", ks->base.def->name,
+                ks->topic, (int)ids[k], (long long)lo);
+        ks->assigned = false;
+    }
+    free(ids);
+}
+
 static SourceStatus kafka_poll(Source *src, FlowRuntime *rt, int max)
 {
+    refresh_partitions((KafkaSource *)src, rt);
     SourceStatus st = read_messages(src, rt, max);
     report_watermark((KafkaSource *)src, rt);
     return st;
@@ -363,11 +452,20 @@ static bool open_client(KafkaSource *ks, const FlowRuntime *rt, const char *brok
     snprintf(dflt_group, sizeof dflt_group, "flowc-%s", rt ? rt->prog->name : "test");
     const char *const ours[] = { "group.id", group ? group : dflt_group, "enable.auto.commit",
                                  "false", "enable.partition.eof", ks->loading ? "true" : "false",
-                                 NULL };
+                                 "topic.metadata.refresh.interval.ms",
+                                 KAFKA_TEXT_OF(KAFKA_REFRESH_MS), NULL };
     rd_kafka_conf_t *conf = flowrt_kafka_conf(conn, brokers, ours, properties, err);
     if (!conf)
         return false;
     char why[512];
+    size_t size = sizeof why;
+    ks->refresh_ms = rd_kafka_conf_get(conf, "topic.metadata.refresh.interval.ms", why, &size) ==
+                             RD_KAFKA_CONF_OK
+                         ? atoll(why)
+                         : KAFKA_REFRESH_MS;
+    if (ks->refresh_ms <= 0)
+        ks->refresh_ms = INT64_MAX;
+    ks->refreshed_ms = rt ? rt->now_ms : 0;
     ks->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
     if (!ks->rk) {
         rd_kafka_conf_destroy(conf);
@@ -375,7 +473,8 @@ static bool open_client(KafkaSource *ks, const FlowRuntime *rt, const char *brok
         return false;
     }
     rd_kafka_poll_set_consumer(ks->rk);
-    ks->ids = flowrt_kafka_partitions(conn, ks->rk, brokers, ks->topic, &ks->nparts, err);
+    ks->ids = flowrt_kafka_partitions(conn, ks->rk, brokers, ks->topic, &ks->nparts,
+                                      KAFKA_OPEN_TIMEOUT_MS, err);
     if (!ks->ids)
         return false;
     ks->next = alloc_or_die(sizeof *ks->next * (size_t)ks->nparts);
@@ -427,12 +526,22 @@ static Source *kafka_open(const FlowRuntime *rt, const FlowSourceDef *def, int i
     flowrt_source_common_args(&ks->base, &args, true);
     flowrt_csv_init(&ks->csv);
     flowrt_json_init(&ks->json, def->field_names, def->nfields);
+    const char *ts = flowrt_connargs_text(&args, "timestamp", NULL);
+    ks->ts_field = -1;
+    for (int i = 0; ts && i < def->nfields; i++)
+        if (strcmp(def->field_names[i], ts) == 0)
+            ks->ts_field = i;
+    if (ts && ks->ts_field < 0 && !args.err)
+        args.err = flowrt_connargs_message(&def->conn, "timestamp: '%s' is not a field", ts);
     ks->fields = alloc_or_die((size_t)def->nfields * sizeof *ks->fields);
     ks->colmap = alloc_or_die((size_t)def->nfields * sizeof *ks->colmap);
+    /* The timestamp field is not in a CSV value: its columns are the others. */
+    int ncols = 0;
     for (int i = 0; i < def->nfields; i++)
-        ks->colmap[i] = i;
+        if (i != ks->ts_field)
+            ks->colmap[ncols++] = i;
     ks->csv.map = ks->colmap;
-    ks->csv.map_len = def->nfields;
+    ks->csv.map_len = ncols;
     ks->csv.slots = ks->fields;
     if (!flowrt_connargs_finish(&args, err) ||
         !open_client(ks, rt, brokers, group, earliest, properties, err)) {

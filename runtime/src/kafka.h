@@ -29,7 +29,9 @@ rd_kafka_conf_t *flowrt_kafka_conf(const FlowConnector *conn, const char *broker
                                    const char *const *ours, const char *properties, char **err);
 /* The partition ids of `topic`, ascending, in a malloc'd array (*n of them);
  * NULL and a message in *err when the brokers do not answer within
- * timeout_ms or the topic does not exist. */
+ * timeout_ms, refuse the client (authentication) or the topic does not
+ * exist. A consumer's queue must not be forwarded yet (poll_set_consumer)
+ * when timeout_ms is above KAFKA_REFRESH_TIMEOUT_MS. */
 int32_t *flowrt_kafka_partitions(const FlowConnector *conn, rd_kafka_t *rk, const char *brokers,
                                  const char *topic, int *n, int timeout_ms, char **err);
 

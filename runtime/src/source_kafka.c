@@ -472,11 +472,11 @@ static bool open_client(KafkaSource *ks, const FlowRuntime *rt, const char *brok
         *err = flowrt_connargs_message(conn, "cannot make a Kafka consumer: %s", why);
         return false;
     }
-    rd_kafka_poll_set_consumer(ks->rk);
     ks->ids = flowrt_kafka_partitions(conn, ks->rk, brokers, ks->topic, &ks->nparts,
                                       KAFKA_OPEN_TIMEOUT_MS, err);
     if (!ks->ids)
         return false;
+    rd_kafka_poll_set_consumer(ks->rk);
     ks->next = alloc_or_die(sizeof *ks->next * (size_t)ks->nparts);
     ks->max_ts = alloc_or_die(sizeof *ks->max_ts * (size_t)ks->nparts);
     ks->last_ms = alloc_or_die(sizeof *ks->last_ms * (size_t)ks->nparts);

@@ -30,6 +30,7 @@ import uuid
 LIBS = os.environ.get("FLOWC_KAFKA_LIBS",
                       os.path.expanduser("~/.cache/flowc-kafka/libs"))
 START_TIMEOUT_S = 90
+SASL_PASSWORD = "flowc-secret"
 
 
 class BrokerError(Exception):
@@ -60,7 +61,11 @@ class Broker:
     def __init__(self, port=None, log=None):
         self.port = port or free_port()
         self.controller_port = free_port()
+        self.sasl_port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        # A SASL/PLAIN listener too, for tests of credentials: user flowc,
+        # password SASL_PASSWORD.
+        self.sasl_bootstrap = f"127.0.0.1:{self.sasl_port}"
         self.log_path = log
         self.proc = None
         self.dir = None
@@ -80,10 +85,17 @@ class Broker:
             "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
             f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
-            f"CONTROLLER://127.0.0.1:{self.controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+            f"CONTROLLER://127.0.0.1:{self.controller_port},"
+            f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port},"
+            f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}",
             "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,"
+            "SASL_PLAINTEXT:SASL_PLAINTEXT",
+            "sasl.enabled.mechanisms=PLAIN",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+            "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'user_flowc="{SASL_PASSWORD}";',
             "inter.broker.listener.name=PLAINTEXT",
             f"log.dirs={self.dir}/data",
             "num.partitions=1",

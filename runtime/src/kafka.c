@@ -33,7 +33,8 @@ static _Thread_local struct {
 } last_error;
 
 /* Client errors (a broker down, refused credentials) that are not about one
- * message: librdkafka retries; we say so once per kind. */
+ * message: librdkafka retries, and we say so once per kind; a fatal one is
+ * said as it is, and the connector fails on it. */
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     (void)opaque;
@@ -42,7 +43,8 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     if (last_error.printed == last_error.err)
         return;
     last_error.printed = last_error.err;
-    fprintf(stderr, "kafka (%s): %s (retrying)\n", rd_kafka_name(rk), reason);
+    fprintf(stderr, "kafka (%s): %s%s\n", rd_kafka_name(rk), reason,
+            err == RD_KAFKA_RESP_ERR__FATAL ? "" : " (retrying)");
 }
 
 static bool refused(rd_kafka_resp_err_t e)

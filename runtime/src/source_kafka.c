@@ -355,9 +355,14 @@ static void refresh_partitions(KafkaSource *ks, FlowRuntime *rt)
     free(ids);
 }
 
+/* The watermark is reported before the batch too: each record's decode
+ * moves the program's watermark by the input's, which, until a first
+ * report, is the newest time of any partition (a first batch from one
+ * partition would fire windows that the others' records then reach late). */
 static SourceStatus kafka_poll(Source *src, FlowRuntime *rt, int max)
 {
     refresh_partitions((KafkaSource *)src, rt);
+    report_watermark((KafkaSource *)src, rt);
     SourceStatus st = read_messages(src, rt, max);
     report_watermark((KafkaSource *)src, rt);
     return st;

@@ -90,7 +90,7 @@ def down_and_missing(env, b, work):
     took = time.monotonic() - t0
     expect_failure("no broker", status, err,
                    f"no answer from the brokers '{nobody}' within 10 s", "last error")
-    print(f"no broker: status 1 after {took:.1f} s", file=sys.stderr)
+    print(f"no broker: status 1 after {took:.1f} s:\n{err}", file=sys.stderr)
     d = build(env, work, "missing", READ, b=b.bootstrap, t="nope", p="")
     status, err = run_to_end(env, d, "missing")
     expect_failure("missing topic (source)", status, err,
@@ -116,6 +116,7 @@ def credentials(env, b, work):
                    f"the brokers '{b.sasl_bootstrap}' refuse the client", "uthentication")
     if took >= 10:
         raise Failure(f"refused credentials waited the whole {took:.1f} s:\n{err}")
+    print(f"wrong password: status 1 after {took:.1f} s:\n{err}", file=sys.stderr)
     d = build(env, work, "admitted", READ, b=b.sasl_bootstrap, t="auth",
               p=props.replace("{pw}", SASL_PASSWORD))
     proc = subprocess.Popen([os.path.join(d, "admitted")], cwd=d, env=env.program_env(),

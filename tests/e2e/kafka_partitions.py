@@ -10,6 +10,9 @@ in partition 0 is read (the metrics endpoint counts it), then one of the
 open window in partition 1: it is not late, as the new partition holds the
 watermark back, and the window counts both partition's records.
 
+First batch: with two partitions, the first read alone does not move the
+watermark past the second (which has delivered nothing yet).
+
 Timestamps: `timestamp = ts` fills field ts from each message's timestamp
 (kcat's %T); the value holds the other fields only.
 
@@ -33,7 +36,7 @@ from broker import Broker  # noqa: E402
 
 WINDOW = """\
 schema Ev { ts : timestamp, user : string, v : int64 }
-source ev : Ev from kafka(brokers = "{b}", topic = "ev", format = csv, start = earliest,
+source ev : Ev from kafka(brokers = "{b}", topic = "{topic}", format = csv, start = earliest,
                           properties = "topic.metadata.refresh.interval.ms=300")
   event time ts;
 stream per_user = ev | key by user | window tumbling 1s | aggregate n = count(), total = sum(v);
@@ -121,7 +124,7 @@ def partitions_test(env, b, work):
     d = os.path.join(work, "grow")
     os.makedirs(d)
     b.create_topic("ev", partitions=1)
-    env.build_text(WINDOW.replace("{b}", b.bootstrap), "win", d)
+    env.build_text(WINDOW.replace("{b}", b.bootstrap).replace("{topic}", "ev"), "win", d)
     out = os.path.join(d, "w.csv")
     b.produce("ev", [f"{iso(T0 + 100)},a,1", f"{iso(T0 + 200)},a,2", f"{iso(T0 + 5000)},a,4"],
               partition=0)
@@ -142,6 +145,27 @@ def partitions_test(env, b, work):
         raise Failure(f"w.csv:\n{lines(out)}\nwanted first\n{want}\n{err}")
     if " 0 late" not in err:
         raise Failure(f"a record of the new partition was late:\n{err}")
+
+
+def first_batch_test(env, b, work):
+    """Two partitions from the start, the first read alone (the metrics count
+    its records) before the second has any: its batch must not fire the
+    windows that the second's records then reach late."""
+    d = os.path.join(work, "first")
+    os.makedirs(d)
+    b.create_topic("ev2", partitions=2)
+    env.build_text(WINDOW.replace("{b}", b.bootstrap).replace("{topic}", "ev2"), "win", d)
+    out = os.path.join(d, "w.csv")
+    b.produce("ev2", [f"{iso(T0 + 100)},a,1", f"{iso(T0 + 3000)},a,2"], partition=0)
+    port = free_port()
+    run = Run(env, "win", d, "--metrics-port", str(port))
+    run.wait_for("partition 0 read", lambda: records_read(port) >= 2)
+    b.produce("ev2", [f"{iso(T0 + 200)},a,4", f"{iso(T0 + 3000)},b,0"], partition=1)
+    run.wait_for("the first window", lambda: len(lines(out)) >= 1)
+    err = run.stop()
+    want = f"a,{iso(T0)},{iso(T0 + 1000)},2,5"
+    if lines(out)[:1] != [want] or " 0 late" not in err:
+        raise Failure(f"w.csv: {lines(out)}, wanted first {want}\n{err}")
 
 
 def timestamp_test(env, b, work):
@@ -168,6 +192,7 @@ def main():
     work = env.fresh_dir("kafka_partitions")
     with Broker(log=os.path.join(work, "broker.log")) as b:
         partitions_test(env, b, work)
+        first_batch_test(env, b, work)
         timestamp_test(env, b, work)
     print("kafka_partitions: a partition added while running is read and holds the watermark; "
           "event time from message timestamps")

@@ -233,7 +233,8 @@ def main():
     args = ap.parse_args()
     try:
         with Broker(port=args.port) as b:
-            print(f"Kafka 3.9 on {b.bootstrap} (log {b.log_path}); Ctrl-C stops it",
+            print(f"Kafka 3.9 on {b.bootstrap} (log {b.log_path}); SASL/PLAIN on "
+                  f"{b.sasl_bootstrap} (user flowc, password {SASL_PASSWORD}); Ctrl-C stops it",
                   flush=True)
             signal.sigwait([signal.SIGINT, signal.SIGTERM])
     except BrokerError as e:

@@ -102,8 +102,9 @@ static const ArgSpec postgres_args[] = {
 
 /* A table is read to its end before the streams start, so a generator, which
  * may never end, is not compiled as one; a kafka table is a changelog, read
- * to its end and then followed (docs/kafka.md, "Tables"). A postgres source counts the rows it read, so it seeks by skipping
- * them in an order a checkpoint can count on (docs/postgres.md). */
+ * to its end and then followed (docs/kafka.md, "Tables"). A postgres
+ * source counts the rows it read, so it seeks by skipping them in an order
+ * a checkpoint can count on (docs/postgres.md). */
 static const ConnectorDef connectors[] = {
     { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false, true, NULL },
     { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false, false, NULL },

@@ -338,7 +338,7 @@ static void refresh_partitions(KafkaSource *ks, FlowRuntime *rt)
         int64_t lo, hi;
         if (partition_index(ks, ids[k]) >= 0 ||
             rd_kafka_query_watermark_offsets(ks->rk, ks->topic, ids[k], &lo, &hi,
-                                             KAFKA_REFRESH_TIMEOUT_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                                             KAFKA_REFRESH_TIMEOUT_MS))
             continue;
         int i = ks->nparts++;
         ks->ids[i] = ids[k];

@@ -35,11 +35,16 @@ cc=${CC:-cc}
 work=$(mktemp -d /tmp/flowc-kafka-bench.XXXXXX)
 libs=${FLOWC_KAFKA_LIBS:-$HOME/.cache/flowc-kafka/libs}
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 b=127.0.0.1:$port
 python3 "$root/tests/kafka/broker.py" --port "$port" > "$work/broker.out" 2>&1 &
 broker=$!
-cleanup() { kill "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  kill "$broker" 2>/dev/null || true
+  wait "$broker" 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 for _ in $(seq 180); do
   grep -q "Kafka 3.9 on" "$work/broker.out" && break
@@ -97,7 +102,8 @@ sed -i 's/checkpoint every 1s/checkpoint every 200ms/' "$work/stamped_eo.flow"
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -o "$work/kafka_latency" "$here/kafka_latency.c" -lrdkafka
 
 # Inputs: orders (amount >= 500 for half of them) and events in time order.
-awk -v n="$count" 'BEGIN { for (i = 0; i < n; i++) printf "%d,u%d,%d.5\n", i, i % 1000, i % 1000 }' \
+awk -v n="$count" \
+  'BEGIN { for (i = 0; i < n; i++) printf "%d,u%d,%d.5\n", i, i % 1000, i % 1000 }' \
   > "$work/orders.csv"
 selected=$(awk -F, '$3 >= 500' "$work/orders.csv" | wc -l)
 python3 - "$count" > "$work/events.csv" <<'EOF'
@@ -108,11 +114,13 @@ out = sys.stdout
 for i in range(n):
     ms = t0 + i // 10          # 10 000 events a second of event time
     s, m = divmod(ms, 1000)
-    out.write(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{m:03d}Z,u{i % 1000},{i % 7}\n")
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s))
+    out.write(f"{stamp}.{m:03d}Z,u{i % 1000},{i % 7}\n")
 EOF
 windows=$(awk -F, '{ print substr($1, 1, 19) "," $2 }' "$work/events.csv" | sort -u | wc -l)
 # The last second's windows close only with a later record in every partition.
-end=$(python3 -c "import time; s = 1709251200 + $count // 10000 + 3600; print(time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(s)) + '.000Z')")
+end=$(python3 -c "import time; s = 1709251200 + $count // 10000 + 3600
+print(time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(s)) + '.000Z')")
 
 echo "== inputs: $count orders ($selected selected), $count events ($windows windows)"
 topic in; topic ev
@@ -143,7 +151,10 @@ timed() {
 }
 
 declare -A best
-keep() { local k=$1 v=$2; if [[ -z "${best[$k]:-}" || "$v" -gt "${best[$k]}" ]]; then best[$k]=$v; fi; }
+keep() {
+  local k=$1 v=$2
+  if [[ -z "${best[$k]:-}" || "$v" -gt "${best[$k]}" ]]; then best[$k]=$v; fi
+}
 for r in $(seq "$runs"); do
   echo "== round $r"
   topic "copy$r"

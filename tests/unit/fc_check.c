@@ -1060,7 +1060,7 @@ static void test_unsupported_once_each(void **state)
                   "table k2 : O from file(\"t2\", follow = true) key id;\n"
                   "sink orders to stdout();\n",
            "5:28: " FOLLOW_TABLE_UNSUPPORTED,
-           "6:29: " FOLLOW_TABLE_UNSUPPORTED,
+           "6:30: " FOLLOW_TABLE_UNSUPPORTED,
            "4:8: warning: source 'users' reaches no sink");
 }
 

@@ -434,7 +434,6 @@ static void test_unsupported_is_refused(void **state)
                              "sink x to stdout();\n",
                       false, &diags);
     assert_null(c);
-    fprintf(stderr, "DIAGS %s\n", diags);
     assert_non_null(strstr(diags, "error: 'a table from a generator' is not supported"));
     assert_non_null(strstr(diags, "error: 'generator' is not supported"));
     free(diags);

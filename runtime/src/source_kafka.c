@@ -514,7 +514,8 @@ static Source *kafka_open(const FlowRuntime *rt, const FlowSourceDef *def, int i
     KafkaSource *ks = alloc_or_die(sizeof *ks);
     /* A table's definition is one of the program's tables: it reads a
      * changelog, from the start. */
-    ks->loading = rt && def >= rt->prog->tables && def < rt->prog->tables + rt->prog->ntables;
+    for (int i = 0; rt && i < rt->prog->ntables; i++)
+        ks->loading |= def == &rt->prog->tables[i];
     ConnArgs args;
     flowrt_connargs_init(&args, &def->conn, params);
     const char *brokers = flowrt_connargs_text(&args, "brokers", NULL);

@@ -56,6 +56,9 @@ struct Source {
     bool follows;           /* a table's changelog (kafka): kept open and polled while the
                              * program runs (table.h) */
     const char *label;      /* the path, "stdin" or "generator" */
+    /* The file the record is in, for reports: the label, or the file of a
+     * pattern's (`logs/2026-*.csv`) being read. */
+    const char *file;
     OnError on_error;
     FILE *errors;           /* the errors= file, or NULL */
     const char *errors_path;

@@ -537,11 +537,14 @@ static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, b
     if (!v)
         return;
     if (as->type == ARG_FIELD) {
+        int i = v->kind == EX_NAME ? resolve_field_name(c, written, v, false) : -1;
         if (v->kind != EX_NAME)
             diag_error(c->d, v->loc, "'%s' must name a field, not %s", arg->key,
                        literal_kind_name(v));
-        else
-            resolve_field_name(c, written, v, false);
+        /* kafka's timestamp: the field the message's timestamp fills. */
+        else if (i >= 0 && reads && written->schema->fields[i].type != TY_TIMESTAMP)
+            diag_error(c->d, v->loc, "'%s' names field '%s', which must be a timestamp, not %s",
+                       arg->key, v->name.name, type_name(written->schema->fields[i].type));
     } else if (v->kind == EX_NAME) {
         check_named_arg(c, as, v);
     } else {
@@ -549,8 +552,8 @@ static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, b
     }
 }
 
-/* `written` is the record a sink writes (for kafka's `key`), unused when
- * reading. */
+/* `written` is the record a sink writes (for kafka's `key`) or a source
+ * reads (kafka's `timestamp`). */
 static void check_connector(Checker *c, Connector *conn, ConnRole role, const FieldScope *written)
 {
     if (!conn->name)
@@ -660,7 +663,8 @@ static void check_source(Checker *c, Decl *d)
     d->source.event_time_field = -1;
     d->source.key_field = -1;
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
-    check_connector(c, &d->source.conn, ROLE_SOURCE, NULL);
+    FieldScope read = { s, d->name };
+    check_connector(c, &d->source.conn, ROLE_SOURCE, &read);
     check_json_paths_read(c, d, s);
     check_duration_arg(c, &d->source.watermark);
     check_duration_arg(c, &d->source.idle);
@@ -695,7 +699,8 @@ static void check_table(Checker *c, Decl *d)
     d->source.event_time_field = -1;
     d->source.key_field = -1;
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
-    check_connector(c, &d->source.conn, ROLE_TABLE, NULL);
+    FieldScope read = { s, d->name };
+    check_connector(c, &d->source.conn, ROLE_TABLE, &read);
     check_json_paths_read(c, d, s);
     if (!d->source.key)
         diag_error(c->d, d->name_loc, "table '%s' needs 'key FIELD'", d->name);

@@ -68,7 +68,8 @@ static const ArgSpec generator_args[] = {
     { "rate", ARG_POSITIVE, USE_ANY, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
-/* properties: any librdkafka setting, "k=v;k2=v2" (docs/kafka.md); the
+/* properties: any librdkafka setting, "k=v;k2=v2" (docs/kafka.md);
+ * timestamp names the field the message's timestamp fills; the
  * format defaults to csv, as there is no path. transactional_id and
  * commit_topic name the transactions of a checkpointed sink
  * (docs/checkpoints.md, "Kafka sinks"). */
@@ -81,6 +82,7 @@ static const ArgSpec kafka_args[] = {
     { "errors", ARG_STRING, USE_READ, false, NULL, NULL },
     { "start", ARG_WORD, USE_READ, false, kafka_starts, "latest" },
     { "key", ARG_FIELD, USE_WRITE, false, NULL, NULL },
+    { "timestamp", ARG_FIELD, USE_READ, false, NULL, NULL },
     { "transactional_id", ARG_STRING, USE_WRITE, false, NULL, NULL },
     { "commit_topic", ARG_STRING, USE_WRITE, false, NULL, NULL },
     { "properties", ARG_STRING, USE_ANY, false, NULL, NULL },
@@ -107,18 +109,18 @@ static const ArgSpec postgres_args[] = {
 #define ANYWHERE (ROLE_SOURCE | ROLE_TABLE | ROLE_SINK)
 
 /* A table is read to its end before the streams start, so a generator, which
- * may never end, is not compiled as one. kafka compiles as a source and a
- * sink, not yet as a table (a changelog): its row gets `compiled` with its
- * issue. A postgres source counts the rows it read, so it seeks by skipping
- * them in an order a checkpoint can count on (docs/postgres.md). */
+ * may never end, is not compiled as one; a kafka table is a changelog, read
+ * to its end and then followed (docs/kafka.md, "Tables"). A postgres
+ * source counts the rows it read, so it seeks by skipping them in an order
+ * a checkpoint can count on (docs/postgres.md). */
 static const ConnectorDef connectors[] = {
     { "file", "file", ANYWHERE, ANYWHERE, "path", "path", file_args, NULL, false, true, NULL },
     { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false, false, NULL },
     { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL, false, false, NULL },
     { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL, true, true,
       NULL },
-    { "kafka", "kafka", ANYWHERE, ROLE_SOURCE | ROLE_SINK, NULL, NULL, kafka_args, &lib_rdkafka,
-      false, true, "flow_kafka_connector" },
+    { "kafka", "kafka", ANYWHERE, ANYWHERE, NULL, NULL, kafka_args, &lib_rdkafka, false, true,
+      "flow_kafka_connector" },
     { "postgres", "postgres", ANYWHERE, ANYWHERE, NULL, NULL, postgres_args, &lib_libpq, false,
       true, "flow_postgres_connector" },
 };

@@ -27,6 +27,7 @@
 #include "connectors.h"
 #include "fault.h"
 #include "rt.h"
+#include "table.h"
 
 #define MANIFEST_FORMAT 1
 #define MANIFEST_MAX (4 << 20)
@@ -859,6 +860,8 @@ bool flowrt_ckpt_restore(FlowRuntime *rt)
     free(err);
     munmap(c->restore_map, c->restore_len);
     c->restore_map = NULL;
+    /* Changelog tables waited for their positions: now to them. */
+    ok = ok && flowrt_tables_load_deferred(rt);
     /* A source that had ended keeps its watermark at the end of time but is
      * read on from where it ended: a file may have grown since
      * (docs/checkpoints.md); one that has not ends again at its first poll. */

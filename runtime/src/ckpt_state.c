@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
+
 /* Marks before each section and at the end, so that a reader that went
  * astray (a snapshot and its restore that disagree, a damaged file that
  * passed its checksum) stops at the next one instead of reading on. */
@@ -130,6 +132,20 @@ int flowrt_ckpt_state_save(FlowRuntime *rt, FlowCkptOut *out, bool commit)
         flow_ckpt_put_i64(out, t->hot[op].watermark);
         flow_ckpt_put_u64(out, t->hot[op].panes.next_order);
         t->ops[op].def->snapshot(rt, op, out);
+    }
+
+    /* Changelog tables (kafka), in programs that have them: their positions,
+     * to which a restore reads them again (docs/kafka.md, "Tables"). */
+    int ntables = flowrt_tables_followed(rt);
+    if (ntables > 0) {
+        mark(out, MARK_SECTION, 6);
+        flow_ckpt_put_i64(out, ntables);
+        for (int i = 0; i < ntables; i++) {
+            const Source *s = flowrt_tables_followed_source(rt, i);
+            s->ops->position(s, &pos);
+            put_position(out, &pos);
+        }
+        flowrt_position_free(&pos);
     }
 
     mark(out, MARK_SECTION, 5); /* sinks, last: committed after everything above is known */
@@ -264,6 +280,25 @@ static bool load_operators(FlowRuntime *rt, FlowCkptIn *in, char **err)
     return !in->failed;
 }
 
+static bool load_tables(FlowRuntime *rt, FlowCkptIn *in, bool apply, char **err)
+{
+    int n = flowrt_tables_followed(rt);
+    if (n == 0)
+        return true;
+    if (!expect(in, MARK_SECTION, 6) || flow_ckpt_get_count(in, 1 << 20) != n)
+        return false;
+    Position pos = { 0 };
+    for (int i = 0; i < n && !in->failed && !*err; i++) {
+        Source *s = flowrt_tables_followed_source(rt, i);
+        get_position(in, &pos);
+        if (!in->failed && apply && !s->ops->seek(s, &pos))
+            *err = message("table %s (%s) cannot be read to where the checkpoint was taken",
+                           s->def->name, s->label);
+    }
+    flowrt_position_free(&pos);
+    return !in->failed && !*err;
+}
+
 static bool load_outputs(FlowRuntime *rt, FlowCkptIn *in, bool apply, char **err)
 {
     if (flow_ckpt_get_count(in, 1 << 20) != rt->noutputs)
@@ -307,7 +342,7 @@ bool flowrt_ckpt_state_load(FlowRuntime *rt, FlowCkptIn *in, bool operators_only
     if (ok) {
         load_counters(rt, in, apply);
         ok = expect(in, MARK_SECTION, 4) && load_operators(rt, in, err) &&
-             expect(in, MARK_SECTION, 5);
+             load_tables(rt, in, apply, err) && expect(in, MARK_SECTION, 5);
     }
     if (ok)
         ok = load_outputs(rt, in, apply, err);

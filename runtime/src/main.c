@@ -263,6 +263,9 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
             flowrt_sinks_linger(rt);
         }
         flowrt_sinks_check(rt);
+        /* Changelog tables take their news between rounds, never while a
+         * record is on its way (docs/kafka.md, "Tables"). */
+        flowrt_tables_poll(rt);
         publish_counters(rt);
         rt->progressed = flowrt_stats_records_read(rt) > read_before;
         flowrt_ckpt_round(rt);

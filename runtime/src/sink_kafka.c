@@ -67,7 +67,15 @@ static int delivery_error(KafkaOutput *ko)
 {
     if (!ko->failed)
         return 0;
-    fprintf(stderr, "%s: sink to kafka topic '%s': %s\n", ko->where, ko->topic, ko->failed_why);
+    /* After a fatal error the messages fail with "Local: Fatal error" or
+     * "Purged in queue": the reason is the client's. */
+    char why[400];
+    if (ko->failed_why[0] && ko->rk &&
+        rd_kafka_fatal_error(ko->rk, why, sizeof why) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        snprintf(ko->failed_why, sizeof ko->failed_why, "fatal producer error: %s", why);
+    if (ko->failed_why[0])
+        fprintf(stderr, "%s: sink to kafka topic '%s': %s\n", ko->where, ko->topic,
+                ko->failed_why);
     ko->failed_why[0] = '\0';
     return EIO;
 }
@@ -260,10 +268,20 @@ static bool fence(KafkaOutput *ko, int64_t txn_timeout_ms, char **err)
 }
 
 /* The commit topic exists: made (one partition, compacted: only the last
- * marker of each key matters) when it does not. */
+ * marker of each key matters) when it does not. One that is there is not
+ * made again: that needs no right to create topics. */
 static bool make_commit_topic(KafkaOutput *ko, char **err)
 {
     char why[512];
+    int nparts = 0;
+    char *missing = NULL;
+    int32_t *ids = flowrt_kafka_partitions(ko->conn, ko->txn[0], ko->brokers, ko->commit_topic,
+                                           &nparts, KAFKA_OPEN_TIMEOUT_MS, &missing);
+    free(missing);
+    bool there = ids != NULL;
+    free(ids);
+    if (there)
+        return true;
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(ko->commit_topic, 1, -1, why, sizeof why);
     if (!nt) {
         *err = flowrt_connargs_message(ko->conn, "commit topic '%s': %s", ko->commit_topic, why);
@@ -550,7 +568,7 @@ static Output *kafka_open(const FlowSinkDef *def, ConnArgs *args, bool keep, cha
     ko->rk = new_producer(ko, NULL, 60000, err);
     int nparts = 0;
     int32_t *ids = ko->rk ? flowrt_kafka_partitions(&def->conn, ko->rk, ko->brokers, ko->topic,
-                                                    &nparts, err)
+                                                    &nparts, KAFKA_OPEN_TIMEOUT_MS, err)
                           : NULL;
     if (!ids) {
         kafka_close(&ko->base);

@@ -53,6 +53,8 @@ struct Source {
     const FlowSourceDef *def;
     int index;              /* in the program's sources (and watermarks) */
     bool table;             /* it loads a table: reports say "table", not "source" */
+    bool follows;           /* a table's changelog (kafka): kept open and polled while the
+                             * program runs (table.h) */
     const char *label;      /* the path, "stdin" or "generator" */
     /* The file the record is in, for reports: the label, or the file of a
      * pattern's (`logs/2026-*.csv`) being read. */

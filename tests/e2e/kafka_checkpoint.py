@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Exactly-once through Kafka under kill -9, against a real broker
 (tests/kafka/broker.py). Two checkpointed programs (checkpoint every 80 ms),
-Kafka -> keyed tumbling window -> Kafka and Kafka (3 partitions) -> file,
+Kafka -> keyed tumbling window -> Kafka and Kafka (3 partitions) -> lookup
+in a table from a Kafka changelog (read again on every restore) -> file,
 are killed with SIGKILL of their process group at random (seeded) moments
 while their input is being produced, and started again until all of it is
 processed: at least 20 kills in all. The committed output (kcat under
@@ -38,9 +39,12 @@ config { checkpoint every 80ms; }
 
 FILE = """\
 schema Order { id : int64, user : string, amount : float64 }
+schema User { name : string, tier : string }
 source orders : Order from kafka(brokers = "{b}", topic = "file_in", format = csv,
                                  start = earliest);
-stream big = orders | where amount > 10.0 | select id, user, amount;
+table users : User from kafka(brokers = "{b}", topic = "users", format = csv) key name;
+stream big = orders | where amount > 10.0 | lookup users as u on user == u.name
+  | select id, user, amount, tier;
 sink big to file("big.csv");
 config { checkpoint every 80ms; }
 """
@@ -81,9 +85,16 @@ def window_input():
 def file_input(rng):
     lines = [(rng.randrange(3), f"{i},u{i % 5},{float(i * 7 % 23)}")
              for i in range(CHUNKS * PER_CHUNK)]
-    want = collections.Counter(f"{i},u{i % 5},{i * 7 % 23:g}"
+    want = collections.Counter(f"{i},u{i % 5},{i * 7 % 23:g},{TIERS[i % 5]}"
                                for i in range(CHUNKS * PER_CHUNK) if i * 7 % 23 > 10)
     return lines, want
+
+
+# The users table's changelog: updates and a tombstone before the runs, so
+# that every restore reads it again to its checkpoint's offsets.
+USERS_LOG = ["u0:u0,silver", "u1:u1,gold", "u2:u2,bronze", "u0:u0,gold", "u9:u9,none",
+             "u3:u3,silver", "u4:u4,gold", "u9:", "u2:u2,silver"]
+TIERS = ["gold", "gold", "silver", "silver", "gold"]
 
 
 def window_output(b, topic):
@@ -209,6 +220,8 @@ def window_test(env, b, work, rng):
 def file_test(env, b, work, rng):
     lines, want = file_input(rng)
     b.create_topic("file_in", partitions=3)
+    b.create_topic("users", partitions=2)
+    b.produce("users", USERS_LOG, partition=0, key_sep=":", nulls=True)
     killed_dir, ref_dir = os.path.join(work, "file"), os.path.join(work, "file_ref")
     os.makedirs(killed_dir)
     os.makedirs(ref_dir)

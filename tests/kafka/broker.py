@@ -30,6 +30,7 @@ import uuid
 LIBS = os.environ.get("FLOWC_KAFKA_LIBS",
                       os.path.expanduser("~/.cache/flowc-kafka/libs"))
 START_TIMEOUT_S = 90
+SASL_PASSWORD = "flowc-secret"
 
 
 class BrokerError(Exception):
@@ -60,7 +61,11 @@ class Broker:
     def __init__(self, port=None, log=None):
         self.port = port or free_port()
         self.controller_port = free_port()
+        self.sasl_port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        # A SASL/PLAIN listener too, for tests of credentials: user flowc,
+        # password SASL_PASSWORD.
+        self.sasl_bootstrap = f"127.0.0.1:{self.sasl_port}"
         self.log_path = log
         self.proc = None
         self.dir = None
@@ -80,10 +85,17 @@ class Broker:
             "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
             f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
-            f"CONTROLLER://127.0.0.1:{self.controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+            f"CONTROLLER://127.0.0.1:{self.controller_port},"
+            f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port},"
+            f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}",
             "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,"
+            "SASL_PLAINTEXT:SASL_PLAINTEXT",
+            "sasl.enabled.mechanisms=PLAIN",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+            "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'user_flowc="{SASL_PASSWORD}";',
             "inter.broker.listener.name=PLAINTEXT",
             f"log.dirs={self.dir}/data",
             "num.partitions=1",
@@ -123,6 +135,10 @@ class Broker:
             raise BrokerError(f"kafka-storage format failed:\n{fmt.stdout}{fmt.stderr}")
         self.log_path = self.log_path or os.path.join(self.dir, "broker.log")
         self.log = open(self.log_path, "w")
+        self._launch()
+
+    def _launch(self):
+        props = os.path.join(self.dir, "server.properties")
         self.proc = subprocess.Popen(self._java("kafka.Kafka", props), stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -142,6 +158,17 @@ class Broker:
         r = subprocess.run(["kcat", "-b", self.bootstrap, "-L", "-m", "2"],
                            capture_output=True, text=True)
         return r.returncode == 0 and "1 brokers" in r.stdout
+
+    def halt(self):
+        """Stops the broker process and keeps its storage: restart() brings
+        the same broker back on the same ports."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(60)
+        self.proc = None
+
+    def restart(self):
+        self._launch()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -168,9 +195,19 @@ class Broker:
         if r.returncode != 0:
             raise BrokerError(f"cannot create topic {name}:\n{r.stdout}{r.stderr}")
 
-    def produce(self, topic, lines, partition=None, key_sep=None):
-        """Produces one message per line with kcat (key before key_sep when given)."""
-        cmd = ["kcat", "-b", self.bootstrap, "-P", "-t", topic]
+    def add_partitions(self, name, partitions):
+        """Grows topic `name` to `partitions` partitions."""
+        r = subprocess.run(self._java("org.apache.kafka.tools.TopicCommand", "--bootstrap-server",
+                                      self.bootstrap, "--alter", "--topic", name,
+                                      "--partitions", str(partitions)),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BrokerError(f"cannot grow topic {name}:\n{r.stdout}{r.stderr}")
+
+    def produce(self, topic, lines, partition=None, key_sep=None, nulls=False):
+        """Produces one message per line with kcat (key before key_sep when
+        given; with nulls, an empty value is a null one: a tombstone)."""
+        cmd = ["kcat", "-b", self.bootstrap, "-P", "-t", topic] + (["-Z"] if nulls else [])
         if partition is not None:
             cmd += ["-p", str(partition)]
         if key_sep:
@@ -196,7 +233,8 @@ def main():
     args = ap.parse_args()
     try:
         with Broker(port=args.port) as b:
-            print(f"Kafka 3.9 on {b.bootstrap} (log {b.log_path}); Ctrl-C stops it",
+            print(f"Kafka 3.9 on {b.bootstrap} (log {b.log_path}); SASL/PLAIN on "
+                  f"{b.sasl_bootstrap} (user flowc, password {SASL_PASSWORD}); Ctrl-C stops it",
                   flush=True)
             signal.sigwait([signal.SIGINT, signal.SIGTERM])
     except BrokerError as e:

@@ -73,7 +73,7 @@ static void test_rows(void **state)
     assert_string_equal(connectors_compiled_text(a, 0, ", ", ", "),
                         "file, stdin, stdout, generator, kafka, postgres");
     assert_string_equal(connectors_compiled_text(a, ROLE_TABLE, ", ", " or "),
-                        "file, stdin or postgres");
+                        "file, stdin, kafka or postgres");
     arena_free(a);
 }
 

@@ -649,6 +649,46 @@ static void check_sink_field_names(Checker *c, const Schema *s, Loc loc)
     }
 }
 
+static ConnArg *find_arg(Connector *conn, const char *key)
+{
+    for (ConnArg *a = conn->args; a; a = a->next)
+        if (strcmp(a->key, key) == 0)
+            return a;
+    return NULL;
+}
+
+/* A postgres upsert without `key =` updates by the stream's key, plus
+ * window_start for an aggregate's results (docs/postgres.md): the checker
+ * writes that `key` for the runtime, which otherwise takes the table's
+ * primary key. */
+static void default_upsert_key(Checker *c, Connector *conn, const Decl *s)
+{
+    const ConnArg *mode = find_arg(conn, "mode");
+    const char *word = !mode ? NULL
+                       : mode->value->kind == EX_STRING ? mode->value->string.chars
+                       : mode->value->kind == EX_NAME ? mode->value->name.name
+                                                      : NULL;
+    if (strcmp(conn->name, "postgres") != 0 || !word || strcmp(word, "upsert") != 0 ||
+        find_arg(conn, "key") || s->kind != DECL_STREAM || !s->schema)
+        return;
+    const char *list = "";
+    for (int k = 0; k < s->stream.nkey; k++)
+        list = arena_printf(c->arena, "%s%s%s", list, k ? ", " : "",
+                            s->schema->fields[s->stream.key[k]].name);
+    for (int i = 0; s->stream.window_result && i < s->schema->nfields; i++)
+        if (strcmp(s->schema->fields[i].name, "window_start") == 0)
+            list = arena_printf(c->arena, "%s%swindow_start", list, *list ? ", " : "");
+    if (!*list)
+        return;
+    Expr *v = arena_alloc(c->arena, sizeof *v);
+    *v = (Expr){ .kind = EX_STRING, .loc = conn->loc, .type = TY_STRING };
+    v->string.chars = list;
+    v->string.len = (int64_t)strlen(list);
+    ConnArg *a = arena_alloc(c->arena, sizeof *a);
+    *a = (ConnArg){ .key = "key", .loc = conn->loc, .value = v, .next = conn->args };
+    conn->args = a;
+}
+
 static void check_sink(Checker *c, Decl *d)
 {
     NameRef *ref = d->sink.stream;
@@ -659,6 +699,8 @@ static void check_sink(Checker *c, Decl *d)
     }
     FieldScope written = { d->schema, ref ? ref->name : NULL };
     check_connector(c, &d->sink.conn, ROLE_SINK, &written);
+    if (s && d->sink.conn.name)
+        default_upsert_key(c, &d->sink.conn, s);
     if (d->schema)
         check_sink_field_names(c, d->schema, ref->loc);
 }

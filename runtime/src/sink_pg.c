@@ -276,8 +276,8 @@ static int prepare_upsert(PgOutput *po, char **err)
     PGresult *res = PQprepare(po->pg, UPSERT_STATEMENT, po->upsert_sql, 0, NULL);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
-        *err = flowrt_connargs_message(&po->def->conn, "mode = upsert: %s",
-                                       flowrt_pg_message(po->pg));
+        *err = flowrt_connargs_message(&po->def->conn, "mode = upsert: %s (%s)",
+                                       flowrt_pg_message(po->pg), po->upsert_sql);
     PQclear(res);
     return ok ? 0 : EIO;
 }

@@ -389,8 +389,8 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     if (opened && !rt.output_closed)
         flowrt_ckpt_final(&rt);
     /* The summary counts what the sinks wrote, so it comes after the sinks
-     * are flushed; it needs them open, so it comes before they close. */
-    flowrt_sinks_flush(&rt);
+     * are drained; it needs them open, so it comes before they close. */
+    flowrt_sinks_drain(&rt);
     flowrt_sinks_check(&rt);
     publish_counters(&rt);
     if (opened && !opts.quiet)

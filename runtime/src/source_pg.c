@@ -276,7 +276,7 @@ static Source *pg_open(const FlowRuntime *rt, const FlowSourceDef *def, int inde
         args.err = flowrt_connargs_message(&def->conn, "needs a table or a query (one of them)");
     flowrt_source_init(&ps->base, &flowrt_pg_source_ops, def, index, table ? table : "query");
     ps->base.numbered_by_line = false;
-    flowrt_source_common_args(&ps->base, &args, false);
+    flowrt_source_common_args(&ps->base, &args, true);
     ps->cols = alloc_or_die((size_t)def->nfields * sizeof *ps->cols);
     ps->types = alloc_or_die((size_t)def->nfields * sizeof *ps->types);
     ps->fields = alloc_or_die((size_t)def->nfields * sizeof *ps->fields);

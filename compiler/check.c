@@ -427,7 +427,7 @@ static void check_literal_arg(Checker *c, const ArgSpec *spec, Expr *v)
     }
 }
 
-static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, bool reads,
+static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, ConnRole role,
                            const FieldScope *written)
 {
     const ArgSpec *as = NULL;
@@ -443,6 +443,11 @@ static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, b
             keys[i] = spec->args[i].key;
         report_unknown(c, arg->loc, arena_printf(c->arena, "%s argument", spec->name),
                        arg->key, keys);
+        return;
+    }
+    bool reads = role != ROLE_SINK;
+    if (as->use == USE_TABLE && role != ROLE_TABLE) {
+        diag_error(c->d, arg->loc, "'%s' only applies to a table", arg->key);
         return;
     }
     if (as->use == USE_READ && !reads) {
@@ -481,7 +486,6 @@ static void check_connector(Checker *c, Connector *conn, ConnRole role, const Fi
         report_unknown(c, conn->loc, "connector", conn->name, connector_names(c->arena));
         return;
     }
-    bool reads = role != ROLE_SINK;
     if (!(spec->roles & role)) {
         diag_error(c->d, conn->loc, "'%s' can only be a %s, not a %s", spec->name,
                    spec->roles & ROLE_SINK ? "sink" : "source", role_name(role));
@@ -496,7 +500,7 @@ static void check_connector(Checker *c, Connector *conn, ConnRole role, const Fi
             diag_note(c->d, first->loc, "'%s' was first given here", a->key);
             continue;
         }
-        check_conn_arg(c, spec, a, reads, written);
+        check_conn_arg(c, spec, a, role, written);
     }
     for (const ArgSpec *as = spec->args; as->key; as++) {
         if (!as->required)

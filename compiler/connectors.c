@@ -81,7 +81,8 @@ static const ArgSpec kafka_args[] = {
 /* One of table and query is read (a query only where records are read);
  * key names the columns of an upsert's ON CONFLICT, "a, b" (default: the
  * stream's key, else the table's primary key; docs/postgres.md). on_error
- * and errors are also the sink's, for the rows the table refuses. */
+ * and errors are also the sink's, for the rows the table refuses; a table
+ * is read again every `refresh` (runtime/src/table.c). */
 static const char *const postgres_modes[] = { "append", "upsert", NULL };
 static const ArgSpec postgres_args[] = {
     { "conninfo", ARG_STRING, USE_ANY, true, NULL, NULL },
@@ -92,6 +93,7 @@ static const ArgSpec postgres_args[] = {
     { "mode", ARG_WORD, USE_WRITE, false, postgres_modes, "append" },
     { "key", ARG_STRING, USE_WRITE, false, NULL, NULL },
     { "linger", ARG_DURATION, USE_WRITE, false, NULL, "1ms" },
+    { "refresh", ARG_DURATION, USE_TABLE, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
 

@@ -262,6 +262,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
         }
         flowrt_sinks_check(rt);
         publish_counters(rt);
+        flowrt_tables_refresh(rt, opts->stats_seconds > 0);
         rt->progressed = flowrt_stats_records_read(rt) > read_before;
         flowrt_ckpt_round(rt);
         /* A round that held sources back and read nothing is followed at

@@ -53,6 +53,7 @@ struct Source {
     const FlowSourceDef *def;
     int index;              /* in the program's sources (and watermarks) */
     bool table;             /* it loads a table: reports say "table", not "source" */
+    bool refresh;           /* it loads a table again (table.c): a read error is no failure */
     const char *label;      /* the path, "stdin" or "generator" */
     OnError on_error;
     FILE *errors;           /* the errors= file, or NULL */

@@ -108,19 +108,26 @@ FlowLookupTable *flow_lookup_table(FlowRuntime *rt, int index)
 
 /* ---- Loading ------------------------------------------------------------------------- */
 
-/* Reads one table to its end. */
-static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index)
+/* Reads one table to its end. A refresh that cannot open its source
+ * says so and returns false without failing the run. */
+static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index, bool refresh)
 {
     char *err = NULL;
     double started = flowrt_runtime_seconds();
     Source *src = flowrt_source_open(rt, lt->def, index, &rt->params, &err);
-    if (!src) {
+    if (!src && refresh)
+        fprintf(stderr, "%s: table %s keeps its rows: cannot refresh it: %s\n", rt->prog->name,
+                lt->def->name, err);
+    else if (!src)
         flowrt_runtime_fail(rt, "%s", err);
+    if (!src) {
         free(err);
         return false;
     }
     src->table = true;
+    src->refresh = refresh;
     size_t len = strlen(src->label);
+    free(lt->label);
     lt->label = malloc(len + 1);
     if (lt->label)
         memcpy(lt->label, src->label, len + 1);
@@ -140,7 +147,7 @@ static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index)
         flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
-    return !rt->failed && !flowrt_run_stop_requested(rt);
+    return st != SOURCE_FAILED && !rt->failed && !flowrt_run_stop_requested(rt);
 }
 
 bool flowrt_tables_load(FlowRuntime *rt, bool verbose)
@@ -158,8 +165,18 @@ bool flowrt_tables_load(FlowRuntime *rt, bool verbose)
     for (int i = 0; i < prog->ntables; i++) {
         LoadedTable *lt = &rt->tables[i];
         lt->def = &prog->tables[i];
-        if (!load_one(rt, lt, i))
+        ConnArgs args;
+        flowrt_connargs_init(&args, &lt->def->conn, &rt->params);
+        lt->refresh_ms = flowrt_connargs_int(&args, "refresh", 0, 1);
+        bool bad_arg = args.err != NULL;
+        if (bad_arg)
+            flowrt_runtime_fail(rt, "%s", args.err);
+        free(args.err);
+        free(args.used);
+        if (bad_arg || !load_one(rt, lt, i, false))
             return false;
+        flowrt_runtime_tick(rt);
+        lt->next_ms = flow_time_add(rt->now_ms, lt->refresh_ms);
         if (verbose)
             fprintf(stderr, "%s: table %s loaded in %.1fs: %lld rows, %lld keys, %lld bad\n",
                     prog->name, lt->def->name, lt->seconds, (long long)lt->table.loaded,
@@ -169,13 +186,49 @@ bool flowrt_tables_load(FlowRuntime *rt, bool verbose)
     return true;
 }
 
+void flowrt_tables_refresh(FlowRuntime *rt, bool verbose)
+{
+    for (int i = 0; i < rt->ntables && !rt->failed; i++) {
+        LoadedTable *lt = &rt->tables[i];
+        if (!lt->refresh_ms || rt->now_ms < lt->next_ms)
+            continue;
+        /* The rows of the last load stay aside until the new ones are all
+         * in: the generated lookups find the table by its index. */
+        FlowLookupTable old = lt->table;
+        int64_t read = lt->read, bad = lt->bad;
+        memset(&lt->table, 0, sizeof lt->table);
+        bool loaded = load_one(rt, lt, i, true);
+        if (loaded) {
+            flow_lookup_table_free(&old);
+            lt->refreshes++;
+        } else {
+            flow_lookup_table_free(&lt->table);
+            lt->table = old;
+            lt->read = read;
+            lt->bad = bad;
+            lt->refresh_failures++;
+        }
+        flowrt_runtime_tick(rt);
+        lt->next_ms = flow_time_add(rt->now_ms, lt->refresh_ms);
+        if (verbose && loaded)
+            fprintf(stderr, "%s: table %s refreshed (%lld) in %.1fs: %lld rows, %lld keys, "
+                            "%lld bad\n",
+                    rt->prog->name, lt->def->name, (long long)lt->refreshes, lt->seconds,
+                    (long long)lt->table.loaded, (long long)lt->table.count, (long long)lt->bad);
+    }
+}
+
 void flowrt_tables_print_summary(const FlowRuntime *rt)
 {
     for (int i = 0; i < rt->ntables; i++) {
         const LoadedTable *lt = &rt->tables[i];
-        fprintf(stderr, "  table %s (%s): %lld rows loaded, %lld keys, %lld bad\n",
+        char refreshed[96] = "";
+        if (lt->refresh_ms)
+            snprintf(refreshed, sizeof refreshed, ", refreshed %lld times (%lld failed)",
+                     (long long)lt->refreshes, (long long)lt->refresh_failures);
+        fprintf(stderr, "  table %s (%s): %lld rows loaded, %lld keys, %lld bad%s\n",
                 lt->def->name, lt->label ? lt->label : "?", (long long)lt->table.loaded,
-                (long long)lt->table.count, (long long)lt->bad);
+                (long long)lt->table.count, (long long)lt->bad, refreshed);
         /* A record a lookup drops is no bad record: it is only counted. */
         for (int k = 0; k < rt->prog->nlookups; k++)
             if (rt->prog->lookups[k].table == i)

@@ -35,6 +35,9 @@
 /* An open COPY ends after this many bytes: what a lost connection costs to
  * send again, and what the sink keeps for it. */
 #define COPY_BATCH (8 << 20)
+/* Outside an epoch, what the run may encode on while the server commits
+ * the last COPY, before it waits for that COPY's result. */
+#define PENDING_MAX (1 << 20)
 /* Upserts sent before their results are read: few enough that neither
  * side's socket buffer fills while the other waits. */
 #define UPSERT_PIPELINE 256
@@ -56,6 +59,8 @@ typedef struct PgOutput {
     char *kept;           /* the bytes the open COPY took */
     bool took;            /* kept has this write's bytes */
     size_t kept_len, kept_cap;
+    char *pending;        /* the next COPY's bytes, while the last one ends */
+    size_t pending_len, pending_cap;
     bool progress_ready;
     char *program, *sink; /* the progress row's names, and of the prepared transactions */
     int64_t *prepared;    /* epochs prepared, not yet known committed, ascending */
@@ -110,13 +115,30 @@ static int run_params(PgOutput *po, PGconn *pg, const char *sql, int n, const ch
     return e;
 }
 
+static int collect(PgOutput *po);
+
 /* A COPY stays open across writes, so that the program encodes the next
  * buffer while the server takes this one; it ends (and, outside an epoch,
- * commits) at every flush (linger, idle input, a checkpoint, the end) and
- * after COPY_BATCH bytes. */
+ * commits) at every flush (linger, idle input, the end), in an epoch at
+ * its checkpoint, and after COPY_BATCH bytes. */
 static const char *copy_statement(const PgOutput *po)
 {
     return po->base.epochs ? po->copy_savepoint_sql : po->copy_sql;
+}
+
+/* More bytes of the open COPY (none: only what the server said). The
+ * server ends a COPY early when it fails, a refused row most likely,
+ * while the rest is still being sent: then its result is collected now
+ * (and the rows sent again without the refused one). */
+static int copy_put(PgOutput *po, const char *bytes, size_t n)
+{
+    if (PQputCopyData(po->pg, bytes, (int)n) == 1)
+        return 0;
+    if (PQstatus(po->pg) == CONNECTION_BAD)
+        return fail(po, "COPY", flowrt_pg_message(po->pg));
+    po->copying = false;
+    po->ending = true;
+    return collect(po);
 }
 
 static int copy_send(PgOutput *po, const char *bytes, size_t n)
@@ -128,8 +150,7 @@ static int copy_send(PgOutput *po, const char *bytes, size_t n)
         if (!po->copying)
             return fail(po, "COPY", flowrt_pg_message(po->pg));
     }
-    return PQputCopyData(po->pg, bytes, (int)n) == 1 ? 0
-                                                     : fail(po, "COPY", flowrt_pg_message(po->pg));
+    return copy_put(po, bytes, n);
 }
 
 /* The results of an ended COPY (and of the RELEASE after it in an epoch):
@@ -447,6 +468,31 @@ static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
     return e;
 }
 
+/* The ended COPY's result is in (or the connection is gone): collecting
+ * it will not wait. */
+static bool copy_done(PgOutput *po)
+{
+    return PQconsumeInput(po->pg) == 0 || !PQisBusy(po->pg);
+}
+
+/* The bytes held while the last COPY ended open the next one, once that
+ * one's result is in (waited for here). */
+static int send_pending(PgOutput *po)
+{
+    int e = po->pending_len ? collect(po) : 0;
+    if (e || !po->pending_len)
+        return e;
+    char *spare = po->kept;
+    size_t spare_cap = po->kept_cap;
+    po->kept = po->pending;
+    po->kept_len = po->pending_len;
+    po->kept_cap = po->pending_cap;
+    po->pending = spare;
+    po->pending_cap = spare_cap;
+    po->pending_len = 0;
+    return copy_send(po, po->kept, po->kept_len);
+}
+
 /* In a checkpointed run the rows join the epoch's transaction; otherwise
  * an append commits when its COPY ends (copy_send), the upserts of a write
  * in a transaction of their own. */
@@ -455,7 +501,17 @@ static int write_once(Output *out, const char *bytes, size_t n)
     PgOutput *po = (PgOutput *)out;
     bool own_txn = !out->epochs && po->upsert;
     po->took = false;
+    /* Outside an epoch the last COPY may still be committing: the bytes
+     * wait for the next one, up to PENDING_MAX, rather than the run. */
+    if (!out->epochs && !po->upsert && po->ending && po->pending_len + n <= PENDING_MAX &&
+        (po->pending_len || !copy_done(po))) {
+        append(&po->pending, &po->pending_len, &po->pending_cap, bytes, n);
+        po->took = true;
+        return 0;
+    }
     int e = po->copying ? 0 : collect(po);
+    if (!e && !po->copying)
+        e = send_pending(po);
     if (!e && ((out->epochs && !po->in_txn) || own_txn)) {
         e = run(po, po->pg, "BEGIN", "BEGIN");
         po->in_txn = !e;
@@ -581,16 +637,37 @@ static int pg_write(Output *out, const char *bytes, size_t n)
     return recover(po, write_once(out, bytes, n), bytes, n);
 }
 
+/* Outside an epoch a flush ends the COPY, which commits it: the rows become
+ * visible. Inside one nothing is visible before the epoch commits, so the
+ * COPY stays open (one COPY, one savepoint, per COPY_BATCH bytes and not
+ * per flush) and only what libpq holds goes to the server. */
 static int pg_flush(Output *out)
 {
     PgOutput *po = (PgOutput *)out;
-    return recover(po, copy_end(po, false), NULL, 0);
+    if (!out->epochs && !po->copying && po->pending_len && copy_done(po)) {
+        int e = send_pending(po);
+        return recover(po, e ? e : copy_end(po, false), NULL, 0);
+    }
+    if (!out->epochs)
+        return recover(po, copy_end(po, false), NULL, 0);
+    if (!po->copying)
+        return 0;
+    /* A lost connection shows here, not only at the checkpoint. */
+    int e = PQflush(po->pg) == 0 && PQconsumeInput(po->pg) == 1
+                ? copy_put(po, "", 0)
+                : fail(po, "COPY", flowrt_pg_message(po->pg));
+    return recover(po, e, NULL, 0);
 }
 
 static int pg_drain(Output *out)
 {
     PgOutput *po = (PgOutput *)out;
-    return recover(po, copy_end(po, true), NULL, 0);
+    int e = recover(po, copy_end(po, true), NULL, 0);
+    while (!e && po->pending_len) {
+        e = send_pending(po);
+        e = recover(po, e ? e : copy_end(po, true), NULL, 0);
+    }
+    return e;
 }
 
 /* 'flowc:PROGRAM:SINK:EPOCH', as a quoted SQL literal (malloc'd). */
@@ -826,7 +903,7 @@ static int pg_close(Output *out)
     PgOutput *po = (PgOutput *)out;
     /* An epoch still open is not covered by a checkpoint: it rolls back;
      * outside one, what an open COPY took commits. */
-    int e = po->base.epochs || !po->pg ? 0 : copy_end(po, true);
+    int e = po->base.epochs || !po->pg ? 0 : pg_drain(out);
     PQfinish(po->pg);
     PQfinish(po->ctl);
     free(po->conninfo);
@@ -839,6 +916,7 @@ static int pg_close(Output *out)
     free(po->params);
     free(po->held);
     free(po->kept);
+    free(po->pending);
     flowrt_csv_free(&po->csv);
     flowrt_output_free(out);
     free(po);

@@ -124,17 +124,24 @@ def main():
           "down at start is waited for; the sink's errors at start")
 
 
+def wait_epoch(s, proc):
+    """Until the program's epoch has sent rows: its COPY is open (it stays
+    open between checkpoints)."""
+    deadline = time.monotonic() + WAIT_S
+    while not s.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'flowc' "
+                      "AND state = 'active' AND query LIKE '%COPY%'"):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise Failure("the checkpointed program wrote no rows")
+        time.sleep(0.1)
+
+
 def lost_epoch(env, s, work, fault):
     followed = os.path.join(work, "in.csv")
     with open(followed, "w") as f:
         f.write("id,name\n1,a\n")
     proc = subprocess.Popen([os.path.join(work, "pg_faults_ckpt")], cwd=work,
                             env=env.program_env(), stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline and not s.query(
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'flowc' "
-            "AND state = 'idle in transaction'"):
-        time.sleep(0.1)
+    wait_epoch(s, proc)
     if fault == "terminate":
         kill_connections(s)
     else:
@@ -151,11 +158,7 @@ def lost_epoch(env, s, work, fault):
         f.write("3,c\n")
     proc = subprocess.Popen([os.path.join(work, "pg_faults_ckpt")], cwd=work,
                             env=env.program_env(), stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline and proc.poll() is None and not s.query(
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'flowc' "
-            "AND state = 'idle in transaction'"):
-        time.sleep(0.1)
+    wait_epoch(s, proc)
     proc.send_signal(signal.SIGINT)
     err = proc.communicate(timeout=60)[1]
     ids = sorted(int(r[0]) for r in s.query("SELECT id FROM t"))

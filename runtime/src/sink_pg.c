@@ -260,11 +260,12 @@ static int rollback_savepoint(PgOutput *po, const char *name)
 /* The COPY of the kept bytes failed with `res` (cleared here). While it is
  * a refused row: the row is a bad record and leaves the bytes, the rows
  * before it are sent again (they went in once, and were rolled back with
- * it), then the rows after it. The rows before may fail in turn: the
- * server checks unique indexes a buffer of rows at a time, so a row can
- * fail a NOT NULL or a CHECK before the duplicate keys ahead of it are
- * found. A failure that names no line (a server whose messages are
- * translated) goes on one row per COPY. Anything else fails the write. */
+ * it), then the rows after it: k refused rows send the rest of the bytes
+ * about k times. The rows before may fail in turn: the server checks
+ * unique indexes a buffer of rows at a time, so a row can fail a NOT NULL
+ * or a CHECK before the duplicate keys ahead of it are found. A failure
+ * that names no line (a server whose messages are translated) goes on one
+ * row per COPY. Anything else fails the write. */
 static int copy_refused(PgOutput *po, PGresult *res)
 {
     char *b = po->kept;

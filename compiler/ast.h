@@ -363,6 +363,9 @@ struct Decl {
             Loc alias_loc;
             Op *ops;
             Op *producer;             /* late stream: the window op feeding it */
+            const int *key;           /* checker: the key after its last operator, */
+            int nkey;                 /* indexes into its schema (nkey 0: none) */
+            bool window_result;       /* checker: its records are an aggregate's */
         } stream;
         struct {                      /* DECL_SINK */
             NameRef *stream;

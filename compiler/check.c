@@ -506,7 +506,7 @@ static void check_literal_arg(Checker *c, const ArgSpec *spec, Expr *v)
     }
 }
 
-static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, bool reads,
+static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, ConnRole role,
                            const FieldScope *written)
 {
     const ArgSpec *as = NULL;
@@ -522,6 +522,11 @@ static void check_conn_arg(Checker *c, const ConnectorDef *spec, ConnArg *arg, b
             keys[i] = spec->args[i].key;
         report_unknown(c, arg->loc, arena_printf(c->arena, "%s argument", spec->name),
                        arg->key, keys);
+        return;
+    }
+    bool reads = role != ROLE_SINK;
+    if (as->use == USE_TABLE && role != ROLE_TABLE) {
+        diag_error(c->d, arg->loc, "'%s' only applies to a table", arg->key);
         return;
     }
     if (as->use == USE_READ && !reads) {
@@ -563,7 +568,6 @@ static void check_connector(Checker *c, Connector *conn, ConnRole role, const Fi
         report_unknown(c, conn->loc, "connector", conn->name, connector_names(c->arena));
         return;
     }
-    bool reads = role != ROLE_SINK;
     if (!(spec->roles & role)) {
         diag_error(c->d, conn->loc, "'%s' can only be a %s, not a %s", spec->name,
                    spec->roles & ROLE_SINK ? "sink" : "source", role_name(role));
@@ -578,7 +582,7 @@ static void check_connector(Checker *c, Connector *conn, ConnRole role, const Fi
             diag_note(c->d, first->loc, "'%s' was first given here", a->key);
             continue;
         }
-        check_conn_arg(c, spec, a, reads, written);
+        check_conn_arg(c, spec, a, role, written);
     }
     for (const ArgSpec *as = spec->args; as->key; as++) {
         if (!as->required)
@@ -737,6 +741,46 @@ static void check_sink_field_names(Checker *c, const Schema *s, Loc loc)
     }
 }
 
+static ConnArg *find_arg(Connector *conn, const char *key)
+{
+    for (ConnArg *a = conn->args; a; a = a->next)
+        if (strcmp(a->key, key) == 0)
+            return a;
+    return NULL;
+}
+
+/* A postgres upsert without `key =` updates by the stream's key, plus
+ * window_start for an aggregate's results (docs/postgres.md): the checker
+ * writes that `key` for the runtime, which otherwise takes the table's
+ * primary key. */
+static void default_upsert_key(Checker *c, Connector *conn, const Decl *s)
+{
+    const ConnArg *mode = find_arg(conn, "mode");
+    const char *word = !mode ? NULL
+                       : mode->value->kind == EX_STRING ? mode->value->string.chars
+                       : mode->value->kind == EX_NAME ? mode->value->name.name
+                                                      : NULL;
+    if (strcmp(conn->name, "postgres") != 0 || !word || strcmp(word, "upsert") != 0 ||
+        find_arg(conn, "key") || s->kind != DECL_STREAM || !s->schema)
+        return;
+    const char *list = "";
+    for (int k = 0; k < s->stream.nkey; k++)
+        list = arena_printf(c->arena, "%s%s%s", list, k ? ", " : "",
+                            s->schema->fields[s->stream.key[k]].name);
+    for (int i = 0; s->stream.window_result && i < s->schema->nfields; i++)
+        if (strcmp(s->schema->fields[i].name, "window_start") == 0)
+            list = arena_printf(c->arena, "%s%swindow_start", list, *list ? ", " : "");
+    if (!*list)
+        return;
+    Expr *v = arena_alloc(c->arena, sizeof *v);
+    *v = (Expr){ .kind = EX_STRING, .loc = conn->loc, .type = TY_STRING };
+    v->string.chars = list;
+    v->string.len = (int64_t)strlen(list);
+    ConnArg *a = arena_alloc(c->arena, sizeof *a);
+    *a = (ConnArg){ .key = "key", .loc = conn->loc, .value = v, .next = conn->args };
+    conn->args = a;
+}
+
 static void check_sink(Checker *c, Decl *d)
 {
     NameRef *ref = d->sink.stream;
@@ -747,6 +791,8 @@ static void check_sink(Checker *c, Decl *d)
     }
     FieldScope written = { d->schema, ref ? ref->name : NULL };
     check_connector(c, &d->sink.conn, ROLE_SINK, &written);
+    if (s && d->sink.conn.name)
+        default_upsert_key(c, &d->sink.conn, s);
     if (d->schema)
         check_sink_field_names(c, d->schema, ref->loc);
 }

@@ -20,6 +20,7 @@ typedef struct Pipe {
      * the select renamed it (NULL: dropped), for "needs a key by". */
     const Op *key_lost_at;
     const char *key_lost_field, *key_lost_rename;
+    bool window_result; /* an aggregate made the current records */
     int opno;          /* 1-based position of the operator being checked */
     const Op *prev;    /* the operator before it in the stream, or NULL */
 } Pipe;
@@ -296,6 +297,7 @@ static void check_aggregate(Pipe *p, Op *op)
     }
     p->key = p->nkey ? key : NULL;
     p->fs.schema = out;
+    p->window_result = true;
 }
 
 /* ---- join and lookup ------------------------------------------------------------------- */
@@ -470,6 +472,7 @@ static void check_join(Pipe *p, Op *op)
         out->fields[out->nfields++] = f;
     }
     p->fs.schema = out;
+    p->window_result = false;
 }
 
 /* ---- union and dedupe ---------------------------------------------------------------- */
@@ -505,6 +508,7 @@ static void check_union(Pipe *p, Op *op)
     p->key = NULL;
     p->nkey = 0;
     p->key_lost_at = NULL;
+    p->window_result = false;
 }
 
 static void check_dedupe(Pipe *p, Op *op)
@@ -543,6 +547,9 @@ void check_stream(Checker *c, Decl *d)
         op->out = p.fs.schema;
     }
     d->schema = p.fs.schema;
+    d->stream.key = p.key;
+    d->stream.nkey = p.nkey;
+    d->stream.window_result = p.window_result;
     if (free_name && d->name)
         scope_add(c, d->name, d);
 }

@@ -90,16 +90,20 @@ static const ArgSpec kafka_args[] = {
 };
 /* One of table and query is read (a query only where records are read);
  * key names the columns of an upsert's ON CONFLICT, "a, b" (default: the
- * table's primary key; docs/postgres.md). */
+ * stream's key, else the table's primary key; docs/postgres.md). on_error
+ * and errors are also the sink's, for the rows the table refuses; a table
+ * is read again every `refresh` (runtime/src/table.c). */
 static const char *const postgres_modes[] = { "append", "upsert", NULL };
 static const ArgSpec postgres_args[] = {
     { "conninfo", ARG_STRING, USE_ANY, true, NULL, NULL },
     { "table", ARG_STRING, USE_ANY, false, NULL, NULL },
     { "query", ARG_STRING, USE_READ, false, NULL, NULL },
-    { "on_error", ARG_WORD, USE_READ, false, on_errors, "skip" },
+    { "on_error", ARG_WORD, USE_ANY, false, on_errors, "skip" },
+    { "errors", ARG_STRING, USE_ANY, false, NULL, NULL },
     { "mode", ARG_WORD, USE_WRITE, false, postgres_modes, "append" },
     { "key", ARG_STRING, USE_WRITE, false, NULL, NULL },
     { "linger", ARG_DURATION, USE_WRITE, false, NULL, "1ms" },
+    { "refresh", ARG_DURATION, USE_TABLE, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
 

@@ -34,7 +34,7 @@ typedef enum ArgType {
 } ArgType;
 
 /* Arguments that only make sense where records are read, or written. */
-typedef enum ArgUse { USE_ANY, USE_READ, USE_WRITE } ArgUse;
+typedef enum ArgUse { USE_ANY, USE_READ, USE_WRITE, USE_TABLE } ArgUse;
 
 typedef struct ArgSpec {
     const char *key;

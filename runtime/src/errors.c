@@ -56,6 +56,36 @@ void flowrt_source_bad_record(FlowRuntime *rt, Source *src, const char *where, c
         flowrt_runtime_fail(rt, "stopping: %s '%s' has on_error=\"fail\"", role, src->def->name);
 }
 
+bool flowrt_sink_bad_record(Output *out, const char *pos, const char *where, const char *why,
+                            const char *raw, size_t raw_len)
+{
+    FlowRuntime *rt = out->rt;
+    const char *name = out->sinks[0]->def->stream;
+    char reason[768];
+    format_reason(where, why, reason, sizeof reason);
+    out->bad++;
+    rt->bad_total++;
+    if (out->bad <= FLOW_BAD_RECORDS_SHOWN || out->bad_fails)
+        fprintf(stderr, "%s: bad record in sink '%s' at %s: %s\n", rt->prog->name, name, pos,
+                reason);
+    if (out->bad == FLOW_BAD_RECORDS_SHOWN && !out->bad_fails)
+        fprintf(stderr, "%s: further bad records of sink '%s' are only counted\n",
+                rt->prog->name, name);
+    if (out->errors) {
+        fprintf(out->errors, "%s: %s: %s\n", name, pos, reason);
+        fwrite(raw, 1, raw_len, out->errors);
+        fputc('\n', out->errors);
+        if (ferror(out->errors)) {
+            flowrt_runtime_fail(rt, "cannot write the errors file '%s' of sink '%s'",
+                                out->errors_path, name);
+            clearerr(out->errors);
+        }
+    }
+    if (out->bad_fails)
+        flowrt_runtime_fail(rt, "stopping: sink '%s' has on_error=\"fail\"", name);
+    return !out->bad_fails;
+}
+
 /* A record an operator made (a window's result) failed an expression after
  * the operator: it has no input position, so it is reported by its reason
  * and counted in the summary's total. */

@@ -17,6 +17,9 @@
  * CSV record). Stripping the first line of every entry gives back the bad
  * records as input in their own format.
  *
+ * A sink whose destination refuses a record (a PostgreSQL sink: a row the
+ * table rejects) reports it the same way, under the sink's stream name.
+ *
  * A window's result that fails an expression of a later operator has no
  * input record: it is reported as a bad window result (the first ten in
  * full), counted in the summary's bad total, and dropped. */
@@ -32,5 +35,14 @@
  * did not decode), a "file.flow:LINE:COL" (an expression), or NULL (the
  * record as a whole). */
 void flowrt_source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why);
+
+/* The destination of `out` refused the record `raw` (its encoded text) for
+ * `why`; `where` as for a source (a field name, or NULL), `pos` where it
+ * went ("table 't'"). Counted against the sink and in the run's bad total,
+ * reported on stderr (the first ten in full), appended to the sink's
+ * errors= file as `SINK: POS: REASON` and the record's line; false after
+ * flowrt_runtime_fail when the sink has on_error = fail. */
+bool flowrt_sink_bad_record(Output *out, const char *pos, const char *where, const char *why,
+                            const char *raw, size_t raw_len);
 
 #endif

@@ -267,6 +267,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
          * record is on its way (docs/kafka.md, "Tables"). */
         flowrt_tables_poll(rt);
         publish_counters(rt);
+        flowrt_tables_refresh(rt, opts->stats_seconds > 0);
         rt->progressed = flowrt_stats_records_read(rt) > read_before;
         flowrt_ckpt_round(rt);
         /* A round that held sources back and read nothing is followed at
@@ -394,8 +395,8 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     if (opened && !rt.output_closed)
         flowrt_ckpt_final(&rt);
     /* The summary counts what the sinks wrote, so it comes after the sinks
-     * are flushed; it needs them open, so it comes before they close. */
-    flowrt_sinks_flush(&rt);
+     * are drained; it needs them open, so it comes before they close. */
+    flowrt_sinks_drain(&rt);
     flowrt_sinks_check(&rt);
     publish_counters(&rt);
     if (opened && !opts.quiet)

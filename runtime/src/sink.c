@@ -62,6 +62,14 @@ static int64_t monotonic_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* What the destination took: the records an Output refused are of its
+ * one sink. */
+static void count_written(Output *out)
+{
+    for (int i = 0; i < out->nsinks; i++)
+        out->sinks[i]->written = out->sinks[i]->records - out->bad;
+}
+
 /* Hands the whole records of the buffer to the destination and moves the
  * record being written, if any, to the front. After a failure records are
  * dropped: the loop stops the run at the end of the batch. */
@@ -71,8 +79,8 @@ static bool output_write(Output *out)
         int64_t t0 = monotonic_ns();
         out->error = out->ops->write(out, out->buf, out->done);
         out->blocked_ns += monotonic_ns() - t0;
-        for (int i = 0; i < out->nsinks && !out->error; i++)
-            out->sinks[i]->written = out->sinks[i]->records;
+        if (!out->error)
+            count_written(out);
     }
     size_t rest = out->len - out->done;
     memmove(out->buf, out->buf + out->done, rest);
@@ -364,6 +372,10 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
     int format = flowrt_connargs_choice(&args, "format", formats, -1);
     bool header = !ops->no_header && flowrt_connargs_bool(&args, "header", true);
     int64_t linger = flowrt_connargs_int(&args, "linger", SINK_DEFAULT_LINGER_MS, 0);
+    /* Only a destination that refuses records takes these (flowc checks). */
+    static const char *const on_errors[] = { "skip", "fail", NULL };
+    bool bad_fails = flowrt_connargs_choice(&args, "on_error", on_errors, 0) == 1;
+    const char *errors = flowrt_connargs_text(&args, "errors", NULL);
     Output *out = NULL;
     for (int i = 0; i < rt->noutputs && ops->one_per_runtime && !out; i++)
         if (rt->outputs[i]->ops == ops)
@@ -377,6 +389,19 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
             return NULL;
         /* The self-test takes no checkpoints on disk: nothing to commit with. */
         out->epochs = rt->ckpt.on && !rt->ckpt.selftest;
+        out->rt = rt;
+        out->bad_fails = bad_fails;
+        if (errors) {
+            flowrt_output_make_parent_dirs(errors);
+            out->errors = fopen(errors, "a");
+            out->errors_path = errors;
+        }
+        if (errors && !out->errors) {
+            *err = flowrt_connargs_message(conn, "cannot open the errors file '%s': %s", errors,
+                                           strerror(errno));
+            out->ops->close(out);
+            return NULL;
+        }
         rt->outputs = realloc_or_die(rt->outputs,
                                      (size_t)(rt->noutputs + 1) * sizeof *rt->outputs);
         rt->outputs[rt->noutputs++] = out;
@@ -448,6 +473,15 @@ void flowrt_sinks_flush(FlowRuntime *rt)
         output_flush(rt->outputs[i]);
 }
 
+void flowrt_sinks_drain(FlowRuntime *rt)
+{
+    for (int i = 0; i < rt->noutputs; i++) {
+        Output *out = rt->outputs[i];
+        if (output_flush(out) && out->ops->drain && !(out->error = out->ops->drain(out)))
+            count_written(out);
+    }
+}
+
 /* A failed Output is reported once, under its first sink. */
 static void report(FlowRuntime *rt, const FlowSinkDef *def, const char *label, int error)
 {
@@ -480,7 +514,11 @@ void flowrt_sinks_close(FlowRuntime *rt)
         const FlowSinkDef *def = out->sinks[0]->def;
         const char *label = out->label;
         bool failed = out->error != 0;
+        /* Closing may still refuse records (the end of a COPY). */
+        FILE *errors = out->errors;
         int error = out->ops->close(out);
+        if (errors)
+            fclose(errors);
         if (error && !failed)
             report(rt, def, label, error);
     }

@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "connargs.h"
 #include "flow/program.h"
@@ -82,6 +83,10 @@ typedef struct SinkOps {
     int (*begin)(Output *out, const FlowRuntime *rt);
     int (*prepare)(Output *out, int64_t id);
     int (*checkpointed)(Output *out, int64_t id, bool complete);
+    /* The run's end, before its summary: waits for what flush pushed on,
+     * so that the records the destination refuses are counted (NULL:
+     * flush is enough). */
+    int (*drain)(Output *out);
 } SinkOps;
 
 /* The buffer of a destination and what the loop knows about it. A connector
@@ -104,6 +109,15 @@ struct Output {
     int64_t blocked_ns;     /* time spent in write, for --stats */
     FlowSink **sinks;       /* the sinks that write here */
     int nsinks;
+    /* Records the destination refused (a row a PostgreSQL table rejects),
+     * reported with flowrt_sink_bad_record (errors.h) under the sink's
+     * on_error= and errors= (NULL: none), as a source's bad records. Only
+     * an Output of one sink refuses records. */
+    FlowRuntime *rt;
+    int64_t bad;
+    bool bad_fails;         /* on_error = fail */
+    FILE *errors;
+    const char *errors_path;
 };
 
 typedef enum SinkFormat { SINK_CSV, SINK_JSONL } SinkFormat;
@@ -132,6 +146,9 @@ bool flowrt_sinks_open(FlowRuntime *rt, char **err);
 void flowrt_sinks_linger(FlowRuntime *rt);
 /* No input is ready: every Output writes out what it holds. */
 void flowrt_sinks_flush(FlowRuntime *rt);
+/* The run's end: every Output writes out what it holds and waits for it
+ * (SinkOps.drain). */
+void flowrt_sinks_drain(FlowRuntime *rt);
 /* A failed write becomes a run-time failure (false); EPIPE sets
  * rt->output_closed instead. */
 bool flowrt_sinks_check(FlowRuntime *rt);

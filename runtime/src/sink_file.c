@@ -375,9 +375,9 @@ static int fd_close(Output *out)
 
 const SinkOps flowrt_file_sink_ops = {
     file_open, fd_write, fd_flush, file_commit, file_restore, fd_close, false, false,
-    NULL, NULL, file_prepare, NULL,
+    NULL, NULL, file_prepare, NULL, NULL,
 };
 const SinkOps flowrt_stdout_sink_ops = {
     stdout_open, fd_write, fd_flush, stdout_commit, stdout_restore, fd_close, true, false,
-    NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL,
 };

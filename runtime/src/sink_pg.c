@@ -8,7 +8,10 @@
  * the checkpoint's fork and COMMITted PREPARED once the checkpoint is on
  * disk; a restore commits the prepared epochs its checkpoint covers and
  * rolls back the newer ones (docs/checkpoints.md, "PostgreSQL sinks"), so
- * every row lands exactly once. */
+ * every row lands exactly once. A row the table refuses (a constraint, a
+ * value the column cannot hold) is a bad record of the sink: the rows
+ * around it are sent again without it, inside a savepoint in an epoch
+ * (docs/postgres.md, "Refused rows"). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -19,14 +22,22 @@
 
 #include "connectors.h"
 #include "csv.h"
+#include "errors.h"
 #include "pg.h"
 
 /* The table of committed epochs, one row per (program, sink, epoch). */
 #define PROGRESS_TABLE "flowc_progress"
 #define UPSERT_STATEMENT "flowc_upsert"
+/* In an epoch each COPY, and each pipeline of upserts, is a savepoint of
+ * its own, so that a refused row costs it alone and not the epoch. */
+#define COPY_SAVEPOINT "flowc_copy"
+#define ROW_SAVEPOINT "flowc_row"
 /* An open COPY ends after this many bytes: what a lost connection costs to
  * send again, and what the sink keeps for it. */
 #define COPY_BATCH (8 << 20)
+/* Outside an epoch, what the run may encode on while the server commits
+ * the last COPY, before it waits for that COPY's result. */
+#define PENDING_MAX (1 << 20)
 /* Upserts sent before their results are read: few enough that neither
  * side's socket buffer fills while the other waits. */
 #define UPSERT_PIPELINE 256
@@ -39,14 +50,17 @@ typedef struct PgOutput {
     char *conninfo;
     const char *table;
     char *copy_sql;
+    char *copy_savepoint_sql; /* the COPY of an epoch, in COPY_SAVEPOINT */
     char *upsert_sql;
     bool upsert;
     bool in_txn;          /* pg is in the transaction of the current epoch */
     bool copying;         /* pg is inside a COPY FROM STDIN */
     bool ending;          /* a COPY's end is sent, its result not yet read */
-    char *kept;           /* outside epochs: the bytes the open COPY took */
+    char *kept;           /* the bytes the open COPY took */
     bool took;            /* kept has this write's bytes */
     size_t kept_len, kept_cap;
+    char *pending;        /* the next COPY's bytes, while the last one ends */
+    size_t pending_len, pending_cap;
     bool progress_ready;
     char *program, *sink; /* the progress row's names, and of the prepared transactions */
     int64_t *prepared;    /* epochs prepared, not yet known committed, ascending */
@@ -101,21 +115,199 @@ static int run_params(PgOutput *po, PGconn *pg, const char *sql, int n, const ch
     return e;
 }
 
+static int collect(PgOutput *po);
+
 /* A COPY stays open across writes, so that the program encodes the next
  * buffer while the server takes this one; it ends (and, outside an epoch,
- * commits) at every flush (linger, idle input, a checkpoint, the end) and
- * after COPY_BATCH bytes. */
+ * commits) at every flush (linger, idle input, the end), in an epoch at
+ * its checkpoint, and after COPY_BATCH bytes. */
+static const char *copy_statement(const PgOutput *po)
+{
+    return po->base.epochs ? po->copy_savepoint_sql : po->copy_sql;
+}
+
+/* More bytes of the open COPY (none: only what the server said). The
+ * server ends a COPY early when it fails, a refused row most likely,
+ * while the rest is still being sent: then its result is collected now
+ * (and the rows sent again without the refused one). */
+static int copy_put(PgOutput *po, const char *bytes, size_t n)
+{
+    if (PQputCopyData(po->pg, bytes, (int)n) == 1)
+        return 0;
+    if (PQstatus(po->pg) == CONNECTION_BAD)
+        return fail(po, "COPY", flowrt_pg_message(po->pg));
+    po->copying = false;
+    po->ending = true;
+    return collect(po);
+}
+
 static int copy_send(PgOutput *po, const char *bytes, size_t n)
 {
     if (!po->copying) {
-        PGresult *res = PQexec(po->pg, po->copy_sql);
+        PGresult *res = PQexec(po->pg, copy_statement(po));
         po->copying = PQresultStatus(res) == PGRES_COPY_IN;
         PQclear(res);
         if (!po->copying)
             return fail(po, "COPY", flowrt_pg_message(po->pg));
     }
-    return PQputCopyData(po->pg, bytes, (int)n) == 1 ? 0
-                                                     : fail(po, "COPY", flowrt_pg_message(po->pg));
+    return copy_put(po, bytes, n);
+}
+
+/* The results of an ended COPY (and of the RELEASE after it in an epoch):
+ * NULL when all went in, else the first failure's. */
+static PGresult *copy_results(PgOutput *po)
+{
+    PGresult *res, *failed = NULL;
+    while ((res = PQgetResult(po->pg))) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed)
+            failed = res;
+        else
+            PQclear(res);
+    }
+    return failed;
+}
+
+/* One COPY of whole records, waited for: NULL, or the failure's result. */
+static PGresult *copy_bytes(PgOutput *po, const char *bytes, size_t n)
+{
+    PGresult *res = PQexec(po->pg, copy_statement(po));
+    if (PQresultStatus(res) != PGRES_COPY_IN)
+        return res;
+    PQclear(res);
+    if (PQputCopyData(po->pg, bytes, (int)n) != 1 || PQputCopyEnd(po->pg, NULL) != 1)
+        return PQmakeEmptyPGresult(po->pg, PGRES_FATAL_ERROR);
+    return copy_results(po);
+}
+
+static const char *result_message(const PGresult *res)
+{
+    static _Thread_local char why[1024];
+    snprintf(why, sizeof why, "%s", PQresultErrorMessage(res));
+    why[strcspn(why, "\n")] = '\0';
+    return why;
+}
+
+/* A failure of the row, not of the run: a value the column cannot hold
+ * (SQLSTATE class 22, data exception) or a constraint (23: not null,
+ * check, unique, foreign key). */
+static bool refused_row(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
+}
+
+/* The record `raw` the table refused for `res`: a bad record of the sink
+ * (its field when the server names the column); EIO with on_error = fail. */
+static int refuse(PgOutput *po, const PGresult *res, const char *raw, size_t len)
+{
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+    const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+    char field[128] = "", pos[256];
+    /* A COPY's input errors name the column only in the context:
+     * `COPY t, line 3, column amount: "..."`. */
+    const char *in = context ? strstr(context, ", column ") : NULL;
+    if (column)
+        snprintf(field, sizeof field, "%s", column);
+    else if (in)
+        snprintf(field, sizeof field, "%.*s", (int)strcspn(in + 9, ":"), in + 9);
+    snprintf(pos, sizeof pos, "table '%s'", po->table);
+    return flowrt_sink_bad_record(&po->base, pos, *field ? field : NULL,
+                                  primary ? primary : result_message(res), raw, len)
+               ? 0
+               : EIO;
+}
+
+/* The number of the COPY's line (its record, from 1) a failure names in
+ * its context (`COPY t, line 3...`), 0 when it names none. */
+static int64_t copy_line(const PGresult *res)
+{
+    const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+    const char *line = context ? strstr(context, ", line ") : NULL;
+    return line ? strtoll(line + 7, NULL, 10) : 0;
+}
+
+/* Record number `line` (from 1) of [b, b+n): its start, and the end of its
+ * line break; false past the last. */
+static bool record_bounds(PgOutput *po, const char *b, size_t n, int64_t line, size_t *start,
+                          size_t *end, CsvRecord *rec)
+{
+    size_t at = 0;
+    for (int64_t k = 1; at < n; k++) {
+        if (flowrt_csv_parse(&po->csv, b + at, n - at, true, rec) != CSV_RECORD)
+            return false;
+        if (k == line) {
+            *start = at;
+            *end = at + rec->used;
+            return true;
+        }
+        at += rec->used;
+    }
+    return false;
+}
+
+/* After a failure inside an epoch: the transaction goes on from before the
+ * failed statement. */
+static int rollback_savepoint(PgOutput *po, const char *name)
+{
+    if (!po->in_txn)
+        return 0;
+    char sql[96];
+    snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT %s; RELEASE SAVEPOINT %s", name, name);
+    return run(po, po->pg, sql, "ROLLBACK TO SAVEPOINT");
+}
+
+/* The COPY of the kept bytes failed with `res` (cleared here). While it is
+ * a refused row: the row is a bad record and leaves the bytes, the rows
+ * before it are sent again (they went in once, and were rolled back with
+ * it), then the rows after it: k refused rows send the rest of the bytes
+ * about k times. The rows before may fail in turn: the server checks
+ * unique indexes a buffer of rows at a time, so a row can fail a NOT NULL
+ * or a CHECK before the duplicate keys ahead of it are found. A failure
+ * that names no line (a server whose messages are translated) goes on one
+ * row per COPY. Anything else fails the write. */
+static int copy_refused(PgOutput *po, PGresult *res)
+{
+    char *b = po->kept;
+    size_t n = po->kept_len, at = 0, lim = n, tried = n, start, end;
+    bool one = false;
+    int e = 0;
+    CsvRecord rec;
+    while (!e && at < n) {
+        if (!res) {
+            at = tried;
+            lim = n;
+        } else if (!refused_row(res)) {
+            e = fail(po, "COPY", result_message(res));
+        } else {
+            int64_t line = one ? 1 : copy_line(res);
+            e = rollback_savepoint(po, COPY_SAVEPOINT);
+            if (!e && line > 0 &&
+                record_bounds(po, b + at, tried - at, line, &start, &end, &rec)) {
+                e = refuse(po, res, rec.raw, rec.raw_len);
+                memmove(b + at + start, b + at + end, n - at - end);
+                n -= end - start;
+                lim = at + start;
+            } else if (!e) {
+                one = true;
+            }
+        }
+        PQclear(res);
+        res = NULL;
+        if (!e && at < n) {
+            if (lim <= at)
+                lim = n;
+            tried = lim;
+            if (one && record_bounds(po, b + at, lim - at, 1, &start, &end, &rec))
+                tried = at + end;
+            res = copy_bytes(po, b + at, tried - at);
+        }
+    }
+    PQclear(res);
+    /* What went in is not sent again after a lost connection. */
+    memmove(po->kept, po->kept + at, n - at);
+    po->kept_len = n - at;
+    return e;
 }
 
 /* The result of an ended COPY: once it committed, nothing needs sending
@@ -125,13 +317,8 @@ static int collect(PgOutput *po)
     if (!po->ending)
         return 0;
     po->ending = false;
-    int e = 0;
-    PGresult *res;
-    while ((res = PQgetResult(po->pg))) {
-        if (PQresultStatus(res) != PGRES_COMMAND_OK && !e)
-            e = fail(po, "COPY", flowrt_pg_message(po->pg));
-        PQclear(res);
-    }
+    PGresult *failed = copy_results(po);
+    int e = failed ? copy_refused(po, failed) : 0;
     if (!e)
         po->kept_len = 0;
     return e;
@@ -162,21 +349,26 @@ static void append(char **buf, size_t *len, size_t *cap, const char *bytes, size
     *len += n;
 }
 
-/* The results of the `sent` upserts of a pipeline, then its sync point;
- * the first failure is reported with its row's reason. */
-static int pipeline_results(PgOutput *po, int sent)
+/* The results of a pipeline of `sent` upserts between a SAVEPOINT and its
+ * RELEASE, then its sync point. The first refused row's index is *bad
+ * (-1: none) with its result in *refused; any other failure fails. */
+static int pipeline_results(PgOutput *po, int sent, int *bad, PGresult **refused)
 {
     int e = PQpipelineSync(po->pg) == 1 ? 0 : fail(po, "upsert", flowrt_pg_message(po->pg));
-    for (int i = 0; i < sent; i++) {
+    *bad = -1;
+    *refused = NULL;
+    for (int i = -1; i <= sent; i++) { /* the SAVEPOINT, the rows, the RELEASE */
         PGresult *res;
         while ((res = PQgetResult(po->pg))) {
             ExecStatusType st = PQresultStatus(res);
-            if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED && !e) {
-                char why[1024];
-                snprintf(why, sizeof why, "%s", PQresultErrorMessage(res));
-                why[strcspn(why, "\n")] = '\0';
-                e = fail(po, "upsert", why);
+            bool failed = st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED;
+            if (failed && !e && *bad < 0 && i >= 0 && i < sent && refused_row(res)) {
+                *bad = i;
+                *refused = res;
+                continue;
             }
+            if (failed && !e && *bad < 0)
+                e = fail(po, "upsert", result_message(res));
             PQclear(res);
         }
     }
@@ -187,26 +379,35 @@ static int pipeline_results(PgOutput *po, int sent)
     return e;
 }
 
-/* One INSERT ... ON CONFLICT per record, sent UPSERT_PIPELINE at a time in
- * libpq's pipeline mode: one round trip for them all, not one a row. */
-static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
+/* Up to UPSERT_PIPELINE records of [bytes, bytes+n) (*used bytes), less
+ * those `skip` marks, as one pipeline in ROW_SAVEPOINT: one round trip for
+ * them all, not one a row. Record i's text is raw[i]. */
+static int upsert_pipeline(PgOutput *po, const char *bytes, size_t n, const bool *skip,
+                           size_t *used, CsvRecord *raw, int *bad, PGresult **refused)
 {
-    int nf = po->def->nfields;
+    int nf = po->def->nfields, sent = 0, index[UPSERT_PIPELINE];
     const char **values = alloc_or_die(sizeof *values * (size_t)nf);
-    if (PQenterPipelineMode(po->pg) != 1) {
+    *used = 0;
+    *bad = -1;
+    *refused = NULL;
+    if (PQenterPipelineMode(po->pg) != 1 ||
+        PQsendQueryParams(po->pg, "SAVEPOINT " ROW_SAVEPOINT, 0, NULL, NULL, NULL, NULL, 0) != 1) {
         free(values);
+        PQexitPipelineMode(po->pg);
         return fail(po, "upsert", flowrt_pg_message(po->pg));
     }
-    int e = 0, sent = 0;
-    for (size_t at = 0; at < n && !e;) {
-        CsvRecord rec;
-        if (flowrt_csv_parse(&po->csv, bytes + at, n - at, true, &rec) != CSV_RECORD)
+    int e = 0;
+    for (int r = 0; r < UPSERT_PIPELINE && *used < n && !e; r++) {
+        CsvRecord *rec = &raw[r];
+        if (flowrt_csv_parse(&po->csv, bytes + *used, n - *used, true, rec) != CSV_RECORD)
             break;
-        at += rec.used;
-        if (rec.ncols != nf) {
+        *used += rec->used;
+        if (rec->ncols != nf) {
             e = fail(po, "upsert", "a record of the wrong width");
             break;
         }
+        if (skip[r])
+            continue;
         size_t need = 0;
         for (int i = 0; i < nf; i++)
             need += po->csv.cols[i].len + 1;
@@ -219,24 +420,78 @@ static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
         for (int i = 0; i < nf; i++) {
             memcpy(p, po->csv.cols[i].ptr, po->csv.cols[i].len);
             p[po->csv.cols[i].len] = '\0';
-            values[i] = p;
+            /* As in the COPY: an empty value is NULL, but for a string. */
+            bool null = !po->csv.cols[i].len && po->def->field_types[i] != FLOW_STRING;
+            values[i] = null ? NULL : p;
             p += po->csv.cols[i].len + 1;
         }
         /* libpq copies the values into its buffer: params is free again. */
         if (PQsendQueryPrepared(po->pg, UPSERT_STATEMENT, nf, values, NULL, NULL, 0) != 1)
             e = fail(po, "upsert", flowrt_pg_message(po->pg));
-        else if (++sent == UPSERT_PIPELINE) {
-            e = pipeline_results(po, sent);
-            sent = 0;
-        }
+        index[sent++] = r;
     }
-    if (sent) {
-        int last = pipeline_results(po, sent);
-        e = e ? e : last;
-    }
+    if (!e && PQsendQueryParams(po->pg, "RELEASE SAVEPOINT " ROW_SAVEPOINT, 0, NULL, NULL, NULL,
+                                NULL, 0) != 1)
+        e = fail(po, "upsert", flowrt_pg_message(po->pg));
+    int last = pipeline_results(po, sent, bad, refused);
+    e = e ? e : last;
+    if (*bad >= 0)
+        *bad = index[*bad];
     PQexitPipelineMode(po->pg);
     free(values);
     return e;
+}
+
+/* One INSERT ... ON CONFLICT per record, a pipeline at a time. A row the
+ * table refuses is a bad record; its pipeline rolls back to its savepoint
+ * and is sent again without it. */
+static int upsert_rows(PgOutput *po, const char *bytes, size_t n)
+{
+    bool skip[UPSERT_PIPELINE];
+    CsvRecord raw[UPSERT_PIPELINE];
+    int e = 0;
+    for (size_t at = 0, used = 0; at < n && !e; at += used) {
+        memset(skip, 0, sizeof skip);
+        for (int bad = 0; bad >= 0 && !e;) {
+            PGresult *refused;
+            e = upsert_pipeline(po, bytes + at, n - at, skip, &used, raw, &bad, &refused);
+            if (!e && bad >= 0) {
+                e = rollback_savepoint(po, ROW_SAVEPOINT);
+                if (!e)
+                    e = refuse(po, refused, raw[bad].raw, raw[bad].raw_len);
+                skip[bad] = true;
+            }
+            PQclear(refused);
+        }
+        if (!used)
+            break;
+    }
+    return e;
+}
+
+/* The ended COPY's result is in (or the connection is gone): collecting
+ * it will not wait. */
+static bool copy_done(PgOutput *po)
+{
+    return PQconsumeInput(po->pg) == 0 || !PQisBusy(po->pg);
+}
+
+/* The bytes held while the last COPY ended open the next one, once that
+ * one's result is in (waited for here). */
+static int send_pending(PgOutput *po)
+{
+    int e = po->pending_len ? collect(po) : 0;
+    if (e || !po->pending_len)
+        return e;
+    char *spare = po->kept;
+    size_t spare_cap = po->kept_cap;
+    po->kept = po->pending;
+    po->kept_len = po->pending_len;
+    po->kept_cap = po->pending_cap;
+    po->pending = spare;
+    po->pending_cap = spare_cap;
+    po->pending_len = 0;
+    return copy_send(po, po->kept, po->kept_len);
 }
 
 /* In a checkpointed run the rows join the epoch's transaction; otherwise
@@ -247,7 +502,17 @@ static int write_once(Output *out, const char *bytes, size_t n)
     PgOutput *po = (PgOutput *)out;
     bool own_txn = !out->epochs && po->upsert;
     po->took = false;
+    /* Outside an epoch the last COPY may still be committing: the bytes
+     * wait for the next one, up to PENDING_MAX, rather than the run. */
+    if (!out->epochs && !po->upsert && po->ending && po->pending_len + n <= PENDING_MAX &&
+        (po->pending_len || !copy_done(po))) {
+        append(&po->pending, &po->pending_len, &po->pending_cap, bytes, n);
+        po->took = true;
+        return 0;
+    }
     int e = po->copying ? 0 : collect(po);
+    if (!e && !po->copying)
+        e = send_pending(po);
     if (!e && ((out->epochs && !po->in_txn) || own_txn)) {
         e = run(po, po->pg, "BEGIN", "BEGIN");
         po->in_txn = !e;
@@ -255,10 +520,10 @@ static int write_once(Output *out, const char *bytes, size_t n)
     if (!e && po->upsert) {
         e = upsert_rows(po, bytes, n);
     } else if (!e) {
-        /* Outside an epoch what the open COPY took is kept, to send again
-         * on a new connection if this one is lost before the COPY ends. */
-        if (!out->epochs)
-            append(&po->kept, &po->kept_len, &po->kept_cap, bytes, n);
+        /* What the open COPY took is kept: to send again without a row the
+         * table refuses, and outside an epoch on a new connection if this
+         * one is lost before the COPY ends. */
+        append(&po->kept, &po->kept_len, &po->kept_cap, bytes, n);
         po->took = true;
         e = copy_send(po, bytes, n);
         if (!e && po->kept_len >= COPY_BATCH)
@@ -276,8 +541,8 @@ static int prepare_upsert(PgOutput *po, char **err)
     PGresult *res = PQprepare(po->pg, UPSERT_STATEMENT, po->upsert_sql, 0, NULL);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
-        *err = flowrt_connargs_message(&po->def->conn, "mode = upsert: %s",
-                                       flowrt_pg_message(po->pg));
+        *err = flowrt_connargs_message(&po->def->conn, "mode = upsert: %s (%s)",
+                                       flowrt_pg_message(po->pg), po->upsert_sql);
     PQclear(res);
     return ok ? 0 : EIO;
 }
@@ -373,10 +638,37 @@ static int pg_write(Output *out, const char *bytes, size_t n)
     return recover(po, write_once(out, bytes, n), bytes, n);
 }
 
+/* Outside an epoch a flush ends the COPY, which commits it: the rows become
+ * visible. Inside one nothing is visible before the epoch commits, so the
+ * COPY stays open (one COPY, one savepoint, per COPY_BATCH bytes and not
+ * per flush) and only what libpq holds goes to the server. */
 static int pg_flush(Output *out)
 {
     PgOutput *po = (PgOutput *)out;
-    return recover(po, copy_end(po, false), NULL, 0);
+    if (!out->epochs && !po->copying && po->pending_len && copy_done(po)) {
+        int e = send_pending(po);
+        return recover(po, e ? e : copy_end(po, false), NULL, 0);
+    }
+    if (!out->epochs)
+        return recover(po, copy_end(po, false), NULL, 0);
+    if (!po->copying)
+        return 0;
+    /* A lost connection shows here, not only at the checkpoint. */
+    int e = PQflush(po->pg) == 0 && PQconsumeInput(po->pg) == 1
+                ? copy_put(po, "", 0)
+                : fail(po, "COPY", flowrt_pg_message(po->pg));
+    return recover(po, e, NULL, 0);
+}
+
+static int pg_drain(Output *out)
+{
+    PgOutput *po = (PgOutput *)out;
+    int e = recover(po, copy_end(po, true), NULL, 0);
+    while (!e && po->pending_len) {
+        e = send_pending(po);
+        e = recover(po, e ? e : copy_end(po, true), NULL, 0);
+    }
+    return e;
 }
 
 /* 'flowc:PROGRAM:SINK:EPOCH', as a quoted SQL literal (malloc'd). */
@@ -612,11 +904,12 @@ static int pg_close(Output *out)
     PgOutput *po = (PgOutput *)out;
     /* An epoch still open is not covered by a checkpoint: it rolls back;
      * outside one, what an open COPY took commits. */
-    int e = po->base.epochs || !po->pg ? 0 : copy_end(po, true);
+    int e = po->base.epochs || !po->pg ? 0 : pg_drain(out);
     PQfinish(po->pg);
     PQfinish(po->ctl);
     free(po->conninfo);
     free(po->copy_sql);
+    free(po->copy_savepoint_sql);
     free(po->upsert_sql);
     free(po->program);
     free(po->sink);
@@ -624,6 +917,7 @@ static int pg_close(Output *out)
     free(po->params);
     free(po->held);
     free(po->kept);
+    free(po->pending);
     flowrt_csv_free(&po->csv);
     flowrt_output_free(out);
     free(po);
@@ -747,7 +1041,9 @@ static bool make_statements(PgOutput *po, const char *key, char **err)
     char *cols = field_list(po, false, false);
     char *strings = field_list(po, true, false);
     if (asprintf(&po->copy_sql, "COPY %s (%s) FROM STDIN WITH (FORMAT csv%s%s%s)", po->table,
-                 cols, *strings ? ", FORCE_NOT_NULL (" : "", strings, *strings ? ")" : "") < 0)
+                 cols, *strings ? ", FORCE_NOT_NULL (" : "", strings, *strings ? ")" : "") < 0 ||
+        asprintf(&po->copy_savepoint_sql, "SAVEPOINT " COPY_SAVEPOINT "; %s; "
+                 "RELEASE SAVEPOINT " COPY_SAVEPOINT, po->copy_sql) < 0)
         abort();
     free(strings);
     bool ok = true;
@@ -823,6 +1119,7 @@ const SinkOps flowrt_pg_sink_ops = {
     .open = pg_open,
     .write = pg_write,
     .flush = pg_flush,
+    .drain = pg_drain,
     .commit = pg_commit,
     .restore = pg_restore,
     .close = pg_close,

@@ -55,6 +55,7 @@ struct Source {
     bool table;             /* it loads a table: reports say "table", not "source" */
     bool follows;           /* a table's changelog (kafka): kept open and polled while the
                              * program runs (table.h) */
+    bool refresh;           /* it loads a table again (table.c): a read error is no failure */
     const char *label;      /* the path, "stdin" or "generator" */
     /* The file the record is in, for reports: the label, or the file of a
      * pattern's (`logs/2026-*.csv`) being read. */

@@ -94,6 +94,19 @@ static FlowField field_of(const PgSource *ps, const PGresult *res, int row, int 
     return (FlowField){ v, len, FLOW_FIELD_TEXT };
 }
 
+/* A read that failed: the run fails, but for a table's refresh, which
+ * keeps the rows it had (table.c). */
+static SourceStatus read_failed(Source *src, FlowRuntime *rt, char *err)
+{
+    if (src->refresh)
+        fprintf(stderr, "%s: table %s keeps its rows: cannot refresh it: %s\n", rt->prog->name,
+                src->def->name, err);
+    else
+        flowrt_runtime_fail(rt, "source '%s': %s", src->def->name, err);
+    free(err);
+    return SOURCE_FAILED;
+}
+
 static SourceStatus pg_poll(Source *src, FlowRuntime *rt, int max)
 {
     PgSource *ps = (PgSource *)src;
@@ -102,11 +115,8 @@ static SourceStatus pg_poll(Source *src, FlowRuntime *rt, int max)
     char *err = NULL;
     PGresult *res = flowrt_pg_exec(&src->def->conn, ps->pg, sql, PGRES_TUPLES_OK,
                                    "reading the rows", &err);
-    if (!res) {
-        flowrt_runtime_fail(rt, "source '%s': %s", src->def->name, err);
-        free(err);
-        return SOURCE_FAILED;
-    }
+    if (!res)
+        return read_failed(src, rt, err);
     int n = PQntuples(res);
     for (int r = 0; r < n && !rt->failed; r++) {
         src->where = ++ps->rows;
@@ -129,11 +139,8 @@ static SourceStatus pg_poll(Source *src, FlowRuntime *rt, int max)
         return SOURCE_MORE;
     /* The end: the snapshot's transaction has nothing left to read. */
     if (!flowrt_pg_command(&src->def->conn, ps->pg, "CLOSE " CURSOR "; COMMIT",
-                           "ending the read", &err)) {
-        flowrt_runtime_fail(rt, "source '%s': %s", src->def->name, err);
-        free(err);
-        return SOURCE_FAILED;
-    }
+                           "ending the read", &err))
+        return read_failed(src, rt, err);
     return SOURCE_DONE;
 }
 
@@ -278,7 +285,8 @@ static Source *pg_open(const FlowRuntime *rt, const FlowSourceDef *def, int inde
         args.err = flowrt_connargs_message(&def->conn, "needs a table or a query (one of them)");
     flowrt_source_init(&ps->base, &flowrt_pg_source_ops, def, index, table ? table : "query");
     ps->base.numbered_by_line = false;
-    flowrt_source_common_args(&ps->base, &args, false);
+    flowrt_source_common_args(&ps->base, &args, true);
+    flowrt_connargs_int(&args, "refresh", 0, 1); /* a table's, read by table.c */
     ps->cols = alloc_or_die((size_t)def->nfields * sizeof *ps->cols);
     ps->types = alloc_or_die((size_t)def->nfields * sizeof *ps->types);
     ps->fields = alloc_or_die((size_t)def->nfields * sizeof *ps->fields);

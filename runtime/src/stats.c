@@ -73,8 +73,11 @@ void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupte
     flowrt_tables_print_summary(rt);
     for (int i = 0; i < rt->nsinks; i++) {
         const FlowSink *k = rt->sinks[i];
-        fprintf(stderr, "  sink %s (%s): %lld written%s\n", k->def->stream, flowrt_sink_label(k),
-                (long long)k->written,
+        char bad[48] = "";
+        if (k->out->bad)
+            snprintf(bad, sizeof bad, ", %lld bad", (long long)k->out->bad);
+        fprintf(stderr, "  sink %s (%s): %lld written%s%s\n", k->def->stream,
+                flowrt_sink_label(k), (long long)k->written, bad,
                 k->out->error == EPIPE ? ", output closed by reader" : "");
     }
     char ckpt[1024];

@@ -258,7 +258,7 @@ static bool read_to_end(FlowRuntime *rt, LoadedTable *lt, Source *src)
     lt->bad = src->bad;
     lt->seconds += flowrt_runtime_seconds() - started;
     lt->keyed_loaded = lt->table.loaded;
-    if (lt->verbose)
+    if (lt->verbose && !src->refresh)
         fprintf(stderr, "%s: table %s loaded in %.1fs: %lld rows, %lld keys, %lld bad\n",
                 rt->prog->name, lt->def->name, lt->seconds, (long long)lt->table.loaded,
                 (long long)lt->table.count, (long long)lt->bad);
@@ -266,20 +266,29 @@ static bool read_to_end(FlowRuntime *rt, LoadedTable *lt, Source *src)
         lt->src = src;
     else
         flowrt_source_close(src);
-    return !rt->failed && !flowrt_run_stop_requested(rt);
+    return st != SOURCE_FAILED && !rt->failed && !flowrt_run_stop_requested(rt);
 }
 
-static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index)
+/* Opens one table's source and reads it (a changelog restoring: later). A
+ * refresh that cannot open its source says so and returns false without
+ * failing the run. */
+static bool load_one(FlowRuntime *rt, LoadedTable *lt, int index, bool refresh)
 {
     char *err = NULL;
     Source *src = flowrt_source_open(rt, lt->def, index, &rt->params, &err);
-    if (!src) {
+    if (!src && refresh)
+        fprintf(stderr, "%s: table %s keeps its rows: cannot refresh it: %s\n", rt->prog->name,
+                lt->def->name, err);
+    else if (!src)
         flowrt_runtime_fail(rt, "%s", err);
+    if (!src) {
         free(err);
         return false;
     }
     src->table = true;
+    src->refresh = refresh;
     size_t len = strlen(src->label);
+    free(lt->label);
     lt->label = malloc(len + 1);
     if (!lt->label) {
         flowrt_source_close(src);
@@ -356,11 +365,54 @@ bool flowrt_tables_load(FlowRuntime *rt, bool verbose)
         LoadedTable *lt = &rt->tables[i];
         lt->def = &prog->tables[i];
         lt->verbose = verbose;
-        if (!load_one(rt, lt, i))
+        ConnArgs args;
+        flowrt_connargs_init(&args, &lt->def->conn, &rt->params);
+        lt->refresh_ms = flowrt_connargs_int(&args, "refresh", 0, 1);
+        bool bad_arg = args.err != NULL;
+        if (bad_arg)
+            flowrt_runtime_fail(rt, "%s", args.err);
+        free(args.err);
+        free(args.used);
+        if (bad_arg || !load_one(rt, lt, i, false))
             return false;
+        flowrt_runtime_tick(rt);
+        lt->next_ms = flow_time_add(rt->now_ms, lt->refresh_ms);
     }
     flowrt_scratch_reset(&rt->scratch);
     return true;
+}
+
+void flowrt_tables_refresh(FlowRuntime *rt, bool verbose)
+{
+    for (int i = 0; i < rt->ntables && !rt->failed; i++) {
+        LoadedTable *lt = &rt->tables[i];
+        if (!lt->refresh_ms || rt->now_ms < lt->next_ms)
+            continue;
+        /* The rows of the last load stay aside until the new ones are all
+         * in: the generated lookups find the table by its index. */
+        FlowLookupTable old = lt->table;
+        int64_t read = lt->read, bad = lt->bad;
+        memset(&lt->table, 0, sizeof lt->table);
+        lt->seconds = 0;
+        bool loaded = load_one(rt, lt, i, true);
+        if (loaded) {
+            flow_lookup_table_free(&old);
+            lt->refreshes++;
+        } else {
+            flow_lookup_table_free(&lt->table);
+            lt->table = old;
+            lt->read = read;
+            lt->bad = bad;
+            lt->refresh_failures++;
+        }
+        flowrt_runtime_tick(rt);
+        lt->next_ms = flow_time_add(rt->now_ms, lt->refresh_ms);
+        if (verbose && loaded)
+            fprintf(stderr, "%s: table %s refreshed (%lld) in %.1fs: %lld rows, %lld keys, "
+                            "%lld bad\n",
+                    rt->prog->name, lt->def->name, (long long)lt->refreshes, lt->seconds,
+                    (long long)lt->table.loaded, (long long)lt->table.count, (long long)lt->bad);
+    }
 }
 
 void flowrt_tables_print_summary(const FlowRuntime *rt)
@@ -372,6 +424,9 @@ void flowrt_tables_print_summary(const FlowRuntime *rt)
                 (long long)lt->table.count, (long long)lt->bad);
         if (lt->src)
             fprintf(stderr, ", %lld deleted", (long long)lt->deleted);
+        if (lt->refresh_ms)
+            fprintf(stderr, ", refreshed %lld times (%lld failed)", (long long)lt->refreshes,
+                    (long long)lt->refresh_failures);
         fputc('\n', stderr);
         /* A record a lookup drops is no bad record: it is only counted. */
         for (int k = 0; k < rt->prog->nlookups; k++)

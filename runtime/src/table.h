@@ -1,5 +1,6 @@
 /* table.h: loading a program's tables (FlowProgram.tables) before its
- * streams start, and what the summary says about them. A table is read by
+ * streams start, reloading those with `refresh = D`, and what the summary
+ * says about them. A table is read by
  * the same sources as a stream input (file, stdin: bad rows are reported with
  * file:line, on_error= and errors= work alike); its generated decode function
  * stores each row in the table instead of pushing it on. Internal to
@@ -31,6 +32,9 @@ typedef struct LoadedTable {
     int64_t deleted;      /* rows a tombstone deleted */
     bool deferred;        /* restoring: loaded to the checkpoint's offsets later */
     bool verbose;         /* --stats: a line when loaded */
+    int64_t refresh_ms;   /* `refresh = D`; 0: loaded once */
+    int64_t next_ms;      /* processing time (rt->now_ms) of the next refresh */
+    int64_t refreshes, refresh_failures;
 } LoadedTable;
 
 /* Loads every table in turn, fully. False when one cannot be opened or read,
@@ -50,6 +54,14 @@ void flowrt_tables_poll(FlowRuntime *rt);
 void flowrt_table_keyed(FlowRuntime *rt, int index, const void *key, size_t len);
 /* A tombstone: deletes the row the message key named, if any. */
 void flowrt_table_tombstone(FlowRuntime *rt, int index, const void *key, size_t len);
+/* Between two rounds of the loop: each table whose `refresh = D` has
+ * passed (processing time) is read again into a new table, which then
+ * replaces the old one. The loop waits while it loads, so a lookup sees
+ * the old rows or the new ones, never part of either. A table that cannot
+ * be read again keeps its rows (said on stderr) until the next refresh; a
+ * bad row with on_error = fail fails the run. `verbose` (--stats): a line
+ * per refresh. */
+void flowrt_tables_refresh(FlowRuntime *rt, bool verbose);
 /* One summary line per table. */
 void flowrt_tables_print_summary(const FlowRuntime *rt);
 void flowrt_tables_free(FlowRuntime *rt);

@@ -3,11 +3,14 @@
 with lateness -> postgres program, whose late records update results already
 written, leaves exactly the latest result per (user, window_start) in its
 table: the last row per key of the same results written to a CSV file by the
-same run. Once with key = "user, window_start", once with the table's primary
-key as the default, once checkpointed every 10 ms (an epoch's updates of keys
-the prepared epoch before holds are held back until it commits), and once
-checkpointed and killed (kill -9) at random moments; each table must end the
-same.
+same run. Once with key = "user, window_start" (and a source upserted by the
+table's primary key, as a source has no key), once with the default key
+(the stream's key plus window_start) into a table whose primary key is
+another column (a surrogate `id`: the table's own key would never conflict,
+and every update would add a row), once checkpointed every 10 ms (an
+epoch's updates of keys the prepared epoch before holds are held back until
+it commits), and once checkpointed and killed (kill -9) at random moments;
+each table must end the same, one row per key.
 
   postgres_upsert.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
 """
@@ -33,7 +36,9 @@ stream per_user = events | key by user | window tumbling 10s lateness 30s
   | aggregate n = count(), total = sum(amount);
 sink per_user to postgres(conninfo = "{c}", table = "{t}", mode = upsert{key});
 sink per_user to file("results.csv");
-{config}"""
+{extra}{config}"""
+# A source has no key: its upsert takes the table's primary key.
+LAST_EVENT = 'sink events to postgres(conninfo = "{c}", table = "last_event", mode = upsert);\n'
 EVENTS = 20_000
 KILLS = 12
 
@@ -74,18 +79,24 @@ def main():
     rng = random.Random()
     with Server(log=os.path.join(work, "server.log")) as s:
         cases = [("named", ', key = "user, window_start"', "", False),
-                 ("by_pk", "", "", False),
+                 ("by_stream_key", "", "", False),
                  ("checkpointed", "", 'config { checkpoint every 10ms to "ckpt"; }\n', False),
                  ("killed", "", 'config { checkpoint every 50ms to "ckpt"; }\n', True)]
         kills = 0
         for name, key, config, kill in cases:
+            pk = ('id bigserial PRIMARY KEY, UNIQUE ("user", window_start)'
+                  if name == "by_stream_key" else 'PRIMARY KEY ("user", window_start)')
             s.psql(f'CREATE TABLE {name} ("user" text, window_start timestamptz, '
-                   "window_end timestamptz, n int8, total int8, "
-                   'PRIMARY KEY ("user", window_start))')
+                   f"window_end timestamptz, n int8, total int8, {pk})")
             cwd = os.path.join(work, name)
             os.makedirs(cwd)
             os.symlink("../events.csv", os.path.join(cwd, "events.csv"))
-            env.build_text(FLOW.format(c=s.conninfo, t=name, key=key, config=config),
+            extra = LAST_EVENT.format(c=s.conninfo) if name == "named" else ""
+            if extra:
+                s.psql('CREATE TABLE last_event (ts timestamptz, "user" text PRIMARY KEY, '
+                       "amount int8)")
+            env.build_text(FLOW.format(c=s.conninfo, t=name, key=key, config=config,
+                                       extra=extra),
                            f"pg_{name}", cwd)
             if not config:
                 env.run_ok(f"pg_{name}", cwd)
@@ -118,13 +129,22 @@ def main():
                     if proc.returncode != -signal.SIGKILL or run == KILLS:
                         raise Failure(f"pg_{name} exited with {proc.returncode}:\n{err[-3000:]}")
                     kills += 1
+            if extra:
+                with open(os.path.join(work, "events.csv")) as f:
+                    last = {r["user"]: int(r["amount"]) for r in csv.DictReader(f)}
+                got = {r["user"]: r["amount"] for r in s.rows("SELECT * FROM last_event")}
+                if got != last:
+                    raise Failure(f"last_event by its primary key: {got}, not {last}")
             got = table(s, name)
+            count = int(s.query(f"SELECT count(*) FROM {name}")[0][0])
+            if count != len(want):
+                raise Failure(f"table {name} has {count} rows for {len(want)} keys")
             if got != want:
                 diff = [k for k in set(got) | set(want) if got.get(k) != want.get(k)]
                 raise Failure(f"table {name}: {len(diff)} keys differ from the file's latest "
                               f"results, e.g. {[(k, got.get(k), want.get(k)) for k in diff[:3]]}")
     print(f"postgres_upsert: {len(want)} latest results per key after {updates} updates, "
-          f"with key=, the primary key, and {kills} kills")
+          f"with key=, the stream's key by default, and {kills} kills")
 
 
 if __name__ == "__main__":

@@ -712,6 +712,26 @@ static void test_kafka_and_postgres(void **state)
     assert_int_equal(key->name.kind, NAME_FIELD);
     assert_int_equal(key->name.index, 3);
     checked_free(&r);
+    /* An upsert without key = takes the stream's key and window_start;
+     * a sink keeps on_error and errors (refused rows); refresh is a
+     * table's. */
+    r = check_src(PRELUDE "stream w = src | key by s, b | window tumbling 1m\n"
+                          "  | aggregate n = count();\n"
+                          "sink w to postgres(conninfo = \"db\", table = \"w\", mode = upsert,\n"
+                          "                   on_error = fail, errors = \"bad.txt\");\n"
+                          "sink src to postgres(conninfo = \"db\", table = \"s\",\n"
+                          "                     mode = upsert);\n");
+    assert_string_equal(r.diags, "");
+    const ConnArg *arg = find_decl(r.prog, "w")->next->sink.conn.args;
+    assert_string_equal(arg->key, "key");
+    assert_string_equal(arg->value->string.chars, "s, b, window_start");
+    for (arg = find_decl(r.prog, "w")->next->next->sink.conn.args; arg; arg = arg->next)
+        assert_string_not_equal(arg->key, "key"); /* a source has no key */
+    checked_free(&r);
+    EXPECT(PRELUDE "source p : T from postgres(conninfo = \"db\", table = \"p\",\n"
+                   "                          refresh = 1m);\n"
+                   "sink p to stdout();\nsink src to stdout();\n",
+           "4:27: error: 'refresh' only applies to a table");
 }
 
 /* ---- Streams and schemas --------------------------------------------------------------- */

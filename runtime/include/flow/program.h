@@ -32,6 +32,7 @@
 #include "flow/fn_string.h"
 #include "flow/generator.h"
 #include "flow/host.h"
+#include "flow/kv.h"
 #include "flow/runtime.h"
 #include "flow/state.h"
 #include "flow/table.h"
@@ -45,7 +46,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 5
+#define FLOW_ABI_VERSION 6
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -179,6 +180,12 @@ struct FlowProgram {
      * differ is of another program and is refused, naming the line. */
     const char *const *layout;
     int nlayout;
+    /* `state rocksdb "DIR"` (docs/checkpoints.md, "RocksDB state"): the
+     * store keyed operators keep their state in (&flow_rocksdb_store,
+     * flow/kv.h) and its directory; NULL and NULL with `state memory`, and
+     * then the program does not link librocksdb. */
+    const FlowKvStoreOps *state_store;
+    const char *state_dir;
 };
 
 /* What a generated `main` calls: runs the program (flow_run, flow/host.h) and

@@ -145,8 +145,12 @@ static void emit_kv_input(Emitter *em, CWriter *w, const PlanStage *st, const Wi
     }
     cw_comment(bw, true, "The key's bytes after the window's prefix, then its state.");
     cw_line(bw, "const %s *key = &probe;", n->names->state);
-    cw_line(bw, "FlowCkptOut *out = flow_kv_key(rt, sp, %s(key));", n->names->hash);
-    emit_ckpt_put_key(a, bw, n->keytypes, n->wop->nkey, "key");
+    if (n->wop->nkey) {
+        cw_line(bw, "FlowCkptOut *out = flow_kv_key(rt, sp, %s(key));", n->names->hash);
+        emit_ckpt_put_key(a, bw, n->keytypes, n->wop->nkey, "key");
+    } else {
+        cw_line(bw, "flow_kv_key(rt, sp, %s(key)); /* no key fields */", n->names->hash);
+    }
     cw_line(bw, "bool fresh;");
     cw_line(bw, "%s *s = flow_kv_get(rt, sp, &fresh);", n->names->state);
     if (n->wop->nkey) {

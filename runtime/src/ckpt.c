@@ -126,8 +126,9 @@ static int fsync_path(const char *path)
     return e;
 }
 
-/* Removes the files of a flat directory, then the directory. */
-static void remove_flat_dir(const char *dir)
+/* Removes the files and the flat subdirectories of a directory, then the
+ * directory. */
+static void remove_dir(const char *dir, bool flat)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -135,7 +136,8 @@ static void remove_flat_dir(const char *dir)
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         char *p = path_of(dir, de->d_name);
-        unlink(p);
+        if (unlink(p) != 0 && errno == EISDIR && !flat)
+            remove_dir(p, true);
         free(p);
     }
     if (d)
@@ -144,20 +146,16 @@ static void remove_flat_dir(const char *dir)
 }
 
 /* Removes a checkpoint directory: its manifest first, so a removal cut short
- * leaves a directory that reads as damaged, never as a checkpoint; then its
- * state file and the state store's copy (`state rocksdb`). */
+ * leaves a directory that reads as damaged, never as a checkpoint; then the
+ * rest: its state file, the state store's copy (`state rocksdb`) and what
+ * RocksDB left of a copy cut short (`rocksdb.tmp`). */
 static void remove_checkpoint(const char *dir, const char *name)
 {
     char *cp = path_of(dir, name);
-    char *manifest = path_of(cp, "MANIFEST"), *state = path_of(cp, "state");
-    char *store = path_of(cp, "rocksdb");
+    char *manifest = path_of(cp, "MANIFEST");
     unlink(manifest);
-    unlink(state);
-    remove_flat_dir(store);
-    rmdir(cp);
+    remove_dir(cp, false);
     free(manifest);
-    free(state);
-    free(store);
     free(cp);
 }
 

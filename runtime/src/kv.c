@@ -196,13 +196,17 @@ static void entry_write(FlowKv *kv, FlowKvEntry *e)
     e->space->in_db = true;
 }
 
-/* Evicts until `need` more bytes fit, states of a space being visited
- * excepted; one batch for the round. */
+/* When `need` more bytes do not fit: evicts until they fit in 7/8 of the
+ * cache, so that a round writes one batch of many states rather than a
+ * batch per lookup; states of a space being visited are not evicted. */
 static void make_room(FlowKv *kv, FlowRuntime *rt, size_t need)
 {
+    if (kv->bytes + (int64_t)need <= kv->cap)
+        return;
+    int64_t goal = kv->cap - kv->cap / 8;
     bool wrote = false;
     /* Twice round the ring clears every mark; more finds only pinned ones. */
-    for (int64_t steps = 2 * kv->count + 2; kv->hand && kv->bytes + (int64_t)need > kv->cap &&
+    for (int64_t steps = 2 * kv->count + 2; kv->hand && kv->bytes + (int64_t)need > goal &&
                                             steps > 0; steps--) {
         FlowKvEntry *e = kv->hand;
         if (e->used || e->space->pinned) {

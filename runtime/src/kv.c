@@ -32,18 +32,35 @@
 #define KV_PREFIX 12           /* key group u16, operator u16, namespace i64 (big-endian) */
 #define KV_DEFAULT_CACHE ((int64_t)64 << 20)
 
-/* One state in the cache: its bookkeeping, the state struct, its key bytes. */
+/* One state in the cache: its bookkeeping (one cache line), its key bytes,
+ * then the state struct, aligned (entry_state). */
 typedef struct FlowKvEntry {
-    uint64_t hash;             /* of the key bytes' parts: the table's */
+    _Alignas(16) uint64_t hash; /* of the key bytes' parts: the table's */
     FlowKvSpace *space;
     struct FlowKvEntry *prev, *next;       /* the CLOCK ring, in insertion order */
     struct FlowKvEntry *sp_prev, *sp_next; /* the space's states */
-    unsigned char *key;        /* klen bytes, after the state */
-    size_t klen, cost;
+    uint32_t klen, cost;
     bool dirty;                /* changed since it was last written to the store */
     bool used;                 /* used since the hand last passed */
-    max_align_t state[];
+    unsigned char key[];
 } FlowKvEntry;
+
+/* A slot of the table: the entry's hash beside it, so that a probe past
+ * other keys does not touch their entries. */
+typedef struct KvSlot {
+    uint64_t hash;
+    FlowKvEntry *e;            /* NULL: empty */
+} KvSlot;
+
+static size_t round16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static void *entry_state(FlowKvEntry *e)
+{
+    return e->key + round16(e->klen);
+}
 
 struct FlowKv {
     const FlowKvStoreOps *ops;
@@ -51,7 +68,7 @@ struct FlowKv {
     char *dir, *db_dir;
     int lock_fd;
     int64_t cap, bytes;        /* the cache's bound and what it holds */
-    FlowKvEntry **slots;       /* open addressing, at most half full */
+    KvSlot *slots;             /* open addressing, at most half full */
     uint64_t mask;
     int64_t count;
     FlowKvEntry *hand;         /* the next entry CLOCK looks at; NULL: empty */
@@ -109,27 +126,27 @@ static void commit(FlowKv *kv, FlowRuntime *rt)
 
 /* ---- The table ---------------------------------------------------------------------------- */
 
-static FlowKvEntry **find_slot(const FlowKv *kv, uint64_t hash, const unsigned char *key,
-                               size_t klen)
+static KvSlot *find_slot(const FlowKv *kv, uint64_t hash, const unsigned char *key, size_t klen)
 {
     for (uint64_t i = hash & kv->mask;; i = (i + 1) & kv->mask) {
-        FlowKvEntry *e = kv->slots[i];
-        if (!e || (e->hash == hash && e->klen == klen && memcmp(e->key, key, klen) == 0))
-            return &kv->slots[i];
+        KvSlot *sl = &kv->slots[i];
+        if (!sl->e || (sl->hash == hash && sl->e->klen == klen &&
+                       memcmp(sl->e->key, key, klen) == 0))
+            return sl;
     }
 }
 
 static void table_grow(FlowKv *kv)
 {
     uint64_t cap = kv->slots ? (kv->mask + 1) * 2 : 1024;
-    FlowKvEntry **old = kv->slots;
+    KvSlot *old = kv->slots;
     uint64_t old_cap = old ? kv->mask + 1 : 0;
     kv->slots = flow_state_alloc_large(cap * sizeof *kv->slots);
     kv->mask = cap - 1;
     for (uint64_t i = 0; i < old_cap; i++)
-        if (old[i]) {
-            uint64_t j = old[i]->hash & kv->mask;
-            while (kv->slots[j])
+        if (old[i].e) {
+            uint64_t j = old[i].hash & kv->mask;
+            while (kv->slots[j].e)
                 j = (j + 1) & kv->mask;
             kv->slots[j] = old[i];
         }
@@ -140,16 +157,16 @@ static void table_grow(FlowKv *kv)
 static void table_remove(FlowKv *kv, const FlowKvEntry *e)
 {
     uint64_t i = e->hash & kv->mask;
-    while (kv->slots[i] != e)
+    while (kv->slots[i].e != e)
         i = (i + 1) & kv->mask;
-    kv->slots[i] = NULL;
-    for (uint64_t j = (i + 1) & kv->mask; kv->slots[j]; j = (j + 1) & kv->mask) {
-        uint64_t home = kv->slots[j]->hash & kv->mask;
+    kv->slots[i].e = NULL;
+    for (uint64_t j = (i + 1) & kv->mask; kv->slots[j].e; j = (j + 1) & kv->mask) {
+        uint64_t home = kv->slots[j].hash & kv->mask;
         /* The entry at j stays unless its home is cyclically outside (i, j]. */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             kv->slots[i] = kv->slots[j];
-            kv->slots[j] = NULL;
+            kv->slots[j].e = NULL;
             i = j;
         }
     }
@@ -179,7 +196,7 @@ static void entry_drop(FlowKv *kv, FlowKvEntry *e)
     if (e->sp_next)
         e->sp_next->sp_prev = e->sp_prev;
     if (sp->type->release)
-        sp->type->release(e->state);
+        sp->type->release(entry_state(e));
     kv->bytes -= (int64_t)e->cost;
     free(e);
 }
@@ -190,7 +207,7 @@ static void entry_write(FlowKv *kv, FlowKvEntry *e)
     if (!e->dirty)
         return;
     kv->value.len = 0;
-    e->space->type->encode(&kv->value, e->state);
+    e->space->type->encode(&kv->value, entry_state(e));
     kv->ops->put(kv->db, e->key, e->klen, kv->value.buf, kv->value.len);
     e->dirty = false;
     e->space->in_db = true;
@@ -250,6 +267,7 @@ FlowKvSpace *flow_kv_space(FlowRuntime *rt, int op, int64_t ns, const FlowKvType
     if (!sp) {
         sp = flow_state_alloc(sizeof *sp);
         *sp = (FlowKvSpace){ .op = op, .ns = ns, .complete = true, .type = type, .kv = kv };
+        put_prefix(sp->prefix, 0, op, ns);
         flow_table_insert(&kv->spaces, h, sp);
         *made = true;
     }
@@ -311,10 +329,13 @@ void flow_kv_space_delete(FlowRuntime *rt, FlowKvSpace *sp)
 FlowCkptOut *flow_kv_key(FlowRuntime *rt, const FlowKvSpace *sp, uint64_t hash)
 {
     FlowKv *kv = rt->kv;
-    kv->key.len = 0;
-    unsigned char prefix[KV_PREFIX];
-    put_prefix(prefix, key_group(hash), sp->op, sp->ns);
-    flowrt_ckpt_out_bytes(&kv->key, prefix, KV_PREFIX);
+    /* The space's prefix with the key group in its first two bytes (the
+     * buffer holds far more than KV_PREFIX bytes: it starts at 256). */
+    memcpy(kv->key.buf, sp->prefix, KV_PREFIX);
+    int kg = key_group(hash);
+    kv->key.buf[0] = (unsigned char)(kg >> 8);
+    kv->key.buf[1] = (unsigned char)kg;
+    kv->key.len = KV_PREFIX;
     kv->key_hash = hash;
     return &kv->key;
 }
@@ -325,31 +346,28 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
     const unsigned char *key = kv->key.buf;
     size_t klen = kv->key.len;
     uint64_t h = entry_hash(kv->key_hash, sp->op, sp->ns);
-    FlowKvEntry **slot = find_slot(kv, h, key, klen);
-    FlowKvEntry *e = *slot;
+    FlowKvEntry *e = find_slot(kv, h, key, klen)->e;
     if (e) {
         e->used = e->dirty = true;
         *fresh = false;
-        return e->state;
+        return entry_state(e);
     }
-    size_t size = (sp->type->size + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
-                  sizeof(max_align_t);
-    size_t cost = sizeof *e + size + klen;
+    size_t cost = sizeof *e + round16(klen) + round16(sp->type->size);
     make_room(kv, rt, cost);
     if ((kv->count + 1) * 2 > (int64_t)(kv->mask + 1))
         table_grow(kv);
     e = calloc(1, cost);
-    if (!e) {
+    if (!e || klen > UINT32_MAX) {
         fprintf(stderr, "%s: out of memory\n", rt->prog->name);
         abort();
     }
     e->hash = h;
     e->space = sp;
-    e->key = (unsigned char *)e->state + size;
     memcpy(e->key, key, klen);
-    e->klen = klen;
-    e->cost = cost;
+    e->klen = (uint32_t)klen;
+    e->cost = (uint32_t)cost;
     e->used = e->dirty = true;
+    void *state = entry_state(e);
     *fresh = true;
     if (!sp->complete) {
         KvBytes v;
@@ -357,7 +375,7 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
         if (kv->ops->get(kv->db, key, klen, &v, &err)) {
             FlowCkptIn in;
             flowrt_ckpt_in_init(&in, v.p, v.n);
-            sp->type->decode(&in, e->state);
+            sp->type->decode(&in, state);
             if (flow_ckpt_failed(&in))
                 kv_fail(kv, rt, "reading", strdup("a value does not decode"));
             *fresh = false;
@@ -365,7 +383,7 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
             kv_fail(kv, rt, "reading", err);
         }
     }
-    *find_slot(kv, h, key, klen) = e;
+    *find_slot(kv, h, key, klen) = (KvSlot){ h, e };
     kv->count++;
     kv->bytes += (int64_t)cost;
     if (kv->hand) {
@@ -380,7 +398,7 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
     if (sp->first)
         sp->first->sp_prev = e;
     sp->first = e;
-    return e->state;
+    return state;
 }
 
 /* ---- Visiting a window -------------------------------------------------------------------- */
@@ -445,7 +463,7 @@ void flow_kv_each(FlowRuntime *rt, FlowKvSpace *sp,
             all[n++] = e;
         qsort(all, (size_t)n, sizeof *all, by_key);
         for (int64_t i = 0; i < n; i++)
-            fn(rt, all[i]->state, sp->ns);
+            fn(rt, entry_state(all[i]), sp->ns);
         flow_state_free(all);
     } else {
         bool wrote = false;

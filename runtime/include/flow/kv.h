@@ -61,6 +61,7 @@ typedef struct FlowKvSpace {
     const FlowKvType *type;
     struct FlowKvEntry *first; /* its states in the cache */
     struct FlowKv *kv;        /* the run's store */
+    unsigned char prefix[12]; /* its keys' prefix, key group 0 */
 } FlowKvSpace;
 
 /* The window `ns` of operator `op`, made if there is none (*made tells). */

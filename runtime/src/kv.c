@@ -76,6 +76,7 @@ struct FlowKv {
     FlowKvSpace **last;        /* per operator, the space of its last record */
     int nops;
     FlowCkptOut key, value;    /* writers of the key being looked up, of a value */
+    bool pending;              /* deletes in the store's batch, committed before a read */
     uint64_t key_hash;         /* the key fields' hash of the key being looked up */
     unsigned char *scratch;    /* a state decoded from the store */
     size_t scratch_size;
@@ -120,6 +121,7 @@ static void kv_fail(FlowKv *kv, FlowRuntime *rt, const char *what, char *err)
 static void commit(FlowKv *kv, FlowRuntime *rt)
 {
     char *err = NULL;
+    kv->pending = false;
     if (!kv->ops->commit(kv->db, &err))
         kv_fail(kv, rt, "writing", err);
 }
@@ -237,6 +239,13 @@ static void make_room(FlowKv *kv, FlowRuntime *rt, size_t need)
         entry_drop(kv, e);
     }
     if (wrote)
+        commit(kv, rt);
+}
+
+/* What the batch holds goes to the store before the store is read. */
+static void commit_pending(FlowKv *kv, FlowRuntime *rt)
+{
+    if (kv->pending)
         commit(kv, rt);
 }
 
@@ -372,6 +381,7 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
     if (!sp->complete) {
         KvBytes v;
         char *err = NULL;
+        commit_pending(kv, rt);
         if (kv->ops->get(kv->db, key, klen, &v, &err)) {
             FlowCkptIn in;
             flowrt_ckpt_in_init(&in, v.p, v.n);
@@ -399,6 +409,19 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
         sp->first->sp_prev = e;
     sp->first = e;
     return state;
+}
+
+void flow_kv_delete(FlowRuntime *rt, FlowKvSpace *sp)
+{
+    FlowKv *kv = rt->kv;
+    uint64_t h = entry_hash(kv->key_hash, sp->op, sp->ns);
+    FlowKvEntry *e = find_slot(kv, h, kv->key.buf, kv->key.len)->e;
+    if (e)
+        entry_drop(kv, e);
+    if (sp->in_db || !sp->complete) {
+        kv->ops->delete_key(kv->db, kv->key.buf, kv->key.len);
+        kv->pending = true;
+    }
 }
 
 /* ---- Visiting a window -------------------------------------------------------------------- */
@@ -466,7 +489,7 @@ void flow_kv_each(FlowRuntime *rt, FlowKvSpace *sp,
             fn(rt, entry_state(all[i]), sp->ns);
         flow_state_free(all);
     } else {
-        bool wrote = false;
+        bool wrote = kv->pending;
         for (FlowKvEntry *e = sp->first; e; e = e->sp_next) {
             wrote |= e->dirty;
             entry_write(kv, e);
@@ -612,8 +635,12 @@ bool flowrt_kv_open(FlowRuntime *rt, const CliOptions *opts, const char *restore
 bool flowrt_kv_flush(FlowRuntime *rt)
 {
     FlowKv *kv = rt->kv;
-    if (!kv || !kv->hand)
+    if (!kv)
         return true;
+    if (!kv->hand) {
+        commit_pending(kv, rt);
+        return !rt->failed;
+    }
     FlowKvEntry *e = kv->hand;
     do {
         entry_write(kv, e);

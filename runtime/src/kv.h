@@ -28,6 +28,7 @@ struct FlowKvStoreOps {
     /* false: no such key. */
     bool (*get)(void *db, const void *key, size_t klen, KvBytes *value, char **err);
     void (*put)(void *db, const void *key, size_t klen, const void *value, size_t vlen);
+    void (*delete_key)(void *db, const void *key, size_t klen);
     void (*delete_range)(void *db, const void *from, const void *to, size_t klen);
     bool (*commit)(void *db, char **err);
     /* Visits every key that starts with the `plen` bytes of `prefix`, in

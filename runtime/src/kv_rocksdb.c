@@ -100,6 +100,12 @@ static void rocks_put(void *db, const void *key, size_t klen, const void *value,
     rocksdb_writebatch_put(s->batch, key, klen, value, vlen);
 }
 
+static void rocks_delete_key(void *db, const void *key, size_t klen)
+{
+    RocksStore *s = db;
+    rocksdb_writebatch_delete(s->batch, key, klen);
+}
+
 static void rocks_delete_range(void *db, const void *from, const void *to, size_t klen)
 {
     RocksStore *s = db;
@@ -162,6 +168,7 @@ const FlowKvStoreOps flow_rocksdb_store = {
     .open = rocks_open,
     .get = rocks_get,
     .put = rocks_put,
+    .delete_key = rocks_delete_key,
     .delete_range = rocks_delete_range,
     .commit = rocks_commit,
     .scan = rocks_scan,

@@ -9,7 +9,7 @@ to the reference, and the counts of its summary (read, written, late, bad,
 unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, sessions, `late as`, dedupe, interval and window
 joins, lookup, union, chained windows, several sinks, file and generator
-sources, tumbling and chained windows with `state rocksdb` too, on inputs of a few hundred thousand records (a run takes a fraction
+sources, tumbling and chained windows and dedupe with `state rocksdb` too, on inputs of a few hundred thousand records (a run takes a fraction
 of a second), made here from a fixed seed. The moments of the kills come
 from --seed (random and printed when not given, so that a failure can be
 replayed). The kills are shared out over the programs; each program goes on
@@ -149,6 +149,10 @@ stream per_key = events | key by k | window tumbling 5s | aggregate s = sum(v), 
 stream overall = per_key | window tumbling 20s | aggregate keys = count(), total = sum(s), most = max(n);
 sink per_key to file("per_key.csv", format = csv);
 sink overall to file("overall.csv", format = csv);
+"""),
+    ("dedupe_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
+stream firsts = events | key by k, tag | dedupe within 3s | select ts, tag, k, v;
+sink firsts to file("firsts.csv", format = csv);
 """),
     ("generator_windows", """
 schema G { ts : timestamp, k : int64, v : int64 }

@@ -3,8 +3,8 @@
 "RocksDB state"): every window, join and dedupe case (tests/e2e/cases), every
 example with a window and the checkpoint self-test's matrix of windows are
 built as they are and with `config { state rocksdb "state"; }` appended, and
-the second build runs three ways: with the default cache; with
---state-cache 1, so that every state but the last goes through RocksDB
+the second build runs four ways: with the default cache; with a 64 KiB
+cache; with --state-cache 1, so that every state but the last goes through RocksDB
 (evicted, read back, the window's results read from RocksDB); and
 checkpointed with FLOW_CHECKPOINT_SELFTEST=1 and --state-cache 1, a snapshot
 and restore after every record (not for programs that read stdin, which a
@@ -12,7 +12,9 @@ checkpointed program cannot). Exit status and summary counts must be the
 memory run's; stdout and every file written must hold the same results of
 each window fire: consecutive lines with the same window_start compared as
 multisets (the store gives a window's results in key-group and key order,
-memory in first-record order), whole outputs without windows sorted.
+memory in first-record order), whole outputs without windows sorted. Two
+generated programs (a dedupe and a tumbling window with lateness, of tens of
+thousands of keys) make the small cache evict.
 
 Then the options: --state-dir moves the state, --state-cache takes sizes and
 refuses others, a second run on a state directory in use is refused, and a
@@ -38,6 +40,7 @@ CHECKPOINT = '\nconfig { checkpoint every 1s to "ckpt"; }\n'
 VARIANTS = [
     ("rocksdb", STORE, [], {}),
     ("evicting", STORE, ["--state-cache", "1"], {}),
+    ("small_cache", STORE, ["--state-cache", "64k"], {}),
     ("selftest", STORE + CHECKPOINT, ["--state-cache", "1"], {"FLOW_CHECKPOINT_SELFTEST": "1"}),
 ]
 
@@ -52,6 +55,31 @@ def other_cases(env):
         files = {block[1].split()[0]: Case.text(block) for block in case.files}
         stdin = Case.text(case.stdin_block).encode() if case.stdin_block else b""
         yield Program("case." + f[:-5], read(case.path), files, case.args, case.env, stdin)
+
+
+# Many keys through a small cache: states and expiry spans go to RocksDB.
+GENERATED = [
+    ("generated.dedupe", """\
+schema G { ts : timestamp, k : int64, s : string, v : int64 }
+source gen : G from generator(count = 200000, seed = 5, keys = 3000, events_per_second = 2000,
+                              disorder = 800ms) event time ts watermark 300ms;
+stream firsts = gen | key by k | dedupe within 2s | select ts, k, s, v;
+sink firsts to stdout(format = csv);
+"""),
+    ("generated.tumbling", """\
+schema G { ts : timestamp, k : int64, s : string, v : int64 }
+source gen : G from generator(count = 200000, seed = 6, keys = 50000, events_per_second = 2000,
+                              disorder = 800ms) event time ts watermark 300ms;
+stream per_key = gen | key by k | window tumbling 5s lateness 1s
+  | aggregate n = count(), total = sum(v), lo = min(s), kinds = count_distinct(s);
+sink per_key to stdout(format = csv);
+"""),
+]
+
+
+def generated_programs():
+    for name, text in GENERATED:
+        yield Program(name, text, {})
 
 
 def fires(text):
@@ -191,7 +219,7 @@ def main():
     args = ap.parse_args()
     env = Env(args)
     progs = (list(case_programs(env)) + list(other_cases(env)) + list(example_programs(env))
-             + list(matrix_programs()))
+             + list(matrix_programs()) + list(generated_programs()))
     if args.only:
         progs = [p for p in progs if args.only in p.name]
     failed = 0

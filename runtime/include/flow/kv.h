@@ -18,7 +18,9 @@
  *      from RocksDB on a miss, or a zeroed one (fresh) when there is none.
  *      The pointer is valid until the next flow_kv_* call.
  * At its timer the window's states are visited in (key group, key) order with
- * flow_kv_each, and then deleted with flow_kv_space_delete.
+ * flow_kv_each, and then deleted with flow_kv_space_delete. A dedupe keeps
+ * its keys' states in one space and, per span of expiry times, a space
+ * of the keys that expire in it (docs/checkpoints.md).
  *
  * Ownership: the store owns the spaces and the states; the generated code
  * owns the FlowKvType (a static constant) and what a state owns is released
@@ -76,6 +78,9 @@ FlowKvSpace *flow_kv_space_restored(FlowRuntime *rt, int op, int64_t ns,
 FlowCkptOut *flow_kv_key(FlowRuntime *rt, const FlowKvSpace *sp, uint64_t hash);
 /* The state of the key written to flow_kv_key's writer. */
 void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh);
+/* The key written to flow_kv_key's writer goes, from the cache and from
+ * RocksDB (a dedupe's expired key). */
+void flow_kv_delete(FlowRuntime *rt, FlowKvSpace *sp);
 /* Calls fn(rt, state, sp->ns) for every state of the window in (key group,
  * key bytes) order. States stay. */
 void flow_kv_each(FlowRuntime *rt, FlowKvSpace *sp,

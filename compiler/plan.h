@@ -172,7 +172,7 @@ typedef struct Plan {
     int64_t checkpoint_every_ms;
     const char *checkpoint_dir;
     /* `state rocksdb "DIR"` (docs/checkpoints.md, "RocksDB state"): keyed
-     * tumbling windows keep their state in the runtime's store. */
+     * tumbling windows and dedupes keep their state in the runtime's store. */
     bool state_rocksdb;
     const char *state_dir;
 } Plan;

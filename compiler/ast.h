@@ -254,6 +254,7 @@ struct Op {
             NameRef *other;        /* the right-hand stream or table */
             const char *alias;     /* `as A`, or NULL */
             JoinEq *eqs;
+            bool left;             /* lookup: `left`, a record without a row is kept */
             bool windowed;         /* join: `window tumbling D` instead of `within D` */
             int64_t within_ms;     /* interval join bound */
             int64_t window_ms;     /* window join size */

@@ -472,6 +472,8 @@ static void check_join(Pipe *p, Op *op)
     for (int i = 0; i < r->nfields; i++) {
         Field f = r->fields[i];
         f.qualifier = qualifier_of(&rfs, &f);
+        /* `lookup ... left`: a record without a row has the row's fields null. */
+        f.optional |= lookup && op->join.left;
         out->fields[out->nfields++] = f;
     }
     p->fs.schema = out;

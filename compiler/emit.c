@@ -513,8 +513,8 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
         cw_close(w, ";");
     }
     /* A connector that links a library hands the runtime its ops itself
-     * (ConnectorDef.ops), so only programs that use it link the library. */
-    const char *ops = connector_find(c->name)->ops;
+     * (connector_ops), so only programs that use it link the library. */
+    const char *ops = connector_ops(c);
     return arena_printf(em->arena, "{ \"%s\", %s, %d, \"%s\", %s%s }",
                         c_string_body(em->arena, c->name, (int64_t)strlen(c->name)), args, n,
                         loc_text(em, c->loc), ops ? "&" : "", ops ? ops : "NULL");

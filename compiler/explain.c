@@ -329,6 +329,8 @@ static char *describe_join(Arena *arena, const Op *op)
                          duration_text(arena, op->join.window_ms));
     else if (op->kind == OP_JOIN)
         s = arena_printf(arena, "%s within %s", s, duration_text(arena, op->join.within_ms));
+    if (op->join.left)
+        s = arena_printf(arena, "%s left", s);
     return s;
 }
 

@@ -398,6 +398,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
     JoinEq *eq;
     EqList eqs;
     JoinBound bound;
+    bool flag;
     RefList refs;
     WindowClause window;
     Op *op;
@@ -431,12 +432,13 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token LIKE "'like'"
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
 %token BETWEEN "'between'" IN "'in'" THEN "'then'" ELSE "'else'" END "'end'"
-%token IS "'is'" NULL "'null'"
+%token IS "'is'" NULL "'null'" LEFT "'left'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
 
 %type <str> name
 %type <alias> opt_alias
+%type <flag> opt_left
 %type <ms> duration
 %type <literal> literal arg_value
 %type <expr> expr or_expr and_expr not_expr cmp_expr add_expr mul_expr unary_expr primary
@@ -624,6 +626,12 @@ stream_decl
 opt_alias
     : %empty { $$ = (Alias){ NULL, { 0, 0 } }; }
     | AS name { $$ = (Alias){ $2, LOC(@2) }; }
+    ;
+
+/* `lookup ... left`: records without a row are kept (docs/language.md). */
+opt_left
+    : %empty { $$ = false; }
+    | LEFT { $$ = true; }
     ;
 
 pipeline
@@ -822,12 +830,13 @@ op
             else
                 $$->join.within_ms = $6.ms;
         }
-    | LOOKUP name opt_alias ON join_eqs
+    | LOOKUP name opt_alias ON join_eqs opt_left
         {
             $$ = new_op(ctx, OP_LOOKUP, @1);
             $$->join.other = new_ref(ctx, $2, @2);
             $$->join.alias = $3.name;
             $$->join.eqs = $5.head;
+            $$->join.left = $6;
         }
     | UNION union_refs
         {
@@ -1163,6 +1172,7 @@ name
     | END { $$ = "end"; }
     | IS { $$ = "is"; }
     | NULL { $$ = "null"; }
+    | LEFT { $$ = "left"; }
     ;
 
 %%
@@ -1181,7 +1191,7 @@ static const char *token_name(yysymbol_kind_t sym, char *buf, size_t size)
 
 static bool is_soft_keyword(yysymbol_kind_t sym)
 {
-    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_NULL;
+    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_LEFT;
 }
 
 static bool name_in(const char *name, const char *const *names)

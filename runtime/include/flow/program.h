@@ -46,7 +46,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 6
+#define FLOW_ABI_VERSION 7
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -80,6 +80,12 @@ typedef struct FlowConnectorOps FlowConnectorOps;
 extern const FlowConnectorOps flow_kafka_connector;
 /* postgres(...) (runtime/src/pg.c), in libflowrt.a only; needs -lpq. */
 extern const FlowConnectorOps flow_postgres_connector;
+/* file(...) that may read or write gzip files (runtime/src/compress_gzip.c;
+ * needs -lz), zstd files (compress_zstd.c; -lzstd), or both
+ * (file_compressed.c), in libflowrt.a only. */
+extern const FlowConnectorOps flow_file_gzip_connector;
+extern const FlowConnectorOps flow_file_zstd_connector;
+extern const FlowConnectorOps flow_file_compressed_connector;
 
 typedef struct FlowConnector {
     const char *kind;        /* "file", "stdin", "stdout", "generator", ... */
@@ -132,11 +138,13 @@ struct FlowControl {
     atomic_int_least64_t read, written, bad, late;
 };
 
-/* A `lookup`: "lookup TABLE at FILE:LINE:COL" and the table it probes (its
- * index in FlowProgram.tables). */
+/* A `lookup`: "lookup TABLE at FILE:LINE:COL", the table it probes (its
+ * index in FlowProgram.tables), and whether it keeps records without a row
+ * (`lookup ... left`) or drops them. */
 typedef struct FlowLookupDef {
     const char *name;
     int table;
+    bool left;
 } FlowLookupDef;
 
 struct FlowProgram {

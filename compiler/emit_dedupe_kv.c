@@ -105,6 +105,7 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const Dedup
     cw_close(w, arena_printf(a, " %s;", k->state));
     cw_blank(w);
     emit_state_hash(em, w, st->names->hash, k->state, k->types, k->nkey, NULL);
+    cw_blank(w);
     cw_comment(w, true, "Its value in RocksDB: the key fields and the burst; an entry of the "
                         "expiry index holds the key fields alone.");
     emit_codec(em, w, k, k->encode, false, true);
@@ -120,10 +121,18 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const Dedup
         cw_close(w, "");
     }
     cw_blank(w);
-    cw_line(w, "static const FlowKvType %s = { sizeof(%s), %s, %s, %s };", k->type, k->state,
-            k->encode, k->decode, k->release_state);
-    cw_line(w, "static const FlowKvType %s = { sizeof(%s), %s, %s, %s };", k->index, k->state,
-            k->encode_key, k->decode_key, k->release_state);
+    cw_open(w, "static const FlowKvType %s =", k->type);
+    cw_line(w, "sizeof(%s),", k->state);
+    cw_line(w, "%s,", k->encode);
+    cw_line(w, "%s,", k->decode);
+    cw_line(w, "%s,", k->release_state);
+    cw_close(w, ";");
+    cw_open(w, "static const FlowKvType %s =", k->index);
+    cw_line(w, "sizeof(%s),", k->state);
+    cw_line(w, "%s,", k->encode_key);
+    cw_line(w, "%s,", k->decode_key);
+    cw_line(w, "%s,", k->release_state);
+    cw_close(w, ";");
 }
 
 /* The key of `probe` (its hash `hash`) into the writer of a key of `space`. */
@@ -242,10 +251,11 @@ void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(bw, "    s->lo = ts;");
     cw_open(bw, "if (ts > s->hi)");
     cw_line(bw, "s->hi = ts;");
-    cw_line(bw, "if (flow_window_start(flow_time_add(ts, %" PRId64 "), %" PRId64 ") != "
+    cw_line(bw, "int64_t expiry = flow_time_add(ts, %" PRId64 ");", k.within);
+    cw_line(bw, "if (flow_window_start(expiry, %" PRId64 ") != "
                 "flow_window_start(flow_time_add(was, %" PRId64 "), %" PRId64 "))",
-            k.within, k.within, k.within, k.within);
-    cw_line(bw, "    %s(rt, probe, hash, flow_time_add(ts, %" PRId64 "));", k.enlist, k.within);
+            k.within, k.within, k.within);
+    cw_line(bw, "    %s(rt, probe, hash, expiry);", k.enlist);
     cw_close(bw, "");
     cw_line(bw, "return;");
     cw_close(bw, "");

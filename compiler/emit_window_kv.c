@@ -71,8 +71,12 @@ static void emit_kv_state(Emitter *em, CWriter *w, const PlanStage *st, const Wi
         cw_close(w, "");
     }
     cw_blank(w);
-    cw_line(w, "static const FlowKvType %s = { sizeof(%s), %s, %s, %s };", k->type,
-            n->names->state, k->encode, k->decode, k->release_state);
+    cw_open(w, "static const FlowKvType %s =", k->type);
+    cw_line(w, "sizeof(%s),", n->names->state);
+    cw_line(w, "%s,", k->encode);
+    cw_line(w, "%s,", k->decode);
+    cw_line(w, "%s,", k->release_state);
+    cw_close(w, ";");
 }
 
 /* The timers' release (shutdown, the checkpoint self-test) and fire

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ struct FlowKv {
     FlowCkptOut key, value;    /* writers of the key being looked up, of a value */
     bool pending;              /* deletes in the store's batch, committed before a read */
     uint64_t key_hash;         /* the key fields' hash of the key being looked up */
+    int64_t evicted, reads, found; /* states evicted; lookups in RocksDB, those that found one */
     unsigned char *scratch;    /* a state decoded from the store */
     size_t scratch_size;
 };
@@ -237,6 +239,7 @@ static void make_room(FlowKv *kv, FlowRuntime *rt, size_t need)
         entry_write(kv, e);
         e->space->complete = false;
         entry_drop(kv, e);
+        kv->evicted++;
     }
     if (wrote)
         commit(kv, rt);
@@ -382,7 +385,9 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
         KvBytes v;
         char *err = NULL;
         commit_pending(kv, rt);
+        kv->reads++;
         if (kv->ops->get(kv->db, key, klen, &v, &err)) {
+            kv->found++;
             FlowCkptIn in;
             flowrt_ckpt_in_init(&in, v.p, v.n);
             sp->type->decode(&in, state);
@@ -658,6 +663,18 @@ bool flowrt_kv_checkpoint(FlowRuntime *rt, const char *dir, char **err)
         return false;
     }
     return kv->ops->checkpoint(kv->db, dir, err);
+}
+
+void flowrt_kv_describe(const FlowRuntime *rt, char *buf, size_t size)
+{
+    const FlowKv *kv = rt->kv;
+    buf[0] = 0;
+    if (!kv)
+        return;
+    snprintf(buf, size, "  state (%s): %" PRId64 " in the cache (%.1f of %.1f MiB), %" PRId64
+                        " evicted, %" PRId64 " looked up in RocksDB (%" PRId64 " found)\n",
+             kv->dir, kv->count, (double)kv->bytes / (1 << 20), (double)kv->cap / (1 << 20),
+             kv->evicted, kv->reads, kv->found);
 }
 
 void flowrt_kv_close(FlowRuntime *rt)

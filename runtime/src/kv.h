@@ -53,6 +53,9 @@ bool flowrt_kv_open(FlowRuntime *rt, const CliOptions *opts, const char *restore
 bool flowrt_kv_flush(FlowRuntime *rt);
 /* Flushes, then the store's copy into `dir`. False (with *err) on failure. */
 bool flowrt_kv_checkpoint(FlowRuntime *rt, const char *dir, char **err);
+/* "  state (DIR): ..." for the summary: the cache's use, evictions, reads
+ * from RocksDB; "" without a store. */
+void flowrt_kv_describe(const FlowRuntime *rt, char *buf, size_t size);
 /* After the timers released every space. */
 void flowrt_kv_close(FlowRuntime *rt);
 

@@ -302,12 +302,13 @@ def has_checkpoint(ck):
 
 
 def counts(err):
-    """The summary of a run that ended, without its times and its checkpoint
-    line: what it read, wrote, dropped as late or bad, per source and sink,
+    """The summary of a run that ended, without its times, its checkpoint
+    line and its state store's (evictions differ after a restore): what it read, wrote, dropped as late or bad, per source and sink,
     which a restored run must count as an uninterrupted one does."""
     first, *lines = err[err.rindex(": done after"):].splitlines()
     head = re.sub(r"after [\d.]+ s: (\d+) records read \([\d.]+ records/s\)", r"\1 records read", first)
-    return "\n".join([head] + [l for l in lines if not l.lstrip().startswith("checkpoints (")])
+    return "\n".join([head] + [l for l in lines
+                               if not l.lstrip().startswith(("checkpoints (", "state ("))])
 
 
 def sink_files(text):

@@ -36,14 +36,14 @@
 /* One state in the cache: its bookkeeping (one cache line), its key bytes,
  * then the state struct, aligned (entry_state). */
 typedef struct FlowKvEntry {
-    _Alignas(16) uint64_t hash; /* of the key bytes' parts: the table's */
+    uint64_t hash;             /* of the key bytes' parts: the table's */
     FlowKvSpace *space;
     struct FlowKvEntry *prev, *next;       /* the CLOCK ring, in insertion order */
     struct FlowKvEntry *sp_prev, *sp_next; /* the space's states */
     uint32_t klen, cost;
     bool dirty;                /* changed since it was last written to the store */
     bool used;                 /* used since the hand last passed */
-    unsigned char key[];
+    _Alignas(16) unsigned char key[]; /* at 64: the state after it is aligned too */
 } FlowKvEntry;
 
 /* A slot of the table: the entry's hash beside it, so that a probe past

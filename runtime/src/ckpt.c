@@ -262,8 +262,8 @@ static char *store_lines(const FlowRuntime *rt, const char *store, int *e)
     return text;
 }
 
-/* In the run, before the writer forks: DIR/ckpt-ID.tmp made empty, and
- * with `state rocksdb` the store's copy in it (its dirty cached states
+/* DIR/ckpt-ID.tmp made empty; with `state rocksdb` in the run before the
+ * writer forks, and the store's copy in it (its dirty cached states
  * written, then rocksdb_checkpoint_create: RocksDB has threads, which a
  * fork() does not take along, so the child cannot do it). Returns 0 or the
  * errno of the failure, with what failed in why[]. */
@@ -291,7 +291,7 @@ static int begin_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t size)
 }
 
 /* Writes checkpoint `id` of `rt` as it stands: the state file and the
- * manifest in DIR/ckpt-ID.tmp (which begin_checkpoint made), each fsync'd,
+ * manifest in DIR/ckpt-ID.tmp (made by begin_checkpoint), each fsync'd,
  * the directory renamed to DIR/ckpt-ID and DIR fsync'd, then the checkpoints older than the newest
  * `keep` removed. Returns 0 or the errno of the first failure, with what
  * failed in why[]. Runs in the writer child, or in the run itself for the
@@ -303,9 +303,11 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
     char *tmp = path_of(c->dir, tmp_name), *final = path_of(c->dir, name);
     char *state = path_of(tmp, "state"), *manifest = path_of(tmp, "MANIFEST");
     char *store = path_of(tmp, "rocksdb");
-    int e = 0;
-    const char *step = "";
-    int fd = open(state, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    /* Without a state store the directory is made here, in the child, off
+     * the run's pause. */
+    int e = rt->kv ? 0 : begin_checkpoint(rt, id, why, size);
+    const char *step = e ? "creating" : "";
+    int fd = e ? -1 : open(state, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (!e && fd < 0) {
         e = errno;
         step = "creating";
@@ -487,7 +489,7 @@ static void start_child(FlowRuntime *rt)
     if (!flowrt_sinks_check(rt) || !sinks_phase(rt, PHASE_PREPARE, c->next_id))
         return;
     char why[400];
-    if (begin_checkpoint(rt, c->next_id, why, sizeof why) != 0) {
+    if (rt->kv && begin_checkpoint(rt, c->next_id, why, sizeof why) != 0) {
         fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: %s\n", rt->prog->name,
                 c->next_id, why);
         c->failures++;
@@ -1004,7 +1006,7 @@ void flowrt_ckpt_final(FlowRuntime *rt)
         return;
     char why[400] = "";
     uint64_t bytes = 0;
-    int e = begin_checkpoint(rt, id, why, sizeof why);
+    int e = rt->kv ? begin_checkpoint(rt, id, why, sizeof why) : 0;
     if (!e)
         e = write_checkpoint(rt, id, &bytes, why, sizeof why);
     if (!sinks_phase(rt, e ? PHASE_FAILED : PHASE_COMPLETE, id))

@@ -881,9 +881,7 @@ static void reject_table_connector(Checker *c, const Connector *conn)
 static void reject_settings(Checker *c, const ConfigSetting *settings)
 {
     for (const ConfigSetting *s = settings; s; s = s->next) {
-        if (s->kind == CFG_STATE_ROCKSDB) {
-            diag_unsupported(c->d, s->loc, "state rocksdb", "use 'state memory'");
-        } else if (s->kind == CFG_PARALLELISM && s->parallelism > 1) {
+        if (s->kind == CFG_PARALLELISM && s->parallelism > 1) {
             char feature[48];
             snprintf(feature, sizeof feature, "parallelism %lld", (long long)s->parallelism);
             diag_unsupported(c->d, s->loc, feature, "only 'parallelism 1'");

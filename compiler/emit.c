@@ -873,6 +873,12 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "layout", pt.layout,
         "nlayout", arena_printf(em.arena, "%d", pt.nlayout),
         "durations", pt.durations,
+        "state_store", plan->state_rocksdb ? "&flow_rocksdb_store" : "NULL",
+        "state_dir", plan->state_dir
+                         ? arena_printf(em.arena, "\"%s\"",
+                                        c_string_body(em.arena, plan->state_dir,
+                                                      (int64_t)strlen(plan->state_dir)))
+                         : "NULL",
         NULL,
     };
     template_write(w, "program.c.in", program_vars);

@@ -98,7 +98,7 @@ static const char *source_layout(Arena *a, const PlanNode *src)
                         fields_text(a, src->out));
 }
 
-static const char *stage_layout(Arena *a, const PlanStage *st)
+static const char *stage_layout(Arena *a, const PlanStage *st, bool rocksdb)
 {
     const char *ops = "";
     for (int i = 0; i < st->nnodes; i++) {
@@ -115,7 +115,11 @@ static const char *stage_layout(Arena *a, const PlanStage *st)
         key = arena_printf(a, "; key: %s", key_text(a, &state->key));
     if (state && state->other_key.n)
         key = arena_printf(a, "%s; other key: %s", key, key_text(a, &state->other_key));
-    return arena_printf(a, "operator %d: %s%s; in: %s", st->op_index, ops, key,
+    /* An operator in the state store saves only its spaces (emit_*_kv.c). */
+    bool in_store = plan_stage_is(st, OP_DEDUPE) ||
+                    (plan_stage_is(st, OP_WINDOW) && st->nodes[0]->op->window.kind == WIN_TUMBLING);
+    const char *store = in_store && rocksdb ? "; state rocksdb" : "";
+    return arena_printf(a, "operator %d: %s%s%s; in: %s", st->op_index, ops, key, store,
                         fields_text(a, st->in));
 }
 
@@ -137,7 +141,7 @@ void emit_layout_table(Emitter *em, CWriter *w, int *nlines)
     for (int i = 0; i < plan->nstages; i++) {
         if (plan->stages[i]->op_index < 0)
             continue;
-        const char *line = stage_layout(a, plan->stages[i]);
+        const char *line = stage_layout(a, plan->stages[i], plan->state_rocksdb);
         cw_line(w, "\"%s\",", c_string_body(a, line, (int64_t)strlen(line)));
         ++*nlines;
     }

@@ -62,6 +62,10 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const TypeK
 
 void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (em->plan->state_rocksdb) { /* the state store's variant (emit_dedupe_kv.c) */
+        emit_dedupe_kv_stage(em, w, st);
+        return;
+    }
     Arena *a = em->arena;
     const PlanNode *node = st->nodes[0];
     const Op *op = node->op;

@@ -10,6 +10,10 @@
 
 void emit_dedupe_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (em->plan->state_rocksdb) {
+        emit_dedupe_kv_snapshot(em, w, st);
+        return;
+    }
     Arena *a = em->arena;
     const Op *op = st->nodes[0]->op;
     cw_blank(w);
@@ -36,6 +40,10 @@ void emit_dedupe_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 
 void emit_dedupe_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (em->plan->state_rocksdb) {
+        emit_dedupe_kv_restore(em, w, st);
+        return;
+    }
     Arena *a = em->arena;
     const Op *op = st->nodes[0]->op;
     cw_blank(w);

@@ -52,31 +52,10 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "emit_impl.h"
+#include "emit_window.h"
 #include "explain.h"
 
-/* What the window emitter needs to know of one window stage: its shape,
- * its C names (the plan's) and its operator index. */
-typedef struct WindowStage {
-    int op;                 /* index in the FlowOperatorDef array */
-    const PlanStageNames *names; /* the stage's C names (plan.h) */
-    bool sliding, session;
-    DurC gap;               /* session windows */
-    DurC size, slide;       /* tumbling: slide == size */
-    DurC pane;              /* the state's time span: gcd(size, slide) */
-    DurC lateness;
-    bool late;              /* the code keeps windows for a lateness (one may be set) */
-    const PlanNode *window, *aggregate;
-    const Op *wop;
-    const Item *items;
-    bool results;           /* someone reads the results */
-    Arena *arena;
-    const TypeKind *keytypes;
-    const char *rearm;      /* in a fire function: the time of its second call, at
-                               end - 1ms + lateness */
-} WindowStage;
-
-static WindowStage window_stage(Emitter *em, const PlanStage *st)
+WindowStage window_stage(Emitter *em, const PlanStage *st)
 {
     WindowStage n = { 0 };
     n.arena = em->arena;
@@ -127,7 +106,7 @@ static bool has_argument(const Item *it)
 }
 
 /* Releases what the state `s` owns: copied strings and distinct-value sets. */
-static void emit_entry_release(CWriter *w, const WindowStage *n, const char *s)
+void window_entry_release(CWriter *w, const WindowStage *n, const char *s)
 {
     emit_key_release(w, n->keytypes, n->wop->nkey, s);
     int i = 0;
@@ -139,7 +118,7 @@ static void emit_entry_release(CWriter *w, const WindowStage *n, const char *s)
     }
 }
 
-static bool owns_memory(const WindowStage *n)
+bool window_owns_memory(const WindowStage *n)
 {
     for (int k = 0; k < n->wop->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
@@ -153,13 +132,9 @@ static bool owns_memory(const WindowStage *n)
 
 /* The state struct after its window-kind members (the caller opens it):
  * the key, the count of the records in `span`, one accumulator per
- * aggregate; then the hash and match of the key, the pane or the session
- * list standing for the time. `typed`: a match of two state pointers (the
- * generated find function's), else of two void pointers (FlowTable's). */
-static void emit_state_rest(Emitter *em, CWriter *w, const WindowStage *n, const char *span,
-                            bool typed)
+ * aggregate; the struct is closed. */
+void window_state_members(Emitter *em, CWriter *w, const WindowStage *n, const char *span)
 {
-    const Op *wop = n->wop;
     emit_key_members(w, n->window);
     cw_line(w, "int64_t count;  /* records in the %s */", span);
     int i = 0;
@@ -186,7 +161,17 @@ static void emit_state_rest(Emitter *em, CWriter *w, const WindowStage *n, const
             cw_line(w, "int64_t acc%d_n; /* %s: the values that were not null */", i, it->name);
     }
     cw_close(w, arena_printf(em->arena, " %s;", n->names->state));
+}
 
+/* The state struct's members after its window-kind ones, then the hash and
+ * match of the key, the pane or the session list standing for the time.
+ * `typed`: a match of two state pointers (the generated find function's),
+ * else of two void pointers (FlowTable's). */
+static void emit_state_rest(Emitter *em, CWriter *w, const WindowStage *n, const char *span,
+                            bool typed)
+{
+    const Op *wop = n->wop;
+    window_state_members(em, w, n, span);
     cw_blank(w);
     emit_state_hash(em, w, n->names->hash, n->names->state, n->keytypes, wop->nkey, NULL);
     cw_blank(w);
@@ -247,7 +232,7 @@ static void emit_session_state(Emitter *em, CWriter *w, const WindowStage *n)
     cw_line(w, "static void %s(void *item)", n->names->release);
     open_block(w);
     cw_line(w, "%s *s = item;", n->names->state);
-    emit_entry_release(w, n, "s");
+    window_entry_release(w, n, "s");
     cw_line(w, "flow_state_free(s);");
     cw_close(w, "");
 }
@@ -280,7 +265,7 @@ static void emit_find_function(CWriter *w, const WindowStage *n)
  * for every pending timer, which frees every pane. */
 static void emit_pane_release_function(CWriter *w, const WindowStage *n)
 {
-    bool owns = owns_memory(n);
+    bool owns = window_owns_memory(n);
     cw_blank(w);
     cw_comment(w, true, n->sliding
         ? "The window ending at w->end can no longer change: it goes, with the panes whose "
@@ -307,7 +292,7 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
         cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->names->state, n->names->state);
         cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
         cw_line(w, "%s *s = &entries[e];", n->names->state);
-        emit_entry_release(w, n, "s");
+        window_entry_release(w, n, "s");
         cw_close(w, "");
     }
     cw_line(w, "flow_pane_free(p);");
@@ -319,7 +304,7 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
 }
 
 /* The result record and the rest of the stage after the aggregate. */
-static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
+void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                  const WindowStage *n)
 {
     Arena *a = em->arena;
@@ -774,7 +759,7 @@ static void emit_last_window_break(CWriter *w, const WindowStage *n)
 
 /* The start of a window's stage function: the body, with the record's
  * window already placed by the caller. */
-static void input_begin(Emitter *em, Body *b, const WindowStage *n)
+void window_input_begin(Emitter *em, Body *b, const WindowStage *n)
 {
     body_init(b, em, n->window->in, "in->", "in");
     b->used_rt = b->used_ts = true;
@@ -784,7 +769,7 @@ static void input_begin(Emitter *em, Body *b, const WindowStage *n)
 
 /* `free_at`: when the record's (last) window goes, `fired` (a C expression,
  * the time it fires) + the lateness. */
-static void emit_free_at(Body *b, const WindowStage *n, const char *fired)
+void window_free_at(Body *b, const WindowStage *n, const char *fired)
 {
     if (n->late)
         cw_line(&b->w, "int64_t free_at = flow_time_add(%s, %s);", fired,
@@ -795,7 +780,7 @@ static void emit_free_at(Body *b, const WindowStage *n, const char *fired)
 
 /* A record whose window is gone is late: to the `late as` stream, or
  * dropped and counted. */
-static void emit_late_test(Body *b, const WindowStage *n)
+void window_late_test(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
@@ -813,7 +798,7 @@ static void emit_late_test(Body *b, const WindowStage *n)
 
 /* The aggregates' arguments, arg0..: before the state is touched, so that a
  * record whose argument fails changes nothing. */
-static void emit_arguments(Emitter *em, Body *b, const WindowStage *n)
+void window_arguments(Emitter *em, Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     EmitExpr x = expr_context(b, n->window->in);
@@ -873,7 +858,7 @@ static void emit_pane_entry(Body *b, const WindowStage *n)
 }
 
 /* The record goes into the state `s`: its count and every accumulator. */
-static void emit_accumulate(Body *b, const WindowStage *n)
+void window_accumulate(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "s->count++;");
@@ -899,7 +884,7 @@ static void emit_accumulate(Body *b, const WindowStage *n)
 
 /* Tumbling and session windows with lateness: a record that updated a
  * window that fired (`fired`) emits its updated result at once. */
-static void emit_updated_result(Body *b, const WindowStage *n, const char *fired,
+void window_updated_result(Body *b, const WindowStage *n, const char *fired,
                                 const char *start)
 {
     if (!n->results || !n->late)
@@ -913,7 +898,7 @@ static void emit_updated_result(Body *b, const WindowStage *n, const char *fired
 }
 
 /* The stage function around the body. */
-static void input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
+void window_input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
                       Body *b)
 {
     line_back(em, &b->w);
@@ -928,13 +913,13 @@ static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
                                 const WindowStage *n)
 {
     Body b;
-    input_begin(em, &b, n);
+    window_input_begin(em, &b, n);
     CWriter *bw = &b.w;
     cw_line(bw, "int64_t start = flow_window_start(ts, %s);", dur_plus(n->arena, n->size, 0));
     cw_line(bw, "int64_t fire_at = flow_time_add(start, %s);", dur_plus(n->arena, n->size, -1));
-    emit_free_at(&b, n, "fire_at");
-    emit_late_test(&b, n);
-    emit_arguments(em, &b, n);
+    window_free_at(&b, n, "fire_at");
+    window_late_test(&b, n);
+    window_arguments(em, &b, n);
     emit_pane_get(&b, n);
     if (n->late) {
         cw_comment(bw, true, "A window that already fired (late, within the lateness) "
@@ -949,9 +934,9 @@ static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
     }
     cw_close(bw, "");
     emit_pane_entry(&b, n);
-    emit_accumulate(&b, n);
-    emit_updated_result(&b, n, "p->fired", "p->start");
-    input_end(em, w, st, n, &b);
+    window_accumulate(&b, n);
+    window_updated_result(&b, n, "p->fired", "p->start");
+    window_input_end(em, w, st, n, &b);
 }
 
 static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
@@ -961,20 +946,20 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
     bool lateness = n->late;
     const char *late_by = dur_plus(a, n->lateness, 0);
     Body b;
-    input_begin(em, &b, n);
+    window_input_begin(em, &b, n);
     CWriter *bw = &b.w;
     /* Late when even the last window holding the record has fired. */
     cw_line(bw, "int64_t start = flow_window_start(ts, %s); /* its pane */",
             dur_plus(a, n->pane, 0));
     cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %s), %s);",
             dur_plus(a, n->slide, 0), dur_plus(a, n->size, 0));
-    emit_free_at(&b, n, "last_end - 1");
+    window_free_at(&b, n, "last_end - 1");
     cw_comment(bw, true, "The first window holding the pane.");
     cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %s), "
                 "%s), %s);", dur_plus(a, n->size, 0), dur_plus(a, n->slide, 0),
             dur_sum(a, n->slide, 1, n->size, 0));
-    emit_late_test(&b, n);
-    emit_arguments(em, &b, n);
+    window_late_test(&b, n);
+    window_arguments(em, &b, n);
     emit_pane_get(&b, n);
     cw_comment(bw, true, lateness
         ? "A new pane: each window holding it that is still kept gets its timer "
@@ -1003,7 +988,7 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
     cw_close(bw, "");
     cw_close(bw, "");
     emit_pane_entry(&b, n);
-    emit_accumulate(&b, n);
+    window_accumulate(&b, n);
     if (n->results && lateness) {
         cw_comment(bw, true, "A late record within the lateness: an updated result for each "
                              "window holding it that already fired and is still kept, oldest "
@@ -1015,14 +1000,14 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
         emit_last_window_break(bw, n);
         cw_close(bw, "");
     }
-    input_end(em, w, st, n, &b);
+    window_input_end(em, w, st, n, &b);
 }
 
 static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
                                const WindowStage *n)
 {
     Body b;
-    input_begin(em, &b, n);
+    window_input_begin(em, &b, n);
     CWriter *bw = &b.w;
     /* The record's own session would be [ts, ts + gap): it joins the key's
      * sessions that overlap it, at most two as sessions are at least gap
@@ -1045,13 +1030,13 @@ static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
     cw_line(bw, "    s = NULL;");
     cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %s);",
             dur_plus(n->arena, n->gap, -1));
-    emit_free_at(&b, n, "fire_at");
-    emit_late_test(&b, n);
-    emit_arguments(em, &b, n);
+    window_free_at(&b, n, "fire_at");
+    window_late_test(&b, n);
+    window_arguments(em, &b, n);
     emit_session_find_or_make(&b, n);
-    emit_accumulate(&b, n);
-    emit_updated_result(&b, n, "s->fired", "s->start");
-    input_end(em, w, st, n, &b);
+    window_accumulate(&b, n);
+    window_updated_result(&b, n, "s->fired", "s->start");
+    window_input_end(em, w, st, n, &b);
 }
 
 /* The put (or, with `restore`, the get) of what a state struct holds after
@@ -1099,7 +1084,7 @@ void emit_window_ckpt_values(Emitter *em, CWriter *w, const PlanStage *st, const
 void emit_window_entry_release(Emitter *em, CWriter *w, const PlanStage *st, const char *s)
 {
     WindowStage n = window_stage(em, st);
-    emit_entry_release(w, &n, s);
+    window_entry_release(w, &n, s);
 }
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
@@ -1107,9 +1092,13 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
     WindowStage n = window_stage(em, st);
     switch (n.wop->window.kind) {
     case WIN_TUMBLING:
+        if (em->plan->state_rocksdb) { /* the state store's variant (emit_window_kv.c) */
+            emit_window_kv_tumbling(em, w, st);
+            break;
+        }
         emit_tumbling_state(em, w, &n);
         if (n.results)
-            emit_result_function(em, w, st, &n);
+            window_result_function(em, w, st, &n);
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
         emit_tumbling_fire_function(w, &n);
@@ -1118,7 +1107,7 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
     case WIN_SLIDING:
         emit_sliding_state(em, w, &n);
         if (n.results)
-            emit_result_function(em, w, st, &n);
+            window_result_function(em, w, st, &n);
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
         if (n.results)
@@ -1131,7 +1120,7 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
     case WIN_SESSION:
         emit_session_state(em, w, &n);
         if (n.results)
-            emit_result_function(em, w, st, &n);
+            window_result_function(em, w, st, &n);
         emit_merge_function(em, w, &n);
         emit_session_fire_function(w, &n);
         emit_session_input(em, w, st, &n);

@@ -23,7 +23,7 @@
  * Restore takes a corrupt checkpoint (one the runtime will reject) without
  * leaking or double-freeing: every item it makes gets exactly one timer, and
  * a pane, window end or entry named twice is taken once. */
-#include "emit_impl.h"
+#include "emit_window.h"
 
 /* `n` timers of the operator in firing order, `timers`, in a snapshot. */
 static void emit_pending_timers(CWriter *w)
@@ -237,7 +237,12 @@ static void emit_session_restore(Emitter *em, CWriter *w, const PlanStage *st)
 void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
     switch (st->nodes[0]->op->window.kind) {
-    case WIN_TUMBLING: emit_tumbling_snapshot(em, w, st); break;
+    case WIN_TUMBLING:
+        if (em->plan->state_rocksdb)
+            emit_window_kv_snapshot(em, w, st);
+        else
+            emit_tumbling_snapshot(em, w, st);
+        break;
     case WIN_SLIDING: emit_sliding_snapshot(em, w, st); break;
     case WIN_SESSION: emit_session_snapshot(em, w, st); break;
     }
@@ -246,7 +251,12 @@ void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 void emit_window_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
     switch (st->nodes[0]->op->window.kind) {
-    case WIN_TUMBLING: emit_tumbling_restore(em, w, st); break;
+    case WIN_TUMBLING:
+        if (em->plan->state_rocksdb)
+            emit_window_kv_restore(em, w, st);
+        else
+            emit_tumbling_restore(em, w, st);
+        break;
     case WIN_SLIDING: emit_sliding_restore(em, w, st); break;
     case WIN_SESSION: emit_session_restore(em, w, st); break;
     }

@@ -669,8 +669,11 @@ static void plan_config(Plan *plan, const ConfigSetting *settings)
             plan->checkpoint_every_ms = s->every_ms;
             plan->checkpoint_dir = s->dir;
             break;
-        case CFG_STATE_MEMORY:
         case CFG_STATE_ROCKSDB:
+            plan->state_rocksdb = true;
+            plan->state_dir = s->dir;
+            break;
+        case CFG_STATE_MEMORY:
         case CFG_PARALLELISM:
             break;
         }

@@ -171,6 +171,10 @@ typedef struct Plan {
      * without one; the stateful stages then get no snapshot functions. */
     int64_t checkpoint_every_ms;
     const char *checkpoint_dir;
+    /* `state rocksdb "DIR"` (docs/checkpoints.md, "RocksDB state"): keyed
+     * tumbling windows and dedupes keep their state in the runtime's store. */
+    bool state_rocksdb;
+    const char *state_dir;
 } Plan;
 
 /* Whether the stage starts with an operator of this kind. */

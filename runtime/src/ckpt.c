@@ -26,6 +26,7 @@
 #include "flow/codec.h"
 #include "connectors.h"
 #include "fault.h"
+#include "kv.h"
 #include "rt.h"
 #include "table.h"
 
@@ -127,17 +128,36 @@ static int fsync_path(const char *path)
     return e;
 }
 
+/* Removes the files and the flat subdirectories of a directory, then the
+ * directory. */
+static void remove_dir(const char *dir, bool flat)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char *p = path_of(dir, de->d_name);
+        if (unlink(p) != 0 && errno == EISDIR && !flat)
+            remove_dir(p, true);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
 /* Removes a checkpoint directory: its manifest first, so a removal cut short
- * leaves a directory that reads as damaged, never as a checkpoint. */
+ * leaves a directory that reads as damaged, never as a checkpoint; then the
+ * rest: its state file, the state store's copy (`state rocksdb`) and what
+ * RocksDB left of a copy cut short (`rocksdb.tmp`). */
 static void remove_checkpoint(const char *dir, const char *name)
 {
     char *cp = path_of(dir, name);
-    char *manifest = path_of(cp, "MANIFEST"), *state = path_of(cp, "state");
+    char *manifest = path_of(cp, "MANIFEST");
     unlink(manifest);
-    unlink(state);
-    rmdir(cp);
+    remove_dir(cp, false);
     free(manifest);
-    free(state);
     free(cp);
 }
 
@@ -212,7 +232,7 @@ static int write_all(int fd, const char *p, size_t n)
 /* The manifest: what the checkpoint is, and the size and checksum of its
  * state file; its last line is the checksum of every line before it. */
 static char *manifest_text(const FlowRuntime *rt, int64_t id, uint64_t state_bytes,
-                           uint64_t state_hash)
+                           uint64_t state_hash, const char *store_lines)
 {
     const FlowProgram *prog = rt->prog;
     char *text = NULL;
@@ -226,15 +246,82 @@ static char *manifest_text(const FlowRuntime *rt, int64_t id, uint64_t state_byt
     for (int i = 0; i < rt->ckpt.nlayout; i++)
         fprintf(f, "layout %s\n", rt->ckpt.layout[i]);
     fprintf(f, "file state %" PRIu64 " %016" PRIx64 "\n", state_bytes, state_hash);
+    fputs(store_lines, f);
     fflush(f);
     fprintf(f, "checksum %016" PRIx64 "\n", flowrt_ckpt_hash(text, len));
     fclose(f);
     return text;
 }
 
+/* The manifest's lines of the state store's copy in `store` (DIR/ckpt-ID.tmp/
+ * rocksdb): "store rocksdb/NAME SIZE" per file, which a restore checks
+ * (RocksDB checksums its own blocks); the directory is fsync'd. "" without
+ * a store, NULL with *e set on failure. */
+static char *store_lines(const FlowRuntime *rt, const char *store, int *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (!rt->kv)
+        return strdup("");
+    DIR *d = opendir(store);
+    FILE *f = d ? open_memstream(&text, &len) : NULL;
+    struct dirent *de;
+    while (f && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *p = path_of(store, de->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0)
+            fprintf(f, "store rocksdb/%s %" PRIu64 "\n", de->d_name, (uint64_t)st.st_size);
+        else
+            *e = errno;
+        free(p);
+    }
+    *e = *e ? *e : !d || !f ? errno : 0;
+    if (d)
+        closedir(d);
+    if (f)
+        fclose(f);
+    if (!*e)
+        *e = fsync_path(store);
+    if (*e) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* DIR/ckpt-ID.tmp made empty; with `state rocksdb` in the run before the
+ * writer forks, and the store's copy in it (its dirty cached states
+ * written, then rocksdb_checkpoint_create: RocksDB has threads, which a
+ * fork() does not take along, so the child cannot do it). Returns 0 or the
+ * errno of the failure, with what failed in why[]. */
+static int begin_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t size)
+{
+    Checkpoints *c = &rt->ckpt;
+    char *tmp_name = checkpoint_name(id, true);
+    char *tmp = path_of(c->dir, tmp_name), *store = path_of(tmp, "rocksdb");
+    remove_checkpoint(c->dir, tmp_name);
+    int e = 0;
+    char *err = NULL;
+    if (mkdir(tmp, 0777) != 0) {
+        e = errno;
+        snprintf(why, size, "creating %s: %s", tmp, strerror(e));
+    } else if (rt->kv && !flowrt_kv_checkpoint(rt, store, &err)) {
+        e = EIO;
+        snprintf(why, size, "copying the state store into %s: %s", store, err ? err : "?");
+        remove_checkpoint(c->dir, tmp_name);
+    }
+    free(err);
+    free(tmp_name);
+    free(tmp);
+    free(store);
+    return e;
+}
+
 /* Writes checkpoint `id` of `rt` as it stands: the state file and the
- * manifest in DIR/ckpt-ID.tmp, each fsync'd, the directory renamed to
- * DIR/ckpt-ID and DIR fsync'd, then the checkpoints older than the newest
+ * manifest in DIR/ckpt-ID.tmp (made by begin_checkpoint), each fsync'd,
+ * the directory renamed to DIR/ckpt-ID and DIR fsync'd, then the checkpoints older than the newest
  * `keep` removed. Returns 0 or the errno of the first failure, with what
  * failed in why[]. Runs in the writer child, or in the run itself for the
  * final checkpoint. */
@@ -244,13 +331,11 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
     char *tmp_name = checkpoint_name(id, true), *name = checkpoint_name(id, false);
     char *tmp = path_of(c->dir, tmp_name), *final = path_of(c->dir, name);
     char *state = path_of(tmp, "state"), *manifest = path_of(tmp, "MANIFEST");
-    int e = 0;
-    const char *step = "";
-    remove_checkpoint(c->dir, tmp_name);
-    if (mkdir(tmp, 0777) != 0) {
-        e = errno;
-        step = "creating";
-    }
+    char *store = path_of(tmp, "rocksdb");
+    /* Without a state store the directory is made here, in the child, off
+     * the run's pause. */
+    int e = rt->kv ? 0 : begin_checkpoint(rt, id, why, size);
+    const char *step = e ? "creating" : "";
     int fd = e ? -1 : open(state, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (!e && fd < 0) {
         e = errno;
@@ -279,8 +364,11 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
     }
     if (fd >= 0)
         close(fd);
+    char *stored = e ? NULL : store_lines(rt, store, &e);
+    if (e)
+        step = "listing the state store of";
     if (!e) {
-        char *text = manifest_text(rt, id, *bytes, hash);
+        char *text = manifest_text(rt, id, *bytes, hash, stored);
         int mfd = text ? open(manifest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
         e = !text ? ENOMEM : mfd < 0 ? errno : write_all(mfd, text, strlen(text));
         if (!e)
@@ -325,6 +413,8 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
     free(final);
     free(state);
     free(manifest);
+    free(store);
+    free(stored);
     return e;
 }
 
@@ -427,6 +517,13 @@ static void start_child(FlowRuntime *rt)
     flush_errors_files(rt);
     if (!flowrt_sinks_check(rt) || !sinks_phase(rt, PHASE_PREPARE, c->next_id))
         return;
+    char why[400];
+    if (rt->kv && begin_checkpoint(rt, c->next_id, why, sizeof why) != 0) {
+        fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: %s\n", rt->prog->name,
+                c->next_id, why);
+        c->failures++;
+        return;
+    }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
         fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: %s\n", rt->prog->name,
@@ -515,6 +612,9 @@ static void reap(FlowRuntime *rt, bool wait)
  * point of its input (docs/checkpoints.md, "Testing"). */
 static void selftest_round(FlowRuntime *rt)
 {
+    /* The store keeps the states; the operators' snapshot names the windows. */
+    if (!flowrt_kv_flush(rt))
+        return;
     int fd = memfd_create("flow-selftest", MFD_CLOEXEC);
     FlowCkptOut out;
     if (fd < 0 || !flowrt_ckpt_out_init(&out, fd)) {
@@ -583,6 +683,22 @@ static char *next_line(char **at)
     return line;
 }
 
+/* A manifest's "rocksdb/NAME SIZE": the file in checkpoint directory cp has
+ * that size. */
+static bool store_file_ok(const char *cp, const char *entry)
+{
+    char name[256];
+    uint64_t want;
+    if (sscanf(entry, "rocksdb/%255s %" SCNu64, name, &want) != 2 || strchr(name, '/'))
+        return false;
+    char *store = path_of(cp, "rocksdb"), *p = path_of(store, name);
+    struct stat st;
+    bool ok = stat(p, &st) == 0 && (uint64_t)st.st_size == want;
+    free(store);
+    free(p);
+    return ok;
+}
+
 /* Whether checkpoint `id` can be restored: its manifest is whole, of this
  * format and of this program, and its state file has the size and checksum
  * the manifest says. On USABLE the state file is mapped into c. */
@@ -611,9 +727,19 @@ static Verdict check_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t s
     *sum = 0;
     char *at = text, *line;
     bool have_state = false;
+    int nstore = 0;
     while ((line = next_line(&at))) {
         if (sscanf(line, "format %d", &format) == 1)
             continue;
+        if (strncmp(line, "store rocksdb/", 14) == 0) {
+            if (!store_file_ok(cp, line + 6)) {
+                snprintf(why, size, "its state store file %.200s is missing or has the wrong "
+                                    "size", line + 6);
+                goto out;
+            }
+            nstore++;
+            continue;
+        }
         if (sscanf(line, "file state %" SCNu64 " %" SCNx64, &state_bytes, &state_hash) == 2) {
             have_state = true;
             continue;
@@ -645,8 +771,8 @@ static Verdict check_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t s
                  c->layout[nlayout]);
         goto out;
     }
-    if (!have_state) {
-        snprintf(why, size, "its manifest names no state file");
+    if (!have_state || (rt->prog->state_store && !nstore)) {
+        snprintf(why, size, "its manifest names no state %s", have_state ? "store" : "file");
         goto out;
     }
     int fd = open(spath, O_RDONLY | O_CLOEXEC);
@@ -671,6 +797,7 @@ static Verdict check_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t s
     }
     c->restore_map = map;
     c->restore_len = (size_t)state_bytes;
+    c->restore_store = nstore ? path_of(cp, "rocksdb") : NULL;
     v = USABLE;
 out:
     free(text);
@@ -836,6 +963,11 @@ bool flowrt_ckpt_open(FlowRuntime *rt, const CliOptions *opts)
     return ok;
 }
 
+const char *flowrt_ckpt_restore_store(const FlowRuntime *rt)
+{
+    return rt->ckpt.restore_store;
+}
+
 bool flowrt_ckpt_restoring(const FlowRuntime *rt)
 {
     return rt->ckpt.restore_map != NULL;
@@ -905,7 +1037,9 @@ void flowrt_ckpt_final(FlowRuntime *rt)
         return;
     char why[400] = "";
     uint64_t bytes = 0;
-    int e = write_checkpoint(rt, id, &bytes, why, sizeof why);
+    int e = rt->kv ? begin_checkpoint(rt, id, why, sizeof why) : 0;
+    if (!e)
+        e = write_checkpoint(rt, id, &bytes, why, sizeof why);
     if (!sinks_phase(rt, e ? PHASE_FAILED : PHASE_COMPLETE, id))
         return;
     if (e) {
@@ -933,6 +1067,7 @@ void flowrt_ckpt_close(FlowRuntime *rt)
     }
     if (c->restore_map)
         munmap(c->restore_map, c->restore_len);
+    free(c->restore_store);
     flowrt_collapser_stop(c->collapser);
     if (c->lock_fd >= 0)
         close(c->lock_fd);

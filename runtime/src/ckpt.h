@@ -26,6 +26,7 @@ typedef struct Checkpoints {
     int64_t restored_id;     /* the checkpoint this run started from; 0: none */
     void *restore_map;       /* its state file, mapped until the restore is done */
     size_t restore_len;
+    char *restore_store;     /* its state store's copy (`state rocksdb`), or NULL */
     int64_t last_ms;         /* rt->now_ms when the last one was started */
     /* The checkpoint being written by a child, if any. */
     pid_t child;
@@ -50,6 +51,9 @@ typedef struct Checkpoints {
  * (rt failed with the reason): the directory is in use or unusable, or the
  * newest checkpoint is of another program. */
 bool flowrt_ckpt_open(FlowRuntime *rt, const CliOptions *opts);
+/* The restored checkpoint's copy of the state store, which flowrt_kv_open
+ * starts from; NULL when there is none. */
+const char *flowrt_ckpt_restore_store(const FlowRuntime *rt);
 /* Whether sinks must keep what their files hold (a restore will cut them
  * back) instead of emptying them. */
 bool flowrt_ckpt_restoring(const FlowRuntime *rt);

@@ -15,6 +15,7 @@ bool flowrt_ckpt_out_init(FlowCkptOut *out, int fd)
     memset(out, 0, sizeof *out);
     out->fd = fd;
     out->buf = malloc(CKPT_OUT_BUF);
+    out->cap = CKPT_OUT_BUF;
     out->hash = XXH64_createState();
     if (!out->buf || !out->hash) {
         flowrt_ckpt_out_free(out);
@@ -22,6 +23,15 @@ bool flowrt_ckpt_out_init(FlowCkptOut *out, int fd)
     }
     XXH64_reset(out->hash, 0);
     return true;
+}
+
+bool flowrt_ckpt_out_init_mem(FlowCkptOut *out)
+{
+    memset(out, 0, sizeof *out);
+    out->fd = -1;
+    out->cap = 256;
+    out->buf = malloc(out->cap);
+    return out->buf != NULL;
 }
 
 void flowrt_ckpt_out_free(FlowCkptOut *out)
@@ -56,7 +66,22 @@ void flowrt_ckpt_out_bytes(FlowCkptOut *out, const void *p, size_t n)
     if (out->error || n == 0) /* an empty position has no bytes at all (NULL) */
         return;
     out->total += n;
-    if (n <= CKPT_OUT_BUF - out->len) {
+    if (n <= out->cap - out->len) {
+        memcpy(out->buf + out->len, p, n);
+        out->len += n;
+        return;
+    }
+    if (out->fd < 0) { /* in memory: the buffer doubles */
+        size_t cap = out->cap;
+        while (cap - out->len < n)
+            cap *= 2;
+        unsigned char *buf = realloc(out->buf, cap);
+        if (!buf) {
+            out->error = ENOMEM;
+            return;
+        }
+        out->buf = buf;
+        out->cap = cap;
         memcpy(out->buf + out->len, p, n);
         out->len += n;
         return;

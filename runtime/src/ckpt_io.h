@@ -16,9 +16,9 @@
 #define CKPT_OUT_BUF (1 << 20)
 
 struct FlowCkptOut {
-    int fd;
-    unsigned char *buf;      /* CKPT_OUT_BUF bytes */
-    size_t len;
+    int fd;                  /* -1: a writer to memory (flowrt_ckpt_out_init_mem) */
+    unsigned char *buf;      /* cap bytes */
+    size_t len, cap;
     uint64_t total;          /* bytes written so far, buffered ones included */
     void *hash;              /* XXH64_state_t of every byte */
     int error;               /* errno of the first failed write, 0 if none */
@@ -31,6 +31,10 @@ struct FlowCkptIn {
 
 /* A writer to fd (which it does not own); false when out of memory. */
 bool flowrt_ckpt_out_init(FlowCkptOut *out, int fd);
+/* A writer to memory, whose buffer grows: the values and keys of the
+ * state store (kv.c). buf[0, len) is what was written since len was set to
+ * 0; no checksum. */
+bool flowrt_ckpt_out_init_mem(FlowCkptOut *out);
 void flowrt_ckpt_out_bytes(FlowCkptOut *out, const void *p, size_t n);
 /* Writes out the buffer; returns 0 or the errno of the first failure. */
 int flowrt_ckpt_out_finish(FlowCkptOut *out);

@@ -27,12 +27,13 @@ static void usage_line(const FlowProgram *prog, FILE *f)
 {
     fprintf(f,
             "usage: %s [--set NAME=VALUE]... [--stats[=SECONDS]] [--metrics-port [ADDR:]PORT] "
-            "[--quiet] [--help] [--version]%s\n",
+            "[--quiet] [--help] [--version]%s%s\n",
             prog->name,
             prog->checkpoint_every_ms > 0
                 ? " [--checkpoint-dir DIR] [--checkpoint-every D] [--checkpoint-keep K] "
                   "[--no-restore]"
-                : "");
+                : "",
+            prog->state_store ? " [--state-dir DIR] [--state-cache BYTES]" : "");
 }
 
 static void help(const FlowProgram *prog)
@@ -58,6 +59,10 @@ static void help(const FlowProgram *prog)
     else
         printf("  --checkpoint-dir DIR, --checkpoint-every D, --checkpoint-keep K, --no-restore\n"
                "                      only for programs with `checkpoint every` (not this one)\n");
+    if (prog->state_store)
+        printf("  --state-dir DIR           the RocksDB state directory (default: %s)\n"
+               "  --state-cache BYTES       the state cache's size, with k, M or G (default 64M)\n",
+               prog->state_dir);
     if (prog->nparams) {
         printf("\nparams:\n");
         for (int i = 0; i < prog->nparams; i++)
@@ -221,6 +226,45 @@ static void checkpoint_option(const FlowProgram *prog, CliOptions *o, int argc, 
     }
 }
 
+/* `64M`, `512k`, `1G` (powers of 1024) or a number of bytes: the state cache's
+ * size (1 keeps one state: every other lookup goes to RocksDB, which tests
+ * use); 0 when it is not one. */
+static int64_t parse_bytes(const char *t)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(t, &end, 10);
+    if (end == t || v <= 0 || errno)
+        return 0;
+    int64_t unit = !*end                ? 1
+                   : strcmp(end, "k") == 0 ? 1 << 10
+                   : strcmp(end, "M") == 0 ? 1 << 20
+                   : strcmp(end, "G") == 0 ? 1 << 30
+                                           : 0;
+    if (!unit || v > INT64_MAX / unit)
+        return 0;
+    return (int64_t)v * unit;
+}
+
+/* --state-dir DIR and --state-cache BYTES, alone or as OPTION=VALUE. */
+static void state_option(const FlowProgram *prog, CliOptions *o, int argc, char **argv, int *i,
+                         int *status)
+{
+    const char *a = argv[*i];
+    size_t n = strncmp(a, "--state-dir", 11) == 0 ? 11 : 13;
+    const char *v = a[n] == '=' ? a + n + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+    if (!prog->state_store)
+        *status = usage_error(prog, "%.13s: this program keeps its state in memory (%s has no "
+                                    "`state rocksdb` setting)", a, prog->flow_file);
+    else if (!v || !*v)
+        *status = usage_error(prog, "%.13s needs a value%s", a, "");
+    else if (n == 11)
+        o->state_dir = v;
+    else if (!(o->state_cache_bytes = parse_bytes(v)))
+        *status = usage_error(prog, "--state-cache: '%s' is not a size such as 64M, 512k or "
+                                    "1G%s", v, "");
+}
+
 /* Only the form is checked here (a usage error); resolving the address and
  * binding the port happen when the run starts (metrics.c). */
 static void metrics_option(const FlowProgram *prog, CliOptions *o, int argc, char **argv, int *i,
@@ -279,6 +323,9 @@ int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions 
             printf("%s (compiled from %s) flowc %s\n", prog->name, prog->flow_file,
                    prog->flowc_version);
             status = 0;
+        } else if (strcmp(a, "--state-dir") == 0 || strncmp(a, "--state-dir=", 12) == 0 ||
+                   strcmp(a, "--state-cache") == 0 || strncmp(a, "--state-cache=", 14) == 0) {
+            state_option(prog, o, argc, argv, &i, &status);
         } else if (is_checkpoint_option(a)) {
             if (prog->checkpoint_every_ms <= 0)
                 status = usage_error(prog,

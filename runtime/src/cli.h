@@ -22,6 +22,9 @@ typedef struct CliOptions {
     int64_t checkpoint_every_ms;  /* --checkpoint-every D; 0: the program's */
     int checkpoint_keep;          /* --checkpoint-keep K; 0: the default */
     bool no_restore;              /* --no-restore */
+    /* `state rocksdb` programs only (docs/checkpoints.md, "RocksDB state"). */
+    const char *state_dir;        /* --state-dir DIR; NULL: the program's */
+    int64_t state_cache_bytes;    /* --state-cache BYTES; 0: the default */
 } CliOptions;
 
 /* Returns -1 to go on, or an exit status (0 after --help or --version, 2 on a

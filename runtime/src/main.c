@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "kv.h"
 #include "metrics.h"
 #include "rt.h"
 #include "samefile.h"
@@ -385,6 +386,7 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     bool opened = flowrt_metrics_start(&rt, opts.metrics_addr, started) &&
                   (!prog->regex_setup || prog->regex_setup(&rt, prog->regexes, prog->nregexes)) &&
                   flowrt_check_same_files(&rt) && flowrt_ckpt_open(&rt, &opts) &&
+                  flowrt_kv_open(&rt, &opts, flowrt_ckpt_restore_store(&rt)) &&
                   flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt) &&
                   flowrt_ckpt_restore(&rt);
     if (opened)

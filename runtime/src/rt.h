@@ -33,6 +33,7 @@ struct FlowRuntime {
     Checkpoints ckpt;       /* this run's checkpoints (ckpt.h) */
     struct Metrics *metrics; /* the --metrics-port server, or NULL (metrics.h) */
     Timers timers;          /* stateful operators: their state and timers */
+    struct FlowKv *kv;      /* `state rocksdb`: the keyed-state store (kv.h); else NULL */
     Source **sources;
     int nsources;
     FlowSink **sinks;

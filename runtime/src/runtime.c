@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kv.h"
 #include "rt.h"
 
 void flowrt_runtime_bind_operators(FlowRuntime *rt)
@@ -62,6 +63,7 @@ void flowrt_runtime_free(FlowRuntime *rt)
     flowrt_scratch_free(&rt->scratch);
     flowrt_watermarks_free(&rt->watermarks);
     flowrt_timers_free(&rt->timers);
+    flowrt_kv_close(rt); /* after the timers released its spaces */
 }
 
 void flowrt_runtime_tick(FlowRuntime *rt)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "flow/codec.h"
+#include "kv.h"
 #include "table.h"
 
 int64_t flowrt_stats_records_read(const FlowRuntime *rt)
@@ -82,5 +83,7 @@ void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupte
     }
     char ckpt[1024];
     flowrt_ckpt_describe(rt, ckpt, sizeof ckpt);
+    fputs(ckpt, stderr);
+    flowrt_kv_describe(rt, ckpt, sizeof ckpt);
     fputs(ckpt, stderr);
 }

@@ -9,7 +9,7 @@ to the reference, and the counts of its summary (read, written, late, bad,
 unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, sessions, `late as`, dedupe, interval and window
 joins, lookup, union, chained windows, several sinks, file and generator
-sources, on inputs of a few hundred thousand records (a run takes a fraction
+sources, tumbling and chained windows and dedupe with `state rocksdb` too, on inputs of a few hundred thousand records (a run takes a fraction
 of a second), made here from a fixed seed. The moments of the kills come
 from --seed (random and printed when not given, so that a failure can be
 replayed). The kills are shared out over the programs; each program goes on
@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_e2e import RUN_TIMEOUT, Env, Failure, env_arguments  # noqa: E402
 
 CONFIG = 'config { checkpoint every 20ms to "ck"; }\n'
+ROCKSDB = 'config { state rocksdb "state"; }\n'
 
 # Event records: ts advancing 1 ms a record on average, moved back by up to
 # 1.5 s (some of them later than a 1 s watermark), 1000 keys.
@@ -133,6 +134,26 @@ stream per_key = events | key by k | window tumbling 5s | aggregate s = sum(v), 
 stream overall = per_key | window tumbling 20s | aggregate keys = count(), total = sum(s), most = max(n);
 sink per_key to file("per_key.csv", format = csv);
 sink overall to file("overall.csv", format = csv);
+"""),
+    # The same windows with their state in RocksDB (docs/checkpoints.md,
+    # "RocksDB state"), its cache small enough that states are evicted.
+    ("tumbling_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
+stream per_key = events
+  | key by k
+  | window tumbling 10s lateness 2s late as too_late
+  | aggregate n = count(), total = sum(v), lo = min(v), fst = first(tag), tags = count_distinct(tag);
+sink per_key to file("per_key.csv", format = csv);
+sink too_late to file("late.csv", format = csv);
+"""),
+    ("chained_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
+stream per_key = events | key by k | window tumbling 5s | aggregate s = sum(v), n = count();
+stream overall = per_key | window tumbling 20s | aggregate keys = count(), total = sum(s), most = max(n);
+sink per_key to file("per_key.csv", format = csv);
+sink overall to file("overall.csv", format = csv);
+"""),
+    ("dedupe_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
+stream firsts = events | key by k | dedupe within 1s | select ts, tag, k, v;
+sink firsts to file("firsts.csv", format = csv);
 """),
     # The events split over a pattern of files, gzip, plain and zstd; the
     # sinks compressed, one rolling. Compressed sinks are compared
@@ -281,12 +302,13 @@ def has_checkpoint(ck):
 
 
 def counts(err):
-    """The summary of a run that ended, without its times and its checkpoint
-    line: what it read, wrote, dropped as late or bad, per source and sink,
+    """The summary of a run that ended, without its times, its checkpoint
+    line and its state store's (evictions differ after a restore): what it read, wrote, dropped as late or bad, per source and sink,
     which a restored run must count as an uninterrupted one does."""
     first, *lines = err[err.rindex(": done after"):].splitlines()
     head = re.sub(r"after [\d.]+ s: (\d+) records read \([\d.]+ records/s\)", r"\1 records read", first)
-    return "\n".join([head] + [l for l in lines if not l.lstrip().startswith("checkpoints (")])
+    return "\n".join([head] + [l for l in lines
+                               if not l.lstrip().startswith(("checkpoints (", "state ("))])
 
 
 def sink_files(text):
@@ -328,7 +350,13 @@ def run_program(env, name, text, inputs, base, quota, rng):
     ref = os.path.join(work, "ref")
     fresh_run_dir(ref, inputs)
     t0 = time.monotonic()
-    status = finish(start(env, exe, ref, ["--no-restore"], os.path.join(work, "ref.log")), None)
+    # A cache of 256 KiB holds some of the windows' states: the others go to
+    # RocksDB (the dedupe's, read back after each restore, fit in 1 MiB). A
+    # checkpoint of the store flushes RocksDB's memtables to a file: every
+    # 100 ms rather than 20.
+    size = "1M" if "dedupe" in name else "256k"
+    cache = ["--state-cache", size, "--checkpoint-every", "100ms"] if ROCKSDB in text else []
+    status = finish(start(env, exe, ref, ["--no-restore"] + cache, os.path.join(work, "ref.log")), None)
     duration = time.monotonic() - t0
     err = check_log(os.path.join(work, "ref.log"), name)
     if status != 0 or ": done after" not in err:
@@ -349,7 +377,7 @@ def run_program(env, name, text, inputs, base, quota, rng):
             # Keeping one checkpoint prunes the one before at once; more,
             # later.
             keep = ["--checkpoint-keep", str(rng.choice((1, 2, 3)))]
-            status = finish(start(env, exe, run, keep, log), delay)
+            status = finish(start(env, exe, run, keep + cache, log), delay)
             took = time.monotonic() - t0
             err = check_log(log, name)
             if status == -signal.SIGKILL:

@@ -85,6 +85,14 @@ add_test(NAME e2e.checkpoint_join_selftest
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_join_selftest.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.checkpoint_join_selftest)
 
+# `state rocksdb` (docs/checkpoints.md, "RocksDB state"): the results of
+# state memory on every window, join and dedupe case; state larger than a
+# memory cap.
+add_test(NAME e2e.rocksdb_state COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/rocksdb_state.py ${E2E_OPTIONS})
+add_test(NAME e2e.rocksdb_large COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/rocksdb_large.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.rocksdb_large)
+set_tests_properties(e2e.rocksdb_state PROPERTIES LABELS e2e TIMEOUT 1200)
+
 # The --metrics-port endpoint scraped with curl while programs run; in the
 # ThreadSanitizer build (tests/run_all.sh) the programs are built with it.
 set(METRICS_TSAN "")

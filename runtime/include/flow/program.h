@@ -32,6 +32,7 @@
 #include "flow/fn_string.h"
 #include "flow/generator.h"
 #include "flow/host.h"
+#include "flow/kv.h"
 #include "flow/runtime.h"
 #include "flow/state.h"
 #include "flow/table.h"
@@ -45,7 +46,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 7
+#define FLOW_ABI_VERSION 8
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -207,6 +208,12 @@ struct FlowProgram {
     FlowParamsCheckFn params_check;
     const int *layout_params;    /* indexes in `params` */
     int nlayout_params;
+    /* `state rocksdb "DIR"` (docs/checkpoints.md, "RocksDB state"): the
+     * store keyed operators keep their state in (&flow_rocksdb_store,
+     * flow/kv.h) and its directory; NULL and NULL with `state memory`, and
+     * then the program does not link librocksdb. */
+    const FlowKvStoreOps *state_store;
+    const char *state_dir;
 };
 
 /* What a generated `main` calls: runs the program (flow_run, flow/host.h) and

@@ -1,0 +1,327 @@
+/* emit_dedupe_kv.c: the C of a `key by K | dedupe within D` stage in a
+ * `state rocksdb` program, whose per-key state lives in the runtime's store
+ * (flow/kv.h, docs/checkpoints.md "RocksDB state") instead of a FlowTable.
+ *
+ * Per stage the generated file has:
+ * - the state struct of one key (its burst: lo, hi, and the key fields),
+ *   its hash, encode and decode, and two FlowKvTypes: the states' (all in
+ *   one space, namespace INT64_MIN) and the expiry index's (spaces of
+ *   D ms of expiry time each, holding the key fields of the keys whose burst
+ *   expires in that span);
+ * - the stage function: the key's state got or made; a record within D of a
+ *   burst that has not expired is a duplicate (dropped, the burst widened);
+ *   any other starts a new burst; a key whose expiry moves to another span
+ *   is added to that span's index;
+ * - the fire function of an index span, one timer per span (in memory), at
+ *   the span's end: each key listed whose burst has expired by then goes; a
+ *   key whose burst grew since is listed in a later span too;
+ * - snapshot and restore: the spans and their timers, as the store's own
+ *   copy holds the states and the index.
+ *
+ * A state expires when the operator's watermark reaches hi + D, as the
+ * memory version's timer makes it go: a record that finds an expired state
+ * (its span has not fired yet) treats it as gone, so the output is the
+ * memory version's, record for record. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "emit_impl.h"
+#include "explain.h"
+
+/* The names this file gives the stage's functions. */
+typedef struct DedupeKv {
+    const char *state, *type, *index, *encode, *decode, *encode_key, *decode_key, *release_state,
+        *expire, *enlist;
+    const TypeKind *types;
+    int nkey, op;
+    DurC within;          /* `dedupe within D` */
+    const char *w, *w1;   /* its C text, and of within - 1 */
+    const char *wtext;    /* for comments */
+} DedupeKv;
+
+static DedupeKv dedupe_kv(Emitter *em, const PlanStage *st)
+{
+    Arena *a = em->arena;
+    const char *s = st->names->state;
+    const Op *op = st->nodes[0]->op;
+    bool owns = false;
+    DedupeKv k = {
+        .state = s,
+        .type = arena_printf(a, "%s_kv", s),
+        .index = arena_printf(a, "%s_index", s),
+        .encode = arena_printf(a, "%s_encode", s),
+        .decode = arena_printf(a, "%s_decode", s),
+        .encode_key = arena_printf(a, "%s_encode_key", s),
+        .decode_key = arena_printf(a, "%s_decode_key", s),
+        .expire = arena_printf(a, "%s_expire", s),
+        .enlist = arena_printf(a, "%s_enlist", s),
+        .types = key_types(em, st->nodes[0]),
+        .nkey = op->nkey,
+        .op = st->op_index,
+        .within = dur_c(em, &op->dedupe.within),
+    };
+    k.w = dur_plus(a, k.within, 0);
+    k.w1 = dur_plus(a, k.within, -1);
+    k.wtext = dur_comment(a, k.within, &op->dedupe.within);
+    for (int i = 0; i < k.nkey; i++)
+        owns |= k.types[i] == TY_STRING;
+    k.release_state = owns ? arena_printf(a, "%s_release", s) : "NULL";
+    return k;
+}
+
+static void emit_codec(Emitter *em, CWriter *w, const DedupeKv *k, const char *name, bool restore,
+                       bool burst)
+{
+    Arena *a = em->arena;
+    cw_blank(w);
+    if (restore)
+        cw_line(w, "static void %s(FlowCkptIn *in, void *state)", name);
+    else
+        cw_line(w, "static void %s(FlowCkptOut *out, const void *state)", name);
+    open_block(w);
+    cw_line(w, "%s%s *s = state;", restore ? "" : "const ", k->state);
+    if (restore)
+        emit_ckpt_get_key(a, w, k->types, k->nkey, "s");
+    else
+        emit_ckpt_put_key(a, w, k->types, k->nkey, "s");
+    if (burst) {
+        cw_line(w, "%s", (restore ? ckpt_get_call : ckpt_put_call)(a, TY_INT64, "s->lo"));
+        cw_line(w, "%s", (restore ? ckpt_get_call : ckpt_put_call)(a, TY_INT64, "s->hi"));
+    }
+    if (k->nkey == 0)
+        cw_line(w, "(void)s;");
+    if (!burst && k->nkey == 0)
+        cw_line(w, "(void)%s;", restore ? "in" : "out");
+    cw_close(w, "");
+}
+
+static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const DedupeKv *k)
+{
+    Arena *a = em->arena;
+    const Op *op = st->nodes[0]->op;
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "State of the dedupe at %s:%d, one per key, in the state "
+                                     "store (flow/kv.h): the burst of its records seen each "
+                                     "within %s of another.",
+                                     em->plan->flow_file, op->loc.line, k->wtext));
+    cw_open(w, "typedef struct %s", k->state);
+    cw_line(w, "int64_t lo, hi;  /* earliest and latest event time of the burst */");
+    emit_key_members(w, st->nodes[0]);
+    cw_close(w, arena_printf(a, " %s;", k->state));
+    cw_blank(w);
+    emit_state_hash(em, w, st->names->hash, k->state, k->types, k->nkey, NULL);
+    cw_blank(w);
+    cw_comment(w, true, "Its value in RocksDB: the key fields and the burst; an entry of the "
+                        "expiry index holds the key fields alone.");
+    emit_codec(em, w, k, k->encode, false, true);
+    emit_codec(em, w, k, k->decode, true, true);
+    emit_codec(em, w, k, k->encode_key, false, false);
+    emit_codec(em, w, k, k->decode_key, true, false);
+    if (strcmp(k->release_state, "NULL") != 0) {
+        cw_blank(w);
+        cw_line(w, "static void %s(void *state)", k->release_state);
+        open_block(w);
+        cw_line(w, "%s *s = state;", k->state);
+        emit_key_release(w, k->types, k->nkey, "s");
+        cw_close(w, "");
+    }
+    cw_blank(w);
+    cw_open(w, "static const FlowKvType %s =", k->type);
+    cw_line(w, "sizeof(%s),", k->state);
+    cw_line(w, "%s,", k->encode);
+    cw_line(w, "%s,", k->decode);
+    cw_line(w, "%s,", k->release_state);
+    cw_close(w, ";");
+    cw_open(w, "static const FlowKvType %s =", k->index);
+    cw_line(w, "sizeof(%s),", k->state);
+    cw_line(w, "%s,", k->encode_key);
+    cw_line(w, "%s,", k->decode_key);
+    cw_line(w, "%s,", k->release_state);
+    cw_close(w, ";");
+}
+
+/* The key of `probe` (its hash `hash`) into the writer of a key of `space`. */
+static void emit_key_of(Emitter *em, CWriter *w, const DedupeKv *k, const char *space,
+                        const char *probe, const char *hash)
+{
+    if (k->nkey == 0) {
+        cw_line(w, "flow_kv_key(rt, %s, %s); /* no key fields */", space, hash);
+        return;
+    }
+    cw_line(w, "FlowCkptOut *out = flow_kv_key(rt, %s, %s);", space, hash);
+    emit_ckpt_put_key(em->arena, w, k->types, k->nkey, probe);
+}
+
+static void emit_index_functions(Emitter *em, CWriter *w, const PlanStage *st,
+                                 const DedupeKv *k)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "The key of `probe` is listed in the expiry "
+                                     "index under the span of %s holding `expiry`; "
+                                     "a new span gets its timer at its end.", k->wtext));
+    cw_line(w, "static void %s(FlowRuntime *rt, %s probe, uint64_t hash, int64_t expiry)",
+            k->enlist, k->state);
+    open_block(w);
+    cw_line(w, "int64_t span = flow_window_start(expiry, %s);", k->w);
+    cw_line(w, "bool made;");
+    cw_line(w, "FlowKvSpace *sp = flow_kv_space(rt, %d, span, &%s, &made);", k->op, k->index);
+    cw_line(w, "if (made)");
+    cw_line(w, "    flow_timer_set(rt, %d, flow_time_add(span, %s), sp);", k->op, k->w1);
+    cw_line(w, "const %s *key = &probe;", k->state);
+    emit_key_of(em, w, k, "sp", "key", "hash");
+    cw_line(w, "bool fresh;");
+    cw_line(w, "%s *s = flow_kv_get(rt, sp, &fresh);", k->state);
+    if (k->nkey) {
+        cw_open(w, "if (fresh)");
+        emit_key_keep(w, k->types, k->nkey);
+        cw_close(w, "");
+    } else {
+        cw_line(w, "(void)s;");
+    }
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_comment(w, true, "A key of a span of the index that is due: its state goes if its burst "
+                        "expired (else it grew, and a later span lists it).");
+    cw_line(w, "static void %s(FlowRuntime *rt, const void *item, int64_t span)", k->expire);
+    open_block(w);
+    cw_line(w, "(void)span;");
+    cw_line(w, "const %s *key = item;", k->state);
+    cw_line(w, "bool made;");
+    cw_line(w, "FlowKvSpace *states = flow_kv_space(rt, %d, INT64_MIN, &%s, &made);", k->op,
+            k->type);
+    emit_key_of(em, w, k, "states", "key", arena_printf(em->arena, "%s(key)",
+                                                          st->names->hash));
+    cw_line(w, "bool fresh;");
+    cw_line(w, "const %s *s = flow_kv_get(rt, states, &fresh);", k->state);
+    cw_line(w, "if (fresh || flow_time_add(s->hi, %s) <= flow_operator_watermark(rt, %d))",
+            k->w, k->op);
+    cw_line(w, "    flow_kv_delete(rt, states);");
+    cw_close(w, "");
+
+    cw_blank(w);
+    cw_comment(w, true, "The run stops: the span's cached entries go; RocksDB keeps its own.");
+    cw_line(w, "static void %s(void *item)", st->names->release);
+    open_block(w);
+    cw_line(w, "flow_kv_space_forget(item);");
+    cw_close(w, "");
+    cw_blank(w);
+    cw_comment(w, true, "The timer of a span of the index is due: its expired keys go, then "
+                        "the span.");
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", st->names->fire);
+    open_block(w);
+    cw_line(w, "(void)time;");
+    cw_line(w, "FlowKvSpace *sp = item;");
+    cw_line(w, "flow_kv_each(rt, sp, %s);", k->expire);
+    cw_line(w, "flow_kv_space_delete(rt, sp);");
+    cw_close(w, "");
+}
+
+void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    Arena *a = em->arena;
+    const PlanNode *node = st->nodes[0];
+    const Op *op = node->op;
+    DedupeKv k = dedupe_kv(em, st);
+    emit_state(em, w, st, &k);
+    emit_index_functions(em, w, st, &k);
+
+    Body b;
+    body_init(&b, em, node->in, "in->", "in");
+    CWriter *bw = &b.w;
+    b.used_rt = b.used_ts = true;
+    emit_loc_comment(em, bw, op->loc, op_text(a, op));
+    line_to_flow(em, bw, op->loc);
+    cw_line(bw, "%s probe = { 0 };", k.state);
+    emit_key_probe(&b, node);
+    cw_line(bw, "uint64_t hash = %s(&probe);", st->names->hash);
+    cw_line(bw, "bool made;");
+    cw_line(bw, "FlowKvSpace *states = flow_kv_space(rt, %d, INT64_MIN, &%s, &made);", k.op,
+            k.type);
+    cw_line(bw, "const %s *key = &probe;", k.state);
+    emit_key_of(em, bw, &k, "states", "key", "hash");
+    cw_line(bw, "bool fresh;");
+    cw_line(bw, "%s *s = flow_kv_get(rt, states, &fresh);", k.state);
+    cw_comment(bw, true, "A burst whose expiry the watermark reached is gone, as its state "
+                         "would be with state memory.");
+    cw_line(bw, "bool live = !fresh && flow_operator_watermark(rt, %d) < flow_time_add(s->hi, "
+                "%s);", k.op, k.w);
+    cw_open(bw, "if (live && ts >= flow_i64_sub(s->lo, %s) && ts <= flow_time_add(s->hi, %s))",
+            k.w, k.w);
+    cw_comment(bw, true, "A duplicate: dropped, and the burst takes in its time; a later "
+                         "expiry in another span lists the key there.");
+    cw_line(bw, "int64_t was = s->hi;");
+    cw_line(bw, "if (ts < s->lo)");
+    cw_line(bw, "    s->lo = ts;");
+    cw_open(bw, "if (ts > s->hi)");
+    cw_line(bw, "s->hi = ts;");
+    cw_line(bw, "int64_t expiry = flow_time_add(ts, %s);", k.w);
+    cw_line(bw, "if (flow_window_start(expiry, %s) != flow_window_start(flow_time_add(was, %s), "
+                "%s))", k.w, k.w, k.w);
+    cw_line(bw, "    %s(rt, probe, hash, expiry);", k.enlist);
+    cw_close(bw, "");
+    cw_line(bw, "return;");
+    cw_close(bw, "");
+    if (k.nkey) {
+        cw_open(bw, "if (fresh)");
+        emit_key_keep(bw, k.types, k.nkey);
+        cw_close(bw, "");
+    }
+    cw_comment(bw, true, "The record passes and starts a new burst of its key.");
+    cw_line(bw, "s->lo = s->hi = ts;");
+    cw_line(bw, "%s(rt, probe, hash, flow_time_add(ts, %s));", k.enlist, k.w);
+    line_back(em, bw);
+    for (int i = 1; i < st->nnodes; i++)
+        emit_op(&b, st->nodes[i]);
+    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "Stage %d: the dedupe of stream %s (%s:%d), its state "
+                                     "in the store, then the operators after it.", st->id,
+                                     st->stream->name, em->plan->flow_file, op->loc.line));
+    emit_body_function(w, stage_signature(em, st), &b, true);
+}
+
+void emit_dedupe_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "Checkpoint of the dedupe at %s:%d: the spans of "
+                                     "its expiry index in the firing order of their timers, each "
+                                     "with the timer's time and its start. The states and the "
+                                     "index are in the store's copy (docs/checkpoints.md).",
+                                     em->plan->flow_file, st->nodes[0]->op->loc.line));
+    cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptOut *out)", st->names->snapshot);
+    open_block(w);
+    cw_line(w, "int64_t n = 0;");
+    cw_line(w, "FlowTimerRef *timers = flow_timers_pending(rt, op, &n);");
+    cw_line(w, "flow_ckpt_put_i64(out, n);");
+    cw_open(w, "for (int64_t i = 0; i < n; i++)");
+    cw_line(w, "const FlowKvSpace *sp = timers[i].item;");
+    cw_line(w, "flow_ckpt_put_i64(out, timers[i].time);");
+    cw_line(w, "flow_ckpt_put_i64(out, sp->ns);");
+    cw_close(w, "");
+    cw_line(w, "flow_state_free(timers);");
+    cw_close(w, "");
+}
+
+void emit_dedupe_kv_restore(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    DedupeKv k = dedupe_kv(em, st);
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "Restore of the dedupe at %s:%d, empty: its "
+                                     "states, and each span of its index with its timer, in the "
+                                     "order the timers were saved in, are in the store.",
+                                     em->plan->flow_file, st->nodes[0]->op->loc.line));
+    cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptIn *in)", st->names->restore);
+    open_block(w);
+    cw_line(w, "flow_kv_space_restored(rt, op, INT64_MIN, &%s);", k.type);
+    cw_line(w, "int64_t n = flow_ckpt_get_count(in, INT64_MAX);");
+    cw_open(w, "for (int64_t i = 0; i < n && !flow_ckpt_failed(in); i++)");
+    cw_line(w, "int64_t time = flow_ckpt_get_i64(in);");
+    cw_line(w, "FlowKvSpace *sp = flow_kv_space_restored(rt, op, flow_ckpt_get_i64(in), &%s);",
+            k.index);
+    cw_line(w, "if (sp) /* one timer per span, even if a corrupt checkpoint names it twice */");
+    cw_line(w, "    flow_timer_set(rt, op, time, sp);");
+    cw_close(w, "");
+    cw_close(w, "");
+}

@@ -436,31 +436,41 @@ void flowrt_codec_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
-/* The year of a date: four digits, or the ISO 8601 expanded form the writer
- * uses outside 0000-9999, a sign and four to nine digits (`+10000`,
- * `-0001`; nine digits hold every year of the int64 millisecond range). */
-static bool read_year(const char **p, const char *end, int64_t *year)
-{
-    int sign = 0;
-    if (*p < end && (**p == '+' || **p == '-'))
-        sign = *(*p)++ == '-' ? -1 : 1;
-    int64_t v = 0;
-    int n = 0;
-    for (; *p < end && **p >= '0' && **p <= '9' && n < 10; (*p)++, n++)
-        v = v * 10 + (**p - '0');
-    if (n < 4 || n > (sign ? 9 : 4))
-        return false;
-    *year = sign < 0 ? -v : v;
-    return true;
-}
-
+/* One scan of the leading sign and digits decides the form, so that an
+ * epoch-ms field is read once (it used to be tried as a year first and then
+ * parsed again as an integer): digits up to the end, after an optional '-',
+ * are epoch ms; four digits before a '-' are a year, or a sign and four to
+ * nine digits, the ISO 8601 expanded form the writer uses outside 0000-9999
+ * (`+10000`, `-0001`; nine digits hold every year of the int64 millisecond
+ * range). */
 bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
 {
     const char *p = s, *end = s + len;
-    int64_t year;
+    int sign = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        sign = *p++ == '-' ? -1 : 1;
+    const char *digits = p;
+    uint64_t v = 0;
+    /* 19 digits cannot overflow 64 unsigned bits; a 20th stops the loop
+     * and makes the field neither form. */
+    for (; p < end && p - digits < 19; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d > 9)
+            break;
+        v = v * 10 + d;
+    }
+    ptrdiff_t ndigits = p - digits;
+    if (p == end) {
+        if (sign > 0 || ndigits == 0 || v > (uint64_t)INT64_MAX + (sign < 0 ? 1u : 0u))
+            return false;
+        *out_ms = sign < 0 ? (int64_t)(0 - v) : (int64_t)v;
+        return true;
+    }
+    if (*p != '-' || ndigits < 4 || ndigits > (sign ? 9 : 4))
+        return false;
+    p++;
+    int64_t year = sign < 0 ? -(int64_t)v : (int64_t)v;
     int month, day, hour, minute, second;
-    if (!read_year(&p, end, &year) || !expect_char(&p, end, '-'))
-        return flowrt_codec_parse_i64(s, len, out_ms) == 1 && (len == 0 || s[0] != '+');
     if (!read_digits(&p, end, 2, &month) || !expect_char(&p, end, '-') ||
         !read_digits(&p, end, 2, &day))
         return false;

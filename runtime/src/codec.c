@@ -436,6 +436,59 @@ void flowrt_codec_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+/* The instant of a date and time of day (already in range) at a UTC offset
+ * of offset_min minutes; false when it is outside the int64 milliseconds. */
+static bool instant(int64_t year, int month, int day, int hour, int minute, int second,
+                    int millis, int offset_min, int64_t *out_ms)
+{
+    /* Records mostly come in time order: remember the last date. */
+    static _Thread_local int64_t last_date = INT64_MIN;
+    static _Thread_local int64_t last_days;
+    int64_t date = year * 10000 + month * 100 + day;
+    if (date != last_date) {
+        last_days = flowrt_codec_days_from_civil(year, month, day);
+        last_date = date;
+    }
+    int64_t secs = last_days * 86400 + hour * 3600 +
+                   minute * 60 + second - (int64_t)offset_min * 60;
+    /* An expanded year can name an instant outside the int64 milliseconds;
+     * a negative second takes its millis from the next one, so that
+     * INT64_MIN itself (second -9223372036855 and 192 ms) reads. */
+    if (secs < 0) {
+        secs++;
+        millis -= 1000;
+    }
+    return !__builtin_mul_overflow(secs, 1000, out_ms) &&
+           !__builtin_add_overflow(*out_ms, millis, out_ms);
+}
+
+/* The digits at s[i] and s[i+1] as a number, or -1000 (which keeps every
+ * sum of them negative) when they are not digits. */
+static int two_digits(const char *s, int i)
+{
+    unsigned a = (unsigned)(unsigned char)s[i] - '0', b = (unsigned)(unsigned char)s[i + 1] - '0';
+    return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1000;
+}
+
+/* The form the writer uses, `2024-03-01T12:00:05.250Z`, 24 bytes read at
+ * fixed places, after the year and its '-' were read: the common input of
+ * a program reading what another wrote. False for anything else. */
+static bool canonical_timestamp(const char *s, size_t len, int64_t year, int64_t *out_ms)
+{
+    if (len != 24 || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[19] != '.' || s[23] != 'Z')
+        return false;
+    unsigned last = (unsigned)(unsigned char)s[22] - '0';
+    int month = two_digits(s, 5), day = two_digits(s, 8), hour = two_digits(s, 11),
+        minute = two_digits(s, 14), second = two_digits(s, 17),
+        millis = two_digits(s, 20) * 10 + (int)last;
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 ||
+        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0 ||
+        last > 9)
+        return false;
+    return instant(year, month, day, hour, minute, second, millis, 0, out_ms);
+}
+
 /* One scan of the leading sign and digits decides the form, so that an
  * epoch-ms field is read once (it used to be tried as a year first and then
  * parsed again as an integer): digits up to the end, after an optional '-',
@@ -470,6 +523,8 @@ bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
         return false;
     p++;
     int64_t year = sign < 0 ? -(int64_t)v : (int64_t)v;
+    if (!sign && canonical_timestamp(s, len, year, out_ms))
+        return true;
     int month, day, hour, minute, second;
     if (!read_digits(&p, end, 2, &month) || !expect_char(&p, end, '-') ||
         !read_digits(&p, end, 2, &day))
@@ -509,25 +564,7 @@ bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
     }
     if (p != end)
         return false;
-    /* Records mostly come in time order: remember the last date. */
-    static _Thread_local int64_t last_date = INT64_MIN;
-    static _Thread_local int64_t last_days;
-    int64_t date = year * 10000 + month * 100 + day;
-    if (date != last_date) {
-        last_days = flowrt_codec_days_from_civil(year, month, day);
-        last_date = date;
-    }
-    int64_t secs = last_days * 86400 + hour * 3600 +
-                   minute * 60 + second - (int64_t)offset_min * 60;
-    /* An expanded year can name an instant outside the int64 milliseconds;
-     * a negative second takes its millis from the next one, so that
-     * INT64_MIN itself (second -9223372036855 and 192 ms) reads. */
-    if (secs < 0) {
-        secs++;
-        millis -= 1000;
-    }
-    return !__builtin_mul_overflow(secs, 1000, out_ms) &&
-           !__builtin_add_overflow(*out_ms, millis, out_ms);
+    return instant(year, month, day, hour, minute, second, millis, offset_min, out_ms);
 }
 
 static char *put2(char *o, int v)

@@ -278,7 +278,9 @@ static uint64_t entry_hash(const unsigned char *entries, size_t size, uint64_t i
     return h;
 }
 
-/* Empty, with `size`-byte entries; keeps the memory it has. */
+/* Empty, with `size`-byte entries; keeps the memory it has. Only the
+ * hashes of the entries in use are cleared: an entry with hash 0 is empty
+ * whatever else it holds, and flow_pane_add zeroes an entry it takes. */
 static void pane_empty(FlowPane *p, size_t size)
 {
     if (p->size != size) {
@@ -289,10 +291,12 @@ static void pane_empty(FlowPane *p, size_t size)
     if (!p->entries) {
         p->mask = 15;
         p->entries = flow_state_alloc(size * (size_t)(p->mask + 1));
+    } else {
+        for (int64_t k = 0; k < p->count; k++)
+            memset(flow_pane_entry(p, k), 0, sizeof(uint64_t));
     }
     p->count = 0;
     p->fired = false;
-    memset(p->entries, 0, size * (size_t)(p->mask + 1));
 }
 
 FlowPane *flow_pane_find(FlowPanes *ps, int64_t start)
@@ -342,12 +346,11 @@ void *flow_pane_add(FlowPane *p, uint64_t slot, uint64_t hash)
     if ((uint64_t)(p->count + 1) * 2 > p->mask + 1) {
         unsigned char *old = p->entries;
         p->mask = p->mask * 2 + 1;
-        /* flow_state_alloc_large: from 2 MiB on, huge pages, so fewer TLB
-         * misses, and a checkpoint's fork() copies far fewer page table
-         * entries (docs/checkpoints.md). Doubling keeps the copies O(1) per
-         * entry. */
+        /* flow_state_alloc_large (zeroed): from 2 MiB on, huge pages, so
+         * fewer TLB misses, and a checkpoint's fork() copies far fewer page
+         * table entries (docs/checkpoints.md). Doubling keeps the copies
+         * O(1) per entry. */
         p->entries = flow_state_alloc_large(p->size * (size_t)(p->mask + 1));
-        memset(p->entries, 0, p->size * (size_t)(p->mask + 1));
         for (int64_t k = 0; k < p->count; k++) {
             const unsigned char *e = old + (size_t)p->order[k] * p->size;
             uint64_t i = empty_slot(p, entry_hash(e, p->size, 0));

@@ -17,9 +17,10 @@
  *
  * Tumbling and sliding windows keep their states inline in panes
  * (flow/state.h FlowPane): one pane per window (tumbling) or per span of
- * gcd(SIZE, SLIDE) (sliding), holding one entry per key in the order the
- * keys got their first record there, indexed by int32 slots that the
- * generated find function probes, comparing keys with their own types.
+ * gcd(SIZE, SLIDE) (sliding), holding one entry per key in an
+ * open-addressing table that the generated find function probes itself
+ * (one cache miss), comparing keys with their own types, and listing the
+ * entries in the order the keys got their first record there (order).
  * Nearly every record goes to the pane of the record before, which the
  * runtime keeps at hand (FlowPanes.last).
  *

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "codec_internal.h"
+#include "flow/csv_line.h"
 
 /* ---- Reasons ------------------------------------------------------------- */
 
@@ -287,6 +288,19 @@ static bool scan_decimal(const char *s, size_t len, DecimalScan *d)
     }
     if (p < end && *p == '.') {
         p++;
+        /* Eight fraction digits at once while the mantissa has room for
+         * them (a printed double has 15 to 17), after the leading zeros. */
+        uint64_t eight;
+        if (d->ndigits == 0)
+            for (; p < end && *p == '0'; p++, frac_digits++)
+                d->exp10--;
+        while (d->ndigits <= 11 && end - p >= 8 && flow_csv_digits8(p, &eight) == 8) {
+            d->mantissa = d->mantissa * 100000000 + eight;
+            d->exp10 -= 8;
+            d->ndigits += 8;
+            frac_digits += 8;
+            p += 8;
+        }
         for (; p < end && *p >= '0' && *p <= '9'; p++, frac_digits++) {
             if (d->ndigits == 0 && *p == '0') {
                 d->exp10--;

@@ -560,8 +560,14 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "if (!p)");
     cw_line(w, "    continue;");
-    cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
-    cw_line(w, "const %s *src = flow_pane_entry(p, e);", n->names->state);
+    cw_comment(w, true, "In table order: one sequential pass over the pane (the order "
+                        "comes from the entries' order fields, sorted below).");
+    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->names->state,
+            n->names->state);
+    cw_open(w, "for (uint64_t e = 0; e <= p->mask; e++)");
+    cw_line(w, "const %s *src = &entries[e];", n->names->state);
+    cw_line(w, "if (!src->hash)");
+    cw_line(w, "    continue;");
     cw_line(w, "uint64_t slot = 0;");
     cw_line(w, "%s *dst = %s(window, src, &slot);", n->names->state, n->names->find);
     cw_open(w, "if (!dst)");

@@ -309,9 +309,10 @@ void flow_sink_timestamp(FlowSink *sink, int64_t ms)
     } else {
         size_t n = flow_format_timestamp(o, ms);
         if (last) {
+            /* A fixed size again (the room made above): no call. */
             last->ms = ms;
             last->len = n;
-            memcpy(last->text, o, n);
+            memcpy(last->text, o, sizeof last->text);
         }
         o += n;
     }

@@ -160,7 +160,7 @@ FlowJoinRows *flow_join_rows(FlowRuntime *rt, int op);
  * code probes the table itself, comparing keys with their own types, and
  * calls flow_pane_add where the probe found an empty entry. Entries move
  * when the table grows: nothing may keep a pointer to one across a
- * flow_pane_add. At most half full. */
+ * flow_pane_add. At most 3/4 full. */
 typedef struct FlowPane {
     int64_t start;            /* a window's or a pane's start */
     unsigned char *entries;   /* mask + 1 entries of `size` bytes; hash 0: empty */

@@ -20,7 +20,8 @@
 #   tests/bench/run_window_bench.sh [BUILD_DIR]          (default: build)
 #
 # Environment: COUNT (records, default 100000000), CSV_COUNT (rows of the CSV
-# file, default 20000000), RUNS (best of, default 3), CC (default cc). Needs /usr/bin/time (GNU) for the peak memory.
+# file, default 20000000), RUNS (best of, default 3), CC (default cc). Needs
+# /usr/bin/time (GNU) for the peak memory.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -145,7 +145,8 @@ static void test_shape(void **state)
     /* The one-pass CSV line decoder: each field where it is found, the
      * last one at the line's end. */
     char *line = function_body(c, "static bool parse_csv_clicks");
-    assert_non_null(strstr(line, "if (!(p = flow_csv_int64(p, end, &rec->user_id)) || p++ == end) {"));
+    assert_non_null(strstr(line, "if (!(p = flow_csv_int64(p, end, &rec->user_id)) || "
+                                 "p++ == end) {"));
     assert_non_null(strstr(line, "if (!(p = flow_csv_string(p, end, &rec->url)) || p++ == end) {"));
     assert_non_null(strstr(line, "if (!(p = flow_csv_timestamp(p, end, &rec->ts)) || p != end) {"));
     free(line);

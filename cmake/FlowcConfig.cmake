@@ -9,6 +9,7 @@
 #   flowc_add_executable(NAME FILE.flow [OPTIONS flowc-emit-options...])
 #       an executable NAME made of the generated .c alone
 #   find_package(Flowc COMPONENTS kafka postgres rocksdb)
+#       (also regex, gzip and zstd: see flowrt.pc.in)
 #       Flowc::kafka, ...: Flowc::flowrt plus the library that a program using
 #       that connector (or `state rocksdb`) links, found with pkg-config
 # The .flow file is a dependency of the generated .c: editing it regenerates
@@ -18,7 +19,8 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlowcTargets.cmake)
 # COMPONENT=MODULE: the pkg-config module of each connector and state backend
 # that links one, as their rows in compiler/connectors.c say (the other
 # connectors need nothing but Flowc::flowrt).
-set(FLOWC_CONNECTOR_MODULES kafka=rdkafka postgres=libpq rocksdb=rocksdb regex=libpcre2-8)
+set(FLOWC_CONNECTOR_MODULES kafka=rdkafka postgres=libpq rocksdb=rocksdb regex=libpcre2-8
+  gzip=zlib zstd=libzstd)
 foreach(component ${Flowc_FIND_COMPONENTS})
   set(module "")
   foreach(pair ${FLOWC_CONNECTOR_MODULES})
@@ -28,7 +30,7 @@ foreach(component ${Flowc_FIND_COMPONENTS})
   endforeach()
   set(Flowc_${component}_FOUND FALSE)
   if(module STREQUAL "")
-    set(Flowc_NOT_FOUND_MESSAGE "no Flowc component '${component}' (components: kafka, postgres, rocksdb, regex)")
+    set(Flowc_NOT_FOUND_MESSAGE "no Flowc component '${component}' (components: kafka, postgres, rocksdb, regex, gzip, zstd)")
   elseif(NOT TARGET Flowc::${component})
     find_package(PkgConfig QUIET)
     if(PKG_CONFIG_FOUND)

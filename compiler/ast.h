@@ -174,6 +174,18 @@ typedef struct Connector {
     ConnArg *args;
 } Connector;
 
+/* ---- Durations of clauses ----------------------------------------------------- */
+
+/* The duration of a clause (`window tumbling D`, `within D`, `watermark D`,
+ * ...): a literal, or the name of a param of type duration, whose value each
+ * run fixes at start (docs/language.md, "Durations from params"). */
+typedef struct DurationArg {
+    int64_t ms;        /* the literal; for a param, its default (checker) */
+    const char *param; /* the param's name as written, or NULL for a literal */
+    Loc loc;
+    Decl *decl;        /* checker: the param */
+} DurationArg;
+
 /* ---- Operators ------------------------------------------------------------- */
 
 /* One per row of operators.h, in its order (ORDER OP). */
@@ -241,10 +253,10 @@ struct Op {
         } key_by;
         struct {                   /* OP_WINDOW */
             WindowKind kind;
-            int64_t size_ms;       /* tumbling and sliding size */
-            int64_t slide_ms;      /* sliding: the `every` */
-            int64_t gap_ms;        /* session gap */
-            int64_t lateness_ms;   /* 0 unless `lateness D` */
+            DurationArg size;      /* tumbling and sliding size */
+            DurationArg slide;     /* sliding: the `every` */
+            DurationArg gap;       /* session gap */
+            DurationArg lateness;  /* 0 unless `lateness D` */
             const char *late_as;   /* `late as NAME`, or NULL */
             Loc late_as_loc;
             Decl *late_decl;       /* checker: the implicit stream NAME */
@@ -254,13 +266,14 @@ struct Op {
             NameRef *other;        /* the right-hand stream or table */
             const char *alias;     /* `as A`, or NULL */
             JoinEq *eqs;
+            bool left;             /* lookup: `left`, a record without a row is kept */
             bool windowed;         /* join: `window tumbling D` instead of `within D` */
-            int64_t within_ms;     /* interval join bound */
-            int64_t window_ms;     /* window join size */
+            DurationArg within;    /* interval join bound */
+            DurationArg window;    /* window join size */
         } join;
         NameRef *union_of;         /* OP_UNION: the other streams */
         struct {                   /* OP_DEDUPE */
-            int64_t within_ms;
+            DurationArg within;
         } dedupe;
     };
     /* checker: the key (field indexes in `in`) in force for this operator,
@@ -326,7 +339,8 @@ struct Decl {
         struct {                      /* DECL_PARAM */
             const char *type_name;
             Loc type_loc;
-            TypeKind type;            /* checker */
+            TypeKind type;            /* checker; int64 for a duration */
+            bool duration;            /* `param NAME : duration`: int64 ms, set as 10s */
             Expr *value;              /* literal; string for timestamps */
         } param;
         struct {                      /* DECL_SOURCE, DECL_TABLE */
@@ -336,9 +350,9 @@ struct Decl {
             Loc event_time_loc;
             int event_time_field;     /* checker: index, -1 for processing time */
             bool has_watermark;
-            int64_t watermark_ms;     /* `watermark D`, 0 if absent */
+            DurationArg watermark;    /* `watermark D`, 0 if absent */
             bool has_idle;
-            int64_t idle_ms;          /* `idle D` */
+            DurationArg idle;         /* `idle D` */
             const char *key;          /* table: `key FIELD` */
             Loc key_loc;
             int key_field;            /* checker: table key index */

@@ -32,6 +32,8 @@
 #include "check.h"
 #include "check_impl.h"
 #include "connectors.h"
+#include "durations.h"
+#include "explain.h"
 /* Timestamp defaults are read by the runtime's own parser, so a default the
  * checker accepts is one the generated program reads the same way. */
 #include "flow/codec.h"
@@ -278,13 +280,90 @@ static void check_param_value(Checker *c, Decl *d)
     v->type = t;
 }
 
+/* `param NAME : duration = D`: an int64 of ms in expressions, that clauses
+ * may name; its default is a duration literal. */
+static void check_duration_param(Checker *c, Decl *d)
+{
+    d->param.type = TY_INT64;
+    d->param.duration = true;
+    Expr *v = d->param.value;
+    if (v && v->kind != EX_DURATION)
+        diag_error(c->d, v->loc, "the value of param '%s' must be a duration such as 5m, "
+                   "not %s", d->name, literal_kind_name(v));
+    else if (v)
+        v->type = TY_INT64;
+}
+
 static void check_param(Checker *c, Decl *d)
 {
+    if (strcmp(d->param.type_name, "duration") == 0) {
+        check_duration_param(c, d);
+        declare(c, d);
+        return;
+    }
     d->param.type = type_from_name(d->param.type_name);
-    if (d->param.type == TY_ERROR)
-        report_unknown(c, d->param.type_loc, "type", d->param.type_name, type_names);
+    if (d->param.type == TY_ERROR) {
+        const char *names[16];
+        int n = 0;
+        for (; type_names[n]; n++)
+            names[n] = type_names[n];
+        names[n++] = "duration";
+        names[n] = NULL;
+        report_unknown(c, d->param.type_loc, "type", d->param.type_name, names);
+    }
     check_param_value(c, d);
     declare(c, d);
+}
+
+/* ---- Durations of clauses ------------------------------------------------------------ */
+
+void check_duration_arg(Checker *c, DurationArg *arg)
+{
+    if (!arg->param)
+        return;
+    Decl *d = scope_lookup(c, arg->param);
+    if (!d) {
+        if (!c->partial)
+            report_unknown(c, arg->loc, "param", arg->param,
+                           scope_names(c, KIND_BIT(DECL_PARAM)));
+        return;
+    }
+    if (d->kind != DECL_PARAM) {
+        diag_error(c->d, arg->loc, "'%s' is a %s, not a param: a duration here is a literal "
+                   "such as 5s or a param of type duration", arg->param,
+                   decl_kind_name(d->kind));
+        return;
+    }
+    d->used = true;
+    if (!d->param.duration) {
+        if (d->param.type != TY_ERROR)
+            diag_error(c->d, arg->loc, "param '%s' is %s %s: a duration here needs a param of "
+                       "type duration (param %s : duration = 5s)", arg->param,
+                       d->param.type == TY_INT32 || d->param.type == TY_INT64 ? "an" : "a",
+                       type_name(d->param.type), arg->param);
+        return;
+    }
+    arg->decl = d;
+    arg->ms = d->param.value ? d->param.value->int_value : 0;
+}
+
+void check_duration_rules(Checker *c, Loc loc, const DurRule *rules, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const DurRule *r = &rules[i];
+        if ((r->a->param && !r->a->decl) || (r->b && r->b->param && !r->b->decl))
+            continue; /* reported */
+        if (dur_rule_holds(r->kind, r->a->ms, r->b ? r->b->ms : 0))
+            continue;
+        const DurationArg *p = r->a->decl ? r->a : r->b && r->b->decl ? r->b : NULL;
+        if (!p) {
+            diag_error(c->d, loc, "%s", r->message);
+            continue;
+        }
+        diag_error(c->d, loc, "%s (param '%s' is %s by default)", r->message, p->param,
+                   duration_text(c->arena, p->ms));
+        diag_note(c->d, p->decl->name_loc, "param '%s' is declared here", p->param);
+    }
 }
 
 /* ---- Connectors -------------------------------------------------------------------- */
@@ -583,6 +662,10 @@ static void check_source(Checker *c, Decl *d)
     Schema *s = d->schema = resolve_schema(c, d->source.schema_ref);
     check_connector(c, &d->source.conn, ROLE_SOURCE, NULL);
     check_json_paths_read(c, d, s);
+    check_duration_arg(c, &d->source.watermark);
+    check_duration_arg(c, &d->source.idle);
+    DurRule rules[DUR_MAX_RULES];
+    check_duration_rules(c, d->loc, rules, dur_source_rules(d, rules));
     if (d->source.event_time && s) {
         int i = find_declared_field(c, s, d->source.event_time, d->source.event_time_loc);
         if (i >= 0 && s->fields[i].type != TY_TIMESTAMP && s->fields[i].type != TY_ERROR)

@@ -74,6 +74,15 @@ extern const char *const type_names[]; /* NULL-terminated, for "did you mean" */
 /* Reports "float64 field 'F' cannot be a key" and returns true for a float64. */
 bool report_float_key(Checker *c, Loc loc, const char *field, TypeKind t);
 
+/* Resolves the param a clause's duration names (docs/language.md,
+ * "Durations from params"): it must be a param of type duration, whose
+ * default then stands for the value in the checks. */
+void check_duration_arg(Checker *c, DurationArg *arg);
+/* Reports the rules that do not hold (durations.h), at `loc`, naming the
+ * param whose default breaks one. */
+struct DurRule;
+void check_duration_rules(Checker *c, Loc loc, const struct DurRule *rules, int n);
+
 /* Checks a `stream` declaration (check_stream.c): its input, every operator,
  * the schema after each, and the `late as` streams its windows declare. */
 void check_stream(Checker *c, Decl *d);

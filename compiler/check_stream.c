@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check_impl.h"
+#include "durations.h"
 
 /* What is known between two operators of one stream. */
 typedef struct Pipe {
@@ -189,28 +190,23 @@ static void declare_late_stream(Pipe *p, Op *op)
     c->late_tail = late;
 }
 
+/* The durations of a window, join or dedupe: params resolved, rules checked. */
+static void check_op_durations(Checker *c, Op *op)
+{
+    DurRule rules[DUR_MAX_RULES];
+    int n = dur_op_rules(op, rules);
+    /* Every duration of the operator is the `a` of one rule (a slide's size
+     * is also the `a` of the size's own); the rules point into op, which is
+     * the checker's to fill. */
+    for (int i = 0; i < n; i++)
+        check_duration_arg(c, (DurationArg *)rules[i].a);
+    check_duration_rules(c, op->loc, rules, n);
+}
+
 static void check_window(Pipe *p, Op *op)
 {
     Diag *d = p->c->d;
-    switch (op->window.kind) {
-    case WIN_TUMBLING:
-        if (op->window.size_ms <= 0)
-            diag_error(d, op->loc, "the window size must be positive");
-        break;
-    case WIN_SLIDING:
-        if (op->window.size_ms <= 0)
-            diag_error(d, op->loc, "the window size must be positive");
-        else if (op->window.slide_ms <= 0 || op->window.slide_ms > op->window.size_ms)
-            diag_error(d, op->loc,
-                       "the slide of a sliding window must be positive and at most its size");
-        break;
-    case WIN_SESSION:
-        if (op->window.gap_ms <= 0)
-            diag_error(d, op->loc, "the session gap must be positive");
-        break;
-    }
-    if (op->window.lateness_ms < 0)
-        diag_error(d, op->loc, "the lateness must not be negative");
+    check_op_durations(p->c, op);
     if (!op->next || op->next->kind != OP_AGGREGATE)
         diag_error(d, op->loc, "'window' must be followed by 'aggregate'");
     if (op->window.late_as)
@@ -440,10 +436,7 @@ static void check_join(Pipe *p, Op *op)
         : resolve_ref(c, op->join.other, STREAM_KINDS, "stream", p->stream);
     if (other)
         other->used = true;
-    if (!lookup && op->join.windowed && op->join.window_ms <= 0)
-        diag_error(c->d, op->loc, "the window size must be positive");
-    if (!lookup && !op->join.windowed && op->join.within_ms < 0)
-        diag_error(c->d, op->loc, "the 'within' bound must not be negative");
+    check_op_durations(c, op);
     if (!p->fs.schema || !other || !other->schema) {
         p->fs.schema = NULL;
         return;
@@ -472,6 +465,8 @@ static void check_join(Pipe *p, Op *op)
     for (int i = 0; i < r->nfields; i++) {
         Field f = r->fields[i];
         f.qualifier = qualifier_of(&rfs, &f);
+        /* `lookup ... left`: a record without a row has the row's fields null. */
+        f.optional |= lookup && op->join.left;
         out->fields[out->nfields++] = f;
     }
     p->fs.schema = out;
@@ -516,8 +511,7 @@ static void check_dedupe(Pipe *p, Op *op)
 {
     if (p->nkey == 0 && !p->key_unknown)
         report_no_key(p, op, "dedupe");
-    if (op->dedupe.within_ms <= 0)
-        diag_error(p->c->d, op->loc, "the 'within' of 'dedupe' must be positive");
+    check_op_durations(p->c, op);
 }
 
 /* ---- The stream ------------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
  * the emitter's guard, explain and `flowc build` follow. */
 #include "connectors.h"
 
+#include <fnmatch.h>
 #include <string.h>
 
 /* Stringified so that the defaults written here are the runtime's own. */
@@ -22,12 +23,16 @@ static const LinkLib lib_libpq = { "libpq", "-lpq" };
 static const LinkLib lib_rocksdb = { "rocksdb", "-lrocksdb" };
 /* The regexp_ functions (docs/language.md, "String functions"). */
 static const LinkLib lib_pcre2 = { "libpcre2-8", "-lpcre2-8" };
+/* Compressed files (docs/language.md, "Compressed files"). */
+static const LinkLib lib_zlib = { "zlib", "-lz" };
+static const LinkLib lib_zstd = { "libzstd", "-lzstd" };
 
 /* ---- Arguments ------------------------------------------------------------------------- */
 
 static const char *const formats[] = { "csv", "jsonl", "json", NULL };
 static const char *const on_errors[] = { "skip", "fail", NULL };
 static const char *const kafka_starts[] = { "earliest", "latest", NULL };
+static const char *const compressions[] = { "auto", "none", "gzip", "zstd", NULL };
 
 /* The format's default depends on the path: jsonl for .jsonl and .json. */
 #define FORMAT_ARGS                                                                   \
@@ -41,6 +46,9 @@ static const ArgSpec file_args[] = {
     { "header", ARG_BOOL, USE_ANY, false, NULL, "true" },
     { "follow", ARG_BOOL, USE_READ, false, NULL, "false" },
     { "linger", ARG_DURATION, USE_WRITE, false, NULL, "1ms" },
+    { "compression", ARG_WORD, USE_ANY, false, compressions, "auto" },
+    { "roll_size", ARG_POSITIVE, USE_WRITE, false, NULL, NULL },
+    { "roll_every", ARG_DURATION, USE_WRITE, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
 static const ArgSpec std_args[] = {
@@ -181,6 +189,71 @@ static const Connector *decl_connector(const Decl *d)
     }
 }
 
+/* ---- Compressed files ------------------------------------------------------------------------ */
+
+static const Expr *arg_value(const Connector *c, const char *key)
+{
+    for (const ConnArg *arg = c->args; arg; arg = arg->next)
+        if (strcmp(arg->key, key) == 0)
+            return arg->value;
+    return NULL;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* compression = auto goes by the extension of each file when it opens
+ * (runtime/src/compress.c). A literal path whose extension is fixed tells
+ * now; a param, or a pattern whose extension is not fixed (`logs/app-*`),
+ * may meet either algorithm, and when reading, one told by the first bytes. */
+static unsigned codecs_of_path(const Expr *path)
+{
+    if (!path || path->kind != EX_STRING)
+        return CODEC_GZIP | CODEC_ZSTD;
+    const char *p = path->string.chars;
+    if (ends_with(p, ".gz"))
+        return CODEC_GZIP;
+    if (ends_with(p, ".zst") || ends_with(p, ".zstd"))
+        return CODEC_ZSTD;
+    const char *dot = strrchr(p, '.');
+    const char *slash = strrchr(p, '/');
+    const char *ext = dot && (!slash || dot > slash) ? dot : (slash ? slash : p);
+    return strpbrk(ext, "*?[") ? CODEC_GZIP | CODEC_ZSTD : 0;
+}
+
+unsigned connector_codecs(const Connector *c)
+{
+    if (strcmp(c->name, "file") != 0)
+        return 0;
+    const Expr *mode = arg_value(c, "compression");
+    if (mode && mode->kind == EX_NAME && mode->name.kind == NAME_PARAM)
+        return CODEC_GZIP | CODEC_ZSTD;
+    const char *word = !mode                    ? "auto"
+                       : mode->kind == EX_NAME   ? mode->name.name
+                       : mode->kind == EX_STRING ? mode->string.chars
+                                                 : "auto";
+    if (strcmp(word, "gzip") == 0)
+        return CODEC_GZIP;
+    if (strcmp(word, "zstd") == 0)
+        return CODEC_ZSTD;
+    if (strcmp(word, "none") == 0)
+        return 0;
+    return codecs_of_path(arg_value(c, "path"));
+}
+
+const char *connector_ops(const Connector *c)
+{
+    switch (connector_codecs(c)) {
+    case CODEC_GZIP: return "flow_file_gzip_connector";
+    case CODEC_ZSTD: return "flow_file_zstd_connector";
+    case CODEC_GZIP | CODEC_ZSTD: return "flow_file_compressed_connector";
+    default: return connector_find(c->name)->ops;
+    }
+}
+
 const char **connectors_link_flags(Arena *a, const Program *prog)
 {
     int n = 0;
@@ -189,17 +262,31 @@ const char **connectors_link_flags(Arena *a, const Program *prog)
     const ConnectorDef **rows = arena_alloc(a, sizeof *rows * (size_t)(n + 1));
     int k = 0;
     bool rocksdb = false;
+    unsigned codecs = 0;
     for (const Decl *d = prog->decls; d; d = d->next) {
         const Connector *c = decl_connector(d);
         const ConnectorDef *def = c ? connector_find(c->name) : NULL;
-        if (def)
+        if (def) {
             rows[k++] = def;
+            codecs |= connector_codecs(c);
+        }
         if (d->kind == DECL_CONFIG)
             for (const ConfigSetting *s = d->config; s; s = s->next)
                 rocksdb |= s->kind == CFG_STATE_ROCKSDB;
     }
     rows[k] = NULL;
-    return connectors_link_flags_of(a, rows, rocksdb, prog->uses_regex);
+    const char **flags = connectors_link_flags_of(a, rows, rocksdb, prog->uses_regex);
+    int nflags = 0;
+    while (flags[nflags])
+        nflags++;
+    const char **all = arena_alloc(a, sizeof *all * (size_t)(nflags + 3));
+    memcpy(all, flags, sizeof *all * (size_t)nflags);
+    if (codecs & CODEC_GZIP)
+        all[nflags++] = lib_zlib.flag;
+    if (codecs & CODEC_ZSTD)
+        all[nflags++] = lib_zstd.flag;
+    all[nflags] = NULL;
+    return all;
 }
 
 /* ---- Files written twice, or read while written ------------------------------------------- */
@@ -263,6 +350,15 @@ static const char *place_text(Arena *a, const FilePlace *p)
                         p->decl->name);
 }
 
+/* Whether `other` names the file the sink `w` writes: the same path, or a
+ * source's pattern of files that matches it (docs/language.md, "Files"). */
+static bool names_same_file(const FilePlace *other, const FilePlace *w)
+{
+    if (other->decl->kind != DECL_SINK && strpbrk(other->normal, "*?["))
+        return fnmatch(other->normal, w->normal, FNM_PATHNAME) == 0;
+    return strcmp(other->normal, w->normal) == 0;
+}
+
 void connectors_check_files(Arena *a, Diag *d, const Program *prog)
 {
     int n = 0;
@@ -280,7 +376,7 @@ void connectors_check_files(Arena *a, Diag *d, const Program *prog)
             continue;
         const FilePlace *other = NULL;
         for (int j = 0; j < k && !other; j++)
-            if (j != i && strcmp(places[j].normal, w->normal) == 0 &&
+            if (j != i && names_same_file(&places[j], w) &&
                 (places[j].decl->kind != DECL_SINK || j < i))
                 other = &places[j];
         if (!other)

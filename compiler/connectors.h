@@ -98,6 +98,15 @@ const char **connectors_link_flags(Arena *a, const Program *prog);
 const char **connectors_link_flags_of(Arena *a, const ConnectorDef *const *rows, bool rocksdb,
                                       bool regex);
 
+/* The compressed-file algorithms a connector may need (file(...) only):
+ * bits of CODEC_*, from its compression argument and its path
+ * (docs/language.md, "Compressed files"). */
+enum { CODEC_GZIP = 1u << 0, CODEC_ZSTD = 1u << 1 };
+unsigned connector_codecs(const Connector *c);
+/* The FlowConnectorOps the generated program points FlowConnector.ops at
+ * for this connector (ConnectorDef.ops, or a file connector's with the
+ * algorithms it needs), NULL for none. */
+const char *connector_ops(const Connector *c);
 /* A sink that writes a file another sink writes, or a file a source or
  * table of the program reads, is an error at the sink with a note at the
  * other place; only literal paths, compared as text once "." components and

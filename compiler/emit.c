@@ -137,6 +137,7 @@ static void emit_params(Emitter *em, CWriter *w)
                                   type_name(d->param.type), expr_text(em->arena, d->param.value)));
         cw_line(w, "%s %s;", c_type(d->param.type), em->param_members[i]);
     }
+    dur_emit_members(em, w);
     cw_close(w, arena_printf(em->arena, " %s;", em->params_type));
 }
 
@@ -584,8 +585,8 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
         cw_close(w, ";");
     }
     /* A connector that links a library hands the runtime its ops itself
-     * (ConnectorDef.ops), so only programs that use it link the library. */
-    const char *ops = connector_find(c->name)->ops;
+     * (connector_ops), so only programs that use it link the library. */
+    const char *ops = connector_ops(c);
     return arena_printf(em->arena, "{ \"%s\", %s, %d, \"%s\", %s%s }",
                         c_string_body(em->arena, c->name, (int64_t)strlen(c->name)), args, n,
                         loc_text(em, c->loc), ops ? "&" : "", ops ? ops : "NULL");
@@ -615,6 +616,7 @@ static void emit_operator_table(Emitter *em, CWriter *w)
 /* The arrays FlowProgram points to, and what to fill it with. */
 typedef struct ProgramTables {
     const char *params, *sources, *sinks, *operators, *tables, *regexes, *lookups, *layout;
+    const char *durations; /* FlowProgram's params_check lines, or "" */
     int nsources, noperators, ntables, nlookups, nlayout;
 } ProgramTables;
 
@@ -658,9 +660,13 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
         cw_open(w, "static const FlowParamDef params[] =");
         for (int i = 0; i < em->nparams; i++) {
             const Decl *d = em->params[i];
+            /* A duration param's default is read as a duration: 5m. */
+            const char *value = d->param.duration && d->param.value
+                                    ? duration_text(a, d->param.value->int_value)
+                                    : literal_text(em, d->param.value);
             cw_line(w, "{ \"%s\", %s, \"%s\", offsetof(%s, %s) },",
                     c_string_body(a, d->name, (int64_t)strlen(d->name)),
-                    flow_type_enum(d->param.type), literal_text(em, d->param.value),
+                    d->param.duration ? "FLOW_DURATION" : flow_type_enum(d->param.type), value,
                     em->params_type, em->param_members[i]);
         }
         cw_close(w, ";");
@@ -691,8 +697,12 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
             cw_line(&defs, ".field_types = %s,", types);
             cw_line(&defs, ".nfields = %d,", src->out->schema->nfields);
             cw_line(&defs, ".event_time_field = %d,", d->source.event_time_field);
-            cw_line(&defs, ".watermark_delay_ms = %" PRId64 ",", d->source.watermark_ms);
-            cw_line(&defs, ".idle_ms = %" PRId64 ",", d->source.has_idle ? d->source.idle_ms : 0);
+            cw_line(&defs, ".watermark_delay_ms = %" PRId64 ",", d->source.watermark.ms);
+            cw_line(&defs, ".idle_ms = %" PRId64 ",", d->source.has_idle ? d->source.idle.ms : 0);
+            if (d->source.watermark.decl)
+                cw_line(&defs, ".watermark_param = \"%s\",", d->source.watermark.param);
+            if (d->source.has_idle && d->source.idle.decl)
+                cw_line(&defs, ".idle_param = \"%s\",", d->source.idle.param);
             cw_line(&defs, ".decode = %s,", is_generator(src) ? "NULL" : em->source_fns[src->index]);
             cw_line(&defs, ".generate_batch = %s,",
                     is_generator(src) ? em->source_fns[src->index] : "NULL");
@@ -754,6 +764,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
     emit_layout_table(em, w, &pt->nlayout);
     if (pt->nlayout)
         pt->layout = "layout";
+    pt->durations = dur_emit_check(em, w);
 }
 
 /* ---- What this version cannot generate ----------------------------------------------------- */
@@ -872,6 +883,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
     if (!supported(&em))
         return false;
     collect_params(&em);
+    dur_collect(&em);
     name_functions(&em);
 
     /* The body first: the header's includes depend on what it used. */
@@ -893,7 +905,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
             emit_stage(&em, &body, plan->stages[i]);
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);
-    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL",
+    ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "",
                          0, 0, 0, 0, 0 };
     emit_program_tables(&em, &body, &pt);
 
@@ -946,6 +958,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
                               : "NULL",
         "layout", pt.layout,
         "nlayout", arena_printf(em.arena, "%d", pt.nlayout),
+        "durations", pt.durations,
         NULL,
     };
     template_write(w, "program.c.in", program_vars);

@@ -20,12 +20,13 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const TypeK
     Arena *a = em->arena;
     const Op *op = st->nodes[0]->op;
     const char *state = st->names->state;
-    int64_t within = op->dedupe.within_ms;
+    DurC within = dur_c(em, &op->dedupe.within);
 
     cw_blank(w);
     cw_comment(w, true, arena_printf(a, "State of the dedupe at %s:%d, one per key: the "
-                                     "burst of its records seen each within %" PRId64 " ms of "
-                                     "another.", em->plan->flow_file, op->loc.line, within));
+                                     "burst of its records seen each within %s of "
+                                     "another.", em->plan->flow_file, op->loc.line,
+                                     dur_comment(a, within, &op->dedupe.within)));
     cw_open(w, "typedef struct %s", state);
     cw_line(w, "uint64_t hash;");
     cw_line(w, "int64_t lo, hi;  /* earliest and latest event time of the burst */");
@@ -52,7 +53,7 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const TypeK
             st->names->fire);
     open_block(w);
     cw_line(w, "%s *s = item;", state);
-    cw_line(w, "int64_t until = flow_time_add(s->hi, %" PRId64 ");", within);
+    cw_line(w, "int64_t until = flow_time_add(s->hi, %s);", dur_plus(a, within, 0));
     emit_timer_again(w, "until > time", st->op_index, "until", "s", true);
     cw_line(w, "flow_table_remove(flow_state_table(rt, %d), s->hash, s);", st->op_index);
     cw_line(w, "%s(s);", st->names->release);
@@ -66,7 +67,7 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     const Op *op = node->op;
     const char *state = st->names->state;
     int op_index = st->op_index;
-    int64_t within = op->dedupe.within_ms;
+    const char *within = dur_plus(a, dur_c(em, &op->dedupe.within), 0);
     const TypeKind *types = key_types(em, node);
     emit_state(em, w, st, types);
 
@@ -82,8 +83,8 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", op_index);
     cw_line(bw, "%s *s = flow_table_find(table, hash, %s, &probe);", state,
             st->names->match);
-    cw_open(bw, "if (s && ts >= flow_i64_sub(s->lo, %" PRId64 ") && ts <= flow_time_add(s->hi, "
-                "%" PRId64 "))", within, within);
+    cw_open(bw, "if (s && ts >= flow_i64_sub(s->lo, %s) && ts <= flow_time_add(s->hi, %s))",
+            within, within);
     cw_comment(bw, true, "A duplicate: dropped, and the burst takes in its time.");
     cw_line(bw, "if (ts < s->lo)");
     cw_line(bw, "    s->lo = ts;");
@@ -96,7 +97,7 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(bw, "s->hash = hash;");
     emit_key_keep(bw, types, op->nkey);
     cw_line(bw, "flow_table_insert(table, hash, s);");
-    cw_line(bw, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), s);", op_index, within);
+    cw_line(bw, "flow_timer_set(rt, %d, flow_time_add(ts, %s), s);", op_index, within);
     cw_close(bw, "");
     cw_comment(bw, true, "The record passes and starts a new burst of its key; a timer set for "
                          "an older burst moves on to this one when it fires.");

@@ -1228,8 +1228,17 @@ static CExpr with_prefix(EmitExpr *x, const char *prefix, CExpr body)
     return cx(arena_printf(x->arena, "(%s, %s)", prefix, body.s), C_PRIMARY);
 }
 
-static CExpr opt_false(EmitExpr *x, const Expr *e);
 static int nullable_operands(EmitExpr *x, const Expr *e, const Expr ***ops);
+
+/* !c, or what c is the negation of: never `!!x`. */
+static CExpr c_not(EmitExpr *x, CExpr c)
+{
+    if (c.not_of)
+        return cx(c.not_of, C_PRIMARY);
+    CExpr n = cx(arena_printf(x->arena, "!%s", at(x, c, C_UNARY)), C_UNARY);
+    n.not_of = c.s;
+    return n;
+}
 
 /* A generic operation on optional operands that gives a bool, as a test:
  * every operand there and the value (with `negate`, its negation) true. */
@@ -1246,11 +1255,8 @@ static CExpr nullable_test(EmitExpr *x, const Expr *e, const Expr *const *ops, i
     }
     CExpr v = gen_node(x, e);
     x->subs = outer;
-    if (negate) {
-        CExpr n = v.not_of ? cx(v.not_of, C_PRIMARY)
-                           : cx(arena_printf(x->arena, "!%s", at(x, v, C_UNARY)), C_UNARY);
-        v = n;
-    }
+    if (negate)
+        v = c_not(x, v);
     x->used_logic = true;
     return with_prefix(x, prefix, cx(arena_printf(x->arena, "%s && %s", test, at(x, v, C_AND + 1)),
                                      C_AND));
@@ -1267,56 +1273,33 @@ static CExpr c_logic(EmitExpr *x, bool is_and, CExpr l, CExpr r)
               is_and ? C_AND : C_OR);
 }
 
-/* The C bool that is true when the bool `e` is true (not false, not null):
- * `a and b` is true when both are, `a or b` when one is, `not a` when a is
- * false, so a condition needs no three-valued value. */
-static CExpr opt_true(EmitExpr *x, const Expr *e)
+/* The C bool that is true when the bool `e` is `want` (not the other value,
+ * not null): `a and b` is true when both are and false when one is, `a or b`
+ * the other way round, `not a` is `want` when a is not, so a condition needs
+ * no three-valued value. */
+static CExpr opt_is(EmitExpr *x, const Expr *e, bool want)
 {
     if (!e->optional)
-        return gen(x, e);
+        return want ? gen(x, e) : c_not(x, gen(x, e));
     if (e->kind == EX_BINARY && (e->binary.op == BIN_AND || e->binary.op == BIN_OR))
-        return c_logic(x, e->binary.op == BIN_AND, opt_true(x, e->binary.lhs),
-                       opt_true(x, e->binary.rhs));
+        return c_logic(x, (e->binary.op == BIN_AND) == want, opt_is(x, e->binary.lhs, want),
+                       opt_is(x, e->binary.rhs, want));
     if (e->kind == EX_UNARY && e->unary.op == UN_NOT)
-        return opt_false(x, e->unary.operand);
+        return opt_is(x, e->unary.operand, !want);
     const Expr **ops;
     int n = nullable_operands(x, e, &ops);
     if (n > 0)
-        return nullable_test(x, e, ops, n, false);
+        return nullable_test(x, e, ops, n, !want);
     const char *prefix = "";
     const char *r = opt_read(x, e, &prefix);
-    return with_prefix(x, prefix, cx(arena_printf(x->arena, "!%s.null && %s.v", r, r), C_AND));
-}
-
-/* The C bool that is true when the bool `e` is false (not null). */
-static CExpr opt_false(EmitExpr *x, const Expr *e)
-{
-    if (!e->optional) {
-        CExpr c = gen(x, e);
-        if (c.not_of)
-            return cx(c.not_of, C_PRIMARY);
-        CExpr n = cx(arena_printf(x->arena, "!%s", at(x, c, C_UNARY)), C_UNARY);
-        n.not_of = c.s;
-        return n;
-    }
-    if (e->kind == EX_BINARY && (e->binary.op == BIN_AND || e->binary.op == BIN_OR))
-        return c_logic(x, e->binary.op == BIN_OR, opt_false(x, e->binary.lhs),
-                       opt_false(x, e->binary.rhs));
-    if (e->kind == EX_UNARY && e->unary.op == UN_NOT)
-        return opt_true(x, e->unary.operand);
-    const Expr **ops;
-    int n = nullable_operands(x, e, &ops);
-    if (n > 0)
-        return nullable_test(x, e, ops, n, true);
-    const char *prefix = "";
-    const char *r = opt_read(x, e, &prefix);
-    return with_prefix(x, prefix, cx(arena_printf(x->arena, "!%s.null && !%s.v", r, r), C_AND));
+    return with_prefix(x, prefix, cx(arena_printf(x->arena, "!%s.null && %s%s.v", r,
+                                                  want ? "" : "!", r), C_AND));
 }
 
 /* A condition of if or case: a null one is not true. */
 static CExpr gen_condition(EmitExpr *x, const Expr *e)
 {
-    return e->optional ? opt_true(x, e) : gen(x, e);
+    return e->optional ? opt_is(x, e, true) : gen(x, e);
 }
 
 /* An operation whose operands `ops` (n of them) may be null: null when
@@ -1478,17 +1461,14 @@ char *emit_expr(EmitExpr *x, const Expr *e, TypeKind want)
 
 char *emit_test(EmitExpr *x, const Expr *e)
 {
-    return e->optional ? opt_true(x, e).s : emit_expr(x, e, TY_BOOL);
+    return e->optional ? opt_is(x, e, true).s : emit_expr(x, e, TY_BOOL);
 }
 
 char *emit_negated(EmitExpr *x, const Expr *e)
 {
     if (e->optional) {
-        CExpr t = opt_true(x, e);
+        CExpr t = opt_is(x, e, true);
         return arena_printf(x->arena, "!%s", at(x, t, C_UNARY));
     }
-    CExpr c = gen(x, e);
-    if (c.not_of)
-        return c.not_of;
-    return arena_printf(x->arena, "!%s", at(x, c, C_UNARY));
+    return c_not(x, gen(x, e)).s;
 }

@@ -6,6 +6,7 @@
  *   emit_keyed.c      what every keyed operator writes: keys, hashes, timers
  *   emit_checkpoint.c what snapshot and restore functions share, and the
  *                     layout lines of checkpoints
+ *   emit_durations.c  the durations of clauses: literals or params
  *   emit_stateless.c, emit_lookup.c, emit_window.c, emit_join.c, emit_dedupe.c
  *                     one per operator (operators.h names their entry points);
  *                     each uses the layers below it, none another of these
@@ -34,6 +35,8 @@ typedef struct Emitter {
     const char **csv_fns;        /* per source index: parse_csv_X (file or stdin in CSV), or NULL */
     const char **sink_fns;       /* per sink index: sink_X */
     EmitRegexes regexes;         /* the patterns of the regexp_ calls (FlowProgram.regexes) */
+    const Op **pane_ops;         /* sliding windows whose pane (gcd) a param decides: */
+    int npane_ops;               /* member pane_I of the params struct */
 } Emitter;
 
 /* The state of one function body being written: which record is current and
@@ -142,6 +145,35 @@ const char *checkpoint_fn(const Emitter *em, const PlanStage *st, bool restore);
  * and nothing written without checkpoints). */
 void emit_layout_table(Emitter *em, CWriter *w, int *nlines);
 
+/* ---- emit_durations.c ------------------------------------------------------------ */
+
+/* A clause's duration as the generated C reads it: `var` NULL for a literal
+ * (the number ms, folded into the code), else the C expression that reads
+ * the param through `rt` (ms is then its default, for nothing but comments). */
+typedef struct DurC {
+    const char *var;
+    int64_t ms;
+} DurC;
+
+DurC dur_c(const Emitter *em, const DurationArg *d);
+/* The C text of a + k, and of a + b (sign 1) or a - b (sign -1) plus k: a
+ * number when all are literals. */
+const char *dur_plus(Arena *a, DurC x, int64_t k);
+const char *dur_sum(Arena *a, DurC x, int sign, DurC y, int64_t k);
+/* Whether the code must allow for a value other than 0 (a param may be). */
+bool dur_nonzero(DurC a);
+/* "300000 ms" or "param size ms", for comments. */
+const char *dur_comment(Arena *a, DurC x, const DurationArg *d);
+/* The pane of a sliding window: gcd(size, slide), a number for literals. */
+DurC dur_pane(Emitter *em, const Op *op);
+/* Finds the sliding windows whose pane is a member of the params struct. */
+void dur_collect(Emitter *em);
+/* Those members, inside the params struct. */
+void dur_emit_members(Emitter *em, CWriter *w);
+/* params_check and layout_params, when a clause names a duration param;
+ * returns the lines of FlowProgram that point to them, or "". */
+const char *dur_emit_check(Emitter *em, CWriter *w);
+
 /* ---- emit_stateless.c: where, select, key by, union -------------------------------- */
 
 void emit_where(Body *b, const PlanNode *n);
@@ -198,6 +230,9 @@ typedef struct JoinStage {
     TypeKind *keytypes;
     int nkey;
     bool windowed;
+    /* The C text of within, of the window size, of the size - 1 (a number
+     * for a literal, a param read through rt for a param). */
+    const char *within, *window, *window_last;
 } JoinStage;
 
 /* The shape of a join stage and the plan's names, without the helpers'. */

@@ -70,6 +70,9 @@ JoinStage join_shape(Emitter *em, const PlanStage *st)
     int k = 0;
     for (const JoinEq *q = n.jop->join.eqs; q; q = q->next)
         n.keytypes[k++] = key_common_type(q->left->type, q->right->type);
+    n.within = dur_plus(a, dur_c(em, &n.jop->join.within), 0);
+    n.window = dur_plus(a, dur_c(em, &n.jop->join.window), 0);
+    n.window_last = dur_plus(a, dur_c(em, &n.jop->join.window), -1);
     return n;
 }
 
@@ -280,13 +283,15 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinStage *n)
 
     cw_blank(w);
     cw_comment(w, true, n->windowed
-        ? arena_printf(a, "State of the window join at %s:%d, one per (key, window of %" PRId64
-                       " ms): the rows of each side, until the window fires.",
-                       em->plan->flow_file, op->loc.line, op->join.window_ms)
+        ? arena_printf(a, "State of the window join at %s:%d, one per (key, window of %s): "
+                       "the rows of each side, until the window fires.",
+                       em->plan->flow_file, op->loc.line,
+                       dur_comment(a, dur_c(em, &op->join.window), &op->join.window))
         : arena_printf(a, "State of the interval join at %s:%d, one per key with kept rows, "
                        "inline in the join's table (FlowInlineTable): the rows of each side, "
-                       "each until the watermark reaches its time + %" PRId64 " ms.",
-                       em->plan->flow_file, op->loc.line, op->join.within_ms));
+                       "each until the watermark reaches its time + %s.",
+                       em->plan->flow_file, op->loc.line,
+                       dur_comment(a, dur_c(em, &op->join.within), &op->join.within)));
     cw_open(w, "struct %s", n->names->state);
     cw_line(w, n->windowed ? "uint64_t hash;" : "uint64_t hash; /* stored: 0 marks a free entry */");
     if (n->windowed)
@@ -357,7 +362,7 @@ static void emit_fire_function(CWriter *w, const JoinStage *n)
         cw_close(w, "");
         return;
     }
-    int64_t within = n->jop->join.within_ms;
+    const char *within = n->within;
     cw_comment(w, true, "The join's one timer: the watermark reached the time + within of a "
                         "side's oldest row. No record of the other side that is not late can "
                         "match the rows it passed now: each side's are freed from the oldest "
@@ -373,11 +378,11 @@ static void emit_fire_function(CWriter *w, const JoinStage *n)
     cw_line(w, "rows->timer_pending = false;");
     cw_open(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "const %s *row;", n->names->row);
-    cw_line(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %" PRId64 ") <= "
-               "watermark)", within);
+    cw_line(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %s) <= watermark)",
+            within);
     cw_line(w, "    %s(rows, side);", n->drop_oldest);
     cw_open(w, "if (row)");
-    cw_line(w, "int64_t due = flow_time_add(row->ts, %" PRId64 ");", within);
+    cw_line(w, "int64_t due = flow_time_add(row->ts, %s);", within);
     cw_line(w, "if (due < next)");
     cw_line(w, "    next = due;");
     cw_line(w, "rows->timer_pending = true;");
@@ -408,7 +413,7 @@ void emit_join_link_row(CWriter *w, const JoinStage *n)
 /* The arrival of a record of either side whose key is in `probe`. */
 static void emit_arrive_function(CWriter *w, const JoinStage *n)
 {
-    int64_t within = n->jop->join.within_ms;
+    const char *within = n->within;
     cw_blank(w);
     cw_comment(w, true, n->windowed
         ? "A record of side `side` arrives: kept in its (key, window) group until the window "
@@ -419,8 +424,7 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
                "int64_t ts)", n->names->arrive, n->names->state);
     open_block(w);
     if (n->windowed) {
-        cw_line(w, "int64_t fire_at = flow_time_add(probe->start, %" PRId64 ");",
-                n->jop->join.window_ms - 1);
+        cw_line(w, "int64_t fire_at = flow_time_add(probe->start, %s);", n->window_last);
         cw_open(w, "if (flow_operator_watermark(rt, %d) >= fire_at)", n->op);
     } else {
         cw_open(w, "if (ts <= flow_operator_watermark(rt, %d))", n->op);
@@ -457,7 +461,10 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
         cw_open(w, "for (const %s *o = g->head[1 - side]; o; o = o->next)", n->names->row);
         cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
                    "(uint64_t)o->ts - (uint64_t)ts;");
-        cw_line(w, "if (gap > %" PRId64 "u)", within);
+        if (n->jop->join.within.decl)
+            cw_line(w, "if (gap > (uint64_t)%s)", within);
+        else
+            cw_line(w, "if (gap > %su)", within);
         cw_line(w, "    continue;");
         cw_line(w, "int64_t at = ts > o->ts ? ts : o->ts;");
         cw_line(w, "if (side == 0)");
@@ -488,7 +495,7 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     if (!n->windowed) {
         cw_comment(w, true, "No timer pending: no row was kept; the new row's is the one.");
         cw_open(w, "if (!rows->timer_pending)");
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %" PRId64 "), rows);", n->op, within);
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %s), rows);", n->op, within);
         cw_line(w, "rows->timer_pending = true;");
         cw_close(w, "");
     }
@@ -514,7 +521,7 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
     line_to_flow(em, &b.w, n->jop->loc);
     cw_line(&b.w, "%s probe = { 0 };", n->names->state);
     if (n->windowed)
-        cw_line(&b.w, "probe.start = flow_window_start(ts, %" PRId64 ");", n->jop->join.window_ms);
+        cw_line(&b.w, "probe.start = flow_window_start(ts, %s);", n->window);
     if (x.used_err)
         cw_line(&b.w, "const char *err = NULL;");
     declare_temps(&b, &x);

@@ -12,7 +12,9 @@
  * bytes, and the key compared in its own C type: no call per probe), drops
  * the record when no row has that key or the row fails one of the other
  * conditions, and builds the result record: the record's fields, then the
- * row's. The event time passes through unchanged. */
+ * row's. `lookup ... left` keeps the record instead, the row's fields null
+ * (they are optional in its result). The event time passes through
+ * unchanged. */
 #include <string.h>
 
 #include "emit_impl.h"
@@ -68,8 +70,8 @@ int emit_lookup_table(Emitter *em, CWriter *w)
             if (!k++)
                 cw_open(w, "static const FlowLookupDef lookups[] =");
             const Decl *table = lookup_table(n)->decl;
-            cw_line(w, "{ \"lookup %s at %s\", %d },", table->name, loc_text(em, n->op->loc),
-                    table_index(em, table));
+            cw_line(w, "{ \"lookup %s at %s\", %d, %s },", table->name, loc_text(em, n->op->loc),
+                    table_index(em, table), n->op->join.left ? "true" : "false");
         }
     }
     if (k)
@@ -146,10 +148,14 @@ static const JoinEq *key_condition(const Op *op, int key)
     return NULL;
 }
 
-/* A record without a matching row is counted and dropped. */
-static void emit_miss(Body *b, const PlanNode *n)
+/* A record without a matching row is counted, and dropped; with `left`
+ * it goes on without the row. */
+static void emit_miss(Body *b, const PlanNode *n, const char *row)
 {
-    cw_line(&b->w, "{ flow_lookup_miss(rt, %d); return; }", lookup_index(b->em, n));
+    if (n->op->join.left)
+        cw_line(&b->w, "{ flow_lookup_miss(rt, %d); %s = NULL; }", lookup_index(b->em, n), row);
+    else
+        cw_line(&b->w, "{ flow_lookup_miss(rt, %d); return; }", lookup_index(b->em, n));
 }
 
 /* The conditions besides the probe: each must hold on the row found. */
@@ -189,13 +195,30 @@ static void emit_row_tests(Body *b, const PlanNode *n, const JoinEq *probe,
         cw_line(&b->w, "if (!(%s))", test);
     }
     cw_indent(&b->w);
-    emit_miss(b, n);
+    emit_miss(b, n, row);
     cw_dedent(&b->w);
     if (err)
         cw_close(&b->w, "");
     note_expr_use(b, &x);
     y.used_rec = false; /* the row's fields, not the input record's */
     note_expr_use(b, &y);
+}
+
+/* Field f of the result from field i of the row: with `left`, null when
+ * there is no row (the field is optional in the result). */
+static void emit_row_field(Body *b, const PlanNode *n, const char *rec, int f,
+                           const PlanType *tt, const char *row, int i)
+{
+    const char *m = n->out->members[f], *rm = tt->members[i];
+    const Field *rf = &tt->schema->fields[i];
+    const char *opt = c_opt_type(rf->type);
+    if (!n->op->join.left)
+        cw_line(&b->w, "%s.%s = %s->%s;", rec, m, row, rm);
+    else if (rf->optional)
+        cw_line(&b->w, "%s.%s = %s ? %s->%s : (%s){ .null = true };", rec, m, row, row, rm, opt);
+    else
+        cw_line(&b->w, "%s.%s = %s ? (%s){ %s->%s, false } : (%s){ .null = true };", rec, m, row,
+                opt, row, rm, opt);
 }
 
 void emit_lookup(Body *b, const PlanNode *n)
@@ -243,20 +266,29 @@ void emit_lookup(Body *b, const PlanNode *n)
     cw_close(&b->w, "");
     cw_dedent(&b->w);
     cw_close(&b->w, "");
-    cw_line(&b->w, "if (!%s)", row);
-    cw_indent(&b->w);
-    emit_miss(b, n);
-    cw_dedent(&b->w);
+    bool left = op->join.left;
+    if (left) {
+        cw_line(&b->w, "if (!%s)", row);
+        cw_line(&b->w, "    flow_lookup_miss(rt, %d);", lookup_index(em, n));
+        cw_open(&b->w, "else");
+    } else {
+        cw_line(&b->w, "if (!%s)", row);
+        cw_indent(&b->w);
+        emit_miss(b, n, row);
+        cw_dedent(&b->w);
+    }
     emit_row_tests(b, n, probe, tt, row);
+    if (left)
+        cw_close(&b->w, "");
 
     const PlanType *out = n->out;
     const char *rec = arena_printf(a, "rec%d", ++b->nrecs);
     int nleft = b->rec->schema->nfields;
     cw_line(&b->w, "%s %s;", out->cname, rec);
-    for (int f = 0; f < out->schema->nfields; f++)
-        cw_line(&b->w, "%s.%s = %s%s;", rec, out->members[f],
-                f < nleft ? b->access : arena_printf(a, "%s->", row),
-                f < nleft ? b->rec->members[f] : tt->members[f - nleft]);
+    for (int f = 0; f < nleft; f++)
+        cw_line(&b->w, "%s.%s = %s%s;", rec, out->members[f], b->access, b->rec->members[f]);
+    for (int f = nleft; f < out->schema->nfields; f++)
+        emit_row_field(b, n, rec, f, tt, row, f - nleft);
     line_back(em, &b->w);
     b->used_rt = true;
     b->used_in |= strcmp(b->access, "in->") == 0;

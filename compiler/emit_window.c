@@ -62,9 +62,11 @@ typedef struct WindowStage {
     int op;                 /* index in the FlowOperatorDef array */
     const PlanStageNames *names; /* the stage's C names (plan.h) */
     bool sliding, session;
-    int64_t gap;            /* session windows */
-    int64_t size, slide;    /* tumbling: slide == size */
-    int64_t pane;           /* the state's time span: gcd(size, slide) */
+    DurC gap;               /* session windows */
+    DurC size, slide;       /* tumbling: slide == size */
+    DurC pane;              /* the state's time span: gcd(size, slide) */
+    DurC lateness;
+    bool late;              /* the code keeps windows for a lateness (one may be set) */
     const PlanNode *window, *aggregate;
     const Op *wop;
     const Item *items;
@@ -74,16 +76,6 @@ typedef struct WindowStage {
     const char *rearm;      /* in a fire function: the time of its second call, at
                                end - 1ms + lateness */
 } WindowStage;
-
-static int64_t gcd(int64_t a, int64_t b)
-{
-    while (b) {
-        int64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
 
 static WindowStage window_stage(Emitter *em, const PlanStage *st)
 {
@@ -98,13 +90,15 @@ static WindowStage window_stage(Emitter *em, const PlanStage *st)
     n.results = st->live;
     n.sliding = n.wop->window.kind == WIN_SLIDING;
     n.session = n.wop->window.kind == WIN_SESSION;
-    n.gap = n.wop->window.gap_ms;
-    n.size = n.wop->window.size_ms;
-    n.slide = n.sliding ? n.wop->window.slide_ms : n.size;
-    n.pane = n.session ? 0 : gcd(n.size, n.slide);
+    n.gap = dur_c(em, &n.wop->window.gap);
+    n.size = dur_c(em, &n.wop->window.size);
+    n.slide = n.sliding ? dur_c(em, &n.wop->window.slide) : n.size;
+    n.pane = n.session ? (DurC){ NULL, 0 } : n.sliding ? dur_pane(em, n.wop) : n.size;
+    n.lateness = dur_c(em, &n.wop->window.lateness);
+    n.late = dur_nonzero(n.lateness);
     n.keytypes = key_types(em, n.window);
-    n.rearm = arena_printf(em->arena, "flow_time_add(time, %" PRId64 ")",
-                           n.wop->window.lateness_ms);
+    n.rearm = arena_printf(em->arena, "flow_time_add(time, %s)",
+                           dur_plus(em->arena, n.lateness, 0));
     return n;
 }
 
@@ -216,11 +210,13 @@ static void emit_tumbling_state(Emitter *em, CWriter *w, const WindowStage *n)
 static void emit_sliding_state(Emitter *em, CWriter *w, const WindowStage *n)
 {
     cw_blank(w);
-    cw_comment(w, true, arena_printf(em->arena, "State of one key in one pane of %" PRId64 " ms "
+    cw_comment(w, true, arena_printf(em->arena, "State of one key in one pane of %s "
                                      "of the sliding window at %s:%d, inline in the pane "
                                      "(flow/state.h). The windows holding the pane put "
                                      "their results together from its entries.",
-                                     n->pane, em->plan->flow_file, n->wop->loc.line));
+                                     n->pane.var ? "gcd(size, slide) ms"
+                                                 : dur_comment(em->arena, n->pane, NULL),
+                                     em->plan->flow_file, n->wop->loc.line));
     cw_open(w, "typedef struct %s", n->names->state);
     cw_line(w, "uint64_t hash;  /* of the key; first, as flow_pane_add wants */");
     cw_line(w, "uint64_t order; /* of the key's first record in the pane: results come in "
@@ -239,7 +235,9 @@ static void emit_session_state(Emitter *em, CWriter *w, const WindowStage *n)
                                      em->plan->flow_file, n->wop->loc.line));
     cw_open(w, "typedef struct %s", n->names->state);
     cw_line(w, "uint64_t hash;");
-    cw_line(w, "int64_t start;  /* the session is [start, last + %" PRId64 ") */", n->gap);
+    cw_line(w, "int64_t start;  /* the session is [start, last + %s) */",
+            n->gap.var ? n->wop->window.gap.param
+                       : arena_printf(em->arena, "%" PRId64, n->gap.ms));
     cw_line(w, "int64_t last;");
     cw_line(w, "bool dead;      /* merged into the session after it; waits for its timer */");
     cw_line(w, "struct %s *next;", n->names->state);
@@ -297,8 +295,11 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
     if (n->sliding) {
         cw_line(w, "FlowWindowEnd *w = item;");
         cw_line(w, "FlowPanes *ps = w->owner;");
-        cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start < w->end - %" PRId64
-                   "; start += %" PRId64 ")", n->size, n->size - n->slide, n->pane);
+        if (n->size.var || n->slide.var)
+            cw_line(w, "FlowRuntime *rt = ps->rt; /* for its params */");
+        cw_open(w, "for (int64_t start = w->end - %s; start < w->end - %s; start += %s)",
+                dur_plus(n->arena, n->size, 0), dur_sum(n->arena, n->size, -1, n->slide, 0),
+                dur_plus(n->arena, n->pane, 0));
         cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
         cw_line(w, "if (!p)");
         cw_line(w, "    continue;");
@@ -333,8 +334,10 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     for (int k = 0; k < wop->nkey; k++, f++)
         cw_line(&b.w, "rec.%s = s->key%d;", out->members[f], k);
     cw_line(&b.w, "rec.%s = start;", out->members[f++]);
-    const char *end = n->session ? arena_printf(a, "flow_time_add(s->last, %" PRId64 ")", n->gap)
-                                 : arena_printf(a, "flow_time_add(start, %" PRId64 ")", n->size);
+    const char *end = n->session ? arena_printf(a, "flow_time_add(s->last, %s)",
+                                                dur_plus(a, n->gap, 0))
+                                 : arena_printf(a, "flow_time_add(start, %s)",
+                                                dur_plus(a, n->size, 0));
     cw_line(&b.w, "rec.%s = %s;", out->members[f++], end);
     int i = 0;
     for (const Item *it = n->items; it; it = it->next, i++, f++) {
@@ -357,9 +360,9 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
         }
     }
     if (n->session)
-        cw_line(&b.w, "int64_t ts = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
+        cw_line(&b.w, "int64_t ts = flow_time_add(s->last, %s);", dur_plus(a, n->gap, -1));
     else
-        cw_line(&b.w, "int64_t ts = flow_time_add(start, %" PRId64 ");", n->size - 1);
+        cw_line(&b.w, "int64_t ts = flow_time_add(start, %s);", dur_plus(a, n->size, -1));
     for (int k = 2; k < st->nnodes; k++)
         emit_op(&b, st->nodes[k]);
     push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
@@ -384,7 +387,7 @@ static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment
                            const char *type, const char *var,
                            void (*results)(CWriter *, const WindowStage *))
 {
-    int64_t lateness = n->wop->window.lateness_ms;
+    bool lateness = n->late;
     cw_blank(w);
     cw_comment(w, true, comment);
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
@@ -414,7 +417,7 @@ static void emit_pane_results(CWriter *w, const WindowStage *n)
 
 static void emit_tumbling_fire_function(CWriter *w, const WindowStage *n)
 {
-    emit_pane_fire(w, n, n->wop->window.lateness_ms
+    emit_pane_fire(w, n, n->late
         ? "A timer of the window's pane is due: at end - 1ms the results, in the order the "
           "keys came; at end - 1ms + lateness the pane goes."
         : "The timer of the window's pane is due (end - 1ms): the results, in the order the "
@@ -534,15 +537,16 @@ static void emit_one_window_function(CWriter *w, const WindowStage *n)
     cw_line(w, "%s window = { 0 };", n->names->state);
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "window.key%d = probe->key%d;", k, k);
-    cw_open(w, "for (int64_t start = end - %" PRId64 "; start <= end - %" PRId64 "; start += %"
-               PRId64 ")", n->size, n->pane, n->pane);
+    cw_open(w, "for (int64_t start = end - %s; start <= end - %s; start += %s)",
+            dur_plus(n->arena, n->size, 0), dur_plus(n->arena, n->pane, 0),
+            dur_plus(n->arena, n->pane, 0));
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "uint64_t slot = 0;");
     cw_line(w, "const %s *src = p ? %s(p, probe, &slot) : NULL;", n->names->state, n->names->find);
     cw_line(w, "if (src)");
     cw_line(w, "    %s(&window, src);", n->names->merge);
     cw_close(w, "");
-    cw_line(w, "%s(rt, &window, end - %" PRId64 ");", n->names->result, n->size);
+    cw_line(w, "%s(rt, &window, end - %s);", n->names->result, dur_plus(n->arena, n->size, 0));
     emit_free_distinct(w, n, "window");
     cw_close(w, "");
 }
@@ -555,8 +559,9 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
 {
     cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
     cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
-    cw_open(w, "for (int64_t start = w->end - %" PRId64 "; start <= w->end - %" PRId64
-               "; start += %" PRId64 ")", n->size, n->pane, n->pane);
+    cw_open(w, "for (int64_t start = w->end - %s; start <= w->end - %s; start += %s)",
+            dur_plus(n->arena, n->size, 0), dur_plus(n->arena, n->pane, 0),
+            dur_plus(n->arena, n->pane, 0));
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "if (!p)");
     cw_line(w, "    continue;");
@@ -585,7 +590,7 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
     cw_line(w, "flow_pane_sort(window);");
     cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
     cw_line(w, "%s *merged = flow_pane_entry(window, e);", n->names->state);
-    cw_line(w, "%s(rt, merged, w->end - %" PRId64 ");", n->names->result, n->size);
+    cw_line(w, "%s(rt, merged, w->end - %s);", n->names->result, dur_plus(n->arena, n->size, 0));
     emit_free_distinct(w, n, "merged[0]");
     cw_close(w, "");
 }
@@ -595,7 +600,7 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
  * lateness) the panes whose last window this is go. */
 static void emit_sliding_fire_function(CWriter *w, const WindowStage *n)
 {
-    emit_pane_fire(w, n, n->wop->window.lateness_ms
+    emit_pane_fire(w, n, n->late
         ? "A timer of a window end is due. At end - 1ms: the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
           "the window, and the results go out; at end - 1ms + lateness the window goes."
@@ -611,7 +616,6 @@ static void emit_sliding_fire_function(CWriter *w, const WindowStage *n)
  * sets it at end - 1ms + L (again when it grew meanwhile), then goes. */
 static void emit_session_fire_function(CWriter *w, const WindowStage *n)
 {
-    int64_t lateness = n->wop->window.lateness_ms;
     cw_blank(w);
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
@@ -620,15 +624,16 @@ static void emit_session_fire_function(CWriter *w, const WindowStage *n)
     cw_line(w, "%s(s);", n->names->release);
     cw_line(w, "return;");
     cw_close(w, "");
-    cw_line(w, "int64_t fire_at = flow_time_add(s->last, %" PRId64 ");", n->gap - 1);
+    cw_line(w, "int64_t fire_at = flow_time_add(s->last, %s);", dur_plus(n->arena, n->gap, -1));
     cw_open(w, "if (!s->fired)");
     emit_timer_again(w, "time < fire_at", n->op, "fire_at", "s", true);
     cw_line(w, "s->fired = true;");
     if (n->results)
         cw_line(w, "%s(rt, s, s->start);", n->names->result);
     cw_close(w, "");
-    if (lateness) {
-        cw_line(w, "int64_t free_at = flow_time_add(fire_at, %" PRId64 ");", lateness);
+    if (n->late) {
+        cw_line(w, "int64_t free_at = flow_time_add(fire_at, %s);",
+                dur_plus(n->arena, n->lateness, 0));
         emit_timer_again(w, "time < free_at", n->op, "free_at", "s", true);
     }
     cw_line(w, "FlowTable *table = flow_state_table(rt, %d);", n->op);
@@ -729,7 +734,7 @@ static void emit_session_find_or_make(Body *b, const WindowStage *n)
     cw_line(bw, "    flow_table_remove(table, hash, head);");
     cw_line(bw, "flow_table_insert(table, hash, s);");
     cw_close(bw, "");
-    if (n->wop->window.lateness_ms) {
+    if (n->late) {
         cw_comment(bw, true, "A session that starts after its end - 1ms (within the lateness) "
                              "fires at once.");
         cw_line(bw, "s->fired = watermark >= fire_at;");
@@ -744,7 +749,8 @@ static void emit_session_find_or_make(Body *b, const WindowStage *n)
     cw_line(bw, "if (ts > s->last)");
     cw_line(bw, "    s->last = ts;");
     cw_line(bw, "%s *later = s->next;", n->names->state);
-    cw_open(bw, "if (later && later->start < flow_time_add(s->last, %" PRId64 "))", n->gap);
+    cw_open(bw, "if (later && later->start < flow_time_add(s->last, %s))",
+            dur_plus(n->arena, n->gap, 0));
     cw_comment(bw, true, "The record bridges two sessions: this one joins the later one, which "
                          "takes its place; its timer only frees it.");
     cw_line(bw, "%s(later, s);", n->names->merge);
@@ -765,7 +771,7 @@ static void emit_session_find_or_make(Body *b, const WindowStage *n)
  * before the step so that `end` never steps past the end of time. */
 static void emit_last_window_break(CWriter *w, const WindowStage *n)
 {
-    cw_line(w, "if (end > last_end - %" PRId64 ")", n->slide);
+    cw_line(w, "if (end > last_end - %s)", dur_plus(n->arena, n->slide, 0));
     cw_line(w, "    break; /* that was the last window holding the pane */");
 }
 
@@ -783,9 +789,9 @@ static void input_begin(Emitter *em, Body *b, const WindowStage *n)
  * the time it fires) + the lateness. */
 static void emit_free_at(Body *b, const WindowStage *n, const char *fired)
 {
-    int64_t lateness = n->wop->window.lateness_ms;
-    if (lateness)
-        cw_line(&b->w, "int64_t free_at = flow_time_add(%s, %" PRId64 ");", fired, lateness);
+    if (n->late)
+        cw_line(&b->w, "int64_t free_at = flow_time_add(%s, %s);", fired,
+                dur_plus(n->arena, n->lateness, 0));
     else
         cw_line(&b->w, "int64_t free_at = %s;", fired);
 }
@@ -899,7 +905,7 @@ static void emit_accumulate(Body *b, const WindowStage *n)
 static void emit_updated_result(Body *b, const WindowStage *n, const char *fired,
                                 const char *start)
 {
-    if (!n->results || !n->wop->window.lateness_ms)
+    if (!n->results || !n->late)
         return;
     CWriter *bw = &b->w;
     cw_comment(bw, true, "A late record within the lateness: an updated result.");
@@ -927,13 +933,13 @@ static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
     Body b;
     input_begin(em, &b, n);
     CWriter *bw = &b.w;
-    cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 ");", n->size);
-    cw_line(bw, "int64_t fire_at = flow_time_add(start, %" PRId64 ");", n->size - 1);
+    cw_line(bw, "int64_t start = flow_window_start(ts, %s);", dur_plus(n->arena, n->size, 0));
+    cw_line(bw, "int64_t fire_at = flow_time_add(start, %s);", dur_plus(n->arena, n->size, -1));
     emit_free_at(&b, n, "fire_at");
     emit_late_test(&b, n);
     emit_arguments(em, &b, n);
     emit_pane_get(&b, n);
-    if (n->wop->window.lateness_ms) {
+    if (n->late) {
         cw_comment(bw, true, "A window that already fired (late, within the lateness) "
                              "is only kept until free_at.");
         cw_open(bw, "if (made)");
@@ -954,18 +960,22 @@ static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
 static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
                                const WindowStage *n)
 {
-    int64_t lateness = n->wop->window.lateness_ms;
+    Arena *a = n->arena;
+    bool lateness = n->late;
+    const char *late_by = dur_plus(a, n->lateness, 0);
     Body b;
     input_begin(em, &b, n);
     CWriter *bw = &b.w;
     /* Late when even the last window holding the record has fired. */
-    cw_line(bw, "int64_t start = flow_window_start(ts, %" PRId64 "); /* its pane */", n->pane);
-    cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %" PRId64 "), %" PRId64
-                ");", n->slide, n->size);
+    cw_line(bw, "int64_t start = flow_window_start(ts, %s); /* its pane */",
+            dur_plus(a, n->pane, 0));
+    cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %s), %s);",
+            dur_plus(a, n->slide, 0), dur_plus(a, n->size, 0));
     emit_free_at(&b, n, "last_end - 1");
     cw_comment(bw, true, "The first window holding the pane.");
-    cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %" PRId64
-                "), %" PRId64 "), %" PRId64 ");", n->size, n->slide, n->slide + n->size);
+    cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %s), "
+                "%s), %s);", dur_plus(a, n->size, 0), dur_plus(a, n->slide, 0),
+            dur_sum(a, n->slide, 1, n->size, 0));
     emit_late_test(&b, n);
     emit_arguments(em, &b, n);
     emit_pane_get(&b, n);
@@ -975,9 +985,9 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
           "already, the timer of the end of its lateness."
         : "A new pane: each window holding it that has not fired gets its timer (one "
           "per window end, for all keys) unless it has one.");
-    cw_open(bw, "for (int64_t end = first_end; made; end += %" PRId64 ")", n->slide);
+    cw_open(bw, "for (int64_t end = first_end; made; end += %s)", dur_plus(a, n->slide, 0));
     if (lateness)
-        cw_open(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
+        cw_open(bw, "if (watermark < flow_time_add(end - 1, %s))", late_by);
     else
         cw_open(bw, "if (watermark < end - 1)");
     cw_line(bw, "bool fresh_end;");
@@ -985,8 +995,8 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
     cw_open(bw, "if (fresh_end)");
     if (lateness) {
         cw_line(bw, "w->fired = watermark >= end - 1;");
-        cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %" PRId64
-                    ") : end - 1, w);", n->op, lateness);
+        cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %s) : end - 1, w);",
+                n->op, late_by);
     } else {
         cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
     }
@@ -1001,9 +1011,9 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
         cw_comment(bw, true, "A late record within the lateness: an updated result for each "
                              "window holding it that already fired and is still kept, oldest "
                              "first.");
-        cw_open(bw, "for (int64_t end = first_end; end - 1 <= watermark; end += %" PRId64 ")",
-                n->slide);
-        cw_line(bw, "if (watermark < flow_time_add(end - 1, %" PRId64 "))", lateness);
+        cw_open(bw, "for (int64_t end = first_end; end - 1 <= watermark; end += %s)",
+                dur_plus(a, n->slide, 0));
+        cw_line(bw, "if (watermark < flow_time_add(end - 1, %s))", late_by);
         cw_line(bw, "    %s(rt, s, end);", n->names->window);
         emit_last_window_break(bw, n);
         cw_close(bw, "");
@@ -1026,18 +1036,18 @@ static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
     cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", n->op);
     cw_line(bw, "%s *head = flow_table_find(table, hash, %s, &probe);", n->names->state,
             n->names->match);
-    cw_line(bw, "int64_t reach = flow_time_add(ts, %" PRId64 ");", n->gap);
+    cw_line(bw, "int64_t reach = flow_time_add(ts, %s);", dur_plus(n->arena, n->gap, 0));
     cw_line(bw, "%s *prev = NULL, *s = head;", n->names->state);
-    cw_open(bw, "while (s && s->start < reach && flow_time_add(s->last, %" PRId64 ") <= ts)",
-            n->gap);
+    cw_open(bw, "while (s && s->start < reach && flow_time_add(s->last, %s) <= ts)",
+            dur_plus(n->arena, n->gap, 0));
     cw_line(bw, "prev = s;");
     cw_line(bw, "s = s->next;");
     cw_close(bw, "");
     cw_line(bw, "%s *next = s;", n->names->state);
     cw_line(bw, "if (s && s->start >= reach)");
     cw_line(bw, "    s = NULL;");
-    cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %" PRId64
-                ");", n->gap - 1);
+    cw_line(bw, "int64_t fire_at = flow_time_add(s && s->last > ts ? s->last : ts, %s);",
+            dur_plus(n->arena, n->gap, -1));
     emit_free_at(&b, n, "fire_at");
     emit_late_test(&b, n);
     emit_arguments(em, &b, n);
@@ -1116,7 +1126,7 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_pane_release_function(w, &n);
         if (n.results)
             emit_merge_function(em, w, &n);
-        if (n.results && n.wop->window.lateness_ms)
+        if (n.results && n.late)
             emit_one_window_function(w, &n);
         emit_sliding_fire_function(w, &n);
         emit_sliding_input(em, w, st, &n);

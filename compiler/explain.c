@@ -9,20 +9,24 @@
 #include <string.h>
 
 #include "connectors.h"
+#include "durations.h"
+#include "flow/codec.h"
 #include "optable.h"
 
 /* ---- Flow text ------------------------------------------------------------------------ */
 
+/* The runtime's own text, so that a duration param's default reads back
+ * (--help, checkpoint layouts) as flowc prints it. */
 char *duration_text(Arena *arena, int64_t ms)
 {
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = { { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (ms != 0 && ms % units[i].ms == 0)
-            return arena_printf(arena, "%" PRId64 "%s", ms / units[i].ms, units[i].unit);
-    return arena_printf(arena, "%" PRId64 "ms", ms);
+    char buf[FLOW_DURATION_MAX];
+    flow_format_duration(buf, ms);
+    return arena_strdup(arena, buf);
+}
+
+char *duration_arg_text(Arena *arena, const DurationArg *d)
+{
+    return d->param ? arena_strdup(arena, d->param) : duration_text(arena, d->ms);
 }
 
 char *float_text(Arena *arena, double v)
@@ -296,15 +300,16 @@ static char *describe_window(Arena *arena, const Op *op)
 {
     char *s;
     if (op->window.kind == WIN_TUMBLING)
-        s = arena_printf(arena, "window tumbling %s", duration_text(arena, op->window.size_ms));
+        s = arena_printf(arena, "window tumbling %s", duration_arg_text(arena, &op->window.size));
     else if (op->window.kind == WIN_SLIDING)
         s = arena_printf(arena, "window sliding %s every %s",
-                         duration_text(arena, op->window.size_ms),
-                         duration_text(arena, op->window.slide_ms));
+                         duration_arg_text(arena, &op->window.size),
+                         duration_arg_text(arena, &op->window.slide));
     else
-        s = arena_printf(arena, "window session gap %s", duration_text(arena, op->window.gap_ms));
-    if (op->window.lateness_ms)
-        s = arena_printf(arena, "%s lateness %s", s, duration_text(arena, op->window.lateness_ms));
+        s = arena_printf(arena, "window session gap %s", duration_arg_text(arena, &op->window.gap));
+    if (op->window.lateness.ms || op->window.lateness.param)
+        s = arena_printf(arena, "%s lateness %s", s,
+                         duration_arg_text(arena, &op->window.lateness));
     if (op->window.late_as)
         s = arena_printf(arena, "%s late as %s", s, op->window.late_as);
     return s;
@@ -326,9 +331,11 @@ static char *describe_join(Arena *arena, const Op *op)
     s = arena_printf(arena, "%s on %s", s, eqs_text(arena, op->join.eqs));
     if (op->kind == OP_JOIN && op->join.windowed)
         s = arena_printf(arena, "%s window tumbling %s", s,
-                         duration_text(arena, op->join.window_ms));
+                         duration_arg_text(arena, &op->join.window));
     else if (op->kind == OP_JOIN)
-        s = arena_printf(arena, "%s within %s", s, duration_text(arena, op->join.within_ms));
+        s = arena_printf(arena, "%s within %s", s, duration_arg_text(arena, &op->join.within));
+    if (op->join.left)
+        s = arena_printf(arena, "%s left", s);
     return s;
 }
 
@@ -339,7 +346,7 @@ static char *describe_union(Arena *arena, const Op *op)
 
 static char *describe_dedupe(Arena *arena, const Op *op)
 {
-    return arena_printf(arena, "dedupe within %s", duration_text(arena, op->dedupe.within_ms));
+    return arena_printf(arena, "dedupe within %s", duration_arg_text(arena, &op->dedupe.within));
 }
 
 static char *op_head_text(Arena *arena, const Op *op)
@@ -419,9 +426,9 @@ static char *time_text(Arena *arena, const Decl *src)
     if (src->source.event_time_field < 0)
         return arena_strdup(arena, "processing time");
     char *s = arena_printf(arena, "event time %s, watermark %s", src->source.event_time,
-                           duration_text(arena, src->source.watermark_ms));
+                           duration_arg_text(arena, &src->source.watermark));
     if (src->source.has_idle)
-        s = arena_printf(arena, "%s, idle %s", s, duration_text(arena, src->source.idle_ms));
+        s = arena_printf(arena, "%s, idle %s", s, duration_arg_text(arena, &src->source.idle));
     return s;
 }
 
@@ -573,6 +580,23 @@ static void explain_records(CWriter *w, const Plan *plan)
     cw_dedent(w);
 }
 
+/* The params among the durations of an operator's or source's clauses, each
+ * once, with its default: "" when there are none. */
+static char *duration_params_text(Arena *a, const DurRule *rules, int n)
+{
+    char *s = "";
+    for (int i = 0; i < n; i++) {
+        const DurationArg *d = rules[i].a;
+        bool seen = false;
+        for (int k = 0; k < i; k++)
+            seen |= rules[k].a->decl == d->decl;
+        if (d->decl && !seen)
+            s = arena_printf(a, "%s%s%s (default %s)", s, *s ? ", " : "", d->param,
+                             duration_text(a, d->ms));
+    }
+    return *s ? arena_printf(a, "durations from params, fixed at start: %s", s) : s;
+}
+
 static void explain_source(CWriter *w, const Plan *plan, const PlanNode *n)
 {
     Arena *a = plan->arena;
@@ -589,7 +613,11 @@ static void explain_source(CWriter *w, const Plan *plan, const PlanNode *n)
         cw_line(w, "time: processing time: each record's time is its arrival time (wall clock)");
     else
         cw_line(w, "time: %s; watermark = max(%s seen) - %s - 1ms", time_text(a, d),
-                d->source.event_time, duration_text(a, d->source.watermark_ms));
+                d->source.event_time, duration_arg_text(a, &d->source.watermark));
+    DurRule rules[DUR_MAX_RULES];
+    char *params = duration_params_text(a, rules, dur_source_rules(d, rules));
+    if (*params)
+        wrapped(w, params);
     wrapped(w, arena_printf(a, "to: %s", targets_text(a, &n->outputs)));
     cw_dedent(w);
 }
@@ -614,6 +642,13 @@ static void explain_node(CWriter *w, const Plan *plan, const PlanNode *n)
         if (e->port > 0)
             wrapped(w, arena_printf(a, "  and reads %s from %s", e->type ? e->type->cname : "?",
                                     port_origin(a, (PlanPort){ e->from, e->late })));
+    }
+    DurRule rules[DUR_MAX_RULES];
+    char *params = duration_params_text(a, rules, dur_op_rules(op, rules));
+    if (*params) {
+        cw_indent(w);
+        wrapped(w, params);
+        cw_dedent(w);
     }
     if (n->state) {
         cw_indent(w);

@@ -22,6 +22,8 @@ char *op_text(Arena *arena, const Op *op);
 char *connector_text(Arena *arena, const Connector *conn);
 /* `250ms`, `5s`, `1m`, `2h`, `1d`: the largest unit that divides ms. */
 char *duration_text(Arena *arena, int64_t ms);
+/* A clause's duration as written: the literal (`5s`) or the param's name. */
+char *duration_arg_text(Arena *arena, const DurationArg *d);
 /* The shortest decimal text that reads back as `v` (`0.1`, `3.0`, `1e+21`). */
 char *float_text(Arena *arena, double v);
 /* `user_id int64, url string` */

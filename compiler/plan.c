@@ -71,6 +71,7 @@ static const char *const c_file_names[] = {
     "j0", "j1", "jn", "y0", "y1", "yn", "gamma", "drem", "finite", "significand", "scalb",
     "main", "program", "params", "sources", "sinks", "tables",
     "rt", "in", "ts", "err", "keep", "why", "sink", "gen", "fields", "rec",
+    "params_check", "layout_params", "duration_gcd",
     NULL,
 };
 
@@ -465,24 +466,24 @@ static void state_window(Plan *plan, PlanNode *n)
     switch (op->window.kind) {
     case WIN_TUMBLING:
         st->kept = arena_printf(a, "%s and window [k*%s, (k+1)*%s): %s", per,
-                                duration_text(a, op->window.size_ms),
-                                duration_text(a, op->window.size_ms), accs);
+                                duration_arg_text(a, &op->window.size),
+                                duration_arg_text(a, &op->window.size), accs);
         break;
     case WIN_SLIDING:
         st->kept = arena_printf(a, "%s and window of %s starting every %s: %s", per,
-                                duration_text(a, op->window.size_ms),
-                                duration_text(a, op->window.slide_ms), accs);
+                                duration_arg_text(a, &op->window.size),
+                                duration_arg_text(a, &op->window.slide), accs);
         break;
     case WIN_SESSION:
         st->kept = arena_printf(a, "%s: its open sessions [first, last + %s), merged when a "
                                 "record bridges two, each with %s", per,
-                                duration_text(a, op->window.gap_ms), accs);
+                                duration_arg_text(a, &op->window.gap), accs);
         end = "session end";
         break;
     }
     st->freed = arena_printf(a, "a window fires when the watermark reaches %s - 1ms and is "
                              "freed at %s - 1ms + %s (lateness); later records %s", end, end,
-                             duration_text(a, op->window.lateness_ms),
+                             duration_arg_text(a, &op->window.lateness),
                              op->window.late_as
                                  ? arena_printf(a, "go to stream %s", op->window.late_as)
                                  : "are dropped and counted");
@@ -514,13 +515,13 @@ static void state_join(Plan *plan, PlanNode *n)
     if (op->join.windowed) {
         st->kept = arena_printf(a, "per key and tumbling window of %s: the %s records of the "
                                 "left side and the %s records of %s",
-                                duration_text(a, op->join.window_ms), lname, rname, other);
+                                duration_arg_text(a, &op->join.window), lname, rname, other);
         st->freed = "when the window fires (the watermark of both sides reaches its end - 1ms)";
     } else {
         st->kept = arena_printf(a, "per key: the %s records of the left side and the %s "
                                 "records of %s", lname, rname, other);
         st->freed = arena_printf(a, "a record once the other side's watermark passes its time "
-                                 "+ %s", duration_text(a, op->join.within_ms));
+                                 "+ %s", duration_arg_text(a, &op->join.within));
     }
 }
 
@@ -533,7 +534,7 @@ static void state_dedupe(Plan *plan, PlanNode *n)
     st->kept = "per key: the earliest and latest event time of its current burst "
                      "(records seen each within the dedupe's time of another)";
     st->freed = arena_printf(plan->arena, "when the watermark passes the burst's latest time + %s",
-                             duration_text(plan->arena, op->dedupe.within_ms));
+                             duration_arg_text(plan->arena, &op->dedupe.within));
 }
 
 /* Operators that keep nothing have no PlanState. */

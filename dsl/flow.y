@@ -72,14 +72,14 @@ typedef struct EventTime {
     const char *field;
     Loc field_loc;
     bool has_watermark, has_idle;
-    int64_t watermark_ms, idle_ms;
+    DurationArg watermark, idle;
 } EventTime;
 
 /* A window operator and whether `lateness` was given (0ms is a valid value,
  * so the Op alone cannot tell). */
 typedef struct WindowClause { Op *op; bool has_lateness; } WindowClause;
 
-typedef struct JoinBound { bool windowed; int64_t ms; } JoinBound;
+typedef struct JoinBound { bool windowed; DurationArg d; } JoinBound;
 }
 
 %code provides {
@@ -381,6 +381,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
     uint64_t uint;
     double real;
     int64_t ms;
+    DurationArg dur;
     struct { const char *chars; int64_t len; } string;
     BinaryOp binop;
     Alias alias;
@@ -398,6 +399,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
     JoinEq *eq;
     EqList eqs;
     JoinBound bound;
+    bool flag;
     RefList refs;
     WindowClause window;
     Op *op;
@@ -431,13 +433,15 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token LIKE "'like'"
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
 %token BETWEEN "'between'" IN "'in'" THEN "'then'" ELSE "'else'" END "'end'"
-%token IS "'is'" NULL "'null'"
+%token IS "'is'" NULL "'null'" LEFT "'left'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
 
 %type <str> name
 %type <alias> opt_alias
+%type <flag> opt_left
 %type <ms> duration
+%type <dur> duration_arg
 %type <literal> literal arg_value
 %type <expr> expr or_expr and_expr not_expr cmp_expr add_expr mul_expr unary_expr primary
 %type <expr> field_ref range_expr opt_else
@@ -565,9 +569,9 @@ source_decl
             $$->source.event_time_loc = $8.field_loc;
             $$->source.event_time_field = -1;
             $$->source.has_watermark = $8.has_watermark;
-            $$->source.watermark_ms = $8.watermark_ms;
+            $$->source.watermark = $8.watermark;
             $$->source.has_idle = $8.has_idle;
-            $$->source.idle_ms = $8.idle_ms;
+            $$->source.idle = $8.idle;
             $$->source.key_field = -1;
         }
     ;
@@ -579,21 +583,21 @@ opt_event_time
 
 event_time
     : EVENT TIME name { $$ = (EventTime){ .field = $3, .field_loc = LOC(@3) }; }
-    | event_time WATERMARK duration
+    | event_time WATERMARK duration_arg
         {
             $$ = $1;
             if ($$.has_watermark)
                 duplicate(ctx, @2, "watermark");
             $$.has_watermark = true;
-            $$.watermark_ms = $3;
+            $$.watermark = $3;
         }
-    | event_time IDLE duration
+    | event_time IDLE duration_arg
         {
             $$ = $1;
             if ($$.has_idle)
                 duplicate(ctx, @2, "idle");
             $$.has_idle = true;
-            $$.idle_ms = $3;
+            $$.idle = $3;
         }
     ;
 
@@ -624,6 +628,12 @@ stream_decl
 opt_alias
     : %empty { $$ = (Alias){ NULL, { 0, 0 } }; }
     | AS name { $$ = (Alias){ $2, LOC(@2) }; }
+    ;
+
+/* `lookup ... left`: records without a row are kept (docs/language.md). */
+opt_left
+    : %empty { $$ = false; }
+    | LEFT { $$ = true; }
     ;
 
 pipeline
@@ -785,6 +795,13 @@ duration
         }
     ;
 
+/* The duration of a clause: a literal, or a param of type duration (the
+ * checker resolves the name). */
+duration_arg
+    : duration { $$ = (DurationArg){ .ms = $1, .loc = LOC(@1) }; }
+    | name { $$ = (DurationArg){ .param = $1, .loc = LOC(@1) }; }
+    ;
+
 /* ---- Operators ----------------------------------------------------------- */
 
 op
@@ -818,26 +835,27 @@ op
             $$->join.eqs = $5.head;
             $$->join.windowed = $6.windowed;
             if ($6.windowed)
-                $$->join.window_ms = $6.ms;
+                $$->join.window = $6.d;
             else
-                $$->join.within_ms = $6.ms;
+                $$->join.within = $6.d;
         }
-    | LOOKUP name opt_alias ON join_eqs
+    | LOOKUP name opt_alias ON join_eqs opt_left
         {
             $$ = new_op(ctx, OP_LOOKUP, @1);
             $$->join.other = new_ref(ctx, $2, @2);
             $$->join.alias = $3.name;
             $$->join.eqs = $5.head;
+            $$->join.left = $6;
         }
     | UNION union_refs
         {
             $$ = new_op(ctx, OP_UNION, @1);
             $$->union_of = $2.head;
         }
-    | DEDUPE WITHIN duration
+    | DEDUPE WITHIN duration_arg
         {
             $$ = new_op(ctx, OP_DEDUPE, @1);
-            $$->dedupe.within_ms = $3;
+            $$->dedupe.within = $3;
         }
     ;
 
@@ -871,32 +889,32 @@ key_fields
     ;
 
 window_clause
-    : WINDOW TUMBLING duration
+    : WINDOW TUMBLING duration_arg
         {
             $$ = (WindowClause){ new_op(ctx, OP_WINDOW, @1), false };
             $$.op->window.kind = WIN_TUMBLING;
-            $$.op->window.size_ms = $3;
+            $$.op->window.size = $3;
         }
-    | WINDOW SLIDING duration EVERY duration
+    | WINDOW SLIDING duration_arg EVERY duration_arg
         {
             $$ = (WindowClause){ new_op(ctx, OP_WINDOW, @1), false };
             $$.op->window.kind = WIN_SLIDING;
-            $$.op->window.size_ms = $3;
-            $$.op->window.slide_ms = $5;
+            $$.op->window.size = $3;
+            $$.op->window.slide = $5;
         }
-    | WINDOW SESSION GAP duration
+    | WINDOW SESSION GAP duration_arg
         {
             $$ = (WindowClause){ new_op(ctx, OP_WINDOW, @1), false };
             $$.op->window.kind = WIN_SESSION;
-            $$.op->window.gap_ms = $4;
+            $$.op->window.gap = $4;
         }
-    | window_clause LATENESS duration
+    | window_clause LATENESS duration_arg
         {
             $$ = $1;
             if ($$.has_lateness)
                 duplicate(ctx, @2, "lateness");
             $$.has_lateness = true;
-            $$.op->window.lateness_ms = $3;
+            $$.op->window.lateness = $3;
         }
     | window_clause LATE AS name
         {
@@ -945,8 +963,8 @@ join_eq
     ;
 
 join_bound
-    : WITHIN duration { $$ = (JoinBound){ false, $2 }; }
-    | WINDOW TUMBLING duration { $$ = (JoinBound){ true, $3 }; }
+    : WITHIN duration_arg { $$ = (JoinBound){ false, $2 }; }
+    | WINDOW TUMBLING duration_arg { $$ = (JoinBound){ true, $3 }; }
     ;
 
 union_refs
@@ -1163,6 +1181,7 @@ name
     | END { $$ = "end"; }
     | IS { $$ = "is"; }
     | NULL { $$ = "null"; }
+    | LEFT { $$ = "left"; }
     ;
 
 %%
@@ -1181,7 +1200,7 @@ static const char *token_name(yysymbol_kind_t sym, char *buf, size_t size)
 
 static bool is_soft_keyword(yysymbol_kind_t sym)
 {
-    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_NULL;
+    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_LEFT;
 }
 
 static bool name_in(const char *name, const char *const *names)

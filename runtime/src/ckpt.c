@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ckpt_state.h"
+#include "flow/codec.h"
 #include "connectors.h"
 #include "fault.h"
 #include "rt.h"
@@ -146,18 +147,45 @@ static double seconds_since(double t)
 
 /* ---- The fingerprint ------------------------------------------------------------------- */
 
-static uint64_t fingerprint(const FlowProgram *prog)
+/* The run's layout lines: the program's, then its duration params with
+ * their values, so that a checkpoint of a run with other sizes of windows
+ * is refused, naming the param. */
+static void make_layout(FlowRuntime *rt)
+{
+    const FlowProgram *prog = rt->prog;
+    Checkpoints *c = &rt->ckpt;
+    c->nlayout = prog->nlayout + prog->nlayout_params;
+    c->layout = calloc((size_t)c->nlayout + 1, sizeof *c->layout);
+    if (!c->layout)
+        abort();
+    for (int i = 0; i < prog->nlayout; i++)
+        c->layout[i] = strdup(prog->layout[i]);
+    for (int i = 0; i < prog->nlayout_params; i++) {
+        const FlowParamDef *p = &prog->params[prog->layout_params[i]];
+        char value[FLOW_DURATION_MAX];
+        flow_format_duration(value, flowrt_duration_param(rt, p->name, 0));
+        size_t n = strlen(p->name) + strlen(value) + 16;
+        c->layout[prog->nlayout + i] = malloc(n);
+        if (c->layout[prog->nlayout + i])
+            snprintf(c->layout[prog->nlayout + i], n, "param %s = %s", p->name, value);
+    }
+    for (int i = 0; i < c->nlayout; i++)
+        if (!c->layout[i])
+            abort();
+}
+
+static uint64_t fingerprint(const Checkpoints *c)
 {
     uint64_t h = 0;
-    for (int i = 0; i < prog->nlayout; i++) {
+    for (int i = 0; i < c->nlayout; i++) {
         char seed[24];
         snprintf(seed, sizeof seed, "%016" PRIx64, h);
-        size_t n = strlen(prog->layout[i]);
+        size_t n = strlen(c->layout[i]);
         char *line = malloc(n + sizeof seed);
         if (!line)
             abort();
         memcpy(line, seed, 16);
-        memcpy(line + 16, prog->layout[i], n);
+        memcpy(line + 16, c->layout[i], n);
         h = flowrt_ckpt_hash(line, n + 16);
         free(line);
     }
@@ -193,9 +221,9 @@ static char *manifest_text(const FlowRuntime *rt, int64_t id, uint64_t state_byt
         return NULL;
     fprintf(f, "flowc checkpoint\nformat %d\nflowc %s\nprogram %s\nid %" PRId64 "\n",
             MANIFEST_FORMAT, prog->flowc_version, prog->name, id);
-    fprintf(f, "fingerprint %016" PRIx64 "\n", fingerprint(prog));
-    for (int i = 0; i < prog->nlayout; i++)
-        fprintf(f, "layout %s\n", prog->layout[i]);
+    fprintf(f, "fingerprint %016" PRIx64 "\n", fingerprint(&rt->ckpt));
+    for (int i = 0; i < rt->ckpt.nlayout; i++)
+        fprintf(f, "layout %s\n", rt->ckpt.layout[i]);
     fprintf(f, "file state %" PRIu64 " %016" PRIx64 "\n", state_bytes, state_hash);
     fflush(f);
     fprintf(f, "checksum %016" PRIx64 "\n", flowrt_ckpt_hash(text, len));
@@ -507,7 +535,7 @@ static void selftest_round(FlowRuntime *rt)
     }
     flowrt_timers_free(&rt->timers);
     flowrt_timers_init(&rt->timers, rt->prog->operators, rt->prog->noperators);
-    rt->head.operators = rt->timers.hot;
+    flowrt_runtime_bind_operators(rt);
     FlowCkptIn in;
     flowrt_ckpt_in_init(&in, map, len);
     char *err = NULL;
@@ -560,7 +588,6 @@ static char *next_line(char **at)
 static Verdict check_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t size)
 {
     Checkpoints *c = &rt->ckpt;
-    const FlowProgram *prog = rt->prog;
     char *name = checkpoint_name(id, false), *cp = path_of(c->dir, name);
     char *mpath = path_of(cp, "MANIFEST"), *spath = path_of(cp, "state");
     Verdict v = DAMAGED;
@@ -593,11 +620,11 @@ static Verdict check_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t s
         if (strncmp(line, "layout ", 7) != 0)
             continue;
         const char *theirs = line + 7;
-        if (nlayout >= prog->nlayout || strcmp(theirs, prog->layout[nlayout]) != 0) {
+        if (nlayout >= c->nlayout || strcmp(theirs, c->layout[nlayout]) != 0) {
             v = OTHER_PROGRAM;
-            if (nlayout < prog->nlayout)
+            if (nlayout < c->nlayout)
                 snprintf(why, size, "it saved \"%s\" where this program has \"%s\"", theirs,
-                         prog->layout[nlayout]);
+                         c->layout[nlayout]);
             else
                 snprintf(why, size, "it saved \"%s\", which this program does not have",
                          theirs);
@@ -611,10 +638,10 @@ static Verdict check_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t s
                  MANIFEST_FORMAT);
         goto out;
     }
-    if (nlayout != prog->nlayout) {
+    if (nlayout != c->nlayout) {
         v = OTHER_PROGRAM;
         snprintf(why, size, "this program has \"%s\", which it did not save",
-                 prog->layout[nlayout]);
+                 c->layout[nlayout]);
         goto out;
     }
     if (!have_state) {
@@ -732,6 +759,7 @@ bool flowrt_ckpt_open(FlowRuntime *rt, const CliOptions *opts)
             return false;
         }
     c->on = true;
+    make_layout(rt);
     c->every_ms = opts->checkpoint_every_ms ? opts->checkpoint_every_ms : prog->checkpoint_every_ms;
     c->keep = opts->checkpoint_keep ? opts->checkpoint_keep : DEFAULT_KEEP;
     if (c->selftest) {
@@ -906,6 +934,9 @@ void flowrt_ckpt_close(FlowRuntime *rt)
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     free(c->dir);
+    for (int i = 0; i < c->nlayout; i++)
+        free(c->layout[i]);
+    free(c->layout);
     memset(c, 0, sizeof *c);
     c->lock_fd = -1;
 }

@@ -38,6 +38,11 @@ typedef struct Checkpoints {
     double last_seconds, last_pause_seconds, max_pause_seconds;
     double restore_seconds;  /* how long reading the restored one back took */
     uint64_t last_bytes;
+    /* What the checkpoints depend on: FlowProgram.layout, then a line
+     * `param NAME = VALUE` per duration param a clause uses, with this run's
+     * value (docs/checkpoints.md, "The manifest"). */
+    char **layout;
+    int nlayout;
 } Checkpoints;
 
 /* Before any connector opens: the directory, its lock, and the checkpoint

@@ -18,6 +18,7 @@ static const char *type_name(FlowType t)
     case FLOW_FLOAT64: return "float64";
     case FLOW_STRING: return "string";
     case FLOW_TIMESTAMP: break;
+    case FLOW_DURATION: return "duration";
     }
     return "timestamp";
 }
@@ -316,6 +317,7 @@ static const char *store_param(const FlowParamDef *p, char *block, const char *t
     case FLOW_INT64: ok = flow_parse_int64(text, len, storage); break;
     case FLOW_FLOAT64: ok = flow_parse_float64(text, len, storage); break;
     case FLOW_TIMESTAMP: ok = flow_parse_timestamp(text, len, storage); break;
+    case FLOW_DURATION: ok = flow_parse_duration(text, len, storage); break;
     case FLOW_STRING:
         *(FlowStr *)storage = (FlowStr){ text, (int64_t)len };
         ok = true;
@@ -328,8 +330,36 @@ static const char *store_param(const FlowParamDef *p, char *block, const char *t
     case FLOW_INT32: return "an int32";
     case FLOW_INT64: return "an int64";
     case FLOW_FLOAT64: return "a float64";
+    case FLOW_DURATION: return "a duration such as 250ms, 10s or 5m";
     default: return "a timestamp (ISO 8601 or epoch milliseconds)";
     }
+}
+
+/* The duration params against the rules of their clauses (FlowProgram.params_check),
+ * once all are set: a broken rule is a bad --set value, named with the --set
+ * that gave it (the defaults were checked by flowc) and the other param of
+ * the rule, if any, with its value. */
+static int check_durations(const FlowProgram *prog, const char **texts, void *block)
+{
+    int which[2] = { -1, -1 };
+    const char *broken = prog->params_check(block, which);
+    if (!broken)
+        return -1;
+    int set = which[0] >= 0 && texts[which[0]] != prog->params[which[0]].default_text
+                  ? which[0]
+                  : which[1] >= 0 ? which[1] : which[0];
+    int other = set == which[0] ? which[1] : which[0];
+    if (set < 0) {
+        fprintf(stderr, "%s: %s\n", prog->name, broken);
+        return 1;
+    }
+    fprintf(stderr, "%s: --set %s=%s: %s", prog->name, prog->params[set].name, texts[set],
+            broken);
+    if (other >= 0)
+        fprintf(stderr, "; param %s is %s", prog->params[other].name, texts[other]);
+    fprintf(stderr, "\n");
+    usage_line(prog, stderr);
+    return 2;
 }
 
 int flowrt_params_apply(const FlowProgram *prog, const CliOptions *o, const char **texts,
@@ -356,5 +386,5 @@ int flowrt_params_apply(const FlowProgram *prog, const CliOptions *o, const char
         usage_line(prog, stderr);
         return 2;
     }
-    return -1;
+    return prog->params_check ? check_durations(prog, texts, block) : -1;
 }

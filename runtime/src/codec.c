@@ -19,6 +19,7 @@
 #include "flow/codec.h"
 
 #include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,43 @@ bool flow_parse_int32(const char *s, size_t len, int32_t *out)
     return flowrt_codec_parse_i32(s, len, out) == 1;
 }
 
+bool flow_parse_duration(const char *s, size_t len, int64_t *out_ms)
+{
+    /* As the scanner reads duration literals (dsl/flow.l): us must make
+     * whole milliseconds. */
+    static const struct {
+        const char *unit;
+        int64_t ms; /* 0: us */
+    } units[] = { { "us", 0 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+                  { "d", 86400000 } };
+    size_t digits = len && s[0] == '-';
+    size_t start = digits;
+    uint64_t v = 0;
+    for (; digits < len && s[digits] >= '0' && s[digits] <= '9'; digits++) {
+        uint64_t d = (uint64_t)(s[digits] - '0');
+        if (v > ((uint64_t)INT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    if (digits == start)
+        return false;
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+        size_t n = strlen(units[i].unit);
+        if (len - digits != n || memcmp(s + digits, units[i].unit, n) != 0)
+            continue;
+        int64_t ms;
+        if (units[i].ms == 0 && v % 1000 == 0)
+            ms = (int64_t)(v / 1000);
+        else if (units[i].ms > 0 && v <= (uint64_t)(INT64_MAX / units[i].ms))
+            ms = (int64_t)v * units[i].ms;
+        else
+            return false;
+        *out_ms = start ? -ms : ms;
+        return true;
+    }
+    return false;
+}
+
 static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
                                   "25262728293031323334353637383940414243444546474849"
                                   "50515253545556575859606162636465666768697071727374"
@@ -214,6 +252,22 @@ size_t flowrt_codec_format_u64(char *buf, uint64_t v)
         *--o = (char)('0' + v);
     }
     return n;
+}
+
+size_t flow_format_duration(char *buf, int64_t ms)
+{
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = { { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
+    const char *unit = "ms";
+    int64_t per = 1;
+    for (size_t i = 0; i < sizeof units / sizeof *units && per == 1; i++)
+        if (ms != 0 && ms % units[i].ms == 0) {
+            unit = units[i].unit;
+            per = units[i].ms;
+        }
+    return (size_t)snprintf(buf, FLOW_DURATION_MAX, "%" PRId64 "%s", ms / per, unit);
 }
 
 size_t flow_format_int64(char *buf, int64_t v)

@@ -95,7 +95,10 @@ int64_t flowrt_connargs_int(ConnArgs *a, const char *key, int64_t def, int64_t m
     int64_t v;
     if (!arg)
         return def;
-    if (!flow_parse_int64(text, strlen(text), &v) || v < min) {
+    /* A duration param's text has its unit (10s). */
+    if ((!flow_parse_int64(text, strlen(text), &v) &&
+         !(arg->param && flow_parse_duration(text, strlen(text), &v))) ||
+        v < min) {
         char expected[64];
         snprintf(expected, sizeof expected, "an integer >= %lld", (long long)min);
         bad_value(a, arg, text, expected);

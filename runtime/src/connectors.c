@@ -12,10 +12,10 @@ typedef struct ConnectorRow {
 } ConnectorRow;
 
 static const ConnectorRow connectors[] = {
-    { "file", { &flowrt_text_source_ops, &flowrt_file_sink_ops } },
-    { "stdin", { &flowrt_text_source_ops, NULL } },
-    { "stdout", { NULL, &flowrt_stdout_sink_ops } },
-    { "generator", { &flowrt_gen_source_ops, NULL } },
+    { "file", { .source = &flowrt_text_source_ops, .sink = &flowrt_file_sink_ops } },
+    { "stdin", { .source = &flowrt_text_source_ops } },
+    { "stdout", { .sink = &flowrt_stdout_sink_ops } },
+    { "generator", { .source = &flowrt_gen_source_ops } },
 };
 
 static const FlowConnectorOps *find(const FlowConnector *conn)

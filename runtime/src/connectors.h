@@ -18,6 +18,10 @@
 struct FlowConnectorOps {
     const SourceOps *source; /* NULL: cannot be read */
     const SinkOps *sink;     /* NULL: cannot be written */
+    /* The algorithms of compressed files a file(...) connector was built
+     * with (compress.h; NULL: not linked). */
+    const struct CompressOps *gzip;
+    const struct CompressOps *zstd;
 };
 
 /* The ops of a connector, its own (conn->ops) or its kind's row; NULL when

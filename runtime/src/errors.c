@@ -11,9 +11,9 @@ static void format_position(const Source *src, char *buf, size_t size)
     if (src->where_text)
         snprintf(buf, size, "%s", src->where_text);
     else if (!src->numbered_by_line)
-        snprintf(buf, size, "%s record %lld", src->label, (long long)src->where);
+        snprintf(buf, size, "%s record %lld", src->file, (long long)src->where);
     else
-        snprintf(buf, size, "%s:%lld", src->label, (long long)src->where);
+        snprintf(buf, size, "%s:%lld", src->file, (long long)src->where);
 }
 
 /* A field name is reported as "field 'x'"; an expression location as is. */

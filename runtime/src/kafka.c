@@ -10,8 +10,8 @@
 
 #include "connectors.h"
 
-const FlowConnectorOps flow_kafka_connector = { &flowrt_kafka_source_ops,
-                                                &flowrt_kafka_sink_ops };
+const FlowConnectorOps flow_kafka_connector = { .source = &flowrt_kafka_source_ops,
+                                                .sink = &flowrt_kafka_sink_ops };
 
 static bool set(const FlowConnector *conn, rd_kafka_conf_t *conf, const char *key,
                       const char *value, char **err)

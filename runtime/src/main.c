@@ -193,8 +193,10 @@ static bool open_connectors(FlowRuntime *rt)
         if (!rt->sources[i])
             break;
         rt->nsources++;
-        flowrt_watermarks_set_input(&rt->watermarks, i, def->event_time_field >= 0,
-                                    def->watermark_delay_ms, def->idle_ms, rt->now_ms);
+        flowrt_watermarks_set_input(
+            &rt->watermarks, i, def->event_time_field >= 0,
+            flowrt_duration_param(rt, def->watermark_param, def->watermark_delay_ms),
+            flowrt_duration_param(rt, def->idle_param, def->idle_ms), rt->now_ms);
     }
     if (!err)
         flowrt_sinks_open(rt, &err);

@@ -13,7 +13,8 @@
 
 #include "connectors.h"
 
-const FlowConnectorOps flow_postgres_connector = { &flowrt_pg_source_ops, &flowrt_pg_sink_ops };
+const FlowConnectorOps flow_postgres_connector = { .source = &flowrt_pg_source_ops,
+                                                   .sink = &flowrt_pg_sink_ops };
 
 #define PG_RETRY_MS 200
 

@@ -2,7 +2,9 @@
  * large buffer (1 MiB by default) filled with read(2); the CSV and JSON
  * readers parse records in place and only ask for more input when a record
  * runs past the end of what has been read. Bytes of the current record stay
- * where they are until the next fill, so fields may point into the buffer. */
+ * where they are until the next fill, so fields may point into the buffer.
+ * A compressed file is read through its algorithm (compress.h): the buffer
+ * holds the decompressed bytes, and offsets count those. */
 #ifndef FLOWRT_READBUF_H
 #define FLOWRT_READBUF_H
 
@@ -24,6 +26,15 @@ typedef struct ReadBuf {
     size_t end;          /* one past the last byte read */
     int64_t base_offset; /* input offset of buf[0] */
     bool eof;            /* read(2) returned 0 on the last fill */
+    /* Compressed input: NULL when the bytes read are the input. */
+    const struct CompressOps *codec;
+    void *dec;
+    char *zbuf;          /* compressed bytes read, [zstart, zend) not yet decompressed */
+    size_t zstart, zend, zcap;
+    /* At the end of the input, a stream that stops inside a member is an
+     * error (a bounded file), not input still to come (follow=true). */
+    bool end_is_final;
+    const char *why;     /* what READ_ERROR means when errno does not say it */
 } ReadBuf;
 
 typedef enum ReadStatus {
@@ -35,6 +46,10 @@ typedef enum ReadStatus {
 } ReadStatus;
 
 void flowrt_readbuf_init(ReadBuf *rb, int fd);
+/* Reads the input through `codec` from now on; false when out of memory. */
+bool flowrt_readbuf_decompress(ReadBuf *rb, const struct CompressOps *codec);
+/* Why the last fill gave READ_ERROR: errno's text, or the decompressor's. */
+const char *flowrt_readbuf_error(const ReadBuf *rb);
 void flowrt_readbuf_free(ReadBuf *rb);
 /* How long a fill waits for a pipe or terminal before it gives the read loop
  * back (READ_WAIT), so that timers fire while such an input is silent. */
@@ -49,7 +64,8 @@ static inline int64_t readbuf_position(const ReadBuf *rb)
 {
     return rb->base_offset + (int64_t)rb->start;
 }
-/* Drops the buffered bytes and continues reading at `offset` (lseek). */
+/* Drops the buffered bytes and continues reading at `offset` (lseek; in a
+ * compressed file, decompressing it again from its start up to there). */
 bool flowrt_readbuf_seek(ReadBuf *rb, int64_t offset);
 
 #endif

@@ -58,6 +58,12 @@ struct FlowRuntime {
 /* An empty runtime for `prog` (no sources or sinks open yet). */
 void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog);
 void flowrt_runtime_free(FlowRuntime *rt);
+/* Points the runtime's head at the operators of rt->timers (after it was
+ * made again) and their panes at the run. */
+void flowrt_runtime_bind_operators(FlowRuntime *rt);
+/* The value of duration param `name` in this run (FlowSourceDef's
+ * watermark_param, idle_param), or `literal` when name is NULL. */
+int64_t flowrt_duration_param(const FlowRuntime *rt, const char *name, int64_t literal);
 /* The program watermark may have moved: fire the operators' due timers. */
 void flowrt_runtime_advance(FlowRuntime *rt);
 /* Reads the clock into rt->now_ms: the one place the runtime learns the

@@ -9,6 +9,23 @@
 
 #include "rt.h"
 
+void flowrt_runtime_bind_operators(FlowRuntime *rt)
+{
+    rt->head.operators = rt->timers.hot;
+    for (int i = 0; i < rt->timers.nops; i++)
+        rt->timers.hot[i].panes.rt = rt;
+}
+
+int64_t flowrt_duration_param(const FlowRuntime *rt, const char *name, int64_t literal)
+{
+    const FlowProgram *prog = rt->prog;
+    for (int i = 0; name && i < prog->nparams; i++)
+        if (strcmp(prog->params[i].name, name) == 0)
+            return *(const int64_t *)(const void *)((const char *)rt->head.params +
+                                                    prog->params[i].offset);
+    return literal;
+}
+
 void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog)
 {
     memset(rt, 0, sizeof *rt);
@@ -16,7 +33,7 @@ void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog)
     flowrt_scratch_init(&rt->scratch);
     flowrt_watermarks_init(&rt->watermarks, prog->nsources);
     flowrt_timers_init(&rt->timers, prog->operators, prog->noperators);
-    rt->head.operators = rt->timers.hot;
+    flowrt_runtime_bind_operators(rt);
     rt->batch = RUNTIME_BATCH;
     flowrt_read_order_init(&rt->order, READ_AHEAD_MS);
     rt->progressed = true;

@@ -7,9 +7,12 @@
  * same when their device and inode are; a sink's file that does not exist
  * yet is compared by its path made absolute, "." and repeated "/" dropped.
  * Devices, pipes and directories are never the same file: several sinks may
- * write /dev/null, and a directory fails when it is opened. */
+ * write /dev/null, and a directory fails when it is opened. A source with a
+ * pattern of files (docs/language.md, "Files") reads every path it matches,
+ * existing or not yet: a sink's path made absolute is matched against it. */
 #include "samefile.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,7 +28,8 @@ typedef struct FilePlace {
     bool exists;
     dev_t dev;
     ino_t ino;
-    char *normal;      /* a file that does not exist yet: its path, normalised; malloc'd */
+    bool pattern;      /* a source's pattern of files: `normal` is the pattern */
+    char *normal;      /* a sink's path, or a file that does not exist yet, normalised; malloc'd */
 } FilePlace;
 
 /* Appends the components of `path` but "" and "." to `out` (length *n). */
@@ -84,13 +88,22 @@ static bool place_of(FlowRuntime *rt, FilePlace *p)
         free(err);
         if (!p->label)
             return false;
-        if (stat(p->label, &st) != 0) {
-            /* An input that is not there fails when it opens. */
-            p->normal = p->writes ? normal_path(p->label) : NULL;
+        if (!p->writes && strpbrk(p->label, "*?[")) {
+            p->pattern = true;
+            p->normal = normal_path(p->label);
             return p->normal != NULL;
         }
-        if (!S_ISREG(st.st_mode))
+        if (p->writes)
+            p->normal = normal_path(p->label);
+        if (stat(p->label, &st) != 0) {
+            /* An input that is not there fails when it opens. */
+            return p->normal != NULL;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            free(p->normal);
+            p->normal = NULL;
             return false;
+        }
     }
     p->exists = true;
     p->dev = st.st_dev;
@@ -103,6 +116,8 @@ static bool same_file(const FilePlace *a, const FilePlace *b)
     /* All stdout sinks share one output: that is not a clash. */
     if (a->standard && b->standard && a->writes && b->writes)
         return false;
+    if (b->pattern)
+        return a->normal && fnmatch(b->normal, a->normal, FNM_PATHNAME) == 0;
     if (a->exists != b->exists)
         return false;
     return a->exists ? a->dev == b->dev && a->ino == b->ino : strcmp(a->normal, b->normal) == 0;

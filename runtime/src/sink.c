@@ -50,6 +50,7 @@ void flowrt_output_init(Output *out, const SinkOps *ops, const char *label)
 
 void flowrt_output_free(Output *out)
 {
+    free(out->header);
     free(out->buf);
     free(out->sinks);
 }
@@ -413,6 +414,7 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
     if (sink->format == SINK_JSONL) {
         make_json_keys(sink);
     } else if (header) {
+        size_t from = out->len;
         for (int i = 0; i < def->nfields; i++) {
             if (i)
                 put_char(out, ',');
@@ -421,6 +423,11 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
         }
         put_char(out, '\n');
         out->done = out->len;
+        if (!out->header) {
+            out->header_len = out->len - from;
+            out->header = alloc_or_die(out->header_len);
+            memcpy(out->header, out->buf + from, out->header_len);
+        }
     }
     return sink;
 }

@@ -97,6 +97,10 @@ struct Output {
     int64_t waiting_since;  /* ...since this rt->now_ms */
     int error;              /* errno of the first failed call, 0 if none */
     bool epochs;            /* the run checkpoints: SinkOps.prepare and checkpointed are called */
+    /* The CSV header line its sink wrote first, for a destination that
+     * begins new files (a rolling file's parts); NULL: none. Owned. */
+    char *header;
+    size_t header_len;
     int64_t blocked_ns;     /* time spent in write, for --stats */
     FlowSink **sinks;       /* the sinks that write here */
     int nsinks;

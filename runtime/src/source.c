@@ -16,6 +16,7 @@ void flowrt_source_init(Source *src, const SourceOps *ops, const FlowSourceDef *
     src->def = def;
     src->index = index;
     src->label = label;
+    src->file = label;
     src->numbered_by_line = true;
 }
 

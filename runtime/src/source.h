@@ -54,6 +54,9 @@ struct Source {
     int index;              /* in the program's sources (and watermarks) */
     bool table;             /* it loads a table: reports say "table", not "source" */
     const char *label;      /* the path, "stdin" or "generator" */
+    /* The file the record is in, for reports: the label, or the file of a
+     * pattern's (`logs/2026-*.csv`) being read. */
+    const char *file;
     OnError on_error;
     FILE *errors;           /* the errors= file, or NULL */
     const char *errors_path;

@@ -3,18 +3,25 @@
  * bounded unless follow=true, which tails it: at its end the source goes idle
  * and polls again later, and a last line without its line break waits for
  * it. Its position is the byte offset and the line number of the next
- * record, so that bad records after a seek are still reported by line. */
+ * record, so that bad records after a seek are still reported by line.
+ * A path with a pattern (`logs/app-*.csv`) reads the matching files in name
+ * order as one source, each with its own header; a compressed file is read
+ * through its algorithm (compress.h). docs/language.md, "Files". */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "connectors.h"
 #include "csv.h"
 #include "errors.h"
+#include "flow/expr.h"
 #include "json.h"
 #include "readbuf.h"
 #include "rt.h"
@@ -29,6 +36,15 @@ typedef struct TextSource {
     bool follow;
     bool own_fd;
     bool started;       /* byte order mark and header dealt with */
+    /* A pattern's files, sorted by name, and the one being read (index
+     * into paths); a plain path is a pattern of one file. */
+    const char *pattern;
+    bool is_pattern;
+    glob_t files;
+    int current;
+    bool draining;      /* follow=true: a newer file appeared, so this one is complete */
+    int64_t listed_ms;  /* when the pattern was last listed (follow=true) */
+    const char *compression; /* none, gzip, zstd, auto */
     CsvParser csv;
     int *colmap;        /* CSV column -> field, -1 for columns not in the schema */
     int ncols;          /* columns every CSV record must have */
@@ -48,6 +64,13 @@ static void *alloc_or_die(size_t size)
     return p;
 }
 
+/* Whether the end of what was read is the end of the file: a bounded file's,
+ * or a followed one's once a newer file of its pattern appeared. */
+static bool at_final_end(const TextSource *ts)
+{
+    return ts->rb.eof && (!ts->follow || ts->draining);
+}
+
 /* ---- Start: byte order mark, CSV header ------------------------------------ */
 
 typedef enum StartStatus { START_DONE, START_WAIT, START_FAILED } StartStatus;
@@ -58,15 +81,15 @@ static StartStatus fill_for_start(TextSource *ts, char **err)
     case READ_OK:
         return START_DONE;
     case READ_EOF:
-        return ts->follow ? START_WAIT : START_DONE;
+        return ts->follow && !ts->draining ? START_WAIT : START_DONE;
     case READ_INTERRUPTED:
     case READ_WAIT:
         return START_WAIT;
     case READ_ERROR:
         break;
     }
-    *err = flowrt_connargs_message(&ts->base.def->conn, "cannot read '%s': %s", ts->base.label,
-                                   strerror(errno));
+    *err = flowrt_connargs_message(&ts->base.def->conn, "cannot read '%s': %s", ts->base.file,
+                                   flowrt_readbuf_error(&ts->rb));
     return START_FAILED;
 }
 
@@ -92,7 +115,7 @@ static char *missing_column_message(TextSource *ts, const char *field, int ncols
     char cols[256];
     quoted_columns(ts, ncols, cols, sizeof cols);
     return flowrt_connargs_message(&ts->base.def->conn,
-                                   "'%s' has no column \"%s\" (its header: %s)", ts->base.label,
+                                   "'%s' has no column \"%s\" (its header: %s)", ts->base.file,
                                    field, cols);
 }
 
@@ -115,7 +138,7 @@ static char *repeated_column(TextSource *ts, int ncols)
                 return flowrt_connargs_message(&ts->base.def->conn,
                                                "'%s': the header names column \"%.*s\" twice "
                                                "(columns %d and %d)",
-                                               ts->base.label, (int)a->len, a->ptr, d + 1, c + 1);
+                                               ts->base.file, (int)a->len, a->ptr, d + 1, c + 1);
         }
     return NULL;
 }
@@ -127,7 +150,7 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
     for (;;) {
         ReadBuf *rb = &ts->rb;
         CsvStatus st = flowrt_csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
-                                        rb->eof && !ts->follow, &hdr);
+                                        at_final_end(ts), &hdr);
         if (st == CSV_RECORD)
             break;
         rb->start += hdr.used;
@@ -142,7 +165,7 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
             return s;
     }
     if (hdr.error) {
-        *err = flowrt_connargs_message(&def->conn, "'%s': bad header line: %s", ts->base.label,
+        *err = flowrt_connargs_message(&def->conn, "'%s': bad header line: %s", ts->base.file,
                                        hdr.error);
         return START_FAILED;
     }
@@ -212,8 +235,9 @@ static StartStatus start(TextSource *ts, char **err)
         ts->csv.map = ts->colmap;
         ts->csv.map_len = ts->ncols;
         ts->csv.slots = ts->fields;
-        if (in_schema_order(ts))
-            ts->line_rec = alloc_or_die(ts->base.def->record_size);
+        /* Each file of a pattern has its own header. */
+        free(ts->line_rec);
+        ts->line_rec = in_schema_order(ts) ? alloc_or_die(ts->base.def->record_size) : NULL;
     }
     ts->started = true;
     return START_DONE;
@@ -242,7 +266,7 @@ static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
         *again = true;
         return SOURCE_MORE;
     case READ_EOF:
-        *again = !ts->follow;
+        *again = !ts->follow || ts->draining;
         return SOURCE_IDLE;
     case READ_INTERRUPTED:
     case READ_WAIT:
@@ -251,7 +275,7 @@ static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
         break;
     }
     flowrt_runtime_fail(rt, "%s: source '%s': cannot read '%s': %s", ts->base.def->conn.where,
-                        ts->base.def->name, ts->base.label, strerror(errno));
+                        ts->base.def->name, ts->base.file, flowrt_readbuf_error(&ts->rb));
     return SOURCE_FAILED;
 }
 
@@ -298,7 +322,7 @@ static SourceStatus poll_csv(TextSource *ts, FlowRuntime *rt, int max)
         }
         CsvRecord rec;
         CsvStatus st = flowrt_csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
-                                        rb->eof && !ts->follow, &rec);
+                                        at_final_end(ts), &rec);
         if (st == CSV_END)
             return SOURCE_DONE;
         if (st == CSV_NEED_MORE) {
@@ -336,7 +360,7 @@ static SourceStatus poll_jsonl(TextSource *ts, FlowRuntime *rt, int max)
         if (nl) {
             len = (size_t)(nl - line);
             used = len + 1;
-        } else if (rb->eof && !ts->follow) {
+        } else if (at_final_end(ts)) {
             if (avail == 0)
                 return SOURCE_DONE;
             len = used = avail;
@@ -365,21 +389,160 @@ static SourceStatus poll_jsonl(TextSource *ts, FlowRuntime *rt, int max)
     return rt->failed ? SOURCE_FAILED : SOURCE_MORE;
 }
 
-static SourceStatus text_poll(Source *src, FlowRuntime *rt, int max)
+/* ---- Files of a pattern ------------------------------------------------------ */
+
+static bool has_pattern(const char *path)
 {
-    TextSource *ts = (TextSource *)src;
+    return strpbrk(path, "*?[") != NULL;
+}
+
+/* Lists the pattern's files again, sorted by name (as glob(3) does). */
+static void list_files(TextSource *ts)
+{
+    globfree(&ts->files);
+    memset(&ts->files, 0, sizeof ts->files);
+    if (glob(ts->pattern, 0, NULL, &ts->files) != 0) {
+        globfree(&ts->files);
+        memset(&ts->files, 0, sizeof ts->files);
+    }
+}
+
+/* The first file of the list whose name sorts after the one being read
+ * (the first file when none is), or -1. */
+static int next_in_list(const TextSource *ts)
+{
+    for (size_t i = 0; i < ts->files.gl_pathc; i++)
+        if (!ts->base.file || strcmp(ts->files.gl_pathv[i], ts->base.file) > 0)
+            return (int)i;
+    return -1;
+}
+
+static char *open_message(const TextSource *ts, const char *path)
+{
+    return flowrt_connargs_message(&ts->base.def->conn, "cannot open '%s': %s", path,
+                                   strerror(errno));
+}
+
+/* Reads file i of the list (or the one path) from its start: a read buffer,
+ * a decompressor when it is compressed, a CSV header of its own. */
+static bool open_file(TextSource *ts, int i, char **err)
+{
+    const char *path = ts->is_pattern ? ts->files.gl_pathv[i] : ts->pattern;
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        fd = -1;
+        errno = EISDIR;
+    }
+    if (fd < 0) {
+        *err = open_message(ts, path);
+        return false;
+    }
+    if (ts->rb.buf) {
+        close(ts->rb.fd);
+        flowrt_readbuf_free(&ts->rb);
+    }
+    flowrt_readbuf_init(&ts->rb, fd);
+    ts->rb.end_is_final = !ts->follow;
+    unsigned char head[4];
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    const CompressOps *codec;
+    if (!flowrt_compress_pick(&ts->base.def->conn, ts->compression, path, head,
+                              n > 0 ? (size_t)n : 0, &codec, err))
+        return false;
+    if (codec && !flowrt_readbuf_decompress(&ts->rb, codec)) {
+        *err = flowrt_connargs_message(&ts->base.def->conn, "out of memory (%s)", codec->name);
+        return false;
+    }
+    char *copy = strdup(path);
+    if (!copy) {
+        *err = flowrt_connargs_message(&ts->base.def->conn, "out of memory");
+        return false;
+    }
+    free((char *)ts->base.file);
+    ts->base.file = copy;
+    ts->current = i;
+    flowrt_csv_free(&ts->csv);
+    flowrt_csv_init(&ts->csv);
+    ts->json_line = 1;
+    free(ts->colmap);
+    ts->colmap = NULL;
+    ts->started = false;
+    ts->draining = false;
+    return true;
+}
+
+/* follow=true on a pattern: once the file being read is at its end, a newer
+ * file of the pattern means it is complete (rotated): it is read to its end
+ * as a bounded file, then the next one. Listing waits FILES_LIST_MS between
+ * tries, as the source polls often while idle. */
+#define FILES_LIST_MS 100
+
+static bool newer_file_appeared(TextSource *ts)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    if (ms - ts->listed_ms < FILES_LIST_MS)
+        return false;
+    ts->listed_ms = ms;
+    list_files(ts);
+    return next_in_list(ts) >= 0;
+}
+
+/* ---- Polling ----------------------------------------------------------------- */
+
+static SourceStatus fail_with(FlowRuntime *rt, char *err)
+{
+    flowrt_runtime_fail(rt, "%s", err);
+    free(err);
+    return SOURCE_FAILED;
+}
+
+static SourceStatus poll_file(TextSource *ts, FlowRuntime *rt, int max)
+{
     if (!ts->started) {
         char *err = NULL;
         StartStatus s = start(ts, &err);
-        if (s == START_FAILED) {
-            flowrt_runtime_fail(rt, "%s", err);
-            free(err);
-            return SOURCE_FAILED;
-        }
+        if (s == START_FAILED)
+            return fail_with(rt, err);
         if (s == START_WAIT)
             return SOURCE_IDLE;
     }
     return ts->format == FORMAT_CSV ? poll_csv(ts, rt, max) : poll_jsonl(ts, rt, max);
+}
+
+static SourceStatus text_poll(Source *src, FlowRuntime *rt, int max)
+{
+    TextSource *ts = (TextSource *)src;
+    char *err = NULL;
+    if (ts->current < 0) {
+        /* follow=true on a pattern that matched nothing yet. */
+        int next = newer_file_appeared(ts) ? next_in_list(ts) : -1;
+        if (next < 0)
+            return SOURCE_IDLE;
+        if (!open_file(ts, next, &err))
+            return fail_with(rt, err);
+    }
+    SourceStatus st = poll_file(ts, rt, max);
+    if (!ts->is_pattern)
+        return st;
+    if (st == SOURCE_IDLE && ts->follow && !ts->draining && ts->rb.eof && newer_file_appeared(ts)) {
+        ts->draining = true;
+        ts->rb.end_is_final = true;
+        return SOURCE_MORE;
+    }
+    if (st != SOURCE_DONE)
+        return st;
+    if (ts->follow)
+        list_files(ts);
+    int next = next_in_list(ts);
+    if (next < 0)
+        return ts->follow ? SOURCE_IDLE : SOURCE_DONE;
+    if (!open_file(ts, next, &err))
+        return fail_with(rt, err);
+    return SOURCE_MORE;
 }
 
 /* The line number of the next record: each format counts its own. */
@@ -388,12 +551,24 @@ static int64_t *next_line(TextSource *ts)
     return ts->format == FORMAT_CSV ? &ts->csv.line : &ts->json_line;
 }
 
+/* A pattern's position also says which file, by its place in the sorted
+ * list and a hash of its name, so that a restore into a changed list is
+ * refused rather than read from the wrong file. */
+static int64_t name_hash(const char *path)
+{
+    return flow_hash_str((FlowStr){ path, (int64_t)strlen(path) });
+}
+
 static void text_position(const Source *src, Position *pos)
 {
     TextSource *ts = (TextSource *)src;
     flowrt_position_clear(pos);
-    flowrt_position_put_int64(pos, readbuf_position(&ts->rb));
-    flowrt_position_put_int64(pos, *next_line(ts));
+    if (ts->is_pattern) {
+        flowrt_position_put_int64(pos, ts->current);
+        flowrt_position_put_int64(pos, ts->current < 0 ? 0 : name_hash(ts->base.file));
+    }
+    flowrt_position_put_int64(pos, ts->current < 0 ? 0 : readbuf_position(&ts->rb));
+    flowrt_position_put_int64(pos, ts->current < 0 ? 1 : *next_line(ts));
 }
 
 /* Only a file can seek, and only once its header is read (a followed file
@@ -402,11 +577,29 @@ static bool text_seek(Source *src, const Position *pos)
 {
     TextSource *ts = (TextSource *)src;
     size_t at = 0;
-    int64_t offset, line;
-    if (!flowrt_position_get_int64(pos, &at, &offset) ||
-        !flowrt_position_get_int64(pos, &at, &line) || at != pos->len || offset < 0 ||
-        line < 1 || !ts->own_fd)
+    int64_t index = 0, hash = 0, offset, line;
+    if (!ts->own_fd)
         return false;
+    if (ts->is_pattern && (!flowrt_position_get_int64(pos, &at, &index) ||
+                           !flowrt_position_get_int64(pos, &at, &hash)))
+        return false;
+    if (!flowrt_position_get_int64(pos, &at, &offset) ||
+        !flowrt_position_get_int64(pos, &at, &line) || at != pos->len || offset < 0 || line < 1)
+        return false;
+    if (ts->is_pattern) {
+        /* -1: nothing matched when the checkpoint was taken, so nothing
+         * was read: the source starts at the first file, as it would. */
+        if (index < 0)
+            return true;
+        if (index >= (int64_t)ts->files.gl_pathc ||
+            name_hash(ts->files.gl_pathv[index]) != hash)
+            return false;
+        char *err = NULL;
+        bool opened = open_file(ts, (int)index, &err);
+        free(err);
+        if (!opened)
+            return false;
+    }
     /* A restore seeks before the first poll: the header is read first, as
      * the column map comes from it. */
     if (!ts->started) {
@@ -425,37 +618,46 @@ static bool text_seek(Source *src, const Position *pos)
 static void text_close(Source *src)
 {
     TextSource *ts = (TextSource *)src;
-    if (ts->own_fd)
+    if (ts->own_fd && ts->rb.buf)
         close(ts->rb.fd);
     flowrt_readbuf_free(&ts->rb);
     flowrt_csv_free(&ts->csv);
     flowrt_json_free(&ts->json);
+    globfree(&ts->files);
+    if (ts->own_fd)
+        free((char *)ts->base.file);
     free(ts->colmap);
     free(ts->fields);
     free(ts->line_rec);
     free(ts);
 }
 
-static bool ends_with(const char *s, const char *suffix)
+/* Whether path ends with suffix, before its compression extension if any. */
+static bool ends_before(const char *path, const char *suffix)
 {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
+    size_t n = strlen(path) - flowrt_compress_suffix(path), k = strlen(suffix);
+    return n >= k && memcmp(path + n - k, suffix, k) == 0;
 }
 
 static Source *text_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
                          const ParamValues *params, char **err)
 {
     static const char *const formats[] = { "csv", "jsonl", "json", NULL };
+    static const char *const compressions[] = { "auto", "none", "gzip", "zstd", NULL };
     bool is_file = strcmp(def->conn.kind, "file") == 0;
     TextSource *ts = alloc_or_die(sizeof *ts);
     ConnArgs args;
     flowrt_connargs_init(&args, &def->conn, params);
     const char *path = is_file ? flowrt_connargs_text(&args, "path", NULL) : "stdin";
-    int def_format = path && (ends_with(path, ".jsonl") || ends_with(path, ".json")) ? 1 : 0;
+    /* The format goes by the extension before a compression's (.jsonl.gz). */
+    int def_format = path && (ends_before(path, ".jsonl") || ends_before(path, ".json")) ? 1 : 0;
     ts->format = flowrt_connargs_choice(&args, "format", formats, def_format) == 0 ? FORMAT_CSV
                                                                            : FORMAT_JSONL;
     ts->header = flowrt_connargs_bool(&args, "header", true);
     ts->follow = is_file ? flowrt_connargs_bool(&args, "follow", false) : false;
+    ts->compression =
+        is_file ? compressions[flowrt_connargs_choice(&args, "compression", compressions, 0)]
+                : "none";
     if (!path && !args.err)
         args.err = flowrt_connargs_message(&def->conn, "needs a path");
     flowrt_source_init(&ts->base, &flowrt_text_source_ops, def, index, path);
@@ -467,30 +669,30 @@ static Source *text_open(const FlowRuntime *rt, const FlowSourceDef *def, int in
         return NULL;
     }
 
-    int fd = STDIN_FILENO;
-    if (is_file) {
-        fd = open(path, O_RDONLY);
-        struct stat st;
-        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-            close(fd);
-            fd = -1;
-            errno = EISDIR;
-        }
-        if (fd < 0) {
-            *err = flowrt_connargs_message(&def->conn, "cannot open '%s': %s", path,
-                                           strerror(errno));
-            if (ts->base.errors)
-                fclose(ts->base.errors);
-            free(ts);
-            return NULL;
-        }
-    }
-    ts->own_fd = is_file;
-    flowrt_readbuf_init(&ts->rb, fd);
     flowrt_csv_init(&ts->csv);
     flowrt_json_init(&ts->json, def->field_names, def->nfields);
     ts->json_line = 1;
     ts->fields = alloc_or_die((size_t)def->nfields * sizeof *ts->fields);
+    ts->pattern = path;
+    ts->own_fd = is_file;
+    if (!is_file) {
+        flowrt_readbuf_init(&ts->rb, STDIN_FILENO);
+    } else {
+        ts->base.file = NULL;
+        ts->is_pattern = has_pattern(path);
+        if (ts->is_pattern)
+            list_files(ts);
+        ts->current = -1;
+        if (ts->is_pattern && ts->files.gl_pathc == 0 && !ts->follow) {
+            *err = flowrt_connargs_message(&def->conn, "no file matches '%s'", path);
+            flowrt_source_close(&ts->base);
+            return NULL;
+        }
+        if ((!ts->is_pattern || ts->files.gl_pathc > 0) && !open_file(ts, 0, err)) {
+            flowrt_source_close(&ts->base);
+            return NULL;
+        }
+    }
 
     /* A bounded input's header is read now, so a missing column stops the
      * program before any record of any source; a followed file may not have

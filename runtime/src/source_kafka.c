@@ -176,10 +176,12 @@ static void report_watermark(KafkaSource *ks, FlowRuntime *rt)
     const FlowSourceDef *def = ks->base.def;
     if (def->event_time_field < 0)
         return;
+    /* The delay and idle time of this run (a param's value, or the literal). */
+    const WatermarkInput *in = &rt->watermarks.inputs[ks->base.index];
     int64_t min = FLOW_TIME_MAX;
     for (int i = 0; i < ks->nparts; i++)
-        if (def->idle_ms <= 0 || rt->now_ms - ks->last_ms[i] < def->idle_ms) {
-            int64_t wm = flowrt_watermark_after(ks->max_ts[i], def->watermark_delay_ms);
+        if (in->idle_ms <= 0 || rt->now_ms - ks->last_ms[i] < in->idle_ms) {
+            int64_t wm = flowrt_watermark_after(ks->max_ts[i], in->delay_ms);
             min = wm < min ? wm : min;
         }
     if (min < FLOW_TIME_MAX)

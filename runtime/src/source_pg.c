@@ -62,6 +62,7 @@ static bool fits(FlowType t, Oid oid)
                oid == OID_FLOAT8 || oid == OID_NUMERIC;
     case FLOW_STRING: return true;
     case FLOW_TIMESTAMP: return oid == OID_TIMESTAMP || oid == OID_TIMESTAMPTZ;
+    case FLOW_DURATION: break; /* only a param's type */
     }
     return false;
 }
@@ -75,6 +76,7 @@ static const char *type_name(FlowType t)
     case FLOW_FLOAT64: return "float64";
     case FLOW_STRING: return "string";
     case FLOW_TIMESTAMP: return "timestamp";
+    case FLOW_DURATION: break; /* only a param's type */
     }
     return "?";
 }

@@ -179,8 +179,9 @@ void flowrt_tables_print_summary(const FlowRuntime *rt)
         /* A record a lookup drops is no bad record: it is only counted. */
         for (int k = 0; k < rt->prog->nlookups; k++)
             if (rt->prog->lookups[k].table == i)
-                fprintf(stderr, "    %s: %lld unmatched, dropped\n", rt->prog->lookups[k].name,
-                        (long long)rt->head.lookup_misses[k]);
+                fprintf(stderr, "    %s: %lld unmatched, %s\n", rt->prog->lookups[k].name,
+                        (long long)rt->head.lookup_misses[k],
+                        rt->prog->lookups[k].left ? "kept" : "dropped");
     }
 }
 

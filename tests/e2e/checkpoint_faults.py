@@ -66,6 +66,19 @@ WINDOWED_CHANGES = [
     ("the key", ("string", "v", "n = count(), total = sum(v)"), "k string", "v int64"),
 ]
 
+# The windowed program with its window size from a duration param: the
+# param's value is part of the layout, so a restore with another --set is
+# refused naming the param, and one with the same value (in another unit)
+# resumes.
+WINDOWED_PARAM = """\
+config { checkpoint every 20ms to "ck"; }
+param size : duration = 10s;
+schema E { ts : timestamp, k : string, v : int64 }
+source events : E from file("events.csv", format = csv) event time ts watermark 1s;
+stream per_key = events | key by k | window tumbling size | aggregate n = count(), total = sum(v);
+sink per_key to file("per_key.csv", format = csv);
+"""
+
 # Unbounded and slow: a run that goes on until it is stopped.
 ENDLESS = """\
 config { checkpoint every 20ms to "ck"; }
@@ -337,6 +350,21 @@ class Suite:
         cwd = self.killed_at("windowed_resumed", 3, ref_prog)
         self.resume(cwd, "the windowed program", ref_prog, {"per_key.csv": self.read(ref, "per_key.csv")},
                     ["per_key.csv"])
+
+    def test_changed_duration_param(self):
+        prog = Program(self.env, self.base, "windowed_param", WINDOWED_PARAM, self.inputs)
+        ref = prog.fresh("reference")
+        prog.run_ok(ref, ["--no-restore"])
+        cwd = self.killed_at("changed_duration_param", 3, prog)
+        status, _, err = prog.run(cwd, ["--set", "size=20s"])
+        expect(status == 1 and 'checkpoint 3 in ck is of another program: it saved "param size = '
+               '10s" where this program has "param size = 20s"; --no-restore starts over' in err,
+               "a restore with another --set of a duration param: exit status %d, expected 1 and "
+               "a message naming the param and both values" % status, err)
+        err = prog.run_ok(cwd, ["--set", "size=10000ms"])
+        expect(summary(err)[1] == 3, "the same size in other units did not restore checkpoint 3", err)
+        self.same_output(cwd, "the program with its duration param", {"per_key.csv": self.read(ref, "per_key.csv")},
+                         ["per_key.csv"])
 
     # ---- (c) a full disk, a failing fsync while checkpointing ----------------------------------
 

@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_e2e import (Case, Env, Failure, diff, env_arguments, expected_files, read,  # noqa: E402
                      read_if)
 
-CASES = ["join_interval", "join_window", "join_two_sources", "dedupe", "join_nulls"]
+CASES = ["join_interval", "join_window", "join_two_sources", "dedupe", "join_nulls", "join_param_interval",
+         "join_param_window", "dedupe_param"]
 EXAMPLES = ["ad-clicks", "fraud"]
 CONFIG = '\nconfig { checkpoint every 1s to "ckpt"; }\n'
 STDIN_FILE = "stdin.csv"

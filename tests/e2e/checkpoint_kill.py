@@ -21,6 +21,7 @@ in all.
 """
 
 import functools
+import gzip
 import json
 import os
 import random
@@ -133,6 +134,18 @@ stream overall = per_key | window tumbling 20s | aggregate keys = count(), total
 sink per_key to file("per_key.csv", format = csv);
 sink overall to file("overall.csv", format = csv);
 """),
+    # The events split over a pattern of files, gzip, plain and zstd; the
+    # sinks compressed, one rolling. Compressed sinks are compared
+    # decompressed (their members end at checkpoints, which differ from run
+    # to run), a rolling one as its parts together (a part ends at a write).
+    ("compressed_files", EVENT_SCHEMA + """
+source events : E from file("parts/events-*", format = csv) event time ts watermark 1s;
+stream per_key = events | key by k | window tumbling 10s | aggregate n = count(), total = sum(v);
+stream odd = events | where v % 3 == 1 | select ts, k, v;
+sink per_key to file("per_key.csv.gz", format = csv);
+sink odd to file("odd.csv.zst", format = csv);
+sink odd to file("rolled/odd-{index}.csv.gz", format = csv, roll_size = 100000);
+"""),
     ("generator_windows", """
 schema G { ts : timestamp, k : int64, v : int64 }
 source gen : G from generator(count = 1500000, seed = 5, keys = 300, events_per_second = 1000,
@@ -148,7 +161,7 @@ JOIN_COUNT = 300000
 PEOPLE_COUNT = 150000
 SINK_FILE = re.compile(r'^sink \w+ to file\("([^"]+)"', re.M)
 INPUTS = ["events.csv", "left.csv", "right.csv", "customers.csv", "people_a.csv",
-          "people_b.jsonl", "people_c.csv"]
+          "people_b.jsonl", "people_c.csv", "parts"]
 # A round that has not ended after this many kills makes no progress: each
 # run should get further than the checkpoint it restored.
 MAX_KILLS_PER_ROUND = 200
@@ -199,6 +212,18 @@ def write_inputs(path):
             a.write("%d,%s,%d\n" % (i, who, n))
             b.write(json.dumps({"n": n + 1, "who": who, "id": i + PEOPLE_COUNT}) + "\n")
             c.write("%d,%s,%d\n" % (i + 2 * PEOPLE_COUNT, who, n + 2))
+    # events.csv in three parts, each with the header.
+    with open(os.path.join(path, "events.csv"), "rb") as f:
+        header, *lines = f.read().splitlines(True)
+    third = len(lines) // 3
+    parts = [lines[:third], lines[third:2 * third], lines[2 * third:]]
+    os.makedirs(os.path.join(path, "parts"))
+    with open(os.path.join(path, "parts", "events-1.csv.gz"), "wb") as f:
+        f.write(gzip.compress(header + b"".join(parts[0])))
+    with open(os.path.join(path, "parts", "events-2.csv"), "wb") as f:
+        f.write(header + b"".join(parts[1]))
+    subprocess.run(["zstd", "-q", "-o", os.path.join(path, "parts", "events-3.csv.zst")],
+                   input=header + b"".join(parts[2]), check=True)
 
 
 def fresh_run_dir(path, inputs):
@@ -269,8 +294,20 @@ def sink_files(text):
 
 
 def read_bytes(path):
+    """A sink file's bytes, decompressed when it is compressed; a rolling
+    file's parts together, the header once."""
+    if "{index}" in path:
+        head, tail = path.split("{index}")
+        names = sorted(n for n in os.listdir(os.path.dirname(path))
+                       if re.fullmatch(re.escape(os.path.basename(head)) + r"\d{6,}" + re.escape(tail), n))
+        data = [read_bytes(os.path.join(os.path.dirname(path), n)) for n in names]
+        return b"".join(d if i == 0 else d[d.index(b"\n") + 1:] for i, d in enumerate(data))
+    if path.endswith(".zst"):
+        return subprocess.run(["zstd", "-q", "-d", "-c", path], stdout=subprocess.PIPE,
+                              check=True).stdout
     with open(path, "rb") as f:
-        return f.read()
+        data = f.read()
+    return gzip.decompress(data) if path.endswith(".gz") else data
 
 
 def first_difference(want, got):

@@ -71,6 +71,9 @@ list(APPEND E2E_TESTS e2e.oracle_numeric)
 # Optional fields (docs/language.md, "Optional fields")
 add_test(NAME e2e.oracle_null COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_null.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle_null)
+# Patterns of files and compressed files (docs/language.md, "Files")
+add_test(NAME e2e.files COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/files_test.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.files)
 # Window state through a checkpoint round trip after every record (FLOW_CHECKPOINT_SELFTEST)
 add_test(NAME e2e.checkpoint_window_selftest
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_window_selftest.py ${E2E_OPTIONS})
@@ -93,6 +96,9 @@ add_test(NAME e2e.metrics_endpoint
 list(APPEND E2E_TESTS e2e.metrics_endpoint)
 
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
+# Every window case and the matrix, restored after every record: about two
+# minutes under the sanitizers on a quiet machine.
+set_tests_properties(e2e.checkpoint_window_selftest PROPERTIES TIMEOUT 900)
 
 add_test(NAME e2e.explain COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/explain_test.py ${E2E_OPTIONS})
 set_tests_properties(e2e.explain PROPERTIES LABELS e2e)

@@ -98,6 +98,28 @@ def main():
         check("per key and window of 10m starting every 1m" in r.stdout,
               "explain shows a sliding window's state", r.stdout)
 
+        # Durations from params: the clauses name the params, and each
+        # operator and source says which of its durations are params.
+        params = os.path.join(tmp, "params.flow")
+        with open(params, "w") as f:
+            f.write(
+                "param size : duration = 10m;\n"
+                "param slide : duration = 1m;\n"
+                "param wm : duration = 5s;\n"
+                "schema Click { user_id : int64, bytes : int32, ts : timestamp }\n"
+                "source clicks : Click from file(\"c.csv\") event time ts watermark wm;\n"
+                "stream per_user = clicks | key by user_id | window sliding size every slide\n"
+                "  | aggregate n = count();\n"
+                "sink per_user to stdout(format = csv);\n")
+        r = explain(args.flowc, params)
+        check(r.returncode == 0, "explain of windows over duration params exits 0", r.stderr)
+        for want in ["window sliding size every slide -> Click",
+                     "durations from params, fixed at start: size (default 10m), slide (default 1m)",
+                     "per key and window of size starting every slide",
+                     "watermark = max(ts seen) - wm - 1ms",
+                     "durations from params, fixed at start: wm (default 5s)"]:
+            check(want in r.stdout, f"explain of duration params shows {want!r}", r.stdout)
+
         unsupported = os.path.join(tmp, "unsupported.flow")
         with open(unsupported, "w") as f:
             f.write(

@@ -25,7 +25,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import by_names, compare_multisets, fail_if, oracle_main  # noqa: E402
 
 FLOW = """\
 schema Row {
@@ -199,38 +199,21 @@ def flow_result(text, problems, names=NAMES, kinds=KINDS):
     return out
 
 
+def run(env, args, work):
+    rows = make_rows(args.rows, args.seed)
+    write_csv(os.path.join(work, "rows.csv"), rows)
+    env.build_text(FLOW, "oracle", work)
+    out, err = env.run_ok("oracle", work)
+    problems = []
+    got = collections.Counter(flow_result(out, problems))
+    want = collections.Counter(sqlite_result(rows))
+    compare_multisets("", got, want, problems, by_names(NAMES))
+    fail_if(problems, err)
+    return "%d input rows, %d output rows agree with SQLite" % (len(rows), sum(want.values()))
+
+
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--rows", type=int, default=200000)
-    ap.add_argument("--seed", type=int, default=20240301)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle")
-    try:
-        rows = make_rows(args.rows, args.seed)
-        write_csv(os.path.join(work, "rows.csv"), rows)
-        env.build_text(FLOW, "oracle", work)
-        out, err = env.run_ok("oracle", work)
-        problems = []
-        got = collections.Counter(flow_result(out, problems))
-        want = collections.Counter(sqlite_result(rows))
-        missing = want - got
-        extra = got - want
-        if missing or extra:
-            lines = ["%d rows from SQLite, %d from the flow program; %d missing, %d extra"
-                     % (sum(want.values()), sum(got.values()), sum(missing.values()), sum(extra.values()))]
-            for label, rows_ in (("missing (SQLite has it, flow does not)", missing),
-                                 ("extra (flow has it, SQLite does not)", extra)):
-                for r in sorted(rows_, key=repr)[:8]:
-                    lines.append("  %s: %s" % (label, dict(zip(NAMES, r))))
-            problems.append("\n".join(lines))
-        if problems:
-            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
-    except Failure as e:
-        print("FAIL oracle\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle: %d input rows, %d output rows agree with SQLite" % (len(rows), sum(want.values())))
-    return 0
+    return oracle_main("oracle", __doc__, run, default=200000, seed=20240301)
 
 
 if __name__ == "__main__":

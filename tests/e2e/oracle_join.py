@@ -19,7 +19,8 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import compare_multisets, fail_if, oracle_main  # noqa: E402
+from run_e2e import Failure  # noqa: E402
 from oracle import format_ts, parse_ts  # noqa: E402
 
 FLOW = """\
@@ -94,58 +95,34 @@ def flow_result(text, problems):
     return got
 
 
-def compare(got, want, problems):
-    missing = want - got
-    extra = got - want
-    if missing or extra:
-        lines = ["%d pairs from SQLite, %d from the flow program; %d missing, %d extra"
-                 % (sum(want.values()), sum(got.values()), sum(missing.values()),
-                    sum(extra.values()))]
-        for label, rows in (("missing", missing), ("extra", extra)):
-            for r in sorted(rows, key=repr)[:8]:
-                lines.append("  %s: %r" % (label, r))
-        problems.append("\n".join(lines))
+def run(env, args, work):
+    # The right side is sparser: it covers the same time with fewer rows.
+    left = make_rows(args.rows, args.seed, 20)
+    right = make_rows(args.rows * 2 // 3, args.seed + 1, 30)
+    write_csv(os.path.join(work, "left.csv"), ["ts", "user", "region", "v"], left, [0, 1, 2, 3])
+    write_csv(os.path.join(work, "right.csv"), ["user", "ts", "region", "w"], right, [1, 0, 2, 3])
+    counts = []
+    for name, clause, cond in VARIANTS:
+        with open(os.path.join(work, name + ".flow"), "w") as f:
+            f.write(FLOW.replace("JOIN", clause))
+        env.build(name + ".flow", name, work)
+        status, out, err = env.run(name, [], work)
+        if status != 0:
+            raise Failure("%s: the program exited with status %d:\n%s" % (name, status, err))
+        problems = []
+        got = flow_result(out, problems)
+        want = sqlite_result(left, right, cond)
+        compare_multisets(name + " join", got, want, problems)
+        if not re.search(r"records read .*, 0 late, 0 bad$", err, re.M):
+            problems.append("input within the watermark must have nothing late:\n" + err)
+        fail_if(problems, err)
+        counts.append("%d %s" % (sum(want.values()), name))
+    return ("%d + %d input rows; %s pairs agree with SQLite"
+            % (len(left), len(right), ", ".join(counts)))
 
 
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--rows", type=int, default=200000)
-    ap.add_argument("--seed", type=int, default=20240401)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle_join")
-    try:
-        # The right side is sparser: it covers the same time with fewer rows.
-        left = make_rows(args.rows, args.seed, 20)
-        right = make_rows(args.rows * 2 // 3, args.seed + 1, 30)
-        write_csv(os.path.join(work, "left.csv"), ["ts", "user", "region", "v"], left,
-                  [0, 1, 2, 3])
-        write_csv(os.path.join(work, "right.csv"), ["user", "ts", "region", "w"], right,
-                  [1, 0, 2, 3])
-        counts = []
-        for name, clause, cond in VARIANTS:
-            with open(os.path.join(work, name + ".flow"), "w") as f:
-                f.write(FLOW.replace("JOIN", clause))
-            env.build(name + ".flow", name, work)
-            status, out, err = env.run(name, [], work)
-            if status != 0:
-                raise Failure("%s: the program exited with status %d:\n%s" % (name, status, err))
-            problems = []
-            got = flow_result(out, problems)
-            want = sqlite_result(left, right, cond)
-            compare(got, want, problems)
-            if not re.search(r"records read .*, 0 late, 0 bad$", err, re.M):
-                problems.append("input within the watermark must have nothing late:\n" + err)
-            if problems:
-                raise Failure("%s join:\n" % name + "\n".join(problems) +
-                              "\n--- program stderr ---\n" + err[-3000:])
-            counts.append("%d %s" % (sum(want.values()), name))
-    except Failure as e:
-        print("FAIL oracle_join\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle_join: %d + %d input rows; %s pairs agree with SQLite"
-          % (len(left), len(right), ", ".join(counts)))
-    return 0
+    return oracle_main("oracle_join", __doc__, run, default=200000, seed=20240401)
 
 
 if __name__ == "__main__":

@@ -5,19 +5,23 @@ extra condition on a second field), run by a flowc-built program and, as
 inner joins, by SQLite (python3's sqlite3 module). The results must be the
 same multiset of rows. About a third of the events have no customer row and
 some have no product row for their region: they must be missing from both.
+The same two lookups with `left` must give SQLite's LEFT JOIN: every event,
+the fields of a missing row null (compared as JSON lines, where null is not
+"").
 
   oracle_lookup.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--events N]
 """
 
 import collections
 import csv
+import json
 import os
 import random
 import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import by_names, compare_multisets, fail_if, oracle_main  # noqa: E402
 import oracle  # noqa: E402
 
 FLOW = """\
@@ -43,6 +47,11 @@ FROM events e
 JOIN customers c ON e.cust = c.id
 JOIN products p ON e.sku = p.sku AND e.region = p.region
 """
+
+LEFT_FLOW = (FLOW.replace("on e.cust == c.id", "on e.cust == c.id left")
+             .replace("and e.region == p.region", "and e.region == p.region left")
+             .replace("stdout(format = csv)", "stdout(format = jsonl)"))
+LEFT_SQL = SQL.replace("\nJOIN", "\nLEFT JOIN")
 
 NAMES = ["id", "name", "score", "sku", "cost"]
 KINDS = ["int", "str", "float", "str", "float"]
@@ -78,7 +87,7 @@ def write_inputs(work, events, customers, products):
             f.write('{"sku": "%s", "price": %r, "region": "%s"}\n' % (s, p, r))
 
 
-def sqlite_result(events, customers, products):
+def sqlite_result(events, customers, products, sql=SQL):
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE events (id INTEGER, cust INTEGER, sku TEXT, region TEXT, qty INTEGER)")
     db.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, score REAL)")
@@ -86,47 +95,43 @@ def sqlite_result(events, customers, products):
     db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", events)
     db.executemany("INSERT INTO customers VALUES (?, ?, ?)", customers)
     db.executemany("INSERT INTO products VALUES (?, ?, ?)", products)
-    return [tuple(float(v) if k == "float" else v for v, k in zip(r, KINDS)) for r in db.execute(SQL)]
+    return [tuple(float(v) if k == "float" and v is not None else v for v, k in zip(r, KINDS))
+            for r in db.execute(sql)]
 
 
 def flow_result(text, problems):
     return oracle.flow_result(text, problems, NAMES, KINDS)
 
 
+def run(env, args, work):
+    events, customers, products = make_data(args.events, args.seed)
+    write_inputs(work, events, customers, products)
+    env.build_text(FLOW, "oracle_lookup", work)
+    out, err = env.run_ok("oracle_lookup", work)
+    problems = []
+    got = collections.Counter(flow_result(out, problems))
+    want = collections.Counter(sqlite_result(events, customers, products))
+    if sum(want.values()) < len(events) // 10:
+        problems.append("only %d rows joined: the data does not exercise the lookup"
+                        % sum(want.values()))
+    compare_multisets("", got, want, problems, by_names(NAMES))
+    env.build_text(LEFT_FLOW, "oracle_lookup_left", work)
+    lout, lerr = env.run_ok("oracle_lookup_left", work)
+    lgot = collections.Counter(tuple(float(v) if k == "float" and v is not None else v
+                                     for v, k in zip((r.get(n) for n in NAMES), KINDS))
+                               for r in map(json.loads, lout.splitlines()))
+    lwant = collections.Counter(sqlite_result(events, customers, products, LEFT_SQL))
+    if sum(lwant.values()) != len(events):
+        problems.append("the LEFT JOIN has %d rows for %d events" % (sum(lwant.values()), len(events)))
+    compare_multisets("left", lgot, lwant, problems, by_names(NAMES))
+    fail_if(problems, err + lerr)
+    return ("%d events, %d + %d table rows, %d output rows (and %d of the left lookups) agree "
+            "with SQLite" % (len(events), len(customers), len(products), sum(want.values()),
+                             sum(lwant.values())))
+
+
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--events", type=int, default=300000)
-    ap.add_argument("--seed", type=int, default=20240501)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle_lookup")
-    try:
-        events, customers, products = make_data(args.events, args.seed)
-        write_inputs(work, events, customers, products)
-        env.build_text(FLOW, "oracle_lookup", work)
-        out, err = env.run_ok("oracle_lookup", work)
-        problems = []
-        got = collections.Counter(flow_result(out, problems))
-        want = collections.Counter(sqlite_result(events, customers, products))
-        if sum(want.values()) < len(events) // 10:
-            problems.append("only %d rows joined: the data does not exercise the lookup" % sum(want.values()))
-        missing, extra = want - got, got - want
-        if missing or extra:
-            lines = ["%d rows from SQLite, %d from the flow program; %d missing, %d extra"
-                     % (sum(want.values()), sum(got.values()), sum(missing.values()), sum(extra.values()))]
-            for label, rows_ in (("missing (SQLite has it, flow does not)", missing),
-                                 ("extra (flow has it, SQLite does not)", extra)):
-                for r in sorted(rows_, key=repr)[:8]:
-                    lines.append("  %s: %s" % (label, dict(zip(NAMES, r))))
-            problems.append("\n".join(lines))
-        if problems:
-            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
-    except Failure as e:
-        print("FAIL oracle_lookup\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle_lookup: %d events, %d + %d table rows, %d output rows agree with SQLite"
-          % (len(events), len(customers), len(products), sum(want.values())))
-    return 0
+    return oracle_main("oracle_lookup", __doc__, run, "--events", 300000, 20240501)
 
 
 if __name__ == "__main__":

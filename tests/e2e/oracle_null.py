@@ -29,7 +29,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import by_names, compare_multisets, fail_if, oracle_main  # noqa: E402
 
 FLOW = """\
 schema Row {
@@ -209,53 +209,30 @@ def flow_rows(text, problems, names):
     return out
 
 
-def compare(label, got, want, problems, by_id, names):
-    missing = want - got
-    extra = got - want
-    if not missing and not extra:
-        return
-    lines = ["%s: %d rows from SQLite, %d from the flow program; %d missing, %d extra"
-             % (label, sum(want.values()), sum(got.values()), sum(missing.values()),
-                sum(extra.values()))]
-    for what, rows_ in (("missing (SQLite has it, flow does not)", missing),
-                        ("extra (flow has it, SQLite does not)", extra)):
-        for r in sorted(rows_, key=repr)[:6]:
-            lines.append("  %s: %s\n    input %r" % (what, dict(zip(names, r)), by_id.get(r[0])))
-    problems.append("\n".join(lines))
+def run(env, args, work):
+    rows = make_rows(args.rows, args.seed)
+    write_csv(os.path.join(work, "rows.csv"), rows)
+    db = sqlite_db(rows)
+    problems = []
+    env.build_text(FLOW, "oracle_null", work)
+    out, err = env.run_ok("oracle_null", work)
+    got = collections.Counter(flow_rows(out, problems, NAMES))
+    want = collections.Counter(sqlite_result(db, SQL, NAMES))
+    nulls = sum(v is None for r in want for v in r)
+    compare_multisets("where + select", got, want, problems,
+                      by_names(NAMES, {r[0]: r for r in rows}), 6)
+    env.build_text(WINDOW_FLOW, "oracle_null_window", work)
+    wout, werr = env.run_ok("oracle_null_window", work)
+    wgot = collections.Counter(flow_rows(wout, problems, WINDOW_NAMES))
+    wwant = collections.Counter(sqlite_result(db, WINDOW_SQL, WINDOW_NAMES))
+    compare_multisets("window", wgot, wwant, problems, by_names(WINDOW_NAMES), 6)
+    fail_if(problems, err + werr)
+    return ("%d rows (%d null values) and %d windows agree with SQLite"
+            % (sum(want.values()), nulls, sum(wwant.values())))
 
 
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--rows", type=int, default=120000)
-    ap.add_argument("--seed", type=int, default=20261201)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle_null")
-    try:
-        rows = make_rows(args.rows, args.seed)
-        write_csv(os.path.join(work, "rows.csv"), rows)
-        db = sqlite_db(rows)
-        problems = []
-        env.build_text(FLOW, "oracle_null", work)
-        out, err = env.run_ok("oracle_null", work)
-        got = collections.Counter(flow_rows(out, problems, NAMES))
-        want = collections.Counter(sqlite_result(db, SQL, NAMES))
-        nulls = sum(v is None for r in want for v in r)
-        compare("where + select", got, want, problems, {r[0]: r for r in rows}, NAMES)
-        env.build_text(WINDOW_FLOW, "oracle_null_window", work)
-        wout, werr = env.run_ok("oracle_null_window", work)
-        err += werr
-        wgot = collections.Counter(flow_rows(wout, problems, WINDOW_NAMES))
-        wwant = collections.Counter(sqlite_result(db, WINDOW_SQL, WINDOW_NAMES))
-        compare("window", wgot, wwant, problems, {}, WINDOW_NAMES)
-        if problems:
-            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
-    except Failure as e:
-        print("FAIL oracle_null\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle_null: %d rows (%d null values) and %d windows agree with SQLite"
-          % (sum(want.values()), nulls, sum(wwant.values())))
-    return 0
+    return oracle_main("oracle_null", __doc__, run)
 
 
 if __name__ == "__main__":

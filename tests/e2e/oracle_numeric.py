@@ -27,7 +27,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oracle import flow_result  # noqa: E402
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import fail_if, oracle_main  # noqa: E402
 
 FLOW = """\
 schema Row { id : int64, x : float64, n : int64, q : int32, d : int32, s : string }
@@ -185,45 +185,37 @@ def same(a, b, kind):
     return a == b
 
 
+def run(env, args, work):
+    rows = make_rows(args.rows, args.seed)
+    write_csv(os.path.join(work, "rows.csv"), rows)
+    env.build_text(FLOW, "numeric", work)
+    out, err = env.run_ok("numeric", work)
+    problems = []
+    # Floats are parsed as values only: their layout is e2e.oracle's
+    # and e2e.case.float_format's to check; here they must be equal.
+    got = flow_result(out, problems, NAMES, ["approx" if k == "float" else k for k in KINDS])
+    want, has_math = sqlite_result(rows)
+    if len(got) != len(want):
+        problems.append("%d rows from the program, %d from SQLite" % (len(got), len(want)))
+    bad = 0
+    for g, w in zip(got, want):
+        for name, kind, a, b in zip(NAMES, KINDS, g, w):
+            if not same(a, b, kind):
+                bad += 1
+                if bad <= 12:
+                    problems.append("id %d (input %r): %s is %r, SQLite says %r"
+                                    % (g[0], rows[g[0]][1:], name, a, b))
+    if bad:
+        problems.append("%d values differ" % bad)
+    fail_if(problems, err)
+    return ("%d rows agree with SQLite %s (%s)"
+            % (len(rows), sqlite3.sqlite_version,
+               "with its math functions" if has_math else
+               "without math functions: floor, ceil, sqrt, ln, log10, exp, pow computed in Python"))
+
+
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--rows", type=int, default=120000)
-    ap.add_argument("--seed", type=int, default=20261201)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle_numeric")
-    try:
-        rows = make_rows(args.rows, args.seed)
-        write_csv(os.path.join(work, "rows.csv"), rows)
-        env.build_text(FLOW, "numeric", work)
-        out, err = env.run_ok("numeric", work)
-        problems = []
-        # Floats are parsed as values only: their layout is e2e.oracle's
-        # and e2e.case.float_format's to check; here they must be equal.
-        got = flow_result(out, problems, NAMES, ["approx" if k == "float" else k for k in KINDS])
-        want, has_math = sqlite_result(rows)
-        if len(got) != len(want):
-            problems.append("%d rows from the program, %d from SQLite" % (len(got), len(want)))
-        bad = 0
-        for g, w in zip(got, want):
-            for name, kind, a, b in zip(NAMES, KINDS, g, w):
-                if not same(a, b, kind):
-                    bad += 1
-                    if bad <= 12:
-                        problems.append("id %d (input %r): %s is %r, SQLite says %r"
-                                        % (g[0], rows[g[0]][1:], name, a, b))
-        if bad:
-            problems.append("%d values differ" % bad)
-        if problems:
-            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
-    except Failure as e:
-        print("FAIL oracle_numeric\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle_numeric: %d rows agree with SQLite %s (%s)"
-          % (len(rows), sqlite3.sqlite_version,
-             "with its math functions" if has_math else
-             "without math functions: floor, ceil, sqrt, ln, log10, exp, pow computed in Python"))
-    return 0
+    return oracle_main("oracle_numeric", __doc__, run)
 
 
 if __name__ == "__main__":

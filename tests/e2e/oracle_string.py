@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oracle import flow_result  # noqa: E402
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import by_names, compare_multisets, fail_if, oracle_main  # noqa: E402
 
 FLOW = """\
 schema Row {
@@ -144,39 +144,21 @@ def sqlite_result(rows):
     return [tuple(bool(v) if k == "bool" else v for v, k in zip(rec, KINDS)) for rec in db.execute(SQL)]
 
 
+def run(env, args, work):
+    rows = make_rows(args.rows, args.seed)
+    write_csv(os.path.join(work, "rows.csv"), rows)
+    env.build_text(FLOW, "oracle_string", work)
+    out, err = env.run_ok("oracle_string", work)
+    problems = []
+    got = collections.Counter(flow_result(out, problems, NAMES, KINDS))
+    want = collections.Counter(sqlite_result(rows))
+    compare_multisets("", got, want, problems, by_names(NAMES, {r[0]: r for r in rows}), 6)
+    fail_if(problems, err)
+    return "%d rows agree with SQLite" % sum(want.values())
+
+
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--rows", type=int, default=120000)
-    ap.add_argument("--seed", type=int, default=20261201)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle_string")
-    try:
-        rows = make_rows(args.rows, args.seed)
-        write_csv(os.path.join(work, "rows.csv"), rows)
-        env.build_text(FLOW, "oracle_string", work)
-        out, err = env.run_ok("oracle_string", work)
-        problems = []
-        got = collections.Counter(flow_result(out, problems, NAMES, KINDS))
-        want = collections.Counter(sqlite_result(rows))
-        missing = want - got
-        extra = got - want
-        if missing or extra:
-            lines = ["%d rows from SQLite, %d from the flow program; %d missing, %d extra"
-                     % (sum(want.values()), sum(got.values()), sum(missing.values()), sum(extra.values()))]
-            by_id = {r[0]: r for r in rows}
-            for label, rows_ in (("missing (SQLite has it, flow does not)", missing),
-                                 ("extra (flow has it, SQLite does not)", extra)):
-                for r in sorted(rows_, key=repr)[:6]:
-                    lines.append("  %s: %s\n    input %r" % (label, dict(zip(NAMES, r)), by_id.get(r[0])))
-            problems.append("\n".join(lines))
-        if problems:
-            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-3000:])
-    except Failure as e:
-        print("FAIL oracle_string\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle_string: %d rows agree with SQLite" % sum(want.values()))
-    return 0
+    return oracle_main("oracle_string", __doc__, run)
 
 
 if __name__ == "__main__":

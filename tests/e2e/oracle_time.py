@@ -28,7 +28,8 @@ import sys
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import fail_if, oracle_main  # noqa: E402
+from run_e2e import Failure  # noqa: E402
 
 PATTERN = "%Y-%m-%d %H:%M:%S.%3N %z %Z %a %b %j %y %e %%"
 BACK = "%Y-%m-%d %H:%M:%S.%3N"
@@ -149,44 +150,35 @@ NAMES = ["id", "t_second", "t_minute", "t_hour", "t_day", "t_week", "t_month", "
          "y", "mo", "d", "h", "mi", "s", "dow", "text", "utc", "back"]
 
 
+def run(env, args, work):
+    rows = make_rows(args.rows, args.seed)
+    with open(os.path.join(work, "rows.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["id", "ts", "zone"])
+        w.writerows(rows)
+    env.build_text(FLOW, "oracle_time", work)
+    out, err = env.run_ok("oracle_time", work)
+    reader = csv.reader(out.splitlines(True))
+    header = next(reader, None)
+    if header != NAMES:
+        raise Failure("header %r, expected %r" % (header, NAMES))
+    got = {int(r[0]): r[1:] for r in reader}
+    problems = []
+    if len(got) != len(rows):
+        problems.append("%d rows in, %d out" % (len(rows), len(got)))
+    for rid, ms, zone in rows:
+        want = [str(v) for v in expected(ms, zone)]
+        have = got.get(rid)
+        if have != want and len(problems) < 12:
+            diff = [(n, h, w) for n, h, w in zip(NAMES[1:], have or [], want) if h != w]
+            problems.append("ts=%d (%s) %s: %s" % (ms, local(ms, UTC).isoformat(), zone,
+                                                    diff or "missing"))
+    fail_if(problems, err, 2000)
+    return "%d timestamps in %d zones agree with python's zoneinfo" % (len(rows), len(ZONES))
+
+
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--rows", type=int, default=120000)
-    ap.add_argument("--seed", type=int, default=20241201)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle_time")
-    try:
-        rows = make_rows(args.rows, args.seed)
-        with open(os.path.join(work, "rows.csv"), "w", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(["id", "ts", "zone"])
-            w.writerows(rows)
-        env.build_text(FLOW, "oracle_time", work)
-        out, err = env.run_ok("oracle_time", work)
-        reader = csv.reader(out.splitlines(True))
-        header = next(reader, None)
-        if header != NAMES:
-            raise Failure("header %r, expected %r" % (header, NAMES))
-        got = {int(r[0]): r[1:] for r in reader}
-        problems = []
-        if len(got) != len(rows):
-            problems.append("%d rows in, %d out" % (len(rows), len(got)))
-        for rid, ms, zone in rows:
-            want = [str(v) for v in expected(ms, zone)]
-            have = got.get(rid)
-            if have != want and len(problems) < 12:
-                diff = [(n, h, w) for n, h, w in zip(NAMES[1:], have or [], want) if h != w]
-                problems.append("ts=%d (%s) %s: %s" % (ms, local(ms, UTC).isoformat(), zone,
-                                                        diff or "missing"))
-        if problems:
-            raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err[-2000:])
-    except Failure as e:
-        print("FAIL oracle_time\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle_time: %d timestamps in %d zones agree with python's zoneinfo"
-          % (len(rows), len(ZONES)))
-    return 0
+    return oracle_main("oracle_time", __doc__, run, seed=20241201)
 
 
 if __name__ == "__main__":

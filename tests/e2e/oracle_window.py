@@ -29,7 +29,8 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from oracle_util import fail_if, oracle_main, report_difference  # noqa: E402
+from run_e2e import Failure  # noqa: E402
 import oracle  # noqa: E402
 
 SIZE_MS = 60000
@@ -150,50 +151,35 @@ def compare(got, want, problems):
         else:
             candidates.pop(match)
     extra = [k + v for k, vs in got_by.items() for v in vs]
-    if missing or extra:
-        lines = ["%d rows from SQLite, %d from the flow program; %d missing, %d extra"
-                 % (len(want), len(got), len(missing), len(extra))]
-        for label, rows_ in (("missing (SQLite has it, flow does not)", missing),
-                             ("extra (flow has it, SQLite does not)", extra)):
-            for r in sorted(rows_, key=repr)[:8]:
-                lines.append("  %s: %r" % (label, r))
-        problems.append("\n".join(lines))
+    report_difference("", len(want), len(got), missing, extra, problems)
+
+
+def run(env, args, work):
+    rows = make_rows(args.rows, args.seed)
+    write_csv(os.path.join(work, "sales.csv"), rows)
+    counts = []
+    for name, window, sql in VARIANTS:
+        with open(os.path.join(work, name + ".flow"), "w") as f:
+            f.write(FLOW.replace("WINDOW", window))
+        env.build(name + ".flow", name, work)
+        status, out, err = env.run(name, [], work)
+        if status != 0:
+            raise Failure("%s: the program exited with status %d:\n%s" % (name, status, err))
+        problems = []
+        got = flow_result(out, problems)
+        want = sqlite_result(rows, sql)
+        compare(got, want, problems)
+        if not re.search(r"records read .*, 0 late, 0 bad$", err, re.M):
+            problems.append("in-order input must have nothing late or bad:\n" + err)
+        if problems:
+            problems.insert(0, "%s window:" % name)
+        fail_if(problems, err)
+        counts.append("%d %s" % (len(want), name))
+    return "%d input rows; %s windows agree with SQLite" % (len(rows), ", ".join(counts))
 
 
 def main():
-    ap = env_arguments(__doc__)
-    ap.add_argument("--rows", type=int, default=200000)
-    ap.add_argument("--seed", type=int, default=20240302)
-    args = ap.parse_args()
-    env = Env(args)
-    work = env.fresh_dir("oracle_window")
-    try:
-        rows = make_rows(args.rows, args.seed)
-        write_csv(os.path.join(work, "sales.csv"), rows)
-        counts = []
-        for name, window, sql in VARIANTS:
-            with open(os.path.join(work, name + ".flow"), "w") as f:
-                f.write(FLOW.replace("WINDOW", window))
-            env.build(name + ".flow", name, work)
-            status, out, err = env.run(name, [], work)
-            if status != 0:
-                raise Failure("%s: the program exited with status %d:\n%s" % (name, status, err))
-            problems = []
-            got = flow_result(out, problems)
-            want = sqlite_result(rows, sql)
-            compare(got, want, problems)
-            if not re.search(r"records read .*, 0 late, 0 bad$", err, re.M):
-                problems.append("in-order input must have nothing late or bad:\n" + err)
-            if problems:
-                raise Failure("%s window:\n" % name + "\n".join(problems) +
-                              "\n--- program stderr ---\n" + err[-3000:])
-            counts.append("%d %s" % (len(want), name))
-    except Failure as e:
-        print("FAIL oracle_window\n%s" % e, file=sys.stderr)
-        return 1
-    print("ok oracle_window: %d input rows; %s windows agree with SQLite"
-          % (len(rows), ", ".join(counts)))
-    return 0
+    return oracle_main("oracle_window", __doc__, run, default=200000, seed=20240302)
 
 
 if __name__ == "__main__":

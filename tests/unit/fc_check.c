@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "check.h"
+#include "durations.h"
 #include "parse.h"
 
 /* Every test program starts with these two lines, so its own lines are 3, 4... */
@@ -470,14 +471,121 @@ static void test_params(void **state)
     EXPECT("param t : timestamp = \"2024-02-30T00:00:00Z\";\n"
            "param u : timestamp = 1700000000000;\n"
            "param v : int32 = 30d;\n"
-           "param w : duration = 5s;\n"
+           "param w : durations = 5s;\n"
            "param x : bool = \"true\";\n",
            "1:23: error: \"2024-02-30T00:00:00Z\" is not a timestamp (write e.g. "
            "\"2024-03-01T12:00:05Z\")",
            "2:23: error: the value of param 'u' must be a timestamp, not an integer",
            "3:19: error: 2592000000 does not fit in int32 param 'v'",
-           "4:11: error: unknown type 'duration'",
+           "4:11: error: unknown type 'durations' (did you mean 'duration'?)",
            "5:18: error: the value of param 'x' must be a bool, not a string");
+}
+
+/* Duration params (docs/language.md, "Durations from params"): int64 ms in
+ * expressions; in clauses, resolved, and their defaults checked by the
+ * clauses' rules. */
+static void test_duration_params(void **state)
+{
+    (void)state;
+    Checked r = check_src("schema E { ts : timestamp, k : string }\n"
+                          "param size : duration = 10s;\n"
+                          "param every : duration = 2s;\n"
+                          "param wm : duration = 0ms;\n"
+                          "source e : E from file(\"e.csv\") event time ts watermark wm;\n"
+                          "stream w = e | key by k | window sliding size every every "
+                          "lateness 1s | aggregate n = count();\n"
+                          "stream x = e | where ts > timestamp(size);\n"
+                          "sink w to stdout();\nsink x to stdout();\n");
+    assert_string_equal(r.diags, "");
+    Decl *size = find_decl(r.prog, "size");
+    assert_true(size->param.duration);
+    assert_int_equal(size->param.type, TY_INT64);
+    assert_true(size->used);
+    Op *win = find_decl(r.prog, "w")->stream.ops->next;
+    assert_ptr_equal(win->window.size.decl, size);
+    assert_int_equal(win->window.size.ms, 10000);
+    assert_ptr_equal(win->window.slide.decl, find_decl(r.prog, "every"));
+    assert_null(win->window.lateness.decl);
+    assert_int_equal(win->window.lateness.ms, 1000);
+    assert_ptr_equal(find_decl(r.prog, "e")->source.watermark.decl, find_decl(r.prog, "wm"));
+    checked_free(&r);
+
+    EXPECT("schema E { ts : timestamp, k : string }\n"
+           "param n : int64 = 5;\n"
+           "param d : duration = 5;\n"
+           "source e : E from file(\"e.csv\") event time ts watermark n;\n"
+           "stream a = e | key by k | window tumbling e | aggregate c = count();\n"
+           "stream b = e | key by k | dedupe within nope;\n"
+           "sink a to stdout();\nsink b to stdout();\n",
+           "3:22: error: the value of param 'd' must be a duration such as 5m, not an integer",
+           "4:57: error: param 'n' is an int64: a duration here needs a param of type duration "
+           "(param n : duration = 5s)",
+           "5:43: error: 'e' is a source, not a param: a duration here is a literal such as 5s "
+           "or a param of type duration",
+           "6:41: error: unknown param 'nope'");
+
+    EXPECT("schema E { ts : timestamp, k : string }\n"
+           "param size : duration = 10s;\n"
+           "param slide : duration = 20s;\n"
+           "param zero : duration = 0s;\n"
+           "param neg : duration = -1s;\n"
+           "source e : E from file(\"e.csv\") event time ts watermark neg;\n"
+           "stream a = e | key by k | window sliding size every slide | aggregate c = count();\n"
+           "stream b = e | key by k | window session gap zero lateness neg "
+           "| aggregate c = count();\n"
+           "sink a to stdout();\nsink b to stdout();\n",
+           "6:1: error: the watermark delay must not be negative (param 'neg' is -1s by default)",
+           "5:7: note: param 'neg' is declared here",
+           "7:27: error: the slide of a sliding window must be positive and at most its size "
+           "(param 'slide' is 20s by default)",
+           "3:7: note: param 'slide' is declared here",
+           "8:27: error: the session gap must be positive (param 'zero' is 0ms by default)",
+           "4:7: note: param 'zero' is declared here",
+           "8:27: error: the lateness must not be negative (param 'neg' is -1s by default)",
+           "5:7: note: param 'neg' is declared here");
+}
+
+/* The rules of durations.h, which the checker applies to literals and
+ * defaults and the generated params_check to the values of a run. */
+static void test_duration_rules(void **state)
+{
+    (void)state;
+    assert_true(dur_rule_holds(DUR_POSITIVE, 1, 0));
+    assert_false(dur_rule_holds(DUR_POSITIVE, 0, 0));
+    assert_false(dur_rule_holds(DUR_POSITIVE, INT64_MIN, 0));
+    assert_true(dur_rule_holds(DUR_NOT_NEGATIVE, 0, 0));
+    assert_false(dur_rule_holds(DUR_NOT_NEGATIVE, -1, 0));
+    /* slide a, size b: 0 < a <= b, or a size the size's own rule reports */
+    assert_true(dur_rule_holds(DUR_SLIDE, 10, 10));
+    assert_true(dur_rule_holds(DUR_SLIDE, 3, 10));
+    assert_false(dur_rule_holds(DUR_SLIDE, 11, 10));
+    assert_false(dur_rule_holds(DUR_SLIDE, 0, 10));
+    assert_false(dur_rule_holds(DUR_SLIDE, -1, 10));
+    assert_true(dur_rule_holds(DUR_SLIDE, 0, 0));
+
+    Checked r = check_src("schema E { ts : timestamp, k : string }\n"
+                          "param p : duration = 2s;\n"
+                          "source e : E from file(\"e.csv\") event time ts watermark 1s idle p;\n"
+                          "stream w = e | key by k | window sliding 10s every p | aggregate n = "
+                          "count();\n"
+                          "stream j = e | key by k | join w on k == k within 1s | select ts;\n"
+                          "sink w to stdout();\nsink j to stdout();\n");
+    assert_true(r.ok);
+    DurRule rules[DUR_MAX_RULES];
+    Op *win = find_decl(r.prog, "w")->stream.ops->next;
+    assert_int_equal(dur_op_rules(win, rules), 3); /* size, slide, lateness */
+    assert_int_equal(rules[1].kind, DUR_SLIDE);
+    assert_ptr_equal(rules[1].a, &win->window.slide);
+    assert_ptr_equal(rules[1].b, &win->window.size);
+    assert_true(dur_rule_has_param(&rules[1]));
+    assert_false(dur_rule_has_param(&rules[0]));
+    assert_int_equal(dur_op_rules(find_decl(r.prog, "w")->stream.ops, rules), 0); /* key by */
+    Op *join = find_decl(r.prog, "j")->stream.ops->next;
+    assert_int_equal(dur_op_rules(join, rules), 1);
+    assert_int_equal(rules[0].kind, DUR_NOT_NEGATIVE);
+    assert_int_equal(dur_source_rules(find_decl(r.prog, "e"), rules), 2);
+    assert_true(dur_rule_has_param(&rules[1]));
+    checked_free(&r);
 }
 
 static void test_event_time(void **state)
@@ -490,7 +598,7 @@ static void test_event_time(void **state)
     assert_string_equal(r.diags, "");
     Decl *s = find_decl(r.prog, "s");
     assert_int_equal(s->source.event_time_field, 1);
-    assert_int_equal(s->source.watermark_ms, 2000);
+    assert_int_equal(s->source.watermark.ms, 2000);
     assert_ptr_equal(s->schema, find_decl(r.prog, "S")->schema);
     assert_int_equal(find_decl(r.prog, "p")->source.event_time_field, -1);
     assert_true(find_decl(r.prog, "S")->used);
@@ -843,7 +951,7 @@ static void test_join_schema(void **state)
                          "sink j to stdout();\n");
     Op *join2 = find_decl(r.prog, "j")->stream.ops->next;
     assert_true(join2->join.windowed);
-    assert_int_equal(join2->join.window_ms, 60000);
+    assert_int_equal(join2->join.window.ms, 60000);
     assert_string_equal(join2->out->fields[0].qualifier, "orders");
     assert_string_equal(join2->out->fields[4].qualifier, "users");
     assert_string_equal(r.diags, "");
@@ -1081,6 +1189,8 @@ int main(void)
         cmocka_unit_test(test_unknown_and_misused_names),
         cmocka_unit_test(test_partial_program),
         cmocka_unit_test(test_params),
+        cmocka_unit_test(test_duration_params),
+        cmocka_unit_test(test_duration_rules),
         cmocka_unit_test(test_event_time),
         cmocka_unit_test(test_connectors_ok),
         cmocka_unit_test(test_connector_errors),

@@ -542,6 +542,41 @@ static void test_case_subject_once(void **state)
     free(c);
 }
 
+/* Durations from params: a literal stays a number folded into the code and
+ * the program has no params_check; a duration param is read from the run's
+ * params, a sliding window's pane from a member params_check computes, and
+ * params_check applies the clauses' rules. */
+static void test_duration_params(void **state)
+{
+    (void)state;
+    char *lit = emit(CLICKS "stream w = clicks | key by user_id | window sliding 10s every 4s "
+                            "| aggregate n = count();\nsink w to stdout();\n");
+    assert_non_null(strstr(lit, "int64_t start = flow_window_start(ts, 2000); /* its pane */"));
+    assert_null(strstr(lit, "params_check"));
+    assert_null(strstr(lit, "FLOW_PARAM"));
+    free(lit);
+
+    char *c = emit("param size : duration = 10s;\nparam slide : duration = 4s;\n"
+                   "param wm : duration = 1s;\n" CLICK
+                   "source clicks : Click from file(\"c.csv\") event time ts watermark wm;\n"
+                   "stream w = clicks | key by user_id | window sliding size every slide "
+                   "| aggregate n = count();\nsink w to stdout();\n");
+    assert_non_null(
+        strstr(c, "{ \"size\", FLOW_DURATION, \"10s\", offsetof(Params, param_size) },"));
+    assert_non_null(strstr(c, "int64_t pane_0;"));
+    assert_non_null(strstr(c, "int64_t start = flow_window_start(ts, FLOW_PARAM(rt, Params, "
+                              "pane_0)); /* its pane */"));
+    assert_non_null(strstr(c, "FlowRuntime *rt = ps->rt; /* for its params */"));
+    assert_non_null(strstr(c, ".watermark_param = \"wm\","));
+    assert_non_null(strstr(c, "if (!(p->param_size <= 0 || (p->param_slide > 0 && "
+                              "p->param_slide <= p->param_size))) {"));
+    assert_non_null(strstr(c, "if (!(p->param_wm >= 0)) {"));
+    assert_non_null(strstr(c, "p->pane_0 = duration_gcd(p->param_size, p->param_slide);"));
+    assert_non_null(strstr(c, "    .params_check = params_check,\n    .layout_params = "
+                              "layout_params,\n    .nlayout_params = 3,\n};"));
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -559,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_unsupported_is_refused),
         cmocka_unit_test(test_string_functions),
         cmocka_unit_test(test_case_subject_once),
+        cmocka_unit_test(test_duration_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -274,7 +274,7 @@ static void test_first_program(void **state)
     assert_string_equal(source->source.event_time, "ts");
     expect_loc(source->source.event_time_loc, 13, 14);
     assert_true(source->source.has_watermark);
-    assert_int_equal(source->source.watermark_ms, 5000);
+    assert_int_equal(source->source.watermark.ms, 5000);
     assert_false(source->source.has_idle);
     assert_int_equal(source->source.event_time_field, -1);
 
@@ -298,8 +298,8 @@ static void test_first_program(void **state)
     Op *window = op_at(stream, 2);
     assert_int_equal(window->kind, OP_WINDOW);
     assert_int_equal(window->window.kind, WIN_TUMBLING);
-    assert_int_equal(window->window.size_ms, 60000);
-    assert_int_equal(window->window.lateness_ms, 0);
+    assert_int_equal(window->window.size.ms, 60000);
+    assert_int_equal(window->window.lateness.ms, 0);
     assert_null(window->window.late_as);
     Op *agg = op_at(stream, 3);
     assert_int_equal(agg->kind, OP_AGGREGATE);
@@ -349,6 +349,32 @@ static void test_schema_forms(void **state)
     assert_int_equal(i, (int)(sizeof names / sizeof names[0]));
     assert_int_equal(count_decls(p->program), 2); /* the stray ';' is an empty declaration */
     assert_string_equal(decl_at(p, 1)->schema_fields->type_name, "int32");
+    parsed_free(p);
+}
+
+/* A clause's duration is a literal or a name (a duration param, which the
+ * checker resolves): the name and its place are kept. */
+static void test_duration_args(void **state)
+{
+    (void)state;
+    Parsed *p = parse_ok("source s : S from stdin() event time ts watermark wm idle 1m;\n"
+                         "stream w = s | window sliding size every 5s lateness late "
+                         "| aggregate n = count();\n"
+                         "stream j = s | join t on a == b within bound | dedupe within 1h;\n");
+    Decl *s = decl_at(p, 0);
+    assert_string_equal(s->source.watermark.param, "wm");
+    expect_loc(s->source.watermark.loc, 1, 51);
+    assert_null(s->source.idle.param);
+    assert_int_equal(s->source.idle.ms, 60000);
+    Op *window = op_at(decl_at(p, 1), 0);
+    assert_string_equal(window->window.size.param, "size");
+    expect_loc(window->window.size.loc, 2, 31);
+    assert_null(window->window.slide.param);
+    assert_int_equal(window->window.slide.ms, 5000);
+    assert_string_equal(window->window.lateness.param, "late");
+    Op *join = op_at(decl_at(p, 2), 0);
+    assert_string_equal(join->join.within.param, "bound");
+    assert_null(op_at(decl_at(p, 2), 1)->dedupe.within.param);
     parsed_free(p);
 }
 
@@ -421,8 +447,8 @@ static void test_source_and_table(void **state)
         "table users : User from file(\"users.csv\", format = csv) key user_id;\n");
     assert_int_equal(count_decls(p->program), 4);
     Decl *live = decl_at(p, 0);
-    assert_int_equal(live->source.watermark_ms, 10000);
-    assert_int_equal(live->source.idle_ms, 30000);
+    assert_int_equal(live->source.watermark.ms, 10000);
+    assert_int_equal(live->source.idle.ms, 30000);
     assert_true(live->source.has_watermark && live->source.has_idle);
     static const char *const keys[] = { "brokers", "topic", "group", "format", "start" };
     int i = 0;
@@ -460,7 +486,7 @@ static void test_source_and_table(void **state)
     p = parse("source s : S from stdin(format = csv) event time ts watermark 1s watermark 2s;\n");
     assert_int_equal(p->diag.errors, 1);
     assert_non_null(strstr(messages(p), "t.flow:1:66: error: 'watermark' is given twice"));
-    assert_int_equal(decl_at(p, 0)->source.watermark_ms, 2000);
+    assert_int_equal(decl_at(p, 0)->source.watermark.ms, 2000);
     parsed_free(p);
 }
 
@@ -546,7 +572,7 @@ static void test_stream_operators(void **state)
     expect_loc(join->join.other->loc, 2, 10);
     assert_string_equal(join->join.alias, "p");
     assert_false(join->join.windowed);
-    assert_int_equal(join->join.within_ms, 600000);
+    assert_int_equal(join->join.within.ms, 600000);
     JoinEq *eq = join->join.eqs;
     expect_expr(eq->left, "o.order_id");
     expect_expr(eq->right, "p.order_id");
@@ -587,7 +613,7 @@ static void test_stream_operators(void **state)
 
     Op *dedupe = op_at(enriched, 4);
     assert_int_equal(dedupe->kind, OP_DEDUPE);
-    assert_int_equal(dedupe->dedupe.within_ms, 3600000);
+    assert_int_equal(dedupe->dedupe.within.ms, 3600000);
 
     Op *un = op_at(enriched, 5);
     assert_int_equal(un->kind, OP_UNION);
@@ -602,14 +628,14 @@ static void test_stream_operators(void **state)
     assert_int_equal(wjoin->kind, OP_JOIN);
     assert_null(wjoin->join.alias);
     assert_true(wjoin->join.windowed);
-    assert_int_equal(wjoin->join.window_ms, 86400000);
+    assert_int_equal(wjoin->join.window.ms, 86400000);
     assert_null(wjoin->next);
 
     Op *sliding = op_at(decl_at(p, 1), 1);
     assert_int_equal(sliding->window.kind, WIN_SLIDING);
-    assert_int_equal(sliding->window.size_ms, 600000);
-    assert_int_equal(sliding->window.slide_ms, 60000);
-    assert_int_equal(sliding->window.lateness_ms, 30000);
+    assert_int_equal(sliding->window.size.ms, 600000);
+    assert_int_equal(sliding->window.slide.ms, 60000);
+    assert_int_equal(sliding->window.lateness.ms, 30000);
     assert_string_equal(sliding->window.late_as, "late_readings");
     expect_loc(sliding->window.late_as_loc, 12, 54);
     Item *agg = op_at(decl_at(p, 1), 2)->aggregate;
@@ -619,8 +645,8 @@ static void test_stream_operators(void **state)
 
     Op *session = op_at(decl_at(p, 2), 1);
     assert_int_equal(session->window.kind, WIN_SESSION);
-    assert_int_equal(session->window.gap_ms, 1800000);
-    assert_int_equal(session->window.lateness_ms, 60000);
+    assert_int_equal(session->window.gap.ms, 1800000);
+    assert_int_equal(session->window.lateness.ms, 60000);
     assert_string_equal(session->window.late_as, "lost");
 
     assert_null(decl_at(p, 3)->stream.ops);
@@ -1154,6 +1180,7 @@ int main(void)
         cmocka_unit_test(test_first_program),
         cmocka_unit_test(test_schema_forms),
         cmocka_unit_test(test_param_literals),
+        cmocka_unit_test(test_duration_args),
         cmocka_unit_test(test_source_and_table),
         cmocka_unit_test(test_connector_args),
         cmocka_unit_test(test_stream_operators),

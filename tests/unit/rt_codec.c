@@ -419,6 +419,46 @@ static void test_int_format(void **state)
     assert_string_equal(buf, "9223372036854775807");
 }
 
+/* Durations as the language writes them (the --set values of duration
+ * params): every unit, a sign, whole milliseconds only, no overflow. */
+static void test_duration(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool ok;
+        int64_t ms;
+    } cases[] = {
+        { "250ms", true, 250 }, { "10s", true, 10000 }, { "5m", true, 300000 },
+        { "2h", true, 7200000 }, { "7d", true, 604800000 }, { "5000us", true, 5 },
+        { "0s", true, 0 }, { "-1s", true, -1000 }, { "-0ms", true, 0 },
+        { "9223372036854775807ms", true, INT64_MAX },
+        { "106751991167d", true, 106751991167 * 86400000 },
+        { "106751991168d", false, 0 }, { "9223372036854775808ms", false, 0 },
+        { "99999999999999999999s", false, 0 }, { "2500us", false, 0 }, { "1.5s", false, 0 },
+        { "10", false, 0 }, { "s", false, 0 }, { "-s", false, 0 }, { "", false, 0 },
+        { "10 s", false, 0 }, { "10S", false, 0 }, { "10sec", false, 0 }, { "+1s", false, 0 },
+        { " 1s", false, 0 }, { "1s ", false, 0 }, { "--1s", false, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int64_t ms = -42;
+        bool ok = flow_parse_duration(cases[i].text, strlen(cases[i].text), &ms);
+        if (ok != cases[i].ok || (ok && ms != cases[i].ms))
+            fail_msg("\"%s\": %s %lld", cases[i].text, ok ? "read" : "refused", (long long)ms);
+    }
+    char buf[FLOW_DURATION_MAX];
+    static const struct {
+        int64_t ms;
+        const char *text;
+    } out[] = { { 0, "0ms" }, { 250, "250ms" }, { 10000, "10s" }, { 90000, "90s" },
+                { 300000, "5m" }, { 7200000, "2h" }, { 86400000, "1d" }, { -1000, "-1s" },
+                { INT64_MAX, "9223372036854775807ms" }, { INT64_MIN, "-9223372036854775808ms" } };
+    for (size_t i = 0; i < sizeof out / sizeof *out; i++) {
+        assert_int_equal(flow_format_duration(buf, out[i].ms), strlen(out[i].text));
+        assert_string_equal(buf, out[i].text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_float_format),
         cmocka_unit_test(test_float_round_trip),
         cmocka_unit_test(test_int_format),
+        cmocka_unit_test(test_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,12 +50,19 @@ bool flow_parse_float64(const char *s, size_t len, double *out);
 /* ISO 8601 (`2024-03-01T12:00:05.250Z`, `...05Z`, `2024-03-01 12:00:05`,
  * with an optional numeric offset `+02:00`) or integer epoch milliseconds. */
 bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms);
+/* A duration as the language writes it (docs/language.md, "Literals"): an
+ * integer, optionally negative, immediately followed by its unit, us, ms, s,
+ * m, h or d (`250ms`, `10s`, `-5m`), a whole number of milliseconds. */
+bool flow_parse_duration(const char *s, size_t len, int64_t *out_ms);
 
 /* Formatting. Each writes at most the stated bytes plus a NUL into `buf` and
  * returns the length written (without the NUL). */
 #define FLOW_TIMESTAMP_MAX 32
 /* `2024-03-01T12:00:05.250Z` (always milliseconds, always UTC). */
 size_t flow_format_timestamp(char *buf, int64_t ms);
+#define FLOW_DURATION_MAX 24
+/* `10s`, `5m`, `1500ms`: in the largest unit that holds it exactly. */
+size_t flow_format_duration(char *buf, int64_t ms);
 #define FLOW_FLOAT64_MAX 32
 /* The shortest text that reads back to the same double: `0.1`, `2.5`, `3`,
  * `1e+21`; `nan`, `inf`, `-inf` for the non-finite values. */

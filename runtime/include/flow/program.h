@@ -46,7 +46,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 6
+#define FLOW_ABI_VERSION 8
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -80,6 +80,12 @@ typedef struct FlowConnectorOps FlowConnectorOps;
 extern const FlowConnectorOps flow_kafka_connector;
 /* postgres(...) (runtime/src/pg.c), in libflowrt.a only; needs -lpq. */
 extern const FlowConnectorOps flow_postgres_connector;
+/* file(...) that may read or write gzip files (runtime/src/compress_gzip.c;
+ * needs -lz), zstd files (compress_zstd.c; -lzstd), or both
+ * (file_compressed.c), in libflowrt.a only. */
+extern const FlowConnectorOps flow_file_gzip_connector;
+extern const FlowConnectorOps flow_file_zstd_connector;
+extern const FlowConnectorOps flow_file_compressed_connector;
 
 typedef struct FlowConnector {
     const char *kind;        /* "file", "stdin", "stdout", "generator", ... */
@@ -116,6 +122,11 @@ typedef struct FlowSourceDef {
     FlowDecodeFn decode;         /* for every connector but the generator */
     FlowGenerateFn generate;     /* for generator(...), one record per call */
     FlowGenerateBatchFn generate_batch; /* for generator(...), preferred when set */
+    /* `watermark P`, `idle P` with a duration param P: its name, whose value
+     * the run uses instead of watermark_delay_ms and idle_ms; NULL for a
+     * literal. */
+    const char *watermark_param;
+    const char *idle_param;
     /* file(...) and stdin(...) in CSV, when the columns are in schema order
      * (no header, or a header of the schema's names in order): each line
      * goes to parse_csv, then push; the lines it refuses go to decode. */
@@ -145,11 +156,21 @@ struct FlowControl {
     atomic_int_least64_t read, written, bad, late;
 };
 
-/* A `lookup`: "lookup TABLE at FILE:LINE:COL" and the table it probes (its
- * index in FlowProgram.tables). */
+/* Checks the values of the duration params in the run's params block
+ * against the rules of the clauses that use them (docs/language.md,
+ * "Durations from params"), and stores in the block what the stages derive
+ * from them (a sliding window's pane). Returns NULL when every rule holds;
+ * else the rule broken with its place, and in params[0] and params[1] the
+ * indexes of the params it names (-1: none). */
+typedef const char *(*FlowParamsCheckFn)(void *block, int params[2]);
+
+/* A `lookup`: "lookup TABLE at FILE:LINE:COL", the table it probes (its
+ * index in FlowProgram.tables), and whether it keeps records without a row
+ * (`lookup ... left`) or drops them. */
 typedef struct FlowLookupDef {
     const char *name;
     int table;
+    bool left;
 } FlowLookupDef;
 
 struct FlowProgram {
@@ -193,6 +214,13 @@ struct FlowProgram {
      * differ is of another program and is refused, naming the line. */
     const char *const *layout;
     int nlayout;
+    /* Duration params (FLOW_DURATION) that clauses use: checked once every
+     * param is set, before anything opens, by `params_check`; each one's
+     * value is a line of the checkpoint layout (`param NAME = VALUE`), after
+     * `layout`. NULL and 0 in a program without them. */
+    FlowParamsCheckFn params_check;
+    const int *layout_params;    /* indexes in `params` */
+    int nlayout_params;
 };
 
 /* What a generated `main` calls: runs the program (flow_run, flow/host.h) and

@@ -195,6 +195,9 @@ typedef struct FlowPanes {
     FlowPane *spare;          /* a freed pane's memory, for the next pane */
     FlowPane merged;          /* scratch: a sliding window's entries put together */
     uint64_t next_order;      /* order of first records (sliding windows) */
+    /* The run: for a release function, which gets only its item, to read
+     * the params (a sliding window whose durations are params). */
+    FlowRuntime *rt;
 } FlowPanes;
 
 /* What the generated code of a stateful operator reads on every record:

@@ -35,6 +35,9 @@ typedef enum FlowType {
     FLOW_FLOAT64,
     FLOW_STRING,
     FLOW_TIMESTAMP,
+    /* Only of a param (`param NAME : duration`): an int64_t of ms, read from
+     * its default and --set as a duration (flow_parse_duration). */
+    FLOW_DURATION,
 } FlowType;
 
 /* Watermark bounds: "nothing seen yet" and "input finished". */

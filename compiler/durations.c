@@ -1,0 +1,74 @@
+/* durations.c: the rules of the durations of clauses (durations.h). */
+#include "durations.h"
+
+#include <stddef.h>
+
+static int add(DurRule *out, int n, DurRuleKind kind, const DurationArg *a, const DurationArg *b,
+               const char *message)
+{
+    out[n] = (DurRule){ kind, a, b, message };
+    return n + 1;
+}
+
+int dur_op_rules(const Op *op, DurRule out[DUR_MAX_RULES])
+{
+    int n = 0;
+    switch (op->kind) {
+    case OP_WINDOW:
+        switch (op->window.kind) {
+        case WIN_TUMBLING:
+            n = add(out, n, DUR_POSITIVE, &op->window.size, NULL,
+                    "the window size must be positive");
+            break;
+        case WIN_SLIDING:
+            n = add(out, n, DUR_POSITIVE, &op->window.size, NULL,
+                    "the window size must be positive");
+            n = add(out, n, DUR_SLIDE, &op->window.slide, &op->window.size,
+                    "the slide of a sliding window must be positive and at most its size");
+            break;
+        case WIN_SESSION:
+            n = add(out, n, DUR_POSITIVE, &op->window.gap, NULL,
+                    "the session gap must be positive");
+            break;
+        }
+        return add(out, n, DUR_NOT_NEGATIVE, &op->window.lateness, NULL,
+                   "the lateness must not be negative");
+    case OP_JOIN:
+        if (op->join.windowed)
+            return add(out, n, DUR_POSITIVE, &op->join.window, NULL,
+                       "the window size must be positive");
+        return add(out, n, DUR_NOT_NEGATIVE, &op->join.within, NULL,
+                   "the 'within' bound must not be negative");
+    case OP_DEDUPE:
+        return add(out, n, DUR_POSITIVE, &op->dedupe.within, NULL,
+                   "the 'within' of 'dedupe' must be positive");
+    default: return 0;
+    }
+}
+
+int dur_source_rules(const Decl *src, DurRule out[DUR_MAX_RULES])
+{
+    int n = 0;
+    if (src->source.has_watermark)
+        n = add(out, n, DUR_NOT_NEGATIVE, &src->source.watermark, NULL,
+                "the watermark delay must not be negative");
+    if (src->source.has_idle)
+        n = add(out, n, DUR_NOT_NEGATIVE, &src->source.idle, NULL,
+                "the idle time must not be negative");
+    return n;
+}
+
+bool dur_rule_holds(DurRuleKind kind, int64_t a, int64_t b)
+{
+    switch (kind) {
+    case DUR_POSITIVE: return a > 0;
+    case DUR_NOT_NEGATIVE: return a >= 0;
+    case DUR_SLIDE: return b <= 0 || (a > 0 && a <= b);
+    }
+    return false;
+}
+
+bool dur_rule_has_param(const DurRule *r)
+{
+    return r->a->param || (r->b && r->b->param);
+}

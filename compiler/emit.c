@@ -214,27 +214,98 @@ static void emit_source_push(Body *b, const PlanNode *src)
     b->used_rt |= event_time || to_stages;
 }
 
+/* A source that may read CSV through the runtime's text sources: file or
+ * stdin, without a format argument naming JSON (the format can also come
+ * from the path's extension, known at run time, so this is "may"). */
+static bool may_read_csv_lines(Emitter *em, const Connector *c)
+{
+    if (strcmp(c->name, "file") != 0 && strcmp(c->name, "stdin") != 0)
+        return false;
+    for (const ConnArg *a = c->args; a; a = a->next)
+        if (strcmp(a->key, "format") == 0)
+            return strcmp(literal_text(em, a->value), "csv") == 0;
+    return true;
+}
+
+/* parse_csv_X: the one-pass line decoder of a CSV source whose columns are
+ * in schema order (docs/generated-code.md, "CSV sources"). Each field is
+ * parsed where it is found by the flow_csv_* parser of its type
+ * (flow/csv_line.h); a line that any of them refuses, or with a column too
+ * many or too few, returns false and goes through the general path. */
+static void emit_parse_csv(Emitter *em, CWriter *w, const PlanNode *src)
+{
+    const PlanType *t = src->out;
+    int n = t->schema->nfields;
+    cw_blank(w);
+    emit_loc_comment(em, w, src->decl->loc,
+                     arena_printf(em->arena, "source %s: one CSV line in schema order, in one "
+                                  "pass, or false for the general path.", src->decl->name));
+    cw_line(w, "static bool %s(const char *p, size_t len, void *record)", em->csv_fns[src->index]);
+    cw_line(w, "{");
+    cw_indent(w);
+    cw_line(w, "%s *rec = record;", t->cname);
+    cw_line(w, "const char *end = p + len;");
+    for (int f = 0; f < n; f++) {
+        const Field *fd = &t->schema->fields[f];
+        const char *m = t->members[f];
+        if (fd->optional) {
+            /* An empty field is no value (flow_field_is_null). */
+            cw_open(w, "if (p == end || *p == ',')");
+            cw_line(w, "rec->%s = (%s){ .null = true };", m, c_opt_type(fd->type));
+            cw_close(w, " else {");
+            cw_indent(w);
+            cw_line(w, "rec->%s.null = false;", m);
+            cw_open(w, "if (!(p = flow_csv_%s(p, end, &rec->%s.v)))", codec_suffix(fd->type), m);
+            cw_line(w, "return false;");
+            cw_close(w, "");
+            cw_close(w, "");
+            cw_open(w, "if (%s)", f + 1 < n ? "p++ == end" : "p != end");
+        } else {
+            cw_open(w, "if (!(p = flow_csv_%s(p, end, &rec->%s)) || %s)", codec_suffix(fd->type),
+                    m, f + 1 < n ? "p++ == end" : "p != end");
+        }
+        cw_line(w, "return false;");
+        cw_close(w, "");
+    }
+    cw_line(w, "return true;");
+    cw_close(w, "");
+}
+
 static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
 {
     const Decl *d = src->decl;
     const PlanType *t = src->out;
+    const char *push = em->push_fns[src->index];
     Body b;
     body_init(&b, em, t, "rec.", "&rec");
-    emit_decode_fields(&b, t);
+    cw_line(&b.w, "%s rec = *(const %s *)record;", t->cname, t->cname);
     emit_source_push(&b, src);
-    cw_line(&b.w, "return true;");
-
     cw_blank(w);
     emit_loc_comment(em, w, d->loc,
-                 arena_printf(em->arena, "source %s : %s from %s: decodes one input record "
-                              "(its fields in schema order) and pushes it on.", d->name,
-                              t->cname, connector_text(em->arena, &d->source.conn)));
+                     arena_printf(em->arena, "source %s : %s from %s: pushes one record on.",
+                                  d->name, t->cname,
+                                  connector_text(em->arena, &d->source.conn)));
+    emit_body_function(w,
+                       arena_printf(em->arena,
+                                    "static void %s(FlowRuntime *rt, const void *record)", push),
+                       &b, false);
+
+    body_init(&b, em, t, "rec.", "&rec");
+    emit_decode_fields(&b, t);
+    cw_line(&b.w, "%s(rt, &rec);", push);
+    cw_line(&b.w, "return true;");
+    cw_blank(w);
+    emit_loc_comment(em, w, d->loc,
+                     arena_printf(em->arena, "source %s: decodes one input record (its fields "
+                                  "in schema order) and pushes it on.", d->name));
     cw_line(w, "static bool %s(FlowRuntime *rt, const FlowField *fields)",
             em->source_fns[src->index]);
     cw_line(w, "{");
     cw_append(w, &b.w);
     cw_line(w, "}");
     cw_free(&b.w);
+    if (em->csv_fns[src->index])
+        emit_parse_csv(em, w, src);
 }
 
 /* A generator argument the generated code can fold in as a constant: a
@@ -635,6 +706,11 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
             cw_line(&defs, ".decode = %s,", is_generator(src) ? "NULL" : em->source_fns[src->index]);
             cw_line(&defs, ".generate_batch = %s,",
                     is_generator(src) ? em->source_fns[src->index] : "NULL");
+            if (em->csv_fns[src->index]) {
+                cw_line(&defs, ".parse_csv = %s,", em->csv_fns[src->index]);
+                cw_line(&defs, ".push = %s,", em->push_fns[src->index]);
+                cw_line(&defs, ".record_size = sizeof(%s),", src->out->cname);
+            }
             cw_close(&defs, ",");
             ndefs++;
         }
@@ -753,6 +829,8 @@ static void name_functions(Emitter *em)
     Plan *plan = em->plan;
     Arena *a = em->arena;
     em->source_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsources + 1));
+    em->push_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsources + 1));
+    em->csv_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsources + 1));
     em->sink_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsinks + 1));
     for (int i = 0; i < plan->nsources; i++) {
         const PlanNode *src = plan->sources[i];
@@ -762,6 +840,14 @@ static void name_functions(Emitter *em)
                                : is_generator(src)   ? "generate"
                                                      : "decode",
                                src->decl->name));
+        bool decodes = src->kind == PN_SOURCE && !is_generator(src);
+        em->push_fns[i] = decodes ? plan_unique_name(plan, arena_printf(a, "push_%s",
+                                                                        src->decl->name))
+                                  : NULL;
+        em->csv_fns[i] = decodes && may_read_csv_lines(em, &src->decl->source.conn)
+                             ? plan_unique_name(plan, arena_printf(a, "parse_csv_%s",
+                                                                   src->decl->name))
+                             : NULL;
     }
     for (int i = 0; i < plan->nsinks; i++)
         em->sink_fns[i] = plan_unique_name(

@@ -17,9 +17,10 @@
  *
  * Tumbling and sliding windows keep their states inline in panes
  * (flow/state.h FlowPane): one pane per window (tumbling) or per span of
- * gcd(SIZE, SLIDE) (sliding), holding one entry per key in the order the
- * keys got their first record there, indexed by int32 slots that the
- * generated find function probes, comparing keys with their own types.
+ * gcd(SIZE, SLIDE) (sliding), holding one entry per key in an
+ * open-addressing table that the generated find function probes itself
+ * (one cache miss), comparing keys with their own types, and listing the
+ * entries in the order the keys got their first record there (order).
  * Nearly every record goes to the pane of the record before, which the
  * runtime keeps at hand (FlowPanes.last).
  *
@@ -237,25 +238,27 @@ static void emit_session_state(Emitter *em, CWriter *w, const WindowStage *n)
     cw_close(w, "");
 }
 
-/* Tumbling and sliding windows: the entry of probe's key in a pane, by the
- * pane's slots; NULL when it has none, *slot then being where it goes. */
+/* Tumbling and sliding windows: the entry of probe's key in a pane, probing
+ * the pane's entries themselves (one cache miss); NULL when it has none,
+ * *slot then being the empty entry where it goes. */
 static void emit_find_function(CWriter *w, const WindowStage *n)
 {
     cw_blank(w);
     cw_comment(w, true, "The entry of probe's key in pane p, or NULL, *slot then being the "
-                        "free slot where it goes.");
+                        "empty entry where it goes (hash 0).");
     cw_line(w, "static %s *%s(const FlowPane *p, const %s *probe, uint64_t *slot)", n->names->state,
             n->names->find, n->names->state);
     open_block(w);
     cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->names->state, n->names->state);
-    cw_line(w, "uint64_t i = probe->hash & p->mask;");
-    cw_open(w, "for (; p->slots[i] >= 0; i = (i + 1) & p->mask)");
-    cw_line(w, "%s *s = &entries[p->slots[i]];", n->names->state);
+    cw_open(w, "for (uint64_t i = probe->hash & p->mask;; i = (i + 1) & p->mask)");
+    cw_line(w, "%s *s = &entries[i];", n->names->state);
     cw_line(w, "if (s->hash == probe->hash && %s(s, probe))", n->names->match);
     cw_line(w, "    return s;");
-    cw_close(w, "");
+    cw_open(w, "if (!s->hash)");
     cw_line(w, "*slot = i;");
     cw_line(w, "return NULL;");
+    cw_close(w, "");
+    cw_close(w, "");
     cw_close(w, "");
 }
 
@@ -289,9 +292,8 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
         cw_line(w, "FlowPane *p = item;");
     }
     if (owns) {
-        cw_line(w, "%s *entries = (%s *)(void *)p->entries;", n->names->state, n->names->state);
         cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
-        cw_line(w, "%s *s = &entries[e];", n->names->state);
+        cw_line(w, "%s *s = flow_pane_entry(p, e);", n->names->state);
         window_entry_release(w, n, "s");
         cw_close(w, "");
     }
@@ -394,10 +396,8 @@ static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment
 /* Tumbling windows: the pane's entries, in the order the keys came. */
 static void emit_pane_results(CWriter *w, const WindowStage *n)
 {
-    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->names->state,
-            n->names->state);
     cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
-    cw_line(w, "    %s(rt, &entries[e], p->start);", n->names->result);
+    cw_line(w, "    %s(rt, flow_pane_entry(p, e), p->start);", n->names->result);
 }
 
 static void emit_tumbling_fire_function(CWriter *w, const WindowStage *n)
@@ -550,10 +550,14 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "if (!p)");
     cw_line(w, "    continue;");
+    cw_comment(w, true, "In table order: one sequential pass over the pane (the order "
+                        "comes from the entries' order fields, sorted below).");
     cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", n->names->state,
             n->names->state);
-    cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
+    cw_open(w, "for (uint64_t e = 0; e <= p->mask; e++)");
     cw_line(w, "const %s *src = &entries[e];", n->names->state);
+    cw_line(w, "if (!src->hash)");
+    cw_line(w, "    continue;");
     cw_line(w, "uint64_t slot = 0;");
     cw_line(w, "%s *dst = %s(window, src, &slot);", n->names->state, n->names->find);
     cw_open(w, "if (!dst)");
@@ -569,11 +573,10 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
     cw_close(w, "");
     cw_close(w, "");
     cw_line(w, "flow_pane_sort(window);");
-    cw_line(w, "%s *merged = (%s *)(void *)window->entries;", n->names->state, n->names->state);
     cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
-    cw_line(w, "%s(rt, &merged[e], w->end - %s);", n->names->result,
-            dur_plus(n->arena, n->size, 0));
-    emit_free_distinct(w, n, "merged[e]");
+    cw_line(w, "%s *merged = flow_pane_entry(window, e);", n->names->state);
+    cw_line(w, "%s(rt, merged, w->end - %s);", n->names->result, dur_plus(n->arena, n->size, 0));
+    emit_free_distinct(w, n, "merged[0]");
     cw_close(w, "");
 }
 
@@ -832,7 +835,7 @@ static void emit_pane_get(Body *b, const WindowStage *n)
     CWriter *bw = &b->w;
     cw_line(bw, "%s probe;", n->names->state);
     emit_key_probe(b, n->window);
-    cw_line(bw, "probe.hash = %s(&probe);", n->names->hash);
+    cw_line(bw, "probe.hash = flow_inline_hash(%s(&probe));", n->names->hash);
     cw_comment(bw, true, "The pane: nearly always the last record's.");
     cw_line(bw, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
     cw_line(bw, "FlowPane *p = ps->last;");

@@ -58,9 +58,8 @@ static void emit_put_entries(Emitter *em, CWriter *w, const PlanStage *st, bool 
 {
     const char *state = st->names->state;
     cw_line(w, "flow_ckpt_put_i64(out, p->count);");
-    cw_line(w, "const %s *entries = (const %s *)(void *)p->entries;", state, state);
     cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
-    cw_line(w, "const %s *s = &entries[e];", state);
+    cw_line(w, "const %s *s = flow_pane_entry(p, e);", state);
     if (sliding)
         cw_line(w, "flow_ckpt_put_u64(out, s->order);");
     emit_window_ckpt_values(em, w, st, "s", false);
@@ -78,7 +77,7 @@ static void emit_get_entries(Emitter *em, CWriter *w, const PlanStage *st, bool 
     if (sliding)
         cw_line(w, "r->order = flow_ckpt_get_u64(in);");
     emit_window_ckpt_values(em, w, st, "r", true);
-    cw_line(w, "r->hash = %s(r);", st->names->hash);
+    cw_line(w, "r->hash = flow_inline_hash(%s(r));", st->names->hash);
     cw_line(w, "uint64_t slot = 0;");
     cw_open(w, "if (%s(p, r, &slot))", st->names->find);
     cw_comment(w, true, "The key twice in the pane: only in a corrupt checkpoint.");

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "codec_internal.h"
+#include "flow/csv_line.h"
 
 /* ---- Reasons ------------------------------------------------------------- */
 
@@ -341,6 +342,19 @@ static bool scan_decimal(const char *s, size_t len, DecimalScan *d)
     }
     if (p < end && *p == '.') {
         p++;
+        /* Eight fraction digits at once while the mantissa has room for
+         * them (a printed double has 15 to 17), after the leading zeros. */
+        uint64_t eight;
+        if (d->ndigits == 0)
+            for (; p < end && *p == '0'; p++, frac_digits++)
+                d->exp10--;
+        while (d->ndigits <= 11 && end - p >= 8 && flow_csv_digits8(p, &eight) == 8) {
+            d->mantissa = d->mantissa * 100000000 + eight;
+            d->exp10 -= 8;
+            d->ndigits += 8;
+            frac_digits += 8;
+            p += 8;
+        }
         for (; p < end && *p >= '0' && *p <= '9'; p++, frac_digits++) {
             if (d->ndigits == 0 && *p == '0') {
                 d->exp10--;
@@ -490,31 +504,96 @@ void flowrt_codec_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
-/* The year of a date: four digits, or the ISO 8601 expanded form the writer
- * uses outside 0000-9999, a sign and four to nine digits (`+10000`,
- * `-0001`; nine digits hold every year of the int64 millisecond range). */
-static bool read_year(const char **p, const char *end, int64_t *year)
+/* The instant of a date and time of day (already in range) at a UTC offset
+ * of offset_min minutes; false when it is outside the int64 milliseconds. */
+static bool instant(int64_t year, int month, int day, int hour, int minute, int second,
+                    int millis, int offset_min, int64_t *out_ms)
 {
-    int sign = 0;
-    if (*p < end && (**p == '+' || **p == '-'))
-        sign = *(*p)++ == '-' ? -1 : 1;
-    int64_t v = 0;
-    int n = 0;
-    for (; *p < end && **p >= '0' && **p <= '9' && n < 10; (*p)++, n++)
-        v = v * 10 + (**p - '0');
-    if (n < 4 || n > (sign ? 9 : 4))
-        return false;
-    *year = sign < 0 ? -v : v;
-    return true;
+    /* Records mostly come in time order: remember the last date. */
+    static _Thread_local int64_t last_date = INT64_MIN;
+    static _Thread_local int64_t last_days;
+    int64_t date = year * 10000 + month * 100 + day;
+    if (date != last_date) {
+        last_days = flowrt_codec_days_from_civil(year, month, day);
+        last_date = date;
+    }
+    int64_t secs = last_days * 86400 + hour * 3600 +
+                   minute * 60 + second - (int64_t)offset_min * 60;
+    /* An expanded year can name an instant outside the int64 milliseconds;
+     * a negative second takes its millis from the next one, so that
+     * INT64_MIN itself (second -9223372036855 and 192 ms) reads. */
+    if (secs < 0) {
+        secs++;
+        millis -= 1000;
+    }
+    return !__builtin_mul_overflow(secs, 1000, out_ms) &&
+           !__builtin_add_overflow(*out_ms, millis, out_ms);
 }
 
+/* The digits at s[i] and s[i+1] as a number, or -1000 (which keeps every
+ * sum of them negative) when they are not digits. */
+static int two_digits(const char *s, int i)
+{
+    unsigned a = (unsigned)(unsigned char)s[i] - '0', b = (unsigned)(unsigned char)s[i + 1] - '0';
+    return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1000;
+}
+
+/* The form the writer uses, `2024-03-01T12:00:05.250Z`, 24 bytes read at
+ * fixed places, after the year and its '-' were read: the common input of
+ * a program reading what another wrote. False for anything else. */
+static bool canonical_timestamp(const char *s, size_t len, int64_t year, int64_t *out_ms)
+{
+    if (len != 24 || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[19] != '.' || s[23] != 'Z')
+        return false;
+    unsigned last = (unsigned)(unsigned char)s[22] - '0';
+    int month = two_digits(s, 5), day = two_digits(s, 8), hour = two_digits(s, 11),
+        minute = two_digits(s, 14), second = two_digits(s, 17),
+        millis = two_digits(s, 20) * 10 + (int)last;
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 ||
+        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0 ||
+        last > 9)
+        return false;
+    return instant(year, month, day, hour, minute, second, millis, 0, out_ms);
+}
+
+/* One scan of the leading sign and digits decides the form, so that an
+ * epoch-ms field is read once (it used to be tried as a year first and then
+ * parsed again as an integer): digits up to the end, after an optional '-',
+ * are epoch ms; four digits before a '-' are a year, or a sign and four to
+ * nine digits, the ISO 8601 expanded form the writer uses outside 0000-9999
+ * (`+10000`, `-0001`; nine digits hold every year of the int64 millisecond
+ * range). */
 bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
 {
     const char *p = s, *end = s + len;
-    int64_t year;
+    int sign = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        sign = *p++ == '-' ? -1 : 1;
+    const char *digits = p;
+    uint64_t v = 0;
+    /* 19 digits cannot overflow 64 unsigned bits; a 20th stops the loop
+     * and makes the field neither form. */
+    for (; p < end && p - digits < 19; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d > 9)
+            break;
+        v = v * 10 + d;
+    }
+    ptrdiff_t ndigits = p - digits;
+    if (p == end) {
+        if (sign > 0 || ndigits == 0 || v > (uint64_t)INT64_MAX + (sign < 0 ? 1u : 0u))
+            return false;
+        *out_ms = sign < 0 ? (int64_t)(0 - v) : (int64_t)v;
+        return true;
+    }
+    if (*p != '-' || ndigits < 4 || ndigits > (sign ? 9 : 4))
+        return false;
+    p++;
+    int64_t year = sign < 0 ? -(int64_t)v : (int64_t)v;
+    if (!sign && canonical_timestamp(s, len, year, out_ms))
+        return true;
     int month, day, hour, minute, second;
-    if (!read_year(&p, end, &year) || !expect_char(&p, end, '-'))
-        return flowrt_codec_parse_i64(s, len, out_ms) == 1 && (len == 0 || s[0] != '+');
     if (!read_digits(&p, end, 2, &month) || !expect_char(&p, end, '-') ||
         !read_digits(&p, end, 2, &day))
         return false;
@@ -553,25 +632,7 @@ bool flow_parse_timestamp(const char *s, size_t len, int64_t *out_ms)
     }
     if (p != end)
         return false;
-    /* Records mostly come in time order: remember the last date. */
-    static _Thread_local int64_t last_date = INT64_MIN;
-    static _Thread_local int64_t last_days;
-    int64_t date = year * 10000 + month * 100 + day;
-    if (date != last_date) {
-        last_days = flowrt_codec_days_from_civil(year, month, day);
-        last_date = date;
-    }
-    int64_t secs = last_days * 86400 + hour * 3600 +
-                   minute * 60 + second - (int64_t)offset_min * 60;
-    /* An expanded year can name an instant outside the int64 milliseconds;
-     * a negative second takes its millis from the next one, so that
-     * INT64_MIN itself (second -9223372036855 and 192 ms) reads. */
-    if (secs < 0) {
-        secs++;
-        millis -= 1000;
-    }
-    return !__builtin_mul_overflow(secs, 1000, out_ms) &&
-           !__builtin_add_overflow(*out_ms, millis, out_ms);
+    return instant(year, month, day, hour, minute, second, millis, offset_min, out_ms);
 }
 
 static char *put2(char *o, int v)

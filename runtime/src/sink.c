@@ -306,10 +306,25 @@ void flow_sink_string(FlowSink *sink, FlowStr v)
 void flow_sink_timestamp(FlowSink *sink, int64_t ms)
 {
     bool json = sink->format == SINK_JSONL;
+    int i = sink->field;
     char *o = field_start(sink, FLOW_TIMESTAMP_MAX + 2);
     if (json)
         *o++ = '"';
-    o += flow_format_timestamp(o, ms);
+    SinkTimestamp *last = i < sink->def->nfields ? &sink->timestamps[i] : NULL;
+    if (last && last->len && last->ms == ms) {
+        /* All of text, a fixed size: room for it was made above. */
+        memcpy(o, last->text, sizeof last->text);
+        o += last->len;
+    } else {
+        size_t n = flow_format_timestamp(o, ms);
+        if (last) {
+            /* A fixed size again (the room made above): no call. */
+            last->ms = ms;
+            last->len = n;
+            memcpy(last->text, o, sizeof last->text);
+        }
+        o += n;
+    }
     if (json)
         *o++ = '"';
     field_end(sink, o);
@@ -410,6 +425,9 @@ static FlowSink *sink_open(FlowRuntime *rt, const FlowSinkDef *def, char **err)
     memset(sink, 0, sizeof *sink);
     sink->def = def;
     sink->out = out;
+    size_t nstamps = (size_t)(def->nfields > 0 ? def->nfields : 1);
+    sink->timestamps = alloc_or_die(nstamps * sizeof *sink->timestamps);
+    memset(sink->timestamps, 0, nstamps * sizeof *sink->timestamps);
     /* Without format=, the path's extension decides. */
     if (format < 0)
         format = ends_with(out->label, ".jsonl") || ends_with(out->label, ".json") ? 1 : 0;
@@ -530,6 +548,7 @@ void flowrt_sinks_close(FlowRuntime *rt)
             free(sink->json_keys);
             free(sink->json_key_lens);
         }
+        free(sink->timestamps);
         free(sink);
     }
     free(rt->outputs);

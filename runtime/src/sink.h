@@ -122,6 +122,16 @@ struct Output {
 
 typedef enum SinkFormat { SINK_CSV, SINK_JSONL } SinkFormat;
 
+/* The text of the last timestamp a sink wrote in one field: a window's
+ * results repeat their window_start and window_end on every row, and so do
+ * records of the same millisecond, so each is formatted once and copied
+ * after (len 0: none yet). */
+typedef struct SinkTimestamp {
+    int64_t ms;
+    size_t len;
+    char text[FLOW_TIMESTAMP_MAX];
+} SinkTimestamp;
+
 struct FlowSink {
     const FlowSinkDef *def;
     Output *out;
@@ -131,6 +141,7 @@ struct FlowSink {
     int64_t written;        /* of them, those the destination took */
     char **json_keys;       /* per field: `{"name":` or `,"name":` */
     size_t *json_key_lens;
+    SinkTimestamp *timestamps; /* per field */
 };
 
 /* For connector files: the generic part of a new Output. */

@@ -51,6 +51,7 @@ typedef struct TextSource {
     JsonParser json;
     int64_t json_line;  /* line number of the next JSON line */
     FlowField *fields;  /* the current record, in schema order */
+    void *line_rec;     /* CSV in schema order: the record parse_csv fills, else NULL */
 } TextSource;
 
 static void *alloc_or_die(size_t size)
@@ -198,6 +199,19 @@ static StartStatus read_csv_header(TextSource *ts, char **err)
     return START_DONE;
 }
 
+/* Whether the generated one-pass line decoder can take the records: it
+ * reads the schema's fields in schema order and no other columns. */
+static bool in_schema_order(const TextSource *ts)
+{
+    const FlowSourceDef *def = ts->base.def;
+    if (!def->parse_csv || ts->ncols != def->nfields)
+        return false;
+    for (int c = 0; c < ts->ncols; c++)
+        if (ts->colmap[c] != c)
+            return false;
+    return true;
+}
+
 static StartStatus start(TextSource *ts, char **err)
 {
     ReadBuf *rb = &ts->rb;
@@ -221,6 +235,9 @@ static StartStatus start(TextSource *ts, char **err)
         ts->csv.map = ts->colmap;
         ts->csv.map_len = ts->ncols;
         ts->csv.slots = ts->fields;
+        /* Each file of a pattern has its own header. */
+        free(ts->line_rec);
+        ts->line_rec = in_schema_order(ts) ? alloc_or_die(ts->base.def->record_size) : NULL;
     }
     ts->started = true;
     return START_DONE;
@@ -271,10 +288,38 @@ static void push(TextSource *ts, FlowRuntime *rt, int64_t line, const char *raw,
     flowrt_runtime_begin_record(rt, src);
 }
 
+/* The common record, one line whose columns are in schema order, in one
+ * pass by the generated parse_csv. False, having done nothing, for any
+ * other: a record not complete in the buffer, a blank line, a line that
+ * parse_csv refuses (quotes, bad fields, the wrong number of columns). */
+static bool line_record(TextSource *ts, FlowRuntime *rt)
+{
+    ReadBuf *rb = &ts->rb;
+    const char *line = rb->buf + rb->start;
+    const char *nl = memchr(line, '\n', rb->end - rb->start);
+    if (!nl)
+        return false;
+    size_t len = (size_t)(nl - line);
+    if (len && line[len - 1] == '\r')
+        len--;
+    const FlowSourceDef *def = ts->base.def;
+    if (len == 0 || !def->parse_csv(line, len, ts->line_rec))
+        return false;
+    push(ts, rt, ts->csv.line, line, len);
+    rb->start += (size_t)(nl + 1 - line);
+    ts->csv.line++;
+    def->push(rt, ts->line_rec);
+    return true;
+}
+
 static SourceStatus poll_csv(TextSource *ts, FlowRuntime *rt, int max)
 {
     ReadBuf *rb = &ts->rb;
     for (int n = 0; n < max && !rt->failed;) {
+        if (ts->line_rec && line_record(ts, rt)) {
+            n++;
+            continue;
+        }
         CsvRecord rec;
         CsvStatus st = flowrt_csv_parse(&ts->csv, rb->buf + rb->start, rb->end - rb->start,
                                         at_final_end(ts), &rec);
@@ -583,6 +628,7 @@ static void text_close(Source *src)
         free((char *)ts->base.file);
     free(ts->colmap);
     free(ts->fields);
+    free(ts->line_rec);
     free(ts);
 }
 

@@ -271,34 +271,32 @@ static bool window_ends_at(const void *item, const void *end)
     return ((const FlowWindowEnd *)item)->end == *(const int64_t *)end;
 }
 
-static uint64_t entry_hash(const FlowPane *p, int64_t e)
+static uint64_t entry_hash(const unsigned char *entries, size_t size, uint64_t i)
 {
     uint64_t h;
-    memcpy(&h, p->entries + (size_t)e * p->size, sizeof h);
+    memcpy(&h, entries + (size_t)i * size, sizeof h);
     return h;
 }
 
-static void slots_reset(FlowPane *p)
-{
-    memset(p->slots, 0xff, sizeof *p->slots * (size_t)(p->mask + 1));
-}
-
-/* Empty, with `size`-byte entries; keeps the arrays it has. */
+/* Empty, with `size`-byte entries; keeps the memory it has. Only the
+ * hashes of the entries in use are cleared: an entry with hash 0 is empty
+ * whatever else it holds, and flow_pane_add zeroes an entry it takes. */
 static void pane_empty(FlowPane *p, size_t size)
 {
-    if (!p->slots) {
-        p->mask = 15;
-        p->slots = flow_state_alloc(sizeof *p->slots * (size_t)(p->mask + 1));
-    }
     if (p->size != size) {
         free(p->entries);
         p->entries = NULL;
-        p->cap = 0;
         p->size = size;
+    }
+    if (!p->entries) {
+        p->mask = 15;
+        p->entries = flow_state_alloc(size * (size_t)(p->mask + 1));
+    } else {
+        for (int64_t k = 0; k < p->count; k++)
+            memset(flow_pane_entry(p, k), 0, sizeof(uint64_t));
     }
     p->count = 0;
     p->fired = false;
-    slots_reset(p);
 }
 
 FlowPane *flow_pane_find(FlowPanes *ps, int64_t start)
@@ -324,40 +322,50 @@ FlowPane *flow_pane_get(FlowPanes *ps, int64_t start, size_t size, bool *made)
     return p;
 }
 
+/* The first empty entry of the probe run of `hash`. */
+static uint64_t empty_slot(const FlowPane *p, uint64_t hash)
+{
+    uint64_t i = hash & p->mask;
+    while (entry_hash(p->entries, p->size, i))
+        i = (i + 1) & p->mask;
+    return i;
+}
+
 void *flow_pane_add(FlowPane *p, uint64_t slot, uint64_t hash)
 {
     if (p->count == p->cap) {
-        int64_t cap = p->cap ? p->cap * 2 : 16;
-        /* flow_state_alloc_large: from 2 MiB on, huge pages, so fewer TLB
-         * misses, and a checkpoint's fork() copies far fewer page table
-         * entries (docs/checkpoints.md). Doubling keeps the copies O(1) per
-         * entry. */
-        unsigned char *entries = flow_state_alloc_large(p->size * (size_t)cap);
+        p->cap = p->cap ? p->cap * 2 : 16;
+        int32_t *order = flow_state_alloc(sizeof *order * (size_t)p->cap);
         if (p->count)
-            memcpy(entries, p->entries, p->size * (size_t)p->count);
-        free(p->entries);
-        p->entries = entries;
-        p->cap = cap;
+            memcpy(order, p->order, sizeof *order * (size_t)p->count);
+        free(p->order);
+        p->order = order;
     }
-    /* At most half full: probes stay short, and the slots are small. */
-    if ((uint64_t)(p->count + 1) * 2 > p->mask + 1) {
-        free(p->slots);
+    /* At most 3/4 full, as FlowInlineTable: probes stay short, and the
+     * table of 10 000 keys (16 384 entries of 32 bytes) fits in a 1 MiB L2
+     * where a half-full one would not. The entries move to a table twice as
+     * large in their order, which keeps it. */
+    if ((uint64_t)(p->count + 1) * 4 > (p->mask + 1) * 3) {
+        unsigned char *old = p->entries;
         p->mask = p->mask * 2 + 1;
-        p->slots = flow_state_alloc_large(sizeof *p->slots * (size_t)(p->mask + 1));
-        slots_reset(p);
-        for (int64_t e = 0; e < p->count; e++) {
-            uint64_t i = entry_hash(p, e) & p->mask;
-            while (p->slots[i] >= 0)
-                i = (i + 1) & p->mask;
-            p->slots[i] = (int32_t)e;
+        /* flow_state_alloc_large (zeroed): from 2 MiB on, huge pages, so
+         * fewer TLB misses, and a checkpoint's fork() copies far fewer page
+         * table entries (docs/checkpoints.md). Doubling keeps the copies
+         * O(1) per entry. */
+        p->entries = flow_state_alloc_large(p->size * (size_t)(p->mask + 1));
+        for (int64_t k = 0; k < p->count; k++) {
+            const unsigned char *e = old + (size_t)p->order[k] * p->size;
+            uint64_t i = empty_slot(p, entry_hash(e, p->size, 0));
+            memcpy(p->entries + (size_t)i * p->size, e, p->size);
+            p->order[k] = (int32_t)i;
         }
-        for (slot = hash & p->mask; p->slots[slot] >= 0; slot = (slot + 1) & p->mask)
-            ;
+        free(old);
+        slot = empty_slot(p, hash);
     }
-    unsigned char *entry = p->entries + (size_t)p->count * p->size;
+    unsigned char *entry = p->entries + (size_t)slot * p->size;
     memset(entry, 0, p->size);
     memcpy(entry, &hash, sizeof hash);
-    p->slots[slot] = (int32_t)p->count++;
+    p->order[p->count++] = (int32_t)slot;
     return entry;
 }
 
@@ -367,33 +375,44 @@ FlowPane *flow_pane_scratch(FlowPanes *ps, size_t size)
     return &ps->merged;
 }
 
-static uint64_t entry_order(const void *entry)
+static uint64_t entry_order(const FlowPane *p, int64_t k)
 {
     uint64_t order;
-    memcpy(&order, (const unsigned char *)entry + sizeof(uint64_t), sizeof order);
+    memcpy(&order, (const unsigned char *)flow_pane_entry(p, k) + sizeof(uint64_t), sizeof order);
     return order;
 }
 
+typedef struct OrderedIndex {
+    uint64_t order;
+    int32_t index;
+} OrderedIndex;
+
 static int by_order(const void *a, const void *b)
 {
-    uint64_t x = entry_order(a), y = entry_order(b);
+    uint64_t x = ((const OrderedIndex *)a)->order, y = ((const OrderedIndex *)b)->order;
     return (x > y) - (x < y);
 }
 
 void flow_pane_sort(FlowPane *p)
 {
-    for (int64_t e = 1; e < p->count; e++)
-        if (entry_order(p->entries + (size_t)e * p->size) <
-            entry_order(p->entries + (size_t)(e - 1) * p->size)) {
-            qsort(p->entries, (size_t)p->count, p->size, by_order);
-            return;
-        }
+    int64_t k = 1;
+    while (k < p->count && entry_order(p, k - 1) <= entry_order(p, k))
+        k++;
+    if (k >= p->count)
+        return;
+    OrderedIndex *v = flow_state_alloc(sizeof *v * (size_t)p->count);
+    for (k = 0; k < p->count; k++)
+        v[k] = (OrderedIndex){ entry_order(p, k), p->order[k] };
+    qsort(v, (size_t)p->count, sizeof *v, by_order);
+    for (k = 0; k < p->count; k++)
+        p->order[k] = v[k].index;
+    free(v);
 }
 
 static void pane_destroy(FlowPane *p)
 {
     free(p->entries);
-    free(p->slots);
+    free(p->order);
     free(p);
 }
 
@@ -442,6 +461,6 @@ void flow_panes_free(FlowPanes *ps)
     if (ps->spare)
         pane_destroy(ps->spare);
     free(ps->merged.entries);
-    free(ps->merged.slots);
+    free(ps->merged.order);
     memset(ps, 0, sizeof *ps);
 }

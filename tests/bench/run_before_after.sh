@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run_before_after.sh: the where/select, window, join and lookup benchmarks
+# run_before_after.sh: the where/select, window (also from a CSV file of
+# epoch-ms timestamps: tumbling_csv), join and lookup benchmarks
 # built by two flowc trees (say main before and after a change), run in one
 # script, interleaved with the hand-written C program of each, to show that a
 # change made nothing slower. For each case it first checks that the three
@@ -32,7 +33,8 @@ log=$data/log
 : > "$log"
 
 echo "== building (flowc build -O2 with both trees; $cc -O2)"
-for p in bench_gen bench_csv bench_tumbling bench_sliding bench_join bench_lookup make_events; do
+for p in bench_gen bench_csv bench_tumbling bench_tumbling_csv bench_sliding bench_join \
+         bench_lookup make_events make_window_events; do
   "$before/bin/flowc" build -O2 "$here/$p.flow" -o "$data/${p}_before"
   "$after/bin/flowc" build -O2 "$here/$p.flow" -o "$data/${p}_after"
 done
@@ -40,24 +42,35 @@ for b in where_select window join lookup; do
   "$cc" -std=c11 -O2 -Wall -Wextra -Werror -o "$data/baseline_$b" "$here/baseline_$b.c" -lm
 done
 
-csv=$data/events.csv
+# The CSV inputs: COUNT rows for the timed runs, CG_COUNT for callgrind.
+csv=$data/events.csv csv_cg=$data/events_cg.csv
+wcsv=$data/window_events.csv wcsv_cg=$data/window_events_cg.csv
 "$data/make_events_after" --set n="$count" > "$csv" 2>>"$log"
+"$data/make_events_after" --set n="$cg_count" > "$csv_cg" 2>>"$log"
+"$data/make_window_events_after" --set n="$count" > "$wcsv" 2>>"$log"
+"$data/make_window_events_after" --set n="$cg_count" > "$wcsv_cg" 2>>"$log"
 table=$data/customers.csv
 awk -v n=1000000 'BEGIN { print "id,name,segment"
   for (i = 0; i < n; i++) { id = (i * 7919) % n; printf "%d,customer-%d,%d\n", id, id, (id * 31) % 100 } }' > "$table"
 
 # The cases: a name, the flowc program's arguments (N is the count), and the
 # hand-written program's command line.
-cases=(where_gen where_csv tumbling sliding join lookup)
+cases=(where_gen where_csv tumbling tumbling_csv sliding join lookup)
 flow_prog() {
   case $1 in
     where_gen) echo bench_gen ;; where_csv) echo bench_csv ;; tumbling) echo bench_tumbling ;;
+    tumbling_csv) echo bench_tumbling_csv ;;
     sliding) echo bench_sliding ;; join) echo bench_join ;; lookup) echo bench_lookup ;;
   esac
 }
+# The CSV file of a case for N events: the CG_COUNT-row one for callgrind.
+csv_of() { # FILE CG_FILE N
+  if [ "$3" = "$cg_count" ]; then echo "$2"; else echo "$1"; fi
+}
 flow_args() { # CASE N
   case $1 in
-    where_csv) echo "--set input=$csv" ;;
+    where_csv) echo "--set input=$(csv_of "$csv" "$csv_cg" "$2")" ;;
+    tumbling_csv) echo "--set input=$(csv_of "$wcsv" "$wcsv_cg" "$2")" ;;
     lookup) echo "--set n=$2 --set customers_csv=$table" ;;
     *) echo "--set n=$2" ;;
   esac
@@ -65,7 +78,8 @@ flow_args() { # CASE N
 base_cmd() { # CASE N
   case $1 in
     where_gen) echo "$data/baseline_where_select gen $2 1 100000" ;;
-    where_csv) echo "$data/baseline_where_select csv $csv" ;;
+    where_csv) echo "$data/baseline_where_select csv $(csv_of "$csv" "$csv_cg" "$2")" ;;
+    tumbling_csv) echo "$data/baseline_window csv $(csv_of "$wcsv" "$wcsv_cg" "$2")" ;;
     tumbling) echo "$data/baseline_window tumbling $2" ;;
     sliding) echo "$data/baseline_window sliding $2" ;;
     join) echo "$data/baseline_join $2" ;;
@@ -123,7 +137,6 @@ if [ "$callgrind" = 1 ]; then
       sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
   }
   for c in "${cases[@]}"; do
-    [ "$c" = where_csv ] && continue # its input is the COUNT-row file
     p=$(flow_prog "$c")
     # shellcheck disable=SC2046
     ib[$c]=$(instr "$data/${p}_before" $(flow_args "$c" "$cg_count"))

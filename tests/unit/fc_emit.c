@@ -135,9 +135,24 @@ static void test_shape(void **state)
     assert_non_null(strstr(decode, "const char *why = flow_field_int64(&fields[0], &rec.user_id);\n"));
     assert_non_null(strstr(decode, "flow_record_error(rt, \"user_id\", why);\n        return false;"));
     assert_non_null(strstr(decode, "why = flow_field_timestamp(&fields[3], &rec.ts);"));
-    assert_non_null(strstr(decode, "int64_t ts = rec.ts;\n    stream_heavy_clicks(rt, &rec, ts);\n"
-                                   "    flow_watermark_observe(rt, ts);\n    return true;\n"));
+    assert_non_null(strstr(decode, "push_clicks(rt, &rec);\n    return true;\n"));
     free(decode);
+    char *push = function_body(c, "static void push_clicks(FlowRuntime *rt, const void *record)");
+    assert_non_null(strstr(push, "Click rec = *(const Click *)record;\n    int64_t ts = rec.ts;\n"
+                                 "    stream_heavy_clicks(rt, &rec, ts);\n"
+                                 "    flow_watermark_observe(rt, ts);\n"));
+    free(push);
+    /* The one-pass CSV line decoder: each field where it is found, the
+     * last one at the line's end. */
+    char *line = function_body(c, "static bool parse_csv_clicks");
+    assert_non_null(strstr(line, "if (!(p = flow_csv_int64(p, end, &rec->user_id)) || "
+                                 "p++ == end) {"));
+    assert_non_null(strstr(line, "if (!(p = flow_csv_string(p, end, &rec->url)) || p++ == end) {"));
+    assert_non_null(strstr(line, "if (!(p = flow_csv_timestamp(p, end, &rec->ts)) || p != end) {"));
+    free(line);
+    assert_non_null(strstr(c, ".parse_csv = parse_csv_clicks,\n"));
+    assert_non_null(strstr(c, ".push = push_clicks,\n"));
+    assert_non_null(strstr(c, ".record_size = sizeof(Click),\n"));
 
     char *stage = function_body(c, "static void stream_heavy_clicks");
     assert_non_null(strstr(stage, "if (!(in->bytes >= FLOW_PARAM(rt, Params, param_min_bytes)))\n"
@@ -384,12 +399,14 @@ static void test_union(void **state)
                    "source more : Click from stdin(format = jsonl);\n"
                    "stream u = clicks | union more | select url;\n"
                    "sink u to stdout(format = csv);\n");
-    char *clicks = function_body(c, "static bool decode_clicks");
+    char *clicks = function_body(c, "static void push_clicks");
     assert_non_null(strstr(clicks, "stream_u(rt, &rec, ts);"));
     free(clicks);
-    char *more = function_body(c, "static bool decode_more");
+    char *more = function_body(c, "static void push_more");
     assert_non_null(strstr(more, "int64_t ts = flow_now_ms(rt);\n    stream_u(rt, &rec, ts);\n"));
     free(more);
+    /* JSON lines have no CSV line decoder. */
+    assert_null(strstr(c, "parse_csv_more"));
     assert_non_null(strstr(c, "/* t.flow:4: union more: every input calls this function */"));
     free(c);
 }

@@ -108,6 +108,53 @@ static void test_csv(void **state)
     free(got);
 }
 
+/* Each field keeps the text of its last timestamp (a window's start and end
+ * on every row of one firing): repeats, changes, long and short texts one
+ * after the other, both formats. */
+static void test_timestamp_repeats(void **state)
+{
+    (void)state;
+    static const char *const tnames[] = { "start", "end" };
+    static const FlowType ttypes[] = { FLOW_TIMESTAMP, FLOW_TIMESTAMP };
+    static const int64_t rows[][2] = {
+        { 0, 1000 }, { 0, 1000 }, { INT64_MAX, 1000 }, { INT64_MAX, 1000 }, { 0, INT64_MIN },
+        { 0, 1000 }, { 1000, 0 },
+    };
+    const char *want_csv = "start,end\n"
+                           "1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.000Z\n"
+                           "1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.000Z\n"
+                           "+292278994-08-17T07:12:55.807Z,1970-01-01T00:00:01.000Z\n"
+                           "+292278994-08-17T07:12:55.807Z,1970-01-01T00:00:01.000Z\n"
+                           "1970-01-01T00:00:00.000Z,-292275055-05-16T16:47:04.192Z\n"
+                           "1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.000Z\n"
+                           "1970-01-01T00:00:01.000Z,1970-01-01T00:00:00.000Z\n";
+    const char *paths[] = { test_path("ts.csv"), test_path("ts.jsonl") };
+    for (int k = 0; k < 2; k++) {
+        FlowConnArg args[] = { { "path", paths[k], NULL } };
+        FlowSinkDef def = { "out", { "file", args, 1, "t.flow:1:1", NULL }, tnames, ttypes, 2 };
+        FlowSink *s = open_defs(&def, 1);
+        for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+            flow_sink_begin(s);
+            flow_sink_timestamp(s, rows[r][0]);
+            flow_sink_timestamp(s, rows[r][1]);
+            flow_sink_end(s);
+        }
+        close_ok();
+        char *got = read_file(paths[k]);
+        if (k == 0) {
+            assert_string_equal(got, want_csv);
+        } else {
+            assert_non_null(strstr(got, "{\"start\":\"+292278994-08-17T07:12:55.807Z\","
+                                        "\"end\":\"1970-01-01T00:00:01.000Z\"}\n"
+                                        "{\"start\":\"1970-01-01T00:00:00.000Z\","
+                                        "\"end\":\"-292275055-05-16T16:47:04.192Z\"}\n"
+                                        "{\"start\":\"1970-01-01T00:00:00.000Z\","
+                                        "\"end\":\"1970-01-01T00:00:01.000Z\"}\n"));
+        }
+        free(got);
+    }
+}
+
 static void test_jsonl(void **state)
 {
     (void)state;
@@ -445,6 +492,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_timestamp_repeats),
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_single_column),

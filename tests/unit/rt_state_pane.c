@@ -22,20 +22,21 @@ typedef struct Entry {
     int64_t count;
 } Entry;
 
-/* Few distinct hashes, so that many keys share one and probes run long. */
+/* Few distinct hashes, so that many keys share one and probes run long
+ * (one of them 0 before flow_inline_hash). */
 static uint64_t hash_of(int64_t key)
 {
-    return (uint64_t)(key % 7) * 0x9E3779B97F4A7C15ULL;
+    return flow_inline_hash((uint64_t)(key % 7) * 0x9E3779B97F4A7C15ULL);
 }
 
-/* The probe the generated code does: NULL and the free slot, or the entry. */
+/* The probe the generated code does: NULL and the empty entry, or the entry. */
 static Entry *find(const FlowPane *p, int64_t key, uint64_t *slot)
 {
     Entry *entries = (Entry *)(void *)p->entries;
     uint64_t h = hash_of(key), i = h & p->mask;
-    for (; p->slots[i] >= 0; i = (i + 1) & p->mask)
-        if (entries[p->slots[i]].hash == h && entries[p->slots[i]].key == key)
-            return &entries[p->slots[i]];
+    for (; entries[i].hash; i = (i + 1) & p->mask)
+        if (entries[i].hash == h && entries[i].key == key)
+            return &entries[i];
     *slot = i;
     return NULL;
 }
@@ -66,13 +67,18 @@ static void test_entries(void **state)
     for (int64_t i = 0; i < 3000; i++)
         assert_int_equal(find_or_add(p, i)->count, 2);
     assert_int_equal(p->count, 3000);
-    assert_true((uint64_t)p->count * 2 <= p->mask + 1);
-    const Entry *entries = (const Entry *)(void *)p->entries;
-    for (int64_t i = 0; i < 3000; i++)
-        assert_true(entries[i].key == (i * 7919) % 3000); /* first-record order kept */
+    assert_true((uint64_t)p->count * 4 <= (p->mask + 1) * 3);
+    /* First-record order kept through every growth, each entry found where
+     * the order says. */
+    for (int64_t i = 0; i < 3000; i++) {
+        const Entry *e = flow_pane_entry(p, i);
+        assert_true(e->key == (i * 7919) % 3000 && e->count == 2);
+        uint64_t slot = 0;
+        assert_ptr_equal(find(p, e->key, &slot), e);
+    }
     uint64_t slot = 0;
     assert_null(find(p, 3000, &slot));
-    assert_true(p->slots[slot] < 0);
+    assert_true(((const Entry *)(void *)p->entries)[slot].hash == 0);
 
     /* A second pane; the first is still found by its start. */
     FlowPane *q = flow_pane_get(&ps, 2000, sizeof(Entry), &made);
@@ -104,10 +110,16 @@ static void test_scratch_sort(void **state)
     for (int i = 0; i < 6; i++)
         find_or_add(m, i)->order = orders[i];
     flow_pane_sort(m);
-    const Entry *e = (const Entry *)(void *)m->entries;
     for (int i = 1; i < 6; i++)
-        assert_true(e[i - 1].order < e[i].order);
-    assert_true(e[0].key == 4 && e[5].key == 3);
+        assert_true(((const Entry *)flow_pane_entry(m, i - 1))->order <
+                    ((const Entry *)flow_pane_entry(m, i))->order);
+    assert_true(((const Entry *)flow_pane_entry(m, 0))->key == 4 &&
+                ((const Entry *)flow_pane_entry(m, 5))->key == 3);
+    /* The entries stayed where they were: still found by their key. */
+    for (int i = 0; i < 6; i++) {
+        uint64_t slot = 0;
+        assert_non_null(find(m, i, &slot));
+    }
     /* Reused empty. */
     m = flow_pane_scratch(&ps, sizeof(Entry));
     assert_int_equal(m->count, 0);

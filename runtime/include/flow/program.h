@@ -29,6 +29,7 @@
 
 #include "flow/checkpoint.h"
 #include "flow/codec.h"
+#include "flow/csv_line.h"
 #include "flow/fn_string.h"
 #include "flow/generator.h"
 #include "flow/host.h"
@@ -46,7 +47,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 8
+#define FLOW_ABI_VERSION 9
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -98,6 +99,13 @@ typedef struct FlowConnector {
 /* Decode one record from its fields (schema order) and push it downstream.
  * Returns false after flow_record_error when a field does not decode. */
 typedef bool (*FlowDecodeFn)(FlowRuntime *rt, const FlowField *fields);
+/* A CSV source's line, in one pass: the record of the line [line, line+len)
+ * (no line break), whose columns are the schema's fields in schema order,
+ * into `rec` (FlowSourceDef.record_size bytes). Returns false, having
+ * reported nothing, when the line needs the general path (flow/csv_line.h). */
+typedef bool (*FlowParseCsvFn)(const char *line, size_t len, void *rec);
+/* Push a record made by parse_csv downstream. */
+typedef void (*FlowPushFn)(FlowRuntime *rt, const void *rec);
 /* Make one synthetic record with the generator and push it downstream. */
 typedef void (*FlowGenerateFn)(FlowRuntime *rt, FlowGen *gen);
 
@@ -120,6 +128,12 @@ typedef struct FlowSourceDef {
      * literal. */
     const char *watermark_param;
     const char *idle_param;
+    /* file(...) and stdin(...) in CSV, when the columns are in schema order
+     * (no header, or a header of the schema's names in order): each line
+     * goes to parse_csv, then push; the lines it refuses go to decode. */
+    FlowParseCsvFn parse_csv;
+    FlowPushFn push;
+    size_t record_size;
 } FlowSourceDef;
 
 typedef struct FlowSinkDef {

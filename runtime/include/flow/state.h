@@ -150,24 +150,33 @@ FlowJoinRows *flow_join_rows(FlowRuntime *rt, int op);
 /* A pane is the state of every key over one span of event time: a tumbling
  * window, or one pane of gcd(SIZE, SLIDE) of a sliding window. Its entries
  * are structs the generated code specialises for the key's types (key fields
- * and accumulators inline), kept in one array in the order their key got its
- * first record there, which is the order results come out in. An entry begins
- * with its uint64_t hash (a sliding window's then with the uint64_t order of
- * its first record, see flow_pane_sort). `slots` indexes them by hash, with
- * linear probing; the generated code probes it itself, comparing keys with
- * their own types, and calls flow_pane_add where the probe found an empty
- * slot. Entries move when the array grows: nothing may keep a pointer to one
- * across a flow_pane_add. */
+ * and accumulators inline), kept in an open-addressing table with linear
+ * probing, so that finding a key's state costs one cache miss: the probe
+ * reads the entries themselves. An entry begins with its uint64_t hash,
+ * never 0 (flow_inline_hash), 0 being an empty entry (a sliding window's then
+ * with the uint64_t order of its first record, see flow_pane_sort). `order`
+ * lists the entries in the order their key got its first record there,
+ * which is the order results come out in (flow_pane_entry). The generated
+ * code probes the table itself, comparing keys with their own types, and
+ * calls flow_pane_add where the probe found an empty entry. Entries move
+ * when the table grows: nothing may keep a pointer to one across a
+ * flow_pane_add. At most 3/4 full. */
 typedef struct FlowPane {
     int64_t start;            /* a window's or a pane's start */
-    unsigned char *entries;   /* count entries of `size` bytes */
-    int32_t *slots;           /* -1: empty; else the index of an entry */
-    uint64_t mask;            /* number of slots - 1 (a power of two) */
-    int64_t count, cap;
+    unsigned char *entries;   /* mask + 1 entries of `size` bytes; hash 0: empty */
+    int32_t *order;           /* count indexes of entries, by first record */
+    uint64_t mask;            /* number of entries - 1 (a power of two) */
+    int64_t count, cap;       /* cap: of order */
     size_t size;
     bool fired;               /* a tumbling window's result was emitted */
     struct FlowPanes *owner;
 } FlowPane;
+
+/* The k-th entry of the pane in first-record order, 0 <= k < count. */
+static inline void *flow_pane_entry(const FlowPane *p, int64_t k)
+{
+    return p->entries + (size_t)p->order[k] * p->size;
+}
 
 /* A sliding window's marker for one window end with state: the item its
  * timers fire with (a sliding window has one timer per window end, shared by
@@ -215,15 +224,16 @@ FlowPane *flow_pane_find(FlowPanes *ps, int64_t start);
 /* The pane that starts at `start`, made empty (entries of `size` bytes) if
  * there is none: *made tells. It becomes ps->last. */
 FlowPane *flow_pane_get(FlowPanes *ps, int64_t start, size_t size, bool *made);
-/* A new zeroed entry with this hash (its first 8 bytes set), in `slot`, the
- * empty slot where the probe for its key ended. */
+/* A new zeroed entry with this hash (its first 8 bytes set; not 0), at
+ * `slot`, the empty entry where the probe for its key ended; it comes last
+ * in the pane's order. */
 void *flow_pane_add(FlowPane *p, uint64_t slot, uint64_t hash);
 /* The operator's scratch pane (entries of `size` bytes), empty: a sliding
  * window puts the entries of a window's panes together in it when it fires.
  * What it owns is released by the caller before the next use. */
 FlowPane *flow_pane_scratch(FlowPanes *ps, size_t size);
-/* Sorts the entries by the uint64_t after their hash (their first record's
- * order), unless they already are; the slots no longer index them. */
+/* Sorts the pane's order by the uint64_t after each entry's hash (its first
+ * record's order), unless it already is; the entries stay where they are. */
 void flow_pane_sort(FlowPane *p);
 /* Takes the pane out of its operator's panes and frees it; the caller
  * released what its entries own. */

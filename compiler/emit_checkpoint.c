@@ -67,6 +67,26 @@ void emit_ckpt_get_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, co
         cw_line(w, "%s", ckpt_get_call(a, types[k], arena_printf(a, "%s->key%d", s, k)));
 }
 
+void emit_kv_spaces_snapshot(CWriter *w, const PlanStage *st, const char *comment, bool fired)
+{
+    cw_blank(w);
+    cw_comment(w, true, comment);
+    cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptOut *out)", st->names->snapshot);
+    open_block(w);
+    cw_line(w, "int64_t n = 0;");
+    cw_line(w, "FlowTimerRef *timers = flow_timers_pending(rt, op, &n);");
+    cw_line(w, "flow_ckpt_put_i64(out, n);");
+    cw_open(w, "for (int64_t i = 0; i < n; i++)");
+    cw_line(w, "const FlowKvSpace *sp = timers[i].item;");
+    cw_line(w, "flow_ckpt_put_i64(out, timers[i].time);");
+    cw_line(w, "flow_ckpt_put_i64(out, sp->ns);");
+    if (fired)
+        cw_line(w, "flow_ckpt_put_bool(out, sp->fired);");
+    cw_close(w, "");
+    cw_line(w, "flow_state_free(timers);");
+    cw_close(w, "");
+}
+
 void emit_checkpoint_functions(Emitter *em, CWriter *w, const PlanStage *st)
 {
     if (!em->plan->checkpoint_every_ms || st->op_index < 0)

@@ -284,24 +284,13 @@ void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st)
 
 void emit_dedupe_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    cw_blank(w);
-    cw_comment(w, true, arena_printf(em->arena, "Checkpoint of the dedupe at %s:%d: the spans of "
-                                     "its expiry index in the firing order of their timers, each "
-                                     "with the timer's time and its start. The states and the "
-                                     "index are in the store's copy (docs/checkpoints.md).",
-                                     em->plan->flow_file, st->nodes[0]->op->loc.line));
-    cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptOut *out)", st->names->snapshot);
-    open_block(w);
-    cw_line(w, "int64_t n = 0;");
-    cw_line(w, "FlowTimerRef *timers = flow_timers_pending(rt, op, &n);");
-    cw_line(w, "flow_ckpt_put_i64(out, n);");
-    cw_open(w, "for (int64_t i = 0; i < n; i++)");
-    cw_line(w, "const FlowKvSpace *sp = timers[i].item;");
-    cw_line(w, "flow_ckpt_put_i64(out, timers[i].time);");
-    cw_line(w, "flow_ckpt_put_i64(out, sp->ns);");
-    cw_close(w, "");
-    cw_line(w, "flow_state_free(timers);");
-    cw_close(w, "");
+    emit_kv_spaces_snapshot(w, st, arena_printf(em->arena, "Checkpoint of the dedupe at %s:%d: "
+                                                "the spans of its expiry index in the firing "
+                                                "order of their timers, each with the timer's "
+                                                "time and its start. The states and the index "
+                                                "are in the store's copy "
+                                                "(docs/checkpoints.md).", em->plan->flow_file,
+                                                st->nodes[0]->op->loc.line), false);
 }
 
 void emit_dedupe_kv_restore(Emitter *em, CWriter *w, const PlanStage *st)

@@ -135,6 +135,11 @@ const char *ckpt_put_field(Arena *a, const Field *f, const char *v);
 const char *ckpt_get_field(Arena *a, const Field *f, const char *v);
 /* The same for the key members key0.. of the state struct `s` points to. */
 void emit_ckpt_put_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s);
+/* The snapshot function of an operator whose states are in the state store
+ * (flow/kv.h): its spaces in the firing order of their timers, each with
+ * the timer's time, its namespace and, with `fired`, whether it fired;
+ * `comment` opens it. */
+void emit_kv_spaces_snapshot(CWriter *w, const PlanStage *st, const char *comment, bool fired);
 void emit_ckpt_get_key(Arena *a, CWriter *w, const TypeKind *types, int nkey, const char *s);
 /* After a stateful stage: its snapshot and restore functions (the columns of
  * operators.h), in a program with checkpoints. */

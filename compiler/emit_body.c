@@ -203,3 +203,10 @@ void emit_op(Body *b, const PlanNode *n)
     }
 }
 
+void emit_stage_rest(Body *b, const PlanStage *st, int first)
+{
+    for (int k = first; k < st->nnodes; k++)
+        emit_op(b, st->nodes[k]);
+    push_to(b, &st->nodes[st->nnodes - 1]->outputs);
+}
+

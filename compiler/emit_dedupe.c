@@ -107,9 +107,7 @@ void emit_dedupe_stage(Emitter *em, CWriter *w, const PlanStage *st)
                          "an older burst moves on to this one when it fires.");
     cw_line(bw, "s->lo = s->hi = ts;");
     line_back(em, bw);
-    for (int k = 1; k < st->nnodes; k++)
-        emit_op(&b, st->nodes[k]);
-    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+    emit_stage_rest(&b, st, 1);
 
     cw_blank(w);
     cw_comment(w, true, arena_printf(a, "Stage %d: the dedupe of stream %s (%s:%d), then the "

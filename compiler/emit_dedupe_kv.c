@@ -271,9 +271,7 @@ void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(bw, "s->lo = s->hi = ts;");
     cw_line(bw, "%s(rt, probe, hash, flow_time_add(ts, %s));", k.enlist, k.w);
     line_back(em, bw);
-    for (int i = 1; i < st->nnodes; i++)
-        emit_op(&b, st->nodes[i]);
-    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+    emit_stage_rest(&b, st, 1);
 
     cw_blank(w);
     cw_comment(w, true, arena_printf(a, "Stage %d: the dedupe of stream %s (%s:%d), its state "

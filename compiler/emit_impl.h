@@ -83,6 +83,9 @@ void push_to(Body *b, const PlanEdgeList *edges);
 /* The code of one operator inside a stage body (the emit column of
  * operators.h). */
 void emit_op(Body *b, const PlanNode *n);
+/* The stage's operators from node `first` on, then the push of the last
+ * one's records downstream: how a stateful stage's body ends. */
+void emit_stage_rest(Body *b, const PlanStage *st, int first);
 /* `rec`, the record of type t decoded from `fields`; a bad field reports the
  * record and returns false. */
 void emit_decode_fields(Body *b, const PlanType *t);

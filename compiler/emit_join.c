@@ -328,9 +328,7 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
         cw_line(&b.w, "rec.%s = l->%s;", n->out->members[f], n->ltype->members[f]);
     for (int f = 0; f < n->rtype->schema->nfields; f++)
         cw_line(&b.w, "rec.%s = r->%s;", n->out->members[nl + f], n->rtype->members[f]);
-    for (int k = 1; k < st->nnodes; k++)
-        emit_op(&b, st->nodes[k]);
-    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+    emit_stage_rest(&b, st, 1);
     if (!b.used_ts)
         cw_line(&b.w, "(void)ts;");
 

@@ -348,9 +348,7 @@ void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
         cw_line(&b.w, "int64_t ts = flow_time_add(s->last, %s);", dur_plus(a, n->gap, -1));
     else
         cw_line(&b.w, "int64_t ts = flow_time_add(start, %s);", dur_plus(a, n->size, -1));
-    for (int k = 2; k < st->nnodes; k++)
-        emit_op(&b, st->nodes[k]);
-    push_to(&b, &st->nodes[st->nnodes - 1]->outputs);
+    emit_stage_rest(&b, st, 2);
     if (!b.used_ts)
         cw_line(&b.w, "(void)ts;");
 

@@ -20,7 +20,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oracle_util import compare_multisets, fail_if, oracle_main  # noqa: E402
-from run_e2e import Failure  # noqa: E402
 from oracle import format_ts, parse_ts  # noqa: E402
 
 FLOW = """\
@@ -103,12 +102,8 @@ def run(env, args, work):
     write_csv(os.path.join(work, "right.csv"), ["user", "ts", "region", "w"], right, [1, 0, 2, 3])
     counts = []
     for name, clause, cond in VARIANTS:
-        with open(os.path.join(work, name + ".flow"), "w") as f:
-            f.write(FLOW.replace("JOIN", clause))
-        env.build(name + ".flow", name, work)
-        status, out, err = env.run(name, [], work)
-        if status != 0:
-            raise Failure("%s: the program exited with status %d:\n%s" % (name, status, err))
+        env.build_text(FLOW.replace("JOIN", clause), name, work)
+        out, err = env.run_ok(name, work)
         problems = []
         got = flow_result(out, problems)
         want = sqlite_result(left, right, cond)

@@ -30,7 +30,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oracle_util import fail_if, oracle_main, report_difference  # noqa: E402
-from run_e2e import Failure  # noqa: E402
 import oracle  # noqa: E402
 
 SIZE_MS = 60000
@@ -159,12 +158,8 @@ def run(env, args, work):
     write_csv(os.path.join(work, "sales.csv"), rows)
     counts = []
     for name, window, sql in VARIANTS:
-        with open(os.path.join(work, name + ".flow"), "w") as f:
-            f.write(FLOW.replace("WINDOW", window))
-        env.build(name + ".flow", name, work)
-        status, out, err = env.run(name, [], work)
-        if status != 0:
-            raise Failure("%s: the program exited with status %d:\n%s" % (name, status, err))
+        env.build_text(FLOW.replace("WINDOW", window), name, work)
+        out, err = env.run_ok(name, work)
         problems = []
         got = flow_result(out, problems)
         want = sqlite_result(rows, sql)

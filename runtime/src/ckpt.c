@@ -507,6 +507,35 @@ static void child_main(FlowRuntime *rt, int64_t id, int report_fd, pid_t parent)
     _exit(r.error ? 1 : 0);
 }
 
+/* The positions of the sources that want to hear of a complete checkpoint
+ * (SourceOps.checkpointed), as this checkpoint saves them. */
+static void note_source_positions(FlowRuntime *rt)
+{
+    Checkpoints *c = &rt->ckpt;
+    if (!c->fork_positions && rt->nsources > 0) {
+        c->fork_positions = calloc((size_t)rt->nsources, sizeof *c->fork_positions);
+        if (!c->fork_positions)
+            return;
+        c->nfork_positions = rt->nsources;
+    }
+    for (int i = 0; i < c->nfork_positions; i++) {
+        Source *s = rt->sources[i];
+        if (s && s->ops->checkpointed)
+            s->ops->position(s, &c->fork_positions[i]);
+    }
+}
+
+/* Checkpoint complete: each source that asked hears of its position. */
+static void sources_checkpointed(FlowRuntime *rt)
+{
+    Checkpoints *c = &rt->ckpt;
+    for (int i = 0; i < c->nfork_positions; i++) {
+        Source *s = rt->sources[i];
+        if (s && s->ops->checkpointed)
+            s->ops->checkpointed(s, &c->fork_positions[i]);
+    }
+}
+
 static void start_child(FlowRuntime *rt)
 {
     Checkpoints *c = &rt->ckpt;
@@ -531,6 +560,7 @@ static void start_child(FlowRuntime *rt)
         c->failures++;
         return;
     }
+    note_source_positions(rt);
     pid_t parent = getpid();
     flowrt_collapser_hold(c->collapser);
     pid_t pid = fork();
@@ -575,6 +605,7 @@ static void child_done(FlowRuntime *rt, int status)
         c->last_seconds = seconds_since(c->child_started);
         c->last_bytes = r.bytes;
         sinks_phase(rt, PHASE_COMPLETE, c->child_id);
+        sources_checkpointed(rt);
         return;
     }
     c->failures++;
@@ -1037,11 +1068,14 @@ void flowrt_ckpt_final(FlowRuntime *rt)
         return;
     char why[400] = "";
     uint64_t bytes = 0;
+    note_source_positions(rt);
     int e = rt->kv ? begin_checkpoint(rt, id, why, sizeof why) : 0;
     if (!e)
         e = write_checkpoint(rt, id, &bytes, why, sizeof why);
     if (!sinks_phase(rt, e ? PHASE_FAILED : PHASE_COMPLETE, id))
         return;
+    if (!e)
+        sources_checkpointed(rt);
     if (e) {
         flowrt_runtime_fail(rt, "the final checkpoint failed (%s); the next start resumes from "
                                 "the one before it",
@@ -1068,6 +1102,9 @@ void flowrt_ckpt_close(FlowRuntime *rt)
     if (c->restore_map)
         munmap(c->restore_map, c->restore_len);
     free(c->restore_store);
+    for (int i = 0; i < c->nfork_positions; i++)
+        flowrt_position_free(&c->fork_positions[i]);
+    free(c->fork_positions);
     flowrt_collapser_stop(c->collapser);
     if (c->lock_fd >= 0)
         close(c->lock_fd);

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "collapse.h"
+#include "position.h"
 
 typedef struct FlowRuntime FlowRuntime;
 
@@ -33,6 +34,10 @@ typedef struct Checkpoints {
     int child_pipe;
     int64_t child_id;
     double child_started;
+    /* Per source, its position at the fork, for SourceOps.checkpointed once
+     * the checkpoint is complete (rt->nsources of them; cap when allocated). */
+    Position *fork_positions;
+    int nfork_positions;
     Collapser *collapser;    /* huge pages put back together between checkpoints */
     /* For --stats and the summary. */
     int64_t taken, failures;

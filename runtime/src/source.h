@@ -44,6 +44,10 @@ typedef struct SourceOps {
      * is not such a position. */
     bool (*seek)(Source *src, const Position *pos);
     void (*close)(Source *src);
+    /* A checkpointed run's checkpoint is complete: `pos` is what position()
+     * gave at its fork. A source may tell the outside (kafka commits the
+     * offsets to its group, for monitoring tools); NULL for the others. */
+    void (*checkpointed)(Source *src, const Position *pos);
 } SourceOps;
 
 typedef enum OnError { ON_ERROR_SKIP, ON_ERROR_FAIL } OnError;

@@ -710,4 +710,4 @@ static Source *text_open(const FlowRuntime *rt, const FlowSourceDef *def, int in
 }
 
 const SourceOps flowrt_text_source_ops = { text_open, text_poll, text_position, text_seek,
-                                           text_close };
+                                           text_close, NULL };

@@ -192,4 +192,5 @@ static Source *gen_open(const FlowRuntime *rt, const FlowSourceDef *def, int ind
     return &gs->base;
 }
 
-const SourceOps flowrt_gen_source_ops = { gen_open, gen_poll, gen_position, gen_seek, gen_close };
+const SourceOps flowrt_gen_source_ops = { gen_open,     gen_poll,  gen_position,
+                                           gen_seek,     gen_close, NULL };

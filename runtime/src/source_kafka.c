@@ -559,5 +559,32 @@ static Source *kafka_open(const FlowRuntime *rt, const FlowSourceDef *def, int i
     return &ks->base;
 }
 
-const SourceOps flowrt_kafka_source_ops = { kafka_open, kafka_poll, kafka_position, kafka_seek,
-                                            kafka_close };
+/* Checkpoint complete: its offsets go to the consumer group, for tools that
+ * watch a group's lag (kafka-consumer-groups); the source never reads them
+ * back, as the checkpoint is the source of truth (docs/kafka.md). The commit
+ * is asynchronous: a failure is the group's view lagging, not the output's. */
+static void kafka_checkpointed(Source *src, const Position *pos)
+{
+    KafkaSource *ks = (KafkaSource *)src;
+    size_t at = 0;
+    int64_t n;
+    if (ks->base.table || !flowrt_position_get_int64(pos, &at, &n) || n <= 0 || n > INT32_MAX)
+        return;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n);
+    for (int64_t k = 0; k < n; k++) {
+        int64_t id, offset, ts;
+        if (!flowrt_position_get_int64(pos, &at, &id) ||
+            !flowrt_position_get_int64(pos, &at, &offset) ||
+            !flowrt_position_get_int64(pos, &at, &ts))
+            break;
+        /* A partition not read yet has no offset to commit. */
+        if (offset >= 0)
+            rd_kafka_topic_partition_list_add(list, ks->topic, (int32_t)id)->offset = offset;
+    }
+    if (list->cnt > 0)
+        rd_kafka_commit(ks->rk, list, 1);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+const SourceOps flowrt_kafka_source_ops = { kafka_open, kafka_poll,  kafka_position,
+                                            kafka_seek, kafka_close, kafka_checkpointed };

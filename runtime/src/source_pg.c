@@ -299,4 +299,4 @@ static Source *pg_open(const FlowRuntime *rt, const FlowSourceDef *def, int inde
     return &ps->base;
 }
 
-const SourceOps flowrt_pg_source_ops = { pg_open, pg_poll, pg_position, pg_seek, pg_close };
+const SourceOps flowrt_pg_source_ops = { pg_open, pg_poll, pg_position, pg_seek, pg_close, NULL };

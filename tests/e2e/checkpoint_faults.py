@@ -208,6 +208,19 @@ class Program:
         return err
 
 
+def catches(pid, sig):
+    """Whether process pid has its handler for sig installed (SigCgt in
+    /proc/PID/status): before that, the signal would kill it, not stop it."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    except OSError:
+        pass
+    return False
+
+
 def expect(cond, what, err=""):
     if not cond:
         raise Failure(what + ("\n--- stderr ---\n" + err[-3000:] if err else ""))
@@ -490,6 +503,10 @@ class Suite:
                 proc = self.prog.start(cwd)
                 deadline = time.monotonic() + RUN_TIMEOUT
                 while proc.poll() is None and not checkpoints(cwd)[0] and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                # On a loaded machine the run may not have set its handler
+                # 30 ms after it started: the signal would kill it.
+                while proc.poll() is None and not catches(proc.pid, sig) and time.monotonic() < deadline:
                     time.sleep(0.002)
                 time.sleep(0.03)
                 proc.send_signal(sig)

@@ -214,6 +214,13 @@ def window_test(env, b, work, rng):
                   lambda: sum(window_output(b, "win_ref").values()) >= total)
     check("window, killed", window_output(b, "win_out"), want)
     check("window, uninterrupted", window_output(b, "win_ref"), want)
+    # Each complete checkpoint's offsets go to the source's group (its
+    # default name, flowc-PROGRAM), for monitoring tools: after the clean
+    # stop's final checkpoint the group is at the end of the input.
+    committed = b.group_offsets("flowc-win_ref", "win_in")
+    if committed != {0: len(lines)}:
+        raise Failure(f"group flowc-win_ref committed {committed} for win_in, not "
+                      f"{{0: {len(lines)}}}")
     return kills
 
 

@@ -204,6 +204,22 @@ class Broker:
         if r.returncode != 0:
             raise BrokerError(f"cannot grow topic {name}:\n{r.stdout}{r.stderr}")
 
+    def group_offsets(self, group, topic):
+        """{partition: offset} that consumer group `group` committed for
+        `topic`, as the broker's own group tool describes them."""
+        r = subprocess.run(self._java("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                                      "--bootstrap-server", self.bootstrap, "--describe",
+                                      "--group", group),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BrokerError(f"cannot describe group {group}:\n{r.stdout}{r.stderr}")
+        offsets = {}
+        for line in r.stdout.splitlines():
+            cols = line.split()
+            if len(cols) >= 4 and cols[0] == group and cols[1] == topic and cols[3].isdigit():
+                offsets[int(cols[2])] = int(cols[3])
+        return offsets
+
     def produce(self, topic, lines, partition=None, key_sep=None, nulls=False):
         """Produces one message per line with kcat (key before key_sep when
         given; with nulls, an empty value is a null one: a tombstone)."""

@@ -1240,19 +1240,31 @@ static CExpr c_not(EmitExpr *x, CExpr c)
     return n;
 }
 
+/* Reads each optional operand among `ops` once (opt_read) and lets gen_node
+ * see its value; the test that all are there (`present`: !a.null && ...)
+ * or that one is null (a.null || ...). */
+static const char *read_optional_operands(EmitExpr *x, const Expr *const *ops, int n,
+                                          bool present, const char **prefix)
+{
+    const char *test = "";
+    for (int i = 0; i < n; i++) {
+        if (!ops[i]->optional)
+            continue;
+        const char *r = opt_read(x, ops[i], prefix);
+        const char *join = !*test ? "" : present ? " && " : " || ";
+        test = arena_printf(x->arena, "%s%s%s%s.null", test, join, present ? "!" : "", r);
+        push_sub(x, ops[i], arena_printf(x->arena, "%s.v", r));
+    }
+    return test;
+}
+
 /* A generic operation on optional operands that gives a bool, as a test:
  * every operand there and the value (with `negate`, its negation) true. */
 static CExpr nullable_test(EmitExpr *x, const Expr *e, const Expr *const *ops, int n, bool negate)
 {
     EmitSub *outer = x->subs;
-    const char *prefix = "", *test = "";
-    for (int i = 0; i < n; i++) {
-        if (!ops[i]->optional)
-            continue;
-        const char *r = opt_read(x, ops[i], &prefix);
-        test = arena_printf(x->arena, "%s%s!%s.null", test, *test ? " && " : "", r);
-        push_sub(x, ops[i], arena_printf(x->arena, "%s.v", r));
-    }
+    const char *prefix = "";
+    const char *test = read_optional_operands(x, ops, n, true, &prefix);
     CExpr v = gen_node(x, e);
     x->subs = outer;
     if (negate)
@@ -1307,14 +1319,8 @@ static CExpr gen_condition(EmitExpr *x, const Expr *e)
 static CExpr gen_nullable(EmitExpr *x, const Expr *e, const Expr *const *ops, int n)
 {
     EmitSub *outer = x->subs;
-    const char *prefix = "", *test = "";
-    for (int i = 0; i < n; i++) {
-        if (!ops[i]->optional)
-            continue;
-        const char *r = opt_read(x, ops[i], &prefix);
-        test = arena_printf(x->arena, "%s%s%s.null", test, *test ? " || " : "", r);
-        push_sub(x, ops[i], arena_printf(x->arena, "%s.v", r));
-    }
+    const char *prefix = "";
+    const char *test = read_optional_operands(x, ops, n, false, &prefix);
     CExpr v = gen_node(x, e);
     x->subs = outer;
     return with_prefix(x, prefix,

@@ -246,6 +246,21 @@ static bool parse_literal(Cursor *c, const char *word)
 
 static bool parse_value(Cursor *c, FlowField *out, int depth);
 
+/* A member's name and the ':' after it, the spaces around them skipped. */
+static bool parse_member_name(Cursor *c, const char **key, size_t *key_len)
+{
+    if (c->p == c->end || *c->p != '"')
+        return fail(c, "expected a member name");
+    if (!parse_string(c, key, key_len))
+        return false;
+    skip_ws(c);
+    if (c->p == c->end || *c->p != ':')
+        return fail(c, "expected ':' after a member name");
+    c->p++;
+    skip_ws(c);
+    return true;
+}
+
 static bool parse_container(Cursor *c, int depth)
 {
     if (depth >= JSON_MAX_DEPTH)
@@ -262,15 +277,8 @@ static bool parse_container(Cursor *c, int depth)
         if (object) {
             const char *key;
             size_t key_len;
-            if (c->p == c->end || *c->p != '"')
-                return fail(c, "expected a member name");
-            if (!parse_string(c, &key, &key_len))
+            if (!parse_member_name(c, &key, &key_len))
                 return false;
-            skip_ws(c);
-            if (c->p == c->end || *c->p != ':')
-                return fail(c, "expected ':' after a member name");
-            c->p++;
-            skip_ws(c);
         }
         if (!parse_value(c, NULL, depth + 1))
             return false;
@@ -367,15 +375,8 @@ static bool parse_object(Cursor *c, JsonParser *jp, int parent, FlowField *field
     for (;;) {
         const char *key;
         size_t key_len;
-        if (c->p == c->end || *c->p != '"')
-            return fail(c, "expected a member name");
-        if (!parse_string(c, &key, &key_len))
+        if (!parse_member_name(c, &key, &key_len))
             return false;
-        skip_ws(c);
-        if (c->p == c->end || *c->p != ':')
-            return fail(c, "expected ':' after a member name");
-        c->p++;
-        skip_ws(c);
         int i = find_node(jp, parent, key, key_len);
         const JsonNode *node = i >= 0 ? &jp->nodes[i] : NULL;
         FlowField *out = node && node->field >= 0 ? &fields[node->field] : NULL;

@@ -37,6 +37,7 @@
 /* Timestamp defaults are read by the runtime's own parser, so a default the
  * checker accepts is one the generated program reads the same way. */
 #include "flow/codec.h"
+#include "flow/exchange.h"
 
 /* ---- Scope ---------------------------------------------------------------------- */
 
@@ -837,6 +838,9 @@ static void check_config(Checker *c, Decl *d)
             diag_error(c->d, s->loc, "the checkpoint interval must be positive");
         if (s->kind == CFG_PARALLELISM && s->parallelism < 1)
             diag_error(c->d, s->loc, "parallelism must be at least 1");
+        if (s->kind == CFG_PARALLELISM && s->parallelism > FLOW_MAX_PARALLELISM)
+            diag_error(c->d, s->loc, "parallelism must be at most %d (the key groups)",
+                       FLOW_MAX_PARALLELISM);
     }
 }
 
@@ -880,11 +884,17 @@ static void reject_table_connector(Checker *c, const Connector *conn)
 
 static void reject_settings(Checker *c, const ConfigSetting *settings)
 {
+    const ConfigSetting *checkpoint = NULL;
+    for (const ConfigSetting *s = settings; s; s = s->next)
+        if (s->kind == CFG_CHECKPOINT)
+            checkpoint = s;
     for (const ConfigSetting *s = settings; s; s = s->next) {
-        if (s->kind == CFG_PARALLELISM && s->parallelism > 1) {
-            char feature[48];
-            snprintf(feature, sizeof feature, "parallelism %lld", (long long)s->parallelism);
-            diag_unsupported(c->d, s->loc, feature, "only 'parallelism 1'");
+        if (s->kind == CFG_PARALLELISM && s->parallelism > 1 && checkpoint) {
+            char feature[64];
+            snprintf(feature, sizeof feature, "parallelism %lld with checkpoints",
+                     (long long)s->parallelism);
+            diag_unsupported(c->d, s->loc, feature,
+                             "'parallelism 1' when the program checkpoints");
         }
     }
 }

@@ -617,7 +617,7 @@ static void emit_operator_table(Emitter *em, CWriter *w)
 typedef struct ProgramTables {
     const char *params, *sources, *sinks, *operators, *tables, *regexes, *lookups, *layout;
     const char *durations; /* FlowProgram's params_check lines, or "" */
-    int nsources, noperators, ntables, nlookups, nlayout;
+    int nsources, noperators, ntables, nlookups, nlayout, nexchanges;
 } ProgramTables;
 
 /* The regexes array: each pattern's literal or param and its place, which
@@ -765,6 +765,7 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
     if (pt->nlayout)
         pt->layout = "layout";
     pt->durations = dur_emit_check(em, w);
+    pt->nexchanges = emit_exchange_table(em, w);
 }
 
 /* ---- What this version cannot generate ----------------------------------------------------- */
@@ -892,6 +893,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
     emit_types(&em, &body);
     emit_params(&em, &body);
     emit_prototypes(&em, &body);
+    emit_exchange_functions(&em, &body);
     for (int i = 0; i < plan->nsources; i++) {
         if (plan->sources[i]->kind == PN_TABLE)
             emit_table_load(&em, &body, plan->sources[i]);
@@ -906,7 +908,7 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
     for (int i = 0; i < plan->nsinks; i++)
         emit_sink(&em, &body, plan->sinks[i]);
     ProgramTables pt = { "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "",
-                         0, 0, 0, 0, 0 };
+                         0, 0, 0, 0, 0, 0 };
     emit_program_tables(&em, &body, &pt);
 
     CWriter plan_text, plan_comment;
@@ -959,6 +961,13 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "layout", pt.layout,
         "nlayout", arena_printf(em.arena, "%d", pt.nlayout),
         "durations", pt.durations,
+        "parallelism", arena_printf(em.arena, "%" PRId64, plan->parallelism),
+        "exchanges", pt.nexchanges ? "exchanges" : "NULL",
+        "nexchanges", arena_printf(em.arena, "%d", pt.nexchanges),
+        "serial", plan->serial ? arena_printf(em.arena, "\"%s\"",
+                                              c_string_body(em.arena, plan->serial,
+                                                            (int64_t)strlen(plan->serial)))
+                               : "NULL",
         "state_store", plan->state_rocksdb ? "&flow_rocksdb_store" : "NULL",
         "state_dir", plan->state_dir
                          ? arena_printf(em.arena, "\"%s\"",

@@ -178,8 +178,9 @@ void push_to(Body *b, const PlanEdgeList *edges)
         if (to->kind == PN_SINK) {
             cw_line(&b->w, "%s(rt, %s);", em->sink_fns[to->index], ptr);
         } else {
-            cw_line(&b->w, "%s(rt, %s, ts);",
-                    join_right ? to->stage->names->right : to->stage->cname, ptr);
+            const char *fn = join_right ? to->stage->names->right
+                             : to->stage->exchange ? to->stage->exchange : to->stage->cname;
+            cw_line(&b->w, "%s(rt, %s, ts);", fn, ptr);
             b->used_ts = true;
         }
     }

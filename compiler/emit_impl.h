@@ -227,6 +227,13 @@ void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_kv_restore(Emitter *em, CWriter *w, const PlanStage *st);
 
+/* ---- emit_exchange.c: the exchanges in front of keyed stages (parallelism N) ---- */
+
+/* Each exchange's function and its deliver function (after the prototypes). */
+void emit_exchange_functions(Emitter *em, CWriter *w);
+/* The FlowExchangeDef array `exchanges`; returns how many it holds. */
+int emit_exchange_table(Emitter *em, CWriter *w);
+
 /* ---- emit_join.c, for emit_join_ckpt.c --------------------------------------------- */
 
 /* What the join emitters (emit_join.c, emit_join_ckpt.c) know of one join

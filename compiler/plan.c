@@ -673,8 +673,10 @@ static void plan_config(Plan *plan, const ConfigSetting *settings)
             plan->state_rocksdb = true;
             plan->state_dir = s->dir;
             break;
-        case CFG_STATE_MEMORY:
         case CFG_PARALLELISM:
+            plan->parallelism = s->parallelism;
+            break;
+        case CFG_STATE_MEMORY:
             break;
         }
     }
@@ -686,6 +688,7 @@ Plan *plan_build(Arena *arena, Program *prog)
     plan->arena = arena;
     plan->prog = prog;
     plan->flow_file = plan_base_name(prog->filename ? prog->filename : "program.flow");
+    plan->parallelism = 1;
 
     /* Declared schemas name their records first, so that a select that
      * rebuilds a declared schema's shape uses the declared name. */
@@ -721,5 +724,6 @@ Plan *plan_build(Arena *arena, Program *prog)
     mark_live(plan);
     assign_stages(plan);
     finish_stages(plan);
+    plan_exchanges(plan);
     return plan;
 }

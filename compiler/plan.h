@@ -133,6 +133,11 @@ struct PlanStage {
     PlanNode **nodes;
     int nnodes, nodes_cap;
     PlanType *in;           /* the record its function takes */
+    /* A keyed stateful stage of a program that can run on several workers
+     * (plan_exchange.c): the functions that send its records to the worker
+     * owning their key, and that take them there; else NULL. */
+    const char *exchange, *deliver;
+    int exchange_index;     /* its entry in FlowProgram.exchanges, else -1 */
 };
 
 /* Where a stream's records come from. */
@@ -175,7 +180,17 @@ typedef struct Plan {
      * tumbling windows and dedupes keep their state in the runtime's store. */
     bool state_rocksdb;
     const char *state_dir;
+    /* `parallelism N` (1 without one), and the exchanges in front of the
+     * keyed stages; when there are none, why the program runs on one
+     * worker whatever N (`serial`, NULL with exchanges). */
+    int64_t parallelism;
+    int nexchanges;
+    const char *serial;
 } Plan;
+
+/* plan_exchange.c: decides whether the keyed stages can run on several
+ * workers and gives out the exchanges' names (after the stages are cut). */
+void plan_exchanges(Plan *plan);
 
 /* Whether the stage starts with an operator of this kind. */
 bool plan_stage_is(const PlanStage *st, OpKind kind);

@@ -27,7 +27,7 @@ static void usage_line(const FlowProgram *prog, FILE *f)
 {
     fprintf(f,
             "usage: %s [--set NAME=VALUE]... [--stats[=SECONDS]] [--metrics-port [ADDR:]PORT] "
-            "[--quiet] [--help] [--version]%s%s\n",
+            "[--parallelism N] [--quiet] [--help] [--version]%s%s\n",
             prog->name,
             prog->checkpoint_every_ms > 0
                 ? " [--checkpoint-dir DIR] [--checkpoint-every D] [--checkpoint-keep K] "
@@ -47,9 +47,11 @@ static void help(const FlowProgram *prog)
            "  --metrics-port [ADDR:]PORT\n"
            "                      serve Prometheus metrics at http://ADDR:PORT/metrics while\n"
            "                      running (ADDR: every IPv4 address; needs libmicrohttpd12)\n"
+           "  --parallelism N     N worker threads for the keyed stages (default %d)\n"
            "  --quiet             no summary at exit\n"
            "  --help              this text\n"
-           "  --version           program, .flow file and flowc version\n");
+           "  --version           program, .flow file and flowc version\n",
+           prog->parallelism > 0 ? prog->parallelism : 1);
     if (prog->checkpoint_every_ms > 0)
         printf("  --checkpoint-dir DIR      where checkpoints go (default: %s)\n"
                "  --checkpoint-every D      the interval instead of the program's (500ms, 10s, 1m)\n"
@@ -282,6 +284,20 @@ static void metrics_option(const FlowProgram *prog, CliOptions *o, int argc, cha
     else
         o->metrics_addr = v;
 }
+/* --parallelism N (or --parallelism=N): 1 to FLOW_MAX_PARALLELISM. */
+static void parallelism_option(const FlowProgram *prog, CliOptions *o, int argc, char **argv,
+                               int *i, int *status)
+{
+    const char *a = argv[*i];
+    const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+    char *end = NULL;
+    long n = v ? strtol(v, &end, 10) : 0;
+    if (!v || end == v || *end || n < 1 || n > FLOW_MAX_PARALLELISM)
+        *status = usage_error(prog, "--parallelism needs a number of workers from 1 to %s%s",
+                              "128", "");
+    else
+        o->parallelism = (int)n;
+}
 
 int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions *o)
 {
@@ -314,6 +330,8 @@ int flowrt_cli_parse(const FlowProgram *prog, int argc, char **argv, CliOptions 
                 o->stats_seconds = s;
         } else if (strcmp(a, "--metrics-port") == 0 || strncmp(a, "--metrics-port=", 15) == 0) {
             metrics_option(prog, o, argc, argv, &i, &status);
+        } else if (strcmp(a, "--parallelism") == 0 || strncmp(a, "--parallelism=", 14) == 0) {
+            parallelism_option(prog, o, argc, argv, &i, &status);
         } else if (strcmp(a, "--quiet") == 0) {
             o->quiet = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -17,6 +17,7 @@ typedef struct CliOptions {
     double stats_seconds;    /* --stats[=SECONDS]; 0: no periodic stats */
     bool quiet;
     const char *metrics_addr;     /* --metrics-port [ADDR:]PORT; NULL: no endpoint */
+    int parallelism;              /* --parallelism N; 0: the control's or program's */
     /* Checkpointed programs only (docs/checkpoints.md). */
     const char *checkpoint_dir;   /* --checkpoint-dir DIR; NULL: the program's */
     int64_t checkpoint_every_ms;  /* --checkpoint-every D; 0: the program's */

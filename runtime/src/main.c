@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "kv.h"
 #include "metrics.h"
+#include "parallel.h"
 #include "rt.h"
 #include "samefile.h"
 #include "stats.h"
@@ -50,6 +51,11 @@ void flow_control_stop(FlowControl *control)
     atomic_store(&control->stop, 1);
 }
 
+void flow_control_set_parallelism(FlowControl *control, int n)
+{
+    atomic_store(&control->parallelism, n < 0 ? 0 : n);
+}
+
 void flow_control_summary(const FlowControl *c, FlowSummary *out)
 {
     memset(out, 0, sizeof *out);
@@ -71,6 +77,7 @@ FlowControl *flow_control_new(void)
     atomic_init(&c->written, 0);
     atomic_init(&c->bad, 0);
     atomic_init(&c->late, 0);
+    atomic_init(&c->parallelism, 0);
     return c;
 }
 
@@ -106,8 +113,8 @@ static void publish_counters(FlowRuntime *rt)
 {
     atomic_store(&rt->control->read, flowrt_stats_records_read(rt));
     atomic_store(&rt->control->written, flowrt_stats_records_written(rt));
-    atomic_store(&rt->control->bad, rt->bad_total);
-    atomic_store(&rt->control->late, rt->late);
+    atomic_store(&rt->control->bad, rt->bad_total + flowrt_parallel_bad(rt));
+    atomic_store(&rt->control->late, rt->late + flowrt_parallel_late(rt));
     flowrt_metrics_publish(rt);
 }
 
@@ -261,6 +268,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
              * every window fires. */
             if (!(stop_in_round && flowrt_run_stop_requested(rt)) && !rt->failed)
                 flowrt_runtime_advance(rt);
+            flowrt_parallel_round(rt);
             flowrt_sinks_linger(rt);
         }
         flowrt_sinks_check(rt);
@@ -388,9 +396,12 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
                   flowrt_check_same_files(&rt) && flowrt_ckpt_open(&rt, &opts) &&
                   flowrt_kv_open(&rt, &opts, flowrt_ckpt_restore_store(&rt)) &&
                   flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt) &&
-                  flowrt_ckpt_restore(&rt);
+                  flowrt_ckpt_restore(&rt) &&
+                  flowrt_parallel_start(&rt, opts.parallelism, opts.stats_seconds > 0);
     if (opened)
         run(&rt, &opts, started);
+    /* The workers finish what was read before anything is drained. */
+    flowrt_parallel_finish(&rt);
     bool interrupted = flowrt_run_stop_requested(&rt);
     /* Stopped by a signal or done: a last checkpoint, from which the next
      * start goes on (docs/checkpoints.md). */

@@ -122,8 +122,17 @@ void flow_watermark_observe(FlowRuntime *rt, int64_t ts)
 
 void flowrt_runtime_advance(FlowRuntime *rt)
 {
-    if (rt->timers.nops > 0)
-        flowrt_timers_advance(&rt->timers, rt, watermarks_current(&rt->watermarks, rt->now_ms));
+    if (rt->timers.nops == 0)
+        return;
+    int64_t wm = watermarks_current(&rt->watermarks, rt->now_ms);
+    /* With workers, the operators are theirs: the watermark goes to them
+     * with the records (parallel.c). */
+    if (rt->head.exchange) {
+        if (wm > rt->exchange_wm)
+            rt->exchange_wm = wm;
+        return;
+    }
+    flowrt_timers_advance(&rt->timers, rt, wm);
 }
 
 FlowTable *flow_state_table(FlowRuntime *rt, int op)

@@ -588,3 +588,37 @@ const char *flowrt_sink_label(const FlowSink *sink)
 {
     return sink->out->label;
 }
+
+FlowSink *flowrt_sink_clone(const FlowSink *sink, Output *out)
+{
+    FlowSink *c = alloc_or_die(sizeof *c);
+    *c = *sink;
+    c->out = out;
+    c->field = 0;
+    c->records = c->written = 0;
+    size_t nstamps = (size_t)(sink->def->nfields > 0 ? sink->def->nfields : 1);
+    c->timestamps = alloc_or_die(nstamps * sizeof *c->timestamps);
+    memset(c->timestamps, 0, nstamps * sizeof *c->timestamps);
+    out->sinks = realloc_or_die(out->sinks, (size_t)(out->nsinks + 1) * sizeof *out->sinks);
+    out->sinks[out->nsinks++] = c;
+    return c;
+}
+
+void flowrt_sink_clone_free(FlowSink *clone)
+{
+    free(clone->timestamps);
+    free(clone);
+}
+
+void flowrt_output_append(Output *out, const char *bytes, size_t n, const int64_t *records)
+{
+    put_bytes(out, bytes, n);
+    out->done = out->len;
+    for (int i = 0; i < out->nsinks; i++)
+        out->sinks[i]->records += records[i];
+}
+
+bool flowrt_output_flush(Output *out)
+{
+    return output_flush(out);
+}

@@ -172,6 +172,17 @@ bool flowrt_sink_flush(FlowSink *sink);
 bool flowrt_sink_commit(FlowSink *sink, Position *pos);
 /* Drops what the buffer holds and cuts the Output back to *pos. */
 bool flowrt_sink_restore(FlowSink *sink, const Position *pos);
+/* Parallel runs (parallel.c): a worker's copy of `sink`, encoding into
+ * `out` (whose sinks it joins) with the sink's format and keys, which stay
+ * the original's; freed with flowrt_sink_clone_free. */
+FlowSink *flowrt_sink_clone(const FlowSink *sink, Output *out);
+void flowrt_sink_clone_free(FlowSink *clone);
+/* Whole records a worker encoded, `records[i]` of them for out->sinks[i],
+ * appended to `out`, between two records. */
+void flowrt_output_append(Output *out, const char *bytes, size_t n, const int64_t *records);
+/* Writes out what `out` holds; false on a failure (kept in out->error). */
+bool flowrt_output_flush(Output *out);
+
 /* The label of the sink's output (path or "stdout"). */
 const char *flowrt_sink_label(const FlowSink *sink);
 

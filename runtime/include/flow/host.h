@@ -86,6 +86,10 @@ int flow_run_with(const FlowProgram *program, FlowControl *control, int argc, ch
  * flow_run). Safe from any thread and from a signal handler; a request made
  * while no run uses the control applies to its next run. */
 void flow_control_stop(FlowControl *control);
+/* The runs under `control` from now on use n worker threads for the keyed
+ * stages (as --parallelism n; 0: the program's `parallelism`). A later
+ * --parallelism on the command line still wins. */
+void flow_control_set_parallelism(FlowControl *control, int n);
 /* Fills *out with the counters of the control's current or last run. Safe
  * from any thread. */
 void flow_control_summary(const FlowControl *control, FlowSummary *out);

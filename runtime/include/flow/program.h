@@ -30,6 +30,7 @@
 #include "flow/checkpoint.h"
 #include "flow/codec.h"
 #include "flow/csv_line.h"
+#include "flow/exchange.h"
 #include "flow/fn_string.h"
 #include "flow/generator.h"
 #include "flow/host.h"
@@ -47,7 +48,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 9
+#define FLOW_ABI_VERSION 10
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -155,7 +156,16 @@ struct FlowControl {
     atomic_int stop;             /* set by flow_*_stop, seen between batches */
     atomic_int running;          /* 1 while a run uses this control */
     atomic_int_least64_t read, written, bad, late;
+    atomic_int parallelism;      /* flow_control_set_parallelism; 0: the program's */
 };
+
+/* An exchange in front of a keyed stage (flow/exchange.h): its name for
+ * --stats ("window at FILE:LINE:COL"), and what a worker calls with a record
+ * packed for it. */
+typedef struct FlowExchangeDef {
+    const char *name;
+    void (*deliver)(FlowRuntime *rt, unsigned char *packed, int64_t ts);
+} FlowExchangeDef;
 
 /* Checks the values of the duration params in the run's params block
  * against the rules of the clauses that use them (docs/language.md,
@@ -228,6 +238,13 @@ struct FlowProgram {
      * then the program does not link librocksdb. */
     const FlowKvStoreOps *state_store;
     const char *state_dir;
+    /* `parallelism N` (1 without it; --parallelism and the host's control
+     * override it), and the exchanges in front of the keyed stages; with
+     * none, `serial` says why the program runs on one worker whatever N. */
+    int parallelism;
+    const FlowExchangeDef *exchanges;
+    int nexchanges;
+    const char *serial;
 };
 
 /* What a generated `main` calls: runs the program (flow_run, flow/host.h) and

@@ -11,6 +11,7 @@
 #define FLOW_RUNTIME_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "flow/value.h"
 
@@ -29,6 +30,7 @@ typedef struct FlowRuntimeHead {
     const void *params;                /* this run's params: the generated program's params
                                         * struct, at FlowParamDef.offset each (flow/program.h) */
     int64_t *lookup_misses;            /* one per FlowProgram.lookups entry (flow/table.h) */
+    bool exchange;                     /* the reading thread of a parallel run (flow/exchange.h) */
 } FlowRuntimeHead;
 
 /* This run's params. Each run has its own, so that two runs of one program

@@ -1,0 +1,634 @@
+/* parallel.c: the workers, their queues and the exchange of a run with
+ * `parallelism N` > 1 (parallel.h; docs/architecture.md, "Parallelism").
+ *
+ * Each worker has two rings of batches: `in`, which only the reading thread
+ * fills and only the worker empties, and `out`, the other way round. A
+ * batch is filled in place by its one producer while it owns it and handed
+ * over whole, so the one lock of the run (`mu`) is taken once per batch,
+ * never per record. In a batch of `in`, each entry is an InEntry and its
+ * packed record; in one of `out`, an OutEntry, the per-sink record counts
+ * and the bytes of whole encoded records for one of the run's Outputs. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "parallel.h"
+#include "rt.h"
+
+#define PAR_SLOTS (PAR_QUEUE_BYTES / PAR_BATCH_BYTES)
+
+enum { ENTRY_WATERMARK = -1, ENTRY_END = -2 };
+
+typedef struct InEntry {
+    uint32_t size;          /* of the packed record after it, a multiple of 8 */
+    int32_t ex;             /* FlowProgram.exchanges index, or ENTRY_* */
+    int64_t ts;
+    int64_t wm;             /* the program watermark when the record was read */
+} InEntry;
+
+typedef struct OutEntry {
+    uint32_t bytes;         /* of encoded records, after the counts */
+    uint16_t output;        /* the index in rt->outputs */
+    uint16_t nsinks;        /* the counts that follow: records per sink of it */
+} OutEntry;
+
+typedef struct Batch {
+    unsigned char *buf;
+    size_t len, cap;
+} Batch;
+
+/* A ring of PAR_SLOTS batches between one producer and one consumer. The
+ * producer fills slots[fill] (valid while `filling`), the consumer reads
+ * slots[head]; count says how many are handed over. head and count are
+ * under the run's lock; fill and filling are the producer's. */
+typedef struct Ring {
+    Batch slots[PAR_SLOTS];
+    int head, count;
+    int fill;
+    bool filling;
+    int64_t batches;        /* handed over, for --stats */
+    int64_t wait_ns;        /* the producer waited for a free slot */
+} Ring;
+
+typedef struct Worker Worker;
+
+/* A worker's stand-in for one of the run's Outputs: its sinks encode into
+ * it, and what it writes goes into the worker's `out` ring. */
+typedef struct WorkerOutput {
+    Output base;
+    Worker *w;
+    int index;
+    int64_t *sent;          /* records of each of its sinks handed on so far */
+} WorkerOutput;
+
+struct Worker {
+    Parallel *par;
+    int index;
+    pthread_t thread;
+    bool inited, started;
+    FlowRuntime rt;
+    Ring in, out;
+    pthread_cond_t cv;      /* the worker waits on it: data in `in`, room in `out` */
+    bool done;              /* under the lock: the thread has ended */
+    int64_t sent_wm;        /* the reading thread's: the watermark it last told the worker */
+    atomic_int_least64_t records, late, bad, watermark;
+};
+
+struct Parallel {
+    int n;
+    Worker *workers;
+    pthread_mutex_t mu;
+    pthread_cond_t main_cv; /* the reading thread waits on it: room in an `in`, data in an `out` */
+    atomic_int failed;
+};
+
+static void lock(Parallel *par)
+{
+    pthread_mutex_lock(&par->mu);
+}
+
+static void unlock(Parallel *par)
+{
+    pthread_mutex_unlock(&par->mu);
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static size_t round8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* Room for `need` bytes in batch b (one record larger than a batch grows it). */
+static bool batch_fit(Batch *b, size_t need)
+{
+    if (b->cap - b->len >= need)
+        return true;
+    if (b->len > 0)
+        return false;
+    unsigned char *grown = realloc(b->buf, need);
+    if (!grown) {
+        fprintf(stderr, "flowrt: out of memory\n");
+        abort();
+    }
+    b->buf = grown;
+    b->cap = need;
+    return true;
+}
+
+/* The producer's side, under the lock: a free slot to fill, or false. */
+static bool ring_take_slot(Ring *r)
+{
+    if (r->count == PAR_SLOTS)
+        return false;
+    r->fill = (r->head + r->count) % PAR_SLOTS;
+    r->filling = true;
+    r->slots[r->fill].len = 0;
+    return true;
+}
+
+/* ---- The reading thread ------------------------------------------------------------------- */
+
+/* Whether some worker has handed over output: under the lock. */
+static bool output_pending(const Parallel *par)
+{
+    for (int i = 0; i < par->n; i++)
+        if (par->workers[i].out.count > 0)
+            return true;
+    return false;
+}
+
+/* Appends one batch of a worker's output to the run's Outputs. */
+static void write_batch(FlowRuntime *rt, const Batch *b)
+{
+    size_t at = 0;
+    while (at < b->len) {
+        const OutEntry *e = (const OutEntry *)(const void *)(b->buf + at);
+        const int64_t *counts = (const int64_t *)(const void *)(e + 1);
+        const char *bytes = (const char *)(counts + e->nsinks);
+        flowrt_output_append(rt->outputs[e->output], bytes, e->bytes, counts);
+        at += round8(sizeof *e + e->nsinks * sizeof *counts + e->bytes);
+    }
+}
+
+/* Writes out every batch the workers handed over. */
+static void drain_outputs(FlowRuntime *rt)
+{
+    Parallel *par = rt->par;
+    for (int i = 0; i < par->n; i++) {
+        Worker *w = &par->workers[i];
+        for (;;) {
+            lock(par);
+            if (w->out.count == 0) {
+                unlock(par);
+                break;
+            }
+            Batch *b = &w->out.slots[w->out.head];
+            unlock(par);
+            write_batch(rt, b);
+            lock(par);
+            w->out.head = (w->out.head + 1) % PAR_SLOTS;
+            w->out.count--;
+            pthread_cond_signal(&w->cv);
+            unlock(par);
+        }
+    }
+}
+
+/* Hands the batch being filled for w over, if it holds anything. */
+static void publish_in(Parallel *par, Worker *w)
+{
+    Ring *r = &w->in;
+    if (!r->filling || r->slots[r->fill].len == 0)
+        return;
+    lock(par);
+    r->filling = false;
+    r->count++;
+    r->batches++;
+    pthread_cond_signal(&w->cv);
+    unlock(par);
+}
+
+/* Room for `need` bytes in w's input batch: waits, writing out the
+ * workers' output meanwhile, while w's ring is full. */
+static Batch *in_room(FlowRuntime *rt, Worker *w, size_t need)
+{
+    Parallel *par = rt->par;
+    Ring *r = &w->in;
+    if (r->filling && batch_fit(&r->slots[r->fill], need))
+        return &r->slots[r->fill];
+    publish_in(par, w);
+    lock(par);
+    while (!ring_take_slot(r)) {
+        if (output_pending(par)) {
+            unlock(par);
+            drain_outputs(rt);
+            lock(par);
+            continue;
+        }
+        int64_t t0 = now_ns();
+        pthread_cond_wait(&par->main_cv, &par->mu);
+        r->wait_ns += now_ns() - t0;
+    }
+    unlock(par);
+    batch_fit(&r->slots[r->fill], need);
+    return &r->slots[r->fill];
+}
+
+static InEntry *put_entry(FlowRuntime *rt, Worker *w, int ex, size_t size, int64_t ts)
+{
+    Batch *b = in_room(rt, w, sizeof(InEntry) + size);
+    InEntry *e = (InEntry *)(void *)(b->buf + b->len);
+    e->size = (uint32_t)size;
+    e->ex = ex;
+    e->ts = ts;
+    e->wm = rt->exchange_wm;
+    w->sent_wm = rt->exchange_wm;
+    b->len += sizeof *e + size;
+    return e;
+}
+
+unsigned char *flow_exchange_put(FlowRuntime *rt, int ex, uint64_t hash, int64_t ts,
+                                 size_t size)
+{
+    Parallel *par = rt->par;
+    int group = (int)(hash % FLOW_MAX_PARALLELISM);
+    Worker *w = &par->workers[group * par->n / FLOW_MAX_PARALLELISM];
+    InEntry *e = put_entry(rt, w, ex, round8(size), ts);
+    atomic_fetch_add_explicit(&w->records, 1, memory_order_relaxed);
+    return (unsigned char *)(e + 1);
+}
+
+void flowrt_parallel_round(FlowRuntime *rt)
+{
+    Parallel *par = rt->par;
+    if (!par)
+        return;
+    for (int i = 0; i < par->n; i++) {
+        Worker *w = &par->workers[i];
+        if (w->sent_wm != rt->exchange_wm)
+            put_entry(rt, w, ENTRY_WATERMARK, 0, 0);
+        publish_in(par, w);
+    }
+    drain_outputs(rt);
+    if (atomic_load(&par->failed))
+        rt->failed = true;
+}
+
+/* ---- The workers ------------------------------------------------------------------------ */
+
+/* WorkerOutput's write: the bytes and the counts of its sinks' records
+ * since the last write go into the worker's `out` ring. */
+static int worker_output_write(Output *out, const char *bytes, size_t n)
+{
+    WorkerOutput *wo = (WorkerOutput *)out;
+    Worker *w = wo->w;
+    Parallel *par = w->par;
+    Ring *r = &w->out;
+    size_t need = round8(sizeof(OutEntry) + (size_t)out->nsinks * sizeof(int64_t) + n);
+    if (!r->filling || !batch_fit(&r->slots[r->fill], need)) {
+        lock(par);
+        if (r->filling) {
+            r->filling = false;
+            r->count++;
+            r->batches++;
+            pthread_cond_signal(&par->main_cv);
+        }
+        int64_t t0 = now_ns();
+        while (!ring_take_slot(r))
+            pthread_cond_wait(&w->cv, &par->mu);
+        r->wait_ns += now_ns() - t0;
+        unlock(par);
+        batch_fit(&r->slots[r->fill], need);
+    }
+    Batch *b = &r->slots[r->fill];
+    OutEntry *e = (OutEntry *)(void *)(b->buf + b->len);
+    e->bytes = (uint32_t)n;
+    e->output = (uint16_t)wo->index;
+    e->nsinks = (uint16_t)out->nsinks;
+    int64_t *counts = (int64_t *)(void *)(e + 1);
+    for (int i = 0; i < out->nsinks; i++) {
+        counts[i] = out->sinks[i]->records - wo->sent[i];
+        wo->sent[i] = out->sinks[i]->records;
+    }
+    memcpy(counts + out->nsinks, bytes, n);
+    b->len += need;
+    return 0;
+}
+
+static int worker_output_flush(Output *out)
+{
+    (void)out;
+    return 0;
+}
+
+static const SinkOps worker_output_ops = {
+    .write = worker_output_write,
+    .flush = worker_output_flush,
+};
+
+/* What the worker's sinks encoded goes over, the last batch too. */
+static void worker_flush(Worker *w)
+{
+    flowrt_sinks_flush(&w->rt);
+    Ring *r = &w->out;
+    lock(w->par);
+    if (r->filling && r->slots[r->fill].len > 0) {
+        r->filling = false;
+        r->count++;
+        r->batches++;
+        pthread_cond_signal(&w->par->main_cv);
+    }
+    unlock(w->par);
+}
+
+/* Runs the entries of one input batch; false after the end entry. */
+static bool worker_batch(Worker *w, const Batch *b, int64_t *wm)
+{
+    FlowRuntime *rt = &w->rt;
+    size_t at = 0;
+    while (at < b->len) {
+        InEntry *e = (InEntry *)(void *)(b->buf + at);
+        at += sizeof *e + e->size;
+        if (e->ex == ENTRY_END)
+            return false;
+        if (rt->failed)
+            continue; /* the run stops: what is queued is dropped */
+        if (e->wm > *wm) {
+            *wm = e->wm;
+            atomic_store_explicit(&w->watermark, *wm, memory_order_relaxed);
+        }
+        /* As the reading thread of one worker does after each record: the
+         * operators see the watermark the record was read under. */
+        flowrt_timers_advance(&rt->timers, rt, *wm);
+        if (e->ex == ENTRY_WATERMARK)
+            continue;
+        flowrt_scratch_reset(&rt->scratch);
+        rt->prog->exchanges[e->ex].deliver(rt, (unsigned char *)(e + 1), e->ts);
+        flowrt_timers_advance(&rt->timers, rt, *wm);
+    }
+    return true;
+}
+
+static void *worker_main(void *arg)
+{
+    Worker *w = arg;
+    Parallel *par = w->par;
+    FlowRuntime *rt = &w->rt;
+    int64_t wm = FLOW_TIME_MIN;
+    for (bool more = true; more;) {
+        lock(par);
+        while (w->in.count == 0)
+            pthread_cond_wait(&w->cv, &par->mu);
+        Batch *b = &w->in.slots[w->in.head];
+        unlock(par);
+        more = worker_batch(w, b, &wm);
+        lock(par);
+        w->in.head = (w->in.head + 1) % PAR_SLOTS;
+        w->in.count--;
+        pthread_cond_signal(&par->main_cv);
+        unlock(par);
+        worker_flush(w);
+        atomic_store_explicit(&w->late, rt->late, memory_order_relaxed);
+        atomic_store_explicit(&w->bad, rt->bad_total, memory_order_relaxed);
+        if (rt->failed)
+            atomic_store(&par->failed, 1);
+    }
+    lock(par);
+    w->done = true;
+    pthread_cond_signal(&par->main_cv);
+    unlock(par);
+    return NULL;
+}
+
+/* The worker's runtime: the run's params, tables and regular expressions
+ * as its own, its own operators, and stand-ins for the run's Outputs. */
+static bool worker_init(FlowRuntime *rt, Worker *w)
+{
+    FlowRuntime *wrt = &w->rt;
+    if (pthread_cond_init(&w->cv, NULL) != 0)
+        return false;
+    flowrt_runtime_init(wrt, rt->prog);
+    w->inited = true;
+    wrt->head.params = rt->head.params;
+    wrt->params = rt->params;
+    wrt->control = rt->control;
+    wrt->signals_at_start = rt->signals_at_start;
+    wrt->tables = rt->tables;
+    wrt->ntables = rt->ntables;
+    wrt->now_ms = rt->now_ms;
+    if (rt->prog->regex_setup &&
+        !rt->prog->regex_setup(wrt, rt->prog->regexes, rt->prog->nregexes))
+        return false;
+    wrt->outputs = calloc((size_t)rt->noutputs + 1, sizeof *wrt->outputs);
+    wrt->sinks = calloc((size_t)rt->nsinks + 1, sizeof *wrt->sinks);
+    if (!wrt->outputs || !wrt->sinks)
+        return false;
+    for (int o = 0; o < rt->noutputs; o++) {
+        WorkerOutput *wo = calloc(1, sizeof *wo);
+        if (!wo)
+            return false;
+        flowrt_output_init(&wo->base, &worker_output_ops, rt->outputs[o]->label);
+        wo->w = w;
+        wo->index = o;
+        wo->sent = calloc((size_t)rt->outputs[o]->nsinks + 1, sizeof *wo->sent);
+        wrt->outputs[wrt->noutputs++] = &wo->base;
+        if (!wo->sent)
+            return false;
+    }
+    for (int i = 0; i < rt->nsinks; i++) {
+        int o = 0;
+        while (rt->outputs[o] != rt->sinks[i]->out)
+            o++;
+        wrt->sinks[wrt->nsinks++] = flowrt_sink_clone(rt->sinks[i], wrt->outputs[o]);
+    }
+    for (int s = 0; s < PAR_SLOTS; s++) {
+        Batch *in = &w->in.slots[s], *out = &w->out.slots[s];
+        in->cap = out->cap = PAR_BATCH_BYTES;
+        in->buf = malloc(in->cap);
+        out->buf = malloc(out->cap);
+        if (!in->buf || !out->buf)
+            return false;
+    }
+    return true;
+}
+
+static void worker_free(Worker *w)
+{
+    FlowRuntime *wrt = &w->rt;
+    if (!w->inited)
+        return;
+    for (int i = 0; i < wrt->nsinks; i++)
+        flowrt_sink_clone_free(wrt->sinks[i]);
+    for (int o = 0; o < wrt->noutputs; o++) {
+        WorkerOutput *wo = (WorkerOutput *)wrt->outputs[o];
+        free(wo->sent);
+        flowrt_output_free(&wo->base);
+        free(wo);
+    }
+    free(wrt->sinks);
+    free(wrt->outputs);
+    wrt->sinks = NULL;
+    wrt->outputs = NULL;
+    wrt->nsinks = wrt->noutputs = 0;
+    wrt->tables = NULL;
+    for (int s = 0; s < PAR_SLOTS; s++) {
+        free(w->in.slots[s].buf);
+        free(w->out.slots[s].buf);
+    }
+    flowrt_runtime_free(wrt);
+    pthread_cond_destroy(&w->cv);
+}
+
+static void parallel_free(FlowRuntime *rt)
+{
+    Parallel *par = rt->par;
+    for (int i = 0; i < par->n; i++)
+        worker_free(&par->workers[i]);
+    free(par->workers);
+    pthread_cond_destroy(&par->main_cv);
+    pthread_mutex_destroy(&par->mu);
+    free(par);
+    rt->par = NULL;
+    rt->head.exchange = false;
+}
+
+bool flowrt_parallel_start(FlowRuntime *rt, int requested, bool stats)
+{
+    const FlowProgram *prog = rt->prog;
+    int n = requested > 0 ? requested : atomic_load(&rt->control->parallelism);
+    if (n <= 0)
+        n = prog->parallelism > 0 ? prog->parallelism : 1;
+    if (n > FLOW_MAX_PARALLELISM)
+        n = FLOW_MAX_PARALLELISM;
+    if (n == 1)
+        return true;
+    if (prog->nexchanges == 0) {
+        if (stats)
+            fprintf(stderr, "%s: parallelism %d: runs on one worker (%s)\n", prog->name, n,
+                    prog->serial ? prog->serial : "nothing to split");
+        return true;
+    }
+    if (rt->ckpt.on) {
+        flowrt_runtime_fail(rt, "parallelism %d with checkpoints is not supported by this "
+                                "version; run it with --parallelism 1", n);
+        return false;
+    }
+    Parallel *par = calloc(1, sizeof *par);
+    if (!par) {
+        flowrt_runtime_fail(rt, "out of memory");
+        return false;
+    }
+    par->workers = calloc((size_t)n, sizeof *par->workers);
+    pthread_mutex_init(&par->mu, NULL);
+    pthread_cond_init(&par->main_cv, NULL);
+    rt->par = par;
+    if (!par->workers) {
+        parallel_free(rt);
+        flowrt_runtime_fail(rt, "out of memory");
+        return false;
+    }
+    par->n = n;
+    rt->exchange_wm = FLOW_TIME_MIN;
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        Worker *w = &par->workers[i];
+        w->par = par;
+        w->index = i;
+        w->sent_wm = FLOW_TIME_MIN;
+        atomic_init(&w->watermark, FLOW_TIME_MIN);
+        ok = worker_init(rt, w);
+    }
+    /* Stop signals are the reading thread's: its blocking reads must be
+     * the ones they cut short. The workers start with them blocked. */
+    sigset_t block, saved;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &saved);
+    for (int i = 0; i < n && ok; i++) {
+        Worker *w = &par->workers[i];
+        w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
+        ok = w->started;
+    }
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    rt->head.exchange = true;
+    if (!ok) {
+        flowrt_parallel_finish(rt);
+        flowrt_runtime_fail(rt, "cannot start %d worker threads", n);
+        return false;
+    }
+    if (stats)
+        fprintf(stderr, "%s: parallelism %d: %d workers after the exchange%s\n", prog->name, n,
+                n, prog->nexchanges > 1 ? "s" : "");
+    return true;
+}
+
+void flowrt_parallel_finish(FlowRuntime *rt)
+{
+    Parallel *par = rt->par;
+    if (!par)
+        return;
+    for (int i = 0; i < par->n; i++) {
+        Worker *w = &par->workers[i];
+        if (!w->started)
+            continue;
+        if (w->sent_wm != rt->exchange_wm)
+            put_entry(rt, w, ENTRY_WATERMARK, 0, 0);
+        put_entry(rt, w, ENTRY_END, 0, 0);
+        publish_in(par, w);
+    }
+    for (;;) {
+        drain_outputs(rt);
+        lock(par);
+        bool all = true;
+        for (int i = 0; i < par->n; i++)
+            all = all && (par->workers[i].done || !par->workers[i].started);
+        if (all && !output_pending(par)) {
+            unlock(par);
+            break;
+        }
+        if (!output_pending(par))
+            pthread_cond_wait(&par->main_cv, &par->mu);
+        unlock(par);
+    }
+    for (int i = 0; i < par->n; i++) {
+        Worker *w = &par->workers[i];
+        if (w->started)
+            pthread_join(w->thread, NULL);
+        rt->late += w->rt.late;
+        rt->bad_total += w->rt.bad_total;
+        rt->bad_results += w->rt.bad_results;
+        if (w->rt.failed)
+            rt->failed = true;
+    }
+    parallel_free(rt);
+}
+
+int64_t flowrt_parallel_late(const FlowRuntime *rt)
+{
+    int64_t n = 0;
+    for (int i = 0; rt->par && i < rt->par->n; i++)
+        n += atomic_load_explicit(&rt->par->workers[i].late, memory_order_relaxed);
+    return n;
+}
+
+int64_t flowrt_parallel_bad(const FlowRuntime *rt)
+{
+    int64_t n = 0;
+    for (int i = 0; rt->par && i < rt->par->n; i++)
+        n += atomic_load_explicit(&rt->par->workers[i].bad, memory_order_relaxed);
+    return n;
+}
+
+int flowrt_parallel_workers(const FlowRuntime *rt)
+{
+    return rt->par ? rt->par->n : 1;
+}
+
+void flowrt_parallel_queue_stats(const FlowRuntime *rt, int worker, ParQueueStats *out)
+{
+    memset(out, 0, sizeof *out);
+    Parallel *par = rt->par;
+    if (!par || worker < 0 || worker >= par->n)
+        return;
+    Worker *w = &par->workers[worker];
+    out->records = atomic_load_explicit(&w->records, memory_order_relaxed);
+    out->watermark = atomic_load_explicit(&w->watermark, memory_order_relaxed);
+    lock(par);
+    out->batches_in = w->in.batches;
+    out->batches_out = w->out.batches;
+    out->fill_in = (double)w->in.count / PAR_SLOTS;
+    out->fill_out = (double)w->out.count / PAR_SLOTS;
+    out->wait_in_s = (double)w->in.wait_ns / 1e9;
+    out->wait_out_s = (double)w->out.wait_ns / 1e9;
+    unlock(par);
+}

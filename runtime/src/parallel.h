@@ -1,0 +1,57 @@
+/* parallel.h: the worker threads of a run with `parallelism N` > 1
+ * (docs/architecture.md, "Parallelism"). The reading thread runs the
+ * sources and the stateless stages before `key by`; the generated exchanges
+ * (flow/exchange.h) pack each record of a keyed stage into the queue of the
+ * worker that owns its key group, with the watermark in force; each worker
+ * runs the keyed stages, their timers and what follows them on a
+ * FlowRuntime of its own, and hands what its sinks encoded, whole records,
+ * back through a queue of its own, which the reading thread writes to the
+ * run's sinks. Every queue is a ring of a fixed number of batches of
+ * PAR_BATCH_BYTES, so a slow sink or worker makes the reading thread wait,
+ * and so read less. Internal to libflowrt. */
+#ifndef FLOWRT_PARALLEL_H
+#define FLOWRT_PARALLEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "flow/program.h"
+
+/* The bytes of one batch, and of the batches of one queue (each way, per
+ * worker): a worker's two queues hold at most 2 * PAR_QUEUE_BYTES (more
+ * only for a record larger than a batch, which gets a batch of its size). */
+#define PAR_BATCH_BYTES (64 * 1024)
+#define PAR_QUEUE_BYTES (1024 * 1024)
+
+typedef struct Parallel Parallel;
+
+/* After the connectors opened: the run's worker count is `requested`
+ * (--parallelism), else its control's, else the program's; with more than
+ * one and exchanges in the program, starts the workers. False, the run
+ * failed, when they cannot be (checkpoints, no memory, no thread). */
+bool flowrt_parallel_start(FlowRuntime *rt, int requested, bool stats);
+/* After every poll of a source: hands the filled batches and the watermark
+ * to the workers, and writes out what the workers produced. */
+void flowrt_parallel_round(FlowRuntime *rt);
+/* The end of the run (done, stopped or failed): each worker takes what is
+ * queued for it and ends; what they produced is written out, their counts
+ * join the run's, and they are freed. */
+void flowrt_parallel_finish(FlowRuntime *rt);
+/* The late and bad records the workers counted so far (for the counters
+ * published while the run goes on). */
+int64_t flowrt_parallel_late(const FlowRuntime *rt);
+int64_t flowrt_parallel_bad(const FlowRuntime *rt);
+/* --stats and the metrics endpoint: per worker and queue, since the start. */
+typedef struct ParQueueStats {
+    int64_t records;        /* records through the worker's input queue */
+    int64_t batches_in, batches_out;
+    double fill_in, fill_out; /* batches waiting / capacity, now */
+    double wait_in_s;       /* the reading thread waited for room in it */
+    double wait_out_s;      /* the worker waited for room in its output queue */
+    int64_t watermark;      /* the worker's */
+} ParQueueStats;
+int flowrt_parallel_workers(const FlowRuntime *rt);
+void flowrt_parallel_queue_stats(const FlowRuntime *rt, int worker, ParQueueStats *out);
+
+#endif

@@ -103,6 +103,23 @@ add_test(NAME e2e.metrics_endpoint
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/metrics_endpoint.py ${E2E_OPTIONS} ${METRICS_TSAN})
 list(APPEND E2E_TESTS e2e.metrics_endpoint)
 
+# Every case at two workers against its run at one (same multiset, each
+# key's lines in order), and the keyed ones at four (docs/architecture.md,
+# "Parallelism"); under FLOW_TSAN the programs are built with it.
+set(PAR_TSAN "")
+if(FLOW_TSAN)
+  set(PAR_TSAN --tsan)
+endif()
+foreach(file ${E2E_CASES})
+  get_filename_component(name ${file} NAME_WE)
+  add_test(NAME e2e.par2.${name} COMMAND ${E2E_RUN} ${PAR_TSAN} --parallelism 2 case ${name})
+  list(APPEND E2E_TESTS e2e.par2.${name})
+  if(name MATCHES "^(window_|dedupe|join_|processing_time)")
+    add_test(NAME e2e.par4.${name} COMMAND ${E2E_RUN} ${PAR_TSAN} --parallelism 4 case ${name})
+    list(APPEND E2E_TESTS e2e.par4.${name})
+  endif()
+endforeach()
+
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 # Every window case and the matrix, restored after every record: about two
 # minutes under the sanitizers on a quiet machine.

@@ -5,14 +5,16 @@ out independently (the examples' expected/ directories, the case files'
 comment blocks). One invocation runs one test, so that ctest can run them in
 parallel and name each one:
 
-  run_e2e.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
-             example NAME | error NAME | emit NAME | case NAME
+  run_e2e.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--tsan]
+             [--parallelism N] example NAME | error NAME | emit NAME | case NAME
 
 `example` builds examples/NAME and runs it on its bundled data; `error` runs
 `flowc check` on tests/e2e/errors/NAME.flow and compares the diagnostics with
 its `# expect:` lines; `emit` checks that the generated C of an example is
 byte-identical across runs and working directories; `case` runs one of the
-small programs under tests/e2e/cases/ (format: tests/e2e/README.md).
+small programs under tests/e2e/cases/ (format: tests/e2e/README.md); with
+--parallelism N, `case` instead compares the case's run at N workers with
+its run at one (run_case_parallel).
 
 Generated programs are always compiled with -std=c11 -Wall -Wextra -Werror,
 and with AddressSanitizer and UndefinedBehaviorSanitizer under --sanitize.
@@ -60,6 +62,7 @@ class Env:
         self.work = os.path.abspath(args.work)
         self.cc = args.cc
         self.sanitize = args.sanitize
+        self.tsan = getattr(args, "tsan", False)
 
     def fresh_dir(self, name):
         """An empty directory of its own for one test (rerunnable, parallel-safe)."""
@@ -77,6 +80,9 @@ class Env:
         if self.sanitize:
             cflags += " " + SANITIZE_FLAGS
             ldflags = "-fsanitize=address,undefined"
+        if self.tsan:
+            cflags += " -fsanitize=thread -fno-omit-frame-pointer"
+            ldflags = "-fsanitize=thread"
         env["CFLAGS"] = cflags
         env["LDFLAGS"] = ldflags
         return env
@@ -85,6 +91,7 @@ class Env:
         env = dict(os.environ)
         env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=86"
         env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=87"
+        env["TSAN_OPTIONS"] = "halt_on_error=1:exitcode=66"
         return env
 
     def flowc_run(self, argv, cwd, env=None):
@@ -139,7 +146,7 @@ class Env:
                 proc.communicate()
                 raise Failure("%s %s did not finish within %d s" % (exe, " ".join(args), RUN_TIMEOUT))
         err_text = err.decode("utf-8", "replace")
-        if re.search(r"(AddressSanitizer|LeakSanitizer|runtime error:)", err_text):
+        if re.search(r"(AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:)", err_text):
             raise Failure("sanitizer report from %s:\n%s" % (exe, err_text))
         return proc.returncode, out.decode("utf-8", "replace"), err_text
 
@@ -385,7 +392,7 @@ DIRECTIVE = re.compile(r"^#\s*([a-z-]+)(?:\s+([^:]*?))?\s*:\s?(.*)$")
 BLOCK_LINE = re.compile(r"^#\s*\| ?(.*)$")
 BLOCKS = {"file", "stdin", "stdout", "stdout-sorted", "output", "output-sorted", "stderr"}
 SINGLES = {"args", "env", "status", "signal", "runs", "stdout-lines", "stderr-has", "stderr-lacks",
-           "stderr-match", "bad", "output-lines"}
+           "stderr-match", "bad", "output-lines", "key-columns"}
 
 
 class Case:
@@ -400,6 +407,7 @@ class Case:
         self.status = 0
         self.signal = None
         self.runs = 1
+        self.key_columns = {}  # output ("stdout" or a file) -> the 1-based columns of its key
         self.checks = []       # (key, arg, rest) of single directives, blocks as above
         block = None
         for line in read(path).split("\n"):
@@ -430,6 +438,8 @@ class Case:
                 self.signal = (getattr(signal, "SIG" + name), float(seconds))
             elif key == "runs":
                 self.runs = int(rest)
+            elif key == "key-columns":
+                self.key_columns[arg] = [int(c) for c in rest.split(",")]
             else:
                 self.checks.append((key, arg, rest))
 
@@ -553,6 +563,80 @@ def run_case(env, name):
         raise Failure("\n".join(problems) + "\n--- program stderr ---\n" + err)
 
 
+def key_order(text, columns):
+    """The lines of each value of the key columns (the first, unless the case
+    says `# key-columns OUTPUT: N,M`), in order."""
+    groups = {}
+    for line in text.splitlines():
+        fields = line.split(",")
+        key = tuple(fields[c - 1] if c <= len(fields) else "" for c in columns)
+        groups.setdefault(key, []).append(line)
+    return groups
+
+
+def same_results(what, one, many, workers, columns=(1,)):
+    """Problems of output `many` (at N workers) against `one` (at one): the
+    same multiset of lines, and the lines of each key in the same order (the
+    order across keys is not defined with several workers)."""
+    if one == many:
+        return []
+    d = diff(sorted_lines(one, True), sorted_lines(many, True), "%s (lines sorted)" % what)
+    if d:
+        return ["%s at --parallelism %d is not the same multiset as at 1:\n%s" % (what, workers, d)]
+    a, b = key_order(one, columns), key_order(many, columns)
+    bad = [k for k in a if a[k] != b.get(k)]
+    if bad:
+        return ["%s at --parallelism %d: the lines starting %r are in another order than at 1"
+                % (what, workers, bad[0])]
+    return []
+
+
+def run_case_parallel(env, name):
+    """The case at one worker and at env.parallelism: the same exit status,
+    stdout, output files and stderr (lines sorted: the workers' reports
+    interleave), each key's lines in the same order."""
+    case_dir = os.path.join(env.src, "tests", "e2e", "cases")
+    case = Case(os.path.join(case_dir, name + ".flow"))
+    work = env.fresh_dir("case_par%d.%s" % (env.parallelism, name))
+    shutil.copy(case.path, work)
+    stdin = Case.text(case.stdin_block).encode() if case.stdin_block else b""
+    env.build(name + ".flow", name, work)
+    results = []
+    for workers in (1, env.parallelism):
+        for block in case.files:
+            fname = block[1].split()[0]
+            os.makedirs(os.path.dirname(os.path.join(work, fname)) or work, exist_ok=True)
+            with open(os.path.join(work, fname), "w", encoding="utf-8", newline="") as f:
+                f.write(Case.text(block))
+        for fname in case.output_names():
+            if fname not in case.input_names() and os.path.exists(os.path.join(work, fname)):
+                os.remove(os.path.join(work, fname))
+        args = case.args + ["--parallelism", str(workers)]
+        status, out, err = env.run(name, args, work, stdin, case.signal, case.env)
+        outputs = {f: read_if(os.path.join(work, f)) for f in case.output_names()}
+        results.append((status, out, err, outputs))
+    (s1, out1, err1, files1), (sn, outn, errn, filesn) = results
+    problems = []
+    if s1 != sn:
+        problems.append("exit status %d at --parallelism %d, %d at 1" % (sn, env.parallelism, s1))
+    if case.signal:
+        # Where a signal stops the run depends on timing: only the status is compared.
+        return
+    problems += same_results("stdout", out1, outn, env.parallelism,
+                             case.key_columns.get("stdout", [1]))
+    for fname in files1:
+        problems += same_results(fname, files1[fname] or "", filesn.get(fname) or "",
+                                 env.parallelism, case.key_columns.get(fname, [1]))
+    e1 = sorted_lines(normalize_stderr(err1), False)
+    en = sorted_lines(normalize_stderr(errn), False)
+    d = diff(e1, en, "stderr (lines sorted)")
+    if d:
+        problems.append("stderr at --parallelism %d differs from 1:\n%s" % (env.parallelism, d))
+    if problems:
+        raise Failure("\n".join(problems) + "\n--- program stderr at %d ---\n%s"
+                      % (env.parallelism, errn))
+
+
 SUMMARY_BAD = re.compile(r"(\d+) bad")
 
 
@@ -574,13 +658,21 @@ KINDS = {"example": run_example, "error": run_error, "emit": run_emit, "case": r
 
 def main():
     ap = env_arguments(__doc__)
+    ap.add_argument("--tsan", action="store_true",
+                    help="build the programs with ThreadSanitizer (the FLOW_TSAN build)")
+    ap.add_argument("--parallelism", type=int, default=1,
+                    help="case: compare the run at N workers with the run at one")
     ap.add_argument("kind", choices=sorted(KINDS))
     ap.add_argument("name")
     args = ap.parse_args()
     env = Env(args)
+    env.parallelism = args.parallelism
     started = time.time()
     try:
-        KINDS[args.kind](env, args.name)
+        if args.kind == "case" and args.parallelism > 1:
+            run_case_parallel(env, args.name)
+        else:
+            KINDS[args.kind](env, args.name)
     except Failure as e:
         print("FAIL %s %s\n%s" % (args.kind, args.name, e), file=sys.stderr)
         return 1

@@ -178,8 +178,11 @@ void push_to(Body *b, const PlanEdgeList *edges)
         if (to->kind == PN_SINK) {
             cw_line(&b->w, "%s(rt, %s);", em->sink_fns[to->index], ptr);
         } else {
-            const char *fn = join_right ? to->stage->names->right
-                             : to->stage->exchange ? to->stage->exchange : to->stage->cname;
+            /* With workers, a keyed stage's inputs go through its exchanges. */
+            const PlanStage *next = to->stage;
+            const char *fn = join_right ? next->names->right : next->cname;
+            if (next->exchange)
+                fn = join_right ? next->exchange_right : next->exchange;
             cw_line(&b->w, "%s(rt, %s, ts);", fn, ptr);
             b->used_ts = true;
         }

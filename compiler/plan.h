@@ -137,7 +137,10 @@ struct PlanStage {
      * (plan_exchange.c): the functions that send its records to the worker
      * owning their key, and that take them there; else NULL. */
     const char *exchange, *deliver;
-    int exchange_index;     /* its entry in FlowProgram.exchanges, else -1 */
+    const char *exchange_right, *deliver_right; /* a join's right input's */
+    PlanType *in_right;     /* the record of a join's right input */
+    int exchange_index;     /* its entry in FlowProgram.exchanges (the right
+                               input's is the next), else -1 */
 };
 
 /* Where a stream's records come from. */

@@ -1,10 +1,11 @@
 /* plan_exchange.c: whether a program's keyed stages can run on several
  * workers (`parallelism N`, docs/architecture.md "Parallelism"), and the
  * names of the exchanges in front of them. A program can when every
- * stateful stage is keyed, is a window or a dedupe, and is fed only by the
- * stateless stages after the sources: then the reading thread runs the
- * sources and stateless stages, and each worker runs every stateful stage
- * for the keys it owns, with the operators after them to the sinks. */
+ * stateful stage is keyed (a window or dedupe after `key by`, or a join on
+ * its `on` key) and is fed only by the stateless stages after the sources:
+ * then the reading thread runs the sources and stateless stages, and each
+ * worker runs every stateful stage for the keys it owns, with the
+ * operators after them to the sinks. */
 #include <string.h>
 
 #include "plan.h"
@@ -50,9 +51,7 @@ static const char *serial_reason(const Plan *plan)
             continue;
         }
         const Op *op = st->nodes[0]->op;
-        if (op->kind == OP_JOIN)
-            return "a join";
-        if (op->nkey == 0)
+        if (op->kind != OP_JOIN && op->nkey == 0)
             return "a stateful operator without `key by`";
         if (fed_by_stateful(st, 0))
             return "a stateful operator after another";
@@ -81,5 +80,15 @@ void plan_exchanges(Plan *plan)
         st->deliver = plan_unique_name(plan, arena_printf(plan->arena, "%s_deliver",
                                                           st->cname));
         st->exchange_index = plan->nexchanges++;
+        if (st->nodes[0]->op->kind != OP_JOIN)
+            continue;
+        for (int e = 0; e < st->nodes[0]->inputs.n; e++)
+            if (st->nodes[0]->inputs.items[e]->port == 1)
+                st->in_right = st->nodes[0]->inputs.items[e]->type;
+        st->exchange_right = plan_unique_name(
+            plan, arena_printf(plan->arena, "%s_exchange_right", st->cname));
+        st->deliver_right = plan_unique_name(
+            plan, arena_printf(plan->arena, "%s_deliver_right", st->cname));
+        plan->nexchanges++;
     }
 }

@@ -103,8 +103,8 @@ add_test(NAME e2e.metrics_endpoint
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/metrics_endpoint.py ${E2E_OPTIONS} ${METRICS_TSAN})
 list(APPEND E2E_TESTS e2e.metrics_endpoint)
 
-# Every case at two workers against its run at one (same multiset, each
-# key's lines in order), and the keyed ones at four (docs/architecture.md,
+# Every case and example at two workers against its run at one (same
+# multiset, each key's lines in order), and the keyed cases at four (docs/architecture.md,
 # "Parallelism"); under FLOW_TSAN the programs are built with it.
 set(PAR_TSAN "")
 if(FLOW_TSAN)
@@ -117,6 +117,15 @@ foreach(file ${E2E_CASES})
   if(name MATCHES "^(window_|dedupe|join_|processing_time)")
     add_test(NAME e2e.par4.${name} COMMAND ${E2E_RUN} ${PAR_TSAN} --parallelism 4 case ${name})
     list(APPEND E2E_TESTS e2e.par4.${name})
+  endif()
+endforeach()
+foreach(dir ${E2E_EXAMPLES})
+  if(IS_DIRECTORY ${dir}/expected AND NOT EXISTS ${dir}/CMakeLists.txt
+     AND NOT EXISTS ${dir}/Makefile)
+    get_filename_component(name ${dir} NAME)
+    add_test(NAME e2e.par2.example.${name}
+             COMMAND ${E2E_RUN} ${PAR_TSAN} --parallelism 2 example ${name})
+    list(APPEND E2E_TESTS e2e.par2.example.${name})
   endif()
 endforeach()
 

@@ -273,6 +273,38 @@ def run_example(env, name):
         raise Failure("\n".join(problems))
 
 
+def run_example_parallel(env, name):
+    """Each run of the example at one worker and at env.parallelism: the same
+    status, stdout and files, compared as run_case_parallel does."""
+    ex_dir = os.path.join(env.src, "examples", name)
+    flow = [f for f in os.listdir(ex_dir) if f.endswith(".flow")][0]
+    exe = flow[:-5]
+    problems = []
+    for run_name, run_dir in example_runs(os.path.join(ex_dir, "expected")):
+        got = []
+        for workers in (1, env.parallelism):
+            work = env.fresh_dir("example_par.%s.%s.%d" % (name, run_name, workers))
+            shutil.copy(os.path.join(ex_dir, flow), work)
+            if os.path.isdir(os.path.join(ex_dir, "data")):
+                shutil.copytree(os.path.join(ex_dir, "data"), os.path.join(work, "data"))
+            env.build(flow, exe, work)
+            args = shlex.split(read_if(os.path.join(run_dir, "args")) or "")
+            status, out, err = env.run(exe, args + ["--parallelism", str(workers)], work)
+            files = {rel: read_if(os.path.join(work, rel)) or "" for rel in expected_files(run_dir)}
+            got.append((status, out, files))
+        (s1, out1, files1), (sn, outn, filesn) = got
+        label = "[%s %s] " % (name, run_name)
+        if s1 != sn:
+            problems.append("%sexit status %d at --parallelism %d, %d at 1"
+                            % (label, sn, env.parallelism, s1))
+        problems += [label + p for p in same_results("stdout", out1, outn, env.parallelism)]
+        for rel in files1:
+            problems += [label + p for p in same_results(rel, files1[rel], filesn[rel],
+                                                         env.parallelism)]
+    if problems:
+        raise Failure("\n".join(problems))
+
+
 # ---- compile errors -----------------------------------------------------------
 
 EXPECT = re.compile(r"^#\s*expect:\s*(\d+):(\d+):\s*(error|warning|note):\s?(.*)$")
@@ -671,6 +703,8 @@ def main():
     try:
         if args.kind == "case" and args.parallelism > 1:
             run_case_parallel(env, args.name)
+        elif args.kind == "example" and args.parallelism > 1:
+            run_example_parallel(env, args.name)
         else:
             KINDS[args.kind](env, args.name)
     except Failure as e:

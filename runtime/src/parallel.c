@@ -485,6 +485,11 @@ bool flowrt_parallel_start(FlowRuntime *rt, int requested, bool stats)
 {
     const FlowProgram *prog = rt->prog;
     int n = requested > 0 ? requested : atomic_load(&rt->control->parallelism);
+    /* Tests: FLOW_PARALLELISM=N runs every program at N that does not say
+     * otherwise, so that whole test scripts run at N (tests/e2e/e2e.cmake). */
+    const char *env = getenv("FLOW_PARALLELISM");
+    if (n <= 0 && env)
+        n = atoi(env);
     if (n <= 0)
         n = prog->parallelism > 0 ? prog->parallelism : 1;
     if (n > FLOW_MAX_PARALLELISM)

@@ -22,13 +22,16 @@ ctest --test-dir build-asan --output-on-failure -j"$jobs"
 # Only what runs programs on several threads: two runs of one embedded
 # program at once (tests/abi/two_runs.c), the embedding calls of rt_main,
 # the time zone cache that threads fill together (rt_time), the thread that
-# collapses huge pages between checkpoints (rt_collapse), and the metrics
-# endpoint's server thread beside the read loop.
+# collapses huge pages between checkpoints (rt_collapse), the metrics
+# endpoint's server thread beside the read loop, and parallel runs.
 step "clang + ThreadSanitizer: runs on several threads"
 CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DFLOW_TSAN=ON >/dev/null
 cmake --build build-tsan -j"$jobs" --target abi_two_runs rt_main rt_time rt_collapse flowc flowrt
 ctest --test-dir build-tsan --output-on-failure \
   -R '^(abi\.two_runs|unit\.rt_main|unit\.rt_time|unit\.rt_collapse|e2e\.metrics_endpoint)$'
+# The workers of parallel runs (runtime/src/parallel.c) with their queues.
+ctest --test-dir build-tsan --output-on-failure -j"$jobs" \
+  -R '^e2e\.par[24]\.(window_tumbling|window_sliding|window_session|join_interval|join_window|dedupe|processing_time|parallel)$'
 
 step "fuzzing (libFuzzer, ${FLOW_FUZZ_SECONDS:-20} s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DFLOW_FUZZ=ON \

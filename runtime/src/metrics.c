@@ -15,6 +15,7 @@
 
 #include <microhttpd.h>
 
+#include "parallel.h"
 #include "rt.h"
 
 /* The soname of Debian's libmicrohttpd12, the ABI these calls were compiled
@@ -67,6 +68,9 @@ typedef struct Published {
     int64_t ckpt_taken, ckpt_failures, ckpt_restored_id;
     double ckpt_last_seconds, ckpt_last_pause, ckpt_max_pause;
     uint64_t ckpt_last_bytes;
+    int nworkers;           /* 1: no workers; else one ParQueueStats each */
+    int64_t exchange_wm;    /* the watermark the reading thread hands the workers */
+    ParQueueStats *queues;  /* FLOW_MAX_PARALLELISM of them */
 } Published;
 
 struct Metrics {
@@ -253,6 +257,41 @@ static void put_checkpoints(FILE *f, const Published *p)
     fprintf(f, "flowc_checkpoint_restored_id %lld\n", (long long)p->ckpt_restored_id);
 }
 
+/* With workers (parallelism N): each worker's queues (parallel.h). */
+static void put_queues(FILE *f, const Published *p)
+{
+    static const char *const sides[] = { "in", "out" };
+    put_header(f, "flowc_workers", "gauge", "Worker threads of the keyed stages.");
+    fprintf(f, "flowc_workers %d\n", p->nworkers);
+    put_header(f, "flowc_queue_records_total", "counter",
+               "Records the exchange sent to the worker.");
+    for (int i = 0; i < p->nworkers; i++)
+        fprintf(f, "flowc_queue_records_total{worker=\"%d\"} %lld\n", i,
+                (long long)p->queues[i].records);
+    put_header(f, "flowc_queue_fill_ratio", "gauge",
+               "Batches waiting in the queue over its capacity (in: to the worker, out: from it).");
+    for (int i = 0; i < p->nworkers; i++)
+        for (int q = 0; q < 2; q++)
+            fprintf(f, "flowc_queue_fill_ratio{worker=\"%d\",queue=\"%s\"} %.6f\n", i, sides[q],
+                    q ? p->queues[i].fill_out : p->queues[i].fill_in);
+    put_header(f, "flowc_queue_blocked_seconds_total", "counter",
+               "Time its producer waited for room (in: the reading thread, out: the worker).");
+    for (int i = 0; i < p->nworkers; i++)
+        for (int q = 0; q < 2; q++)
+            fprintf(f, "flowc_queue_blocked_seconds_total{worker=\"%d\",queue=\"%s\"} %.6f\n",
+                    i, sides[q], q ? p->queues[i].wait_out_s : p->queues[i].wait_in_s);
+    put_header(f, "flowc_worker_watermark_lag_seconds", "gauge",
+               "Event time the worker's watermark is behind the reading thread's.");
+    for (int i = 0; i < p->nworkers; i++) {
+        int64_t w = p->queues[i].watermark, r = p->exchange_wm;
+        fprintf(f, "flowc_worker_watermark_lag_seconds{worker=\"%d\"} ", i);
+        if (w == FLOW_TIME_MIN || r == FLOW_TIME_MIN)
+            fputs("NaN\n", f);
+        else
+            fprintf(f, "%.3f\n", w >= r ? 0.0 : (double)(r - w) / 1e3);
+    }
+}
+
 /* The whole exposition, from the published copy only. */
 static void put_metrics(FILE *f, Metrics *m)
 {
@@ -285,6 +324,8 @@ static void put_metrics(FILE *f, Metrics *m)
     put_time(f, p->watermark);
     put_sources(f, m);
     put_sinks(f, m);
+    if (p->nworkers > 1)
+        put_queues(f, p);
     if (p->checkpoints)
         put_checkpoints(f, p);
     pthread_mutex_unlock(&p->lock);
@@ -371,6 +412,7 @@ static void metrics_free(Metrics *m)
     free(p->sources);
     free(p->sinks);
     free(p->outputs);
+    free(p->queues);
     pthread_mutex_destroy(&p->lock);
     if (m->mhd.lib)
         dlclose(m->mhd.lib);
@@ -435,6 +477,7 @@ bool flowrt_metrics_start(FlowRuntime *rt, const char *addr, double started)
     p->sources = calloc((size_t)prog->nsources + 1, sizeof *p->sources);
     p->sinks = calloc((size_t)prog->nsinks + 1, sizeof *p->sinks);
     p->outputs = calloc((size_t)prog->nsinks + 1, sizeof *p->outputs);
+    p->queues = calloc(FLOW_MAX_PARALLELISM, sizeof *p->queues);
     if (!p->sources || !p->sinks || !p->outputs || !load_mhd(&m->mhd, err, sizeof err) ||
         !start_daemon(m, addr, err, sizeof err)) {
         metrics_free(m);
@@ -493,6 +536,10 @@ void flowrt_metrics_publish(FlowRuntime *rt)
     p->ckpt_last_pause = c->last_pause_seconds;
     p->ckpt_max_pause = c->max_pause_seconds;
     p->ckpt_last_bytes = c->last_bytes;
+    p->nworkers = p->queues ? flowrt_parallel_workers(rt) : 1;
+    p->exchange_wm = rt->exchange_wm;
+    for (int i = 0; i < p->nworkers && p->nworkers > 1; i++)
+        flowrt_parallel_queue_stats(rt, i, &p->queues[i]);
     pthread_mutex_unlock(&p->lock);
 }
 

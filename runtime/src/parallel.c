@@ -74,6 +74,7 @@ struct Worker {
     pthread_cond_t cv;      /* the worker waits on it: data in `in`, room in `out` */
     bool done;              /* under the lock: the thread has ended */
     int64_t sent_wm;        /* the reading thread's: the watermark it last told the worker */
+    int64_t stats_records;  /* the reading thread's: `records` at the last --stats line */
     atomic_int_least64_t records, late, bad, watermark;
 };
 
@@ -636,4 +637,28 @@ void flowrt_parallel_queue_stats(const FlowRuntime *rt, int worker, ParQueueStat
     out->wait_in_s = (double)w->in.wait_ns / 1e9;
     out->wait_out_s = (double)w->out.wait_ns / 1e9;
     unlock(par);
+}
+
+void flowrt_parallel_print_stats(FlowRuntime *rt, double elapsed, double since_last)
+{
+    Parallel *par = rt->par;
+    for (int i = 0; par && i < par->n; i++) {
+        Worker *w = &par->workers[i];
+        ParQueueStats q;
+        flowrt_parallel_queue_stats(rt, i, &q);
+        char lag[32] = "-";
+        if (q.watermark != FLOW_TIME_MIN && rt->exchange_wm != FLOW_TIME_MIN)
+            snprintf(lag, sizeof lag, "%.3fs", q.watermark >= rt->exchange_wm
+                                                    ? 0.0
+                                                    : (double)(rt->exchange_wm - q.watermark) / 1e3);
+        fprintf(stderr,
+                "%s:   worker %d: records %lld (%.0f/s) queue in %.0f%% out %.0f%% "
+                "reader-blocked %.0f%% worker-blocked %.0f%% watermark-lag %s\n",
+                rt->prog->name, i, (long long)q.records,
+                since_last > 0 ? (double)(q.records - w->stats_records) / since_last : 0.0,
+                100 * q.fill_in, 100 * q.fill_out,
+                elapsed > 0 ? 100 * q.wait_in_s / elapsed : 0.0,
+                elapsed > 0 ? 100 * q.wait_out_s / elapsed : 0.0, lag);
+        w->stats_records = q.records;
+    }
 }

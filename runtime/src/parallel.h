@@ -52,6 +52,8 @@ typedef struct ParQueueStats {
     int64_t watermark;      /* the worker's */
 } ParQueueStats;
 int flowrt_parallel_workers(const FlowRuntime *rt);
+/* --stats: a line per worker after the run's line. */
+void flowrt_parallel_print_stats(FlowRuntime *rt, double elapsed, double since_last);
 void flowrt_parallel_queue_stats(const FlowRuntime *rt, int worker, ParQueueStats *out);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "flow/codec.h"
 #include "kv.h"
+#include "parallel.h"
 #include "table.h"
 
 int64_t flowrt_stats_records_read(const FlowRuntime *rt)
@@ -53,6 +54,7 @@ void flowrt_stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
             since_last > 0 ? (double)read_since_last / since_last : 0.0,
             (long long)flowrt_stats_records_written(rt), (long long)rt->bad_total, wm,
             elapsed > 0 ? 100.0 * blocked / elapsed : 0.0, ckpt);
+    flowrt_parallel_print_stats(rt, elapsed, since_last);
 }
 
 void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)

@@ -96,7 +96,11 @@ static void emit_exchange_fn(Emitter *em, CWriter *w, const PlanStage *st, int s
             st->exchange_index + side);
     cw_line(bw, "%s *r = (%s *)(void *)p;", t->cname, t->cname);
     cw_line(bw, "*r = *in;");
-    cw_line(bw, "size_t at = sizeof *in;");
+    bool strings = false;
+    for (int f = 0; f < s->nfields; f++)
+        strings = strings || s->fields[f].type == TY_STRING;
+    if (strings)
+        cw_line(bw, "size_t at = sizeof *in;");
     for (int f = 0; f < s->nfields; f++)
         if (s->fields[f].type == TY_STRING)
             cw_line(bw, "flow_exchange_pack_str(p, &at, &%s);", str_member(em, t, f, "r->"));

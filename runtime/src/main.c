@@ -394,10 +394,11 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     bool opened = flowrt_metrics_start(&rt, opts.metrics_addr, started) &&
                   (!prog->regex_setup || prog->regex_setup(&rt, prog->regexes, prog->nregexes)) &&
                   flowrt_check_same_files(&rt) && flowrt_ckpt_open(&rt, &opts) &&
+                  flowrt_parallel_plan(&rt, opts.parallelism, opts.stats_seconds > 0) &&
                   flowrt_kv_open(&rt, &opts, flowrt_ckpt_restore_store(&rt)) &&
                   flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt) &&
                   flowrt_ckpt_restore(&rt) &&
-                  flowrt_parallel_start(&rt, opts.parallelism, opts.stats_seconds > 0);
+                  flowrt_parallel_start(&rt, opts.stats_seconds > 0);
     if (opened)
         run(&rt, &opts, started);
     /* The workers finish what was read before anything is drained. */

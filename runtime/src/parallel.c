@@ -482,7 +482,7 @@ static void parallel_free(FlowRuntime *rt)
     rt->head.exchange = false;
 }
 
-bool flowrt_parallel_start(FlowRuntime *rt, int requested, bool stats)
+bool flowrt_parallel_plan(FlowRuntime *rt, int requested, bool stats)
 {
     const FlowProgram *prog = rt->prog;
     int n = requested > 0 ? requested : atomic_load(&rt->control->parallelism);
@@ -495,6 +495,7 @@ bool flowrt_parallel_start(FlowRuntime *rt, int requested, bool stats)
         n = prog->parallelism > 0 ? prog->parallelism : 1;
     if (n > FLOW_MAX_PARALLELISM)
         n = FLOW_MAX_PARALLELISM;
+    rt->workers = 1;
     if (n == 1)
         return true;
     if (prog->nexchanges == 0) {
@@ -508,6 +509,16 @@ bool flowrt_parallel_start(FlowRuntime *rt, int requested, bool stats)
                                 "version; run it with --parallelism 1", n);
         return false;
     }
+    rt->workers = n;
+    return true;
+}
+
+bool flowrt_parallel_start(FlowRuntime *rt, bool stats)
+{
+    const FlowProgram *prog = rt->prog;
+    int n = rt->workers;
+    if (n <= 1)
+        return true;
     Parallel *par = calloc(1, sizeof *par);
     if (!par) {
         flowrt_runtime_fail(rt, "out of memory");

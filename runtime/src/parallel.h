@@ -26,11 +26,14 @@
 
 typedef struct Parallel Parallel;
 
-/* After the connectors opened: the run's worker count is `requested`
- * (--parallelism), else its control's, else the program's; with more than
- * one and exchanges in the program, starts the workers. False, the run
- * failed, when they cannot be (checkpoints, no memory, no thread). */
-bool flowrt_parallel_start(FlowRuntime *rt, int requested, bool stats);
+/* Before any connector opens: the run's worker count (rt->workers) is
+ * `requested` (--parallelism), else its control's, else FLOW_PARALLELISM's,
+ * else the program's; 1 when the program has no exchanges. False, the run
+ * failed, for more than one in a run that checkpoints. */
+bool flowrt_parallel_plan(FlowRuntime *rt, int requested, bool stats);
+/* After the connectors opened: starts rt->workers workers, if more than
+ * one. False, the run failed, when they cannot be (no memory, no thread). */
+bool flowrt_parallel_start(FlowRuntime *rt, bool stats);
 /* After every poll of a source: hands the filled batches and the watermark
  * to the workers, and writes out what the workers produced. */
 void flowrt_parallel_round(FlowRuntime *rt);

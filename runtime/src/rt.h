@@ -32,6 +32,7 @@ struct FlowRuntime {
     bool progressed;        /* the last round read a record */
     Checkpoints ckpt;       /* this run's checkpoints (ckpt.h) */
     struct Metrics *metrics; /* the --metrics-port server, or NULL (metrics.h) */
+    int workers;            /* the run's parallelism (flowrt_parallel_plan) */
     struct Parallel *par;   /* the workers of a run with parallelism > 1, or NULL (parallel.h) */
     int64_t exchange_wm;    /* with workers: the watermark the records now read go with */
     Timers timers;          /* stateful operators: their state and timers */

@@ -127,6 +127,10 @@ foreach(script oracle oracle_window oracle_join oracle_null window_memory join_m
   set_tests_properties(e2e.par2.${script} PROPERTIES ENVIRONMENT FLOW_PARALLELISM=2)
   list(APPEND E2E_TESTS e2e.par2.${script})
 endforeach()
+# Bounded memory through a slow pipe, checkpoints refused, --stats, the embed call.
+add_test(NAME e2e.par2.parallel
+         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/parallel_test.py ${E2E_OPTIONS} ${PAR_TSAN})
+list(APPEND E2E_TESTS e2e.par2.parallel)
 foreach(dir ${E2E_EXAMPLES})
   if(IS_DIRECTORY ${dir}/expected AND NOT EXISTS ${dir}/CMakeLists.txt
      AND NOT EXISTS ${dir}/Makefile)

@@ -882,23 +882,6 @@ static void reject_table_connector(Checker *c, const Connector *conn)
                              "a file table is read to its end before the streams start");
 }
 
-static void reject_settings(Checker *c, const ConfigSetting *settings)
-{
-    const ConfigSetting *checkpoint = NULL;
-    for (const ConfigSetting *s = settings; s; s = s->next)
-        if (s->kind == CFG_CHECKPOINT)
-            checkpoint = s;
-    for (const ConfigSetting *s = settings; s; s = s->next) {
-        if (s->kind == CFG_PARALLELISM && s->parallelism > 1 && checkpoint) {
-            char feature[64];
-            snprintf(feature, sizeof feature, "parallelism %lld with checkpoints",
-                     (long long)s->parallelism);
-            diag_unsupported(c->d, s->loc, feature,
-                             "'parallelism 1' when the program checkpoints");
-        }
-    }
-}
-
 /* Reported once the declaration is fully checked, so that its other
  * mistakes are still found. */
 static void reject_unsupported(Checker *c, const Decl *d)
@@ -907,7 +890,6 @@ static void reject_unsupported(Checker *c, const Decl *d)
     case DECL_SOURCE: reject_connector(c, &d->source.conn, ROLE_SOURCE); break;
     case DECL_TABLE: reject_table_connector(c, &d->source.conn); break;
     case DECL_SINK: reject_connector(c, &d->sink.conn, ROLE_SINK); break;
-    case DECL_CONFIG: reject_settings(c, d->config); break;
     default: break;
     }
 }

@@ -27,6 +27,7 @@
 #include "connectors.h"
 #include "fault.h"
 #include "kv.h"
+#include "parallel.h"
 #include "rt.h"
 #include "table.h"
 
@@ -171,7 +172,7 @@ static double seconds_since(double t)
 /* The run's layout lines: the program's, then its duration params with
  * their values, so that a checkpoint of a run with other sizes of windows
  * is refused, naming the param. */
-static void make_layout(FlowRuntime *rt)
+static void make_layout(FlowRuntime *rt, int workers)
 {
     const FlowProgram *prog = rt->prog;
     Checkpoints *c = &rt->ckpt;
@@ -189,6 +190,16 @@ static void make_layout(FlowRuntime *rt)
         c->layout[prog->nlayout + i] = malloc(n);
         if (c->layout[prog->nlayout + i])
             snprintf(c->layout[prog->nlayout + i], n, "param %s = %s", p->name, value);
+    }
+    /* A checkpoint of N workers holds N states per operator, each of the
+     * keys of its worker's key groups: it restores at N only. */
+    if (workers > 1) {
+        char line[48];
+        snprintf(line, sizeof line, "parallelism %d", workers);
+        c->layout = realloc(c->layout, (size_t)(c->nlayout + 2) * sizeof *c->layout);
+        if (!c->layout)
+            abort();
+        c->layout[c->nlayout++] = strdup(line);
     }
     for (int i = 0; i < c->nlayout; i++)
         if (!c->layout[i])
@@ -536,10 +547,20 @@ static void sources_checkpointed(FlowRuntime *rt)
     }
 }
 
+static void fork_child(FlowRuntime *rt, double t0);
+
+/* With workers, the fork happens at their barrier (parallel.h). */
 static void start_child(FlowRuntime *rt)
 {
-    Checkpoints *c = &rt->ckpt;
     double t0 = flowrt_runtime_seconds();
+    flowrt_parallel_barrier(rt);
+    fork_child(rt, t0);
+    flowrt_parallel_resume(rt);
+}
+
+static void fork_child(FlowRuntime *rt, double t0)
+{
+    Checkpoints *c = &rt->ckpt;
     /* Everything the sinks hold goes to their files first, so that the
      * lengths the child saves are of whole records the run wrote. */
     flowrt_sinks_flush(rt);
@@ -918,7 +939,7 @@ bool flowrt_ckpt_open(FlowRuntime *rt, const CliOptions *opts)
             return false;
         }
     c->on = true;
-    make_layout(rt);
+    make_layout(rt, flowrt_parallel_wanted(rt, opts->parallelism));
     c->every_ms = opts->checkpoint_every_ms ? opts->checkpoint_every_ms : prog->checkpoint_every_ms;
     c->keep = opts->checkpoint_keep ? opts->checkpoint_keep : DEFAULT_KEEP;
     if (c->selftest) {
@@ -1061,6 +1082,8 @@ void flowrt_ckpt_final(FlowRuntime *rt)
         return;
     reap(rt, true);
     double t0 = flowrt_runtime_seconds();
+    /* The workers have ended (flowrt_parallel_finish) with their state
+     * kept for this checkpoint. */
     flowrt_sinks_flush(rt);
     flush_errors_files(rt);
     int64_t id = c->next_id++;

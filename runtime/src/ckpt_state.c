@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parallel.h"
+#include "rt.h"
 #include "table.h"
 
 /* Marks before each section and at the end, so that a reader that went
@@ -79,6 +81,20 @@ static int save_outputs(FlowRuntime *rt, FlowCkptOut *out, bool commit)
     return error;
 }
 
+/* The operators of one runtime: the run's, or a worker's (parallel.h). */
+static void save_operators(FlowRuntime *rt, FlowCkptOut *out)
+{
+    const Timers *t = &rt->timers;
+    flow_ckpt_put_i64(out, t->nops);
+    flow_ckpt_put_i64(out, t->watermark);
+    for (int op = 0; op < t->nops; op++) {
+        mark(out, MARK_SECTION, 100 + op);
+        flow_ckpt_put_i64(out, t->hot[op].watermark);
+        flow_ckpt_put_u64(out, t->hot[op].panes.next_order);
+        t->ops[op].def->snapshot(rt, op, out);
+    }
+}
+
 int flowrt_ckpt_state_save(FlowRuntime *rt, FlowCkptOut *out, bool commit)
 {
     mark(out, MARK_FILE, STATE_FORMAT);
@@ -110,10 +126,17 @@ int flowrt_ckpt_state_save(FlowRuntime *rt, FlowCkptOut *out, bool commit)
     flow_ckpt_put_bool(out, rt->order.held);
     flow_ckpt_put_bool(out, rt->progressed);
 
-    mark(out, MARK_SECTION, 3); /* counters */
-    flow_ckpt_put_i64(out, rt->bad_total);
-    flow_ckpt_put_i64(out, rt->bad_results);
-    flow_ckpt_put_i64(out, rt->late);
+    mark(out, MARK_SECTION, 3); /* counters, the workers' with the run's */
+    int64_t bad_total = rt->bad_total, bad_results = rt->bad_results, late = rt->late;
+    for (int i = 0; i < flowrt_parallel_workers(rt) && rt->par; i++) {
+        const FlowRuntime *w = flowrt_parallel_worker(rt, i);
+        bad_total += w->bad_total;
+        bad_results += w->bad_results;
+        late += w->late;
+    }
+    flow_ckpt_put_i64(out, bad_total);
+    flow_ckpt_put_i64(out, bad_results);
+    flow_ckpt_put_i64(out, late);
     flow_ckpt_put_i64(out, rt->prog->nlookups);
     for (int i = 0; i < rt->prog->nlookups; i++)
         flow_ckpt_put_i64(out, rt->head.lookup_misses[i]);
@@ -123,16 +146,12 @@ int flowrt_ckpt_state_save(FlowRuntime *rt, FlowCkptOut *out, bool commit)
         flow_ckpt_put_i64(out, rt->sinks[i]->written);
     }
 
-    mark(out, MARK_SECTION, 4); /* operators */
-    const Timers *t = &rt->timers;
-    flow_ckpt_put_i64(out, t->nops);
-    flow_ckpt_put_i64(out, t->watermark);
-    for (int op = 0; op < t->nops; op++) {
-        mark(out, MARK_SECTION, 100 + op);
-        flow_ckpt_put_i64(out, t->hot[op].watermark);
-        flow_ckpt_put_u64(out, t->hot[op].panes.next_order);
-        t->ops[op].def->snapshot(rt, op, out);
-    }
+    mark(out, MARK_SECTION, 4); /* operators: the run's, or each worker's in turn */
+    if (rt->par)
+        for (int i = 0; i < flowrt_parallel_workers(rt); i++)
+            save_operators(flowrt_parallel_worker(rt, i), out);
+    else
+        save_operators(rt, out);
 
     /* Changelog tables (kafka), in programs that have them: their positions,
      * to which a restore reads them again (docs/kafka.md, "Tables"). */
@@ -341,7 +360,12 @@ bool flowrt_ckpt_state_load(FlowRuntime *rt, FlowCkptIn *in, bool operators_only
     }
     if (ok) {
         load_counters(rt, in, apply);
-        ok = expect(in, MARK_SECTION, 4) && load_operators(rt, in, err) &&
+        ok = expect(in, MARK_SECTION, 4);
+        /* With workers, each worker's operators in turn (the layout's
+         * `parallelism N` line made sure there are as many). */
+        for (int i = 0; ok && rt->par && i < flowrt_parallel_workers(rt); i++)
+            ok = load_operators(flowrt_parallel_worker(rt, i), in, err);
+        ok = ok && (rt->par || load_operators(rt, in, err)) &&
              load_tables(rt, in, apply, err) && expect(in, MARK_SECTION, 5);
     }
     if (ok)

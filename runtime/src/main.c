@@ -397,8 +397,8 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
                   flowrt_parallel_plan(&rt, opts.parallelism, opts.stats_seconds > 0) &&
                   flowrt_kv_open(&rt, &opts, flowrt_ckpt_restore_store(&rt)) &&
                   flowrt_tables_load(&rt, opts.stats_seconds > 0) && open_connectors(&rt) &&
-                  flowrt_ckpt_restore(&rt) &&
-                  flowrt_parallel_start(&rt, opts.stats_seconds > 0);
+                  flowrt_parallel_start(&rt, opts.stats_seconds > 0) &&
+                  flowrt_ckpt_restore(&rt) && flowrt_parallel_launch(&rt);
     if (opened)
         run(&rt, &opts, started);
     /* The workers finish what was read before anything is drained. */
@@ -408,6 +408,7 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
      * start goes on (docs/checkpoints.md). */
     if (opened && !rt.output_closed)
         flowrt_ckpt_final(&rt);
+    flowrt_parallel_free(&rt);
     /* The summary counts what the sinks wrote, so it comes after the sinks
      * are drained; it needs them open, so it comes before they close. */
     flowrt_sinks_drain(&rt);

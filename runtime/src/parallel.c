@@ -20,7 +20,7 @@
 
 #define PAR_SLOTS (PAR_QUEUE_BYTES / PAR_BATCH_BYTES)
 
-enum { ENTRY_WATERMARK = -1, ENTRY_END = -2 };
+enum { ENTRY_WATERMARK = -1, ENTRY_END = -2, ENTRY_BARRIER = -3 };
 
 typedef struct InEntry {
     uint32_t size;          /* of the packed record after it, a multiple of 8 */
@@ -73,6 +73,7 @@ struct Worker {
     Ring in, out;
     pthread_cond_t cv;      /* the worker waits on it: data in `in`, room in `out` */
     bool done;              /* under the lock: the thread has ended */
+    bool parked;            /* under the lock: waiting at a checkpoint's barrier */
     int64_t sent_wm;        /* the reading thread's: the watermark it last told the worker */
     int64_t stats_records;  /* the reading thread's: `records` at the last --stats line */
     atomic_int_least64_t records, late, bad, watermark;
@@ -341,6 +342,8 @@ static bool worker_batch(Worker *w, const Batch *b, int64_t *wm)
         at += sizeof *e + e->size;
         if (e->ex == ENTRY_END)
             return false;
+        if (e->ex == ENTRY_BARRIER)
+            return true; /* the last entry of its batch: the worker parks after it */
         if (rt->failed)
             continue; /* the run stops: what is queued is dropped */
         if (e->wm > *wm) {
@@ -364,7 +367,7 @@ static void *worker_main(void *arg)
     Worker *w = arg;
     Parallel *par = w->par;
     FlowRuntime *rt = &w->rt;
-    int64_t wm = FLOW_TIME_MIN;
+    int64_t wm = rt->timers.watermark; /* FLOW_TIME_MIN, or a checkpoint's */
     for (bool more = true; more;) {
         lock(par);
         while (w->in.count == 0)
@@ -372,12 +375,26 @@ static void *worker_main(void *arg)
         Batch *b = &w->in.slots[w->in.head];
         unlock(par);
         more = worker_batch(w, b, &wm);
+        bool barrier = more && b->len >= sizeof(InEntry) &&
+                       ((const InEntry *)(const void *)(b->buf + b->len - sizeof(InEntry)))->ex ==
+                           ENTRY_BARRIER;
         lock(par);
         w->in.head = (w->in.head + 1) % PAR_SLOTS;
         w->in.count--;
         pthread_cond_signal(&par->main_cv);
         unlock(par);
         worker_flush(w);
+        if (barrier) {
+            /* Everything before the barrier is done and handed over: the
+             * reading thread forks the checkpoint's writer while no worker
+             * touches its state. */
+            lock(par);
+            w->parked = true;
+            pthread_cond_signal(&par->main_cv);
+            while (w->parked)
+                pthread_cond_wait(&w->cv, &par->mu);
+            unlock(par);
+        }
         atomic_store_explicit(&w->late, rt->late, memory_order_relaxed);
         atomic_store_explicit(&w->bad, rt->bad_total, memory_order_relaxed);
         if (rt->failed)
@@ -469,9 +486,11 @@ static void worker_free(Worker *w)
     pthread_cond_destroy(&w->cv);
 }
 
-static void parallel_free(FlowRuntime *rt)
+void flowrt_parallel_free(FlowRuntime *rt)
 {
     Parallel *par = rt->par;
+    if (!par)
+        return;
     for (int i = 0; i < par->n; i++)
         worker_free(&par->workers[i]);
     free(par->workers);
@@ -485,6 +504,16 @@ static void parallel_free(FlowRuntime *rt)
 bool flowrt_parallel_plan(FlowRuntime *rt, int requested, bool stats)
 {
     const FlowProgram *prog = rt->prog;
+    rt->workers = flowrt_parallel_wanted(rt, requested);
+    if (rt->workers == 1 && stats && requested > 1)
+        fprintf(stderr, "%s: parallelism %d: runs on one worker (%s)\n", prog->name, requested,
+                prog->serial ? prog->serial : "nothing to split");
+    return true;
+}
+
+int flowrt_parallel_wanted(const FlowRuntime *rt, int requested)
+{
+    const FlowProgram *prog = rt->prog;
     int n = requested > 0 ? requested : atomic_load(&rt->control->parallelism);
     /* Tests: FLOW_PARALLELISM=N runs every program at N that does not say
      * otherwise, so that whole test scripts run at N (tests/e2e/e2e.cmake). */
@@ -495,22 +524,11 @@ bool flowrt_parallel_plan(FlowRuntime *rt, int requested, bool stats)
         n = prog->parallelism > 0 ? prog->parallelism : 1;
     if (n > FLOW_MAX_PARALLELISM)
         n = FLOW_MAX_PARALLELISM;
-    rt->workers = 1;
-    if (n == 1)
-        return true;
-    if (prog->nexchanges == 0) {
-        if (stats)
-            fprintf(stderr, "%s: parallelism %d: runs on one worker (%s)\n", prog->name, n,
-                    prog->serial ? prog->serial : "nothing to split");
-        return true;
-    }
-    if (rt->ckpt.on) {
-        flowrt_runtime_fail(rt, "parallelism %d with checkpoints is not supported by this "
-                                "version; run it with --parallelism 1", n);
-        return false;
-    }
-    rt->workers = n;
-    return true;
+    /* The checkpoint self-test snapshots the state in the run's own process
+     * after every record: one worker. */
+    if (prog->nexchanges == 0 || rt->ckpt.selftest)
+        return 1;
+    return n;
 }
 
 bool flowrt_parallel_start(FlowRuntime *rt, bool stats)
@@ -529,7 +547,7 @@ bool flowrt_parallel_start(FlowRuntime *rt, bool stats)
     pthread_cond_init(&par->main_cv, NULL);
     rt->par = par;
     if (!par->workers) {
-        parallel_free(rt);
+        flowrt_parallel_free(rt);
         flowrt_runtime_fail(rt, "out of memory");
         return false;
     }
@@ -544,6 +562,28 @@ bool flowrt_parallel_start(FlowRuntime *rt, bool stats)
         atomic_init(&w->watermark, FLOW_TIME_MIN);
         ok = worker_init(rt, w);
     }
+    if (!ok) {
+        flowrt_parallel_free(rt);
+        flowrt_runtime_fail(rt, "out of memory");
+        return false;
+    }
+    rt->head.exchange = true;
+    if (stats)
+        fprintf(stderr, "%s: parallelism %d: %d workers after the exchange%s\n", prog->name, n,
+                n, prog->nexchanges > 1 ? "s" : "");
+    return true;
+}
+
+bool flowrt_parallel_launch(FlowRuntime *rt)
+{
+    Parallel *par = rt->par;
+    if (!par)
+        return true;
+    /* After a restore, the workers' operators have the checkpoint's
+     * watermark: the records read from now on go with it. */
+    rt->exchange_wm = par->workers[0].rt.timers.watermark;
+    for (int i = 0; i < par->n; i++)
+        par->workers[i].sent_wm = rt->exchange_wm;
     /* Stop signals are the reading thread's: its blocking reads must be
      * the ones they cut short. The workers start with them blocked. */
     sigset_t block, saved;
@@ -551,22 +591,64 @@ bool flowrt_parallel_start(FlowRuntime *rt, bool stats)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &block, &saved);
-    for (int i = 0; i < n && ok; i++) {
+    bool ok = true;
+    for (int i = 0; i < par->n && ok; i++) {
         Worker *w = &par->workers[i];
         w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
         ok = w->started;
     }
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    rt->head.exchange = true;
     if (!ok) {
+        int n = par->n;
         flowrt_parallel_finish(rt);
         flowrt_runtime_fail(rt, "cannot start %d worker threads", n);
-        return false;
     }
-    if (stats)
-        fprintf(stderr, "%s: parallelism %d: %d workers after the exchange%s\n", prog->name, n,
-                n, prog->nexchanges > 1 ? "s" : "");
-    return true;
+    return ok;
+}
+
+void flowrt_parallel_barrier(FlowRuntime *rt)
+{
+    Parallel *par = rt->par;
+    if (!par)
+        return;
+    flowrt_parallel_round(rt);
+    for (int i = 0; i < par->n; i++) {
+        put_entry(rt, &par->workers[i], ENTRY_BARRIER, 0, 0);
+        publish_in(par, &par->workers[i]);
+    }
+    for (;;) {
+        drain_outputs(rt);
+        lock(par);
+        bool all = true;
+        for (int i = 0; i < par->n; i++)
+            all = all && par->workers[i].parked;
+        bool pending = output_pending(par);
+        if (all && !pending) {
+            unlock(par);
+            break;
+        }
+        if (!pending)
+            pthread_cond_wait(&par->main_cv, &par->mu);
+        unlock(par);
+    }
+}
+
+void flowrt_parallel_resume(FlowRuntime *rt)
+{
+    Parallel *par = rt->par;
+    if (!par)
+        return;
+    lock(par);
+    for (int i = 0; i < par->n; i++) {
+        par->workers[i].parked = false;
+        pthread_cond_signal(&par->workers[i].cv);
+    }
+    unlock(par);
+}
+
+FlowRuntime *flowrt_parallel_worker(FlowRuntime *rt, int i)
+{
+    return &rt->par->workers[i].rt;
 }
 
 void flowrt_parallel_finish(FlowRuntime *rt)
@@ -601,13 +683,18 @@ void flowrt_parallel_finish(FlowRuntime *rt)
         Worker *w = &par->workers[i];
         if (w->started)
             pthread_join(w->thread, NULL);
+        /* The run's counters take the worker's over (a final checkpoint
+         * saves the run's plus the workers'). */
         rt->late += w->rt.late;
         rt->bad_total += w->rt.bad_total;
         rt->bad_results += w->rt.bad_results;
+        w->rt.late = w->rt.bad_total = w->rt.bad_results = 0;
+        atomic_store(&w->late, 0);
+        atomic_store(&w->bad, 0);
+        w->started = false;
         if (w->rt.failed)
             rt->failed = true;
     }
-    parallel_free(rt);
 }
 
 int64_t flowrt_parallel_late(const FlowRuntime *rt)

@@ -26,21 +26,37 @@
 
 typedef struct Parallel Parallel;
 
-/* Before any connector opens: the run's worker count (rt->workers) is
- * `requested` (--parallelism), else its control's, else FLOW_PARALLELISM's,
- * else the program's; 1 when the program has no exchanges. False, the run
- * failed, for more than one in a run that checkpoints. */
+/* Before any connector opens: the run's worker count, rt->workers
+ * (flowrt_parallel_wanted); with --stats, a note when it is one though
+ * more were asked for. */
 bool flowrt_parallel_plan(FlowRuntime *rt, int requested, bool stats);
-/* After the connectors opened: starts rt->workers workers, if more than
- * one. False, the run failed, when they cannot be (no memory, no thread). */
+/* The worker count a run would have: `requested` (--parallelism), else
+ * its control's, else FLOW_PARALLELISM's, else the program's; 1 when the
+ * program has no exchanges or runs the checkpoint self-test. */
+int flowrt_parallel_wanted(const FlowRuntime *rt, int requested);
+/* After the connectors opened: makes the workers' runtimes (rt->workers of
+ * them, if more than one), into which a checkpoint is then restored. False,
+ * the run failed, when they cannot be made. */
 bool flowrt_parallel_start(FlowRuntime *rt, bool stats);
+/* After the restore: starts the workers' threads. */
+bool flowrt_parallel_launch(FlowRuntime *rt);
+/* A checkpoint's barrier (docs/checkpoints.md, "Parallel runs"): every
+ * worker has run what was read before it, its output is written to the
+ * run's Outputs, and it waits, touching nothing, until
+ * flowrt_parallel_resume; so a fork in between copies a consistent state. */
+void flowrt_parallel_barrier(FlowRuntime *rt);
+void flowrt_parallel_resume(FlowRuntime *rt);
+/* Worker i's runtime, for its operators' snapshot and restore (ckpt_state.c). */
+FlowRuntime *flowrt_parallel_worker(FlowRuntime *rt, int i);
 /* After every poll of a source: hands the filled batches and the watermark
  * to the workers, and writes out what the workers produced. */
 void flowrt_parallel_round(FlowRuntime *rt);
 /* The end of the run (done, stopped or failed): each worker takes what is
- * queued for it and ends; what they produced is written out, their counts
- * join the run's, and they are freed. */
+ * queued for it and ends; what they produced is written out and their
+ * counts join the run's. Their state stays for the final checkpoint. */
 void flowrt_parallel_finish(FlowRuntime *rt);
+/* Frees the workers' runtimes, after the final checkpoint saved them. */
+void flowrt_parallel_free(FlowRuntime *rt);
 /* The late and bad records the workers counted so far (for the counters
  * published while the run goes on). */
 int64_t flowrt_parallel_late(const FlowRuntime *rt);

@@ -166,7 +166,11 @@ endforeach()
 # one with 500 kills.
 add_test(NAME e2e.checkpoint_kill COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_kill.py ${E2E_OPTIONS})
 add_test(NAME e2e.checkpoint_faults COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_faults.py ${E2E_OPTIONS})
-set_tests_properties(e2e.checkpoint_kill e2e.checkpoint_faults PROPERTIES LABELS e2e TIMEOUT 300)
+# The kill -9 harness with every program at two workers (docs/checkpoints.md, "Parallel runs").
+add_test(NAME e2e.checkpoint_kill_par2
+         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_kill.py ${E2E_OPTIONS} --parallelism 2)
+set_tests_properties(e2e.checkpoint_kill e2e.checkpoint_faults e2e.checkpoint_kill_par2
+                     PROPERTIES LABELS e2e TIMEOUT 300)
 # PostgreSQL against a real server (tests/postgres/server.py): one test at a
 # time, as each starts a server of its own (RESOURCE_LOCK).
 file(GLOB E2E_POSTGRES CONFIGURE_DEPENDS ${E2E_DIR}/postgres_*.py)

@@ -7,8 +7,9 @@ e2e.par2/par4 comparisons cover:
   nothing holds it back; the peak resident memory (wait4) over 10x the
   input must be that over 1x plus a small margin, because the queues are
   bounded and the reading thread waits when they are full;
-- `parallelism N` with `checkpoint every`: a compile error when both are in
-  the program, a start error when --parallelism asks for it;
+- `parallelism N` with `checkpoint every`: the same rows as at one worker,
+  and a checkpoint of N workers restores at N only (the kill -9 harness at
+  two workers is e2e.checkpoint_kill_par2);
 - --stats: the worker lines, and the note of a program that has nothing to
   split;
 - the embed API: flow_control_set_parallelism (flow/host.h) starts workers.
@@ -117,23 +118,33 @@ def bounded_memory(env, work):
 
 
 def checkpoints(env, work):
+    """A checkpointed program at two workers: its output is that of one
+    worker, and its checkpoint restores at two workers only."""
     with open(os.path.join(work, "ckpt_both.flow"), "w") as f:
         f.write(CKPT_FLOW.replace("PARALLELISM", "parallelism 2;"))
     status, out, err = env.flowc_run(["check", "ckpt_both.flow"], work)
-    want = "'parallelism 2 with checkpoints' is not supported by this version of flowc"
-    if status != 1 or want not in err:
+    if status != 0 or err.strip():
         raise Failure("flowc check of parallelism with checkpoints: status %d\n%s" % (status, err))
     with open(os.path.join(work, "ckpt.flow"), "w") as f:
         f.write(CKPT_FLOW.replace("PARALLELISM", ""))
     env.build("ckpt.flow", "ckpt", work)
+    runs = {}
+    for workers in (1, 2):
+        status, out, err = env.run("ckpt", ["--parallelism", str(workers), "--no-restore"], work)
+        if status != 0 or "1 taken" not in err:
+            raise Failure("the checkpointed program at %d workers: status %d\n%s"
+                          % (workers, status, err))
+        runs[workers] = sorted(out.splitlines())
+    if runs[1] != runs[2]:
+        raise Failure("the checkpointed program writes other rows at two workers than at one")
+    status, out, err = env.run("ckpt", ["--parallelism", "1"], work)
+    want = 'it saved "parallelism 2", which this program does not have'
+    if status != 1 or want not in err:
+        raise Failure("a checkpoint of two workers restored at one: status %d\n%s" % (status, err))
     status, out, err = env.run("ckpt", ["--parallelism", "2"], work)
-    want = "ckpt: parallelism 2 with checkpoints is not supported by this version"
-    if status != 1 or want not in err or out:
-        raise Failure("--parallelism 2 of a checkpointed program: status %d\n%s" % (status, err))
-    status, out, err = env.run("ckpt", ["--parallelism", "1", "--no-restore"], work)
-    if status != 0:
-        raise Failure("--parallelism 1 of a checkpointed program: status %d\n%s" % (status, err))
-    return "checkpoints refused at N > 1"
+    if status != 0 or "restored from" not in err or out:
+        raise Failure("a checkpoint of two workers restored at two: status %d\n%s" % (status, err))
+    return "checkpoints at two workers restore at two only"
 
 
 def stats(env, work):

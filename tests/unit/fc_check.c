@@ -1140,9 +1140,7 @@ static void test_config(void **state)
            "8:30: error: 'parallelism' is set twice",
            "4:3: note: 'parallelism' was first set here",
            "8:45: error: 'checkpoint' is set twice",
-           "5:3: note: 'checkpoint' was first set here",
-           "8:30: error: 'parallelism 4 with checkpoints' is not supported by this version of "
-           "flowc ('parallelism 1' when the program checkpoints)");
+           "5:3: note: 'checkpoint' was first set here");
     EXPECT_CLEAN(PRELUDE "config { parallelism 4 }\nsink src to stdout();\n");
     EXPECT(PRELUDE "config { parallelism 129 }\nsink src to stdout();\n",
            "3:10: error: parallelism must be at most 128 (the key groups)");

@@ -137,6 +137,16 @@ static bool ring_take_slot(Ring *r)
     return true;
 }
 
+/* The producer's side, under the lock: the batch it filled goes to the
+ * consumer, woken on `cv`. */
+static void ring_hand_over(Ring *r, pthread_cond_t *cv)
+{
+    r->filling = false;
+    r->count++;
+    r->batches++;
+    pthread_cond_signal(cv);
+}
+
 /* ---- The reading thread ------------------------------------------------------------------- */
 
 /* Whether some worker has handed over output: under the lock. */
@@ -192,10 +202,7 @@ static void publish_in(Parallel *par, Worker *w)
     if (!r->filling || r->slots[r->fill].len == 0)
         return;
     lock(par);
-    r->filling = false;
-    r->count++;
-    r->batches++;
-    pthread_cond_signal(&w->cv);
+    ring_hand_over(r, &w->cv);
     unlock(par);
 }
 
@@ -278,12 +285,8 @@ static int worker_output_write(Output *out, const char *bytes, size_t n)
     size_t need = round8(sizeof(OutEntry) + (size_t)out->nsinks * sizeof(int64_t) + n);
     if (!r->filling || !batch_fit(&r->slots[r->fill], need)) {
         lock(par);
-        if (r->filling) {
-            r->filling = false;
-            r->count++;
-            r->batches++;
-            pthread_cond_signal(&par->main_cv);
-        }
+        if (r->filling)
+            ring_hand_over(r, &par->main_cv);
         int64_t t0 = now_ns();
         while (!ring_take_slot(r))
             pthread_cond_wait(&w->cv, &par->mu);
@@ -323,12 +326,8 @@ static void worker_flush(Worker *w)
     flowrt_sinks_flush(&w->rt);
     Ring *r = &w->out;
     lock(w->par);
-    if (r->filling && r->slots[r->fill].len > 0) {
-        r->filling = false;
-        r->count++;
-        r->batches++;
-        pthread_cond_signal(&w->par->main_cv);
-    }
+    if (r->filling && r->slots[r->fill].len > 0)
+        ring_hand_over(r, &w->par->main_cv);
     unlock(w->par);
 }
 
@@ -574,6 +573,30 @@ bool flowrt_parallel_start(FlowRuntime *rt, bool stats)
     return true;
 }
 
+/* Writes out the workers' output until every worker is parked at the
+ * barrier (`parked`) or has ended, and no output is left in a queue. */
+static void wait_workers(FlowRuntime *rt, bool parked)
+{
+    Parallel *par = rt->par;
+    for (;;) {
+        drain_outputs(rt);
+        lock(par);
+        bool all = true;
+        for (int i = 0; i < par->n; i++) {
+            const Worker *w = &par->workers[i];
+            all = all && (parked ? w->parked : w->done || !w->started);
+        }
+        bool pending = output_pending(par);
+        if (all && !pending) {
+            unlock(par);
+            return;
+        }
+        if (!pending)
+            pthread_cond_wait(&par->main_cv, &par->mu);
+        unlock(par);
+    }
+}
+
 bool flowrt_parallel_launch(FlowRuntime *rt)
 {
     Parallel *par = rt->par;
@@ -616,21 +639,7 @@ void flowrt_parallel_barrier(FlowRuntime *rt)
         put_entry(rt, &par->workers[i], ENTRY_BARRIER, 0, 0);
         publish_in(par, &par->workers[i]);
     }
-    for (;;) {
-        drain_outputs(rt);
-        lock(par);
-        bool all = true;
-        for (int i = 0; i < par->n; i++)
-            all = all && par->workers[i].parked;
-        bool pending = output_pending(par);
-        if (all && !pending) {
-            unlock(par);
-            break;
-        }
-        if (!pending)
-            pthread_cond_wait(&par->main_cv, &par->mu);
-        unlock(par);
-    }
+    wait_workers(rt, true);
 }
 
 void flowrt_parallel_resume(FlowRuntime *rt)
@@ -665,20 +674,7 @@ void flowrt_parallel_finish(FlowRuntime *rt)
         put_entry(rt, w, ENTRY_END, 0, 0);
         publish_in(par, w);
     }
-    for (;;) {
-        drain_outputs(rt);
-        lock(par);
-        bool all = true;
-        for (int i = 0; i < par->n; i++)
-            all = all && (par->workers[i].done || !par->workers[i].started);
-        if (all && !output_pending(par)) {
-            unlock(par);
-            break;
-        }
-        if (!output_pending(par))
-            pthread_cond_wait(&par->main_cv, &par->mu);
-        unlock(par);
-    }
+    wait_workers(rt, false);
     for (int i = 0; i < par->n; i++) {
         Worker *w = &par->workers[i];
         if (w->started)
@@ -745,10 +741,9 @@ void flowrt_parallel_print_stats(FlowRuntime *rt, double elapsed, double since_l
         ParQueueStats q;
         flowrt_parallel_queue_stats(rt, i, &q);
         char lag[32] = "-";
+        int64_t behind = q.watermark >= rt->exchange_wm ? 0 : rt->exchange_wm - q.watermark;
         if (q.watermark != FLOW_TIME_MIN && rt->exchange_wm != FLOW_TIME_MIN)
-            snprintf(lag, sizeof lag, "%.3fs", q.watermark >= rt->exchange_wm
-                                                    ? 0.0
-                                                    : (double)(rt->exchange_wm - q.watermark) / 1e3);
+            snprintf(lag, sizeof lag, "%.3fs", (double)behind / 1e3);
         fprintf(stderr,
                 "%s:   worker %d: records %lld (%.0f/s) queue in %.0f%% out %.0f%% "
                 "reader-blocked %.0f%% worker-blocked %.0f%% watermark-lag %s\n",

@@ -481,7 +481,7 @@ def main():
     if failures:
         print("FAIL checkpoint_kill: %s failed; %s" % (", ".join(failures), summary), file=sys.stderr)
         return 1
-    same = ("byte-identical" if PARALLELISM == 1
+    same = ("byte-identical to" if PARALLELISM == 1
             else "the same multiset of lines at %d workers as" % PARALLELISM)
     print("ok checkpoint_kill: %s; every sink file %s an uninterrupted run" % (summary, same))
     return 0

@@ -119,9 +119,11 @@ foreach(file ${E2E_CASES})
     list(APPEND E2E_TESTS e2e.par4.${name})
   endif()
 endforeach()
-# The oracles and memory tests with every program at two workers
+# The oracles, the memory tests, processing time over stdin and the metrics
+# endpoint with every program at two workers
 # (FLOW_PARALLELISM, read by runtime/src/parallel.c).
-foreach(script oracle oracle_window oracle_join oracle_null window_memory join_memory)
+foreach(script oracle oracle_window oracle_join oracle_null oracle_lookup window_memory join_memory
+               processing_time_stdin metrics_endpoint)
   add_test(NAME e2e.par2.${script}
            COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/${script}.py ${E2E_OPTIONS})
   set_tests_properties(e2e.par2.${script} PROPERTIES ENVIRONMENT FLOW_PARALLELISM=2)

@@ -113,12 +113,14 @@ void emit_select(Body *b, const PlanNode *n)
     b->ptr = arena_printf(em->arena, "&%s", rec);
 }
 
-/* `key by` moves no record: with one worker, every key is already here. */
+/* `key by` moves no record here: with one worker every key is already
+ * here, and with several the exchange in front of the keyed stage after it
+ * sends each record to its key's worker (emit_exchange.c). */
 void emit_key_by(Body *b, const PlanNode *n)
 {
     Emitter *em = b->em;
     emit_loc_comment(em, &b->w, n->op->loc,
-                 arena_printf(em->arena, "%s: no code, one worker keeps every key",
+                 arena_printf(em->arena, "%s: no code; the keyed stage's exchange splits keys",
                               op_text(em->arena, n->op)));
 }
 

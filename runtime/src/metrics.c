@@ -288,7 +288,7 @@ static void put_queues(FILE *f, const Published *p)
         if (w == FLOW_TIME_MIN || r == FLOW_TIME_MIN)
             fputs("NaN\n", f);
         else
-            fprintf(f, "%.3f\n", w >= r ? 0.0 : (double)(r - w) / 1e3);
+            fprintf(f, "%.3f\n", w >= r ? 0.0 : ((double)r - (double)w) / 1e3);
     }
 }
 

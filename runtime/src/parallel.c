@@ -741,9 +741,11 @@ void flowrt_parallel_print_stats(FlowRuntime *rt, double elapsed, double since_l
         ParQueueStats q;
         flowrt_parallel_queue_stats(rt, i, &q);
         char lag[32] = "-";
-        int64_t behind = q.watermark >= rt->exchange_wm ? 0 : rt->exchange_wm - q.watermark;
-        if (q.watermark != FLOW_TIME_MIN && rt->exchange_wm != FLOW_TIME_MIN)
-            snprintf(lag, sizeof lag, "%.3fs", (double)behind / 1e3);
+        bool known = q.watermark != FLOW_TIME_MIN && rt->exchange_wm != FLOW_TIME_MIN;
+        /* In doubles: an ended input's watermark is FLOW_TIME_MAX. */
+        double behind = known ? (double)rt->exchange_wm - (double)q.watermark : 0;
+        if (known)
+            snprintf(lag, sizeof lag, "%.3fs", behind > 0 ? behind / 1e3 : 0.0);
         fprintf(stderr,
                 "%s:   worker %d: records %lld (%.0f/s) queue in %.0f%% out %.0f%% "
                 "reader-blocked %.0f%% worker-blocked %.0f%% watermark-lag %s\n",

@@ -68,6 +68,8 @@ list(APPEND E2E_TESTS e2e.oracle_time e2e.oracle e2e.oracle_window e2e.oracle_lo
 # Numbers and conditional expressions (docs/language.md, "Numeric functions")
 add_test(NAME e2e.oracle_numeric COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_numeric.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle_numeric)
+add_test(NAME e2e.json_lines COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/json_lines.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.json_lines)
 # Optional fields (docs/language.md, "Optional fields")
 add_test(NAME e2e.oracle_null COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_null.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle_null)

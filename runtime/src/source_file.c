@@ -266,6 +266,7 @@ static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
     *again = false;
     switch (fill(ts, rt)) {
     case READ_OK:
+        flowrt_runtime_arrived(rt);
         *again = true;
         return SOURCE_MORE;
     case READ_EOF:

@@ -269,6 +269,12 @@ static void add_string(ConnBuild *b, const char *key, const char *value, Loc loc
     add_arg(b, key, loc, string_lit(b->L, value, loc));
 }
 
+/* A word argument (format, on_error, start, mode), bare as a .flow writes it. */
+static void add_word(ConnBuild *b, const char *key, const char *word, Loc loc)
+{
+    add_arg(b, key, loc, name_expr(b->L, word, loc));
+}
+
 static void add_bool(ConnBuild *b, const char *key, bool value, Loc loc)
 {
     Expr *e = new_expr(b->L, EX_BOOL, loc);
@@ -346,7 +352,7 @@ static void add_format(ConnBuild *b, bool header)
     }
     const char *prefix = NULL;
     if (option_is(f, "csv")) {
-        add_string(b, "format", "csv", f->value_loc);
+        add_word(b, "format", "csv", f->value_loc);
         if (header)
             add_bool(b, "header", false, f->value_loc);
         prefix = "csv";
@@ -354,7 +360,7 @@ static void add_format(ConnBuild *b, bool header)
         only_value(b, "csv.quote-character", "\"", "flowc's CSV quotes with '\"'");
         only_value(b, "csv.null-literal", "", "flowc's CSV writes null as an empty field");
     } else if (option_is(f, "json")) {
-        add_string(b, "format", "jsonl", f->value_loc);
+        add_word(b, "format", "jsonl", f->value_loc);
         prefix = "json";
         only_value(b, "json.fail-on-missing-field", "false",
                    "a missing member is null, and a bad record for a NOT NULL column");
@@ -374,7 +380,7 @@ static void add_format(ConnBuild *b, bool header)
     bool skip = ignore && option_is(ignore, "true");
     if (ignore && !skip && !option_is(ignore, "false"))
         diag_error(b->L->d, ignore->value_loc, "option '%s' is 'true' or 'false'", ignore->key);
-    add_string(b, "on_error", skip ? "skip" : "fail", ignore ? ignore->value_loc : f->value_loc);
+    add_word(b, "on_error", skip ? "skip" : "fail", ignore ? ignore->value_loc : f->value_loc);
 }
 
 static void required(ConnBuild *b, const char *key, const char *arg)
@@ -454,9 +460,9 @@ static Connector table_connector(Lower *L, SqlTable *t, bool sink)
         SqlOption *mode = sink ? NULL : take(&b, "scan.startup.mode");
         if (mode) {
             if (option_is(mode, "earliest-offset"))
-                add_string(&b, "start", "earliest", mode->value_loc);
+                add_word(&b, "start", "earliest", mode->value_loc);
             else if (option_is(mode, "latest-offset"))
-                add_string(&b, "start", "latest", mode->value_loc);
+                add_word(&b, "start", "latest", mode->value_loc);
             else
                 diag_unsupported(L->d, mode->value_loc,
                                  arena_printf(L->a, "'scan.startup.mode' = '%s'", mode->value),
@@ -484,7 +490,7 @@ static Connector table_connector(Lower *L, SqlTable *t, bool sink)
         add_jdbc_url(&b);
         required(&b, "table-name", "table");
         if (sink && t->pk) {
-            add_string(&b, "mode", "upsert", t->pk_loc);
+            add_word(&b, "mode", "upsert", t->pk_loc);
             const char *key = NULL;
             for (SqlName *k = t->pk; k; k = k->next)
                 key = key ? arena_printf(L->a, "%s, %s", key, k->name) : k->name;
@@ -511,7 +517,7 @@ static Connector table_connector(Lower *L, SqlTable *t, bool sink)
                        c->value);
         if (!print)
             add_string(&b, "path", "/dev/null", c->value_loc);
-        add_string(&b, "format", "csv", c->value_loc);
+        add_word(&b, "format", "csv", c->value_loc);
         add_bool(&b, "header", false, c->value_loc);
     } else {
         const char *why = strcmp(c->value, "nexmark") == 0
@@ -568,6 +574,7 @@ typedef struct Scope {
     const char *alias;
     bool window;             /* a window TVF: window_start, window_end exist */
     Expr *keys;              /* AT_RESULT: the GROUP BY columns other than the window's */
+    Item *first_agg;         /* AT_RESULT: the aggregates so far */
     Item **aggs;             /* AT_RESULT: where new aggregates are appended */
     int naggs;
     const char *agg_name;    /* the name for the next aggregate when it is a whole item */
@@ -751,6 +758,57 @@ static Expr *lower_name(Lower *L, Scope *s, Expr *e)
     return e;
 }
 
+/* The same expression, written again (HAVING SUM(x) beside SELECT SUM(x)). */
+static bool same_expr(const Expr *a, const Expr *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case EX_INT:
+    case EX_DURATION:
+        return a->int_value == b->int_value;
+    case EX_FLOAT:
+        return a->float_value == b->float_value;
+    case EX_BOOL:
+        return a->bool_value == b->bool_value;
+    case EX_STRING:
+        return a->string.len == b->string.len &&
+               memcmp(a->string.chars, b->string.chars, (size_t)a->string.len) == 0;
+    case EX_NAME:
+        return strcmp(a->name.name, b->name.name) == 0 &&
+               !a->name.qualifier == !b->name.qualifier &&
+               (!a->name.qualifier || strcmp(a->name.qualifier, b->name.qualifier) == 0);
+    case EX_UNARY:
+        return a->unary.op == b->unary.op && same_expr(a->unary.operand, b->unary.operand);
+    case EX_BINARY:
+        return a->binary.op == b->binary.op && same_expr(a->binary.lhs, b->binary.lhs) &&
+               same_expr(a->binary.rhs, b->binary.rhs);
+    case EX_CALL: {
+        if (strcmp(a->call.name, b->call.name) != 0 || a->call.nargs != b->call.nargs)
+            return false;
+        for (const Expr *x = a->call.args, *y = b->call.args; x; x = x->next, y = y->next)
+            if (!same_expr(x, y))
+                return false;
+        return true;
+    }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+    case EX_IS_NULL: {
+        if (a->form.nops != b->form.nops || a->form.negated != b->form.negated ||
+            a->form.has_subject != b->form.has_subject || a->form.has_else != b->form.has_else)
+            return false;
+        for (const Expr *x = a->form.ops, *y = b->form.ops; x; x = x->next, y = y->next)
+            if (!same_expr(x, y))
+                return false;
+        return true;
+    }
+    }
+    return false;
+}
+
 static Expr *lower_agg(Lower *L, Scope *s, Expr *e, const char *agg)
 {
     if (s->place != AT_RESULT) {
@@ -770,6 +828,10 @@ static Expr *lower_agg(Lower *L, Scope *s, Expr *e, const char *agg)
     Scope arg = *s;
     arg.place = AT_AGG_ARG;
     Expr *x = e->call.args ? lower_expr(L, &arg, e->call.args) : NULL;
+    if (!s->agg_name)
+        for (Item *it = s->first_agg; it; it = it->next)
+            if (strcmp(it->agg_name, agg) == 0 && same_expr(it->expr, x))
+                return name_expr(L, it->name, e->loc);
     const char *name = s->agg_name ? s->agg_name : arena_printf(L->a, "agg_%d", s->naggs + 1);
     s->agg_name = NULL;
     Item *it = new_item(L, name, e->loc, x);
@@ -777,6 +839,8 @@ static Expr *lower_agg(Lower *L, Scope *s, Expr *e, const char *agg)
     it->agg_loc = e->loc;
     *s->aggs = it;
     s->aggs = &it->next;
+    if (!s->first_agg)
+        s->first_agg = it;
     s->naggs++;
     return name_expr(L, name, e->loc);
 }
@@ -1140,8 +1204,7 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
                                                         ? find_fn(x->call.name)->kind == FN_AGG
                                                         : strcmp(x->call.name,
                                                                  "@count_distinct") == 0);
-            s.agg_name = whole_agg && !name_taken(L, out) && !is_key(&s, out) &&
-                                 !is_window_col(out) ? out : NULL;
+            s.agg_name = whole_agg && !is_key(&s, out) && !is_window_col(out) ? out : NULL;
             int before = s.naggs;
             x = lower_expr(L, &s, x);
             if (whole_agg && s.naggs == before + 1 && nc < nkeys + 3 + 63)

@@ -997,7 +997,14 @@ static void parse_tvf(Parser *p, SqlFrom *f)
     f->name = expect_name(p, "a table or view name", &f->name_loc);
     if (accept_kw(p, "PARTITION")) {
         expect_kw(p, "BY");
-        f->partition = parse_name_list(p, "a column name");
+        /* The list ends at the comma before DESCRIPTOR. */
+        SqlName **link = &f->partition;
+        do {
+            SqlName *n = arena_alloc(p->a, sizeof *n);
+            n->name = expect_name(p, "a column name", &n->loc);
+            *link = n;
+            link = &n->next;
+        } while (is_punct(peek(p), ",") && !is_kw(peek_at(p, 1), "DESCRIPTOR") && next(p));
     }
     expect_punct(p, ",");
     expect_kw(p, "DESCRIPTOR");

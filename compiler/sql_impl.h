@@ -67,6 +67,8 @@ struct SqlTable {
     Decl *source;           /* DECL_SOURCE or DECL_TABLE once read */
     Decl *stream;           /* view: its stream */
     bool lowering;          /* view: being lowered (a view that reads itself) */
+    Connector conn[2];      /* as a source [0] and as a sink [1], once built */
+    bool have_conn[2];
     SqlTable *next;
 };
 

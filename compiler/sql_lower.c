@@ -124,6 +124,14 @@ static Item *new_item(Lower *L, const char *name, Loc loc, Expr *expr)
     return it;
 }
 
+/* diag_unsupported's words for a feature that is itself quoted text
+ * (`option 'x' of connector 'kafka'`). */
+static void not_supported(Diag *d, Loc loc, const char *what, const char *why)
+{
+    diag_error(d, loc, "%s is not supported by this version of flowc (%s)", what, why);
+    d->unsupported++;
+}
+
 /* Did-you-mean over a NULL-terminated list, as the checker words it. */
 static void unknown(Lower *L, Loc loc, const char *what, const char *name,
                     const char *const *cands)
@@ -333,8 +341,8 @@ static void only_value(ConnBuild *b, const char *key, const char *value, const c
 {
     SqlOption *o = take(b, key);
     if (o && !option_is(o, value))
-        diag_unsupported(b->L->d, o->value_loc, arena_printf(b->L->a, "'%s' = '%s'", key,
-                         o->value), why);
+        not_supported(b->L->d, o->value_loc, arena_printf(b->L->a, "'%s' = '%s'", key,
+                      o->value), why);
 }
 
 /* 'format' = 'csv' | 'json' and its own options (docs/sql.md, "Formats").
@@ -367,8 +375,8 @@ static void add_format(ConnBuild *b, bool header)
         only_value(b, "json.timestamp-format.standard", "ISO-8601",
                    "flowc writes timestamps as ISO-8601");
     } else {
-        diag_unsupported(b->L->d, f->value_loc, arena_printf(b->L->a, "format '%s'", f->value),
-                         "formats 'csv' and 'json'");
+        not_supported(b->L->d, f->value_loc, arena_printf(b->L->a, "format '%s'", f->value),
+                      "formats 'csv' and 'json'");
         return;
     }
     SqlOption *ignore = take(b, arena_printf(b->L->a, "%s.ignore-parse-errors", prefix));
@@ -404,8 +412,8 @@ static void add_jdbc_url(ConnBuild *b)
     }
     const char *pfx = "jdbc:postgresql://";
     if (strncmp(url->value, pfx, strlen(pfx)) != 0) {
-        diag_unsupported(b->L->d, url->value_loc, arena_printf(b->L->a, "'url' = '%s'",
-                         url->value), "flowc's jdbc is PostgreSQL: jdbc:postgresql://HOST[:PORT]/DB");
+        not_supported(b->L->d, url->value_loc, arena_printf(b->L->a, "'url' = '%s'", url->value),
+                      "flowc's jdbc is PostgreSQL: jdbc:postgresql://HOST[:PORT]/DB");
         return;
     }
     const char *host = url->value + strlen(pfx);
@@ -431,7 +439,7 @@ static void add_jdbc_url(ConnBuild *b)
 /* The connector of table `t` read (sink false) or written: Flink's options
  * mapped onto flowc's arguments (docs/sql.md, "Connectors"); an option left
  * over is one flowc cannot honour, and an error at its place. */
-static Connector table_connector(Lower *L, SqlTable *t, bool sink)
+static Connector build_connector(Lower *L, SqlTable *t, bool sink)
 {
     ConnBuild b = { .L = L, .t = t, .sink = sink };
     b.link = &b.conn.args;
@@ -464,9 +472,9 @@ static Connector table_connector(Lower *L, SqlTable *t, bool sink)
             else if (option_is(mode, "latest-offset"))
                 add_word(&b, "start", "latest", mode->value_loc);
             else
-                diag_unsupported(L->d, mode->value_loc,
-                                 arena_printf(L->a, "'scan.startup.mode' = '%s'", mode->value),
-                                 "'earliest-offset' and 'latest-offset'");
+                not_supported(L->d, mode->value_loc,
+                              arena_printf(L->a, "'scan.startup.mode' = '%s'", mode->value),
+                              "'earliest-offset' and 'latest-offset'");
         }
         if (sink)
             only_value(&b, "sink.delivery-guarantee", "at-least-once",
@@ -526,17 +534,28 @@ static Connector table_connector(Lower *L, SqlTable *t, bool sink)
                               ? "an updating sink; flowc's results are appended"
                               : "connectors 'filesystem', 'kafka', 'jdbc', 'datagen', 'print', "
                                 "'blackhole'";
-        diag_unsupported(L->d, c->value_loc, arena_printf(L->a, "connector '%s'", c->value), why);
+        not_supported(L->d, c->value_loc, arena_printf(L->a, "connector '%s'", c->value), why);
         b.conn.name = "file";
         return b.conn;
     }
     for (SqlOption *o = t->options; o; o = o->next)
         if (!o->used)
-            diag_unsupported(L->d, o->key_loc,
-                             arena_printf(L->a, "option '%s' of connector '%s' as %s", o->key,
-                                          c->value, side),
-                             "docs/sql.md lists the options flowc honours");
+            not_supported(L->d, o->key_loc,
+                          arena_printf(L->a, "option '%s' of connector '%s' as %s", o->key,
+                                       c->value, side),
+                          "docs/sql.md lists the options flowc honours");
     return b.conn;
+}
+
+/* Built once per side, so that a table written by several INSERTs has its
+ * options reported once. */
+static Connector table_connector(Lower *L, SqlTable *t, bool sink)
+{
+    if (!t->have_conn[sink]) {
+        t->conn[sink] = build_connector(L, t, sink);
+        t->have_conn[sink] = true;
+    }
+    return t->conn[sink];
 }
 
 /* The source declaration of table `t`, made the first time a query reads it. */
@@ -683,8 +702,8 @@ static const char *java_pattern(Lower *L, const char *java, Loc loc)
             if (strlen(parts[i].java) == run && strncmp(parts[i].java, p, run) == 0)
                 flow = parts[i].flow;
         if (!flow) {
-            diag_unsupported(L->d, loc, arena_printf(L->a, "pattern letters '%.*s'", (int)run, p),
-                             "yyyy, yy, MM, MMM, dd, HH, mm, ss, SSS, EEE, DDD, XXX and 'text'");
+            not_supported(L->d, loc, arena_printf(L->a, "pattern letters '%.*s'", (int)run, p),
+                          "yyyy, yy, MM, MMM, dd, HH, mm, ss, SSS, EEE, DDD, XXX and 'text'");
             return NULL;
         }
         memcpy(out + n, flow, strlen(flow));
@@ -752,8 +771,8 @@ static Expr *lower_name(Lower *L, Scope *s, Expr *e)
     if (s->table) {
         SqlColumn *c = find_column(s->table, name);
         if (c && c->proctime)
-            diag_unsupported(L->d, e->loc, arena_printf(L->a, "reading the PROCTIME() column '%s'",
-                             name), "it is a window's time column, DESCRIPTOR(...), only");
+            not_supported(L->d, e->loc, arena_printf(L->a, "reading the PROCTIME() column '%s'",
+                          name), "it is a window's time column, DESCRIPTOR(...), only");
     }
     return e;
 }
@@ -1355,6 +1374,18 @@ void sql_lower(Arena *a, Diag *d, SqlProgram *sp, Program *prog)
             lower_insert(&L, st);
             break;
         }
+    }
+    /* A table no statement uses still has its options checked, on the side
+     * its connector can be: none is ignored. */
+    for (SqlTable *t = sp->tables; t; t = t->next) {
+        if (t->is_view || t->have_conn[0] || t->have_conn[1])
+            continue;
+        const SqlOption *c = NULL;
+        for (const SqlOption *o = t->options; o; o = o->next)
+            if (strcmp(o->key, "connector") == 0)
+                c = o;
+        bool sink = c && (strcmp(c->value, "print") == 0 || strcmp(c->value, "blackhole") == 0);
+        table_connector(&L, t, sink);
     }
 }
 

@@ -252,7 +252,13 @@ static _Noreturn void fail_at(Parser *p, const Tok *t, const char *what)
 
 static _Noreturn void unsupported(Parser *p, Loc loc, const char *feature, const char *why)
 {
-    diag_unsupported(p->d, loc, feature, why);
+    if (strchr(feature, '\'')) {
+        diag_error(p->d, loc, "%s is not supported by this version of flowc (%s)", feature,
+                   why ? why : "docs/sql.md");
+        p->d->unsupported++;
+    } else {
+        diag_unsupported(p->d, loc, feature, why);
+    }
     longjmp(p->fail, 1);
 }
 

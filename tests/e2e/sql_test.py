@@ -95,6 +95,18 @@ def run_twin(env, name):
     d = diff(c_texts[".flow"], c_texts[".sql"], "generated C (.flow twin, then .sql)")
     if d:
         problems.append("the SQL job and its .flow twin generate different C:\n" + d)
+    # flowc explain prints the same plan for both, but for the places.
+    plans = {}
+    for ext in (".sql", ".flow"):
+        status, out, err = env.flowc_run(["explain", name + ext], work)
+        if status != 0:
+            raise Failure("flowc explain %s%s failed with status %d:\n%s" % (name, ext, status, err))
+        out = out.replace(name + ext, "JOB")
+        out = re.sub(r"JOB:\d+(:\d+)?", "JOB:L", out)
+        plans[ext] = re.sub(r"(?m)^(\s*)\d+:\d+ ", r"\1L:C ", out)
+    d = diff(plans[".flow"], plans[".sql"], "flowc explain (.flow twin, then .sql)")
+    if d:
+        problems.append("flowc explain of the SQL job and of its twin differ:\n" + d)
     results = {}
     for ext, exe in ((".sql", name + "_sql"), (".flow", name + "_flow")):
         env.build(name + ext, exe, work)

@@ -1,0 +1,30 @@
+-- expect: 21:50: error: 'JOIN' is not supported by this version of flowc (regular, interval, lookup and window joins are not compiled from SQL yet; write the join in a .flow program (docs/sql.md))
+-- expect: 22:42: error: 'OVER' is not supported by this version of flowc (OVER windows; deduplication and Top-N are listed in docs/sql.md)
+-- expect: 23:43: error: 'ORDER BY' is not supported by this version of flowc (a stream has no order to sort by but its time)
+-- expect: 29:44: error: 'type DATE' is not supported by this version of flowc (docs/sql.md lists the types flowc maps)
+-- expect: 16:9: error: option 'source.monitor-interval' of connector 'filesystem' as a source is not supported by this version of flowc (docs/sql.md lists the options flowc honours)
+-- expect: 24:56: error: 'GROUP BY without a window TVF' is not supported by this version of flowc (updating aggregates are not compiled from SQL; group by the window of TUMBLE, HOP or SESSION)
+-- expect: 26:3: error: 'CUMULATE' is not supported by this version of flowc (flowc has no cumulating window; HOP with the same size gives each step's window whole)
+-- expect: 19:14: error: format 'avro' is not supported by this version of flowc (formats 'csv' and 'json')
+-- expect: 20:70: error: option 'print-identifier' of connector 'print' as a sink is not supported by this version of flowc (docs/sql.md lists the options flowc honours)
+-- expect: 30:54: error: 'function NOW' is not supported by this version of flowc (docs/sql.md lists the functions flowc has)
+-- expect: 17:50: error: connector 'nexmark' is not supported by this version of flowc (flowc has no nexmark generator; read the events from files)
+CREATE TABLE orders (
+  id BIGINT NOT NULL, customer STRING NOT NULL, amount DOUBLE, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
+) WITH ('connector' = 'filesystem', 'path' = 'orders.csv', 'format' = 'csv',
+        'source.monitor-interval' = '10 s');
+CREATE TABLE gen (id BIGINT) WITH ('connector' = 'nexmark');
+CREATE TABLE out1 (id BIGINT, n BIGINT) WITH ('connector' = 'filesystem', 'path' = 'o.avro',
+  'format' = 'avro');
+CREATE TABLE out2 (id BIGINT, n BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'x');
+INSERT INTO out2 SELECT o.id, c.id FROM orders o JOIN orders c ON o.id = c.id;
+INSERT INTO out2 SELECT id, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts) FROM orders;
+INSERT INTO out2 SELECT id, 1 FROM orders ORDER BY ts;
+INSERT INTO out2 SELECT customer, COUNT(*) FROM orders GROUP BY customer;
+INSERT INTO out2 SELECT id, COUNT(*) FROM TABLE(
+  CUMULATE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '1' HOUR))
+  GROUP BY window_start, window_end, id;
+INSERT INTO out1 SELECT id, 1 FROM orders;
+INSERT INTO out2 SELECT id, CAST(amount AS DATE) FROM orders;
+INSERT INTO out2 SELECT id, 2 FROM orders WHERE ts > NOW();

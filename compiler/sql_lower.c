@@ -1064,6 +1064,7 @@ static bool identity_select(const Item *items, const char *const *cols)
 /* One SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] as the stream `name`. */
 static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
+    int errors_before = L->d->errors;
     SqlFrom *f = q->from;
     SqlTable *table = NULL;
     const char *input = NULL;
@@ -1241,8 +1242,9 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
             push_op(&tail, h);
         }
         if (!agg->aggregate) {
-            diag_error(L->d, q->loc, "a window GROUP BY needs at least one aggregate "
-                       "(COUNT(*), SUM(x), ...)");
+            if (L->d->errors == errors_before)
+                diag_error(L->d, q->loc, "a window GROUP BY needs at least one aggregate "
+                           "(COUNT(*), SUM(x), ...)");
             return NULL;
         }
         if (q->having || !identity_select(items, cols)) {

@@ -262,6 +262,14 @@ static _Noreturn void unsupported(Parser *p, Loc loc, const char *feature, const
     longjmp(p->fail, 1);
 }
 
+/* The same for a feature described in words ("this WATERMARK expression"). */
+static _Noreturn void unsupported_phrase(Parser *p, Loc loc, const char *what, const char *why)
+{
+    diag_error(p->d, loc, "%s is not supported by this version of flowc (%s)", what, why);
+    p->d->unsupported++;
+    longjmp(p->fail, 1);
+}
+
 static Tok *expect_kw(Parser *p, const char *kw)
 {
     if (!is_kw(peek(p), kw))
@@ -368,6 +376,7 @@ static Expr *binary_expr(Parser *p, BinaryOp op, Loc loc, Expr *l, Expr *r)
 }
 
 static Expr *parse_expr(Parser *p, int depth);
+static Expr *parse_add(Parser *p, int depth);
 
 /* The milliseconds of `INTERVAL 'n' UNIT` (after INTERVAL). */
 static int64_t parse_interval(Parser *p, Loc *loc)
@@ -534,7 +543,8 @@ static Expr *special_call(Parser *p, const char *name, Loc loc, int depth)
         return call_expr(p, "@substring", loc, s);
     }
     if (strcmp(name, "POSITION") == 0) {
-        Expr *sub = parse_expr(p, depth);
+        /* POSITION(sub IN s): `sub` stops before IN, which is no predicate here. */
+        Expr *sub = parse_add(p, depth);
         expect_kw(p, "IN");
         Expr *s = parse_expr(p, depth);
         expect_punct(p, ")");
@@ -1198,13 +1208,13 @@ static void parse_columns(Parser *p, SqlTable *t)
             Tok *c = peek(p);
             const char *col = expect_name(p, "the time column", NULL);
             if (strcmp(col, t->wm_col) != 0)
-                unsupported(p, c->loc, "this WATERMARK expression",
+                unsupported_phrase(p, c->loc, "this WATERMARK expression",
                             arena_printf(p->a, "write %s - INTERVAL 'n' SECOND", t->wm_col));
             if (accept_punct(p, "-")) {
                 expect_kw(p, "INTERVAL");
                 t->wm_delay = parse_interval(p, NULL);
             } else if (!is_punct(peek(p), ",") && !is_punct(peek(p), ")")) {
-                unsupported(p, peek(p)->loc, "this WATERMARK expression",
+                unsupported_phrase(p, peek(p)->loc, "this WATERMARK expression",
                             arena_printf(p->a, "write %s - INTERVAL 'n' SECOND", t->wm_col));
             }
             continue;

@@ -99,6 +99,14 @@ typedef struct SqlFrom {
     int64_t size, slide;    /* ms; HOP: slide then size, as written */
     Loc size_loc, slide_loc;
     SqlQuery *query;        /* FROM_QUERY */
+    /* `FROM a [AS x], b [AS y] WHERE ...` or `FROM a JOIN b ON ...`: the
+     * right side, itself a FROM_NAME (docs/sql.md, "Joins"). */
+    struct SqlFrom *join;
+    Loc join_loc;
+    bool join_left;         /* LEFT JOIN */
+    Expr *on;
+    Expr *as_of;            /* right side: FOR SYSTEM_TIME AS OF x, a lookup join */
+    Loc as_of_loc;
 } SqlFrom;
 
 struct SqlQuery {

@@ -561,6 +561,9 @@ static Connector table_connector(Lower *L, SqlTable *t, bool sink)
 /* The source declaration of table `t`, made the first time a query reads it. */
 static Decl *table_source(Lower *L, SqlTable *t)
 {
+    if (t->source && t->source->kind == DECL_TABLE)
+        diag_error(L->d, t->name_loc, "table '%s' is both looked up (FOR SYSTEM_TIME AS OF) "
+                   "and read as a stream: declare two tables", t->name);
     if (t->source)
         return t->source;
     Decl *schema = table_schema(L, t);
@@ -580,6 +583,39 @@ static Decl *table_source(Lower *L, SqlTable *t)
     return s;
 }
 
+/* The table declaration of `t`, the right side of a lookup join: its rows
+ * found by its PRIMARY KEY. */
+static Decl *table_lookup(Lower *L, SqlTable *t, Loc use)
+{
+    if (t->source) {
+        if (t->source->kind != DECL_TABLE)
+            diag_error(L->d, use, "table '%s' is both looked up (FOR SYSTEM_TIME AS OF) and read "
+                       "as a stream: declare two tables", t->name);
+        return t->source;
+    }
+    if (!t->pk || t->pk->next) {
+        diag_error(L->d, use, "table '%s' is looked up by its key: declare one column PRIMARY "
+                   "KEY (...) NOT ENFORCED", t->name);
+        return NULL;
+    }
+    if (t->has_watermark) {
+        not_supported(L->d, use, "an event-time temporal join (the table has a WATERMARK)",
+                      "flowc looks up the table's current row, as a lookup join does");
+        return NULL;
+    }
+    Decl *schema = table_schema(L, t);
+    Decl *d = new_decl(L, DECL_TABLE, t->loc, fresh_name(L, t->name), t->name_loc);
+    d->source.schema_ref = new_ref(L, schema->name, t->name_loc);
+    d->source.conn = table_connector(L, t, false);
+    d->source.event_time_field = -1;
+    d->source.key = t->pk->name;
+    d->source.key_loc = t->pk->loc;
+    d->source.key_field = -1;
+    add_decl(L, d);
+    t->source = d;
+    return d;
+}
+
 /* ---- Expressions -------------------------------------------------------------------------------- */
 
 /* Where an expression is: over the input's rows, inside an aggregate's
@@ -591,6 +627,7 @@ typedef struct Scope {
     const SqlTable *table;   /* the FROM table, for column checks; NULL when not known */
     const char *input;       /* its name as a qualifier */
     const char *alias;
+    const char *right;       /* a join: the right side's alias or name */
     bool window;             /* a window TVF: window_start, window_end exist */
     Expr *keys;              /* AT_RESULT: the GROUP BY columns other than the window's */
     Item *first_agg;         /* AT_RESULT: the aggregates so far */
@@ -742,8 +779,12 @@ static bool is_key(const Scope *s, const char *name)
 static Expr *lower_name(Lower *L, Scope *s, Expr *e)
 {
     const char *q = e->name.qualifier, *name = e->name.name;
-    if (q && !(s->alias && strcmp(q, s->alias) == 0) && !(s->input && strcmp(q, s->input) == 0)) {
-        const char *cands[3] = { s->alias ? s->alias : s->input, s->alias ? s->input : NULL, NULL };
+    if (q && !(s->alias && strcmp(q, s->alias) == 0) && !(s->input && strcmp(q, s->input) == 0) &&
+        !(s->right && strcmp(q, s->right) == 0)) {
+        const char *cands[4] = { s->right, s->alias ? s->alias : s->input,
+                                 s->alias ? s->input : NULL, NULL };
+        if (!s->right)
+            cands[0] = cands[1], cands[1] = cands[2], cands[2] = NULL;
         unknown(L, e->loc, "table or alias", q, cands);
         return e;
     }
@@ -1061,9 +1102,299 @@ static bool identity_select(const Item *items, const char *const *cols)
     return it == NULL;
 }
 
+/* The columns of a table, or of a view as its SELECT names them; NULL
+ * when not known (SELECT * of a subquery). */
+static const char **table_cols(Lower *L, const SqlTable *t)
+{
+    if (!t->is_view)
+        return column_names(L, t);
+    int n = 0;
+    for (const SqlItem *it = t->query->items; it; it = it->next)
+        n++;
+    const char **names = arena_alloc(L->a, sizeof *names * (size_t)(n + 1));
+    n = 0;
+    for (const SqlItem *it = t->query->items; it; it = it->next) {
+        if (it->alias)
+            names[n++] = it->alias;
+        else if (it->expr && it->expr->kind == EX_NAME)
+            names[n++] = it->expr->name.name;
+        else
+            return NULL;
+    }
+    return names;
+}
+
+static bool in_cols(const char *const *cols, const char *name)
+{
+    for (; cols && *cols; cols++)
+        if (strcmp(*cols, name) == 0)
+            return true;
+    return false;
+}
+
+typedef struct JoinSides {
+    const char *lq, *rq;           /* the qualifiers of the two sides */
+    const char **lcols, **rcols;
+} JoinSides;
+
+/* Which sides an expression reads: bit 1 the left, bit 2 the right. */
+static int sides_of(const JoinSides *j, const Expr *e)
+{
+    switch (e->kind) {
+    case EX_NAME:
+        if (e->name.qualifier)
+            return strcmp(e->name.qualifier, j->lq) == 0   ? 1
+                   : strcmp(e->name.qualifier, j->rq) == 0 ? 2
+                                                           : 0;
+        return (in_cols((const char *const *)j->lcols, e->name.name) ? 1 : 0) |
+               (in_cols((const char *const *)j->rcols, e->name.name) ? 2 : 0);
+    case EX_UNARY:
+        return sides_of(j, e->unary.operand);
+    case EX_BINARY:
+        return sides_of(j, e->binary.lhs) | sides_of(j, e->binary.rhs);
+    case EX_CALL: {
+        int m = 0;
+        for (const Expr *a = e->call.args; a; a = a->next)
+            m |= sides_of(j, a);
+        return m;
+    }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+    case EX_IS_NULL: {
+        int m = 0;
+        for (const Expr *a = e->form.ops; a; a = a->next)
+            m |= sides_of(j, a);
+        return m;
+    }
+    case EX_INT:
+    case EX_FLOAT:
+    case EX_STRING:
+    case EX_BOOL:
+    case EX_DURATION:
+        return 0;
+    }
+    return 0;
+}
+
+static void conjuncts(Expr *e, Expr **out, int *n, int max)
+{
+    if (!e)
+        return;
+    if (e->kind == EX_BINARY && e->binary.op == BIN_AND) {
+        conjuncts(e->binary.lhs, out, n, max);
+        conjuncts(e->binary.rhs, out, n, max);
+    } else if (*n < max) {
+        out[(*n)++] = e;
+    }
+}
+
+/* `y`, `y - INTERVAL 'd' U` or `y + INTERVAL 'd' U`: the column and the
+ * signed offset in ms; false for anything else. */
+static bool time_offset(const Expr *e, const Expr **col, int64_t *ms)
+{
+    if (e->kind == EX_NAME) {
+        *col = e;
+        *ms = 0;
+        return true;
+    }
+    if (e->kind == EX_BINARY && (e->binary.op == BIN_ADD || e->binary.op == BIN_SUB) &&
+        e->binary.lhs->kind == EX_NAME && e->binary.rhs->kind == EX_DURATION) {
+        *col = e->binary.lhs;
+        *ms = e->binary.op == BIN_ADD ? e->binary.rhs->int_value : -e->binary.rhs->int_value;
+        return true;
+    }
+    return false;
+}
+
+static bool is_time_col(const SqlTable *t, const Expr *col)
+{
+    return !t || t->is_view || (t->has_watermark && strcmp(t->wm_col, col->name.name) == 0);
+}
+
+/* FROM a JOIN b ON ... (or FROM a, b WHERE ...): an interval join when a
+ * BETWEEN bounds the two sides' times symmetrically, a lookup join when b is
+ * read FOR SYSTEM_TIME AS OF (docs/sql.md, "Joins"). */
+static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
+{
+    SqlFrom *f = q->from, *r = f->join;
+    if (q->group_by || q->having) {
+        diag_unsupported(L->d, q->group_by ? q->group_loc : q->having_loc, "GROUP BY of a join",
+                         "aggregate a view of the join");
+        return NULL;
+    }
+    bool lookup = r->as_of != NULL;
+    if (f->join_left && !lookup) {
+        diag_unsupported(L->d, f->join_loc, "LEFT JOIN",
+                         "only a lookup join (FOR SYSTEM_TIME AS OF) may be LEFT here");
+        return NULL;
+    }
+    SqlTable *lt = NULL, *rt = NULL;
+    const char *lin = lower_input(L, f->name, f->name_loc, &lt);
+    const char *rin = NULL;
+    if (lookup) {
+        rt = find_table(L, r->name, r->name_loc);
+        if (rt && rt->is_view) {
+            diag_error(L->d, r->name_loc, "view '%s' cannot be looked up: a lookup reads a table",
+                       rt->name);
+            return NULL;
+        }
+        Decl *td = rt ? table_lookup(L, rt, r->name_loc) : NULL;
+        rin = td ? td->name : NULL;
+    } else {
+        rin = lower_input(L, r->name, r->name_loc, &rt);
+    }
+    if (!lin || !rin)
+        return NULL;
+    JoinSides j = { f->alias ? f->alias : f->name, r->alias ? r->alias : r->name,
+                    table_cols(L, lt), table_cols(L, rt) };
+    if (strcmp(j.lq, j.rq) == 0) {
+        diag_error(L->d, r->name_loc, "both sides of the join are called '%s': give one an alias",
+                   j.lq);
+        return NULL;
+    }
+    Scope s = { .place = AT_ROW, .input = f->name, .alias = f->alias, .right = j.rq };
+    if (lookup) {
+        int side = sides_of(&j, r->as_of);
+        if (r->as_of->kind != EX_NAME || side != 1)
+            diag_error(L->d, r->as_of->loc, "FOR SYSTEM_TIME AS OF takes a time column of the "
+                       "left side");
+    }
+    Expr *conds[128];
+    int n = 0;
+    conjuncts(f->on, conds, &n, 128);
+    conjuncts(q->where, conds, &n, 128);
+    JoinEq *eqs = NULL, **elink = &eqs;
+    Expr *residual = NULL;
+    Expr *between = NULL;
+    for (int i = 0; i < n; i++) {
+        Expr *c = conds[i];
+        if (c->kind == EX_BINARY && c->binary.op == BIN_EQ) {
+            int a = sides_of(&j, c->binary.lhs), b = sides_of(&j, c->binary.rhs);
+            if ((a == 1 && b == 2) || (a == 2 && b == 1)) {
+                JoinEq *eq = arena_alloc(L->a, sizeof *eq);
+                eq->left = lower_expr(L, &s, a == 1 ? c->binary.lhs : c->binary.rhs);
+                eq->right = lower_expr(L, &s, a == 1 ? c->binary.rhs : c->binary.lhs);
+                eq->loc = c->loc;
+                *elink = eq;
+                elink = &eq->next;
+                continue;
+            }
+        }
+        if (c->kind == EX_BETWEEN && !c->form.negated && !lookup && sides_of(&j, c) == 3) {
+            if (between) {
+                diag_error(L->d, c->loc, "an interval join has one BETWEEN of the two times");
+                return NULL;
+            }
+            between = c;
+            continue;
+        }
+        if (!residual) {
+            residual = c;
+        } else {
+            Expr *and = new_expr(L, EX_BINARY, c->loc);
+            and->binary.op = BIN_AND;
+            and->binary.lhs = residual;
+            and->binary.rhs = c;
+            residual = and;
+        }
+    }
+    if (!eqs) {
+        diag_error(L->d, f->join_loc, "a join needs an equality of the two sides, a.k = b.k");
+        return NULL;
+    }
+    Decl *d = new_decl(L, DECL_STREAM, loc, name, loc);
+    d->stream.input = new_ref(L, lin, f->name_loc);
+    d->stream.alias = f->alias;
+    d->stream.alias_loc = f->alias_loc;
+    Op **tail = &d->stream.ops;
+    Op *join = new_op(L, lookup ? OP_LOOKUP : OP_JOIN, f->join_loc);
+    join->join.other = new_ref(L, rin, r->name_loc);
+    join->join.alias = r->alias;
+    join->join.eqs = eqs;
+    join->join.left = f->join_left;
+    if (!lookup) {
+        if (!between) {
+            diag_unsupported(L->d, f->join_loc, "a regular join",
+                             "its result updates; bound the times: AND b.ts BETWEEN a.ts - "
+                             "INTERVAL 'n' SECOND AND a.ts + INTERVAL 'n' SECOND");
+            return NULL;
+        }
+        const Expr *x = between->form.ops, *lo = x->next, *hi = lo->next;
+        const Expr *ylo, *yhi;
+        int64_t dlo, dhi;
+        if (x->kind != EX_NAME || !time_offset(lo, &ylo, &dlo) || !time_offset(hi, &yhi, &dhi) ||
+            strcmp(ylo->name.name, yhi->name.name) != 0 ||
+            sides_of(&j, x) + sides_of(&j, ylo) != 3) {
+            diag_unsupported(L->d, between->loc, "this join condition",
+                             "an interval join bounds one side's time by the other's: "
+                             "a.ts BETWEEN b.ts - INTERVAL 'n' SECOND AND b.ts + INTERVAL 'n' "
+                             "SECOND");
+            return NULL;
+        }
+        bool x_left = sides_of(&j, x) == 1;
+        if (!is_time_col(x_left ? lt : rt, x) || !is_time_col(x_left ? rt : lt, ylo)) {
+            diag_error(L->d, between->loc, "an interval join bounds the tables' WATERMARK "
+                       "columns");
+            return NULL;
+        }
+        if (dlo != -dhi || dhi < 0) {
+            not_supported(L->d, between->loc, "an interval join with bounds that are not "
+                          "symmetric", "flowc's interval join pairs records at most D apart "
+                          "either way: BETWEEN b.ts - INTERVAL 'D' AND b.ts + INTERVAL 'D'");
+            return NULL;
+        }
+        join->join.within = (DurationArg){ .ms = dhi, .loc = hi->loc };
+        /* Flow's join comes after a key by of the left side's join fields. */
+        Op *key = new_op(L, OP_KEY_BY, f->join_loc);
+        Expr **klink = &key->key_by.fields;
+        for (JoinEq *eq = eqs; eq; eq = eq->next) {
+            if (eq->left->kind != EX_NAME) {
+                diag_unsupported(L->d, eq->loc, "a join key that is an expression",
+                                 "compare columns; compute others in a view");
+                return NULL;
+            }
+            SqlColumn *c = lt && !lt->is_view ? find_column(lt, eq->left->name.name) : NULL;
+            if (c && !c->not_null && !in_names(lt->pk, c->name))
+                diag_error(L->d, eq->left->loc, "join column '%s' may be null: declare it %s "
+                           "NOT NULL in table '%s' (flowc's keys cannot be null)", c->name,
+                           c->type_text, lt->name);
+            *klink = name_expr(L, eq->left->name.name, eq->left->loc);
+            klink = &(*klink)->next;
+            key->key_by.nfields++;
+        }
+        push_op(&tail, key);
+    }
+    push_op(&tail, join);
+    if (residual) {
+        Op *w = new_op(L, OP_WHERE, residual->loc);
+        w->where = lower_expr(L, &s, residual);
+        push_op(&tail, w);
+    }
+    Item *items = NULL, **ilink = &items;
+    const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
+    for (SqlItem *it = q->items; it; it = it->next) {
+        if (!it->expr) {
+            diag_unsupported(L->d, it->loc, "SELECT * of a join", "name the columns");
+            return NULL;
+        }
+        Item *item = new_item(L, item_name(L, it, sc), it->loc, lower_expr(L, &s, it->expr));
+        *ilink = item;
+        ilink = &item->next;
+        if (sc)
+            sc = next_sink_col(sc->next);
+    }
+    Op *sel = new_op(L, OP_SELECT, q->loc);
+    sel->select = items;
+    push_op(&tail, sel);
+    return d;
+}
+
 /* One SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] as the stream `name`. */
 static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
+    if (q->from->join)
+        return lower_join(L, q, name, loc, sink);
     int errors_before = L->d->errors;
     SqlFrom *f = q->from;
     SqlTable *table = NULL;

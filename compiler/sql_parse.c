@@ -1065,20 +1065,60 @@ static SqlFrom *parse_from(Parser *p)
         f->kind = FROM_NAME;
         f->name = expect_name(p, "a table or view name", &f->name_loc);
     }
+    if (is_kw(peek(p), "FOR")) {
+        f->as_of_loc = next(p)->loc;
+        expect_kw(p, "SYSTEM_TIME");
+        expect_kw(p, "AS");
+        expect_kw(p, "OF");
+        f->as_of = parse_add(p, 0);
+    }
     if (accept_kw(p, "AS") || is_name(peek(p)))
         f->alias = expect_name(p, "an alias", &f->alias_loc);
+    return f;
+}
+
+/* A FROM item and at most one join after it. */
+static SqlFrom *parse_from_join(Parser *p)
+{
+    SqlFrom *f = parse_from(p);
+    if (f->as_of)
+        unsupported(p, f->as_of_loc, "FOR SYSTEM_TIME AS OF on the left of a join",
+                    "the table looked up is the right side");
     Tok *j = peek(p);
-    if (is_punct(j, ","))
-        unsupported(p, j->loc, "joins", "the joins docs/sql.md lists are not compiled yet");
-    static const char *const joins[] = { "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "CROSS",
-                                         "NATURAL", NULL };
-    for (int i = 0; joins[i]; i++)
-        if (is_kw(j, joins[i]))
-            unsupported(p, j->loc, "JOIN",
-                        "regular, interval, lookup and window joins are not compiled from SQL "
-                        "yet; write the join in a .flow program (docs/sql.md)");
-    if (is_kw(j, "FOR"))
-        unsupported(p, j->loc, "FOR SYSTEM_TIME AS OF", "lookup joins are not compiled from SQL yet");
+    bool left = false;
+    if (accept_punct(p, ",")) {
+        f->join_loc = j->loc;
+    } else if (is_kw(j, "JOIN") || is_kw(j, "INNER") || is_kw(j, "LEFT")) {
+        next(p);
+        if (is_kw(j, "LEFT")) {
+            left = true;
+            accept_kw(p, "OUTER");
+        }
+        if (!is_kw(j, "JOIN"))
+            expect_kw(p, "JOIN");
+        f->join_loc = j->loc;
+    } else {
+        static const char *const others[] = { "RIGHT", "FULL", "CROSS", "NATURAL", NULL };
+        for (int i = 0; others[i]; i++)
+            if (is_kw(j, others[i]))
+                unsupported(p, j->loc, arena_printf(p->a, "%s JOIN", upper(p, j->text)),
+                            "inner interval joins and lookup joins are compiled (docs/sql.md)");
+        return f;
+    }
+    f->join = parse_from(p);
+    f->join_left = left;
+    if (f->join->kind != FROM_NAME || f->kind != FROM_NAME)
+        unsupported(p, f->join_loc, "a join of a subquery or window function",
+                    "join tables and views");
+    if (!is_punct(j, ",")) {
+        expect_kw(p, "ON");
+        f->on = parse_expr(p, 0);
+    }
+    Tok *more = peek(p);
+    if (is_punct(more, ",") || is_kw(more, "JOIN") || is_kw(more, "LEFT") ||
+        is_kw(more, "INNER"))
+        unsupported(p, more->loc, "a join of more than two tables", "join two, then join the "
+                    "view of them");
     return f;
 }
 
@@ -1111,7 +1151,7 @@ static SqlQuery *parse_select(Parser *p)
         link = &it->next;
     } while (accept_punct(p, ","));
     expect_kw(p, "FROM");
-    q->from = parse_from(p);
+    q->from = parse_from_join(p);
     if (accept_kw(p, "WHERE"))
         q->where = parse_expr(p, 0);
     if (is_kw(peek(p), "GROUP")) {

@@ -84,26 +84,10 @@ static NameRef *new_ref(Lower *L, const char *name, Loc loc)
     return r;
 }
 
-static Expr *new_expr(Lower *L, ExprKind kind, Loc loc)
-{
-    Expr *e = arena_alloc(L->a, sizeof *e);
-    e->kind = kind;
-    e->loc = loc;
-    return e;
-}
-
 static Expr *name_expr(Lower *L, const char *name, Loc loc)
 {
-    Expr *e = new_expr(L, EX_NAME, loc);
+    Expr *e = sql_expr(L->a, EX_NAME, loc);
     e->name.name = name;
-    return e;
-}
-
-static Expr *string_lit(Lower *L, const char *s, Loc loc)
-{
-    Expr *e = new_expr(L, EX_STRING, loc);
-    e->string.chars = s;
-    e->string.len = (int64_t)strlen(s);
     return e;
 }
 
@@ -274,7 +258,7 @@ static void add_arg(ConnBuild *b, const char *key, Loc loc, Expr *value)
 
 static void add_string(ConnBuild *b, const char *key, const char *value, Loc loc)
 {
-    add_arg(b, key, loc, string_lit(b->L, value, loc));
+    add_arg(b, key, loc, sql_string(b->L->a, value, loc));
 }
 
 /* A word argument (format, on_error, start, mode), bare as a .flow writes it. */
@@ -285,7 +269,7 @@ static void add_word(ConnBuild *b, const char *key, const char *word, Loc loc)
 
 static void add_bool(ConnBuild *b, const char *key, bool value, Loc loc)
 {
-    Expr *e = new_expr(b->L, EX_BOOL, loc);
+    Expr *e = sql_expr(b->L->a, EX_BOOL, loc);
     e->bool_value = value;
     add_arg(b, key, loc, e);
 }
@@ -300,7 +284,7 @@ static void add_int_option(ConnBuild *b, const char *key, const SqlOption *o)
                    o->value);
         return;
     }
-    Expr *e = new_expr(b->L, EX_INT, o->value_loc);
+    Expr *e = sql_expr(b->L->a, EX_INT, o->value_loc);
     e->int_value = n;
     add_arg(b, key, o->key_loc, e);
 }
@@ -326,7 +310,7 @@ static void add_duration_option(ConnBuild *b, const char *key, const SqlOption *
                    "or '1 min', not '%s'", o->key, o->value);
         return;
     }
-    Expr *e = new_expr(b->L, EX_DURATION, o->value_loc);
+    Expr *e = sql_expr(b->L->a, EX_DURATION, o->value_loc);
     e->int_value = (int64_t)n * unit;
     add_arg(b, key, o->key_loc, e);
 }
@@ -759,7 +743,7 @@ static Expr *pattern_arg(Lower *L, Expr *arg, const char *fn)
         return arg;
     }
     const char *flow = java_pattern(L, arg->string.chars, arg->loc);
-    return flow ? string_lit(L, flow, arg->loc) : arg;
+    return flow ? sql_string(L->a, flow, arg->loc) : arg;
 }
 
 static bool is_window_col(const char *name)
@@ -792,9 +776,9 @@ static Expr *lower_name(Lower *L, Scope *s, Expr *e)
         e->name.qualifier = NULL;
         if (strcmp(name, "window_time") == 0) {
             /* The window's time attribute, window_end - 1ms: the results' event time. */
-            Expr *one = new_expr(L, EX_INT, e->loc);
+            Expr *one = sql_expr(L->a, EX_INT, e->loc);
             one->int_value = 1;
-            Expr *b = new_expr(L, EX_BINARY, e->loc);
+            Expr *b = sql_expr(L->a, EX_BINARY, e->loc);
             b->binary.op = BIN_SUB;
             b->binary.lhs = name_expr(L, "window_end", e->loc);
             b->binary.rhs = one;
@@ -946,10 +930,10 @@ static Expr *lower_call(Lower *L, Scope *s, Expr *e)
         /* Flink's DAYOFWEEK is Sunday 1 ... Saturday 7; Flow's ISO Monday 1 ... Sunday 7. */
         e->call.name = "day_of_week";
         lower_args(L, s, &e->call.args);
-        Expr *seven = new_expr(L, EX_INT, e->loc), *one = new_expr(L, EX_INT, e->loc);
+        Expr *seven = sql_expr(L->a, EX_INT, e->loc), *one = sql_expr(L->a, EX_INT, e->loc);
         seven->int_value = 7;
         one->int_value = 1;
-        Expr *mod = new_expr(L, EX_BINARY, e->loc), *add = new_expr(L, EX_BINARY, e->loc);
+        Expr *mod = sql_expr(L->a, EX_BINARY, e->loc), *add = sql_expr(L->a, EX_BINARY, e->loc);
         mod->binary.op = BIN_MOD;
         mod->binary.lhs = e;
         mod->binary.rhs = seven;
@@ -964,7 +948,7 @@ static Expr *lower_call(Lower *L, Scope *s, Expr *e)
             return e;
         }
         lower_args(L, s, &e->call.args);
-        Expr *b = new_expr(L, EX_BINARY, e->loc);
+        Expr *b = sql_expr(L->a, EX_BINARY, e->loc);
         b->binary.op = BIN_MOD;
         b->binary.lhs = e->call.args;
         b->binary.rhs = e->call.args->next;
@@ -987,7 +971,7 @@ static Expr *lower_call(Lower *L, Scope *s, Expr *e)
         e->call.name = "parse_timestamp";
         lower_args(L, s, &e->call.args);
         if (e->call.nargs == 1) {
-            e->call.args->next = string_lit(L, "%Y-%m-%d %H:%M:%S", e->loc);
+            e->call.args->next = sql_string(L->a, "%Y-%m-%d %H:%M:%S", e->loc);
             e->call.nargs = 2;
         } else {
             e->call.args->next = pattern_arg(L, e->call.args->next, "TO_TIMESTAMP");
@@ -1292,7 +1276,7 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         if (!residual) {
             residual = c;
         } else {
-            Expr *and = new_expr(L, EX_BINARY, c->loc);
+            Expr *and = sql_expr(L->a, EX_BINARY, c->loc);
             and->binary.op = BIN_AND;
             and->binary.lhs = residual;
             and->binary.rhs = c;

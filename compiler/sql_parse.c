@@ -331,17 +331,17 @@ static char *upper(Parser *p, const char *s)
 
 /* ---- Expressions ------------------------------------------------------------------------ */
 
-static Expr *new_expr(Parser *p, ExprKind kind, Loc loc)
+Expr *sql_expr(Arena *a, ExprKind kind, Loc loc)
 {
-    Expr *e = arena_alloc(p->a, sizeof *e);
+    Expr *e = arena_alloc(a, sizeof *e);
     e->kind = kind;
     e->loc = loc;
     return e;
 }
 
-static Expr *string_expr(Parser *p, const char *s, Loc loc)
+Expr *sql_string(Arena *a, const char *s, Loc loc)
 {
-    Expr *e = new_expr(p, EX_STRING, loc);
+    Expr *e = sql_expr(a, EX_STRING, loc);
     e->string.chars = s;
     e->string.len = (int64_t)strlen(s);
     return e;
@@ -350,7 +350,7 @@ static Expr *string_expr(Parser *p, const char *s, Loc loc)
 /* A call of `name` with `n` arguments (linked through next). */
 static Expr *call_expr(Parser *p, const char *name, Loc loc, Expr *args)
 {
-    Expr *e = new_expr(p, EX_CALL, loc);
+    Expr *e = sql_expr(p->a, EX_CALL, loc);
     e->call.name = name;
     e->call.name_loc = loc;
     e->call.args = args;
@@ -368,7 +368,7 @@ static Expr *list2(Expr *a, Expr *b)
 
 static Expr *binary_expr(Parser *p, BinaryOp op, Loc loc, Expr *l, Expr *r)
 {
-    Expr *e = new_expr(p, EX_BINARY, loc);
+    Expr *e = sql_expr(p->a, EX_BINARY, loc);
     e->binary.op = op;
     e->binary.lhs = l;
     e->binary.rhs = r;
@@ -594,7 +594,7 @@ static Expr *special_call(Parser *p, const char *name, Loc loc, int depth)
         expect_punct(p, ")");
         /* Flink: the number of whole units from a to b, an INT. */
         Expr *diff = binary_expr(p, BIN_SUB, comma->loc, b, a);
-        Expr *unit_ms = new_expr(p, EX_INT, uloc);
+        Expr *unit_ms = sql_expr(p->a, EX_INT, uloc);
         unit_ms->int_value = ms;
         return call_expr(p, "@int32", loc, binary_expr(p, BIN_DIV, loc, diff, unit_ms));
     }
@@ -607,7 +607,7 @@ static Expr *special_call(Parser *p, const char *name, Loc loc, int depth)
             if (strcmp(name, "FLOOR") != 0)
                 unsupported(p, loc, "CEIL(... TO unit)", "FLOOR(... TO unit) is");
             return call_expr(p, "@date_trunc", loc,
-                             list2(string_expr(p, flow_unit(p, unit, uloc, "FLOOR TO"), uloc),
+                             list2(sql_string(p->a, flow_unit(p, unit, uloc, "FLOOR TO"), uloc),
                                    x));
         }
         expect_punct(p, ")");
@@ -640,19 +640,19 @@ static Expr *parse_primary(Parser *p, int depth)
                        t->text, INT64_MAX);
             u = 0;
         }
-        Expr *e = new_expr(p, EX_INT, t->loc);
+        Expr *e = sql_expr(p->a, EX_INT, t->loc);
         e->int_value = (int64_t)u;
         return e;
     }
     if (t->kind == TK_DEC) {
         next(p);
-        Expr *e = new_expr(p, EX_FLOAT, t->loc);
+        Expr *e = sql_expr(p->a, EX_FLOAT, t->loc);
         e->float_value = strtod(t->text, NULL);
         return e;
     }
     if (t->kind == TK_STRING) {
         next(p);
-        Expr *e = new_expr(p, EX_STRING, t->loc);
+        Expr *e = sql_expr(p->a, EX_STRING, t->loc);
         e->string.chars = t->str;
         e->string.len = t->str_len;
         return e;
@@ -666,7 +666,7 @@ static Expr *parse_primary(Parser *p, int depth)
     }
     if (is_kw(t, "TRUE") || is_kw(t, "FALSE")) {
         next(p);
-        Expr *e = new_expr(p, EX_BOOL, t->loc);
+        Expr *e = sql_expr(p->a, EX_BOOL, t->loc);
         e->bool_value = is_kw(t, "TRUE");
         return e;
     }
@@ -676,14 +676,14 @@ static Expr *parse_primary(Parser *p, int depth)
     }
     if (is_kw(t, "INTERVAL")) {
         next(p);
-        Expr *e = new_expr(p, EX_DURATION, t->loc);
+        Expr *e = sql_expr(p->a, EX_DURATION, t->loc);
         e->int_value = parse_interval(p, NULL);
         return e;
     }
     if ((is_kw(t, "TIMESTAMP") || is_kw(t, "TIMESTAMP_LTZ")) && peek_at(p, 1)->kind == TK_STRING) {
         next(p);
         Tok *s = next(p);
-        return call_expr(p, "@timestamp", t->loc, string_expr(p, s->str, s->loc));
+        return call_expr(p, "@timestamp", t->loc, sql_string(p->a, s->str, s->loc));
     }
     if (is_kw(t, "DATE") && peek_at(p, 1)->kind == TK_STRING)
         unsupported(p, t->loc, "DATE literal", "flowc has no DATE type; write TIMESTAMP '...'");
@@ -718,7 +718,7 @@ static Expr *parse_primary(Parser *p, int depth)
             }
         }
         expect_kw(p, "END");
-        Expr *e = new_expr(p, EX_CASE, t->loc);
+        Expr *e = sql_expr(p->a, EX_CASE, t->loc);
         e->form.ops = head;
         e->form.nops = n;
         e->form.has_subject = subject;
@@ -750,7 +750,7 @@ static Expr *parse_primary(Parser *p, int depth)
                 unsupported(p, peek(p)->loc, "FILTER (WHERE ...)", NULL);
             return call_expr(p, name, t->loc, args);
         }
-        Expr *e = new_expr(p, EX_NAME, t->loc);
+        Expr *e = sql_expr(p->a, EX_NAME, t->loc);
         e->name.name = t->text;
         if (accept_punct(p, ".")) {
             Loc nloc;
@@ -782,7 +782,7 @@ static Expr *parse_unary(Parser *p, int depth)
             x->loc = t->loc;
             return x;
         }
-        Expr *u = new_expr(p, EX_UNARY, t->loc);
+        Expr *u = sql_expr(p->a, EX_UNARY, t->loc);
         u->unary.op = UN_NEG;
         u->unary.operand = x;
         return u;
@@ -835,7 +835,7 @@ static Expr *parse_add(Parser *p, int depth)
 
 static Expr *negated(Parser *p, Expr *e, Loc loc)
 {
-    Expr *u = new_expr(p, EX_UNARY, loc);
+    Expr *u = sql_expr(p->a, EX_UNARY, loc);
     u->unary.op = UN_NOT;
     u->unary.operand = e;
     return u;
@@ -868,7 +868,7 @@ static Expr *parse_cmp(Parser *p, int depth)
             if (accept_kw(p, "TRUE") || accept_kw(p, "FALSE"))
                 unsupported(p, t->loc, "IS [NOT] TRUE/FALSE", "write the condition itself");
             expect_kw(p, "NULL");
-            Expr *x = new_expr(p, EX_IS_NULL, t->loc);
+            Expr *x = sql_expr(p->a, EX_IS_NULL, t->loc);
             x->form.ops = e;
             e->next = NULL;
             x->form.nops = 1;
@@ -891,7 +891,7 @@ static Expr *parse_cmp(Parser *p, int depth)
             Expr *lo = parse_add(p, depth);
             expect_kw(p, "AND");
             Expr *hi = parse_add(p, depth);
-            Expr *x = new_expr(p, EX_BETWEEN, t->loc);
+            Expr *x = sql_expr(p->a, EX_BETWEEN, t->loc);
             e->next = lo;
             lo->next = hi;
             hi->next = NULL;
@@ -906,7 +906,7 @@ static Expr *parse_cmp(Parser *p, int depth)
             expect_punct(p, "(");
             if (is_kw(peek(p), "SELECT"))
                 unsupported(p, peek(p)->loc, "IN (SELECT ...)", NULL);
-            Expr *x = new_expr(p, EX_IN, t->loc);
+            Expr *x = sql_expr(p->a, EX_IN, t->loc);
             x->form.ops = e;
             x->form.nops = 1;
             Expr **link = &e->next;

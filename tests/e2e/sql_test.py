@@ -22,8 +22,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_e2e  # noqa: E402
 from run_e2e import Case, Env, Failure, diff, read, read_if, sorted_lines  # noqa: E402
 
-EXPECT = re.compile(r"^--\s*expect:\s*(\d+):(\d+):\s*(error|warning|note):\s*(.*)$")
-
 
 def normalized_c(text, name):
     """The generated C without comments, and with the program's file name and
@@ -119,51 +117,8 @@ def run_twin(env, name):
         raise Failure("\n".join(problems))
 
 
-DIAG = re.compile(r"^([^:\s]+):(\d+):(\d+): (error|warning|note): (.*)$")
-
-
 def run_error(env, name):
-    err_dir = os.path.join(env.src, "tests", "e2e", "sql_errors")
-    sql = name + ".sql"
-    src_lines = read(os.path.join(err_dir, sql)).split("\n")
-    expected = []
-    for line in src_lines:
-        m = EXPECT.match(line)
-        if m:
-            expected.append("%s:%s:%s: %s: %s" % (sql, m.group(1), m.group(2), m.group(3), m.group(4)))
-        elif not line.startswith("--"):
-            break
-    if not expected:
-        raise Failure("%s has no '-- expect:' lines at its top" % sql)
-    status, out, err = env.flowc_run(["check", sql], err_dir)
-    lines = err.split("\n")
-    got, problems = [], []
-    i = 0
-    while i < len(lines):
-        m = DIAG.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        if m.group(4) != "note":
-            got.append(lines[i])
-        line_no, col = int(m.group(2)), int(m.group(3))
-        if 1 <= line_no <= len(src_lines):
-            want_src = src_lines[line_no - 1]
-            caret = " " * (col - 1) + "^"
-            if lines[i + 1:i + 3] != [want_src, caret]:
-                problems.append("after %r expected the source line and caret\n  %r\n  %r\ngot\n  %r"
-                                % (lines[i], want_src, caret, lines[i + 1:i + 3]))
-            i += 3
-        else:
-            i += 1
-    d = diff("\n".join(expected) + "\n", "\n".join(got) + "\n" if got else "", "diagnostics")
-    if d:
-        problems.append("diagnostics differ:\n" + d + "\nfull stderr of flowc check:\n" + err)
-    want_status = 1 if any(": error: " in e for e in expected) else 0
-    if status != want_status:
-        problems.append("flowc check exit status %d, expected %d" % (status, want_status))
-    if problems:
-        raise Failure("\n".join(problems))
+    run_e2e.run_error(env, name, os.path.join(env.src, "tests", "e2e", "sql_errors"), ".sql", "--")
 
 
 KINDS = {"twin": run_twin, "error": run_error}

@@ -27,7 +27,7 @@ typedef struct Lower {
     int nnames, cap;
 } Lower;
 
-/* ---- Small builders ------------------------------------------------------------------------ */
+/* ---- Small builders ------------------------------------------------------------------------- */
 
 static void add_decl(Lower *L, Decl *d)
 {
@@ -127,7 +127,7 @@ static void unknown(Lower *L, Loc loc, const char *what, const char *name,
         diag_error(L->d, loc, "unknown %s '%s'", what, name);
 }
 
-/* ---- Tables ------------------------------------------------------------------------------- */
+/* ---- Tables --------------------------------------------------------------------------------- */
 
 static SqlTable *find_table(Lower *L, const char *name, Loc loc)
 {
@@ -600,7 +600,7 @@ static Decl *table_lookup(Lower *L, SqlTable *t, Loc use)
     return d;
 }
 
-/* ---- Expressions -------------------------------------------------------------------------------- */
+/* ---- Expressions ---------------------------------------------------------------------------- */
 
 /* Where an expression is: over the input's rows, inside an aggregate's
  * argument, or over a window aggregate's results. */
@@ -1015,7 +1015,7 @@ static Expr *lower_expr(Lower *L, Scope *s, Expr *e)
     return e;
 }
 
-/* ---- Queries ---------------------------------------------------------------------------------- */
+/* ---- Queries -------------------------------------------------------------------------------- */
 
 static Decl *lower_query(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink);
 
@@ -1569,14 +1569,14 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
         }
     } else {
         if (f->kind == FROM_NAME && table)
-            cols = table->is_view ? NULL : column_names(L, table);
+            cols = table_cols(L, table);
         Item *items = NULL, **ilink = &items;
         const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
         for (SqlItem *it = q->items; it; it = it->next) {
             if (!it->expr) {
                 if (!cols) {
-                    diag_unsupported(L->d, it->loc, "SELECT * of a view or subquery",
-                                     "name the columns");
+                    diag_unsupported(L->d, it->loc, "SELECT * of a subquery or of a view "
+                                     "with SELECT *", "name the columns");
                     return NULL;
                 }
                 for (int i = 0; cols[i]; i++) {
@@ -1706,7 +1706,7 @@ void sql_lower(Arena *a, Diag *d, SqlProgram *sp, Program *prog)
     }
 }
 
-/* ---- The front end ---------------------------------------------------------------------------- */
+/* ---- The front end -------------------------------------------------------------------------- */
 
 bool sql_is_sql_path(const char *path)
 {

@@ -37,7 +37,7 @@ typedef struct Parser {
 
 enum { MAX_DEPTH = 200 };
 
-/* ---- Scanner -------------------------------------------------------------------- */
+/* ---- Scanner -------------------------------------------------------------------------------- */
 
 static void add_tok(Parser *p, int *cap, Tok t)
 {
@@ -183,7 +183,7 @@ static void scan(Parser *p, const char *src, size_t len)
     add_tok(p, &cap, (Tok){ .kind = TK_EOF, .loc = { line, col }, .text = "the end of the file" });
 }
 
-/* ---- Tokens ------------------------------------------------------------------------- */
+/* ---- Tokens --------------------------------------------------------------------------------- */
 
 static Tok *peek_at(Parser *p, int k)
 {
@@ -329,7 +329,7 @@ static char *upper(Parser *p, const char *s)
     return u;
 }
 
-/* ---- Expressions ------------------------------------------------------------------------ */
+/* ---- Expressions ---------------------------------------------------------------------------- */
 
 Expr *sql_expr(Arena *a, ExprKind kind, Loc loc)
 {
@@ -968,7 +968,7 @@ static Expr *parse_expr(Parser *p, int depth)
     return e;
 }
 
-/* ---- Queries ------------------------------------------------------------------------------- */
+/* ---- Queries -------------------------------------------------------------------------------- */
 
 static SqlQuery *parse_query(Parser *p);
 
@@ -1198,7 +1198,7 @@ static SqlQuery *parse_query(Parser *p)
     return q;
 }
 
-/* ---- Statements ---------------------------------------------------------------------------- */
+/* ---- Statements ----------------------------------------------------------------------------- */
 
 static SqlOption *parse_options(Parser *p)
 {

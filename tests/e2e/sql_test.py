@@ -100,7 +100,8 @@ def run_twin(env, name):
     for ext in (".sql", ".flow"):
         status, out, err = env.flowc_run(["explain", name + ext], work)
         if status != 0:
-            raise Failure("flowc explain %s%s failed with status %d:\n%s" % (name, ext, status, err))
+            raise Failure("flowc explain %s%s failed with status %d:\n%s"
+                          % (name, ext, status, err))
         out = out.replace(name + ext, "JOB")
         out = re.sub(r"JOB:\d+(:\d+)?", "JOB:L", out)
         plans[ext] = re.sub(r"(?m)^(\s*)\d+:\d+ ", r"\1L:C ", out)

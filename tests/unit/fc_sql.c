@@ -129,7 +129,8 @@ static void test_ddl_types_and_watermark(void **state)
                         "file(\"bid.csv\", format = csv, header = false, on_error = fail)");
     /* A window that gives what the sink wants in that order needs no select. */
     Decl *stream = decl(l, DECL_STREAM, 0);
-    assert_string_equal(ops_text(l, stream), "window tumbling 10m\naggregate total_price = sum(price)\n");
+    assert_string_equal(ops_text(l, stream),
+                        "window tumbling 10m\naggregate total_price = sum(price)\n");
     assert_string_equal(connector_text(l->arena, &decl(l, DECL_SINK, 0)->sink.conn),
                         "stdout(format = csv, header = false)");
     lowered_free(l);
@@ -332,7 +333,8 @@ static void test_unknown_names(void **state)
 static void test_every_prefix(void **state)
 {
     (void)state;
-    const char *job = BID "CREATE VIEW v AS SELECT item, price * 2 AS p FROM Bid WHERE item <> 'x';\n"
+    const char *job = BID "CREATE VIEW v AS SELECT item, price * 2 AS p FROM Bid\n"
+                          "  WHERE item <> 'x';\n"
                           "INSERT INTO out1 SELECT window_start, window_end, SUM(p)\n"
                           "FROM TABLE(HOP(TABLE v, DESCRIPTOR(bidtime), INTERVAL '5' MINUTE,\n"
                           "  INTERVAL '10' MINUTE)) GROUP BY window_start, window_end\n"

@@ -20,6 +20,6 @@ WHERE bytes IS NOT NULL;
 INSERT INTO copy SELECT * FROM clicks;
 
 INSERT INTO merged
-SELECT user_id, page, kb FROM pages WHERE kb > 1
+SELECT * FROM pages WHERE kb > 1
 UNION ALL
 SELECT t.user_id, 'small', t.kb FROM (SELECT user_id, kb FROM pages WHERE kb <= 1) AS t;

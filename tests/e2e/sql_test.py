@@ -38,7 +38,7 @@ def run_program(env, case, work, exe):
         if fname not in case.input_names() and os.path.exists(os.path.join(work, fname)):
             os.remove(os.path.join(work, fname))
     stdin = Case.text(case.stdin_block).encode() if case.stdin_block else b""
-    status, out, err = env.run(exe, case.args, work, stdin)
+    status, out, err = env.run(exe, case.args, work, stdin, None, case.env)
     outputs = {f: read_if(os.path.join(work, f)) for f in case.output_names()}
     return status, out, err, outputs
 

@@ -1423,6 +1423,9 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
                              "group by window_start, window_end (and keys)");
             return NULL;
         }
+        const char **vcols = table && table->is_view ? table_cols(L, table) : NULL;
+        if (vcols && !in_cols(vcols, f->descriptor))
+            unknown(L, f->descriptor_loc, "column", f->descriptor, vcols);
         if (table && !table->is_view) {
             SqlColumn *c = find_column(table, f->descriptor);
             if (!c)

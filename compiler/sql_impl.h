@@ -159,8 +159,6 @@ SqlStmt *sql_parse(Arena *a, Diag *d, const char *src, size_t len);
 /* Expression nodes in the arena, for the parser and the lowering. */
 Expr *sql_expr(Arena *a, ExprKind kind, Loc loc);
 Expr *sql_string(Arena *a, const char *s, Loc loc);
-/* The TypeKind of a Flink type name (upper case), or TY_ERROR. */
-TypeKind sql_type_kind(const char *name);
 
 /* sql_lower.c */
 void sql_lower(Arena *a, Diag *d, struct SqlProgram *sp, Program *prog);

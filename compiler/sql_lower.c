@@ -21,7 +21,6 @@ typedef struct Lower {
     Arena *a;
     Diag *d;
     SqlProgram *sp;
-    Program *prog;
     Decl **last;
     const char **names;    /* every declared name, for fresh ones */
     int nnames, cap;
@@ -1130,8 +1129,8 @@ static int sides_of(const JoinSides *j, const Expr *e)
             return strcmp(e->name.qualifier, j->lq) == 0   ? 1
                    : strcmp(e->name.qualifier, j->rq) == 0 ? 2
                                                            : 0;
-        return (in_cols((const char *const *)j->lcols, e->name.name) ? 1 : 0) |
-               (in_cols((const char *const *)j->rcols, e->name.name) ? 2 : 0);
+        return (in_cols(j->lcols, e->name.name) ? 1 : 0) |
+               (in_cols(j->rcols, e->name.name) ? 2 : 0);
     case EX_UNARY:
         return sides_of(j, e->unary.operand);
     case EX_BINARY:
@@ -1666,7 +1665,7 @@ static void lower_insert(Lower *L, SqlStmt *st)
 
 void sql_lower(Arena *a, Diag *d, SqlProgram *sp, Program *prog)
 {
-    Lower L = { .a = a, .d = d, .sp = sp, .prog = prog, .last = &prog->decls };
+    Lower L = { .a = a, .d = d, .sp = sp, .last = &prog->decls };
     SqlTable **tlink = &sp->tables;
     for (SqlStmt *st = sp->stmts; st; st = st->next) {
         sp->explain |= st->explain;

@@ -421,6 +421,23 @@ static int64_t parse_interval(Parser *p, Loc *loc)
     fail_at(p, u, "the interval's unit (SECOND, MINUTE, HOUR, DAY or MILLISECOND)");
 }
 
+/* The TypeKind of a Flink type name (upper case), or TY_ERROR (docs/sql.md, "Types"). */
+static TypeKind sql_type_kind(const char *name)
+{
+    static const struct { const char *sql; TypeKind kind; } types[] = {
+        { "BIGINT", TY_INT64 },     { "INT", TY_INT32 },          { "INTEGER", TY_INT32 },
+        { "SMALLINT", TY_INT32 },   { "TINYINT", TY_INT32 },      { "DOUBLE", TY_FLOAT64 },
+        { "FLOAT", TY_FLOAT64 },    { "REAL", TY_FLOAT64 },       { "DECIMAL", TY_FLOAT64 },
+        { "DEC", TY_FLOAT64 },      { "NUMERIC", TY_FLOAT64 },    { "STRING", TY_STRING },
+        { "VARCHAR", TY_STRING },   { "CHAR", TY_STRING },        { "BOOLEAN", TY_BOOL },
+        { "TIMESTAMP", TY_TIMESTAMP }, { "TIMESTAMP_LTZ", TY_TIMESTAMP },
+    };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(name, types[i].sql) == 0)
+            return types[i].kind;
+    return TY_ERROR;
+}
+
 /* A Flink data type; returns its kind (TY_ERROR after a message for a type
  * flowc has no counterpart for). `text` gets its name. */
 static TypeKind parse_type(Parser *p, const char **text, Loc *loc)
@@ -1434,20 +1451,4 @@ SqlStmt *sql_parse(Arena *a, Diag *d, const char *src, size_t len)
         }
     }
     return head;
-}
-
-TypeKind sql_type_kind(const char *name)
-{
-    static const struct { const char *sql; TypeKind kind; } types[] = {
-        { "BIGINT", TY_INT64 },     { "INT", TY_INT32 },          { "INTEGER", TY_INT32 },
-        { "SMALLINT", TY_INT32 },   { "TINYINT", TY_INT32 },      { "DOUBLE", TY_FLOAT64 },
-        { "FLOAT", TY_FLOAT64 },    { "REAL", TY_FLOAT64 },       { "DECIMAL", TY_FLOAT64 },
-        { "DEC", TY_FLOAT64 },      { "NUMERIC", TY_FLOAT64 },    { "STRING", TY_STRING },
-        { "VARCHAR", TY_STRING },   { "CHAR", TY_STRING },        { "BOOLEAN", TY_BOOL },
-        { "TIMESTAMP", TY_TIMESTAMP }, { "TIMESTAMP_LTZ", TY_TIMESTAMP },
-    };
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(name, types[i].sql) == 0)
-            return types[i].kind;
-    return TY_ERROR;
 }

@@ -132,6 +132,7 @@ struct SqlStmt {
     SqlTable *table;        /* CREATE TABLE / VIEW */
     const char *target;     /* INSERT INTO target */
     Loc target_loc;
+    SqlName *target_cols;   /* INSERT INTO target (a, b, ...) */
     SqlQuery *query;
     SqlStmt *next;
 };

@@ -1635,6 +1635,66 @@ static Decl *lower_query(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTa
     return d;
 }
 
+/* INSERT INTO t (b, a) SELECT ...: each SELECT's items put in the order of
+ * t's columns, which the list must name each once (flowc has no NULL to
+ * write into a column left out). */
+static bool order_by_column_list(Lower *L, SqlStmt *st, const SqlTable *t)
+{
+    int ncols = 0, nlist = 0;
+    for (const SqlColumn *c = t->cols; c; c = c->next)
+        ncols += !c->proctime;
+    for (const SqlName *n = st->target_cols; n; n = n->next, nlist++) {
+        const SqlColumn *c = find_column(t, n->name);
+        if (!c || c->proctime) {
+            unknown(L, n->loc, "column", n->name, column_names(L, t));
+            return false;
+        }
+        for (const SqlName *m = st->target_cols; m != n; m = m->next)
+            if (strcmp(m->name, n->name) == 0) {
+                diag_error(L->d, n->loc, "column '%s' is listed twice", n->name);
+                return false;
+            }
+    }
+    if (nlist != ncols) {
+        for (const SqlColumn *c = t->cols; c; c = c->next)
+            if (!c->proctime && !in_names(st->target_cols, c->name)) {
+                not_supported(L->d, st->target_loc, arena_printf(L->a, "leaving column '%s' "
+                              "out of INSERT INTO %s (...)", c->name, t->name),
+                              "flowc has no NULL to write into it: list every column");
+                return false;
+            }
+    }
+    for (SqlQuery *q = st->query; q; q = q->union_all) {
+        SqlItem **items = arena_alloc(L->a, sizeof *items * (size_t)ncols);
+        int n = 0;
+        for (SqlItem *it = q->items; it; it = it->next, n++) {
+            if (!it->expr) {
+                diag_unsupported(L->d, it->loc, "SELECT * with a column list", "name the columns");
+                return false;
+            }
+            if (n < ncols)
+                items[n] = it;
+        }
+        if (n != ncols) {
+            diag_error(L->d, q->loc, "the query gives %d column%s, the list names %d", n,
+                       n == 1 ? "" : "s", ncols);
+            return false;
+        }
+        SqlItem **link = &q->items;
+        for (const SqlColumn *c = t->cols; c; c = c->next) {
+            if (c->proctime)
+                continue;
+            int i = 0;
+            for (const SqlName *m = st->target_cols; strcmp(m->name, c->name) != 0; m = m->next)
+                i++;
+            *link = items[i];
+            link = &items[i]->next;
+        }
+        *link = NULL;
+    }
+    return true;
+}
+
 static void lower_insert(Lower *L, SqlStmt *st)
 {
     SqlTable *t = find_table(L, st->target, st->target_loc);
@@ -1645,6 +1705,8 @@ static void lower_insert(Lower *L, SqlStmt *st)
                    t->name);
         return;
     }
+    if (st->target_cols && !order_by_column_list(L, st, t))
+        return;
     const char *name = fresh_name(L, t->name);
     Decl *stream = lower_query(L, st->query, name, st->target_loc, t);
     if (!stream)

@@ -1409,9 +1409,10 @@ static SqlStmt *parse_stmt(Parser *p)
             unsupported(p, peek(p)->loc, "INSERT OVERWRITE", "INSERT INTO appends");
         expect_kw(p, "INTO");
         s->target = expect_name(p, "the sink table's name", &s->target_loc);
-        if (is_punct(peek(p), "("))
-            unsupported(p, peek(p)->loc, "a column list of INSERT INTO",
-                        "the query gives every column of the sink, in order");
+        if (accept_punct(p, "(")) {
+            s->target_cols = parse_name_list(p, "a column of the sink table");
+            expect_punct(p, ")");
+        }
         if (is_kw(peek(p), "PARTITION"))
             unsupported(p, peek(p)->loc, "INSERT ... PARTITION", NULL);
         s->query = parse_query(p);

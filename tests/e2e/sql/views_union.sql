@@ -1,5 +1,6 @@
 -- CREATE VIEW, a subquery in FROM, UNION ALL and SELECT *, over a JSON source
--- read in processing time (no WATERMARK); the twin is views_union.flow.
+-- read in processing time (no WATERMARK), and an INSERT with a column list;
+-- the twin is views_union.flow.
 CREATE TABLE clicks (
   user_id BIGINT NOT NULL,
   url     STRING NOT NULL,
@@ -17,7 +18,7 @@ SELECT user_id, LOWER(url) AS page, CAST(bytes AS DOUBLE) / 1024 AS kb
 FROM clicks
 WHERE bytes IS NOT NULL;
 
-INSERT INTO copy SELECT * FROM clicks;
+INSERT INTO copy (bytes, url, user_id) SELECT bytes, url, user_id FROM clicks;
 
 INSERT INTO merged
 SELECT * FROM pages WHERE kb > 1

@@ -27,12 +27,15 @@ typedef struct InEntry {
     int32_t ex;             /* FlowProgram.exchanges index, or ENTRY_* */
     int64_t ts;
     int64_t wm;             /* the program watermark when the record was read */
+    int64_t arrival_ns;     /* when its bytes arrived (FlowRuntime.arrival_ns) */
 } InEntry;
 
 typedef struct OutEntry {
     uint32_t bytes;         /* of encoded records, after the counts */
     uint16_t output;        /* the index in rt->outputs */
     uint16_t nsinks;        /* the counts that follow: records per sink of it */
+    int64_t pending;        /* its records, for the latency (Output.pending) */
+    int64_t oldest_arrival_ns; /* the arrival of the oldest of them */
 } OutEntry;
 
 typedef struct Batch {
@@ -166,7 +169,8 @@ static void write_batch(FlowRuntime *rt, const Batch *b)
         const OutEntry *e = (const OutEntry *)(const void *)(b->buf + at);
         const int64_t *counts = (const int64_t *)(const void *)(e + 1);
         const char *bytes = (const char *)(counts + e->nsinks);
-        flowrt_output_append(rt->outputs[e->output], bytes, e->bytes, counts);
+        flowrt_output_append(rt->outputs[e->output], bytes, e->bytes, counts, e->pending,
+                             e->oldest_arrival_ns);
         at += round8(sizeof *e + e->nsinks * sizeof *counts + e->bytes);
     }
 }
@@ -240,6 +244,7 @@ static InEntry *put_entry(FlowRuntime *rt, Worker *w, int ex, size_t size, int64
     e->ex = ex;
     e->ts = ts;
     e->wm = rt->exchange_wm;
+    e->arrival_ns = rt->arrival_ns;
     w->sent_wm = rt->exchange_wm;
     b->len += sizeof *e + size;
     return e;
@@ -306,6 +311,10 @@ static int worker_output_write(Output *out, const char *bytes, size_t n)
     }
     memcpy(counts + out->nsinks, bytes, n);
     b->len += need;
+    /* Their latency is counted where they are written at last. */
+    e->pending = out->pending;
+    e->oldest_arrival_ns = out->oldest_arrival_ns;
+    out->pending = 0;
     return 0;
 }
 
@@ -355,6 +364,7 @@ static bool worker_batch(Worker *w, const Batch *b, int64_t *wm)
         if (e->ex == ENTRY_WATERMARK)
             continue;
         flowrt_scratch_reset(&rt->scratch);
+        rt->arrival_ns = e->arrival_ns;
         rt->prog->exchanges[e->ex].deliver(rt, (unsigned char *)(e + 1), e->ts);
         flowrt_timers_advance(&rt->timers, rt, *wm);
     }
@@ -434,6 +444,7 @@ static bool worker_init(FlowRuntime *rt, Worker *w)
         if (!wo)
             return false;
         flowrt_output_init(&wo->base, &worker_output_ops, rt->outputs[o]->label);
+        wo->base.rt = wrt;
         wo->w = w;
         wo->index = o;
         wo->sent = calloc((size_t)rt->outputs[o]->nsinks + 1, sizeof *wo->sent);

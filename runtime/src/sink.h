@@ -107,6 +107,8 @@ struct Output {
     char *header;
     size_t header_len;
     int64_t blocked_ns;     /* time spent in write, for --stats */
+    int64_t pending;        /* whole records in buf, not yet written... */
+    int64_t oldest_arrival_ns; /* ...the first of which arrived then (FlowRuntime.arrival_ns) */
     FlowSink **sinks;       /* the sinks that write here */
     int nsinks;
     /* Records the destination refused (a row a PostgreSQL table rejects),
@@ -178,8 +180,10 @@ bool flowrt_sink_restore(FlowSink *sink, const Position *pos);
 FlowSink *flowrt_sink_clone(const FlowSink *sink, Output *out);
 void flowrt_sink_clone_free(FlowSink *clone);
 /* Whole records a worker encoded, `records[i]` of them for out->sinks[i],
- * appended to `out`, between two records. */
-void flowrt_output_append(Output *out, const char *bytes, size_t n, const int64_t *records);
+ * appended to `out`, between two records; `pending` of them, the oldest
+ * arrived at oldest_arrival_ns (for the latency). */
+void flowrt_output_append(Output *out, const char *bytes, size_t n, const int64_t *records,
+                          int64_t pending, int64_t oldest_arrival_ns);
 /* Writes out what `out` holds; false on a failure (kept in out->error). */
 bool flowrt_output_flush(Output *out);
 

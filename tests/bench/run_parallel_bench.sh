@@ -59,10 +59,11 @@ same() {
   cmp "$data/par_check1.csv" "$data/par_check2.csv"
 }
 echo "== checking the rows at two workers against one"
-same "$data/par_bench_tumbling" --set n=2000000
-same "$data/par_bench_sliding" --set n=2000000
+check=$((count < 2000000 ? count : 2000000))
+same "$data/par_bench_tumbling" --set n="$check"
+same "$data/par_bench_sliding" --set n="$check"
 same "$data/par_bench_tumbling_csv" --set input="$wcsv"
-same "$data/par_bench_join" --set n=200000
+same "$data/par_bench_join" --set n=$((join_count < 200000 ? join_count : 200000))
 rm -f "$data"/par_check*.csv
 
 # measure_once CMD...: "SECONDS PEAK_KIB CPU_SECONDS" of one run.

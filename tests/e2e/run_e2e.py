@@ -662,8 +662,10 @@ def run_case_parallel(env, name):
     for fname in files1:
         problems += same_results(fname, files1[fname] or "", filesn.get(fname) or "",
                                  env.parallelism, case.key_columns.get(fname, [1]))
+    # With --stats, the run at N says how many workers it has.
+    note = re.compile(r"^[^:]*: parallelism %d: .*\n" % env.parallelism, re.M)
     e1 = sorted_lines(normalize_stderr(err1), False)
-    en = sorted_lines(normalize_stderr(errn), False)
+    en = sorted_lines(normalize_stderr(note.sub("", errn)), False)
     d = diff(e1, en, "stderr (lines sorted)")
     if d:
         problems.append("stderr at --parallelism %d differs from 1:\n%s" % (env.parallelism, d))

@@ -452,7 +452,9 @@ def main():
                   % ", ".join(sorted(set(wanted) - {p[0] for p in PROGRAMS})), file=sys.stderr)
             return 2
     quota = -(-args.kills // len(programs))
-    base = env.fresh_dir("checkpoint_kill")
+    # A directory of its own per parallelism: ctest runs both at once.
+    base = env.fresh_dir("checkpoint_kill" if PARALLELISM == 1
+                         else "checkpoint_kill_par%d" % PARALLELISM)
     inputs = os.path.join(base, "inputs")
     os.makedirs(inputs)
     write_inputs(inputs)

@@ -128,8 +128,9 @@ foreach(script oracle oracle_window oracle_join oracle_null oracle_lookup window
                processing_time_stdin metrics_endpoint)
   add_test(NAME e2e.par2.${script}
            COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/${script}.py ${E2E_OPTIONS})
-  set_tests_properties(e2e.par2.${script} PROPERTIES ENVIRONMENT FLOW_PARALLELISM=2)
-  list(APPEND E2E_TESTS e2e.par2.${script})
+  # Three threads of these heavy runs on a loaded (or sanitized) build: more time.
+  set_tests_properties(e2e.par2.${script} PROPERTIES ENVIRONMENT FLOW_PARALLELISM=2
+                       LABELS e2e TIMEOUT 900)
 endforeach()
 # Bounded memory through a slow pipe, checkpoints refused, --stats, the embed call.
 add_test(NAME e2e.par2.parallel

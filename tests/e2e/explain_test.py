@@ -123,17 +123,17 @@ def main():
         unsupported = os.path.join(tmp, "unsupported.flow")
         with open(unsupported, "w") as f:
             f.write(
-                "config { parallelism 4; }\n"
                 "schema Click { user_id : int64, bytes : int32, ts : timestamp }\n"
                 "source clicks : Click from file(\"c.csv\") event time ts watermark 5s;\n"
                 "stream per_user = clicks | key by user_id | window sliding 10m every 1m\n"
                 "  | aggregate n = count();\n"
-                "sink per_user to stdout(format = csv);\n")
+                "sink per_user to stdout(format = csv);\n"
+                "table t : Click from file(\"t.csv\", follow = true) key user_id;\n")
         r = explain(args.flowc, unsupported)
-        check(r.returncode == 1, "explain of a program with parallelism 4 exits 1 (it cannot be built)",
-              r.stderr)
-        check("unsupported.flow:1:10: error: 'parallelism 4' is not supported" in r.stderr,
-              "explain reports the unsupported setting at its place", r.stderr)
+        check(r.returncode == 1, "explain of a program with a followed table exits 1 (it cannot "
+              "be built)", r.stderr)
+        check("unsupported.flow:6:36: error: 'a table with follow=true' is not supported"
+              in r.stderr, "explain reports the unsupported setting at its place", r.stderr)
         check("per key and window of 10m starting every 1m" in r.stdout, "explain still shows the plan",
               r.stdout)
 

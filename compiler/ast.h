@@ -197,11 +197,17 @@ typedef enum OpKind {
 
 typedef enum WindowKind { WIN_TUMBLING, WIN_SLIDING, WIN_SESSION } WindowKind;
 
+/* One per row of aggregates.h, in its order (ORDER AGG), after AGG_UNKNOWN. */
 typedef enum AggFunc {
     AGG_UNKNOWN, /* checker reports the name */
-    AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
-    AGG_COUNT_DISTINCT,
+#define AGG(kind, name, min, max, result, nulls, state) AGG_##kind,
+#include "aggregates.h"
+#undef AGG
 } AggFunc;
+
+/* The columns result and nulls of aggregates.h. */
+typedef enum AggResult { AGG_RES_INT64, AGG_RES_SUM, AGG_RES_FLOAT64, AGG_RES_ARG } AggResult;
+typedef enum AggNulls { AGG_NULLS_NOT_NULL, AGG_NULLS_NONE_LEFT } AggNulls;
 
 /* `NAME = EXPR` in select (expr NULL for a bare kept field, whose name is the
  * field's), or `NAME = AGG(EXPR)` in aggregate. */

@@ -214,11 +214,26 @@ static void check_window(Pipe *p, Op *op)
         declare_late_stream(p, op);
 }
 
+/* The columns of aggregates.h the checker reads, by AggFunc. */
+typedef struct AggInfo {
+    int min, max;
+    AggResult result;
+    AggNulls nulls;
+} AggInfo;
+
 static const char *const agg_names[] = {
-    "count", "sum", "min", "max", "avg", "first", "last", "count_distinct", NULL,
+#define AGG(kind, name, min, max, result, nulls, state) name,
+#include "aggregates.h"
+#undef AGG
+    NULL,
 };
-static const AggFunc agg_ids[] = {
-    AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST, AGG_COUNT_DISTINCT,
+
+static const AggInfo agg_info[] = {
+    { 0, 0, AGG_RES_INT64, AGG_NULLS_NOT_NULL }, /* AGG_UNKNOWN */
+#define AGG(kind, name, min, max, result, nulls, state) \
+    { min, max, AGG_RES_##result, AGG_NULLS_##nulls },
+#include "aggregates.h"
+#undef AGG
 };
 
 /* The result type of one aggregate item, TY_ERROR after an error. */
@@ -228,15 +243,16 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
     it->agg = AGG_UNKNOWN;
     for (int i = 0; agg_names[i]; i++)
         if (strcmp(agg_names[i], it->agg_name) == 0)
-            it->agg = agg_ids[i];
+            it->agg = (AggFunc)(i + 1);
     TypeKind t = it->expr ? check_expr(p->c, &p->fs, it->expr) : TY_ERROR;
     if (it->agg == AGG_UNKNOWN) {
         report_unknown(p->c, it->agg_loc, "aggregate", it->agg_name, agg_names);
         return TY_ERROR;
     }
+    const AggInfo *info = &agg_info[it->agg];
     it->optional = false;
     /* count() counts records, count(x) the values of x that are not null. */
-    if (it->agg == AGG_COUNT)
+    if (info->min == 0)
         return !it->expr || t != TY_ERROR ? TY_INT64 : TY_ERROR;
     if (!it->expr) {
         diag_error(d, it->agg_loc, "'%s' takes one argument", it->agg_name);
@@ -245,23 +261,22 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
     if (t == TY_ERROR)
         return TY_ERROR;
     /* Nulls are skipped, as SQL does; with no value left the result is null. */
-    it->optional = it->expr->optional && it->agg != AGG_COUNT_DISTINCT;
-    switch (it->agg) {
-    case AGG_SUM:
-    case AGG_AVG:
+    it->optional = it->expr->optional && info->nulls == AGG_NULLS_NONE_LEFT;
+    switch (info->result) {
+    case AGG_RES_SUM:
+    case AGG_RES_FLOAT64:
         if (!type_is_numeric(t)) {
             diag_error(d, it->expr->loc, "'%s' needs a number, not %s", it->agg_name,
                        type_name(t));
             return TY_ERROR;
         }
-        if (it->agg == AGG_AVG)
+        if (info->result == AGG_RES_FLOAT64)
             return TY_FLOAT64;
         return t == TY_FLOAT64 ? TY_FLOAT64 : TY_INT64;
-    case AGG_COUNT_DISTINCT:
-        return TY_INT64;
-    default:
-        return t; /* min, max, first, last: every type is ordered */
+    case AGG_RES_INT64: return TY_INT64;
+    case AGG_RES_ARG: return t; /* min, max, first, last: every type is ordered */
     }
+    return TY_ERROR;
 }
 
 static void check_aggregate(Pipe *p, Op *op)

@@ -426,20 +426,18 @@ static PlanState *new_state(Plan *plan, PlanNode *n)
     return n->state;
 }
 
+/* What each aggregate's accumulator keeps (aggregates.h, column state), by AggFunc. */
+static const char *const accumulator_kept[] = {
+    NULL, /* AGG_UNKNOWN */
+#define AGG(kind, name, min, max, result, nulls, state) state,
+#include "aggregates.h"
+#undef AGG
+};
+
 static const char *accumulator_text(Arena *a, const Item *it)
 {
-    switch (it->agg) {
-    case AGG_COUNT: return arena_printf(a, "a count for %s", it->name);
-    case AGG_SUM: return arena_printf(a, "a running sum for %s", it->name);
-    case AGG_MIN: return arena_printf(a, "the minimum so far for %s", it->name);
-    case AGG_MAX: return arena_printf(a, "the maximum so far for %s", it->name);
-    case AGG_AVG: return arena_printf(a, "a sum and a count for %s", it->name);
-    case AGG_FIRST: return arena_printf(a, "the earliest value and its time for %s", it->name);
-    case AGG_LAST: return arena_printf(a, "the latest value and its time for %s", it->name);
-    case AGG_COUNT_DISTINCT:
-        return arena_printf(a, "the set of distinct values for %s", it->name);
-    case AGG_UNKNOWN: break;
-    }
+    if (it->agg != AGG_UNKNOWN)
+        return arena_printf(a, "%s for %s", accumulator_kept[it->agg], it->name);
     return arena_printf(a, "%s for %s", it->agg_name ? it->agg_name : "?", it->name);
 }
 

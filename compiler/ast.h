@@ -244,6 +244,14 @@ struct NameRef {
     NameRef *next;
 };
 
+/* `emit every D` and `ttl D` after the items of an aggregate without a
+ * window (OP_UPDATE, docs/language.md "Updating aggregates"); has_* false
+ * when absent. */
+typedef struct UpdateClauses {
+    bool has_every, has_ttl;
+    DurationArg every, ttl;
+} UpdateClauses;
+
 typedef struct Op Op;
 struct Op {
     OpKind kind;
@@ -282,6 +290,9 @@ struct Op {
             DurationArg within;
         } dedupe;
     };
+    /* OP_AGGREGATE as written, OP_UPDATE: outside the union, as the items
+     * are `aggregate`'s. */
+    UpdateClauses update;
     /* checker: the key (field indexes in `in`) in force for this operator,
      * set by the closest `key by` before it; nkey == 0 when not keyed. */
     int *key_fields;

@@ -279,12 +279,54 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
     return TY_ERROR;
 }
 
+/* An aggregate without a window: an updating aggregate (OP_UPDATE, a
+ * stateful operator of its own), whose result is a changelog of one result
+ * per key: `op` ("+I" for a key's first result, "+U" after), the key
+ * fields, the items (docs/language.md, "Updating aggregates"). */
+static void check_update(Pipe *p, Op *op)
+{
+    op->kind = OP_UPDATE;
+    check_op_durations(p->c, op);
+    if (!p->fs.schema)
+        return;
+    int n = 0;
+    for (Item *it = op->aggregate; it; it = it->next)
+        n++;
+    Schema *in = p->fs.schema, *out = new_schema(p, 1 + p->nkey + n);
+    out->fields[out->nfields++] = (Field){ .name = "op", .type = TY_STRING, .loc = op->loc };
+    int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)(p->nkey ? p->nkey : 1));
+    for (int k = 0; k < p->nkey; k++) {
+        Field f = in->fields[p->key[k]];
+        f.qualifier = NULL;
+        key[k] = out->nfields;
+        add_unique_field(p, out, f, "the aggregate's result");
+    }
+    for (Item *it = op->aggregate; it; it = it->next) {
+        it->type = check_agg_item(p, it);
+        add_unique_field(p, out,
+                         (Field){ .name = it->name, .type = it->type, .optional = it->optional,
+                                  .loc = it->loc },
+                         "the aggregate's result");
+    }
+    p->key = p->nkey ? key : NULL;
+    p->fs.schema = out;
+    p->window_result = false;
+}
+
 static void check_aggregate(Pipe *p, Op *op)
 {
     const Op *prev = p->prev;
     bool after_window = prev && prev->kind == OP_WINDOW;
-    if (!after_window)
-        diag_error(p->c->d, op->loc, "'aggregate' must follow a 'window'");
+    if (!after_window) {
+        check_update(p, op);
+        return;
+    }
+    const UpdateClauses *u = &op->update;
+    if (u->has_every)
+        diag_error(p->c->d, u->every.loc, "'emit every' is for an aggregate without a window");
+    if (u->has_ttl)
+        diag_error(p->c->d, u->ttl.loc, "'ttl' is for an aggregate without a window: a "
+                   "window's state goes when the window can no longer change");
     if (!p->fs.schema)
         return;
     int n = 0;

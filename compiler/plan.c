@@ -535,6 +535,30 @@ static void state_dedupe(Plan *plan, PlanNode *n)
                              duration_arg_text(plan->arena, &op->dedupe.within));
 }
 
+/* An aggregate without a window (emit_update.c): one state per key, for as
+ * long as the key lives. */
+static void state_update(Plan *plan, PlanNode *n)
+{
+    Arena *a = plan->arena;
+    const Op *op = n->op;
+    PlanState *st = new_state(plan, n);
+    st->kind = STATE_UPDATE;
+    st->key = op_key(op, n->in);
+    const char *accs = "";
+    for (const Item *it = op->aggregate; it; it = it->next)
+        accs = arena_printf(a, "%s, %s", accs, accumulator_text(a, it));
+    st->kept = arena_printf(a, "%s: the last result emitted%s%s",
+                            st->key.n ? "per key" : "for the whole stream", accs,
+                            op->update.has_every ? "; the keys changed since the last emit"
+                                                 : "");
+    st->freed = op->update.has_ttl
+                    ? arena_printf(a, "when the watermark passes the key's latest time + %s "
+                                   "(ttl), within one %s", duration_arg_text(a, &op->update.ttl),
+                                   duration_arg_text(a, op->update.has_every ? &op->update.every
+                                                                             : &op->update.ttl))
+                    : "never: every key is kept until the end (no ttl)";
+}
+
 /* Operators that keep nothing have no PlanState. */
 static void state_none(Plan *plan, PlanNode *n)
 {

@@ -332,10 +332,10 @@ static char *update_clauses_text(Arena *arena, const Op *op)
     return s;
 }
 
-/* The head of an aggregate without a window: "aggregate (updating)" and its clauses. */
+/* The head of an aggregate without a window: its spelling and its clauses. */
 static char *describe_update(Arena *arena, const Op *op)
 {
-    return arena_printf(arena, "aggregate (updating)%s", update_clauses_text(arena, op));
+    return arena_printf(arena, "updating aggregate%s", update_clauses_text(arena, op));
 }
 
 /* Whether the operator lists aggregate items (a window's or an updating one). */
@@ -391,7 +391,8 @@ char *op_text(Arena *arena, const Op *op)
     if (op->kind == OP_AGGREGATE)
         return arena_printf(arena, "%s %s", head, items_text(arena, op->aggregate, true, ", "));
     if (op->kind == OP_UPDATE)
-        return arena_printf(arena, "aggregate %s%s", items_text(arena, op->aggregate, true, ", "),
+        return arena_printf(arena, "updating aggregate %s%s",
+                            items_text(arena, op->aggregate, true, ", "),
                             update_clauses_text(arena, op));
     return head;
 }

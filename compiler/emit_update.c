@@ -426,20 +426,15 @@ void emit_update_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(w, "const FlowPane *p = timers[i].item;");
     cw_line(w, "flow_ckpt_put_i64(out, timers[i].time);");
     cw_line(w, "flow_ckpt_put_i64(out, p->start);");
-    cw_line(w, "int64_t live = 0;");
-    cw_line(w, "for (int64_t k = 0; k < p->count; k++)");
-    cw_line(w, "    live += ((const %s *)flow_pane_entry(p, k))->dirty || "
-               "((const %s *)flow_pane_entry(p, k))->owns;", u.entry, u.entry);
-    cw_line(w, "flow_ckpt_put_i64(out, live);");
+    cw_line(w, "flow_ckpt_put_i64(out, p->count);");
+    cw_comment(w, true, "Every entry, also those with neither flag (of a state that moved on to "
+                        "a later bucket, which is still there): a key that becomes dirty in "
+                        "this bucket takes its old entry's place in the order.");
     cw_open(w, "for (int64_t k = 0; k < p->count; k++)");
     cw_line(w, "const %s *e = flow_pane_entry(p, k);", u.entry);
-    cw_comment(w, true, "An entry with neither flag is of a state that moved to a later "
-                        "bucket: it is left out.");
-    cw_open(w, "if (e->dirty || e->owns)");
     cw_line(w, "flow_ckpt_put_i64(out, e->s->ckpt);");
     cw_line(w, "flow_ckpt_put_bool(out, e->dirty);");
     cw_line(w, "flow_ckpt_put_bool(out, e->owns);");
-    cw_close(w, "");
     cw_close(w, "");
     cw_close(w, "");
     cw_line(w, "flow_state_free(timers);");
@@ -475,7 +470,7 @@ void emit_update_restore(Emitter *em, CWriter *w, const PlanStage *st)
     cw_open(w, "for (int64_t i = 0; i < n && !flow_ckpt_failed(in); i++)");
     cw_line(w, "int64_t time = flow_ckpt_get_i64(in);");
     cw_line(w, "int64_t start = flow_ckpt_get_i64(in);");
-    cw_line(w, "int64_t count = flow_ckpt_get_count(in, got);");
+    cw_line(w, "int64_t count = flow_ckpt_get_count(in, INT64_MAX);");
     cw_line(w, "bool made;");
     cw_line(w, "FlowPane *p = flow_pane_get(ps, start, sizeof(%s), &made);", u.entry);
     cw_line(w, "if (made)");

@@ -8,7 +8,7 @@ by itself, status 0 and "done"; every sink file must then be byte-identical
 to the reference, and the counts of its summary (read, written, late, bad,
 unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, sessions, `late as`, dedupe, interval and window
-joins, lookup, union, chained windows, several sinks, file and generator
+joins, lookup, union, chained windows, updating aggregates, several sinks, file and generator
 sources, tumbling and chained windows and dedupe with `state rocksdb` too, on inputs of a few hundred thousand records (a run takes a fraction
 of a second), made here from a fixed seed. The moments of the kills come
 from --seed (random and printed when not given, so that a failure can be
@@ -166,6 +166,16 @@ stream odd = events | where v % 3 == 1 | select ts, k, v;
 sink per_key to file("per_key.csv.gz", format = csv);
 sink odd to file("odd.csv.zst", format = csv);
 sink odd to file("rolled/odd-{index}.csv.gz", format = csv, roll_size = 100000);
+"""),
+    # Updating aggregates (docs/language.md, "Updating aggregates"): per
+    # record with a ttl, and every 1s with a longer ttl.
+    ("updating", EVENT_SCHEMA + EVENTS + """
+stream running = events | key by k
+  | aggregate n = count(), total = sum(v), hi = max(tag), lv = last(v) ttl 3s;
+stream every = events | key by k
+  | aggregate n = count(), total = sum(v), tags = count_distinct(tag) emit every 1s ttl 10s;
+sink running to file("running.csv", format = csv);
+sink every to file("every.csv", format = csv);
 """),
     ("generator_windows", """
 schema G { ts : timestamp, k : int64, v : int64 }

@@ -85,6 +85,11 @@ add_test(NAME e2e.checkpoint_join_selftest
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_join_selftest.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.checkpoint_join_selftest)
 
+# Checkpoints of updating aggregates, in memory and beside state rocksdb.
+add_test(NAME e2e.checkpoint_update_selftest
+         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_update_selftest.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.checkpoint_update_selftest)
+
 # `state rocksdb` (docs/checkpoints.md, "RocksDB state"): the results of
 # state memory on every window, join and dedupe case; state larger than a
 # memory cap.

@@ -53,6 +53,7 @@ add_test(NAME e2e.oracle_window COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_
 add_test(NAME e2e.oracle_update COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_update.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_lookup COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_lookup.py ${E2E_OPTIONS})
 add_test(NAME e2e.window_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/window_memory.py ${E2E_OPTIONS})
+add_test(NAME e2e.update_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/update_memory.py ${E2E_OPTIONS})
 add_test(NAME e2e.model.user-sessions
          COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/examples/user-sessions/model.py --check)
 add_test(NAME e2e.processing_time_stdin
@@ -63,7 +64,7 @@ add_test(NAME e2e.join_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/join_memo
 add_test(NAME e2e.sink_latency COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/sink_latency.py ${E2E_OPTIONS})
 add_test(NAME e2e.stdout_closed COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/stdout_closed.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_time COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_time.py ${E2E_OPTIONS})
-list(APPEND E2E_TESTS e2e.oracle_update e2e.oracle_time e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory
+list(APPEND E2E_TESTS e2e.oracle_update e2e.oracle_time e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory e2e.update_memory
      e2e.model.user-sessions e2e.processing_time_stdin e2e.oracle_join e2e.oracle_string e2e.join_memory
      e2e.sink_latency e2e.stdout_closed)
 # Numbers and conditional expressions (docs/language.md, "Numeric functions")

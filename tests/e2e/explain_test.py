@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """flowc explain: the plan of a compiled example, of a program with a
 tumbling window, of one with a session window with lateness, of one with a
-sliding window with lateness, of an updating aggregate, and of one this version only explains (it asks
-for checkpoints), as text and as Graphviz.
+sliding window with lateness, of an updating aggregate, and of one this
+version only explains (it asks for checkpoints), as text and as Graphviz.
 
     explain_test.py --flowc PATH --source-dir DIR
 """
@@ -144,8 +144,8 @@ def main():
                      "total; the keys changed since the last emit",
                      "freed: when the watermark passes the key's latest time + keep (ttl), "
                      "within one 10s"]:
-            check(want in " ".join(r.stdout.split()), f"explain of an updating aggregate shows {want!r}",
-                  r.stdout)
+            check(want in " ".join(r.stdout.split()),
+                  f"explain of an updating aggregate shows {want!r}", r.stdout)
         r = explain(args.flowc, updating, "--dot")
         check(r.returncode == 0 and "updating aggregate emit every 10s ttl keep" in r.stdout,
               "--dot of an updating aggregate names it", r.stdout)

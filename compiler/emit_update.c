@@ -113,7 +113,12 @@ static void emit_state(CWriter *w, const UpdateStage *u)
                                      "key, in the operator's table, for as long as the key "
                                      "lives.", em->plan->flow_file, u->op->loc.line));
     cw_open(w, "typedef struct %s", state);
+    cw_comment(w, true, "What every record reads first, so that it shares a cache line: the "
+                        "key, the count, the accumulators, the flags.");
     cw_line(w, "uint64_t hash;    /* of the key, never 0 (flow_inline_hash) */");
+    emit_key_members(w, u->node);
+    cw_line(w, "int64_t count;    /* its records */");
+    agg_emit_members(w, u->items);
     cw_line(w, "bool emitted;     /* a result went out: the next one is an update (+U) */");
     cw_line(w, "bool dirty;       /* emit every: changed since its last result */");
     cw_line(w, "int64_t latest;   /* ttl: the latest event time of its records */");
@@ -123,9 +128,6 @@ static void emit_state(CWriter *w, const UpdateStage *u)
     for (const Item *it = u->items; it; it = it->next, i++)
         cw_line(w, "%s out%d; /* %s: the last result emitted%s */", field_c_type(out_field(u, i)),
                 i, it->name, it->type == TY_STRING ? ", copied" : "");
-    emit_key_members(w, u->node);
-    cw_line(w, "int64_t count;    /* its records */");
-    agg_emit_members(w, u->items);
     cw_close(w, arena_printf(a, " %s;", state));
 
     cw_blank(w);
@@ -141,7 +143,27 @@ static void emit_state(CWriter *w, const UpdateStage *u)
     cw_blank(w);
     emit_state_hash(em, w, u->names->hash, state, u->keytypes, u->nkey, NULL);
     cw_blank(w);
-    emit_state_match(em, w, u->names->match, state, u->keytypes, u->nkey, NULL, false);
+    emit_state_match(em, w, u->names->match, state, u->keytypes, u->nkey, NULL, true);
+
+    /* The table's own probe (flow/state.h FlowTable: linear from hash &
+     * (cap - 1), hashes stored as they are when not 0, as flow_inline_hash
+     * makes them), with the match inlined: flow_table_find would call it
+     * through a pointer for every record. */
+    cw_blank(w);
+    cw_comment(w, true, "The state of probe's key in the table, or NULL: flow_table_find with "
+                        "the key comparison inlined.");
+    cw_line(w, "static %s *%s_lookup(const FlowTable *t, const %s *probe)", state, state, state);
+    open_block(w);
+    cw_line(w, "if (t->cap == 0)");
+    cw_line(w, "    return NULL;");
+    cw_line(w, "uint64_t mask = (uint64_t)t->cap - 1;");
+    cw_open(w, "for (uint64_t i = probe->hash & mask;; i = (i + 1) & mask)");
+    cw_line(w, "if (t->hashes[i] == 0)");
+    cw_line(w, "    return NULL;");
+    cw_line(w, "if (t->hashes[i] == probe->hash && %s(t->items[i], probe))", u->names->match);
+    cw_line(w, "    return t->items[i];");
+    cw_close(w, "");
+    cw_close(w, "");
 
     cw_blank(w);
     cw_comment(w, true, "Frees a state with what it owns (it is out of the table, or the "
@@ -306,8 +328,7 @@ static void emit_input(CWriter *w, const UpdateStage *u)
     emit_key_probe(&b, u->node);
     cw_line(bw, "probe.hash = flow_inline_hash(%s(&probe));", u->names->hash);
     cw_line(bw, "FlowTable *table = flow_state_table(rt, %d);", u->opi);
-    cw_line(bw, "%s *s = flow_table_find(table, probe.hash, %s, &probe);", state,
-            u->names->match);
+    cw_line(bw, "%s *s = %s_lookup(table, &probe);", state, state);
     cw_line(bw, "bool fresh = s == NULL;");
     cw_open(bw, "if (fresh)");
     cw_line(bw, "s = flow_state_alloc(sizeof *s);");

@@ -279,27 +279,29 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
     return TY_ERROR;
 }
 
-/* An aggregate without a window: an updating aggregate (OP_UPDATE, a
- * stateful operator of its own), whose result is a changelog of one result
- * per key: `op` ("+I" for a key's first result, "+U" after), the key
- * fields, the items (docs/language.md, "Updating aggregates"). */
-static void check_update(Pipe *p, Op *op)
+/* The result of an aggregate: `op` for an updating one, the key fields,
+ * after a window `window_start` and `window_end` (at `wloc`), the items;
+ * the key moves to the key fields' places in it. */
+static void aggregate_result(Pipe *p, Op *op, bool updating, const Loc *wloc)
 {
-    op->kind = OP_UPDATE;
-    check_op_durations(p->c, op);
-    if (!p->fs.schema)
-        return;
     int n = 0;
     for (Item *it = op->aggregate; it; it = it->next)
         n++;
-    Schema *in = p->fs.schema, *out = new_schema(p, 1 + p->nkey + n);
-    out->fields[out->nfields++] = (Field){ .name = "op", .type = TY_STRING, .loc = op->loc };
+    Schema *in = p->fs.schema, *out = new_schema(p, 1 + p->nkey + 2 + n);
+    if (updating)
+        out->fields[out->nfields++] = (Field){ .name = "op", .type = TY_STRING, .loc = op->loc };
     int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)(p->nkey ? p->nkey : 1));
     for (int k = 0; k < p->nkey; k++) {
         Field f = in->fields[p->key[k]];
         f.qualifier = NULL;
         key[k] = out->nfields;
         add_unique_field(p, out, f, "the aggregate's result");
+    }
+    if (wloc) {
+        out->fields[out->nfields++] = (Field){ .name = "window_start", .type = TY_TIMESTAMP,
+                                               .loc = *wloc };
+        out->fields[out->nfields++] = (Field){ .name = "window_end", .type = TY_TIMESTAMP,
+                                               .loc = *wloc };
     }
     for (Item *it = op->aggregate; it; it = it->next) {
         it->type = check_agg_item(p, it);
@@ -310,14 +312,25 @@ static void check_update(Pipe *p, Op *op)
     }
     p->key = p->nkey ? key : NULL;
     p->fs.schema = out;
-    p->window_result = false;
+    p->window_result = wloc != NULL;
+}
+
+/* An aggregate without a window: an updating aggregate (OP_UPDATE, a
+ * stateful operator of its own), whose result is a changelog of one result
+ * per key: `op` ("+I" for a key's first result, "+U" after), the key
+ * fields, the items (docs/language.md, "Updating aggregates"). */
+static void check_update(Pipe *p, Op *op)
+{
+    op->kind = OP_UPDATE;
+    check_op_durations(p->c, op);
+    if (p->fs.schema)
+        aggregate_result(p, op, true, NULL);
 }
 
 static void check_aggregate(Pipe *p, Op *op)
 {
     const Op *prev = p->prev;
-    bool after_window = prev && prev->kind == OP_WINDOW;
-    if (!after_window) {
+    if (!prev || prev->kind != OP_WINDOW) {
         check_update(p, op);
         return;
     }
@@ -327,34 +340,8 @@ static void check_aggregate(Pipe *p, Op *op)
     if (u->has_ttl)
         diag_error(p->c->d, u->ttl.loc, "'ttl' is for an aggregate without a window: a "
                    "window's state goes when the window can no longer change");
-    if (!p->fs.schema)
-        return;
-    int n = 0;
-    for (Item *it = op->aggregate; it; it = it->next)
-        n++;
-    Schema *in = p->fs.schema, *out = new_schema(p, p->nkey + 2 + n);
-    Loc wloc = after_window ? prev->loc : op->loc;
-    int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)(p->nkey ? p->nkey : 1));
-    for (int k = 0; k < p->nkey; k++) {
-        Field f = in->fields[p->key[k]];
-        f.qualifier = NULL;
-        key[k] = out->nfields;
-        out->fields[out->nfields++] = f;
-    }
-    out->fields[out->nfields++] = (Field){ .name = "window_start", .type = TY_TIMESTAMP,
-                                           .loc = wloc };
-    out->fields[out->nfields++] = (Field){ .name = "window_end", .type = TY_TIMESTAMP,
-                                           .loc = wloc };
-    for (Item *it = op->aggregate; it; it = it->next) {
-        it->type = check_agg_item(p, it);
-        add_unique_field(p, out,
-                         (Field){ .name = it->name, .type = it->type, .optional = it->optional,
-                                  .loc = it->loc },
-                         "the aggregate's result");
-    }
-    p->key = p->nkey ? key : NULL;
-    p->fs.schema = out;
-    p->window_result = true;
+    if (p->fs.schema)
+        aggregate_result(p, op, false, &prev->loc);
 }
 
 /* ---- join and lookup ------------------------------------------------------------------- */

@@ -102,6 +102,21 @@ static int cmp_double(const void *a, const void *b)
 
 enum { BIG = 100000 };
 
+/* q saved into a checkpoint in memory and read back. */
+static FlowQuantiles through_checkpoint(const FlowQuantiles *q)
+{
+    FlowCkptOut out;
+    assert_true(flowrt_ckpt_out_init_mem(&out));
+    flow_ckpt_put_quantiles(&out, q);
+    FlowCkptIn in;
+    flowrt_ckpt_in_init(&in, out.buf, out.len);
+    FlowQuantiles back = { 0 };
+    flow_ckpt_get_quantiles(&in, &back);
+    assert_false(flow_ckpt_failed(&in));
+    flowrt_ckpt_out_free(&out);
+    return back;
+}
+
 /* Every p of a list from p_min against the sorted values: within alpha of
  * the order statistic of rank floor(p (n - 1)). */
 static void check_bound(const FlowQuantiles *q, double *v, int n, double p_min)
@@ -149,18 +164,9 @@ static void test_sketch_bound(void **state)
             flow_quantiles_merge(&merged, &pieces[k]);
         check_bound(&q, v, BIG, 0);
         check_bound(&merged, v, BIG, 0);
-        /* Through a checkpoint. */
-        FlowCkptOut out;
-        assert_true(flowrt_ckpt_out_init_mem(&out));
-        flow_ckpt_put_quantiles(&out, &q);
-        FlowCkptIn in;
-        flowrt_ckpt_in_init(&in, out.buf, out.len);
-        FlowQuantiles back = { 0 };
-        flow_ckpt_get_quantiles(&in, &back);
-        assert_false(flow_ckpt_failed(&in));
+        FlowQuantiles back = through_checkpoint(&q);
         check_bound(&back, v, BIG, 0);
         assert_true(flow_quantiles_get(&back, 0.37) == flow_quantiles_get(&q, 0.37));
-        flowrt_ckpt_out_free(&out);
         flow_quantiles_free(&back);
         flow_quantiles_free(&q);
         flow_quantiles_free(&merged);
@@ -199,19 +205,12 @@ static void test_exact_bound(void **state)
         flow_quantiles_add(&q, i);
     assert_null(q.sketch);
     assert_true(flow_quantiles_get(&q, 0.5) == (FLOW_QUANTILES_EXACT + 1) / 2.0);
-    FlowCkptOut out;
-    assert_true(flowrt_ckpt_out_init_mem(&out));
-    flow_ckpt_put_quantiles(&out, &q);
-    FlowCkptIn in;
-    flowrt_ckpt_in_init(&in, out.buf, out.len);
-    FlowQuantiles back = { 0 };
-    flow_ckpt_get_quantiles(&in, &back);
+    FlowQuantiles back = through_checkpoint(&q);
     assert_null(back.sketch);
     assert_true(flow_quantiles_get(&back, 0.25) == flow_quantiles_get(&q, 0.25));
     flow_quantiles_add(&q, 0);
     assert_non_null(q.sketch);
     assert_true(flow_quantiles_get(&q, 0) == 0);
-    flowrt_ckpt_out_free(&out);
     flow_quantiles_free(&back);
     flow_quantiles_free(&q);
 }

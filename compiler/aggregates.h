@@ -12,10 +12,13 @@
  *   min, max  how many arguments it takes (count() and count(x)).
  *   result    its result type, AGG_RES_<result> (ast.h AggResult,
  *             check_stream.c): INT64; SUM (int64, or float64 of a float64);
- *             FLOAT64 (of a number); ARG (the first argument's type).
- *   nulls     the nulls of its arguments are skipped; AGG_NULLS_<nulls>:
- *             NOT_NULL, the result is never null; NONE_LEFT, it is null when
- *             no value was left (only for an argument that may be null).
+ *             FLOAT64 (of a number); ARG (the first argument's type);
+ *             STRING (collect_list's JSON text).
+ *   nulls     the nulls of its arguments are skipped (a row with a null
+ *             argument, for two); AGG_NULLS_<nulls>: NOT_NULL, the result
+ *             is never null; NONE_LEFT, it is null when no value was left
+ *             (only for an argument that may be null); FEW_LEFT, it is null
+ *             with fewer than two values (so it is always optional).
  *   state     plan.c: what the accumulator keeps, for explain (followed by
  *             " for NAME").
  *
@@ -33,3 +36,13 @@ AGG(AVG,            "avg",            1,   1, FLOAT64, NONE_LEFT, "a sum and a c
 AGG(FIRST,          "first",          1,   1, ARG,     NONE_LEFT, "the earliest value and its time")
 AGG(LAST,           "last",           1,   1, ARG,     NONE_LEFT, "the latest value and its time")
 AGG(COUNT_DISTINCT, "count_distinct", 1,   1, INT64,   NOT_NULL,  "the set of distinct values")
+AGG(STDDEV_POP,     "stddev_pop",     1,   1, FLOAT64, NONE_LEFT, "the count, mean and squares")
+AGG(STDDEV_SAMP,    "stddev_samp",    1,   1, FLOAT64, FEW_LEFT,  "the count, mean and squares")
+AGG(STDDEV,         "stddev",         1,   1, FLOAT64, FEW_LEFT,  "the count, mean and squares")
+AGG(VAR_POP,        "var_pop",        1,   1, FLOAT64, NONE_LEFT, "the count, mean and squares")
+AGG(VAR_SAMP,       "var_samp",       1,   1, FLOAT64, FEW_LEFT,  "the count, mean and squares")
+AGG(VARIANCE,       "variance",       1,   1, FLOAT64, FEW_LEFT,  "the count, mean and squares")
+AGG(PERCENTILE,     "percentile",     2,   2, FLOAT64, NONE_LEFT, "the values, or a sketch of them")
+AGG(COLLECT_LIST,   "collect_list",   1,   1, STRING,  NOT_NULL,  "the values as JSON text")
+AGG(MAX_BY,         "max_by",         2,   2, ARG,     NONE_LEFT, "the value at the largest y")
+AGG(MIN_BY,         "min_by",         2,   2, ARG,     NONE_LEFT, "the value at the smallest y")

@@ -206,8 +206,10 @@ typedef enum AggFunc {
 } AggFunc;
 
 /* The columns result and nulls of aggregates.h. */
-typedef enum AggResult { AGG_RES_INT64, AGG_RES_SUM, AGG_RES_FLOAT64, AGG_RES_ARG } AggResult;
-typedef enum AggNulls { AGG_NULLS_NOT_NULL, AGG_NULLS_NONE_LEFT } AggNulls;
+typedef enum AggResult {
+    AGG_RES_INT64, AGG_RES_SUM, AGG_RES_FLOAT64, AGG_RES_ARG, AGG_RES_STRING,
+} AggResult;
+typedef enum AggNulls { AGG_NULLS_NOT_NULL, AGG_NULLS_NONE_LEFT, AGG_NULLS_FEW_LEFT } AggNulls;
 
 /* `NAME = EXPR` in select (expr NULL for a bare kept field, whose name is the
  * field's), or `NAME = AGG(EXPR)` in aggregate. */
@@ -217,6 +219,8 @@ struct Item {
     Loc loc;
     Expr *expr;        /* select: the value (a bare field is an EX_NAME);
                           aggregate: the argument, NULL for count() */
+    Expr *arg2;        /* aggregate: the second argument (max_by's y, percentile's p),
+                          or NULL */
     const char *agg_name; /* aggregate: function name as written */
     Loc agg_loc;
     AggFunc agg;       /* checker */

@@ -236,6 +236,19 @@ static const AggInfo agg_info[] = {
 #undef AGG
 };
 
+/* percentile's p: a number literal in [0, 1], read by the emitter. */
+static bool check_fraction(Checker *c, const Item *it)
+{
+    const Expr *e = it->arg2;
+    double v = e->kind == EX_INT ? (double)e->int_value : e->kind == EX_FLOAT ? e->float_value : -1;
+    if ((e->kind != EX_INT && e->kind != EX_FLOAT) || !(v >= 0 && v <= 1)) {
+        diag_error(c->d, e->loc, "'%s' needs a number literal from 0 to 1 as its second "
+                   "argument", it->agg_name);
+        return false;
+    }
+    return true;
+}
+
 /* The result type of one aggregate item, TY_ERROR after an error. */
 static TypeKind check_agg_item(Pipe *p, Item *it)
 {
@@ -245,23 +258,33 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
         if (strcmp(agg_names[i], it->agg_name) == 0)
             it->agg = (AggFunc)(i + 1);
     TypeKind t = it->expr ? check_expr(p->c, &p->fs, it->expr) : TY_ERROR;
+    TypeKind t2 = it->arg2 ? check_expr(p->c, &p->fs, it->arg2) : TY_ERROR;
     if (it->agg == AGG_UNKNOWN) {
         report_unknown(p->c, it->agg_loc, "aggregate", it->agg_name, agg_names);
         return TY_ERROR;
     }
     const AggInfo *info = &agg_info[it->agg];
     it->optional = false;
+    int nargs = (it->expr != NULL) + (it->arg2 != NULL);
+    if (nargs < info->min || nargs > info->max) {
+        static const char *const counts[] = { "no", "one", "two" };
+        diag_error(d, it->agg_loc, "'%s' takes %s%s argument%s", it->agg_name,
+                   info->min < info->max ? "at most " : "", counts[info->max],
+                   info->max == 1 ? "" : "s");
+        return TY_ERROR;
+    }
     /* count() counts records, count(x) the values of x that are not null. */
     if (info->min == 0)
         return !it->expr || t != TY_ERROR ? TY_INT64 : TY_ERROR;
-    if (!it->expr) {
-        diag_error(d, it->agg_loc, "'%s' takes one argument", it->agg_name);
+    if (t == TY_ERROR || (it->arg2 && t2 == TY_ERROR))
         return TY_ERROR;
-    }
-    if (t == TY_ERROR)
+    if (it->agg == AGG_PERCENTILE && !check_fraction(p->c, it))
         return TY_ERROR;
     /* Nulls are skipped, as SQL does; with no value left the result is null. */
-    it->optional = it->expr->optional && info->nulls == AGG_NULLS_NONE_LEFT;
+    bool nullable = it->expr->optional || (it->agg != AGG_PERCENTILE && it->arg2 &&
+                                           it->arg2->optional);
+    it->optional = info->nulls == AGG_NULLS_FEW_LEFT ||
+                   (nullable && info->nulls == AGG_NULLS_NONE_LEFT);
     switch (info->result) {
     case AGG_RES_SUM:
     case AGG_RES_FLOAT64:
@@ -274,7 +297,8 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
             return TY_FLOAT64;
         return t == TY_FLOAT64 ? TY_FLOAT64 : TY_INT64;
     case AGG_RES_INT64: return TY_INT64;
-    case AGG_RES_ARG: return t; /* min, max, first, last: every type is ordered */
+    case AGG_RES_STRING: return TY_STRING;
+    case AGG_RES_ARG: return t; /* min, max, first, last, max_by's y: every type is ordered */
     }
     return TY_ERROR;
 }

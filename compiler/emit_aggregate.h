@@ -22,10 +22,11 @@ void agg_emit_arguments(Body *b, const Item *items, const PlanType *rec, Loc loc
  * `count` already counts it; the local `fresh` says s is new. */
 void agg_emit_accumulate(Body *b, const Item *items);
 /* The body of merge(dst, src) after `first` (dst had no record) and the
- * counts: the accumulators of src go into those of dst. `keep_strings`: dst
- * keeps copies of its strings (a session), else it borrows src's (a
- * sliding window's result). */
-void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool keep_strings);
+ * counts: the accumulators of src go into those of dst. `session`: dst is a
+ * later session absorbing the earlier src, keeping copies of its strings;
+ * else dst is a sliding window's result, put together from its panes
+ * oldest first and borrowing their strings. */
+void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session);
 /* A merged state that borrows its strings owns only its distinct-value
  * sets: frees those of the state `s` (a struct, not a pointer). */
 void agg_emit_free_merged(CWriter *w, const Item *items, const char *s);

@@ -238,8 +238,10 @@ char *expr_text(Arena *arena, const Expr *e)
 static char *item_text(Arena *arena, const Item *it, bool aggregate)
 {
     if (aggregate)
-        return arena_printf(arena, "%s = %s(%s)", it->name, it->agg_name ? it->agg_name : "?",
-                            it->expr ? expr_text(arena, it->expr) : "");
+        return arena_printf(arena, "%s = %s(%s%s%s)", it->name,
+                            it->agg_name ? it->agg_name : "?",
+                            it->expr ? expr_text(arena, it->expr) : "", it->arg2 ? ", " : "",
+                            it->arg2 ? expr_text(arena, it->arg2) : "");
     const Expr *e = it->expr;
     if (!e || (e->kind == EX_NAME && !e->name.qualifier && strcmp(e->name.name, it->name) == 0))
         return arena_strdup(arena, it->name);

@@ -957,7 +957,8 @@ agg_items
     | agg_items ',' agg_item { $$ = $1; LIST_APPEND($$, $3); }
     ;
 
-/* `NAME = AGG()` or `NAME = AGG(EXPR)`; the checker knows the functions. */
+/* `NAME = AGG()`, `NAME = AGG(EXPR)` or `NAME = AGG(EXPR, EXPR)`; the checker knows
+ * the functions. */
 agg_item
     : name '=' name '(' ')'
         {
@@ -970,6 +971,13 @@ agg_item
             $$ = new_item(ctx, $1, @1, $5.expr);
             $$->agg_name = $3;
             $$->agg_loc = LOC(@3);
+        }
+    | name '=' name '(' expr ',' expr ')'
+        {
+            $$ = new_item(ctx, $1, @1, $5.expr);
+            $$->agg_name = $3;
+            $$->agg_loc = LOC(@3);
+            $$->arg2 = $7.expr;
         }
     ;
 

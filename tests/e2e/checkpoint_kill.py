@@ -155,6 +155,32 @@ sink overall to file("overall.csv", format = csv);
 stream firsts = events | key by k | dedupe within 1s | select ts, tag, k, v;
 sink firsts to file("firsts.csv", format = csv);
 """),
+    # The statistics aggregates: moments, percentile (the global window's
+    # 10 000 values a window go past the exact bound into the sketch),
+    # collect_list, max_by and min_by, in memory and (per key) in RocksDB.
+    ("statistics", EVENT_SCHEMA + EVENTS + """
+stream spread = events
+  | key by k
+  | window sliding 20s every 5s lateness 2s late as too_late
+  | aggregate sd = stddev(v), vp = var_pop(v), top = max_by(tag, v), low = min_by(tag, v),
+              tags = collect_list(tag);
+stream overall = events | window tumbling 10s
+  | aggregate p50 = percentile(v, 0.5), p99 = percentile(v, 0.99), sd = stddev_pop(v);
+stream sess = events | key by k | window session gap 3s
+  | aggregate vs = var_samp(v), vals = collect_list(v), at_top = max_by(ts, v);
+sink spread to file("spread.csv", format = csv);
+sink overall to file("overall.csv", format = csv);
+sink sess to file("sessions.csv", format = csv);
+sink too_late to file("late.csv", format = csv);
+"""),
+    ("statistics_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
+stream per_key = events
+  | key by k
+  | window tumbling 10s lateness 2s
+  | aggregate sd = stddev(v), vs = variance(v), p = percentile(v, 0.9), top = max_by(tag, v),
+              low = min_by(tag, v), tags = collect_list(tag);
+sink per_key to file("per_key.csv", format = csv);
+"""),
     # The events split over a pattern of files, gzip, plain and zstd; the
     # sinks compressed, one rolling. Compressed sinks are compared
     # decompressed (their members end at checkpoints, which differ from run

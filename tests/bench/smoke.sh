@@ -39,4 +39,5 @@ run run_lookup_bench COUNT=2000000 ROWS=1000 "$here/run_lookup_bench.sh" "$build
 run run_checkpoint_bench COUNT=200000 JOIN_COUNT=100000 STATE_SIZES=0.01 \
   "$here/run_checkpoint_bench.sh" "$build"
 run run_rocksdb_bench COUNT=500000 MANY=20000 "$here/run_rocksdb_bench.sh" "$build"
+run run_update_bench COUNT=200000 "$here/run_update_bench.sh" "$build"
 exit $failed

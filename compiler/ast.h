@@ -197,11 +197,19 @@ typedef enum OpKind {
 
 typedef enum WindowKind { WIN_TUMBLING, WIN_SLIDING, WIN_SESSION } WindowKind;
 
+/* One per row of aggregates.h, in its order (ORDER AGG), after AGG_UNKNOWN. */
 typedef enum AggFunc {
     AGG_UNKNOWN, /* checker reports the name */
-    AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
-    AGG_COUNT_DISTINCT,
+#define AGG(kind, name, min, max, result, nulls, state) AGG_##kind,
+#include "aggregates.h"
+#undef AGG
 } AggFunc;
+
+/* The columns result and nulls of aggregates.h. */
+typedef enum AggResult {
+    AGG_RES_INT64, AGG_RES_SUM, AGG_RES_FLOAT64, AGG_RES_ARG, AGG_RES_STRING,
+} AggResult;
+typedef enum AggNulls { AGG_NULLS_NOT_NULL, AGG_NULLS_NONE_LEFT, AGG_NULLS_FEW_LEFT } AggNulls;
 
 /* `NAME = EXPR` in select (expr NULL for a bare kept field, whose name is the
  * field's), or `NAME = AGG(EXPR)` in aggregate. */
@@ -211,6 +219,8 @@ struct Item {
     Loc loc;
     Expr *expr;        /* select: the value (a bare field is an EX_NAME);
                           aggregate: the argument, NULL for count() */
+    Expr *arg2;        /* aggregate: the second argument (max_by's y, percentile's p),
+                          or NULL */
     const char *agg_name; /* aggregate: function name as written */
     Loc agg_loc;
     AggFunc agg;       /* checker */
@@ -237,6 +247,14 @@ struct NameRef {
     Decl *decl;        /* checker */
     NameRef *next;
 };
+
+/* `emit every D` and `ttl D` after the items of an aggregate without a
+ * window (OP_UPDATE, docs/language.md "Updating aggregates"); has_* false
+ * when absent. */
+typedef struct UpdateClauses {
+    bool has_every, has_ttl;
+    DurationArg every, ttl;
+} UpdateClauses;
 
 typedef struct Op Op;
 struct Op {
@@ -276,6 +294,9 @@ struct Op {
             DurationArg within;
         } dedupe;
     };
+    /* OP_AGGREGATE as written, OP_UPDATE: outside the union, as the items
+     * are `aggregate`'s. */
+    UpdateClauses update;
     /* checker: the key (field indexes in `in`) in force for this operator,
      * set by the closest `key by` before it; nkey == 0 when not keyed. */
     int *key_fields;

@@ -214,12 +214,40 @@ static void check_window(Pipe *p, Op *op)
         declare_late_stream(p, op);
 }
 
+/* The columns of aggregates.h the checker reads, by AggFunc. */
+typedef struct AggInfo {
+    int min, max;
+    AggResult result;
+    AggNulls nulls;
+} AggInfo;
+
 static const char *const agg_names[] = {
-    "count", "sum", "min", "max", "avg", "first", "last", "count_distinct", NULL,
+#define AGG(kind, name, min, max, result, nulls, state) name,
+#include "aggregates.h"
+#undef AGG
+    NULL,
 };
-static const AggFunc agg_ids[] = {
-    AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST, AGG_COUNT_DISTINCT,
+
+static const AggInfo agg_info[] = {
+    { 0, 0, AGG_RES_INT64, AGG_NULLS_NOT_NULL }, /* AGG_UNKNOWN */
+#define AGG(kind, name, min, max, result, nulls, state) \
+    { min, max, AGG_RES_##result, AGG_NULLS_##nulls },
+#include "aggregates.h"
+#undef AGG
 };
+
+/* percentile's p: a number literal in [0, 1], read by the emitter. */
+static bool check_fraction(Checker *c, const Item *it)
+{
+    const Expr *e = it->arg2;
+    double v = e->kind == EX_INT ? (double)e->int_value : e->kind == EX_FLOAT ? e->float_value : -1;
+    if ((e->kind != EX_INT && e->kind != EX_FLOAT) || !(v >= 0 && v <= 1)) {
+        diag_error(c->d, e->loc, "'%s' needs a number literal from 0 to 1 as its second "
+                   "argument", it->agg_name);
+        return false;
+    }
+    return true;
+}
 
 /* The result type of one aggregate item, TY_ERROR after an error. */
 static TypeKind check_agg_item(Pipe *p, Item *it)
@@ -228,66 +256,77 @@ static TypeKind check_agg_item(Pipe *p, Item *it)
     it->agg = AGG_UNKNOWN;
     for (int i = 0; agg_names[i]; i++)
         if (strcmp(agg_names[i], it->agg_name) == 0)
-            it->agg = agg_ids[i];
+            it->agg = (AggFunc)(i + 1);
     TypeKind t = it->expr ? check_expr(p->c, &p->fs, it->expr) : TY_ERROR;
+    TypeKind t2 = it->arg2 ? check_expr(p->c, &p->fs, it->arg2) : TY_ERROR;
     if (it->agg == AGG_UNKNOWN) {
         report_unknown(p->c, it->agg_loc, "aggregate", it->agg_name, agg_names);
         return TY_ERROR;
     }
+    const AggInfo *info = &agg_info[it->agg];
     it->optional = false;
-    /* count() counts records, count(x) the values of x that are not null. */
-    if (it->agg == AGG_COUNT)
-        return !it->expr || t != TY_ERROR ? TY_INT64 : TY_ERROR;
-    if (!it->expr) {
-        diag_error(d, it->agg_loc, "'%s' takes one argument", it->agg_name);
+    int nargs = (it->expr != NULL) + (it->arg2 != NULL);
+    if (nargs < info->min || nargs > info->max) {
+        static const char *const counts[] = { "no", "one", "two" };
+        diag_error(d, it->agg_loc, "'%s' takes %s%s argument%s", it->agg_name,
+                   info->min < info->max ? "at most " : "", counts[info->max],
+                   info->max == 1 ? "" : "s");
         return TY_ERROR;
     }
-    if (t == TY_ERROR)
+    /* count() counts records, count(x) the values of x that are not null. */
+    if (info->min == 0)
+        return !it->expr || t != TY_ERROR ? TY_INT64 : TY_ERROR;
+    if (t == TY_ERROR || (it->arg2 && t2 == TY_ERROR))
+        return TY_ERROR;
+    if (it->agg == AGG_PERCENTILE && !check_fraction(p->c, it))
         return TY_ERROR;
     /* Nulls are skipped, as SQL does; with no value left the result is null. */
-    it->optional = it->expr->optional && it->agg != AGG_COUNT_DISTINCT;
-    switch (it->agg) {
-    case AGG_SUM:
-    case AGG_AVG:
+    bool nullable = it->expr->optional || (it->agg != AGG_PERCENTILE && it->arg2 &&
+                                           it->arg2->optional);
+    it->optional = info->nulls == AGG_NULLS_FEW_LEFT ||
+                   (nullable && info->nulls == AGG_NULLS_NONE_LEFT);
+    switch (info->result) {
+    case AGG_RES_SUM:
+    case AGG_RES_FLOAT64:
         if (!type_is_numeric(t)) {
             diag_error(d, it->expr->loc, "'%s' needs a number, not %s", it->agg_name,
                        type_name(t));
             return TY_ERROR;
         }
-        if (it->agg == AGG_AVG)
+        if (info->result == AGG_RES_FLOAT64)
             return TY_FLOAT64;
         return t == TY_FLOAT64 ? TY_FLOAT64 : TY_INT64;
-    case AGG_COUNT_DISTINCT:
-        return TY_INT64;
-    default:
-        return t; /* min, max, first, last: every type is ordered */
+    case AGG_RES_INT64: return TY_INT64;
+    case AGG_RES_STRING: return TY_STRING;
+    case AGG_RES_ARG: return t; /* min, max, first, last, max_by's y: every type is ordered */
     }
+    return TY_ERROR;
 }
 
-static void check_aggregate(Pipe *p, Op *op)
+/* The result of an aggregate: `op` for an updating one, the key fields,
+ * after a window `window_start` and `window_end` (at `wloc`), the items;
+ * the key moves to the key fields' places in it. */
+static void aggregate_result(Pipe *p, Op *op, bool updating, const Loc *wloc)
 {
-    const Op *prev = p->prev;
-    bool after_window = prev && prev->kind == OP_WINDOW;
-    if (!after_window)
-        diag_error(p->c->d, op->loc, "'aggregate' must follow a 'window'");
-    if (!p->fs.schema)
-        return;
     int n = 0;
     for (Item *it = op->aggregate; it; it = it->next)
         n++;
-    Schema *in = p->fs.schema, *out = new_schema(p, p->nkey + 2 + n);
-    Loc wloc = after_window ? prev->loc : op->loc;
+    Schema *in = p->fs.schema, *out = new_schema(p, 1 + p->nkey + 2 + n);
+    if (updating)
+        out->fields[out->nfields++] = (Field){ .name = "op", .type = TY_STRING, .loc = op->loc };
     int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)(p->nkey ? p->nkey : 1));
     for (int k = 0; k < p->nkey; k++) {
         Field f = in->fields[p->key[k]];
         f.qualifier = NULL;
         key[k] = out->nfields;
-        out->fields[out->nfields++] = f;
+        add_unique_field(p, out, f, "the aggregate's result");
     }
-    out->fields[out->nfields++] = (Field){ .name = "window_start", .type = TY_TIMESTAMP,
-                                           .loc = wloc };
-    out->fields[out->nfields++] = (Field){ .name = "window_end", .type = TY_TIMESTAMP,
-                                           .loc = wloc };
+    if (wloc) {
+        out->fields[out->nfields++] = (Field){ .name = "window_start", .type = TY_TIMESTAMP,
+                                               .loc = *wloc };
+        out->fields[out->nfields++] = (Field){ .name = "window_end", .type = TY_TIMESTAMP,
+                                               .loc = *wloc };
+    }
     for (Item *it = op->aggregate; it; it = it->next) {
         it->type = check_agg_item(p, it);
         add_unique_field(p, out,
@@ -297,7 +336,36 @@ static void check_aggregate(Pipe *p, Op *op)
     }
     p->key = p->nkey ? key : NULL;
     p->fs.schema = out;
-    p->window_result = true;
+    p->window_result = wloc != NULL;
+}
+
+/* An aggregate without a window: an updating aggregate (OP_UPDATE, a
+ * stateful operator of its own), whose result is a changelog of one result
+ * per key: `op` ("+I" for a key's first result, "+U" after), the key
+ * fields, the items (docs/language.md, "Updating aggregates"). */
+static void check_update(Pipe *p, Op *op)
+{
+    op->kind = OP_UPDATE;
+    check_op_durations(p->c, op);
+    if (p->fs.schema)
+        aggregate_result(p, op, true, NULL);
+}
+
+static void check_aggregate(Pipe *p, Op *op)
+{
+    const Op *prev = p->prev;
+    if (!prev || prev->kind != OP_WINDOW) {
+        check_update(p, op);
+        return;
+    }
+    const UpdateClauses *u = &op->update;
+    if (u->has_every)
+        diag_error(p->c->d, u->every.loc, "'emit every' is for an aggregate without a window");
+    if (u->has_ttl)
+        diag_error(p->c->d, u->ttl.loc, "'ttl' is for an aggregate without a window: a "
+                   "window's state goes when the window can no longer change");
+    if (p->fs.schema)
+        aggregate_result(p, op, false, &prev->loc);
 }
 
 /* ---- join and lookup ------------------------------------------------------------------- */

@@ -42,6 +42,13 @@ int dur_op_rules(const Op *op, DurRule out[DUR_MAX_RULES])
     case OP_DEDUPE:
         return add(out, n, DUR_POSITIVE, &op->dedupe.within, NULL,
                    "the 'within' of 'dedupe' must be positive");
+    case OP_UPDATE:
+        if (op->update.has_every)
+            n = add(out, n, DUR_POSITIVE, &op->update.every, NULL,
+                    "the interval of 'emit every' must be positive");
+        if (op->update.has_ttl)
+            n = add(out, n, DUR_POSITIVE, &op->update.ttl, NULL, "the 'ttl' must be positive");
+        return n;
     default: return 0;
     }
 }

@@ -223,6 +223,10 @@ void emit_join_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_join_restore(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_restore(Emitter *em, CWriter *w, const PlanStage *st);
+/* emit_update.c: an aggregate without a window, and its checkpoints. */
+void emit_update_stage(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_update_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_update_restore(Emitter *em, CWriter *w, const PlanStage *st);
 /* emit_dedupe_kv.c: a dedupe whose state is in the store (`state rocksdb`). */
 void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st);

@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "emit_window.h"
+#include "emit_aggregate.h"
 #include "explain.h"
 
 WindowStage window_stage(Emitter *em, const PlanStage *st)
@@ -81,42 +82,11 @@ WindowStage window_stage(Emitter *em, const PlanStage *st)
     return n;
 }
 
-/* The type of an aggregate's argument as evaluated (sum of an int32 is
- * summed in int64, avg in float64). */
-static TypeKind arg_type(const Item *it)
-{
-    if (it->agg == AGG_SUM)
-        return it->type;
-    if (it->agg == AGG_AVG)
-        return TY_FLOAT64;
-    return it->expr ? it->expr->type : TY_INT64;
-}
-
-/* An aggregate of a value that may be null: it skips the nulls, counting
- * the other values in its accN_n (docs/language.md, "Optional fields"). */
-static bool skips_nulls(const Item *it)
-{
-    return it->expr && it->expr->optional;
-}
-
-/* Whether the argument is evaluated: count(x) of an x that cannot be null
- * is count(). */
-static bool has_argument(const Item *it)
-{
-    return it->expr && (it->agg != AGG_COUNT || skips_nulls(it));
-}
-
 /* Releases what the state `s` owns: copied strings and distinct-value sets. */
 void window_entry_release(CWriter *w, const WindowStage *n, const char *s)
 {
     emit_key_release(w, n->keytypes, n->wop->nkey, s);
-    int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++) {
-        if (it->agg == AGG_COUNT_DISTINCT)
-            cw_line(w, "flow_distinct_free(&%s->acc%d);", s, i);
-        else if (it->agg != AGG_COUNT && it->agg != AGG_AVG && it->type == TY_STRING)
-            cw_line(w, "flow_str_release(%s->acc%d);", s, i);
-    }
+    agg_emit_release(w, n->items, s);
 }
 
 bool window_owns_memory(const WindowStage *n)
@@ -124,11 +94,7 @@ bool window_owns_memory(const WindowStage *n)
     for (int k = 0; k < n->wop->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
             return true;
-    for (const Item *it = n->items; it; it = it->next)
-        if (it->agg == AGG_COUNT_DISTINCT ||
-            (it->agg != AGG_COUNT && it->agg != AGG_AVG && it->type == TY_STRING))
-            return true;
-    return false;
+    return agg_owns_memory(n->items);
 }
 
 /* The state struct after its window-kind members (the caller opens it):
@@ -138,29 +104,7 @@ void window_state_members(Emitter *em, CWriter *w, const WindowStage *n, const c
 {
     emit_key_members(w, n->window);
     cw_line(w, "int64_t count;  /* records in the %s */", span);
-    int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++) {
-        switch (it->agg) {
-        case AGG_COUNT: break;
-        case AGG_SUM:
-        case AGG_MIN:
-        case AGG_MAX:
-            cw_line(w, "%s acc%d; /* %s */", c_type(it->type), i, it->name);
-            break;
-        case AGG_AVG: cw_line(w, "double acc%d; /* %s: the sum */", i, it->name); break;
-        case AGG_FIRST:
-        case AGG_LAST:
-            cw_line(w, "%s acc%d; /* %s */", c_type(it->type), i, it->name);
-            cw_line(w, "int64_t acc%d_ts;", i);
-            break;
-        case AGG_COUNT_DISTINCT:
-            cw_line(w, "FlowDistinct acc%d; /* %s */", i, it->name);
-            break;
-        case AGG_UNKNOWN: break;
-        }
-        if (skips_nulls(it))
-            cw_line(w, "int64_t acc%d_n; /* %s: the values that were not null */", i, it->name);
-    }
+    agg_emit_members(w, n->items);
     cw_close(w, arena_printf(em->arena, " %s;", n->names->state));
 }
 
@@ -324,26 +268,7 @@ void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                  : arena_printf(a, "flow_time_add(start, %s)",
                                                 dur_plus(a, n->size, 0));
     cw_line(&b.w, "rec.%s = %s;", out->members[f++], end);
-    int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++, f++) {
-        const char *m = out->members[f];
-        if (it->optional) {
-            const char *v = it->agg == AGG_AVG
-                                ? arena_printf(a, "s->acc%d / (double)s->acc%d_n", i, i)
-                                : arena_printf(a, "s->acc%d", i);
-            cw_line(&b.w, "rec.%s = s->acc%d_n ? (%s){ %s, false } : (%s){ .null = true };", m, i,
-                    c_opt_type(it->type), v, c_opt_type(it->type));
-            continue;
-        }
-        switch (it->agg) {
-        case AGG_COUNT:
-            cw_line(&b.w, skips_nulls(it) ? "rec.%s = s->acc%d_n;" : "rec.%s = s->count;", m, i);
-            break;
-        case AGG_AVG: cw_line(&b.w, "rec.%s = s->acc%d / (double)s->count;", m, i); break;
-        case AGG_COUNT_DISTINCT: cw_line(&b.w, "rec.%s = s->acc%d.count;", m, i); break;
-        default: cw_line(&b.w, "rec.%s = s->acc%d;", m, i); break;
-        }
-    }
+    agg_emit_results(em, &b.w, n->items, out, f);
     if (n->session)
         cw_line(&b.w, "int64_t ts = flow_time_add(s->last, %s);", dur_plus(a, n->gap, -1));
     else
@@ -407,31 +332,6 @@ static void emit_tumbling_fire_function(CWriter *w, const WindowStage *n)
           "keys came, and the pane goes.", "FlowPane", "p", emit_pane_results);
 }
 
-/* dst takes the value of src: a sliding window's result borrows its panes'
- * strings; a session that absorbs another keeps copies of its own, as the
- * absorbed one frees its strings when its timer comes. */
-static const char *copy(Emitter *em, const WindowStage *n, const Item *it, const char *d,
-                        const char *v)
-{
-    if (n->session && it->type == TY_STRING)
-        return arena_printf(em->arena, "{ flow_str_release(%s); %s = flow_str_keep(%s); }", d, d,
-                            v);
-    return arena_printf(em->arena, "%s = %s;", d, v);
-}
-
-/* The test that the value `v` replaces the minimum or maximum `acc`: nan
- * above every number for float64 (docs/language.md, "Aggregates"), so that
- * records and panes may arrive in any order. */
-static const char *min_max_better(Arena *a, const Item *it, const char *v, const char *acc)
-{
-    bool min = it->agg == AGG_MIN;
-    switch (it->type) {
-    case TY_STRING: return arena_printf(a, "flow_str_cmp(%s, %s) %s 0", v, acc, min ? "<" : ">");
-    case TY_FLOAT64: return arena_printf(a, "flow_f64_%s(%s, %s)", min ? "below" : "above", v, acc);
-    default: return arena_printf(a, "%s %s %s", v, min ? "<" : ">", acc);
-    }
-}
-
 /* merge(dst, src): sliding windows add a pane's accumulators to those of a
  * window being put together (the window owns only its distinct-value sets);
  * session windows add a later session to the one a record bridged it to. */
@@ -443,67 +343,8 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowStage *n)
     open_block(w);
     cw_line(w, "bool first = dst->count == 0;");
     cw_line(w, "dst->count += src->count;");
-    int i = 0;
-    bool used_first = false;
-    for (const Item *it = n->items; it; it = it->next, i++) {
-        const char *d = arena_printf(em->arena, "dst->acc%d", i);
-        const char *v = arena_printf(em->arena, "src->acc%d", i);
-        const char *better = NULL;
-        /* An aggregate that skips nulls merges only values, and its own
-         * count of them says whether dst has one yet. */
-        const char *first = "first";
-        if (skips_nulls(it)) {
-            cw_open(w, "if (src->acc%d_n > 0)", i);
-            first = arena_printf(em->arena, "dst->acc%d_n == 0", i);
-        }
-        switch (it->agg) {
-        case AGG_COUNT: break;
-        case AGG_SUM:
-            if (it->type == TY_FLOAT64)
-                cw_line(w, "%s += %s;", d, v);
-            else
-                cw_line(w, "%s = flow_i64_add(%s, %s);", d, d, v);
-            break;
-        case AGG_AVG: cw_line(w, "%s += %s;", d, v); break;
-        case AGG_MIN:
-        case AGG_MAX: {
-            better = min_max_better(em->arena, it, v, d);
-            cw_line(w, "if (%s || %s)", first, better);
-            cw_line(w, "    %s", copy(em, n, it, d, v));
-            used_first |= !skips_nulls(it);
-            break;
-        }
-        /* Equal times are in the same pane: across panes they differ. */
-        case AGG_FIRST:
-        case AGG_LAST:
-            cw_open(w, "if (%s || %s_ts %s %s_ts)", first, v, it->agg == AGG_FIRST ? "<" : ">",
-                    d);
-            cw_line(w, "%s", copy(em, n, it, d, v));
-            cw_line(w, "%s_ts = %s_ts;", d, v);
-            cw_close(w, "");
-            used_first |= !skips_nulls(it);
-            break;
-        case AGG_COUNT_DISTINCT: cw_line(w, "flow_distinct_merge(&%s, &%s);", d, v); break;
-        case AGG_UNKNOWN: break;
-        }
-        if (skips_nulls(it)) {
-            cw_line(w, "%s_n += %s_n;", d, v);
-            cw_close(w, "");
-        }
-    }
-    if (!used_first)
-        cw_line(w, "(void)first;");
+    agg_emit_merge(em, w, n->items, n->session);
     cw_close(w, "");
-}
-
-/* A window put together from its panes owns only its distinct-value sets
- * (it borrows the panes' strings): frees those of the state `s`. */
-static void emit_free_distinct(CWriter *w, const WindowStage *n, const char *s)
-{
-    int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++)
-        if (it->agg == AGG_COUNT_DISTINCT)
-            cw_line(w, "flow_distinct_free(&%s.acc%d);", s, i);
 }
 
 /* Sliding windows with lateness: the updated result of the key of `probe`
@@ -530,7 +371,7 @@ static void emit_one_window_function(CWriter *w, const WindowStage *n)
     cw_line(w, "    %s(&window, src);", n->names->merge);
     cw_close(w, "");
     cw_line(w, "%s(rt, &window, end - %s);", n->names->result, dur_plus(n->arena, n->size, 0));
-    emit_free_distinct(w, n, "window");
+    agg_emit_free_merged(w, n->items, "window");
     cw_close(w, "");
 }
 
@@ -574,7 +415,7 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
     cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
     cw_line(w, "%s *merged = flow_pane_entry(window, e);", n->names->state);
     cw_line(w, "%s(rt, merged, w->end - %s);", n->names->result, dur_plus(n->arena, n->size, 0));
-    emit_free_distinct(w, n, "merged[0]");
+    agg_emit_free_merged(w, n->items, "merged[0]");
     cw_close(w, "");
 }
 
@@ -636,57 +477,6 @@ static void emit_session_fire_function(CWriter *w, const WindowStage *n)
     cw_close(w, "");
     cw_line(w, "%s(s);", n->names->release);
     cw_close(w, "");
-}
-
-static const char *distinct_add(Arena *a, TypeKind t, const char *acc, const char *v)
-{
-    switch (t) {
-    case TY_STRING: return arena_printf(a, "flow_distinct_add_str(&%s, %s);", acc, v);
-    case TY_FLOAT64: return arena_printf(a, "flow_distinct_add_f64(&%s, %s);", acc, v);
-    case TY_BOOL: return arena_printf(a, "flow_distinct_add_bool(&%s, %s);", acc, v);
-    default: return arena_printf(a, "flow_distinct_add_i64(&%s, (int64_t)%s);", acc, v);
-    }
-}
-
-/* One accumulator takes the argument value `v`; `fresh` is the C test
- * that it has none yet. */
-static void emit_update(Body *b, const Item *it, int i, const char *v, const char *fresh)
-{
-    Arena *a = b->em->arena;
-    CWriter *w = &b->w;
-    const char *acc = arena_printf(a, "s->acc%d", i);
-    bool str = it->type == TY_STRING;
-    const char *set = str ? arena_printf(a, "flow_str_release(%s); %s = flow_str_keep(%s);",
-                                         acc, acc, v)
-                          : arena_printf(a, "%s = %s;", acc, v);
-    switch (it->agg) {
-    case AGG_COUNT: break;
-    case AGG_SUM:
-        if (it->type == TY_FLOAT64)
-            cw_line(w, "%s += %s;", acc, v);
-        else
-            cw_line(w, "%s = flow_i64_add(%s, %s);", acc, acc, v);
-        break;
-    case AGG_AVG: cw_line(w, "%s += %s;", acc, v); break;
-    case AGG_MIN:
-    case AGG_MAX: {
-        const char *better = min_max_better(a, it, v, acc);
-        cw_line(w, "if (%s || %s) { %s }", fresh, better, set);
-        break;
-    }
-    /* By event time; on a tie the first arrival stays first and the last
-     * arrival becomes last. */
-    case AGG_FIRST:
-        cw_line(w, "if (%s || ts < %s_ts) { %s %s_ts = ts; }", fresh, acc, set, acc);
-        break;
-    case AGG_LAST:
-        cw_line(w, "if (%s || ts >= %s_ts) { %s %s_ts = ts; }", fresh, acc, set, acc);
-        break;
-    case AGG_COUNT_DISTINCT:
-        cw_line(w, "%s", distinct_add(a, it->expr->type, acc, v));
-        break;
-    case AGG_UNKNOWN: break;
-    }
 }
 
 static bool any_live(const PlanEdgeList *edges)
@@ -799,30 +589,9 @@ void window_late_test(Body *b, const WindowStage *n)
 
 /* The aggregates' arguments, arg0..: before the state is touched, so that a
  * record whose argument fails changes nothing. */
-void window_arguments(Emitter *em, Body *b, const WindowStage *n)
+void window_arguments(Body *b, const WindowStage *n)
 {
-    CWriter *bw = &b->w;
-    EmitExpr x = expr_context(b, n->window->in);
-    int nitems = 0;
-    for (const Item *it = n->items; it; it = it->next)
-        nitems++;
-    const char **args = arena_alloc(em->arena, sizeof *args * (size_t)(nitems + 1));
-    int i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++)
-        args[i] = has_argument(it) ? emit_expr(&x, it->expr, arg_type(it)) : NULL;
-    note_expr_use(b, &x);
-    line_to_flow(em, bw, n->aggregate->op->loc);
-    if (x.used_err)
-        cw_line(bw, "const char *err = NULL;");
-    declare_temps(b, &x);
-    i = 0;
-    for (const Item *it = n->items; it; it = it->next, i++)
-        if (args[i])
-            cw_line(bw, "%s arg%d = %s; /* %s */",
-                    skips_nulls(it) ? c_opt_type(arg_type(it)) : c_type(arg_type(it)), i, args[i],
-                    it->name);
-    if (x.used_err)
-        body_check_err(b, n->aggregate->op->loc);
+    agg_emit_arguments(b, n->items, n->window->in, n->aggregate->op->loc);
 }
 
 /* Tumbling and sliding windows: the probe of the record's key, and its
@@ -863,24 +632,7 @@ void window_accumulate(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "s->count++;");
-    int i = 0;
-    bool uses_fresh = false;
-    for (const Item *it = n->items; it; it = it->next, i++) {
-        if (!skips_nulls(it)) {
-            emit_update(b, it, i, arena_printf(n->arena, "arg%d", i), "fresh");
-            uses_fresh |= it->agg == AGG_MIN || it->agg == AGG_MAX || it->agg == AGG_FIRST ||
-                          it->agg == AGG_LAST;
-            continue;
-        }
-        /* A null is skipped; the first value that is not is fresh. */
-        cw_open(bw, "if (!arg%d.null)", i);
-        emit_update(b, it, i, arena_printf(n->arena, "arg%d.v", i),
-                    arena_printf(n->arena, "s->acc%d_n == 0", i));
-        cw_line(bw, "s->acc%d_n++;", i);
-        cw_close(bw, "");
-    }
-    if (!uses_fresh)
-        cw_line(bw, "(void)fresh;");
+    agg_emit_accumulate(b, n->items);
 }
 
 /* Tumbling and session windows with lateness: a record that updated a
@@ -920,7 +672,7 @@ static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
     cw_line(bw, "int64_t fire_at = flow_time_add(start, %s);", dur_plus(n->arena, n->size, -1));
     window_free_at(&b, n, "fire_at");
     window_late_test(&b, n);
-    window_arguments(em, &b, n);
+    window_arguments(&b, n);
     emit_pane_get(&b, n);
     if (n->late) {
         cw_comment(bw, true, "A window that already fired (late, within the lateness) "
@@ -960,7 +712,7 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
                 "%s), %s);", dur_plus(a, n->size, 0), dur_plus(a, n->slide, 0),
             dur_sum(a, n->slide, 1, n->size, 0));
     window_late_test(&b, n);
-    window_arguments(em, &b, n);
+    window_arguments(&b, n);
     emit_pane_get(&b, n);
     cw_comment(bw, true, lateness
         ? "A new pane: each window holding it that is still kept gets its timer "
@@ -1033,7 +785,7 @@ static void emit_session_input(Emitter *em, CWriter *w, const PlanStage *st,
             dur_plus(n->arena, n->gap, -1));
     window_free_at(&b, n, "fire_at");
     window_late_test(&b, n);
-    window_arguments(em, &b, n);
+    window_arguments(&b, n);
     emit_session_find_or_make(&b, n);
     window_accumulate(&b, n);
     window_updated_result(&b, n, "s->fired", "s->start");
@@ -1054,32 +806,7 @@ void emit_window_ckpt_values(Emitter *em, CWriter *w, const PlanStage *st, const
     else
         emit_ckpt_put_key(a, w, n.keytypes, n.wop->nkey, s);
     cw_line(w, "%s", call(a, TY_INT64, arena_printf(a, "%s->count", s)));
-    int i = 0;
-    for (const Item *it = n.items; it; it = it->next, i++) {
-        const char *acc = arena_printf(a, "%s->acc%d", s, i);
-        switch (it->agg) {
-        case AGG_COUNT: break;
-        case AGG_SUM:
-        case AGG_MIN:
-        case AGG_MAX: cw_line(w, "%s /* %s */", call(a, it->type, acc), it->name); break;
-        case AGG_AVG: cw_line(w, "%s /* %s: the sum */", call(a, TY_FLOAT64, acc), it->name); break;
-        case AGG_FIRST:
-        case AGG_LAST:
-            cw_line(w, "%s /* %s */", call(a, it->type, acc), it->name);
-            cw_line(w, "%s", call(a, TY_TIMESTAMP, arena_printf(a, "%s_ts", acc)));
-            break;
-        case AGG_COUNT_DISTINCT:
-            if (restore)
-                cw_line(w, "flow_ckpt_get_distinct(in, &%s); /* %s */", acc, it->name);
-            else
-                cw_line(w, "flow_ckpt_put_distinct(out, &%s); /* %s */", acc, it->name);
-            break;
-        case AGG_UNKNOWN: break;
-        }
-        if (skips_nulls(it))
-            cw_line(w, "%s /* %s: the values that were not null */",
-                    call(a, TY_INT64, arena_printf(a, "%s_n", acc)), it->name);
-    }
+    agg_emit_ckpt_values(em, w, n.items, s, restore);
 }
 
 void emit_window_entry_release(Emitter *em, CWriter *w, const PlanStage *st, const char *s)

@@ -38,7 +38,7 @@ void window_result_function(Emitter *em, CWriter *w, const PlanStage *st, const 
 void window_input_begin(Emitter *em, Body *b, const WindowStage *n);
 void window_free_at(Body *b, const WindowStage *n, const char *fired);
 void window_late_test(Body *b, const WindowStage *n);
-void window_arguments(Emitter *em, Body *b, const WindowStage *n);
+void window_arguments(Body *b, const WindowStage *n);
 void window_accumulate(Body *b, const WindowStage *n);
 void window_updated_result(Body *b, const WindowStage *n, const char *fired, const char *start);
 void window_input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,

@@ -130,7 +130,7 @@ static void emit_kv_input(Emitter *em, CWriter *w, const PlanStage *st, const Wi
     cw_line(bw, "int64_t fire_at = flow_time_add(start, %s);", dur_plus(a, n->size, -1));
     window_free_at(&b, n, "fire_at");
     window_late_test(&b, n);
-    window_arguments(em, &b, n);
+    window_arguments(&b, n);
     cw_line(bw, "%s probe;", n->names->state);
     emit_key_probe(&b, n->window);
     cw_comment(bw, true, "The window, nearly always the last record's.");

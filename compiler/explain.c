@@ -238,8 +238,10 @@ char *expr_text(Arena *arena, const Expr *e)
 static char *item_text(Arena *arena, const Item *it, bool aggregate)
 {
     if (aggregate)
-        return arena_printf(arena, "%s = %s(%s)", it->name, it->agg_name ? it->agg_name : "?",
-                            it->expr ? expr_text(arena, it->expr) : "");
+        return arena_printf(arena, "%s = %s(%s%s%s)", it->name,
+                            it->agg_name ? it->agg_name : "?",
+                            it->expr ? expr_text(arena, it->expr) : "", it->arg2 ? ", " : "",
+                            it->arg2 ? expr_text(arena, it->arg2) : "");
     const Expr *e = it->expr;
     if (!e || (e->kind == EX_NAME && !e->name.qualifier && strcmp(e->name.name, it->name) == 0))
         return arena_strdup(arena, it->name);
@@ -321,6 +323,29 @@ static char *describe_aggregate(Arena *arena, const Op *op)
     return arena_strdup(arena, "aggregate");
 }
 
+/* An updating aggregate's clauses after its items, each with a space before. */
+static char *update_clauses_text(Arena *arena, const Op *op)
+{
+    char *s = "";
+    if (op->update.has_every)
+        s = arena_printf(arena, " emit every %s", duration_arg_text(arena, &op->update.every));
+    if (op->update.has_ttl)
+        s = arena_printf(arena, "%s ttl %s", s, duration_arg_text(arena, &op->update.ttl));
+    return s;
+}
+
+/* The head of an aggregate without a window: its spelling and its clauses. */
+static char *describe_update(Arena *arena, const Op *op)
+{
+    return arena_printf(arena, "updating aggregate%s", update_clauses_text(arena, op));
+}
+
+/* Whether the operator lists aggregate items (a window's or an updating one). */
+static bool has_agg_items(const Op *op)
+{
+    return op->kind == OP_AGGREGATE || op->kind == OP_UPDATE;
+}
+
 /* join and lookup */
 static char *describe_join(Arena *arena, const Op *op)
 {
@@ -367,6 +392,10 @@ char *op_text(Arena *arena, const Op *op)
         return arena_printf(arena, "%s %s", head, items_text(arena, op->select, false, ", "));
     if (op->kind == OP_AGGREGATE)
         return arena_printf(arena, "%s %s", head, items_text(arena, op->aggregate, true, ", "));
+    if (op->kind == OP_UPDATE)
+        return arena_printf(arena, "updating aggregate %s%s",
+                            items_text(arena, op->aggregate, true, ", "),
+                            update_clauses_text(arena, op));
     return head;
 }
 
@@ -628,11 +657,11 @@ static void explain_node(CWriter *w, const Plan *plan, const PlanNode *n)
     const Op *op = n->op;
     const char *out = n->out ? n->out->cname : "?";
     wrapped(w, arena_printf(a, "%s %s -> %s", where_text(a, n), op_head_text(a, op), out));
-    if (op->kind == OP_SELECT || op->kind == OP_AGGREGATE) {
+    if (op->kind == OP_SELECT || has_agg_items(op)) {
         cw_indent(w);
         cw_indent(w);
         for (const Item *it = op->kind == OP_SELECT ? op->select : op->aggregate; it; it = it->next)
-            wrapped(w, arena_printf(a, "%s%s", item_text(a, it, op->kind == OP_AGGREGATE),
+            wrapped(w, arena_printf(a, "%s%s", item_text(a, it, has_agg_items(op)),
                                     it->next ? "," : ""));
         cw_dedent(w);
         cw_dedent(w);
@@ -805,10 +834,10 @@ static char *node_label(const Plan *plan, const PlanNode *n)
     }
     const Op *op = n->op;
     char *s = arena_printf(a, "%s: %s", d->name, op_head_text(a, op));
-    if (op->kind == OP_SELECT || op->kind == OP_AGGREGATE)
+    if (op->kind == OP_SELECT || has_agg_items(op))
         s = arena_printf(a, "%s\n%s", s,
                          items_text(a, op->kind == OP_SELECT ? op->select : op->aggregate,
-                                    op->kind == OP_AGGREGATE, "\n"));
+                                    has_agg_items(op), "\n"));
     s = arena_printf(a, "%s\n%s:%d:%d", s, plan->flow_file, op->loc.line, op->loc.col);
     if (n->state) {
         char *key = key_text(a, &n->state->key);

@@ -426,20 +426,18 @@ static PlanState *new_state(Plan *plan, PlanNode *n)
     return n->state;
 }
 
+/* What each aggregate's accumulator keeps (aggregates.h, column state), by AggFunc. */
+static const char *const accumulator_kept[] = {
+    NULL, /* AGG_UNKNOWN */
+#define AGG(kind, name, min, max, result, nulls, state) state,
+#include "aggregates.h"
+#undef AGG
+};
+
 static const char *accumulator_text(Arena *a, const Item *it)
 {
-    switch (it->agg) {
-    case AGG_COUNT: return arena_printf(a, "a count for %s", it->name);
-    case AGG_SUM: return arena_printf(a, "a running sum for %s", it->name);
-    case AGG_MIN: return arena_printf(a, "the minimum so far for %s", it->name);
-    case AGG_MAX: return arena_printf(a, "the maximum so far for %s", it->name);
-    case AGG_AVG: return arena_printf(a, "a sum and a count for %s", it->name);
-    case AGG_FIRST: return arena_printf(a, "the earliest value and its time for %s", it->name);
-    case AGG_LAST: return arena_printf(a, "the latest value and its time for %s", it->name);
-    case AGG_COUNT_DISTINCT:
-        return arena_printf(a, "the set of distinct values for %s", it->name);
-    case AGG_UNKNOWN: break;
-    }
+    if (it->agg != AGG_UNKNOWN)
+        return arena_printf(a, "%s for %s", accumulator_kept[it->agg], it->name);
     return arena_printf(a, "%s for %s", it->agg_name ? it->agg_name : "?", it->name);
 }
 
@@ -535,6 +533,30 @@ static void state_dedupe(Plan *plan, PlanNode *n)
                      "(records seen each within the dedupe's time of another)";
     st->freed = arena_printf(plan->arena, "when the watermark passes the burst's latest time + %s",
                              duration_arg_text(plan->arena, &op->dedupe.within));
+}
+
+/* An aggregate without a window (emit_update.c): one state per key, for as
+ * long as the key lives. */
+static void state_update(Plan *plan, PlanNode *n)
+{
+    Arena *a = plan->arena;
+    const Op *op = n->op;
+    PlanState *st = new_state(plan, n);
+    st->kind = STATE_UPDATE;
+    st->key = op_key(op, n->in);
+    const char *accs = "";
+    for (const Item *it = op->aggregate; it; it = it->next)
+        accs = arena_printf(a, "%s, %s", accs, accumulator_text(a, it));
+    st->kept = arena_printf(a, "%s: the last result emitted%s%s",
+                            st->key.n ? "per key" : "for the whole stream", accs,
+                            op->update.has_every ? "; the keys changed since the last emit"
+                                                 : "");
+    st->freed = op->update.has_ttl
+                    ? arena_printf(a, "when the watermark passes the key's latest time + %s "
+                                   "(ttl), within one %s", duration_arg_text(a, &op->update.ttl),
+                                   duration_arg_text(a, op->update.has_every ? &op->update.every
+                                                                             : &op->update.ttl))
+                    : "never: every key is kept until the end (no ttl)";
 }
 
 /* Operators that keep nothing have no PlanState. */

@@ -59,6 +59,7 @@ typedef enum PlanStateKind {
     STATE_JOIN,         /* interval or window join */
     STATE_DEDUPE,
     STATE_LOOKUP,       /* not state of its own: a read-only probe of a table */
+    STATE_UPDATE,       /* an aggregate without a window: per key, its result so far */
 } PlanStateKind;
 
 /* Key fields, as indexes into a type. */

@@ -402,6 +402,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
     bool flag;
     RefList refs;
     WindowClause window;
+    UpdateClauses update;
     Op *op;
     OpList ops;
     ConfigSetting *setting;
@@ -433,6 +434,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token LIKE "'like'"
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
 %token BETWEEN "'between'" IN "'in'" THEN "'then'" ELSE "'else'" END "'end'"
+%token EMIT "'emit'" TTL "'ttl'"
 %token IS "'is'" NULL "'null'" LEFT "'left'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
@@ -461,6 +463,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %type <bound> join_bound
 %type <refs> union_refs
 %type <window> window_clause
+%type <update> update_clauses
 %type <op> op
 %type <ops> pipeline
 %type <str> opt_dir
@@ -822,10 +825,11 @@ op
             $$->key_by.nfields = $3.n;
         }
     | window_clause { $$ = $1.op; }
-    | AGGREGATE agg_items
+    | AGGREGATE agg_items update_clauses
         {
             $$ = new_op(ctx, OP_AGGREGATE, @1);
             $$->aggregate = $2.head;
+            $$->update = $3;
         }
     | JOIN name opt_alias ON join_eqs join_bound
         {
@@ -926,12 +930,35 @@ window_clause
         }
     ;
 
+/* `emit every D` and `ttl D` of an aggregate without a window, in either
+ * order; the checker rejects them after a window. */
+update_clauses
+    : %empty { $$ = (UpdateClauses){ 0 }; }
+    | update_clauses EMIT EVERY duration_arg
+        {
+            if ($1.has_every)
+                diag_error(ctx->diag, LOC(@2), "'emit every' is given twice");
+            $$ = $1;
+            $$.has_every = true;
+            $$.every = $4;
+        }
+    | update_clauses TTL duration_arg
+        {
+            if ($1.has_ttl)
+                diag_error(ctx->diag, LOC(@2), "'ttl' is given twice");
+            $$ = $1;
+            $$.has_ttl = true;
+            $$.ttl = $3;
+        }
+    ;
+
 agg_items
     : agg_item { LIST_START($$, $1); }
     | agg_items ',' agg_item { $$ = $1; LIST_APPEND($$, $3); }
     ;
 
-/* `NAME = AGG()` or `NAME = AGG(EXPR)`; the checker knows the functions. */
+/* `NAME = AGG()`, `NAME = AGG(EXPR)` or `NAME = AGG(EXPR, EXPR)`; the checker knows
+ * the functions. */
 agg_item
     : name '=' name '(' ')'
         {
@@ -944,6 +971,13 @@ agg_item
             $$ = new_item(ctx, $1, @1, $5.expr);
             $$->agg_name = $3;
             $$->agg_loc = LOC(@3);
+        }
+    | name '=' name '(' expr ',' expr ')'
+        {
+            $$ = new_item(ctx, $1, @1, $5.expr);
+            $$->agg_name = $3;
+            $$->agg_loc = LOC(@3);
+            $$->arg2 = $7.expr;
         }
     ;
 
@@ -1182,6 +1216,8 @@ name
     | IS { $$ = "is"; }
     | NULL { $$ = "null"; }
     | LEFT { $$ = "left"; }
+    | EMIT { $$ = "emit"; }
+    | TTL { $$ = "ttl"; }
     ;
 
 %%

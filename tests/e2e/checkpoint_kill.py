@@ -9,7 +9,7 @@ to the reference (with --parallelism N > 1, the same multiset of lines: the
 order across keys is not defined), and the counts of its summary (read,
 written, late, bad, unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, sessions, `late as`, dedupe, interval and window
-joins, lookup, union, chained windows, several sinks, file and generator
+joins, lookup, union, chained windows, updating aggregates, several sinks, file and generator
 sources, tumbling and chained windows and dedupe with `state rocksdb` too, on inputs of a few hundred thousand records (a run takes a fraction
 of a second), made here from a fixed seed. The moments of the kills come
 from --seed (random and printed when not given, so that a failure can be
@@ -156,6 +156,32 @@ sink overall to file("overall.csv", format = csv);
 stream firsts = events | key by k | dedupe within 1s | select ts, tag, k, v;
 sink firsts to file("firsts.csv", format = csv);
 """),
+    # The statistics aggregates: moments, percentile (the global window's
+    # 10 000 values a window go past the exact bound into the sketch),
+    # collect_list, max_by and min_by, in memory and (per key) in RocksDB.
+    ("statistics", EVENT_SCHEMA + EVENTS + """
+stream spread = events
+  | key by k
+  | window sliding 20s every 5s lateness 2s late as too_late
+  | aggregate sd = stddev(v), vp = var_pop(v), top = max_by(tag, v), low = min_by(tag, v),
+              tags = collect_list(tag);
+stream overall = events | window tumbling 10s
+  | aggregate p50 = percentile(v, 0.5), p99 = percentile(v, 0.99), sd = stddev_pop(v);
+stream sess = events | key by k | window session gap 3s
+  | aggregate vs = var_samp(v), vals = collect_list(v), at_top = max_by(ts, v);
+sink spread to file("spread.csv", format = csv);
+sink overall to file("overall.csv", format = csv);
+sink sess to file("sessions.csv", format = csv);
+sink too_late to file("late.csv", format = csv);
+"""),
+    ("statistics_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
+stream per_key = events
+  | key by k
+  | window tumbling 10s lateness 2s
+  | aggregate sd = stddev(v), vs = variance(v), p = percentile(v, 0.9), top = max_by(tag, v),
+              low = min_by(tag, v), tags = collect_list(tag);
+sink per_key to file("per_key.csv", format = csv);
+"""),
     # The events split over a pattern of files, gzip, plain and zstd; the
     # sinks compressed, one rolling. Compressed sinks are compared
     # decompressed (their members end at checkpoints, which differ from run
@@ -167,6 +193,16 @@ stream odd = events | where v % 3 == 1 | select ts, k, v;
 sink per_key to file("per_key.csv.gz", format = csv);
 sink odd to file("odd.csv.zst", format = csv);
 sink odd to file("rolled/odd-{index}.csv.gz", format = csv, roll_size = 100000);
+"""),
+    # Updating aggregates (docs/language.md, "Updating aggregates"): per
+    # record with a ttl, and every 1s with a longer ttl.
+    ("updating", EVENT_SCHEMA + EVENTS + """
+stream running = events | key by k
+  | aggregate n = count(), total = sum(v), hi = max(tag), lv = last(v) ttl 3s;
+stream every = events | key by k
+  | aggregate n = count(), total = sum(v), tags = count_distinct(tag) emit every 1s ttl 10s;
+sink running to file("running.csv", format = csv);
+sink every to file("every.csv", format = csv);
 """),
     ("generator_windows", """
 schema G { ts : timestamp, k : int64, v : int64 }

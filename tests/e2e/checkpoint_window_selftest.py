@@ -83,7 +83,10 @@ WINDOWS = [
 AGGREGATES = ("c = count(), si = sum(n), s32 = sum(m), sf = sum(x), lo = min(n), hi = max(x), "
               "lm = min(m), ls = min(s), hs = max(s), mt = max(ts), av = avg(n), fs = first(s), "
               "ln = last(n), fb = first(b), lx = last(x), ds = count_distinct(s), "
-              "dn = count_distinct(n), db = count_distinct(b), dx = count_distinct(x)")
+              "dn = count_distinct(n), db = count_distinct(b), dx = count_distinct(x), "
+              "vp = var_pop(n), sd = stddev(x), vs = variance(m), pc = percentile(x, 0.3), "
+              "pn = percentile(n, 1), cl = collect_list(s), cb = collect_list(b), "
+              "cx = collect_list(x), ct = collect_list(ts), mb = max_by(s, x), nb = min_by(n, s)")
 
 
 def matrix_text(window, late):

@@ -50,8 +50,10 @@ endforeach()
 
 add_test(NAME e2e.oracle COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_window COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_window.py ${E2E_OPTIONS})
+add_test(NAME e2e.oracle_update COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_update.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_lookup COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_lookup.py ${E2E_OPTIONS})
 add_test(NAME e2e.window_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/window_memory.py ${E2E_OPTIONS})
+add_test(NAME e2e.update_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/update_memory.py ${E2E_OPTIONS})
 add_test(NAME e2e.model.user-sessions
          COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/examples/user-sessions/model.py --check)
 add_test(NAME e2e.processing_time_stdin
@@ -62,7 +64,7 @@ add_test(NAME e2e.join_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/join_memo
 add_test(NAME e2e.sink_latency COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/sink_latency.py ${E2E_OPTIONS})
 add_test(NAME e2e.stdout_closed COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/stdout_closed.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_time COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_time.py ${E2E_OPTIONS})
-list(APPEND E2E_TESTS e2e.oracle_time e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory
+list(APPEND E2E_TESTS e2e.oracle_update e2e.oracle_time e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory e2e.update_memory
      e2e.model.user-sessions e2e.processing_time_stdin e2e.oracle_join e2e.oracle_string e2e.join_memory
      e2e.sink_latency e2e.stdout_closed)
 # Numbers and conditional expressions (docs/language.md, "Numeric functions")
@@ -73,6 +75,9 @@ list(APPEND E2E_TESTS e2e.json_lines)
 # Optional fields (docs/language.md, "Optional fields")
 add_test(NAME e2e.oracle_null COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_null.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle_null)
+# The statistics aggregates, max_by, min_by and collect_list (docs/language.md, "Aggregates")
+add_test(NAME e2e.oracle_stats COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_stats.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.oracle_stats)
 # Patterns of files and compressed files (docs/language.md, "Files")
 add_test(NAME e2e.files COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/files_test.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.files)
@@ -86,6 +91,11 @@ list(APPEND E2E_TESTS e2e.checkpoint_window_selftest)
 add_test(NAME e2e.checkpoint_join_selftest
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_join_selftest.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.checkpoint_join_selftest)
+
+# Checkpoints of updating aggregates, in memory and beside state rocksdb.
+add_test(NAME e2e.checkpoint_update_selftest
+         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/checkpoint_update_selftest.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.checkpoint_update_selftest)
 
 # `state rocksdb` (docs/checkpoints.md, "RocksDB state"): the results of
 # state memory on every window, join and dedupe case; state larger than a

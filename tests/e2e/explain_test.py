@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """flowc explain: the plan of a compiled example, of a program with a
 tumbling window, of one with a session window with lateness, of one with a
-sliding window with lateness, and of one this version only explains (it asks
-for checkpoints), as text and as Graphviz.
+sliding window with lateness, of an updating aggregate, and of one this
+version only explains (it asks for checkpoints), as text and as Graphviz.
 
     explain_test.py --flowc PATH --source-dir DIR
 """
@@ -119,6 +119,36 @@ def main():
                      "watermark = max(ts seen) - wm - 1ms",
                      "durations from params, fixed at start: wm (default 5s)"]:
             check(want in r.stdout, f"explain of duration params shows {want!r}", r.stdout)
+
+        # An updating aggregate: its own stateful stage, its changelog record
+        # (op first), its state and when keys go; the same in --dot.
+        updating = os.path.join(tmp, "updating.flow")
+        with open(updating, "w") as f:
+            f.write(
+                "param keep : duration = 1h;\n"
+                "schema Click { user_id : int64, bytes : int32, ts : timestamp }\n"
+                "source clicks : Click from file(\"c.csv\") event time ts watermark 5s;\n"
+                "stream totals = clicks | key by user_id\n"
+                "  | aggregate n = count(), total = sum(bytes) emit every 10s ttl keep\n"
+                "  | where n > 1;\n"
+                "sink totals to stdout(format = csv);\n")
+        r = explain(args.flowc, updating)
+        check(r.returncode == 0, "explain of an updating aggregate exits 0", r.stderr)
+        for want in ["op string, user_id int64, n int64, total int64",
+                     "stage 2 stream_totals_updating_aggregate (stateful, fused: "
+                     "updating aggregate, where):",
+                     "updating aggregate emit every 10s ttl keep -> Totals",
+                     "durations from params, fixed at start: keep (default 1h)",
+                     "key: user_id int64",
+                     "state: per key: the last result emitted, a count for n, a running sum for "
+                     "total; the keys changed since the last emit",
+                     "freed: when the watermark passes the key's latest time + keep (ttl), "
+                     "within one 10s"]:
+            check(want in " ".join(r.stdout.split()),
+                  f"explain of an updating aggregate shows {want!r}", r.stdout)
+        r = explain(args.flowc, updating, "--dot")
+        check(r.returncode == 0 and "updating aggregate emit every 10s ttl keep" in r.stdout,
+              "--dot of an updating aggregate names it", r.stdout)
 
         unsupported = os.path.join(tmp, "unsupported.flow")
         with open(unsupported, "w") as f:

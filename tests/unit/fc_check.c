@@ -888,11 +888,11 @@ static void test_window_aggregate_errors(void **state)
            "3:18: note: 'window_end' was first defined here",
            "5:13: error: unknown field 'zz'");
     EXPECT(PRELUDE "stream x = src | window tumbling 1m | where ok;\n"
-                   "stream y = src | aggregate n = count();\n"
+                   "stream y = src | aggregate n = count() ttl 0s;\n"
                    "stream z = src | window sliding 1m every 2m | aggregate n = count();\n"
                    "sink x to stdout();\nsink y to stdout();\nsink z to stdout();\n",
            "3:18: error: 'window' must be followed by 'aggregate'",
-           "4:18: error: 'aggregate' must follow a 'window'",
+           "4:18: error: the 'ttl' must be positive",
            "5:18: error: the slide of a sliding window must be positive and at most its size");
 }
 

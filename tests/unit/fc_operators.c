@@ -46,7 +46,9 @@ static const char program[] =
     "  | select uid = clicks.user_id, url = r.url;\n"
     "stream l = j | lookup users as u on uid == u.id | select uid, name;\n"
     "sink w to stdout(format = csv);\n"
-    "sink l to stdout(format = csv);\n";
+    "sink l to stdout(format = csv);\n"
+    "stream t = views | key by url | aggregate n = count() ttl 1h;\n"
+    "sink t to stdout(format = csv);\n";
 
 typedef struct Compiled {
     Arena *arena;
@@ -76,7 +78,7 @@ static void test_every_kind_has_its_row(void **state)
 {
     (void)state;
     assert_int_equal(op_count(), NROWS);
-    assert_int_equal(OP_DEDUPE + 1, NROWS); /* the last OpKind is the last row */
+    assert_int_equal(OP_UPDATE + 1, NROWS); /* the last OpKind is the last row */
     for (int k = 0; k < op_count(); k++) {
         const OpInfo *info = op_info((OpKind)k);
         assert_int_equal(info->kind, k);
@@ -109,6 +111,7 @@ static void test_roles(void **state)
     assert_true(op_is_stateful(OP_WINDOW));
     assert_true(op_is_stateful(OP_JOIN));
     assert_true(op_is_stateful(OP_DEDUPE));
+    assert_true(op_is_stateful(OP_UPDATE));
     assert_int_equal(op_info(OP_AGGREGATE)->role, OPROLE_PART);
     assert_int_equal(op_info(OP_LOOKUP)->role, OPROLE_STATELESS);
     assert_int_equal(op_info(OP_WHERE)->role, OPROLE_STATELESS);
@@ -143,6 +146,7 @@ static void test_plan_and_explain_agree(void **state)
     assert_non_null(strstr(text, "(stateless, fused: union, select, key by)"));
     assert_non_null(strstr(text, "(stateful, fused: window, aggregate)"));
     assert_non_null(strstr(text, "dedupe within 1h"));
+    assert_non_null(strstr(text, "updating aggregate ttl 1h"));
     assert_non_null(strstr(text, "the lookup in stream l"));
     assert_null(strstr(text, "key_by"));
     cw_free(&w);
@@ -165,6 +169,7 @@ static void test_emitter_agrees(void **state)
     assert_non_null(strstr(text, "{ \"window at t.flow:7:"));
     assert_non_null(strstr(text, "{ \"dedupe at t.flow:8:"));
     assert_non_null(strstr(text, "{ \"join at t.flow:9:"));
+    assert_non_null(strstr(text, "{ \"updating aggregate at t.flow:14:"));
     assert_non_null(strstr(text, "/* t.flow:7: key by user_id: no code"));
     cw_free(&w);
     arena_free(c.arena);

@@ -16,6 +16,7 @@
 #include "flow/program.h"
 #include "flow/state.h"
 #include "flow/table.h"
+#include "flow/aggregate.h"
 
 #define FLOW_VERSION "0.1.0"
 

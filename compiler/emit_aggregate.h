@@ -1,0 +1,41 @@
+/* emit_aggregate.h: the C of the accumulators of an `aggregate`'s items
+ * (aggregates.h), for every operator that keeps one state struct per group:
+ * item I keeps members accI... in it (and accI_n, the values that were not
+ * null, when its argument may be null), which its state pointer `s` names
+ * (docs/generated-code.md, "Accumulators"). */
+#ifndef FLOWC_EMIT_AGGREGATE_H
+#define FLOWC_EMIT_AGGREGATE_H
+
+#include "emit_impl.h"
+
+/* The accumulators' members of the state struct, one or more per item. */
+void agg_emit_members(CWriter *w, const Item *items);
+/* Whether an accumulator owns memory (a copied string, a set of values). */
+bool agg_owns_memory(const Item *items);
+/* Releases what the accumulators of the state `s` own. */
+void agg_emit_release(CWriter *w, const Item *items, const char *s);
+/* The items' arguments arg0.. of the record `in` (of type `rec`), declared
+ * before the state is touched, so that a record whose argument fails
+ * changes nothing; `loc` is the aggregate's. */
+void agg_emit_arguments(Body *b, const Item *items, const PlanType *rec, Loc loc);
+/* The record's arguments go into the accumulators of `s`, a local whose
+ * `count` already counts it; the local `fresh` says s is new. */
+void agg_emit_accumulate(Body *b, const Item *items);
+/* The body of merge(dst, src) after `first` (dst had no record) and the
+ * counts: the accumulators of src go into those of dst. `session`: dst is a
+ * later session absorbing the earlier src, keeping copies of its strings;
+ * else dst is a sliding window's result, put together from its panes
+ * oldest first and borrowing their strings. */
+void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session);
+/* A merged state that borrows its strings owns only its distinct-value
+ * sets: frees those of the state `s` (a struct, not a pointer). */
+void agg_emit_free_merged(CWriter *w, const Item *items, const char *s);
+/* rec's members out->members[first..] take the results of the state `s`. */
+void agg_emit_results(Emitter *em, CWriter *w, const Item *items, const PlanType *out,
+                      int first);
+/* The checkpoint's put (or, with `restore`, get) of the accumulators of
+ * `s`, in the order agg_emit_members declares them. */
+void agg_emit_ckpt_values(Emitter *em, CWriter *w, const Item *items, const char *s,
+                          bool restore);
+
+#endif

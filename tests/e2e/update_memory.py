@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Memory test for updating aggregates with `ttl` (docs/language.md,
+"Updating aggregates"): a keyed updating aggregate over a generator whose
+keys are (almost) all new, each key's state holding a copied string, a
+distinct-value set and its last result. With `ttl 1s` a key goes 1 to 2 s
+of event time after its last record, so the peak resident memory (VmHWM,
+from wait4) of a run over 4M records must be no more than that of a run
+over 1M records plus a small margin: the state is bounded by the live keys.
+The same program without ttl keeps every key, and its peak must grow by
+more than that margin from 200k to 400k records (else the test would not tell).
+
+  update_memory.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
+"""
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_e2e import Env, Failure, env_arguments  # noqa: E402
+
+FLOW = """\
+schema Tick { ts : timestamp, user : string, item : int64 }
+
+param records : int64 = 1000;
+
+# 1000 records per second of event time, keys drawn from 10^12.
+source ticks : Tick from generator(count = records, seed = 7, keys = 1000000000000,
+                                   events_per_second = 1000)
+  event time ts watermark 0s;
+
+stream per_user = ticks
+  | key by user
+  | aggregate n = count(), items = count_distinct(item), who = first(user) TTL
+  | where n > 1000;
+
+sink per_user to stdout(format = csv);
+"""
+
+SLACK_KB = 6 * 1024
+
+
+def peak_kb(env, work, name, records):
+    """Runs the program over `records` records; returns its VmHWM in kB."""
+    prog_env = env.program_env()
+    # ASan keeps freed memory in quarantine; keep it small so that resident
+    # memory follows what the program holds.
+    prog_env["ASAN_OPTIONS"] += ":quarantine_size_mb=1"
+    err_path = os.path.join(work, "%s-err-%d.txt" % (name, records))
+    with open(err_path, "wb") as err:
+        proc = subprocess.Popen([os.path.join(work, name), "--set", "records=%d" % records],
+                                cwd=work, env=prog_env, stdout=subprocess.PIPE, stderr=err)
+        out = proc.stdout.read().decode()
+        # wait4 rather than wait: it reports this child's peak resident size.
+        _, status, usage = os.wait4(proc.pid, 0)
+    with open(err_path, encoding="utf-8", errors="replace") as f:
+        err_text = f.read()
+    if os.waitstatus_to_exitcode(status) != 0 or ("%d records read" % records) not in err_text:
+        raise Failure("%s over %d records:\n%s" % (name, records, err_text))
+    if out != "op,user,n,items,who\n":
+        raise Failure("unexpected output:\n%s" % out[:500])
+    return usage.ru_maxrss
+
+
+def main():
+    args = env_arguments(__doc__).parse_args()
+    env = Env(args)
+    work = env.fresh_dir("update_memory")
+    try:
+        for name, ttl in (("ttl", "ttl 1s"), ("no_ttl", "")):
+            with open(os.path.join(work, name + ".flow"), "w") as f:
+                f.write(FLOW.replace("TTL", ttl))
+            env.build(name + ".flow", name, work)
+        small = peak_kb(env, work, "ttl", 1000000)
+        large = peak_kb(env, work, "ttl", 4000000)
+        if large > small + SLACK_KB:
+            raise Failure("with ttl, peak memory grows with the input: %d kB for 1M records, "
+                          "%d kB for 4M" % (small, large))
+        kept_small = peak_kb(env, work, "no_ttl", 200000)
+        kept_large = peak_kb(env, work, "no_ttl", 400000)
+        if kept_large <= kept_small + SLACK_KB:
+            raise Failure("without ttl, peak memory does not grow: %d kB for 200k records, %d kB "
+                          "for 400k" % (kept_small, kept_large))
+    except Failure as e:
+        print("FAIL update_memory\n%s" % e, file=sys.stderr)
+        return 1
+    print("ok update_memory: peak with ttl 1s %d kB for 1M records, %d kB for 4M; without ttl "
+          "%d kB for 200k, %d kB for 400k" % (small, large, kept_small, kept_large))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -196,8 +196,7 @@ static bool is_generator(const PlanNode *src)
     return connector_find(src->decl->source.conn.name)->generates;
 }
 
-/* After the record is built: its time, the push, and the watermark. */
-static void emit_source_push(Body *b, const PlanNode *src)
+void emit_source_push(Body *b, const PlanNode *src)
 {
     const Decl *d = src->decl;
     bool event_time = d->source.event_time_field >= 0;
@@ -895,6 +894,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
     for (int i = 0; i < plan->nsources; i++) {
         if (plan->sources[i]->kind == PN_TABLE)
             emit_table_load(&em, &body, plan->sources[i]);
+        else if (strcmp(plan->sources[i]->decl->source.conn.name, "nexmark") == 0)
+            emit_nexmark_generate(&em, &body, plan->sources[i]);
         else if (is_generator(plan->sources[i]))
             emit_generate(&em, &body, plan->sources[i]);
         else
@@ -923,7 +924,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "flow_file", plan->flow_file,
         "flowc_version", FLOWC_VERSION,
         "plan", cw_text(&plan_comment),
-        "includes", arena_printf(em.arena, "%s%s", em.used_math ? "#include <math.h>\n" : "",
+        "includes", arena_printf(em.arena, "%s%s%s", em.used_math ? "#include <math.h>\n" : "",
+                                 em.used_nexmark ? "#include \"flow/nexmark.h\"\n" : "",
                                  em.used_logic ? template_text("overlap.c.in") : ""),
         NULL,
     };

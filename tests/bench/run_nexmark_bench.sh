@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run_nexmark_bench.sh: the Nexmark queries of tests/bench/nexmark/ (q0, q1,
-# q2, q3, q5, q7, q8, q11, q12, q13) on EVENTS events of one Nexmark run
+# q2, q3, q5, q7, q8, q11, q12, q13, q17, q21, q22) on EVENTS events of one Nexmark run
 # (persons, auctions and bids together, 100 k events per second of event
 # time), each writing to /dev/null: events/s of wall clock and per core
 # (events per CPU second, user + system: every program is one thread), and
@@ -15,7 +15,8 @@
 #
 #   tests/bench/run_nexmark_bench.sh [BUILD_DIR]          (default: build)
 #
-# Environment: EVENTS (default 10000000), RUNS (best of, default 3),
+# Environment: EVENTS (default 10000000), RUNS (best of, default 3), QUERIES
+# (default all; q1, q2, q5 and q7 are compared with hand-written C only when listed),
 # CG_EVENTS (default 500000; 0 skips callgrind), CC (default cc). Needs
 # /usr/bin/time (GNU), and valgrind for the instruction counts.
 set -euo pipefail
@@ -30,8 +31,8 @@ events=${EVENTS:-10000000}
 runs=${RUNS:-3}
 cg_events=${CG_EVENTS:-500000}
 eps=100000
-queries="q0 q1 q2 q3 q5 q7 q8 q11 q12 q13"
-baselines="q1 q2 q5 q7"
+queries=${QUERIES:-"q0 q1 q2 q3 q5 q7 q8 q11 q12 q13 q17 q21 q22"}
+baselines=$(for q in q1 q2 q5 q7; do case " $queries " in *" $q "*) echo "$q" ;; esac; done)
 
 mkdir -p "$data"
 log=$data/bench.log

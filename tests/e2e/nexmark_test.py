@@ -24,7 +24,8 @@ from oracle_util import fail_if, oracle_main, report_difference  # noqa: E402
 import nexmark_model  # noqa: E402
 
 EVENTS_PER_SECOND = 1000
-QUERIES = ["q0", "q1", "q2", "q3", "q5", "q7", "q8", "q11", "q12", "q13"]
+QUERIES = ["q0", "q1", "q2", "q3", "q5", "q7", "q8", "q11", "q12", "q13", "q17", "q21",
+           "q22"]
 SECOND = 1000
 
 ALL_FIELDS = """\
@@ -164,6 +165,39 @@ def q13(P, A, B):
              "v%d" % (b["auction"] % 10000 * 7 % 1000)) for b in B]
 
 
+def q17(P, A, B):
+    days = {}
+    for b in B:
+        key = (b["auction"], tumble(b["date_time"], 86400 * SECOND))
+        days.setdefault(key, []).append(b["price"])
+    out = []
+    for (auction, day), prices in days.items():
+        n, total = len(prices), sum(prices)
+        out.append((str(auction), ts_text(day)[:10], str(n),
+                    str(sum(p < 10000 for p in prices)),
+                    str(sum(10000 <= p < 1000000 for p in prices)),
+                    str(sum(p >= 1000000 for p in prices)), str(min(prices)), str(max(prices)),
+                    total / n, str(total)))
+    return out
+
+
+def q21(P, A, B):
+    known = {"apple": "0", "google": "1", "facebook": "2", "baidu": "3"}
+    out = []
+    for b in B:
+        cid = known.get(b["channel"].lower())
+        if cid is None:
+            cid = b["url"].split("&channel_id=")[1] if "&channel_id=" in b["url"] else ""
+        if cid:
+            out.append((str(b["auction"]), str(b["bidder"]), str(b["price"]), b["channel"], cid))
+    return out
+
+
+def q22(P, A, B):
+    return [(str(b["auction"]), str(b["bidder"]), str(b["price"]), b["channel"],
+             *(b["url"].split("/") + [""] * 6)[3:6]) for b in B]
+
+
 def check_finished(name, err, problems):
     if " 0 late, 0 bad" not in err:
         problems.append("%s: not every record was on time and good:\n%s" % (name, err[-600:]))
@@ -197,7 +231,7 @@ def run(env, args, work):
     with open(os.path.join(work, "side_input.csv"), "w") as f:
         f.write("key,value\n" + "".join("%d,v%d\n" % (k, k * 7 % 1000) for k in range(10000)))
     model = {"q0": q0, "q1": q1, "q2": q2, "q3": q3, "q5": q5, "q7": q7, "q8": q8,
-             "q11": q11, "q13": q13}
+             "q11": q11, "q13": q13, "q17": q17, "q21": q21, "q22": q22}
     sizes = []
     for q in QUERIES:
         shutil.copy(os.path.join(env.src, "tests", "bench", "nexmark", q + ".flow"), work)
@@ -223,6 +257,8 @@ def run(env, args, work):
             problems.append("%s: the model has no rows: the test checks nothing" % q)
         if q == "q1":
             got = [(a, b, float(p), t, x) for a, b, p, t, x in got]
+        if q == "q17":
+            got = [r[:8] + (float(r[8]),) + r[9:] for r in got]
         compare(q, want, got, problems)
     fail_if(problems, "")
     return "%d events: every field of the three kinds; rows %s" % (args.events,

@@ -32,7 +32,7 @@ runs=${RUNS:-3}
 cg_events=${CG_EVENTS:-500000}
 eps=100000
 queries=${QUERIES:-"q0 q1 q2 q3 q5 q7 q8 q11 q12 q13 q17 q21 q22"}
-baselines=$(for q in q1 q2 q5 q7; do case " $queries " in *" $q "*) echo "$q" ;; esac; done)
+baselines=$(for q in q1 q2 q5 q7; do case " $queries " in *" $q "*) printf '%s ' "$q" ;; esac; done)
 
 mkdir -p "$data"
 log=$data/bench.log

@@ -406,6 +406,17 @@ static void emit_draw(Body *b, GenArgs *g, TypeKind ty, const char *member)
     }
 }
 
+void emit_generate_loop(CWriter *w, Body *b)
+{
+    cw_line(w, "int64_t n = b->first;");
+    cw_line(w, "for (; n < b->end && !*b->failed; n++) {");
+    cw_dedent(w); /* the body's lines carry their own depth */
+    cw_append(w, &b->w);
+    cw_indent(w);
+    cw_line(w, "}");
+    cw_line(w, "return n;");
+}
+
 static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
 {
     const Decl *d = src->decl;
@@ -461,13 +472,7 @@ static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
             cw_line(w, "int64_t events_per_second = b->events_per_second;");
         if (g.disorder_local && g.uses_time)
             cw_line(w, "uint64_t disorder_range = (uint64_t)b->disorder_ms + 1;");
-        cw_line(w, "int64_t n = b->first;");
-        cw_line(w, "for (; n < b->end && !*b->failed; n++) {");
-        cw_dedent(w); /* the body's lines carry their own depth */
-        cw_append(w, &b.w);
-        cw_indent(w);
-        cw_line(w, "}");
-        cw_line(w, "return n;");
+        emit_generate_loop(w, &b);
     }
     cw_dedent(w);
     cw_line(w, "}");

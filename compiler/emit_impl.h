@@ -95,6 +95,9 @@ void emit_decode_fields(Body *b, const PlanType *t);
 
 /* After a source's record is built: its time, the push, and the watermark. */
 void emit_source_push(Body *b, const PlanNode *src);
+/* The loop of a generate function (FlowGenerateBatchFn) over records
+ * b->first .. b->end - 1 with the body `b` wrote, returning where it stopped. */
+void emit_generate_loop(CWriter *w, Body *b);
 /* The generate function of a nexmark(...) source. */
 void emit_nexmark_generate(Emitter *em, CWriter *w, const PlanNode *src);
 

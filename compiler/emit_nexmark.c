@@ -72,13 +72,7 @@ void emit_nexmark_generate(Emitter *em, CWriter *w, const PlanNode *src)
             cw_line(w, "(void)rt;");
         cw_line(w, "const FlowNexmark nx = { b->mixed_seed, %s };",
                 events_per_second(em, &d->source.conn));
-        cw_line(w, "int64_t n = b->first;");
-        cw_line(w, "for (; n < b->end && !*b->failed; n++) {");
-        cw_dedent(w); /* the body's lines carry their own depth */
-        cw_append(w, &b.w);
-        cw_indent(w);
-        cw_line(w, "}");
-        cw_line(w, "return n;");
+        emit_generate_loop(w, &b);
     }
     cw_dedent(w);
     cw_line(w, "}");

@@ -214,6 +214,19 @@ static inline int flow_nx_copy(const char *text, char *out)
     return n;
 }
 
+/* v's decimal digits. */
+static inline int flow_nx_decimal(uint32_t v, char *out)
+{
+    char digits[10];
+    int k = 0, n = 0;
+    do
+        digits[k++] = (char)('0' + v % 10);
+    while ((v /= 10) > 0);
+    while (k > 0)
+        out[n++] = digits[--k];
+    return n;
+}
+
 /* ---- Every kind's date_time ----------------------------------------------------------- */
 
 /* Event e's time: e / events_per_second s after the base. */
@@ -426,13 +439,7 @@ static inline int flow_nx_bid_channel(const FlowNexmark *nx, int64_t e, char *ou
     if (c < 4)
         return flow_nx_copy(flow_nx_hot_channel(c), out);
     int n = flow_nx_copy("channel-", out);
-    char digits[8];
-    int k = 0;
-    for (int v = c - 4; k == 0 || v > 0; v /= 10)
-        digits[k++] = (char)('0' + v % 10);
-    while (k > 0)
-        out[n++] = digits[--k];
-    return n;
+    return n + flow_nx_decimal((uint32_t)(c - 4), out + n);
 }
 
 /* A hot channel's fixed url; another's three path words (the same for
@@ -455,13 +462,7 @@ static inline int flow_nx_bid_url(const FlowNexmark *nx, int64_t e, char *out)
     uint32_t v = (uint32_t)(c - 4), r = 0;
     for (int b = 0; b < 32; b++, v >>= 1)
         r = r << 1 | (v & 1);
-    char digits[12];
-    int k = 0;
-    for (; k == 0 || r > 0; r /= 10)
-        digits[k++] = (char)('0' + r % 10);
-    while (k > 0)
-        out[n++] = digits[--k];
-    return n;
+    return n + flow_nx_decimal(r, out + n);
 }
 
 static inline int64_t flow_nx_bid_date_time(const FlowNexmark *nx, int64_t e)

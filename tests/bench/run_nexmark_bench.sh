@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run_nexmark_bench.sh: the Nexmark queries of tests/bench/nexmark/ (q0, q1,
 # q2, q3, q5, q7, q8, q11, q12, q13, q14, q15, q16, q17, q21, q22) on EVENTS
-# events of one Nexmark run (persons, auctions and bids together, 100 k events per second of event
-# time), each writing to /dev/null: events/s of wall clock and per core
+# events of one Nexmark run (persons, auctions and bids together, 100 k
+# events per second of event time), each writing to /dev/null: events/s of wall clock and per core
 # (events per CPU second, user + system: every program is one thread), and
 # for q1, q2, q5 and q7 the ratio to the hand-written C of
 # baseline_nexmark.c, which makes the same bids with the same generator

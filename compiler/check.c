@@ -34,6 +34,7 @@
 #include "connectors.h"
 #include "durations.h"
 #include "explain.h"
+#include "nexmark.h"
 /* Timestamp defaults are read by the runtime's own parser, so a default the
  * checker accepts is one the generated program reads the same way. */
 #include "flow/codec.h"
@@ -644,14 +645,15 @@ static void check_json_paths_read(Checker *c, const Decl *d, const Schema *s)
             f = &s->fields[i];
     if (!f)
         return;
-    bool generator = strcmp(d->source.conn.name, "generator") == 0;
+    const ConnectorDef *def = connector_find(d->source.conn.name);
+    bool generator = def && def->generates;
     const char *format = read_format(&d->source.conn);
     if (!generator && format && (strcmp(format, "jsonl") == 0 || strcmp(format, "json") == 0))
         return;
     if (generator)
-        diag_error(c->d, d->source.conn.loc, "a generator makes fields by name, but field '%s' "
+        diag_error(c->d, d->source.conn.loc, "a %s makes fields by name, but field '%s' "
                    "of schema '%s' is a JSON path (\"%s\"): only a JSON source can read it",
-                   f->name, s->name, f->path);
+                   def->name, f->name, s->name, f->path);
     else if (format)
         diag_error(c->d, d->source.conn.loc, "%s '%s' reads %s, but field '%s' of schema '%s' "
                    "is a JSON path (\"%s\"): only a JSON source can read it",
@@ -671,6 +673,8 @@ static void check_source(Checker *c, Decl *d)
     FieldScope read = { s, d->name };
     check_connector(c, &d->source.conn, ROLE_SOURCE, &read);
     check_json_paths_read(c, d, s);
+    if (strcmp(d->source.conn.name, "nexmark") == 0)
+        nexmark_check_source(c->d, d, s);
     check_duration_arg(c, &d->source.watermark);
     check_duration_arg(c, &d->source.idle);
     DurRule rules[DUR_MAX_RULES];

@@ -10,6 +10,7 @@
 
 /* Stringified so that the defaults written here are the runtime's own. */
 #include "flow/generator.h"
+#include "flow/nexmark.h"
 
 #define TEXT(x) #x
 #define TEXT_OF(x) TEXT(x)
@@ -68,6 +69,17 @@ static const ArgSpec generator_args[] = {
     { "rate", ARG_POSITIVE, USE_ANY, false, NULL, NULL },
     { NULL, 0, 0, false, NULL, NULL },
 };
+/* One kind's share of one Nexmark run (flow/nexmark.h); no events: unbounded. */
+static const char *const nexmark_kinds[] = { "person", "auction", "bid", NULL };
+static const ArgSpec nexmark_args[] = {
+    { "kind", ARG_WORD, USE_ANY, true, nexmark_kinds, NULL },
+    { "events", ARG_COUNT, USE_ANY, false, NULL, NULL },
+    { "seed", ARG_INT, USE_ANY, false, NULL, "0" },
+    { "events_per_second", ARG_POSITIVE, USE_ANY, false, NULL,
+      TEXT_OF(FLOW_NX_DEFAULT_EVENTS_PER_SECOND) },
+    { "rate", ARG_POSITIVE, USE_ANY, false, NULL, NULL },
+    { NULL, 0, 0, false, NULL, NULL },
+};
 /* properties: any librdkafka setting, "k=v;k2=v2" (docs/kafka.md);
  * timestamp names the field the message's timestamp fills; the
  * format defaults to csv, as there is no path. transactional_id and
@@ -122,6 +134,8 @@ static const ConnectorDef connectors[] = {
     { "stdin", "stdin", READS, READS, NULL, NULL, std_args, NULL, false, false, NULL },
     { "stdout", "stdout", ROLE_SINK, ROLE_SINK, NULL, NULL, std_args, NULL, false, false, NULL },
     { "generator", "generator", READS, ROLE_SOURCE, NULL, NULL, generator_args, NULL, true, true,
+      NULL },
+    { "nexmark", "nexmark", ROLE_SOURCE, ROLE_SOURCE, NULL, NULL, nexmark_args, NULL, true, true,
       NULL },
     { "kafka", "kafka", ANYWHERE, ANYWHERE, NULL, NULL, kafka_args, &lib_rdkafka, false, true,
       "flow_kafka_connector" },

@@ -196,8 +196,7 @@ static bool is_generator(const PlanNode *src)
     return connector_find(src->decl->source.conn.name)->generates;
 }
 
-/* After the record is built: its time, the push, and the watermark. */
-static void emit_source_push(Body *b, const PlanNode *src)
+void emit_source_push(Body *b, const PlanNode *src)
 {
     const Decl *d = src->decl;
     bool event_time = d->source.event_time_field >= 0;
@@ -527,6 +526,17 @@ static void emit_draw(Body *b, GenArgs *g, TypeKind ty, const char *member)
     }
 }
 
+void emit_generate_loop(CWriter *w, Body *b)
+{
+    cw_line(w, "int64_t n = b->first;");
+    cw_line(w, "for (; n < b->end && !*b->failed; n++) {");
+    cw_dedent(w); /* the body's lines carry their own depth */
+    cw_append(w, &b->w);
+    cw_indent(w);
+    cw_line(w, "}");
+    cw_line(w, "return n;");
+}
+
 static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
 {
     const Decl *d = src->decl;
@@ -582,13 +592,7 @@ static void emit_generate(Emitter *em, CWriter *w, const PlanNode *src)
             cw_line(w, "int64_t events_per_second = b->events_per_second;");
         if (g.disorder_local && g.uses_time)
             cw_line(w, "uint64_t disorder_range = (uint64_t)b->disorder_ms + 1;");
-        cw_line(w, "int64_t n = b->first;");
-        cw_line(w, "for (; n < b->end && !*b->failed; n++) {");
-        cw_dedent(w); /* the body's lines carry their own depth */
-        cw_append(w, &b.w);
-        cw_indent(w);
-        cw_line(w, "}");
-        cw_line(w, "return n;");
+        emit_generate_loop(w, &b);
     }
     cw_dedent(w);
     cw_line(w, "}");
@@ -1025,6 +1029,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
     for (int i = 0; i < plan->nsources; i++) {
         if (plan->sources[i]->kind == PN_TABLE)
             emit_table_load(&em, &body, plan->sources[i]);
+        else if (strcmp(plan->sources[i]->decl->source.conn.name, "nexmark") == 0)
+            emit_nexmark_generate(&em, &body, plan->sources[i]);
         else if (is_generator(plan->sources[i]))
             emit_generate(&em, &body, plan->sources[i]);
         else
@@ -1053,7 +1059,8 @@ bool emit_program(CWriter *w, Plan *plan, Diag *d, const EmitOptions *opt)
         "flow_file", plan->flow_file,
         "flowc_version", FLOWC_VERSION,
         "plan", cw_text(&plan_comment),
-        "includes", arena_printf(em.arena, "%s%s", em.used_math ? "#include <math.h>\n" : "",
+        "includes", arena_printf(em.arena, "%s%s%s", em.used_math ? "#include <math.h>\n" : "",
+                                 em.used_nexmark ? "#include \"flow/nexmark.h\"\n" : "",
                                  em.used_logic ? template_text("overlap.c.in") : ""),
         NULL,
     };

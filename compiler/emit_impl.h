@@ -25,6 +25,7 @@ typedef struct Emitter {
     const char *flow_file_c;     /* the .flow base name inside a C string literal */
     bool used_math;
     bool used_logic;
+    bool used_nexmark;           /* a nexmark source: flow/nexmark.h is included */
     const Decl **params;         /* every param, declaration order */
     const char *params_type;     /* the struct of a run's params (flow_params, flow/runtime.h) */
     const char **param_members;  /* each param's member in it */
@@ -90,6 +91,16 @@ void emit_stage_rest(Body *b, const PlanStage *st, int first);
 /* `rec`, the record of type t decoded from `fields`; a bad field reports the
  * record and returns false. */
 void emit_decode_fields(Body *b, const PlanType *t);
+
+/* ---- emit.c, emit_nexmark.c: sources --------------------------------------------- */
+
+/* After a source's record is built: its time, the push, and the watermark. */
+void emit_source_push(Body *b, const PlanNode *src);
+/* The loop of a generate function (FlowGenerateBatchFn) over records
+ * b->first .. b->end - 1 with the body `b` wrote, returning where it stopped. */
+void emit_generate_loop(CWriter *w, Body *b);
+/* The generate function of a nexmark(...) source. */
+void emit_nexmark_generate(Emitter *em, CWriter *w, const PlanNode *src);
 
 /* ---- emit_keyed.c ---------------------------------------------------------------- */
 

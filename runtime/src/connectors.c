@@ -16,6 +16,7 @@ static const ConnectorRow connectors[] = {
     { "stdin", { .source = &flowrt_text_source_ops } },
     { "stdout", { .sink = &flowrt_stdout_sink_ops } },
     { "generator", { .source = &flowrt_gen_source_ops } },
+    { "nexmark", { .source = &flowrt_nexmark_source_ops } },
 };
 
 static const FlowConnectorOps *find(const FlowConnector *conn)

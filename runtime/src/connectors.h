@@ -32,6 +32,7 @@ const SinkOps *flowrt_connector_sink(const FlowConnector *conn);
 /* Defined by the connector files. */
 extern const SourceOps flowrt_text_source_ops;  /* source_file.c: file, stdin */
 extern const SourceOps flowrt_gen_source_ops;   /* source_gen.c: generator */
+extern const SourceOps flowrt_nexmark_source_ops; /* source_gen.c: nexmark */
 extern const SinkOps flowrt_file_sink_ops;      /* sink_file.c: file */
 extern const SinkOps flowrt_stdout_sink_ops;    /* sink_file.c: stdout */
 

@@ -1,7 +1,8 @@
 /* source_gen.c: generator(count, seed, keys, events_per_second, disorder,
  * rate), the synthetic source of docs/language.md ("8.3 generator")
  * (flowrt_gen_source_ops), and the FlowGen calls of flow/generator.h, whose
- * inline functions are the algorithm.
+ * inline functions are the algorithm; also nexmark(...), the same source
+ * over the events of flow/nexmark.h (flowrt_nexmark_source_ops).
  *
  * Every record gets its own pseudo-random stream, started from a mix of the
  * seed and the record number. So the records depend only on the arguments
@@ -14,6 +15,7 @@
 #include "errors.h"
 #include "flow/codec.h"
 #include "flow/generator.h"
+#include "flow/nexmark.h"
 #include "rt.h"
 
 struct FlowGen {
@@ -162,35 +164,75 @@ static void gen_close(Source *src)
     free(src);
 }
 
-static Source *gen_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
-                        const ParamValues *params, char **err)
+/* The source with its arguments read; the common ones and the check of
+ * them all are done here. */
+static Source *gen_make(const SourceOps *ops, const FlowSourceDef *def, int index,
+                        const char *name, ConnArgs *args, const FlowGen *gen, int64_t count,
+                        int64_t rate, char **err)
 {
-    (void)rt; /* a generator never waits while it opens */
     GenSource *gs = calloc(1, sizeof *gs);
     if (!gs) {
         *err = flowrt_connargs_message(&def->conn, "out of memory");
         return NULL;
     }
-    flowrt_source_init(&gs->base, &flowrt_gen_source_ops, def, index, "generator");
+    flowrt_source_init(&gs->base, ops, def, index, name);
     gs->base.numbered_by_line = false;
-    ConnArgs args;
-    flowrt_connargs_init(&args, &def->conn, params);
-    gs->count = flowrt_connargs_int(&args, "count", -1, 0);
-    gs->gen.seed = flow_gen_mix64((uint64_t)flowrt_connargs_int(&args, "seed", 0, INT64_MIN));
-    gs->gen.keys = flowrt_connargs_int(&args, "keys", FLOW_GEN_DEFAULT_KEYS, 1);
-    gs->gen.events_per_second = flowrt_connargs_int(&args, "events_per_second",
-                                                    FLOW_GEN_DEFAULT_EVENTS_PER_SECOND, 1);
-    gs->gen.disorder_ms = flowrt_connargs_int(&args, "disorder", 0, 0);
-    gs->rate = flowrt_connargs_int(&args, "rate", 0, 1);
-    flowrt_source_common_args(&gs->base, &args, false);
-    if (!def->generate && !def->generate_batch && !args.err)
-        args.err = flowrt_connargs_message(&def->conn, "the program has no generate function");
-    if (!flowrt_connargs_finish(&args, err)) {
+    gs->gen = *gen;
+    gs->count = count;
+    gs->rate = rate;
+    flowrt_source_common_args(&gs->base, args, false);
+    if (!def->generate && !def->generate_batch && !args->err)
+        args->err = flowrt_connargs_message(&def->conn, "the program has no generate function");
+    if (!flowrt_connargs_finish(args, err)) {
         free(gs);
         return NULL;
     }
     return &gs->base;
 }
 
+static Source *gen_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
+                        const ParamValues *params, char **err)
+{
+    (void)rt; /* a generator never waits while it opens */
+    ConnArgs args;
+    flowrt_connargs_init(&args, &def->conn, params);
+    int64_t count = flowrt_connargs_int(&args, "count", -1, 0);
+    FlowGen gen = { 0 };
+    gen.seed = flow_gen_mix64((uint64_t)flowrt_connargs_int(&args, "seed", 0, INT64_MIN));
+    gen.keys = flowrt_connargs_int(&args, "keys", FLOW_GEN_DEFAULT_KEYS, 1);
+    gen.events_per_second = flowrt_connargs_int(&args, "events_per_second",
+                                                FLOW_GEN_DEFAULT_EVENTS_PER_SECOND, 1);
+    gen.disorder_ms = flowrt_connargs_int(&args, "disorder", 0, 0);
+    int64_t rate = flowrt_connargs_int(&args, "rate", 0, 1);
+    return gen_make(&flowrt_gen_source_ops, def, index, "generator", &args, &gen, count, rate,
+                    err);
+}
+
 const SourceOps flowrt_gen_source_ops = { gen_open,     gen_poll,  gen_position,
                                            gen_seek,     gen_close, NULL };
+
+/* nexmark(kind, events, seed, events_per_second, rate) (flow/nexmark.h): the
+ * same source over the kind's share of the run, numbered within the kind,
+ * made by the program's generate_batch alone. */
+static Source *nexmark_open(const FlowRuntime *rt, const FlowSourceDef *def, int index,
+                            const ParamValues *params, char **err)
+{
+    (void)rt;
+    static const char *const kinds[] = { "person", "auction", "bid", NULL };
+    ConnArgs args;
+    flowrt_connargs_init(&args, &def->conn, params);
+    int kind = flowrt_connargs_choice(&args, "kind", kinds, FLOW_NX_BID);
+    int64_t events = flowrt_connargs_int(&args, "events", -1, 0);
+    FlowGen gen = { 0 };
+    gen.seed = flow_gen_mix64((uint64_t)flowrt_connargs_int(&args, "seed", 0, INT64_MIN));
+    gen.events_per_second = flowrt_connargs_int(&args, "events_per_second",
+                                                FLOW_NX_DEFAULT_EVENTS_PER_SECOND, 1);
+    int64_t rate = flowrt_connargs_int(&args, "rate", 0, 1);
+    if (!def->generate_batch && !args.err)
+        args.err = flowrt_connargs_message(&def->conn, "the program has no generate function");
+    return gen_make(&flowrt_nexmark_source_ops, def, index, "nexmark", &args, &gen,
+                    events < 0 ? -1 : flow_nx_count(kind, events), rate, err);
+}
+
+const SourceOps flowrt_nexmark_source_ops = { nexmark_open, gen_poll,  gen_position,
+                                               gen_seek,     gen_close, NULL };

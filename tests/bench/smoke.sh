@@ -41,6 +41,7 @@ run run_lookup_bench ratio COUNT=2000000 ROWS=1000 "$here/run_lookup_bench.sh" "
 run run_checkpoint_bench ckpt/hand COUNT=200000 JOIN_COUNT=100000 STATE_SIZES=0.01 \
   "$here/run_checkpoint_bench.sh" "$build"
 run run_rocksdb_bench /C: COUNT=500000 MANY=20000 "$here/run_rocksdb_bench.sh" "$build"
+run run_nexmark_bench ratio EVENTS=200000 CG_EVENTS=0 "$here/run_nexmark_bench.sh" "$build"
 run run_latency_bench p99_ms RATES=10000 SECONDS_EACH=1 "$here/run_latency_bench.sh" "$build"
 run run_parallel_bench N2/N1 COUNT=200000 CSV_COUNT=100000 JOIN_COUNT=100000 \
   "$here/run_parallel_bench.sh" "$build"

@@ -9,7 +9,8 @@ to the reference (with --parallelism N > 1, the same multiset of lines: the
 order across keys is not defined), and the counts of its summary (read,
 written, late, bad, unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, sessions, `late as`, dedupe, interval and window
-joins, lookup, union, chained windows, updating aggregates, several sinks, file and generator
+joins, lookup, union, chained windows, updating aggregates, several sinks, file, generator and
+nexmark
 sources, tumbling and chained windows and dedupe with `state rocksdb` too, on inputs of a few hundred thousand records (a run takes a fraction
 of a second), made here from a fixed seed. The moments of the kills come
 from --seed (random and printed when not given, so that a failure can be
@@ -211,6 +212,25 @@ source gen : G from generator(count = 1500000, seed = 5, keys = 300, events_per_
 stream sess = gen | key by k | window session gap 2s late as too_late | aggregate n = count(), s = sum(v);
 sink sess to file("sessions.csv", format = csv);
 sink too_late to file("late.csv", format = csv);
+"""),
+    ("nexmark", """
+schema B { auction : int64, price : int64, date_time : timestamp, extra : string }
+schema P { id : int64, name : string, date_time : timestamp }
+schema A { seller : int64, date_time : timestamp }
+source bids : B from nexmark(kind = bid, events = 1000000, seed = 4, events_per_second = 10000)
+  event time date_time;
+source persons : P from nexmark(kind = person, events = 1000000, seed = 4,
+                                events_per_second = 10000) event time date_time;
+source auctions : A from nexmark(kind = auction, events = 1000000, seed = 4,
+                                 events_per_second = 10000) event time date_time;
+stream hot = bids | key by auction | window sliding 10s every 2s
+  | aggregate n = count(), top = max(price), pad = last(extra);
+stream sellers = auctions | key by seller | window tumbling 10s | aggregate n = count();
+stream new_users = persons as p | key by id
+  | join sellers as s on p.id == s.seller window tumbling 10s
+  | select id, name, start = s.window_start;
+sink hot to file("hot.csv", format = csv);
+sink new_users to file("new_users.csv", format = csv);
 """),
 ]
 

@@ -156,6 +156,9 @@ foreach(dir ${E2E_EXAMPLES})
   endif()
 endforeach()
 
+# The nexmark(...) source and the Nexmark queries (docs/language.md, "nexmark")
+add_test(NAME e2e.nexmark COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/nexmark_test.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.nexmark)
 set_tests_properties(${E2E_TESTS} PROPERTIES LABELS e2e TIMEOUT 300)
 # Every window case and the matrix, restored after every record: about two
 # minutes under the sanitizers on a quiet machine.

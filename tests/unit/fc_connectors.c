@@ -68,10 +68,10 @@ static void test_rows(void **state)
             assert_true(found);
         }
     }
-    assert_int_equal(n, 6);
+    assert_int_equal(n, 7);
     assert_null(connector_find("fil"));
     assert_string_equal(connectors_compiled_text(a, 0, ", ", ", "),
-                        "file, stdin, stdout, generator, kafka, postgres");
+                        "file, stdin, stdout, generator, nexmark, kafka, postgres");
     assert_string_equal(connectors_compiled_text(a, ROLE_TABLE, ", ", " or "),
                         "file, stdin, kafka or postgres");
     arena_free(a);

@@ -462,17 +462,25 @@ static void check_join(Pipe *p, Op *op)
     for (int i = 0; i < l->nfields; i++) {
         Field f = l->fields[i];
         f.qualifier = qualifier_of(&p->fs, &f);
+        /* `join ... right|full`: a right record without a match has the left fields null. */
+        f.optional |= op->join.right;
         out->fields[out->nfields++] = f;
     }
     for (int i = 0; i < r->nfields; i++) {
         Field f = r->fields[i];
         f.qualifier = qualifier_of(&rfs, &f);
-        /* `lookup ... left`: a record without a row has the row's fields null. */
-        f.optional |= lookup && op->join.left;
+        /* `left` (`full`): a left record without a row or a match has the right fields null. */
+        f.optional |= op->join.left;
         out->fields[out->nfields++] = f;
     }
     p->fs.schema = out;
     p->window_result = false;
+    if (op->join.right) {
+        /* The left key fields may be null now: no key is in force (docs/language.md). */
+        p->key = NULL;
+        p->nkey = 0;
+        p->key_lost_at = NULL;
+    }
 }
 
 /* ---- union and dedupe ---------------------------------------------------------------- */

@@ -334,8 +334,9 @@ static char *describe_join(Arena *arena, const Op *op)
                          duration_arg_text(arena, &op->join.window));
     else if (op->kind == OP_JOIN)
         s = arena_printf(arena, "%s within %s", s, duration_arg_text(arena, &op->join.within));
-    if (op->join.left)
-        s = arena_printf(arena, "%s left", s);
+    if (op->join.left || op->join.right)
+        s = arena_printf(arena, "%s %s", s, !op->join.right ? "left"
+                                            : !op->join.left ? "right" : "full");
     return s;
 }
 

@@ -48,7 +48,7 @@ static void release(void *item)
     nreleased++;
 }
 
-static const FlowOperatorDef defs[] = { { "op0", fire0, release, NULL, NULL }, { "op1", fire1, release, NULL, NULL } };
+static const FlowOperatorDef defs[] = { { "op0", fire0, release, NULL, NULL, NULL }, { "op1", fire1, release, NULL, NULL, NULL } };
 
 static void test_order_and_chaining(void **state)
 {

@@ -4,11 +4,12 @@
 (a string, and an int32 compared with an int64) of two generated CSV files
 of ~200k and ~133k rows, run by a flowc-built program and by SQLite's LEFT,
 RIGHT and FULL OUTER JOIN ... ON key AND r.ts BETWEEN l.ts - 5000 AND
-l.ts + 5000 (and l.ts / 10000 = r.ts / 10000): the input is bounded, so the program's whole output (pairs,
-and rows without a match with the other side null, the last of them at
-the end of the input) must be the same multiset of rows. Each file is in
-event time order up to 2s of jitter, under a 3s watermark, so nothing is
-late. The output is JSON lines, so that a null and an empty string differ.
+l.ts + 5000 (the window join: l.ts / 10000 = r.ts / 10000). The input is
+bounded, so the program's whole output (pairs, and rows without a match
+with the other side null, the last of them at the end of the input) must
+be the same multiset of rows. Each file is in event time order up to 2s of
+jitter, under a 3s watermark, so nothing is late. The output is JSON lines,
+so that a null and an empty string differ.
 
   oracle_outer_join.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--rows N]
 """

@@ -8,7 +8,8 @@
  * at-least-once; in a checkpointed run two transactional producers take
  * turns, one transaction per checkpoint, committed with a marker record
  * when the checkpoint is complete: exactly-once (docs/checkpoints.md,
- * "Kafka sinks"). */
+ * "Kafka sinks"). Every kafka sink of such a run writes through the same
+ * two producers (KafkaTxn), so that all their topics commit at once. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,58 +26,84 @@
  * for its marker; a window without one is widened (by 16) to the start. */
 #define MARKER_WINDOW 64
 
+/* The first failed delivery of a producer, and the topic of its message. */
+typedef struct Delivery {
+    rd_kafka_resp_err_t failed;
+    char why[512];
+    char topic[256];
+} Delivery;
+
+typedef struct KafkaTxn KafkaTxn;
+
 typedef struct KafkaOutput {
     Output base;
     const FlowConnector *conn;
     const char *brokers, *properties;
-    rd_kafka_t *rk;              /* the producer records go to now */
+    rd_kafka_t *rk;              /* the idempotent producer, until the run checkpoints */
     const char *topic;
     const char *where;
     int key_field;               /* -1: no key */
     int64_t sent;                /* messages the producers took */
-    rd_kafka_resp_err_t failed;  /* the first failed delivery */
-    char failed_why[512];
-    /* A checkpointed run: txn[cur] takes the records of the checkpoint
-     * interval under way; from the fork of a checkpoint until it is
-     * complete, txn[!cur] holds the records up to that fork, so that its
-     * transaction has exactly the checkpoint's records. */
-    rd_kafka_t *txn[2];
-    int cur;
+    Delivery own;                /* rk's deliveries */
+    Delivery *delivery;          /* &own, or the transaction's */
+    KafkaTxn *txn;               /* a checkpointed run's, shared; NULL before begin */
     const char *txn_id;          /* transactional_id=, or flowc-PROGRAM-SINK */
     const char *commit_topic;    /* commit_topic=, or TOPIC.flowc-commits */
     char txn_id_buf[256], commit_topic_buf[256];
 } KafkaOutput;
 
-/* Alive transactional outputs of the process: a program may have one (two
- * would commit apart, and a crash between their commits cannot be undone). */
-static int transactional_outputs;
+/* The transaction of a checkpointed run, shared by all its kafka sinks,
+ * which must name the same brokers: the first kafka sink of the program
+ * (its owner) names it, and one commit decides every topic's records of a
+ * checkpoint (two transactions would commit apart, and a crash between the
+ * commits could not be undone). producer[cur] takes the records of the
+ * checkpoint interval under way; from the fork of a checkpoint until it is
+ * complete, producer[!cur] holds the records up to that fork, so that its
+ * transaction has exactly the checkpoint's records. */
+struct KafkaTxn {
+    rd_kafka_t *producer[2];
+    int cur;
+    KafkaOutput *owner;          /* its txn_id and commit_topic name the transaction */
+    int64_t prepared, decided;   /* the last checkpoint set aside, and committed or failed */
+    int users;                   /* the outputs that share it; the last one frees it */
+    Delivery delivery;
+};
+
+/* The producer a sink's records go to now. */
+static rd_kafka_t *producer(const KafkaOutput *ko)
+{
+    return ko->txn ? ko->txn->producer[ko->txn->cur] : ko->rk;
+}
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
-    KafkaOutput *ko = opaque;
-    if (m->err && !ko->failed) {
-        ko->failed = m->err;
-        snprintf(ko->failed_why, sizeof ko->failed_why, "%s", rd_kafka_err2str(m->err));
+    Delivery *d = opaque;
+    if (m->err && !d->failed) {
+        d->failed = m->err;
+        snprintf(d->why, sizeof d->why, "%s", rd_kafka_err2str(m->err));
+        snprintf(d->topic, sizeof d->topic, "%s", m->rkt ? rd_kafka_topic_name(m->rkt) : "");
     }
 }
 
-/* A failed delivery is reported once, with librdkafka's reason; the run
- * then fails with the Output's errno. */
+/* A failed delivery is reported once, with librdkafka's reason and the
+ * topic of the message that failed; the run then fails with the Output's
+ * errno. */
 static int delivery_error(KafkaOutput *ko)
 {
-    if (!ko->failed)
+    Delivery *d = ko->delivery;
+    if (!d->failed)
         return 0;
     /* After a fatal error the messages fail with "Local: Fatal error" or
      * "Purged in queue": the reason is the client's. */
     char why[400];
-    if (ko->failed_why[0] && ko->rk &&
-        rd_kafka_fatal_error(ko->rk, why, sizeof why) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        snprintf(ko->failed_why, sizeof ko->failed_why, "fatal producer error: %s", why);
-    if (ko->failed_why[0])
-        fprintf(stderr, "%s: sink to kafka topic '%s': %s\n", ko->where, ko->topic,
-                ko->failed_why);
-    ko->failed_why[0] = '\0';
+    rd_kafka_t *rk = producer(ko);
+    if (d->why[0] && rk && rd_kafka_fatal_error(rk, why, sizeof why) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        snprintf(d->why, sizeof d->why, "fatal producer error: %s", why);
+    if (d->why[0])
+        fprintf(stderr, "%s: sink to kafka topic '%s': %s\n", ko->where,
+                d->topic[0] ? d->topic : ko->topic, d->why);
+    d->why[0] = '\0';
     return EIO;
 }
 
@@ -85,7 +112,7 @@ static int delivery_error(KafkaOutput *ko)
 static int txn_error(KafkaOutput *ko, const char *what, rd_kafka_error_t *e)
 {
     fprintf(stderr, "%s: sink to kafka topic '%s': %s (transactional id '%s'): %s\n", ko->where,
-            ko->topic, what, ko->txn_id, rd_kafka_error_string(e));
+            ko->topic, what, ko->txn->owner->txn_id, rd_kafka_error_string(e));
     rd_kafka_error_destroy(e);
     return EIO;
 }
@@ -159,16 +186,18 @@ static const char *key_of(const FlowSink *sink, int k, const char *p, const char
 static int produce(KafkaOutput *ko, const char *msg, size_t n, const char *key, size_t key_len)
 {
     rd_kafka_resp_err_t e;
-    while ((e = rd_kafka_producev(ko->rk, RD_KAFKA_V_TOPIC(ko->topic),
+    rd_kafka_t *rk = producer(ko);
+    while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(ko->topic),
                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                   RD_KAFKA_V_VALUE((void *)msg, n),
                                   RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_END)) != 0) {
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            snprintf(ko->failed_why, sizeof ko->failed_why, "%s", rd_kafka_err2str(e));
-            ko->failed = e;
+            snprintf(ko->delivery->why, sizeof ko->delivery->why, "%s", rd_kafka_err2str(e));
+            ko->delivery->topic[0] = '\0';
+            ko->delivery->failed = e;
             return delivery_error(ko);
         }
-        rd_kafka_poll(ko->rk, KAFKA_POLL_MS);
+        rd_kafka_poll(rk, KAFKA_POLL_MS);
     }
     ko->sent++;
     return 0;
@@ -188,7 +217,7 @@ static int kafka_write(Output *out, const char *bytes, size_t n)
             return error;
         p = e + 1;
     }
-    rd_kafka_poll(ko->rk, 0);
+    rd_kafka_poll(producer(ko), 0);
     return delivery_error(ko);
 }
 
@@ -197,8 +226,9 @@ static int kafka_write(Output *out, const char *bytes, size_t n)
 static int kafka_flush(Output *out)
 {
     KafkaOutput *ko = (KafkaOutput *)out;
-    while (rd_kafka_outq_len(ko->rk) > 0 && !ko->failed)
-        rd_kafka_flush(ko->rk, KAFKA_POLL_MS);
+    rd_kafka_t *rk = producer(ko);
+    while (rd_kafka_outq_len(rk) > 0 && !ko->delivery->failed)
+        rd_kafka_flush(rk, KAFKA_POLL_MS);
     return delivery_error(ko);
 }
 
@@ -224,8 +254,8 @@ static int kafka_restore(Output *out, const Position *pos)
 /* ---- Transactions (docs/checkpoints.md, "Kafka sinks") ---------------------------------- */
 
 /* A producer: idempotent, and transactional when id is given. */
-static rd_kafka_t *new_producer(KafkaOutput *ko, const char *id, int64_t txn_timeout_ms,
-                                char **err)
+static rd_kafka_t *new_producer(KafkaOutput *ko, Delivery *d, const char *id,
+                                int64_t txn_timeout_ms, char **err)
 {
     char timeout[24];
     snprintf(timeout, sizeof timeout, "%" PRId64, txn_timeout_ms);
@@ -235,7 +265,7 @@ static rd_kafka_t *new_producer(KafkaOutput *ko, const char *id, int64_t txn_tim
     if (!conf)
         return NULL;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_opaque(conf, ko);
+    rd_kafka_conf_set_opaque(conf, d);
     char why[512];
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!rk) {
@@ -245,18 +275,20 @@ static rd_kafka_t *new_producer(KafkaOutput *ko, const char *id, int64_t txn_tim
     return rk;
 }
 
-/* The two transactional producers, each initialised: that fences any
- * earlier producer with its id (a dead or duplicate instance), aborting its
- * open transaction or finishing the commit it had begun. */
-static bool fence(KafkaOutput *ko, int64_t txn_timeout_ms, char **err)
+/* The two transactional producers of ko's transactional id, each
+ * initialised: that fences any earlier producer with its id (a dead or
+ * duplicate instance), aborting its open transaction or finishing the
+ * commit it had begun. */
+static bool fence(KafkaOutput *ko, rd_kafka_t *pair[2], Delivery *d, int64_t txn_timeout_ms,
+                  char **err)
 {
     for (int i = 0; i < 2; i++) {
         char id[300];
         snprintf(id, sizeof id, "%s.%d", ko->txn_id, i);
-        ko->txn[i] = new_producer(ko, id, txn_timeout_ms, err);
-        if (!ko->txn[i])
+        pair[i] = new_producer(ko, d, id, txn_timeout_ms, err);
+        if (!pair[i])
             return false;
-        rd_kafka_error_t *e = rd_kafka_init_transactions(ko->txn[i], KAFKA_OPEN_TIMEOUT_MS);
+        rd_kafka_error_t *e = rd_kafka_init_transactions(pair[i], KAFKA_OPEN_TIMEOUT_MS);
         if (e) {
             *err = flowrt_connargs_message(ko->conn, "transactional id '%s': %s", id,
                                            rd_kafka_error_string(e));
@@ -270,12 +302,12 @@ static bool fence(KafkaOutput *ko, int64_t txn_timeout_ms, char **err)
 /* The commit topic exists: made (one partition, compacted: only the last
  * marker of each key matters) when it does not. One that is there is not
  * made again: that needs no right to create topics. */
-static bool make_commit_topic(KafkaOutput *ko, char **err)
+static bool make_commit_topic(KafkaOutput *ko, rd_kafka_t *rk, char **err)
 {
     char why[512];
     int nparts = 0;
     char *missing = NULL;
-    int32_t *ids = flowrt_kafka_partitions(ko->conn, ko->txn[0], ko->brokers, ko->commit_topic,
+    int32_t *ids = flowrt_kafka_partitions(ko->conn, rk, ko->brokers, ko->commit_topic,
                                            &nparts, KAFKA_OPEN_TIMEOUT_MS, &missing);
     free(missing);
     bool there = ids != NULL;
@@ -288,8 +320,8 @@ static bool make_commit_topic(KafkaOutput *ko, char **err)
         return false;
     }
     rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
-    rd_kafka_queue_t *q = rd_kafka_queue_new(ko->txn[0]);
-    rd_kafka_CreateTopics(ko->txn[0], &nt, 1, NULL, q);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, KAFKA_OPEN_TIMEOUT_MS);
     const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
     size_t n = 0;
@@ -413,19 +445,32 @@ static void name_transactions(KafkaOutput *ko, const FlowRuntime *rt, const Flow
         ko->commit_topic = ko->commit_topic_buf;
 }
 
-static void close_txn(KafkaOutput *ko)
+static void close_pair(rd_kafka_t *pair[2])
 {
     for (int i = 0; i < 2; i++)
-        if (ko->txn[i])
-            rd_kafka_destroy(ko->txn[i]);
-    ko->txn[0] = ko->txn[1] = NULL;
+        if (pair[i])
+            rd_kafka_destroy(pair[i]);
+    pair[0] = pair[1] = NULL;
+}
+
+/* The first kafka sink of the program, which names the transaction that
+ * all of them share. */
+static const FlowSinkDef *first_kafka_sink(const FlowProgram *prog)
+{
+    for (int i = 0; i < prog->nsinks; i++)
+        if (flowrt_connector_sink(&prog->sinks[i].conn) == &flowrt_kafka_sink_ops)
+            return &prog->sinks[i];
+    return NULL;
 }
 
 /* Before any sink opens: fences the transactional ids (so no commit of an
  * earlier instance can still land), then reads back the newest checkpoint
- * whose transaction committed. */
+ * whose transaction committed. Only the first kafka sink answers: the
+ * others' records were in its transactions. */
 static int64_t kafka_committed_id(const FlowRuntime *rt, const FlowSinkDef *def, char **err)
 {
+    if (def != first_kafka_sink(rt->prog))
+        return INT64_MAX;
     KafkaOutput ko = { .key_field = -1 };
     ConnArgs args;
     flowrt_connargs_init(&args, &def->conn, &rt->params);
@@ -435,52 +480,117 @@ static int64_t kafka_committed_id(const FlowRuntime *rt, const FlowSinkDef *def,
     *err = args.err;
     if (!*err)
         name_transactions(&ko, rt, def);
-    int64_t id = !*err && fence(&ko, 60000, err) && make_commit_topic(&ko, err)
+    rd_kafka_t *pair[2] = { NULL, NULL };
+    int64_t id = !*err && fence(&ko, pair, &ko.own, 60000, err) &&
+                         make_commit_topic(&ko, pair[0], err)
                      ? last_marker(&ko, err)
                      : -1;
-    close_txn(&ko);
+    close_pair(pair);
     return id;
 }
 
-/* The run checkpoints: the records go in transactions from now on. A
- * transaction lasts an interval and a checkpoint's writing, which the
- * timeout leaves room for (the broker's limit is 15 minutes). */
+/* The output of the program's first kafka sink, in rt. */
+static KafkaOutput *owner_output(const FlowRuntime *rt)
+{
+    const FlowSinkDef *first = first_kafka_sink(rt->prog);
+    for (int i = 0; i < rt->noutputs; i++)
+        if (rt->outputs[i]->ops == &flowrt_kafka_sink_ops && rt->outputs[i]->sinks[0]->def == first)
+            return (KafkaOutput *)rt->outputs[i];
+    return NULL;
+}
+
+/* The owner's transaction, made and fenced when it is the first sink to
+ * begin. A transaction lasts an interval and a checkpoint's writing, which
+ * the timeout leaves room for (the broker's limit is 15 minutes). */
+static KafkaTxn *shared_txn(KafkaOutput *owner, const FlowRuntime *rt)
+{
+    if (owner->txn)
+        return owner->txn;
+    KafkaTxn *t = calloc(1, sizeof *t);
+    if (!t) {
+        fprintf(stderr, "flow: out of memory (kafka transaction)\n");
+        abort();
+    }
+    t->owner = owner;
+    t->prepared = t->decided = -1;
+    name_transactions(owner, rt, owner->base.sinks[0]->def);
+    int64_t timeout = 2 * rt->ckpt.every_ms + 60000;
+    char *err = NULL;
+    if (!fence(owner, t->producer, &t->delivery, timeout < 900000 ? timeout : 900000, &err)) {
+        fprintf(stderr, "%s\n", err);
+        free(err);
+        close_pair(t->producer);
+        free(t);
+        return NULL;
+    }
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(t->producer[0]);
+    owner->txn = t;
+    t->users = 1;
+    owner->delivery = &t->delivery;
+    if (e) {
+        txn_error(owner, "cannot begin a transaction", e);
+        return NULL;
+    }
+    return t;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* A second kafka sink joins the owner's transaction; it cannot when it
+ * names other brokers, properties or transaction names. */
+static int join_txn(KafkaOutput *ko, KafkaOutput *owner)
+{
+    const char *differs = !same_text(ko->brokers, owner->brokers)         ? "brokers"
+                          : !same_text(ko->properties, owner->properties) ? "properties"
+                          : ko->txn_id && strcmp(ko->txn_id, owner->txn_id) != 0
+                              ? "transactional_id"
+                          : ko->commit_topic && strcmp(ko->commit_topic, owner->commit_topic) != 0
+                              ? "commit_topic"
+                              : NULL;
+    if (differs) {
+        fprintf(stderr, "%s: sink to kafka topic '%s': the kafka sinks of a checkpointed program "
+                        "share one transaction, so its %s must be those of the first kafka sink "
+                        "(%s)\n",
+                ko->where, ko->topic, differs, owner->where);
+        return EINVAL;
+    }
+    ko->txn = owner->txn;
+    ko->txn->users++;
+    ko->delivery = &ko->txn->delivery;
+    return 0;
+}
+
+/* The run checkpoints: the records go in the shared transaction from now
+ * on, and the idempotent producer of the open goes. */
 static int kafka_begin(Output *out, const FlowRuntime *rt)
 {
     KafkaOutput *ko = (KafkaOutput *)out;
-    if (transactional_outputs > 0) {
-        fprintf(stderr, "%s: sink to kafka topic '%s': a checkpointed program may have one "
-                        "kafka sink for now (two would commit their transactions apart)\n",
-                ko->where, ko->topic);
-        return EINVAL;
-    }
-    name_transactions(ko, rt, ko->base.sinks[0]->def);
-    int64_t timeout = 2 * rt->ckpt.every_ms + 60000;
-    char *err = NULL;
-    if (!fence(ko, timeout < 900000 ? timeout : 900000, &err)) {
-        fprintf(stderr, "%s\n", err);
-        free(err);
-        close_txn(ko);
+    KafkaOutput *owner = owner_output(rt);
+    if (!shared_txn(owner, rt))
         return EIO;
+    int error = ko == owner ? 0 : join_txn(ko, owner);
+    if (!error) {
+        rd_kafka_destroy(ko->rk);
+        ko->rk = NULL;
     }
-    transactional_outputs++;
-    rd_kafka_destroy(ko->rk);
-    ko->cur = 0;
-    ko->rk = ko->txn[0];
-    rd_kafka_error_t *e = rd_kafka_begin_transaction(ko->rk);
-    return e ? txn_error(ko, "cannot begin a transaction", e) : 0;
+    return error;
 }
 
-/* At checkpoint id's fork (every record of the interval is with txn[cur]):
- * that transaction is set aside for id, the next begins on the other
- * producer. */
+/* At checkpoint id's fork (every record of the interval is with the
+ * current producer): that transaction is set aside for id, the next begins
+ * on the other producer. The first of the sharing sinks does it. */
 static int kafka_prepare(Output *out, int64_t id)
 {
-    (void)id;
     KafkaOutput *ko = (KafkaOutput *)out;
-    ko->cur = !ko->cur;
-    ko->rk = ko->txn[ko->cur];
-    rd_kafka_error_t *e = rd_kafka_begin_transaction(ko->rk);
+    KafkaTxn *t = ko->txn;
+    if (t->prepared == id)
+        return 0;
+    t->prepared = id;
+    t->cur = !t->cur;
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(t->producer[t->cur]);
     return e ? txn_error(ko, "cannot begin a transaction", e) : 0;
 }
 
@@ -488,26 +598,32 @@ static int kafka_prepare(Output *out, int64_t id)
  * id" and commits, which is the decision a restore reads back. A failed
  * checkpoint leaves a transaction that can be neither committed (its
  * checkpoint does not exist) nor dropped (the run is past its records):
- * the run fails, and the next start restores the one before. */
+ * the run fails, and the next start restores the one before. The first of
+ * the sharing sinks does it. */
 static int kafka_checkpointed(Output *out, int64_t id, bool complete)
 {
     KafkaOutput *ko = (KafkaOutput *)out;
+    KafkaTxn *t = ko->txn;
+    if (t->decided == id)
+        return 0;
+    t->decided = id;
+    const KafkaOutput *owner = t->owner;
     if (!complete) {
         fprintf(stderr, "%s: sink to kafka topic '%s': checkpoint %" PRId64 " failed, so its "
                         "transaction cannot be committed\n",
-                ko->where, ko->topic, id);
+                owner->where, owner->topic, id);
         return EIO;
     }
-    rd_kafka_t *rk = ko->txn[!ko->cur];
+    rd_kafka_t *rk = t->producer[!t->cur];
     char marker[48];
     int len = snprintf(marker, sizeof marker, "checkpoint %" PRId64, id);
     rd_kafka_resp_err_t pe = rd_kafka_producev(
-        rk, RD_KAFKA_V_TOPIC(ko->commit_topic), RD_KAFKA_V_PARTITION(0),
+        rk, RD_KAFKA_V_TOPIC(owner->commit_topic), RD_KAFKA_V_PARTITION(0),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(marker, (size_t)len),
-        RD_KAFKA_V_KEY(ko->txn_id, strlen(ko->txn_id)), RD_KAFKA_V_END);
+        RD_KAFKA_V_KEY(owner->txn_id, strlen(owner->txn_id)), RD_KAFKA_V_END);
     if (pe) {
         fprintf(stderr, "%s: sink to kafka topic '%s': the marker of checkpoint %" PRId64 ": %s\n",
-                ko->where, ko->topic, id, rd_kafka_err2str(pe));
+                owner->where, owner->topic, id, rd_kafka_err2str(pe));
         return EIO;
     }
     rd_kafka_error_t *e;
@@ -516,19 +632,27 @@ static int kafka_checkpointed(Output *out, int64_t id, bool complete)
     return e ? txn_error(ko, "cannot commit", e) : delivery_error(ko);
 }
 
+/* The last sink that shares the transaction aborts what no checkpoint
+ * covers (a restart writes it again) and frees it. */
+static void leave_txn(KafkaTxn *t)
+{
+    if (--t->users > 0)
+        return;
+    for (int i = 0; i < 2; i++) {
+        rd_kafka_error_t *e = rd_kafka_abort_transaction(t->producer[i], KAFKA_OPEN_TIMEOUT_MS);
+        if (e)
+            rd_kafka_error_destroy(e);
+    }
+    close_pair(t->producer);
+    free(t);
+}
+
 static int kafka_close(Output *out)
 {
     KafkaOutput *ko = (KafkaOutput *)out;
     int error = 0;
-    if (ko->txn[0]) {
-        /* What no checkpoint covers is dropped; a restart writes it again. */
-        for (int i = 0; i < 2; i++) {
-            rd_kafka_error_t *e = rd_kafka_abort_transaction(ko->txn[i], KAFKA_OPEN_TIMEOUT_MS);
-            if (e)
-                rd_kafka_error_destroy(e);
-        }
-        close_txn(ko);
-        transactional_outputs--;
+    if (ko->txn) {
+        leave_txn(ko->txn);
     } else if (ko->rk) {
         error = kafka_flush(out);
         rd_kafka_destroy(ko->rk);
@@ -565,7 +689,8 @@ static Output *kafka_open(const FlowSinkDef *def, ConnArgs *args, bool keep, cha
     flowrt_output_init(&ko->base, &flowrt_kafka_sink_ops, ko->topic);
     ko->key_field = field_index(def, key);
     /* Idempotent: a retried send is never written twice. */
-    ko->rk = new_producer(ko, NULL, 60000, err);
+    ko->delivery = &ko->own;
+    ko->rk = new_producer(ko, ko->delivery, NULL, 60000, err);
     int nparts = 0;
     int32_t *ids = ko->rk ? flowrt_kafka_partitions(&def->conn, ko->rk, ko->brokers, ko->topic,
                                                     &nparts, KAFKA_OPEN_TIMEOUT_MS, err)

@@ -125,7 +125,8 @@ for m in $sizes; do
   wait "$pid" || true
   line=$(grep "checkpoints (" run1.err || true)
   pause=$(echo "$line" | sed -n 's/.*(max \([0-9.]*\) ms).*/\1/p')
-  last=$(grep " checkpoints [0-9]" run1.err | tail -1 | sed -n 's/.* last \([0-9.]*\)ms.*/\1/p')
+  last=$(grep " checkpoints [0-9]" run1.err | tail -1 | sed -n 's/.* last \([0-9.]*\)ms.*/\1/p' ||
+    true)
   kib=$(echo "$line" | sed -n 's/.*ms, \([0-9.]*\) KiB.*/\1/p')
   # The restore is done before the first record; stop the second run at its
   # first --stats line, and read the restore time from its summary.

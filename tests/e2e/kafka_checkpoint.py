@@ -3,12 +3,14 @@
 (tests/kafka/broker.py). Two checkpointed programs (checkpoint every 80 ms),
 Kafka -> keyed tumbling window -> Kafka and Kafka (3 partitions) -> lookup
 in a table from a Kafka changelog (read again on every restore) -> file,
-are killed with SIGKILL of their process group at random (seeded) moments
+the first with a second Kafka sink (the raw records of one stream) in the
+same transactions, are killed with SIGKILL of their process group at random (seeded) moments
 while their input is being produced, and started again until all of it is
 processed: at least 20 kills in all. The committed output (kcat under
 read_committed) must equal an uninterrupted run's and the one worked out
 here: nothing lost, nothing twice. Then a second instance with the same
-transactional id fences the first, which stops with a message saying so.
+transactional id fences the first, which stops with a message saying so,
+and a second Kafka sink naming another transactional id is refused.
 
   kafka_checkpoint.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
 """
@@ -33,7 +35,9 @@ schema Ev { ts : timestamp, user : string, v : int64 }
 source ev : Ev from kafka(brokers = "{b}", topic = "win_in", format = csv, start = earliest)
   event time ts;
 stream per_user = ev | key by user | window tumbling 1s | aggregate n = count(), total = sum(v);
+stream big = ev | where v >= 11;
 sink per_user to kafka(brokers = "{b}", topic = "{out}", format = csv, key = user{extra});
+sink big to kafka(brokers = "{b}", topic = "{out}_big", format = csv{big_extra});
 config { checkpoint every 80ms; }
 """
 
@@ -66,20 +70,23 @@ def iso(ms):
 
 def window_input():
     """Lines in event-time order (one partition), a sentinel at the end
-    that closes every window, and the expected (user, start, n, total)."""
-    lines, want = [], collections.Counter()
+    that closes every window, the expected (user, start, n, total) and the
+    expected lines of the stream big."""
+    lines, want, big = [], collections.Counter(), collections.Counter()
     sums = collections.defaultdict(lambda: [0, 0])
     for i in range(CHUNKS * PER_CHUNK):
         ts = T0 + i * 7
         user, v = f"u{i % USERS}", i % 13
         lines.append(f"{iso(ts)},{user},{v}")
+        if v >= 11:
+            big[lines[-1]] += 1
         w = sums[(user, (ts - T0) // 1000)]
         w[0] += 1
         w[1] += v
     lines.append(f"{iso(T0 + 10 ** 8)},zz,0")
     for (user, start), (n, total) in sums.items():
         want[(user, iso(T0 + start * 1000), n, total)] += 1
-    return lines, want
+    return lines, want, big
 
 
 def file_input(rng):
@@ -106,6 +113,10 @@ def window_output(b, topic):
             raise Failure(f"{topic}: message key {key!r} is not its user: {value}")
         got[(user, start, int(n), int(total))] += 1
     return got
+
+
+def big_output(b, topic):
+    return collections.Counter(b.consume(topic).splitlines())
 
 
 def file_output(path):
@@ -189,14 +200,14 @@ def check(what, got, want):
 
 
 def window_test(env, b, work, rng):
-    lines, want = window_input()
+    lines, want, big = window_input()
     b.create_topic("win_in", partitions=1)
-    for t in ("win_out", "win_ref"):
+    for t in ("win_out", "win_ref", "win_out_big", "win_ref_big"):
         b.create_topic(t, partitions=2)
     killed_dir, ref_dir = os.path.join(work, "win"), os.path.join(work, "win_ref")
     os.makedirs(killed_dir)
     os.makedirs(ref_dir)
-    flow = WINDOW.replace("{b}", b.bootstrap).replace("{extra}", "")
+    flow = WINDOW.replace("{b}", b.bootstrap).replace("{extra}", "").replace("{big_extra}", "")
     env.build_text(flow.replace("{out}", "win_out"), "win", killed_dir)
     env.build_text(flow.replace("{out}", "win_ref"), "win_ref", ref_dir)
     producing = threading.Event()
@@ -204,16 +215,21 @@ def window_test(env, b, work, rng):
     feeder = threading.Thread(target=produce_slowly,
                               args=(b, "win_in", [(0, line) for line in lines], producing))
     feeder.start()
-    total = sum(want.values())
+    total, big_total = sum(want.values()), sum(big.values())
+
+    def complete(out):
+        return (sum(window_output(b, out).values()) >= total and
+                sum(big_output(b, out + "_big").values()) >= big_total)
+
     try:
-        kills = killed_runs(env, "win", killed_dir, rng, producing,
-                               lambda: sum(window_output(b, "win_out").values()) >= total)
+        kills = killed_runs(env, "win", killed_dir, rng, producing, lambda: complete("win_out"))
     finally:
         feeder.join()
-    uninterrupted(env, "win_ref", ref_dir,
-                  lambda: sum(window_output(b, "win_ref").values()) >= total)
+    uninterrupted(env, "win_ref", ref_dir, lambda: complete("win_ref"))
     check("window, killed", window_output(b, "win_out"), want)
     check("window, uninterrupted", window_output(b, "win_ref"), want)
+    check("window's second sink, killed", big_output(b, "win_out_big"), big)
+    check("window's second sink, uninterrupted", big_output(b, "win_ref_big"), big)
     # Each complete checkpoint's offsets go to the source's group (its
     # default name, flowc-PROGRAM), for monitoring tools: after the clean
     # stop's final checkpoint the group is at the end of the input.
@@ -259,8 +275,9 @@ def fencing_test(env, b, work):
     d = os.path.join(work, "fence")
     os.makedirs(d)
     b.create_topic("fence_out", partitions=1)
+    b.create_topic("fence_out_big", partitions=1)
     flow = (WINDOW.replace("{b}", b.bootstrap).replace("{out}", "fence_out")
-            .replace("{extra}", ', transactional_id = "fence-test"'))
+            .replace("{extra}", ', transactional_id = "fence-test"').replace("{big_extra}", ""))
     env.build_text(flow, "fence", d)
     first = start(env, "fence", d, os.path.join(d, "ckpt1"))
     time.sleep(3)
@@ -280,6 +297,28 @@ def fencing_test(env, b, work):
     stop(second)
 
 
+def mismatch_test(env, b, work):
+    """A second Kafka sink cannot have a transaction of its own: the run
+    stops at its start, naming the sink and what differs."""
+    d = os.path.join(work, "mismatch")
+    os.makedirs(d)
+    flow = (WINDOW.replace("{b}", b.bootstrap).replace("{out}", "fence_out")
+            .replace("{extra}", "").replace("{big_extra}", ', transactional_id = "other"'))
+    env.build_text(flow, "mismatch", d)
+    proc = start(env, "mismatch", d, os.path.join(d, "ckpt"))
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise Failure("a second kafka sink with its own transactional id was not refused")
+    want = ("sink to kafka topic 'fence_out_big': the kafka sinks of a checkpointed program "
+            "share one transaction, so its transactional_id must be those of the first kafka "
+            "sink (mismatch.flow:6:")
+    if proc.returncode != 1 or want not in err or not err.startswith("mismatch.flow:7:"):
+        raise Failure(f"the second kafka sink's own transactional id: exit {proc.returncode}:\n"
+                      f"{err[-3000:]}")
+
+
 def main():
     env = Env(env_arguments(__doc__).parse_args())
     work = env.fresh_dir("kafka_checkpoint")
@@ -290,8 +329,9 @@ def main():
         if kills < 2 * MIN_KILLS:
             raise Failure(f"only {kills} kills")
         fencing_test(env, b, work)
-    print(f"kafka_checkpoint: {kills} kills, committed outputs equal to uninterrupted runs; "
-          "a duplicate instance is fenced")
+        mismatch_test(env, b, work)
+    print(f"kafka_checkpoint: {kills} kills, committed outputs of three sinks equal to "
+          "uninterrupted runs; a duplicate instance is fenced")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# smoke.sh: the regression guard's short run of every benchmark script
+# (docs/performance.md, "The regression guard"): tiny inputs and one round
+# each, so that CI sees that each still builds its programs, that they
+# agree with the hand-written C (the scripts check their outputs), and that
+# it prints its ratio lines. It asserts nothing about speed: the figures of
+# a loaded CI machine at these sizes mean nothing.
+#
+#   tests/bench/smoke.sh BUILD_DIR
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$1" && pwd)
+failed=0
+
+run() {
+  local name=$1
+  shift
+  local out
+  echo "== $name"
+  if ! out=$(env RUNS=1 "$@" 2>&1); then
+    echo "$out" | tail -20
+    echo "FAIL: $name exited with an error"
+    failed=1
+    return
+  fi
+  if ! echo "$out" | grep -Eq "ratio|/hand|/C:"; then
+    echo "$out" | tail -20
+    echo "FAIL: $name printed no ratio"
+    failed=1
+    return
+  fi
+  echo "$out" | grep -E "[0-9]\.[0-9]+ *$|ratio|/hand|/C:" | head -12
+}
+
+run run_bench GEN_COUNT=100000 CSV_ROWS=50000 "$here/run_bench.sh" "$build"
+run run_window_bench COUNT=200000 CSV_COUNT=100000 "$here/run_window_bench.sh" "$build"
+run run_join_bench COUNT=100000 "$here/run_join_bench.sh" "$build"
+run run_lookup_bench COUNT=2000000 ROWS=1000 "$here/run_lookup_bench.sh" "$build"
+run run_checkpoint_bench COUNT=200000 JOIN_COUNT=100000 STATE_SIZES=0.01 \
+  "$here/run_checkpoint_bench.sh" "$build"
+run run_rocksdb_bench COUNT=500000 MANY=20000 "$here/run_rocksdb_bench.sh" "$build"
+exit $failed

@@ -23,23 +23,17 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oracle_util import by_names, compare_multisets, fail_if, oracle_main  # noqa: E402
 from oracle import parse_ts  # noqa: E402
+import oracle_join  # noqa: E402
 from oracle_join import make_rows, write_csv  # noqa: E402
 
-FLOW = """\
-schema Imp { ts : timestamp, user : string, region : int32, v : int64 }
-schema Click { user : string, ts : timestamp, region : int64, w : int32 }
-
-source imps : Imp from file("left.csv", format = csv) event time ts watermark 3s;
-source clicks : Click from file("right.csv", format = csv) event time ts watermark 3s;
-
-stream joined = imps as l
-  | key by user
-  | join clicks as r on l.user == r.user and l.region == r.region JOIN
-  | select luser = l.user, lregion = l.region, v, ruser = r.user, rregion = r.region, w,
-           lts = l.ts, rts = r.ts;
-
-sink joined to stdout(format = jsonl);
-"""
+# oracle_join's program, with both sides' keys in the result (either may be
+# null) and JSON lines out.
+FLOW = (oracle_join.FLOW
+        .replace("stream pairs", "stream joined")
+        .replace("select user = l.user, region = l.region, v, w,",
+                 "select luser = l.user, lregion = l.region, v, ruser = r.user, "
+                 "rregion = r.region, w,\n          ")
+        .replace("sink pairs to stdout(format = csv)", "sink joined to stdout(format = jsonl)"))
 
 INTERVAL = "r.ts BETWEEN l.ts - 5000 AND l.ts + 5000"
 WINDOW = "l.ts / 10000 = r.ts / 10000"

@@ -424,7 +424,8 @@ static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
     cw_line(w, "FlowJoinRows *rows = item;");
     cw_line(w, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
     cw_line(w, "int64_t next = FLOW_TIME_MAX;");
-    cw_line(w, "rows->timer_pending = false;");
+    if (!n->outer) /* an outer join asks the runtime (flow_timer_next) */
+        cw_line(w, "rows->timer_pending = false;");
     cw_open(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "const %s *row;", n->names->row);
     if (n->outer) {
@@ -449,11 +450,13 @@ static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
     cw_line(w, "int64_t due = flow_time_add(row->ts, %s);", within);
     cw_line(w, "if (due < next)");
     cw_line(w, "    next = due;");
-    cw_line(w, "rows->timer_pending = true;");
+    if (!n->outer)
+        cw_line(w, "rows->timer_pending = true;");
     cw_close(w, "");
     cw_close(w, "");
-    emit_timer_again(w, n->outer ? arena_printf(em->arena, "next < flow_timer_next(rt, %d)", n->op)
-                                 : "rows->timer_pending", n->op, "next", "rows", false);
+    const char *again = n->outer ? arena_printf(em->arena, "next < flow_timer_next(rt, %d)", n->op)
+                                 : "rows->timer_pending";
+    emit_timer_again(w, again, n->op, "next", "rows", false);
     cw_close(w, "");
 }
 
@@ -609,7 +612,6 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
         cw_comment(w, true, "Out of order, the new row may be due before the pending timer.");
         cw_open(w, "if (flow_time_add(ts, %s) < flow_timer_next(rt, %d))", within, n->op);
         cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %s), rows);", n->op, within);
-        cw_line(w, "rows->timer_pending = true;");
         cw_close(w, "");
     } else if (!n->windowed) {
         cw_comment(w, true, "No timer pending: no row was kept; the new row's is the one.");

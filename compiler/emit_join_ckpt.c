@@ -173,7 +173,6 @@ static void interval_restore(Emitter *em, CWriter *w, const JoinStage *n)
         cw_line(w, "int64_t ntimers = flow_ckpt_get_count(in, INT64_MAX);");
         cw_open(w, "for (int64_t i = 0; i < ntimers && !flow_ckpt_failed(in); i++)");
         cw_line(w, "flow_timer_set(rt, op, flow_ckpt_get_i64(in), rows);");
-        cw_line(w, "rows->timer_pending = true;");
         cw_close(w, "");
     } else {
         cw_open(w, "if (flow_ckpt_get_count(in, 1) == 1)");

@@ -284,7 +284,8 @@ struct Op {
             NameRef *other;        /* the right-hand stream or table */
             const char *alias;     /* `as A`, or NULL */
             JoinEq *eqs;
-            bool left;             /* lookup: `left`, a record without a row is kept */
+            bool left;             /* `left` (`full`): a left record without a match is kept */
+            bool right;            /* join `right` (`full`): so is a right one */
             bool windowed;         /* join: `window tumbling D` instead of `within D` */
             DurationArg within;    /* interval join bound */
             DurationArg window;    /* window join size */

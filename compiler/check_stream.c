@@ -20,6 +20,7 @@ typedef struct Pipe {
      * the select renamed it (NULL: dropped), for "needs a key by". */
     const Op *key_lost_at;
     const char *key_lost_field, *key_lost_rename;
+    const Op *key_outer_at; /* or the `join ... right|full` that ended the key */
     bool window_result; /* an aggregate made the current records */
     int opno;          /* 1-based position of the operator being checked */
     const Op *prev;    /* the operator before it in the stream, or NULL */
@@ -162,6 +163,7 @@ static void check_key_by(Pipe *p, Op *op)
     p->key = ok ? key : NULL;
     p->nkey = ok ? nkey : 0;
     p->key_unknown = !ok;
+    p->key_outer_at = NULL;
     op->key_fields = p->key;
     op->nkey = p->nkey;
 }
@@ -472,6 +474,13 @@ static void check_lookup_key(Pipe *p, const JoinEq *eqs, const Decl *table)
 static void report_no_key(Pipe *p, const Op *op, const char *opname)
 {
     Diag *d = p->c->d;
+    if (!p->key_lost_at && p->key_outer_at) {
+        diag_error(d, op->loc, "'%s' needs a 'key by' before it: after the outer join at %d:%d "
+                   "the left key may be null; key by a value that is never null, such as "
+                   "coalesce(left key, right key)", opname, p->key_outer_at->loc.line,
+                   p->key_outer_at->loc.col);
+        return;
+    }
     if (!p->key_lost_at) {
         diag_error(d, op->loc, "'%s' needs a 'key by' before it", opname);
         return;
@@ -530,17 +539,26 @@ static void check_join(Pipe *p, Op *op)
     for (int i = 0; i < l->nfields; i++) {
         Field f = l->fields[i];
         f.qualifier = qualifier_of(&p->fs, &f);
+        /* `join ... right|full`: a right record without a match has the left fields null. */
+        f.optional |= op->join.right;
         out->fields[out->nfields++] = f;
     }
     for (int i = 0; i < r->nfields; i++) {
         Field f = r->fields[i];
         f.qualifier = qualifier_of(&rfs, &f);
-        /* `lookup ... left`: a record without a row has the row's fields null. */
-        f.optional |= lookup && op->join.left;
+        /* `left` (`full`): a left record without a row or a match has the right fields null. */
+        f.optional |= op->join.left;
         out->fields[out->nfields++] = f;
     }
     p->fs.schema = out;
     p->window_result = false;
+    if (op->join.right) {
+        /* The left key fields may be null now: no key is in force (docs/language.md). */
+        p->key = NULL;
+        p->nkey = 0;
+        p->key_lost_at = NULL;
+        p->key_outer_at = op;
+    }
 }
 
 /* ---- union and dedupe ---------------------------------------------------------------- */
@@ -576,6 +594,7 @@ static void check_union(Pipe *p, Op *op)
     p->key = NULL;
     p->nkey = 0;
     p->key_lost_at = NULL;
+    p->key_outer_at = NULL;
     p->window_result = false;
 }
 

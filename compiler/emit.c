@@ -716,11 +716,75 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
                         loc_text(em, c->loc), ops ? "&" : "", ops ? ops : "NULL");
 }
 
+/* Whether records that leave node n are held back by it: an outer
+ * interval join emits a record without a match `within` after its time. */
+static bool holds_output(const PlanNode *n)
+{
+    const Op *op = n->kind == PN_OP ? n->op : NULL;
+    return op && op->kind == OP_JOIN && !op->join.windowed && (op->join.left || op->join.right);
+}
+
+/* The C expression of how far behind the program watermark the records into
+ * node n may be (the sum of the outer joins' `within` along a path, the
+ * largest over paths; flow/state.h, FlowOperatorDef.hold), or NULL for 0.
+ * memo[id] caches a node's, "" for 0. */
+static const char *input_hold(Emitter *em, const PlanNode *n, const char **memo)
+{
+    if (memo[n->id])
+        return *memo[n->id] ? memo[n->id] : NULL;
+    Arena *a = em->arena;
+    const char *hold = NULL;
+    for (int i = 0; i < n->inputs.n; i++) {
+        const PlanNode *from = n->inputs.items[i]->from;
+        const char *h = input_hold(em, from, memo);
+        if (holds_output(from)) {
+            const char *within = dur_plus(a, dur_c(em, &from->op->join.within), 0);
+            h = h ? arena_printf(a, "flow_time_add(%s, %s)", h, within) : within;
+        }
+        if (h && hold && strcmp(h, hold) != 0)
+            hold = arena_printf(a, "(%s > %s ? %s : %s)", h, hold, h, hold);
+        else if (h)
+            hold = h;
+    }
+    memo[n->id] = hold ? hold : "";
+    return hold;
+}
+
+/* Each held operator's FlowOperatorDef.hold function, named in holds[i]
+ * ("NULL" for the others). */
+static const char **emit_hold_functions(Emitter *em, CWriter *w)
+{
+    Plan *plan = em->plan;
+    Arena *a = em->arena;
+    const char **memo = arena_alloc(a, sizeof *memo * (size_t)(plan->nnodes + 1));
+    const char **holds = arena_alloc(a, sizeof *holds * (size_t)(plan->nstages + 1));
+    for (int i = 0; i < plan->nstages; i++) {
+        const PlanStage *st = plan->stages[i];
+        holds[i] = "NULL";
+        const char *hold = st->op_index >= 0 ? input_hold(em, st->nodes[0], memo) : NULL;
+        if (!hold)
+            continue;
+        holds[i] = plan_unique_name(plan, arena_printf(a, "%s_hold", st->cname));
+        cw_blank(w);
+        cw_comment(w, true, "Records reach this operator up to this long after the program "
+                            "watermark passed their time: the `within` of the outer interval "
+                            "joins before it (FlowOperatorDef.hold).");
+        cw_line(w, "static int64_t %s(FlowRuntime *rt)", holds[i]);
+        cw_line(w, "{");
+        if (!strstr(hold, "FLOW_PARAM"))
+            cw_line(w, "    (void)rt;");
+        cw_line(w, "    return %s;", hold);
+        cw_line(w, "}");
+    }
+    return holds;
+}
+
 /* The FlowOperatorDef array `operators`, one entry per stateful stage. */
 static void emit_operator_table(Emitter *em, CWriter *w)
 {
     Plan *plan = em->plan;
     bool any = false;
+    const char **holds = emit_hold_functions(em, w);
     for (int i = 0; i < plan->nstages; i++) {
         const PlanStage *st = plan->stages[i];
         if (!(st->op_index >= 0))
@@ -729,9 +793,9 @@ static void emit_operator_table(Emitter *em, CWriter *w)
             cw_open(w, "static const FlowOperatorDef operators[] =");
         any = true;
         const Op *op = st->nodes[0]->op;
-        cw_line(w, "{ \"%s at %s\", %s, %s, %s, %s },", op_info(op->kind)->spelling,
+        cw_line(w, "{ \"%s at %s\", %s, %s, %s, %s, %s },", op_info(op->kind)->spelling,
                 loc_text(em, op->loc), st->names->fire, st->names->release,
-                checkpoint_fn(em, st, false), checkpoint_fn(em, st, true));
+                checkpoint_fn(em, st, false), checkpoint_fn(em, st, true), holds[i]);
     }
     if (any)
         cw_close(w, ";");

@@ -265,6 +265,9 @@ typedef struct JoinStage {
     TypeKind *keytypes;
     int nkey;
     bool windowed;
+    /* An interval join with `left`, `right` or `full`: its rows carry a
+     * matched flag and are kept in time order (emit_join.c). */
+    bool outer;
     /* The C text of within, of the window size, of the size - 1 (a number
      * for a literal, a param read through rt for a param). */
     const char *within, *window, *window_last;
@@ -273,7 +276,8 @@ typedef struct JoinStage {
 /* The shape of a join stage and the plan's names, without the helpers'. */
 JoinStage join_shape(Emitter *em, const PlanStage *st);
 /* Lines that link a new `row` of `side` at the end of its group `g`'s list
- * (and, in an interval join, of its side's arrival order in `rows`). */
+ * (and, in an interval join, of its side's arrival order in `rows`); in an
+ * outer interval join, after the last row of its time or earlier in both. */
 void emit_join_link_row(CWriter *w, const JoinStage *n);
 
 #endif

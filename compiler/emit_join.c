@@ -61,6 +61,7 @@ JoinStage join_shape(Emitter *em, const PlanStage *st)
     n.node = st->nodes[0];
     n.jop = n.node->op;
     n.windowed = n.jop->join.windowed;
+    n.outer = !n.windowed && (n.jop->join.left || n.jop->join.right);
     n.ltype = n.node->in;
     n.rtype = right_type(n.node);
     n.out = n.node->out;
@@ -220,6 +221,12 @@ static void emit_interval_free(CWriter *w, const JoinStage *n)
     cw_line(w, "g->head[side] = row->next;");
     cw_line(w, "if (!row->next)");
     cw_line(w, "    g->tail[side] = NULL;");
+    if (n->outer) {
+        cw_line(w, "else");
+        cw_line(w, "    row->next->prev = NULL;");
+        cw_line(w, "if (rows->head[side])");
+        cw_line(w, "    ((%s *)rows->head[side])->fifo_prev = NULL;", n->names->row);
+    }
     if (has_strings(n->ltype) || has_strings(n->rtype)) {
         cw_open(w, "if (side == 0)");
         release_strings(w, n->ltype, "row->rec.left.");
@@ -267,6 +274,10 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinStage *n)
     } else {
         cw_line(w, "void *fifo_next; /* the next row of its side to arrive: first member */");
         cw_line(w, "%s *next; /* the next row of its group and side */", n->names->row);
+    }
+    if (n->outer) {
+        cw_line(w, "%s *fifo_prev, *prev; /* the lists are in time order */", n->names->row);
+        cw_line(w, "bool matched; /* paired at least once: never emitted alone */");
     }
     if (n->windowed)
         cw_line(w, "%s *group;", n->names->state);
@@ -316,6 +327,24 @@ static void emit_structs(Emitter *em, CWriter *w, const JoinStage *n)
         emit_interval_free(w, n);
 }
 
+/* Field `of` of the result from field f of side record `p`; with
+ * `may_null` (the other side is kept without a match) `p` may be NULL and
+ * the field is optional in the result. */
+static void side_field(CWriter *w, const PlanType *out, int of, const PlanType *t, int f,
+                       const char *p, bool may_null)
+{
+    const char *m = out->members[of], *im = t->members[f];
+    const Field *fd = &t->schema->fields[f];
+    const char *opt = c_opt_type(fd->type);
+    if (!may_null)
+        cw_line(w, "rec.%s = %s->%s;", m, p, im);
+    else if (fd->optional)
+        cw_line(w, "rec.%s = %s ? %s->%s : (%s){ .null = true };", m, p, p, im, opt);
+    else
+        cw_line(w, "rec.%s = %s ? (%s){ %s->%s, false } : (%s){ .null = true };", m, p, opt, p,
+                im, opt);
+}
+
 static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                  const JoinStage *n)
 {
@@ -325,9 +354,9 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     cw_line(&b.w, "%s rec;", n->out->cname);
     int nl = n->ltype->schema->nfields;
     for (int f = 0; f < nl; f++)
-        cw_line(&b.w, "rec.%s = l->%s;", n->out->members[f], n->ltype->members[f]);
+        side_field(&b.w, n->out, f, n->ltype, f, "l", n->jop->join.right);
     for (int f = 0; f < n->rtype->schema->nfields; f++)
-        cw_line(&b.w, "rec.%s = r->%s;", n->out->members[nl + f], n->rtype->members[f]);
+        side_field(&b.w, n->out, nl + f, n->rtype, f, "r", n->jop->join.left);
     emit_stage_rest(&b, st, 1);
     if (!b.used_ts)
         cw_line(&b.w, "(void)ts;");
@@ -335,15 +364,19 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     cw_blank(w);
     cw_comment(w, true, arena_printf(a, "One pair of the join at %s:%d: the left fields, then "
                                      "the right ones, and the operators after it. Its event "
-                                     "time is %s.", em->plan->flow_file, n->jop->loc.line,
+                                     "time is %s.%s", em->plan->flow_file, n->jop->loc.line,
                                      n->windowed ? "window_end - 1ms"
-                                                 : "the larger of the two"));
+                                                 : "the larger of the two",
+                                     n->jop->join.left || n->jop->join.right
+                                         ? " A record kept without a match comes with the "
+                                           "other side NULL: its fields are null."
+                                         : ""));
     emit_body_function(w, arena_printf(a, "static void %s(FlowRuntime *rt, const %s *l, "
                                           "const %s *r, int64_t ts)", n->names->result,
                                           n->ltype->cname, n->rtype->cname), &b, false);
 }
 
-static void emit_fire_function(CWriter *w, const JoinStage *n)
+static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
 {
     cw_blank(w);
     if (n->windowed) {
@@ -355,6 +388,18 @@ static void emit_fire_function(CWriter *w, const JoinStage *n)
         cw_line(w, "for (const %s *l = g->head[0]; l; l = l->next)", n->names->row);
         cw_line(w, "    for (const %s *r = g->head[1]; r; r = r->next)", n->names->row);
         cw_line(w, "        %s(rt, &l->rec.left, &r->rec.right, time);", n->names->result);
+        if (n->jop->join.left) {
+            cw_comment(w, true, "`left`: the left rows of a window without right ones, alone.");
+            cw_line(w, "for (const %s *l = g->head[1] ? NULL : g->head[0]; l; l = l->next)",
+                    n->names->row);
+            cw_line(w, "    %s(rt, &l->rec.left, NULL, time);", n->names->result);
+        }
+        if (n->jop->join.right) {
+            cw_comment(w, true, "`right`: the right rows of a window without left ones, alone.");
+            cw_line(w, "for (const %s *r = g->head[0] ? NULL : g->head[1]; r; r = r->next)",
+                    n->names->row);
+            cw_line(w, "    %s(rt, NULL, &r->rec.right, time);", n->names->result);
+        }
         cw_line(w, "flow_table_remove(flow_state_table(rt, %d), g->hash, g);", n->op);
         cw_line(w, "%s(g);", n->free_group);
         cw_close(w, "");
@@ -367,31 +412,97 @@ static void emit_fire_function(CWriter *w, const JoinStage *n)
                         "on (a row that came out of order, behind a younger one, goes with "
                         "the younger one), and the timer is set again for the oldest row "
                         "left.");
+    if (n->outer)
+        cw_comment(w, true, "Outer: the rows are in time order, so each is freed as the "
+                            "watermark reaches its time + within; a row of a kept side that "
+                            "never matched goes out alone first, with its own time. A timer "
+                            "set earlier for a row that came out of order may be pending "
+                            "still: the timer is set again unless one comes first.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
     cw_line(w, "(void)time;");
     cw_line(w, "FlowJoinRows *rows = item;");
     cw_line(w, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
     cw_line(w, "int64_t next = FLOW_TIME_MAX;");
-    cw_line(w, "rows->timer_pending = false;");
+    if (!n->outer) /* an outer join asks the runtime (flow_timer_next) */
+        cw_line(w, "rows->timer_pending = false;");
     cw_open(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "const %s *row;", n->names->row);
-    cw_line(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %s) <= watermark)",
-            within);
-    cw_line(w, "    %s(rows, side);", n->drop_oldest);
+    if (n->outer) {
+        cw_open(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %s) <= watermark)",
+                within);
+        if (n->jop->join.left) {
+            cw_line(w, "if (side == 0 && !row->matched)");
+            cw_line(w, "    %s(rt, &row->rec.left, NULL, row->ts);", n->names->result);
+        }
+        if (n->jop->join.right) {
+            cw_line(w, "if (side == 1 && !row->matched)");
+            cw_line(w, "    %s(rt, NULL, &row->rec.right, row->ts);", n->names->result);
+        }
+        cw_line(w, "%s(rows, side);", n->drop_oldest);
+        cw_close(w, "");
+    } else {
+        cw_line(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %s) <= watermark)",
+                within);
+        cw_line(w, "    %s(rows, side);", n->drop_oldest);
+    }
     cw_open(w, "if (row)");
     cw_line(w, "int64_t due = flow_time_add(row->ts, %s);", within);
     cw_line(w, "if (due < next)");
     cw_line(w, "    next = due;");
-    cw_line(w, "rows->timer_pending = true;");
+    if (!n->outer)
+        cw_line(w, "rows->timer_pending = true;");
     cw_close(w, "");
     cw_close(w, "");
-    emit_timer_again(w, "rows->timer_pending", n->op, "next", "rows", false);
+    const char *again = n->outer ? arena_printf(em->arena, "next < flow_timer_next(rt, %d)", n->op)
+                                 : "rows->timer_pending";
+    emit_timer_again(w, again, n->op, "next", "rows", false);
+    cw_close(w, "");
+}
+
+/* Outer: `row` goes after the last row of its group and side, and of its
+ * side in `rows`, whose time is not later (walking back from the tail: a
+ * row in time order stops at once), so that the oldest row is the first of
+ * both lists and the group of the row freed is still found by its head. */
+static void link_in_time_order(CWriter *w, const JoinStage *n)
+{
+    const char *row = n->names->row;
+    open_block(w);
+    cw_line(w, "%s *at = g->tail[side];", row);
+    cw_line(w, "while (at && at->ts > row->ts)");
+    cw_line(w, "    at = at->prev;");
+    cw_line(w, "row->prev = at;");
+    cw_line(w, "row->next = at ? at->next : g->head[side];");
+    cw_line(w, "if (at)");
+    cw_line(w, "    at->next = row;");
+    cw_line(w, "else");
+    cw_line(w, "    g->head[side] = row;");
+    cw_line(w, "if (row->next)");
+    cw_line(w, "    row->next->prev = row;");
+    cw_line(w, "else");
+    cw_line(w, "    g->tail[side] = row;");
+    cw_line(w, "at = rows->tail[side];");
+    cw_line(w, "while (at && at->ts > row->ts)");
+    cw_line(w, "    at = at->fifo_prev;");
+    cw_line(w, "row->fifo_prev = at;");
+    cw_line(w, "row->fifo_next = at ? at->fifo_next : rows->head[side];");
+    cw_line(w, "if (at)");
+    cw_line(w, "    at->fifo_next = row;");
+    cw_line(w, "else");
+    cw_line(w, "    rows->head[side] = row;");
+    cw_line(w, "if (row->fifo_next)");
+    cw_line(w, "    ((%s *)row->fifo_next)->fifo_prev = row;", row);
+    cw_line(w, "else");
+    cw_line(w, "    rows->tail[side] = row;");
     cw_close(w, "");
 }
 
 void emit_join_link_row(CWriter *w, const JoinStage *n)
 {
+    if (n->outer) {
+        link_in_time_order(w, n);
+        return;
+    }
     if (n->windowed)
         cw_line(w, "row->prev = g->tail[side];");
     cw_line(w, "if (g->tail[side])");
@@ -454,9 +565,12 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     if (n->windowed)
         cw_line(w, "flow_timer_set(rt, %d, fire_at, g);", n->op);
     cw_close(w, "");
+    if (n->outer)
+        cw_line(w, "bool matched = false;");
     if (!n->windowed) {
         cw_comment(w, true, "abs(l.ts - r.ts) <= within, without overflow.");
-        cw_open(w, "for (const %s *o = g->head[1 - side]; o; o = o->next)", n->names->row);
+        cw_open(w, "for (%s%s *o = g->head[1 - side]; o; o = o->next)", n->outer ? "" : "const ",
+                n->names->row);
         cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
                    "(uint64_t)o->ts - (uint64_t)ts;");
         if (n->jop->join.within.decl)
@@ -465,6 +579,8 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
             cw_line(w, "if (gap > %su)", within);
         cw_line(w, "    continue;");
         cw_line(w, "int64_t at = ts > o->ts ? ts : o->ts;");
+        if (n->outer)
+            cw_line(w, "o->matched = matched = true;");
         cw_line(w, "if (side == 0)");
         cw_line(w, "    %s(rt, rec, &o->rec.right, at);", n->names->result);
         cw_line(w, "else");
@@ -481,6 +597,8 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     }
     cw_line(w, n->windowed ? "row->group = g;" : "row->hash = hash;");
     cw_line(w, "row->ts = ts;");
+    if (n->outer)
+        cw_line(w, "row->matched = matched;");
     cw_open(w, "if (side == 0)");
     cw_line(w, "row->rec.left = *(const %s *)rec;", n->ltype->cname);
     keep_strings(w, n->ltype, "row->rec.left.");
@@ -490,7 +608,12 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     keep_strings(w, n->rtype, "row->rec.right.");
     cw_close(w, "");
     emit_join_link_row(w, n);
-    if (!n->windowed) {
+    if (n->outer) {
+        cw_comment(w, true, "Out of order, the new row may be due before the pending timer.");
+        cw_open(w, "if (flow_time_add(ts, %s) < flow_timer_next(rt, %d))", within, n->op);
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %s), rows);", n->op, within);
+        cw_close(w, "");
+    } else if (!n->windowed) {
         cw_comment(w, true, "No timer pending: no row was kept; the new row's is the one.");
         cw_open(w, "if (!rows->timer_pending)");
         cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %s), rows);", n->op, within);
@@ -543,7 +666,7 @@ void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)
     JoinStage n = join_stage(em, st);
     emit_structs(em, w, &n);
     emit_result_function(em, w, st, &n);
-    emit_fire_function(w, &n);
+    emit_fire_function(em, w, &n);
     emit_arrive_function(w, &n);
     emit_side_function(em, w, st, &n, 0);
     emit_side_function(em, w, st, &n, 1);

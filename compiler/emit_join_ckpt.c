@@ -11,7 +11,10 @@
  * makes the same FIFO and the same group lists, in which matches come out.
  * Where a group lands in the inline table does not matter: it is found by
  * its key. The timer's time is saved, not recomputed: it stays where it was
- * set while younger rows come out of order behind older ones.
+ * set while younger rows come out of order behind older ones. An outer
+ * join's rows carry their matched flag, and its lists are in time order,
+ * which appending in the order written keeps; it may have several timers
+ * pending (emit_join.c), all saved.
  *
  * Window join: every (key, window) group has one pending timer, so the
  * pending timers list the groups: written in firing order, each with its
@@ -37,10 +40,14 @@ static void get_record(Arena *a, CWriter *w, const PlanType *t, const char *p)
                                         arena_printf(a, "%s%s", p, t->members[f])));
 }
 
-/* The time and record of `row` of `side`, put or got. */
+/* The time and record of `row` of `side`, put or got (an outer interval
+ * join's row with its matched flag, after the time). */
 static void row_values(Arena *a, CWriter *w, const JoinStage *n, bool restore)
 {
     cw_line(w, restore ? "row->ts = flow_ckpt_get_i64(in);" : "flow_ckpt_put_i64(out, row->ts);");
+    if (n->outer)
+        cw_line(w, restore ? "row->matched = flow_ckpt_get_count(in, 1) == 1;"
+                           : "flow_ckpt_put_i64(out, row->matched);");
     cw_open(w, "if (side == 0)");
     (restore ? get_record : put_record)(a, w, n->ltype, "row->rec.left.");
     cw_close(w, "");
@@ -160,10 +167,19 @@ static void interval_restore(Emitter *em, CWriter *w, const JoinStage *n)
     cw_close(w, "");
     cw_close(w, "");
     cw_line(w, "flow_state_free(keys);");
-    cw_open(w, "if (flow_ckpt_get_count(in, 1) == 1)");
-    cw_line(w, "flow_timer_set(rt, op, flow_ckpt_get_i64(in), rows);");
-    cw_line(w, "rows->timer_pending = true;");
-    cw_close(w, "");
+    if (n->outer) {
+        cw_comment(w, true, "Outer: a timer set for a row that came out of order may be "
+                            "pending besides the one of the oldest row.");
+        cw_line(w, "int64_t ntimers = flow_ckpt_get_count(in, INT64_MAX);");
+        cw_open(w, "for (int64_t i = 0; i < ntimers && !flow_ckpt_failed(in); i++)");
+        cw_line(w, "flow_timer_set(rt, op, flow_ckpt_get_i64(in), rows);");
+        cw_close(w, "");
+    } else {
+        cw_open(w, "if (flow_ckpt_get_count(in, 1) == 1)");
+        cw_line(w, "flow_timer_set(rt, op, flow_ckpt_get_i64(in), rows);");
+        cw_line(w, "rows->timer_pending = true;");
+        cw_close(w, "");
+    }
     cw_close(w, "");
 }
 

@@ -359,8 +359,9 @@ static char *describe_join(Arena *arena, const Op *op)
                          duration_arg_text(arena, &op->join.window));
     else if (op->kind == OP_JOIN)
         s = arena_printf(arena, "%s within %s", s, duration_arg_text(arena, &op->join.within));
-    if (op->join.left)
-        s = arena_printf(arena, "%s left", s);
+    if (op->join.left || op->join.right)
+        s = arena_printf(arena, "%s %s", s, !op->join.right ? "left"
+                                            : !op->join.left ? "right" : "full");
     return s;
 }
 
@@ -476,6 +477,23 @@ static void collect_sources(const PlanNode *n, bool *seen, const PlanNode **foun
         collect_sources(n->inputs.items[i]->from, seen, found, nfound);
 }
 
+/* The outer interval joins at or before n, whose rows without a match hold
+ * back the watermark after them (FlowOperatorDef.hold): ", held back by"
+ * each, or "". */
+static char *holders_text(Arena *a, const PlanNode *n, bool *seen, char *s)
+{
+    if (!n || seen[n->id])
+        return s;
+    seen[n->id] = true;
+    const Op *op = n->kind == PN_OP ? n->op : NULL;
+    if (op && op->kind == OP_JOIN && !op->join.windowed && (op->join.left || op->join.right))
+        s = arena_printf(a, "%s, held back %s by the outer join at %d:%d", s,
+                         duration_arg_text(a, &op->join.within), op->loc.line, op->loc.col);
+    for (int i = 0; i < n->inputs.n; i++)
+        s = holders_text(a, n->inputs.items[i]->from, seen, s);
+    return s;
+}
+
 /* Where the watermark of records read at `port` (and by `ops`) comes from. */
 static char *watermark_text(const Plan *plan, PlanPort port, PlanNode *const *ops, int nops)
 {
@@ -496,7 +514,8 @@ static char *watermark_text(const Plan *plan, PlanPort port, PlanNode *const *op
                                  found[j]->decl->name, time_text(a, found[j]->decl));
     if (k == 0)
         return arena_strdup(a, "none (no source upstream)");
-    return k > 1 ? arena_printf(a, "the minimum of %s", s) : s;
+    char *held = holders_text(a, port.node, arena_alloc(a, (size_t)plan->nnodes + 1), "");
+    return arena_printf(a, "%s%s%s", k > 1 ? "the minimum of " : "", s, held);
 }
 
 static const char *where_text(Arena *a, const PlanNode *n)

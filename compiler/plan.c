@@ -521,6 +521,11 @@ static void state_join(Plan *plan, PlanNode *n)
         st->freed = arena_printf(a, "a record once the other side's watermark passes its time "
                                  "+ %s", duration_arg_text(a, &op->join.within));
     }
+    if (op->join.left || op->join.right)
+        st->freed = arena_printf(a, "%s; a %s record that never matched is emitted then, with "
+                                 "the other side null", st->freed,
+                                 !op->join.right ? "left" : !op->join.left ? "right"
+                                                                           : "left or right");
 }
 
 static void state_dedupe(Plan *plan, PlanNode *n)

@@ -80,6 +80,7 @@ typedef struct EventTime {
 typedef struct WindowClause { Op *op; bool has_lateness; } WindowClause;
 
 typedef struct JoinBound { bool windowed; DurationArg d; } JoinBound;
+typedef struct JoinOuter { bool left, right; } JoinOuter;
 }
 
 %code provides {
@@ -399,6 +400,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
     JoinEq *eq;
     EqList eqs;
     JoinBound bound;
+    JoinOuter outer;
     bool flag;
     RefList refs;
     WindowClause window;
@@ -435,13 +437,14 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
 %token BETWEEN "'between'" IN "'in'" THEN "'then'" ELSE "'else'" END "'end'"
 %token EMIT "'emit'" TTL "'ttl'"
-%token IS "'is'" NULL "'null'" LEFT "'left'"
+%token IS "'is'" NULL "'null'" LEFT "'left'" RIGHT "'right'" FULL "'full'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
 
 %type <str> name
 %type <alias> opt_alias
 %type <flag> opt_left
+%type <outer> opt_outer
 %type <ms> duration
 %type <dur> duration_arg
 %type <literal> literal arg_value
@@ -639,6 +642,15 @@ opt_left
     | LEFT { $$ = true; }
     ;
 
+/* `join ... left|right|full`: the sides whose records without a match are
+ * kept, with the other side's fields null (docs/language.md). */
+opt_outer
+    : %empty { $$ = (JoinOuter){ false, false }; }
+    | LEFT { $$ = (JoinOuter){ true, false }; }
+    | RIGHT { $$ = (JoinOuter){ false, true }; }
+    | FULL { $$ = (JoinOuter){ true, true }; }
+    ;
+
 pipeline
     : %empty { $$ = (OpList){ NULL, NULL }; }
     | pipeline '|' op
@@ -831,7 +843,7 @@ op
             $$->aggregate = $2.head;
             $$->update = $3;
         }
-    | JOIN name opt_alias ON join_eqs join_bound
+    | JOIN name opt_alias ON join_eqs join_bound opt_outer
         {
             $$ = new_op(ctx, OP_JOIN, @1);
             $$->join.other = new_ref(ctx, $2, @2);
@@ -842,6 +854,8 @@ op
                 $$->join.window = $6.d;
             else
                 $$->join.within = $6.d;
+            $$->join.left = $7.left;
+            $$->join.right = $7.right;
         }
     | LOOKUP name opt_alias ON join_eqs opt_left
         {
@@ -1218,6 +1232,8 @@ name
     | LEFT { $$ = "left"; }
     | EMIT { $$ = "emit"; }
     | TTL { $$ = "ttl"; }
+    | RIGHT { $$ = "right"; }
+    | FULL { $$ = "full"; }
     ;
 
 %%
@@ -1236,7 +1252,7 @@ static const char *token_name(yysymbol_kind_t sym, char *buf, size_t size)
 
 static bool is_soft_keyword(yysymbol_kind_t sym)
 {
-    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_LEFT;
+    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_FULL;
 }
 
 static bool name_in(const char *name, const char *const *names)

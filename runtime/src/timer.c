@@ -39,6 +39,17 @@ void flowrt_timers_free(Timers *t)
     memset(t, 0, sizeof *t);
 }
 
+/* w moved back by hold (forward for a negative one), saturating: the end
+ * of input (FLOW_TIME_MAX) stays the end. */
+static int64_t held(int64_t w, int64_t hold)
+{
+    if (w == FLOW_TIME_MAX || hold == 0)
+        return w;
+    if (hold > 0)
+        return w < FLOW_TIME_MIN + hold ? FLOW_TIME_MIN : w - hold;
+    return w > FLOW_TIME_MAX + hold ? FLOW_TIME_MAX : w - hold;
+}
+
 static bool earlier(const Timer *a, const Timer *b)
 {
     return a->time < b->time || (a->time == b->time && a->seq < b->seq);
@@ -55,8 +66,8 @@ void flowrt_timers_set(Timers *t, int op_index, int64_t time, void *item)
         op->heap = heap;
     }
     Timer x = { time, t->next_seq++, item };
-    if (time < t->earliest)
-        t->earliest = time;
+    if (held(time, -op->hold) < t->earliest)
+        t->earliest = held(time, -op->hold);
     int64_t i = op->n++;
     while (i > 0 && earlier(&x, &op->heap[(i - 1) / 2])) {
         op->heap[i] = op->heap[(i - 1) / 2];
@@ -94,8 +105,10 @@ void flowrt_timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
     for (int i = 0; i < t->nops; i++) {
         OperatorTimers *op = &t->ops[i];
         int64_t *op_watermark = &t->hot[i].watermark;
-        if (wm > *op_watermark)
-            *op_watermark = wm;
+        op->hold = op->def->hold ? op->def->hold(rt) : 0;
+        int64_t op_wm = held(wm, op->hold);
+        if (op_wm > *op_watermark)
+            *op_watermark = op_wm;
         while (op->n > 0 && op->heap[0].time <= *op_watermark) {
             Timer due = pop(op);
             op->def->fire(rt, due.item, due.time);
@@ -104,14 +117,19 @@ void flowrt_timers_run(Timers *t, FlowRuntime *rt, int64_t wm)
     /* Every timer left is after its operator's watermark. */
     t->earliest = FLOW_TIME_MAX;
     for (int i = 0; i < t->nops; i++)
-        if (t->ops[i].n > 0 && t->ops[i].heap[0].time < t->earliest)
-            t->earliest = t->ops[i].heap[0].time;
+        if (t->ops[i].n > 0 && held(t->ops[i].heap[0].time, -t->ops[i].hold) < t->earliest)
+            t->earliest = held(t->ops[i].heap[0].time, -t->ops[i].hold);
     t->advancing = false;
 }
 
 int64_t flowrt_timers_next(const Timers *t, int op)
 {
     return t->ops[op].n ? t->ops[op].heap[0].time : FLOW_TIME_MAX;
+}
+
+int64_t flow_timer_next(FlowRuntime *rt, int op)
+{
+    return flowrt_timers_next(&rt->timers, op);
 }
 
 FlowJoinRows *flow_join_rows(FlowRuntime *rt, int op)

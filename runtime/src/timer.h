@@ -23,6 +23,7 @@ typedef struct OperatorTimers {
     int64_t n, cap;
     FlowTable table;
     FlowJoinRows join;     /* interval joins */
+    int64_t hold;          /* FlowOperatorDef.hold at the last round, or 0 */
 } OperatorTimers;
 
 typedef struct Timers {

@@ -9,8 +9,8 @@ to the reference (with --parallelism N > 1, the same multiset of lines: the
 order across keys is not defined), and the counts of its summary (read,
 written, late, bad, unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, sessions, `late as`, dedupe, interval and window
-joins, lookup, union, chained windows, updating aggregates, several sinks, file, generator and
-nexmark
+joins, a full outer interval join, lookup, union, chained windows, updating aggregates, several
+sinks, file, generator and nexmark
 sources, tumbling and chained windows and dedupe with `state rocksdb` too, on inputs of a few hundred thousand records (a run takes a fraction
 of a second), made here from a fixed seed. The moments of the kills come
 from --seed (random and printed when not given, so that a failure can be
@@ -100,6 +100,20 @@ stream pairs = lefts
   | join rights on lefts.k == rights.k within 1s
   | select k = lefts.k, lv, rv, lat = lefts.ts, rat = rights.ts;
 sink pairs to file("pairs.csv", format = csv);
+"""),
+    ("outer_join", """
+schema L { ts : timestamp, k : string, lv : int64 }
+schema R { ts : timestamp, k : string, rv : int64 }
+source lefts : L from file("left.csv", format = csv) event time ts watermark 2s;
+source rights : R from file("right.csv", format = csv) event time ts watermark 2s;
+stream joined = lefts
+  | key by k
+  | join rights on lefts.k == rights.k within 1s full
+  | select lk = lefts.k, rk = rights.k, lv, rv, lat = lefts.ts, rat = rights.ts;
+stream per = joined | select k = coalesce(lk, rk, ""), lv, rv | key by k
+  | window tumbling 10s | aggregate n = count(), lefts = count(lv), rights = count(rv);
+sink joined to file("joined.csv", format = csv);
+sink per to file("per.csv", format = csv);
 """),
     ("window_join", """
 schema L { ts : timestamp, k : string, lv : int64 }

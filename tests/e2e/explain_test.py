@@ -192,6 +192,22 @@ def main():
         check(c_text.count("flow_lookup_table(rt, 0)") == 2,
               "the table is used by its load function and the one probe only", c_text[-4000:])
 
+        # An outer join: explain shows its kind, what it emits alone, and
+        # that the watermark after it is held back by its bound.
+        outer = os.path.join(args.source_dir, "tests", "e2e", "cases", "join_outer.flow")
+        r = explain(args.flowc, outer)
+        check(r.returncode == 0, "explain of outer joins exits 0", r.stderr)
+        for want in [
+            "join r on l.k == r.k within 10s left -> LjJoin",
+            "join r on l.k == r.k within 10s right -> RjJoin",
+            "join r on l.k == r.k within 10s full -> FjJoin",
+            "a left or right record that never matched is emitted then, with the other side null",
+            "watermark: source ev (event time ts, watermark 5s), held back 10s by the outer join "
+            "at 113:28",
+        ]:
+            check(want in " ".join(r.stdout.split()), f"explain of outer joins shows {want!r}",
+                  r.stdout)
+
         r = explain(args.flowc, example, "--dot")
         check(r.returncode == 0, "explain --dot exits 0", r.stderr)
         check(r.stdout.startswith('digraph "clickstream.flow" {'), "--dot prints a digraph", r.stdout)

@@ -202,7 +202,8 @@ static void test_keywords_and_identifiers(void **state)
         { "within", TOK_WITHIN }, { "lookup", TOK_LOOKUP }, { "union", TOK_UNION },
         { "dedupe", TOK_DEDUPE }, { "checkpoint", TOK_CHECKPOINT }, { "state", TOK_STATE },
         { "memory", TOK_MEMORY }, { "rocksdb", TOK_ROCKSDB },
-        { "parallelism", TOK_PARALLELISM },
+        { "parallelism", TOK_PARALLELISM }, { "left", TOK_LEFT }, { "right", TOK_RIGHT },
+        { "full", TOK_FULL },
     };
     for (size_t i = 0; i < sizeof soft / sizeof soft[0]; i++)
         only_token(soft[i].text, soft[i].kind);

@@ -378,6 +378,29 @@ static void test_duration_args(void **state)
     parsed_free(p);
 }
 
+/* `join ... left|right|full` (docs/language.md, "Outer joins"): the sides
+ * whose records without a match are kept; `right` and `full` stay names. */
+static void test_outer_joins(void **state)
+{
+    (void)state;
+    Parsed *p = parse_ok("stream a = s | join t on x == y within 1s;\n"
+                         "stream b = s | join t on x == y within 1s left;\n"
+                         "stream c = s | join t on x == y within 1s right | select right, full;\n"
+                         "stream d = s | join t on x == y window tumbling 1m full;\n");
+    const bool left[] = { false, true, false, true }, right[] = { false, false, true, true };
+    for (int i = 0; i < 4; i++) {
+        Op *join = op_at(decl_at(p, i), 0);
+        assert_int_equal(join->kind, OP_JOIN);
+        assert_int_equal(join->join.left, left[i]);
+        assert_int_equal(join->join.right, right[i]);
+    }
+    assert_true(op_at(decl_at(p, 3), 0)->join.windowed);
+    Item *it = op_at(decl_at(p, 2), 1)->select;
+    assert_string_equal(it->name, "right");
+    assert_string_equal(it->next->name, "full");
+    parsed_free(p);
+}
+
 static void test_param_literals(void **state)
 {
     (void)state;
@@ -1179,6 +1202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_program),
         cmocka_unit_test(test_schema_forms),
+        cmocka_unit_test(test_outer_joins),
         cmocka_unit_test(test_param_literals),
         cmocka_unit_test(test_duration_args),
         cmocka_unit_test(test_source_and_table),

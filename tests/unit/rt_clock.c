@@ -54,7 +54,9 @@ static void test_timer_fires_while_idle(void **state)
     (void)state;
     static const char *const names[] = { "word" };
     static const FlowType types[] = { FLOW_STRING };
-    static const FlowOperatorDef ops[] = { { "window at t.flow:3:5", fire, release, NULL, NULL } };
+    static const FlowOperatorDef ops[] = {
+        { "window at t.flow:3:5", fire, release, NULL, NULL, NULL },
+    };
     static FlowControl control;
     const char *in = test_path("lines.csv");
     write_file(in, "word\nhello\n", 11);

@@ -216,7 +216,9 @@ static void fire_nothing(FlowRuntime *rt, void *item, int64_t time)
     (void)rt, (void)item, (void)time;
 }
 
-static const FlowOperatorDef join_def[] = { { "join", fire_nothing, release_rows, NULL, NULL } };
+static const FlowOperatorDef join_def[] = {
+    { "join", fire_nothing, release_rows, NULL, NULL, NULL },
+};
 
 static void test_join_rows_released_then_freed(void **state)
 {

@@ -170,7 +170,7 @@ static void release(void *item)
 static void test_round_shortcut(void **state)
 {
     (void)state;
-    static const FlowOperatorDef defs[] = { { "op", fire, release, NULL, NULL } };
+    static const FlowOperatorDef defs[] = { { "op", fire, release, NULL, NULL, NULL } };
     Timers t;
     flowrt_timers_init(&t, defs, 1);
     nfired = 0;

@@ -294,12 +294,21 @@ struct FlowCkptIn;
 typedef void (*FlowSnapshotFn)(FlowRuntime *rt, int op, struct FlowCkptOut *out);
 typedef void (*FlowRestoreFn)(FlowRuntime *rt, int op, struct FlowCkptIn *in);
 
+/* How far behind the program watermark an operator's watermark stays. */
+typedef int64_t (*FlowHoldFn)(FlowRuntime *rt);
+
 typedef struct FlowOperatorDef {
     const char *name;      /* "window at clicks.flow:12:5", for messages */
     FlowFireFn fire;
     FlowReleaseFn release;
     FlowSnapshotFn snapshot; /* both NULL in a program without checkpoints */
     FlowRestoreFn restore;
+    /* NULL, or the hold of an operator after an outer interval join: the
+     * join emits a record without a match, at its own time t, once the
+     * watermark reaches t + within, so whatever reads the join sees the
+     * watermark `within` later (the sum over joins in a row; the largest
+     * over inputs); docs/language.md, "join ... within". */
+    FlowHoldFn hold;
 } FlowOperatorDef;
 
 /* The state table of operator `op` (its index in FlowProgram.operators). */
@@ -307,6 +316,10 @@ FlowTable *flow_state_table(FlowRuntime *rt, int op);
 /* Calls fire(item, time) once the watermark of operator `op` reaches `time`.
  * Timers with the same time fire in the order they were set. */
 void flow_timer_set(FlowRuntime *rt, int op, int64_t time, void *item);
+/* The earliest time of operator `op`'s pending timers, FLOW_TIME_MAX when
+ * it has none (an outer interval join sets a second timer for a row earlier
+ * than its pending one). */
+int64_t flow_timer_next(FlowRuntime *rt, int op);
 /* The watermark operator `op` has seen: records arriving now are compared
  * with it to tell whether they are late. */
 static inline int64_t flow_operator_watermark(FlowRuntime *rt, int op)

@@ -271,6 +271,124 @@ static void emit_parse_csv(Emitter *em, CWriter *w, const PlanNode *src)
     cw_close(w, "");
 }
 
+/* A source that may read JSON lines through the runtime's text sources: file
+ * or stdin with a format argument naming JSON, or a file whose literal path
+ * has a JSON extension (.json, .jsonl, before a compression's), and whose
+ * fields are all plain member names (paths into nested objects take the
+ * general parser). */
+static bool may_read_json_lines(Emitter *em, const PlanNode *src)
+{
+    const Connector *c = &src->decl->source.conn;
+    if (strcmp(c->name, "file") != 0 && strcmp(c->name, "stdin") != 0)
+        return false;
+    const Schema *schema = src->out->schema;
+    if (schema->nfields > 64)
+        return false;
+    for (int f = 0; f < schema->nfields; f++)
+        if (strchr(schema->fields[f].name, '.'))
+            return false;
+    const Expr *path = NULL;
+    for (const ConnArg *a = c->args; a; a = a->next) {
+        if (strcmp(a->key, "format") == 0)
+            return strcmp(literal_text(em, a->value), "csv") != 0;
+        if (strcmp(a->key, "path") == 0)
+            path = a->value;
+    }
+    return path && path->kind == EX_STRING && strstr(path->string.chars, ".json");
+}
+
+/* The value of field f, at q, read by the flow_json_* parser of its type
+ * (flow/json_line.h), optional ones with their null; p ends up past it, or
+ * NULL. */
+static void emit_json_member(CWriter *w, const PlanType *t, int f)
+{
+    const Field *fd = &t->schema->fields[f];
+    const char *m = t->members[f];
+    const char *sfx = codec_suffix(fd->type);
+    if (!fd->optional) {
+        cw_line(w, "p = flow_json_%s(q, end, &rec->%s);", sfx, m);
+        cw_line(w, "seen |= UINT64_C(1) << %d;", f);
+        return;
+    }
+    cw_line(w, "rec->%s.null = (p = flow_json_null(q, end)) != NULL;", m);
+    cw_open(w, "if (!rec->%s.null)", m);
+    cw_line(w, "p = flow_json_%s(q, end, &rec->%s.v);", sfx, m);
+    cw_close(w, "");
+}
+
+/* parse_json_X: the one-pass line decoder of a JSON-lines source whose
+ * fields are plain member names (docs/generated-code.md, "JSON sources"):
+ * each member is matched to its field by its name and parsed where it is
+ * found; a line any parser refuses, one with a member that needs the
+ * general parser (an escape, an object, an array), or one without a
+ * required field returns false and goes through the general path, which
+ * reports it. */
+static void emit_parse_json(Emitter *em, CWriter *w, const PlanNode *src)
+{
+    const PlanType *t = src->out;
+    const Schema *schema = t->schema;
+    int n = schema->nfields;
+    uint64_t required = 0;
+    for (int f = 0; f < n; f++)
+        if (!schema->fields[f].optional)
+            required |= UINT64_C(1) << f;
+    cw_blank(w);
+    emit_loc_comment(em, w, src->decl->loc,
+                     arena_printf(em->arena, "source %s: one JSON object of plain members, in "
+                                  "one pass, or false for the general path.", src->decl->name));
+    cw_line(w, "static bool %s(const char *p, size_t len, void *record)", em->json_fns[src->index]);
+    cw_line(w, "{");
+    cw_indent(w);
+    cw_line(w, "%s *rec = record;", t->cname);
+    cw_line(w, "const char *end = p + len, *q;");
+    cw_line(w, "uint64_t seen = 0;");
+    for (int f = 0; f < n; f++)
+        if (schema->fields[f].optional)
+            cw_line(w, "rec->%s.null = true;", t->members[f]);
+    cw_line(w, "p = flow_json_ws(p, end);");
+    cw_open(w, "if (p == end || *p != '{')");
+    cw_line(w, "return false;");
+    cw_close(w, "");
+    cw_line(w, "p = flow_json_ws(p + 1, end);");
+    cw_open(w, "while (p < end && *p != '}')");
+    for (int f = 0; f < n; f++) {
+        const char *fname = schema->fields[f].name;
+        size_t len = strlen(fname);
+        const char *test = arena_printf(em->arena, "if ((q = flow_json_named(p, end, "
+                                        "\"\\\"%s\\\"\", %zu)))",
+                                        c_string_body(em->arena, fname, (int64_t)len), len + 2);
+        if (f == 0) {
+            cw_open(w, "%s", test);
+        } else {
+            cw_close(w, arena_printf(em->arena, " else %s {", test));
+            cw_indent(w);
+        }
+        emit_json_member(w, t, f);
+    }
+    cw_close(w, " else {");
+    cw_indent(w);
+    cw_line(w, "p = flow_json_other(p, end);");
+    cw_close(w, "");
+    cw_open(w, "if (!p)");
+    cw_line(w, "return false;");
+    cw_close(w, "");
+    cw_line(w, "p = flow_json_ws(p, end);");
+    cw_open(w, "if (p < end && *p == ',')");
+    cw_line(w, "p = flow_json_ws(p + 1, end);");
+    cw_open(w, "if (p == end || *p != '\"')");
+    cw_line(w, "return false;");
+    cw_close(w, "");
+    cw_close(w, " else if (p == end || *p != '}') {");
+    cw_indent(w);
+    cw_line(w, "return false;");
+    cw_close(w, "");
+    cw_close(w, "");
+    cw_line(w, "return p < end && flow_json_ws(p + 1, end) == end && "
+               "(seen & UINT64_C(0x%" PRIx64 ")) == UINT64_C(0x%" PRIx64 ");",
+            required, required);
+    cw_close(w, "");
+}
+
 static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
 {
     const Decl *d = src->decl;
@@ -306,6 +424,8 @@ static void emit_decode(Emitter *em, CWriter *w, const PlanNode *src)
     cw_free(&b.w);
     if (em->csv_fns[src->index])
         emit_parse_csv(em, w, src);
+    if (em->json_fns[src->index])
+        emit_parse_json(em, w, src);
 }
 
 /* A generator argument the generated code can fold in as a constant: a
@@ -706,8 +826,11 @@ static void emit_program_tables(Emitter *em, CWriter *w, ProgramTables *pt)
             cw_line(&defs, ".decode = %s,", is_generator(src) ? "NULL" : em->source_fns[src->index]);
             cw_line(&defs, ".generate_batch = %s,",
                     is_generator(src) ? em->source_fns[src->index] : "NULL");
-            if (em->csv_fns[src->index]) {
+            if (em->csv_fns[src->index])
                 cw_line(&defs, ".parse_csv = %s,", em->csv_fns[src->index]);
+            if (em->json_fns[src->index])
+                cw_line(&defs, ".parse_json = %s,", em->json_fns[src->index]);
+            if (em->csv_fns[src->index] || em->json_fns[src->index]) {
                 cw_line(&defs, ".push = %s,", em->push_fns[src->index]);
                 cw_line(&defs, ".record_size = sizeof(%s),", src->out->cname);
             }
@@ -831,6 +954,7 @@ static void name_functions(Emitter *em)
     em->source_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsources + 1));
     em->push_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsources + 1));
     em->csv_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsources + 1));
+    em->json_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsources + 1));
     em->sink_fns = arena_alloc(a, sizeof(char *) * (size_t)(plan->nsinks + 1));
     for (int i = 0; i < plan->nsources; i++) {
         const PlanNode *src = plan->sources[i];
@@ -848,6 +972,10 @@ static void name_functions(Emitter *em)
                              ? plan_unique_name(plan, arena_printf(a, "parse_csv_%s",
                                                                    src->decl->name))
                              : NULL;
+        em->json_fns[i] = decodes && may_read_json_lines(em, src)
+                              ? plan_unique_name(plan, arena_printf(a, "parse_json_%s",
+                                                                    src->decl->name))
+                              : NULL;
     }
     for (int i = 0; i < plan->nsinks; i++)
         em->sink_fns[i] = plan_unique_name(

@@ -35,6 +35,7 @@ typedef struct Emitter {
     const char **source_fns;     /* per source index: decode_X / generate_X */
     const char **push_fns;       /* per source index: push_X, NULL for generators and tables */
     const char **csv_fns;        /* per source index: parse_csv_X (file or stdin in CSV), or NULL */
+    const char **json_fns;       /* per source index: parse_json_X (JSON lines), or NULL */
     const char **sink_fns;       /* per sink index: sink_X */
     EmitRegexes regexes;         /* the patterns of the regexp_ calls (FlowProgram.regexes) */
     const Op **pane_ops;         /* sliding windows whose pane (gcd) a param decides: */

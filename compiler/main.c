@@ -26,6 +26,7 @@
 #include "explain.h"
 #include "parse.h"
 #include "plan.h"
+#include "sql.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_CC = 3 };
 
@@ -34,7 +35,8 @@ static const char usage_text[] =
     "       flowc emit FILE.flow [-o FILE.c] [--line-directives] [--embed]\n"
     "       flowc check FILE.flow\n"
     "       flowc explain FILE.flow [--dot]\n"
-    "       flowc --version | --help | COMMAND --help\n";
+    "       flowc --version | --help | COMMAND --help\n"
+    "FILE.flow may also be a Flink SQL job, FILE.sql (docs/sql.md).\n";
 
 static const char help_text[] =
     "flowc compiles a stream-processing program (.flow) to one C11 file and,\n"
@@ -462,15 +464,22 @@ static int compile(const Options *o)
     bool explain = strcmp(o->command, "explain") == 0;
     Diag d;
     diag_init(&d, o->file, src, len, stderr);
-    Program *prog = parse_program(arena, &d, src, len);
+    /* A Flink SQL job is lowered onto the same tree (docs/sql.md); one whose
+     * front end failed is not checked, so that its errors do not cascade. */
+    SqlProgram *sql = NULL;
+    Program *prog = sql_is_sql_path(o->file) ? sql_parse_program(arena, &d, src, len, &sql)
+                                             : parse_program(arena, &d, src, len);
     if (prog && !prog->filename)
         prog->filename = o->file;
     int status = EXIT_OK;
-    bool ok = prog && check_program(arena, &d, prog) && d.errors == 0;
+    bool sql_failed = sql && d.errors > 0;
+    bool ok = prog && !sql_failed && check_program(arena, &d, prog) && d.errors == 0;
+    if (ok && sql)
+        ok = sql_check_inserts(&d, sql);
     /* A program whose only errors are features this version cannot generate
      * is valid Flow: its plan can still be explained (exit status 1 all the
      * same, since it cannot be built). */
-    bool plan_only = explain && prog && d.errors > 0 && d.errors == d.unsupported;
+    bool plan_only = explain && prog && !sql_failed && d.errors > 0 && d.errors == d.unsupported;
     if (plan_only)
         ok = true;
     if (!ok || strcmp(o->command, "check") == 0) {

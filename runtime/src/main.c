@@ -375,6 +375,7 @@ static int run_program(const FlowProgram *prog, FlowControl *control, int argc, 
     rt.head.params = params;
     rt.params = (ParamValues){ prog->nparams, names, texts };
     rt.control = control;
+    rt.stats = opts.stats_seconds > 0;
     rt.signals_at_start = install_signals();
     double started = flowrt_runtime_seconds();
     /* A sink that would write a file another connector uses stops the

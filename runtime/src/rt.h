@@ -10,6 +10,7 @@
 #include "ckpt.h"
 #include "connargs.h"
 #include "flow/program.h"
+#include "latency.h"
 #include "read_order.h"
 #include "scratch.h"
 #include "sink.h"
@@ -51,6 +52,13 @@ struct FlowRuntime {
     int64_t bad_total;
     int64_t bad_results;    /* window results that failed an expression after it */
     int64_t late;           /* records dropped as late by windows */
+    /* Latency (docs/architecture.md, "Latency"): when the bytes of the
+     * record going through arrived (monotonic ns: the read that brought them,
+     * or the source's turn), and the histograms of arrival to write(2), over
+     * the run and since the last --stats line. */
+    int64_t arrival_ns;
+    Latency latency, latency_interval;
+    bool stats;             /* --stats: the summary shows the latency */
 };
 
 /* Records a source reads in one turn before the next source gets its turn. */
@@ -85,6 +93,13 @@ void flowrt_runtime_fail(FlowRuntime *rt, const char *fmt, ...)
 bool flowrt_run_stop_requested(const FlowRuntime *rt);
 /* Monotonic clock in seconds, for elapsed times and --stats. */
 double flowrt_runtime_seconds(void);
+/* The same clock in nanoseconds. */
+int64_t flowrt_runtime_ns(void);
+/* The bytes of the records a source takes from now on arrived now. */
+static inline void flowrt_runtime_arrived(FlowRuntime *rt)
+{
+    rt->arrival_ns = flowrt_runtime_ns();
+}
 
 /* Every source calls this before pushing a record, after setting the
  * record's position in `src`: the scratch memory of the previous record is

@@ -81,6 +81,14 @@ void flowrt_runtime_tick(FlowRuntime *rt)
      * (they would be late the moment they arrive). */
     if (now > rt->now_ms)
         rt->now_ms = now;
+    flowrt_runtime_arrived(rt);
+}
+
+int64_t flowrt_runtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 double flowrt_runtime_seconds(void)

@@ -55,13 +55,6 @@ void flowrt_output_free(Output *out)
     free(out->sinks);
 }
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* What the destination took: the records an Output refused are of its
  * one sink. */
 static void count_written(Output *out)
@@ -70,17 +63,33 @@ static void count_written(Output *out)
         out->sinks[i]->written = out->sinks[i]->records - out->bad;
 }
 
+/* The records of a write took from the arrival of the oldest of them to
+ * now: each is counted with that time, an upper bound of its own. A write
+ * of no whole record (a CSV header) counts nothing. */
+static void count_latency(Output *out, int64_t now)
+{
+    FlowRuntime *rt = out->rt;
+    if (out->pending == 0)
+        return;
+    flowrt_latency_add(&rt->latency, now - out->oldest_arrival_ns, out->pending);
+    flowrt_latency_add(&rt->latency_interval, now - out->oldest_arrival_ns, out->pending);
+    out->pending = 0;
+}
+
 /* Hands the whole records of the buffer to the destination and moves the
  * record being written, if any, to the front. After a failure records are
  * dropped: the loop stops the run at the end of the batch. */
 static bool output_write(Output *out)
 {
     if (out->done > 0 && !out->error) {
-        int64_t t0 = monotonic_ns();
+        int64_t t0 = flowrt_runtime_ns();
         out->error = out->ops->write(out, out->buf, out->done);
-        out->blocked_ns += monotonic_ns() - t0;
-        if (!out->error)
+        int64_t t1 = flowrt_runtime_ns();
+        out->blocked_ns += t1 - t0;
+        if (!out->error) {
             count_written(out);
+            count_latency(out, t1);
+        }
     }
     size_t rest = out->len - out->done;
     memmove(out->buf, out->buf + out->done, rest);
@@ -232,7 +241,10 @@ void flow_sink_end(FlowSink *sink)
     }
     *o++ = '\n';
     field_end(sink, o);
-    sink->out->done = sink->out->len;
+    Output *out = sink->out;
+    out->done = out->len;
+    if (out->pending++ == 0)
+        out->oldest_arrival_ns = out->rt->arrival_ns;
     sink->records++;
 }
 

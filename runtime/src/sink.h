@@ -107,6 +107,8 @@ struct Output {
     char *header;
     size_t header_len;
     int64_t blocked_ns;     /* time spent in write, for --stats */
+    int64_t pending;        /* whole records in buf, not yet written... */
+    int64_t oldest_arrival_ns; /* ...the first of which arrived then (FlowRuntime.arrival_ns) */
     FlowSink **sinks;       /* the sinks that write here */
     int nsinks;
     /* Records the destination refused (a row a PostgreSQL table rejects),

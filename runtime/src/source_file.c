@@ -51,7 +51,8 @@ typedef struct TextSource {
     JsonParser json;
     int64_t json_line;  /* line number of the next JSON line */
     FlowField *fields;  /* the current record, in schema order */
-    void *line_rec;     /* CSV in schema order: the record parse_csv fills, else NULL */
+    void *line_rec;     /* the record parse_csv (CSV in schema order) or parse_json fills,
+                           else NULL */
 } TextSource;
 
 static void *alloc_or_die(size_t size)
@@ -238,6 +239,8 @@ static StartStatus start(TextSource *ts, char **err)
         /* Each file of a pattern has its own header. */
         free(ts->line_rec);
         ts->line_rec = in_schema_order(ts) ? alloc_or_die(ts->base.def->record_size) : NULL;
+    } else if (ts->base.def->parse_json && !ts->line_rec) {
+        ts->line_rec = alloc_or_die(ts->base.def->record_size);
     }
     ts->started = true;
     return START_DONE;
@@ -263,6 +266,7 @@ static SourceStatus refill(TextSource *ts, FlowRuntime *rt, bool *again)
     *again = false;
     switch (fill(ts, rt)) {
     case READ_OK:
+        flowrt_runtime_arrived(rt);
         *again = true;
         return SOURCE_MORE;
     case READ_EOF:
@@ -372,13 +376,21 @@ static SourceStatus poll_jsonl(TextSource *ts, FlowRuntime *rt, int max)
             continue;
         }
         int64_t line_no = ts->json_line++;
+        size_t raw_len = len && line[len - 1] == '\r' ? len - 1 : len;
+        if (ts->line_rec && ts->base.def->parse_json(line, len, ts->line_rec)) {
+            push(ts, rt, line_no, line, raw_len);
+            rb->start += used;
+            n++;
+            ts->base.def->push(rt, ts->line_rec);
+            continue;
+        }
         const char *reason;
         JsonStatus st = flowrt_json_parse_line(&ts->json, line, len, ts->fields, &reason);
         if (st == JSON_BLANK) {
             rb->start += used;
             continue;
         }
-        push(ts, rt, line_no, line, len && line[len - 1] == '\r' ? len - 1 : len);
+        push(ts, rt, line_no, line, raw_len);
         rb->start += used;
         n++;
         if (st == JSON_BAD)

@@ -46,13 +46,16 @@ void flowrt_stats_print_line(FlowRuntime *rt, double elapsed, double since_last,
         snprintf(ckpt, sizeof ckpt, " checkpoints %lld last %.1fms pause %.3fms %.1fKiB",
                  (long long)c->taken, c->last_seconds * 1e3, c->last_pause_seconds * 1e3,
                  (double)c->last_bytes / 1024);
+    char latency[128];
+    flowrt_latency_describe(&rt->latency_interval, latency, sizeof latency);
+    flowrt_latency_reset(&rt->latency_interval);
     fprintf(stderr,
             "%s: %.1fs read %lld (%.0f/s) written %lld bad %lld watermark %s "
-            "output-blocked %.0f%%%s\n",
+            "output-blocked %.0f%% latency %s%s\n",
             rt->prog->name, elapsed, (long long)flowrt_stats_records_read(rt),
             since_last > 0 ? (double)read_since_last / since_last : 0.0,
             (long long)flowrt_stats_records_written(rt), (long long)rt->bad_total, wm,
-            elapsed > 0 ? 100.0 * blocked / elapsed : 0.0, ckpt);
+            elapsed > 0 ? 100.0 * blocked / elapsed : 0.0, latency, ckpt);
 }
 
 void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupted)
@@ -80,6 +83,12 @@ void flowrt_stats_print_summary(FlowRuntime *rt, double elapsed, bool interrupte
         fprintf(stderr, "  sink %s (%s): %lld written%s%s\n", k->def->stream,
                 flowrt_sink_label(k), (long long)k->written, bad,
                 k->out->error == EPIPE ? ", output closed by reader" : "");
+    }
+    if (rt->stats) {
+        char latency[128];
+        flowrt_latency_describe(&rt->latency, latency, sizeof latency);
+        fprintf(stderr, "  latency, arrival to write (%lld records): %s\n",
+                (long long)rt->latency.n, latency);
     }
     char ckpt[1024];
     flowrt_ckpt_describe(rt, ckpt, sizeof ckpt);

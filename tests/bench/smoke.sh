@@ -12,9 +12,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$1" && pwd)
 failed=0
 
+# run NAME PATTERN VAR=VALUE... SCRIPT BUILD: PATTERN is what its table
+# prints (the ratio column's heading).
 run() {
-  local name=$1
-  shift
+  local name=$1 pattern=$2
+  shift 2
   local out
   echo "== $name"
   if ! out=$(env RUNS=1 "$@" 2>&1); then
@@ -23,20 +25,21 @@ run() {
     failed=1
     return
   fi
-  if ! echo "$out" | grep -Eq "ratio|/hand|/C:"; then
+  if ! echo "$out" | grep -Eq "$pattern"; then
     echo "$out" | tail -20
-    echo "FAIL: $name printed no ratio"
+    echo "FAIL: $name printed no '$pattern'"
     failed=1
     return
   fi
-  echo "$out" | grep -E "[0-9]\.[0-9]+ *$|ratio|/hand|/C:" | head -12
+  echo "$out" | grep -E "[0-9]\.[0-9]+ *$|$pattern" | head -12
 }
 
-run run_bench GEN_COUNT=100000 CSV_ROWS=50000 "$here/run_bench.sh" "$build"
-run run_window_bench COUNT=200000 CSV_COUNT=100000 "$here/run_window_bench.sh" "$build"
-run run_join_bench COUNT=100000 "$here/run_join_bench.sh" "$build"
-run run_lookup_bench COUNT=2000000 ROWS=1000 "$here/run_lookup_bench.sh" "$build"
-run run_checkpoint_bench COUNT=200000 JOIN_COUNT=100000 STATE_SIZES=0.01 \
+run run_bench ratio GEN_COUNT=100000 CSV_ROWS=50000 "$here/run_bench.sh" "$build"
+run run_window_bench ratio COUNT=200000 CSV_COUNT=100000 "$here/run_window_bench.sh" "$build"
+run run_join_bench ratio COUNT=100000 "$here/run_join_bench.sh" "$build"
+run run_lookup_bench ratio COUNT=2000000 ROWS=1000 "$here/run_lookup_bench.sh" "$build"
+run run_checkpoint_bench ckpt/hand COUNT=200000 JOIN_COUNT=100000 STATE_SIZES=0.01 \
   "$here/run_checkpoint_bench.sh" "$build"
-run run_rocksdb_bench COUNT=500000 MANY=20000 "$here/run_rocksdb_bench.sh" "$build"
+run run_rocksdb_bench /C: COUNT=500000 MANY=20000 "$here/run_rocksdb_bench.sh" "$build"
+run run_latency_bench p99_ms RATES=10000 SECONDS_EACH=1 "$here/run_latency_bench.sh" "$build"
 exit $failed

@@ -272,19 +272,22 @@ EXPECT = re.compile(r"^#\s*expect:\s*(\d+):(\d+):\s*(error|warning|note):\s?(.*)
 DIAG = re.compile(r"^(.+?):(\d+):(\d+): (error|warning|note): (.*)$")
 
 
-def run_error(env, name):
-    err_dir = os.path.join(env.src, "tests", "e2e", "errors")
-    flow = name + ".flow"
+def run_error(env, name, err_dir=None, ext=".flow", comment="#"):
+    """`flowc check` of ERR_DIR/NAME.EXT against its leading `COMMENT expect:`
+    lines (a .sql file's are `-- expect:`, tests/e2e/sql_test.py)."""
+    err_dir = err_dir or os.path.join(env.src, "tests", "e2e", "errors")
+    flow = name + ext
     src_lines = read(os.path.join(err_dir, flow)).split("\n")
+    expect = EXPECT if comment == "#" else re.compile("^" + re.escape(comment) + EXPECT.pattern[2:])
     expected = []
     for line in src_lines:
-        m = EXPECT.match(line)
+        m = expect.match(line)
         if m:
             expected.append("%s:%s:%s: %s: %s" % (flow, m.group(1), m.group(2), m.group(3), m.group(4)))
-        elif not line.startswith("#"):
+        elif not line.startswith(comment):
             break
     if not expected:
-        raise Failure("%s has no '# expect:' lines at its top" % flow)
+        raise Failure("%s has no '%s expect:' lines at its top" % (flow, comment))
     # Notes are compared only in files that list some.
     with_notes = any(": note: " in e for e in expected)
     status, out, err = env.flowc_run(["check", flow], err_dir)

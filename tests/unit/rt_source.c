@@ -52,7 +52,7 @@ static Source *open_source(FlowSourceDef *def, const char *kind, FlowConnArg *ar
                            int nfields)
 {
     *def = (FlowSourceDef){ "src", { kind, args, nargs, "t.flow:1:1", NULL }, names, types, nfields,
-                            -1, 0, 0, decode, generate, NULL, NULL, NULL, NULL, NULL, 0 };
+                            -1, 0, 0, decode, generate, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
     char *err = NULL;
     Source *src = flowrt_source_open(NULL, def, 0, &no_params, &err);
     if (!src)

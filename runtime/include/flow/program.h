@@ -30,6 +30,7 @@
 #include "flow/checkpoint.h"
 #include "flow/codec.h"
 #include "flow/csv_line.h"
+#include "flow/json_line.h"
 #include "flow/fn_string.h"
 #include "flow/generator.h"
 #include "flow/host.h"
@@ -47,7 +48,7 @@
  * the new library: a struct of these headers changes layout or meaning, a
  * call changes signature or contract, an inline function reads runtime
  * memory differently. */
-#define FLOW_ABI_VERSION 9
+#define FLOW_ABI_VERSION 10
 
 /* A param: the runtime parses the default, then any --set NAME=VALUE, with the
  * codec of `type`, into the run's params block (flow_params, flow/runtime.h)
@@ -104,7 +105,10 @@ typedef bool (*FlowDecodeFn)(FlowRuntime *rt, const FlowField *fields);
  * into `rec` (FlowSourceDef.record_size bytes). Returns false, having
  * reported nothing, when the line needs the general path (flow/csv_line.h). */
 typedef bool (*FlowParseCsvFn)(const char *line, size_t len, void *rec);
-/* Push a record made by parse_csv downstream. */
+/* A JSON-lines source's line, in one pass, into `rec`: the same contract
+ * (flow/json_line.h). */
+typedef bool (*FlowParseJsonFn)(const char *line, size_t len, void *rec);
+/* Push a record made by parse_csv or parse_json downstream. */
 typedef void (*FlowPushFn)(FlowRuntime *rt, const void *rec);
 /* Make one synthetic record with the generator and push it downstream. */
 typedef void (*FlowGenerateFn)(FlowRuntime *rt, FlowGen *gen);
@@ -132,6 +136,10 @@ typedef struct FlowSourceDef {
      * (no header, or a header of the schema's names in order): each line
      * goes to parse_csv, then push; the lines it refuses go to decode. */
     FlowParseCsvFn parse_csv;
+    /* file(...) and stdin(...) in JSON lines, when every field is a plain
+     * member name: each line goes to parse_json, then push; the lines it
+     * refuses go to the general parser and decode. */
+    FlowParseJsonFn parse_json;
     FlowPushFn push;
     size_t record_size;
 } FlowSourceDef;

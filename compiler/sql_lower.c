@@ -1,0 +1,1844 @@
+/* sql_lower.c: turns the statements of a Flink SQL job (sql_impl.h) into the
+ * Flow declarations of ast.h, the ones a hand-written .flow twin of the job
+ * has (docs/sql.md, "How a job becomes a Flow program"): a schema
+ * `TABLE_row` and a source per table read, a stream per INSERT INTO (or view,
+ * subquery, UNION ALL branch) and a sink per INSERT INTO; Flink's options
+ * become connector arguments, its functions Flow's. Every location is the
+ * SQL text's, so the checker's messages point into the job. Owns the mapping
+ * tables (connectors, options, functions) and the INSERT check that runs
+ * after the checker. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql.h"
+#include "sql_impl.h"
+
+typedef struct Lower {
+    Arena *a;
+    Diag *d;
+    SqlProgram *sp;
+    Decl **last;
+    const char **names;    /* every declared name, for fresh ones */
+    int nnames, cap;
+} Lower;
+
+/* ---- Small builders ------------------------------------------------------------------------- */
+
+static void add_decl(Lower *L, Decl *d)
+{
+    *L->last = d;
+    L->last = &d->next;
+}
+
+static bool name_taken(const Lower *L, const char *name)
+{
+    for (int i = 0; i < L->nnames; i++)
+        if (strcmp(L->names[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void take_name(Lower *L, const char *name)
+{
+    if (L->nnames + 1 >= L->cap) {
+        int ncap = L->cap ? L->cap * 2 : 64;
+        const char **bigger = arena_alloc(L->a, sizeof *bigger * (size_t)ncap);
+        if (L->nnames)
+            memcpy(bigger, L->names, sizeof *bigger * (size_t)L->nnames);
+        L->names = bigger;
+        L->cap = ncap;
+    }
+    L->names[L->nnames++] = name;
+}
+
+/* `base`, or `base_2`, `base_3` ... when taken. */
+static const char *fresh_name(Lower *L, const char *base)
+{
+    const char *name = base;
+    for (int i = 2; name_taken(L, name); i++)
+        name = arena_printf(L->a, "%s_%d", base, i);
+    take_name(L, name);
+    return name;
+}
+
+static Decl *new_decl(Lower *L, DeclKind kind, Loc loc, const char *name, Loc name_loc)
+{
+    Decl *d = arena_alloc(L->a, sizeof *d);
+    d->kind = kind;
+    d->loc = loc;
+    d->name = name;
+    d->name_loc = name_loc;
+    return d;
+}
+
+static NameRef *new_ref(Lower *L, const char *name, Loc loc)
+{
+    NameRef *r = arena_alloc(L->a, sizeof *r);
+    r->name = name;
+    r->loc = loc;
+    return r;
+}
+
+static Expr *name_expr(Lower *L, const char *name, Loc loc)
+{
+    Expr *e = sql_expr(L->a, EX_NAME, loc);
+    e->name.name = name;
+    return e;
+}
+
+static Op *new_op(Lower *L, OpKind kind, Loc loc)
+{
+    Op *op = arena_alloc(L->a, sizeof *op);
+    op->kind = kind;
+    op->loc = loc;
+    return op;
+}
+
+static Item *new_item(Lower *L, const char *name, Loc loc, Expr *expr)
+{
+    Item *it = arena_alloc(L->a, sizeof *it);
+    it->name = name;
+    it->loc = loc;
+    it->expr = expr;
+    return it;
+}
+
+/* diag_unsupported's words for a feature that is itself quoted text
+ * (`option 'x' of connector 'kafka'`). */
+static void not_supported(Diag *d, Loc loc, const char *what, const char *why)
+{
+    diag_error(d, loc, "%s is not supported by this version of flowc (%s)", what, why);
+    d->unsupported++;
+}
+
+/* Did-you-mean over a NULL-terminated list, as the checker words it. */
+static void unknown(Lower *L, Loc loc, const char *what, const char *name,
+                    const char *const *cands)
+{
+    const char *best = cands ? diag_closest(name, cands) : NULL;
+    if (best)
+        diag_error(L->d, loc, "unknown %s '%s' (did you mean '%s'?)", what, name, best);
+    else
+        diag_error(L->d, loc, "unknown %s '%s'", what, name);
+}
+
+/* ---- Tables --------------------------------------------------------------------------------- */
+
+static SqlTable *find_table(Lower *L, const char *name, Loc loc)
+{
+    int n = 0;
+    for (SqlTable *t = L->sp->tables; t; t = t->next) {
+        if (strcmp(t->name, name) == 0)
+            return t;
+        n++;
+    }
+    const char **cands = arena_alloc(L->a, sizeof *cands * (size_t)(n + 1));
+    n = 0;
+    for (SqlTable *t = L->sp->tables; t; t = t->next)
+        cands[n++] = t->name;
+    unknown(L, loc, "table", name, cands);
+    return NULL;
+}
+
+static SqlColumn *find_column(const SqlTable *t, const char *name)
+{
+    for (SqlColumn *c = t->cols; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static const char **column_names(Lower *L, const SqlTable *t)
+{
+    int n = 0;
+    for (SqlColumn *c = t->cols; c; c = c->next)
+        n++;
+    const char **names = arena_alloc(L->a, sizeof *names * (size_t)(n + 1));
+    n = 0;
+    for (SqlColumn *c = t->cols; c; c = c->next)
+        if (!c->proctime)
+            names[n++] = c->name;
+    return names;
+}
+
+static bool in_names(const SqlName *list, const char *name)
+{
+    for (; list; list = list->next)
+        if (strcmp(list->name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Checks a CREATE TABLE's columns, watermark and key once, when declared. */
+static void check_table(Lower *L, SqlTable *t)
+{
+    for (SqlColumn *c = t->cols; c; c = c->next)
+        for (const char *s = c->name; *s; s++)
+            if (!(isalnum((unsigned char)*s) || *s == '_') || isdigit((unsigned char)c->name[0])) {
+                diag_unsupported(L->d, c->loc, arena_printf(L->a, "column name `%s`", c->name),
+                                 "flowc's names are letters, digits and '_'");
+                break;
+            }
+    if (t->has_watermark) {
+        SqlColumn *c = find_column(t, t->wm_col);
+        if (!c)
+            unknown(L, t->wm_loc, "column", t->wm_col, column_names(L, t));
+        else if (c->type != TY_TIMESTAMP || c->proctime)
+            diag_error(L->d, t->wm_loc, "the WATERMARK column '%s' must be a TIMESTAMP(3) or "
+                       "TIMESTAMP_LTZ(3), not %s", c->name, c->proctime ? "PROCTIME()" :
+                       c->type_text);
+    }
+    for (SqlName *k = t->pk; k; k = k->next)
+        if (!find_column(t, k->name))
+            unknown(L, k->loc, "column", k->name, column_names(L, t));
+}
+
+static Decl *table_schema(Lower *L, SqlTable *t)
+{
+    if (t->schema)
+        return t->schema;
+    Decl *s = new_decl(L, DECL_SCHEMA, t->loc, fresh_name(L, arena_printf(L->a, "%s_row", t->name)),
+                       t->name_loc);
+    FieldDecl **link = &s->schema_fields;
+    for (SqlColumn *c = t->cols; c; c = c->next) {
+        if (c->proctime)
+            continue;
+        FieldDecl *f = arena_alloc(L->a, sizeof *f);
+        f->name = c->name;
+        f->loc = c->loc;
+        f->type_name = type_name(c->type == TY_ERROR ? TY_STRING : c->type);
+        f->type_loc = c->type_loc;
+        /* Flink's columns are nullable unless NOT NULL; the time column and
+         * the key cannot be null in flowc (docs/sql.md, "Types"). */
+        f->optional = !c->not_null && !(t->has_watermark && strcmp(c->name, t->wm_col) == 0) &&
+                      !in_names(t->pk, c->name);
+        *link = f;
+        link = &f->next;
+    }
+    add_decl(L, s);
+    t->schema = s;
+    return s;
+}
+
+/* ---- Options onto connector arguments ------------------------------------------------------- */
+
+typedef struct ConnBuild {
+    Lower *L;
+    SqlTable *t;
+    Connector conn;
+    ConnArg **link;
+    bool sink;
+    const char *connector;
+} ConnBuild;
+
+static SqlOption *take(ConnBuild *b, const char *key)
+{
+    for (SqlOption *o = b->t->options; o; o = o->next)
+        if (strcmp(o->key, key) == 0) {
+            o->used = true;
+            return o;
+        }
+    return NULL;
+}
+
+static void add_arg(ConnBuild *b, const char *key, Loc loc, Expr *value)
+{
+    ConnArg *a = arena_alloc(b->L->a, sizeof *a);
+    a->key = key;
+    a->loc = loc;
+    a->value = value;
+    *b->link = a;
+    b->link = &a->next;
+}
+
+static void add_string(ConnBuild *b, const char *key, const char *value, Loc loc)
+{
+    add_arg(b, key, loc, sql_string(b->L->a, value, loc));
+}
+
+/* A word argument (format, on_error, start, mode), bare as a .flow writes it. */
+static void add_word(ConnBuild *b, const char *key, const char *word, Loc loc)
+{
+    add_arg(b, key, loc, name_expr(b->L, word, loc));
+}
+
+static void add_bool(ConnBuild *b, const char *key, bool value, Loc loc)
+{
+    Expr *e = sql_expr(b->L->a, EX_BOOL, loc);
+    e->bool_value = value;
+    add_arg(b, key, loc, e);
+}
+
+static void add_int_option(ConnBuild *b, const char *key, const SqlOption *o)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(o->value, &end, 10);
+    if (end == o->value || *end || errno) {
+        diag_error(b->L->d, o->value_loc, "option '%s' must be a whole number, not '%s'", o->key,
+                   o->value);
+        return;
+    }
+    Expr *e = sql_expr(b->L->a, EX_INT, o->value_loc);
+    e->int_value = n;
+    add_arg(b, key, o->key_loc, e);
+}
+
+/* Flink's durations: '100ms', '5 s', '1 min', '2h', '1d'. */
+static void add_duration_option(ConnBuild *b, const char *key, const SqlOption *o)
+{
+    static const struct { const char *unit; int64_t ms; } units[] = {
+        { "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 }, { "m", 60000 },
+        { "h", 3600000 }, { "d", 86400000 },
+    };
+    char *end;
+    errno = 0;
+    long long n = strtoll(o->value, &end, 10);
+    while (*end == ' ')
+        end++;
+    int64_t unit = end == o->value || errno ? 0 : !*end ? 1 : 0;
+    for (size_t i = 0; unit == 0 && i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].unit) == 0)
+            unit = units[i].ms;
+    if (unit == 0 || end == o->value) {
+        diag_error(b->L->d, o->value_loc, "option '%s' must be a duration such as '100ms', '5 s' "
+                   "or '1 min', not '%s'", o->key, o->value);
+        return;
+    }
+    Expr *e = sql_expr(b->L->a, EX_DURATION, o->value_loc);
+    e->int_value = (int64_t)n * unit;
+    add_arg(b, key, o->key_loc, e);
+}
+
+static bool option_is(const SqlOption *o, const char *value)
+{
+    return strcasecmp(o->value, value) == 0;
+}
+
+/* An option whose only value flowc honours is `value`. */
+static void only_value(ConnBuild *b, const char *key, const char *value, const char *why)
+{
+    SqlOption *o = take(b, key);
+    if (o && !option_is(o, value))
+        not_supported(b->L->d, o->value_loc, arena_printf(b->L->a, "'%s' = '%s'", key,
+                      o->value), why);
+}
+
+/* 'format' = 'csv' | 'json' and its own options (docs/sql.md, "Formats").
+ * Flink stops a job at a record it cannot decode unless told to skip it,
+ * and its CSV has no header line. */
+static void add_format(ConnBuild *b, bool header)
+{
+    SqlOption *f = take(b, "format");
+    if (!f)
+        f = take(b, "value.format");
+    if (!f) {
+        diag_error(b->L->d, b->t->with_loc, "table '%s' needs a 'format' ('csv' or 'json')",
+                   b->t->name);
+        return;
+    }
+    const char *prefix = NULL;
+    if (option_is(f, "csv")) {
+        add_word(b, "format", "csv", f->value_loc);
+        if (header)
+            add_bool(b, "header", false, f->value_loc);
+        prefix = "csv";
+        only_value(b, "csv.field-delimiter", ",", "flowc's CSV is separated by commas");
+        only_value(b, "csv.quote-character", "\"", "flowc's CSV quotes with '\"'");
+        only_value(b, "csv.null-literal", "", "flowc's CSV writes null as an empty field");
+    } else if (option_is(f, "json")) {
+        add_word(b, "format", "jsonl", f->value_loc);
+        prefix = "json";
+        only_value(b, "json.fail-on-missing-field", "false",
+                   "a missing member is null, and a bad record for a NOT NULL column");
+        only_value(b, "json.timestamp-format.standard", "ISO-8601",
+                   "flowc writes timestamps as ISO-8601");
+    } else {
+        not_supported(b->L->d, f->value_loc, arena_printf(b->L->a, "format '%s'", f->value),
+                      "formats 'csv' and 'json'");
+        return;
+    }
+    SqlOption *ignore = take(b, arena_printf(b->L->a, "%s.ignore-parse-errors", prefix));
+    if (b->sink) {
+        if (ignore)
+            ignore->used = false;
+        return;
+    }
+    bool skip = ignore && option_is(ignore, "true");
+    if (ignore && !skip && !option_is(ignore, "false"))
+        diag_error(b->L->d, ignore->value_loc, "option '%s' is 'true' or 'false'", ignore->key);
+    add_word(b, "on_error", skip ? "skip" : "fail", ignore ? ignore->value_loc : f->value_loc);
+}
+
+static void required(ConnBuild *b, const char *key, const char *arg)
+{
+    SqlOption *o = take(b, key);
+    if (!o)
+        diag_error(b->L->d, b->t->with_loc, "connector '%s' needs the option '%s'", b->connector,
+                   key);
+    else
+        add_string(b, arg, o->value, o->value_loc);
+}
+
+/* 'jdbc:postgresql://host[:port]/db' and the user and password options as a
+ * libpq conninfo. */
+static void add_jdbc_url(ConnBuild *b)
+{
+    SqlOption *url = take(b, "url");
+    if (!url) {
+        diag_error(b->L->d, b->t->with_loc, "connector 'jdbc' needs the option 'url'");
+        return;
+    }
+    const char *pfx = "jdbc:postgresql://";
+    if (strncmp(url->value, pfx, strlen(pfx)) != 0) {
+        not_supported(b->L->d, url->value_loc, arena_printf(b->L->a, "'url' = '%s'", url->value),
+                      "flowc's jdbc is PostgreSQL: jdbc:postgresql://HOST[:PORT]/DB");
+        return;
+    }
+    const char *host = url->value + strlen(pfx);
+    const char *slash = strchr(host, '/');
+    if (!slash || !slash[1] || strchr(slash, '?')) {
+        diag_error(b->L->d, url->value_loc, "write the url as jdbc:postgresql://HOST[:PORT]/DB "
+                   "(with no ?parameters)");
+        return;
+    }
+    const char *colon = memchr(host, ':', (size_t)(slash - host));
+    const char *conninfo =
+        colon ? arena_printf(b->L->a, "host=%.*s port=%.*s dbname=%s", (int)(colon - host), host,
+                             (int)(slash - colon - 1), colon + 1, slash + 1)
+              : arena_printf(b->L->a, "host=%.*s dbname=%s", (int)(slash - host), host, slash + 1);
+    SqlOption *user = take(b, "username"), *password = take(b, "password");
+    if (user)
+        conninfo = arena_printf(b->L->a, "%s user=%s", conninfo, user->value);
+    if (password)
+        conninfo = arena_printf(b->L->a, "%s password=%s", conninfo, password->value);
+    add_string(b, "conninfo", conninfo, url->value_loc);
+}
+
+/* The connector of table `t` read (sink false) or written: Flink's options
+ * mapped onto flowc's arguments (docs/sql.md, "Connectors"); an option left
+ * over is one flowc cannot honour, and an error at its place. */
+static Connector build_connector(Lower *L, SqlTable *t, bool sink)
+{
+    ConnBuild b = { .L = L, .t = t, .sink = sink };
+    b.link = &b.conn.args;
+    for (SqlOption *o = t->options; o; o = o->next)
+        o->used = false;
+    SqlOption *c = take(&b, "connector");
+    b.conn.loc = c ? c->value_loc : t->with_loc;
+    if (!c) {
+        diag_error(L->d, t->with_loc, "table '%s' needs a 'connector' option", t->name);
+        b.conn.name = "file";
+        return b.conn;
+    }
+    b.connector = c->value;
+    const char *side = sink ? "a sink" : "a source";
+    if (strcmp(c->value, "filesystem") == 0) {
+        b.conn.name = "file";
+        required(&b, "path", "path");
+        add_format(&b, true);
+    } else if (strcmp(c->value, "kafka") == 0) {
+        b.conn.name = "kafka";
+        required(&b, "properties.bootstrap.servers", "brokers");
+        required(&b, "topic", "topic");
+        SqlOption *g = sink ? NULL : take(&b, "properties.group.id");
+        if (g)
+            add_string(&b, "group", g->value, g->value_loc);
+        SqlOption *mode = sink ? NULL : take(&b, "scan.startup.mode");
+        if (mode) {
+            if (option_is(mode, "earliest-offset"))
+                add_word(&b, "start", "earliest", mode->value_loc);
+            else if (option_is(mode, "latest-offset"))
+                add_word(&b, "start", "latest", mode->value_loc);
+            else
+                not_supported(L->d, mode->value_loc,
+                              arena_printf(L->a, "'scan.startup.mode' = '%s'", mode->value),
+                              "'earliest-offset' and 'latest-offset'");
+        }
+        if (sink)
+            only_value(&b, "sink.delivery-guarantee", "at-least-once",
+                       "flowc's Kafka sink is at-least-once without checkpoints");
+        add_format(&b, false);
+        /* Any other librdkafka setting goes through as `properties`. */
+        const char *props = NULL;
+        Loc props_loc = { 0, 0 };
+        for (SqlOption *o = t->options; o; o = o->next)
+            if (!o->used && strncmp(o->key, "properties.", 11) == 0) {
+                o->used = true;
+                props = arena_printf(L->a, "%s%s%s=%s", props ? props : "", props ? ";" : "",
+                                     o->key + 11, o->value);
+                if (!props_loc.line)
+                    props_loc = o->key_loc;
+            }
+        if (props)
+            add_string(&b, "properties", props, props_loc);
+    } else if (strcmp(c->value, "jdbc") == 0) {
+        b.conn.name = "postgres";
+        add_jdbc_url(&b);
+        required(&b, "table-name", "table");
+        if (sink && t->pk) {
+            add_word(&b, "mode", "upsert", t->pk_loc);
+            const char *key = NULL;
+            for (SqlName *k = t->pk; k; k = k->next)
+                key = key ? arena_printf(L->a, "%s, %s", key, k->name) : k->name;
+            add_string(&b, "key", key, t->pk_loc);
+        }
+        SqlOption *flush = sink ? take(&b, "sink.buffer-flush.interval") : NULL;
+        if (flush)
+            add_duration_option(&b, "linger", flush);
+    } else if (strcmp(c->value, "datagen") == 0) {
+        b.conn.name = "generator";
+        if (sink)
+            diag_error(L->d, c->value_loc, "connector 'datagen' makes rows: it cannot be a sink");
+        SqlOption *rows = take(&b, "number-of-rows");
+        if (rows)
+            add_int_option(&b, "count", rows);
+        SqlOption *rate = take(&b, "rows-per-second");
+        if (rate)
+            add_int_option(&b, "rate", rate);
+    } else if (strcmp(c->value, "print") == 0 || strcmp(c->value, "blackhole") == 0) {
+        bool print = strcmp(c->value, "print") == 0;
+        b.conn.name = print ? "stdout" : "file";
+        if (!sink)
+            diag_error(L->d, c->value_loc, "connector '%s' takes rows: it cannot be read",
+                       c->value);
+        if (!print)
+            add_string(&b, "path", "/dev/null", c->value_loc);
+        add_word(&b, "format", "csv", c->value_loc);
+        add_bool(&b, "header", false, c->value_loc);
+    } else {
+        const char *why = strcmp(c->value, "nexmark") == 0
+                              ? "flowc has no nexmark generator; read the events from files"
+                          : strcmp(c->value, "upsert-kafka") == 0
+                              ? "an updating sink; flowc's results are appended"
+                              : "connectors 'filesystem', 'kafka', 'jdbc', 'datagen', 'print', "
+                                "'blackhole'";
+        not_supported(L->d, c->value_loc, arena_printf(L->a, "connector '%s'", c->value), why);
+        b.conn.name = "file";
+        return b.conn;
+    }
+    for (SqlOption *o = t->options; o; o = o->next)
+        if (!o->used)
+            not_supported(L->d, o->key_loc,
+                          arena_printf(L->a, "option '%s' of connector '%s' as %s", o->key,
+                                       c->value, side),
+                          "docs/sql.md lists the options flowc honours");
+    return b.conn;
+}
+
+/* Built once per side, so that a table written by several INSERTs has its
+ * options reported once. */
+static Connector table_connector(Lower *L, SqlTable *t, bool sink)
+{
+    if (!t->have_conn[sink]) {
+        t->conn[sink] = build_connector(L, t, sink);
+        t->have_conn[sink] = true;
+    }
+    return t->conn[sink];
+}
+
+/* The source declaration of table `t`, made the first time a query reads it. */
+static Decl *table_source(Lower *L, SqlTable *t)
+{
+    if (t->source && t->source->kind == DECL_TABLE)
+        diag_error(L->d, t->name_loc, "table '%s' is both looked up (FOR SYSTEM_TIME AS OF) "
+                   "and read as a stream: declare two tables", t->name);
+    if (t->source)
+        return t->source;
+    Decl *schema = table_schema(L, t);
+    Decl *s = new_decl(L, DECL_SOURCE, t->loc, fresh_name(L, t->name), t->name_loc);
+    s->source.schema_ref = new_ref(L, schema->name, t->name_loc);
+    s->source.conn = table_connector(L, t, false);
+    s->source.event_time_field = -1;
+    s->source.key_field = -1;
+    if (t->has_watermark) {
+        s->source.event_time = t->wm_col;
+        s->source.event_time_loc = t->wm_loc;
+        s->source.has_watermark = true;
+        s->source.watermark = (DurationArg){ .ms = t->wm_delay, .loc = t->wm_loc };
+    }
+    add_decl(L, s);
+    t->source = s;
+    return s;
+}
+
+/* The table declaration of `t`, the right side of a lookup join: its rows
+ * found by its PRIMARY KEY. */
+static Decl *table_lookup(Lower *L, SqlTable *t, Loc use)
+{
+    if (t->source) {
+        if (t->source->kind != DECL_TABLE)
+            diag_error(L->d, use, "table '%s' is both looked up (FOR SYSTEM_TIME AS OF) and read "
+                       "as a stream: declare two tables", t->name);
+        return t->source;
+    }
+    if (!t->pk || t->pk->next) {
+        diag_error(L->d, use, "table '%s' is looked up by its key: declare one column PRIMARY "
+                   "KEY (...) NOT ENFORCED", t->name);
+        return NULL;
+    }
+    if (t->has_watermark) {
+        not_supported(L->d, use, "an event-time temporal join (the table has a WATERMARK)",
+                      "flowc looks up the table's current row, as a lookup join does");
+        return NULL;
+    }
+    Decl *schema = table_schema(L, t);
+    Decl *d = new_decl(L, DECL_TABLE, t->loc, fresh_name(L, t->name), t->name_loc);
+    d->source.schema_ref = new_ref(L, schema->name, t->name_loc);
+    d->source.conn = table_connector(L, t, false);
+    d->source.event_time_field = -1;
+    d->source.key = t->pk->name;
+    d->source.key_loc = t->pk->loc;
+    d->source.key_field = -1;
+    add_decl(L, d);
+    t->source = d;
+    return d;
+}
+
+/* ---- Expressions ---------------------------------------------------------------------------- */
+
+/* Where an expression is: over the input's rows, inside an aggregate's
+ * argument, or over a window aggregate's results. */
+typedef enum Place { AT_ROW, AT_AGG_ARG, AT_RESULT } Place;
+
+typedef struct Scope {
+    Place place;
+    const SqlTable *table;   /* the FROM table, for column checks; NULL when not known */
+    const char *input;       /* its name as a qualifier */
+    const char *alias;
+    const char *right;       /* a join: the right side's alias or name */
+    bool window;             /* a window TVF: window_start, window_end exist */
+    Expr *keys;              /* AT_RESULT: the GROUP BY columns other than the window's */
+    Item *first_agg;         /* AT_RESULT: the aggregates so far */
+    Item **aggs;             /* AT_RESULT: where new aggregates are appended */
+    int naggs;
+    const char *agg_name;    /* the name for the next aggregate when it is a whole item */
+} Scope;
+
+static Expr *lower_expr(Lower *L, Scope *s, Expr *e);
+
+typedef enum FnKind {
+    FN_RENAME,     /* the Flow function `flow` */
+    FN_AGG,        /* the aggregate `flow` */
+    FN_DOW,        /* DAYOFWEEK: Sunday 1 ... Saturday 7 */
+    FN_MOD,
+    FN_DATEFMT,    /* DATE_FORMAT(ts, 'Java pattern') */
+    FN_TOTS,       /* TO_TIMESTAMP(s [, 'Java pattern']) */
+    FN_NOT_HERE,   /* a Flink function flowc lacks */
+} FnKind;
+
+typedef struct SqlFn {
+    const char *sql;
+    FnKind kind;
+    const char *flow;
+} SqlFn;
+
+/* Flink's names of the functions flowc has (docs/sql.md, "Functions"). */
+static const SqlFn sql_fns[] = {
+    { "ABS", FN_RENAME, "abs" }, { "UPPER", FN_RENAME, "upper" },
+    { "LOWER", FN_RENAME, "lower" }, { "CHAR_LENGTH", FN_RENAME, "length" },
+    { "CHARACTER_LENGTH", FN_RENAME, "length" }, { "CONCAT", FN_RENAME, "concat" },
+    { "IF", FN_RENAME, "if" }, { "COALESCE", FN_RENAME, "coalesce" },
+    { "IFNULL", FN_RENAME, "coalesce" }, { "REPLACE", FN_RENAME, "replace" },
+    { "LTRIM", FN_RENAME, "ltrim" }, { "RTRIM", FN_RENAME, "rtrim" },
+    { "LPAD", FN_RENAME, "lpad" }, { "RPAD", FN_RENAME, "rpad" },
+    { "REGEXP", FN_RENAME, "regexp_like" }, { "REGEXP_EXTRACT", FN_RENAME, "regexp_extract" },
+    { "REGEXP_REPLACE", FN_RENAME, "regexp_replace" }, { "ROUND", FN_RENAME, "round" },
+    { "SQRT", FN_RENAME, "sqrt" }, { "POWER", FN_RENAME, "pow" }, { "LN", FN_RENAME, "ln" },
+    { "LOG10", FN_RENAME, "log10" }, { "EXP", FN_RENAME, "exp" }, { "SIGN", FN_RENAME, "sign" },
+    { "GREATEST", FN_RENAME, "greatest" }, { "LEAST", FN_RENAME, "least" },
+    { "YEAR", FN_RENAME, "year" }, { "MONTH", FN_RENAME, "month" },
+    { "DAYOFMONTH", FN_RENAME, "day" }, { "HOUR", FN_RENAME, "hour" },
+    { "MINUTE", FN_RENAME, "minute" }, { "SECOND", FN_RENAME, "second" },
+    { "DAYOFWEEK", FN_DOW, NULL }, { "MOD", FN_MOD, NULL },
+    { "DATE_FORMAT", FN_DATEFMT, NULL }, { "TO_TIMESTAMP", FN_TOTS, NULL },
+    { "COUNT", FN_AGG, "count" }, { "SUM", FN_AGG, "sum" }, { "MIN", FN_AGG, "min" },
+    { "MAX", FN_AGG, "max" }, { "AVG", FN_AGG, "avg" }, { "FIRST_VALUE", FN_AGG, "first" },
+    { "LAST_VALUE", FN_AGG, "last" },
+    { "NOW", FN_NOT_HERE, NULL }, { "CURRENT_TIMESTAMP", FN_NOT_HERE, NULL },
+    { "LOCALTIMESTAMP", FN_NOT_HERE, NULL }, { "PROCTIME", FN_NOT_HERE, NULL },
+    { "UNIX_TIMESTAMP", FN_NOT_HERE, NULL }, { "FROM_UNIXTIME", FN_NOT_HERE, NULL },
+    { "TO_DATE", FN_NOT_HERE, NULL }, { "MD5", FN_NOT_HERE, NULL },
+    { "SHA256", FN_NOT_HERE, NULL }, { "INITCAP", FN_NOT_HERE, NULL },
+    { "SPLIT_INDEX", FN_NOT_HERE, NULL }, { "STDDEV_POP", FN_NOT_HERE, NULL },
+    { "VAR_POP", FN_NOT_HERE, NULL }, { "LISTAGG", FN_NOT_HERE, NULL },
+    { "COLLECT", FN_NOT_HERE, NULL }, { "UUID", FN_NOT_HERE, NULL },
+    { "RAND", FN_NOT_HERE, NULL }, { "JSON_VALUE", FN_NOT_HERE, NULL },
+};
+
+static const SqlFn *find_fn(const char *name)
+{
+    for (size_t i = 0; i < sizeof sql_fns / sizeof sql_fns[0]; i++)
+        if (strcmp(sql_fns[i].sql, name) == 0)
+            return &sql_fns[i];
+    return NULL;
+}
+
+static const char *const *fn_names(Lower *L)
+{
+    size_t n = sizeof sql_fns / sizeof sql_fns[0];
+    const char **names = arena_alloc(L->a, sizeof *names * (n + 1));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (sql_fns[i].kind != FN_NOT_HERE)
+            names[k++] = sql_fns[i].sql;
+    return names;
+}
+
+/* A Java DateTimeFormatter pattern as Flow's strftime-style one, or NULL
+ * after an error at `loc` (docs/sql.md, "DATE_FORMAT"). */
+static const char *java_pattern(Lower *L, const char *java, Loc loc)
+{
+    static const struct { const char *java, *flow; } parts[] = {
+        { "yyyy", "%Y" }, { "yy", "%y" }, { "MMM", "%b" }, { "MM", "%m" }, { "dd", "%d" },
+        { "HH", "%H" }, { "mm", "%M" }, { "ss", "%S" }, { "SSS", "%3N" }, { "EEE", "%a" },
+        { "DDD", "%j" }, { "XXX", "%z" }, { "Z", "%z" },
+    };
+    char *out = arena_alloc(L->a, strlen(java) * 3 + 1);
+    size_t n = 0;
+    for (const char *p = java; *p;) {
+        if (*p == '\'') {
+            for (p++; *p && *p != '\''; p++)
+                out[n++] = *p;
+            if (*p)
+                p++;
+            continue;
+        }
+        if (!isalpha((unsigned char)*p)) {
+            if (*p == '%')
+                out[n++] = '%';
+            out[n++] = *p++;
+            continue;
+        }
+        size_t run = 1;
+        while (p[run] == *p)
+            run++;
+        const char *flow = NULL;
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+            if (strlen(parts[i].java) == run && strncmp(parts[i].java, p, run) == 0)
+                flow = parts[i].flow;
+        if (!flow) {
+            not_supported(L->d, loc, arena_printf(L->a, "pattern letters '%.*s'", (int)run, p),
+                          "yyyy, yy, MM, MMM, dd, HH, mm, ss, SSS, EEE, DDD, XXX and 'text'");
+            return NULL;
+        }
+        memcpy(out + n, flow, strlen(flow));
+        n += strlen(flow);
+        p += run;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static Expr *pattern_arg(Lower *L, Expr *arg, const char *fn)
+{
+    if (arg->kind != EX_STRING) {
+        diag_unsupported(L->d, arg->loc, arena_printf(L->a, "%s with a pattern that is not a "
+                         "literal", fn), "the pattern is translated at compile time");
+        return arg;
+    }
+    const char *flow = java_pattern(L, arg->string.chars, arg->loc);
+    return flow ? sql_string(L->a, flow, arg->loc) : arg;
+}
+
+static bool is_window_col(const char *name)
+{
+    return strcmp(name, "window_start") == 0 || strcmp(name, "window_end") == 0 ||
+           strcmp(name, "window_time") == 0;
+}
+
+static bool is_key(const Scope *s, const char *name)
+{
+    for (Expr *k = s->keys; k; k = k->next)
+        if (strcmp(k->name.name, name) == 0)
+            return true;
+    return false;
+}
+
+static Expr *lower_name(Lower *L, Scope *s, Expr *e)
+{
+    const char *q = e->name.qualifier, *name = e->name.name;
+    if (q && !(s->alias && strcmp(q, s->alias) == 0) && !(s->input && strcmp(q, s->input) == 0) &&
+        !(s->right && strcmp(q, s->right) == 0)) {
+        const char *cands[4] = { s->right, s->alias ? s->alias : s->input,
+                                 s->alias ? s->input : NULL, NULL };
+        if (!s->right)
+            cands[0] = cands[1], cands[1] = cands[2], cands[2] = NULL;
+        unknown(L, e->loc, "table or alias", q, cands);
+        return e;
+    }
+    if (s->place == AT_RESULT) {
+        e->name.qualifier = NULL;
+        if (strcmp(name, "window_time") == 0) {
+            /* The window's time attribute, window_end - 1ms: the results' event time. */
+            Expr *one = sql_expr(L->a, EX_INT, e->loc);
+            one->int_value = 1;
+            Expr *b = sql_expr(L->a, EX_BINARY, e->loc);
+            b->binary.op = BIN_SUB;
+            b->binary.lhs = name_expr(L, "window_end", e->loc);
+            b->binary.rhs = one;
+            return b;
+        }
+        if (!is_window_col(name) && !is_key(s, name))
+            diag_error(L->d, e->loc, "column '%s' is neither in GROUP BY nor inside an aggregate",
+                       name);
+        return e;
+    }
+    if (s->window && is_window_col(name)) {
+        diag_error(L->d, e->loc, "'%s' exists only after GROUP BY window_start, window_end", name);
+        return e;
+    }
+    if (s->table) {
+        SqlColumn *c = find_column(s->table, name);
+        if (c && c->proctime)
+            not_supported(L->d, e->loc, arena_printf(L->a, "reading the PROCTIME() column '%s'",
+                          name), "it is a window's time column, DESCRIPTOR(...), only");
+    }
+    return e;
+}
+
+/* The same expression, written again (HAVING SUM(x) beside SELECT SUM(x)). */
+static bool same_expr(const Expr *a, const Expr *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case EX_INT:
+    case EX_DURATION:
+        return a->int_value == b->int_value;
+    case EX_FLOAT:
+        return a->float_value == b->float_value;
+    case EX_BOOL:
+        return a->bool_value == b->bool_value;
+    case EX_STRING:
+        return a->string.len == b->string.len &&
+               memcmp(a->string.chars, b->string.chars, (size_t)a->string.len) == 0;
+    case EX_NAME:
+        return strcmp(a->name.name, b->name.name) == 0 &&
+               !a->name.qualifier == !b->name.qualifier &&
+               (!a->name.qualifier || strcmp(a->name.qualifier, b->name.qualifier) == 0);
+    case EX_UNARY:
+        return a->unary.op == b->unary.op && same_expr(a->unary.operand, b->unary.operand);
+    case EX_BINARY:
+        return a->binary.op == b->binary.op && same_expr(a->binary.lhs, b->binary.lhs) &&
+               same_expr(a->binary.rhs, b->binary.rhs);
+    case EX_CALL: {
+        if (strcmp(a->call.name, b->call.name) != 0 || a->call.nargs != b->call.nargs)
+            return false;
+        for (const Expr *x = a->call.args, *y = b->call.args; x; x = x->next, y = y->next)
+            if (!same_expr(x, y))
+                return false;
+        return true;
+    }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+    case EX_IS_NULL: {
+        if (a->form.nops != b->form.nops || a->form.negated != b->form.negated ||
+            a->form.has_subject != b->form.has_subject || a->form.has_else != b->form.has_else)
+            return false;
+        for (const Expr *x = a->form.ops, *y = b->form.ops; x; x = x->next, y = y->next)
+            if (!same_expr(x, y))
+                return false;
+        return true;
+    }
+    }
+    return false;
+}
+
+static Expr *lower_agg(Lower *L, Scope *s, Expr *e, const char *agg)
+{
+    if (s->place != AT_RESULT) {
+        if (s->place == AT_AGG_ARG)
+            diag_error(L->d, e->loc, "an aggregate cannot be inside another one");
+        else
+            diag_unsupported(L->d, e->loc, arena_printf(L->a, "%s without a window",
+                             e->call.name),
+                             "group aggregates need a window TVF: GROUP BY window_start, "
+                             "window_end, ... (updating results are not compiled from SQL)");
+        return e;
+    }
+    if (e->call.nargs > 1) {
+        diag_error(L->d, e->loc, "%s takes one argument", e->call.name);
+        return e;
+    }
+    Scope arg = *s;
+    arg.place = AT_AGG_ARG;
+    Expr *x = e->call.args ? lower_expr(L, &arg, e->call.args) : NULL;
+    if (!s->agg_name)
+        for (Item *it = s->first_agg; it; it = it->next)
+            if (strcmp(it->agg_name, agg) == 0 && same_expr(it->expr, x))
+                return name_expr(L, it->name, e->loc);
+    const char *name = s->agg_name ? s->agg_name : arena_printf(L->a, "agg_%d", s->naggs + 1);
+    s->agg_name = NULL;
+    Item *it = new_item(L, name, e->loc, x);
+    it->agg_name = agg;
+    it->agg_loc = e->loc;
+    *s->aggs = it;
+    s->aggs = &it->next;
+    if (!s->first_agg)
+        s->first_agg = it;
+    s->naggs++;
+    return name_expr(L, name, e->loc);
+}
+
+static void lower_args(Lower *L, Scope *s, Expr **link)
+{
+    for (; *link; link = &(*link)->next) {
+        Expr *rest = (*link)->next;
+        Expr *x = lower_expr(L, s, *link);
+        x->next = rest;
+        *link = x;
+    }
+}
+
+static Expr *lower_call(Lower *L, Scope *s, Expr *e)
+{
+    const char *name = e->call.name;
+    if (strcmp(name, "@null") == 0) {
+        diag_unsupported(L->d, e->loc, "NULL here",
+                         "flowc has no untyped null; a CASE without ELSE, or ELSE NULL, gives one");
+        return e;
+    }
+    if (strcmp(name, "@count_distinct") == 0)
+        return lower_agg(L, s, e, "count_distinct");
+    if (name[0] == '@') {
+        e->call.name = name + 1;
+        lower_args(L, s, &e->call.args);
+        return e;
+    }
+    const SqlFn *fn = find_fn(name);
+    if (!fn) {
+        unknown(L, e->loc, "function", name, fn_names(L));
+        return e;
+    }
+    switch (fn->kind) {
+    case FN_AGG:
+        return lower_agg(L, s, e, fn->flow);
+    case FN_RENAME:
+        e->call.name = fn->flow;
+        lower_args(L, s, &e->call.args);
+        return e;
+    case FN_DOW: {
+        /* Flink's DAYOFWEEK is Sunday 1 ... Saturday 7; Flow's ISO Monday 1 ... Sunday 7. */
+        e->call.name = "day_of_week";
+        lower_args(L, s, &e->call.args);
+        Expr *seven = sql_expr(L->a, EX_INT, e->loc), *one = sql_expr(L->a, EX_INT, e->loc);
+        seven->int_value = 7;
+        one->int_value = 1;
+        Expr *mod = sql_expr(L->a, EX_BINARY, e->loc), *add = sql_expr(L->a, EX_BINARY, e->loc);
+        mod->binary.op = BIN_MOD;
+        mod->binary.lhs = e;
+        mod->binary.rhs = seven;
+        add->binary.op = BIN_ADD;
+        add->binary.lhs = mod;
+        add->binary.rhs = one;
+        return add;
+    }
+    case FN_MOD: {
+        if (e->call.nargs != 2) {
+            diag_error(L->d, e->loc, "MOD takes two arguments");
+            return e;
+        }
+        lower_args(L, s, &e->call.args);
+        Expr *b = sql_expr(L->a, EX_BINARY, e->loc);
+        b->binary.op = BIN_MOD;
+        b->binary.lhs = e->call.args;
+        b->binary.rhs = e->call.args->next;
+        return b;
+    }
+    case FN_DATEFMT:
+        if (e->call.nargs != 2) {
+            diag_error(L->d, e->loc, "DATE_FORMAT takes a timestamp and a pattern");
+            return e;
+        }
+        e->call.name = "format_timestamp";
+        lower_args(L, s, &e->call.args);
+        e->call.args->next = pattern_arg(L, e->call.args->next, "DATE_FORMAT");
+        return e;
+    case FN_TOTS:
+        if (e->call.nargs < 1 || e->call.nargs > 2) {
+            diag_error(L->d, e->loc, "TO_TIMESTAMP takes a string and an optional pattern");
+            return e;
+        }
+        e->call.name = "parse_timestamp";
+        lower_args(L, s, &e->call.args);
+        if (e->call.nargs == 1) {
+            e->call.args->next = sql_string(L->a, "%Y-%m-%d %H:%M:%S", e->loc);
+            e->call.nargs = 2;
+        } else {
+            e->call.args->next = pattern_arg(L, e->call.args->next, "TO_TIMESTAMP");
+        }
+        return e;
+    case FN_NOT_HERE:
+        diag_unsupported(L->d, e->loc, arena_printf(L->a, "function %s", name),
+                         "docs/sql.md lists the functions flowc has");
+        return e;
+    }
+    return e;
+}
+
+static Expr *lower_expr(Lower *L, Scope *s, Expr *e)
+{
+    switch (e->kind) {
+    case EX_INT:
+    case EX_FLOAT:
+    case EX_STRING:
+    case EX_BOOL:
+    case EX_DURATION:
+        return e;
+    case EX_NAME:
+        return lower_name(L, s, e);
+    case EX_UNARY:
+        e->unary.operand = lower_expr(L, s, e->unary.operand);
+        return e;
+    case EX_BINARY:
+        e->binary.lhs = lower_expr(L, s, e->binary.lhs);
+        e->binary.rhs = lower_expr(L, s, e->binary.rhs);
+        return e;
+    case EX_CALL:
+        return lower_call(L, s, e);
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+    case EX_IS_NULL:
+        lower_args(L, s, &e->form.ops);
+        return e;
+    }
+    return e;
+}
+
+/* ---- Queries -------------------------------------------------------------------------------- */
+
+static Decl *lower_query(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink);
+
+/* The stream (or source) a FROM reads, lowering a view the first time. */
+static const char *lower_input(Lower *L, const char *name, Loc loc, SqlTable **table)
+{
+    SqlTable *t = find_table(L, name, loc);
+    *table = t;
+    if (!t)
+        return NULL;
+    if (!t->is_view)
+        return table_source(L, t)->name;
+    if (t->lowering) {
+        diag_error(L->d, loc, "view '%s' reads itself", t->name);
+        return NULL;
+    }
+    if (!t->stream) {
+        t->lowering = true;
+        t->stream = lower_query(L, t->query, fresh_name(L, t->name), t->name_loc, NULL);
+        t->lowering = false;
+    }
+    return t->stream ? t->stream->name : NULL;
+}
+
+/* The name of output column `i`: the sink's column, else the alias, else the
+ * bare column's name. */
+static const char *item_name(Lower *L, const SqlItem *it, const SqlColumn *sink_col)
+{
+    if (sink_col)
+        return sink_col->name;
+    if (it->alias)
+        return it->alias;
+    if (it->expr && it->expr->kind == EX_NAME)
+        return it->expr->name.name;
+    diag_error(L->d, it->loc, "this column needs a name: write ... AS name");
+    return arena_printf(L->a, "column_%d", it->loc.col);
+}
+
+static const SqlColumn *next_sink_col(const SqlColumn *c)
+{
+    while (c && c->proctime)
+        c = c->next;
+    return c;
+}
+
+/* Appends op to the list at *tail. */
+static void push_op(Op ***tail, Op *op)
+{
+    **tail = op;
+    *tail = &op->next;
+}
+
+static bool is_bare(const Expr *e, const char *name)
+{
+    return e && e->kind == EX_NAME && !e->name.qualifier && strcmp(e->name.name, name) == 0;
+}
+
+/* A select that gives the record it is given is left out, so that the plan
+ * is the one a hand-written twin has. */
+static bool identity_select(const Item *items, const char *const *cols)
+{
+    if (!cols)
+        return false;
+    const Item *it = items;
+    for (int i = 0; cols[i]; i++, it = it->next)
+        if (!it || strcmp(it->name, cols[i]) != 0 || !is_bare(it->expr, cols[i]))
+            return false;
+    return it == NULL;
+}
+
+/* The columns of a table, or of a view as its SELECT names them; NULL
+ * when not known (SELECT * of a subquery). */
+static const char **table_cols(Lower *L, const SqlTable *t)
+{
+    if (!t->is_view)
+        return column_names(L, t);
+    int n = 0;
+    for (const SqlItem *it = t->query->items; it; it = it->next)
+        n++;
+    const char **names = arena_alloc(L->a, sizeof *names * (size_t)(n + 1));
+    n = 0;
+    for (const SqlItem *it = t->query->items; it; it = it->next) {
+        if (it->alias)
+            names[n++] = it->alias;
+        else if (it->expr && it->expr->kind == EX_NAME)
+            names[n++] = it->expr->name.name;
+        else
+            return NULL;
+    }
+    return names;
+}
+
+static bool in_cols(const char *const *cols, const char *name)
+{
+    for (; cols && *cols; cols++)
+        if (strcmp(*cols, name) == 0)
+            return true;
+    return false;
+}
+
+typedef struct JoinSides {
+    const char *lq, *rq;           /* the qualifiers of the two sides */
+    const char **lcols, **rcols;
+} JoinSides;
+
+/* Which sides an expression reads: bit 1 the left, bit 2 the right. */
+static int sides_of(const JoinSides *j, const Expr *e)
+{
+    switch (e->kind) {
+    case EX_NAME:
+        if (e->name.qualifier)
+            return strcmp(e->name.qualifier, j->lq) == 0   ? 1
+                   : strcmp(e->name.qualifier, j->rq) == 0 ? 2
+                                                           : 0;
+        return (in_cols(j->lcols, e->name.name) ? 1 : 0) |
+               (in_cols(j->rcols, e->name.name) ? 2 : 0);
+    case EX_UNARY:
+        return sides_of(j, e->unary.operand);
+    case EX_BINARY:
+        return sides_of(j, e->binary.lhs) | sides_of(j, e->binary.rhs);
+    case EX_CALL: {
+        int m = 0;
+        for (const Expr *a = e->call.args; a; a = a->next)
+            m |= sides_of(j, a);
+        return m;
+    }
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+    case EX_IS_NULL: {
+        int m = 0;
+        for (const Expr *a = e->form.ops; a; a = a->next)
+            m |= sides_of(j, a);
+        return m;
+    }
+    case EX_INT:
+    case EX_FLOAT:
+    case EX_STRING:
+    case EX_BOOL:
+    case EX_DURATION:
+        return 0;
+    }
+    return 0;
+}
+
+static void conjuncts(Expr *e, Expr **out, int *n, int max)
+{
+    if (!e)
+        return;
+    if (e->kind == EX_BINARY && e->binary.op == BIN_AND) {
+        conjuncts(e->binary.lhs, out, n, max);
+        conjuncts(e->binary.rhs, out, n, max);
+    } else if (*n < max) {
+        out[(*n)++] = e;
+    }
+}
+
+/* `y`, `y - INTERVAL 'd' U` or `y + INTERVAL 'd' U`: the column and the
+ * signed offset in ms; false for anything else. */
+static bool time_offset(const Expr *e, const Expr **col, int64_t *ms)
+{
+    if (e->kind == EX_NAME) {
+        *col = e;
+        *ms = 0;
+        return true;
+    }
+    if (e->kind == EX_BINARY && (e->binary.op == BIN_ADD || e->binary.op == BIN_SUB) &&
+        e->binary.lhs->kind == EX_NAME && e->binary.rhs->kind == EX_DURATION) {
+        *col = e->binary.lhs;
+        *ms = e->binary.op == BIN_ADD ? e->binary.rhs->int_value : -e->binary.rhs->int_value;
+        return true;
+    }
+    return false;
+}
+
+static bool is_time_col(const SqlTable *t, const Expr *col)
+{
+    return !t || t->is_view || (t->has_watermark && strcmp(t->wm_col, col->name.name) == 0);
+}
+
+/* FROM a JOIN b ON ... (or FROM a, b WHERE ...): an interval join when a
+ * BETWEEN bounds the two sides' times symmetrically, a lookup join when b is
+ * read FOR SYSTEM_TIME AS OF (docs/sql.md, "Joins"). */
+static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
+{
+    SqlFrom *f = q->from, *r = f->join;
+    if (q->group_by || q->having) {
+        diag_unsupported(L->d, q->group_by ? q->group_loc : q->having_loc, "GROUP BY of a join",
+                         "aggregate a view of the join");
+        return NULL;
+    }
+    bool lookup = r->as_of != NULL;
+    if (f->join_left && !lookup) {
+        diag_unsupported(L->d, f->join_loc, "LEFT JOIN",
+                         "only a lookup join (FOR SYSTEM_TIME AS OF) may be LEFT here");
+        return NULL;
+    }
+    SqlTable *lt = NULL, *rt = NULL;
+    const char *lin = lower_input(L, f->name, f->name_loc, &lt);
+    const char *rin = NULL;
+    if (lookup) {
+        rt = find_table(L, r->name, r->name_loc);
+        if (rt && rt->is_view) {
+            diag_error(L->d, r->name_loc, "view '%s' cannot be looked up: a lookup reads a table",
+                       rt->name);
+            return NULL;
+        }
+        Decl *td = rt ? table_lookup(L, rt, r->name_loc) : NULL;
+        rin = td ? td->name : NULL;
+    } else {
+        rin = lower_input(L, r->name, r->name_loc, &rt);
+    }
+    if (!lin || !rin)
+        return NULL;
+    JoinSides j = { f->alias ? f->alias : f->name, r->alias ? r->alias : r->name,
+                    table_cols(L, lt), table_cols(L, rt) };
+    if (strcmp(j.lq, j.rq) == 0) {
+        diag_error(L->d, r->name_loc, "both sides of the join are called '%s': give one an alias",
+                   j.lq);
+        return NULL;
+    }
+    Scope s = { .place = AT_ROW, .input = f->name, .alias = f->alias, .right = j.rq };
+    if (lookup) {
+        int side = sides_of(&j, r->as_of);
+        if (r->as_of->kind != EX_NAME || side != 1)
+            diag_error(L->d, r->as_of->loc, "FOR SYSTEM_TIME AS OF takes a time column of the "
+                       "left side");
+    }
+    Expr *conds[128];
+    int n = 0;
+    conjuncts(f->on, conds, &n, 128);
+    conjuncts(q->where, conds, &n, 128);
+    JoinEq *eqs = NULL, **elink = &eqs;
+    Expr *residual = NULL;
+    Expr *between = NULL;
+    for (int i = 0; i < n; i++) {
+        Expr *c = conds[i];
+        if (c->kind == EX_BINARY && c->binary.op == BIN_EQ) {
+            int a = sides_of(&j, c->binary.lhs), b = sides_of(&j, c->binary.rhs);
+            if ((a == 1 && b == 2) || (a == 2 && b == 1)) {
+                JoinEq *eq = arena_alloc(L->a, sizeof *eq);
+                eq->left = lower_expr(L, &s, a == 1 ? c->binary.lhs : c->binary.rhs);
+                eq->right = lower_expr(L, &s, a == 1 ? c->binary.rhs : c->binary.lhs);
+                eq->loc = c->loc;
+                *elink = eq;
+                elink = &eq->next;
+                continue;
+            }
+        }
+        if (c->kind == EX_BETWEEN && !c->form.negated && !lookup && sides_of(&j, c) == 3) {
+            if (between) {
+                diag_error(L->d, c->loc, "an interval join has one BETWEEN of the two times");
+                return NULL;
+            }
+            between = c;
+            continue;
+        }
+        if (!residual) {
+            residual = c;
+        } else {
+            Expr *and = sql_expr(L->a, EX_BINARY, c->loc);
+            and->binary.op = BIN_AND;
+            and->binary.lhs = residual;
+            and->binary.rhs = c;
+            residual = and;
+        }
+    }
+    if (!eqs) {
+        diag_error(L->d, f->join_loc, "a join needs an equality of the two sides, a.k = b.k");
+        return NULL;
+    }
+    Decl *d = new_decl(L, DECL_STREAM, loc, name, loc);
+    d->stream.input = new_ref(L, lin, f->name_loc);
+    d->stream.alias = f->alias;
+    d->stream.alias_loc = f->alias_loc;
+    Op **tail = &d->stream.ops;
+    Op *join = new_op(L, lookup ? OP_LOOKUP : OP_JOIN, f->join_loc);
+    join->join.other = new_ref(L, rin, r->name_loc);
+    join->join.alias = r->alias;
+    join->join.eqs = eqs;
+    join->join.left = f->join_left;
+    if (!lookup) {
+        if (!between) {
+            diag_unsupported(L->d, f->join_loc, "a regular join",
+                             "its result updates; bound the times: AND b.ts BETWEEN a.ts - "
+                             "INTERVAL 'n' SECOND AND a.ts + INTERVAL 'n' SECOND");
+            return NULL;
+        }
+        const Expr *x = between->form.ops, *lo = x->next, *hi = lo->next;
+        const Expr *ylo, *yhi;
+        int64_t dlo, dhi;
+        if (x->kind != EX_NAME || !time_offset(lo, &ylo, &dlo) || !time_offset(hi, &yhi, &dhi) ||
+            strcmp(ylo->name.name, yhi->name.name) != 0 ||
+            sides_of(&j, x) + sides_of(&j, ylo) != 3) {
+            diag_unsupported(L->d, between->loc, "this join condition",
+                             "an interval join bounds one side's time by the other's: "
+                             "a.ts BETWEEN b.ts - INTERVAL 'n' SECOND AND b.ts + INTERVAL 'n' "
+                             "SECOND");
+            return NULL;
+        }
+        bool x_left = sides_of(&j, x) == 1;
+        if (!is_time_col(x_left ? lt : rt, x) || !is_time_col(x_left ? rt : lt, ylo)) {
+            diag_error(L->d, between->loc, "an interval join bounds the tables' WATERMARK "
+                       "columns");
+            return NULL;
+        }
+        if (dlo != -dhi || dhi < 0) {
+            not_supported(L->d, between->loc, "an interval join with bounds that are not "
+                          "symmetric", "flowc's interval join pairs records at most D apart "
+                          "either way: BETWEEN b.ts - INTERVAL 'D' AND b.ts + INTERVAL 'D'");
+            return NULL;
+        }
+        join->join.within = (DurationArg){ .ms = dhi, .loc = hi->loc };
+        /* Flow's join comes after a key by of the left side's join fields. */
+        Op *key = new_op(L, OP_KEY_BY, f->join_loc);
+        Expr **klink = &key->key_by.fields;
+        for (JoinEq *eq = eqs; eq; eq = eq->next) {
+            if (eq->left->kind != EX_NAME) {
+                diag_unsupported(L->d, eq->loc, "a join key that is an expression",
+                                 "compare columns; compute others in a view");
+                return NULL;
+            }
+            SqlColumn *c = lt && !lt->is_view ? find_column(lt, eq->left->name.name) : NULL;
+            if (c && !c->not_null && !in_names(lt->pk, c->name))
+                diag_error(L->d, eq->left->loc, "join column '%s' may be null: declare it %s "
+                           "NOT NULL in table '%s' (flowc's keys cannot be null)", c->name,
+                           c->type_text, lt->name);
+            *klink = name_expr(L, eq->left->name.name, eq->left->loc);
+            klink = &(*klink)->next;
+            key->key_by.nfields++;
+        }
+        push_op(&tail, key);
+    }
+    push_op(&tail, join);
+    if (residual) {
+        Op *w = new_op(L, OP_WHERE, residual->loc);
+        w->where = lower_expr(L, &s, residual);
+        push_op(&tail, w);
+    }
+    Item *items = NULL, **ilink = &items;
+    const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
+    for (SqlItem *it = q->items; it; it = it->next) {
+        if (!it->expr) {
+            diag_unsupported(L->d, it->loc, "SELECT * of a join", "name the columns");
+            return NULL;
+        }
+        Item *item = new_item(L, item_name(L, it, sc), it->loc, lower_expr(L, &s, it->expr));
+        *ilink = item;
+        ilink = &item->next;
+        if (sc)
+            sc = next_sink_col(sc->next);
+    }
+    Op *sel = new_op(L, OP_SELECT, q->loc);
+    sel->select = items;
+    push_op(&tail, sel);
+    return d;
+}
+
+/* One SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] as the stream `name`. */
+static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
+{
+    if (q->from->join)
+        return lower_join(L, q, name, loc, sink);
+    int errors_before = L->d->errors;
+    SqlFrom *f = q->from;
+    SqlTable *table = NULL;
+    const char *input = NULL;
+    if (f->kind == FROM_QUERY) {
+        Decl *sub = lower_query(L, f->query, fresh_name(L, arena_printf(L->a, "%s_from", name)),
+                                f->loc, NULL);
+        input = sub ? sub->name : NULL;
+    } else {
+        input = lower_input(L, f->name, f->name_loc, &table);
+    }
+    if (!input)
+        return NULL;
+    Scope s = { .place = AT_ROW, .table = table && !table->is_view ? table : NULL,
+                .input = f->kind == FROM_QUERY ? NULL : f->name, .alias = f->alias,
+                .window = f->kind == FROM_TVF };
+    Decl *d = new_decl(L, DECL_STREAM, loc, name, loc);
+    d->stream.input = new_ref(L, input, f->kind == FROM_QUERY ? f->loc : f->name_loc);
+    d->stream.alias = f->alias;
+    d->stream.alias_loc = f->alias_loc;
+    Op **tail = &d->stream.ops;
+    if (q->where) {
+        Op *w = new_op(L, OP_WHERE, q->where->loc);
+        w->where = lower_expr(L, &s, q->where);
+        push_op(&tail, w);
+    }
+    if (f->kind != FROM_TVF && (q->group_by || q->having)) {
+        diag_unsupported(L->d, q->group_by ? q->group_loc : q->having_loc, "GROUP BY without a "
+                         "window TVF", "updating aggregates are not compiled from SQL; group "
+                         "by the window of TUMBLE, HOP or SESSION");
+        return NULL;
+    }
+    const char **cols = NULL;
+    if (f->kind == FROM_TVF) {
+        if (f->tvf == TVF_CUMULATE) {
+            diag_unsupported(L->d, f->tvf_loc, "CUMULATE", "flowc has no cumulating window; "
+                             "HOP with the same size gives each step's window whole");
+            return NULL;
+        }
+        if (!q->group_by) {
+            diag_unsupported(L->d, f->tvf_loc, "a window TVF without GROUP BY",
+                             "group by window_start, window_end (and keys)");
+            return NULL;
+        }
+        const char **vcols = table && table->is_view ? table_cols(L, table) : NULL;
+        if (vcols && !in_cols(vcols, f->descriptor))
+            unknown(L, f->descriptor_loc, "column", f->descriptor, vcols);
+        if (table && !table->is_view) {
+            SqlColumn *c = find_column(table, f->descriptor);
+            if (!c)
+                unknown(L, f->descriptor_loc, "column", f->descriptor, column_names(L, table));
+            else if (table->has_watermark ? strcmp(c->name, table->wm_col) != 0 : !c->proctime)
+                diag_error(L->d, f->descriptor_loc, "the time column of a window is %s",
+                           table->has_watermark
+                               ? arena_printf(L->a, "the WATERMARK column '%s'", table->wm_col)
+                               : "a column declared AS PROCTIME() (the table has no WATERMARK)");
+        }
+        bool has_start = false, has_end = false;
+        Expr *keys = NULL, **klink = &keys;
+        int nkeys = 0;
+        for (Expr *g = q->group_by; g; g = g->next) {
+            if (g->kind != EX_NAME) {
+                diag_unsupported(L->d, g->loc, "GROUP BY an expression",
+                                 "group by columns; compute others in a view");
+                return NULL;
+            }
+            if (strcmp(g->name.name, "window_start") == 0) {
+                has_start = true;
+            } else if (strcmp(g->name.name, "window_end") == 0) {
+                has_end = true;
+            } else if (strcmp(g->name.name, "window_time") == 0) {
+                diag_unsupported(L->d, g->loc, "GROUP BY window_time", "window_start, window_end");
+            } else {
+                Expr *k = name_expr(L, g->name.name, g->loc);
+                k->name.qualifier = g->name.qualifier;
+                k = lower_name(L, &s, k);
+                SqlColumn *c = s.table ? find_column(s.table, k->name.name) : NULL;
+                if (c && !c->not_null && !in_names(s.table->pk, c->name))
+                    diag_error(L->d, g->loc, "GROUP BY column '%s' may be null: declare it %s "
+                               "NOT NULL in table '%s' (flowc's keys cannot be null; a null "
+                               "then makes its record bad)", c->name, c->type_text,
+                               s.table->name);
+                *klink = k;
+                klink = &k->next;
+                nkeys++;
+            }
+        }
+        if (!has_start || !has_end) {
+            diag_error(L->d, q->group_loc, "GROUP BY of a window TVF needs both window_start and "
+                       "window_end");
+            return NULL;
+        }
+        if (f->tvf == TVF_SESSION) {
+            int np = 0;
+            for (SqlName *pn = f->partition; pn; pn = pn->next, np++) {
+                bool found = false;
+                for (Expr *k = keys; k; k = k->next)
+                    found |= strcmp(k->name.name, pn->name) == 0;
+                if (!found)
+                    diag_error(L->d, pn->loc, "PARTITION BY column '%s' must be in GROUP BY",
+                               pn->name);
+            }
+            if (np != nkeys)
+                diag_unsupported(L->d, f->partition ? f->partition->loc : f->tvf_loc,
+                                 "SESSION grouped by columns it is not partitioned by",
+                                 "flowc's sessions are per key: write SESSION(TABLE t PARTITION "
+                                 "BY k, ...) with the GROUP BY columns");
+        }
+        if (keys) {
+            Op *k = new_op(L, OP_KEY_BY, q->group_loc);
+            for (Expr *x = keys; x; x = x->next)
+                k->key_by.nfields++;
+            /* Flow's key fields are plain names of the record. */
+            for (Expr *x = keys; x; x = x->next)
+                x->name.qualifier = NULL;
+            k->key_by.fields = keys;
+            push_op(&tail, k);
+        }
+        Op *w = new_op(L, OP_WINDOW, f->tvf_loc);
+        switch (f->tvf) {
+        case TVF_TUMBLE:
+            w->window.kind = WIN_TUMBLING;
+            w->window.size = (DurationArg){ .ms = f->size, .loc = f->size_loc };
+            break;
+        case TVF_HOP:
+            w->window.kind = WIN_SLIDING;
+            w->window.size = (DurationArg){ .ms = f->size, .loc = f->size_loc };
+            w->window.slide = (DurationArg){ .ms = f->slide, .loc = f->slide_loc };
+            break;
+        case TVF_SESSION:
+            w->window.kind = WIN_SESSION;
+            w->window.gap = (DurationArg){ .ms = f->size, .loc = f->size_loc };
+            break;
+        case TVF_CUMULATE:
+            break;
+        }
+        push_op(&tail, w);
+        Op *agg = new_op(L, OP_AGGREGATE, q->group_loc);
+        push_op(&tail, agg);
+        s.place = AT_RESULT;
+        s.keys = keys;
+        s.aggs = &agg->aggregate;
+        /* What the aggregate gives, in its order, for identity_select. */
+        cols = arena_alloc(L->a, sizeof *cols * (size_t)(nkeys + 3 + 64));
+        int nc = 0;
+        for (Expr *k = keys; k; k = k->next)
+            cols[nc++] = k->name.name;
+        cols[nc++] = "window_start";
+        cols[nc++] = "window_end";
+        Item *items = NULL, **ilink = &items;
+        const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
+        for (SqlItem *it = q->items; it; it = it->next) {
+            if (!it->expr) {
+                diag_unsupported(L->d, it->loc, "SELECT * of a window aggregate",
+                                 "name the columns");
+                return NULL;
+            }
+            const char *out = item_name(L, it, sc);
+            Expr *x = it->expr;
+            bool whole_agg = x->kind == EX_CALL && (find_fn(x->call.name)
+                                                        ? find_fn(x->call.name)->kind == FN_AGG
+                                                        : strcmp(x->call.name,
+                                                                 "@count_distinct") == 0);
+            s.agg_name = whole_agg && !is_key(&s, out) && !is_window_col(out) ? out : NULL;
+            int before = s.naggs;
+            x = lower_expr(L, &s, x);
+            if (whole_agg && s.naggs == before + 1 && nc < nkeys + 3 + 63)
+                cols[nc++] = out;
+            Item *item = new_item(L, out, it->loc, x);
+            *ilink = item;
+            ilink = &item->next;
+            if (sc)
+                sc = next_sink_col(sc->next);
+        }
+        cols[nc] = NULL;
+        if (q->having) {
+            Op *h = new_op(L, OP_WHERE, q->having_loc);
+            h->where = lower_expr(L, &s, q->having);
+            push_op(&tail, h);
+        }
+        if (!agg->aggregate) {
+            if (L->d->errors == errors_before)
+                diag_error(L->d, q->loc, "a window GROUP BY needs at least one aggregate "
+                           "(COUNT(*), SUM(x), ...)");
+            return NULL;
+        }
+        if (q->having || !identity_select(items, cols)) {
+            Op *sel = new_op(L, OP_SELECT, q->loc);
+            sel->select = items;
+            push_op(&tail, sel);
+        }
+    } else {
+        if (f->kind == FROM_NAME && table)
+            cols = table_cols(L, table);
+        Item *items = NULL, **ilink = &items;
+        const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
+        for (SqlItem *it = q->items; it; it = it->next) {
+            if (!it->expr) {
+                if (!cols) {
+                    diag_unsupported(L->d, it->loc, "SELECT * of a subquery or of a view "
+                                     "with SELECT *", "name the columns");
+                    return NULL;
+                }
+                for (int i = 0; cols[i]; i++) {
+                    Item *item = new_item(L, sc ? sc->name : cols[i], it->loc,
+                                          name_expr(L, cols[i], it->loc));
+                    *ilink = item;
+                    ilink = &item->next;
+                    if (sc)
+                        sc = next_sink_col(sc->next);
+                }
+                continue;
+            }
+            const char *out = item_name(L, it, sc);
+            Item *item = new_item(L, out, it->loc, lower_expr(L, &s, it->expr));
+            *ilink = item;
+            ilink = &item->next;
+            if (sc)
+                sc = next_sink_col(sc->next);
+        }
+        if (!identity_select(items, cols)) {
+            Op *sel = new_op(L, OP_SELECT, q->loc);
+            sel->select = items;
+            push_op(&tail, sel);
+        }
+    }
+    return d;
+}
+
+/* A query, its UNION ALL branches first as streams of their own. */
+static Decl *lower_query(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
+{
+    NameRef *others = NULL, **olink = &others;
+    for (SqlQuery *u = q->union_all; u; u = u->union_all) {
+        Decl *b = lower_select(L, u, fresh_name(L, arena_printf(L->a, "%s_union", name)), u->loc,
+                               sink);
+        if (!b)
+            return NULL;
+        add_decl(L, b);
+        *olink = new_ref(L, b->name, u->loc);
+        olink = &(*olink)->next;
+    }
+    Decl *d = lower_select(L, q, name, loc, sink);
+    if (!d)
+        return NULL;
+    if (others) {
+        Op *u = new_op(L, OP_UNION, q->union_loc);
+        u->union_of = others;
+        Op **tail = &d->stream.ops;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = u;
+    }
+    add_decl(L, d);
+    return d;
+}
+
+/* INSERT INTO t (b, a) SELECT ...: each SELECT's items put in the order of
+ * t's columns, which the list must name each once (flowc has no NULL to
+ * write into a column left out). */
+static bool order_by_column_list(Lower *L, SqlStmt *st, const SqlTable *t)
+{
+    int ncols = 0, nlist = 0;
+    for (const SqlColumn *c = t->cols; c; c = c->next)
+        ncols += !c->proctime;
+    for (const SqlName *n = st->target_cols; n; n = n->next, nlist++) {
+        const SqlColumn *c = find_column(t, n->name);
+        if (!c || c->proctime) {
+            unknown(L, n->loc, "column", n->name, column_names(L, t));
+            return false;
+        }
+        for (const SqlName *m = st->target_cols; m != n; m = m->next)
+            if (strcmp(m->name, n->name) == 0) {
+                diag_error(L->d, n->loc, "column '%s' is listed twice", n->name);
+                return false;
+            }
+    }
+    if (nlist != ncols) {
+        for (const SqlColumn *c = t->cols; c; c = c->next)
+            if (!c->proctime && !in_names(st->target_cols, c->name)) {
+                not_supported(L->d, st->target_loc, arena_printf(L->a, "leaving column '%s' "
+                              "out of INSERT INTO %s (...)", c->name, t->name),
+                              "flowc has no NULL to write into it: list every column");
+                return false;
+            }
+    }
+    for (SqlQuery *q = st->query; q; q = q->union_all) {
+        SqlItem **items = arena_alloc(L->a, sizeof *items * (size_t)ncols);
+        int n = 0;
+        for (SqlItem *it = q->items; it; it = it->next, n++) {
+            if (!it->expr) {
+                diag_unsupported(L->d, it->loc, "SELECT * with a column list", "name the columns");
+                return false;
+            }
+            if (n < ncols)
+                items[n] = it;
+        }
+        if (n != ncols) {
+            diag_error(L->d, q->loc, "the query gives %d column%s, the list names %d", n,
+                       n == 1 ? "" : "s", ncols);
+            return false;
+        }
+        SqlItem **link = &q->items;
+        for (const SqlColumn *c = t->cols; c; c = c->next) {
+            if (c->proctime)
+                continue;
+            int i = 0;
+            for (const SqlName *m = st->target_cols; strcmp(m->name, c->name) != 0; m = m->next)
+                i++;
+            *link = items[i];
+            link = &items[i]->next;
+        }
+        *link = NULL;
+    }
+    return true;
+}
+
+static void lower_insert(Lower *L, SqlStmt *st)
+{
+    SqlTable *t = find_table(L, st->target, st->target_loc);
+    if (!t)
+        return;
+    if (t->is_view) {
+        diag_error(L->d, st->target_loc, "cannot INSERT INTO view '%s': a sink is a table",
+                   t->name);
+        return;
+    }
+    if (st->target_cols && !order_by_column_list(L, st, t))
+        return;
+    const char *name = fresh_name(L, t->name);
+    Decl *stream = lower_query(L, st->query, name, st->target_loc, t);
+    if (!stream)
+        return;
+    Decl *sink = new_decl(L, DECL_SINK, st->loc, NULL, st->target_loc);
+    sink->sink.stream = new_ref(L, stream->name, st->target_loc);
+    sink->sink.conn = table_connector(L, t, true);
+    add_decl(L, sink);
+    SqlInsert *ins = arena_alloc(L->a, sizeof *ins);
+    ins->sink = t;
+    ins->stream = stream;
+    ins->loc = st->target_loc;
+    SqlInsert **link = &L->sp->inserts;
+    while (*link)
+        link = &(*link)->next;
+    *link = ins;
+}
+
+void sql_lower(Arena *a, Diag *d, SqlProgram *sp, Program *prog)
+{
+    Lower L = { .a = a, .d = d, .sp = sp, .last = &prog->decls };
+    SqlTable **tlink = &sp->tables;
+    for (SqlStmt *st = sp->stmts; st; st = st->next) {
+        sp->explain |= st->explain;
+        switch (st->kind) {
+        case STMT_CREATE_TABLE:
+        case STMT_CREATE_VIEW: {
+            bool dup = false;
+            for (SqlTable *t = sp->tables; t; t = t->next)
+                if (strcmp(t->name, st->table->name) == 0) {
+                    diag_error(d, st->table->name_loc, "table '%s' is already declared",
+                               t->name);
+                    diag_note(d, t->name_loc, "'%s' is declared here", t->name);
+                    dup = true;
+                }
+            if (dup)
+                break;
+            if (st->kind == STMT_CREATE_TABLE)
+                check_table(&L, st->table);
+            /* A table is visible to the statements after it only. */
+            *tlink = st->table;
+            tlink = &st->table->next;
+            break;
+        }
+        case STMT_INSERT:
+            lower_insert(&L, st);
+            break;
+        }
+    }
+    /* A table no statement uses still has its options checked, on the side
+     * its connector can be: none is ignored. */
+    for (SqlTable *t = sp->tables; t; t = t->next) {
+        if (t->is_view || t->have_conn[0] || t->have_conn[1])
+            continue;
+        const SqlOption *c = NULL;
+        for (const SqlOption *o = t->options; o; o = o->next)
+            if (strcmp(o->key, "connector") == 0)
+                c = o;
+        bool sink = c && (strcmp(c->value, "print") == 0 || strcmp(c->value, "blackhole") == 0);
+        table_connector(&L, t, sink);
+    }
+}
+
+/* ---- The front end -------------------------------------------------------------------------- */
+
+bool sql_is_sql_path(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcasecmp(path + n - 4, ".sql") == 0;
+}
+
+Program *sql_parse_program(Arena *a, Diag *d, const char *src, size_t len, SqlProgram **out)
+{
+    Program *prog = arena_alloc(a, sizeof *prog);
+    prog->filename = d->filename;
+    SqlProgram *sp = arena_alloc(a, sizeof *sp);
+    *out = sp;
+    sp->stmts = sql_parse(a, d, src, len);
+    sql_lower(a, d, sp, prog);
+    if (!sp->inserts && d->errors == 0)
+        diag_error(d, (Loc){ 0, 0 }, "the job has no INSERT INTO: nothing would be written");
+    return prog;
+}
+
+static bool widens(TypeKind from, TypeKind to)
+{
+    return from == to || (from == TY_INT32 && (to == TY_INT64 || to == TY_FLOAT64)) ||
+           (from == TY_INT64 && to == TY_FLOAT64);
+}
+
+static const char *sql_type_of(TypeKind t)
+{
+    switch (t) {
+    case TY_BOOL: return "BOOLEAN";
+    case TY_INT32: return "INT";
+    case TY_INT64: return "BIGINT";
+    case TY_FLOAT64: return "DOUBLE";
+    case TY_STRING: return "STRING";
+    case TY_TIMESTAMP: return "TIMESTAMP(3)";
+    case TY_ERROR: return "?";
+    }
+    return "?";
+}
+
+bool sql_check_inserts(Diag *d, const SqlProgram *sp)
+{
+    int before = d->errors;
+    for (const SqlInsert *ins = sp->inserts; ins; ins = ins->next) {
+        const Schema *s = ins->stream->schema;
+        if (!s)
+            continue;
+        int ncols = 0;
+        for (const SqlColumn *c = ins->sink->cols; c; c = c->next)
+            ncols += !c->proctime;
+        if (s->nfields != ncols) {
+            diag_error(d, ins->loc, "the query gives %d column%s, table '%s' has %d", s->nfields,
+                       s->nfields == 1 ? "" : "s", ins->sink->name, ncols);
+            continue;
+        }
+        int i = 0;
+        for (const SqlColumn *c = ins->sink->cols; c; c = c->next) {
+            if (c->proctime)
+                continue;
+            const Field *f = &s->fields[i++];
+            if (c->type == TY_ERROR || f->type == TY_ERROR || widens(f->type, c->type))
+                continue;
+            bool narrows = (f->type == TY_FLOAT64 || f->type == TY_INT64) &&
+                           (c->type == TY_INT32 || c->type == TY_INT64);
+            diag_error(d, f->loc, "column '%s' of table '%s' is %s, the query gives %s%s",
+                       c->name, ins->sink->name, c->type_text, sql_type_of(f->type),
+                       narrows ? " (write CAST(... AS the column's type))" : "");
+        }
+    }
+    return d->errors == before;
+}

@@ -116,6 +116,7 @@ static void test_statistics_aggregates(void **state)
     assert_non_null(strstr(ops, "a = stddev_pop(price)"));
     assert_non_null(strstr(ops, "b = var_samp(price)"));
     assert_non_null(strstr(ops, "c = variance(price)"));
+    lowered_free(l);
 }
 
 static void test_ddl_types_and_watermark(void **state)

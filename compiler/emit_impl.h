@@ -7,6 +7,8 @@
  *   emit_checkpoint.c what snapshot and restore functions share, and the
  *                     layout lines of checkpoints
  *   emit_durations.c  the durations of clauses: literals or params
+ *   emit_aggregate.c  the accumulators of aggregate items (its own header,
+ *                     emit_aggregate.h), for the operators that keep them
  *   emit_stateless.c, emit_lookup.c, emit_window.c, emit_join.c, emit_dedupe.c
  *                     one per operator (operators.h names their entry points);
  *                     each uses the layers below it, none another of these

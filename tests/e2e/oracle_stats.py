@@ -168,7 +168,8 @@ def compare(got, want, problems):
         if r["window_end"] != g["end"] or r["n"] != g["n"]:
             bad.append("window_end or n")
         nx, sx, qx, nv, sv, qv = g["nx"], g["sx"], g["qx"], g["nv"], g["sv"], g["qv"]
-        checks = [("vp", variance(nx, sx, qx, False), 1e-7), ("vs", variance(nx, sx, qx, True), 1e-7),
+        checks = [("vp", variance(nx, sx, qx, False), 1e-7),
+                  ("vs", variance(nx, sx, qx, True), 1e-7),
                   ("va", variance(nv, sv, qv, True), 1e-9)]
         pop_v, samp_v = variance(nv, sv, qv, False), variance(nv, sv, qv, True)
         checks.append(("sp", None if pop_v is None else math.sqrt(pop_v), 1e-9))

@@ -100,6 +100,25 @@ static void assert_has(const char *haystack, const char *needle)
     "CREATE TABLE out1 (window_start TIMESTAMP(3), window_end TIMESTAMP(3),\n"        \
     "  total_price DOUBLE) WITH ('connector' = 'print');\n"
 
+/* Flink's variances and deviations are the aggregates of the same names
+ * (docs/language.md, "Aggregates"). */
+static void test_statistics_aggregates(void **state)
+{
+    (void)state;
+    Lowered *l = lower_ok(BID "CREATE TABLE out3 (window_start TIMESTAMP(3), a DOUBLE, b DOUBLE,\n"
+                              "  c DOUBLE) WITH ('connector' = 'print');\n"
+                              "INSERT INTO out3 SELECT window_start, STDDEV_POP(price),\n"
+                              "  VAR_SAMP(price), VARIANCE(price)\n"
+                              "FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), "
+                              "INTERVAL '10' MINUTES))\n"
+                              "GROUP BY window_start, window_end;\n");
+    const char *ops = ops_text(l, decl(l, DECL_STREAM, 0));
+    assert_non_null(strstr(ops, "a = stddev_pop(price)"));
+    assert_non_null(strstr(ops, "b = var_samp(price)"));
+    assert_non_null(strstr(ops, "c = variance(price)"));
+    lowered_free(l);
+}
+
 static void test_ddl_types_and_watermark(void **state)
 {
     (void)state;
@@ -363,6 +382,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ddl_types_and_watermark),
+        cmocka_unit_test(test_statistics_aggregates),
         cmocka_unit_test(test_hop_session_and_keys),
         cmocka_unit_test(test_select_order_and_having),
         cmocka_unit_test(test_functions),

@@ -46,31 +46,44 @@ static inline int flow_csv_digits8(const char *p, uint64_t *value)
     return n;
 }
 
-/* An optional '-' and 1 to 18 digits, which cannot overflow: longer
- * integers and a '+' take the general path. The digits are read where they
- * are found, eight at a time while eight bytes of the line are left, with
- * no scan for the field's end first. */
-static inline const char *flow_csv_int64(const char *p, const char *end, int64_t *out)
+/* An optional '-' and the digits after it at p, read where they are found,
+ * eight at a time while eight bytes are left, with no scan for their end
+ * first: where the digits start in *digits, their value in *v (which wraps
+ * past 19 digits: callers take at most 18), the end of the digits returned. */
+static inline const char *flow_csv_digits(const char *p, const char *end, bool *neg,
+                                          const char **digits, uint64_t *v)
 {
     static const uint64_t pow10[9] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
                                        100000000 };
-    bool neg = p < end && *p == '-';
-    p += neg;
-    const char *digits = p;
-    uint64_t v = 0, part;
+    *neg = p < end && *p == '-';
+    p += *neg;
+    *digits = p;
+    uint64_t value = 0, part;
     int n = 8;
     while (n == 8 && end - p >= 8) {
         n = flow_csv_digits8(p, &part);
         if (n)
-            v = v * pow10[n] + part;
+            value = value * pow10[n] + part;
         p += n;
     }
     for (; n == 8 && p < end; p++) {
         unsigned d = (unsigned)(unsigned char)*p - '0';
         if (d > 9)
             break;
-        v = v * 10 + d;
+        value = value * 10 + d;
     }
+    *v = value;
+    return p;
+}
+
+/* An optional '-' and 1 to 18 digits, which cannot overflow: longer
+ * integers and a '+' take the general path. */
+static inline const char *flow_csv_int64(const char *p, const char *end, int64_t *out)
+{
+    bool neg;
+    const char *digits;
+    uint64_t v;
+    p = flow_csv_digits(p, end, &neg, &digits, &v);
     if (p == digits || p - digits > 18 || (p < end && *p != ','))
         return NULL;
     *out = neg ? -(int64_t)v : (int64_t)v;

@@ -122,25 +122,10 @@ static inline const char *flow_json_number_end(const char *p, const char *end, b
  * or an exponent, take the general path. */
 static inline const char *flow_json_int64(const char *p, const char *end, int64_t *out)
 {
-    static const uint64_t pow10[9] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-                                       100000000 };
-    bool neg = p < end && *p == '-';
-    p += neg;
-    const char *digits = p;
-    uint64_t v = 0, part;
-    int n = 8;
-    while (n == 8 && end - p >= 8) {
-        n = flow_csv_digits8(p, &part);
-        if (n)
-            v = v * pow10[n] + part;
-        p += n;
-    }
-    for (; n == 8 && p < end; p++) {
-        unsigned d = (unsigned)(unsigned char)*p - '0';
-        if (d > 9)
-            break;
-        v = v * 10 + d;
-    }
+    bool neg;
+    const char *digits;
+    uint64_t v;
+    p = flow_csv_digits(p, end, &neg, &digits, &v);
     if (p == digits || p - digits > 18 || (*digits == '0' && p - digits > 1) ||
         (p < end && (*p == '.' || *p == 'e' || *p == 'E')))
         return NULL;

@@ -112,6 +112,8 @@ typedef struct SqlFrom {
 struct SqlQuery {
     Loc loc;                /* SELECT */
     SqlItem *items;
+    bool distinct;          /* SELECT DISTINCT */
+    Loc distinct_loc;
     SqlFrom *from;
     Expr *where;
     Expr *group_by;         /* list through next */
@@ -144,6 +146,7 @@ struct SqlInsert {
     SqlTable *sink;
     Decl *stream;
     Loc loc;
+    bool changelog;         /* the stream's first field is the row kind `op`, not a column */
     SqlInsert *next;
 };
 

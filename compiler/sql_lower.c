@@ -24,6 +24,7 @@ typedef struct Lower {
     Decl **last;
     const char **names;    /* every declared name, for fresh ones */
     int nnames, cap;
+    bool changelog;        /* the INSERT being lowered writes its row kind (`op`) */
 } Lower;
 
 /* ---- Small builders ------------------------------------------------------------------------- */
@@ -476,6 +477,21 @@ static Connector build_connector(Lower *L, SqlTable *t, bool sink)
             }
         if (props)
             add_string(&b, "properties", props, props_loc);
+    } else if (strcmp(c->value, "upsert-kafka") == 0) {
+        /* Flink's upsert-kafka: a message per row, keyed by the PRIMARY KEY. */
+        b.conn.name = "kafka";
+        if (!sink)
+            not_supported(L->d, c->value_loc, "connector 'upsert-kafka' as a source",
+                          "read the topic as a table: 'kafka' with FOR SYSTEM_TIME AS OF");
+        required(&b, "properties.bootstrap.servers", "brokers");
+        required(&b, "topic", "topic");
+        only_value(&b, "key.format", "raw", "flowc's message key is the key column's text");
+        if (!t->pk || t->pk->next)
+            diag_error(L->d, t->with_loc, "connector 'upsert-kafka' needs a PRIMARY KEY of one "
+                       "column: the message key");
+        else
+            add_word(&b, "key", t->pk->name, t->pk_loc);
+        add_format(&b, false);
     } else if (strcmp(c->value, "jdbc") == 0) {
         b.conn.name = "postgres";
         add_jdbc_url(&b);
@@ -513,10 +529,8 @@ static Connector build_connector(Lower *L, SqlTable *t, bool sink)
     } else {
         const char *why = strcmp(c->value, "nexmark") == 0
                               ? "flowc has no nexmark generator; read the events from files"
-                          : strcmp(c->value, "upsert-kafka") == 0
-                              ? "an updating sink; flowc's results are appended"
-                              : "connectors 'filesystem', 'kafka', 'jdbc', 'datagen', 'print', "
-                                "'blackhole'";
+                              : "connectors 'filesystem', 'kafka', 'upsert-kafka', 'jdbc', "
+                                "'datagen', 'print', 'blackhole'";
         not_supported(L->d, c->value_loc, arena_printf(L->a, "connector '%s'", c->value), why);
         b.conn.name = "file";
         return b.conn;
@@ -775,7 +789,7 @@ static Expr *lower_name(Lower *L, Scope *s, Expr *e)
     }
     if (s->place == AT_RESULT) {
         e->name.qualifier = NULL;
-        if (strcmp(name, "window_time") == 0) {
+        if (s->window && strcmp(name, "window_time") == 0) {
             /* The window's time attribute, window_end - 1ms: the results' event time. */
             Expr *one = sql_expr(L->a, EX_INT, e->loc);
             one->int_value = 1;
@@ -785,7 +799,7 @@ static Expr *lower_name(Lower *L, Scope *s, Expr *e)
             b->binary.rhs = one;
             return b;
         }
-        if (!is_window_col(name) && !is_key(s, name))
+        if (!(s->window && is_window_col(name)) && !is_key(s, name))
             diag_error(L->d, e->loc, "column '%s' is neither in GROUP BY nor inside an aggregate",
                        name);
         return e;
@@ -1203,6 +1217,11 @@ static bool is_time_col(const SqlTable *t, const Expr *col)
 static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
     SqlFrom *f = q->from, *r = f->join;
+    if (q->distinct) {
+        diag_unsupported(L->d, q->distinct_loc, "SELECT DISTINCT of a join",
+                         "SELECT DISTINCT from a view of the join");
+        return NULL;
+    }
     if (q->group_by || q->having) {
         diag_unsupported(L->d, q->group_by ? q->group_loc : q->having_loc, "GROUP BY of a join",
                          "aggregate a view of the join");
@@ -1375,6 +1394,90 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     return d;
 }
 
+static const char *table_connector_name(const SqlTable *t)
+{
+    for (const SqlOption *o = t->options; o; o = o->next)
+        if (strcmp(o->key, "connector") == 0)
+            return o->value;
+    return "";
+}
+
+/* SELECT DISTINCT a, b: GROUP BY a, b, whose columns are the select list's. */
+static bool distinct_group_by(Lower *L, SqlQuery *q)
+{
+    if (q->group_by) {
+        diag_unsupported(L->d, q->distinct_loc, "SELECT DISTINCT with GROUP BY",
+                         "write the GROUP BY alone");
+        return false;
+    }
+    Expr **link = &q->group_by;
+    for (SqlItem *it = q->items; it; it = it->next) {
+        if (!it->expr || it->expr->kind != EX_NAME || (it->alias && strcmp(it->alias,
+                                                        it->expr->name.name) != 0)) {
+            diag_unsupported(L->d, it->loc, "SELECT DISTINCT of an expression, an alias or *",
+                             "name the columns; compute others in a view");
+            return false;
+        }
+        Expr *g = name_expr(L, it->expr->name.name, it->expr->loc);
+        g->name.qualifier = it->expr->name.qualifier;
+        *link = g;
+        link = &g->next;
+    }
+    q->group_loc = q->distinct_loc;
+    return true;
+}
+
+/* A GROUP BY without a window TVF is Flow's updating aggregate, a changelog
+ * (docs/sql.md, "Updating results"): written to a sink with a PRIMARY KEY as
+ * upserts on it, without the row kind; to `print` and `filesystem` with the
+ * row kind as the first column, `op`. */
+static bool updating_ok(Lower *L, SqlQuery *q, SqlTable *sink, bool *changelog)
+{
+    Loc at = q->group_by ? q->group_loc : q->distinct ? q->distinct_loc : q->having_loc;
+    if (q->having) {
+        diag_unsupported(L->d, q->having_loc, "HAVING of a GROUP BY without a window",
+                         "a row that stops passing HAVING needs a retraction (-D), which "
+                         "flowc's upsert changelog has none of");
+        return false;
+    }
+    if (!sink) {
+        diag_unsupported(L->d, at, "an updating result (GROUP BY without a window) in a view "
+                         "or subquery", "flowc writes an updating result to a sink only: "
+                         "INSERT INTO t SELECT ... GROUP BY ...");
+        return false;
+    }
+    if (q->union_all) {
+        diag_unsupported(L->d, q->union_loc, "UNION ALL of an updating result", NULL);
+        return false;
+    }
+    if (q->distinct && !distinct_group_by(L, q))
+        return false;
+    const char *conn = table_connector_name(sink);
+    if (strcmp(conn, "print") == 0 || strcmp(conn, "filesystem") == 0 ||
+        strcmp(conn, "blackhole") == 0) {
+        *changelog = true;
+        return true;
+    }
+    if (strcmp(conn, "jdbc") != 0 && strcmp(conn, "upsert-kafka") != 0) {
+        not_supported(L->d, at, arena_printf(L->a, "an updating result into connector '%s'",
+                      conn), "write it to 'upsert-kafka' or 'jdbc' with a PRIMARY KEY, or to "
+                      "'print' or 'filesystem'");
+        return false;
+    }
+    int ng = 0, nk = 0;
+    bool same = true;
+    for (Expr *g = q->group_by; g; g = g->next, ng++)
+        same &= g->kind == EX_NAME && in_names(sink->pk, g->name.name);
+    for (SqlName *k = sink->pk; k; k = k->next)
+        nk++;
+    if (!sink->pk || !same || ng != nk) {
+        diag_error(L->d, at, "an updating result upserts into table '%s' on its PRIMARY KEY: "
+                   "declare PRIMARY KEY (...) NOT ENFORCED of the GROUP BY columns", sink->name);
+        return false;
+    }
+    return true;
+}
+
 /* One SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] as the stream `name`. */
 static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
@@ -1406,28 +1509,32 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
         w->where = lower_expr(L, &s, q->where);
         push_op(&tail, w);
     }
-    if (f->kind != FROM_TVF && (q->group_by || q->having)) {
-        diag_unsupported(L->d, q->group_by ? q->group_loc : q->having_loc, "GROUP BY without a "
-                         "window TVF", "updating aggregates are not compiled from SQL; group "
-                         "by the window of TUMBLE, HOP or SESSION");
+    const char **cols = NULL;
+    if (f->kind == FROM_TVF && q->distinct) {
+        diag_unsupported(L->d, q->distinct_loc, "SELECT DISTINCT of a window TVF",
+                         "GROUP BY window_start, window_end and the columns");
         return NULL;
     }
-    const char **cols = NULL;
-    if (f->kind == FROM_TVF) {
-        if (f->tvf == TVF_CUMULATE) {
+    bool updating = f->kind != FROM_TVF && (q->group_by || q->having || q->distinct);
+    bool changelog = false;
+    if (updating && !updating_ok(L, q, sink, &changelog))
+        return NULL;
+    L->changelog = changelog;
+    if (f->kind == FROM_TVF || updating) {
+        if (!updating && f->tvf == TVF_CUMULATE) {
             diag_unsupported(L->d, f->tvf_loc, "CUMULATE", "flowc has no cumulating window; "
                              "HOP with the same size gives each step's window whole");
             return NULL;
         }
-        if (!q->group_by) {
+        if (!updating && !q->group_by) {
             diag_unsupported(L->d, f->tvf_loc, "a window TVF without GROUP BY",
                              "group by window_start, window_end (and keys)");
             return NULL;
         }
-        const char **vcols = table && table->is_view ? table_cols(L, table) : NULL;
+        const char **vcols = !updating && table && table->is_view ? table_cols(L, table) : NULL;
         if (vcols && !in_cols(vcols, f->descriptor))
             unknown(L, f->descriptor_loc, "column", f->descriptor, vcols);
-        if (table && !table->is_view) {
+        if (!updating && table && !table->is_view) {
             SqlColumn *c = find_column(table, f->descriptor);
             if (!c)
                 unknown(L, f->descriptor_loc, "column", f->descriptor, column_names(L, table));
@@ -1446,11 +1553,11 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
                                  "group by columns; compute others in a view");
                 return NULL;
             }
-            if (strcmp(g->name.name, "window_start") == 0) {
+            if (!updating && strcmp(g->name.name, "window_start") == 0) {
                 has_start = true;
-            } else if (strcmp(g->name.name, "window_end") == 0) {
+            } else if (!updating && strcmp(g->name.name, "window_end") == 0) {
                 has_end = true;
-            } else if (strcmp(g->name.name, "window_time") == 0) {
+            } else if (!updating && strcmp(g->name.name, "window_time") == 0) {
                 diag_unsupported(L->d, g->loc, "GROUP BY window_time", "window_start, window_end");
             } else {
                 Expr *k = name_expr(L, g->name.name, g->loc);
@@ -1467,12 +1574,12 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
                 nkeys++;
             }
         }
-        if (!has_start || !has_end) {
+        if (!updating && (!has_start || !has_end)) {
             diag_error(L->d, q->group_loc, "GROUP BY of a window TVF needs both window_start and "
                        "window_end");
             return NULL;
         }
-        if (f->tvf == TVF_SESSION) {
+        if (!updating && f->tvf == TVF_SESSION) {
             int np = 0;
             for (SqlName *pn = f->partition; pn; pn = pn->next, np++) {
                 bool found = false;
@@ -1498,8 +1605,8 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
             k->key_by.fields = keys;
             push_op(&tail, k);
         }
-        Op *w = new_op(L, OP_WINDOW, f->tvf_loc);
-        switch (f->tvf) {
+        Op *w = updating ? NULL : new_op(L, OP_WINDOW, f->tvf_loc);
+        switch (updating ? TVF_CUMULATE : f->tvf) {
         case TVF_TUMBLE:
             w->window.kind = WIN_TUMBLING;
             w->window.size = (DurationArg){ .ms = f->size, .loc = f->size_loc };
@@ -1516,7 +1623,8 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
         case TVF_CUMULATE:
             break;
         }
-        push_op(&tail, w);
+        if (w)
+            push_op(&tail, w);
         Op *agg = new_op(L, OP_AGGREGATE, q->group_loc);
         push_op(&tail, agg);
         s.place = AT_RESULT;
@@ -1525,11 +1633,21 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
         /* What the aggregate gives, in its order, for identity_select. */
         cols = arena_alloc(L->a, sizeof *cols * (size_t)(nkeys + 3 + 64));
         int nc = 0;
+        if (updating)
+            cols[nc++] = "op";
         for (Expr *k = keys; k; k = k->next)
             cols[nc++] = k->name.name;
-        cols[nc++] = "window_start";
-        cols[nc++] = "window_end";
+        if (!updating) {
+            cols[nc++] = "window_start";
+            cols[nc++] = "window_end";
+        }
         Item *items = NULL, **ilink = &items;
+        /* An updating result shows its row kind where the sink has no key
+         * to upsert on (docs/sql.md, "Updating results"). */
+        if (changelog) {
+            *ilink = new_item(L, "op", q->loc, name_expr(L, "op", q->loc));
+            ilink = &(*ilink)->next;
+        }
         const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
         for (SqlItem *it = q->items; it; it = it->next) {
             if (!it->expr) {
@@ -1560,13 +1678,22 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
             h->where = lower_expr(L, &s, q->having);
             push_op(&tail, h);
         }
+        bool implicit_agg = !agg->aggregate && updating && L->d->errors == errors_before;
+        if (implicit_agg) {
+            /* GROUP BY k without an aggregate (SELECT DISTINCT): one row per key, once. */
+            Expr *t = sql_expr(L->a, EX_BOOL, q->group_loc);
+            t->bool_value = true;
+            agg->aggregate = new_item(L, "agg_1", q->group_loc, t);
+            agg->aggregate->agg_name = "min";
+            agg->aggregate->agg_loc = q->group_loc;
+        }
         if (!agg->aggregate) {
             if (L->d->errors == errors_before)
                 diag_error(L->d, q->loc, "a window GROUP BY needs at least one aggregate "
                            "(COUNT(*), SUM(x), ...)");
             return NULL;
         }
-        if (q->having || !identity_select(items, cols)) {
+        if (q->having || implicit_agg || !identity_select(items, cols)) {
             Op *sel = new_op(L, OP_SELECT, q->loc);
             sel->select = items;
             push_op(&tail, sel);
@@ -1710,6 +1837,7 @@ static void lower_insert(Lower *L, SqlStmt *st)
     if (st->target_cols && !order_by_column_list(L, st, t))
         return;
     const char *name = fresh_name(L, t->name);
+    L->changelog = false;
     Decl *stream = lower_query(L, st->query, name, st->target_loc, t);
     if (!stream)
         return;
@@ -1721,6 +1849,7 @@ static void lower_insert(Lower *L, SqlStmt *st)
     ins->sink = t;
     ins->stream = stream;
     ins->loc = st->target_loc;
+    ins->changelog = L->changelog;
     SqlInsert **link = &L->sp->inserts;
     while (*link)
         link = &(*link)->next;
@@ -1820,15 +1949,14 @@ bool sql_check_inserts(Diag *d, const SqlProgram *sp)
         const Schema *s = ins->stream->schema;
         if (!s)
             continue;
-        int ncols = 0;
+        int ncols = 0, i = ins->changelog;
         for (const SqlColumn *c = ins->sink->cols; c; c = c->next)
             ncols += !c->proctime;
-        if (s->nfields != ncols) {
-            diag_error(d, ins->loc, "the query gives %d column%s, table '%s' has %d", s->nfields,
-                       s->nfields == 1 ? "" : "s", ins->sink->name, ncols);
+        if (s->nfields - i != ncols) {
+            diag_error(d, ins->loc, "the query gives %d column%s, table '%s' has %d",
+                       s->nfields - i, s->nfields - i == 1 ? "" : "s", ins->sink->name, ncols);
             continue;
         }
-        int i = 0;
         for (const SqlColumn *c = ins->sink->cols; c; c = c->next) {
             if (c->proctime)
                 continue;

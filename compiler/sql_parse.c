@@ -1149,10 +1149,12 @@ static SqlQuery *parse_select(Parser *p)
         unsupported(p, sel->loc, "VALUES", NULL);
     expect_kw(p, "SELECT");
     q->loc = sel->loc;
-    if (is_kw(peek(p), "DISTINCT"))
-        unsupported(p, peek(p)->loc, "SELECT DISTINCT",
-                    "an updating result; deduplication is listed in docs/sql.md");
-    accept_kw(p, "ALL");
+    if (is_kw(peek(p), "DISTINCT")) {
+        q->distinct = true;
+        q->distinct_loc = next(p)->loc;
+    } else {
+        accept_kw(p, "ALL");
+    }
     SqlItem **link = &q->items;
     do {
         SqlItem *it = arena_alloc(p->a, sizeof *it);

@@ -3,7 +3,7 @@
 -- expect: 34:44: error: 'type DATE' is not supported by this version of flowc (docs/sql.md lists the types flowc maps)
 -- expect: 21:9: error: option 'source.monitor-interval' of connector 'filesystem' as a source is not supported by this version of flowc (docs/sql.md lists the options flowc honours)
 -- expect: 26:50: error: 'a regular join' is not supported by this version of flowc (its result updates; bound the times: AND b.ts BETWEEN a.ts - INTERVAL 'n' SECOND AND a.ts + INTERVAL 'n' SECOND)
--- expect: 29:56: error: 'GROUP BY without a window TVF' is not supported by this version of flowc (updating aggregates are not compiled from SQL; group by the window of TUMBLE, HOP or SESSION)
+-- expect: 29:62: error: 'HAVING of a GROUP BY without a window' is not supported by this version of flowc (a row that stops passing HAVING needs a retraction (-D), which flowc's upsert changelog has none of)
 -- expect: 31:3: error: 'CUMULATE' is not supported by this version of flowc (flowc has no cumulating window; HOP with the same size gives each step's window whole)
 -- expect: 24:14: error: format 'avro' is not supported by this version of flowc (formats 'csv' and 'json')
 -- expect: 25:70: error: option 'print-identifier' of connector 'print' as a sink is not supported by this version of flowc (docs/sql.md lists the options flowc honours)
@@ -26,7 +26,7 @@ CREATE TABLE out2 (id BIGINT, n BIGINT) WITH ('connector' = 'print', 'print-iden
 INSERT INTO out2 SELECT o.id, c.id FROM orders o JOIN orders c ON o.id = c.id;
 INSERT INTO out2 SELECT id, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts) FROM orders;
 INSERT INTO out2 SELECT id, 1 FROM orders ORDER BY ts;
-INSERT INTO out2 SELECT customer, COUNT(*) FROM orders GROUP BY customer;
+INSERT INTO out2 SELECT id, COUNT(*) FROM orders GROUP BY id HAVING COUNT(*) > 1;
 INSERT INTO out2 SELECT id, COUNT(*) FROM TABLE(
   CUMULATE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '1' HOUR))
   GROUP BY window_start, window_end, id;

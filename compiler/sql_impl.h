@@ -103,7 +103,9 @@ typedef struct SqlFrom {
      * right side, itself a FROM_NAME (docs/sql.md, "Joins"). */
     struct SqlFrom *join;
     Loc join_loc;
-    bool join_left;         /* LEFT JOIN */
+    bool join_left;         /* LEFT JOIN, FULL JOIN */
+    bool join_right;        /* RIGHT JOIN, FULL JOIN */
+    const char *join_kw;    /* LEFT, RIGHT, FULL, JOIN, INNER or ",", upper case */
     Expr *on;
     Expr *as_of;            /* right side: FOR SYSTEM_TIME AS OF x, a lookup join */
     Loc as_of_loc;

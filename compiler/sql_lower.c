@@ -626,6 +626,8 @@ typedef struct Scope {
     const char *alias;
     const char *right;       /* a join: the right side's alias or name */
     bool window;             /* a window TVF: window_start, window_end exist */
+    int64_t wjoin;           /* a window join: the size of its windows (ms); 0 otherwise */
+    const char *wj_time[2];  /* a window join: the left and right sides' time columns */
     Expr *keys;              /* AT_RESULT: the GROUP BY columns other than the window's */
     Item *first_agg;         /* AT_RESULT: the aggregates so far */
     Item **aggs;             /* AT_RESULT: where new aggregates are appended */
@@ -775,9 +777,61 @@ static bool is_key(const Scope *s, const char *name)
     return false;
 }
 
+static Expr *int_expr(Lower *L, int64_t v, Loc loc)
+{
+    Expr *e = sql_expr(L->a, EX_INT, loc);
+    e->int_value = v;
+    return e;
+}
+
+static Expr *binary_expr(Lower *L, BinaryOp op, Expr *lhs, Expr *rhs, Loc loc)
+{
+    Expr *e = sql_expr(L->a, EX_BINARY, loc);
+    e->binary.op = op;
+    e->binary.lhs = lhs;
+    e->binary.rhs = rhs;
+    return e;
+}
+
+static Expr *call1(Lower *L, const char *fn, Expr *arg, Loc loc)
+{
+    Expr *e = sql_expr(L->a, EX_CALL, loc);
+    e->call.name = fn;
+    e->call.args = arg;
+    e->call.nargs = 1;
+    return e;
+}
+
+/* L.window_start of a window join: Flow's window join has no window
+ * columns, so each is computed from the side's time, in the epoch-aligned
+ * tumbling window of the join: timestamp(int64(L.ts) / SIZE * SIZE + OFFSET). */
+static Expr *window_join_col(Lower *L, Scope *s, Expr *e)
+{
+    const char *q = e->name.qualifier, *name = e->name.name;
+    int side = !q ? -1 : strcmp(q, s->right) == 0 ? 1 : 0;
+    if (side < 0) {
+        diag_error(L->d, e->loc, "'%s' of a window join is each side's: write it qualified, "
+                   "COALESCE(l.%s, r.%s) for a FULL JOIN", name, name, name);
+        return e;
+    }
+    Expr *t = name_expr(L, s->wj_time[side], e->loc);
+    t->name.qualifier = q;
+    Expr *start = binary_expr(L, BIN_MUL, binary_expr(L, BIN_DIV, call1(L, "int64", t, e->loc),
+                              int_expr(L, s->wjoin, e->loc), e->loc),
+                              int_expr(L, s->wjoin, e->loc), e->loc);
+    int64_t off = strcmp(name, "window_start") == 0 ? 0
+                  : strcmp(name, "window_end") == 0 ? s->wjoin
+                                                     : s->wjoin - 1;
+    if (off)
+        start = binary_expr(L, BIN_ADD, start, int_expr(L, off, e->loc), e->loc);
+    return call1(L, "timestamp", start, e->loc);
+}
+
 static Expr *lower_name(Lower *L, Scope *s, Expr *e)
 {
     const char *q = e->name.qualifier, *name = e->name.name;
+    if (s->wjoin && is_window_col(name))
+        return window_join_col(L, s, e);
     if (q && !(s->alias && strcmp(q, s->alias) == 0) && !(s->input && strcmp(q, s->input) == 0) &&
         !(s->right && strcmp(q, s->right) == 0)) {
         const char *cands[4] = { s->right, s->alias ? s->alias : s->input,
@@ -1211,6 +1265,33 @@ static bool is_time_col(const SqlTable *t, const Expr *col)
     return !t || t->is_view || (t->has_watermark && strcmp(t->wm_col, col->name.name) == 0);
 }
 
+/* A side of a window join, `(SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts),
+ * INTERVAL ...))) AS x`: the table or view it reads, and its window; false
+ * after an error. */
+static bool window_side(Lower *L, const SqlFrom *side, const SqlFrom **tvf)
+{
+    const SqlQuery *sq = side->query;
+    const SqlFrom *f = sq->from;
+    if (f->kind != FROM_TVF || f->join || sq->where || sq->group_by || sq->having ||
+        sq->distinct || sq->union_all || sq->items->expr || sq->items->next) {
+        diag_unsupported(L->d, side->loc, "a join of this subquery",
+                         "a window join joins two SELECT * FROM TABLE(TUMBLE(...)); join "
+                         "tables and views otherwise");
+        return false;
+    }
+    if (f->tvf != TVF_TUMBLE) {
+        diag_unsupported(L->d, f->tvf_loc, "a window join of windows other than TUMBLE",
+                         "flowc's window join is tumbling");
+        return false;
+    }
+    if (!side->alias) {
+        diag_error(L->d, side->loc, "a side of a window join needs an alias: (...) AS l");
+        return false;
+    }
+    *tvf = f;
+    return true;
+}
+
 /* FROM a JOIN b ON ... (or FROM a, b WHERE ...): an interval join when a
  * BETWEEN bounds the two sides' times symmetrically, a lookup join when b is
  * read FOR SYSTEM_TIME AS OF (docs/sql.md, "Joins"). */
@@ -1228,15 +1309,41 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         return NULL;
     }
     bool lookup = r->as_of != NULL;
-    if (f->join_left && !lookup) {
-        diag_unsupported(L->d, f->join_loc, "LEFT JOIN",
-                         "only a lookup join (FOR SYSTEM_TIME AS OF) may be LEFT here");
+    if (lookup && f->join_right) {
+        diag_unsupported(L->d, f->join_loc, arena_printf(L->a, "%s JOIN of a lookup", f->join_kw),
+                         "a lookup join is JOIN or LEFT JOIN");
         return NULL;
     }
+    /* A window join: two window TVFs joined on window_start and window_end. */
+    const SqlFrom *ltvf = NULL, *rtvf = NULL;
+    if (f->kind == FROM_QUERY || r->kind == FROM_QUERY) {
+        if (lookup || f->kind != FROM_QUERY || r->kind != FROM_QUERY) {
+            diag_unsupported(L->d, f->join_loc, "a join of a subquery and a table",
+                             "a window join joins two SELECT * FROM TABLE(TUMBLE(...)); join "
+                             "tables and views otherwise");
+            return NULL;
+        }
+        if (!window_side(L, f, &ltvf) || !window_side(L, r, &rtvf))
+            return NULL;
+        if (ltvf->size != rtvf->size) {
+            diag_error(L->d, rtvf->size_loc, "the two windows of a window join must be of one "
+                       "size");
+            return NULL;
+        }
+    }
+    const SqlFrom *lf = ltvf ? ltvf : f, *rf = rtvf ? rtvf : r;
     SqlTable *lt = NULL, *rt = NULL;
-    const char *lin = lower_input(L, f->name, f->name_loc, &lt);
+    const char *lin = lower_input(L, lf->name, lf->name_loc, &lt);
     const char *rin = NULL;
-    if (lookup) {
+    if (ltvf) {
+        rin = lower_input(L, rf->name, rf->name_loc, &rt);
+        const SqlFrom *tv[2] = { ltvf, rtvf };
+        const SqlTable *tt[2] = { lt, rt };
+        for (int i = 0; i < 2; i++)
+            if (tt[i] && !is_time_col(tt[i], name_expr(L, tv[i]->descriptor, tv[i]->descriptor_loc)))
+                diag_error(L->d, tv[i]->descriptor_loc, "the time column of a window join is the "
+                           "WATERMARK column of table '%s'", tt[i]->name);
+    } else if (lookup) {
         rt = find_table(L, r->name, r->name_loc);
         if (rt && rt->is_view) {
             diag_error(L->d, r->name_loc, "view '%s' cannot be looked up: a lookup reads a table",
@@ -1257,22 +1364,44 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
                    j.lq);
         return NULL;
     }
-    Scope s = { .place = AT_ROW, .input = f->name, .alias = f->alias, .right = j.rq };
+    Scope s = { .place = AT_ROW, .input = f->name, .alias = f->alias, .right = j.rq,
+                .wjoin = ltvf ? ltvf->size : 0,
+                .wj_time = { ltvf ? ltvf->descriptor : NULL, rtvf ? rtvf->descriptor : NULL } };
     if (lookup) {
         int side = sides_of(&j, r->as_of);
         if (r->as_of->kind != EX_NAME || side != 1)
             diag_error(L->d, r->as_of->loc, "FOR SYSTEM_TIME AS OF takes a time column of the "
                        "left side");
     }
+    /* An outer join's ON holds the keys and the time bound only; its WHERE
+     * filters what the join gives. An inner join's conditions are one set. */
+    bool outer = !lookup && (f->join_left || f->join_right);
     Expr *conds[128];
-    int n = 0;
+    int n = 0, non = 0;
     conjuncts(f->on, conds, &n, 128);
+    non = outer ? n : 0;
     conjuncts(q->where, conds, &n, 128);
     JoinEq *eqs = NULL, **elink = &eqs;
     Expr *residual = NULL;
     Expr *between = NULL;
+    bool wstart = false, wend = false;
     for (int i = 0; i < n; i++) {
         Expr *c = conds[i];
+        bool in_on = i < non;
+        if (ltvf && c->kind == EX_BINARY && c->binary.op == BIN_EQ &&
+            c->binary.lhs->kind == EX_NAME && c->binary.rhs->kind == EX_NAME &&
+            is_window_col(c->binary.lhs->name.name) &&
+            strcmp(c->binary.lhs->name.name, c->binary.rhs->name.name) == 0 &&
+            sides_of(&j, c) == 3 && (in_on || !outer)) {
+            wstart |= strcmp(c->binary.lhs->name.name, "window_start") == 0;
+            wend |= strcmp(c->binary.lhs->name.name, "window_end") == 0;
+            continue;
+        }
+        if (outer && !in_on) {
+            Expr *w = residual ? binary_expr(L, BIN_AND, residual, c, c->loc) : c;
+            residual = w;
+            continue;
+        }
         if (c->kind == EX_BINARY && c->binary.op == BIN_EQ) {
             int a = sides_of(&j, c->binary.lhs), b = sides_of(&j, c->binary.rhs);
             if ((a == 1 && b == 2) || (a == 2 && b == 1)) {
@@ -1285,13 +1414,20 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
                 continue;
             }
         }
-        if (c->kind == EX_BETWEEN && !c->form.negated && !lookup && sides_of(&j, c) == 3) {
+        if (c->kind == EX_BETWEEN && !c->form.negated && !lookup && !ltvf &&
+            sides_of(&j, c) == 3) {
             if (between) {
                 diag_error(L->d, c->loc, "an interval join has one BETWEEN of the two times");
                 return NULL;
             }
             between = c;
             continue;
+        }
+        if (in_on) {
+            diag_unsupported(L->d, c->loc, arena_printf(L->a, "this condition in ON of a %s "
+                             "JOIN", f->join_kw), "an outer join's ON holds the key equalities "
+                             "and the time bound; filter in a view before the join");
+            return NULL;
         }
         if (!residual) {
             residual = c;
@@ -1308,16 +1444,25 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         return NULL;
     }
     Decl *d = new_decl(L, DECL_STREAM, loc, name, loc);
-    d->stream.input = new_ref(L, lin, f->name_loc);
+    d->stream.input = new_ref(L, lin, lf->name_loc);
     d->stream.alias = f->alias;
     d->stream.alias_loc = f->alias_loc;
     Op **tail = &d->stream.ops;
     Op *join = new_op(L, lookup ? OP_LOOKUP : OP_JOIN, f->join_loc);
-    join->join.other = new_ref(L, rin, r->name_loc);
+    join->join.other = new_ref(L, rin, rf->name_loc);
     join->join.alias = r->alias;
     join->join.eqs = eqs;
     join->join.left = f->join_left;
-    if (!lookup) {
+    join->join.right = f->join_right;
+    if (ltvf && (!wstart || !wend)) {
+        diag_error(L->d, f->join_loc, "a window join's ON needs l.window_start = r.window_start "
+                   "AND l.window_end = r.window_end");
+        return NULL;
+    }
+    if (ltvf) {
+        join->join.windowed = true;
+        join->join.window = (DurationArg){ .ms = ltvf->size, .loc = ltvf->size_loc };
+    } else if (!lookup) {
         if (!between) {
             diag_unsupported(L->d, f->join_loc, "a regular join",
                              "its result updates; bound the times: AND b.ts BETWEEN a.ts - "
@@ -1349,6 +1494,8 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
             return NULL;
         }
         join->join.within = (DurationArg){ .ms = dhi, .loc = hi->loc };
+    }
+    if (!lookup) {
         /* Flow's join comes after a key by of the left side's join fields. */
         Op *key = new_op(L, OP_KEY_BY, f->join_loc);
         Expr **klink = &key->key_by.fields;

@@ -1102,31 +1102,34 @@ static SqlFrom *parse_from_join(Parser *p)
         unsupported(p, f->as_of_loc, "FOR SYSTEM_TIME AS OF on the left of a join",
                     "the table looked up is the right side");
     Tok *j = peek(p);
-    bool left = false;
+    bool left = false, right = false;
     if (accept_punct(p, ",")) {
         f->join_loc = j->loc;
-    } else if (is_kw(j, "JOIN") || is_kw(j, "INNER") || is_kw(j, "LEFT")) {
+    } else if (is_kw(j, "JOIN") || is_kw(j, "INNER") || is_kw(j, "LEFT") || is_kw(j, "RIGHT") ||
+               is_kw(j, "FULL")) {
         next(p);
-        if (is_kw(j, "LEFT")) {
-            left = true;
+        left = is_kw(j, "LEFT") || is_kw(j, "FULL");
+        right = is_kw(j, "RIGHT") || is_kw(j, "FULL");
+        if (left || right)
             accept_kw(p, "OUTER");
-        }
         if (!is_kw(j, "JOIN"))
             expect_kw(p, "JOIN");
         f->join_loc = j->loc;
     } else {
-        static const char *const others[] = { "RIGHT", "FULL", "CROSS", "NATURAL", NULL };
+        static const char *const others[] = { "CROSS", "NATURAL", NULL };
         for (int i = 0; others[i]; i++)
             if (is_kw(j, others[i]))
                 unsupported(p, j->loc, arena_printf(p->a, "%s JOIN", upper(p, j->text)),
-                            "inner interval joins and lookup joins are compiled (docs/sql.md)");
+                            "interval, window and lookup joins are compiled (docs/sql.md)");
         return f;
     }
     f->join = parse_from(p);
     f->join_left = left;
-    if (f->join->kind != FROM_NAME || f->kind != FROM_NAME)
-        unsupported(p, f->join_loc, "a join of a subquery or window function",
-                    "join tables and views");
+    f->join_right = right;
+    f->join_kw = upper(p, j->text);
+    if (f->join->kind == FROM_TVF || f->kind == FROM_TVF)
+        unsupported(p, f->join_loc, "a join of a window function",
+                    "a window join joins two subqueries SELECT * FROM TABLE(TUMBLE(...))");
     if (!is_punct(j, ",")) {
         expect_kw(p, "ON");
         f->on = parse_expr(p, 0);

@@ -9,7 +9,7 @@
 -- expect: 25:70: error: option 'print-identifier' of connector 'print' as a sink is not supported by this version of flowc (docs/sql.md lists the options flowc honours)
 -- expect: 35:54: error: 'function NOW' is not supported by this version of flowc (docs/sql.md lists the functions flowc has)
 -- expect: 40:28: error: an interval join with bounds that are not symmetric is not supported by this version of flowc (flowc's interval join pairs records at most D apart either way: BETWEEN b.ts - INTERVAL 'D' AND b.ts + INTERVAL 'D')
--- expect: 41:50: error: 'LEFT JOIN' is not supported by this version of flowc (only a lookup join (FOR SYSTEM_TIME AS OF) may be LEFT here)
+-- expect: 41:50: error: 'a regular join' is not supported by this version of flowc (its result updates; bound the times: AND b.ts BETWEEN a.ts - INTERVAL 'n' SECOND AND a.ts + INTERVAL 'n' SECOND)
 -- expect: 42:55: error: table 'ship' is both looked up (FOR SYSTEM_TIME AS OF) and read as a stream: declare two tables
 -- expect: 44:13: error: leaving column 'id' out of INSERT INTO out2 (...) is not supported by this version of flowc (flowc has no NULL to write into it: list every column)
 -- expect: 45:22: error: unknown column 'idd' (did you mean 'id'?)

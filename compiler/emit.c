@@ -721,7 +721,8 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
 static bool holds_output(const PlanNode *n)
 {
     const Op *op = n->kind == PN_OP ? n->op : NULL;
-    return op && op->kind == OP_JOIN && !op->join.windowed && (op->join.left || op->join.right);
+    return op && op->kind == OP_JOIN && !op->join.windowed && !op->join.regular &&
+           (op->join.left || op->join.right);
 }
 
 /* The C expression of how far behind the program watermark the records into

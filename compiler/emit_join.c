@@ -61,7 +61,7 @@ JoinStage join_shape(Emitter *em, const PlanStage *st)
     n.node = st->nodes[0];
     n.jop = n.node->op;
     n.windowed = n.jop->join.windowed;
-    n.outer = !n.windowed && (n.jop->join.left || n.jop->join.right);
+    n.outer = !n.windowed && !n.jop->join.regular && (n.jop->join.left || n.jop->join.right);
     n.ltype = n.node->in;
     n.rtype = right_type(n.node);
     n.out = n.node->out;
@@ -108,7 +108,7 @@ static bool has_strings(const PlanType *t)
 
 /* Lines that release the strings a kept copy `p` of a record owns (an
  * optional one only when it has a value). */
-static void release_strings(CWriter *w, const PlanType *t, const char *p)
+void emit_join_release_strings(CWriter *w, const PlanType *t, const char *p)
 {
     for (int f = 0; f < t->schema->nfields; f++) {
         const Field *fd = &t->schema->fields[f];
@@ -120,7 +120,7 @@ static void release_strings(CWriter *w, const PlanType *t, const char *p)
     }
 }
 
-static void keep_strings(CWriter *w, const PlanType *t, const char *p)
+void emit_join_keep_strings(CWriter *w, const PlanType *t, const char *p)
 {
     for (int f = 0; f < t->schema->nfields; f++) {
         const Field *fd = &t->schema->fields[f];
@@ -149,10 +149,10 @@ static void emit_window_free(CWriter *w, const JoinStage *n)
     cw_line(w, "else");
     cw_line(w, "    g->tail[row->side] = row->prev;");
     cw_open(w, "if (row->side == 0)");
-    release_strings(w, n->ltype, "row->rec.left.");
+    emit_join_release_strings(w, n->ltype, "row->rec.left.");
     cw_close(w, "");
     cw_open(w, "else");
-    release_strings(w, n->rtype, "row->rec.right.");
+    emit_join_release_strings(w, n->rtype, "row->rec.right.");
     cw_close(w, "");
     cw_line(w, "flow_state_free(row);");
     cw_close(w, "");
@@ -229,10 +229,10 @@ static void emit_interval_free(CWriter *w, const JoinStage *n)
     }
     if (has_strings(n->ltype) || has_strings(n->rtype)) {
         cw_open(w, "if (side == 0)");
-        release_strings(w, n->ltype, "row->rec.left.");
+        emit_join_release_strings(w, n->ltype, "row->rec.left.");
         cw_close(w, "");
         cw_open(w, "else");
-        release_strings(w, n->rtype, "row->rec.right.");
+        emit_join_release_strings(w, n->rtype, "row->rec.right.");
         cw_close(w, "");
     }
     cw_line(w, "flow_pool_free(&rows->rows, row);");
@@ -601,11 +601,11 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
         cw_line(w, "row->matched = matched;");
     cw_open(w, "if (side == 0)");
     cw_line(w, "row->rec.left = *(const %s *)rec;", n->ltype->cname);
-    keep_strings(w, n->ltype, "row->rec.left.");
+    emit_join_keep_strings(w, n->ltype, "row->rec.left.");
     cw_close(w, "");
     cw_open(w, "else");
     cw_line(w, "row->rec.right = *(const %s *)rec;", n->rtype->cname);
-    keep_strings(w, n->rtype, "row->rec.right.");
+    emit_join_keep_strings(w, n->rtype, "row->rec.right.");
     cw_close(w, "");
     emit_join_link_row(w, n);
     if (n->outer) {
@@ -623,9 +623,8 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     cw_close(w, "");
 }
 
-/* The stage function of one side: the key, then the arrival. */
-static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
-                               int side)
+void emit_join_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
+                             int side)
 {
     Arena *a = em->arena;
     const PlanType *t = side == 0 ? n->ltype : n->rtype;
@@ -663,11 +662,15 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
 
 void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (st->nodes[0]->op->join.regular) {
+        emit_regular_join_stage(em, w, st);
+        return;
+    }
     JoinStage n = join_stage(em, st);
     emit_structs(em, w, &n);
     emit_result_function(em, w, st, &n);
     emit_fire_function(em, w, &n);
     emit_arrive_function(w, &n);
-    emit_side_function(em, w, st, &n, 0);
-    emit_side_function(em, w, st, &n, 1);
+    emit_join_side_function(em, w, st, &n, 0);
+    emit_join_side_function(em, w, st, &n, 1);
 }

@@ -739,7 +739,14 @@ static const char *input_hold(Emitter *em, const PlanNode *n, const char **memo)
         const PlanNode *from = n->inputs.items[i]->from;
         const char *h = input_hold(em, from, memo);
         if (holds_output(from)) {
-            const char *within = dur_plus(a, dur_c(em, &from->op->join.within), 0);
+            const Op *j = from->op;
+            const char *within = dur_plus(a, dur_c(em, &j->join.within), 0);
+            if (j->join.asymmetric) {
+                /* A left row alone goes `after` late, a right one `before`. */
+                const char *after = dur_plus(a, dur_c(em, &j->join.after), 0);
+                within = !j->join.right ? after : !j->join.left ? within
+                       : arena_printf(a, "(%s > %s ? %s : %s)", after, within, after, within);
+            }
             h = h ? arena_printf(a, "flow_time_add(%s, %s)", h, within) : within;
         }
         if (h && hold && strcmp(h, hold) != 0)

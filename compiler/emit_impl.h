@@ -273,6 +273,9 @@ typedef struct JoinStage {
     /* The C text of within, of the window size, of the size - 1 (a number
      * for a literal, a param read through rt for a param). */
     const char *within, *window, *window_last;
+    /* An interval join's `after` bound (within unless asymmetric), and how
+     * long a row of `side` is kept, a C expression over side. */
+    const char *after, *keep;
 } JoinStage;
 
 /* The shape of a join stage and the plan's names, without the helpers'. */

@@ -41,6 +41,9 @@ typedef struct Field {
      * field (members joined by '.'), or NULL for a member of its name. */
     const char *path;
     Loc path_loc;
+    /* A string of JSON text (collect_list's result): a JSON sink writes it
+     * as the value itself, CSV as a string (docs/language.md, "Aggregates"). */
+    bool json;
 } Field;
 
 typedef struct Schema {

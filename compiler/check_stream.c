@@ -113,7 +113,11 @@ static void check_select(Pipe *p, Op *op)
             item_field[i] = add_unique_field(
                 p, out,
                 (Field){ .name = it->name, .type = it->type,
-                         .optional = it->type != TY_ERROR && it->expr->optional, .loc = it->loc },
+                         .optional = it->type != TY_ERROR && it->expr->optional, .loc = it->loc,
+                         /* a field selected bare keeps being JSON text */
+                         .json = it->type != TY_ERROR && it->expr->kind == EX_NAME &&
+                                 it->expr->name.kind == NAME_FIELD &&
+                                 in->fields[it->expr->name.index].json },
                 "select");
     }
     if (p->nkey > 0) {
@@ -338,7 +342,7 @@ static void aggregate_result(Pipe *p, Op *op, bool updating, const Loc *wloc)
         it->type = check_agg_item(p, it);
         add_unique_field(p, out,
                          (Field){ .name = it->name, .type = it->type, .optional = it->optional,
-                                  .loc = it->loc },
+                                  .loc = it->loc, .json = it->agg == AGG_COLLECT_LIST },
                          "the aggregate's result");
     }
     p->key = p->nkey ? key : NULL;

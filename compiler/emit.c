@@ -616,8 +616,10 @@ static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
     cw_line(w, "flow_sink_begin(sink);");
     for (int f = 0; f < t->schema->nfields; f++) {
         const Field *fd = &t->schema->fields[f];
+        /* JSON text (collect_list's) goes into a JSON sink as it is. */
+        const char *put = fd->json ? "json" : codec_suffix(fd->type);
         if (!fd->optional) {
-            cw_line(w, "flow_sink_%s(sink, rec->%s);", codec_suffix(fd->type), t->members[f]);
+            cw_line(w, "flow_sink_%s(sink, rec->%s);", put, t->members[f]);
             continue;
         }
         cw_line(w, "if (rec->%s.null)", t->members[f]);
@@ -626,7 +628,7 @@ static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
         cw_dedent(w);
         cw_line(w, "else");
         cw_indent(w);
-        cw_line(w, "flow_sink_%s(sink, rec->%s.v);", codec_suffix(fd->type), t->members[f]);
+        cw_line(w, "flow_sink_%s(sink, rec->%s.v);", put, t->members[f]);
         cw_dedent(w);
     }
     cw_line(w, "flow_sink_end(sink);");

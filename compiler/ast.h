@@ -41,6 +41,9 @@ typedef struct Field {
      * field (members joined by '.'), or NULL for a member of its name. */
     const char *path;
     Loc path_loc;
+    /* A string of JSON text (collect_list's result): a JSON sink writes it
+     * as the value itself, CSV as a string (docs/language.md, "Aggregates"). */
+    bool json;
 } Field;
 
 typedef struct Schema {
@@ -287,8 +290,22 @@ struct Op {
             bool left;             /* `left` (`full`): a left record without a match is kept */
             bool right;            /* join `right` (`full`): so is a right one */
             bool windowed;         /* join: `window tumbling D` instead of `within D` */
-            DurationArg within;    /* interval join bound */
+            DurationArg within;    /* interval join bound (`D1` of `within D1 before and D2 after`) */
             DurationArg window;    /* window join size */
+            /* `within D1 before and D2 after`: `after` is D2 (else within is both) */
+            bool asymmetric;
+            DurationArg after;
+            /* a regular join: no `within` nor `window` (docs/language.md,
+             * "Regular joins"), with its `ttl T` when has_ttl */
+            bool regular, has_ttl;
+            DurationArg ttl;
+            /* checker, regular join: whether each side is an updating
+             * aggregate's changelog (a row per key, replaced), the index of
+             * that side's `op` field left out of the result (-1: none), and
+             * whether the result starts with an `op` of its own */
+            bool changelog[2];
+            int op_field[2];
+            bool emits_op;
         } join;
         NameRef *union_of;         /* OP_UNION: the other streams */
         struct {                   /* OP_DEDUPE */
@@ -305,6 +322,13 @@ struct Op {
 };
 
 /* ---- Declarations ------------------------------------------------------------ */
+
+/* What the records of a stream are: appended, or the rows of a changelog. */
+typedef enum ChangelogKind {
+    CLOG_APPEND,  /* every record a new fact */
+    CLOG_UPSERT,  /* an updating aggregate's: a row replaces its key's last one */
+    CLOG_RETRACT, /* a regular join's: +I, -U, +U and -D rows */
+} ChangelogKind;
 
 typedef enum DeclKind {
     DECL_SCHEMA,
@@ -388,6 +412,12 @@ struct Decl {
             const int *key;           /* checker: the key after its last operator, */
             int nkey;                 /* indexes into its schema (nkey 0: none) */
             bool window_result;       /* checker: its records are an aggregate's */
+            /* checker: a changelog (docs/language.md, "Regular joins"): an
+             * updating aggregate's, keyed by the fields named clog_key, or
+             * a regular join's, whose rows retract others */
+            ChangelogKind changelog;
+            const char **clog_key;
+            int nclog;
         } stream;
         struct {                      /* DECL_SINK */
             NameRef *stream;

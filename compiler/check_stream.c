@@ -22,6 +22,11 @@ typedef struct Pipe {
     const char *key_lost_field, *key_lost_rename;
     const Op *key_outer_at; /* or the `join ... right|full` that ended the key */
     bool window_result; /* an aggregate made the current records */
+    /* A changelog (ast.h): an updating aggregate's rows, keyed by the fields
+     * named clog_key, or a regular join's. */
+    ChangelogKind changelog;
+    const char **clog_key;
+    int nclog;
     int opno;          /* 1-based position of the operator being checked */
     const Op *prev;    /* the operator before it in the stream, or NULL */
 } Pipe;
@@ -108,7 +113,11 @@ static void check_select(Pipe *p, Op *op)
             item_field[i] = add_unique_field(
                 p, out,
                 (Field){ .name = it->name, .type = it->type,
-                         .optional = it->type != TY_ERROR && it->expr->optional, .loc = it->loc },
+                         .optional = it->type != TY_ERROR && it->expr->optional, .loc = it->loc,
+                         /* a field selected bare keeps being JSON text */
+                         .json = it->type != TY_ERROR && it->expr->kind == EX_NAME &&
+                                 it->expr->name.kind == NAME_FIELD &&
+                                 in->fields[it->expr->name.index].json },
                 "select");
     }
     if (p->nkey > 0) {
@@ -333,7 +342,7 @@ static void aggregate_result(Pipe *p, Op *op, bool updating, const Loc *wloc)
         it->type = check_agg_item(p, it);
         add_unique_field(p, out,
                          (Field){ .name = it->name, .type = it->type, .optional = it->optional,
-                                  .loc = it->loc },
+                                  .loc = it->loc, .json = it->agg == AGG_COLLECT_LIST },
                          "the aggregate's result");
     }
     p->key = p->nkey ? key : NULL;
@@ -349,8 +358,14 @@ static void check_update(Pipe *p, Op *op)
 {
     op->kind = OP_UPDATE;
     check_op_durations(p->c, op);
-    if (p->fs.schema)
-        aggregate_result(p, op, true, NULL);
+    if (!p->fs.schema)
+        return;
+    aggregate_result(p, op, true, NULL);
+    p->changelog = CLOG_UPSERT;
+    p->nclog = p->nkey;
+    p->clog_key = arena_alloc(p->c->arena, sizeof *p->clog_key * (size_t)(p->nkey + 1));
+    for (int k = 0; k < p->nkey; k++)
+        p->clog_key[k] = p->fs.schema->fields[p->key[k]].name;
 }
 
 static void check_aggregate(Pipe *p, Op *op)
@@ -500,6 +515,62 @@ static void report_no_key(Pipe *p, const Op *op, const char *opname)
               f);
 }
 
+/* Whether side `side`'s expressions of the conditions name exactly the
+ * changelog's key fields, each once (a row replaces its key's last one, so
+ * the join must be on that key). */
+static bool joined_on_clog_key(const JoinEq *eqs, int side, const Schema *s,
+                               const char *const *key, int nkey)
+{
+    int n = 0;
+    for (const JoinEq *eq = eqs; eq; eq = eq->next, n++) {
+        const Expr *e = side == 0 ? eq->left : eq->right;
+        if (e->kind != EX_NAME || e->name.kind != NAME_FIELD)
+            return false;
+        bool found = false;
+        for (int k = 0; k < nkey; k++)
+            found = found || strcmp(key[k], s->fields[e->name.index].name) == 0;
+        if (!found)
+            return false;
+    }
+    return n == nkey;
+}
+
+/* A regular join's inputs (docs/language.md, "Regular joins"): which side
+ * is a changelog, keyed by the join key; whether the result is one. */
+static void check_regular_join(Pipe *p, Op *op, const Decl *other)
+{
+    Diag *d = p->c->d;
+    ChangelogKind kind[2] = { p->changelog, CLOG_APPEND };
+    const char *const *key[2] = { p->clog_key, NULL };
+    int nkey[2] = { p->nclog, 0 };
+    if (other->kind == DECL_STREAM) {
+        kind[1] = other->stream.changelog;
+        key[1] = other->stream.clog_key;
+        nkey[1] = other->stream.nclog;
+    }
+    const Schema *schema[2] = { p->fs.schema, other->schema };
+    for (int side = 0; side < 2; side++) {
+        const char *which = side == 0 ? "left" : "right";
+        op->join.changelog[side] = kind[side] == CLOG_UPSERT;
+        op->join.op_field[side] = -1;
+        if (kind[side] == CLOG_RETRACT) {
+            diag_error(d, side == 0 ? op->loc : op->join.other->loc,
+                       "the %s side of this join is a join's changelog, with retractions: a "
+                       "regular join takes append streams and updating aggregates", which);
+        } else if (kind[side] == CLOG_UPSERT &&
+                   !joined_on_clog_key(op->join.eqs, side, schema[side], key[side], nkey[side])) {
+            diag_error(d, side == 0 ? op->loc : op->join.other->loc,
+                       "the %s side of this join is an updating aggregate's changelog: the join "
+                       "must be on its key fields, each once", which);
+        }
+        for (int f = 0; kind[side] == CLOG_UPSERT && f < schema[side]->nfields; f++)
+            if (strcmp(schema[side]->fields[f].name, "op") == 0)
+                op->join.op_field[side] = f;
+    }
+    op->join.emits_op = op->join.changelog[0] || op->join.changelog[1] || op->join.left ||
+                        op->join.right;
+}
+
 /* join and lookup: the check of both rows of operators.h. */
 static void check_join(Pipe *p, Op *op)
 {
@@ -533,10 +604,19 @@ static void check_join(Pipe *p, Op *op)
         eqs_ok &= check_join_eq(p, &rfs, eq, opname);
     if (lookup && eqs_ok)
         check_lookup_key(p, op->join.eqs, other);
+    if (!lookup && op->join.has_ttl && !op->join.regular)
+        diag_error(c->d, op->join.ttl.loc, "'ttl' is for a join without 'within' or 'window': "
+                   "the bound frees the rows of an interval or window join");
+    if (!lookup && op->join.regular && eqs_ok)
+        check_regular_join(p, op, other);
 
     Schema *l = p->fs.schema, *r = rfs.schema;
-    Schema *out = new_schema(p, l->nfields + r->nfields);
+    Schema *out = new_schema(p, 1 + l->nfields + r->nfields);
+    if (!lookup && op->join.regular && op->join.emits_op)
+        out->fields[out->nfields++] = (Field){ .name = "op", .type = TY_STRING, .loc = op->loc };
     for (int i = 0; i < l->nfields; i++) {
+        if (!lookup && op->join.regular && op->join.op_field[0] == i)
+            continue;
         Field f = l->fields[i];
         f.qualifier = qualifier_of(&p->fs, &f);
         /* `join ... right|full`: a right record without a match has the left fields null. */
@@ -544,6 +624,8 @@ static void check_join(Pipe *p, Op *op)
         out->fields[out->nfields++] = f;
     }
     for (int i = 0; i < r->nfields; i++) {
+        if (!lookup && op->join.regular && op->join.op_field[1] == i)
+            continue;
         Field f = r->fields[i];
         f.qualifier = qualifier_of(&rfs, &f);
         /* `left` (`full`): a left record without a row or a match has the right fields null. */
@@ -552,6 +634,17 @@ static void check_join(Pipe *p, Op *op)
     }
     p->fs.schema = out;
     p->window_result = false;
+    if (!lookup && op->join.regular) {
+        p->changelog = op->join.emits_op ? CLOG_RETRACT : CLOG_APPEND;
+        if (p->nkey > 0 && op->join.emits_op) {
+            /* The key's fields moved: `op` first, the left side's left out. */
+            int *key = arena_alloc(c->arena, sizeof *key * (size_t)p->nkey);
+            for (int k = 0; k < p->nkey; k++)
+                key[k] = p->key[k] + 1 -
+                         (op->join.op_field[0] >= 0 && op->join.op_field[0] < p->key[k]);
+            p->key = key;
+        }
+    }
     if (op->join.right) {
         /* The left key fields may be null now: no key is in force (docs/language.md). */
         p->key = NULL;
@@ -617,6 +710,11 @@ void check_stream(Checker *c, Decl *d)
                      : d->stream.input ? d->stream.input->name
                      : NULL;
     Pipe p = { .c = c, .stream = d, .fs = { input ? input->schema : NULL, self } };
+    if (input && input->kind == DECL_STREAM) {
+        p.changelog = input->stream.changelog;
+        p.clog_key = input->stream.clog_key;
+        p.nclog = input->stream.nclog;
+    }
     Op *prev = NULL;
     for (Op *op = d->stream.ops; op; prev = op, op = op->next) {
         p.opno++;
@@ -632,11 +730,20 @@ void check_stream(Checker *c, Decl *d)
 #undef OP
         }
         op->out = p.fs.schema;
+        /* Filters, projections and keys keep a changelog; other operators
+         * make records of their own (docs/language.md, "Regular joins"). */
+        bool keeps = op->kind == OP_WHERE || op->kind == OP_SELECT || op->kind == OP_KEY_BY ||
+                     op->kind == OP_UPDATE || (op->kind == OP_JOIN && op->join.regular);
+        if (!keeps)
+            p.changelog = CLOG_APPEND;
     }
     d->schema = p.fs.schema;
     d->stream.key = p.key;
     d->stream.nkey = p.nkey;
     d->stream.window_result = p.window_result;
+    d->stream.changelog = p.changelog;
+    d->stream.clog_key = p.clog_key;
+    d->stream.nclog = p.nclog;
     if (free_name && d->name)
         scope_add(c, d->name, d);
 }

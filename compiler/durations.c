@@ -37,8 +37,16 @@ int dur_op_rules(const Op *op, DurRule out[DUR_MAX_RULES])
         if (op->join.windowed)
             return add(out, n, DUR_POSITIVE, &op->join.window, NULL,
                        "the window size must be positive");
-        return add(out, n, DUR_NOT_NEGATIVE, &op->join.within, NULL,
-                   "the 'within' bound must not be negative");
+        if (op->join.regular)
+            return op->join.has_ttl ? add(out, n, DUR_POSITIVE, &op->join.ttl, NULL,
+                                          "the 'ttl' must be positive")
+                                    : n;
+        n = add(out, n, DUR_NOT_NEGATIVE, &op->join.within, NULL,
+                "the 'within' bound must not be negative");
+        if (op->join.asymmetric)
+            n = add(out, n, DUR_NOT_NEGATIVE, &op->join.after, NULL,
+                    "the 'within' bound must not be negative");
+        return n;
     case OP_DEDUPE:
         return add(out, n, DUR_POSITIVE, &op->dedupe.within, NULL,
                    "the 'within' of 'dedupe' must be positive");

@@ -616,8 +616,10 @@ static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
     cw_line(w, "flow_sink_begin(sink);");
     for (int f = 0; f < t->schema->nfields; f++) {
         const Field *fd = &t->schema->fields[f];
+        /* JSON text (collect_list's) goes into a JSON sink as it is. */
+        const char *put = fd->json ? "json" : codec_suffix(fd->type);
         if (!fd->optional) {
-            cw_line(w, "flow_sink_%s(sink, rec->%s);", codec_suffix(fd->type), t->members[f]);
+            cw_line(w, "flow_sink_%s(sink, rec->%s);", put, t->members[f]);
             continue;
         }
         cw_line(w, "if (rec->%s.null)", t->members[f]);
@@ -626,7 +628,7 @@ static void emit_sink(Emitter *em, CWriter *w, const PlanNode *sink)
         cw_dedent(w);
         cw_line(w, "else");
         cw_indent(w);
-        cw_line(w, "flow_sink_%s(sink, rec->%s.v);", codec_suffix(fd->type), t->members[f]);
+        cw_line(w, "flow_sink_%s(sink, rec->%s.v);", put, t->members[f]);
         cw_dedent(w);
     }
     cw_line(w, "flow_sink_end(sink);");
@@ -721,7 +723,8 @@ static const char *connector_init(Emitter *em, CWriter *w, const Connector *c, c
 static bool holds_output(const PlanNode *n)
 {
     const Op *op = n->kind == PN_OP ? n->op : NULL;
-    return op && op->kind == OP_JOIN && !op->join.windowed && (op->join.left || op->join.right);
+    return op && op->kind == OP_JOIN && !op->join.windowed && !op->join.regular &&
+           (op->join.left || op->join.right);
 }
 
 /* The C expression of how far behind the program watermark the records into
@@ -738,7 +741,14 @@ static const char *input_hold(Emitter *em, const PlanNode *n, const char **memo)
         const PlanNode *from = n->inputs.items[i]->from;
         const char *h = input_hold(em, from, memo);
         if (holds_output(from)) {
-            const char *within = dur_plus(a, dur_c(em, &from->op->join.within), 0);
+            const Op *j = from->op;
+            const char *within = dur_plus(a, dur_c(em, &j->join.within), 0);
+            if (j->join.asymmetric) {
+                /* A left row alone goes `after` late, a right one `before`. */
+                const char *after = dur_plus(a, dur_c(em, &j->join.after), 0);
+                within = !j->join.right ? after : !j->join.left ? within
+                       : arena_printf(a, "(%s > %s ? %s : %s)", after, within, after, within);
+            }
             h = h ? arena_printf(a, "flow_time_add(%s, %s)", h, within) : within;
         }
         if (h && hold && strcmp(h, hold) != 0)

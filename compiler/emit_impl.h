@@ -273,6 +273,9 @@ typedef struct JoinStage {
     /* The C text of within, of the window size, of the size - 1 (a number
      * for a literal, a param read through rt for a param). */
     const char *within, *window, *window_last;
+    /* An interval join's `after` bound (within unless asymmetric), and how
+     * long a row of `side` is kept, a C expression over side. */
+    const char *after, *keep;
 } JoinStage;
 
 /* The shape of a join stage and the plan's names, without the helpers'. */
@@ -281,5 +284,22 @@ JoinStage join_shape(Emitter *em, const PlanStage *st);
  * (and, in an interval join, of its side's arrival order in `rows`); in an
  * outer interval join, after the last row of its time or earlier in both. */
 void emit_join_link_row(CWriter *w, const JoinStage *n);
+/* Lines that copy (keep) or release the strings of a kept record `p` of
+ * type t ("row->rec.left."). */
+void emit_join_keep_strings(CWriter *w, const PlanType *t, const char *p);
+void emit_join_release_strings(CWriter *w, const PlanType *t, const char *p);
+/* The stage function of one side of a join: the key, then the arrival. */
+void emit_join_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
+                             int side);
+
+/* ---- emit_join_regular.c, emit_join_regular_ckpt.c: regular joins ---------------------- */
+
+/* The shape of a regular join stage (within: the ttl's C text). */
+JoinStage regular_join_stage(Emitter *em, const PlanStage *st);
+void emit_regular_join_stage(Emitter *em, CWriter *w, const PlanStage *st);
+/* Lines that append a new `row` of `side` to its group `g`'s list. */
+void emit_regular_join_link_row(CWriter *w);
+void emit_regular_join_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_regular_join_restore(Emitter *em, CWriter *w, const PlanStage *st);
 
 #endif

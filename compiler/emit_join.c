@@ -61,7 +61,7 @@ JoinStage join_shape(Emitter *em, const PlanStage *st)
     n.node = st->nodes[0];
     n.jop = n.node->op;
     n.windowed = n.jop->join.windowed;
-    n.outer = !n.windowed && (n.jop->join.left || n.jop->join.right);
+    n.outer = !n.windowed && !n.jop->join.regular && (n.jop->join.left || n.jop->join.right);
     n.ltype = n.node->in;
     n.rtype = right_type(n.node);
     n.out = n.node->out;
@@ -72,6 +72,11 @@ JoinStage join_shape(Emitter *em, const PlanStage *st)
     for (const JoinEq *q = n.jop->join.eqs; q; q = q->next)
         n.keytypes[k++] = key_common_type(q->left->type, q->right->type);
     n.within = dur_plus(a, dur_c(em, &n.jop->join.within), 0);
+    n.after = n.jop->join.asymmetric ? dur_plus(a, dur_c(em, &n.jop->join.after), 0) : n.within;
+    /* A left row can meet right records up to `after` later, a right row
+     * left records up to `before` (within) later: how long each is kept. */
+    n.keep = n.jop->join.asymmetric
+        ? arena_printf(a, "(side == 0 ? %s : %s)", n.after, n.within) : n.within;
     n.window = dur_plus(a, dur_c(em, &n.jop->join.window), 0);
     n.window_last = dur_plus(a, dur_c(em, &n.jop->join.window), -1);
     return n;
@@ -108,7 +113,7 @@ static bool has_strings(const PlanType *t)
 
 /* Lines that release the strings a kept copy `p` of a record owns (an
  * optional one only when it has a value). */
-static void release_strings(CWriter *w, const PlanType *t, const char *p)
+void emit_join_release_strings(CWriter *w, const PlanType *t, const char *p)
 {
     for (int f = 0; f < t->schema->nfields; f++) {
         const Field *fd = &t->schema->fields[f];
@@ -120,7 +125,7 @@ static void release_strings(CWriter *w, const PlanType *t, const char *p)
     }
 }
 
-static void keep_strings(CWriter *w, const PlanType *t, const char *p)
+void emit_join_keep_strings(CWriter *w, const PlanType *t, const char *p)
 {
     for (int f = 0; f < t->schema->nfields; f++) {
         const Field *fd = &t->schema->fields[f];
@@ -149,10 +154,10 @@ static void emit_window_free(CWriter *w, const JoinStage *n)
     cw_line(w, "else");
     cw_line(w, "    g->tail[row->side] = row->prev;");
     cw_open(w, "if (row->side == 0)");
-    release_strings(w, n->ltype, "row->rec.left.");
+    emit_join_release_strings(w, n->ltype, "row->rec.left.");
     cw_close(w, "");
     cw_open(w, "else");
-    release_strings(w, n->rtype, "row->rec.right.");
+    emit_join_release_strings(w, n->rtype, "row->rec.right.");
     cw_close(w, "");
     cw_line(w, "flow_state_free(row);");
     cw_close(w, "");
@@ -229,10 +234,10 @@ static void emit_interval_free(CWriter *w, const JoinStage *n)
     }
     if (has_strings(n->ltype) || has_strings(n->rtype)) {
         cw_open(w, "if (side == 0)");
-        release_strings(w, n->ltype, "row->rec.left.");
+        emit_join_release_strings(w, n->ltype, "row->rec.left.");
         cw_close(w, "");
         cw_open(w, "else");
-        release_strings(w, n->rtype, "row->rec.right.");
+        emit_join_release_strings(w, n->rtype, "row->rec.right.");
         cw_close(w, "");
     }
     cw_line(w, "flow_pool_free(&rows->rows, row);");
@@ -378,6 +383,7 @@ static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
 
 static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
 {
+    const char *keep = n->keep;
     cw_blank(w);
     if (n->windowed) {
         cw_comment(w, true, "The window fires (end - 1ms): every left row with every right row, "
@@ -405,7 +411,6 @@ static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
         cw_close(w, "");
         return;
     }
-    const char *within = n->within;
     cw_comment(w, true, "The join's one timer: the watermark reached the time + within of a "
                         "side's oldest row. No record of the other side that is not late can "
                         "match the rows it passed now: each side's are freed from the oldest "
@@ -430,7 +435,7 @@ static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
     cw_line(w, "const %s *row;", n->names->row);
     if (n->outer) {
         cw_open(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %s) <= watermark)",
-                within);
+                keep);
         if (n->jop->join.left) {
             cw_line(w, "if (side == 0 && !row->matched)");
             cw_line(w, "    %s(rt, &row->rec.left, NULL, row->ts);", n->names->result);
@@ -443,11 +448,11 @@ static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
         cw_close(w, "");
     } else {
         cw_line(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %s) <= watermark)",
-                within);
+                keep);
         cw_line(w, "    %s(rows, side);", n->drop_oldest);
     }
     cw_open(w, "if (row)");
-    cw_line(w, "int64_t due = flow_time_add(row->ts, %s);", within);
+    cw_line(w, "int64_t due = flow_time_add(row->ts, %s);", keep);
     cw_line(w, "if (due < next)");
     cw_line(w, "    next = due;");
     if (!n->outer)
@@ -522,7 +527,7 @@ void emit_join_link_row(CWriter *w, const JoinStage *n)
 /* The arrival of a record of either side whose key is in `probe`. */
 static void emit_arrive_function(CWriter *w, const JoinStage *n)
 {
-    const char *within = n->within;
+    const char *within = n->within, *keep = n->keep;
     cw_blank(w);
     cw_comment(w, true, n->windowed
         ? "A record of side `side` arrives: kept in its (key, window) group until the window "
@@ -568,16 +573,27 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     if (n->outer)
         cw_line(w, "bool matched = false;");
     if (!n->windowed) {
-        cw_comment(w, true, "abs(l.ts - r.ts) <= within, without overflow.");
-        cw_open(w, "for (%s%s *o = g->head[1 - side]; o; o = o->next)", n->outer ? "" : "const ",
-                n->names->row);
-        cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
-                   "(uint64_t)o->ts - (uint64_t)ts;");
-        if (n->jop->join.within.decl)
-            cw_line(w, "if (gap > (uint64_t)%s)", within);
-        else
-            cw_line(w, "if (gap > %su)", within);
-        cw_line(w, "    continue;");
+        if (n->jop->join.asymmetric) {
+            cw_comment(w, true, "l.ts - before <= r.ts <= l.ts + after, without overflow.");
+            cw_open(w, "for (%s%s *o = g->head[1 - side]; o; o = o->next)",
+                    n->outer ? "" : "const ", n->names->row);
+            cw_line(w, "int64_t lts = side == 0 ? ts : o->ts, rts = side == 0 ? o->ts : ts;");
+            cw_line(w, "if (rts < lts && (uint64_t)lts - (uint64_t)rts > (uint64_t)%s)", within);
+            cw_line(w, "    continue;");
+            cw_line(w, "if (rts > lts && (uint64_t)rts - (uint64_t)lts > (uint64_t)%s)", n->after);
+            cw_line(w, "    continue;");
+        } else {
+            cw_comment(w, true, "abs(l.ts - r.ts) <= within, without overflow.");
+            cw_open(w, "for (%s%s *o = g->head[1 - side]; o; o = o->next)",
+                    n->outer ? "" : "const ", n->names->row);
+            cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
+                       "(uint64_t)o->ts - (uint64_t)ts;");
+            if (n->jop->join.within.decl)
+                cw_line(w, "if (gap > (uint64_t)%s)", within);
+            else
+                cw_line(w, "if (gap > %su)", within);
+            cw_line(w, "    continue;");
+        }
         cw_line(w, "int64_t at = ts > o->ts ? ts : o->ts;");
         if (n->outer)
             cw_line(w, "o->matched = matched = true;");
@@ -601,31 +617,30 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
         cw_line(w, "row->matched = matched;");
     cw_open(w, "if (side == 0)");
     cw_line(w, "row->rec.left = *(const %s *)rec;", n->ltype->cname);
-    keep_strings(w, n->ltype, "row->rec.left.");
+    emit_join_keep_strings(w, n->ltype, "row->rec.left.");
     cw_close(w, "");
     cw_open(w, "else");
     cw_line(w, "row->rec.right = *(const %s *)rec;", n->rtype->cname);
-    keep_strings(w, n->rtype, "row->rec.right.");
+    emit_join_keep_strings(w, n->rtype, "row->rec.right.");
     cw_close(w, "");
     emit_join_link_row(w, n);
     if (n->outer) {
         cw_comment(w, true, "Out of order, the new row may be due before the pending timer.");
-        cw_open(w, "if (flow_time_add(ts, %s) < flow_timer_next(rt, %d))", within, n->op);
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %s), rows);", n->op, within);
+        cw_open(w, "if (flow_time_add(ts, %s) < flow_timer_next(rt, %d))", keep, n->op);
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %s), rows);", n->op, keep);
         cw_close(w, "");
     } else if (!n->windowed) {
         cw_comment(w, true, "No timer pending: no row was kept; the new row's is the one.");
         cw_open(w, "if (!rows->timer_pending)");
-        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %s), rows);", n->op, within);
+        cw_line(w, "flow_timer_set(rt, %d, flow_time_add(ts, %s), rows);", n->op, keep);
         cw_line(w, "rows->timer_pending = true;");
         cw_close(w, "");
     }
     cw_close(w, "");
 }
 
-/* The stage function of one side: the key, then the arrival. */
-static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
-                               int side)
+void emit_join_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
+                             int side)
 {
     Arena *a = em->arena;
     const PlanType *t = side == 0 ? n->ltype : n->rtype;
@@ -663,11 +678,15 @@ static void emit_side_function(Emitter *em, CWriter *w, const PlanStage *st, con
 
 void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (st->nodes[0]->op->join.regular) {
+        emit_regular_join_stage(em, w, st);
+        return;
+    }
     JoinStage n = join_stage(em, st);
     emit_structs(em, w, &n);
     emit_result_function(em, w, st, &n);
     emit_fire_function(em, w, &n);
     emit_arrive_function(w, &n);
-    emit_side_function(em, w, st, &n, 0);
-    emit_side_function(em, w, st, &n, 1);
+    emit_join_side_function(em, w, st, &n, 0);
+    emit_join_side_function(em, w, st, &n, 1);
 }

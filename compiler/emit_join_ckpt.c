@@ -258,12 +258,20 @@ static void window_restore(Emitter *em, CWriter *w, const JoinStage *n)
 
 void emit_join_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (st->nodes[0]->op->join.regular) {
+        emit_regular_join_snapshot(em, w, st);
+        return;
+    }
     JoinStage n = join_shape(em, st);
     (n.windowed ? window_snapshot : interval_snapshot)(em, w, &n);
 }
 
 void emit_join_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (st->nodes[0]->op->join.regular) {
+        emit_regular_join_restore(em, w, st);
+        return;
+    }
     JoinStage n = join_shape(em, st);
     (n.windowed ? window_restore : interval_restore)(em, w, &n);
 }

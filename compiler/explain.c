@@ -357,11 +357,17 @@ static char *describe_join(Arena *arena, const Op *op)
     if (op->kind == OP_JOIN && op->join.windowed)
         s = arena_printf(arena, "%s window tumbling %s", s,
                          duration_arg_text(arena, &op->join.window));
-    else if (op->kind == OP_JOIN)
+    else if (op->kind == OP_JOIN && op->join.asymmetric)
+        s = arena_printf(arena, "%s within %s before and %s after", s,
+                         duration_arg_text(arena, &op->join.within),
+                         duration_arg_text(arena, &op->join.after));
+    else if (op->kind == OP_JOIN && !op->join.regular)
         s = arena_printf(arena, "%s within %s", s, duration_arg_text(arena, &op->join.within));
     if (op->join.left || op->join.right)
         s = arena_printf(arena, "%s %s", s, !op->join.right ? "left"
                                             : !op->join.left ? "right" : "full");
+    if (op->kind == OP_JOIN && op->join.has_ttl)
+        s = arena_printf(arena, "%s ttl %s", s, duration_arg_text(arena, &op->join.ttl));
     return s;
 }
 
@@ -486,7 +492,8 @@ static char *holders_text(Arena *a, const PlanNode *n, bool *seen, char *s)
         return s;
     seen[n->id] = true;
     const Op *op = n->kind == PN_OP ? n->op : NULL;
-    if (op && op->kind == OP_JOIN && !op->join.windowed && (op->join.left || op->join.right))
+    if (op && op->kind == OP_JOIN && !op->join.windowed && !op->join.regular &&
+        (op->join.left || op->join.right))
         s = arena_printf(a, "%s, held back %s by the outer join at %d:%d", s,
                          duration_arg_text(a, &op->join.within), op->loc.line, op->loc.col);
     for (int i = 0; i < n->inputs.n; i++)

@@ -510,6 +510,16 @@ static void state_join(Plan *plan, PlanNode *n)
     st->kind = STATE_JOIN;
     const char *lname = n->in ? n->in->cname : "?";
     const char *rname = right ? right->cname : "?";
+    if (op->join.regular) {
+        st->kept = arena_printf(a, "per key: the %s records of the left side and the %s "
+                                "records of %s (of a changelog side, the last one)", lname,
+                                rname, other);
+        st->freed = op->join.has_ttl
+            ? arena_printf(a, "a key's records once the watermark passes its latest time + %s",
+                           duration_arg_text(a, &op->join.ttl))
+            : "at the end of input";
+        return;
+    }
     if (op->join.windowed) {
         st->kept = arena_printf(a, "per key and tumbling window of %s: the %s records of the "
                                 "left side and the %s records of %s",

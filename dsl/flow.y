@@ -79,7 +79,12 @@ typedef struct EventTime {
  * so the Op alone cannot tell). */
 typedef struct WindowClause { Op *op; bool has_lateness; } WindowClause;
 
-typedef struct JoinBound { bool windowed; DurationArg d; } JoinBound;
+/* A join's bound: `within D`, `within D before and D2 after`, `window
+ * tumbling D`, or none (a regular join). */
+typedef struct JoinBound {
+    bool windowed, asymmetric, regular;
+    DurationArg d, after;
+} JoinBound;
 typedef struct JoinOuter { bool left, right; } JoinOuter;
 }
 
@@ -437,6 +442,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token STATE "'state'" MEMORY "'memory'" ROCKSDB "'rocksdb'" PARALLELISM "'parallelism'"
 %token BETWEEN "'between'" IN "'in'" THEN "'then'" ELSE "'else'" END "'end'"
 %token EMIT "'emit'" TTL "'ttl'"
+%token BEFORE "'before'" AFTER "'after'"
 %token IS "'is'" NULL "'null'" LEFT "'left'" RIGHT "'right'" FULL "'full'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
@@ -467,6 +473,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %type <refs> union_refs
 %type <window> window_clause
 %type <update> update_clauses
+%type <update> opt_join_ttl
 %type <op> op
 %type <ops> pipeline
 %type <str> opt_dir
@@ -843,7 +850,7 @@ op
             $$->aggregate = $2.head;
             $$->update = $3;
         }
-    | JOIN name opt_alias ON join_eqs join_bound opt_outer
+    | JOIN name opt_alias ON join_eqs join_bound opt_outer opt_join_ttl
         {
             $$ = new_op(ctx, OP_JOIN, @1);
             $$->join.other = new_ref(ctx, $2, @2);
@@ -854,8 +861,13 @@ op
                 $$->join.window = $6.d;
             else
                 $$->join.within = $6.d;
+            $$->join.asymmetric = $6.asymmetric;
+            $$->join.after = $6.after;
+            $$->join.regular = $6.regular;
             $$->join.left = $7.left;
             $$->join.right = $7.right;
+            $$->join.has_ttl = $8.has_ttl;
+            $$->join.ttl = $8.ttl;
         }
     | LOOKUP name opt_alias ON join_eqs opt_left
         {
@@ -1011,8 +1023,17 @@ join_eq
     ;
 
 join_bound
-    : WITHIN duration_arg { $$ = (JoinBound){ false, $2 }; }
-    | WINDOW TUMBLING duration_arg { $$ = (JoinBound){ true, $3 }; }
+    : %empty { $$ = (JoinBound){ .regular = true }; }
+    | WITHIN duration_arg { $$ = (JoinBound){ .d = $2 }; }
+    | WITHIN duration_arg BEFORE AND duration_arg AFTER
+        { $$ = (JoinBound){ .asymmetric = true, .d = $2, .after = $5 }; }
+    | WINDOW TUMBLING duration_arg { $$ = (JoinBound){ .windowed = true, .d = $3 }; }
+    ;
+
+/* `ttl T` of a regular join (the checker rejects it after a bound). */
+opt_join_ttl
+    : %empty { $$ = (UpdateClauses){ 0 }; }
+    | TTL duration_arg { $$ = (UpdateClauses){ .has_ttl = true, .ttl = $2 }; }
     ;
 
 union_refs
@@ -1234,6 +1255,8 @@ name
     | TTL { $$ = "ttl"; }
     | RIGHT { $$ = "right"; }
     | FULL { $$ = "full"; }
+    | BEFORE { $$ = "before"; }
+    | AFTER { $$ = "after"; }
     ;
 
 %%

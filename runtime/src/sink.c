@@ -315,6 +315,18 @@ void flow_sink_string(FlowSink *sink, FlowStr v)
     json_string(sink->out, v.ptr, (size_t)v.len);
 }
 
+void flow_sink_json(FlowSink *sink, FlowStr v)
+{
+    if (sink->format == SINK_CSV) {
+        csv_field(sink, v.ptr, (size_t)v.len);
+        return;
+    }
+    char *o = field_start(sink, (size_t)v.len);
+    if (v.len > 0)
+        memcpy(o, v.ptr, (size_t)v.len);
+    field_end(sink, o + v.len);
+}
+
 void flow_sink_timestamp(FlowSink *sink, int64_t ms)
 {
     bool json = sink->format == SINK_JSONL;

@@ -29,7 +29,8 @@ from run_e2e import (Case, Env, Failure, diff, env_arguments, expected_files, re
                      read_if)
 
 CASES = ["join_interval", "join_window", "join_two_sources", "dedupe", "join_nulls", "join_param_interval",
-         "join_param_window", "dedupe_param", "join_outer", "join_outer_window"]
+         "join_param_window", "dedupe_param", "join_outer", "join_outer_window", "join_regular",
+         "join_asymmetric"]
 EXAMPLES = ["ad-clicks", "fraud"]
 CONFIG = '\nconfig { checkpoint every 1s to "ckpt"; }\n'
 STDIN_FILE = "stdin.csv"

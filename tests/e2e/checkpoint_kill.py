@@ -123,6 +123,18 @@ stream per = joined | select k = coalesce(lk, rk, ""), lv, rv | key by k
 sink joined to file("joined.csv", format = csv);
 sink per to file("per.csv", format = csv);
 """),
+    ("regular_join", """
+schema L { ts : timestamp, k : string, lv : int64 }
+schema R { ts : timestamp, k : string, rv : int64 }
+source lefts : L from file("left.csv", format = csv) event time ts watermark 2s;
+source rights : R from file("right.csv", format = csv) event time ts watermark 2s;
+stream counts = rights | key by k | aggregate n = count(), total = sum(rv);
+stream joined = lefts
+  | key by k
+  | join counts on lefts.k == counts.k left ttl 5s
+  | select op, k = lefts.k, lv, n, total, lat = lefts.ts;
+sink joined to file("regular.csv", format = csv);
+"""),
     ("window_join", """
 schema L { ts : timestamp, k : string, lv : int64 }
 schema R { ts : timestamp, k : string, rv : int64 }

@@ -82,6 +82,10 @@ list(APPEND E2E_TESTS e2e.oracle_stats)
 add_test(NAME e2e.oracle_outer_join
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_outer_join.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle_outer_join)
+# Regular joins, append and changelog inputs (docs/language.md, "Regular joins")
+add_test(NAME e2e.oracle_regular_join
+         COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_regular_join.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.oracle_regular_join)
 # Patterns of files and compressed files (docs/language.md, "Files")
 add_test(NAME e2e.files COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/files_test.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.files)

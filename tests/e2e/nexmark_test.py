@@ -25,7 +25,7 @@ import nexmark_model  # noqa: E402
 
 EVENTS_PER_SECOND = 1000
 QUERIES = ["q0", "q1", "q2", "q3", "q5", "q7", "q8", "q11", "q12", "q13", "q14", "q15",
-           "q16", "q17", "q21", "q22"]
+           "q16", "q17", "q20", "q21", "q22"]
 SECOND = 1000
 
 ALL_FIELDS = """\
@@ -108,6 +108,16 @@ def q3(P, A, B):
     return [(sellers[a["seller"]]["name"], sellers[a["seller"]]["city"],
              sellers[a["seller"]]["state"], str(a["id"]))
             for a in A if a["category"] == 10 and a["seller"] in sellers]
+
+
+def q20(P, A, B):
+    tens = {a["id"]: a for a in A if a["category"] == 10}
+    return [as_text(b, ("auction", "bidder", "price", "channel", "url", "date_time"),
+                    ("date_time",)) +
+            as_text(tens[b["auction"]], ("item_name", "description", "initial_bid", "reserve",
+                                         "date_time", "expires", "seller", "category"),
+                    ("date_time", "expires"))
+            for b in B if b["auction"] in tens]
 
 
 def q5(P, A, B):
@@ -274,7 +284,7 @@ def run(env, args, work):
     with open(os.path.join(work, "side_input.csv"), "w") as f:
         f.write("key,value\n" + "".join("%d,v%d\n" % (k, k * 7 % 1000) for k in range(10000)))
     model = {"q0": q0, "q1": q1, "q2": q2, "q3": q3, "q5": q5, "q7": q7, "q8": q8,
-             "q11": q11, "q13": q13, "q14": q14, "q15": q15, "q16": q16, "q17": q17,
+             "q11": q11, "q13": q13, "q14": q14, "q15": q15, "q16": q16, "q17": q17, "q20": q20,
              "q21": q21, "q22": q22}
     sizes = []
     for q in QUERIES:

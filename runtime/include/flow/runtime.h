@@ -83,6 +83,9 @@ void flow_sink_int32(FlowSink *sink, int32_t v);
 void flow_sink_int64(FlowSink *sink, int64_t v);
 void flow_sink_float64(FlowSink *sink, double v);
 void flow_sink_string(FlowSink *sink, FlowStr v);
+/* A string holding JSON text (collect_list's): the value itself in a JSON
+ * sink, a string in CSV. */
+void flow_sink_json(FlowSink *sink, FlowStr v);
 void flow_sink_timestamp(FlowSink *sink, int64_t ms);
 /* An optional field without a value: an empty CSV field, JSON null. */
 void flow_sink_null(FlowSink *sink);

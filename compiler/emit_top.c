@@ -322,7 +322,8 @@ static const char *row_key_test(const TopStage *t)
  * among the best N, and the ranks from its place on go out again. */
 static void emit_append_update(CWriter *bw, const TopStage *t)
 {
-    cw_line(bw, "int64_t before = s->n;");
+    if (!t->windowed)
+        cw_line(bw, "int64_t before = s->n;");
     cw_line(bw, "int64_t at = %s_place(s, &row);", t->row);
     cw_line(bw, "if (at >= %" PRId64 ")", t->n);
     cw_line(bw, "    return; /* not among the best: nothing changes */");

@@ -259,6 +259,14 @@ typedef struct UpdateClauses {
     DurationArg every, ttl;
 } UpdateClauses;
 
+/* One `EXPR [asc|desc]` of `top N by ...` (docs/language.md, "top"). */
+typedef struct TopKey TopKey;
+struct TopKey {
+    Expr *expr;
+    bool desc;
+    TopKey *next;
+};
+
 typedef struct Op Op;
 struct Op {
     OpKind kind;
@@ -311,6 +319,18 @@ struct Op {
         struct {                   /* OP_DEDUPE */
             DurationArg within;
         } dedupe;
+        struct {                   /* OP_TOP */
+            int64_t n;             /* N, as written (the checker rejects N <= 0) */
+            Loc n_loc;
+            TopKey *keys;          /* the order, most significant first */
+            int nkeys;
+            const char *rank;      /* the rank field's name: "rank" unless `rank as NAME` */
+            Loc rank_loc;
+            bool windowed;         /* checker: over a window's results (else updating) */
+            bool changelog;        /* checker: its input is a changelog (`op` first) */
+            int *row_key;          /* checker: changelog: the input's row key fields */
+            int nrow_key;
+        } top;
     };
     /* OP_AGGREGATE as written, OP_UPDATE: outside the union, as the items
      * are `aggregate`'s. */

@@ -698,6 +698,193 @@ static void check_dedupe(Pipe *p, Op *op)
     check_op_durations(p->c, op);
 }
 
+/* ---- top ----------------------------------------------------------------------------- */
+
+/* The field called `name` in s, or -1. */
+static int field_named(const Schema *s, const char *name)
+{
+    for (int i = 0; i < s->nfields; i++)
+        if (strcmp(s->fields[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* What the records before a `top` are, from the operators of one stream
+ * before `until` (NULL: all of them): the last operator that made them a
+ * window's results or a changelog (NULL: neither, or something since made
+ * them plain records), and whether a `key by` came after it. */
+typedef struct TopSource {
+    const Op *maker;
+    bool keyed_after;
+} TopSource;
+
+static TopSource top_source(const Op *ops, const Op *until)
+{
+    TopSource t = { NULL, false };
+    for (const Op *o = ops; o && o != until; o = o->next) {
+        switch (o->kind) {
+        case OP_AGGREGATE:
+        case OP_UPDATE:
+        case OP_TOP:
+            t = (TopSource){ o, false };
+            break;
+        case OP_JOIN:
+        case OP_UNION:
+        case OP_DEDUPE:
+            t = (TopSource){ NULL, false };
+            break;
+        case OP_KEY_BY:
+            t.keyed_after = true;
+            break;
+        default:
+            break;
+        }
+    }
+    return t;
+}
+
+/* The window before a windowed aggregate `agg` in the operators `ops`. */
+static const Op *window_of(const Op *ops, const Op *agg)
+{
+    const Op *w = NULL;
+    for (const Op *o = ops; o && o != agg; o = o->next)
+        if (o->kind == OP_WINDOW)
+            w = o;
+    return w;
+}
+
+/* `top N by EXPR [asc|desc], ... [rank as NAME]` (docs/language.md, "top"):
+ * over a window's results the N best rows of each window (and key, after a
+ * `key by`), emitted when it fires; over other records an updating top-N
+ * per key, a changelog of its ranks. The partition becomes op's key. */
+static void check_top(Pipe *p, Op *op)
+{
+    Diag *d = p->c->d;
+    if (op->top.n <= 0)
+        diag_error(d, op->top.n_loc, "the N of 'top' must be positive");
+    for (TopKey *k = op->top.keys; k && p->fs.schema; k = k->next) {
+        TypeKind t = check_expr(p->c, &p->fs, k->expr);
+        if (t != TY_ERROR && k->expr->optional)
+            diag_error(d, k->expr->loc, "an order of 'top' cannot be null: wrap this optional "
+                       "value in coalesce");
+    }
+    if (!p->fs.schema)
+        return;
+    Schema *in = p->fs.schema;
+    /* Where the records come from: this stream's operators, else its input's. */
+    TopSource src = top_source(p->stream->stream.ops, op);
+    const Op *maker = src.maker;
+    const Op *maker_ops = p->stream->stream.ops;
+    bool keyed_after = src.keyed_after && p->nkey > 0;
+    if (!maker) {
+        bool stateful_before = false;
+        for (const Op *o = p->stream->stream.ops; o && o != op; o = o->next)
+            stateful_before |= o->kind == OP_JOIN || o->kind == OP_UNION ||
+                               o->kind == OP_DEDUPE;
+        const NameRef *ref = p->stream->stream.input;
+        const Decl *input = ref ? ref->decl : NULL;
+        if (!stateful_before && input && input->kind == DECL_STREAM) {
+            maker = top_source(input->stream.ops, NULL).maker;
+            maker_ops = input->stream.ops;
+            keyed_after = p->nkey > 0;
+        }
+    }
+    bool windowed = maker && (maker->kind == OP_AGGREGATE ||
+                              (maker->kind == OP_TOP && maker->top.windowed));
+    bool changelog = maker && !windowed && in->nfields > 0 &&
+                     strcmp(in->fields[0].name, "op") == 0 && in->fields[0].type == TY_STRING;
+    op->top.windowed = windowed;
+    op->top.changelog = changelog;
+
+    /* The partition: a window's start and end, the key of a `key by`. */
+    int nkeyed = windowed || changelog ? (keyed_after ? p->nkey : 0) : p->nkey;
+    int *part = arena_alloc(p->c->arena, sizeof *part * (size_t)(nkeyed + 2));
+    int npart = 0;
+    for (int k = 0; k < nkeyed; k++)
+        part[npart++] = p->key[k];
+    if (windowed) {
+        const Op *win = maker->kind == OP_AGGREGATE ? window_of(maker_ops, maker) : NULL;
+        if (win && (win->window.lateness.param || win->window.lateness.ms > 0)) {
+            diag_error(d, op->loc, "'top' cannot follow a window with 'lateness': a late "
+                       "record would change a window's top after it went out");
+            diag_note(d, win->loc, "the window");
+        }
+        int ws = field_named(in, "window_start"), we = field_named(in, "window_end");
+        if (ws < 0 || we < 0 || in->fields[ws].type != TY_TIMESTAMP ||
+            in->fields[we].type != TY_TIMESTAMP) {
+            diag_error(d, op->loc, "'top' over a window's results needs their window_start "
+                       "and window_end fields: keep them in the select before it");
+            return;
+        }
+        part[npart++] = ws;
+        part[npart++] = we;
+    }
+    if (changelog) {
+        /* The row key: the updating aggregate's key fields, or (partition, rank). */
+        const Op *m = maker;
+        int nrow = 0;
+        const char **names = arena_alloc(p->c->arena, sizeof *names *
+                                         (size_t)(m->out ? m->out->nfields : 1));
+        if (m->kind == OP_UPDATE) {
+            for (int k = 0; k < m->nkey; k++)
+                names[nrow++] = m->in->fields[m->key_fields[k]].name;
+        } else {
+            for (int k = 0; k < m->nkey; k++)
+                names[nrow++] = m->in->fields[m->key_fields[k]].name;
+            names[nrow++] = m->top.rank;
+        }
+        op->top.row_key = arena_alloc(p->c->arena, sizeof(int) * (size_t)(nrow ? nrow : 1));
+        for (int k = 0; k < nrow; k++) {
+            int i = field_named(in, names[k]);
+            if (i < 0) {
+                diag_error(d, op->loc, "'top' over a changelog needs its key field '%s': keep "
+                           "it in the select before it", names[k]);
+                return;
+            }
+            op->top.row_key[op->top.nrow_key++] = i;
+        }
+        for (int k = 0; k < npart; k++) {
+            bool found = false;
+            for (int r = 0; r < op->top.nrow_key; r++)
+                found |= op->top.row_key[r] == part[k];
+            if (!found) {
+                diag_error(d, op->loc, "'top' over a changelog is partitioned by its key "
+                           "fields only, not by '%s': a row could move between partitions",
+                           in->fields[part[k]].name);
+                return;
+            }
+        }
+    }
+    op->key_fields = part;
+    op->nkey = npart;
+
+    /* The result: `op` for an updating top, the input's fields (less its
+     * own `op`), the rank. */
+    Schema *out = new_schema(p, in->nfields + 2);
+    if (!windowed)
+        out->fields[out->nfields++] = (Field){ .name = "op", .type = TY_STRING, .loc = op->loc };
+    int *key = arena_alloc(p->c->arena, sizeof *key * (size_t)(npart + 1));
+    int nkey = 0;
+    for (int i = changelog ? 1 : 0; i < in->nfields; i++) {
+        Field f = in->fields[i];
+        int at = add_unique_field(p, out, f, "the result of 'top'");
+        for (int k = 0; k < nkeyed; k++)
+            if (part[k] == i)
+                key[nkey++] = at;
+    }
+    int rank = add_unique_field(p, out, (Field){ .name = op->top.rank, .type = TY_INT64,
+                                                 .loc = op->top.rank_loc },
+                                "the result of 'top'");
+    if (rank >= 0)
+        key[nkey++] = rank;
+    p->fs.schema = out;
+    p->key = key;
+    p->nkey = nkey;
+    p->key_lost_at = NULL;
+    p->key_outer_at = NULL;
+    p->window_result = windowed;
+}
+
 /* ---- The stream ------------------------------------------------------------------------- */
 
 void check_stream(Checker *c, Decl *d)

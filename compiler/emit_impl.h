@@ -240,6 +240,10 @@ void emit_dedupe_restore(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_update_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_update_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_update_restore(Emitter *em, CWriter *w, const PlanStage *st);
+/* emit_top.c: top N by ..., and its checkpoints. */
+void emit_top_stage(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_top_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_top_restore(Emitter *em, CWriter *w, const PlanStage *st);
 /* emit_dedupe_kv.c: a dedupe whose state is in the store (`state rocksdb`). */
 void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st);

@@ -340,6 +340,17 @@ static char *describe_update(Arena *arena, const Op *op)
     return arena_printf(arena, "updating aggregate%s", update_clauses_text(arena, op));
 }
 
+static char *describe_top(Arena *arena, const Op *op)
+{
+    char *s = arena_printf(arena, "top %" PRId64 " by ", op->top.n);
+    for (const TopKey *k = op->top.keys; k; k = k->next)
+        s = arena_printf(arena, "%s%s%s%s", s, k == op->top.keys ? "" : ", ",
+                         expr_text(arena, k->expr), k->desc ? " desc" : "");
+    if (strcmp(op->top.rank, "rank") != 0)
+        s = arena_printf(arena, "%s rank as %s", s, op->top.rank);
+    return s;
+}
+
 /* Whether the operator lists aggregate items (a window's or an updating one). */
 static bool has_agg_items(const Op *op)
 {

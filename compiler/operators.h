@@ -44,3 +44,4 @@ OP(LOOKUP,    "lookup",    stateless, check_join,      state_join,   describe_jo
 OP(UNION,     "union",     stateless, check_union,     state_none,   describe_union,     emit_union,        NULL,    NULL)
 OP(DEDUPE,    "dedupe",    stateful,  check_dedupe,    state_dedupe, describe_dedupe,    emit_dedupe_stage, emit_dedupe_snapshot, emit_dedupe_restore)
 OP(UPDATE,    "updating aggregate", stateful,  check_update,    state_update, describe_update,    emit_update_stage, emit_update_snapshot, emit_update_restore)
+OP(TOP,       "top",       stateful,  check_top,       state_top,    describe_top,       emit_top_stage,    emit_top_snapshot, emit_top_restore)

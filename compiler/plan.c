@@ -3,6 +3,7 @@
 #include "plan.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "explain.h"
@@ -572,6 +573,26 @@ static void state_update(Plan *plan, PlanNode *n)
                                    duration_arg_text(a, op->update.has_every ? &op->update.every
                                                                              : &op->update.ttl))
                     : "never: every key is kept until the end (no ttl)";
+}
+
+/* top (emit_top.c): per partition, its best rows. */
+static void state_top(Plan *plan, PlanNode *n)
+{
+    Arena *a = plan->arena;
+    const Op *op = n->op;
+    PlanState *st = new_state(plan, n);
+    st->kind = STATE_TOP;
+    st->key = op_key(op, n->in);
+    const char *where = st->key.n ? "per partition" : "for the whole stream";
+    if (op->top.changelog)
+        st->kept = arena_printf(a, "%s: the latest row of every row key, best first (the top "
+                                "%" PRId64 " and the rest, for updates that move a row out)",
+                                where, op->top.n);
+    else
+        st->kept = arena_printf(a, "%s: its best %" PRId64 " rows, best first", where,
+                                op->top.n);
+    st->freed = op->top.windowed ? "when its window's results are emitted (the window fired)"
+                                 : "never: every partition is kept until the end";
 }
 
 /* Operators that keep nothing have no PlanState. */

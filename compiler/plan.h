@@ -60,6 +60,7 @@ typedef enum PlanStateKind {
     STATE_DEDUPE,
     STATE_LOOKUP,       /* not state of its own: a read-only probe of a table */
     STATE_UPDATE,       /* an aggregate without a window: per key, its result so far */
+    STATE_TOP,          /* top: per partition, its best rows */
 } PlanStateKind;
 
 /* Key fields, as indexes into a type. */

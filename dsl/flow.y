@@ -64,6 +64,9 @@ typedef struct EqList { JoinEq *head, *tail; } EqList;
 typedef struct RefList { NameRef *head, *tail; } RefList;
 typedef struct OpList { Op *head, *tail; } OpList;
 typedef struct SettingList { ConfigSetting *head, *tail; } SettingList;
+typedef struct TopKeyList { TopKey *head, *tail; int n; } TopKeyList;
+/* `top N by KEYS [rank as NAME]`: the rank field's name as written, or NULL. */
+typedef struct TopRank { const char *name; Loc loc; } TopRank;
 
 typedef struct Alias { const char *name; Loc loc; } Alias;
 
@@ -410,6 +413,10 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
     RefList refs;
     WindowClause window;
     UpdateClauses update;
+    TopKey *topkey;
+    TopKeyList topkeys;
+    TopRank toprank;
+    bool desc;
     Op *op;
     OpList ops;
     ConfigSetting *setting;
@@ -444,6 +451,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token EMIT "'emit'" TTL "'ttl'"
 %token BEFORE "'before'" AFTER "'after'"
 %token IS "'is'" NULL "'null'" LEFT "'left'" RIGHT "'right'" FULL "'full'"
+%token TOP "'top'" RANK "'rank'" ASC "'asc'" DESC "'desc'"
 
 %token EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SQL_NE "'<>'"
 
@@ -474,6 +482,10 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %type <window> window_clause
 %type <update> update_clauses
 %type <update> opt_join_ttl
+%type <topkey> top_key
+%type <topkeys> top_keys
+%type <toprank> opt_rank
+%type <desc> opt_order
 %type <op> op
 %type <ops> pipeline
 %type <str> opt_dir
@@ -887,6 +899,42 @@ op
             $$ = new_op(ctx, OP_DEDUPE, @1);
             $$->dedupe.within = $3;
         }
+    | TOP INT BY top_keys opt_rank
+        {
+            $$ = new_op(ctx, OP_TOP, @1);
+            $$->top.n = $2 > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)$2;
+            $$->top.n_loc = LOC(@2);
+            $$->top.keys = $4.head;
+            $$->top.nkeys = $4.n;
+            $$->top.rank = $5.name ? $5.name : "rank";
+            $$->top.rank_loc = $5.name ? $5.loc : LOC(@1);
+        }
+    ;
+
+/* `EXPR [asc|desc], ...`: the order of `top` (docs/language.md, "top"). */
+top_keys
+    : top_key { $$ = (TopKeyList){ $1, $1, 1 }; }
+    | top_keys ',' top_key { $$ = $1; $$.tail->next = $3; $$.tail = $3; $$.n++; }
+    ;
+
+top_key
+    : expr opt_order
+        {
+            $$ = arena_alloc(ctx->arena, sizeof *$$);
+            $$->expr = $1.expr;
+            $$->desc = $2;
+        }
+    ;
+
+opt_order
+    : %empty { $$ = false; }
+    | ASC { $$ = false; }
+    | DESC { $$ = true; }
+    ;
+
+opt_rank
+    : %empty { $$ = (TopRank){ NULL, { 0 } }; }
+    | RANK AS name { $$ = (TopRank){ $3, LOC(@3) }; }
     ;
 
 select_items
@@ -1257,6 +1305,10 @@ name
     | FULL { $$ = "full"; }
     | BEFORE { $$ = "before"; }
     | AFTER { $$ = "after"; }
+    | TOP { $$ = "top"; }
+    | RANK { $$ = "rank"; }
+    | ASC { $$ = "asc"; }
+    | DESC { $$ = "desc"; }
     ;
 
 %%
@@ -1275,7 +1327,7 @@ static const char *token_name(yysymbol_kind_t sym, char *buf, size_t size)
 
 static bool is_soft_keyword(yysymbol_kind_t sym)
 {
-    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_FULL;
+    return sym >= YYSYMBOL_SCHEMA && sym <= YYSYMBOL_DESC;
 }
 
 static bool name_in(const char *name, const char *const *names)
@@ -1296,7 +1348,7 @@ static bool expects(const yysymbol_kind_t *syms, int n, yysymbol_kind_t sym)
 
 static const char *const pipeline_operators[] = { "where", "select", "key", "window",
                                                   "aggregate", "join", "lookup", "union",
-                                                  "dedupe", NULL };
+                                                  "dedupe", "top", NULL };
 
 /* The expected tokens, grouped so that a message stays short: "a name"
  * stands for every soft keyword too, "an expression" for everything that can
@@ -1335,7 +1387,7 @@ static void describe_expected(const yysymbol_kind_t *syms, int n, char *out, siz
     }
     if (has_pipeline_op && !has_name) {
         snprintf(out, size, ", expected a pipeline operator (where, select, key by, window, "
-                 "aggregate, join, lookup, union or dedupe)");
+                 "aggregate, join, lookup, union, dedupe or top)");
         return;
     }
     const char *items[YYNTOKENS + 3];
@@ -1471,7 +1523,7 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
         !expects(expected, n, YYSYMBOL_IDENT)) {
         const char *close = diag_closest(text, pipeline_operators);
         diag_error(ctx->diag, loc, "unknown pipeline operator '%.*s'%s; the operators are where, "
-                   "select, key by, window, aggregate, join, lookup, union and dedupe%s%s%s",
+                   "select, key by, window, aggregate, join, lookup, union, dedupe and top%s%s%s",
                    shown, text, more, close ? " (did you mean '" : "", close ? close : "",
                    close ? "'?)" : "");
         return 0;

@@ -303,11 +303,13 @@ static char *store_lines(const FlowRuntime *rt, const char *store, int *e)
 }
 
 /* DIR/ckpt-ID.tmp made empty; with `state rocksdb` in the run before the
- * writer forks, and the store's copy in it (its dirty cached states
- * written, then rocksdb_checkpoint_create: RocksDB has threads, which a
- * fork() does not take along, so the child cannot do it). Returns 0 or the
- * errno of the failure, with what failed in why[]. */
-static int begin_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t size)
+ * writer forks (the store's copy goes into it). `store_now`: the store's
+ * copy too, in the run (its dirty cached states written, then
+ * rocksdb_checkpoint_create): the final checkpoint's. A checkpoint of the
+ * writer child has it made by a thread of the run instead
+ * (flowrt_kv_copy_start). Returns 0 or the errno of the failure, with what
+ * failed in why[]. */
+static int begin_checkpoint(FlowRuntime *rt, int64_t id, bool store_now, char *why, size_t size)
 {
     Checkpoints *c = &rt->ckpt;
     char *tmp_name = checkpoint_name(id, true);
@@ -318,7 +320,7 @@ static int begin_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t size)
     if (mkdir(tmp, 0777) != 0) {
         e = errno;
         snprintf(why, size, "creating %s: %s", tmp, strerror(e));
-    } else if (rt->kv && !flowrt_kv_checkpoint(rt, store, &err)) {
+    } else if (rt->kv && store_now && !flowrt_kv_checkpoint(rt, store, &err)) {
         e = EIO;
         snprintf(why, size, "copying the state store into %s: %s", store, err ? err : "?");
         remove_checkpoint(c->dir, tmp_name);
@@ -335,8 +337,11 @@ static int begin_checkpoint(FlowRuntime *rt, int64_t id, char *why, size_t size)
  * the directory renamed to DIR/ckpt-ID and DIR fsync'd, then the checkpoints older than the newest
  * `keep` removed. Returns 0 or the errno of the first failure, with what
  * failed in why[]. Runs in the writer child, or in the run itself for the
- * final checkpoint. */
-static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *why, size_t size)
+ * final checkpoint. `store_fd` (the child of a `state rocksdb` run, else
+ * -1): where the run's thread reports its copy of the store, which must be
+ * durable before the manifest that lists it is written. */
+static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *why, size_t size,
+                            int store_fd)
 {
     Checkpoints *c = &rt->ckpt;
     char *tmp_name = checkpoint_name(id, true), *name = checkpoint_name(id, false);
@@ -345,7 +350,7 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
     char *store = path_of(tmp, "rocksdb");
     /* Without a state store the directory is made here, in the child, off
      * the run's pause. */
-    int e = rt->kv ? 0 : begin_checkpoint(rt, id, why, size);
+    int e = rt->kv ? 0 : begin_checkpoint(rt, id, false, why, size);
     const char *step = e ? "creating" : "";
     int fd = e ? -1 : open(state, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (!e && fd < 0) {
@@ -375,6 +380,12 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
     }
     if (fd >= 0)
         close(fd);
+    char store_why[300] = "";
+    bool store_heard = store_fd < 0;
+    if (!e && !store_heard) {
+        e = flowrt_kv_copy_report(store_fd, store_why, sizeof store_why);
+        store_heard = true;
+    }
     char *stored = e ? NULL : store_lines(rt, store, &e);
     if (e)
         step = "listing the state store of";
@@ -415,7 +426,15 @@ static int write_checkpoint(FlowRuntime *rt, int64_t id, uint64_t *bytes, char *
         }
         free(ids);
     } else {
-        snprintf(why, size, "%s %s: %s", step, tmp, strerror(e));
+        /* The run's thread may still be copying into tmp: it finishes
+         * before tmp goes. */
+        char ignored[300];
+        if (!store_heard)
+            flowrt_kv_copy_report(store_fd, ignored, sizeof ignored);
+        if (store_why[0])
+            snprintf(why, size, "%s", store_why);
+        else
+            snprintf(why, size, "%s %s: %s", step, tmp, strerror(e));
         remove_checkpoint(c->dir, tmp_name);
     }
     free(tmp_name);
@@ -499,7 +518,7 @@ typedef struct ChildReport {
     char why[400];
 } ChildReport;
 
-static void child_main(FlowRuntime *rt, int64_t id, int report_fd, pid_t parent)
+static void child_main(FlowRuntime *rt, int64_t id, int report_fd, pid_t parent, int store_fd)
 {
     /* It dies with the run, so that a restarted run never finds a writer of
      * the old one still renaming checkpoints into its directory. */
@@ -513,7 +532,7 @@ static void child_main(FlowRuntime *rt, int64_t id, int report_fd, pid_t parent)
     (void)setpriority(PRIO_PROCESS, 0, 10);
     ChildReport r;
     memset(&r, 0, sizeof r);
-    r.error = write_checkpoint(rt, id, &r.bytes, r.why, sizeof r.why);
+    r.error = write_checkpoint(rt, id, &r.bytes, r.why, sizeof r.why, store_fd);
     write_all(report_fd, (const char *)&r, sizeof r);
     _exit(r.error ? 1 : 0);
 }
@@ -567,10 +586,17 @@ static void fork_child(FlowRuntime *rt, double t0)
     flush_errors_files(rt);
     if (!flowrt_sinks_check(rt) || !sinks_phase(rt, PHASE_PREPARE, c->next_id))
         return;
-    char why[400];
-    if (rt->kv && begin_checkpoint(rt, c->next_id, why, sizeof why) != 0) {
+    char why[400] = "";
+    /* `state rocksdb`: RocksDB kept as it is now while a thread copies it
+     * (docs/checkpoints.md, "RocksDB state"); the child waits for the copy. */
+    int store_fds[2] = { -1, -1 };
+    if (rt->kv && (!flowrt_kv_copy_hold(rt) ||
+                   begin_checkpoint(rt, c->next_id, false, why, sizeof why) != 0 ||
+                   pipe2(store_fds, O_CLOEXEC) != 0)) {
         fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: %s\n", rt->prog->name,
-                c->next_id, why);
+                c->next_id, why[0] ? why : rt->failed ? "the state store failed"
+                                                       : strerror(errno));
+        flowrt_kv_copy_end(rt, true);
         c->failures++;
         return;
     }
@@ -578,6 +604,11 @@ static void fork_child(FlowRuntime *rt, double t0)
     if (pipe2(fds, O_CLOEXEC) != 0) {
         fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: %s\n", rt->prog->name,
                 c->next_id, strerror(errno));
+        if (rt->kv) {
+            close(store_fds[0]);
+            close(store_fds[1]);
+            flowrt_kv_copy_end(rt, true);
+        }
         c->failures++;
         return;
     }
@@ -587,16 +618,32 @@ static void fork_child(FlowRuntime *rt, double t0)
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        child_main(rt, c->next_id, fds[1], parent);
+        if (store_fds[1] >= 0)
+            close(store_fds[1]);
+        child_main(rt, c->next_id, fds[1], parent, store_fds[0]);
     }
     flowrt_collapser_release(c->collapser);
     close(fds[1]);
+    if (store_fds[0] >= 0)
+        close(store_fds[0]);
     if (pid < 0) {
         fprintf(stderr, "%s: warning: checkpoint %" PRId64 " not taken: fork: %s\n",
                 rt->prog->name, c->next_id, strerror(errno));
         close(fds[0]);
+        if (rt->kv) {
+            close(store_fds[1]);
+            flowrt_kv_copy_end(rt, true);
+        }
         c->failures++;
         return;
+    }
+    if (rt->kv) {
+        char *tmp_name = checkpoint_name(c->next_id, true);
+        char *tmp = path_of(c->dir, tmp_name), *store = path_of(tmp, "rocksdb");
+        flowrt_kv_copy_start(rt, store, store_fds[1]);
+        free(tmp_name);
+        free(tmp);
+        free(store);
     }
     double pause = seconds_since(t0);
     c->last_pause_seconds = pause;
@@ -1066,6 +1113,7 @@ void flowrt_ckpt_round(FlowRuntime *rt)
         selftest_round(rt);
         return;
     }
+    flowrt_kv_copy_end(rt, false); /* RocksDB written again once its copy is made */
     reap(rt, false);
     if (c->child)
         return;
@@ -1092,9 +1140,9 @@ void flowrt_ckpt_final(FlowRuntime *rt)
     char why[400] = "";
     uint64_t bytes = 0;
     note_source_positions(rt);
-    int e = rt->kv ? begin_checkpoint(rt, id, why, sizeof why) : 0;
+    int e = rt->kv ? begin_checkpoint(rt, id, true, why, sizeof why) : 0;
     if (!e)
-        e = write_checkpoint(rt, id, &bytes, why, sizeof why);
+        e = write_checkpoint(rt, id, &bytes, why, sizeof why, -1);
     if (!sinks_phase(rt, e ? PHASE_FAILED : PHASE_COMPLETE, id))
         return;
     if (!e)

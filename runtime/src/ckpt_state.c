@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kv.h"
 #include "parallel.h"
 #include "rt.h"
 #include "table.h"
@@ -165,6 +166,13 @@ int flowrt_ckpt_state_save(FlowRuntime *rt, FlowCkptOut *out, bool commit)
             put_position(out, &pos);
         }
         flowrt_position_free(&pos);
+    }
+
+    /* `state rocksdb`: the cache's dirty states, which the store's copy in
+     * the checkpoint does not hold (docs/checkpoints.md, "RocksDB state"). */
+    if (rt->kv) {
+        mark(out, MARK_SECTION, 7);
+        flowrt_kv_save_cached(rt, out);
     }
 
     mark(out, MARK_SECTION, 5); /* sinks, last: committed after everything above is known */
@@ -366,7 +374,9 @@ bool flowrt_ckpt_state_load(FlowRuntime *rt, FlowCkptIn *in, bool operators_only
         for (int i = 0; ok && rt->par && i < flowrt_parallel_workers(rt); i++)
             ok = load_operators(flowrt_parallel_worker(rt, i), in, err);
         ok = ok && (rt->par || load_operators(rt, in, err)) &&
-             load_tables(rt, in, apply, err) && expect(in, MARK_SECTION, 5);
+             load_tables(rt, in, apply, err) &&
+             (!rt->kv || (expect(in, MARK_SECTION, 7) && flowrt_kv_load_cached(rt, in))) &&
+             expect(in, MARK_SECTION, 5);
     }
     if (ok)
         ok = load_outputs(rt, in, apply, err);

@@ -3,7 +3,7 @@
  * points, each NAME (fails every time) or NAME@N (fails the Nth time only);
  * the points are named where they are tested: "enospc", "fsync",
  * "kill-before-rename", "kill-after-rename" in ckpt.c, "sink-write" and
- * "sink-fsync" in sink_file.c. Without FLOW_FAULT every test is one getenv
+ * "sink-fsync" in sink_file.c, "store-copy" and "store-copy-slow" in kv.c. Without FLOW_FAULT every test is one getenv
  * at the first call, and nothing fails. */
 #ifndef FLOWRT_FAULT_H
 #define FLOWRT_FAULT_H

@@ -17,14 +17,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ckpt_io.h"
+#include "fault.h"
 #include "flow/expr.h"
 #include "rt.h"
 #include "sink.h"
@@ -82,6 +87,15 @@ struct FlowKv {
     int64_t evicted, reads, found; /* states evicted; lookups in RocksDB, those that found one */
     unsigned char *scratch;    /* a state decoded from the store */
     size_t scratch_size;
+    /* A checkpoint's copy of RocksDB (flowrt_kv_copy_hold to _end). */
+    bool holding;              /* RocksDB is kept as it was at the barrier */
+    bool copying;              /* the thread is started */
+    atomic_bool copied;        /* and has written its report */
+    pthread_t copier;
+    char *copy_dir;
+    int copy_fd;
+    struct KvGone { int op; int64_t ns; } *gone; /* spaces deleted while holding */
+    int ngone, gone_cap;
 };
 
 /* ---- Keys --------------------------------------------------------------------------------- */
@@ -277,6 +291,12 @@ FlowKvSpace *flow_kv_space(FlowRuntime *rt, int op, int64_t ns, const FlowKvType
     uint64_t h = space_hash(op, ns);
     sp = flow_table_find(&kv->spaces, h, space_match, &probe);
     if (!sp) {
+        /* A space made again after its range was deleted in this hold
+         * (a late record, seldom): its range delete waits behind the held
+         * writes and would remove its new states, so the hold ends first. */
+        for (int i = 0; kv->holding && i < kv->ngone; i++)
+            if (kv->gone[i].op == op && kv->gone[i].ns == ns)
+                flowrt_kv_copy_end(rt, true);
         sp = flow_state_alloc(sizeof *sp);
         *sp = (FlowKvSpace){ .op = op, .ns = ns, .complete = true, .type = type, .kv = kv };
         put_prefix(sp->prefix, 0, op, ns);
@@ -326,6 +346,16 @@ void flow_kv_space_delete(FlowRuntime *rt, FlowKvSpace *sp)
 {
     FlowKv *kv = rt->kv;
     if (sp->in_db) {
+        if (kv->holding && kv->ngone == kv->gone_cap) {
+            kv->gone_cap = kv->gone_cap ? 2 * kv->gone_cap : 16;
+            kv->gone = realloc(kv->gone, (size_t)kv->gone_cap * sizeof *kv->gone);
+            if (!kv->gone) {
+                fprintf(stderr, "%s: out of memory\n", rt->prog->name);
+                abort();
+            }
+        }
+        if (kv->holding)
+            kv->gone[kv->ngone++] = (struct KvGone){ sp->op, sp->ns };
         for (int kg = 0; kg < KV_KEY_GROUPS; kg++) {
             unsigned char from[KV_PREFIX], to[KV_PREFIX];
             space_range(sp, kg, from, to);
@@ -642,6 +672,7 @@ bool flowrt_kv_flush(FlowRuntime *rt)
     FlowKv *kv = rt->kv;
     if (!kv)
         return true;
+    flowrt_kv_copy_end(rt, true);
     if (!kv->hand) {
         commit_pending(kv, rt);
         return !rt->failed;
@@ -665,6 +696,162 @@ bool flowrt_kv_checkpoint(FlowRuntime *rt, const char *dir, char **err)
     return kv->ops->checkpoint(kv->db, dir, err);
 }
 
+/* ---- A checkpoint's copy, off the run's thread ---------------------------------------- */
+
+/* What the copying thread tells the writer child. */
+typedef struct KvReport {
+    int error;
+    char why[300];
+} KvReport;
+
+static void report(int fd, const KvReport *r)
+{
+    const char *p = (const char *)r;
+    size_t n = sizeof *r;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break; /* the child is gone: it had failed already */
+        p += w;
+        n -= (size_t)w;
+    }
+    close(fd);
+}
+
+/* The copy: rocksdb_checkpoint_create, its memtable flush and fsyncs, here
+ * rather than in the run; RocksDB does not change meanwhile (holding). */
+static void *copier_main(void *arg)
+{
+    FlowKv *kv = arg;
+    KvReport r;
+    memset(&r, 0, sizeof r);
+    char *err = NULL;
+    /* For the tests: a slow disk, so that the run evicts, fires and deletes
+     * windows while RocksDB is held; a failing copy. */
+    if (flowrt_fault("store-copy-slow"))
+        nanosleep(&(struct timespec){ .tv_nsec = 150 * 1000 * 1000 }, NULL);
+    if (flowrt_fault("store-copy")) {
+        r.error = EIO;
+        snprintf(r.why, sizeof r.why, "copying the state store into %s: an injected failure",
+                 kv->copy_dir);
+    } else if (!kv->ops->checkpoint(kv->db, kv->copy_dir, &err)) {
+        r.error = EIO;
+        snprintf(r.why, sizeof r.why, "copying the state store into %s: %s", kv->copy_dir,
+                 err ? err : "?");
+    }
+    free(err);
+    report(kv->copy_fd, &r);
+    atomic_store(&kv->copied, true);
+    return NULL;
+}
+
+bool flowrt_kv_copy_hold(FlowRuntime *rt)
+{
+    FlowKv *kv = rt->kv;
+    flowrt_kv_copy_end(rt, true);
+    commit_pending(kv, rt);
+    if (rt->failed)
+        return false;
+    kv->ops->hold(kv->db);
+    kv->holding = true;
+    kv->ngone = 0;
+    return true;
+}
+
+void flowrt_kv_copy_start(FlowRuntime *rt, const char *dir, int report_fd)
+{
+    FlowKv *kv = rt->kv;
+    free(kv->copy_dir);
+    kv->copy_dir = strdup(dir);
+    kv->copy_fd = report_fd;
+    atomic_store(&kv->copied, false);
+    /* The thread takes no signals: they stay the run's. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    kv->copying = kv->copy_dir && pthread_create(&kv->copier, NULL, copier_main, kv) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!kv->copying && kv->copy_dir) /* no thread: the copy in the run */
+        copier_main(kv);
+    else if (!kv->copying)
+        report(report_fd, &(KvReport){ .error = ENOMEM, .why = "out of memory" });
+}
+
+void flowrt_kv_copy_end(FlowRuntime *rt, bool wait)
+{
+    FlowKv *kv = rt->kv;
+    if (!kv || !kv->holding)
+        return;
+    if (kv->copying) {
+        if (!wait && !atomic_load(&kv->copied))
+            return;
+        pthread_join(kv->copier, NULL);
+        kv->copying = false;
+    }
+    kv->holding = false;
+    char *err = NULL;
+    if (!kv->ops->release(kv->db, &err))
+        kv_fail(kv, rt, "writing", err);
+}
+
+int flowrt_kv_copy_report(int fd, char *why, size_t size)
+{
+    KvReport r;
+    size_t got = 0;
+    while (got < sizeof r) {
+        ssize_t n = read(fd, (char *)&r + got, sizeof r - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got < sizeof r) {
+        snprintf(why, size, "the run did not report its copy of the state store");
+        return EIO;
+    }
+    if (r.error)
+        snprintf(why, size, "%.*s", (int)sizeof r.why, r.why);
+    return r.error;
+}
+
+void flowrt_kv_save_cached(FlowRuntime *rt, FlowCkptOut *out)
+{
+    FlowKv *kv = rt->kv;
+    int64_t n = 0;
+    FlowKvEntry *e = kv->hand;
+    for (int64_t i = 0; e && i < kv->count; i++, e = e->next)
+        n += e->dirty;
+    flow_ckpt_put_i64(out, n);
+    e = kv->hand;
+    for (int64_t i = 0; e && i < kv->count; i++, e = e->next) {
+        if (!e->dirty)
+            continue;
+        kv->value.len = 0;
+        e->space->type->encode(&kv->value, entry_state(e));
+        flow_ckpt_put_str(out, (FlowStr){ (const char *)e->key, (int64_t)e->klen });
+        flow_ckpt_put_str(out, (FlowStr){ (const char *)kv->value.buf, (int64_t)kv->value.len });
+    }
+}
+
+bool flowrt_kv_load_cached(FlowRuntime *rt, FlowCkptIn *in)
+{
+    FlowKv *kv = rt->kv;
+    int64_t n = flow_ckpt_get_count(in, INT64_MAX);
+    for (int64_t i = 0; i < n && !flow_ckpt_failed(in); i++) {
+        FlowStr key = flow_ckpt_get_str(in), value = flow_ckpt_get_str(in);
+        if (!flow_ckpt_failed(in))
+            kv->ops->put(kv->db, key.ptr, (size_t)key.len, value.ptr, (size_t)value.len);
+        flow_str_release(key);
+        flow_str_release(value);
+    }
+    if (!flow_ckpt_failed(in))
+        commit(kv, rt);
+    return !flow_ckpt_failed(in) && !rt->failed;
+}
+
 void flowrt_kv_describe(const FlowRuntime *rt, char *buf, size_t size)
 {
     const FlowKv *kv = rt->kv;
@@ -682,6 +869,10 @@ void flowrt_kv_close(FlowRuntime *rt)
     FlowKv *kv = rt->kv;
     if (!kv)
         return;
+    if (kv->copying)
+        pthread_join(kv->copier, NULL);
+    free(kv->copy_dir);
+    free(kv->gone);
     /* The timers released every space before; what a failed start left is
      * dropped here. */
     while (kv->hand)

@@ -8,7 +8,13 @@
  * 10 bits a key, in the table files and in the memtables, so that a lookup
  * of a key the store does not hold seldom reads a block or walks a skip
  * list, an 8 MiB block cache and two 8 MiB memtables: what RocksDB
- * itself keeps in memory stays small beside the cache in front of it. */
+ * itself keeps in memory stays small beside the cache in front of it.
+ *
+ * While a checkpoint's copy is being made (`hold` to `release`), RocksDB
+ * itself is left as it was at the checkpoint's barrier: puts and deletes go
+ * into a WriteBatchWithIndex, which gets and scans read through (it over
+ * RocksDB), and range deletes into a batch of their own, written after it
+ * (docs/checkpoints.md, "Checkpoints" under "RocksDB state"). */
 #include "kv.h"
 
 #include <stdlib.h>
@@ -25,6 +31,10 @@ typedef struct RocksStore {
     rocksdb_readoptions_t *read;
     rocksdb_writebatch_t *batch;
     rocksdb_pinnableslice_t *got; /* the last get's value */
+    char *got_held;               /* or, while holding, its copy */
+    bool holding;                 /* a checkpoint's copy is being made */
+    rocksdb_writebatch_wi_t *held; /* puts and deletes since `hold` */
+    rocksdb_writebatch_t *ranges;  /* range deletes since `hold` */
 } RocksStore;
 
 static void rocks_close(void *db)
@@ -32,6 +42,11 @@ static void rocks_close(void *db)
     RocksStore *s = db;
     if (s->got)
         rocksdb_pinnableslice_destroy(s->got);
+    free(s->got_held);
+    if (s->held)
+        rocksdb_writebatch_wi_destroy(s->held);
+    if (s->ranges)
+        rocksdb_writebatch_destroy(s->ranges);
     if (s->db)
         rocksdb_close(s->db);
     if (s->batch)
@@ -74,6 +89,8 @@ static void *rocks_open(const char *dir, char **err)
     rocksdb_writeoptions_disable_WAL(s->write, 1);
     s->read = rocksdb_readoptions_create();
     s->batch = rocksdb_writebatch_create();
+    s->held = rocksdb_writebatch_wi_create(0, 1);
+    s->ranges = rocksdb_writebatch_create();
     s->db = rocksdb_open(s->options, dir, err);
     if (!s->db) {
         rocks_close(s);
@@ -87,6 +104,15 @@ static bool rocks_get(void *db, const void *key, size_t klen, KvBytes *value, ch
     RocksStore *s = db;
     if (s->got)
         rocksdb_pinnableslice_destroy(s->got);
+    s->got = NULL;
+    free(s->got_held);
+    s->got_held = NULL;
+    if (s->holding) {
+        s->got_held = rocksdb_writebatch_wi_get_from_batch_and_db(s->held, s->db, s->read, key,
+                                                                  klen, &value->n, err);
+        value->p = (const unsigned char *)s->got_held;
+        return s->got_held != NULL;
+    }
     s->got = rocksdb_get_pinned(s->db, s->read, key, klen, err);
     if (!s->got)
         return false;
@@ -97,24 +123,35 @@ static bool rocks_get(void *db, const void *key, size_t klen, KvBytes *value, ch
 static void rocks_put(void *db, const void *key, size_t klen, const void *value, size_t vlen)
 {
     RocksStore *s = db;
-    rocksdb_writebatch_put(s->batch, key, klen, value, vlen);
+    if (s->holding)
+        rocksdb_writebatch_wi_put(s->held, key, klen, value, vlen);
+    else
+        rocksdb_writebatch_put(s->batch, key, klen, value, vlen);
 }
 
 static void rocks_delete_key(void *db, const void *key, size_t klen)
 {
     RocksStore *s = db;
-    rocksdb_writebatch_delete(s->batch, key, klen);
+    if (s->holding)
+        rocksdb_writebatch_wi_delete(s->held, key, klen);
+    else
+        rocksdb_writebatch_delete(s->batch, key, klen);
 }
 
 static void rocks_delete_range(void *db, const void *from, const void *to, size_t klen)
 {
     RocksStore *s = db;
-    rocksdb_writebatch_delete_range(s->batch, from, klen, to, klen);
+    /* A WriteBatchWithIndex takes no range deletes: they wait, and go after
+     * the held writes (the store's user never writes in a range it deleted
+     * while holding, kv.h). */
+    rocksdb_writebatch_delete_range(s->holding ? s->ranges : s->batch, from, klen, to, klen);
 }
 
 static bool rocks_commit(void *db, char **err)
 {
     RocksStore *s = db;
+    if (s->holding)
+        return true; /* the writes wait in the held batch */
     rocksdb_write(s->db, s->write, s->batch, err);
     rocksdb_writebatch_clear(s->batch);
     return *err == NULL;
@@ -139,10 +176,16 @@ static bool rocks_scan(void *db, const void *prefix, size_t plen,
     if (blen)
         rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)bound, blen);
     rocksdb_iterator_t *it = rocksdb_create_iterator(s->db, ro);
+    /* While holding, the held writes over RocksDB's; the bound is the base
+     * iterator's alone, so the prefix is tested too. */
+    if (s->holding)
+        it = rocksdb_writebatch_wi_create_iterator_with_base(s->held, it);
     bool go = true;
     for (rocksdb_iter_seek(it, prefix, plen); go && rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
         KvBytes k, v;
         k.p = (const unsigned char *)rocksdb_iter_key(it, &k.n);
+        if (k.n < plen || memcmp(k.p, prefix, plen) != 0)
+            break;
         v.p = (const unsigned char *)rocksdb_iter_value(it, &v.n);
         go = fn(arg, k, v);
     }
@@ -152,6 +195,26 @@ static bool rocks_scan(void *db, const void *prefix, size_t plen,
     return go && *err == NULL;
 }
 
+static void rocks_hold(void *db)
+{
+    RocksStore *s = db;
+    s->holding = true;
+}
+
+static bool rocks_release(void *db, char **err)
+{
+    RocksStore *s = db;
+    s->holding = false;
+    rocksdb_write_writebatch_wi(s->db, s->write, s->held, err);
+    rocksdb_writebatch_wi_clear(s->held);
+    if (!*err)
+        rocksdb_write(s->db, s->write, s->ranges, err);
+    rocksdb_writebatch_clear(s->ranges);
+    return *err == NULL;
+}
+
+/* On the copying thread (kv.c): it reads s->db alone, which RocksDB lets
+ * threads share. */
 static bool rocks_checkpoint(void *db, const char *dir, char **err)
 {
     RocksStore *s = db;
@@ -172,6 +235,8 @@ const FlowKvStoreOps flow_rocksdb_store = {
     .delete_range = rocks_delete_range,
     .commit = rocks_commit,
     .scan = rocks_scan,
+    .hold = rocks_hold,
+    .release = rocks_release,
     .checkpoint = rocks_checkpoint,
     .close = rocks_close,
 };

@@ -16,6 +16,14 @@ memory in first-record order), whole outputs without windows sorted. Two
 generated programs (a dedupe and a tumbling window with lateness, of tens of
 thousands of keys) make the small cache evict.
 
+Then a checkpoint's copy of the store made while the run goes on (a thread
+copies RocksDB, held as it was at the barrier): with the copy slowed down
+(FLOW_FAULT=store-copy-slow) so that the run evicts, fires and deletes
+windows while it is held, the output file is the memory run's; a run killed
+after its third checkpoint and restarted writes it byte for byte as an
+uninterrupted run; a failing copy (store-copy) is a warning and the next
+checkpoint is taken.
+
 Then the options: --state-dir moves the state, --state-cache takes sizes and
 refuses others, a second run on a state directory in use is refused, and a
 program without `state rocksdb` neither links librocksdb nor takes the
@@ -230,6 +238,62 @@ def check_options(env):
                 raise Failure("%s %s librocksdb:\n%s" % (exe, "does not link" if links else "links", dyn))
 
 
+HELD = """\
+schema G { ts : timestamp, k : int64, s : string, v : int64 }
+source gen : G from generator(count = 60000, seed = 6, keys = 20000, events_per_second = 2000,
+                              disorder = 800ms) event time ts watermark 300ms;
+stream per_key = gen | key by k | window tumbling 2s lateness 1s
+  | aggregate n = count(), total = sum(v), lo = min(s);
+sink per_key to file("out.csv", format = csv);
+"""
+
+
+def run_held(env, work, fault):
+    """The held program in work, in a session of its own (a kill-after-rename
+    kills the process group); returns (status, stderr)."""
+    run_env = env.program_env()
+    run_env.pop("FLOW_FAULT", None)
+    if fault:
+        run_env["FLOW_FAULT"] = fault
+    p = subprocess.run([os.path.join(work, "held"), "--state-cache", "64k"], cwd=work, env=run_env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    return p.returncode, p.stderr.decode(errors="replace")
+
+
+def check_held_copy(env):
+    work = env.fresh_dir("rocksdb_state.held.memory")
+    env.build_text(HELD, "held", work)
+    status, _, err = env.run("held", [], work)
+    if status != 0:
+        raise Failure("state memory: status %d\n%s" % (status, err))
+    want = read(os.path.join(work, "out.csv"))
+    built = env.fresh_dir("rocksdb_state.held.build")
+    env.build_text(HELD + STORE + '\nconfig { checkpoint every 100ms to "ckpt"; }\n', "held", built)
+    def fresh(tag):
+        d = env.fresh_dir("rocksdb_state.held." + tag)
+        shutil.copy(os.path.join(built, "held"), os.path.join(d, "held"))
+        return d
+    whole = fresh("slow")
+    status, err = run_held(env, whole, "store-copy-slow")
+    if status != 0 or fires(read(os.path.join(whole, "out.csv"))) != fires(want):
+        raise Failure("a slow copy of the store: status %d, other results than state memory\n%s"
+                      % (status, err[-2000:]))
+    killed = fresh("killed")
+    status, err = run_held(env, killed, "store-copy-slow,kill-after-rename@3")
+    if status != -9:
+        raise Failure("kill-after-rename@3: status %d\n%s" % (status, err[-2000:]))
+    status, err = run_held(env, killed, "store-copy-slow")
+    if status != 0 or "restored from 3" not in err:
+        raise Failure("the restart: status %d, not restored from checkpoint 3\n%s" % (status, err[-2000:]))
+    if read(os.path.join(killed, "out.csv")) != read(os.path.join(whole, "out.csv")):
+        raise Failure("killed after checkpoint 3 and restarted: out.csv is not the uninterrupted run's")
+    failing = fresh("failing")
+    status, err = run_held(env, failing, "store-copy@2")
+    if (status != 0 or "an injected failure" not in err or
+            fires(read(os.path.join(failing, "out.csv"))) != fires(want)):
+        raise Failure("a failing copy (store-copy@2): status %d\n%s" % (status, err[-2000:]))
+
+
 def main():
     ap = env_arguments(__doc__)
     ap.add_argument("--only", help="run only the programs whose name contains this")
@@ -248,6 +312,13 @@ def main():
             failed += 1
             continue
         print("ok %s (%d lines of stdout)" % (prog.name, lines))
+    if not args.only or "held" in args.only:
+        try:
+            check_held_copy(env)
+            print("ok held copy")
+        except Failure as e:
+            print("FAIL held copy\n%s" % e, file=sys.stderr)
+            failed += 1
     if not args.only:
         try:
             check_options(env)

@@ -48,7 +48,9 @@ static const char program[] =
     "sink w to stdout(format = csv);\n"
     "sink l to stdout(format = csv);\n"
     "stream t = views | key by url | aggregate n = count() ttl 1h;\n"
-    "sink t to stdout(format = csv);\n";
+    "sink t to stdout(format = csv);\n"
+    "stream p = w | top 3 by n desc rank as r;\n"
+    "sink p to stdout(format = csv);\n";
 
 typedef struct Compiled {
     Arena *arena;
@@ -78,7 +80,7 @@ static void test_every_kind_has_its_row(void **state)
 {
     (void)state;
     assert_int_equal(op_count(), NROWS);
-    assert_int_equal(OP_UPDATE + 1, NROWS); /* the last OpKind is the last row */
+    assert_int_equal(OP_TOP + 1, NROWS); /* the last OpKind is the last row */
     for (int k = 0; k < op_count(); k++) {
         const OpInfo *info = op_info((OpKind)k);
         assert_int_equal(info->kind, k);
@@ -112,6 +114,7 @@ static void test_roles(void **state)
     assert_true(op_is_stateful(OP_JOIN));
     assert_true(op_is_stateful(OP_DEDUPE));
     assert_true(op_is_stateful(OP_UPDATE));
+    assert_true(op_is_stateful(OP_TOP));
     assert_int_equal(op_info(OP_AGGREGATE)->role, OPROLE_PART);
     assert_int_equal(op_info(OP_LOOKUP)->role, OPROLE_STATELESS);
     assert_int_equal(op_info(OP_WHERE)->role, OPROLE_STATELESS);

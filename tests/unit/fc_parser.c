@@ -994,14 +994,14 @@ static void test_error_messages(void **state)
     (void)state;
     expect_error("stream a = c | filter x > 1;",
                  "t.flow:1:16: error: unknown pipeline operator 'filter'; the operators are "
-                 "where, select, key by, window, aggregate, join, lookup, union and dedupe");
+                 "where, select, key by, window, aggregate, join, lookup, union, dedupe and top");
     expect_error("stream a = c | wehre x > 1;",
                  "t.flow:1:16: error: unknown pipeline operator 'wehre'; the operators are "
-                 "where, select, key by, window, aggregate, join, lookup, union and dedupe "
+                 "where, select, key by, window, aggregate, join, lookup, union, dedupe and top "
                  "(did you mean 'where'?)");
     expect_error("stream a = c | 5;",
                  "t.flow:1:16: error: unexpected '5', expected a pipeline operator (where, "
-                 "select, key by, window, aggregate, join, lookup, union or dedupe)");
+                 "select, key by, window, aggregate, join, lookup, union, dedupe or top)");
     expect_error("stream a = c | where x = 1;",
                  "t.flow:1:24: error: unexpected '=', expected an operator, ';' or '|' "
                  "(equality is written '==')");
@@ -1023,9 +1023,8 @@ static void test_error_messages(void **state)
     expect_error("stream a = c | join d on c.k = d.k within 5s;",
                  "t.flow:1:30: error: unexpected '=', expected an operator (equality is "
                  "written '==')");
-    expect_error("stream a = c | join d on c.k == d.k;",
-                 "t.flow:1:36: error: unexpected ';', expected an operator, 'window' or "
-                 "'within'");
+    expect_error("stream a = c | join d on c.k == d.k ttl;",
+                 "t.flow:1:40: error: unexpected ';', expected a name, an integer or a duration");
     expect_error("param p : int32 = ;", "t.flow:1:19: error: unexpected ';', expected a literal");
     expect_error("source s : S from file(\"a\") event ts;",
                  "t.flow:1:35: error: unexpected 'ts', expected 'time'");

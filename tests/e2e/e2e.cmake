@@ -112,6 +112,13 @@ add_test(NAME e2e.rocksdb_state COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/rocksdb
 add_test(NAME e2e.rocksdb_large COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/rocksdb_large.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.rocksdb_large)
 set_tests_properties(e2e.rocksdb_state PROPERTIES LABELS e2e TIMEOUT 1200)
+# Only in the ThreadSanitizer build (tests/run_all.sh): the checkpoint's copy
+# of the store, made by a thread of the run while the run goes on.
+if(FLOW_TSAN)
+  add_test(NAME e2e.rocksdb_held
+           COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/rocksdb_state.py ${E2E_OPTIONS} --tsan --only held)
+  list(APPEND E2E_TESTS e2e.rocksdb_held)
+endif()
 
 # The --metrics-port endpoint scraped with curl while programs run; in the
 # ThreadSanitizer build (tests/run_all.sh) the programs are built with it.

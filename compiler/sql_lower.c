@@ -978,6 +978,12 @@ static Expr *lower_call(Lower *L, Scope *s, Expr *e)
     }
     if (strcmp(name, "@count_distinct") == 0)
         return lower_agg(L, s, e, "count_distinct");
+    if (strcmp(name, "@row_number") == 0) {
+        diag_unsupported(L->d, e->loc, "ROW_NUMBER() OVER (...) here",
+                         "it is compiled as Top-N: SELECT ... FROM (SELECT ..., ROW_NUMBER() "
+                         "OVER (PARTITION BY ... ORDER BY ...) AS rn FROM t) WHERE rn <= N");
+        return e;
+    }
     if (name[0] == '@') {
         e->call.name = name + 1;
         lower_args(L, s, &e->call.args);
@@ -1625,11 +1631,256 @@ static bool updating_ok(Lower *L, SqlQuery *q, SqlTable *sink, bool *changelog)
     return true;
 }
 
+/* ---- Top-N (docs/sql.md, "Top-N and deduplication") ------------------------------------- */
+
+/* The item of `ROW_NUMBER() OVER (...)` in q's SELECT list, or NULL. */
+static SqlItem *row_number_item(const SqlQuery *q)
+{
+    for (SqlItem *it = q->items; it; it = it->next)
+        if (it->expr && it->expr->kind == EX_CALL &&
+            strcmp(it->expr->call.name, "@row_number") == 0)
+            return it;
+    return NULL;
+}
+
+/* N of the outer WHERE: `rn <= N`, `rn < N`, `rn = 1` (or the other way
+ * round); 0 with an error when it is none of them. */
+static int64_t topn_bound(Lower *L, const SqlQuery *q, const char *rn)
+{
+    const Expr *w = q->where;
+    if (w && w->kind == EX_BINARY) {
+        const Expr *a = w->binary.lhs, *b = w->binary.rhs;
+        BinaryOp op = w->binary.op;
+        if (a->kind == EX_INT && b->kind == EX_NAME) {
+            const Expr *t = a;
+            a = b;
+            b = t;
+            op = op == BIN_GE ? BIN_LE : op == BIN_GT ? BIN_LT : op == BIN_EQ ? BIN_EQ : BIN_NE;
+        }
+        bool on_rn = a->kind == EX_NAME && strcasecmp(a->name.name, rn) == 0 && b->kind == EX_INT;
+        if (on_rn && op == BIN_LE && b->int_value >= 1)
+            return b->int_value;
+        if (on_rn && op == BIN_LT && b->int_value >= 2)
+            return b->int_value - 1;
+        if (on_rn && op == BIN_EQ && b->int_value == 1)
+            return 1;
+    }
+    diag_unsupported(L->d, w ? w->loc : q->loc, "this filter of ROW_NUMBER",
+                     arena_printf(L->a, "Top-N is SELECT ... FROM (SELECT ..., ROW_NUMBER() "
+                                  "OVER (...) AS %s FROM ...) WHERE %s <= N (or < N, = 1), "
+                                  "with nothing else in the WHERE", rn, rn));
+    return 0;
+}
+
+/* Whether the rows ranked are a window TVF's aggregate: a subquery, or a
+ * view, of SELECT ... FROM TABLE(TUMBLE(...)) GROUP BY. */
+static bool window_rows(Lower *L, const SqlFrom *f)
+{
+    const SqlQuery *q = NULL;
+    if (f->kind == FROM_QUERY) {
+        q = f->query;
+    } else if (f->kind == FROM_NAME) {
+        const SqlTable *t = find_table(L, f->name, f->name_loc);
+        q = t && t->is_view ? t->query : NULL;
+    }
+    return q && q->from->kind == FROM_TVF && q->group_by;
+}
+
+/* `SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY p ORDER BY
+ * o) AS rn FROM x) WHERE rn <= N` as the stream `name`: the rows of the
+ * inner query, keyed by p (less window_start and window_end, the window's
+ * own partition), then `top N by o rank as rn`, then the outer SELECT. Over
+ * a window aggregate's rows it is the append result of a window top-N; over
+ * other rows an updating one, a changelog keyed by (p, rn). */
+static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
+{
+    SqlQuery *inner = q->from->query;
+    SqlItem *rn_item = row_number_item(inner);
+    if (!rn_item->alias) {
+        diag_error(L->d, rn_item->loc, "ROW_NUMBER() needs a name: write ... AS rownum");
+        return NULL;
+    }
+    const char *rn = rn_item->alias;
+    int64_t n = topn_bound(L, q, rn);
+    if (n <= 0)
+        return NULL;
+    if (q->group_by || q->having || q->distinct || inner->group_by || inner->having ||
+        inner->distinct || inner->from->join) {
+        diag_unsupported(L->d, q->loc, "a Top-N with GROUP BY, HAVING, DISTINCT or a join "
+                         "beside ROW_NUMBER", "rank the rows of a view or subquery of them");
+        return NULL;
+    }
+    Expr *part = rn_item->expr->call.args->call.args;
+    Expr *order = rn_item->expr->call.args->next->call.args;
+    bool windowed = window_rows(L, inner->from);
+
+    /* The rows ranked: the inner query less its ROW_NUMBER; `SELECT *` of a
+     * subquery is that subquery's stream as it is. */
+    bool star = true, rn_last = true;
+    for (SqlItem *it = inner->items; it; it = it->next) {
+        if (it != rn_item)
+            star &= !it->expr;
+        if (it == rn_item)
+            rn_last = !it->next;
+    }
+    const char *input = NULL;
+    SqlTable *table = NULL;
+    if (star && !inner->where && inner->from->kind == FROM_QUERY) {
+        Decl *sub = lower_query(L, inner->from->query,
+                                fresh_name(L, arena_printf(L->a, "%s_rows", name)),
+                                inner->from->loc, NULL);
+        input = sub ? sub->name : NULL;
+    } else if (star && !inner->where && inner->from->kind == FROM_NAME) {
+        input = lower_input(L, inner->from->name, inner->from->name_loc, &table);
+    } else {
+        SqlQuery *rows = arena_alloc(L->a, sizeof *rows);
+        *rows = *inner;
+        SqlItem **link = &rows->items;
+        for (SqlItem *it = inner->items; it; it = it->next) {
+            if (it == rn_item)
+                continue;
+            SqlItem *copy = arena_alloc(L->a, sizeof *copy);
+            *copy = *it;
+            *link = copy;
+            link = &copy->next;
+        }
+        *link = NULL;
+        Decl *sub = lower_query(L, rows, fresh_name(L, arena_printf(L->a, "%s_rows", name)),
+                                inner->loc, NULL);
+        input = sub ? sub->name : NULL;
+    }
+    if (!input)
+        return NULL;
+
+    Decl *d = new_decl(L, DECL_STREAM, loc, name, loc);
+    d->stream.input = new_ref(L, input, inner->from->loc);
+    Op **tail = &d->stream.ops;
+    Scope s = { .place = AT_ROW };
+    /* The partition: a window's top is per window already. */
+    bool has_start = false, has_end = false;
+    Op *key = new_op(L, OP_KEY_BY, part ? part->loc : rn_item->loc);
+    Expr **klink = &key->key_by.fields;
+    for (Expr *e = part; e; e = e->next) {
+        if (e->kind != EX_NAME) {
+            diag_unsupported(L->d, e->loc, "PARTITION BY an expression",
+                             "partition by columns; compute others in a view");
+            return NULL;
+        }
+        if (windowed && strcmp(e->name.name, "window_start") == 0) {
+            has_start = true;
+            continue;
+        }
+        if (windowed && strcmp(e->name.name, "window_end") == 0) {
+            has_end = true;
+            continue;
+        }
+        Expr *k = name_expr(L, e->name.name, e->loc);
+        *klink = k;
+        klink = &k->next;
+        key->key_by.nfields++;
+    }
+    if (windowed && (!has_start || !has_end)) {
+        diag_unsupported(L->d, part ? part->loc : rn_item->loc,
+                         "a Top-N of a window aggregate not partitioned by its window",
+                         "PARTITION BY window_start, window_end (and columns): the window Top-N");
+        return NULL;
+    }
+    if (key->key_by.nfields)
+        push_op(&tail, key);
+    Op *top = new_op(L, OP_TOP, rn_item->expr->loc);
+    top->top.n = n;
+    top->top.n_loc = q->where->loc;
+    top->top.rank = rn;
+    top->top.rank_loc = rn_item->alias_loc;
+    TopKey **olink = &top->top.keys;
+    for (Expr *e = order; e; e = e->next) {
+        TopKey *k = arena_alloc(L->a, sizeof *k);
+        Expr *x = e;
+        if (x->kind == EX_CALL && strcmp(x->call.name, "@desc") == 0) {
+            k->desc = true;
+            x = x->call.args;
+        }
+        x->next = NULL;
+        const SqlColumn *c = table && x->kind == EX_NAME ? find_column(table, x->name.name) : NULL;
+        if (c && c->proctime && k->desc) {
+            diag_unsupported(L->d, x->loc, "ORDER BY a processing time DESC (the last row)",
+                             "order by the event-time column DESC");
+            return NULL;
+        }
+        /* ORDER BY a processing time ASC: the first row of each partition
+         * ranks first, as every row ties and ties rank in arrival order. */
+        k->expr = c && c->proctime ? int_expr(L, 0, x->loc) : lower_expr(L, &s, x);
+        *olink = k;
+        olink = &k->next;
+        top->top.nkeys++;
+    }
+    push_op(&tail, top);
+
+    /* What the sink sees: the append rows of a window's top; an updating
+     * top's changelog with its row kind, or upserted on (partition, rn). */
+    bool changelog = false;
+    if (!windowed) {
+        if (!sink) {
+            diag_unsupported(L->d, rn_item->loc, "an updating Top-N in a view or subquery",
+                             "flowc writes an updating result to a sink only");
+            return NULL;
+        }
+        const char *conn = table_connector_name(sink);
+        changelog = strcmp(conn, "print") == 0 || strcmp(conn, "filesystem") == 0 ||
+                    strcmp(conn, "blackhole") == 0;
+        if (!changelog) {
+            int nk = 0, np = 1;
+            bool same = in_names(sink->pk, rn);
+            for (Expr *e = part; e; e = e->next, np++)
+                same &= in_names(sink->pk, e->name.name);
+            for (SqlName *k = sink->pk; k; k = k->next)
+                nk++;
+            if (!same || nk != np ||
+                (strcmp(conn, "jdbc") != 0 && strcmp(conn, "upsert-kafka") != 0)) {
+                diag_error(L->d, rn_item->loc, "an updating Top-N upserts into table '%s' on "
+                           "its PRIMARY KEY: declare PRIMARY KEY (...) NOT ENFORCED of the "
+                           "PARTITION BY columns and %s, or write to 'print' or 'filesystem'",
+                           sink->name, rn);
+                return NULL;
+            }
+        }
+    }
+    L->changelog = changelog;
+    bool outer_star = q->items && !q->items->expr && !q->items->next;
+    if (outer_star && rn_last && (windowed || changelog))
+        return d;
+    Item *items = NULL, **ilink = &items;
+    if (changelog) {
+        *ilink = new_item(L, "op", q->loc, name_expr(L, "op", q->loc));
+        ilink = &(*ilink)->next;
+    }
+    const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
+    for (SqlItem *it = q->items; it; it = it->next) {
+        if (!it->expr) {
+            diag_unsupported(L->d, it->loc, "SELECT * of a Top-N here",
+                             "name the columns (ROW_NUMBER last and no upsert sink allow *)");
+            return NULL;
+        }
+        const char *out = item_name(L, it, sc);
+        Item *item = new_item(L, out, it->loc, lower_expr(L, &s, it->expr));
+        *ilink = item;
+        ilink = &item->next;
+        if (sc)
+            sc = next_sink_col(sc->next);
+    }
+    Op *sel = new_op(L, OP_SELECT, q->loc);
+    sel->select = items;
+    push_op(&tail, sel);
+    return d;
+}
+
 /* One SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] as the stream `name`. */
 static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
     if (q->from->join)
         return lower_join(L, q, name, loc, sink);
+    if (q->from->kind == FROM_QUERY && row_number_item(q->from->query))
+        return lower_topn(L, q, name, loc, sink);
     int errors_before = L->d->errors;
     SqlFrom *f = q->from;
     SqlTable *table = NULL;

@@ -376,6 +376,7 @@ static Expr *binary_expr(Parser *p, BinaryOp op, Loc loc, Expr *l, Expr *r)
 }
 
 static Expr *parse_expr(Parser *p, int depth);
+static Expr *parse_row_number(Parser *p, Loc loc, int depth);
 static Expr *parse_add(Parser *p, int depth);
 
 /* The milliseconds of `INTERVAL 'n' UNIT` (after INTERVAL). */
@@ -760,6 +761,8 @@ static Expr *parse_primary(Parser *p, int depth)
                 } while (accept_punct(p, ","));
             }
             expect_punct(p, ")");
+            if (strcmp(name, "ROW_NUMBER") == 0 && !args && is_kw(peek(p), "OVER"))
+                return parse_row_number(p, t->loc, depth);
             if (is_kw(peek(p), "OVER"))
                 unsupported(p, peek(p)->loc, "OVER",
                             "OVER windows; deduplication and Top-N are listed in docs/sql.md");
@@ -777,6 +780,48 @@ static Expr *parse_primary(Parser *p, int depth)
         return e;
     }
     fail_at(p, t, "an expression");
+}
+
+/* ROW_NUMBER() OVER ([PARTITION BY e, ...] ORDER BY e [ASC|DESC], ...),
+ * after the call's ')': the call "@row_number" of two calls, "@partition"
+ * of the PARTITION BY expressions and "@order" of the ORDER BY ones, each
+ * of those wrapped in "@desc" when DESC (docs/sql.md, "Top-N"). */
+static Expr *parse_row_number(Parser *p, Loc loc, int depth)
+{
+    next(p); /* OVER */
+    expect_punct(p, "(");
+    Expr *part = NULL, **plink = &part;
+    Tok *pt = peek(p);
+    if (accept_kw(p, "PARTITION")) {
+        expect_kw(p, "BY");
+        do {
+            *plink = parse_expr(p, depth);
+            plink = &(*plink)->next;
+        } while (accept_punct(p, ","));
+    }
+    Tok *ot = peek(p);
+    if (!is_kw(ot, "ORDER"))
+        fail_at(p, ot, is_kw(pt, "PARTITION") ? "ORDER BY" : "PARTITION BY or ORDER BY");
+    next(p);
+    expect_kw(p, "BY");
+    Expr *order = NULL, **olink = &order;
+    do {
+        Expr *e = parse_expr(p, depth);
+        if (accept_kw(p, "DESC"))
+            e = call_expr(p, "@desc", e->loc, e);
+        else
+            accept_kw(p, "ASC");
+        if (is_kw(peek(p), "NULLS"))
+            unsupported(p, peek(p)->loc, "NULLS FIRST/LAST", "the order of Top-N cannot be null");
+        *olink = e;
+        olink = &e->next;
+    } while (accept_punct(p, ","));
+    if (is_kw(peek(p), "ROWS") || is_kw(peek(p), "RANGE"))
+        unsupported(p, peek(p)->loc, "a frame of ROW_NUMBER", NULL);
+    expect_punct(p, ")");
+    return call_expr(p, "@row_number", loc,
+                     list2(call_expr(p, "@partition", pt->loc, part),
+                           call_expr(p, "@order", ot->loc, order)));
 }
 
 static Expr *parse_unary(Parser *p, int depth)

@@ -1298,9 +1298,18 @@ static bool window_side(Lower *L, const SqlFrom *side, const SqlFrom **tvf)
     return true;
 }
 
+static const char *table_connector_name(const SqlTable *t)
+{
+    for (const SqlOption *o = t->options; o; o = o->next)
+        if (strcmp(o->key, "connector") == 0)
+            return o->value;
+    return "";
+}
+
 /* FROM a JOIN b ON ... (or FROM a, b WHERE ...): an interval join when a
  * BETWEEN bounds the two sides' times symmetrically, a lookup join when b is
- * read FOR SYSTEM_TIME AS OF (docs/sql.md, "Joins"). */
+ * read FOR SYSTEM_TIME AS OF, a window join of two window TVFs, else a
+ * regular join (docs/sql.md, "Joins"). */
 static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
     SqlFrom *f = q->from, *r = f->join;
@@ -1468,13 +1477,24 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     if (ltvf) {
         join->join.windowed = true;
         join->join.window = (DurationArg){ .ms = ltvf->size, .loc = ltvf->size_loc };
-    } else if (!lookup) {
-        if (!between) {
-            diag_unsupported(L->d, f->join_loc, "a regular join",
-                             "its result updates; bound the times: AND b.ts BETWEEN a.ts - "
-                             "INTERVAL 'n' SECOND AND a.ts + INTERVAL 'n' SECOND");
+    } else if (!lookup && !between) {
+        /* A regular join (docs/sql.md, "Joins"): no time bound. An outer
+         * one retracts a row alone when its first match comes, a changelog
+         * that only a sink taking the row kind shows. */
+        join->join.regular = true;
+        const char *conn = sink ? table_connector_name(sink) : NULL;
+        if (outer && !(conn && (strcmp(conn, "print") == 0 || strcmp(conn, "filesystem") == 0 ||
+                                strcmp(conn, "blackhole") == 0))) {
+            diag_unsupported(L->d, f->join_loc, arena_printf(L->a, "a regular %s JOIN %s",
+                             f->join_kw, sink ? arena_printf(L->a, "into connector '%s'", conn)
+                                              : "in a view or subquery"),
+                             "its result retracts rows (-D, -U): write it to 'print' or "
+                             "'filesystem', which show the row kind, or bound the times "
+                             "with BETWEEN");
             return NULL;
         }
+        L->changelog = outer;
+    } else if (!lookup) {
         const Expr *x = between->form.ops, *lo = x->next, *hi = lo->next;
         const Expr *ylo, *yhi;
         int64_t dlo, dhi;
@@ -1529,6 +1549,10 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         push_op(&tail, w);
     }
     Item *items = NULL, **ilink = &items;
+    if (join->join.regular && L->changelog) {
+        *ilink = new_item(L, "op", q->loc, name_expr(L, "op", q->loc));
+        ilink = &(*ilink)->next;
+    }
     const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
     for (SqlItem *it = q->items; it; it = it->next) {
         if (!it->expr) {
@@ -1547,13 +1571,6 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     return d;
 }
 
-static const char *table_connector_name(const SqlTable *t)
-{
-    for (const SqlOption *o = t->options; o; o = o->next)
-        if (strcmp(o->key, "connector") == 0)
-            return o->value;
-    return "";
-}
 
 /* SELECT DISTINCT a, b: GROUP BY a, b, whose columns are the select list's. */
 static bool distinct_group_by(Lower *L, SqlQuery *q)

@@ -765,7 +765,8 @@ static Expr *parse_primary(Parser *p, int depth)
                 return parse_row_number(p, t->loc, depth);
             if (is_kw(peek(p), "OVER"))
                 unsupported(p, peek(p)->loc, "OVER",
-                            "OVER windows; deduplication and Top-N are listed in docs/sql.md");
+                            "aggregates over a range of rows; ROW_NUMBER() OVER in the Top-N "
+                            "pattern is compiled (docs/sql.md)");
             if (is_kw(peek(p), "FILTER"))
                 unsupported(p, peek(p)->loc, "FILTER (WHERE ...)", NULL);
             return call_expr(p, name, t->loc, args);

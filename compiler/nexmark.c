@@ -6,35 +6,35 @@
 #include <string.h>
 
 static const NexmarkField person_fields[] = {
-    { "id", TY_INT64, NULL },
-    { "name", TY_STRING, "FLOW_NX_NAME_MAX" },
-    { "email_address", TY_STRING, "FLOW_NX_EMAIL_MAX" },
-    { "credit_card", TY_STRING, "FLOW_NX_CARD_MAX" },
-    { "city", TY_STRING, "FLOW_NX_CITY_MAX" },
-    { "state", TY_STRING, "FLOW_NX_STATE_MAX" },
-    { "date_time", TY_TIMESTAMP, NULL },
-    { "extra", TY_STRING, "FLOW_NX_PERSON_EXTRA_MAX" },
+    { "id", NULL, TY_INT64, NULL },
+    { "name", NULL, TY_STRING, "FLOW_NX_NAME_MAX" },
+    { "email_address", "emailAddress", TY_STRING, "FLOW_NX_EMAIL_MAX" },
+    { "credit_card", "creditCard", TY_STRING, "FLOW_NX_CARD_MAX" },
+    { "city", NULL, TY_STRING, "FLOW_NX_CITY_MAX" },
+    { "state", NULL, TY_STRING, "FLOW_NX_STATE_MAX" },
+    { "date_time", "dateTime", TY_TIMESTAMP, NULL },
+    { "extra", NULL, TY_STRING, "FLOW_NX_PERSON_EXTRA_MAX" },
 };
 static const NexmarkField auction_fields[] = {
-    { "id", TY_INT64, NULL },
-    { "item_name", TY_STRING, "FLOW_NX_ITEM_MAX" },
-    { "description", TY_STRING, "FLOW_NX_DESC_MAX" },
-    { "initial_bid", TY_INT64, NULL },
-    { "reserve", TY_INT64, NULL },
-    { "date_time", TY_TIMESTAMP, NULL },
-    { "expires", TY_TIMESTAMP, NULL },
-    { "seller", TY_INT64, NULL },
-    { "category", TY_INT64, NULL },
-    { "extra", TY_STRING, "FLOW_NX_AUCTION_EXTRA_MAX" },
+    { "id", NULL, TY_INT64, NULL },
+    { "item_name", "itemName", TY_STRING, "FLOW_NX_ITEM_MAX" },
+    { "description", NULL, TY_STRING, "FLOW_NX_DESC_MAX" },
+    { "initial_bid", "initialBid", TY_INT64, NULL },
+    { "reserve", NULL, TY_INT64, NULL },
+    { "date_time", "dateTime", TY_TIMESTAMP, NULL },
+    { "expires", NULL, TY_TIMESTAMP, NULL },
+    { "seller", NULL, TY_INT64, NULL },
+    { "category", NULL, TY_INT64, NULL },
+    { "extra", NULL, TY_STRING, "FLOW_NX_AUCTION_EXTRA_MAX" },
 };
 static const NexmarkField bid_fields[] = {
-    { "auction", TY_INT64, NULL },
-    { "bidder", TY_INT64, NULL },
-    { "price", TY_INT64, NULL },
-    { "channel", TY_STRING, "FLOW_NX_CHANNEL_MAX" },
-    { "url", TY_STRING, "FLOW_NX_URL_MAX" },
-    { "date_time", TY_TIMESTAMP, NULL },
-    { "extra", TY_STRING, "FLOW_NX_BID_EXTRA_MAX" },
+    { "auction", NULL, TY_INT64, NULL },
+    { "bidder", NULL, TY_INT64, NULL },
+    { "price", NULL, TY_INT64, NULL },
+    { "channel", NULL, TY_STRING, "FLOW_NX_CHANNEL_MAX" },
+    { "url", NULL, TY_STRING, "FLOW_NX_URL_MAX" },
+    { "date_time", "dateTime", TY_TIMESTAMP, NULL },
+    { "extra", NULL, TY_STRING, "FLOW_NX_BID_EXTRA_MAX" },
 };
 
 #define FIELDS(a) a, (int)(sizeof a / sizeof a[0])
@@ -74,7 +74,8 @@ const NexmarkKind *nexmark_kind_of(const Connector *c)
 const NexmarkField *nexmark_field(const NexmarkKind *k, const char *name)
 {
     for (int i = 0; i < k->nfields; i++)
-        if (strcmp(k->fields[i].name, name) == 0)
+        if (strcmp(k->fields[i].name, name) == 0 ||
+            (k->fields[i].flink && strcmp(k->fields[i].flink, name) == 0))
             return &k->fields[i];
     return NULL;
 }

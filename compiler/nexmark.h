@@ -9,6 +9,7 @@
 
 typedef struct NexmarkField {
     const char *name;
+    const char *flink;    /* Flink's Nexmark SQL name when it differs (dateTime), else NULL */
     TypeKind type;
     /* The largest length of a string field, as the C macro of
      * flow/nexmark.h; NULL for the others. */
@@ -24,7 +25,7 @@ typedef struct NexmarkKind {
 
 /* The kind a nexmark(...) connector's literal `kind` names, or NULL. */
 const NexmarkKind *nexmark_kind_of(const Connector *c);
-/* The field of kind k named `name`, or NULL. */
+/* The field of kind k named `name` (or by Flink's Nexmark SQL name), or NULL. */
 const NexmarkField *nexmark_field(const NexmarkKind *k, const char *name);
 /* A nexmark source's `kind` is written out, and each field of its schema is
  * one of the kind's, of its type, never null: else errors at their places. */

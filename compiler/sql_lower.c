@@ -174,9 +174,21 @@ static bool in_names(const SqlName *list, const char *name)
     return false;
 }
 
+static const char *table_connector_name(const SqlTable *t)
+{
+    for (const SqlOption *o = t->options; o; o = o->next)
+        if (strcmp(o->key, "connector") == 0)
+            return o->value;
+    return "";
+}
+
 /* Checks a CREATE TABLE's columns, watermark and key once, when declared. */
 static void check_table(Lower *L, SqlTable *t)
 {
+    /* A nexmark table's columns are never null, as the generator makes them. */
+    if (strcmp(table_connector_name(t), "nexmark") == 0)
+        for (SqlColumn *c = t->cols; c; c = c->next)
+            c->not_null = true;
     for (SqlColumn *c = t->cols; c; c = c->next)
         for (const char *s = c->name; *s; s++)
             if (!(isalnum((unsigned char)*s) || *s == '_') || isdigit((unsigned char)c->name[0])) {
@@ -526,11 +538,27 @@ static Connector build_connector(Lower *L, SqlTable *t, bool sink)
             add_string(&b, "path", "/dev/null", c->value_loc);
         add_word(&b, "format", "csv", c->value_loc);
         add_bool(&b, "header", false, c->value_loc);
+    } else if (strcmp(c->value, "nexmark") == 0) {
+        /* One table per kind of the run (docs/sql.md, "Nexmark"). */
+        b.conn.name = "nexmark";
+        if (sink)
+            diag_error(L->d, c->value_loc, "connector 'nexmark' makes rows: it cannot be a sink");
+        required(&b, "kind", "kind");
+        SqlOption *events = take(&b, "events.num");
+        if (events)
+            add_int_option(&b, "events", events);
+        SqlOption *pace = take(&b, "first-event.rate");
+        if (pace)
+            add_int_option(&b, "events_per_second", pace);
+        SqlOption *seed = take(&b, "seed");
+        if (seed)
+            add_int_option(&b, "seed", seed);
+        SqlOption *rate = take(&b, "rows-per-second");
+        if (rate)
+            add_int_option(&b, "rate", rate);
     } else {
-        const char *why = strcmp(c->value, "nexmark") == 0
-                              ? "flowc has no nexmark generator; read the events from files"
-                              : "connectors 'filesystem', 'kafka', 'upsert-kafka', 'jdbc', "
-                                "'datagen', 'print', 'blackhole'";
+        const char *why = "connectors 'filesystem', 'kafka', 'upsert-kafka', 'jdbc', "
+                          "'datagen', 'nexmark', 'print', 'blackhole'";
         not_supported(L->d, c->value_loc, arena_printf(L->a, "connector '%s'", c->value), why);
         b.conn.name = "file";
         return b.conn;
@@ -642,6 +670,7 @@ typedef enum FnKind {
     FN_AGG,        /* the aggregate `flow` */
     FN_DOW,        /* DAYOFWEEK: Sunday 1 ... Saturday 7 */
     FN_MOD,
+    FN_SPLIT_INDEX, /* SPLIT_INDEX(s, sep, i): i counts from 0, split_part's from 1 */
     FN_DATEFMT,    /* DATE_FORMAT(ts, 'Java pattern') */
     FN_TOTS,       /* TO_TIMESTAMP(s [, 'Java pattern']) */
     FN_NOT_HERE,   /* a Flink function flowc lacks */
@@ -683,7 +712,7 @@ static const SqlFn sql_fns[] = {
     { "UNIX_TIMESTAMP", FN_NOT_HERE, NULL }, { "FROM_UNIXTIME", FN_NOT_HERE, NULL },
     { "TO_DATE", FN_NOT_HERE, NULL }, { "MD5", FN_NOT_HERE, NULL },
     { "SHA256", FN_NOT_HERE, NULL }, { "INITCAP", FN_NOT_HERE, NULL },
-    { "SPLIT_INDEX", FN_NOT_HERE, NULL }, { "LISTAGG", FN_NOT_HERE, NULL },
+    { "SPLIT_INDEX", FN_SPLIT_INDEX, NULL }, { "LISTAGG", FN_NOT_HERE, NULL },
     { "COLLECT", FN_NOT_HERE, NULL }, { "UUID", FN_NOT_HERE, NULL },
     { "RAND", FN_NOT_HERE, NULL }, { "JSON_VALUE", FN_NOT_HERE, NULL },
 };
@@ -1029,6 +1058,17 @@ static Expr *lower_call(Lower *L, Scope *s, Expr *e)
         b->binary.rhs = e->call.args->next;
         return b;
     }
+    case FN_SPLIT_INDEX: {
+        if (e->call.nargs != 3) {
+            diag_error(L->d, e->loc, "SPLIT_INDEX takes a string, a separator and an index");
+            return e;
+        }
+        lower_args(L, s, &e->call.args);
+        Expr *sep = e->call.args->next, *i = sep->next;
+        sep->next = binary_expr(L, BIN_ADD, i, int_expr(L, 1, i->loc), i->loc);
+        e->call.name = "split_part";
+        return e;
+    }
     case FN_DATEFMT:
         if (e->call.nargs != 2) {
             diag_error(L->d, e->loc, "DATE_FORMAT takes a timestamp and a pattern");
@@ -1296,14 +1336,6 @@ static bool window_side(Lower *L, const SqlFrom *side, const SqlFrom **tvf)
     }
     *tvf = f;
     return true;
-}
-
-static const char *table_connector_name(const SqlTable *t)
-{
-    for (const SqlOption *o = t->options; o; o = o->next)
-        if (strcmp(o->key, "connector") == 0)
-            return o->value;
-    return "";
 }
 
 /* FROM a JOIN b ON ... (or FROM a, b WHERE ...): an interval join when a

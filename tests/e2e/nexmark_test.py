@@ -5,7 +5,9 @@ three kinds, the same for every seed-and-rate argument pair the .flow gives,
 and each query's rows as a multiset against the model's own computation of
 the query over the model's events (the SQL of the Nexmark suite, written out
 in Python). q12 is in processing time, so only its total per bidder is
-compared. Every program must finish with nothing late and nothing bad.
+compared; q18 and q19 are changelogs, compared once applied. The queries
+written in Flink SQL (tests/bench/nexmark/sql/) must give the rows of their
+.flow twins. Every program must finish with nothing late and nothing bad.
 
   nexmark_test.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
                   [--events N] [--seed S]
@@ -16,6 +18,7 @@ import csv
 import datetime
 import io
 import os
+import re
 import shutil
 import sys
 
@@ -25,7 +28,14 @@ import nexmark_model  # noqa: E402
 
 EVENTS_PER_SECOND = 1000
 QUERIES = ["q0", "q1", "q2", "q3", "q5", "q7", "q8", "q11", "q12", "q13", "q14", "q15",
-           "q16", "q17", "q20", "q21", "q22"]
+           "q16", "q17", "q18", "q19", "q20", "q21", "q22"]
+# The queries written in Flink SQL too (tests/bench/nexmark/sql/): each must give
+# the rows of its .flow twin, with the events' options set to the run's.
+SQL_QUERIES = ["q0", "q1", "q2", "q3", "q11", "q18", "q19", "q20", "q21", "q22"]
+# Flink's q20 selects the two `extra` columns too, which q20.flow leaves out.
+SQL_DROPPED = {"q20": (6, 15)}
+# The updating queries, a changelog: compared once applied, keyed by these columns.
+UPSERT_KEYS = {"q18": (1, 0), "q19": (0, 7)}
 SECOND = 1000
 
 ALL_FIELDS = """\
@@ -118,6 +128,57 @@ def q20(P, A, B):
                                          "date_time", "expires", "seller", "category"),
                     ("date_time", "expires"))
             for b in B if b["auction"] in tens]
+
+
+BID_FIELDS = ("auction", "bidder", "price", "channel", "url", "date_time", "extra")
+
+
+def q18(P, A, B):
+    """Each (bidder, auction)'s latest bid; of equal times the first."""
+    last = {}
+    for b in B:
+        k = (b["bidder"], b["auction"])
+        if k not in last or b["date_time"] > last[k]["date_time"]:
+            last[k] = b
+    return [as_text(b, BID_FIELDS, ("date_time",)) for b in last.values()]
+
+
+def q19(P, A, B):
+    """Each auction's 10 highest bids with their rank; of equal prices the first."""
+    per = collections.defaultdict(list)
+    for i, b in enumerate(B):
+        per[b["auction"]].append((-b["price"], i, b))
+    rows = []
+    for bids in per.values():
+        for rank, (_, _, b) in enumerate(sorted(bids, key=lambda x: x[:2])[:10], 1):
+            rows.append(as_text(b, BID_FIELDS, ("date_time",)) + (str(rank),))
+    return rows
+
+
+def applied(name, rows, problems):
+    """A changelog's rows (op first) applied as upserts on its key columns."""
+    state = {}
+    for r in rows:
+        op, r = r[0], r[1:]
+        k = tuple(r[i] for i in UPSERT_KEYS[name])
+        if op in ("+I", "+U"):
+            state[k] = r
+        elif op == "-D" and state.pop(k, None) is None:
+            problems.append("%s: -D of a row that is not there: %r" % (name, r))
+    return list(state.values())
+
+
+def sql_job(env, q, work, args):
+    """The Flink SQL twin of query q with the run's events, seed and pace."""
+    with open(os.path.join(env.src, "tests", "bench", "nexmark", "sql", q + ".sql")) as f:
+        text = f.read()
+    for key, value in (("events.num", args.events), ("first-event.rate", EVENTS_PER_SECOND),
+                       ("seed", args.seed)):
+        text = re.sub(r"'%s' = '\d+'" % re.escape(key), "'%s' = '%d'" % (key, value), text)
+    with open(os.path.join(work, q + "_sql.sql"), "w") as f:
+        f.write(text)
+    env.build(q + "_sql.sql", q + "_sql", work)
+    return env.run(q + "_sql", [], work)
 
 
 def q5(P, A, B):
@@ -284,8 +345,8 @@ def run(env, args, work):
     with open(os.path.join(work, "side_input.csv"), "w") as f:
         f.write("key,value\n" + "".join("%d,v%d\n" % (k, k * 7 % 1000) for k in range(10000)))
     model = {"q0": q0, "q1": q1, "q2": q2, "q3": q3, "q5": q5, "q7": q7, "q8": q8,
-             "q11": q11, "q13": q13, "q14": q14, "q15": q15, "q16": q16, "q17": q17, "q20": q20,
-             "q21": q21, "q22": q22}
+             "q11": q11, "q13": q13, "q14": q14, "q15": q15, "q16": q16, "q17": q17, "q18": q18,
+             "q19": q19, "q20": q20, "q21": q21, "q22": q22}
     sizes = []
     for q in QUERIES:
         shutil.copy(os.path.join(env.src, "tests", "bench", "nexmark", q + ".flow"), work)
@@ -299,6 +360,18 @@ def run(env, args, work):
         check_finished(q, err, problems)
         _, got = read_rows(out)
         sizes.append("%s %d" % (q, len(got)))
+        if q in SQL_QUERIES:
+            status, sql_out, err = sql_job(env, q, work, args)
+            if status:
+                problems.append("%s.sql exited with status %d:\n%s" % (q, status, err[-2000:]))
+            else:
+                check_finished(q + ".sql", err, problems)
+                drop = SQL_DROPPED.get(q, ())
+                sql_rows = [tuple(v for i, v in enumerate(r) if i not in drop)
+                            for r in csv.reader(io.StringIO(sql_out))]
+                compare(q + ".sql", got, sql_rows, problems)
+        if q in UPSERT_KEYS:
+            got = applied(q, got, problems)
         if q == "q12":
             totals = collections.Counter()
             for bidder, n, _, _ in got:

@@ -1,0 +1,18 @@
+-- q18.sql: Nexmark q18 in Flink SQL, as the benchmark writes it (docs/sql.md, "Nexmark");
+-- the twin of ../q18.flow. The tables are flowc's nexmark connector, one per kind.
+CREATE TABLE bid (
+  auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+  dateTime TIMESTAMP(3), extra VARCHAR,
+  WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND
+) WITH ('connector' = 'nexmark', 'kind' = 'bid', 'events.num' = '10000000',
+        'first-event.rate' = '100000', 'seed' = '0');
+
+CREATE TABLE discard_sink (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+  dateTime TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'print');
+
+INSERT INTO discard_sink
+SELECT auction, bidder, price, channel, url, dateTime, extra
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY dateTime DESC) AS rank_number
+      FROM bid)
+WHERE rank_number <= 1;
+

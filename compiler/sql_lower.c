@@ -210,6 +210,78 @@ static void check_table(Lower *L, SqlTable *t)
             unknown(L, k->loc, "column", k->name, column_names(L, t));
 }
 
+/* Whether an expression (and the list after it) reads column `name`. */
+static bool expr_reads(const Expr *e, const char *name)
+{
+    for (; e; e = e->next) {
+        switch (e->kind) {
+        case EX_INT:
+        case EX_FLOAT:
+        case EX_STRING:
+        case EX_BOOL:
+        case EX_DURATION:
+            break;
+        case EX_NAME:
+            if (strcmp(e->name.name, name) == 0)
+                return true;
+            break;
+        case EX_UNARY:
+            if (expr_reads(e->unary.operand, name))
+                return true;
+            break;
+        case EX_BINARY:
+            if (expr_reads(e->binary.lhs, name) || expr_reads(e->binary.rhs, name))
+                return true;
+            break;
+        case EX_CALL:
+            if (expr_reads(e->call.args, name))
+                return true;
+            break;
+        case EX_BETWEEN:
+        case EX_IN:
+        case EX_CASE:
+        case EX_IS_NULL:
+            if (expr_reads(e->form.ops, name))
+                return true;
+            break;
+        }
+    }
+    return false;
+}
+
+/* Whether a query (its UNION ALL branches, subqueries and joins) may read
+ * column `name` of some table: by name, as a window's time or partition, or
+ * under a `*`. */
+static bool query_reads(const SqlQuery *q, const char *name)
+{
+    for (; q; q = q->union_all) {
+        for (const SqlItem *it = q->items; it; it = it->next)
+            if (!it->expr || expr_reads(it->expr, name))
+                return true;
+        if (expr_reads(q->where, name) || expr_reads(q->group_by, name) ||
+            expr_reads(q->having, name))
+            return true;
+        for (const SqlFrom *f = q->from; f; f = f->join) {
+            if ((f->descriptor && strcmp(f->descriptor, name) == 0) ||
+                in_names(f->partition, name) || query_reads(f->query, name) ||
+                expr_reads(f->on, name) || expr_reads(f->as_of, name))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Whether any query or view of the job may read column `name`. A nexmark
+ * table declares every column, as Flink's DDL does, and its generator
+ * makes only the fields its schema has: the job's unread ones are left out. */
+static bool job_reads(const Lower *L, const char *name)
+{
+    for (const SqlStmt *st = L->sp->stmts; st; st = st->next)
+        if (query_reads(st->query, name) || (st->table && query_reads(st->table->query, name)))
+            return true;
+    return false;
+}
+
 static Decl *table_schema(Lower *L, SqlTable *t)
 {
     if (t->schema)
@@ -217,8 +289,12 @@ static Decl *table_schema(Lower *L, SqlTable *t)
     Decl *s = new_decl(L, DECL_SCHEMA, t->loc, fresh_name(L, arena_printf(L->a, "%s_row", t->name)),
                        t->name_loc);
     FieldDecl **link = &s->schema_fields;
+    bool nexmark = strcmp(table_connector_name(t), "nexmark") == 0;
     for (SqlColumn *c = t->cols; c; c = c->next) {
         if (c->proctime)
+            continue;
+        if (nexmark && !job_reads(L, c->name) &&
+            !(t->has_watermark && strcmp(c->name, t->wm_col) == 0))
             continue;
         FieldDecl *f = arena_alloc(L->a, sizeof *f);
         f->name = c->name;
@@ -1276,6 +1352,44 @@ static int sides_of(const JoinSides *j, const Expr *e)
     return 0;
 }
 
+/* 1 or 2 when every column an expression reads is of that one side of the
+ * join, 0 when it reads none, -1 when it reads both or a column whose side
+ * is not known. */
+static int one_side(const JoinSides *j, const Expr *e)
+{
+    int side = 0;
+    switch (e->kind) {
+    case EX_NAME:
+        side = sides_of(j, e);
+        return side == 1 || side == 2 ? side : -1;
+    case EX_UNARY:
+        return one_side(j, e->unary.operand);
+    case EX_BINARY: {
+        int a = one_side(j, e->binary.lhs), b = one_side(j, e->binary.rhs);
+        return a < 0 || b < 0 || (a && b && a != b) ? -1 : a | b;
+    }
+    case EX_CALL:
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+    case EX_IS_NULL:
+        for (const Expr *x = e->kind == EX_CALL ? e->call.args : e->form.ops; x; x = x->next) {
+            int m = one_side(j, x);
+            if (m < 0 || (m && side && m != side))
+                return -1;
+            side |= m;
+        }
+        return side;
+    case EX_INT:
+    case EX_FLOAT:
+    case EX_STRING:
+    case EX_BOOL:
+    case EX_DURATION:
+        return 0;
+    }
+    return -1;
+}
+
 static void conjuncts(Expr *e, Expr **out, int *n, int max)
 {
     if (!e)
@@ -1430,6 +1544,8 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     conjuncts(q->where, conds, &n, 128);
     JoinEq *eqs = NULL, **elink = &eqs;
     Expr *residual = NULL;
+    Expr *rest[128];
+    int nrest = 0;
     Expr *between = NULL;
     bool wstart = false, wend = false;
     for (int i = 0; i < n; i++) {
@@ -1476,15 +1592,16 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
                              "and the time bound; filter in a view before the join");
             return NULL;
         }
-        if (!residual) {
-            residual = c;
-        } else {
-            Expr *and = sql_expr(L->a, EX_BINARY, c->loc);
-            and->binary.op = BIN_AND;
-            and->binary.lhs = residual;
-            and->binary.rhs = c;
-            residual = and;
-        }
+        rest[nrest++] = c;
+    }
+    /* A regular inner join keeps every record of both sides: a condition
+     * on one side only goes before the join, where it bounds that state. */
+    bool push = !outer && !lookup && !ltvf && !between;
+    Expr *lwhere = NULL, *rwhere = NULL;
+    for (int i = 0; i < nrest; i++) {
+        int side = push ? one_side(&j, rest[i]) : 0;
+        Expr **to = side == 1 ? &lwhere : side == 2 ? &rwhere : &residual;
+        *to = *to ? binary_expr(L, BIN_AND, *to, rest[i], rest[i]->loc) : rest[i];
     }
     if (!eqs) {
         diag_error(L->d, f->join_loc, "a join needs an equality of the two sides, a.k = b.k");
@@ -1495,9 +1612,29 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     d->stream.alias = f->alias;
     d->stream.alias_loc = f->alias_loc;
     Op **tail = &d->stream.ops;
+    if (lwhere) {
+        Op *w = new_op(L, OP_WHERE, lwhere->loc);
+        w->where = lower_expr(L, &s, lwhere);
+        push_op(&tail, w);
+    }
     Op *join = new_op(L, lookup ? OP_LOOKUP : OP_JOIN, f->join_loc);
     join->join.other = new_ref(L, rin, rf->name_loc);
     join->join.alias = r->alias;
+    if (rwhere) {
+        /* The right side's condition in a stream of its own, under the
+         * name the query gives that side. */
+        Decl *rd = new_decl(L, DECL_STREAM, rwhere->loc,
+                            fresh_name(L, arena_printf(L->a, "%s_right", name)), rf->name_loc);
+        rd->stream.input = new_ref(L, rin, rf->name_loc);
+        rd->stream.alias = j.rq;
+        rd->stream.alias_loc = rf->name_loc;
+        Op *w = new_op(L, OP_WHERE, rwhere->loc);
+        w->where = lower_expr(L, &s, rwhere);
+        rd->stream.ops = w;
+        add_decl(L, rd);
+        join->join.other = new_ref(L, rd->name, rf->name_loc);
+        join->join.alias = j.rq;
+    }
     join->join.eqs = eqs;
     join->join.left = f->join_left;
     join->join.right = f->join_right;

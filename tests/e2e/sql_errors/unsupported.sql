@@ -12,7 +12,7 @@
 -- expect: 43:13: error: leaving column 'id' out of INSERT INTO out2 (...) is not supported by this version of flowc (flowc has no NULL to write into it: list every column)
 -- expect: 44:22: error: unknown column 'idd' (did you mean 'id'?)
 -- expect: 45:63: error: 'a regular LEFT JOIN in a view or subquery' is not supported by this version of flowc (its result retracts rows (-D, -U): write it to 'print' or 'filesystem', which show the row kind, or bound the times with BETWEEN)
--- expect: 21:50: error: connector 'nexmark' is not supported by this version of flowc (flowc has no nexmark generator; read the events from files)
+-- expect: 21:30: error: connector 'nexmark' needs the option 'kind'
 CREATE TABLE orders (
   id BIGINT NOT NULL, customer STRING NOT NULL, amount DOUBLE, ts TIMESTAMP(3),
   WATERMARK FOR ts AS ts - INTERVAL '1' SECOND

@@ -1252,6 +1252,34 @@ static const SqlColumn *next_sink_col(const SqlColumn *c)
     return c;
 }
 
+/* The `select` of a SELECT list of plain expressions, each named after the
+ * sink's column, the row kind `op` first when `changelog`; NULL after an
+ * error at a `*`, which names `star` and says `why`. */
+static Op *select_op(Lower *L, Scope *s, const SqlQuery *q, const SqlTable *sink, bool changelog,
+                     const char *star, const char *why)
+{
+    Item *items = NULL, **ilink = &items;
+    if (changelog) {
+        *ilink = new_item(L, "op", q->loc, name_expr(L, "op", q->loc));
+        ilink = &(*ilink)->next;
+    }
+    const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
+    for (const SqlItem *it = q->items; it; it = it->next) {
+        if (!it->expr) {
+            diag_unsupported(L->d, it->loc, star, why);
+            return NULL;
+        }
+        Item *item = new_item(L, item_name(L, it, sc), it->loc, lower_expr(L, s, it->expr));
+        *ilink = item;
+        ilink = &item->next;
+        if (sc)
+            sc = next_sink_col(sc->next);
+    }
+    Op *sel = new_op(L, OP_SELECT, q->loc);
+    sel->select = items;
+    return sel;
+}
+
 /* Appends op to the list at *tail. */
 static void push_op(Op ***tail, Op *op)
 {
@@ -1717,25 +1745,10 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         w->where = lower_expr(L, &s, residual);
         push_op(&tail, w);
     }
-    Item *items = NULL, **ilink = &items;
-    if (join->join.regular && L->changelog) {
-        *ilink = new_item(L, "op", q->loc, name_expr(L, "op", q->loc));
-        ilink = &(*ilink)->next;
-    }
-    const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
-    for (SqlItem *it = q->items; it; it = it->next) {
-        if (!it->expr) {
-            diag_unsupported(L->d, it->loc, "SELECT * of a join", "name the columns");
-            return NULL;
-        }
-        Item *item = new_item(L, item_name(L, it, sc), it->loc, lower_expr(L, &s, it->expr));
-        *ilink = item;
-        ilink = &item->next;
-        if (sc)
-            sc = next_sink_col(sc->next);
-    }
-    Op *sel = new_op(L, OP_SELECT, q->loc);
-    sel->select = items;
+    Op *sel = select_op(L, &s, q, sink, join->join.regular && L->changelog, "SELECT * of a join",
+                        "name the columns");
+    if (!sel)
+        return NULL;
     push_op(&tail, sel);
     return d;
 }
@@ -2035,27 +2048,10 @@ static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     bool outer_star = q->items && !q->items->expr && !q->items->next;
     if (outer_star && rn_last && (windowed || changelog))
         return d;
-    Item *items = NULL, **ilink = &items;
-    if (changelog) {
-        *ilink = new_item(L, "op", q->loc, name_expr(L, "op", q->loc));
-        ilink = &(*ilink)->next;
-    }
-    const SqlColumn *sc = sink ? next_sink_col(sink->cols) : NULL;
-    for (SqlItem *it = q->items; it; it = it->next) {
-        if (!it->expr) {
-            diag_unsupported(L->d, it->loc, "SELECT * of a Top-N here",
-                             "name the columns (ROW_NUMBER last and no upsert sink allow *)");
-            return NULL;
-        }
-        const char *out = item_name(L, it, sc);
-        Item *item = new_item(L, out, it->loc, lower_expr(L, &s, it->expr));
-        *ilink = item;
-        ilink = &item->next;
-        if (sc)
-            sc = next_sink_col(sc->next);
-    }
-    Op *sel = new_op(L, OP_SELECT, q->loc);
-    sel->select = items;
+    Op *sel = select_op(L, &s, q, sink, changelog, "SELECT * of a Top-N here",
+                        "name the columns (ROW_NUMBER last and no upsert sink allow *)");
+    if (!sel)
+        return NULL;
     push_op(&tail, sel);
     return d;
 }

@@ -86,6 +86,9 @@ list(APPEND E2E_TESTS e2e.oracle_outer_join)
 add_test(NAME e2e.oracle_regular_join
          COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_regular_join.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle_regular_join)
+# top (docs/language.md, "top"): window and updating top-N against SQLite's ROW_NUMBER.
+add_test(NAME e2e.oracle_top COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_top.py ${E2E_OPTIONS})
+list(APPEND E2E_TESTS e2e.oracle_top)
 # Patterns of files and compressed files (docs/language.md, "Files")
 add_test(NAME e2e.files COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/files_test.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.files)

@@ -9,7 +9,7 @@ to the reference (with --parallelism N > 1, the same multiset of lines: the
 order across keys is not defined), and the counts of its summary (read,
 written, late, bad, unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, sessions, `late as`, dedupe, interval and window
-joins, a full outer interval join, lookup, union, chained windows, updating aggregates, several
+joins, a full outer interval join, lookup, union, chained windows, updating aggregates, window and updating top-N, several
 sinks, file, generator and nexmark sources, tumbling and chained windows and dedupe with
 `state rocksdb` too, every aggregate in memory (percentile past its exact bound), on inputs of a
 few hundred thousand records (a run takes a fraction
@@ -215,6 +215,13 @@ stream every = events | key by k
   | aggregate n = count(), total = sum(v), tags = count_distinct(tag) emit every 1s ttl 10s;
 sink running to file("running.csv", format = csv);
 sink every to file("every.csv", format = csv);
+"""),
+    ("top", EVENT_SCHEMA + EVENTS + """
+stream best = events | key by k | window tumbling 5s | aggregate n = count(), total = sum(v)
+  | top 3 by n desc, total;
+stream highest = events | key by tag | top 2 by v desc rank as place;
+sink best to file("best.csv", format = csv);
+sink highest to file("highest.csv", format = csv);
 """),
     ("generator_windows", """
 schema G { ts : timestamp, k : int64, v : int64 }

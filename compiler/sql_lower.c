@@ -1992,7 +1992,8 @@ static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     top->top.rank = rn;
     top->top.rank_loc = rn_item->alias_loc;
     TopKey **olink = &top->top.keys;
-    for (Expr *e = order; e; e = e->next) {
+    for (Expr *e = order, *next; e; e = next) {
+        next = e->next;
         TopKey *k = arena_alloc(L->a, sizeof *k);
         Expr *x = e;
         if (x->kind == EX_CALL && strcmp(x->call.name, "@desc") == 0) {

@@ -31,7 +31,7 @@ CREATE TABLE best_bids (item STRING, price BIGINT, supplier_id STRING, rn BIGINT
 
 INSERT INTO best_bids
 SELECT item, price, supplier_id, rn FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY item ORDER BY price DESC, bidtime) AS rn FROM Bid
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY item ORDER BY price DESC, bidtime, supplier_id DESC) AS rn FROM Bid
 ) WHERE rn < 3;
 
 CREATE TABLE first_bids (supplier_id STRING, item STRING, price BIGINT)

@@ -119,6 +119,40 @@ static void test_statistics_aggregates(void **state)
     lowered_free(l);
 }
 
+/* Flink's documented Top-N (the best 5 products per category) and
+ * deduplication (the first order of each id by processing time) patterns
+ * (docs/sql.md, "Top-N and deduplication"). */
+static void test_topn_and_dedupe(void **state)
+{
+    (void)state;
+    Lowered *l = lower_ok(
+        "CREATE TABLE ShopSales (product_id STRING, category STRING NOT NULL,\n"
+        "  product_name STRING, sales BIGINT NOT NULL)\n"
+        "  WITH ('connector' = 'filesystem', 'path' = 's.csv', 'format' = 'csv');\n"
+        "CREATE TABLE best (product_id STRING, category STRING, product_name STRING,\n"
+        "  sales BIGINT, row_num BIGINT) WITH ('connector' = 'print');\n"
+        "INSERT INTO best\n"
+        "SELECT product_id, category, product_name, sales, row_num FROM (\n"
+        "  SELECT *, ROW_NUMBER() OVER (PARTITION BY category ORDER BY sales DESC) AS row_num\n"
+        "  FROM ShopSales)\n"
+        "WHERE row_num <= 5;\n"
+        "CREATE TABLE Orders (order_id STRING NOT NULL, `user` STRING, num BIGINT,\n"
+        "  proctime AS PROCTIME())\n"
+        "  WITH ('connector' = 'filesystem', 'path' = 'o.csv', 'format' = 'csv');\n"
+        "CREATE TABLE firsts (order_id STRING, num BIGINT) WITH ('connector' = 'print');\n"
+        "INSERT INTO firsts SELECT order_id, num FROM (\n"
+        "  SELECT *, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY proctime ASC) AS row_num\n"
+        "  FROM Orders)\n"
+        "WHERE row_num = 1;\n");
+    assert_string_equal(ops_text(l, decl(l, DECL_STREAM, 0)),
+                        "key by category\ntop 5 by sales desc rank as row_num\n"
+                        "select op, product_id, category, product_name, sales, row_num\n");
+    /* Every row ties on a processing time: the first of each id ranks first. */
+    assert_string_equal(ops_text(l, decl(l, DECL_STREAM, 1)),
+                        "key by order_id\ntop 1 by 0 rank as row_num\nselect op, order_id, num\n");
+    lowered_free(l);
+}
+
 static void test_ddl_types_and_watermark(void **state)
 {
     (void)state;
@@ -381,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_ddl_types_and_watermark),
         cmocka_unit_test(test_statistics_aggregates),
         cmocka_unit_test(test_hop_session_and_keys),
+        cmocka_unit_test(test_topn_and_dedupe),
         cmocka_unit_test(test_select_order_and_having),
         cmocka_unit_test(test_functions),
         cmocka_unit_test(test_kafka_and_jdbc_options),

@@ -219,6 +219,10 @@ static void check_window(Pipe *p, Op *op)
 {
     Diag *d = p->c->d;
     check_op_durations(p->c, op);
+    if (op->update.has_every && op->window.kind == WIN_SLIDING)
+        diag_error(d, op->update.every.loc, "early results ('emit every') of a sliding window "
+                   "are not compiled yet: use a tumbling window of the slide, or a session "
+                   "window");
     if (!op->next || op->next->kind != OP_AGGREGATE)
         diag_error(d, op->loc, "'window' must be followed by 'aggregate'");
     if (op->window.late_as)
@@ -350,6 +354,19 @@ static void aggregate_result(Pipe *p, Op *op, bool updating, const Loc *wloc)
     p->window_result = wloc != NULL;
 }
 
+/* The records are now an upsert changelog keyed by the key fields, and by
+ * the field `extra` unless it is NULL. */
+static void upsert_changelog(Pipe *p, const char *extra)
+{
+    p->changelog = CLOG_UPSERT;
+    p->nclog = p->nkey + (extra != NULL);
+    p->clog_key = arena_alloc(p->c->arena, sizeof *p->clog_key * (size_t)(p->nkey + 1));
+    for (int k = 0; k < p->nkey; k++)
+        p->clog_key[k] = p->fs.schema->fields[p->key[k]].name;
+    if (extra)
+        p->clog_key[p->nkey] = extra;
+}
+
 /* An aggregate without a window: an updating aggregate (OP_UPDATE, a
  * stateful operator of its own), whose result is a changelog of one result
  * per key: `op` ("+I" for a key's first result, "+U" after), the key
@@ -361,11 +378,7 @@ static void check_update(Pipe *p, Op *op)
     if (!p->fs.schema)
         return;
     aggregate_result(p, op, true, NULL);
-    p->changelog = CLOG_UPSERT;
-    p->nclog = p->nkey;
-    p->clog_key = arena_alloc(p->c->arena, sizeof *p->clog_key * (size_t)(p->nkey + 1));
-    for (int k = 0; k < p->nkey; k++)
-        p->clog_key[k] = p->fs.schema->fields[p->key[k]].name;
+    upsert_changelog(p, NULL);
 }
 
 static void check_aggregate(Pipe *p, Op *op)
@@ -377,12 +390,20 @@ static void check_aggregate(Pipe *p, Op *op)
     }
     const UpdateClauses *u = &op->update;
     if (u->has_every)
-        diag_error(p->c->d, u->every.loc, "'emit every' is for an aggregate without a window");
+        diag_error(p->c->d, u->every.loc, "'emit every' after a window's aggregate: write it on "
+                   "the window for early results ('window tumbling 1h emit every 1m')");
     if (u->has_ttl)
         diag_error(p->c->d, u->ttl.loc, "'ttl' is for an aggregate without a window: a "
                    "window's state goes when the window can no longer change");
-    if (p->fs.schema)
-        aggregate_result(p, op, false, &prev->loc);
+    bool early = prev->update.has_every;
+    if (!p->fs.schema)
+        return;
+    aggregate_result(p, op, early, &prev->loc);
+    if (!early)
+        return;
+    /* Early results: a changelog of one row per (key, window), which a window
+     * names by its start (a session's end moves as it grows). */
+    upsert_changelog(p, "window_start");
 }
 
 /* ---- join and lookup ------------------------------------------------------------------- */
@@ -807,6 +828,11 @@ static void check_top(Pipe *p, Op *op)
         if (win && (win->window.lateness.param || win->window.lateness.ms > 0)) {
             diag_error(d, op->loc, "'top' cannot follow a window with 'lateness': a late "
                        "record would change a window's top after it went out");
+            diag_note(d, win->loc, "the window");
+        }
+        if (win && win->update.has_every) {
+            diag_error(d, op->loc, "'top' cannot follow a window with 'emit every': its "
+                       "top goes out once, when the window fires");
             diag_note(d, win->loc, "the window");
         }
         int ws = field_named(in, "window_start"), we = field_named(in, "window_end");

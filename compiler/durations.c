@@ -31,6 +31,9 @@ int dur_op_rules(const Op *op, DurRule out[DUR_MAX_RULES])
                     "the session gap must be positive");
             break;
         }
+        if (op->update.has_every) /* early results (docs/language.md, "Early results") */
+            n = add(out, n, DUR_POSITIVE, &op->update.every, NULL,
+                    "the interval of 'emit every' must be positive");
         return add(out, n, DUR_NOT_NEGATIVE, &op->window.lateness, NULL,
                    "the lateness must not be negative");
     case OP_JOIN:

@@ -617,3 +617,99 @@ void agg_emit_ckpt_values(Emitter *em, CWriter *w, const Item *items, const char
                     call(a, TY_INT64, arena_printf(a, "%s_n", acc)), it->name);
     }
 }
+
+/* ---- The last result emitted ---------------------------------------------------------- */
+
+/* Field and member of rec for item i, whose results start at `first`. */
+static const Field *last_field(const PlanType *out, int first, int i)
+{
+    return &out->schema->fields[first + i];
+}
+
+void agg_emit_last_members(CWriter *w, const Item *items, const PlanType *out, int first)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++)
+        cw_line(w, "%s out%d; /* %s: the last result emitted%s */",
+                field_c_type(last_field(out, first, i)), i, it->name,
+                it->type == TY_STRING ? ", copied" : "");
+}
+
+/* Releases a kept copy of a result value. */
+static void release_out(CWriter *w, const Field *f, const char *v)
+{
+    if (f->type == TY_STRING)
+        cw_line(w, f->optional ? "flow_str_release(%s.v);" : "flow_str_release(%s);", v);
+}
+
+void agg_emit_last_release(Arena *a, CWriter *w, const Item *items, const PlanType *out,
+                           int first, const char *s)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++)
+        release_out(w, last_field(out, first, i), arena_printf(a, "%s->out%d", s, i));
+}
+
+/* The test that `x` and `y`, two values of field f, are the same result. */
+static const char *same_value(Arena *a, const Field *f, const char *x, const char *y)
+{
+    if (!f->optional)
+        return key_equal_test(a, f->type, x, y);
+    return arena_printf(a, "(%s.null == %s.null && (%s.null || %s))", x, y, x,
+                        key_equal_test(a, f->type, arena_printf(a, "%s.v", x),
+                                       arena_printf(a, "%s.v", y)));
+}
+
+const char *agg_same_as_last(Arena *a, const Item *items, const PlanType *out, int first,
+                             const char *s)
+{
+    const char *same = NULL;
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++) {
+        const char *eq = same_value(a, last_field(out, first, i),
+                                    arena_printf(a, "rec.%s", out->members[first + i]),
+                                    arena_printf(a, "%s->out%d", s, i));
+        same = same ? arena_printf(a, "%s && %s", same, eq) : eq;
+    }
+    return same;
+}
+
+/* o = v, a copy of v's string. */
+static void keep_value(CWriter *w, const Field *f, const char *o, const char *v)
+{
+    cw_line(w, "%s = %s;", o, v);
+    if (f->type == TY_STRING)
+        cw_line(w, f->optional ? "%s.v = flow_str_keep(%s.v);" : "%s = flow_str_keep(%s);", o, o);
+}
+
+void agg_emit_keep_last(Arena *a, CWriter *w, const Item *items, const PlanType *out, int first,
+                        const char *s)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++) {
+        const Field *f = last_field(out, first, i);
+        const char *o = arena_printf(a, "%s->out%d", s, i);
+        release_out(w, f, o);
+        keep_value(w, f, o, arena_printf(a, "rec.%s", out->members[first + i]));
+    }
+}
+
+void agg_emit_copy_last(Arena *a, CWriter *w, const Item *items, const PlanType *out, int first,
+                        const char *dst, const char *src)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++)
+        keep_value(w, last_field(out, first, i), arena_printf(a, "%s->out%d", dst, i),
+                   arena_printf(a, "%s->out%d", src, i));
+}
+
+void agg_emit_ckpt_last(Arena *a, CWriter *w, const Item *items, const PlanType *out, int first,
+                        const char *s, bool restore)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++) {
+        const Field *f = last_field(out, first, i);
+        const char *o = arena_printf(a, "%s->out%d", s, i);
+        cw_line(w, "%s", restore ? ckpt_get_field(a, f, o) : ckpt_put_field(a, f, o));
+    }
+}

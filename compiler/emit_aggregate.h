@@ -38,4 +38,26 @@ void agg_emit_results(Emitter *em, CWriter *w, const Item *items, const PlanType
 void agg_emit_ckpt_values(Emitter *em, CWriter *w, const Item *items, const char *s,
                           bool restore);
 
+/* The last result an operator emitted, kept so that a result equal to it is
+ * not emitted again (updating aggregates, early window results): members
+ * outI of the state `s`, one per item, of the type of the result record's
+ * field first + I, strings copied. */
+void agg_emit_last_members(CWriter *w, const Item *items, const PlanType *out, int first);
+/* Releases the copies the last result of `s` keeps. */
+void agg_emit_last_release(Arena *a, CWriter *w, const Item *items, const PlanType *out,
+                           int first, const char *s);
+/* The test that the results of the local record `rec` equal the last ones of `s`
+ * (a nan equals a nan); NULL without items. */
+const char *agg_same_as_last(Arena *a, const Item *items, const PlanType *out, int first,
+                             const char *s);
+/* The last results of `s` become those of `rec`, strings copied. */
+void agg_emit_keep_last(Arena *a, CWriter *w, const Item *items, const PlanType *out, int first,
+                        const char *s);
+/* dst's last results become copies of src's (dst's released before). */
+void agg_emit_copy_last(Arena *a, CWriter *w, const Item *items, const PlanType *out, int first,
+                        const char *dst, const char *src);
+/* The checkpoint's put (or, with `restore`, get) of the last results of `s`. */
+void agg_emit_ckpt_last(Arena *a, CWriter *w, const Item *items, const PlanType *out, int first,
+                        const char *s, bool restore);
+
 #endif

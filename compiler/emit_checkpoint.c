@@ -137,7 +137,8 @@ static const char *stage_layout(Arena *a, const PlanStage *st, bool rocksdb)
         key = arena_printf(a, "%s; other key: %s", key, key_text(a, &state->other_key));
     /* An operator in the state store saves only its spaces (emit_*_kv.c). */
     bool in_store = plan_stage_is(st, OP_DEDUPE) ||
-                    (plan_stage_is(st, OP_WINDOW) && st->nodes[0]->op->window.kind == WIN_TUMBLING);
+                    (plan_stage_is(st, OP_WINDOW) && st->nodes[0]->op->window.kind == WIN_TUMBLING &&
+                     !st->nodes[0]->op->update.has_every);
     const char *store = in_store && rocksdb ? "; state rocksdb" : "";
     return arena_printf(a, "operator %d: %s%s%s; in: %s", st->op_index, ops, key, store,
                         fields_text(a, st->in));

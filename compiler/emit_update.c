@@ -75,34 +75,6 @@ static UpdateStage update_stage(Emitter *em, const PlanStage *st)
     return u;
 }
 
-/* The result field of item i (after `op` and the key fields). */
-static const Field *out_field(const UpdateStage *u, int i)
-{
-    return &u->node->out->schema->fields[1 + u->nkey + i];
-}
-
-static const char *out_member(const UpdateStage *u, int i)
-{
-    return u->node->out->members[1 + u->nkey + i];
-}
-
-/* The test that `x` and `y`, two values of field f, are the same result. */
-static const char *same_value(Arena *a, const Field *f, const char *x, const char *y)
-{
-    if (!f->optional)
-        return key_equal_test(a, f->type, x, y);
-    return arena_printf(a, "(%s.null == %s.null && (%s.null || %s))", x, y, x,
-                        key_equal_test(a, f->type, arena_printf(a, "%s.v", x),
-                                       arena_printf(a, "%s.v", y)));
-}
-
-/* Releases a kept copy of a result value. */
-static void release_out(CWriter *w, const Field *f, const char *v)
-{
-    if (f->type == TY_STRING)
-        cw_line(w, f->optional ? "flow_str_release(%s.v);" : "flow_str_release(%s);", v);
-}
-
 static void emit_state(CWriter *w, const UpdateStage *u)
 {
     Emitter *em = u->em;
@@ -124,10 +96,7 @@ static void emit_state(CWriter *w, const UpdateStage *u)
     cw_line(w, "int64_t latest;   /* ttl: the latest event time of its records */");
     cw_line(w, "int64_t bucket;   /* ttl: the start of the bucket that owns it */");
     cw_line(w, "int64_t ckpt;     /* its number in the checkpoint being written */");
-    int i = 0;
-    for (const Item *it = u->items; it; it = it->next, i++)
-        cw_line(w, "%s out%d; /* %s: the last result emitted%s */", field_c_type(out_field(u, i)),
-                i, it->name, it->type == TY_STRING ? ", copied" : "");
+    agg_emit_last_members(w, u->items, u->node->out, 1 + u->nkey);
     cw_close(w, arena_printf(a, " %s;", state));
 
     cw_blank(w);
@@ -172,9 +141,7 @@ static void emit_state(CWriter *w, const UpdateStage *u)
     open_block(w);
     emit_key_release(w, u->keytypes, u->nkey, "s");
     agg_emit_release(w, u->items, "s");
-    i = 0;
-    for (const Item *it = u->items; it; it = it->next, i++)
-        release_out(w, out_field(u, i), arena_printf(a, "s->out%d", i));
+    agg_emit_last_release(a, w, u->items, u->node->out, 1 + u->nkey, "s");
     cw_line(w, "flow_state_free(s);");
     cw_close(w, "");
 }
@@ -228,26 +195,11 @@ static void emit_result_function(CWriter *w, const UpdateStage *u)
     CWriter *bw = &b.w;
     cw_line(bw, "%s rec;", out->cname);
     agg_emit_results(u->em, bw, u->items, out, 1 + u->nkey);
-    const char *same = NULL;
-    int i = 0;
-    for (const Item *it = u->items; it; it = it->next, i++) {
-        const char *eq = same_value(a, out_field(u, i), arena_printf(a, "rec.%s", out_member(u, i)),
-                                    arena_printf(a, "s->out%d", i));
-        same = same ? arena_printf(a, "%s && %s", same, eq) : eq;
-    }
+    const char *same = agg_same_as_last(a, u->items, out, 1 + u->nkey, "s");
     cw_comment(bw, true, "A result equal to the last one emitted is not emitted again.");
     cw_line(bw, "if (s->emitted%s%s)", same ? " && " : "", same ? same : "");
     cw_line(bw, "    return;");
-    i = 0;
-    for (const Item *it = u->items; it; it = it->next, i++) {
-        const Field *f = out_field(u, i);
-        const char *o = arena_printf(a, "s->out%d", i);
-        release_out(bw, f, o);
-        cw_line(bw, "%s = rec.%s;", o, out_member(u, i));
-        if (f->type == TY_STRING)
-            cw_line(bw, f->optional ? "%s.v = flow_str_keep(%s.v);" : "%s = flow_str_keep(%s);",
-                    o, o);
-    }
+    agg_emit_keep_last(a, bw, u->items, out, 1 + u->nkey, "s");
     cw_line(bw, "rec.%s = s->emitted ? (FlowStr){ \"+U\", 2 } : (FlowStr){ \"+I\", 2 };",
             out->members[0]);
     cw_line(bw, "s->emitted = true;");
@@ -403,12 +355,7 @@ static void emit_ckpt_state(CWriter *w, const UpdateStage *u, bool restore)
     cw_line(w, "%s", call(a, TY_BOOL, "s->dirty"));
     cw_line(w, "%s", call(a, TY_INT64, "s->latest"));
     cw_line(w, "%s", call(a, TY_INT64, "s->bucket"));
-    int i = 0;
-    for (const Item *it = u->items; it; it = it->next, i++) {
-        const Field *f = out_field(u, i);
-        const char *o = arena_printf(a, "s->out%d", i);
-        cw_line(w, "%s", restore ? ckpt_get_field(a, f, o) : ckpt_put_field(a, f, o));
-    }
+    agg_emit_ckpt_last(a, w, u->items, u->node->out, 1 + u->nkey, "s", restore);
     cw_line(w, "%s", call(a, TY_INT64, "s->count"));
     agg_emit_ckpt_values(u->em, w, u->items, "s", restore);
 }

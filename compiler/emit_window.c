@@ -79,6 +79,9 @@ WindowStage window_stage(Emitter *em, const PlanStage *st)
     n.keytypes = key_types(em, n.window);
     n.rearm = arena_printf(em->arena, "flow_time_add(time, %s)",
                            dur_plus(em->arena, n.lateness, 0));
+    n.early = n.wop->update.has_every && n.results; /* no reader: no rows to emit early */
+    if (n.early)
+        n.every = dur_c(em, &n.wop->update.every);
     return n;
 }
 
@@ -87,6 +90,8 @@ void window_entry_release(CWriter *w, const WindowStage *n, const char *s)
 {
     emit_key_release(w, n->keytypes, n->wop->nkey, s);
     agg_emit_release(w, n->items, s);
+    if (n->early)
+        window_early_release(w, n, s);
 }
 
 bool window_owns_memory(const WindowStage *n)
@@ -94,6 +99,9 @@ bool window_owns_memory(const WindowStage *n)
     for (int k = 0; k < n->wop->nkey; k++)
         if (n->keytypes[k] == TY_STRING)
             return true;
+    for (const Item *it = n->items; n->early && it; it = it->next)
+        if (it->type == TY_STRING)
+            return true; /* the last row's copy */
     return agg_owns_memory(n->items);
 }
 
@@ -105,6 +113,8 @@ void window_state_members(Emitter *em, CWriter *w, const WindowStage *n, const c
     emit_key_members(w, n->window);
     cw_line(w, "int64_t count;  /* records in the %s */", span);
     agg_emit_members(w, n->items);
+    if (n->early)
+        window_early_members(w, n);
     cw_close(w, arena_printf(em->arena, " %s;", n->names->state));
 }
 
@@ -249,6 +259,21 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
     cw_close(w, "");
 }
 
+const char *window_end_of(const WindowStage *n, const char *s, const char *start)
+{
+    if (n->session)
+        return arena_printf(n->arena, "flow_time_add(%s->last, %s)", s, dur_plus(n->arena, n->gap, 0));
+    return arena_printf(n->arena, "flow_time_add(%s, %s)", start, dur_plus(n->arena, n->size, 0));
+}
+
+const char *window_result_call(const WindowStage *n, const char *s, const char *start,
+                               const char *ts)
+{
+    if (n->early)
+        return arena_printf(n->arena, "%s(rt, %s, %s, %s);", n->names->result, s, start, ts);
+    return arena_printf(n->arena, "%s(rt, %s, %s);", n->names->result, s, start);
+}
+
 /* The result record and the rest of the stage after the aggregate. */
 void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
                                  const WindowStage *n)
@@ -263,11 +288,7 @@ void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     for (int k = 0; k < wop->nkey; k++, f++)
         cw_line(&b.w, "rec.%s = s->key%d;", out->members[f], k);
     cw_line(&b.w, "rec.%s = start;", out->members[f++]);
-    const char *end = n->session ? arena_printf(a, "flow_time_add(s->last, %s)",
-                                                dur_plus(a, n->gap, 0))
-                                 : arena_printf(a, "flow_time_add(start, %s)",
-                                                dur_plus(a, n->size, 0));
-    cw_line(&b.w, "rec.%s = %s;", out->members[f++], end);
+    cw_line(&b.w, "rec.%s = %s;", out->members[f++], window_end_of(n, "s", "start"));
     agg_emit_results(em, &b.w, n->items, out, f);
     if (n->session)
         cw_line(&b.w, "int64_t ts = flow_time_add(s->last, %s);", dur_plus(a, n->gap, -1));
@@ -288,12 +309,15 @@ void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
 }
 
 /* The fire function of a tumbling window's pane or a sliding window's end,
- * the timers' item (`type *var`): once, at end - 1ms, `results` writes the
- * window's results; at end - 1ms + lateness (the same call without
- * lateness) the item goes. */
+ * the timers' item (`type *var`), which fires at `fire_at`: with early
+ * results, before that a tick, whose rows `ticks` writes; once, at end -
+ * 1ms, `results` writes the window's results; at end - 1ms + lateness (the
+ * same call without lateness) the item goes. */
 static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment,
-                           const char *type, const char *var,
-                           void (*results)(CWriter *, const WindowStage *))
+                           const char *type, const char *var, const char *start,
+                           const char *fire_at,
+                           void (*results)(CWriter *, const WindowStage *),
+                           void (*ticks)(CWriter *, const WindowStage *))
 {
     bool lateness = n->late;
     cw_blank(w);
@@ -301,8 +325,12 @@ static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
     cw_line(w, "%s *%s = item;", type, var);
-    if (!lateness)
+    if (n->early) {
+        cw_line(w, "int64_t fire_at = %s;", fire_at);
+        window_early_tick(w, n, var, start, "fire_at", ticks);
+    } else if (!lateness) {
         cw_line(w, "(void)time;");
+    }
     if (!lateness && !n->results)
         cw_line(w, "(void)rt;");
     cw_open(w, "if (!%s->fired)", var);
@@ -320,7 +348,18 @@ static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment
 static void emit_pane_results(CWriter *w, const WindowStage *n)
 {
     cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
-    cw_line(w, "    %s(rt, flow_pane_entry(p, e), p->start);", n->names->result);
+    cw_line(w, "    %s", window_result_call(n, "flow_pane_entry(p, e)", "p->start", "fire_at"));
+}
+
+/* Tumbling windows, a tick of the early results: the entries that took
+ * records since their last row, in the order the keys came. */
+static void emit_pane_ticks(CWriter *w, const WindowStage *n)
+{
+    cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
+    cw_line(w, "%s *s = flow_pane_entry(p, e);", n->names->state);
+    cw_line(w, "if (s->dirty)");
+    cw_line(w, "    %s", window_result_call(n, "s", "p->start", "time"));
+    cw_close(w, "");
 }
 
 static void emit_tumbling_fire_function(CWriter *w, const WindowStage *n)
@@ -329,7 +368,9 @@ static void emit_tumbling_fire_function(CWriter *w, const WindowStage *n)
         ? "A timer of the window's pane is due: at end - 1ms the results, in the order the "
           "keys came; at end - 1ms + lateness the pane goes."
         : "The timer of the window's pane is due (end - 1ms): the results, in the order the "
-          "keys came, and the pane goes.", "FlowPane", "p", emit_pane_results);
+          "keys came, and the pane goes.", "FlowPane", "p", "p->start",
+        arena_printf(n->arena, "flow_time_add(p->start, %s)", dur_plus(n->arena, n->size, -1)),
+        emit_pane_results, emit_pane_ticks);
 }
 
 /* merge(dst, src): sliding windows add a pane's accumulators to those of a
@@ -431,7 +472,15 @@ static void emit_sliding_fire_function(CWriter *w, const WindowStage *n)
         : "The timer of a window end is due (end - 1ms): the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
           "the window, the results go out, and the window goes.",
-        "FlowWindowEnd", "w", emit_window_end_results);
+        "FlowWindowEnd", "w", NULL, "w->end - 1", emit_window_end_results, NULL);
+}
+
+/* Session windows, a tick of the early results: the session's row, when it
+ * took records since its last one. */
+static void emit_session_tick(CWriter *w, const WindowStage *n)
+{
+    cw_line(w, "if (s->dirty)");
+    cw_line(w, "    %s", window_result_call(n, "s", "s->start", "time"));
 }
 
 /* Session windows: the timer was set at end - 1ms of the session when it
@@ -450,10 +499,13 @@ static void emit_session_fire_function(CWriter *w, const WindowStage *n)
     cw_close(w, "");
     cw_line(w, "int64_t fire_at = flow_time_add(s->last, %s);", dur_plus(n->arena, n->gap, -1));
     cw_open(w, "if (!s->fired)");
-    emit_timer_again(w, "time < fire_at", n->op, "fire_at", "s", true);
+    if (n->early)
+        window_early_tick(w, n, "s", "s->start", "fire_at", emit_session_tick);
+    else
+        emit_timer_again(w, "time < fire_at", n->op, "fire_at", "s", true);
     cw_line(w, "s->fired = true;");
     if (n->results)
-        cw_line(w, "%s(rt, s, s->start);", n->names->result);
+        cw_line(w, "%s", window_result_call(n, "s", "s->start", "fire_at"));
     cw_close(w, "");
     if (n->late) {
         cw_line(w, "int64_t free_at = flow_time_add(fire_at, %s);",
@@ -487,6 +539,17 @@ static bool any_live(const PlanEdgeList *edges)
     return false;
 }
 
+/* When the timer of a window that starts at `start` and fires at fire_at
+ * is first due: with early results, at the first tick (the locals
+ * watermark, fire_at). */
+static const char *first_due(const WindowStage *n, const char *start)
+{
+    if (!n->early)
+        return "fire_at";
+    return arena_printf(n->arena, "flow_early_tick(watermark, %s, %s, fire_at)", start,
+                        dur_plus(n->arena, n->every, 0));
+}
+
 /* Session windows: the record's session, made, extended, or merged with the
  * later one when the record bridges the two. */
 static void emit_session_find_or_make(Body *b, const WindowStage *n)
@@ -511,9 +574,10 @@ static void emit_session_find_or_make(Body *b, const WindowStage *n)
         cw_comment(bw, true, "A session that starts after its end - 1ms (within the lateness) "
                              "fires at once.");
         cw_line(bw, "s->fired = watermark >= fire_at;");
-        cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : fire_at, s);", n->op);
+        cw_line(bw, "flow_timer_set(rt, %d, s->fired ? free_at : %s, s);", n->op,
+                first_due(n, "ts"));
     } else {
-        cw_line(bw, "flow_timer_set(rt, %d, fire_at, s);", n->op);
+        cw_line(bw, "flow_timer_set(rt, %d, %s, s);", n->op, first_due(n, "ts"));
     }
     cw_close(bw, "");
     cw_open(bw, "else");
@@ -526,6 +590,8 @@ static void emit_session_find_or_make(Body *b, const WindowStage *n)
             dur_plus(n->arena, n->gap, 0));
     cw_comment(bw, true, "The record bridges two sessions: this one joins the later one, which "
                          "takes its place; its timer only frees it.");
+    if (n->early)
+        window_early_merge(bw, n);
     cw_line(bw, "%s(later, s);", n->names->merge);
     cw_line(bw, "later->start = s->start;");
     cw_line(bw, "if (prev)");
@@ -632,6 +698,8 @@ void window_accumulate(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "s->count++;");
+    if (n->early)
+        cw_line(bw, "s->dirty = true;");
     agg_emit_accumulate(b, n->items);
 }
 
@@ -646,7 +714,9 @@ void window_updated_result(Body *b, const WindowStage *n, const char *fired,
     cw_comment(bw, true, "A late record within the lateness: an updated result.");
     cw_line(bw, "if (%s)", fired);
     cw_indent(bw);
-    cw_line(bw, "%s(rt, s, %s);", n->names->result, start);
+    cw_line(bw, "%s", window_result_call(n, "s", start, n->session
+        ? arena_printf(n->arena, "flow_time_add(s->last, %s)", dur_plus(n->arena, n->gap, -1))
+        : "fire_at"));
     cw_dedent(bw);
 }
 
@@ -679,11 +749,12 @@ static void emit_tumbling_input(Emitter *em, CWriter *w, const PlanStage *st,
                              "is only kept until free_at.");
         cw_open(bw, "if (made)");
         cw_line(bw, "p->fired = watermark >= fire_at;");
-        cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : fire_at, p);", n->op);
+        cw_line(bw, "flow_timer_set(rt, %d, p->fired ? free_at : %s, p);", n->op,
+                first_due(n, "start"));
         cw_close(bw, "");
     } else {
         cw_line(bw, "if (made)");
-        cw_line(bw, "    flow_timer_set(rt, %d, fire_at, p);", n->op);
+        cw_line(bw, "    flow_timer_set(rt, %d, %s, p);", n->op, first_due(n, "start"));
     }
     cw_close(bw, "");
     emit_pane_entry(&b, n);
@@ -807,6 +878,8 @@ void emit_window_ckpt_values(Emitter *em, CWriter *w, const PlanStage *st, const
         emit_ckpt_put_key(a, w, n.keytypes, n.wop->nkey, s);
     cw_line(w, "%s", call(a, TY_INT64, arena_printf(a, "%s->count", s)));
     agg_emit_ckpt_values(em, w, n.items, s, restore);
+    if (n.early)
+        window_early_ckpt_values(w, &n, s, restore);
 }
 
 void emit_window_entry_release(Emitter *em, CWriter *w, const PlanStage *st, const char *s)
@@ -815,18 +888,33 @@ void emit_window_entry_release(Emitter *em, CWriter *w, const PlanStage *st, con
     window_entry_release(w, &n, s);
 }
 
+/* The functions that make a window's results. */
+static void emit_results(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n)
+{
+    if (n->early)
+        window_early_functions(em, w, st, n);
+    else if (n->results)
+        window_result_function(em, w, st, n);
+}
+
+bool window_in_store(Emitter *em, const PlanStage *st)
+{
+    const Op *wop = st->nodes[0]->op;
+    return em->plan->state_rocksdb && wop->window.kind == WIN_TUMBLING &&
+           !wop->update.has_every;
+}
+
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
 {
     WindowStage n = window_stage(em, st);
     switch (n.wop->window.kind) {
     case WIN_TUMBLING:
-        if (em->plan->state_rocksdb) { /* the state store's variant (emit_window_kv.c) */
+        if (window_in_store(em, st)) { /* the state store's variant (emit_window_kv.c) */
             emit_window_kv_tumbling(em, w, st);
             break;
         }
         emit_tumbling_state(em, w, &n);
-        if (n.results)
-            window_result_function(em, w, st, &n);
+        emit_results(em, w, st, &n);
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
         emit_tumbling_fire_function(w, &n);
@@ -834,8 +922,7 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         break;
     case WIN_SLIDING:
         emit_sliding_state(em, w, &n);
-        if (n.results)
-            window_result_function(em, w, st, &n);
+        emit_results(em, w, st, &n);
         emit_find_function(w, &n);
         emit_pane_release_function(w, &n);
         if (n.results)
@@ -846,9 +933,11 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_sliding_input(em, w, st, &n);
         break;
     case WIN_SESSION:
+        if (n.early)
+            n.retract = plan_unique_name(em->plan, arena_printf(em->arena, "%s_retract",
+                                                                n.names->result));
         emit_session_state(em, w, &n);
-        if (n.results)
-            window_result_function(em, w, st, &n);
+        emit_results(em, w, st, &n);
         emit_merge_function(em, w, &n);
         emit_session_fire_function(w, &n);
         emit_session_input(em, w, st, &n);

@@ -27,6 +27,9 @@ typedef struct WindowStage {
     const TypeKind *keytypes;
     const char *rearm;      /* in a fire function: the time of its second call, at
                                end - 1ms + lateness */
+    bool early;             /* `emit every D`: early results (emit_window_early.c) */
+    DurC every;             /* its D */
+    const char *retract;    /* sessions with early results: the function of a -D row */
 } WindowStage;
 
 WindowStage window_stage(Emitter *em, const PlanStage *st);
@@ -43,6 +46,32 @@ void window_accumulate(Body *b, const WindowStage *n);
 void window_updated_result(Body *b, const WindowStage *n, const char *fired, const char *start);
 void window_input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
                       Body *b);
+
+/* The C expression of the end of the window of state `s` that starts at `start`. */
+const char *window_end_of(const WindowStage *n, const char *s, const char *start);
+/* The call of the result function of state `s` of the window that starts
+ * at `start`; `ts`: the event time of an early result's row. */
+const char *window_result_call(const WindowStage *n, const char *s, const char *start,
+                               const char *ts);
+
+/* emit_window_early.c: early results. The state's members (after the
+ * accumulators), their release and checkpoint; the row, result (and for
+ * sessions retract) functions, in place of window_result_function; in a
+ * session's merge (locals later, s, ts), what the merged one takes over; in
+ * a fire function (rt, time), the tick, when `time` is before `fire_at`:
+ * `rows` writes the rows of the timers' item `var`, and the timer is set
+ * again at the next tick, then the function returns. */
+void window_early_members(CWriter *w, const WindowStage *n);
+void window_early_release(CWriter *w, const WindowStage *n, const char *s);
+void window_early_ckpt_values(CWriter *w, const WindowStage *n, const char *s, bool restore);
+void window_early_functions(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n);
+void window_early_merge(CWriter *w, const WindowStage *n);
+void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const char *start,
+                       const char *fire_at, void (*rows)(CWriter *, const WindowStage *));
+
+/* Whether the window keeps its state in the store: a tumbling window of a
+ * `state rocksdb` program, without early results (docs/rocksdb.md). */
+bool window_in_store(Emitter *em, const PlanStage *st);
 
 /* emit_window_kv.c: a tumbling window whose state is in the store (flow/kv.h). */
 void emit_window_kv_tumbling(Emitter *em, CWriter *w, const PlanStage *st);

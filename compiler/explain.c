@@ -309,6 +309,8 @@ static char *describe_window(Arena *arena, const Op *op)
                          duration_arg_text(arena, &op->window.slide));
     else
         s = arena_printf(arena, "window session gap %s", duration_arg_text(arena, &op->window.gap));
+    if (op->update.has_every)
+        s = arena_printf(arena, "%s emit every %s", s, duration_arg_text(arena, &op->update.every));
     if (op->window.lateness.ms || op->window.lateness.param)
         s = arena_printf(arena, "%s lateness %s", s,
                          duration_arg_text(arena, &op->window.lateness));

@@ -480,6 +480,10 @@ static void state_window(Plan *plan, PlanNode *n)
         end = "session end";
         break;
     }
+    if (op->update.has_every)
+        st->kept = arena_printf(a, "%s; with the last row emitted early (every %s), to leave "
+                                "out an unchanged result", st->kept,
+                                duration_arg_text(a, &op->update.every));
     st->freed = arena_printf(a, "a window fires when the watermark reaches %s - 1ms and is "
                              "freed at %s - 1ms + %s (lateness); later records %s", end, end,
                              duration_arg_text(a, &op->window.lateness),

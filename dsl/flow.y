@@ -994,6 +994,14 @@ window_clause
             $$.has_lateness = true;
             $$.op->window.lateness = $3;
         }
+    | window_clause EMIT EVERY duration_arg
+        {
+            $$ = $1;
+            if ($$.op->update.has_every)
+                duplicate(ctx, @2, "emit every");
+            $$.op->update.has_every = true;
+            $$.op->update.every = $4;
+        }
     | window_clause LATE AS name
         {
             $$ = $1;

@@ -264,6 +264,19 @@ static inline int64_t flow_window_start(int64_t t, int64_t size)
     return t - r;
 }
 
+/* The next early-result tick of a window that starts at `start` and fires
+ * at `cap` (its end - 1ms): the first k·every + every - 1 at or after start
+ * and after `after` (the watermark), and no later than cap
+ * (docs/language.md, "Early results"). */
+static inline int64_t flow_early_tick(int64_t after, int64_t start, int64_t every, int64_t cap)
+{
+    if (after >= cap)
+        return cap;
+    int64_t tick = flow_time_add(flow_window_start(after >= start ? after + 1 : start, every),
+                                 every - 1);
+    return tick < cap ? tick : cap;
+}
+
 /* The exact set of distinct values of count_distinct: one set per (key,
  * window), holding one type of value. Floats are compared like hash() sees
  * them (0.0 and -0.0 alike, every nan alike). */

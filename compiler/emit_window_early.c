@@ -1,0 +1,171 @@
+/* emit_window_early.c: the C of a window's early results, `window ... emit
+ * every D` (docs/language.md, "Early results"): the members each (key,
+ * window) state adds, the changelog rows of its results, their checkpoint.
+ *
+ * A window with early results emits a changelog keyed by (key,
+ * window_start): `+I` for the (key, window)'s first row, `+U` for each
+ * later one whose result differs from the last that went out (kept in the
+ * state, strings copied), at every tick of D (the watermark passing
+ * k·D + D - 1ms, as emit_window.c's fire functions test) for a state that
+ * took records since its last row (`dirty`), and when the window fires.
+ * A session's start can move (an earlier record, a merge), and with it the
+ * row's key: the row that went out under the old start is deleted (`-D`)
+ * before the new one goes in (`+I`); of two sessions a record merges, the
+ * merged one carries on the earlier's row and the later's is deleted.
+ *
+ * Every row goes through one function (names->row), which runs the
+ * operators after the window on it. */
+#include <inttypes.h>
+
+#include "emit_window.h"
+#include "emit_aggregate.h"
+
+/* The result record's first aggregate field: after op, the key, the window. */
+static int first_result(const WindowStage *n)
+{
+    return 1 + n->wop->nkey + 2;
+}
+
+void window_early_members(CWriter *w, const WindowStage *n)
+{
+    cw_line(w, "bool emitted;   /* a row of it went out: the next is an update (+U) */");
+    cw_line(w, "bool dirty;     /* it took records since its last row */");
+    if (n->session)
+        cw_line(w, "int64_t out_start, out_end; /* the window of the last row */");
+    agg_emit_last_members(w, n->items, n->aggregate->out, first_result(n));
+}
+
+void window_early_release(CWriter *w, const WindowStage *n, const char *s)
+{
+    agg_emit_last_release(n->arena, w, n->items, n->aggregate->out, first_result(n), s);
+}
+
+void window_early_ckpt_values(CWriter *w, const WindowStage *n, const char *s, bool restore)
+{
+    Arena *a = n->arena;
+    const char *(*call)(Arena *, TypeKind, const char *) = restore ? ckpt_get_call : ckpt_put_call;
+    cw_line(w, "%s", call(a, TY_BOOL, arena_printf(a, "%s->emitted", s)));
+    cw_line(w, "%s", call(a, TY_BOOL, arena_printf(a, "%s->dirty", s)));
+    if (n->session) {
+        cw_line(w, "%s", call(a, TY_INT64, arena_printf(a, "%s->out_start", s)));
+        cw_line(w, "%s", call(a, TY_INT64, arena_printf(a, "%s->out_end", s)));
+    }
+    agg_emit_ckpt_last(a, w, n->items, n->aggregate->out, first_result(n), s, restore);
+}
+
+/* The operators after the window, on one row `rec` with event time ts. */
+static void emit_row_function(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n)
+{
+    Body b;
+    body_init(&b, em, n->aggregate->out, "rec->", "rec");
+    emit_stage_rest(&b, st, 2);
+    if (!b.used_ts)
+        cw_line(&b.w, "(void)ts;");
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(n->arena, "One row of the early results of the window at "
+                                     "%s:%d, and the operators after it.",
+                                     em->plan->flow_file, n->wop->loc.line));
+    emit_body_function(w, arena_printf(n->arena, "static void %s(FlowRuntime *rt, const %s *rec, "
+                                          "int64_t ts)", n->names->row,
+                                       n->aggregate->out->cname), &b, false);
+}
+
+/* Sessions: `-D` of the last row of s, with the values it had. */
+static void emit_retract_function(CWriter *w, const WindowStage *n, const char *name)
+{
+    const PlanType *out = n->aggregate->out;
+    int f = 0;
+    cw_blank(w);
+    cw_comment(w, true, "The session's last row goes (-D): its start moved, or it was merged "
+                        "into another session's row.");
+    cw_line(w, "static void %s(FlowRuntime *rt, %s *s, int64_t ts)", name, n->names->state);
+    open_block(w);
+    cw_line(w, "%s rec;", out->cname);
+    cw_line(w, "rec.%s = (FlowStr){ \"-D\", 2 };", out->members[f++]);
+    for (int k = 0; k < n->wop->nkey; k++, f++)
+        cw_line(w, "rec.%s = s->key%d;", out->members[f], k);
+    cw_line(w, "rec.%s = s->out_start;", out->members[f++]);
+    cw_line(w, "rec.%s = s->out_end;", out->members[f++]);
+    for (int i = 0; f < out->schema->nfields; i++, f++)
+        cw_line(w, "rec.%s = s->out%d;", out->members[f], i);
+    cw_line(w, "s->emitted = false;");
+    cw_line(w, "%s(rt, &rec, ts);", n->names->row);
+    cw_close(w, "");
+}
+
+void window_early_functions(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n)
+{
+    Arena *a = n->arena;
+    const PlanType *out = n->aggregate->out;
+    int first = first_result(n);
+    emit_row_function(em, w, st, n);
+    const char *retract = n->retract;
+    if (retract)
+        emit_retract_function(w, n, retract);
+
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "The result so far of one (key, window) of the window at "
+                                     "%s:%d, which starts at `start`, as a row with event time "
+                                     "ts, unless it is the last row's.", em->plan->flow_file,
+                                     n->wop->loc.line));
+    cw_line(w, "static void %s(FlowRuntime *rt, %s *s, int64_t start, int64_t ts)",
+            n->names->result, n->names->state);
+    open_block(w);
+    cw_line(w, "%s rec;", out->cname);
+    int f = 1;
+    for (int k = 0; k < n->wop->nkey; k++, f++)
+        cw_line(w, "rec.%s = s->key%d;", out->members[f], k);
+    cw_line(w, "rec.%s = start;", out->members[f++]);
+    cw_line(w, "rec.%s = %s;", out->members[f++], window_end_of(n, "s", "start"));
+    agg_emit_results(em, w, n->items, out, first);
+    cw_line(w, "s->dirty = false;");
+    if (retract) {
+        cw_line(w, "if (s->emitted && s->out_start != start)");
+        cw_line(w, "    %s(rt, s, ts);", retract);
+    }
+    const char *same = agg_same_as_last(a, n->items, out, first, "s");
+    cw_comment(w, true, "A result equal to the last row's is not emitted again.");
+    cw_line(w, "if (s->emitted%s%s)", same ? " && " : "", same ? same : "");
+    cw_line(w, "    return;");
+    agg_emit_keep_last(a, w, n->items, out, first, "s");
+    if (retract) {
+        cw_line(w, "s->out_start = start;");
+        cw_line(w, "s->out_end = rec.%s;", out->members[first - 1]);
+    }
+    cw_line(w, "rec.%s = s->emitted ? (FlowStr){ \"+U\", 2 } : (FlowStr){ \"+I\", 2 };",
+            out->members[0]);
+    cw_line(w, "s->emitted = true;");
+    cw_line(w, "%s(rt, &rec, ts);", n->names->row);
+    cw_close(w, "");
+}
+
+void window_early_merge(CWriter *w, const WindowStage *n)
+{
+    const PlanType *out = n->aggregate->out;
+    int first = first_result(n);
+    cw_comment(w, true, "Early results: the merged session carries on the earlier one's row; "
+                        "the later one's goes.");
+    cw_line(w, "if (later->emitted)");
+    cw_line(w, "    %s(rt, later, ts);", n->retract);
+    agg_emit_last_release(n->arena, w, n->items, out, first, "later");
+    agg_emit_copy_last(n->arena, w, n->items, out, first, "later", "s");
+    cw_line(w, "later->emitted = s->emitted;");
+    cw_line(w, "later->out_start = s->out_start;");
+    cw_line(w, "later->out_end = s->out_end;");
+}
+
+void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const char *start,
+                       const char *fire_at, void (*rows)(CWriter *, const WindowStage *))
+{
+    cw_open(w, "if (time < %s)", fire_at);
+    cw_comment(w, true, "A tick of the early results: the (key, window)s that took records "
+                        "since their last row, while the window is open.");
+    cw_line(w, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
+    cw_open(w, "if (watermark < %s)", fire_at);
+    rows(w, n);
+    cw_close(w, "");
+    cw_line(w, "flow_timer_set(rt, %d, flow_early_tick(watermark, %s, %s, %s), %s);", n->op, start,
+            dur_plus(n->arena, n->every, 0), fire_at, var);
+    cw_line(w, "return;");
+    cw_close(w, "");
+}

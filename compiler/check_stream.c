@@ -219,10 +219,6 @@ static void check_window(Pipe *p, Op *op)
 {
     Diag *d = p->c->d;
     check_op_durations(p->c, op);
-    if (op->update.has_every && op->window.kind == WIN_SLIDING)
-        diag_error(d, op->update.every.loc, "early results ('emit every') of a sliding window "
-                   "are not compiled yet: use a tumbling window of the slide, or a session "
-                   "window");
     if (!op->next || op->next->kind != OP_AGGREGATE)
         diag_error(d, op->loc, "'window' must be followed by 'aggregate'");
     if (op->window.late_as)

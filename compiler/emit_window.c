@@ -254,6 +254,8 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
     cw_line(w, "flow_pane_free(p);");
     if (n->sliding) {
         cw_close(w, "");
+        if (n->early)
+            window_early_rows_free(w, n, "w");
         cw_line(w, "flow_window_end_free(ps, w);");
     }
     cw_close(w, "");
@@ -269,8 +271,12 @@ const char *window_end_of(const WindowStage *n, const char *s, const char *start
 const char *window_result_call(const WindowStage *n, const char *s, const char *start,
                                const char *ts)
 {
+    if (n->early && n->sliding)
+        return arena_printf(n->arena, "%s(rt, %s, %s(w, %s), %s, %s);", n->names->result, s,
+                            n->names->last_find, s, start, ts);
     if (n->early)
-        return arena_printf(n->arena, "%s(rt, %s, %s, %s);", n->names->result, s, start, ts);
+        return arena_printf(n->arena, "%s(rt, %s, %s, %s, %s);", n->names->result, s, s, start,
+                            ts);
     return arena_printf(n->arena, "%s(rt, %s, %s);", n->names->result, s, start);
 }
 
@@ -411,16 +417,22 @@ static void emit_one_window_function(CWriter *w, const WindowStage *n)
     cw_line(w, "if (src)");
     cw_line(w, "    %s(&window, src);", n->names->merge);
     cw_close(w, "");
-    cw_line(w, "%s(rt, &window, end - %s);", n->names->result, dur_plus(n->arena, n->size, 0));
+    if (n->early) {
+        cw_line(w, "window.hash = probe->hash;");
+        cw_line(w, "bool made; /* no: the window is kept */");
+        cw_line(w, "FlowWindowEnd *w = flow_window_end_get(ps, end, &made);");
+    }
+    cw_line(w, "%s", window_result_call(n, "&window", arena_printf(n->arena, "end - %s",
+                                        dur_plus(n->arena, n->size, 0)), "end - 1"));
     agg_emit_free_merged(w, n->items, "window");
     cw_close(w, "");
 }
 
-/* Sliding windows: the results of the window ending at w->end. The entries
- * of its panes are put together by key in the operator's scratch pane,
- * ordered by the first record of each key in the window, and each key's
- * result goes out. */
-static void emit_window_end_results(CWriter *w, const WindowStage *n)
+/* Sliding windows: the results of the window ending at w->end, with event
+ * time `ts` when early. The entries of its panes are put together by key in
+ * the operator's scratch pane, ordered by the first record of each key in
+ * the window, and each key's result goes out. */
+static void emit_window_end_merged(CWriter *w, const WindowStage *n, const char *ts)
 {
     cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
     cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
@@ -455,9 +467,22 @@ static void emit_window_end_results(CWriter *w, const WindowStage *n)
     cw_line(w, "flow_pane_sort(window);");
     cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
     cw_line(w, "%s *merged = flow_pane_entry(window, e);", n->names->state);
-    cw_line(w, "%s(rt, merged, w->end - %s);", n->names->result, dur_plus(n->arena, n->size, 0));
+    cw_line(w, "%s", window_result_call(n, "merged", arena_printf(n->arena, "w->end - %s",
+                                        dur_plus(n->arena, n->size, 0)), ts));
     agg_emit_free_merged(w, n->items, "merged[0]");
     cw_close(w, "");
+}
+
+static void emit_window_end_results(CWriter *w, const WindowStage *n)
+{
+    emit_window_end_merged(w, n, "fire_at");
+}
+
+/* Sliding windows, a tick of the early results: every key of the window,
+ * whose row goes out if its result changed. */
+static void emit_window_end_ticks(CWriter *w, const WindowStage *n)
+{
+    emit_window_end_merged(w, n, "time");
 }
 
 /* Sliding windows: one timer per window end, shared by every key. At end -
@@ -472,7 +497,9 @@ static void emit_sliding_fire_function(CWriter *w, const WindowStage *n)
         : "The timer of a window end is due (end - 1ms): the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
           "the window, the results go out, and the window goes.",
-        "FlowWindowEnd", "w", NULL, "w->end - 1", emit_window_end_results, NULL);
+        "FlowWindowEnd", "w",
+        arena_printf(n->arena, "w->end - %s", dur_plus(n->arena, n->size, 0)), "w->end - 1",
+        emit_window_end_results, emit_window_end_ticks);
 }
 
 /* Session windows, a tick of the early results: the session's row, when it
@@ -698,7 +725,7 @@ void window_accumulate(Body *b, const WindowStage *n)
 {
     CWriter *bw = &b->w;
     cw_line(bw, "s->count++;");
-    if (n->early)
+    if (n->early && !n->sliding) /* a sliding window's tick compares every key's result */
         cw_line(bw, "s->dirty = true;");
     agg_emit_accumulate(b, n->items);
 }
@@ -799,12 +826,16 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
     cw_line(bw, "bool fresh_end;");
     cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
     cw_open(bw, "if (fresh_end)");
+    const char *due = n->early ? arena_printf(a, "flow_early_tick(watermark, end - %s, %s, "
+                                                 "end - 1)", dur_plus(a, n->size, 0),
+                                              dur_plus(a, n->every, 0))
+                               : "end - 1";
     if (lateness) {
         cw_line(bw, "w->fired = watermark >= end - 1;");
-        cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %s) : end - 1, w);",
-                n->op, late_by);
+        cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %s) : %s, w);",
+                n->op, late_by, due);
     } else {
-        cw_line(bw, "flow_timer_set(rt, %d, end - 1, w);", n->op);
+        cw_line(bw, "flow_timer_set(rt, %d, %s, w);", n->op, due);
     }
     cw_close(bw, "");
     cw_close(bw, "");
@@ -933,9 +964,6 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_sliding_input(em, w, st, &n);
         break;
     case WIN_SESSION:
-        if (n.early)
-            n.retract = plan_unique_name(em->plan, arena_printf(em->arena, "%s_retract",
-                                                                n.names->result));
         emit_session_state(em, w, &n);
         emit_results(em, w, st, &n);
         emit_merge_function(em, w, &n);

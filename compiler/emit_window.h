@@ -29,7 +29,6 @@ typedef struct WindowStage {
                                end - 1ms + lateness */
     bool early;             /* `emit every D`: early results (emit_window_early.c) */
     DurC every;             /* its D */
-    const char *retract;    /* sessions with early results: the function of a -D row */
 } WindowStage;
 
 WindowStage window_stage(Emitter *em, const PlanStage *st);
@@ -66,6 +65,10 @@ void window_early_release(CWriter *w, const WindowStage *n, const char *s);
 void window_early_ckpt_values(CWriter *w, const WindowStage *n, const char *s, bool restore);
 void window_early_functions(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n);
 void window_early_merge(CWriter *w, const WindowStage *n);
+/* Sliding windows: frees the rows of the window end `end` (a FlowWindowEnd
+ * pointer), and puts (gets) them in a checkpoint after the window end `w`. */
+void window_early_rows_free(CWriter *w, const WindowStage *n, const char *end);
+void window_early_ckpt_rows(CWriter *w, const WindowStage *n, bool restore);
 void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const char *start,
                        const char *fire_at, void (*rows)(CWriter *, const WindowStage *));
 

@@ -126,6 +126,7 @@ static void emit_tumbling_restore(Emitter *em, CWriter *w, const PlanStage *st)
 
 static void emit_sliding_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    WindowStage n = window_stage(em, st);
     emit_snapshot_open(em, w, st, "its window ends in the firing order of their timers, each "
                                   "with the timer's time, its end and whether it fired; then "
                                   "its panes, which have no timer, each with its start and its "
@@ -136,6 +137,8 @@ static void emit_sliding_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(w, "flow_ckpt_put_i64(out, timers[i].time);");
     cw_line(w, "flow_ckpt_put_i64(out, w->end);");
     cw_line(w, "flow_ckpt_put_bool(out, w->fired);");
+    if (n.early)
+        window_early_ckpt_rows(w, &n, false);
     cw_close(w, "");
     cw_line(w, "flow_state_free(timers);");
     cw_line(w, "const FlowTable *panes = &flow_panes(rt, op)->by_start;");
@@ -152,6 +155,7 @@ static void emit_sliding_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 
 static void emit_sliding_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    WindowStage n = window_stage(em, st);
     emit_restore_open(em, w, st, "each window end is made again with its timer, set in the "
                                  "order the timers were saved in, which is their firing order; "
                                  "then the panes.");
@@ -165,6 +169,8 @@ static void emit_sliding_restore(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(w, "if (made) /* one timer per window end, even if a corrupt checkpoint names it "
                "twice */");
     cw_line(w, "    flow_timer_set(rt, op, time, w);");
+    if (n.early)
+        window_early_ckpt_rows(w, &n, true);
     cw_close(w, "");
     cw_line(w, "int64_t npanes = flow_ckpt_get_count(in, INT64_MAX);");
     cw_open(w, "for (int64_t i = 0; i < npanes && !flow_ckpt_failed(in); i++)");

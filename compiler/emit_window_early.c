@@ -26,8 +26,17 @@ static int first_result(const WindowStage *n)
     return 1 + n->wop->nkey + 2;
 }
 
+/* The type that holds the last row: the state itself, or a sliding
+ * window's row of the (key, window). */
+static const char *last_type(const WindowStage *n)
+{
+    return n->sliding ? n->names->last : n->names->state;
+}
+
 void window_early_members(CWriter *w, const WindowStage *n)
 {
+    if (n->sliding)
+        return; /* a pane's entry is part of several windows: their rows are the window end's */
     cw_line(w, "bool emitted;   /* a row of it went out: the next is an update (+U) */");
     cw_line(w, "bool dirty;     /* it took records since its last row */");
     if (n->session)
@@ -37,12 +46,16 @@ void window_early_members(CWriter *w, const WindowStage *n)
 
 void window_early_release(CWriter *w, const WindowStage *n, const char *s)
 {
+    if (n->sliding)
+        return;
     agg_emit_last_release(n->arena, w, n->items, n->aggregate->out, first_result(n), s);
 }
 
 void window_early_ckpt_values(CWriter *w, const WindowStage *n, const char *s, bool restore)
 {
     Arena *a = n->arena;
+    if (n->sliding)
+        return;
     const char *(*call)(Arena *, TypeKind, const char *) = restore ? ckpt_get_call : ckpt_put_call;
     cw_line(w, "%s", call(a, TY_BOOL, arena_printf(a, "%s->emitted", s)));
     cw_line(w, "%s", call(a, TY_BOOL, arena_printf(a, "%s->dirty", s)));
@@ -93,13 +106,117 @@ static void emit_retract_function(CWriter *w, const WindowStage *n, const char *
     cw_close(w, "");
 }
 
+/* Sliding windows: the struct of a key's last row in one window, and the
+ * function that finds it in (or adds it to) the window end's rows. */
+static void emit_last_struct(Emitter *em, CWriter *w, const WindowStage *n)
+{
+    Arena *a = n->arena;
+    const char *last = n->names->last;
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "The last row of one key in one window of the sliding "
+                                     "window at %s:%d, in the window end's rows.",
+                                     em->plan->flow_file, n->wop->loc.line));
+    cw_open(w, "typedef struct %s", last);
+    cw_line(w, "uint64_t hash;  /* of the key; first, as flow_pane_add wants */");
+    emit_key_members(w, n->window);
+    cw_line(w, "bool emitted;   /* a row went out: the next is an update (+U) */");
+    agg_emit_last_members(w, n->items, n->aggregate->out, first_result(n));
+    cw_close(w, arena_printf(a, " %s;", last));
+
+    const char *eq = NULL;
+    for (int k = 0; k < n->wop->nkey; k++) {
+        const char *t = key_equal_test(a, n->keytypes[k], arena_printf(a, "r->key%d", k),
+                                       arena_printf(a, "probe->key%d", k));
+        eq = eq ? arena_printf(a, "%s && %s", eq, t) : t;
+    }
+    cw_blank(w);
+    cw_comment(w, true, "The last row of probe's key in window end w, made (keys copied) when "
+                        "it has none.");
+    cw_line(w, "static %s *%s(FlowWindowEnd *w, const %s *probe)", last, n->names->last_find,
+            n->names->state);
+    open_block(w);
+    cw_line(w, "if (!w->rows)");
+    cw_line(w, "    w->rows = flow_pane_alone(sizeof(%s));", last);
+    cw_line(w, "%s *rows = (%s *)(void *)w->rows->entries;", last, last);
+    cw_open(w, "for (uint64_t i = probe->hash & w->rows->mask;; i = (i + 1) & w->rows->mask)");
+    cw_line(w, "%s *r = &rows[i];", last);
+    cw_line(w, "if (r->hash == probe->hash%s%s)", eq ? " && " : "", eq ? eq : "");
+    cw_line(w, "    return r;");
+    cw_open(w, "if (!r->hash)");
+    cw_line(w, "r = flow_pane_add(w->rows, i, probe->hash);");
+    for (int k = 0; k < n->wop->nkey; k++)
+        cw_line(w, n->keytypes[k] == TY_STRING ? "r->key%d = flow_str_keep(probe->key%d);"
+                                               : "r->key%d = probe->key%d;", k, k);
+    cw_line(w, "return r;");
+    cw_close(w, "");
+    cw_close(w, "");
+    cw_close(w, "");
+}
+
+void window_early_rows_free(CWriter *w, const WindowStage *n, const char *end)
+{
+    cw_open(w, "if (%s->rows)", end);
+    cw_open(w, "for (int64_t e = 0; e < %s->rows->count; e++)", end);
+    cw_line(w, "%s *r = flow_pane_entry(%s->rows, e);", n->names->last, end);
+    emit_key_release(w, n->keytypes, n->wop->nkey, "r");
+    agg_emit_last_release(n->arena, w, n->items, n->aggregate->out, first_result(n), "r");
+    cw_close(w, "");
+    cw_line(w, "flow_pane_alone_free(%s->rows);", end);
+    cw_close(w, "");
+}
+
+void window_early_ckpt_rows(CWriter *w, const WindowStage *n, bool restore)
+{
+    Arena *a = n->arena;
+    const PlanType *out = n->aggregate->out;
+    const char *last = n->names->last;
+    if (!restore) {
+        cw_line(w, "flow_ckpt_put_i64(out, w->rows ? w->rows->count : 0);");
+        cw_open(w, "for (int64_t e = 0; w->rows && e < w->rows->count; e++)");
+        cw_line(w, "const %s *r = flow_pane_entry(w->rows, e);", last);
+        emit_ckpt_put_key(a, w, n->keytypes, n->wop->nkey, "r");
+        cw_line(w, "flow_ckpt_put_bool(out, r->emitted);");
+        agg_emit_ckpt_last(a, w, n->items, out, first_result(n), "r", false);
+        cw_close(w, "");
+        return;
+    }
+    cw_comment(w, true, "Its rows, each read whole into a probe before it is placed: a key "
+                        "named twice (a corrupt checkpoint) is let go.");
+    cw_line(w, "int64_t nrows = flow_ckpt_get_count(in, INT32_MAX);");
+    cw_open(w, "for (int64_t e = 0; e < nrows && !flow_ckpt_failed(in); e++)");
+    cw_line(w, "%s read = { 0 }, *r = &read;", last);
+    emit_ckpt_get_key(a, w, n->keytypes, n->wop->nkey, "r");
+    cw_line(w, "r->emitted = flow_ckpt_get_bool(in);");
+    agg_emit_ckpt_last(a, w, n->items, out, first_result(n), "r", true);
+    cw_line(w, "%s probe = { 0 };", n->names->state);
+    for (int k = 0; k < n->wop->nkey; k++)
+        cw_line(w, "probe.key%d = r->key%d;", k, k);
+    cw_line(w, "probe.hash = flow_inline_hash(%s(&probe));", n->names->hash);
+    cw_line(w, "int64_t had = w->rows ? w->rows->count : 0;");
+    cw_line(w, "%s *placed = %s(w, &probe);", last, n->names->last_find);
+    cw_open(w, "if (w->rows->count == had)");
+    emit_key_release(w, n->keytypes, n->wop->nkey, "r");
+    agg_emit_last_release(a, w, n->items, out, first_result(n), "r");
+    cw_line(w, "continue;");
+    cw_close(w, "");
+    emit_key_release(w, n->keytypes, n->wop->nkey, "r");
+    cw_comment(w, true, "The find copied the key; the values move.");
+    cw_line(w, "placed->emitted = r->emitted;");
+    int i = 0;
+    for (const Item *it = n->items; it; it = it->next, i++)
+        cw_line(w, "placed->out%d = r->out%d;", i, i);
+    cw_close(w, "");
+}
+
 void window_early_functions(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n)
 {
     Arena *a = n->arena;
     const PlanType *out = n->aggregate->out;
     int first = first_result(n);
+    if (n->sliding)
+        emit_last_struct(em, w, n);
     emit_row_function(em, w, st, n);
-    const char *retract = n->retract;
+    const char *retract = n->session ? n->names->retract : NULL;
     if (retract)
         emit_retract_function(w, n, retract);
 
@@ -108,8 +225,8 @@ void window_early_functions(Emitter *em, CWriter *w, const PlanStage *st, const 
                                      "%s:%d, which starts at `start`, as a row with event time "
                                      "ts, unless it is the last row's.", em->plan->flow_file,
                                      n->wop->loc.line));
-    cw_line(w, "static void %s(FlowRuntime *rt, %s *s, int64_t start, int64_t ts)",
-            n->names->result, n->names->state);
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *s, %s *last, int64_t start, "
+               "int64_t ts)", n->names->result, n->names->state, last_type(n));
     open_block(w);
     cw_line(w, "%s rec;", out->cname);
     int f = 1;
@@ -118,23 +235,24 @@ void window_early_functions(Emitter *em, CWriter *w, const PlanStage *st, const 
     cw_line(w, "rec.%s = start;", out->members[f++]);
     cw_line(w, "rec.%s = %s;", out->members[f++], window_end_of(n, "s", "start"));
     agg_emit_results(em, w, n->items, out, first);
-    cw_line(w, "s->dirty = false;");
+    if (!n->sliding)
+        cw_line(w, "last->dirty = false;");
     if (retract) {
-        cw_line(w, "if (s->emitted && s->out_start != start)");
-        cw_line(w, "    %s(rt, s, ts);", retract);
+        cw_line(w, "if (last->emitted && last->out_start != start)");
+        cw_line(w, "    %s(rt, last, ts);", retract);
     }
-    const char *same = agg_same_as_last(a, n->items, out, first, "s");
+    const char *same = agg_same_as_last(a, n->items, out, first, "last");
     cw_comment(w, true, "A result equal to the last row's is not emitted again.");
-    cw_line(w, "if (s->emitted%s%s)", same ? " && " : "", same ? same : "");
+    cw_line(w, "if (last->emitted%s%s)", same ? " && " : "", same ? same : "");
     cw_line(w, "    return;");
-    agg_emit_keep_last(a, w, n->items, out, first, "s");
+    agg_emit_keep_last(a, w, n->items, out, first, "last");
     if (retract) {
-        cw_line(w, "s->out_start = start;");
-        cw_line(w, "s->out_end = rec.%s;", out->members[first - 1]);
+        cw_line(w, "last->out_start = start;");
+        cw_line(w, "last->out_end = rec.%s;", out->members[first - 1]);
     }
-    cw_line(w, "rec.%s = s->emitted ? (FlowStr){ \"+U\", 2 } : (FlowStr){ \"+I\", 2 };",
+    cw_line(w, "rec.%s = last->emitted ? (FlowStr){ \"+U\", 2 } : (FlowStr){ \"+I\", 2 };",
             out->members[0]);
-    cw_line(w, "s->emitted = true;");
+    cw_line(w, "last->emitted = true;");
     cw_line(w, "%s(rt, &rec, ts);", n->names->row);
     cw_close(w, "");
 }
@@ -146,7 +264,7 @@ void window_early_merge(CWriter *w, const WindowStage *n)
     cw_comment(w, true, "Early results: the merged session carries on the earlier one's row; "
                         "the later one's goes.");
     cw_line(w, "if (later->emitted)");
-    cw_line(w, "    %s(rt, later, ts);", n->retract);
+    cw_line(w, "    %s(rt, later, ts);", n->names->retract);
     agg_emit_last_release(n->arena, w, n->items, out, first, "later");
     agg_emit_copy_last(n->arena, w, n->items, out, first, "later", "s");
     cw_line(w, "later->emitted = s->emitted;");

@@ -718,6 +718,9 @@ static void finish_stages(Plan *plan)
         names->right = stage_name(plan, st, "right");
         names->row = stage_name(plan, st, "row");
         names->arrive = stage_name(plan, st, "arrive");
+        names->retract = stage_name(plan, st, "retract");
+        names->last = stage_name(plan, st, "last");
+        names->last_find = stage_name(plan, st, "last_find");
         st->names = names;
     }
 }

@@ -117,6 +117,9 @@ typedef struct PlanStageNames {
     const char *merge, *window, *find;
     const char *right;            /* a join's function for its right input */
     const char *row, *arrive;
+    /* A window's early results (emit_window_early.c): the -D of a session's
+     * row; a sliding window's last rows, a struct, and its find function. */
+    const char *retract, *last, *last_find;
 } PlanStageNames;
 
 struct PlanStage {

@@ -429,6 +429,19 @@ void flow_pane_free(FlowPane *p)
         ps->spare = p;
 }
 
+FlowPane *flow_pane_alone(size_t size)
+{
+    FlowPane *p = flow_state_alloc(sizeof *p);
+    pane_empty(p, size);
+    return p;
+}
+
+void flow_pane_alone_free(FlowPane *p)
+{
+    if (p)
+        pane_destroy(p);
+}
+
 FlowWindowEnd *flow_window_end_get(FlowPanes *ps, int64_t end, bool *made)
 {
     FlowWindowEnd *w = flow_table_find(&ps->ends, time_hash(end), window_ends_at, &end);

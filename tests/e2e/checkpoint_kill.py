@@ -9,7 +9,7 @@ to the reference (with --parallelism N > 1, the same multiset of lines: the
 order across keys is not defined), and the counts of its summary (read,
 written, late, bad, unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, sessions, `late as`, dedupe, interval and window
-joins, a full outer interval join, lookup, union, chained windows, updating aggregates, window and updating top-N, several
+joins, a full outer interval join, lookup, union, chained windows, updating aggregates, window and updating top-N, early results of windows, several
 sinks, file, generator and nexmark sources, tumbling and chained windows and dedupe with
 `state rocksdb` too, every aggregate in memory (percentile past its exact bound), on inputs of a
 few hundred thousand records (a run takes a fraction
@@ -222,6 +222,19 @@ stream best = events | key by k | window tumbling 5s | aggregate n = count(), to
 stream highest = events | key by tag | top 2 by v desc rank as place;
 sink best to file("best.csv", format = csv);
 sink highest to file("highest.csv", format = csv);
+"""),
+    # Early results (docs/language.md, "Early results"): their last rows and
+    # the ticks' timers are in the checkpoint.
+    ("early", EVENT_SCHEMA + EVENTS + """
+stream tum = events | key by k | window tumbling 10s emit every 5s lateness 1s
+  | aggregate n = count(), total = sum(v), hi = max(tag);
+stream sl = events | key by tag | window sliding 6s every 2s emit every 2s lateness 1s
+  | aggregate n = count(), total = sum(v), lo = min(k);
+stream sess = events | key by tag | window session gap 2s emit every 1s lateness 500ms
+  | aggregate n = count(), total = sum(v), keys = count_distinct(k);
+sink tum to file("tum.csv", format = csv);
+sink sl to file("sl.csv", format = csv);
+sink sess to file("sess.csv", format = csv);
 """),
     ("generator_windows", """
 schema G { ts : timestamp, k : int64, v : int64 }

@@ -10,6 +10,11 @@ in time order: a row 3s or more after the key's previous one starts a new
 session (sessions are half-open), and groups by key and session (rows with
 equal times are peers of the running SUM, so they share their session).
 
+The same three windows with early results (`emit every`) must give a
+changelog whose rows, applied in order per (key, window_start) (+I makes a
+row, +U replaces it, -D takes it away; each must find the row in the state
+it expects), leave those same rows; and early rows must be there.
+
 Integer aggregates and min/max must be the very same values. avg of an
 integer is compared with SUM(v) / COUNT(*) in doubles, which is exact here
 (Flow adds the integers in a double, exactly, below 2^53). A sum of float64
@@ -88,6 +93,10 @@ VARIANTS = [
     ("session", "window session gap 3s", SESSION_SQL),
 ]
 
+# The windows again with early results: every 20s of a 1m window, every 30s
+# of the sliding one, every 1s of a session.
+EARLY = {"tumbling": "emit every 20s", "sliding": "emit every 30s", "session": "emit every 1s"}
+
 NAMES = ["shop", "region", "window_start", "window_end", "n", "units", "low", "high", "mean",
          "revenue", "cheapest"]
 KINDS = ["str", "int", "ts", "ts", "int", "int", "int", "float", "float", "approx", "float"]
@@ -153,6 +162,23 @@ def compare(got, want, problems):
     report_difference("", len(want), len(got), missing, extra, problems)
 
 
+def apply_changelog(got, problems):
+    """The rows an early window's changelog leaves, and how many +U it has."""
+    rows, updates = {}, 0
+    for rec in got:
+        op, row = rec[0], rec[1:]
+        key = row[:3]  # shop, region, window_start
+        if op == "+I" and key in rows or op in ("+U", "-D") and key not in rows:
+            problems.append("%s of %r, %s" % (op, key, "which has a row already" if op == "+I"
+                                                        else "which has no row"))
+        if op == "-D":
+            rows.pop(key, None)
+        else:
+            rows[key] = row
+        updates += op == "+U"
+    return list(rows.values()), updates
+
+
 def run(env, args, work):
     rows = make_rows(args.rows, args.seed)
     write_csv(os.path.join(work, "sales.csv"), rows)
@@ -170,6 +196,19 @@ def run(env, args, work):
             problems.insert(0, "%s window:" % name)
         fail_if(problems, err)
         counts.append("%d %s" % (len(want), name))
+        # Early results: the changelog's last rows are the same windows.
+        env.build_text(FLOW.replace("WINDOW", window + " " + EARLY[name]), name + "_early", work)
+        out, err = env.run_ok(name + "_early", work)
+        problems = []
+        got, updates = apply_changelog(oracle.flow_result(out, problems, ["op"] + NAMES,
+                                                          ["str"] + KINDS), problems)
+        compare(got, want, problems)
+        if not updates:
+            problems.append("no early result updated a row")
+        if problems:
+            problems.insert(0, "%s window with early results:" % name)
+        fail_if(problems, err)
+        counts[-1] += " (%d early updates)" % updates
     return "%d input rows; %s windows agree with SQLite" % (len(rows), ", ".join(counts))
 
 

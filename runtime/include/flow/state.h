@@ -185,6 +185,9 @@ typedef struct FlowWindowEnd {
     int64_t end;
     bool fired;
     struct FlowPanes *owner;
+    /* Early results: the last row emitted of each key of the window, a pane
+     * of flow_pane_alone (NULL until the first); the generated code frees it. */
+    struct FlowPane *rows;
 } FlowWindowEnd;
 
 /* The panes of one operator, by start, and its window ends. */
@@ -238,6 +241,11 @@ void flow_pane_sort(FlowPane *p);
 /* Takes the pane out of its operator's panes and frees it; the caller
  * released what its entries own. */
 void flow_pane_free(FlowPane *p);
+/* A pane of its own (in no operator's panes), empty, with entries of `size`
+ * bytes; flow_pane_alone_free frees it, after the caller released what its
+ * entries own. */
+FlowPane *flow_pane_alone(size_t size);
+void flow_pane_alone_free(FlowPane *p);
 /* The marker of window end `end`, made (not fired) if there is none: *made tells. */
 FlowWindowEnd *flow_window_end_get(FlowPanes *ps, int64_t end, bool *made);
 void flow_window_end_free(FlowPanes *ps, FlowWindowEnd *w);

@@ -679,6 +679,20 @@ static void test_stream_operators(void **state)
     assert_int_equal(p->diag.errors, 1);
     assert_non_null(strstr(messages(p), "t.flow:1:47: error: 'lateness' is given twice"));
     parsed_free(p);
+
+    /* Early results: `emit every` among the window's clauses, in any order. */
+    p = parse_ok("stream w = r | window session gap 5m lateness 1m emit every 30s late as l "
+                 "| aggregate n = count();\n");
+    Op *early = op_at(decl_at(p, 0), 0);
+    assert_true(early->update.has_every);
+    assert_int_equal(early->update.every.ms, 30000);
+    assert_int_equal(early->window.lateness.ms, 60000);
+    assert_string_equal(early->window.late_as, "l");
+    parsed_free(p);
+    p = parse("stream w = r | window tumbling 1m emit every 1s emit every 2s;\n");
+    assert_int_equal(p->diag.errors, 1);
+    assert_non_null(strstr(messages(p), "t.flow:1:49: error: 'emit every' is given twice"));
+    parsed_free(p);
 }
 
 static void test_config(void **state)

@@ -148,6 +148,46 @@ static void test_window_ends(void **state)
     flow_panes_free(&ps);
 }
 
+/* The ticks of early results: k*every + every - 1 after the watermark, from
+ * the window's start, never past its end - 1ms (docs/language.md, "Early
+ * results"). */
+static void test_early_tick(void **state)
+{
+    (void)state;
+    /* A window [60 000, 120 000) ticking every 10s. */
+    assert_int_equal(flow_early_tick(FLOW_TIME_MIN, 60000, 10000, 119999), 69999);
+    assert_int_equal(flow_early_tick(59000, 60000, 10000, 119999), 69999);
+    assert_int_equal(flow_early_tick(69998, 60000, 10000, 119999), 69999);
+    assert_int_equal(flow_early_tick(69999, 60000, 10000, 119999), 79999);
+    assert_int_equal(flow_early_tick(105000, 60000, 10000, 119999), 109999);
+    assert_int_equal(flow_early_tick(110000, 60000, 10000, 119999), 119999);
+    assert_int_equal(flow_early_tick(119999, 60000, 10000, 119999), 119999);
+    assert_int_equal(flow_early_tick(FLOW_TIME_MAX, 60000, 10000, 119999), 119999);
+    /* Before the epoch, and a start that is not on a tick (a session). */
+    assert_int_equal(flow_early_tick(-25000, -30000, 10000, -1), -20001);
+    assert_int_equal(flow_early_tick(FLOW_TIME_MIN, 61234, 10000, 90000), 69999);
+    /* At the end of time. */
+    assert_int_equal(flow_early_tick(FLOW_TIME_MAX - 5, FLOW_TIME_MAX - 100, 1000, FLOW_TIME_MAX),
+                     FLOW_TIME_MAX);
+}
+
+/* A pane of its own: entries like any pane's, in no operator's table. */
+static void test_pane_alone(void **state)
+{
+    (void)state;
+    FlowPane *p = flow_pane_alone(sizeof(Entry));
+    for (int64_t k = 0; k < 100; k++)
+        find_or_add(p, k);
+    find_or_add(p, 5);
+    assert_int_equal(p->count, 100);
+    uint64_t slot = 0;
+    assert_int_equal(find(p, 5, &slot)->count, 2);
+    assert_null(find(p, 100, &slot));
+    assert_null(p->owner);
+    flow_pane_alone_free(p);
+    flow_pane_alone_free(NULL);
+}
+
 static int nfired;
 static int64_t last_time;
 
@@ -197,6 +237,8 @@ int main(void)
         cmocka_unit_test(test_entries),
         cmocka_unit_test(test_scratch_sort),
         cmocka_unit_test(test_window_ends),
+        cmocka_unit_test(test_early_tick),
+        cmocka_unit_test(test_pane_alone),
         cmocka_unit_test(test_round_shortcut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

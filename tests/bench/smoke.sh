@@ -46,4 +46,5 @@ run run_latency_bench p99_ms RATES=10000 SECONDS_EACH=1 "$here/run_latency_bench
 run run_parallel_bench N2/N1 COUNT=200000 CSV_COUNT=100000 JOIN_COUNT=100000 \
   "$here/run_parallel_bench.sh" "$build"
 run run_update_bench ratio COUNT=200000 "$here/run_update_bench.sh" "$build"
+run run_top_bench ratio COUNT=2000000 "$here/run_top_bench.sh" "$build"
 exit $failed

@@ -777,6 +777,7 @@ static const Op *window_of(const Op *ops, const Op *agg)
 static void check_top(Pipe *p, Op *op)
 {
     Diag *d = p->c->d;
+    check_op_durations(p->c, op);
     if (op->top.n <= 0)
         diag_error(d, op->top.n_loc, "the N of 'top' must be positive");
     for (TopKey *k = op->top.keys; k && p->fs.schema; k = k->next) {
@@ -826,6 +827,9 @@ static void check_top(Pipe *p, Op *op)
                        "record would change a window's top after it went out");
             diag_note(d, win->loc, "the window");
         }
+        if (op->update.has_ttl)
+            diag_error(d, op->update.ttl.loc, "'ttl' is for an updating top: a window's top "
+                       "goes when the window fires");
         if (win && win->update.has_every) {
             diag_error(d, op->loc, "'top' cannot follow a window with 'emit every': its "
                        "top goes out once, when the window fires");

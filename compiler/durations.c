@@ -53,6 +53,10 @@ int dur_op_rules(const Op *op, DurRule out[DUR_MAX_RULES])
     case OP_DEDUPE:
         return add(out, n, DUR_POSITIVE, &op->dedupe.within, NULL,
                    "the 'within' of 'dedupe' must be positive");
+    case OP_TOP:
+        return op->update.has_ttl ? add(out, n, DUR_POSITIVE, &op->update.ttl, NULL,
+                                        "the 'ttl' must be positive")
+                                  : n;
     case OP_UPDATE:
         if (op->update.has_every)
             n = add(out, n, DUR_POSITIVE, &op->update.every, NULL,

@@ -24,7 +24,10 @@
  *   between its old and its new place go out, "-D" for a rank that has no
  *   row any more (a "-D" or "-U" input removes a row).
  * An updating partition has a timer at the end of time, which frees it at
- * the end of input; there is no expiry. */
+ * the end of input; with `ttl T` instead at its latest record's time + T,
+ * set again when it fires if a later record came, else the partition goes
+ * without a row (as Flink's state TTL), so that a stream of ever new
+ * partitions keeps only the live ones. */
 #include <inttypes.h>
 
 #include "emit_impl.h"
@@ -44,6 +47,8 @@ typedef struct TopStage {
     int opi;
     int64_t n;
     bool windowed, changelog;
+    bool ttl;                   /* `ttl T`: T, as C */
+    const char *ttl_ms;
     const char *row;            /* the C type of a row */
 } TopStage;
 
@@ -64,6 +69,9 @@ static TopStage top_stage(Emitter *em, const PlanStage *st)
     t.windowed = t.op->top.windowed;
     t.changelog = t.op->top.changelog;
     t.row = st->names->row;
+    t.ttl = t.op->update.has_ttl;
+    if (t.ttl)
+        t.ttl_ms = dur_plus(t.arena, dur_c(em, &t.op->update.ttl), 0);
     return t;
 }
 
@@ -155,6 +163,8 @@ static void emit_types(CWriter *w, const TopStage *t)
     cw_line(w, "uint64_t hash;");
     emit_key_members(w, t->node);
     cw_line(w, "uint64_t next_seq; /* the number of the next row */");
+    if (t->ttl)
+        cw_line(w, "int64_t latest;   /* ttl: the latest event time of its records */");
     cw_line(w, "int64_t n, cap;");
     cw_line(w, "%s *rows;", t->row);
     cw_close(w, arena_printf(a, " %s;", state));
@@ -283,13 +293,19 @@ static void emit_fire(CWriter *w, const TopStage *t)
     cw_comment(w, true, t->windowed
         ? "The partition's window fired (its timer is at the window's end - 1ms): its rows go "
           "out in rank order, then it goes."
-        : "The end of input: the partition goes.");
+        : t->ttl ? "The partition's ttl after its latest record at the time it was set: "
+                   "set again if a later record came, else (or at the end of input) the "
+                   "partition goes, without a row."
+                 : "The end of input: the partition goes.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", t->names->fire);
     open_block(w);
     cw_line(w, "%s *s = item;", t->names->state);
     if (t->windowed) {
         cw_line(w, "for (int64_t i = 0; i < s->n; i++)");
         cw_line(w, "    %s(rt, &s->rows[i], i, time);", t->names->result);
+    } else if (t->ttl) {
+        cw_line(w, "int64_t until = flow_time_add(s->latest, %s);", t->ttl_ms);
+        emit_timer_again(w, "until > time", t->opi, "until", "s", true);
     } else {
         cw_line(w, "(void)time;");
     }
@@ -437,12 +453,21 @@ static void emit_input(CWriter *w, const TopStage *t)
     cw_line(bw, "s->hash = hash;");
     emit_key_keep(bw, t->keytypes, t->nkey);
     cw_line(bw, "flow_table_insert(table, hash, s);");
-    if (t->windowed)
+    if (t->windowed) {
         cw_comment(bw, true, "The window's rows all have its end - 1ms as their time.");
-    else
+        cw_line(bw, "flow_timer_set(rt, %d, ts, s);", t->opi);
+    } else if (t->ttl) {
+        cw_line(bw, "s->latest = ts;");
+        cw_line(bw, "flow_timer_set(rt, %d, flow_time_add(ts, %s), s);", t->opi, t->ttl_ms);
+    } else {
         cw_comment(bw, true, "An updating top keeps its partitions to the end of input.");
-    cw_line(bw, "flow_timer_set(rt, %d, %s, s);", t->opi, t->windowed ? "ts" : "FLOW_TIME_MAX");
+        cw_line(bw, "flow_timer_set(rt, %d, FLOW_TIME_MAX, s);", t->opi);
+    }
     cw_close(bw, "");
+    if (t->ttl) {
+        cw_line(bw, "if (ts > s->latest)");
+        cw_line(bw, "    s->latest = ts;");
+    }
     cw_line(bw, "row.seq = s->next_seq++;");
     if (t->changelog)
         emit_changelog_update(bw, t);
@@ -507,6 +532,8 @@ void emit_top_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(w, "flow_ckpt_put_i64(out, timers[i].time);");
     emit_ckpt_put_key(a, w, t.keytypes, t.nkey, "s");
     cw_line(w, "flow_ckpt_put_i64(out, (int64_t)s->next_seq);");
+    if (t.ttl)
+        cw_line(w, "flow_ckpt_put_i64(out, s->latest);");
     cw_line(w, "flow_ckpt_put_i64(out, s->n);");
     cw_open(w, "for (int64_t k = 0; k < s->n; k++)");
     cw_line(w, "const %s *r = &s->rows[k];", t.row);
@@ -534,6 +561,8 @@ void emit_top_restore(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(w, "%s *s = flow_state_alloc(sizeof *s);", state);
     emit_ckpt_get_key(a, w, t.keytypes, t.nkey, "s");
     cw_line(w, "s->next_seq = (uint64_t)flow_ckpt_get_i64(in);");
+    if (t.ttl)
+        cw_line(w, "s->latest = flow_ckpt_get_i64(in);");
     cw_line(w, "int64_t rows = flow_ckpt_get_count(in, %s);",
             t.changelog ? "INT64_MAX / (int64_t)sizeof *s->rows"
                         : arena_printf(a, "%" PRId64, t.n));

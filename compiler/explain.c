@@ -350,6 +350,8 @@ static char *describe_top(Arena *arena, const Op *op)
                          expr_text(arena, k->expr), k->desc ? " desc" : "");
     if (strcmp(op->top.rank, "rank") != 0)
         s = arena_printf(arena, "%s rank as %s", s, op->top.rank);
+    if (op->update.has_ttl)
+        s = arena_printf(arena, "%s ttl %s", s, duration_arg_text(arena, &op->update.ttl));
     return s;
 }
 

@@ -596,7 +596,10 @@ static void state_top(Plan *plan, PlanNode *n)
         st->kept = arena_printf(a, "%s: its best %" PRId64 " rows, best first", where,
                                 op->top.n);
     st->freed = op->top.windowed ? "when its window's results are emitted (the window fired)"
-                                 : "never: every partition is kept until the end";
+                : op->update.has_ttl
+                    ? arena_printf(a, "when the watermark passes the partition's latest time "
+                                   "+ %s (ttl)", duration_arg_text(a, &op->update.ttl))
+                    : "never: every partition is kept until the end (no ttl)";
 }
 
 /* Operators that keep nothing have no PlanState. */

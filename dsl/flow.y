@@ -480,7 +480,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %type <bound> join_bound
 %type <refs> union_refs
 %type <window> window_clause
-%type <update> update_clauses
+%type <update> update_clauses opt_top_ttl
 %type <update> opt_join_ttl
 %type <topkey> top_key
 %type <topkeys> top_keys
@@ -899,9 +899,10 @@ op
             $$ = new_op(ctx, OP_DEDUPE, @1);
             $$->dedupe.within = $3;
         }
-    | TOP INT BY top_keys opt_rank
+    | TOP INT BY top_keys opt_rank opt_top_ttl
         {
             $$ = new_op(ctx, OP_TOP, @1);
+            $$->update = $6;
             $$->top.n = $2 > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)$2;
             $$->top.n_loc = LOC(@2);
             $$->top.keys = $4.head;
@@ -935,6 +936,12 @@ opt_order
 opt_rank
     : %empty { $$ = (TopRank){ NULL, { 0 } }; }
     | RANK AS name { $$ = (TopRank){ $3, LOC(@3) }; }
+    ;
+
+/* `ttl D` of an updating top (the checker rejects it after a window). */
+opt_top_ttl
+    : %empty { $$ = (UpdateClauses){ 0 }; }
+    | TTL duration_arg { $$ = (UpdateClauses){ .has_ttl = true, .ttl = $2 }; }
     ;
 
 select_items

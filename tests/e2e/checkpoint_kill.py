@@ -220,8 +220,10 @@ sink every to file("every.csv", format = csv);
 stream best = events | key by k | window tumbling 5s | aggregate n = count(), total = sum(v)
   | top 3 by n desc, total;
 stream highest = events | key by tag | top 2 by v desc rank as place;
+stream fresh = events | key by k | top 1 by v desc ttl 2s;
 sink best to file("best.csv", format = csv);
 sink highest to file("highest.csv", format = csv);
+sink fresh to file("fresh.csv", format = csv);
 """),
     # Early results (docs/language.md, "Early results"): their last rows and
     # the ticks' timers are in the checkpoint.

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Memory test for updating aggregates with `ttl` (docs/language.md,
-"Updating aggregates"): a keyed updating aggregate over a generator whose
+"""Memory test for updating aggregates and updating tops with `ttl`
+(docs/language.md, "Updating aggregates" and "top"): a keyed updating
+aggregate over a generator whose
 keys are (almost) all new, each key's state holding a copied string, a
 distinct-value set and its last result. With `ttl 1s` a key goes 1 to 2 s
 of event time after its last record, so the peak resident memory (VmHWM,
@@ -8,6 +9,8 @@ from wait4) of a run over 4M records must be no more than that of a run
 over 1M records plus a small margin: the state is bounded by the live keys.
 The same program without ttl keeps every key, and its peak must grow by
 more than that margin from 200k to 400k records (else the test would not tell).
+The same for an updating top (`top 3 by item desc`) per key, whose
+partitions hold their rows with a copied string each.
 
   update_memory.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize]
 """
@@ -31,16 +34,22 @@ source ticks : Tick from generator(count = records, seed = 7, keys = 10000000000
 
 stream per_user = ticks
   | key by user
-  | aggregate n = count(), items = count_distinct(item), who = first(user) TTL
-  | where n > 1000;
+  | OPERATOR;
 
 sink per_user to stdout(format = csv);
 """
 
+# (name, the operator and a where that lets nothing out, the output's header)
+PROGRAMS = [
+    ("aggregate", "aggregate n = count(), items = count_distinct(item), who = first(user) TTL "
+                  "| where n > 1000", "op,user,n,items,who\n"),
+    ("top", "top 3 by item desc TTL | where rank > 3", "op,ts,user,item,rank\n"),
+]
+
 SLACK_KB = 6 * 1024
 
 
-def peak_kb(env, work, name, records):
+def peak_kb(env, work, name, records, header):
     """Runs the program over `records` records; returns its VmHWM in kB."""
     prog_env = env.program_env()
     # ASan keeps freed memory in quarantine; keep it small so that resident
@@ -57,7 +66,7 @@ def peak_kb(env, work, name, records):
         err_text = f.read()
     if os.waitstatus_to_exitcode(status) != 0 or ("%d records read" % records) not in err_text:
         raise Failure("%s over %d records:\n%s" % (name, records, err_text))
-    if out != "op,user,n,items,who\n":
+    if out != header:
         raise Failure("unexpected output:\n%s" % out[:500])
     return usage.ru_maxrss
 
@@ -66,26 +75,31 @@ def main():
     args = env_arguments(__doc__).parse_args()
     env = Env(args)
     work = env.fresh_dir("update_memory")
+    said = []
     try:
-        for name, ttl in (("ttl", "ttl 1s"), ("no_ttl", "")):
-            with open(os.path.join(work, name + ".flow"), "w") as f:
-                f.write(FLOW.replace("TTL", ttl))
-            env.build(name + ".flow", name, work)
-        small = peak_kb(env, work, "ttl", 1000000)
-        large = peak_kb(env, work, "ttl", 4000000)
-        if large > small + SLACK_KB:
-            raise Failure("with ttl, peak memory grows with the input: %d kB for 1M records, "
-                          "%d kB for 4M" % (small, large))
-        kept_small = peak_kb(env, work, "no_ttl", 200000)
-        kept_large = peak_kb(env, work, "no_ttl", 400000)
-        if kept_large <= kept_small + SLACK_KB:
-            raise Failure("without ttl, peak memory does not grow: %d kB for 200k records, %d kB "
-                          "for 400k" % (kept_small, kept_large))
+        for what, operator, header in PROGRAMS:
+            for name, ttl in (("ttl", "ttl 1s"), ("no_ttl", "")):
+                name = "%s_%s" % (what, name)
+                with open(os.path.join(work, name + ".flow"), "w") as f:
+                    f.write(FLOW.replace("OPERATOR", operator.replace("TTL", ttl)))
+                env.build(name + ".flow", name, work)
+            small = peak_kb(env, work, what + "_ttl", 1000000, header)
+            large = peak_kb(env, work, what + "_ttl", 4000000, header)
+            if large > small + SLACK_KB:
+                raise Failure("%s with ttl, peak memory grows with the input: %d kB for 1M "
+                              "records, %d kB for 4M" % (what, small, large))
+            kept_small = peak_kb(env, work, what + "_no_ttl", 200000, header)
+            kept_large = peak_kb(env, work, what + "_no_ttl", 400000, header)
+            if kept_large <= kept_small + SLACK_KB:
+                raise Failure("%s without ttl, peak memory does not grow: %d kB for 200k "
+                              "records, %d kB for 400k" % (what, kept_small, kept_large))
+            said.append("%s: peak with ttl 1s %d kB for 1M records, %d kB for 4M; without ttl "
+                        "%d kB for 200k, %d kB for 400k"
+                        % (what, small, large, kept_small, kept_large))
     except Failure as e:
         print("FAIL update_memory\n%s" % e, file=sys.stderr)
         return 1
-    print("ok update_memory: peak with ttl 1s %d kB for 1M records, %d kB for 4M; without ttl "
-          "%d kB for 200k, %d kB for 400k" % (small, large, kept_small, kept_large))
+    print("ok update_memory: " + "; ".join(said))
     return 0
 
 

@@ -68,7 +68,8 @@ void window_early_merge(CWriter *w, const WindowStage *n);
 /* Sliding windows: frees the rows of the window end `end` (a FlowWindowEnd
  * pointer), and puts (gets) them in a checkpoint after the window end `w`. */
 void window_early_rows_free(CWriter *w, const WindowStage *n, const char *end);
-void window_early_ckpt_rows(CWriter *w, const WindowStage *n, bool restore);
+void window_early_put_rows(CWriter *w, const WindowStage *n);
+void window_early_get_rows(CWriter *w, const WindowStage *n);
 void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const char *start,
                        const char *fire_at, void (*rows)(CWriter *, const WindowStage *));
 

@@ -138,7 +138,7 @@ static void emit_sliding_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
     cw_line(w, "flow_ckpt_put_i64(out, w->end);");
     cw_line(w, "flow_ckpt_put_bool(out, w->fired);");
     if (n.early)
-        window_early_ckpt_rows(w, &n, false);
+        window_early_put_rows(w, &n);
     cw_close(w, "");
     cw_line(w, "flow_state_free(timers);");
     cw_line(w, "const FlowTable *panes = &flow_panes(rt, op)->by_start;");
@@ -170,7 +170,7 @@ static void emit_sliding_restore(Emitter *em, CWriter *w, const PlanStage *st)
                "twice */");
     cw_line(w, "    flow_timer_set(rt, op, time, w);");
     if (n.early)
-        window_early_ckpt_rows(w, &n, true);
+        window_early_get_rows(w, &n);
     cw_close(w, "");
     cw_line(w, "int64_t npanes = flow_ckpt_get_count(in, INT64_MAX);");
     cw_open(w, "for (int64_t i = 0; i < npanes && !flow_ckpt_failed(in); i++)");

@@ -165,21 +165,23 @@ void window_early_rows_free(CWriter *w, const WindowStage *n, const char *end)
     cw_close(w, "");
 }
 
-void window_early_ckpt_rows(CWriter *w, const WindowStage *n, bool restore)
+void window_early_put_rows(CWriter *w, const WindowStage *n)
+{
+    Arena *a = n->arena;
+    cw_line(w, "flow_ckpt_put_i64(out, w->rows ? w->rows->count : 0);");
+    cw_open(w, "for (int64_t e = 0; w->rows && e < w->rows->count; e++)");
+    cw_line(w, "const %s *r = flow_pane_entry(w->rows, e);", n->names->last);
+    emit_ckpt_put_key(a, w, n->keytypes, n->wop->nkey, "r");
+    cw_line(w, "flow_ckpt_put_bool(out, r->emitted);");
+    agg_emit_ckpt_last(a, w, n->items, n->aggregate->out, first_result(n), "r", false);
+    cw_close(w, "");
+}
+
+void window_early_get_rows(CWriter *w, const WindowStage *n)
 {
     Arena *a = n->arena;
     const PlanType *out = n->aggregate->out;
     const char *last = n->names->last;
-    if (!restore) {
-        cw_line(w, "flow_ckpt_put_i64(out, w->rows ? w->rows->count : 0);");
-        cw_open(w, "for (int64_t e = 0; w->rows && e < w->rows->count; e++)");
-        cw_line(w, "const %s *r = flow_pane_entry(w->rows, e);", last);
-        emit_ckpt_put_key(a, w, n->keytypes, n->wop->nkey, "r");
-        cw_line(w, "flow_ckpt_put_bool(out, r->emitted);");
-        agg_emit_ckpt_last(a, w, n->items, out, first_result(n), "r", false);
-        cw_close(w, "");
-        return;
-    }
     cw_comment(w, true, "Its rows, each read whole into a probe before it is placed: a key "
                         "named twice (a corrupt checkpoint) is let go.");
     cw_line(w, "int64_t nrows = flow_ckpt_get_count(in, INT32_MAX);");

@@ -327,7 +327,9 @@ static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment
 {
     bool lateness = n->late;
     cw_blank(w);
-    cw_comment(w, true, comment);
+    cw_comment(w, true, n->early ? arena_printf(n->arena, "%s Before end - 1ms, a tick of the "
+                                                "early results.", comment)
+                                 : comment);
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
     cw_line(w, "%s *%s = item;", type, var);
@@ -353,8 +355,10 @@ static void emit_pane_fire(CWriter *w, const WindowStage *n, const char *comment
 /* Tumbling windows: the pane's entries, in the order the keys came. */
 static void emit_pane_results(CWriter *w, const WindowStage *n)
 {
-    cw_line(w, "for (int64_t e = 0; e < p->count; e++)");
-    cw_line(w, "    %s", window_result_call(n, "flow_pane_entry(p, e)", "p->start", "fire_at"));
+    cw_open(w, "for (int64_t e = 0; e < p->count; e++)");
+    cw_line(w, "%s *s = flow_pane_entry(p, e);", n->names->state);
+    cw_line(w, "%s", window_result_call(n, "s", "p->start", "fire_at"));
+    cw_close(w, "");
 }
 
 /* Tumbling windows, a tick of the early results: the entries that took

@@ -5,7 +5,7 @@ three kinds, the same for every seed-and-rate argument pair the .flow gives,
 and each query's rows as a multiset against the model's own computation of
 the query over the model's events (the SQL of the Nexmark suite, written out
 in Python). q12 is in processing time, so only its total per bidder is
-compared; q18 and q19 are changelogs, compared once applied. The queries
+compared; q9, q18 and q19 are changelogs, compared once applied. The queries
 written in Flink SQL (tests/bench/nexmark/sql/) must give the rows of their
 .flow twins. Every program must finish with nothing late and nothing bad.
 
@@ -27,7 +27,7 @@ from oracle_util import fail_if, oracle_main, report_difference  # noqa: E402
 import nexmark_model  # noqa: E402
 
 EVENTS_PER_SECOND = 1000
-QUERIES = ["q0", "q1", "q2", "q3", "q5", "q7", "q8", "q11", "q12", "q13", "q14", "q15",
+QUERIES = ["q0", "q1", "q2", "q3", "q5", "q7", "q8", "q9", "q11", "q12", "q13", "q14", "q15",
            "q16", "q17", "q18", "q19", "q20", "q21", "q22"]
 # The queries written in Flink SQL too (tests/bench/nexmark/sql/): each must give
 # the rows of its .flow twin, with the events' options set to the run's.
@@ -35,7 +35,7 @@ SQL_QUERIES = ["q0", "q1", "q2", "q3", "q11", "q18", "q19", "q20", "q21", "q22"]
 # Flink's q20 selects the two `extra` columns too, which q20.flow leaves out.
 SQL_DROPPED = {"q20": (6, 15)}
 # The updating queries, a changelog: compared once applied, keyed by these columns.
-UPSERT_KEYS = {"q18": (1, 0), "q19": (0, 7)}
+UPSERT_KEYS = {"q9": (0,), "q18": (1, 0), "q19": (0, 7)}
 SECOND = 1000
 
 ALL_FIELDS = """\
@@ -152,6 +152,27 @@ def q19(P, A, B):
     for bids in per.values():
         for rank, (_, _, b) in enumerate(sorted(bids, key=lambda x: x[:2])[:10], 1):
             rows.append(as_text(b, BID_FIELDS, ("date_time",)) + (str(rank),))
+    return rows
+
+
+AUCTION_FIELDS = ("id", "item_name", "description", "initial_bid", "reserve", "date_time",
+                  "expires", "seller", "category", "extra")
+
+
+def q9(P, A, B):
+    """Each auction's highest bid from its date_time to its expires; of equal prices the
+    earliest, then the first."""
+    best = {}
+    for i, b in enumerate(B):
+        best.setdefault(b["auction"], []).append((-b["price"], b["date_time"], i, b))
+    rows = []
+    for a in A:
+        bids = [x for x in best.get(a["id"], ()) if a["date_time"] <= x[3]["date_time"] <= a["expires"]]
+        if bids:
+            b = min(bids, key=lambda x: x[:3])[3]
+            rows.append(as_text(a, AUCTION_FIELDS, ("date_time", "expires")) +
+                        as_text(b, ("auction", "bidder", "price", "date_time", "extra"),
+                                ("date_time",)))
     return rows
 
 
@@ -344,7 +365,7 @@ def run(env, args, work):
 
     with open(os.path.join(work, "side_input.csv"), "w") as f:
         f.write("key,value\n" + "".join("%d,v%d\n" % (k, k * 7 % 1000) for k in range(10000)))
-    model = {"q0": q0, "q1": q1, "q2": q2, "q3": q3, "q5": q5, "q7": q7, "q8": q8,
+    model = {"q0": q0, "q1": q1, "q2": q2, "q3": q3, "q5": q5, "q7": q7, "q8": q8, "q9": q9,
              "q11": q11, "q13": q13, "q14": q14, "q15": q15, "q16": q16, "q17": q17, "q18": q18,
              "q19": q19, "q20": q20, "q21": q21, "q22": q22}
     sizes = []

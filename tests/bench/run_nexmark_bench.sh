@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run_nexmark_bench.sh: the Nexmark queries of tests/bench/nexmark/ (q0, q1,
-# q2, q3, q5, q7, q8, q11, q12, q13, q14, q15, q16, q17, q18, q19, q20, q21, q22) on EVENTS
+# q2, q3, q4, q5, q7, q8, q9, q11, q12, q13, q14, q15, q16, q17, q18, q19, q20, q21, q22) on EVENTS
 # events of one Nexmark run (persons, auctions and bids together, 100 k
 # events per second of event time), each writing to /dev/null: events/s of wall clock and per core
 # (events per CPU second, user + system: every program is one thread), and
@@ -31,7 +31,7 @@ events=${EVENTS:-10000000}
 runs=${RUNS:-3}
 cg_events=${CG_EVENTS:-500000}
 eps=100000
-queries=${QUERIES:-"q0 q1 q2 q3 q5 q7 q8 q11 q12 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22"}
+queries=${QUERIES:-"q0 q1 q2 q3 q4 q5 q7 q8 q9 q11 q12 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22"}
 baselines=$(for q in q1 q2 q5 q7; do case " $queries " in *" $q "*) printf '%s ' "$q" ;; esac; done)
 
 mkdir -p "$data"

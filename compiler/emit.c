@@ -209,7 +209,7 @@ void emit_source_push(Body *b, const PlanNode *src)
         cw_line(&b->w, "int64_t ts = flow_now_ms(rt);");
     push_to(b, &src->outputs);
     if (event_time)
-        cw_line(&b->w, "flow_watermark_observe(rt, ts);");
+        cw_line(&b->w, "flow_record_time(rt, ts);");
     b->used_rt |= event_time || to_stages;
 }
 

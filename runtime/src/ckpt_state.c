@@ -251,7 +251,7 @@ static void load_watermarks(FlowRuntime *rt, FlowCkptIn *in, bool apply)
     bool progressed = flow_ckpt_get_bool(in);
     if (apply && !in->failed) {
         w->current = current;
-        w->changed = true;
+        flowrt_watermarks_changed(w);
         rt->order = order;
         rt->progressed = progressed;
     }

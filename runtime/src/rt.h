@@ -110,6 +110,8 @@ static inline void flowrt_runtime_arrived(FlowRuntime *rt)
 static inline void flowrt_runtime_begin_record(FlowRuntime *rt, Source *src)
 {
     flowrt_scratch_reset(&rt->scratch);
+    if (rt->current != src)
+        rt->head.quiet_to = FLOW_TIME_MIN; /* quiet_to is the current source's */
     rt->current = src;
     src->records++;
 }

@@ -33,6 +33,8 @@ void flowrt_runtime_init(FlowRuntime *rt, const FlowProgram *prog)
     rt->prog = prog;
     flowrt_scratch_init(&rt->scratch);
     flowrt_watermarks_init(&rt->watermarks, prog->nsources);
+    rt->head.quiet_to = FLOW_TIME_MIN;
+    rt->watermarks.quiet_to = &rt->head.quiet_to;
     flowrt_timers_init(&rt->timers, prog->operators, prog->noperators);
     flowrt_runtime_bind_operators(rt);
     rt->batch = RUNTIME_BATCH;
@@ -121,11 +123,27 @@ int64_t flow_now_ms(FlowRuntime *rt)
     return rt->now_ms;
 }
 
+/* Up to when the current source's records change nothing (FlowRuntimeHead.
+ * quiet_to): its newest time, once the watermark is settled (worked out, not
+ * bound to the clock) and no timer is due; what unsettles it later resets it
+ * (flowrt_watermarks_changed, flow_timer_set, a record of another source,
+ * a Kafka record, whose source reads each record's time). */
+static int64_t quiet_to(const FlowRuntime *rt)
+{
+    const Watermarks *w = &rt->watermarks;
+    const Timers *t = &rt->timers;
+    if (!rt->current || w->changed || w->clock_bound || t->advancing ||
+        t->earliest <= t->watermark)
+        return FLOW_TIME_MIN;
+    return w->inputs[rt->current->index].max_ts;
+}
+
 void flow_watermark_observe(FlowRuntime *rt, int64_t ts)
 {
     if (rt->current)
         flowrt_watermarks_observe(&rt->watermarks, rt->current->index, ts);
     flowrt_runtime_advance(rt);
+    rt->head.quiet_to = quiet_to(rt);
 }
 
 void flowrt_runtime_advance(FlowRuntime *rt)
@@ -151,6 +169,10 @@ FlowTable *flow_state_table(FlowRuntime *rt, int op)
 void flow_timer_set(FlowRuntime *rt, int op, int64_t time, void *item)
 {
     flowrt_timers_set(&rt->timers, op, time, item);
+    /* Due at the next advance (flowrt_timers_advance), which the next record
+     * must then make. */
+    if (rt->timers.earliest <= rt->timers.watermark)
+        rt->head.quiet_to = FLOW_TIME_MIN;
 }
 
 void flow_late_record(FlowRuntime *rt)

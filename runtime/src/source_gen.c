@@ -93,6 +93,8 @@ static int64_t gen_batch(GenSource *gs, FlowRuntime *rt, int64_t next, int64_t e
     FlowGenBatch b = { next, end, gs->gen.seed, gs->gen.keys, gs->gen.events_per_second,
                        gs->gen.disorder_ms, &src->where, &rt->failed };
     flowrt_scratch_reset(&rt->scratch);
+    if (rt->current != src)
+        rt->head.quiet_to = FLOW_TIME_MIN; /* quiet_to is the current source's */
     rt->current = src;
     int64_t made_to = src->def->generate_batch(rt, &b);
     src->records += made_to - next;

@@ -237,6 +237,7 @@ static void take(KafkaSource *ks, FlowRuntime *rt, int at, const rd_kafka_messag
     }
     WatermarkInput *in = &rt->watermarks.inputs[src->index];
     in->last_ts = FLOW_TIME_MIN;
+    rt->head.quiet_to = FLOW_TIME_MIN; /* the record's time goes to its partition's */
     decode(ks, rt, src->raw, m->len);
     if (in->last_ts > ks->max_ts[at])
         ks->max_ts[at] = in->last_ts;

@@ -17,6 +17,7 @@ void flowrt_watermarks_init(Watermarks *w, int ninputs)
     w->current = FLOW_TIME_MIN;
     w->changed = true;
     w->clock_bound = false;
+    w->quiet_to = NULL;
 }
 
 void flowrt_watermarks_free(Watermarks *w)
@@ -37,7 +38,7 @@ void flowrt_watermarks_set_input(Watermarks *w, int i, bool event_time, int64_t 
     in->last_ts = FLOW_TIME_MIN;
     in->reported = false;
     in->last_record_ms = now_ms;
-    w->changed = true;
+    flowrt_watermarks_changed(w);
     w->clock_bound |= !event_time || idle_ms > 0;
 }
 
@@ -49,7 +50,7 @@ void flowrt_watermarks_active(Watermarks *w, int i, int64_t now_ms)
 void flowrt_watermarks_finish(Watermarks *w, int i)
 {
     w->inputs[i].finished = true;
-    w->changed = true;
+    flowrt_watermarks_changed(w);
 }
 
 int64_t flowrt_watermarks_input(const Watermarks *w, int i, int64_t now_ms)
@@ -73,7 +74,7 @@ void flowrt_watermarks_report(Watermarks *w, int i, int64_t wm)
         return;
     in->reported = true;
     in->reported_wm = wm;
-    w->changed = true;
+    flowrt_watermarks_changed(w);
 }
 
 int64_t flowrt_watermarks_recompute(Watermarks *w, int64_t now_ms)

@@ -41,7 +41,17 @@ typedef struct Watermarks {
      * matters as it is asked after every record. */
     bool changed;
     bool clock_bound;
+    int64_t *quiet_to;     /* the run's FlowRuntimeHead.quiet_to, reset when `changed` is set */
 } Watermarks;
+
+/* `current` must be worked out again, and the current source's next record
+ * must see to it. */
+static inline void flowrt_watermarks_changed(Watermarks *w)
+{
+    w->changed = true;
+    if (w->quiet_to)
+        *w->quiet_to = FLOW_TIME_MIN;
+}
 
 void flowrt_watermarks_init(Watermarks *w, int ninputs);
 void flowrt_watermarks_free(Watermarks *w);

@@ -140,7 +140,7 @@ static void test_shape(void **state)
     char *push = function_body(c, "static void push_clicks(FlowRuntime *rt, const void *record)");
     assert_non_null(strstr(push, "Click rec = *(const Click *)record;\n    int64_t ts = rec.ts;\n"
                                  "    stream_heavy_clicks(rt, &rec, ts);\n"
-                                 "    flow_watermark_observe(rt, ts);\n"));
+                                 "    flow_record_time(rt, ts);\n"));
     free(push);
     /* The one-pass CSV line decoder: each field where it is found, the
      * last one at the line's end. */
@@ -369,7 +369,7 @@ static void test_generator_arguments(void **state)
     assert_non_null(strstr(gen, "rec.bytes = (int32_t)flow_gen_uniform(&state, UINT64_C(2147483648));"));
     assert_non_null(strstr(gen, "rec.ts = flow_gen_time(n, INT64_C(1000));\n"
                                 "        rec.ts -= (int64_t)flow_gen_uniform(&state, UINT64_C(2001));\n"));
-    assert_non_null(strstr(gen, "flow_watermark_observe(rt, ts);"));
+    assert_non_null(strstr(gen, "flow_record_time(rt, ts);"));
     assert_null(strstr(gen, "b->keys"));
     free(gen);
     free(c);

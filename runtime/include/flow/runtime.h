@@ -31,6 +31,10 @@ typedef struct FlowRuntimeHead {
                                         * struct, at FlowParamDef.offset each (flow/program.h) */
     int64_t *lookup_misses;            /* one per FlowProgram.lookups entry (flow/table.h) */
     bool exchange;                     /* the reading thread of a parallel run (flow/exchange.h) */
+    /* A record of the current source whose event time is at or below this
+     * changes nothing: the watermark stays and no timer is due
+     * (flow_record_time). FLOW_TIME_MIN when the runtime cannot tell. */
+    int64_t quiet_to;
 } FlowRuntimeHead;
 
 /* This run's params. Each run has its own, so that two runs of one program
@@ -65,6 +69,17 @@ int64_t flow_now_ms(FlowRuntime *rt);
  * `ts`: the source's watermark becomes max(ts seen) - delay - 1ms
  * (LANGUAGE.md §6.1). */
 void flow_watermark_observe(FlowRuntime *rt, int64_t ts);
+
+/* What an event-time source's generated code calls after each record:
+ * flow_watermark_observe, unless the record's time shows that it would do
+ * nothing (most records do not move the source's newest time), so that the
+ * usual record costs one test (docs/performance.md, "The watermark after
+ * each record"). */
+static inline void flow_record_time(FlowRuntime *rt, int64_t ts)
+{
+    if (ts > ((const FlowRuntimeHead *)(const void *)rt)->quiet_to)
+        flow_watermark_observe(rt, ts);
+}
 
 /* The current watermark of the program (minimum over its inputs). */
 int64_t flow_watermark(FlowRuntime *rt);

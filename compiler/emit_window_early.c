@@ -278,8 +278,8 @@ void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const 
                        const char *fire_at, void (*rows)(CWriter *, const WindowStage *))
 {
     cw_open(w, "if (time < %s)", fire_at);
-    cw_comment(w, true, "A tick of the early results: the (key, window)s that took records "
-                        "since their last row, while the window is open.");
+    cw_comment(w, true, "A tick of the early results, while the window is open: the (key, "
+                        "window)s whose result changed since their last row.");
     cw_line(w, "int64_t watermark = flow_operator_watermark(rt, %d);", n->op);
     cw_open(w, "if (watermark < %s)", fire_at);
     rows(w, n);

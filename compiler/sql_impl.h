@@ -126,7 +126,7 @@ struct SqlQuery {
     Loc union_loc;
 };
 
-typedef enum SqlStmtKind { STMT_CREATE_TABLE, STMT_CREATE_VIEW, STMT_INSERT } SqlStmtKind;
+typedef enum SqlStmtKind { STMT_CREATE_TABLE, STMT_CREATE_VIEW, STMT_INSERT, STMT_SET } SqlStmtKind;
 
 typedef struct SqlStmt SqlStmt;
 struct SqlStmt {
@@ -138,6 +138,7 @@ struct SqlStmt {
     Loc target_loc;
     SqlName *target_cols;   /* INSERT INTO target (a, b, ...) */
     SqlQuery *query;
+    SqlOption *set;         /* SET 'key' = 'value' */
     SqlStmt *next;
 };
 

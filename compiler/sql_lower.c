@@ -25,6 +25,10 @@ typedef struct Lower {
     const char **names;    /* every declared name, for fresh ones */
     int nnames, cap;
     bool changelog;        /* the INSERT being lowered writes its row kind (`op`) */
+    /* The SETs read so far (docs/sql.md, "SET"): the state ttl. */
+    bool has_ttl;
+    int64_t ttl_ms;
+    Loc ttl_loc;
 } Lower;
 
 /* ---- Small builders ------------------------------------------------------------------------- */
@@ -377,8 +381,9 @@ static void add_int_option(ConnBuild *b, const char *key, const SqlOption *o)
     add_arg(b, key, o->key_loc, e);
 }
 
-/* Flink's durations: '100ms', '5 s', '1 min', '2h', '1d'. */
-static void add_duration_option(ConnBuild *b, const char *key, const SqlOption *o)
+/* Flink's durations: '100ms', '5 s', '1 min', '2h', '1d' (a bare number is ms): the
+ * option's value in ms, else an error and false. */
+static bool flink_duration(Lower *L, const SqlOption *o, int64_t *ms)
 {
     static const struct { const char *unit; int64_t ms; } units[] = {
         { "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 }, { "m", 60000 },
@@ -393,13 +398,22 @@ static void add_duration_option(ConnBuild *b, const char *key, const SqlOption *
     for (size_t i = 0; unit == 0 && i < sizeof units / sizeof units[0]; i++)
         if (strcmp(end, units[i].unit) == 0)
             unit = units[i].ms;
-    if (unit == 0 || end == o->value) {
-        diag_error(b->L->d, o->value_loc, "option '%s' must be a duration such as '100ms', '5 s' "
-                   "or '1 min', not '%s'", o->key, o->value);
-        return;
+    if (unit == 0 || end == o->value || n < 0 || n > INT64_MAX / unit) {
+        diag_error(L->d, o->value_loc, "'%s' must be a duration such as '100ms', '5 s' or "
+                   "'1 min', not '%s'", o->key, o->value);
+        return false;
     }
+    *ms = (int64_t)n * unit;
+    return true;
+}
+
+static void add_duration_option(ConnBuild *b, const char *key, const SqlOption *o)
+{
+    int64_t ms;
+    if (!flink_duration(b->L, o, &ms))
+        return;
     Expr *e = sql_expr(b->L->a, EX_DURATION, o->value_loc);
-    e->int_value = (int64_t)n * unit;
+    e->int_value = ms;
     add_arg(b, key, o->key_loc, e);
 }
 
@@ -2405,6 +2419,50 @@ static bool order_by_column_list(Lower *L, SqlStmt *st, const SqlTable *t)
     return true;
 }
 
+/* A SET: the settings flowc reads apply to the INSERTs after it; the others
+ * are said to do nothing (docs/sql.md, "SET"). */
+static void lower_set(Lower *L, const SqlOption *o)
+{
+    int64_t ms;
+    if (strcmp(o->key, "table.exec.state.ttl") == 0) {
+        if (!flink_duration(L, o, &ms))
+            return;
+        L->has_ttl = ms > 0; /* 0: no ttl, as Flink's default */
+        L->ttl_ms = ms;
+        L->ttl_loc = o->value_loc;
+    } else if (strncmp(o->key, "table.exec.emit.", 16) == 0) {
+        diag_unsupported(L->d, o->key_loc, o->key,
+                         "the early results of a window are .flow's `window ... emit every D` "
+                         "(docs/language.md, \"Early results\")");
+    } else {
+        diag_warning(L->d, o->key_loc, "setting '%s' is not read by flowc: it changes nothing",
+                     o->key);
+    }
+}
+
+/* The settings in force on the operators of the decls from `first` on: the
+ * state ttl on updating aggregates and regular joins. */
+static void apply_settings(Lower *L, Decl *first)
+{
+    if (!L->has_ttl)
+        return;
+    for (Decl *d = first; d; d = d->next) {
+        if (d->kind != DECL_STREAM)
+            continue;
+        const Op *prev = NULL;
+        for (Op *op = d->stream.ops; op; prev = op, op = op->next) {
+            DurationArg ttl = { .ms = L->ttl_ms, .loc = L->ttl_loc };
+            if (op->kind == OP_AGGREGATE && (!prev || prev->kind != OP_WINDOW)) {
+                op->update.has_ttl = true;
+                op->update.ttl = ttl;
+            } else if (op->kind == OP_JOIN && op->join.regular) {
+                op->join.has_ttl = true;
+                op->join.ttl = ttl;
+            }
+        }
+    }
+}
+
 static void lower_insert(Lower *L, SqlStmt *st)
 {
     SqlTable *t = find_table(L, st->target, st->target_loc);
@@ -2419,9 +2477,11 @@ static void lower_insert(Lower *L, SqlStmt *st)
         return;
     const char *name = fresh_name(L, t->name);
     L->changelog = false;
+    Decl **first = L->last;
     Decl *stream = lower_query(L, st->query, name, st->target_loc, t);
     if (!stream)
         return;
+    apply_settings(L, *first);
     Decl *sink = new_decl(L, DECL_SINK, st->loc, NULL, st->target_loc);
     sink->sink.stream = new_ref(L, stream->name, st->target_loc);
     sink->sink.conn = table_connector(L, t, true);
@@ -2465,6 +2525,9 @@ void sql_lower(Arena *a, Diag *d, SqlProgram *sp, Program *prog)
         }
         case STMT_INSERT:
             lower_insert(&L, st);
+            break;
+        case STMT_SET:
+            lower_set(&L, st->set);
             break;
         }
     }

@@ -1467,17 +1467,33 @@ static SqlStmt *parse_stmt(Parser *p)
         if (is_kw(peek(p), "PARTITION"))
             unsupported(p, peek(p)->loc, "INSERT ... PARTITION", NULL);
         s->query = parse_query(p);
+    } else if (accept_kw(p, "SET")) {
+        /* SET 'key' = 'value': a setting of the statements after it (docs/sql.md, "SET"). */
+        s->kind = STMT_SET;
+        SqlOption *o = arena_alloc(p->a, sizeof *o);
+        Tok *k = next(p);
+        if (k->kind != TK_STRING)
+            fail_at(p, k, "the setting's name as a string, 'table.exec.state.ttl'");
+        o->key = k->str;
+        o->key_loc = k->loc;
+        expect_punct(p, "=");
+        Tok *v = next(p);
+        if (v->kind != TK_STRING)
+            fail_at(p, v, "the setting's value as a string");
+        o->value = v->str;
+        o->value_loc = v->loc;
+        s->set = o;
     } else if (is_kw(t, "SELECT")) {
         unsupported(p, t->loc, "a SELECT without INSERT INTO",
                     "a job writes its results to a sink table: INSERT INTO sink SELECT ...");
     } else {
-        static const char *const others[] = { "SET", "RESET", "USE", "DROP", "ALTER", "SHOW",
+        static const char *const others[] = { "RESET", "USE", "DROP", "ALTER", "SHOW",
                                               "DESCRIBE", "DESC", "LOAD", "UNLOAD", "EXECUTE",
                                               "BEGIN", "END", "ADD", "REMOVE", NULL };
         for (int i = 0; others[i]; i++)
             if (is_kw(t, others[i]))
                 unsupported(p, t->loc, upper(p, t->text),
-                            "a job file holds CREATE TABLE, CREATE VIEW and INSERT INTO");
+                            "a job file holds CREATE TABLE, CREATE VIEW, SET and INSERT INTO");
         fail_at(p, t, "CREATE TABLE, CREATE VIEW or INSERT INTO");
     }
     if (!is_punct(peek(p), ";") && peek(p)->kind != TK_EOF)

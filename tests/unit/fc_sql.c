@@ -153,6 +153,44 @@ static void test_topn_and_dedupe(void **state)
     lowered_free(l);
 }
 
+/* The first operator of kind `kind` in a stream, or NULL. */
+static const Op *op_of(const Decl *stream, OpKind kind)
+{
+    for (const Op *op = stream->stream.ops; op; op = op->next)
+        if (op->kind == kind)
+            return op;
+    return NULL;
+}
+
+/* SET 'table.exec.state.ttl' gives the updating aggregates and regular
+ * joins of the INSERTs after it a ttl (docs/sql.md, "SET"). */
+static void test_set_state_ttl(void **state)
+{
+    (void)state;
+    Lowered *l = lower_ok(
+        "CREATE TABLE a (k BIGINT NOT NULL, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)\n"
+        "  WITH ('connector' = 'filesystem', 'path' = 'a.csv', 'format' = 'csv');\n"
+        "CREATE TABLE b (k BIGINT NOT NULL, w INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)\n"
+        "  WITH ('connector' = 'filesystem', 'path' = 'b.csv', 'format' = 'csv');\n"
+        "CREATE TABLE o (k BIGINT, n BIGINT) WITH ('connector' = 'print');\n"
+        "CREATE TABLE p (k BIGINT, v INT, w INT) WITH ('connector' = 'print');\n"
+        "INSERT INTO o SELECT k, COUNT(*) FROM a GROUP BY k;\n"
+        "SET 'table.exec.state.ttl' = '1 h';\n"
+        "INSERT INTO o SELECT k, COUNT(*) FROM a GROUP BY k;\n"
+        "INSERT INTO p SELECT a.k, v, w FROM a JOIN b ON a.k = b.k;\n"
+        "SET 'table.exec.state.ttl' = '0';\n"
+        "INSERT INTO p SELECT a.k, v, w FROM a JOIN b ON a.k = b.k;\n");
+    assert_false(op_of(decl(l, DECL_STREAM, 0), OP_AGGREGATE)->update.has_ttl);
+    const Op *agg = op_of(decl(l, DECL_STREAM, 1), OP_AGGREGATE);
+    assert_true(agg->update.has_ttl);
+    assert_int_equal(agg->update.ttl.ms, 3600000);
+    const Op *join = op_of(decl(l, DECL_STREAM, 2), OP_JOIN);
+    assert_true(join->join.regular && join->join.has_ttl);
+    assert_int_equal(join->join.ttl.ms, 3600000);
+    assert_false(op_of(decl(l, DECL_STREAM, 3), OP_JOIN)->join.has_ttl);
+    lowered_free(l);
+}
+
 static void test_ddl_types_and_watermark(void **state)
 {
     (void)state;
@@ -351,7 +389,9 @@ static void test_unsupported_named(void **state)
           "'type INTERVAL' is not supported" },
         { "CREATE TABLE t (a INT, b AS a + 1) WITH ('connector' = 'print');",
           "'computed column' is not supported" },
-        { "SET 'a' = 'b';", "'SET' is not supported" },
+        { "RESET 'a';", "'RESET' is not supported" },
+        { "SET 'table.exec.emit.early-fire.enabled' = 'true';",
+          "'table.exec.emit.early-fire.enabled' is not supported" },
         { "INSERT INTO o SELECT k FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), "
           "INTERVAL '1' MONTH));", "INTERVAL ... MONTH' is not supported" },
     };
@@ -416,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_statistics_aggregates),
         cmocka_unit_test(test_hop_session_and_keys),
         cmocka_unit_test(test_topn_and_dedupe),
+        cmocka_unit_test(test_set_state_ttl),
         cmocka_unit_test(test_select_order_and_having),
         cmocka_unit_test(test_functions),
         cmocka_unit_test(test_kafka_and_jdbc_options),

@@ -1268,6 +1268,24 @@ static SqlQuery *parse_query(Parser *p)
 
 /* ---- Statements ----------------------------------------------------------------------------- */
 
+/* `'key' = 'value'`, both strings: an option of WITH, or a SET. */
+static SqlOption *parse_key_value(Parser *p, const char *key_hint, const char *value_hint)
+{
+    SqlOption *o = arena_alloc(p->a, sizeof *o);
+    Tok *k = next(p);
+    if (k->kind != TK_STRING)
+        fail_at(p, k, key_hint);
+    o->key = k->str;
+    o->key_loc = k->loc;
+    expect_punct(p, "=");
+    Tok *v = next(p);
+    if (v->kind != TK_STRING)
+        fail_at(p, v, value_hint);
+    o->value = v->str;
+    o->value_loc = v->loc;
+    return o;
+}
+
 static SqlOption *parse_options(Parser *p)
 {
     SqlOption *head = NULL, **link = &head;
@@ -1275,21 +1293,11 @@ static SqlOption *parse_options(Parser *p)
     do {
         if (is_punct(peek(p), ")"))
             break;
-        SqlOption *o = arena_alloc(p->a, sizeof *o);
-        Tok *k = next(p);
-        if (k->kind != TK_STRING)
-            fail_at(p, k, "an option's name as a string, 'connector'");
-        o->key = k->str;
-        o->key_loc = k->loc;
-        expect_punct(p, "=");
-        Tok *v = next(p);
-        if (v->kind != TK_STRING)
-            fail_at(p, v, "the option's value as a string");
-        o->value = v->str;
-        o->value_loc = v->loc;
+        SqlOption *o = parse_key_value(p, "an option's name as a string, 'connector'",
+                                       "the option's value as a string");
         for (SqlOption *q = head; q; q = q->next)
             if (strcmp(q->key, o->key) == 0) {
-                diag_error(p->d, k->loc, "option '%s' is given twice", o->key);
+                diag_error(p->d, o->key_loc, "option '%s' is given twice", o->key);
                 break;
             }
         *link = o;
@@ -1470,19 +1478,8 @@ static SqlStmt *parse_stmt(Parser *p)
     } else if (accept_kw(p, "SET")) {
         /* SET 'key' = 'value': a setting of the statements after it (docs/sql.md, "SET"). */
         s->kind = STMT_SET;
-        SqlOption *o = arena_alloc(p->a, sizeof *o);
-        Tok *k = next(p);
-        if (k->kind != TK_STRING)
-            fail_at(p, k, "the setting's name as a string, 'table.exec.state.ttl'");
-        o->key = k->str;
-        o->key_loc = k->loc;
-        expect_punct(p, "=");
-        Tok *v = next(p);
-        if (v->kind != TK_STRING)
-            fail_at(p, v, "the setting's value as a string");
-        o->value = v->str;
-        o->value_loc = v->loc;
-        s->set = o;
+        s->set = parse_key_value(p, "the setting's name as a string, 'table.exec.state.ttl'",
+                                 "the setting's value as a string");
     } else if (is_kw(t, "SELECT")) {
         unsupported(p, t->loc, "a SELECT without INSERT INTO",
                     "a job writes its results to a sink table: INSERT INTO sink SELECT ...");

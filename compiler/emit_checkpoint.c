@@ -7,6 +7,7 @@
 
 #include "connectors.h"
 #include "emit_impl.h"
+#include "emit_window.h"
 #include "explain.h"
 #include "optable.h"
 
@@ -118,7 +119,7 @@ static const char *source_layout(Arena *a, const PlanNode *src)
                         fields_text(a, src->out));
 }
 
-static const char *stage_layout(Arena *a, const PlanStage *st, bool rocksdb)
+static const char *stage_layout(Arena *a, const Plan *plan, const PlanStage *st)
 {
     const char *ops = "";
     for (int i = 0; i < st->nnodes; i++) {
@@ -136,10 +137,9 @@ static const char *stage_layout(Arena *a, const PlanStage *st, bool rocksdb)
     if (state && state->other_key.n)
         key = arena_printf(a, "%s; other key: %s", key, key_text(a, &state->other_key));
     /* An operator in the state store saves only its spaces (emit_*_kv.c). */
-    bool in_store = plan_stage_is(st, OP_DEDUPE) ||
-                    (plan_stage_is(st, OP_WINDOW) && st->nodes[0]->op->window.kind == WIN_TUMBLING &&
-                     !st->nodes[0]->op->update.has_every);
-    const char *store = in_store && rocksdb ? "; state rocksdb" : "";
+    bool in_store = (plan->state_rocksdb && plan_stage_is(st, OP_DEDUPE)) ||
+                    (plan_stage_is(st, OP_WINDOW) && window_in_store(plan, st));
+    const char *store = in_store ? "; state rocksdb" : "";
     return arena_printf(a, "operator %d: %s%s%s; in: %s", st->op_index, ops, key, store,
                         fields_text(a, st->in));
 }
@@ -162,7 +162,7 @@ void emit_layout_table(Emitter *em, CWriter *w, int *nlines)
     for (int i = 0; i < plan->nstages; i++) {
         if (plan->stages[i]->op_index < 0)
             continue;
-        const char *line = stage_layout(a, plan->stages[i], plan->state_rocksdb);
+        const char *line = stage_layout(a, plan, plan->stages[i]);
         cw_line(w, "\"%s\",", c_string_body(a, line, (int64_t)strlen(line)));
         ++*nlines;
     }

@@ -932,10 +932,10 @@ static void emit_results(Emitter *em, CWriter *w, const PlanStage *st, const Win
         window_result_function(em, w, st, n);
 }
 
-bool window_in_store(Emitter *em, const PlanStage *st)
+bool window_in_store(const Plan *plan, const PlanStage *st)
 {
     const Op *wop = st->nodes[0]->op;
-    return em->plan->state_rocksdb && wop->window.kind == WIN_TUMBLING &&
+    return plan->state_rocksdb && wop->window.kind == WIN_TUMBLING &&
            !wop->update.has_every;
 }
 
@@ -944,7 +944,7 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
     WindowStage n = window_stage(em, st);
     switch (n.wop->window.kind) {
     case WIN_TUMBLING:
-        if (window_in_store(em, st)) { /* the state store's variant (emit_window_kv.c) */
+        if (window_in_store(em->plan, st)) { /* the state store's variant (emit_window_kv.c) */
             emit_window_kv_tumbling(em, w, st);
             break;
         }

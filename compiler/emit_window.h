@@ -75,7 +75,7 @@ void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const 
 
 /* Whether the window keeps its state in the store: a tumbling window of a
  * `state rocksdb` program, without early results (docs/rocksdb.md). */
-bool window_in_store(Emitter *em, const PlanStage *st);
+bool window_in_store(const Plan *plan, const PlanStage *st);
 
 /* emit_window_kv.c: a tumbling window whose state is in the store (flow/kv.h). */
 void emit_window_kv_tumbling(Emitter *em, CWriter *w, const PlanStage *st);

@@ -243,7 +243,7 @@ void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
     switch (st->nodes[0]->op->window.kind) {
     case WIN_TUMBLING:
-        if (window_in_store(em, st))
+        if (window_in_store(em->plan, st))
             emit_window_kv_snapshot(em, w, st);
         else
             emit_tumbling_snapshot(em, w, st);
@@ -257,7 +257,7 @@ void emit_window_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
     switch (st->nodes[0]->op->window.kind) {
     case WIN_TUMBLING:
-        if (window_in_store(em, st))
+        if (window_in_store(em->plan, st))
             emit_window_kv_restore(em, w, st);
         else
             emit_tumbling_restore(em, w, st);

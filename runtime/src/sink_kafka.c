@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "connectors.h"
 #include "kafka.h"
@@ -402,8 +403,21 @@ static int64_t last_marker(KafkaOutput *ko, char **err)
         return -1;
     rd_kafka_poll_set_consumer(rk);
     int64_t lo = 0, hi = 0, newest = 0;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, ko->commit_topic, 0, &lo, &hi,
-                                                             KAFKA_OPEN_TIMEOUT_MS);
+    /* A commit topic made a moment ago (make_commit_topic) may not have its
+     * partition's leader known yet: asked again until the open timeout. */
+    int64_t until = flowrt_runtime_ns() + (int64_t)KAFKA_OPEN_TIMEOUT_MS * 1000000;
+    rd_kafka_resp_err_t e;
+    for (;;) {
+        e = rd_kafka_query_watermark_offsets(rk, ko->commit_topic, 0, &lo, &hi,
+                                             KAFKA_OPEN_TIMEOUT_MS);
+        bool unknown = e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                       e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                       e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                       e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
+        if (!unknown || flowrt_runtime_ns() >= until)
+            break;
+        nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+    }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         *err = flowrt_connargs_message(ko->conn, "commit topic '%s': %s", ko->commit_topic,
                                        rd_kafka_err2str(e));

@@ -25,7 +25,9 @@ run() {
     failed=1
     return
   fi
-  if ! echo "$out" | grep -Eq "$pattern"; then
+  # A here-string, not a pipe: grep -q stops reading at its first match, and
+  # under pipefail the echo that it leaves writing into a closed pipe fails.
+  if ! grep -Eq "$pattern" <<<"$out"; then
     echo "$out" | tail -20
     echo "FAIL: $name printed no '$pattern'"
     failed=1

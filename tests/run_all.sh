@@ -31,12 +31,13 @@ ctest --test-dir build-asan --output-on-failure -R '^e2e\.par2\.parallel$'
 # the time zone cache that threads fill together (rt_time), the thread that
 # collapses huge pages between checkpoints (rt_collapse), the metrics
 # endpoint's server thread beside the read loop, the thread that copies
-# RocksDB for a checkpoint (e2e.rocksdb_held), and parallel runs.
+# RocksDB for a checkpoint (e2e.rocksdb_held), results handed back by two
+# workers while the input pauses (e2e.sink_latency), and parallel runs.
 step "clang + ThreadSanitizer: runs on several threads"
 CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DFLOW_TSAN=ON >/dev/null
 cmake --build build-tsan -j"$jobs" --target abi_two_runs rt_main rt_time rt_collapse flowc flowrt
 ctest --test-dir build-tsan --output-on-failure \
-  -R '^(abi\.two_runs|unit\.rt_main|unit\.rt_time|unit\.rt_collapse|e2e\.metrics_endpoint|e2e\.rocksdb_held)$'
+  -R '^(abi\.two_runs|unit\.rt_main|unit\.rt_time|unit\.rt_collapse|e2e\.metrics_endpoint|e2e\.rocksdb_held|e2e\.sink_latency)$'
 # The workers of parallel runs (runtime/src/parallel.c) with their queues.
 ctest --test-dir build-tsan --output-on-failure -j"$jobs" \
   -R '^e2e\.par[24]\.(window_tumbling|window_sliding|window_session|join_interval|join_window|dedupe|processing_time|parallel)$'

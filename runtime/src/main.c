@@ -285,7 +285,7 @@ static void run(FlowRuntime *rt, const CliOptions *opts, double started)
             !flowrt_run_stop_requested(rt)) {
             /* Nothing to read now (followed files, rate limits): make what
              * was produced visible, then wait a little. */
-            flowrt_sinks_flush(rt);
+            flowrt_runtime_quiet(rt);
             sleep_ms(IDLE_SLEEP_MS);
         }
         if (opts->stats_seconds > 0) {

@@ -19,6 +19,9 @@
 #include "rt.h"
 
 #define PAR_SLOTS (PAR_QUEUE_BYTES / PAR_BATCH_BYTES)
+/* How long flowrt_parallel_settle waits at most for the workers to run what
+ * they were handed: as long as a source waits for input (READ_WAIT_MS). */
+#define PAR_SETTLE_MS 10
 
 enum { ENTRY_WATERMARK = -1, ENTRY_END = -2, ENTRY_BARRIER = -3 };
 
@@ -250,6 +253,15 @@ static InEntry *put_entry(FlowRuntime *rt, Worker *w, int ex, size_t size, int64
     return e;
 }
 
+/* The watermark for w, if it moved since w's last entry. The windows it
+ * closes count their latency from the record that moved it, as with one
+ * worker, not from this round. */
+static void put_watermark(FlowRuntime *rt, Worker *w)
+{
+    if (w->sent_wm != rt->exchange_wm)
+        put_entry(rt, w, ENTRY_WATERMARK, 0, 0)->arrival_ns = rt->exchange_wm_arrival_ns;
+}
+
 unsigned char *flow_exchange_put(FlowRuntime *rt, int ex, uint64_t hash, int64_t ts,
                                  size_t size)
 {
@@ -268,13 +280,50 @@ void flowrt_parallel_round(FlowRuntime *rt)
         return;
     for (int i = 0; i < par->n; i++) {
         Worker *w = &par->workers[i];
-        if (w->sent_wm != rt->exchange_wm)
-            put_entry(rt, w, ENTRY_WATERMARK, 0, 0);
+        put_watermark(rt, w);
         publish_in(par, w);
     }
     drain_outputs(rt);
     if (atomic_load(&par->failed))
         rt->failed = true;
+}
+
+/* Whether some worker has input it has not run to the end: under the lock. */
+static bool input_pending(const Parallel *par)
+{
+    for (int i = 0; i < par->n; i++)
+        if (par->workers[i].in.count > 0)
+            return true;
+    return false;
+}
+
+void flowrt_parallel_settle(FlowRuntime *rt)
+{
+    Parallel *par = rt->par;
+    if (!par)
+        return;
+    flowrt_parallel_round(rt);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_nsec += PAR_SETTLE_MS * 1000000L;
+    deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+    deadline.tv_nsec %= 1000000000L;
+    for (;;) {
+        drain_outputs(rt);
+        lock(par);
+        if (output_pending(par)) {
+            unlock(par);
+            continue;
+        }
+        bool waiting = input_pending(par) &&
+                       pthread_cond_timedwait(&par->main_cv, &par->mu, &deadline) == 0;
+        bool more = output_pending(par) || (waiting && input_pending(par));
+        unlock(par);
+        if (!more) {
+            drain_outputs(rt);
+            return;
+        }
+    }
 }
 
 /* ---- The workers ------------------------------------------------------------------------ */
@@ -359,12 +408,13 @@ static bool worker_batch(Worker *w, const Batch *b, int64_t *wm)
             atomic_store_explicit(&w->watermark, *wm, memory_order_relaxed);
         }
         /* As the reading thread of one worker does after each record: the
-         * operators see the watermark the record was read under. */
+         * operators see the watermark the record was read under, and what
+         * it fires counts its latency from that record's arrival. */
+        rt->arrival_ns = e->arrival_ns;
         flowrt_timers_advance(&rt->timers, rt, *wm);
         if (e->ex == ENTRY_WATERMARK)
             continue;
         flowrt_scratch_reset(&rt->scratch);
-        rt->arrival_ns = e->arrival_ns;
         rt->prog->exchanges[e->ex].deliver(rt, (unsigned char *)(e + 1), e->ts);
         flowrt_timers_advance(&rt->timers, rt, *wm);
     }
@@ -387,12 +437,14 @@ static void *worker_main(void *arg)
         bool barrier = more && b->len >= sizeof(InEntry) &&
                        ((const InEntry *)(const void *)(b->buf + b->len - sizeof(InEntry)))->ex ==
                            ENTRY_BARRIER;
+        /* The output before the batch is given back: an empty `in` means
+         * that what it produced is in `out` (flowrt_parallel_settle). */
+        worker_flush(w);
         lock(par);
         w->in.head = (w->in.head + 1) % PAR_SLOTS;
         w->in.count--;
         pthread_cond_signal(&par->main_cv);
         unlock(par);
-        worker_flush(w);
         if (barrier) {
             /* Everything before the barrier is done and handed over: the
              * reading thread forks the checkpoint's writer while no worker
@@ -680,8 +732,7 @@ void flowrt_parallel_finish(FlowRuntime *rt)
         Worker *w = &par->workers[i];
         if (!w->started)
             continue;
-        if (w->sent_wm != rt->exchange_wm)
-            put_entry(rt, w, ENTRY_WATERMARK, 0, 0);
+        put_watermark(rt, w);
         put_entry(rt, w, ENTRY_END, 0, 0);
         publish_in(par, w);
     }

@@ -51,6 +51,11 @@ FlowRuntime *flowrt_parallel_worker(FlowRuntime *rt, int i);
 /* After every poll of a source: hands the filled batches and the watermark
  * to the workers, and writes out what the workers produced. */
 void flowrt_parallel_round(FlowRuntime *rt);
+/* No input is ready: as flowrt_parallel_round, then waits (10 ms at most)
+ * until the workers have run everything they were handed, writing out
+ * their results as they come, so that a record's results go out before the
+ * reading thread waits for the next record, as with one worker. */
+void flowrt_parallel_settle(FlowRuntime *rt);
 /* The end of the run (done, stopped or failed): each worker takes what is
  * queued for it and ends; what they produced is written out and their
  * counts join the run's. Their state stays for the final checkpoint. */

@@ -36,6 +36,7 @@ struct FlowRuntime {
     int workers;            /* the run's parallelism (flowrt_parallel_plan) */
     struct Parallel *par;   /* the workers of a run with parallelism > 1, or NULL (parallel.h) */
     int64_t exchange_wm;    /* with workers: the watermark the records now read go with */
+    int64_t exchange_wm_arrival_ns; /* ...and the arrival of the record that moved it there */
     Timers timers;          /* stateful operators: their state and timers */
     struct FlowKv *kv;      /* `state rocksdb`: the keyed-state store (kv.h); else NULL */
     Source **sources;
@@ -78,6 +79,10 @@ void flowrt_runtime_bind_operators(FlowRuntime *rt);
 int64_t flowrt_duration_param(const FlowRuntime *rt, const char *name, int64_t literal);
 /* The program watermark may have moved: fire the operators' due timers. */
 void flowrt_runtime_advance(FlowRuntime *rt);
+/* No input is ready, and the loop or a source is about to wait for it:
+ * what the workers were handed is run and written out
+ * (flowrt_parallel_settle), then every Output writes out what it holds. */
+void flowrt_runtime_quiet(FlowRuntime *rt);
 /* Reads the clock into rt->now_ms: the one place the runtime learns the
  * time. Processing-time records are stamped with it and it is the
  * watermark of processing-time inputs.

@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "kv.h"
+#include "parallel.h"
 #include "rt.h"
+#include "sink.h"
 
 void flowrt_runtime_bind_operators(FlowRuntime *rt)
 {
@@ -154,11 +156,19 @@ void flowrt_runtime_advance(FlowRuntime *rt)
     /* With workers, the operators are theirs: the watermark goes to them
      * with the records (parallel.c). */
     if (rt->head.exchange) {
-        if (wm > rt->exchange_wm)
+        if (wm > rt->exchange_wm) {
             rt->exchange_wm = wm;
+            rt->exchange_wm_arrival_ns = rt->arrival_ns;
+        }
         return;
     }
     flowrt_timers_advance(&rt->timers, rt, wm);
+}
+
+void flowrt_runtime_quiet(FlowRuntime *rt)
+{
+    flowrt_parallel_settle(rt);
+    flowrt_sinks_flush(rt);
 }
 
 FlowTable *flow_state_table(FlowRuntime *rt, int op)

@@ -256,7 +256,7 @@ static ReadStatus fill(TextSource *ts, FlowRuntime *rt)
     ReadStatus st = flowrt_readbuf_fill(&ts->rb, 0);
     if (st != READ_WAIT)
         return st;
-    flowrt_sinks_flush(rt);
+    flowrt_runtime_quiet(rt);
     return flowrt_readbuf_fill(&ts->rb, READ_WAIT_MS);
 }
 

@@ -264,7 +264,7 @@ static SourceStatus read_messages(Source *src, FlowRuntime *rt, int max)
             return n > 0 || ks->loading ? SOURCE_MORE : SOURCE_IDLE;
         if (!m) {
             /* Nothing yet: what the sinks hold goes out before the wait. */
-            flowrt_sinks_flush(rt);
+            flowrt_runtime_quiet(rt);
             m = rd_kafka_consumer_poll(ks->rk, READ_WAIT_MS);
             waited = true;
             if (!m)

@@ -61,7 +61,9 @@ add_test(NAME e2e.processing_time_stdin
 add_test(NAME e2e.oracle_join COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_join.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_string COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_string.py ${E2E_OPTIONS})
 add_test(NAME e2e.join_memory COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/join_memory.py ${E2E_OPTIONS})
-add_test(NAME e2e.sink_latency COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/sink_latency.py ${E2E_OPTIONS})
+# Its keyed program runs at two workers: under FLOW_TSAN built with it.
+add_test(NAME e2e.sink_latency COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/sink_latency.py ${E2E_OPTIONS}
+         $<$<BOOL:${FLOW_TSAN}>:--tsan>)
 add_test(NAME e2e.stdout_closed COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/stdout_closed.py ${E2E_OPTIONS})
 add_test(NAME e2e.oracle_time COMMAND ${Python3_EXECUTABLE} ${E2E_DIR}/oracle_time.py ${E2E_OPTIONS})
 list(APPEND E2E_TESTS e2e.oracle_update e2e.oracle_time e2e.oracle e2e.oracle_window e2e.oracle_lookup e2e.window_memory e2e.update_memory

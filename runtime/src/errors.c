@@ -4,20 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "data/clicks.csv:12", "stdin:3", "generator record 17", or the source's
- * own text ("topic 'orders' partition 2 offset 17"). */
-static void format_position(const Source *src, char *buf, size_t size)
+#include "parallel.h"
+
+/* "data/clicks.csv:12", "stdin:3", "generator record 17", "topic 'orders'
+ * partition 2 offset 17": as the source's describe says. */
+static void format_position(const Source *src, int32_t part, int64_t where, char *buf,
+                            size_t size)
 {
-    if (src->where_text)
-        snprintf(buf, size, "%s", src->where_text);
-    else if (!src->numbered_by_line)
-        snprintf(buf, size, "%s record %lld", src->file, (long long)src->where);
+    if (src->ops->describe)
+        src->ops->describe(src, part, where, buf, size);
     else
-        snprintf(buf, size, "%s:%lld", src->file, (long long)src->where);
+        snprintf(buf, size, "%s:%lld", src->file, (long long)where);
 }
 
-/* A field name is reported as "field 'x'"; an expression location as is. */
-static void format_reason(const char *where, const char *why, char *buf, size_t size)
+void flowrt_bad_reason(const char *where, const char *why, char *buf, size_t size)
 {
     if (!where)
         snprintf(buf, size, "%s", why);
@@ -29,10 +29,17 @@ static void format_reason(const char *where, const char *why, char *buf, size_t 
 
 void flowrt_source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why)
 {
-    char pos[512], reason[768];
+    char reason[768];
+    flowrt_bad_reason(where, why, reason, sizeof reason);
+    flowrt_source_bad_record_at(rt, src, src->part, src->where, reason, src->raw, src->raw_len);
+}
+
+void flowrt_source_bad_record_at(FlowRuntime *rt, Source *src, int32_t part, int64_t at,
+                                 const char *reason, const char *raw, size_t raw_len)
+{
+    char pos[512];
     const char *role = src->table ? "table" : "source";
-    format_position(src, pos, sizeof pos);
-    format_reason(where, why, reason, sizeof reason);
+    format_position(src, part, at, pos, sizeof pos);
     src->bad++;
     rt->bad_total++;
     if (src->bad <= FLOW_BAD_RECORDS_SHOWN || src->on_error == ON_ERROR_FAIL)
@@ -43,8 +50,8 @@ void flowrt_source_bad_record(FlowRuntime *rt, Source *src, const char *where, c
                 rt->prog->name, role, src->def->name);
     if (src->errors) {
         fprintf(src->errors, "%s: %s: %s\n", src->def->name, pos, reason);
-        if (src->raw)
-            fwrite(src->raw, 1, src->raw_len, src->errors);
+        if (raw)
+            fwrite(raw, 1, raw_len, src->errors);
         fputc('\n', src->errors);
         if (ferror(src->errors)) {
             flowrt_runtime_fail(rt, "cannot write the errors file '%s' of source '%s'",
@@ -62,7 +69,7 @@ bool flowrt_sink_bad_record(Output *out, const char *pos, const char *where, con
     FlowRuntime *rt = out->rt;
     const char *name = out->sinks[0]->def->stream;
     char reason[768];
-    format_reason(where, why, reason, sizeof reason);
+    flowrt_bad_reason(where, why, reason, sizeof reason);
     out->bad++;
     rt->bad_total++;
     if (out->bad <= FLOW_BAD_RECORDS_SHOWN || out->bad_fails)
@@ -92,7 +99,7 @@ bool flowrt_sink_bad_record(Output *out, const char *pos, const char *where, con
 static void result_bad_record(FlowRuntime *rt, const char *where, const char *why)
 {
     char reason[768];
-    format_reason(where, why, reason, sizeof reason);
+    flowrt_bad_reason(where, why, reason, sizeof reason);
     rt->bad_results++;
     rt->bad_total++;
     if (rt->bad_results <= FLOW_BAD_RECORDS_SHOWN)
@@ -103,8 +110,10 @@ static void result_bad_record(FlowRuntime *rt, const char *where, const char *wh
 
 void flow_record_error(FlowRuntime *rt, const char *where, const char *why)
 {
-    if (rt->current && !rt->timers.advancing)
+    if (rt->timers.advancing || (!rt->current && !rt->origin.source))
+        result_bad_record(rt, where, why);
+    else if (rt->current)
         flowrt_source_bad_record(rt, rt->current, where, why);
     else
-        result_bad_record(rt, where, why);
+        flowrt_parallel_bad_record(rt, where, why);
 }

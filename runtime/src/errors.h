@@ -20,6 +20,12 @@
  * A sink whose destination refuses a record (a PostgreSQL sink: a row the
  * table rejects) reports it the same way, under the sink's stream name.
  *
+ * With workers (docs/architecture.md, "Parallelism"), a record that fails
+ * after the exchange, on a worker, is reported the same way by the reading
+ * thread: the record carries its source, position and (for an errors= file)
+ * its text through the exchange, and the report comes back with the
+ * worker's output.
+ *
  * A window's result that fails an expression of a later operator has no
  * input record: it is reported as a bad window result (the first ten in
  * full), counted in the summary's bad total, and dropped. */
@@ -35,6 +41,14 @@
  * did not decode), a "file.flow:LINE:COL" (an expression), or NULL (the
  * record as a whole). */
 void flowrt_source_bad_record(FlowRuntime *rt, Source *src, const char *where, const char *why);
+/* Record (part, at) of `src` is bad for `reason` (flowrt_bad_reason's
+ * text); `raw` is its text, or NULL. For a record a worker ran
+ * (flowrt_parallel_bad_record), after the source went on. */
+void flowrt_source_bad_record_at(FlowRuntime *rt, Source *src, int32_t part, int64_t at,
+                                 const char *reason, const char *raw, size_t raw_len);
+/* The reason of a bad record: "field 'x': why", "file.flow:3:9: why", or
+ * `why` (where is NULL). */
+void flowrt_bad_reason(const char *where, const char *why, char *buf, size_t size);
 
 /* The destination of `out` refused the record `raw` (its encoded text) for
  * `why`; `where` as for a source (a field name, or NULL), `pos` where it

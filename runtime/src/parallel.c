@@ -6,15 +6,19 @@
  * batch is filled in place by its one producer while it owns it and handed
  * over whole, so the one lock of the run (`mu`) is taken once per batch,
  * never per record. In a batch of `in`, each entry is an InEntry and its
- * packed record; in one of `out`, an OutEntry, the per-sink record counts
- * and the bytes of whole encoded records for one of the run's Outputs. */
+ * packed record (and, when its source keeps an errors= file, its text); in
+ * one of `out`, an OutEntry, the per-sink record counts and the bytes of
+ * whole encoded records for one of the run's Outputs, or a BadRecord. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "errors.h"
 #include "parallel.h"
 #include "rt.h"
 
@@ -24,10 +28,16 @@
 #define PAR_SETTLE_MS 10
 
 enum { ENTRY_WATERMARK = -1, ENTRY_END = -2, ENTRY_BARRIER = -3 };
+/* OutEntry.output of a BadRecord. */
+#define OUT_BAD_RECORD UINT16_MAX
 
 typedef struct InEntry {
-    uint32_t size;          /* of the packed record after it, a multiple of 8 */
-    int32_t ex;             /* FlowProgram.exchanges index, or ENTRY_* */
+    uint32_t size;          /* of the packed record and its text after it, a multiple of 8 */
+    int16_t ex;             /* FlowProgram.exchanges index, or ENTRY_* */
+    int16_t source;         /* where it was read (RecordOrigin): the source's index, or -1 */
+    int32_t part;
+    uint32_t raw_len;       /* its text, the last round8(raw_len) bytes of size; or 0 */
+    int64_t where;
     int64_t ts;
     int64_t wm;             /* the program watermark when the record was read */
     int64_t arrival_ns;     /* when its bytes arrived (FlowRuntime.arrival_ns) */
@@ -40,6 +50,17 @@ typedef struct OutEntry {
     int64_t pending;        /* its records, for the latency (Output.pending) */
     int64_t oldest_arrival_ns; /* the arrival of the oldest of them */
 } OutEntry;
+
+/* After an OutEntry whose output is OUT_BAD_RECORD: a record a worker
+ * found bad, for the reading thread to report (errors.h), followed by the
+ * reason and the record's text. */
+typedef struct BadRecord {
+    int32_t source;         /* the index in rt->sources */
+    int32_t part;
+    int64_t where;
+    uint32_t reason_len, raw_len;
+    int32_t has_raw;        /* the record's text follows (the source keeps an errors= file) */
+} BadRecord;
 
 typedef struct Batch {
     unsigned char *buf;
@@ -164,6 +185,18 @@ static bool output_pending(const Parallel *par)
     return false;
 }
 
+/* A worker's bad record, reported against its source as one worker would. */
+static void report_bad(FlowRuntime *rt, const BadRecord *bad)
+{
+    char reason[768];
+    size_t n = bad->reason_len < sizeof reason ? bad->reason_len : sizeof reason - 1;
+    const char *text = (const char *)(bad + 1);
+    memcpy(reason, text, n);
+    reason[n] = '\0';
+    flowrt_source_bad_record_at(rt, rt->sources[bad->source], bad->part, bad->where, reason,
+                                bad->has_raw ? text + bad->reason_len : NULL, bad->raw_len);
+}
+
 /* Appends one batch of a worker's output to the run's Outputs. */
 static void write_batch(FlowRuntime *rt, const Batch *b)
 {
@@ -172,8 +205,11 @@ static void write_batch(FlowRuntime *rt, const Batch *b)
         const OutEntry *e = (const OutEntry *)(const void *)(b->buf + at);
         const int64_t *counts = (const int64_t *)(const void *)(e + 1);
         const char *bytes = (const char *)(counts + e->nsinks);
-        flowrt_output_append(rt->outputs[e->output], bytes, e->bytes, counts, e->pending,
-                             e->oldest_arrival_ns);
+        if (e->output == OUT_BAD_RECORD)
+            report_bad(rt, (const BadRecord *)(const void *)bytes);
+        else
+            flowrt_output_append(rt->outputs[e->output], bytes, e->bytes, counts, e->pending,
+                                 e->oldest_arrival_ns);
         at += round8(sizeof *e + e->nsinks * sizeof *counts + e->bytes);
     }
 }
@@ -243,8 +279,13 @@ static InEntry *put_entry(FlowRuntime *rt, Worker *w, int ex, size_t size, int64
 {
     Batch *b = in_room(rt, w, sizeof(InEntry) + size);
     InEntry *e = (InEntry *)(void *)(b->buf + b->len);
+    const Source *src = rt->current;
     e->size = (uint32_t)size;
-    e->ex = ex;
+    e->ex = (int16_t)ex;
+    e->source = (int16_t)(src ? src->index : -1);
+    e->part = src ? src->part : 0;
+    e->raw_len = 0;
+    e->where = src ? src->where : 0;
     e->ts = ts;
     e->wm = rt->exchange_wm;
     e->arrival_ns = rt->arrival_ns;
@@ -268,7 +309,14 @@ unsigned char *flow_exchange_put(FlowRuntime *rt, int ex, uint64_t hash, int64_t
     Parallel *par = rt->par;
     int group = (int)(hash % FLOW_MAX_PARALLELISM);
     Worker *w = &par->workers[group * par->n / FLOW_MAX_PARALLELISM];
-    InEntry *e = put_entry(rt, w, ex, round8(size), ts);
+    /* Its text goes with it only where an errors= file would take it. */
+    const Source *src = rt->current;
+    size_t raw_len = src && src->errors && src->raw ? src->raw_len : 0;
+    InEntry *e = put_entry(rt, w, ex, round8(size) + round8(raw_len), ts);
+    if (raw_len > 0) {
+        e->raw_len = (uint32_t)raw_len;
+        memcpy((unsigned char *)(e + 1) + round8(size), src->raw, raw_len);
+    }
     atomic_fetch_add_explicit(&w->records, 1, memory_order_relaxed);
     return (unsigned char *)(e + 1);
 }
@@ -328,15 +376,11 @@ void flowrt_parallel_settle(FlowRuntime *rt)
 
 /* ---- The workers ------------------------------------------------------------------------ */
 
-/* WorkerOutput's write: the bytes and the counts of its sinks' records
- * since the last write go into the worker's `out` ring. */
-static int worker_output_write(Output *out, const char *bytes, size_t n)
+/* Room for `need` bytes in w's output batch: waits while its ring is full. */
+static Batch *out_room(Worker *w, size_t need)
 {
-    WorkerOutput *wo = (WorkerOutput *)out;
-    Worker *w = wo->w;
     Parallel *par = w->par;
     Ring *r = &w->out;
-    size_t need = round8(sizeof(OutEntry) + (size_t)out->nsinks * sizeof(int64_t) + n);
     if (!r->filling || !batch_fit(&r->slots[r->fill], need)) {
         lock(par);
         if (r->filling)
@@ -348,7 +392,16 @@ static int worker_output_write(Output *out, const char *bytes, size_t n)
         unlock(par);
         batch_fit(&r->slots[r->fill], need);
     }
-    Batch *b = &r->slots[r->fill];
+    return &r->slots[r->fill];
+}
+
+/* WorkerOutput's write: the bytes and the counts of its sinks' records
+ * since the last write go into the worker's `out` ring. */
+static int worker_output_write(Output *out, const char *bytes, size_t n)
+{
+    WorkerOutput *wo = (WorkerOutput *)out;
+    size_t need = round8(sizeof(OutEntry) + (size_t)out->nsinks * sizeof(int64_t) + n);
+    Batch *b = out_room(wo->w, need);
     OutEntry *e = (OutEntry *)(void *)(b->buf + b->len);
     e->bytes = (uint32_t)n;
     e->output = (uint16_t)wo->index;
@@ -389,6 +442,34 @@ static void worker_flush(Worker *w)
     unlock(w->par);
 }
 
+void flowrt_parallel_bad_record(FlowRuntime *rt, const char *where, const char *why)
+{
+    Worker *w = (Worker *)(void *)((char *)rt - offsetof(Worker, rt));
+    const RecordOrigin *o = &rt->origin;
+    char reason[768];
+    flowrt_bad_reason(where, why, reason, sizeof reason);
+    /* After the results before it, in the order one worker reports them. */
+    flowrt_sinks_flush(rt);
+    size_t reason_len = strlen(reason), raw_len = o->raw ? o->raw_len : 0;
+    size_t bytes = sizeof(BadRecord) + reason_len + raw_len;
+    Batch *b = out_room(w, round8(sizeof(OutEntry) + bytes));
+    OutEntry *e = (OutEntry *)(void *)(b->buf + b->len);
+    memset(e, 0, sizeof *e);
+    e->bytes = (uint32_t)bytes;
+    e->output = OUT_BAD_RECORD;
+    BadRecord *bad = (BadRecord *)(void *)(e + 1);
+    bad->source = o->source - 1;
+    bad->part = o->part;
+    bad->where = o->where;
+    bad->reason_len = (uint32_t)reason_len;
+    bad->raw_len = (uint32_t)raw_len;
+    bad->has_raw = o->raw != NULL;
+    memcpy(bad + 1, reason, reason_len);
+    if (raw_len > 0)
+        memcpy((char *)(bad + 1) + reason_len, o->raw, raw_len);
+    b->len += round8(sizeof *e + bytes);
+}
+
 /* Runs the entries of one input batch; false after the end entry. */
 static bool worker_batch(Worker *w, const Batch *b, int64_t *wm)
 {
@@ -415,6 +496,13 @@ static bool worker_batch(Worker *w, const Batch *b, int64_t *wm)
         if (e->ex == ENTRY_WATERMARK)
             continue;
         flowrt_scratch_reset(&rt->scratch);
+        rt->origin = (RecordOrigin){
+            .source = e->source + 1,
+            .part = e->part,
+            .where = e->where,
+            .raw = e->raw_len > 0 ? (const char *)(e + 1) + e->size - round8(e->raw_len) : NULL,
+            .raw_len = e->raw_len,
+        };
         rt->prog->exchanges[e->ex].deliver(rt, (unsigned char *)(e + 1), e->ts);
         flowrt_timers_advance(&rt->timers, rt, *wm);
     }

@@ -48,6 +48,10 @@ void flowrt_parallel_barrier(FlowRuntime *rt);
 void flowrt_parallel_resume(FlowRuntime *rt);
 /* Worker i's runtime, for its operators' snapshot and restore (ckpt_state.c). */
 FlowRuntime *flowrt_parallel_worker(FlowRuntime *rt, int i);
+/* On a worker: the record it runs, read from a source (rt->origin), is bad:
+ * the reading thread reports it against the source (errors.h) when it
+ * writes out the worker's output. */
+void flowrt_parallel_bad_record(FlowRuntime *rt, const char *where, const char *why);
 /* After every poll of a source: hands the filled batches and the watermark
  * to the workers, and writes out what the workers produced. */
 void flowrt_parallel_round(FlowRuntime *rt);

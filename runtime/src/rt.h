@@ -18,6 +18,16 @@
 #include "timer.h"
 #include "watermark.h"
 
+/* Where a record a worker runs was read (parallel.c): what a report of it
+ * as a bad record needs once the source has gone on. */
+typedef struct RecordOrigin {
+    int source;             /* 1 + its source's index in rt->sources; 0: none */
+    int32_t part;           /* Source.part and Source.where when it was read */
+    int64_t where;
+    const char *raw;        /* its text, when the source has an errors= file; else NULL */
+    size_t raw_len;
+} RecordOrigin;
+
 struct FlowRuntime {
     FlowRuntimeHead head;   /* first: what generated code reads inline (flow/state.h) */
     const FlowProgram *prog;
@@ -37,6 +47,7 @@ struct FlowRuntime {
     struct Parallel *par;   /* the workers of a run with parallelism > 1, or NULL (parallel.h) */
     int64_t exchange_wm;    /* with workers: the watermark the records now read go with */
     int64_t exchange_wm_arrival_ns; /* ...and the arrival of the record that moved it there */
+    RecordOrigin origin;    /* on a worker: where the record it runs was read */
     Timers timers;          /* stateful operators: their state and timers */
     struct FlowKv *kv;      /* `state rocksdb`: the keyed-state store (kv.h); else NULL */
     Source **sources;

@@ -5,6 +5,7 @@
 #include "connectors.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,13 @@ void flowrt_source_init(Source *src, const SourceOps *ops, const FlowSourceDef *
     src->index = index;
     src->label = label;
     src->file = label;
-    src->numbered_by_line = true;
+}
+
+void flowrt_source_describe_record(const Source *src, int32_t part, int64_t where, char *buf,
+                                   size_t size)
+{
+    (void)part;
+    snprintf(buf, size, "%s record %lld", src->label, (long long)where);
 }
 
 bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_file)

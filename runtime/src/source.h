@@ -48,6 +48,11 @@ typedef struct SourceOps {
      * gave at its fork. A source may tell the outside (kafka commits the
      * offsets to its group, for monitoring tools); NULL for the others. */
     void (*checkpointed)(Source *src, const Position *pos);
+    /* Writes where record (part, where) is, for reports of bad records
+     * ("data/clicks.csv:12"): also for a record a worker ran after the
+     * source went on (docs/architecture.md, "Parallelism"). NULL: the
+     * label and the line, "stdin:3". */
+    void (*describe)(const Source *src, int32_t part, int64_t where, char *buf, size_t size);
 } SourceOps;
 
 typedef enum OnError { ON_ERROR_SKIP, ON_ERROR_FAIL } OnError;
@@ -71,9 +76,9 @@ struct Source {
     int64_t bad;
     bool done;
     /* The record going through the stages, for reports of bad records. */
-    bool numbered_by_line;  /* false: by record number (generator) */
-    int64_t where;          /* its line or record number, from 1 */
-    const char *where_text; /* instead of label and where (Kafka: topic, partition, offset) */
+    int32_t part;           /* which input of the source: a Kafka partition, a pattern's
+                             * file; 0 for one input */
+    int64_t where;          /* its line or record number, from 1 (Kafka: its offset) */
     const char *raw;        /* its text as read (NULL for the generator) */
     size_t raw_len;
 };
@@ -88,6 +93,9 @@ void flowrt_source_close(Source *src);
 /* For the source modules: argument reading shared by all sources
  * (on_error=, errors=) and the per-record bookkeeping. */
 bool flowrt_source_common_args(Source *src, ConnArgs *args, bool allow_errors_file);
+/* SourceOps.describe of the sources numbered by record: "generator record 17". */
+void flowrt_source_describe_record(const Source *src, int32_t part, int64_t where, char *buf,
+                                   size_t size);
 void flowrt_source_init(Source *src, const SourceOps *ops, const FlowSourceDef *def, int index,
                         const char *label);
 

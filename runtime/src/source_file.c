@@ -42,6 +42,10 @@ typedef struct TextSource {
     bool is_pattern;
     glob_t files;
     int current;
+    /* Every file opened so far, the last one base.file: a record's
+     * base.part is its file's index here (text_describe). */
+    char **opened;
+    int nopened;
     bool draining;      /* follow=true: a newer file appeared, so this one is complete */
     int64_t listed_ms;  /* when the pattern was last listed (follow=true) */
     const char *compression; /* none, gzip, zstd, auto */
@@ -468,11 +472,17 @@ static bool open_file(TextSource *ts, int i, char **err)
         return false;
     }
     char *copy = strdup(path);
-    if (!copy) {
+    char **opened = realloc(ts->opened, (size_t)(ts->nopened + 1) * sizeof *opened);
+    if (!copy || !opened) {
+        free(copy);
+        if (opened)
+            ts->opened = opened;
         *err = flowrt_connargs_message(&ts->base.def->conn, "out of memory");
         return false;
     }
-    free((char *)ts->base.file);
+    ts->opened = opened;
+    ts->opened[ts->nopened] = copy;
+    ts->base.part = ts->nopened++;
     ts->base.file = copy;
     ts->current = i;
     flowrt_csv_free(&ts->csv);
@@ -636,8 +646,9 @@ static void text_close(Source *src)
     flowrt_csv_free(&ts->csv);
     flowrt_json_free(&ts->json);
     globfree(&ts->files);
-    if (ts->own_fd)
-        free((char *)ts->base.file);
+    for (int i = 0; i < ts->nopened; i++)
+        free(ts->opened[i]);
+    free(ts->opened);
     free(ts->colmap);
     free(ts->fields);
     free(ts->line_rec);
@@ -721,5 +732,13 @@ static Source *text_open(const FlowRuntime *rt, const FlowSourceDef *def, int in
     return &ts->base;
 }
 
-const SourceOps flowrt_text_source_ops = { text_open, text_poll, text_position, text_seek,
-                                           text_close, NULL };
+/* "data/clicks.csv:12", "stdin:3" */
+static void text_describe(const Source *src, int32_t part, int64_t where, char *buf, size_t size)
+{
+    const TextSource *ts = (const TextSource *)src;
+    const char *file = part < ts->nopened ? ts->opened[part] : src->file;
+    snprintf(buf, size, "%s:%lld", file, (long long)where);
+}
+
+const SourceOps flowrt_text_source_ops = { text_open,  text_poll, text_position, text_seek,
+                                           text_close, NULL,      text_describe };

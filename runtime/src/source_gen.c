@@ -178,7 +178,6 @@ static Source *gen_make(const SourceOps *ops, const FlowSourceDef *def, int inde
         return NULL;
     }
     flowrt_source_init(&gs->base, ops, def, index, name);
-    gs->base.numbered_by_line = false;
     gs->gen = *gen;
     gs->count = count;
     gs->rate = rate;
@@ -210,8 +209,8 @@ static Source *gen_open(const FlowRuntime *rt, const FlowSourceDef *def, int ind
                     err);
 }
 
-const SourceOps flowrt_gen_source_ops = { gen_open,     gen_poll,  gen_position,
-                                           gen_seek,     gen_close, NULL };
+const SourceOps flowrt_gen_source_ops = { gen_open, gen_poll,  gen_position, gen_seek,
+                                          gen_close, NULL,     flowrt_source_describe_record };
 
 /* nexmark(kind, events, seed, events_per_second, rate) (flow/nexmark.h): the
  * same source over the kind's share of the run, numbered within the kind,
@@ -236,5 +235,5 @@ static Source *nexmark_open(const FlowRuntime *rt, const FlowSourceDef *def, int
                     events < 0 ? -1 : flow_nx_count(kind, events), rate, err);
 }
 
-const SourceOps flowrt_nexmark_source_ops = { nexmark_open, gen_poll,  gen_position,
-                                               gen_seek,     gen_close, NULL };
+const SourceOps flowrt_nexmark_source_ops = { nexmark_open, gen_poll, gen_position, gen_seek,
+                                              gen_close,    NULL,     flowrt_source_describe_record };

@@ -46,7 +46,6 @@ typedef struct KafkaSource {
     int64_t refreshed_ms; /* rt->now_ms when they last were */
     JsonParser json;
     FlowField *fields;
-    char where[512];      /* "topic 'orders' partition 2 offset 17" */
 } KafkaSource;
 
 static void *alloc_or_die(size_t size)
@@ -217,8 +216,7 @@ static void take(KafkaSource *ks, FlowRuntime *rt, int at, const rd_kafka_messag
     Source *src = &ks->base;
     ks->last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
     ks->next[at] = m->offset + 1;
-    snprintf(ks->where, sizeof ks->where, "topic '%s' partition %d offset %lld", ks->topic,
-             (int)m->partition, (long long)m->offset);
+    src->part = m->partition;
     src->where = m->offset;
     src->raw = m->payload ? m->payload : "";
     src->raw_len = m->len;
@@ -531,7 +529,6 @@ static Source *kafka_open(const FlowRuntime *rt, const FlowSourceDef *def, int i
         args.err = flowrt_connargs_message(&def->conn, "needs brokers and a topic");
     flowrt_source_init(&ks->base, &flowrt_kafka_source_ops, def, index, ks->topic);
     ks->base.follows = ks->loading;
-    ks->base.where_text = ks->where;
     flowrt_source_common_args(&ks->base, &args, true);
     flowrt_csv_init(&ks->csv);
     flowrt_json_init(&ks->json, def->field_names, def->nfields);
@@ -587,5 +584,14 @@ static void kafka_checkpointed(Source *src, const Position *pos)
     rd_kafka_topic_partition_list_destroy(list);
 }
 
-const SourceOps flowrt_kafka_source_ops = { kafka_open, kafka_poll,  kafka_position,
-                                            kafka_seek, kafka_close, kafka_checkpointed };
+/* "topic 'orders' partition 2 offset 17" */
+static void kafka_describe(const Source *src, int32_t part, int64_t where, char *buf,
+                           size_t size)
+{
+    snprintf(buf, size, "topic '%s' partition %d offset %lld", src->label, (int)part,
+             (long long)where);
+}
+
+const SourceOps flowrt_kafka_source_ops = { kafka_open,  kafka_poll,         kafka_position,
+                                            kafka_seek,  kafka_close,        kafka_checkpointed,
+                                            kafka_describe };

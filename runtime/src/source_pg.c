@@ -284,7 +284,6 @@ static Source *pg_open(const FlowRuntime *rt, const FlowSourceDef *def, int inde
     if (!table == !query && !args.err)
         args.err = flowrt_connargs_message(&def->conn, "needs a table or a query (one of them)");
     flowrt_source_init(&ps->base, &flowrt_pg_source_ops, def, index, table ? table : "query");
-    ps->base.numbered_by_line = false;
     flowrt_source_common_args(&ps->base, &args, true);
     flowrt_connargs_int(&args, "refresh", 0, 1); /* a table's, read by table.c */
     ps->cols = alloc_or_die((size_t)def->nfields * sizeof *ps->cols);
@@ -299,4 +298,6 @@ static Source *pg_open(const FlowRuntime *rt, const FlowSourceDef *def, int inde
     return &ps->base;
 }
 
-const SourceOps flowrt_pg_source_ops = { pg_open, pg_poll, pg_position, pg_seek, pg_close, NULL };
+const SourceOps flowrt_pg_source_ops = { pg_open,  pg_poll, pg_position,
+                                         pg_seek,  pg_close, NULL,
+                                         flowrt_source_describe_record };

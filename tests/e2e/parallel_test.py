@@ -12,7 +12,13 @@ e2e.par2/par4 comparisons cover:
   two workers is e2e.checkpoint_kill_par2);
 - --stats: the worker lines, and the note of a program that has nothing to
   split;
-- the embed API: flow_control_set_parallelism (flow/host.h) starts workers.
+- the embed API: flow_control_set_parallelism (flow/host.h) starts workers;
+- bad records found on a worker (an aggregate's argument that fails):
+  reported against their source with their line, counted, written to the
+  errors= file with their text, as at one worker, and on_error="fail" stops
+  the run. Before the report came back to the reading thread, they were
+  "bad window results" without a line, the source counted none, the errors
+  file stayed empty and on_error="fail" did not stop the run.
 
   parallel_test.py --flowc BIN --source-dir DIR --work DIR [--cc CC] [--sanitize] [--tsan]
 """
@@ -53,6 +59,16 @@ source ticks : Tick from generator(count = 1000, seed = 3, keys = 10, events_per
 stream all = ticks | window tumbling 1s | aggregate n = count();
 sink all to stdout(format = csv);
 """
+
+# Every 7th record has v = 0: 10 / v fails in the window, on a worker.
+BAD_FLOW = """\
+schema R { k : int64, v : int64, ts : timestamp }
+source rs : R from file("bad.csv", format = csv, errors = "bad_errors.txt", ON_ERROR)
+  event time ts watermark 0s;
+stream w = rs | key by k | window tumbling 1s | aggregate s = sum(10 / v), n = count();
+sink w to stdout(format = csv);
+"""
+BAD_ROWS = 2000
 
 HOST_C = """\
 #include <stdio.h>
@@ -192,6 +208,57 @@ def embedded(env, work):
     return "embedded at 2 workers"
 
 
+def bad_entries(path):
+    """The errors file's entries (position line, record line), as a sorted list."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    return sorted(zip(lines[0::2], lines[1::2]))
+
+
+def bad_records(env, work):
+    with open(os.path.join(work, "bad.csv"), "w") as f:
+        f.write("k,v,ts\n")
+        for i in range(BAD_ROWS):
+            f.write("%d,%d,2024-01-01T00:%02d:%02d.%03dZ\n"
+                    % (i % 13, i % 7, i // 600, i // 10 % 60, i % 10 * 100))
+    want_bad = sum(1 for i in range(BAD_ROWS) if i % 7 == 0)
+    bad_lines = {i + 2 for i in range(BAD_ROWS) if i % 7 == 0}
+    for name, option in (("bad_skip", 'on_error = "skip"'), ("bad_fail", 'on_error = "fail"')):
+        with open(os.path.join(work, name + ".flow"), "w") as f:
+            f.write(BAD_FLOW.replace("ON_ERROR", option))
+        env.build(name + ".flow", name, work)
+    runs = {}
+    for workers in (1, 2):
+        errors = os.path.join(work, "bad_errors.txt")
+        if os.path.exists(errors):
+            os.remove(errors)
+        status, out, err = env.run("bad_skip", ["--parallelism", str(workers)], work)
+        summary = "%d records read" % BAD_ROWS
+        counted = "source rs (bad.csv): %d read, %d bad" % (BAD_ROWS, want_bad)
+        if status != 0 or summary not in err or counted not in err:
+            raise Failure("bad records at %d workers: status %d, want '%s'\n%s"
+                          % (workers, status, counted, err[-3000:]))
+        shown = [l for l in err.splitlines() if l.startswith("bad_skip: bad record in source 'rs' at bad.csv:")]
+        if len(shown) != 10 or "bad window result" in err:
+            raise Failure("bad records at %d workers are not shown with their lines:\n%s"
+                          % (workers, err[-3000:]))
+        for l in shown:
+            line = int(l.split("bad.csv:")[1].split(":")[0])
+            if line not in bad_lines or not l.endswith("division by zero"):
+                raise Failure("at %d workers, a report names line %d, which is good:\n%s"
+                              % (workers, line, l))
+        runs[workers] = (sorted(out.splitlines()), bad_entries(errors))
+    if runs[1][0] != runs[2][0]:
+        raise Failure("bad records: other rows at two workers than at one")
+    if runs[1][1] != runs[2][1] or len(runs[1][1]) != want_bad:
+        raise Failure("bad records: the errors file at two workers (%d entries) is not the one "
+                      "at one (%d)" % (len(runs[2][1]), len(runs[1][1])))
+    status, out, err = env.run("bad_fail", ["--parallelism", "2"], work)
+    if status != 1 or "stopping: source 'rs' has on_error=\"fail\"" not in err:
+        raise Failure("on_error=fail at two workers: status %d\n%s" % (status, err[-3000:]))
+    return "bad records at two workers: %d, with their lines, as at one" % want_bad
+
+
 def main():
     ap = env_arguments(__doc__)
     ap.add_argument("--tsan", action="store_true")
@@ -200,7 +267,7 @@ def main():
     work = env.fresh_dir("parallel_test")
     try:
         report = [bounded_memory(env, work), checkpoints(env, work), stats(env, work),
-                  embedded(env, work)]
+                  embedded(env, work), bad_records(env, work)]
     except Failure as e:
         print("FAIL parallel_test\n%s" % e, file=sys.stderr)
         return 1

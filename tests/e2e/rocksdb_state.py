@@ -241,7 +241,7 @@ def check_options(env):
 
 HELD = """\
 schema G { ts : timestamp, k : int64, s : string, v : int64 }
-source gen : G from generator(count = 60000, seed = 6, keys = 20000, events_per_second = 2000,
+source gen : G from generator(count = 200000, seed = 6, keys = 20000, events_per_second = 2000,
                               disorder = 800ms) event time ts watermark 300ms;
 stream per_key = gen | key by k | window tumbling 2s lateness 1s
   | aggregate n = count(), total = sum(v), lo = min(s);

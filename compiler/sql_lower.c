@@ -1087,9 +1087,42 @@ static void lower_args(Lower *L, Scope *s, Expr **link)
     }
 }
 
+static Expr *lower_call(Lower *L, Scope *s, Expr *e);
+
+/* agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END), COUNT(*)'s x a 1:
+ * every aggregate skips the nulls (docs/sql.md, "Aggregates"). */
+static Expr *lower_filter(Lower *L, Scope *s, Expr *e)
+{
+    Expr *agg = e->call.args, *cond = agg->next;
+    agg->next = NULL;
+    const SqlFn *fn = agg->kind == EX_CALL ? find_fn(agg->call.name) : NULL;
+    if (agg->kind != EX_CALL || !((fn && fn->kind == FN_AGG) ||
+                                  strcmp(agg->call.name, "@count_distinct") == 0)) {
+        diag_error(L->d, e->loc, "FILTER (WHERE ...) follows an aggregate function's call");
+        return agg;
+    }
+    if (agg->call.nargs > 1)
+        return lower_call(L, s, agg); /* lower_agg says that it takes one */
+    Expr *x = agg->call.args;
+    if (!x) {
+        x = sql_expr(L->a, EX_INT, e->loc);
+        x->int_value = 1;
+    }
+    cond->next = x;
+    x->next = NULL;
+    Expr *when = sql_expr(L->a, EX_CASE, e->loc);
+    when->form.ops = cond;
+    when->form.nops = 2;
+    agg->call.args = when;
+    agg->call.nargs = 1;
+    return lower_call(L, s, agg);
+}
+
 static Expr *lower_call(Lower *L, Scope *s, Expr *e)
 {
     const char *name = e->call.name;
+    if (strcmp(name, "@filter") == 0)
+        return lower_filter(L, s, e);
     if (strcmp(name, "@null") == 0) {
         diag_unsupported(L->d, e->loc, "NULL here",
                          "flowc has no untyped null; a CASE without ELSE, or ELSE NULL, gives one");

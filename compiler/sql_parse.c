@@ -377,6 +377,7 @@ static Expr *binary_expr(Parser *p, BinaryOp op, Loc loc, Expr *l, Expr *r)
 
 static Expr *parse_expr(Parser *p, int depth);
 static Expr *parse_row_number(Parser *p, Loc loc, int depth);
+static Expr *with_filter(Parser *p, Expr *call, int depth);
 static Expr *parse_add(Parser *p, int depth);
 
 /* The milliseconds of `INTERVAL 'n' UNIT` (after INTERVAL). */
@@ -749,7 +750,7 @@ static Expr *parse_primary(Parser *p, int depth)
             const char *name = upper(p, t->text);
             Expr *special = special_call(p, name, t->loc, depth);
             if (special)
-                return special;
+                return with_filter(p, special, depth);
             Expr *args = NULL, **link = &args;
             if (is_kw(peek(p), "DISTINCT"))
                 unsupported(p, peek(p)->loc, arena_printf(p->a, "%s(DISTINCT ...)", name),
@@ -767,9 +768,7 @@ static Expr *parse_primary(Parser *p, int depth)
                 unsupported(p, peek(p)->loc, "OVER",
                             "aggregates over a range of rows; ROW_NUMBER() OVER in the Top-N "
                             "pattern is compiled (docs/sql.md)");
-            if (is_kw(peek(p), "FILTER"))
-                unsupported(p, peek(p)->loc, "FILTER (WHERE ...)", NULL);
-            return call_expr(p, name, t->loc, args);
+            return with_filter(p, call_expr(p, name, t->loc, args), depth);
         }
         Expr *e = sql_expr(p->a, EX_NAME, t->loc);
         e->name.name = t->text;
@@ -781,6 +780,20 @@ static Expr *parse_primary(Parser *p, int depth)
         return e;
     }
     fail_at(p, t, "an expression");
+}
+
+/* An aggregate's FILTER (WHERE cond), after its call: the call "@filter"
+ * of the aggregate's call and cond (sql_lower.c checks that it is one). */
+static Expr *with_filter(Parser *p, Expr *call, int depth)
+{
+    Loc loc = peek(p)->loc;
+    if (!accept_kw(p, "FILTER"))
+        return call;
+    expect_punct(p, "(");
+    expect_kw(p, "WHERE");
+    Expr *cond = parse_expr(p, depth);
+    expect_punct(p, ")");
+    return call_expr(p, "@filter", loc, list2(call, cond));
 }
 
 /* ROW_NUMBER() OVER ([PARTITION BY e, ...] ORDER BY e [ASC|DESC], ...),

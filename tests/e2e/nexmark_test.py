@@ -33,7 +33,7 @@ QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q11", "q12", "
            "q16", "q17", "q18", "q19", "q20", "q21", "q22"]
 # The queries written in Flink SQL too (tests/bench/nexmark/sql/): each must give
 # the rows of its .flow twin, with the events' options set to the run's.
-SQL_QUERIES = ["q0", "q1", "q2", "q3", "q11", "q18", "q19", "q20", "q21", "q22"]
+SQL_QUERIES = ["q0", "q1", "q2", "q3", "q11", "q15", "q16", "q17", "q18", "q19", "q20", "q21", "q22"]
 # Flink's q20 selects the two `extra` columns too, which q20.flow leaves out.
 SQL_DROPPED = {"q20": (6, 15)}
 # The updating queries, a changelog: compared once applied, keyed by these columns.

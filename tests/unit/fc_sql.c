@@ -119,6 +119,27 @@ static void test_statistics_aggregates(void **state)
     lowered_free(l);
 }
 
+/* An aggregate's FILTER (WHERE c) is the aggregate of CASE WHEN c THEN x
+ * END, COUNT(*)'s x a 1 (docs/sql.md, "Aggregates"). */
+static void test_aggregate_filter(void **state)
+{
+    (void)state;
+    Lowered *l = lower_ok(BID "CREATE TABLE out3 (window_start TIMESTAMP(3), a BIGINT, b BIGINT,\n"
+                              "  c DOUBLE) WITH ('connector' = 'print');\n"
+                              "INSERT INTO out3 SELECT window_start,\n"
+                              "  COUNT(*) FILTER (WHERE price < 10),\n"
+                              "  COUNT(DISTINCT item) FILTER (WHERE price >= 10), SUM(price)\n"
+                              "  FILTER (WHERE item <> 'x')\n"
+                              "FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), "
+                              "INTERVAL '10' MINUTES))\n"
+                              "GROUP BY window_start, window_end;\n");
+    const char *ops = ops_text(l, decl(l, DECL_STREAM, 0));
+    assert_has(ops, "agg_1 = count(case when price < 10 then 1 end)");
+    assert_has(ops, "agg_2 = count_distinct(case when price >= 10 then item end)");
+    assert_has(ops, "agg_3 = sum(case when item != \"x\" then price end)");
+    lowered_free(l);
+}
+
 /* Flink's documented Top-N (the best 5 products per category) and
  * deduplication (the first order of each id by processing time) patterns
  * (docs/sql.md, "Top-N and deduplication"). */
@@ -454,6 +475,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ddl_types_and_watermark),
         cmocka_unit_test(test_statistics_aggregates),
+        cmocka_unit_test(test_aggregate_filter),
         cmocka_unit_test(test_hop_session_and_keys),
         cmocka_unit_test(test_topn_and_dedupe),
         cmocka_unit_test(test_set_state_ttl),

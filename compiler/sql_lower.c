@@ -25,6 +25,7 @@ typedef struct Lower {
     const char **names;    /* every declared name, for fresh ones */
     int nnames, cap;
     bool changelog;        /* the INSERT being lowered writes its row kind (`op`) */
+    bool topn_rows;        /* lowering the rows an updating Top-N ranks (lower_topn) */
     /* The SETs read so far (docs/sql.md, "SET"): the state ttl. */
     bool has_ttl;
     int64_t ttl_ms;
@@ -1839,10 +1840,10 @@ static bool updating_ok(Lower *L, SqlQuery *q, SqlTable *sink, bool *changelog)
                          "flowc's upsert changelog has none of");
         return false;
     }
-    if (!sink) {
+    if (!sink && !L->topn_rows) {
         diag_unsupported(L->d, at, "an updating result (GROUP BY without a window) in a view "
-                         "or subquery", "flowc writes an updating result to a sink only: "
-                         "INSERT INTO t SELECT ... GROUP BY ...");
+                         "or subquery", "flowc writes an updating result to a sink, or ranks "
+                         "it with ROW_NUMBER (Top-N), only: INSERT INTO t SELECT ... GROUP BY ...");
         return false;
     }
     if (q->union_all) {
@@ -1851,6 +1852,13 @@ static bool updating_ok(Lower *L, SqlQuery *q, SqlTable *sink, bool *changelog)
     }
     if (q->distinct && !distinct_group_by(L, q))
         return false;
+    /* The rows of an updating Top-N: its changelog, `op` kept, goes to the
+     * top, which replaces each row key's row (language.md 6.14); the top's
+     * sink is checked with the top. */
+    if (!sink) {
+        *changelog = true;
+        return true;
+    }
     const char *conn = table_connector_name(sink);
     if (strcmp(conn, "print") == 0 || strcmp(conn, "filesystem") == 0 ||
         strcmp(conn, "blackhole") == 0) {
@@ -1971,6 +1979,7 @@ static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     }
     const char *input = NULL;
     SqlTable *table = NULL;
+    L->topn_rows = !windowed;
     if (star && !inner->where && inner->from->kind == FROM_QUERY) {
         Decl *sub = lower_query(L, inner->from->query,
                                 fresh_name(L, arena_printf(L->a, "%s_rows", name)),
@@ -1995,6 +2004,7 @@ static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
                                 inner->loc, NULL);
         input = sub ? sub->name : NULL;
     }
+    L->topn_rows = false;
     if (!input)
         return NULL;
 

@@ -5,6 +5,7 @@
 -- rows of a table (the best two bids per item, ties by time): a changelog of
 -- ranks. Deduplication, the first bid of each supplier by event time
 -- (ORDER BY bidtime ASC, rownum = 1), without the row number in the output.
+-- An updating Top-N of an updating aggregate (GROUP BY without a window).
 CREATE TABLE Bid (
   bidtime TIMESTAMP(3),
   price BIGINT NOT NULL,
@@ -43,3 +44,14 @@ SELECT supplier_id, item, price FROM (
          ROW_NUMBER() OVER (PARTITION BY supplier_id ORDER BY bidtime ASC) AS rownum
   FROM Bid
 ) WHERE rownum = 1;
+
+-- An updating Top-N of an updating aggregate: each supplier's two items of
+-- the highest total so far, a changelog of ranks as the totals change.
+CREATE TABLE best_items (supplier_id STRING, item STRING, total BIGINT, rn BIGINT)
+  WITH ('connector' = 'filesystem', 'path' = 'items.csv', 'format' = 'csv');
+
+INSERT INTO best_items
+SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY supplier_id ORDER BY total DESC) AS rn
+  FROM (SELECT supplier_id, item, SUM(price) AS total FROM Bid GROUP BY supplier_id, item)
+) WHERE rn <= 2;

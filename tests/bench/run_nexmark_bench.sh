@@ -44,7 +44,7 @@ for q in $queries; do
 done
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -I"$root/runtime/include" -o "$data/baseline_nexmark" \
   "$here/baseline_nexmark.c" -lm
-awk 'BEGIN { print "key,value"; for (i = 0; i < 10000; i++) printf "%d,v%d\n", i, i * 7 % 1000 }' \
+awk 'BEGIN { for (i = 0; i < 10000; i++) printf "%d,v%d\n", i, i * 7 % 1000 }' \
   > "$data/side_input.csv"
 
 # run_flow Q N: the query's program on N events.

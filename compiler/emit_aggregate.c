@@ -383,15 +383,16 @@ void agg_emit_accumulate(Body *b, const Item *items)
 
 /* dst takes the value of src: a sliding window's result borrows its panes'
  * strings; a session that absorbs another keeps copies of its own, as the
- * absorbed one frees its strings when its timer comes. */
-static const char *copy(Arena *a, bool session, const Item *it, const char *d, const char *v)
+ * absorbed one frees its strings when its timer comes, and so does a sliding
+ * window in the store, whose states read back live only for the call. */
+static const char *copy(Arena *a, bool keep, const Item *it, const char *d, const char *v)
 {
-    if (session && it->type == TY_STRING)
+    if (keep && it->type == TY_STRING)
         return arena_printf(a, "{ flow_str_release(%s); %s = flow_str_keep(%s); }", d, d, v);
     return arena_printf(a, "%s = %s;", d, v);
 }
 
-void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session)
+void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session, bool keep)
 {
     Arena *a = em->arena;
     int i = 0;
@@ -418,7 +419,7 @@ void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session)
         case AGG_MIN:
         case AGG_MAX:
             cw_line(w, "if (%s || %s)", first, min_max_better(a, it, v, d));
-            cw_line(w, "    %s", copy(a, session, it, d, v));
+            cw_line(w, "    %s", copy(a, keep, it, d, v));
             used_first |= !skips_nulls(it);
             break;
         /* Equal times are in the same pane: across panes they differ. */
@@ -426,7 +427,7 @@ void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session)
         case AGG_LAST:
             cw_open(w, "if (%s || %s_ts %s %s_ts)", first, v, it->agg == AGG_FIRST ? "<" : ">",
                     d);
-            cw_line(w, "%s", copy(a, session, it, d, v));
+            cw_line(w, "%s", copy(a, keep, it, d, v));
             cw_line(w, "%s_ts = %s_ts;", d, v);
             cw_close(w, "");
             used_first |= !skips_nulls(it);
@@ -453,8 +454,8 @@ void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session)
                 cw_open(w, "if (%s || !(%s))", first, by_better(a, it, db, vb));
             else
                 cw_open(w, "if (%s || %s)", first, by_better(a, it, vb, db));
-            cw_line(w, "%s", copy(a, session, it, d, v));
-            if (session && it->arg2->type == TY_STRING)
+            cw_line(w, "%s", copy(a, keep, it, d, v));
+            if (keep && it->arg2->type == TY_STRING)
                 cw_line(w, "{ flow_str_release(%s); %s = flow_str_keep(%s); }", db, db, vb);
             else
                 cw_line(w, "%s = %s;", db, vb);

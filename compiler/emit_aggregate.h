@@ -23,10 +23,12 @@ void agg_emit_arguments(Body *b, const Item *items, const PlanType *rec, Loc loc
 void agg_emit_accumulate(Body *b, const Item *items);
 /* The body of merge(dst, src) after `first` (dst had no record) and the
  * counts: the accumulators of src go into those of dst. `session`: dst is a
- * later session absorbing the earlier src, keeping copies of its strings;
- * else dst is a sliding window's result, put together from its panes
- * oldest first and borrowing their strings. */
-void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session);
+ * later session absorbing the earlier src; else dst is a sliding window's
+ * result, put together from its panes oldest first. `keep`: dst keeps
+ * copies of src's strings (a session's; a sliding window's in the store,
+ * whose panes' states read back live only for the call), else it borrows
+ * them. */
+void agg_emit_merge(Emitter *em, CWriter *w, const Item *items, bool session, bool keep);
 /* A merged state that borrows its strings owns only its distinct-value
  * sets: frees those of the state `s` (a struct, not a pointer). */
 void agg_emit_free_merged(CWriter *w, const Item *items, const char *s);

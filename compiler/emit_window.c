@@ -146,7 +146,7 @@ static void emit_tumbling_state(Emitter *em, CWriter *w, const WindowStage *n)
     emit_state_rest(em, w, n, "window", true);
 }
 
-static void emit_sliding_state(Emitter *em, CWriter *w, const WindowStage *n)
+void window_sliding_state(Emitter *em, CWriter *w, const WindowStage *n)
 {
     cw_blank(w);
     cw_comment(w, true, arena_printf(em->arena, "State of one key in one pane of %s "
@@ -195,7 +195,7 @@ static void emit_session_state(Emitter *em, CWriter *w, const WindowStage *n)
 /* Tumbling and sliding windows: the entry of probe's key in a pane, probing
  * the pane's entries themselves (one cache miss); NULL when it has none,
  * *slot then being the empty entry where it goes. */
-static void emit_find_function(CWriter *w, const WindowStage *n)
+void window_find_function(CWriter *w, const WindowStage *n)
 {
     cw_blank(w);
     cw_comment(w, true, "The entry of probe's key in pane p, or NULL, *slot then being the "
@@ -394,7 +394,7 @@ static void emit_merge_function(Emitter *em, CWriter *w, const WindowStage *n)
     open_block(w);
     cw_line(w, "bool first = dst->count == 0;");
     cw_line(w, "dst->count += src->count;");
-    agg_emit_merge(em, w, n->items, n->session);
+    agg_emit_merge(em, w, n->items, n->session, n->session);
     cw_close(w, "");
 }
 
@@ -684,6 +684,21 @@ void window_late_test(Body *b, const WindowStage *n)
     cw_close(bw, "");
 }
 
+void window_sliding_bounds(Body *b, const WindowStage *n)
+{
+    Arena *a = n->arena;
+    CWriter *bw = &b->w;
+    cw_line(bw, "int64_t start = flow_window_start(ts, %s); /* its pane */",
+            dur_plus(a, n->pane, 0));
+    cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %s), %s);",
+            dur_plus(a, n->slide, 0), dur_plus(a, n->size, 0));
+    window_free_at(b, n, "last_end - 1");
+    cw_comment(bw, true, "The first window holding the pane.");
+    cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %s), "
+                "%s), %s);", dur_plus(a, n->size, 0), dur_plus(a, n->slide, 0),
+            dur_sum(a, n->slide, 1, n->size, 0));
+}
+
 /* The aggregates' arguments, arg0..: before the state is touched, so that a
  * record whose argument fails changes nothing. */
 void window_arguments(Body *b, const WindowStage *n)
@@ -804,15 +819,7 @@ static void emit_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
     window_input_begin(em, &b, n);
     CWriter *bw = &b.w;
     /* Late when even the last window holding the record has fired. */
-    cw_line(bw, "int64_t start = flow_window_start(ts, %s); /* its pane */",
-            dur_plus(a, n->pane, 0));
-    cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %s), %s);",
-            dur_plus(a, n->slide, 0), dur_plus(a, n->size, 0));
-    window_free_at(&b, n, "last_end - 1");
-    cw_comment(bw, true, "The first window holding the pane.");
-    cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %s), "
-                "%s), %s);", dur_plus(a, n->size, 0), dur_plus(a, n->slide, 0),
-            dur_sum(a, n->slide, 1, n->size, 0));
+    window_sliding_bounds(&b, n);
     window_late_test(&b, n);
     window_arguments(&b, n);
     emit_pane_get(&b, n);
@@ -935,8 +942,12 @@ static void emit_results(Emitter *em, CWriter *w, const PlanStage *st, const Win
 bool window_in_store(const Plan *plan, const PlanStage *st)
 {
     const Op *wop = st->nodes[0]->op;
-    return plan->state_rocksdb && wop->window.kind == WIN_TUMBLING &&
-           !wop->update.has_every;
+    /* Sliding windows with a lateness keep their panes in memory for now
+     * (docs/checkpoints.md, "What is left"). */
+    return plan->state_rocksdb && !wop->update.has_every &&
+           (wop->window.kind == WIN_TUMBLING ||
+            (wop->window.kind == WIN_SLIDING && !wop->window.lateness.param &&
+             wop->window.lateness.ms == 0));
 }
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
@@ -950,15 +961,19 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         }
         emit_tumbling_state(em, w, &n);
         emit_results(em, w, st, &n);
-        emit_find_function(w, &n);
+        window_find_function(w, &n);
         emit_pane_release_function(w, &n);
         emit_tumbling_fire_function(w, &n);
         emit_tumbling_input(em, w, st, &n);
         break;
     case WIN_SLIDING:
-        emit_sliding_state(em, w, &n);
+        if (window_in_store(em->plan, st)) { /* the state store's variant (emit_window_kv.c) */
+            emit_window_kv_sliding(em, w, st);
+            break;
+        }
+        window_sliding_state(em, w, &n);
         emit_results(em, w, st, &n);
-        emit_find_function(w, &n);
+        window_find_function(w, &n);
         emit_pane_release_function(w, &n);
         if (n.results)
             emit_merge_function(em, w, &n);

@@ -76,9 +76,19 @@ void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const 
 /* Whether the window keeps its state in the store: a tumbling window of a
  * `state rocksdb` program, without early results (docs/rocksdb.md). */
 bool window_in_store(const Plan *plan, const PlanStage *st);
+/* A sliding window's record: its pane `start`, `last_end` (of the last
+ * window holding it), `free_at` and `first_end` (of the first). */
+void window_sliding_bounds(Body *b, const WindowStage *n);
+/* A sliding window's state of one key in one pane (its hash, the order of
+ * its first record, then window_state_members), with its hash and match. */
+void window_sliding_state(Emitter *em, CWriter *w, const WindowStage *n);
+/* The find function of a pane's entries by key (n->names->find). */
+void window_find_function(CWriter *w, const WindowStage *n);
 
-/* emit_window_kv.c: a tumbling window whose state is in the store (flow/kv.h). */
+/* emit_window_kv.c: a tumbling or sliding window whose state is in the
+ * store (flow/kv.h). */
 void emit_window_kv_tumbling(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_window_kv_sliding(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_window_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_window_kv_restore(Emitter *em, CWriter *w, const PlanStage *st);
 

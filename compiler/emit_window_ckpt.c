@@ -248,7 +248,12 @@ void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
         else
             emit_tumbling_snapshot(em, w, st);
         break;
-    case WIN_SLIDING: emit_sliding_snapshot(em, w, st); break;
+    case WIN_SLIDING:
+        if (window_in_store(em->plan, st))
+            emit_window_kv_snapshot(em, w, st);
+        else
+            emit_sliding_snapshot(em, w, st);
+        break;
     case WIN_SESSION: emit_session_snapshot(em, w, st); break;
     }
 }
@@ -262,7 +267,12 @@ void emit_window_restore(Emitter *em, CWriter *w, const PlanStage *st)
         else
             emit_tumbling_restore(em, w, st);
         break;
-    case WIN_SLIDING: emit_sliding_restore(em, w, st); break;
+    case WIN_SLIDING:
+        if (window_in_store(em->plan, st))
+            emit_window_kv_restore(em, w, st);
+        else
+            emit_sliding_restore(em, w, st);
+        break;
     case WIN_SESSION: emit_session_restore(em, w, st); break;
     }
 }

@@ -1,6 +1,12 @@
-/* emit_window_kv.c: the C of a keyed tumbling window in a `state rocksdb`
- * program, whose state lives in the runtime's store (flow/kv.h,
- * docs/checkpoints.md "RocksDB state") instead of in panes.
+/* emit_window_kv.c: the C of a keyed tumbling or sliding window in a
+ * `state rocksdb` program, whose state lives in the runtime's store
+ * (flow/kv.h, docs/checkpoints.md "RocksDB state") instead of in panes.
+ *
+ * A sliding window of SIZE every SLIDE is SIZE / SLIDE overlapping windows
+ * of SIZE, each a space of its own as a tumbling one is: a record updates
+ * the state of its key in each window holding it (as Flink's sliding window
+ * assigner does), so that a window's results are one key range at its end,
+ * with nothing to merge.
  *
  * Per stage the generated file has:
  * - the state struct of one (key, window) (the key, the count, one
@@ -16,6 +22,7 @@
  *   timers only, as the store's own copy holds the states. */
 #include <inttypes.h>
 
+#include "emit_aggregate.h"
 #include "emit_window.h"
 
 /* The names of the functions this file adds to a stage's. */
@@ -36,30 +43,27 @@ static KvNames kv_names(Emitter *em, const WindowStage *n)
     };
 }
 
-static void emit_kv_state(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
+/* A state's value in RocksDB, the checkpoint's encoding of its members (a
+ * sliding window's after the order of its first record), its release and
+ * its FlowKvType. */
+static void emit_kv_codec(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
                           const KvNames *k)
 {
-    cw_blank(w);
-    cw_comment(w, true, arena_printf(em->arena, "State of one key in one window of the window "
-                                     "at %s:%d, in the state store (flow/kv.h): cached, and "
-                                     "in RocksDB once evicted or checkpointed.",
-                                     em->plan->flow_file, n->wop->loc.line));
-    cw_open(w, "typedef struct %s", n->names->state);
-    window_state_members(em, w, n, "window");
-    cw_blank(w);
-    emit_state_hash(em, w, n->names->hash, n->names->state, n->keytypes, n->wop->nkey, NULL);
-
     cw_blank(w);
     cw_comment(w, true, "Its value in RocksDB: the checkpoint's encoding of its members.");
     cw_line(w, "static void %s(FlowCkptOut *out, const void *state)", k->encode);
     open_block(w);
     cw_line(w, "const %s *s = state;", n->names->state);
+    if (n->sliding)
+        cw_line(w, "flow_ckpt_put_u64(out, s->order);");
     emit_window_ckpt_values(em, w, st, "s", false);
     cw_close(w, "");
     cw_blank(w);
     cw_line(w, "static void %s(FlowCkptIn *in, void *state)", k->decode);
     open_block(w);
     cw_line(w, "%s *s = state;", n->names->state);
+    if (n->sliding)
+        cw_line(w, "s->order = flow_ckpt_get_u64(in);");
     emit_window_ckpt_values(em, w, st, "s", true);
     cw_close(w, "");
     if (window_owns_memory(n)) {
@@ -77,6 +81,21 @@ static void emit_kv_state(Emitter *em, CWriter *w, const PlanStage *st, const Wi
     cw_line(w, "%s,", k->decode);
     cw_line(w, "%s,", k->release_state);
     cw_close(w, ";");
+}
+
+static void emit_kv_state(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
+                          const KvNames *k)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "State of one key in one window of the window "
+                                     "at %s:%d, in the state store (flow/kv.h): cached, and "
+                                     "in RocksDB once evicted or checkpointed.",
+                                     em->plan->flow_file, n->wop->loc.line));
+    cw_open(w, "typedef struct %s", n->names->state);
+    window_state_members(em, w, n, "window");
+    cw_blank(w);
+    emit_state_hash(em, w, n->names->hash, n->names->state, n->keytypes, n->wop->nkey, NULL);
+    emit_kv_codec(em, w, st, n, k);
 }
 
 /* The timers' release (shutdown, the checkpoint self-test) and fire
@@ -119,6 +138,21 @@ static void emit_kv_fire(CWriter *w, const WindowStage *n, const KvNames *k)
     cw_close(w, "");
 }
 
+/* The key of `probe` written after the prefix of the space `sp`, then its
+ * state `s`, got or made (`fresh`). */
+static void emit_kv_key_state(Arena *a, CWriter *bw, const WindowStage *n)
+{
+    cw_line(bw, "const %s *key = &probe;", n->names->state);
+    if (n->wop->nkey) {
+        cw_line(bw, "FlowCkptOut *out = flow_kv_key(rt, sp, %s(key));", n->names->hash);
+        emit_ckpt_put_key(a, bw, n->keytypes, n->wop->nkey, "key");
+    } else {
+        cw_line(bw, "flow_kv_key(rt, sp, %s(key)); /* no key fields */", n->names->hash);
+    }
+    cw_line(bw, "bool fresh;");
+    cw_line(bw, "%s *s = flow_kv_get(rt, sp, &fresh);", n->names->state);
+}
+
 static void emit_kv_input(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
                           const KvNames *k)
 {
@@ -148,15 +182,7 @@ static void emit_kv_input(Emitter *em, CWriter *w, const PlanStage *st, const Wi
         cw_line(bw, "    flow_timer_set(rt, %d, fire_at, sp);", n->op);
     }
     cw_comment(bw, true, "The key's bytes after the window's prefix, then its state.");
-    cw_line(bw, "const %s *key = &probe;", n->names->state);
-    if (n->wop->nkey) {
-        cw_line(bw, "FlowCkptOut *out = flow_kv_key(rt, sp, %s(key));", n->names->hash);
-        emit_ckpt_put_key(a, bw, n->keytypes, n->wop->nkey, "key");
-    } else {
-        cw_line(bw, "flow_kv_key(rt, sp, %s(key)); /* no key fields */", n->names->hash);
-    }
-    cw_line(bw, "bool fresh;");
-    cw_line(bw, "%s *s = flow_kv_get(rt, sp, &fresh);", n->names->state);
+    emit_kv_key_state(a, bw, n);
     if (n->wop->nkey) {
         cw_open(bw, "if (fresh)");
         emit_key_keep(bw, n->keytypes, n->wop->nkey);
@@ -165,6 +191,182 @@ static void emit_kv_input(Emitter *em, CWriter *w, const PlanStage *st, const Wi
     window_accumulate(&b, n);
     window_updated_result(&b, n, "sp->fired", "sp->ns");
     window_input_end(em, w, st, n, &b);
+}
+
+/* ---- Sliding windows: a space per pane, the timers on window ends -------------------------- */
+
+/* A sliding window's state of one key in one pane, as with panes in memory
+ * (its hash only for the window's scratch pane), and its value in RocksDB. */
+static void emit_kv_sliding_state(Emitter *em, CWriter *w, const PlanStage *st,
+                                  const WindowStage *n, const KvNames *k)
+{
+    window_sliding_state(em, w, n);
+    emit_kv_codec(em, w, st, n, k);
+}
+
+/* The merge of a pane's state into the window's scratch pane, keeping
+ * copies of its strings: a state read back from RocksDB lives only for the
+ * call. Then the scratch pane's entries, by each key's first record in the
+ * window, are the window's results, as with panes in memory. */
+static void emit_kv_sliding_gather(Emitter *em, CWriter *w, const WindowStage *n,
+                                   const KvNames *k)
+{
+    cw_blank(w);
+    cw_line(w, "static void %s(%s *dst, const %s *src)", n->names->merge, n->names->state,
+            n->names->state);
+    open_block(w);
+    cw_line(w, "bool first = dst->count == 0;");
+    cw_line(w, "dst->count += src->count;");
+    agg_emit_merge(em, w, n->items, false, true);
+    cw_close(w, "");
+    cw_blank(w);
+    cw_comment(w, true, "flow_kv_each's visit of one pane's state: into the window's scratch "
+                        "pane.");
+    cw_line(w, "static void %s(FlowRuntime *rt, const void *state, int64_t start)", k->each);
+    open_block(w);
+    cw_line(w, "(void)start;");
+    cw_line(w, "const %s *src = state;", n->names->state);
+    cw_line(w, "FlowPane *window = &flow_panes(rt, %d)->merged;", n->op);
+    cw_line(w, "%s probe;", n->names->state);
+    for (int i = 0; i < n->wop->nkey; i++)
+        cw_line(w, "probe.key%d = src->key%d;", i, i);
+    cw_line(w, "probe.hash = flow_inline_hash(%s(&probe));", n->names->hash);
+    cw_line(w, "uint64_t slot = 0;");
+    cw_line(w, "%s *dst = %s(window, &probe, &slot);", n->names->state, n->names->find);
+    cw_open(w, "if (!dst)");
+    cw_line(w, "dst = flow_pane_add(window, slot, probe.hash);");
+    cw_line(w, "dst->order = src->order;");
+    for (int i = 0; i < n->wop->nkey; i++)
+        cw_line(w, "dst->key%d = %s;", i, n->keytypes[i] == TY_STRING
+                ? arena_printf(em->arena, "flow_str_keep(src->key%d)", i)
+                : arena_printf(em->arena, "src->key%d", i));
+    cw_close(w, "");
+    cw_line(w, "if (src->order < dst->order)");
+    cw_line(w, "    dst->order = src->order;");
+    cw_line(w, "%s(dst, src);", n->names->merge);
+    cw_close(w, "");
+}
+
+/* The panes of the window ending at w->end whose last window it is go:
+ * `call` (flow_kv_space_delete after the fire, flow_kv_space_forget at
+ * shutdown) on each that is there. */
+static void emit_kv_last_panes(CWriter *w, const WindowStage *n, const char *call)
+{
+    cw_open(w, "for (int64_t start = w->end - %s; start < w->end - %s; start += %s)",
+            dur_plus(n->arena, n->size, 0), dur_sum(n->arena, n->size, -1, n->slide, 0),
+            dur_plus(n->arena, n->pane, 0));
+    cw_line(w, "FlowKvSpace *sp = flow_kv_space_find(rt, %d, start);", n->op);
+    cw_line(w, "if (sp)");
+    cw_line(w, "    %s;", call);
+    cw_close(w, "");
+    cw_line(w, "flow_window_end_free(ps, w);");
+}
+
+static void emit_kv_sliding_fire(CWriter *w, const WindowStage *n, const KvNames *k)
+{
+    cw_blank(w);
+    cw_comment(w, true, "The run stops: the window end goes, with the cached states of the "
+                        "panes whose last window it is; RocksDB keeps its own.");
+    cw_line(w, "static void %s(void *item)", n->names->release);
+    open_block(w);
+    cw_line(w, "FlowWindowEnd *w = item;");
+    cw_line(w, "FlowPanes *ps = w->owner;");
+    cw_line(w, "FlowRuntime *rt = ps->rt;");
+    emit_kv_last_panes(w, n, "flow_kv_space_forget(sp)");
+    cw_close(w, "");
+    cw_blank(w);
+    cw_comment(w, true, "The timer of a window end is due (end - 1ms): the key's states in the "
+                        "window's panes are put together in the scratch pane, ordered by each "
+                        "key's first record in the window, the results go out, and the panes "
+                        "whose last window this is go.");
+    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
+    open_block(w);
+    cw_line(w, "(void)time;");
+    cw_line(w, "FlowWindowEnd *w = item;");
+    cw_line(w, "FlowPanes *ps = w->owner;");
+    if (n->results) {
+        cw_open(w, "if (!w->fired)");
+        cw_line(w, "w->fired = true;");
+        cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
+        cw_open(w, "for (int64_t start = w->end - %s; start <= w->end - %s; start += %s)",
+                dur_plus(n->arena, n->size, 0), dur_plus(n->arena, n->pane, 0),
+                dur_plus(n->arena, n->pane, 0));
+        cw_line(w, "FlowKvSpace *sp = flow_kv_space_find(rt, %d, start);", n->op);
+        cw_line(w, "if (sp)");
+        cw_line(w, "    flow_kv_each(rt, sp, %s);", k->each);
+        cw_close(w, "");
+        cw_line(w, "flow_pane_sort(window);");
+        cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
+        cw_line(w, "%s *merged = flow_pane_entry(window, e);", n->names->state);
+        cw_line(w, "%s", window_result_call(n, "merged", arena_printf(n->arena, "w->end - %s",
+                                            dur_plus(n->arena, n->size, 0)), "w->end - 1"));
+        window_entry_release(w, n, "merged");
+        cw_close(w, "");
+        cw_close(w, "");
+    } else {
+        cw_line(w, "w->fired = true;");
+    }
+    emit_kv_last_panes(w, n, "flow_kv_space_delete(rt, sp)");
+    cw_close(w, "");
+}
+
+/* A sliding window's record: the key's state in its pane, got or made; a
+ * new pane gives each window holding it that has not fired its timer (one
+ * per window end) unless it has one. Late when even the last window holding
+ * it has fired, as with panes in memory. A pane's `fired` says that its
+ * window ends were made: a restore makes the panes of every window end it
+ * reads, some of which had no state yet, so the first record of a restored
+ * pane makes its ends again (those not made are found, those that fired
+ * are not made). */
+static void emit_kv_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
+                                  const WindowStage *n, const KvNames *k)
+{
+    Arena *a = em->arena;
+    Body b;
+    window_input_begin(em, &b, n);
+    CWriter *bw = &b.w;
+    window_sliding_bounds(&b, n);
+    window_late_test(&b, n);
+    window_arguments(&b, n);
+    cw_line(bw, "%s probe;", n->names->state);
+    emit_key_probe(&b, n->window);
+    cw_line(bw, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
+    cw_line(bw, "bool made;");
+    cw_line(bw, "FlowKvSpace *sp = flow_kv_space(rt, %d, start, &%s, &made);", n->op, k->type);
+    cw_line(bw, "bool new_pane = !sp->fired;");
+    cw_line(bw, "sp->fired = true;");
+    cw_open(bw, "for (int64_t end = first_end; new_pane; end += %s)", dur_plus(a, n->slide, 0));
+    cw_open(bw, "if (watermark < end - 1)");
+    cw_line(bw, "bool fresh_end;");
+    cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
+    cw_line(bw, "if (fresh_end)");
+    cw_line(bw, "    flow_timer_set(rt, %d, end - 1, w);", n->op);
+    cw_close(bw, "");
+    cw_line(bw, "if (end > last_end - %s)", dur_plus(a, n->slide, 0));
+    cw_line(bw, "    break; /* that was the last window holding the pane */");
+    cw_close(bw, "");
+    cw_comment(bw, true, "The key's bytes after the pane's prefix, then its state.");
+    emit_kv_key_state(a, bw, n);
+    cw_open(bw, "if (fresh)");
+    cw_line(bw, "s->order = ps->next_order++;");
+    emit_key_keep(bw, n->keytypes, n->wop->nkey);
+    cw_close(bw, "");
+    window_accumulate(&b, n);
+    window_input_end(em, w, st, n, &b);
+}
+
+void emit_window_kv_sliding(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    WindowStage n = window_stage(em, st);
+    KvNames k = kv_names(em, &n);
+    emit_kv_sliding_state(em, w, st, &n, &k);
+    if (n.results) {
+        window_result_function(em, w, st, &n);
+        window_find_function(w, &n);
+        emit_kv_sliding_gather(em, w, &n, &k);
+    }
+    emit_kv_sliding_fire(w, &n, &k);
+    emit_kv_sliding_input(em, w, st, &n, &k);
 }
 
 void emit_window_kv_tumbling(Emitter *em, CWriter *w, const PlanStage *st)
@@ -178,8 +380,67 @@ void emit_window_kv_tumbling(Emitter *em, CWriter *w, const PlanStage *st)
     emit_kv_input(em, w, st, &n, &k);
 }
 
+/* A sliding window's: its window ends in the firing order of their timers,
+ * each with the timer's time and its end; its panes are those of the ends. */
+static void emit_kv_sliding_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "Checkpoint of the sliding window at %s:%d: its "
+                                     "window ends in the firing order of their timers, each "
+                                     "with the timer's time and its end. The panes' states are "
+                                     "in the store's copy (docs/checkpoints.md).",
+                                     em->plan->flow_file, st->nodes[0]->op->loc.line));
+    cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptOut *out)", st->names->snapshot);
+    open_block(w);
+    cw_line(w, "int64_t n = 0;");
+    cw_line(w, "FlowTimerRef *timers = flow_timers_pending(rt, op, &n);");
+    cw_line(w, "flow_ckpt_put_i64(out, n);");
+    cw_open(w, "for (int64_t i = 0; i < n; i++)");
+    cw_line(w, "const FlowWindowEnd *e = timers[i].item;");
+    cw_line(w, "flow_ckpt_put_i64(out, timers[i].time);");
+    cw_line(w, "flow_ckpt_put_i64(out, e->end);");
+    cw_close(w, "");
+    cw_line(w, "flow_state_free(timers);");
+    cw_close(w, "");
+}
+
+static void emit_kv_sliding_restore(Emitter *em, CWriter *w, const PlanStage *st)
+{
+    WindowStage n = window_stage(em, st);
+    KvNames k = kv_names(em, &n);
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(em->arena, "Restore of the sliding window at %s:%d, empty: "
+                                     "each window end is made again with its timer, in the "
+                                     "order the timers were saved in, and the panes it holds, "
+                                     "whose states are in the store.",
+                                     em->plan->flow_file, n.wop->loc.line));
+    cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptIn *in)", st->names->restore);
+    open_block(w);
+    cw_line(w, "FlowPanes *ps = flow_panes(rt, op);");
+    cw_line(w, "int64_t n = flow_ckpt_get_count(in, INT64_MAX);");
+    cw_open(w, "for (int64_t i = 0; i < n && !flow_ckpt_failed(in); i++)");
+    cw_line(w, "int64_t time = flow_ckpt_get_i64(in);");
+    cw_line(w, "int64_t end = flow_ckpt_get_i64(in);");
+    cw_line(w, "bool made;");
+    cw_line(w, "FlowWindowEnd *e = flow_window_end_get(ps, end, &made);");
+    cw_line(w, "if (!made)");
+    cw_line(w, "    continue; /* named twice: only in a corrupt checkpoint */");
+    cw_line(w, "flow_timer_set(rt, op, time, e);");
+    cw_comment(w, true, "Its panes; one that another end made already is that one.");
+    cw_line(w, "for (int64_t start = end - %s; start <= end - %s; start += %s)",
+            dur_plus(n.arena, n.size, 0), dur_plus(n.arena, n.pane, 0),
+            dur_plus(n.arena, n.pane, 0));
+    cw_line(w, "    flow_kv_space_restored(rt, op, start, &%s);", k.type);
+    cw_close(w, "");
+    cw_close(w, "");
+}
+
 void emit_window_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (st->nodes[0]->op->window.kind == WIN_SLIDING) {
+        emit_kv_sliding_snapshot(em, w, st);
+        return;
+    }
     emit_kv_spaces_snapshot(w, st, arena_printf(em->arena, "Checkpoint of the window at %s:%d: "
                                                 "its windows in the firing order of their "
                                                 "timers, each with the timer's time, its start "
@@ -191,6 +452,10 @@ void emit_window_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 
 void emit_window_kv_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
+    if (st->nodes[0]->op->window.kind == WIN_SLIDING) {
+        emit_kv_sliding_restore(em, w, st);
+        return;
+    }
     WindowStage n = window_stage(em, st);
     KvNames k = kv_names(em, &n);
     cw_blank(w);

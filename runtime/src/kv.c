@@ -307,6 +307,12 @@ FlowKvSpace *flow_kv_space(FlowRuntime *rt, int op, int64_t ns, const FlowKvType
     return sp;
 }
 
+FlowKvSpace *flow_kv_space_find(FlowRuntime *rt, int op, int64_t ns)
+{
+    FlowKvSpace probe = { .op = op, .ns = ns };
+    return flow_table_find(&rt->kv->spaces, space_hash(op, ns), space_match, &probe);
+}
+
 FlowKvSpace *flow_kv_space_restored(FlowRuntime *rt, int op, int64_t ns, const FlowKvType *type)
 {
     bool made;

@@ -10,7 +10,10 @@
 # - many keys: the same over 2^40 keys (nearly every record a new state, 1M
 #   states a window), with the default cache (64 MiB: the window's states
 #   are evicted to RocksDB as it fills) and with a 4 MiB cache (nearly every
-#   state goes through RocksDB).
+#   state goes through RocksDB);
+# - sliding: bench_sliding.flow (10000 keys, 60 s windows every 1 s): a
+#   state per key and pane of 1 s, each window's results put together from
+#   its 60 panes (MANY records).
 # Each flowc program's output is first checked against the memory build's
 # (sorted: the store gives a window's results in key order).
 #
@@ -39,7 +42,8 @@ cd "$data"
 echo "== building (flowc build -O2; $cc -O2)"
 cp "$here/bench_tumbling.flow" hot_memory.flow
 sed 's/keys = 10000,/keys = 1099511627776,/' "$here/bench_tumbling.flow" > many_memory.flow
-for kind in hot many; do
+cp "$here/bench_sliding.flow" slide_memory.flow
+for kind in hot many slide; do
   { cat "${kind}_memory.flow"; echo 'config { state rocksdb "rocksdb_bench.state"; }'; } \
     > "${kind}_rocksdb.flow"
   for state in memory rocksdb; do
@@ -57,6 +61,9 @@ cmp check_memory.csv check_base.csv
 ./many_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
 ./many_rocksdb --set n=1000000 --state-cache 4M 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
 cmp check_memory.csv check_rocksdb.csv
+./slide_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
+./slide_rocksdb --set n=1000000 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
+cmp check_memory.csv check_rocksdb.csv
 rm -f check_*.csv
 
 # measure_once CMD...: "SECONDS PEAK_KIB" of one run (wall clock, max RSS).
@@ -72,7 +79,7 @@ best() { # "S K" "S K": the faster run
 # The machine's speed drifts (a shared VM): the programs run in turns, and
 # each keeps its best time.
 echo "== timing $count hot-key and $many many-key records (best of $runs, runs interleaved)"
-hm="" hr="" hb="" mm="" mr="" ms=""
+hm="" hr="" hb="" mm="" mr="" ms="" sm="" sr=""
 for _ in $(seq "$runs"); do
   hm=$(best "$hm" "$(measure_once ./hot_memory --set n="$count")")
   hr=$(best "$hr" "$(measure_once ./hot_rocksdb --set n="$count")")
@@ -80,6 +87,8 @@ for _ in $(seq "$runs"); do
   mm=$(best "$mm" "$(measure_once ./many_memory --set n="$many")")
   mr=$(best "$mr" "$(measure_once ./many_rocksdb --set n="$many")")
   ms=$(best "$ms" "$(measure_once ./many_rocksdb --set n="$many" --state-cache 4M)")
+  sm=$(best "$sm" "$(measure_once ./slide_memory --set n="$many")")
+  sr=$(best "$sr" "$(measure_once ./slide_rocksdb --set n="$many")")
 done
 
 echo
@@ -98,5 +107,7 @@ row "hot keys (10^4), tumbling 1s, hand-written C" "$count" "$hb"
 row "many keys (2^40), tumbling 1s, state memory" "$many" "$mm"
 row "many keys (2^40), tumbling 1s, state rocksdb, 64 MiB cache" "$many" "$mr" "$mm"
 row "many keys (2^40), tumbling 1s, state rocksdb, 4 MiB cache" "$many" "$ms" "$mm"
+row "hot keys (10^4), sliding 60s every 1s, state memory" "$many" "$sm"
+row "hot keys (10^4), sliding 60s every 1s, state rocksdb" "$many" "$sr" "$sm"
 echo
 echo "/memory: throughput / that of the state memory build; /C: / that of baseline_window.c"

@@ -190,6 +190,13 @@ stream overall = per_key | window tumbling 20s | aggregate keys = count(), total
 sink per_key to file("per_key.csv", format = csv);
 sink overall to file("overall.csv", format = csv);
 """),
+    ("sliding_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
+stream per_key = events
+  | key by k
+  | window sliding 20s every 5s
+  | aggregate n = count(), total = sum(v), lo = min(tag), tags = collect_list(tag);
+sink per_key to file("per_key.csv", format = csv);
+"""),
     ("dedupe_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
 stream firsts = events | key by k | dedupe within 1s | select ts, tag, k, v;
 sink firsts to file("firsts.csv", format = csv);

@@ -18,7 +18,9 @@
  *      from RocksDB on a miss, or a zeroed one (fresh) when there is none.
  *      The pointer is valid until the next flow_kv_* call.
  * At its timer the window's states are visited in (key group, key) order with
- * flow_kv_each, and then deleted with flow_kv_space_delete. A dedupe keeps
+ * flow_kv_each, and then deleted with flow_kv_space_delete. A sliding window
+ * keeps a space per pane of gcd(SIZE, SLIDE), the timers' items being its
+ * window ends (flow/state.h); a window end puts its panes' states together. A dedupe keeps
  * its keys' states in one space and, per span of expiry times, a space
  * of the keys that expire in it (docs/checkpoints.md).
  *
@@ -69,6 +71,8 @@ typedef struct FlowKvSpace {
 /* The window `ns` of operator `op`, made if there is none (*made tells). */
 FlowKvSpace *flow_kv_space(FlowRuntime *rt, int op, int64_t ns, const FlowKvType *type,
                            bool *made);
+/* The window `ns` of operator `op`, or NULL when there is none. */
+FlowKvSpace *flow_kv_space_find(FlowRuntime *rt, int op, int64_t ns);
 /* The same for a restore: a window whose states are all in RocksDB; NULL
  * when it was made already (a corrupt checkpoint naming it twice). */
 FlowKvSpace *flow_kv_space_restored(FlowRuntime *rt, int op, int64_t ns,

@@ -198,7 +198,7 @@ typedef enum OpKind {
 #undef OP
 } OpKind;
 
-typedef enum WindowKind { WIN_TUMBLING, WIN_SLIDING, WIN_SESSION } WindowKind;
+typedef enum WindowKind { WIN_TUMBLING, WIN_SLIDING, WIN_CUMULATE, WIN_SESSION } WindowKind;
 
 /* One per row of aggregates.h, in its order (ORDER AGG), after AGG_UNKNOWN. */
 typedef enum AggFunc {

@@ -219,6 +219,10 @@ static void check_window(Pipe *p, Op *op)
 {
     Diag *d = p->c->d;
     check_op_durations(p->c, op);
+    if (op->window.kind == WIN_CUMULATE && op->update.has_every)
+        diag_error(d, op->update.every.loc, "a cumulating window has no 'emit every': each of "
+                   "its steps is a result of the window so far (docs/language.md, \"Cumulating "
+                   "windows\")");
     if (!op->next || op->next->kind != OP_AGGREGATE)
         diag_error(d, op->loc, "'window' must be followed by 'aggregate'");
     if (op->window.late_as)

@@ -26,6 +26,12 @@ int dur_op_rules(const Op *op, DurRule out[DUR_MAX_RULES])
             n = add(out, n, DUR_SLIDE, &op->window.slide, &op->window.size,
                     "the slide of a sliding window must be positive and at most its size");
             break;
+        case WIN_CUMULATE:
+            n = add(out, n, DUR_POSITIVE, &op->window.size, NULL,
+                    "the window size must be positive");
+            n = add(out, n, DUR_STEP, &op->window.slide, &op->window.size,
+                    "the step of a cumulating window must be positive and divide its size");
+            break;
         case WIN_SESSION:
             n = add(out, n, DUR_POSITIVE, &op->window.gap, NULL,
                     "the session gap must be positive");
@@ -86,6 +92,7 @@ bool dur_rule_holds(DurRuleKind kind, int64_t a, int64_t b)
     case DUR_POSITIVE: return a > 0;
     case DUR_NOT_NEGATIVE: return a >= 0;
     case DUR_SLIDE: return b <= 0 || (a > 0 && a <= b);
+    case DUR_STEP: return b <= 0 || (a > 0 && a <= b && b % a == 0);
     }
     return false;
 }

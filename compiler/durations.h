@@ -16,11 +16,12 @@ typedef enum DurRuleKind {
     DUR_NOT_NEGATIVE, /* a >= 0 */
     DUR_SLIDE,        /* 0 < a <= b, a the slide and b the size; holds when b <= 0, which
                          the size's own rule reports */
+    DUR_STEP,         /* DUR_SLIDE, and b a multiple of a: a cumulating window's step */
 } DurRuleKind;
 
 typedef struct DurRule {
     DurRuleKind kind;
-    const DurationArg *a, *b; /* b only for DUR_SLIDE */
+    const DurationArg *a, *b; /* b only for DUR_SLIDE and DUR_STEP */
     const char *message;      /* "the window size must be positive" */
 } DurRule;
 

@@ -126,6 +126,11 @@ static const char *rule_test(Emitter *em, const DurRule *r)
         const char *b = check_value(em, r->b);
         return arena_printf(em->arena, "%s <= 0 || (%s > 0 && %s <= %s)", b, a, a, b);
     }
+    case DUR_STEP: {
+        const char *b = check_value(em, r->b);
+        return arena_printf(em->arena, "%s <= 0 || (%s > 0 && %s <= %s && %s %% %s == 0)", b, a,
+                            a, b, b, a);
+    }
     }
     return "true";
 }

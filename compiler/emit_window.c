@@ -1,7 +1,8 @@
 /* emit_window.c: the C of a `[key by K |] window tumbling D [lateness L]
  * [late as NAME] | aggregate ...` stage, and of `window sliding SIZE every
- * SLIDE [lateness L] [late as NAME]` and `window session gap G [lateness L]
- * [late as NAME]` (docs/language.md, "window" and "lateness and late as").
+ * SLIDE`, `window cumulate SIZE every STEP` and `window session gap G`,
+ * each [lateness L] [late as NAME] (docs/language.md, "window" and
+ * "lateness and late as").
  *
  * Per window stage the generated file has:
  * - a state struct over the key's own types: the hash, the key fields
@@ -37,6 +38,13 @@
  * that it updates its pane, and with lateness every window holding it that
  * fired and is still kept emits an updated result, oldest first.
  *
+ * Cumulating (`window cumulate SIZE every STEP`): a sliding window whose
+ * window ends are every STEP and whose windows all start at the multiple
+ * of SIZE before them, [k*SIZE, end): panes of STEP, the first window of a
+ * pane its own step's, the last the whole SIZE window, which takes every
+ * pane with it. The result function takes the window's end (its start
+ * does not give it).
+ *
  * Order of results: by the time their window fires, then in the order the
  * (key, window) got its first record.
  *
@@ -68,12 +76,16 @@ WindowStage window_stage(Emitter *em, const PlanStage *st)
     n.wop = n.window->op;
     n.items = n.aggregate->op->aggregate;
     n.results = st->live;
-    n.sliding = n.wop->window.kind == WIN_SLIDING;
+    n.cumulate = n.wop->window.kind == WIN_CUMULATE;
+    n.sliding = n.wop->window.kind == WIN_SLIDING || n.cumulate;
     n.session = n.wop->window.kind == WIN_SESSION;
     n.gap = dur_c(em, &n.wop->window.gap);
     n.size = dur_c(em, &n.wop->window.size);
     n.slide = n.sliding ? dur_c(em, &n.wop->window.slide) : n.size;
-    n.pane = n.session ? (DurC){ NULL, 0 } : n.sliding ? dur_pane(em, n.wop) : n.size;
+    n.pane = n.session    ? (DurC){ NULL, 0 }
+             : n.cumulate ? n.slide /* the step divides the size */
+             : n.sliding  ? dur_pane(em, n.wop)
+                          : n.size;
     n.lateness = dur_c(em, &n.wop->window.lateness);
     n.late = dur_nonzero(n.lateness);
     n.keytypes = key_types(em, n.window);
@@ -236,8 +248,16 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
         cw_line(w, "FlowPanes *ps = w->owner;");
         if (n->size.var || n->slide.var)
             cw_line(w, "FlowRuntime *rt = ps->rt; /* for its params */");
-        cw_open(w, "for (int64_t start = w->end - %s; start < w->end - %s; start += %s)",
-                dur_plus(n->arena, n->size, 0), dur_sum(n->arena, n->size, -1, n->slide, 0),
+        cw_line(w, "int64_t from = w->end - %s;", dur_plus(n->arena, n->size, 0));
+        if (n->cumulate) {
+            cw_comment(w, true, "A cumulating window's panes go with its last step, the window "
+                                "of its whole size.");
+            cw_line(w, "int64_t to = flow_window_start(w->end, %s) == w->end ? w->end : from;",
+                    dur_plus(n->arena, n->size, 0));
+        } else {
+            cw_line(w, "int64_t to = w->end - %s;", dur_sum(n->arena, n->size, -1, n->slide, 0));
+        }
+        cw_open(w, "for (int64_t start = from; start < to; start += %s)",
                 dur_plus(n->arena, n->pane, 0));
         cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
         cw_line(w, "if (!p)");
@@ -261,8 +281,27 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
     cw_close(w, "");
 }
 
+/* Sliding and cumulating windows: the start of the window ending at `end`. */
+static const char *start_of_end(const WindowStage *n, const char *end)
+{
+    if (n->cumulate)
+        return arena_printf(n->arena, "flow_window_start(%s - 1, %s)", end,
+                            dur_plus(n->arena, n->size, 0));
+    return arena_printf(n->arena, "%s - %s", end, dur_plus(n->arena, n->size, 0));
+}
+
+/* Sliding and cumulating windows: what the result function takes for the
+ * window ending at `end`, its start; a cumulating window's end (its start
+ * does not give its end). */
+static const char *window_of_end(const WindowStage *n, const char *end)
+{
+    return n->cumulate ? end : start_of_end(n, end);
+}
+
 const char *window_end_of(const WindowStage *n, const char *s, const char *start)
 {
+    if (n->cumulate)
+        return start; /* the result function's `end` */
     if (n->session)
         return arena_printf(n->arena, "flow_time_add(%s->last, %s)", s, dur_plus(n->arena, n->gap, 0));
     return arena_printf(n->arena, "flow_time_add(%s, %s)", start, dur_plus(n->arena, n->size, 0));
@@ -293,11 +332,17 @@ void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     int f = 0;
     for (int k = 0; k < wop->nkey; k++, f++)
         cw_line(&b.w, "rec.%s = s->key%d;", out->members[f], k);
-    cw_line(&b.w, "rec.%s = start;", out->members[f++]);
-    cw_line(&b.w, "rec.%s = %s;", out->members[f++], window_end_of(n, "s", "start"));
+    if (n->cumulate)
+        cw_line(&b.w, "rec.%s = %s;", out->members[f++], start_of_end(n, "end"));
+    else
+        cw_line(&b.w, "rec.%s = start;", out->members[f++]);
+    cw_line(&b.w, "rec.%s = %s;", out->members[f++], window_end_of(n, "s", n->cumulate ? "end"
+                                                                                   : "start"));
     agg_emit_results(em, &b.w, n->items, out, f);
     if (n->session)
         cw_line(&b.w, "int64_t ts = flow_time_add(s->last, %s);", dur_plus(a, n->gap, -1));
+    else if (n->cumulate)
+        cw_line(&b.w, "int64_t ts = end - 1;");
     else
         cw_line(&b.w, "int64_t ts = flow_time_add(start, %s);", dur_plus(a, n->size, -1));
     emit_stage_rest(&b, st, 2);
@@ -306,11 +351,13 @@ void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
 
     cw_blank(w);
     cw_comment(w, true, arena_printf(a, "The result of one (key, window) of the window at "
-                                     "%s:%d, which starts at `start`, with event time "
-                                     "window_end - 1ms, and the operators after it.",
-                                     em->plan->flow_file, wop->loc.line));
+                                     "%s:%d, which %s, with event time window_end - 1ms, and "
+                                     "the operators after it.", em->plan->flow_file,
+                                     wop->loc.line, n->cumulate ? "ends at `end`"
+                                                                : "starts at `start`"));
     emit_body_function(w, arena_printf(a, "static void %s(FlowRuntime *rt, const %s *s, "
-                                          "int64_t start)", n->names->result, n->names->state),
+                                          "int64_t %s)", n->names->result, n->names->state,
+                                       n->cumulate ? "end" : "start"),
                        &b, false);
 }
 
@@ -412,8 +459,8 @@ static void emit_one_window_function(CWriter *w, const WindowStage *n)
     cw_line(w, "%s window = { 0 };", n->names->state);
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "window.key%d = probe->key%d;", k, k);
-    cw_open(w, "for (int64_t start = end - %s; start <= end - %s; start += %s)",
-            dur_plus(n->arena, n->size, 0), dur_plus(n->arena, n->pane, 0),
+    cw_open(w, "for (int64_t start = %s; start <= end - %s; start += %s)",
+            start_of_end(n, "end"), dur_plus(n->arena, n->pane, 0),
             dur_plus(n->arena, n->pane, 0));
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "uint64_t slot = 0;");
@@ -426,8 +473,7 @@ static void emit_one_window_function(CWriter *w, const WindowStage *n)
         cw_line(w, "bool made; /* no: the window is kept */");
         cw_line(w, "FlowWindowEnd *w = flow_window_end_get(ps, end, &made);");
     }
-    cw_line(w, "%s", window_result_call(n, "&window", arena_printf(n->arena, "end - %s",
-                                        dur_plus(n->arena, n->size, 0)), "end - 1"));
+    cw_line(w, "%s", window_result_call(n, "&window", window_of_end(n, "end"), "end - 1"));
     agg_emit_free_merged(w, n->items, "window");
     cw_close(w, "");
 }
@@ -440,8 +486,8 @@ static void emit_window_end_merged(CWriter *w, const WindowStage *n, const char 
 {
     cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
     cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
-    cw_open(w, "for (int64_t start = w->end - %s; start <= w->end - %s; start += %s)",
-            dur_plus(n->arena, n->size, 0), dur_plus(n->arena, n->pane, 0),
+    cw_open(w, "for (int64_t start = %s; start <= w->end - %s; start += %s)",
+            start_of_end(n, "w->end"), dur_plus(n->arena, n->pane, 0),
             dur_plus(n->arena, n->pane, 0));
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "if (!p)");
@@ -471,8 +517,7 @@ static void emit_window_end_merged(CWriter *w, const WindowStage *n, const char 
     cw_line(w, "flow_pane_sort(window);");
     cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
     cw_line(w, "%s *merged = flow_pane_entry(window, e);", n->names->state);
-    cw_line(w, "%s", window_result_call(n, "merged", arena_printf(n->arena, "w->end - %s",
-                                        dur_plus(n->arena, n->size, 0)), ts));
+    cw_line(w, "%s", window_result_call(n, "merged", window_of_end(n, "w->end"), ts));
     agg_emit_free_merged(w, n->items, "merged[0]");
     cw_close(w, "");
 }
@@ -501,8 +546,7 @@ static void emit_sliding_fire_function(CWriter *w, const WindowStage *n)
         : "The timer of a window end is due (end - 1ms): the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
           "the window, the results go out, and the window goes.",
-        "FlowWindowEnd", "w",
-        arena_printf(n->arena, "w->end - %s", dur_plus(n->arena, n->size, 0)), "w->end - 1",
+        "FlowWindowEnd", "w", start_of_end(n, "w->end"), "w->end - 1",
         emit_window_end_results, emit_window_end_ticks);
 }
 
@@ -691,9 +735,14 @@ void window_sliding_bounds(Body *b, const WindowStage *n)
     cw_line(bw, "int64_t start = flow_window_start(ts, %s); /* its pane */",
             dur_plus(a, n->pane, 0));
     cw_line(bw, "int64_t last_end = flow_time_add(flow_window_start(ts, %s), %s);",
-            dur_plus(a, n->slide, 0), dur_plus(a, n->size, 0));
+            dur_plus(a, n->cumulate ? n->size : n->slide, 0), dur_plus(a, n->size, 0));
     window_free_at(b, n, "last_end - 1");
     cw_comment(bw, true, "The first window holding the pane.");
+    if (n->cumulate) {
+        cw_line(bw, "int64_t first_end = flow_time_add(start, %s); /* the pane's own step */",
+                dur_plus(a, n->slide, 0));
+        return;
+    }
     cw_line(bw, "int64_t first_end = flow_time_add(flow_window_start(flow_i64_sub(start, %s), "
                 "%s), %s);", dur_plus(a, n->size, 0), dur_plus(a, n->slide, 0),
             dur_sum(a, n->slide, 1, n->size, 0));
@@ -967,6 +1016,7 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_tumbling_input(em, w, st, &n);
         break;
     case WIN_SLIDING:
+    case WIN_CUMULATE:
         if (window_in_store(em->plan, st)) { /* the state store's variant (emit_window_kv.c) */
             emit_window_kv_sliding(em, w, st);
             break;

@@ -13,9 +13,11 @@
 typedef struct WindowStage {
     int op;                 /* index in the FlowOperatorDef array */
     const PlanStageNames *names; /* the stage's C names (plan.h) */
-    bool sliding, session;
+    bool sliding;           /* panes and window ends: sliding and cumulating windows */
+    bool cumulate;          /* a cumulating window: each window starts at a multiple of size */
+    bool session;
     DurC gap;               /* session windows */
-    DurC size, slide;       /* tumbling: slide == size */
+    DurC size, slide;       /* tumbling: slide == size; cumulating: slide is the step */
     DurC pane;              /* the state's time span: gcd(size, slide) */
     DurC lateness;
     bool late;              /* the code keeps windows for a lateness (one may be set) */
@@ -73,11 +75,12 @@ void window_early_get_rows(CWriter *w, const WindowStage *n);
 void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const char *start,
                        const char *fire_at, void (*rows)(CWriter *, const WindowStage *));
 
-/* Whether the window keeps its state in the store: a tumbling window of a
- * `state rocksdb` program, without early results (docs/rocksdb.md). */
+/* Whether the window keeps its state in the store: a tumbling window, or a
+ * sliding one without a lateness, of a `state rocksdb` program, without
+ * early results (docs/checkpoints.md, "RocksDB state"). */
 bool window_in_store(const Plan *plan, const PlanStage *st);
-/* A sliding window's record: its pane `start`, `last_end` (of the last
- * window holding it), `free_at` and `first_end` (of the first). */
+/* A sliding (or cumulating) window's record: its pane `start`, `last_end`
+ * (of the last window holding it), `free_at` and `first_end` (of the first). */
 void window_sliding_bounds(Body *b, const WindowStage *n);
 /* A sliding window's state of one key in one pane (its hash, the order of
  * its first record, then window_state_members), with its hash and match. */

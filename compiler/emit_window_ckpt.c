@@ -249,6 +249,7 @@ void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
             emit_tumbling_snapshot(em, w, st);
         break;
     case WIN_SLIDING:
+    case WIN_CUMULATE:
         if (window_in_store(em->plan, st))
             emit_window_kv_snapshot(em, w, st);
         else
@@ -268,6 +269,7 @@ void emit_window_restore(Emitter *em, CWriter *w, const PlanStage *st)
             emit_tumbling_restore(em, w, st);
         break;
     case WIN_SLIDING:
+    case WIN_CUMULATE:
         if (window_in_store(em->plan, st))
             emit_window_kv_restore(em, w, st);
         else

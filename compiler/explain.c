@@ -307,6 +307,10 @@ static char *describe_window(Arena *arena, const Op *op)
         s = arena_printf(arena, "window sliding %s every %s",
                          duration_arg_text(arena, &op->window.size),
                          duration_arg_text(arena, &op->window.slide));
+    else if (op->window.kind == WIN_CUMULATE)
+        s = arena_printf(arena, "window cumulate %s every %s",
+                         duration_arg_text(arena, &op->window.size),
+                         duration_arg_text(arena, &op->window.slide));
     else
         s = arena_printf(arena, "window session gap %s", duration_arg_text(arena, &op->window.gap));
     if (op->update.has_every)

@@ -473,6 +473,11 @@ static void state_window(Plan *plan, PlanNode *n)
                                 duration_arg_text(a, &op->window.size),
                                 duration_arg_text(a, &op->window.slide), accs);
         break;
+    case WIN_CUMULATE:
+        st->kept = arena_printf(a, "%s and step of %s in windows of %s: %s", per,
+                                duration_arg_text(a, &op->window.slide),
+                                duration_arg_text(a, &op->window.size), accs);
+        break;
     case WIN_SESSION:
         st->kept = arena_printf(a, "%s: its open sessions [first, last + %s), merged when a "
                                 "record bridges two, each with %s", per,

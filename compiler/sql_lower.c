@@ -2114,6 +2114,37 @@ static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     return d;
 }
 
+/* The window of a window TVF: TUMBLE a tumbling window, HOP a sliding one
+ * (slide then size), CUMULATE a cumulating one (step then size), SESSION a
+ * session window (docs/sql.md, "Window TVFs and aggregates"). */
+static Op *tvf_window(Lower *L, const SqlFrom *f)
+{
+    Op *w = new_op(L, OP_WINDOW, f->tvf_loc);
+    DurationArg size = { .ms = f->size, .loc = f->size_loc };
+    DurationArg slide = { .ms = f->slide, .loc = f->slide_loc };
+    switch (f->tvf) {
+    case TVF_TUMBLE:
+        w->window.kind = WIN_TUMBLING;
+        w->window.size = size;
+        break;
+    case TVF_HOP:
+        w->window.kind = WIN_SLIDING;
+        w->window.size = size;
+        w->window.slide = slide;
+        break;
+    case TVF_CUMULATE:
+        w->window.kind = WIN_CUMULATE;
+        w->window.size = size;
+        w->window.slide = slide;
+        break;
+    case TVF_SESSION:
+        w->window.kind = WIN_SESSION;
+        w->window.gap = size;
+        break;
+    }
+    return w;
+}
+
 /* One SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] as the stream `name`. */
 static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
@@ -2159,11 +2190,6 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
         return NULL;
     L->changelog = changelog;
     if (f->kind == FROM_TVF || updating) {
-        if (!updating && f->tvf == TVF_CUMULATE) {
-            diag_unsupported(L->d, f->tvf_loc, "CUMULATE", "flowc has no cumulating window; "
-                             "HOP with the same size gives each step's window whole");
-            return NULL;
-        }
         if (!updating && !q->group_by) {
             diag_unsupported(L->d, f->tvf_loc, "a window TVF without GROUP BY",
                              "group by window_start, window_end (and keys)");
@@ -2243,26 +2269,8 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
             k->key_by.fields = keys;
             push_op(&tail, k);
         }
-        Op *w = updating ? NULL : new_op(L, OP_WINDOW, f->tvf_loc);
-        switch (updating ? TVF_CUMULATE : f->tvf) {
-        case TVF_TUMBLE:
-            w->window.kind = WIN_TUMBLING;
-            w->window.size = (DurationArg){ .ms = f->size, .loc = f->size_loc };
-            break;
-        case TVF_HOP:
-            w->window.kind = WIN_SLIDING;
-            w->window.size = (DurationArg){ .ms = f->size, .loc = f->size_loc };
-            w->window.slide = (DurationArg){ .ms = f->slide, .loc = f->slide_loc };
-            break;
-        case TVF_SESSION:
-            w->window.kind = WIN_SESSION;
-            w->window.gap = (DurationArg){ .ms = f->size, .loc = f->size_loc };
-            break;
-        case TVF_CUMULATE:
-            break;
-        }
-        if (w)
-            push_op(&tail, w);
+        if (!updating)
+            push_op(&tail, tvf_window(L, f));
         Op *agg = new_op(L, OP_AGGREGATE, q->group_loc);
         push_op(&tail, agg);
         s.place = AT_RESULT;

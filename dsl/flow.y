@@ -441,7 +441,7 @@ static void duplicate(ParseCtx *ctx, YYLTYPE loc, const char *what)
 %token STREAM "'stream'" SINK "'sink'" CONFIG "'config'" FROM "'from'"
 %token EVENT "'event'" TIME "'time'" WATERMARK "'watermark'" IDLE "'idle'"
 %token KEY "'key'" AS "'as'" TO "'to'" WHERE "'where'" SELECT "'select'" BY "'by'"
-%token WINDOW "'window'" TUMBLING "'tumbling'" SLIDING "'sliding'" SESSION "'session'"
+%token WINDOW "'window'" TUMBLING "'tumbling'" SLIDING "'sliding'" CUMULATE "'cumulate'" SESSION "'session'"
 %token EVERY "'every'" GAP "'gap'" LATENESS "'lateness'" LATE "'late'"
 %token AGGREGATE "'aggregate'" JOIN "'join'" ON "'on'" WITHIN "'within'"
 %token LOOKUP "'lookup'" UNION "'union'" DEDUPE "'dedupe'" CHECKPOINT "'checkpoint'"
@@ -987,6 +987,13 @@ window_clause
             $$.op->window.size = $3;
             $$.op->window.slide = $5;
         }
+    | WINDOW CUMULATE duration_arg EVERY duration_arg
+        {
+            $$ = (WindowClause){ new_op(ctx, OP_WINDOW, @1), false };
+            $$.op->window.kind = WIN_CUMULATE;
+            $$.op->window.size = $3;
+            $$.op->window.slide = $5;
+        }
     | WINDOW SESSION GAP duration_arg
         {
             $$ = (WindowClause){ new_op(ctx, OP_WINDOW, @1), false };
@@ -1288,6 +1295,7 @@ name
     | WINDOW { $$ = "window"; }
     | TUMBLING { $$ = "tumbling"; }
     | SLIDING { $$ = "sliding"; }
+    | CUMULATE { $$ = "cumulate"; }
     | SESSION { $$ = "session"; }
     | EVERY { $$ = "every"; }
     | GAP { $$ = "gap"; }

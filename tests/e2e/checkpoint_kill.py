@@ -8,7 +8,7 @@ by itself, status 0 and "done"; every sink file must then be byte-identical
 to the reference (with --parallelism N > 1, the same multiset of lines: the
 order across keys is not defined), and the counts of its summary (read,
 written, late, bad, unmatched) equal. The programs cover stateless where/select, tumbling,
-sliding with lateness, sessions, `late as`, dedupe, interval and window
+sliding with lateness, cumulating windows, sessions, `late as`, dedupe, interval and window
 joins, a full outer interval join, lookup, union, chained windows, updating aggregates, window and updating top-N, early results of windows, several
 sinks, file, generator and nexmark sources, tumbling and chained windows and dedupe with
 `state rocksdb` too, every aggregate in memory (percentile past its exact bound), on inputs of a
@@ -83,6 +83,14 @@ stream moving = events
   | aggregate n = count(), total = sum(v), lo = min(tag), avg_v = avg(v), sd = stddev(v),
               low = min_by(tag, v), vals = collect_list(v);
 sink moving to file("moving.csv", format = csv);
+sink too_late to file("late.csv", format = csv);
+"""),
+    ("cumulate", EVENT_SCHEMA + EVENTS + """
+stream growing = events
+  | key by k
+  | window cumulate 20s every 5s lateness 2s late as too_late
+  | aggregate n = count(), total = sum(v), hi = max(tag), vals = collect_list(v);
+sink growing to file("growing.csv", format = csv);
 sink too_late to file("late.csv", format = csv);
 """),
     ("sessions", EVENT_SCHEMA + EVENTS + """

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checkpoint round trip of window state: every window case
 (tests/e2e/cases/window_*.flow), every example with a window, and a matrix of
-tumbling, sliding and session windows (with and without lateness and `late
+tumbling, sliding, cumulating and session windows (with and without lateness and `late
 as`, keyed and global, every aggregate) over out-of-order records, each
 built as it is and with `config { checkpoint every 1s to "ckpt"; }`
 appended. The checkpointed build runs with FLOW_CHECKPOINT_SELFTEST=1, which
@@ -76,6 +76,8 @@ WINDOWS = [
     ("sliding", "window sliding 20s every 5s", False),
     ("sliding_lateness", "window sliding 20s every 5s lateness 5s", True),
     ("sliding_uneven", "window sliding 10s every 4s lateness 3s", True),
+    ("cumulate", "window cumulate 20s every 5s", False),
+    ("cumulate_lateness", "window cumulate 20s every 5s lateness 5s", True),
     ("session", "window session gap 3s", False),
     ("session_lateness", "window session gap 3s lateness 5s", True),
 ]

@@ -1022,8 +1022,8 @@ static void test_error_messages(void **state)
     expect_error("stream a = c | key user_id;",
                  "t.flow:1:20: error: unexpected 'user_id', expected 'by'");
     expect_error("stream a = c | window hopping 5s;",
-                 "t.flow:1:23: error: unexpected 'hopping', expected 'tumbling', 'sliding' or "
-                 "'session'");
+                 "t.flow:1:23: error: unexpected 'hopping', expected 'tumbling', 'sliding', "
+                 "'cumulate' or 'session'");
     expect_error("stream a = c | window tumbling 5;",
                  "t.flow:1:32: error: a duration needs a unit: us, ms, s, m, h or d (e.g. 5s)");
     expect_error("stream a = c | where a < b < c;",

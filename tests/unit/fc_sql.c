@@ -273,6 +273,21 @@ static void test_hop_session_and_keys(void **state)
     lowered_free(l);
 }
 
+/* CUMULATE's step comes first, then its size: Flow's cumulating window. */
+static void test_cumulate(void **state)
+{
+    (void)state;
+    Lowered *l = lower_ok(
+        BID
+        "INSERT INTO out1 SELECT window_start, window_end, SUM(price)\n"
+        "  FROM TABLE(CUMULATE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '2' MINUTES,\n"
+        "    INTERVAL '10' MINUTES))\n"
+        "  GROUP BY window_start, window_end;\n");
+    assert_string_equal(ops_text(l, decl(l, DECL_STREAM, 0)),
+                        "window cumulate 10m every 2m\naggregate total_price = sum(price)\n");
+    lowered_free(l);
+}
+
 static void test_select_order_and_having(void **state)
 {
     (void)state;
@@ -477,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_statistics_aggregates),
         cmocka_unit_test(test_aggregate_filter),
         cmocka_unit_test(test_hop_session_and_keys),
+        cmocka_unit_test(test_cumulate),
         cmocka_unit_test(test_topn_and_dedupe),
         cmocka_unit_test(test_set_state_ttl),
         cmocka_unit_test(test_select_order_and_having),

@@ -1,6 +1,8 @@
 -- Window TVFs as Flink's documentation writes them (windowing TVFs, window
 -- aggregation): a keyed TUMBLE with every aggregate and HAVING, a global HOP,
--- and a SESSION partitioned by its key. The twin is windows.flow.
+-- a global CUMULATE (the documentation's example, whose rows the twin's
+-- expected cumulative.csv copies) and a SESSION partitioned by its key. The
+-- twin is windows.flow.
 CREATE TABLE bids (
   bidtime  TIMESTAMP(3),
   price    DOUBLE NOT NULL,
@@ -18,6 +20,9 @@ CREATE TABLE per_item (
 CREATE TABLE hopping (window_start TIMESTAMP(3), window_end TIMESTAMP(3), total DOUBLE)
 WITH ('connector' = 'filesystem', 'path' = 'hopping.json', 'format' = 'json');
 
+CREATE TABLE cumulative (window_start TIMESTAMP(3), window_end TIMESTAMP(3), price DOUBLE)
+WITH ('connector' = 'filesystem', 'path' = 'cumulative.csv', 'format' = 'csv');
+
 CREATE TABLE sessions (item STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT)
 WITH ('connector' = 'filesystem', 'path' = 'sessions.csv', 'format' = 'csv');
 
@@ -31,6 +36,11 @@ HAVING SUM(price) > 2;
 INSERT INTO hopping
 SELECT window_start, window_end, SUM(price)
 FROM TABLE(HOP(TABLE bids, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES, INTERVAL '10' MINUTES))
+GROUP BY window_start, window_end;
+
+INSERT INTO cumulative
+SELECT window_start, window_end, SUM(price)
+FROM TABLE(CUMULATE(TABLE bids, DESCRIPTOR(bidtime), INTERVAL '2' MINUTES, INTERVAL '10' MINUTES))
 GROUP BY window_start, window_end;
 
 INSERT INTO sessions

@@ -21,16 +21,15 @@ int dur_op_rules(const Op *op, DurRule out[DUR_MAX_RULES])
                     "the window size must be positive");
             break;
         case WIN_SLIDING:
-            n = add(out, n, DUR_POSITIVE, &op->window.size, NULL,
-                    "the window size must be positive");
-            n = add(out, n, DUR_SLIDE, &op->window.slide, &op->window.size,
-                    "the slide of a sliding window must be positive and at most its size");
-            break;
         case WIN_CUMULATE:
             n = add(out, n, DUR_POSITIVE, &op->window.size, NULL,
                     "the window size must be positive");
-            n = add(out, n, DUR_STEP, &op->window.slide, &op->window.size,
-                    "the step of a cumulating window must be positive and divide its size");
+            n = op->window.kind == WIN_SLIDING
+                    ? add(out, n, DUR_SLIDE, &op->window.slide, &op->window.size,
+                          "the slide of a sliding window must be positive and at most its size")
+                    : add(out, n, DUR_STEP, &op->window.slide, &op->window.size,
+                          "the step of a cumulating window must be positive and divide its "
+                          "size");
             break;
         case WIN_SESSION:
             n = add(out, n, DUR_POSITIVE, &op->window.gap, NULL,

@@ -2128,12 +2128,8 @@ static Op *tvf_window(Lower *L, const SqlFrom *f)
         w->window.size = size;
         break;
     case TVF_HOP:
-        w->window.kind = WIN_SLIDING;
-        w->window.size = size;
-        w->window.slide = slide;
-        break;
     case TVF_CUMULATE:
-        w->window.kind = WIN_CUMULATE;
+        w->window.kind = f->tvf == TVF_HOP ? WIN_SLIDING : WIN_CUMULATE;
         w->window.size = size;
         w->window.slide = slide;
         break;

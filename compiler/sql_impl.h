@@ -126,7 +126,9 @@ struct SqlQuery {
     Loc union_loc;
 };
 
-typedef enum SqlStmtKind { STMT_CREATE_TABLE, STMT_CREATE_VIEW, STMT_INSERT, STMT_SET } SqlStmtKind;
+typedef enum SqlStmtKind {
+    STMT_CREATE_TABLE, STMT_CREATE_VIEW, STMT_CREATE_FUNCTION, STMT_INSERT, STMT_SET
+} SqlStmtKind;
 
 typedef struct SqlStmt SqlStmt;
 struct SqlStmt {
@@ -139,6 +141,10 @@ struct SqlStmt {
     SqlName *target_cols;   /* INSERT INTO target (a, b, ...) */
     SqlQuery *query;
     SqlOption *set;         /* SET 'key' = 'value' */
+    const char *fn_name;    /* CREATE FUNCTION fn_name AS 'fn_class', the name upper case */
+    const char *fn_class;
+    Loc fn_loc, fn_class_loc;
+    bool fn_if_not_exists;
     SqlStmt *next;
 };
 

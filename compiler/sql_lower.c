@@ -17,6 +17,14 @@
 #include "sql.h"
 #include "sql_impl.h"
 
+/* A function of CREATE FUNCTION whose Java class flowc knows. */
+typedef struct SqlUdf {
+    const char *name;      /* upper case */
+    int kind;              /* an FnKind */
+    Loc loc;
+    struct SqlUdf *next;
+} SqlUdf;
+
 typedef struct Lower {
     Arena *a;
     Diag *d;
@@ -30,6 +38,7 @@ typedef struct Lower {
     bool has_ttl;
     int64_t ttl_ms;
     Loc ttl_loc;
+    SqlUdf *udfs;          /* CREATE FUNCTION so far */
 } Lower;
 
 /* ---- Small builders ------------------------------------------------------------------------- */
@@ -765,6 +774,7 @@ typedef enum FnKind {
     FN_DATEFMT,    /* DATE_FORMAT(ts, 'Java pattern') */
     FN_TOTS,       /* TO_TIMESTAMP(s [, 'Java pattern']) */
     FN_NOT_HERE,   /* a Flink function flowc lacks */
+    FN_COUNT_CHAR, /* Nexmark's CountChar(s, c): the bytes of s equal to c's first */
 } FnKind;
 
 typedef struct SqlFn {
@@ -1119,6 +1129,73 @@ static Expr *lower_filter(Lower *L, Scope *s, Expr *e)
     return lower_call(L, s, agg);
 }
 
+/* The Java classes of user-defined functions that flowc compiles as its own
+ * (docs/sql.md, "Functions of Java classes"). */
+static const struct {
+    const char *cls;
+    FnKind kind;
+} java_fns[] = {
+    { "com.github.nexmark.flink.udf.CountChar", FN_COUNT_CHAR },
+};
+
+/* CREATE FUNCTION name AS 'class': the name calls what flowc has for the
+ * class, from the statements after it on. */
+static void lower_create_function(Lower *L, const SqlStmt *st)
+{
+    for (const SqlUdf *u = L->udfs; u; u = u->next)
+        if (strcmp(u->name, st->fn_name) == 0) {
+            if (st->fn_if_not_exists)
+                return;
+            diag_error(L->d, st->fn_loc, "function '%s' is already declared", st->fn_name);
+            diag_note(L->d, u->loc, "'%s' is declared here", u->name);
+            return;
+        }
+    for (size_t i = 0; i < sizeof java_fns / sizeof java_fns[0]; i++)
+        if (strcmp(java_fns[i].cls, st->fn_class) == 0) {
+            SqlUdf *u = arena_alloc(L->a, sizeof *u);
+            *u = (SqlUdf){ st->fn_name, java_fns[i].kind, st->fn_loc, L->udfs };
+            L->udfs = u;
+            return;
+        }
+    diag_unsupported(L->d, st->fn_class_loc,
+                     arena_printf(L->a, "Java class %s", st->fn_class),
+                     "flowc runs no Java; docs/sql.md lists the classes it compiles");
+}
+
+/* Nexmark's count_char(s, 'c'): how many times the character is in s, as
+ * length(s) - length(replace(s, "c", "")); the character is a one-byte
+ * string literal (CountChar compares bytes with the literal's first), and a
+ * null s counts 0, as CountChar does. */
+static Expr *lower_count_char(Lower *L, Scope *s, Expr *e)
+{
+    Expr *c = e->call.nargs == 2 ? e->call.args->next : NULL;
+    if (!c || c->kind != EX_STRING || c->string.len != 1 ||
+        (unsigned char)c->string.chars[0] >= 0x80) {
+        diag_error(L->d, c ? c->loc : e->loc, "%s takes a string and a one-character string "
+                   "literal of ASCII, count_char(extra, 'c')", e->call.name);
+        return e;
+    }
+    lower_args(L, s, &e->call.args);
+    Expr *str = e->call.args;
+    /* s twice: the second a copy of its node (the two share what is under it). */
+    Expr *again = arena_alloc(L->a, sizeof *again);
+    *again = *str;
+    again->next = NULL;
+    Expr *kept = e;
+    kept->call.name = "replace";
+    c->next = sql_string(L->a, "", c->loc);
+    kept->call.nargs = 3;
+    Expr *diff = binary_expr(L, BIN_SUB, call1(L, "length", again, e->loc),
+                             call1(L, "length", kept, e->loc), e->loc);
+    Expr *zero = int_expr(L, 0, e->loc);
+    diff->next = zero;
+    Expr *total = call1(L, "coalesce", diff, e->loc);
+    total->call.nargs = 2;
+    return total;
+}
+
+static Expr *lower_fn(Lower *L, Scope *s, Expr *e, const SqlFn *fn);
+
 static Expr *lower_call(Lower *L, Scope *s, Expr *e)
 {
     const char *name = e->call.name;
@@ -1142,11 +1219,27 @@ static Expr *lower_call(Lower *L, Scope *s, Expr *e)
         lower_args(L, s, &e->call.args);
         return e;
     }
+    for (const SqlUdf *u = L->udfs; u; u = u->next)
+        if (strcmp(u->name, name) == 0)
+            return lower_fn(L, s, e, &(SqlFn){ name, (FnKind)u->kind, NULL });
     const SqlFn *fn = find_fn(name);
+    for (const SqlStmt *st = L->sp->stmts; !fn && st; st = st->next)
+        if (st->kind == STMT_CREATE_FUNCTION && strcmp(st->fn_name, name) == 0) {
+            diag_error(L->d, e->loc, "function '%s' is used before its CREATE FUNCTION", name);
+            diag_note(L->d, st->fn_loc, "'%s' is declared here", name);
+            return e;
+        }
     if (!fn) {
         unknown(L, e->loc, "function", name, fn_names(L));
         return e;
     }
+    return lower_fn(L, s, e, fn);
+}
+
+/* The call e of the function fn. */
+static Expr *lower_fn(Lower *L, Scope *s, Expr *e, const SqlFn *fn)
+{
+    const char *name = e->call.name;
     switch (fn->kind) {
     case FN_AGG:
         return lower_agg(L, s, e, fn->flow);
@@ -1220,6 +1313,8 @@ static Expr *lower_call(Lower *L, Scope *s, Expr *e)
         diag_unsupported(L->d, e->loc, arena_printf(L->a, "function %s", name),
                          "docs/sql.md lists the functions flowc has");
         return e;
+    case FN_COUNT_CHAR:
+        return lower_count_char(L, s, e);
     }
     return e;
 }
@@ -2575,6 +2670,9 @@ void sql_lower(Arena *a, Diag *d, SqlProgram *sp, Program *prog)
             break;
         case STMT_SET:
             lower_set(&L, st->set);
+            break;
+        case STMT_CREATE_FUNCTION:
+            lower_create_function(&L, st);
             break;
         }
     }

@@ -345,6 +345,23 @@ static void test_functions(void **state)
     lowered_free(l);
 }
 
+/* CREATE FUNCTION of Nexmark's CountChar class: count_char(s, 'c') is the
+ * count of the character, null s counting 0 (docs/sql.md, "Functions of Java
+ * classes"). */
+static void test_create_function(void **state)
+{
+    (void)state;
+    Lowered *l = lower_ok(
+        "CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS count_char\n"
+        "  AS 'com.github.nexmark.flink.udf.CountChar' LANGUAGE JAVA;\n"
+        "CREATE TABLE t (s STRING) WITH ('connector' = 'datagen', 'number-of-rows' = '1');\n"
+        "CREATE TABLE o (n BIGINT) WITH ('connector' = 'print');\n"
+        "INSERT INTO o SELECT Count_Char(s, 'c') FROM t;\n");
+    assert_has(ops_text(l, decl(l, DECL_STREAM, 0)),
+               "select n = coalesce(length(s) - length(replace(s, \"c\", \"\")), 0)");
+    lowered_free(l);
+}
+
 static void test_kafka_and_jdbc_options(void **state)
 {
     (void)state;
@@ -493,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_aggregate_filter),
         cmocka_unit_test(test_hop_session_and_keys),
         cmocka_unit_test(test_cumulate),
+        cmocka_unit_test(test_create_function),
         cmocka_unit_test(test_topn_and_dedupe),
         cmocka_unit_test(test_set_state_ttl),
         cmocka_unit_test(test_select_order_and_having),

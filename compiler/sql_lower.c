@@ -1354,6 +1354,8 @@ static Expr *lower_expr(Lower *L, Scope *s, Expr *e)
 static Decl *lower_query(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink);
 
 /* The stream (or source) a FROM reads, lowering a view the first time. */
+static const char *view_stream(Lower *L, SqlTable *t, Loc loc);
+
 static const char *lower_input(Lower *L, const char *name, Loc loc, SqlTable **table)
 {
     SqlTable *t = find_table(L, name, loc);
@@ -1362,6 +1364,30 @@ static const char *lower_input(Lower *L, const char *name, Loc loc, SqlTable **t
         return NULL;
     if (!t->is_view)
         return table_source(L, t)->name;
+    return view_stream(L, t, loc);
+}
+
+/* A subquery joined with a table or view: a view of its own, seen by this
+ * join only, named after its alias (docs/sql.md, "Joins"); the stream it
+ * makes, with the view in *table. */
+static const char *subquery_input(Lower *L, const SqlFrom *side, SqlTable **table)
+{
+    if (!side->alias) {
+        diag_error(L->d, side->loc, "a subquery in a join needs an alias: (SELECT ...) AS x");
+        return NULL;
+    }
+    SqlTable *v = arena_alloc(L->a, sizeof *v);
+    v->is_view = true;
+    v->name = side->alias;
+    v->loc = v->name_loc = side->loc;
+    v->query = side->query;
+    *table = v;
+    return view_stream(L, v, side->loc);
+}
+
+/* The stream of view t, lowered at its first use. */
+static const char *view_stream(Lower *L, SqlTable *t, Loc loc)
+{
     if (t->lowering) {
         diag_error(L->d, loc, "view '%s' reads itself", t->name);
         return NULL;
@@ -1596,6 +1622,33 @@ static bool is_time_col(const SqlTable *t, const Expr *col)
     return !t || t->is_view || (t->has_watermark && strcmp(t->wm_col, col->name.name) == 0);
 }
 
+/* How far column `col` of t is after its rows' event time: 0 for a table's
+ * WATERMARK column and a view's other columns, 1 ms for the window_end of a
+ * view of a window TVF's aggregate (its rows' time is window_end - 1ms, as
+ * Flink's window_time). */
+static int64_t time_col_offset(const SqlTable *t, const Expr *col)
+{
+    const SqlQuery *q = t && t->is_view ? t->query : NULL;
+    if (!q || q->from->kind != FROM_TVF || !q->group_by)
+        return 0;
+    for (const SqlItem *it = q->items; it; it = it->next) {
+        const char *out = it->alias ? it->alias
+                          : it->expr && it->expr->kind == EX_NAME ? it->expr->name.name : NULL;
+        if (out && strcmp(out, col->name.name) == 0)
+            return it->expr && it->expr->kind == EX_NAME &&
+                   strcmp(it->expr->name.name, "window_end") == 0;
+    }
+    return 0;
+}
+
+/* Whether a subquery is a side of a window join, `SELECT * FROM TABLE(...)`
+ * of a window TVF (else it is joined as a view). */
+static bool is_window_side(const SqlFrom *side)
+{
+    const SqlQuery *sq = side->query;
+    return sq->from->kind == FROM_TVF && !sq->group_by && !sq->items->expr;
+}
+
 /* A side of a window join, `(SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts),
  * INTERVAL ...))) AS x`: the table or view it reads, and its window; false
  * after an error. */
@@ -1648,13 +1701,8 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     }
     /* A window join: two window TVFs joined on window_start and window_end. */
     const SqlFrom *ltvf = NULL, *rtvf = NULL;
-    if (f->kind == FROM_QUERY || r->kind == FROM_QUERY) {
-        if (lookup || f->kind != FROM_QUERY || r->kind != FROM_QUERY) {
-            diag_unsupported(L->d, f->join_loc, "a join of a subquery and a table",
-                             "a window join joins two SELECT * FROM TABLE(TUMBLE(...)); join "
-                             "tables and views otherwise");
-            return NULL;
-        }
+    if (f->kind == FROM_QUERY && r->kind == FROM_QUERY && is_window_side(f) &&
+        is_window_side(r)) {
         if (!window_side(L, f, &ltvf) || !window_side(L, r, &rtvf))
             return NULL;
         if (ltvf->size != rtvf->size) {
@@ -1664,11 +1712,20 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         }
     }
     const SqlFrom *lf = ltvf ? ltvf : f, *rf = rtvf ? rtvf : r;
+    /* Where a side is named: its table or view, or a subquery's whole text. */
+    Loc lloc = lf->kind == FROM_QUERY ? lf->loc : lf->name_loc;
+    Loc rloc = rf->kind == FROM_QUERY ? rf->loc : rf->name_loc;
     SqlTable *lt = NULL, *rt = NULL;
-    const char *lin = lower_input(L, lf->name, lf->name_loc, &lt);
+    if (lookup && f->kind == FROM_QUERY) {
+        diag_unsupported(L->d, f->loc, "a lookup join of a subquery",
+                         "look up from a table or a view");
+        return NULL;
+    }
+    const char *lin = !ltvf && f->kind == FROM_QUERY ? subquery_input(L, f, &lt)
+                                                     : lower_input(L, lf->name, lloc, &lt);
     const char *rin = NULL;
     if (ltvf) {
-        rin = lower_input(L, rf->name, rf->name_loc, &rt);
+        rin = lower_input(L, rf->name, rloc, &rt);
         const SqlFrom *tv[2] = { ltvf, rtvf };
         const SqlTable *tt[2] = { lt, rt };
         for (int i = 0; i < 2; i++)
@@ -1685,7 +1742,8 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         Decl *td = rt ? table_lookup(L, rt, r->name_loc) : NULL;
         rin = td ? td->name : NULL;
     } else {
-        rin = lower_input(L, r->name, r->name_loc, &rt);
+        rin = r->kind == FROM_QUERY ? subquery_input(L, r, &rt)
+                                    : lower_input(L, r->name, r->name_loc, &rt);
     }
     if (!lin || !rin)
         return NULL;
@@ -1779,7 +1837,7 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         return NULL;
     }
     Decl *d = new_decl(L, DECL_STREAM, loc, name, loc);
-    d->stream.input = new_ref(L, lin, lf->name_loc);
+    d->stream.input = new_ref(L, lin, lloc);
     d->stream.alias = f->alias;
     d->stream.alias_loc = f->alias_loc;
     Op **tail = &d->stream.ops;
@@ -1789,21 +1847,21 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         push_op(&tail, w);
     }
     Op *join = new_op(L, lookup ? OP_LOOKUP : OP_JOIN, f->join_loc);
-    join->join.other = new_ref(L, rin, rf->name_loc);
+    join->join.other = new_ref(L, rin, rloc);
     join->join.alias = r->alias;
     if (rwhere) {
         /* The right side's condition in a stream of its own, under the
          * name the query gives that side. */
         Decl *rd = new_decl(L, DECL_STREAM, rwhere->loc,
-                            fresh_name(L, arena_printf(L->a, "%s_right", name)), rf->name_loc);
-        rd->stream.input = new_ref(L, rin, rf->name_loc);
+                            fresh_name(L, arena_printf(L->a, "%s_right", name)), rloc);
+        rd->stream.input = new_ref(L, rin, rloc);
         rd->stream.alias = j.rq;
-        rd->stream.alias_loc = rf->name_loc;
+        rd->stream.alias_loc = rloc;
         Op *w = new_op(L, OP_WHERE, rwhere->loc);
         w->where = lower_expr(L, &s, rwhere);
         rd->stream.ops = w;
         add_decl(L, rd);
-        join->join.other = new_ref(L, rd->name, rf->name_loc);
+        join->join.other = new_ref(L, rd->name, rloc);
         join->join.alias = j.rq;
     }
     join->join.eqs = eqs;
@@ -1853,13 +1911,26 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
                        "columns");
             return NULL;
         }
-        if (dlo != -dhi || dhi < 0) {
-            not_supported(L->d, between->loc, "an interval join with bounds that are not "
-                          "symmetric", "flowc's interval join pairs records at most D apart "
-                          "either way: BETWEEN b.ts - INTERVAL 'D' AND b.ts + INTERVAL 'D'");
+        /* On the event times: x's time + its offset between y's + its own + dlo and + dhi. */
+        int64_t shift = time_col_offset(x_left ? rt : lt, ylo) - time_col_offset(x_left ? lt : rt, x);
+        dlo += shift;
+        dhi += shift;
+        /* The right record's time less the left's, from -before to after
+         * (Flow's `within before ... and after ...`, docs/language.md 6.7). */
+        int64_t before = x_left ? dhi : -dlo, after = x_left ? -dlo : dhi;
+        if (before < 0 || after < 0) {
+            not_supported(L->d, between->loc, "an interval join whose bounds leave out the "
+                          "other side's time", "flowc's interval join pairs a record with "
+                          "those from D1 before it to D2 after it: BETWEEN b.ts - INTERVAL "
+                          "'D1' AND b.ts + INTERVAL 'D2'");
             return NULL;
         }
-        join->join.within = (DurationArg){ .ms = dhi, .loc = hi->loc };
+        const Expr *lo_at = x_left ? hi : lo, *hi_at = x_left ? lo : hi;
+        join->join.within = (DurationArg){ .ms = before, .loc = lo_at->loc };
+        if (before != after) {
+            join->join.asymmetric = true;
+            join->join.after = (DurationArg){ .ms = after, .loc = hi_at->loc };
+        }
     }
     if (!lookup) {
         /* Flow's join comes after a key by of the left side's join fields. */

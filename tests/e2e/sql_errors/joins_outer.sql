@@ -5,7 +5,7 @@
 -- expect: 29:1: error: a window join's ON needs l.window_start = r.window_start AND l.window_end = r.window_end
 -- expect: 33:68: error: the two windows of a window join must be of one size
 -- expect: 35:33: error: 'window_start' of a window join is each side's: write it qualified, COALESCE(l.window_start, r.window_start) for a FULL JOIN
--- expect: 39:39: error: 'a join of a subquery and a table' is not supported by this version of flowc (a window join joins two SELECT * FROM TABLE(TUMBLE(...)); join tables and views otherwise)
+-- expect: 39:44: error: a subquery in a join needs an alias: (SELECT ...) AS x
 CREATE TABLE a (id BIGINT NOT NULL, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
 WITH ('connector' = 'filesystem', 'path' = 'a.csv', 'format' = 'csv');
 CREATE TABLE b (id BIGINT NOT NULL, w INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
@@ -36,4 +36,4 @@ INSERT INTO o SELECT l.id, CAST(window_start AS INT)
 FROM (SELECT * FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '1' MINUTE))) l
 JOIN (SELECT * FROM TABLE(TUMBLE(TABLE b, DESCRIPTOR(ts), INTERVAL '1' MINUTE))) r
 ON l.id = r.id AND l.window_start = r.window_start AND l.window_end = r.window_end;
-INSERT INTO o SELECT a.id, b.w FROM a JOIN (SELECT * FROM b) AS b ON a.id = b.id;
+INSERT INTO o SELECT a.id, b.w FROM a JOIN (SELECT * FROM b) ON a.id = b.id;

@@ -7,7 +7,7 @@
 -- expect: 31:38: error: 'GROUP BY window_time' is not supported by this version of flowc (window_start, window_end)
 -- expect: 23:14: error: format 'avro' is not supported by this version of flowc (formats 'csv' and 'json')
 -- expect: 34:54: error: 'function NOW' is not supported by this version of flowc (docs/sql.md lists the functions flowc has)
--- expect: 39:28: error: an interval join with bounds that are not symmetric is not supported by this version of flowc (flowc's interval join pairs records at most D apart either way: BETWEEN b.ts - INTERVAL 'D' AND b.ts + INTERVAL 'D')
+-- expect: 39:28: error: an interval join whose bounds leave out the other side's time is not supported by this version of flowc (flowc's interval join pairs a record with those from D1 before it to D2 after it: BETWEEN b.ts - INTERVAL 'D1' AND b.ts + INTERVAL 'D2')
 -- expect: 41:55: error: table 'ship' is both looked up (FOR SYSTEM_TIME AS OF) and read as a stream: declare two tables
 -- expect: 43:13: error: leaving column 'id' out of INSERT INTO out2 (...) is not supported by this version of flowc (flowc has no NULL to write into it: list every column)
 -- expect: 44:22: error: unknown column 'idd' (did you mean 'id'?)
@@ -36,7 +36,7 @@ CREATE TABLE ship (id BIGINT NOT NULL, ts TIMESTAMP(3),
   WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
 WITH ('connector' = 'filesystem', 'path' = 'ship.csv', 'format' = 'csv');
 INSERT INTO out2 SELECT o.id, s.id FROM orders o, ship s
-WHERE o.id = s.id AND s.ts BETWEEN o.ts AND o.ts + INTERVAL '1' HOUR;
+WHERE o.id = s.id AND s.ts BETWEEN o.ts + INTERVAL '1' MINUTE AND o.ts + INTERVAL '1' HOUR;
 INSERT INTO out2 SELECT o.id, s.id FROM orders o LEFT JOIN ship s ON o.id = s.id;
 INSERT INTO out2 SELECT o.id, s.id FROM orders o JOIN ship FOR SYSTEM_TIME AS OF o.ts AS s
 ON o.id = s.id;

@@ -1641,6 +1641,84 @@ static int64_t time_col_offset(const SqlTable *t, const Expr *col)
     return 0;
 }
 
+/* The window of rows that are a window aggregate's results (docs/sql.md,
+ * "Window results"): windows end every `step` ms (a TUMBLE's size, a HOP's
+ * slide, a CUMULATE's step) and rows have the time window_end - 1ms; `start`
+ * and `end` name the columns holding the window's bounds. */
+typedef struct RowsWindow {
+    int64_t step, size;
+    Loc loc;
+    const char *start, *end;
+} RowsWindow;
+
+static bool query_window(Lower *L, const SqlQuery *q, RowsWindow *w);
+
+/* The view of that name, or NULL (no error: the caller reports a missing table). */
+static SqlTable *view_named(Lower *L, const char *name)
+{
+    for (SqlTable *t = L->sp->tables; t; t = t->next)
+        if (strcmp(t->name, name) == 0)
+            return t->is_view ? t : NULL;
+    return NULL;
+}
+
+/* The window of the rows a FROM item (a join's side too) reads: a view's or
+ * a subquery's. */
+static bool from_window(Lower *L, const SqlFrom *f, RowsWindow *w)
+{
+    if (f->kind == FROM_QUERY)
+        return query_window(L, f->query, w);
+    const SqlTable *v = f->kind == FROM_NAME ? view_named(L, f->name) : NULL;
+    return v && query_window(L, v->query, w);
+}
+
+static bool groups_by(const SqlQuery *q, const char *col)
+{
+    for (const Expr *g = q->group_by; g; g = g->next)
+        if (g->kind == EX_NAME && strcmp(g->name.name, col) == 0)
+            return true;
+    return false;
+}
+
+/* The name of q's output column that selects column `col`, or NULL. */
+static const char *selected_as(const SqlQuery *q, const char *col)
+{
+    for (const SqlItem *it = q->items; it; it = it->next)
+        if (it->expr && it->expr->kind == EX_NAME && strcmp(it->expr->name.name, col) == 0)
+            return it->alias ? it->alias : col;
+    return NULL;
+}
+
+/* The window of q's input whose bounds q groups by, or false: a window TVF
+ * (but SESSION, whose windows differ per key), or window results. */
+static bool grouped_window(Lower *L, const SqlQuery *q, RowsWindow *in)
+{
+    const SqlFrom *f = q->from;
+    if (!q->group_by || q->union_all || f->join)
+        return false;
+    if (f->kind == FROM_TVF) {
+        if (f->tvf == TVF_SESSION)
+            return false;
+        *in = (RowsWindow){ f->tvf == TVF_TUMBLE ? f->size : f->slide, f->size, f->tvf_loc,
+                            "window_start", "window_end" };
+    } else if (!from_window(L, f, in)) {
+        return false;
+    }
+    return groups_by(q, in->start) && groups_by(q, in->end);
+}
+
+/* The window of q's rows: q groups a window by its bounds and selects both. */
+static bool query_window(Lower *L, const SqlQuery *q, RowsWindow *w)
+{
+    RowsWindow in;
+    if (!q || !grouped_window(L, q, &in))
+        return false;
+    *w = in;
+    w->start = selected_as(q, in.start);
+    w->end = selected_as(q, in.end);
+    return w->start && w->end;
+}
+
 /* Whether a subquery is a side of a window join, `SELECT * FROM TABLE(...)`
  * of a window TVF (else it is joined as a view). */
 static bool is_window_side(const SqlFrom *side)
@@ -1777,6 +1855,25 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     int nrest = 0;
     Expr *between = NULL;
     bool wstart = false, wend = false;
+    /* Window results joined on their windows' bounds (Nexmark q5, q8):
+     * rows of one window have one time, window_end - 1ms, so a window join
+     * of the window's step pairs them (docs/sql.md, "Window results"). */
+    RowsWindow lw, rw;
+    bool results = !ltvf && !lookup && from_window(L, f, &lw) && from_window(L, r, &rw) &&
+                   lw.step == rw.step;
+    bool rstart = false, rend = false;
+    for (int i = 0; results && i < n; i++) {
+        const Expr *c = conds[i];
+        if (c->kind != EX_BINARY || c->binary.op != BIN_EQ || c->binary.lhs->kind != EX_NAME ||
+            c->binary.rhs->kind != EX_NAME || sides_of(&j, c) != 3 || (outer && i >= non))
+            continue;
+        bool l_first = sides_of(&j, c->binary.lhs) == 1;
+        const char *a = (l_first ? c->binary.lhs : c->binary.rhs)->name.name;
+        const char *b = (l_first ? c->binary.rhs : c->binary.lhs)->name.name;
+        rstart |= strcmp(a, lw.start) == 0 && strcmp(b, rw.start) == 0;
+        rend |= strcmp(a, lw.end) == 0 && strcmp(b, rw.end) == 0;
+    }
+    results = results && rstart && rend;
     for (int i = 0; i < n; i++) {
         Expr *c = conds[i];
         bool in_on = i < non;
@@ -1875,6 +1972,11 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     if (ltvf) {
         join->join.windowed = true;
         join->join.window = (DurationArg){ .ms = ltvf->size, .loc = ltvf->size_loc };
+    } else if (results && !between) {
+        /* The equalities of the bounds stay keys: the window join pairs the
+         * rows of one window end, and they are equal there. */
+        join->join.windowed = true;
+        join->join.window = (DurationArg){ .ms = lw.step, .loc = lw.loc };
     } else if (!lookup && !between) {
         /* A regular join (docs/sql.md, "Joins"): no time bound. An outer
          * one retracts a row alone when its first match comes, a changelog
@@ -2346,21 +2448,26 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
                          "GROUP BY window_start, window_end and the columns");
         return NULL;
     }
-    bool updating = f->kind != FROM_TVF && (q->group_by || q->having || q->distinct);
+    /* A GROUP BY of window results by their windows' bounds is a window
+     * aggregate again (docs/sql.md, "Window results"). */
+    RowsWindow in;
+    bool rewindow = f->kind != FROM_TVF && grouped_window(L, q, &in);
+    bool tvf = f->kind == FROM_TVF;
+    bool updating = !tvf && !rewindow && (q->group_by || q->having || q->distinct);
     bool changelog = false;
     if (updating && !updating_ok(L, q, sink, &changelog))
         return NULL;
     L->changelog = changelog;
-    if (f->kind == FROM_TVF || updating) {
+    if (tvf || rewindow || updating) {
         if (!updating && !q->group_by) {
             diag_unsupported(L->d, f->tvf_loc, "a window TVF without GROUP BY",
                              "group by window_start, window_end (and keys)");
             return NULL;
         }
-        const char **vcols = !updating && table && table->is_view ? table_cols(L, table) : NULL;
+        const char **vcols = tvf && table && table->is_view ? table_cols(L, table) : NULL;
         if (vcols && !in_cols(vcols, f->descriptor))
             unknown(L, f->descriptor_loc, "column", f->descriptor, vcols);
-        if (!updating && table && !table->is_view) {
+        if (tvf && table && !table->is_view) {
             SqlColumn *c = find_column(table, f->descriptor);
             if (!c)
                 unknown(L, f->descriptor_loc, "column", f->descriptor, column_names(L, table));
@@ -2377,6 +2484,12 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
             if (g->kind != EX_NAME) {
                 diag_unsupported(L->d, g->loc, "GROUP BY an expression",
                                  "group by columns; compute others in a view");
+                return NULL;
+            }
+            if (rewindow && strcmp(g->name.name, "window_start") == 0 && in.size != in.step) {
+                diag_unsupported(L->d, g->loc, "GROUP BY window_start of HOP or CUMULATE "
+                                 "results", "rename it where the window is grouped: "
+                                 "window_start AS starttime");
                 return NULL;
             }
             if (!updating && strcmp(g->name.name, "window_start") == 0) {
@@ -2400,12 +2513,12 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
                 nkeys++;
             }
         }
-        if (!updating && (!has_start || !has_end)) {
+        if (tvf && (!has_start || !has_end)) {
             diag_error(L->d, q->group_loc, "GROUP BY of a window TVF needs both window_start and "
                        "window_end");
             return NULL;
         }
-        if (!updating && f->tvf == TVF_SESSION) {
+        if (tvf && f->tvf == TVF_SESSION) {
             int np = 0;
             for (SqlName *pn = f->partition; pn; pn = pn->next, np++) {
                 bool found = false;
@@ -2431,8 +2544,17 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
             k->key_by.fields = keys;
             push_op(&tail, k);
         }
-        if (!updating)
+        if (tvf)
             push_op(&tail, tvf_window(L, f));
+        if (rewindow) {
+            /* The input's rows of one window have one time: a tumbling
+             * window of its step holds exactly them. */
+            Op *w = new_op(L, OP_WINDOW, q->group_loc);
+            w->window.kind = WIN_TUMBLING;
+            w->window.size = (DurationArg){ .ms = in.step, .loc = in.loc };
+            push_op(&tail, w);
+            s.window = has_start || has_end;
+        }
         Op *agg = new_op(L, OP_AGGREGATE, q->group_loc);
         push_op(&tail, agg);
         s.place = AT_RESULT;
@@ -2486,21 +2608,18 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
             h->where = lower_expr(L, &s, q->having);
             push_op(&tail, h);
         }
-        bool implicit_agg = !agg->aggregate && updating && L->d->errors == errors_before;
+        bool implicit_agg = !agg->aggregate && L->d->errors == errors_before;
         if (implicit_agg) {
-            /* GROUP BY k without an aggregate (SELECT DISTINCT): one row per key, once. */
+            /* GROUP BY k without an aggregate (SELECT DISTINCT): one row per key, once
+             * (per window: Nexmark q8's people of each window). */
             Expr *t = sql_expr(L->a, EX_BOOL, q->group_loc);
             t->bool_value = true;
             agg->aggregate = new_item(L, "agg_1", q->group_loc, t);
             agg->aggregate->agg_name = "min";
             agg->aggregate->agg_loc = q->group_loc;
         }
-        if (!agg->aggregate) {
-            if (L->d->errors == errors_before)
-                diag_error(L->d, q->loc, "a window GROUP BY needs at least one aggregate "
-                           "(COUNT(*), SUM(x), ...)");
-            return NULL;
-        }
+        if (!agg->aggregate)
+            return NULL; /* after an error */
         if (q->having || implicit_agg || !identity_select(items, cols)) {
             Op *sel = new_op(L, OP_SELECT, q->loc);
             sel->select = items;

@@ -249,7 +249,7 @@ static void q7(const FlowNexmark *nx, int64_t bids)
         perror("malloc");
         exit(1);
     }
-    int64_t window = INT64_MIN, high = -1;
+    int64_t window = INT64_MIN, high = -1, last_end = INT64_MIN, last_high = -1;
     char extra[FLOW_NX_BID_EXTRA_MAX];
     for (int64_t k = 0; k < bids; k++) {
         int64_t e = flow_nx_event(FLOW_NX_BID, k);
@@ -259,9 +259,17 @@ static void q7(const FlowNexmark *nx, int64_t bids)
         if (b.date_time / 10000 != window) {
             q7_fire(top, n);
             n = 0;
+            last_end = (window + 1) * 10000;
+            last_high = high;
             high = -1;
             window = b.date_time / 10000;
         }
+        b.extra_len = len;
+        memcpy(b.extra, extra, (size_t)len);
+        /* Flink's bounds include the window's end: a bid exactly there at
+         * the window's highest price pairs with it too. */
+        if (b.date_time == last_end && b.price == last_high)
+            q7_fire(&b, 1);
         if (b.price < high)
             continue;
         if (b.price > high) {
@@ -272,8 +280,6 @@ static void q7(const FlowNexmark *nx, int64_t bids)
             perror("realloc");
             exit(1);
         }
-        b.extra_len = len;
-        memcpy(b.extra, extra, (size_t)len);
         top[n++] = b;
     }
     q7_fire(top, n);

@@ -241,12 +241,21 @@ def q5(P, A, B):
 
 
 def q7(P, A, B):
+    """Each bid with each window from its time - 10 s to its time (Flink's
+    BETWEEN window_end - 10 s AND window_end) whose highest price it has: its
+    own window, and the one before when it is exactly at that one's end."""
     top = collections.defaultdict(int)
     for b in B:
         w = tumble(b["date_time"], 10 * SECOND)
         top[w] = max(top[w], b["price"])
-    return [as_text(b, ("auction", "price", "bidder", "date_time", "extra"), ("date_time",))
-            for b in B if b["price"] == top[tumble(b["date_time"], 10 * SECOND)]]
+    rows = []
+    for b in B:
+        w = tumble(b["date_time"], 10 * SECOND)
+        for start in ((w, w - 10 * SECOND) if b["date_time"] == w else (w,)):
+            if start in top and b["price"] == top[start]:
+                rows.append(as_text(b, ("auction", "price", "bidder", "date_time", "extra"),
+                                    ("date_time",)))
+    return rows
 
 
 def q8(P, A, B):

@@ -74,7 +74,8 @@ struct SqlTable {
 
 typedef struct SqlItem SqlItem;
 struct SqlItem {
-    Expr *expr;             /* NULL for `*` */
+    Expr *expr;             /* NULL for `*` and `x.*` */
+    const char *star_of;    /* `x.*`: x */
     const char *alias;
     Loc alias_loc;
     Loc loc;

@@ -1509,6 +1509,42 @@ typedef struct JoinSides {
     const char **lcols, **rcols;
 } JoinSides;
 
+/* `x.*` in a join's select list: every column of side x, qualified
+ * (Nexmark q9's `A.*`); false after an error. */
+static bool expand_side_stars(Lower *L, SqlQuery *q, const JoinSides *j)
+{
+    for (SqlItem **link = &q->items; *link;) {
+        SqlItem *it = *link;
+        if (!it->star_of) {
+            link = &it->next;
+            continue;
+        }
+        bool left = strcmp(it->star_of, j->lq) == 0;
+        if (!left && strcmp(it->star_of, j->rq) != 0) {
+            const char *cands[3] = { j->lq, j->rq, NULL };
+            unknown(L, it->loc, "table or alias", it->star_of, cands);
+            return false;
+        }
+        const char **cols = left ? j->lcols : j->rcols;
+        if (!cols) {
+            diag_error(L->d, it->loc, "%s.* of a view whose columns are not all named",
+                       it->star_of);
+            return false;
+        }
+        SqlItem *after = it->next;
+        for (; *cols; cols++) {
+            SqlItem *c = arena_alloc(L->a, sizeof *c);
+            c->loc = it->loc;
+            c->expr = name_expr(L, *cols, it->loc);
+            c->expr->name.qualifier = it->star_of;
+            *link = c;
+            link = &c->next;
+        }
+        *link = after;
+    }
+    return true;
+}
+
 /* Which sides an expression reads: bit 1 the left, bit 2 the right. */
 static int sides_of(const JoinSides *j, const Expr *e)
 {
@@ -1615,6 +1651,16 @@ static bool time_offset(const Expr *e, const Expr **col, int64_t *ms)
         return true;
     }
     return false;
+}
+
+/* Whether `x BETWEEN lo AND hi` bounds one side's time by the other's, the
+ * two bounds one column plus or minus constants: an interval join's. */
+static bool is_interval_bound(const JoinSides *j, const Expr *c)
+{
+    const Expr *x = c->form.ops, *lo = x->next, *hi = lo->next, *ylo, *yhi;
+    int64_t dlo, dhi;
+    return x->kind == EX_NAME && time_offset(lo, &ylo, &dlo) && time_offset(hi, &yhi, &dhi) &&
+           strcmp(ylo->name.name, yhi->name.name) == 0 && sides_of(j, x) + sides_of(j, ylo) == 3;
 }
 
 static bool is_time_col(const SqlTable *t, const Expr *col)
@@ -1904,7 +1950,12 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
             }
         }
         if (c->kind == EX_BETWEEN && !c->form.negated && !lookup && !ltvf &&
-            sides_of(&j, c) == 3) {
+            sides_of(&j, c) == 3 && !is_interval_bound(&j, c))
+            diag_warning(L->d, c->loc, "this BETWEEN does not bound one side's time by the "
+                         "other's plus constants: it filters a regular join, which keeps "
+                         "every row (SET 'table.exec.state.ttl' bounds them)");
+        else if (c->kind == EX_BETWEEN && !c->form.negated && !lookup && !ltvf &&
+                 sides_of(&j, c) == 3) {
             if (between) {
                 diag_error(L->d, c->loc, "an interval join has one BETWEEN of the two times");
                 return NULL;
@@ -1998,15 +2049,8 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         const Expr *x = between->form.ops, *lo = x->next, *hi = lo->next;
         const Expr *ylo, *yhi;
         int64_t dlo, dhi;
-        if (x->kind != EX_NAME || !time_offset(lo, &ylo, &dlo) || !time_offset(hi, &yhi, &dhi) ||
-            strcmp(ylo->name.name, yhi->name.name) != 0 ||
-            sides_of(&j, x) + sides_of(&j, ylo) != 3) {
-            diag_unsupported(L->d, between->loc, "this join condition",
-                             "an interval join bounds one side's time by the other's: "
-                             "a.ts BETWEEN b.ts - INTERVAL 'n' SECOND AND b.ts + INTERVAL 'n' "
-                             "SECOND");
-            return NULL;
-        }
+        time_offset(lo, &ylo, &dlo); /* is_interval_bound held */
+        time_offset(hi, &yhi, &dhi);
         bool x_left = sides_of(&j, x) == 1;
         if (!is_time_col(x_left ? lt : rt, x) || !is_time_col(x_left ? rt : lt, ylo)) {
             diag_error(L->d, between->loc, "an interval join bounds the tables' WATERMARK "
@@ -2061,6 +2105,8 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
         w->where = lower_expr(L, &s, residual);
         push_op(&tail, w);
     }
+    if (!expand_side_stars(L, q, &j))
+        return NULL;
     Op *sel = select_op(L, &s, q, sink, join->join.regular && L->changelog, "SELECT * of a join",
                         "name the columns");
     if (!sel)
@@ -2214,6 +2260,27 @@ static bool window_rows(Lower *L, const SqlFrom *f)
  * own partition), then `top N by o rank as rn`, then the outer SELECT. Over
  * a window aggregate's rows it is the append result of a window top-N; over
  * other rows an updating one, a changelog keyed by (p, rn). */
+/* The column of the ranked rows that a PARTITION BY or ORDER BY name is:
+ * over a join, `B.dateTime` is the select list's `B.dateTime AS bid_dateTime`,
+ * or the column itself under `B.*`; else the name. */
+static const char *ranked_column(Lower *L, const SqlQuery *inner, const Expr *e)
+{
+    const char *qual = e->name.qualifier;
+    if (!qual || !inner->from->join)
+        return e->name.name;
+    for (const SqlItem *it = inner->items; it; it = it->next) {
+        const Expr *x = it->expr;
+        if (x && x->kind == EX_NAME && x->name.qualifier && strcmp(x->name.qualifier, qual) == 0 &&
+            strcmp(x->name.name, e->name.name) == 0)
+            return it->alias ? it->alias : x->name.name;
+        if (it->star_of && strcmp(it->star_of, qual) == 0)
+            return e->name.name;
+    }
+    diag_error(L->d, e->loc, "'%s.%s' is not a column of the rows ranked: select it beside "
+               "ROW_NUMBER", qual, e->name.name);
+    return e->name.name;
+}
+
 static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
     SqlQuery *inner = q->from->query;
@@ -2227,9 +2294,9 @@ static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
     if (n <= 0)
         return NULL;
     if (q->group_by || q->having || q->distinct || inner->group_by || inner->having ||
-        inner->distinct || inner->from->join) {
-        diag_unsupported(L->d, q->loc, "a Top-N with GROUP BY, HAVING, DISTINCT or a join "
-                         "beside ROW_NUMBER", "rank the rows of a view or subquery of them");
+        inner->distinct) {
+        diag_unsupported(L->d, q->loc, "a Top-N with GROUP BY, HAVING or DISTINCT beside "
+                         "ROW_NUMBER", "rank the rows of a view or subquery of them");
         return NULL;
     }
     Expr *part = rn_item->expr->call.args->call.args;
@@ -2298,7 +2365,7 @@ static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
             has_end = true;
             continue;
         }
-        Expr *k = name_expr(L, e->name.name, e->loc);
+        Expr *k = name_expr(L, ranked_column(L, inner, e), e->loc);
         *klink = k;
         klink = &k->next;
         key->key_by.nfields++;
@@ -2326,6 +2393,8 @@ static Decl *lower_topn(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
             x = x->call.args;
         }
         x->next = NULL;
+        if (x->kind == EX_NAME && x->name.qualifier && inner->from->join)
+            x = name_expr(L, ranked_column(L, inner, x), x->loc);
         const SqlColumn *c = table && x->kind == EX_NAME ? find_column(table, x->name.name) : NULL;
         if (c && c->proctime && k->desc) {
             diag_unsupported(L->d, x->loc, "ORDER BY a processing time DESC (the last row)",

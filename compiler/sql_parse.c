@@ -1223,6 +1223,11 @@ static SqlQuery *parse_select(Parser *p)
         it->loc = peek(p)->loc;
         if (accept_punct(p, "*")) {
             it->expr = NULL;
+        } else if (is_name(peek(p)) && is_punct(peek_at(p, 1), ".") &&
+                   is_punct(peek_at(p, 2), "*")) {
+            it->star_of = next(p)->text;
+            next(p);
+            next(p);
         } else {
             it->expr = parse_expr(p, 0);
             if (accept_kw(p, "AS") || is_name(peek(p)))

@@ -83,6 +83,7 @@ struct SqlItem {
 };
 
 typedef enum SqlFromKind { FROM_NAME, FROM_TVF, FROM_QUERY } SqlFromKind;
+/* ORDER LEGACY: the first three are sql_lower.c's legacy_names. */
 typedef enum SqlTvf { TVF_TUMBLE, TVF_HOP, TVF_SESSION, TVF_CUMULATE } SqlTvf;
 
 typedef struct SqlFrom {

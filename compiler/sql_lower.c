@@ -38,6 +38,11 @@ typedef struct Lower {
     bool has_ttl;
     int64_t ttl_ms;
     Loc ttl_loc;
+    /* table.exec.emit.early-fire.enabled and .delay: legacy group windows'
+     * early results (docs/sql.md, "Legacy group windows"). */
+    bool early_fire, has_early_delay;
+    int64_t early_ms;
+    Loc early_loc, early_on_loc;
     SqlUdf *udfs;          /* CREATE FUNCTION so far */
 } Lower;
 
@@ -2478,6 +2483,148 @@ static Op *tvf_window(Lower *L, const SqlFrom *f)
     return w;
 }
 
+/* ---- Legacy group windows ------------------------------------------------------------------ */
+
+/* Flink's group window functions (ORDER LEGACY: TUMBLE, HOP, SESSION as SqlTvf). */
+static const char *const legacy_names[] = { "TUMBLE", "HOP", "SESSION" };
+
+static int legacy_kind(const char *name)
+{
+    for (int k = 0; k < 3; k++)
+        if (strcmp(name, legacy_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+/* An auxiliary function of the group window `w` (TUMBLE_START(ts, INTERVAL
+ * ...), ..._END, ..._ROWTIME) anywhere in e and the expressions after it,
+ * replaced in place by the window TVF's column; false after an error. */
+static bool replace_window_aux(Lower *L, Expr *e, const Expr *w)
+{
+    for (; e; e = e->next) {
+        switch (e->kind) {
+        case EX_UNARY:
+            if (!replace_window_aux(L, e->unary.operand, w))
+                return false;
+            break;
+        case EX_BINARY:
+            if (!replace_window_aux(L, e->binary.lhs, w) || !replace_window_aux(L, e->binary.rhs, w))
+                return false;
+            break;
+        case EX_BETWEEN:
+        case EX_IN:
+        case EX_CASE:
+        case EX_IS_NULL:
+            if (!replace_window_aux(L, e->form.ops, w))
+                return false;
+            break;
+        case EX_CALL: {
+            const char *name = e->call.name, *us = strrchr(name, '_');
+            int kind = us ? legacy_kind(arena_printf(L->a, "%.*s", (int)(us - name), name)) : -1;
+            const char *col = !us                         ? NULL
+                              : strcmp(us, "_START") == 0   ? "window_start"
+                              : strcmp(us, "_END") == 0     ? "window_end"
+                              : strcmp(us, "_ROWTIME") == 0 ? "window_time"
+                                                            : NULL;
+            if (kind < 0 || !col) {
+                if (!replace_window_aux(L, e->call.args, w))
+                    return false;
+                break;
+            }
+            bool same = strcmp(legacy_names[kind], w->call.name) == 0 &&
+                        e->call.nargs == w->call.nargs;
+            for (const Expr *a = e->call.args, *b = w->call.args; same && a; a = a->next, b = b->next)
+                same = a->kind == b->kind &&
+                       (a->kind == EX_NAME ? strcmp(a->name.name, b->name.name) == 0
+                                           : a->kind == EX_DURATION && a->int_value == b->int_value);
+            if (!same) {
+                diag_error(L->d, e->loc, "%s must repeat the GROUP BY's %s(...), its time and "
+                           "intervals", name, w->call.name);
+                return false;
+            }
+            Expr *next = e->next;
+            *e = *name_expr(L, col, e->loc);
+            e->next = next;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+/* Flink's legacy group windows, `GROUP BY k, TUMBLE(ts, INTERVAL size)`
+ * (HOP(ts, slide, size), SESSION(ts, gap)) with TUMBLE_START(ts, INTERVAL
+ * size) and the like in the select list: the query is rewritten as the window
+ * TVF it stands for (docs/sql.md, "Legacy group windows"); a SESSION is
+ * partitioned by the other GROUP BY columns, per key as Flink's legacy
+ * sessions are. False after an error. */
+static bool legacy_window(Lower *L, SqlQuery *q, bool *legacy)
+{
+    Expr **at = NULL;
+    for (Expr **g = &q->group_by; *g; g = &(*g)->next)
+        if ((*g)->kind == EX_CALL && legacy_kind((*g)->call.name) >= 0) {
+            if (at) {
+                diag_error(L->d, (*g)->loc, "a GROUP BY has one group window");
+                return false;
+            }
+            at = g;
+        }
+    if (!at)
+        return true;
+    *legacy = true;
+    Expr *w = *at;
+    SqlFrom *f = q->from;
+    if (f->kind != FROM_NAME || f->join) {
+        diag_unsupported(L->d, w->loc, "a group window over a subquery or a join",
+                         "group a view, or write the window TVF: FROM TABLE(TUMBLE(TABLE t, "
+                         "DESCRIPTOR(ts), INTERVAL ...))");
+        return false;
+    }
+    SqlTvf kind = (SqlTvf)legacy_kind(w->call.name);
+    int nargs = kind == TVF_HOP ? 3 : 2;
+    bool ok = w->call.nargs == nargs && w->call.args->kind == EX_NAME;
+    for (const Expr *a = w->call.args->next; ok && a; a = a->next)
+        ok = a->kind == EX_DURATION && a->int_value > 0;
+    if (!ok) {
+        diag_error(L->d, w->loc, "%s", kind == TVF_HOP
+                       ? "HOP takes the time column, the slide and the size: HOP(ts, INTERVAL "
+                         "'1' MINUTE, INTERVAL '5' MINUTE)"
+                       : arena_printf(L->a, "%s takes the time column and an interval: %s(ts, "
+                                      "INTERVAL '1' MINUTE)", w->call.name, w->call.name));
+        return false;
+    }
+    const Expr *ts = w->call.args, *first = ts->next, *second = first->next;
+    f->kind = FROM_TVF;
+    f->tvf = kind;
+    f->tvf_loc = w->loc;
+    f->descriptor = ts->name.name;
+    f->descriptor_loc = ts->loc;
+    f->size = second ? second->int_value : first->int_value;
+    f->size_loc = second ? second->loc : first->loc;
+    f->slide = first->int_value;
+    f->slide_loc = first->loc;
+    /* The window's bounds take the group window's place in the GROUP BY. */
+    Expr *start = name_expr(L, "window_start", w->loc), *end = name_expr(L, "window_end", w->loc);
+    start->next = end;
+    end->next = w->next;
+    *at = start;
+    SqlName **plink = &f->partition;
+    for (const Expr *g = q->group_by; kind == TVF_SESSION && g; g = g->next) {
+        if (g == start || g == end || g->kind != EX_NAME)
+            continue;
+        SqlName *n = arena_alloc(L->a, sizeof *n);
+        *n = (SqlName){ g->name.name, g->loc, NULL };
+        *plink = n;
+        plink = &n->next;
+    }
+    for (SqlItem *it = q->items; it; it = it->next)
+        if (!replace_window_aux(L, it->expr, w))
+            return false;
+    return replace_window_aux(L, q->having, w);
+}
+
 /* One SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] as the stream `name`. */
 static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
@@ -2485,6 +2632,9 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
         return lower_join(L, q, name, loc, sink);
     if (q->from->kind == FROM_QUERY && row_number_item(q->from->query))
         return lower_topn(L, q, name, loc, sink);
+    bool legacy = false;
+    if (!legacy_window(L, q, &legacy))
+        return NULL;
     int errors_before = L->d->errors;
     SqlFrom *f = q->from;
     SqlTable *table = NULL;
@@ -2526,6 +2676,26 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
     bool changelog = false;
     if (updating && !updating_ok(L, q, sink, &changelog))
         return NULL;
+    /* Early firing: the window's result so far every delay, a changelog of
+     * (key, window) rows (docs/sql.md, "Legacy group windows"). */
+    bool early = legacy && L->early_fire;
+    if (early && !L->has_early_delay) {
+        diag_error(L->d, L->early_on_loc, "table.exec.emit.early-fire.enabled needs "
+                   "table.exec.emit.early-fire.delay: SET it to the interval of the early "
+                   "results");
+        return NULL;
+    }
+    const char *conn = early && sink ? table_connector_name(sink) : "";
+    if (early && strcmp(conn, "print") != 0 && strcmp(conn, "filesystem") != 0 &&
+        strcmp(conn, "blackhole") != 0) {
+        diag_unsupported(L->d, f->tvf_loc, sink ? arena_printf(L->a, "early-fire results into "
+                                                               "connector '%s'", conn)
+                                                : "early-fire results in a view or subquery",
+                         "they are a changelog: write them to 'print' or 'filesystem', which "
+                         "show the row kind");
+        return NULL;
+    }
+    changelog |= early;
     L->changelog = changelog;
     if (tvf || rewindow || updating) {
         if (!updating && !q->group_by) {
@@ -2613,8 +2783,14 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
             k->key_by.fields = keys;
             push_op(&tail, k);
         }
-        if (tvf)
-            push_op(&tail, tvf_window(L, f));
+        if (tvf) {
+            Op *w = tvf_window(L, f);
+            if (early) {
+                w->update.has_every = true;
+                w->update.every = (DurationArg){ .ms = L->early_ms, .loc = L->early_loc };
+            }
+            push_op(&tail, w);
+        }
         if (rewindow) {
             /* The input's rows of one window have one time: a tumbling
              * window of its step holds exactly them. */
@@ -2632,7 +2808,7 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
         /* What the aggregate gives, in its order, for identity_select. */
         cols = arena_alloc(L->a, sizeof *cols * (size_t)(nkeys + 3 + 64));
         int nc = 0;
-        if (updating)
+        if (updating || early)
             cols[nc++] = "op";
         for (Expr *k = keys; k; k = k->next)
             cols[nc++] = k->name.name;
@@ -2831,10 +3007,27 @@ static void lower_set(Lower *L, const SqlOption *o)
         L->has_ttl = ms > 0; /* 0: no ttl, as Flink's default */
         L->ttl_ms = ms;
         L->ttl_loc = o->value_loc;
+    } else if (strcmp(o->key, "table.exec.emit.early-fire.enabled") == 0) {
+        if (strcmp(o->value, "true") != 0 && strcmp(o->value, "false") != 0) {
+            diag_error(L->d, o->value_loc, "'%s' is 'true' or 'false'", o->key);
+            return;
+        }
+        L->early_fire = strcmp(o->value, "true") == 0;
+        L->early_on_loc = o->key_loc;
+    } else if (strcmp(o->key, "table.exec.emit.early-fire.delay") == 0) {
+        if (!flink_duration(L, o, &ms))
+            return;
+        if (ms <= 0) {
+            diag_error(L->d, o->value_loc, "the early-fire delay must be positive");
+            return;
+        }
+        L->has_early_delay = true;
+        L->early_ms = ms;
+        L->early_loc = o->value_loc;
     } else if (strncmp(o->key, "table.exec.emit.", 16) == 0) {
         diag_unsupported(L->d, o->key_loc, o->key,
-                         "the early results of a window are .flow's `window ... emit every D` "
-                         "(docs/language.md, \"Early results\")");
+                         "flowc reads table.exec.emit.early-fire.enabled and .delay (docs/sql.md, "
+                         "\"Legacy group windows\"); a late firing is .flow's `lateness L`");
     } else {
         diag_warning(L->d, o->key_loc, "setting '%s' is not read by flowc: it changes nothing",
                      o->key);

@@ -443,8 +443,8 @@ static void test_unsupported_named(void **state)
         { "CREATE TABLE t (a INT, b AS a + 1) WITH ('connector' = 'print');",
           "'computed column' is not supported" },
         { "RESET 'a';", "'RESET' is not supported" },
-        { "SET 'table.exec.emit.early-fire.enabled' = 'true';",
-          "'table.exec.emit.early-fire.enabled' is not supported" },
+        { "SET 'table.exec.emit.late-fire.enabled' = 'true';",
+          "'table.exec.emit.late-fire.enabled' is not supported" },
         { "INSERT INTO o SELECT k FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), "
           "INTERVAL '1' MONTH));", "INTERVAL ... MONTH' is not supported" },
     };

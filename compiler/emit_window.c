@@ -248,15 +248,7 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
         cw_line(w, "FlowPanes *ps = w->owner;");
         if (n->size.var || n->slide.var)
             cw_line(w, "FlowRuntime *rt = ps->rt; /* for its params */");
-        cw_line(w, "int64_t from = w->end - %s;", dur_plus(n->arena, n->size, 0));
-        if (n->cumulate) {
-            cw_comment(w, true, "A cumulating window's panes go with its last step, the window "
-                                "of its whole size.");
-            cw_line(w, "int64_t to = flow_window_start(w->end, %s) == w->end ? w->end : from;",
-                    dur_plus(n->arena, n->size, 0));
-        } else {
-            cw_line(w, "int64_t to = w->end - %s;", dur_sum(n->arena, n->size, -1, n->slide, 0));
-        }
+        window_last_panes(w, n);
         cw_open(w, "for (int64_t start = from; start < to; start += %s)",
                 dur_plus(n->arena, n->pane, 0));
         cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
@@ -281,8 +273,7 @@ static void emit_pane_release_function(CWriter *w, const WindowStage *n)
     cw_close(w, "");
 }
 
-/* Sliding and cumulating windows: the start of the window ending at `end`. */
-static const char *start_of_end(const WindowStage *n, const char *end)
+const char *window_start_of_end(const WindowStage *n, const char *end)
 {
     if (n->cumulate)
         return arena_printf(n->arena, "flow_window_start(%s - 1, %s)", end,
@@ -290,12 +281,22 @@ static const char *start_of_end(const WindowStage *n, const char *end)
     return arena_printf(n->arena, "%s - %s", end, dur_plus(n->arena, n->size, 0));
 }
 
-/* Sliding and cumulating windows: what the result function takes for the
- * window ending at `end`, its start; a cumulating window's end (its start
- * does not give its end). */
-static const char *window_of_end(const WindowStage *n, const char *end)
+const char *window_of_end(const WindowStage *n, const char *end)
 {
-    return n->cumulate ? end : start_of_end(n, end);
+    return n->cumulate ? end : window_start_of_end(n, end);
+}
+
+void window_last_panes(CWriter *w, const WindowStage *n)
+{
+    cw_line(w, "int64_t from = w->end - %s;", dur_plus(n->arena, n->size, 0));
+    if (n->cumulate) {
+        cw_comment(w, true, "A cumulating window's panes go with its last step, the window "
+                            "of its whole size.");
+        cw_line(w, "int64_t to = flow_window_start(w->end, %s) == w->end ? w->end : from;",
+                dur_plus(n->arena, n->size, 0));
+    } else {
+        cw_line(w, "int64_t to = w->end - %s;", dur_sum(n->arena, n->size, -1, n->slide, 0));
+    }
 }
 
 const char *window_end_of(const WindowStage *n, const char *s, const char *start)
@@ -333,7 +334,7 @@ void window_result_function(Emitter *em, CWriter *w, const PlanStage *st,
     for (int k = 0; k < wop->nkey; k++, f++)
         cw_line(&b.w, "rec.%s = s->key%d;", out->members[f], k);
     if (n->cumulate)
-        cw_line(&b.w, "rec.%s = %s;", out->members[f++], start_of_end(n, "end"));
+        cw_line(&b.w, "rec.%s = %s;", out->members[f++], window_start_of_end(n, "end"));
     else
         cw_line(&b.w, "rec.%s = start;", out->members[f++]);
     cw_line(&b.w, "rec.%s = %s;", out->members[f++], window_end_of(n, "s", n->cumulate ? "end"
@@ -460,7 +461,7 @@ static void emit_one_window_function(CWriter *w, const WindowStage *n)
     for (int k = 0; k < wop->nkey; k++)
         cw_line(w, "window.key%d = probe->key%d;", k, k);
     cw_open(w, "for (int64_t start = %s; start <= end - %s; start += %s)",
-            start_of_end(n, "end"), dur_plus(n->arena, n->pane, 0),
+            window_start_of_end(n, "end"), dur_plus(n->arena, n->pane, 0),
             dur_plus(n->arena, n->pane, 0));
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "uint64_t slot = 0;");
@@ -487,7 +488,7 @@ static void emit_window_end_merged(CWriter *w, const WindowStage *n, const char 
     cw_line(w, "FlowPanes *ps = flow_panes(rt, %d);", n->op);
     cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
     cw_open(w, "for (int64_t start = %s; start <= w->end - %s; start += %s)",
-            start_of_end(n, "w->end"), dur_plus(n->arena, n->pane, 0),
+            window_start_of_end(n, "w->end"), dur_plus(n->arena, n->pane, 0),
             dur_plus(n->arena, n->pane, 0));
     cw_line(w, "FlowPane *p = flow_pane_find(ps, start);");
     cw_line(w, "if (!p)");
@@ -546,7 +547,7 @@ static void emit_sliding_fire_function(CWriter *w, const WindowStage *n)
         : "The timer of a window end is due (end - 1ms): the key's entries in the window's "
           "panes are put together in the scratch pane, ordered by each key's first record in "
           "the window, the results go out, and the window goes.",
-        "FlowWindowEnd", "w", start_of_end(n, "w->end"), "w->end - 1",
+        "FlowWindowEnd", "w", window_start_of_end(n, "w->end"), "w->end - 1",
         emit_window_end_results, emit_window_end_ticks);
 }
 
@@ -991,12 +992,12 @@ static void emit_results(Emitter *em, CWriter *w, const PlanStage *st, const Win
 bool window_in_store(const Plan *plan, const PlanStage *st)
 {
     const Op *wop = st->nodes[0]->op;
-    /* Sliding windows with a lateness keep their panes in memory for now
-     * (docs/checkpoints.md, "What is left"). */
+    /* Sliding and cumulating windows with a lateness keep their panes in
+     * memory for now (docs/checkpoints.md, "What is left"). */
     return plan->state_rocksdb && !wop->update.has_every &&
            (wop->window.kind == WIN_TUMBLING ||
-            (wop->window.kind == WIN_SLIDING && !wop->window.lateness.param &&
-             wop->window.lateness.ms == 0));
+            ((wop->window.kind == WIN_SLIDING || wop->window.kind == WIN_CUMULATE) &&
+             !wop->window.lateness.param && wop->window.lateness.ms == 0));
 }
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)

@@ -48,6 +48,14 @@ void window_updated_result(Body *b, const WindowStage *n, const char *fired, con
 void window_input_end(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
                       Body *b);
 
+/* Sliding and cumulating windows: the start of the window ending at `end`;
+ * what the result function takes for it (its start, a cumulating window's
+ * end, which its start does not give); the locals `from` and `to` of the
+ * window end `w`, the starts of the panes whose last window it is. */
+const char *window_start_of_end(const WindowStage *n, const char *end);
+const char *window_of_end(const WindowStage *n, const char *end);
+void window_last_panes(CWriter *w, const WindowStage *n);
+
 /* The C expression of the end of the window of state `s` that starts at `start`. */
 const char *window_end_of(const WindowStage *n, const char *s, const char *start);
 /* The call of the result function of state `s` of the window that starts

@@ -252,8 +252,8 @@ static void emit_kv_sliding_gather(Emitter *em, CWriter *w, const WindowStage *n
  * shutdown) on each that is there. */
 static void emit_kv_last_panes(CWriter *w, const WindowStage *n, const char *call)
 {
-    cw_open(w, "for (int64_t start = w->end - %s; start < w->end - %s; start += %s)",
-            dur_plus(n->arena, n->size, 0), dur_sum(n->arena, n->size, -1, n->slide, 0),
+    window_last_panes(w, n);
+    cw_open(w, "for (int64_t start = from; start < to; start += %s)",
             dur_plus(n->arena, n->pane, 0));
     cw_line(w, "FlowKvSpace *sp = flow_kv_space_find(rt, %d, start);", n->op);
     cw_line(w, "if (sp)");
@@ -288,8 +288,8 @@ static void emit_kv_sliding_fire(CWriter *w, const WindowStage *n, const KvNames
         cw_open(w, "if (!w->fired)");
         cw_line(w, "w->fired = true;");
         cw_line(w, "FlowPane *window = flow_pane_scratch(ps, sizeof(%s));", n->names->state);
-        cw_open(w, "for (int64_t start = w->end - %s; start <= w->end - %s; start += %s)",
-                dur_plus(n->arena, n->size, 0), dur_plus(n->arena, n->pane, 0),
+        cw_open(w, "for (int64_t start = %s; start <= w->end - %s; start += %s)",
+                window_start_of_end(n, "w->end"), dur_plus(n->arena, n->pane, 0),
                 dur_plus(n->arena, n->pane, 0));
         cw_line(w, "FlowKvSpace *sp = flow_kv_space_find(rt, %d, start);", n->op);
         cw_line(w, "if (sp)");
@@ -298,8 +298,8 @@ static void emit_kv_sliding_fire(CWriter *w, const WindowStage *n, const KvNames
         cw_line(w, "flow_pane_sort(window);");
         cw_open(w, "for (int64_t e = 0; e < window->count; e++)");
         cw_line(w, "%s *merged = flow_pane_entry(window, e);", n->names->state);
-        cw_line(w, "%s", window_result_call(n, "merged", arena_printf(n->arena, "w->end - %s",
-                                            dur_plus(n->arena, n->size, 0)), "w->end - 1"));
+        cw_line(w, "%s", window_result_call(n, "merged", window_of_end(n, "w->end"),
+                                            "w->end - 1"));
         window_entry_release(w, n, "merged");
         cw_close(w, "");
         cw_close(w, "");
@@ -427,8 +427,8 @@ static void emit_kv_sliding_restore(Emitter *em, CWriter *w, const PlanStage *st
     cw_line(w, "    continue; /* named twice: only in a corrupt checkpoint */");
     cw_line(w, "flow_timer_set(rt, op, time, e);");
     cw_comment(w, true, "Its panes; one that another end made already is that one.");
-    cw_line(w, "for (int64_t start = end - %s; start <= end - %s; start += %s)",
-            dur_plus(n.arena, n.size, 0), dur_plus(n.arena, n.pane, 0),
+    cw_line(w, "for (int64_t start = %s; start <= end - %s; start += %s)",
+            window_start_of_end(&n, "end"), dur_plus(n.arena, n.pane, 0),
             dur_plus(n.arena, n.pane, 0));
     cw_line(w, "    flow_kv_space_restored(rt, op, start, &%s);", k.type);
     cw_close(w, "");
@@ -437,7 +437,7 @@ static void emit_kv_sliding_restore(Emitter *em, CWriter *w, const PlanStage *st
 
 void emit_window_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    if (st->nodes[0]->op->window.kind == WIN_SLIDING) {
+    if (st->nodes[0]->op->window.kind != WIN_TUMBLING) { /* sliding or cumulating */
         emit_kv_sliding_snapshot(em, w, st);
         return;
     }
@@ -452,7 +452,7 @@ void emit_window_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 
 void emit_window_kv_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    if (st->nodes[0]->op->window.kind == WIN_SLIDING) {
+    if (st->nodes[0]->op->window.kind != WIN_TUMBLING) { /* sliding or cumulating */
         emit_kv_sliding_restore(em, w, st);
         return;
     }

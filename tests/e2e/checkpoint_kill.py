@@ -205,6 +205,13 @@ stream per_key = events
   | aggregate n = count(), total = sum(v), lo = min(tag), tags = collect_list(tag);
 sink per_key to file("per_key.csv", format = csv);
 """),
+    ("cumulate_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
+stream per_key = events
+  | key by k
+  | window cumulate 20s every 5s
+  | aggregate n = count(), total = sum(v), hi = max(tag), tags = collect_list(tag);
+sink per_key to file("per_key.csv", format = csv);
+"""),
     ("dedupe_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
 stream firsts = events | key by k | dedupe within 1s | select ts, tag, k, v;
 sink firsts to file("firsts.csv", format = csv);

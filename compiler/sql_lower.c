@@ -2679,6 +2679,10 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
     /* Early firing: the window's result so far every delay, a changelog of
      * (key, window) rows (docs/sql.md, "Legacy group windows"). */
     bool early = legacy && L->early_fire;
+    if (tvf && !legacy && L->early_fire)
+        diag_warning(L->d, f->tvf_loc, "the early-fire settings apply to legacy group windows "
+                     "(GROUP BY TUMBLE(...)), as in Flink: this window TVF emits its results "
+                     "once");
     if (early && !L->has_early_delay) {
         diag_error(L->d, L->early_on_loc, "table.exec.emit.early-fire.enabled needs "
                    "table.exec.emit.early-fire.delay: SET it to the interval of the early "

@@ -215,9 +215,25 @@ static void check_op_durations(Checker *c, Op *op)
     check_duration_rules(c, op->loc, rules, n);
 }
 
+/* An aggregate or a window reads records: a changelog's rows (each
+ * replacing its key's last one, or retracting it) would count every update
+ * as a new record, so reading one is an error until retractions are built
+ * (docs/language.md, "Updating aggregates"). */
+static void refuse_changelog(Pipe *p, const Op *op, const char *what)
+{
+    if (p->changelog == CLOG_APPEND)
+        return;
+    diag_error(p->c->d, op->loc, "%s reads a changelog here (%s): it would count every update "
+               "as a new record; aggregating a changelog is not supported yet", what,
+               p->changelog == CLOG_UPSERT ? "an updating aggregate's rows, each replacing its "
+                                             "key's last one"
+                                           : "a join's rows and their retractions");
+}
+
 static void check_window(Pipe *p, Op *op)
 {
     Diag *d = p->c->d;
+    refuse_changelog(p, op, "a window");
     check_op_durations(p->c, op);
     if (op->window.kind == WIN_CUMULATE && op->update.has_every)
         diag_error(d, op->update.every.loc, "a cumulating window has no 'emit every': each of "
@@ -373,6 +389,7 @@ static void upsert_changelog(Pipe *p, const char *extra)
  * fields, the items (docs/language.md, "Updating aggregates"). */
 static void check_update(Pipe *p, Op *op)
 {
+    refuse_changelog(p, op, "an aggregate");
     op->kind = OP_UPDATE;
     check_op_durations(p->c, op);
     if (!p->fs.schema)
@@ -948,9 +965,13 @@ void check_stream(Checker *c, Decl *d)
         }
         op->out = p.fs.schema;
         /* Filters, projections and keys keep a changelog; other operators
-         * make records of their own (docs/language.md, "Regular joins"). */
+         * make records of their own (docs/language.md, "Regular joins"), but
+         * for those that make a changelog: an updating aggregate, a regular
+         * join, a window's early results. */
         bool keeps = op->kind == OP_WHERE || op->kind == OP_SELECT || op->kind == OP_KEY_BY ||
-                     op->kind == OP_UPDATE || (op->kind == OP_JOIN && op->join.regular);
+                     op->kind == OP_UPDATE || (op->kind == OP_JOIN && op->join.regular) ||
+                     (op->kind == OP_AGGREGATE && prev && prev->kind == OP_WINDOW &&
+                      prev->update.has_every);
         if (!keeps)
             p.changelog = CLOG_APPEND;
     }

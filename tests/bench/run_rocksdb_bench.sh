@@ -13,7 +13,10 @@
 #   state goes through RocksDB);
 # - sliding: bench_sliding.flow (10000 keys, 60 s windows every 1 s): a
 #   state per key and pane of 1 s, each window's results put together from
-#   its 60 panes (MANY records).
+#   its 60 panes (MANY records);
+# - cumulating: the same keys over `window cumulate 60s every 1s` (each
+#   minute's windows grow by a second: 60 window ends a minute, each put
+#   together from the panes of the minute so far).
 # Each flowc program's output is first checked against the memory build's
 # (sorted: the store gives a window's results in key order).
 #
@@ -43,7 +46,9 @@ echo "== building (flowc build -O2; $cc -O2)"
 cp "$here/bench_tumbling.flow" hot_memory.flow
 sed 's/keys = 10000,/keys = 1099511627776,/' "$here/bench_tumbling.flow" > many_memory.flow
 cp "$here/bench_sliding.flow" slide_memory.flow
-for kind in hot many slide; do
+sed 's/window sliding 60s every 1s/window cumulate 60s every 1s/' "$here/bench_sliding.flow" \
+  > cum_memory.flow
+for kind in hot many slide cum; do
   { cat "${kind}_memory.flow"; echo 'config { state rocksdb "rocksdb_bench.state"; }'; } \
     > "${kind}_rocksdb.flow"
   for state in memory rocksdb; do
@@ -64,6 +69,9 @@ cmp check_memory.csv check_rocksdb.csv
 ./slide_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
 ./slide_rocksdb --set n=1000000 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
 cmp check_memory.csv check_rocksdb.csv
+./cum_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
+./cum_rocksdb --set n=1000000 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
+cmp check_memory.csv check_rocksdb.csv
 rm -f check_*.csv
 
 # measure_once CMD...: "SECONDS PEAK_KIB" of one run (wall clock, max RSS).
@@ -79,7 +87,7 @@ best() { # "S K" "S K": the faster run
 # The machine's speed drifts (a shared VM): the programs run in turns, and
 # each keeps its best time.
 echo "== timing $count hot-key and $many many-key records (best of $runs, runs interleaved)"
-hm="" hr="" hb="" mm="" mr="" ms="" sm="" sr=""
+hm="" hr="" hb="" mm="" mr="" ms="" sm="" sr="" cm="" cr=""
 for _ in $(seq "$runs"); do
   hm=$(best "$hm" "$(measure_once ./hot_memory --set n="$count")")
   hr=$(best "$hr" "$(measure_once ./hot_rocksdb --set n="$count")")
@@ -89,6 +97,8 @@ for _ in $(seq "$runs"); do
   ms=$(best "$ms" "$(measure_once ./many_rocksdb --set n="$many" --state-cache 4M)")
   sm=$(best "$sm" "$(measure_once ./slide_memory --set n="$many")")
   sr=$(best "$sr" "$(measure_once ./slide_rocksdb --set n="$many")")
+  cm=$(best "$cm" "$(measure_once ./cum_memory --set n="$many")")
+  cr=$(best "$cr" "$(measure_once ./cum_rocksdb --set n="$many")")
 done
 
 echo
@@ -109,5 +119,7 @@ row "many keys (2^40), tumbling 1s, state rocksdb, 64 MiB cache" "$many" "$mr" "
 row "many keys (2^40), tumbling 1s, state rocksdb, 4 MiB cache" "$many" "$ms" "$mm"
 row "hot keys (10^4), sliding 60s every 1s, state memory" "$many" "$sm"
 row "hot keys (10^4), sliding 60s every 1s, state rocksdb" "$many" "$sr" "$sm"
+row "hot keys (10^4), cumulate 60s every 1s, state memory" "$many" "$cm"
+row "hot keys (10^4), cumulate 60s every 1s, state rocksdb" "$many" "$cr" "$cm"
 echo
 echo "/memory: throughput / that of the state memory build; /C: / that of baseline_window.c"

@@ -4,7 +4,7 @@ generator sources advancing together at 1000 records per second of event
 time each, over 1000 keys (so every record meets a few of the other side).
 Each side's rows are freed once the watermark passes their time + 2s, and
 the read loop keeps either source from being read far ahead of the other,
-so the peak resident memory (VmHWM, from wait4) of a run over 4M records per
+so the peak resident memory (VmHWM, from GNU time) of a run over 4M records per
 side must be no more than that of a run over 1M per side plus a small
 margin. Kept rows, or one side read to its end before the other, would need
 hundreds of MB more. The same holds for the join as `full`, whose rows
@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from run_e2e import Env, Failure, env_arguments, measured, read_peak_kb  # noqa: E402
 
 FLOW = """\
 schema Tick { ts : timestamp, user : string, item : int64 }
@@ -59,10 +59,10 @@ def peak_kb(env, work, exe, records):
     out_path = os.path.join(work, "out-%s-%d.txt" % (exe, records))
     err_path = os.path.join(work, "err-%s-%d.txt" % (exe, records))
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        proc = subprocess.Popen([os.path.join(work, exe), "--set", "records=%d" % records],
+        argv = [os.path.join(work, exe), "--set", "records=%d" % records]
+        proc = subprocess.Popen(measured(argv, err_path + ".peak"),
                                 cwd=work, env=prog_env, stdout=out, stderr=err)
-        # wait4 rather than wait: it reports this child's peak resident size.
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
     with open(err_path, encoding="utf-8", errors="replace") as f:
         err_text = f.read()
@@ -74,7 +74,7 @@ def peak_kb(env, work, exe, records):
         raise Failure("unexpected summary for %d records per side:\n%s" % (records, err_text))
     if out_text != "user,a,b\n":
         raise Failure("unexpected output:\n%s" % out_text[:500])
-    return usage.ru_maxrss
+    return read_peak_kb(err_path + ".peak")
 
 
 def main():

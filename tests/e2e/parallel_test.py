@@ -4,7 +4,7 @@ e2e.par2/par4 comparisons cover:
 
 - bounded memory: a keyed program at two workers whose sink is drained
   through a pipe by a reader at a tenth of the rate the program writes when
-  nothing holds it back; the peak resident memory (wait4) over 10x the
+  nothing holds it back; the peak resident memory (GNU time) over 10x the
   input must be that over 1x plus a small margin, because the queues are
   bounded and the reading thread waits when they are full;
 - `parallelism N` with `checkpoint every`: the same rows as at one worker,
@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from run_e2e import Env, Failure, env_arguments, measured, read_peak_kb  # noqa: E402
 
 # Every record is a new key, so dedupe lets nearly all through: the output
 # is about as large as the input.
@@ -97,8 +97,8 @@ def run_drained(env, work, exe, records, rate):
     err_path = os.path.join(work, "drain-err-%d.txt" % records)
     started = time.time()
     with open(err_path, "wb") as err:
-        proc = subprocess.Popen([os.path.join(work, exe), "--parallelism", "2",
-                                 "--set", "records=%d" % records],
+        proc = subprocess.Popen(measured([os.path.join(work, exe), "--parallelism", "2",
+                                 "--set", "records=%d" % records], err_path + ".peak"),
                                 cwd=work, env=prog_env, stdout=subprocess.PIPE, stderr=err)
         total = 0
         chunk = 64 * 1024
@@ -109,13 +109,13 @@ def run_drained(env, work, exe, records, rate):
             total += len(data)
             if rate is not None:
                 time.sleep(len(data) / rate)
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
     elapsed = time.time() - started
     with open(err_path, encoding="utf-8", errors="replace") as f:
         err_text = f.read()
     if os.waitstatus_to_exitcode(status) != 0 or ("%d records read" % records) not in err_text:
         raise Failure("the drained run over %d records failed:\n%s" % (records, err_text))
-    return usage.ru_maxrss, total, elapsed
+    return read_peak_kb(err_path + ".peak"), total, elapsed
 
 
 def bounded_memory(env, work):

@@ -2,7 +2,7 @@
 """State larger than memory with `state rocksdb` (docs/checkpoints.md,
 "RocksDB state"): a keyed tumbling window of one hour over a generator whose
 keys are (almost) all new, so its one window holds a state per record. With
-state memory the run's peak resident memory (VmHWM, from wait4) is the
+state memory the run's peak resident memory (VmHWM, from GNU time) is the
 state's; with state rocksdb and --state-cache 4M (which counts the
 states' structs and keys, not the distinct-value sets they own) it must stay under a cap
 (CAP_MB) that the memory run exceeds several times (at least 3x), and its
@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from run_e2e import Env, Failure, env_arguments, measured, read_peak_kb  # noqa: E402
 
 FLOW = """\
 schema Tick { ts : timestamp, user : string, item : int64 }
@@ -51,16 +51,17 @@ def run(env, work, exe, records, args):
     """(peak resident kB, sorted result lines, stderr)."""
     err_path = os.path.join(work, exe + ".err")
     with open(err_path, "wb") as err:
-        proc = subprocess.Popen([os.path.join(work, exe), "--set", "records=%d" % records] + args,
+        argv = [os.path.join(work, exe), "--set", "records=%d" % records] + args
+        proc = subprocess.Popen(measured(argv, err_path + ".peak"),
                                 cwd=work, env=env.program_env(), stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
     with open(err_path, encoding="utf-8", errors="replace") as f:
         err_text = f.read()
     if os.waitstatus_to_exitcode(status) != 0 or ("%d records read" % records) not in err_text:
         raise Failure("%s exited with %d:\n%s" % (exe, os.waitstatus_to_exitcode(status), err_text))
     with open(os.path.join(work, "out.csv"), encoding="utf-8") as f:
         lines = f.read().splitlines()
-    return usage.ru_maxrss, lines[:1] + sorted(lines[1:]), err_text
+    return read_peak_kb(err_path + ".peak"), lines[:1] + sorted(lines[1:]), err_text
 
 
 def main():

@@ -55,6 +55,20 @@ def env_arguments(doc):
     return ap
 
 
+def measured(argv, peak_path):
+    """argv under GNU time, which writes the program's peak resident size (kB)
+    to peak_path: os.wait4's figure for a child of this Python starts at this
+    Python's own size, copied at the fork, which would hide the program's."""
+    return ["/usr/bin/time", "-f", "%M", "-o", peak_path] + argv
+
+
+def read_peak_kb(peak_path):
+    """The peak that measured() wrote (its last line: a killed program's first
+    one says so)."""
+    with open(peak_path, encoding="utf-8") as f:
+        return int(f.read().split()[-1])
+
+
 class Env:
     def __init__(self, args):
         self.flowc = os.path.abspath(args.flowc)

@@ -5,7 +5,7 @@ aggregate over a generator whose
 keys are (almost) all new, each key's state holding a copied string, a
 distinct-value set and its last result. With `ttl 1s` a key goes 1 to 2 s
 of event time after its last record, so the peak resident memory (VmHWM,
-from wait4) of a run over 4M records must be no more than that of a run
+from GNU time) of a run over 4M records must be no more than that of a run
 over 1M records plus a small margin: the state is bounded by the live keys.
 The same program without ttl keeps every key, and its peak must grow by
 more than that margin from 200k to 400k records (else the test would not tell).
@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from run_e2e import Env, Failure, env_arguments, measured, read_peak_kb  # noqa: E402
 
 FLOW = """\
 schema Tick { ts : timestamp, user : string, item : int64 }
@@ -58,18 +58,18 @@ def peak_kb(env, work, name, records, header):
     prog_env["ASAN_OPTIONS"] += ":quarantine_size_mb=1"
     err_path = os.path.join(work, "%s-err-%d.txt" % (name, records))
     with open(err_path, "wb") as err:
-        proc = subprocess.Popen([os.path.join(work, name), "--set", "records=%d" % records],
+        argv = [os.path.join(work, name), "--set", "records=%d" % records]
+        proc = subprocess.Popen(measured(argv, err_path + ".peak"),
                                 cwd=work, env=prog_env, stdout=subprocess.PIPE, stderr=err)
         out = proc.stdout.read().decode()
-        # wait4 rather than wait: it reports this child's peak resident size.
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
     with open(err_path, encoding="utf-8", errors="replace") as f:
         err_text = f.read()
     if os.waitstatus_to_exitcode(status) != 0 or ("%d records read" % records) not in err_text:
         raise Failure("%s over %d records:\n%s" % (name, records, err_text))
     if out != header:
         raise Failure("unexpected output:\n%s" % out[:500])
-    return usage.ru_maxrss
+    return read_peak_kb(err_path + ".peak")
 
 
 def main():

@@ -3,7 +3,7 @@
 one and a keyed session window with lateness, over a generator whose keys are
 (almost) all new, so every record makes a new (key, window), (key, pane) or
 (key, session) state with copied strings and a distinct-value set. State is freed when it can no longer change, so the
-peak resident memory (VmHWM, from wait4) of a run over 4M records must be no
+peak resident memory (VmHWM, from GNU time) of a run over 4M records must be no
 more than that of a run over 1M records plus a small margin (250k and 1M
 under the sanitizers); kept state
 would need hundreds of MB more.
@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Env, Failure, env_arguments  # noqa: E402
+from run_e2e import Env, Failure, env_arguments, measured, read_peak_kb  # noqa: E402
 
 FLOW = """\
 schema Tick { ts : timestamp, user : string, item : int64 }
@@ -55,12 +55,10 @@ def peak_kb(env, work, name, records):
     prog_env["ASAN_OPTIONS"] += ":quarantine_size_mb=1"
     out_path = os.path.join(work, "%s-out-%d.txt" % (name, records))
     err_path = os.path.join(work, "%s-err-%d.txt" % (name, records))
+    peak_path = os.path.join(work, "%s-peak-%d.txt" % (name, records))
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        proc = subprocess.Popen([os.path.join(work, name), "--set", "records=%d" % records],
-                                cwd=work, env=prog_env, stdout=out, stderr=err)
-        # wait4 rather than wait: it reports this child's peak resident size.
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.run(measured([os.path.join(work, name), "--set", "records=%d" % records],
+                                       peak_path), cwd=work, env=prog_env, stdout=out, stderr=err)
     with open(err_path, encoding="utf-8", errors="replace") as f:
         err_text = f.read()
     with open(out_path, encoding="utf-8", errors="replace") as f:
@@ -71,7 +69,7 @@ def peak_kb(env, work, name, records):
         raise Failure("unexpected summary for %d records:\n%s" % (records, err_text))
     if out_text != "user,window_start,window_end,n,items,who\n":
         raise Failure("unexpected output:\n%s" % out_text[:500])
-    return usage.ru_maxrss
+    return read_peak_kb(peak_path)
 
 
 def main():

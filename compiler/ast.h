@@ -257,6 +257,13 @@ struct NameRef {
 typedef struct UpdateClauses {
     bool has_every, has_ttl;
     DurationArg every, ttl;
+    /* checker: an updating aggregate of an upsert changelog takes back each
+     * row key's last row (docs/language.md, "Aggregates of a changelog");
+     * row_key: the row key's fields that are not the aggregate's key
+     * (indexes in the operator's input). */
+    bool retracts;
+    int *row_key;
+    int nrow_key;
 } UpdateClauses;
 
 /* One `EXPR [asc|desc]` of `top N by ...` (docs/language.md, "top"). */
@@ -434,10 +441,12 @@ struct Decl {
             bool window_result;       /* checker: its records are an aggregate's */
             /* checker: a changelog (docs/language.md, "Regular joins"): an
              * updating aggregate's, keyed by the fields named clog_key, or
-             * a regular join's, whose rows retract others */
+             * a regular join's, whose rows retract others; a key field a
+             * select dropped is NULL there, clog_lost its name */
             ChangelogKind changelog;
             const char **clog_key;
             int nclog;
+            const char *clog_lost;
         } stream;
         struct {                      /* DECL_SINK */
             NameRef *stream;

@@ -23,10 +23,12 @@ typedef struct Pipe {
     const Op *key_outer_at; /* or the `join ... right|full` that ended the key */
     bool window_result; /* an aggregate made the current records */
     /* A changelog (ast.h): an updating aggregate's rows, keyed by the fields
-     * named clog_key, or a regular join's. */
+     * named clog_key (NULL: dropped by a select, clog_lost its name), or a
+     * regular join's. */
     ChangelogKind changelog;
     const char **clog_key;
     int nclog;
+    const char *clog_lost;
     int opno;          /* 1-based position of the operator being checked */
     const Op *prev;    /* the operator before it in the stream, or NULL */
 } Pipe;
@@ -38,6 +40,15 @@ static Schema *new_schema(Pipe *p, int capacity)
                            p->opno);
     s->fields = arena_alloc(p->c->arena, sizeof *s->fields * (size_t)(capacity ? capacity : 1));
     return s;
+}
+
+/* The field called `name` in s, or -1. */
+static int field_named(const Schema *s, const char *name)
+{
+    for (int i = 0; i < s->nfields; i++)
+        if (strcmp(s->fields[i].name, name) == 0)
+            return i;
+    return -1;
 }
 
 /* Appends `f` and returns its index, unless a field of that name is already
@@ -96,6 +107,24 @@ static int *key_after_select(Pipe *p, const Schema *in, const Item *items,
     return key;
 }
 
+/* An upsert changelog's row key after a select: each field under the name
+ * of the item that selects it bare, NULL when none does. */
+static void clog_key_after_select(Pipe *p, const Schema *in, const Item *items)
+{
+    const char **key = arena_alloc(p->c->arena, sizeof *key * (size_t)(p->nclog + 1));
+    for (int k = 0; k < p->nclog; k++) {
+        key[k] = NULL;
+        int f = p->clog_key[k] ? field_named(in, p->clog_key[k]) : -1;
+        for (const Item *it = items; it && f >= 0 && !key[k]; it = it->next)
+            if (it->type != TY_ERROR && it->expr->kind == EX_NAME &&
+                it->expr->name.kind == NAME_FIELD && it->expr->name.index == f)
+                key[k] = it->name;
+        if (!key[k] && p->clog_key[k])
+            p->clog_lost = p->clog_key[k];
+    }
+    p->clog_key = key;
+}
+
 static void check_select(Pipe *p, Op *op)
 {
     if (!p->fs.schema)
@@ -125,6 +154,8 @@ static void check_select(Pipe *p, Op *op)
         p->nkey = p->key ? p->nkey : 0;
         p->key_lost_at = p->key ? NULL : op;
     }
+    if (p->changelog == CLOG_UPSERT)
+        clog_key_after_select(p, in, op->select);
     p->fs.schema = out;
 }
 
@@ -215,16 +246,18 @@ static void check_op_durations(Checker *c, Op *op)
     check_duration_rules(c, op->loc, rules, n);
 }
 
-/* An aggregate or a window reads records: a changelog's rows (each
- * replacing its key's last one, or retracting it) would count every update
- * as a new record, so reading one is an error until retractions are built
- * (docs/language.md, "Updating aggregates"). */
+/* A window reads records: a changelog's rows (each replacing its key's
+ * last one, or retracting it) would count every update as a new record, so
+ * reading one is an error; so is an aggregate reading a join's retractions.
+ * An updating aggregate takes back an upsert changelog's replaced rows
+ * (check_retractions; docs/language.md, "Aggregates of a changelog"). */
 static void refuse_changelog(Pipe *p, const Op *op, const char *what)
 {
     if (p->changelog == CLOG_APPEND)
         return;
     diag_error(p->c->d, op->loc, "%s reads a changelog here (%s): it would count every update "
-               "as a new record; aggregating a changelog is not supported yet", what,
+               "as a new record; only an aggregate without a window reads a changelog, an "
+               "updating aggregate's", what,
                p->changelog == CLOG_UPSERT ? "an updating aggregate's rows, each replacing its "
                                              "key's last one"
                                            : "a join's rows and their retractions");
@@ -375,6 +408,7 @@ static void aggregate_result(Pipe *p, Op *op, bool updating, const Loc *wloc)
 static void upsert_changelog(Pipe *p, const char *extra)
 {
     p->changelog = CLOG_UPSERT;
+    p->clog_lost = NULL;
     p->nclog = p->nkey + (extra != NULL);
     p->clog_key = arena_alloc(p->c->arena, sizeof *p->clog_key * (size_t)(p->nkey + 1));
     for (int k = 0; k < p->nkey; k++)
@@ -383,18 +417,100 @@ static void upsert_changelog(Pipe *p, const char *extra)
         p->clog_key[p->nkey] = extra;
 }
 
+/* Whether an aggregate can take a value back: count, sum and avg; a
+ * minimum or maximum would need every value it has seen. */
+static bool retractable(AggFunc agg)
+{
+    switch (agg) {
+    case AGG_COUNT:
+    case AGG_SUM:
+    case AGG_AVG: return true;
+    case AGG_UNKNOWN:
+    case AGG_MIN:
+    case AGG_MAX:
+    case AGG_FIRST:
+    case AGG_LAST:
+    case AGG_COUNT_DISTINCT:
+    case AGG_STDDEV_POP:
+    case AGG_STDDEV_SAMP:
+    case AGG_STDDEV:
+    case AGG_VAR_POP:
+    case AGG_VAR_SAMP:
+    case AGG_VARIANCE:
+    case AGG_PERCENTILE:
+    case AGG_COLLECT_LIST:
+    case AGG_MAX_BY:
+    case AGG_MIN_BY: break;
+    }
+    return false;
+}
+
+/* An updating aggregate of an upsert changelog (docs/language.md,
+ * "Aggregates of a changelog"): a row replaces its row key's last one, so
+ * the aggregate takes that row's values back before it adds the new row's.
+ * It keeps each row key's last values with the aggregate's key, so a row
+ * key must stay with one key: the aggregate's key fields are row key
+ * fields. `in`, `key`: the operator's input and key. */
+static void check_retractions(Pipe *p, Op *op, const Schema *in, const int *key, int nkey,
+                              const char **clog_key, int nclog)
+{
+    Diag *d = p->c->d;
+    if (op->update.has_ttl)
+        diag_error(d, op->update.ttl.loc, "'ttl' on an aggregate of a changelog: a key that "
+                   "expired could no longer take back the rows it counted");
+    for (const Item *it = op->aggregate; it; it = it->next)
+        if (it->agg != AGG_UNKNOWN && !retractable(it->agg))
+            diag_error(d, it->agg_loc, "'%s' of a changelog: it cannot take back the value of a "
+                       "row that an update replaces (count, sum and avg can)", it->agg_name);
+    int *rows = arena_alloc(p->c->arena, sizeof *rows * (size_t)(nclog ? nclog : 1));
+    int nrows = 0;
+    bool *used = arena_alloc(p->c->arena, sizeof *used * (size_t)(nkey ? nkey : 1));
+    for (int r = 0; r < nclog; r++) {
+        int f = clog_key[r] ? field_named(in, clog_key[r]) : -1;
+        if (f < 0) {
+            diag_error(d, op->loc, "an aggregate of a changelog needs its row key field '%s': "
+                       "keep it in the select before it", clog_key[r] ? clog_key[r] : p->clog_lost);
+            return;
+        }
+        bool in_key = false;
+        for (int k = 0; k < nkey; k++)
+            if (key[k] == f)
+                in_key = used[k] = true;
+        if (!in_key)
+            rows[nrows++] = f;
+    }
+    for (int k = 0; k < nkey; k++)
+        if (!used[k]) {
+            diag_error(d, op->loc, "an aggregate of a changelog is keyed by its row key fields "
+                       "only, not by '%s': a row could move between keys", in->fields[key[k]].name);
+            return;
+        }
+    op->update.retracts = true;
+    op->update.row_key = rows;
+    op->update.nrow_key = nrows;
+}
+
 /* An aggregate without a window: an updating aggregate (OP_UPDATE, a
  * stateful operator of its own), whose result is a changelog of one result
  * per key: `op` ("+I" for a key's first result, "+U" after), the key
  * fields, the items (docs/language.md, "Updating aggregates"). */
 static void check_update(Pipe *p, Op *op)
 {
-    refuse_changelog(p, op, "an aggregate");
+    bool upsert = p->changelog == CLOG_UPSERT;
+    if (!upsert)
+        refuse_changelog(p, op, "an aggregate");
     op->kind = OP_UPDATE;
     check_op_durations(p->c, op);
     if (!p->fs.schema)
         return;
+    const Schema *in = p->fs.schema;
+    const int *key = p->key;
+    int nkey = p->nkey;
+    const char **clog_key = p->clog_key;
+    int nclog = p->nclog;
     aggregate_result(p, op, true, NULL);
+    if (upsert)
+        check_retractions(p, op, in, key, nkey, clog_key, nclog);
     upsert_changelog(p, NULL);
 }
 
@@ -566,7 +682,7 @@ static bool joined_on_clog_key(const JoinEq *eqs, int side, const Schema *s,
             return false;
         bool found = false;
         for (int k = 0; k < nkey; k++)
-            found = found || strcmp(key[k], s->fields[e->name.index].name) == 0;
+            found = found || (key[k] && strcmp(key[k], s->fields[e->name.index].name) == 0);
         if (!found)
             return false;
     }
@@ -737,15 +853,6 @@ static void check_dedupe(Pipe *p, Op *op)
 }
 
 /* ---- top ----------------------------------------------------------------------------- */
-
-/* The field called `name` in s, or -1. */
-static int field_named(const Schema *s, const char *name)
-{
-    for (int i = 0; i < s->nfields; i++)
-        if (strcmp(s->fields[i].name, name) == 0)
-            return i;
-    return -1;
-}
 
 /* What the records before a `top` are, from the operators of one stream
  * before `until` (NULL: all of them): the last operator that made them a
@@ -948,6 +1055,7 @@ void check_stream(Checker *c, Decl *d)
         p.changelog = input->stream.changelog;
         p.clog_key = input->stream.clog_key;
         p.nclog = input->stream.nclog;
+        p.clog_lost = input->stream.clog_lost;
     }
     Op *prev = NULL;
     for (Op *op = d->stream.ops; op; prev = op, op = op->next) {
@@ -982,6 +1090,7 @@ void check_stream(Checker *c, Decl *d)
     d->stream.changelog = p.changelog;
     d->stream.clog_key = p.clog_key;
     d->stream.nclog = p.nclog;
+    d->stream.clog_lost = p.clog_lost;
     if (free_name && d->name)
         scope_add(c, d->name, d);
 }

@@ -381,6 +381,87 @@ void agg_emit_accumulate(Body *b, const Item *items)
         cw_line(bw, "(void)fresh;");
 }
 
+/* Whether a changelog row keeps a value of the item: the argument of a
+ * sum or avg, whether a count's argument was null. */
+static bool row_keeps(const Item *it)
+{
+    return has_argument(it) && (it->agg == AGG_SUM || it->agg == AGG_AVG ||
+                                it->agg == AGG_COUNT);
+}
+
+/* The field that is the row's value of the item: a bool for a count. */
+static Field row_field(const Item *it)
+{
+    if (it->agg == AGG_COUNT)
+        return (Field){ .name = it->name, .type = TY_BOOL };
+    return (Field){ .name = it->name, .type = arg_type(it), .optional = x_nullable(it) };
+}
+
+void agg_emit_row_members(CWriter *w, const Item *items)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++) {
+        if (!row_keeps(it))
+            continue;
+        Field f = row_field(it);
+        cw_line(w, "%s val%d; /* %s%s */", f.optional ? c_opt_type(f.type) : c_type(f.type), i,
+                it->name, it->agg == AGG_COUNT ? ": its argument was not null" : "");
+    }
+}
+
+void agg_emit_retract(Body *b, const Item *items, const char *r)
+{
+    Arena *a = b->em->arena;
+    CWriter *w = &b->w;
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++) {
+        if (!row_keeps(it))
+            continue;
+        if (it->agg == AGG_COUNT) {
+            cw_line(w, "if (%s->val%d)", r, i);
+            cw_line(w, "    s->acc%d_n--;", i);
+            continue;
+        }
+        const char *v = arena_printf(a, x_nullable(it) ? "%s->val%d.v" : "%s->val%d", r, i);
+        const char *sub = arg_type(it) == TY_FLOAT64
+                              ? arena_printf(a, "s->acc%d -= %s;", i, v)
+                              : arena_printf(a, "s->acc%d = flow_i64_sub(s->acc%d, %s);", i, i, v);
+        if (!x_nullable(it)) {
+            cw_line(w, "%s", sub);
+            continue;
+        }
+        cw_open(w, "if (!%s->val%d.null)", r, i);
+        cw_line(w, "%s", sub);
+        cw_line(w, "s->acc%d_n--;", i);
+        cw_close(w, "");
+    }
+}
+
+void agg_emit_keep_row(Body *b, const Item *items, const char *r)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++) {
+        if (!row_keeps(it))
+            continue;
+        if (it->agg == AGG_COUNT)
+            cw_line(&b->w, "%s->val%d = !arg%d.null;", r, i, i);
+        else
+            cw_line(&b->w, "%s->val%d = arg%d;", r, i, i);
+    }
+}
+
+void agg_emit_ckpt_row(Arena *a, CWriter *w, const Item *items, const char *r, bool restore)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++) {
+        if (!row_keeps(it))
+            continue;
+        Field f = row_field(it);
+        const char *v = arena_printf(a, "%s->val%d", r, i);
+        cw_line(w, "%s", restore ? ckpt_get_field(a, &f, v) : ckpt_put_field(a, &f, v));
+    }
+}
+
 /* dst takes the value of src: a sliding window's result borrows its panes'
  * strings; a session that absorbs another keeps copies of its own, as the
  * absorbed one frees its strings when its timer comes, and so does a sliding

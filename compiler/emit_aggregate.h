@@ -40,6 +40,20 @@ void agg_emit_results(Emitter *em, CWriter *w, const Item *items, const PlanType
 void agg_emit_ckpt_values(Emitter *em, CWriter *w, const Item *items, const char *s,
                           bool restore);
 
+/* An updating aggregate of a changelog keeps each row key's last values
+ * (docs/language.md, "Aggregates of a changelog") in a row struct: members
+ * valI, one per item that has an argument (for a count, whether it was not
+ * null), which the row pointer `r` names. Only count, sum and avg retract
+ * (the checker refuses the others). */
+void agg_emit_row_members(CWriter *w, const Item *items);
+/* The accumulators of the local `s` take back the values of the row `r`
+ * (the caller takes back its count). */
+void agg_emit_retract(Body *b, const Item *items, const char *r);
+/* The row `r` keeps the record's arguments, as agg_emit_arguments made them. */
+void agg_emit_keep_row(Body *b, const Item *items, const char *r);
+/* The checkpoint's put (or, with `restore`, get) of the values of `r`. */
+void agg_emit_ckpt_row(Arena *a, CWriter *w, const Item *items, const char *r, bool restore);
+
 /* The last result an operator emitted, kept so that a result equal to it is
  * not emitted again (updating aggregates, early window results): members
  * outI of the state `s`, one per item, of the type of the result record's

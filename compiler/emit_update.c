@@ -47,6 +47,13 @@ typedef struct UpdateStage {
     int nkey;
     int opi;                   /* index in the FlowOperatorDef array */
     bool every, ttl;
+    /* An aggregate of a changelog: its rows' struct (each row key's last
+     * values), the row key's fields besides the key, and their types. */
+    bool retracts;
+    const char *row;
+    const int *row_key;
+    const TypeKind *row_types;
+    int nrow_key;
     DurC every_d, ttl_d;
     DurC bucket;               /* the buckets' span: D with emit every, else T */
 } UpdateStage;
@@ -72,7 +79,51 @@ static UpdateStage update_stage(Emitter *em, const PlanStage *st)
     if (u.ttl)
         u.ttl_d = dur_c(em, &u.op->update.ttl);
     u.bucket = u.every ? u.every_d : u.ttl_d;
+    u.retracts = u.op->update.retracts;
+    u.row = st->names->last;
+    u.row_key = u.op->update.row_key;
+    u.nrow_key = u.op->update.nrow_key;
+    TypeKind *types = arena_alloc(u.arena, sizeof *types * (size_t)(u.nrow_key + 1));
+    for (int k = 0; k < u.nrow_key; k++)
+        types[k] = u.node->in->schema->fields[u.row_key[k]].type;
+    u.row_types = types;
     return u;
+}
+
+/* The struct of a changelog's row the aggregate counts: its row key's
+ * fields besides the aggregate's key, and the values it added, which the
+ * key's next row takes back; its hash, equality and free. */
+static void emit_row_struct(CWriter *w, const UpdateStage *u)
+{
+    Emitter *em = u->em;
+    Arena *a = u->arena;
+    const Schema *in = u->node->in->schema;
+    cw_blank(w);
+    cw_comment(w, true, "A row of the changelog the aggregate reads, as its key's state counts "
+                        "it: the row key's other fields and the row's values, taken back when "
+                        "the row key's next row replaces it (docs/language.md, \"Aggregates of "
+                        "a changelog\").");
+    cw_open(w, "typedef struct %s", u->row);
+    cw_line(w, "uint64_t hash;    /* of its key fields, never 0 */");
+    for (int k = 0; k < u->nrow_key; k++) {
+        const Field *f = &in->fields[u->row_key[k]];
+        cw_line(w, "%s key%d; /* %s%s */", c_type(f->type), k, f->name,
+                f->type == TY_STRING ? ", copied" : "");
+    }
+    agg_emit_row_members(w, u->items);
+    cw_close(w, arena_printf(a, " %s;", u->row));
+    cw_blank(w);
+    emit_state_hash(em, w, arena_printf(a, "%s_hash", u->row), u->row, u->row_types, u->nrow_key,
+                    NULL);
+    cw_blank(w);
+    emit_state_match(em, w, arena_printf(a, "%s_match", u->row), u->row, u->row_types,
+                     u->nrow_key, NULL, false);
+    cw_blank(w);
+    cw_line(w, "static void %s_free(%s *r)", u->row, u->row);
+    open_block(w);
+    emit_key_release(w, u->row_types, u->nrow_key, "r");
+    cw_line(w, "flow_state_free(r);");
+    cw_close(w, "");
 }
 
 static void emit_state(CWriter *w, const UpdateStage *u)
@@ -96,8 +147,12 @@ static void emit_state(CWriter *w, const UpdateStage *u)
     cw_line(w, "int64_t latest;   /* ttl: the latest event time of its records */");
     cw_line(w, "int64_t bucket;   /* ttl: the start of the bucket that owns it */");
     cw_line(w, "int64_t ckpt;     /* its number in the checkpoint being written */");
+    if (u->retracts)
+        cw_line(w, "FlowTable rows;   /* the changelog's rows it counts: %s items */", u->row);
     agg_emit_last_members(w, u->items, u->node->out, 1 + u->nkey);
     cw_close(w, arena_printf(a, " %s;", state));
+    if (u->retracts)
+        emit_row_struct(w, u);
 
     cw_blank(w);
     cw_comment(w, true, "An entry of a bucket (a pane of the operator's panes): a state whose "
@@ -140,6 +195,13 @@ static void emit_state(CWriter *w, const UpdateStage *u)
     cw_line(w, "static void %s_free(%s *s)", state, state);
     open_block(w);
     emit_key_release(w, u->keytypes, u->nkey, "s");
+    if (u->retracts) {
+        cw_open(w, "for (int64_t i = 0; i < s->rows.cap; i++)");
+        cw_line(w, "if (s->rows.hashes[i])");
+        cw_line(w, "    %s_free(s->rows.items[i]);", u->row);
+        cw_close(w, "");
+        cw_line(w, "flow_table_free(&s->rows);");
+    }
     agg_emit_release(w, u->items, "s");
     agg_emit_last_release(a, w, u->items, u->node->out, 1 + u->nkey, "s");
     cw_line(w, "flow_state_free(s);");
@@ -264,6 +326,35 @@ static void emit_fire_release(CWriter *w, const UpdateStage *u)
     cw_close(w, "");
 }
 
+/* The record is its row key's new row: the key's last row, if any, is
+ * taken back, and the record's values are kept as the new one. */
+static void emit_retract(Body *b, const UpdateStage *u)
+{
+    CWriter *bw = &b->w;
+    const PlanType *in = u->node->in;
+    b->used_in = true;
+    cw_line(bw, "%s rprobe;", u->row);
+    for (int k = 0; k < u->nrow_key; k++)
+        cw_line(bw, "rprobe.key%d = in->%s;", k, in->members[u->row_key[k]]);
+    cw_line(bw, "rprobe.hash = flow_inline_hash(%s_hash(&rprobe));", u->row);
+    cw_line(bw, "%s *r = flow_table_find(&s->rows, rprobe.hash, %s_match, &rprobe);", u->row,
+            u->row);
+    cw_open(bw, "if (r)");
+    cw_comment(bw, true, "An update of a row it counts: the row's last values go.");
+    cw_line(bw, "s->count--;");
+    agg_emit_retract(b, u->items, "r");
+    cw_close(bw, " else {");
+    cw_indent(bw);
+    cw_line(bw, "r = flow_state_alloc(sizeof *r);");
+    cw_line(bw, "r->hash = rprobe.hash;");
+    for (int k = 0; k < u->nrow_key; k++)
+        cw_line(bw, u->row_types[k] == TY_STRING ? "r->key%d = flow_str_keep(rprobe.key%d);"
+                                                 : "r->key%d = rprobe.key%d;", k, k);
+    cw_line(bw, "flow_table_insert(&s->rows, r->hash, r);");
+    cw_close(bw, "");
+    agg_emit_keep_row(b, u->items, "r");
+}
+
 static void emit_input(CWriter *w, const UpdateStage *u)
 {
     Emitter *em = u->em;
@@ -294,6 +385,8 @@ static void emit_input(CWriter *w, const UpdateStage *u)
         cw_line(bw, "%s_at(rt, s, FLOW_TIME_MIN, FLOW_TIME_MAX)->owns = true;", u->names->find);
     }
     cw_close(bw, "");
+    if (u->retracts)
+        emit_retract(&b, u);
     cw_line(bw, "s->count++;");
     agg_emit_accumulate(&b, u->items);
     if (u->ttl) {
@@ -346,6 +439,32 @@ void emit_update_stage(Emitter *em, CWriter *w, const PlanStage *st)
     emit_input(w, &u);
 }
 
+/* The changelog's rows state s counts: their number, then each one's key
+ * fields and values. */
+static void emit_ckpt_rows(CWriter *w, const UpdateStage *u, bool restore)
+{
+    Arena *a = u->arena;
+    if (!restore) {
+        cw_line(w, "flow_ckpt_put_i64(out, s->rows.count);");
+        cw_open(w, "for (int64_t i = 0; i < s->rows.cap; i++)");
+        cw_line(w, "if (!s->rows.hashes[i])");
+        cw_line(w, "    continue;");
+        cw_line(w, "const %s *r = s->rows.items[i];", u->row);
+        emit_ckpt_put_key(a, w, u->row_types, u->nrow_key, "r");
+        agg_emit_ckpt_row(a, w, u->items, "r", false);
+        cw_close(w, "");
+        return;
+    }
+    cw_line(w, "int64_t nrows = flow_ckpt_get_count(in, INT64_MAX);");
+    cw_open(w, "for (int64_t i = 0; i < nrows && !flow_ckpt_failed(in); i++)");
+    cw_line(w, "%s *r = flow_state_alloc(sizeof *r);", u->row);
+    emit_ckpt_get_key(a, w, u->row_types, u->nrow_key, "r");
+    agg_emit_ckpt_row(a, w, u->items, "r", true);
+    cw_line(w, "r->hash = flow_inline_hash(%s_hash(r));", u->row);
+    cw_line(w, "flow_table_insert(&s->rows, r->hash, r);");
+    cw_close(w, "");
+}
+
 /* The values of state s after its key, in the order the restore reads them. */
 static void emit_ckpt_state(CWriter *w, const UpdateStage *u, bool restore)
 {
@@ -358,6 +477,8 @@ static void emit_ckpt_state(CWriter *w, const UpdateStage *u, bool restore)
     agg_emit_ckpt_last(a, w, u->items, u->node->out, 1 + u->nkey, "s", restore);
     cw_line(w, "%s", call(a, TY_INT64, "s->count"));
     agg_emit_ckpt_values(u->em, w, u->items, "s", restore);
+    if (u->retracts)
+        emit_ckpt_rows(w, u, restore);
 }
 
 void emit_update_snapshot(Emitter *em, CWriter *w, const PlanStage *st)

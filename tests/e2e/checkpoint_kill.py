@@ -9,7 +9,7 @@ to the reference (with --parallelism N > 1, the same multiset of lines: the
 order across keys is not defined), and the counts of its summary (read,
 written, late, bad, unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, cumulating windows, sessions, `late as`, dedupe, interval and window
-joins, a full outer interval join, lookup, union, chained windows, updating aggregates, window and updating top-N, early results of windows, several
+joins, a full outer interval join, lookup, union, chained windows, updating aggregates (one of another's changelog), window and updating top-N, early results of windows, several
 sinks, file, generator and nexmark sources, tumbling and chained windows and dedupe with
 `state rocksdb` too, every aggregate in memory (percentile past its exact bound), on inputs of a
 few hundred thousand records (a run takes a fraction
@@ -235,8 +235,12 @@ stream running = events | key by k
   | aggregate n = count(), total = sum(v), hi = max(tag), lv = last(v) ttl 3s;
 stream every = events | key by k
   | aggregate n = count(), total = sum(v), tags = count_distinct(tag) emit every 1s ttl 10s;
+stream best = events | key by k, tag | aggregate hi = max(v), total = sum(v);
+stream per_tag = best | key by tag
+  | aggregate keys = count(), mean = avg(hi), total = sum(total) emit every 1s;
 sink running to file("running.csv", format = csv);
 sink every to file("every.csv", format = csv);
+sink per_tag to file("per_tag.csv", format = csv);
 """),
     ("top", EVENT_SCHEMA + EVENTS + """
 stream best = events | key by k | window tumbling 5s | aggregate n = count(), total = sum(v)

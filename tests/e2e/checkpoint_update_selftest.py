@@ -23,7 +23,7 @@ import checkpoint_join_selftest as selftest  # noqa: E402
 from run_e2e import Env, Failure, env_arguments  # noqa: E402
 
 CASES = ["update_basic", "update_global", "update_emit_every", "update_ttl",
-         "update_emit_every_ttl", "update_statistics"]
+         "update_emit_every_ttl", "update_statistics", "update_changelog"]
 CONFIGS = [("memory", '\nconfig { checkpoint every 1s to "ckpt"; }\n'),
            ("rocksdb", '\nconfig { checkpoint every 1s to "ckpt"; state rocksdb "state"; }\n')]
 

@@ -5,7 +5,10 @@
  * Per key the generated code keeps one malloc'd state in the operator's
  * FlowTable: the key (strings copied), the record count, the accumulators
  * of emit_aggregate.c, and the last result it emitted (strings copied), so
- * that a result equal to the last one is not emitted again. A result goes
+ * that a result equal to the last one is not emitted again; reading a
+ * changelog, also a FlowTable of the changelog's rows it counts (each row
+ * key's other fields and last values, taken back when the row key's next
+ * row comes: docs/language.md, "Aggregates of a changelog"). A result goes
  * out as a changelog row: `op` "+I" for the key's first result, "+U" after.
  * Without `emit every` the result goes out with every record that changes
  * it; with it, a changed key is marked dirty and its result goes out once

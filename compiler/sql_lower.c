@@ -34,6 +34,7 @@ typedef struct Lower {
     int nnames, cap;
     bool changelog;        /* the INSERT being lowered writes its row kind (`op`) */
     bool topn_rows;        /* lowering the rows an updating Top-N ranks (lower_topn) */
+    bool agg_rows;         /* lowering a subquery a GROUP BY without a window aggregates */
     /* The SETs read so far (docs/sql.md, "SET"): the state ttl. */
     bool has_ttl;
     int64_t ttl_ms;
@@ -1817,11 +1818,6 @@ static Decl *lower_join(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTab
                          "SELECT DISTINCT from a view of the join");
         return NULL;
     }
-    if (q->group_by || q->having) {
-        diag_unsupported(L->d, q->group_by ? q->group_loc : q->having_loc, "GROUP BY of a join",
-                         "aggregate a view of the join");
-        return NULL;
-    }
     bool lookup = r->as_of != NULL;
     if (lookup && f->join_right) {
         diag_unsupported(L->d, f->join_loc, arena_printf(L->a, "%s JOIN of a lookup", f->join_kw),
@@ -2150,7 +2146,7 @@ static bool distinct_group_by(Lower *L, SqlQuery *q)
  * (docs/sql.md, "Updating results"): written to a sink with a PRIMARY KEY as
  * upserts on it, without the row kind; to `print` and `filesystem` with the
  * row kind as the first column, `op`. */
-static bool updating_ok(Lower *L, SqlQuery *q, SqlTable *sink, bool *changelog)
+static bool updating_ok(Lower *L, SqlQuery *q, SqlTable *sink, bool aggregated, bool *changelog)
 {
     Loc at = q->group_by ? q->group_loc : q->distinct ? q->distinct_loc : q->having_loc;
     if (q->having) {
@@ -2159,10 +2155,11 @@ static bool updating_ok(Lower *L, SqlQuery *q, SqlTable *sink, bool *changelog)
                          "flowc's upsert changelog has none of");
         return false;
     }
-    if (!sink && !L->topn_rows) {
+    if (!sink && !L->topn_rows && !aggregated) {
         diag_unsupported(L->d, at, "an updating result (GROUP BY without a window) in a view "
-                         "or subquery", "flowc writes an updating result to a sink, or ranks "
-                         "it with ROW_NUMBER (Top-N), only: INSERT INTO t SELECT ... GROUP BY ...");
+                         "or in a subquery other than FROM's of a GROUP BY", "flowc writes an "
+                         "updating result to a sink, ranks it with ROW_NUMBER (Top-N), or "
+                         "aggregates it: INSERT INTO t SELECT ... GROUP BY ...");
         return false;
     }
     if (q->union_all) {
@@ -2171,9 +2168,10 @@ static bool updating_ok(Lower *L, SqlQuery *q, SqlTable *sink, bool *changelog)
     }
     if (q->distinct && !distinct_group_by(L, q))
         return false;
-    /* The rows of an updating Top-N: its changelog, `op` kept, goes to the
-     * top, which replaces each row key's row (language.md 6.14); the top's
-     * sink is checked with the top. */
+    /* The rows of an updating Top-N or of a GROUP BY: its changelog, `op`
+     * kept, goes to the top, which replaces each row key's row, or to the
+     * aggregate, which takes back each row key's last row (docs/language.md,
+     * "Aggregates of a changelog"); their sink is checked with them. */
     if (!sink) {
         *changelog = true;
         return true;
@@ -2626,8 +2624,171 @@ static bool legacy_window(Lower *L, SqlQuery *q, bool *legacy)
 }
 
 /* One SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] as the stream `name`. */
+/* The columns a GROUP BY of a join reads: each (qualifier, name) once, in
+ * the order first read, with the name the join's view gives it. */
+typedef struct JoinReads {
+    const char *qual[128], *name[128], *as[128];
+    Loc loc[128];
+    int n;
+    bool full;
+} JoinReads;
+
+/* The index of the column `e` names in r, or -1. */
+static int read_index(const JoinReads *r, const Expr *e)
+{
+    for (int i = 0; i < r->n; i++)
+        if (strcmp(r->name[i], e->name.name) == 0 &&
+            (r->qual[i] == e->name.qualifier ||
+             (r->qual[i] && e->name.qualifier && strcmp(r->qual[i], e->name.qualifier) == 0)))
+            return i;
+    return -1;
+}
+
+static void collect_reads(JoinReads *r, Expr *e)
+{
+    switch (e->kind) {
+    case EX_NAME:
+        if (read_index(r, e) >= 0)
+            return;
+        if (r->n == 128) {
+            r->full = true;
+            return;
+        }
+        r->qual[r->n] = e->name.qualifier;
+        r->name[r->n] = e->name.name;
+        r->loc[r->n++] = e->loc;
+        return;
+    case EX_UNARY: collect_reads(r, e->unary.operand); return;
+    case EX_BINARY:
+        collect_reads(r, e->binary.lhs);
+        collect_reads(r, e->binary.rhs);
+        return;
+    case EX_CALL:
+        for (Expr *a = e->call.args; a; a = a->next)
+            collect_reads(r, a);
+        return;
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+    case EX_IS_NULL:
+        for (Expr *a = e->form.ops; a; a = a->next)
+            collect_reads(r, a);
+        return;
+    case EX_INT:
+    case EX_FLOAT:
+    case EX_STRING:
+    case EX_BOOL:
+    case EX_DURATION: return;
+    }
+}
+
+/* Each name read becomes the view's column: unqualified, under its view name. */
+static void rename_reads(const JoinReads *r, Expr *e)
+{
+    switch (e->kind) {
+    case EX_NAME: {
+        int i = read_index(r, e);
+        if (i >= 0) {
+            e->name.name = r->as[i];
+            e->name.qualifier = NULL;
+        }
+        return;
+    }
+    case EX_UNARY: rename_reads(r, e->unary.operand); return;
+    case EX_BINARY:
+        rename_reads(r, e->binary.lhs);
+        rename_reads(r, e->binary.rhs);
+        return;
+    case EX_CALL:
+        for (Expr *a = e->call.args; a; a = a->next)
+            rename_reads(r, a);
+        return;
+    case EX_BETWEEN:
+    case EX_IN:
+    case EX_CASE:
+    case EX_IS_NULL:
+        for (Expr *a = e->form.ops; a; a = a->next)
+            rename_reads(r, a);
+        return;
+    case EX_INT:
+    case EX_FLOAT:
+    case EX_STRING:
+    case EX_BOOL:
+    case EX_DURATION: return;
+    }
+}
+
+/* A GROUP BY of a join (Nexmark q4) groups a view of the join: the join
+ * with its conditions gives the columns the grouping reads, each under its
+ * name, or qualifier_name where both sides' are read (docs/sql.md, "Joins");
+ * the query, its names renamed so, groups that view. The grouped query, or
+ * NULL after an error. */
+static SqlQuery *group_of_join(Lower *L, SqlQuery *q)
+{
+    JoinReads r = { .n = 0 };
+    for (SqlItem *it = q->items; it; it = it->next) {
+        if (!it->expr) {
+            diag_unsupported(L->d, it->loc, "SELECT * of a GROUP BY", "name the columns");
+            return NULL;
+        }
+        collect_reads(&r, it->expr);
+    }
+    for (Expr *g = q->group_by; g; g = g->next)
+        collect_reads(&r, g);
+    if (q->having)
+        collect_reads(&r, q->having);
+    if (r.full) {
+        diag_unsupported(L->d, q->group_loc, "a GROUP BY of a join reading more than 128 "
+                         "columns", NULL);
+        return NULL;
+    }
+    SqlItem *items = NULL, **link = &items;
+    for (int i = 0; i < r.n; i++) {
+        bool twice = false;
+        for (int k = 0; k < r.n; k++)
+            twice |= k != i && strcmp(r.name[k], r.name[i]) == 0;
+        r.as[i] = twice && r.qual[i] ? arena_printf(L->a, "%s_%s", r.qual[i], r.name[i])
+                                     : r.name[i];
+        SqlItem *it = arena_alloc(L->a, sizeof *it);
+        it->expr = name_expr(L, r.name[i], r.loc[i]);
+        it->expr->name.qualifier = r.qual[i];
+        it->alias = r.as[i];
+        it->loc = it->alias_loc = r.loc[i];
+        *link = it;
+        link = &it->next;
+    }
+    SqlQuery *join = arena_alloc(L->a, sizeof *join);
+    join->loc = q->loc;
+    join->items = items;
+    join->from = q->from;
+    join->where = q->where;
+    SqlFrom *view = arena_alloc(L->a, sizeof *view);
+    view->kind = FROM_QUERY;
+    view->loc = q->from->loc;
+    view->query = join;
+    SqlQuery *g = arena_alloc(L->a, sizeof *g);
+    *g = *q;
+    g->from = view;
+    g->where = NULL;
+    for (SqlItem *it = g->items; it; it = it->next)
+        rename_reads(&r, it->expr);
+    for (Expr *e = g->group_by; e; e = e->next)
+        rename_reads(&r, e);
+    if (g->having)
+        rename_reads(&r, g->having);
+    return g;
+}
+
 static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlTable *sink)
 {
+    /* This query's rows are a GROUP BY's (its FROM's subquery's, below). */
+    bool aggregated = L->agg_rows;
+    L->agg_rows = false;
+    if (q->from->join && (q->group_by || q->having)) {
+        q = group_of_join(L, q);
+        if (!q)
+            return NULL;
+    }
     if (q->from->join)
         return lower_join(L, q, name, loc, sink);
     if (q->from->kind == FROM_QUERY && row_number_item(q->from->query))
@@ -2640,8 +2801,10 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
     SqlTable *table = NULL;
     const char *input = NULL;
     if (f->kind == FROM_QUERY) {
+        L->agg_rows = q->group_by != NULL;
         Decl *sub = lower_query(L, f->query, fresh_name(L, arena_printf(L->a, "%s_from", name)),
                                 f->loc, NULL);
+        L->agg_rows = false;
         input = sub ? sub->name : NULL;
     } else {
         input = lower_input(L, f->name, f->name_loc, &table);
@@ -2674,7 +2837,7 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
     bool tvf = f->kind == FROM_TVF;
     bool updating = !tvf && !rewindow && (q->group_by || q->having || q->distinct);
     bool changelog = false;
-    if (updating && !updating_ok(L, q, sink, &changelog))
+    if (updating && !updating_ok(L, q, sink, aggregated, &changelog))
         return NULL;
     /* Early firing: the window's result so far every delay, a changelog of
      * (key, window) rows (docs/sql.md, "Legacy group windows"). */
@@ -2869,6 +3032,19 @@ static Decl *lower_select(Lower *L, SqlQuery *q, const char *name, Loc loc, SqlT
         }
         if (!agg->aggregate)
             return NULL; /* after an error */
+        /* The rows of an updating subquery keep its GROUP BY columns, the
+         * changelog's row key, which the Top-N or GROUP BY reading them
+         * needs even where the SELECT leaves them out (Nexmark q4). */
+        for (Expr *k = updating && !sink ? keys : NULL; k; k = k->next) {
+            bool named = false;
+            for (const Item *it = items; it; it = it->next)
+                named |= strcmp(it->name, k->name.name) == 0;
+            if (!named) {
+                *ilink = new_item(L, k->name.name, q->group_loc,
+                                  name_expr(L, k->name.name, q->group_loc));
+                ilink = &(*ilink)->next;
+            }
+        }
         if (q->having || implicit_agg || !identity_select(items, cols)) {
             Op *sel = new_op(L, OP_SELECT, q->loc);
             sel->select = items;

@@ -1,6 +1,6 @@
 -- expect: 12:59: error: an updating result into connector 'kafka' is not supported by this version of flowc (write it to 'upsert-kafka' or 'jdbc' with a PRIMARY KEY, or to 'print' or 'filesystem')
 -- expect: 13:58: error: an updating result upserts into table 'pg' on its PRIMARY KEY: declare PRIMARY KEY (...) NOT ENFORCED of the GROUP BY columns
--- expect: 14:58: error: 'an updating result (GROUP BY without a window) in a view or subquery' is not supported by this version of flowc (flowc writes an updating result to a sink, or ranks it with ROW_NUMBER (Top-N), only: INSERT INTO t SELECT ... GROUP BY ...)
+-- expect: 14:58: error: 'an updating result (GROUP BY without a window) in a view or in a subquery other than FROM's of a GROUP BY' is not supported by this version of flowc (flowc writes an updating result to a sink, ranks it with ROW_NUMBER (Top-N), or aggregates it: INSERT INTO t SELECT ... GROUP BY ...)
 -- expect: 16:35: error: 'SELECT DISTINCT of an expression, an alias or *' is not supported by this version of flowc (name the columns; compute others in a view)
 CREATE TABLE orders (id STRING NOT NULL, v BIGINT, ts TIMESTAMP(3),
   WATERMARK FOR ts AS ts) WITH ('connector' = 'filesystem', 'path' = 'o.csv', 'format' = 'csv');

@@ -355,6 +355,7 @@ typedef enum ChangelogKind {
     CLOG_APPEND,  /* every record a new fact */
     CLOG_UPSERT,  /* an updating aggregate's: a row replaces its key's last one */
     CLOG_RETRACT, /* a regular join's: +I, -U, +U and -D rows */
+    CLOG_TOP,     /* an updating top's: +I, +U and -D rows of (partition, rank) */
 } ChangelogKind;
 
 typedef enum DeclKind {

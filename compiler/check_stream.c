@@ -246,6 +246,19 @@ static void check_op_durations(Checker *c, Op *op)
     check_duration_rules(c, op->loc, rules, n);
 }
 
+/* What the rows of a changelog are, for messages. */
+static const char *changelog_text(ChangelogKind kind)
+{
+    switch (kind) {
+    case CLOG_APPEND: return "records";
+    case CLOG_UPSERT: return "an updating aggregate's rows, each replacing its key's last one";
+    case CLOG_RETRACT: return "a join's rows and their retractions";
+    case CLOG_TOP: return "an updating top's ranks, each replacing its rank's last row or "
+                          "deleting it";
+    }
+    return "?";
+}
+
 /* A window reads records: a changelog's rows (each replacing its key's
  * last one, or retracting it) would count every update as a new record, so
  * reading one is an error; so is an aggregate reading a join's retractions.
@@ -257,10 +270,7 @@ static void refuse_changelog(Pipe *p, const Op *op, const char *what)
         return;
     diag_error(p->c->d, op->loc, "%s reads a changelog here (%s): it would count every update "
                "as a new record; only an aggregate without a window reads a changelog, an "
-               "updating aggregate's", what,
-               p->changelog == CLOG_UPSERT ? "an updating aggregate's rows, each replacing its "
-                                             "key's last one"
-                                           : "a join's rows and their retractions");
+               "updating aggregate's", what, changelog_text(p->changelog));
 }
 
 static void check_window(Pipe *p, Op *op)
@@ -403,11 +413,11 @@ static void aggregate_result(Pipe *p, Op *op, bool updating, const Loc *wloc)
     p->window_result = wloc != NULL;
 }
 
-/* The records are now an upsert changelog keyed by the key fields, and by
- * the field `extra` unless it is NULL. */
-static void upsert_changelog(Pipe *p, const char *extra)
+/* The records are now a changelog keyed by the key fields, and by the
+ * field `extra` unless it is NULL. */
+static void keyed_changelog(Pipe *p, ChangelogKind kind, const char *extra)
 {
-    p->changelog = CLOG_UPSERT;
+    p->changelog = kind;
     p->clog_lost = NULL;
     p->nclog = p->nkey + (extra != NULL);
     p->clog_key = arena_alloc(p->c->arena, sizeof *p->clog_key * (size_t)(p->nkey + 1));
@@ -511,7 +521,7 @@ static void check_update(Pipe *p, Op *op)
     aggregate_result(p, op, true, NULL);
     if (upsert)
         check_retractions(p, op, in, key, nkey, clog_key, nclog);
-    upsert_changelog(p, NULL);
+    keyed_changelog(p, CLOG_UPSERT, NULL);
 }
 
 static void check_aggregate(Pipe *p, Op *op)
@@ -536,7 +546,7 @@ static void check_aggregate(Pipe *p, Op *op)
         return;
     /* Early results: a changelog of one row per (key, window), which a window
      * names by its start (a session's end moves as it grows). */
-    upsert_changelog(p, "window_start");
+    keyed_changelog(p, CLOG_UPSERT, "window_start");
 }
 
 /* ---- join and lookup ------------------------------------------------------------------- */
@@ -707,10 +717,12 @@ static void check_regular_join(Pipe *p, Op *op, const Decl *other)
         const char *which = side == 0 ? "left" : "right";
         op->join.changelog[side] = kind[side] == CLOG_UPSERT;
         op->join.op_field[side] = -1;
-        if (kind[side] == CLOG_RETRACT) {
+        if (kind[side] == CLOG_RETRACT || kind[side] == CLOG_TOP) {
             diag_error(d, side == 0 ? op->loc : op->join.other->loc,
-                       "the %s side of this join is a join's changelog, with retractions: a "
-                       "regular join takes append streams and updating aggregates", which);
+                       "the %s side of this join is %s changelog, with %s: a regular join takes "
+                       "append streams and updating aggregates", which,
+                       kind[side] == CLOG_TOP ? "an updating top's" : "a join's",
+                       kind[side] == CLOG_TOP ? "deletions" : "retractions");
         } else if (kind[side] == CLOG_UPSERT &&
                    !joined_on_clog_key(op->join.eqs, side, schema[side], key[side], nkey[side])) {
             diag_error(d, side == 0 ? op->loc : op->join.other->loc,
@@ -1037,6 +1049,8 @@ static void check_top(Pipe *p, Op *op)
     p->key_lost_at = NULL;
     p->key_outer_at = NULL;
     p->window_result = windowed;
+    if (!windowed)
+        keyed_changelog(p, CLOG_TOP, NULL);
 }
 
 /* ---- The stream ------------------------------------------------------------------------- */
@@ -1075,9 +1089,10 @@ void check_stream(Checker *c, Decl *d)
         /* Filters, projections and keys keep a changelog; other operators
          * make records of their own (docs/language.md, "Regular joins"), but
          * for those that make a changelog: an updating aggregate, a regular
-         * join, a window's early results. */
+         * join, a window's early results, an updating top. */
         bool keeps = op->kind == OP_WHERE || op->kind == OP_SELECT || op->kind == OP_KEY_BY ||
                      op->kind == OP_UPDATE || (op->kind == OP_JOIN && op->join.regular) ||
+                     (op->kind == OP_TOP && !op->top.windowed) ||
                      (op->kind == OP_AGGREGATE && prev && prev->kind == OP_WINDOW &&
                       prev->update.has_every);
         if (!keeps)

@@ -21,28 +21,31 @@
  *             with fewer than two values (so it is always optional).
  *   state     plan.c: what the accumulator keeps, for explain (followed by
  *             " for NAME").
+ *   back      whether it takes a value back (an aggregate of a changelog,
+ *             docs/language.md "Aggregates of a changelog"): `true` for
+ *             those whose accumulator a value can leave.
  *
  * The accumulators themselves (state members, update, merge, result,
  * checkpoint, release) are emit_aggregate.c's, one case per row. How to add
  * an aggregate: docs/architecture.md, "Adding an aggregate". */
 
 /* ORDER AGG
- * KIND            name              min  max result   nulls      state */
-AGG(COUNT,          "count",          0,   1, INT64,   NOT_NULL,  "a count")
-AGG(SUM,            "sum",            1,   1, SUM,     NONE_LEFT, "a running sum")
-AGG(MIN,            "min",            1,   1, ARG,     NONE_LEFT, "the minimum so far")
-AGG(MAX,            "max",            1,   1, ARG,     NONE_LEFT, "the maximum so far")
-AGG(AVG,            "avg",            1,   1, FLOAT64, NONE_LEFT, "a sum and a count")
-AGG(FIRST,          "first",          1,   1, ARG,     NONE_LEFT, "the earliest value and its time")
-AGG(LAST,           "last",           1,   1, ARG,     NONE_LEFT, "the latest value and its time")
-AGG(COUNT_DISTINCT, "count_distinct", 1,   1, INT64,   NOT_NULL,  "the set of distinct values")
-AGG(STDDEV_POP,     "stddev_pop",     1,   1, FLOAT64, NONE_LEFT, "the count, mean and squares")
-AGG(STDDEV_SAMP,    "stddev_samp",    1,   1, FLOAT64, FEW_LEFT,  "the count, mean and squares")
-AGG(STDDEV,         "stddev",         1,   1, FLOAT64, FEW_LEFT,  "the count, mean and squares")
-AGG(VAR_POP,        "var_pop",        1,   1, FLOAT64, NONE_LEFT, "the count, mean and squares")
-AGG(VAR_SAMP,       "var_samp",       1,   1, FLOAT64, FEW_LEFT,  "the count, mean and squares")
-AGG(VARIANCE,       "variance",       1,   1, FLOAT64, FEW_LEFT,  "the count, mean and squares")
-AGG(PERCENTILE,     "percentile",     2,   2, FLOAT64, NONE_LEFT, "the values, or a sketch of them")
-AGG(COLLECT_LIST,   "collect_list",   1,   1, STRING,  NOT_NULL,  "the values as JSON text")
-AGG(MAX_BY,         "max_by",         2,   2, ARG,     NONE_LEFT, "the value at the largest y")
-AGG(MIN_BY,         "min_by",         2,   2, ARG,     NONE_LEFT, "the value at the smallest y")
+ * KIND            name              min  max result   nulls      back   state */
+AGG(COUNT,          "count",          0,   1, INT64,   NOT_NULL,  true,  "a count")
+AGG(SUM,            "sum",            1,   1, SUM,     NONE_LEFT, true,  "a running sum")
+AGG(MIN,            "min",            1,   1, ARG,     NONE_LEFT, false, "the minimum so far")
+AGG(MAX,            "max",            1,   1, ARG,     NONE_LEFT, false, "the maximum so far")
+AGG(AVG,            "avg",            1,   1, FLOAT64, NONE_LEFT, true,  "a sum and a count")
+AGG(FIRST,          "first",          1,   1, ARG,     NONE_LEFT, false, "the earliest value and its time")
+AGG(LAST,           "last",           1,   1, ARG,     NONE_LEFT, false, "the latest value and its time")
+AGG(COUNT_DISTINCT, "count_distinct", 1,   1, INT64,   NOT_NULL,  false, "the set of distinct values")
+AGG(STDDEV_POP,     "stddev_pop",     1,   1, FLOAT64, NONE_LEFT, false, "the count, mean and squares")
+AGG(STDDEV_SAMP,    "stddev_samp",    1,   1, FLOAT64, FEW_LEFT,  false, "the count, mean and squares")
+AGG(STDDEV,         "stddev",         1,   1, FLOAT64, FEW_LEFT,  false, "the count, mean and squares")
+AGG(VAR_POP,        "var_pop",        1,   1, FLOAT64, NONE_LEFT, false, "the count, mean and squares")
+AGG(VAR_SAMP,       "var_samp",       1,   1, FLOAT64, FEW_LEFT,  false, "the count, mean and squares")
+AGG(VARIANCE,       "variance",       1,   1, FLOAT64, FEW_LEFT,  false, "the count, mean and squares")
+AGG(PERCENTILE,     "percentile",     2,   2, FLOAT64, NONE_LEFT, false, "the values, or a sketch of them")
+AGG(COLLECT_LIST,   "collect_list",   1,   1, STRING,  NOT_NULL,  false, "the values as JSON text")
+AGG(MAX_BY,         "max_by",         2,   2, ARG,     NONE_LEFT, false, "the value at the largest y")
+AGG(MIN_BY,         "min_by",         2,   2, ARG,     NONE_LEFT, false, "the value at the smallest y")

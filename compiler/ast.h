@@ -203,7 +203,7 @@ typedef enum WindowKind { WIN_TUMBLING, WIN_SLIDING, WIN_CUMULATE, WIN_SESSION }
 /* One per row of aggregates.h, in its order (ORDER AGG), after AGG_UNKNOWN. */
 typedef enum AggFunc {
     AGG_UNKNOWN, /* checker reports the name */
-#define AGG(kind, name, min, max, result, nulls, state) AGG_##kind,
+#define AGG(kind, name, min, max, result, nulls, back, state) AGG_##kind,
 #include "aggregates.h"
 #undef AGG
 } AggFunc;

@@ -293,19 +293,20 @@ typedef struct AggInfo {
     int min, max;
     AggResult result;
     AggNulls nulls;
+    bool back;
 } AggInfo;
 
 static const char *const agg_names[] = {
-#define AGG(kind, name, min, max, result, nulls, state) name,
+#define AGG(kind, name, min, max, result, nulls, back, state) name,
 #include "aggregates.h"
 #undef AGG
     NULL,
 };
 
 static const AggInfo agg_info[] = {
-    { 0, 0, AGG_RES_INT64, AGG_NULLS_NOT_NULL }, /* AGG_UNKNOWN */
-#define AGG(kind, name, min, max, result, nulls, state) \
-    { min, max, AGG_RES_##result, AGG_NULLS_##nulls },
+    { 0, 0, AGG_RES_INT64, AGG_NULLS_NOT_NULL, false }, /* AGG_UNKNOWN */
+#define AGG(kind, name, min, max, result, nulls, back, state) \
+    { min, max, AGG_RES_##result, AGG_NULLS_##nulls, back },
 #include "aggregates.h"
 #undef AGG
 };
@@ -427,34 +428,6 @@ static void keyed_changelog(Pipe *p, ChangelogKind kind, const char *extra)
         p->clog_key[p->nkey] = extra;
 }
 
-/* Whether an aggregate can take a value back: count, sum and avg; a
- * minimum or maximum would need every value it has seen. */
-static bool retractable(AggFunc agg)
-{
-    switch (agg) {
-    case AGG_COUNT:
-    case AGG_SUM:
-    case AGG_AVG: return true;
-    case AGG_UNKNOWN:
-    case AGG_MIN:
-    case AGG_MAX:
-    case AGG_FIRST:
-    case AGG_LAST:
-    case AGG_COUNT_DISTINCT:
-    case AGG_STDDEV_POP:
-    case AGG_STDDEV_SAMP:
-    case AGG_STDDEV:
-    case AGG_VAR_POP:
-    case AGG_VAR_SAMP:
-    case AGG_VARIANCE:
-    case AGG_PERCENTILE:
-    case AGG_COLLECT_LIST:
-    case AGG_MAX_BY:
-    case AGG_MIN_BY: break;
-    }
-    return false;
-}
-
 /* An updating aggregate of an upsert changelog (docs/language.md,
  * "Aggregates of a changelog"): a row replaces its row key's last one, so
  * the aggregate takes that row's values back before it adds the new row's.
@@ -469,7 +442,7 @@ static void check_retractions(Pipe *p, Op *op, const Schema *in, const int *key,
         diag_error(d, op->update.ttl.loc, "'ttl' on an aggregate of a changelog: a key that "
                    "expired could no longer take back the rows it counted");
     for (const Item *it = op->aggregate; it; it = it->next)
-        if (it->agg != AGG_UNKNOWN && !retractable(it->agg))
+        if (it->agg != AGG_UNKNOWN && !agg_info[it->agg].back)
             diag_error(d, it->agg_loc, "'%s' of a changelog: it cannot take back the value of a "
                        "row that an update replaces (count, sum and avg can)", it->agg_name);
     int *rows = arena_alloc(p->c->arena, sizeof *rows * (size_t)(nclog ? nclog : 1));

@@ -430,7 +430,7 @@ static PlanState *new_state(Plan *plan, PlanNode *n)
 /* What each aggregate's accumulator keeps (aggregates.h, column state), by AggFunc. */
 static const char *const accumulator_kept[] = {
     NULL, /* AGG_UNKNOWN */
-#define AGG(kind, name, min, max, result, nulls, state) state,
+#define AGG(kind, name, min, max, result, nulls, back, state) state,
 #include "aggregates.h"
 #undef AGG
 };

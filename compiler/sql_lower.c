@@ -2644,35 +2644,40 @@ static int read_index(const JoinReads *r, const Expr *e)
     return -1;
 }
 
-static void collect_reads(JoinReads *r, Expr *e)
+/* Visits the names `e` reads: each becomes a column of r (`rename`
+ * false), or the view's column, unqualified, under its name in r. */
+static void visit_reads(JoinReads *r, Expr *e, bool rename)
 {
     switch (e->kind) {
-    case EX_NAME:
-        if (read_index(r, e) >= 0)
-            return;
-        if (r->n == 128) {
+    case EX_NAME: {
+        int i = read_index(r, e);
+        if (rename && i >= 0) {
+            e->name.name = r->as[i];
+            e->name.qualifier = NULL;
+        } else if (!rename && i < 0 && r->n == 128) {
             r->full = true;
-            return;
+        } else if (!rename && i < 0) {
+            r->qual[r->n] = e->name.qualifier;
+            r->name[r->n] = e->name.name;
+            r->loc[r->n++] = e->loc;
         }
-        r->qual[r->n] = e->name.qualifier;
-        r->name[r->n] = e->name.name;
-        r->loc[r->n++] = e->loc;
         return;
-    case EX_UNARY: collect_reads(r, e->unary.operand); return;
+    }
+    case EX_UNARY: visit_reads(r, e->unary.operand, rename); return;
     case EX_BINARY:
-        collect_reads(r, e->binary.lhs);
-        collect_reads(r, e->binary.rhs);
+        visit_reads(r, e->binary.lhs, rename);
+        visit_reads(r, e->binary.rhs, rename);
         return;
     case EX_CALL:
         for (Expr *a = e->call.args; a; a = a->next)
-            collect_reads(r, a);
+            visit_reads(r, a, rename);
         return;
     case EX_BETWEEN:
     case EX_IN:
     case EX_CASE:
     case EX_IS_NULL:
         for (Expr *a = e->form.ops; a; a = a->next)
-            collect_reads(r, a);
+            visit_reads(r, a, rename);
         return;
     case EX_INT:
     case EX_FLOAT:
@@ -2682,40 +2687,15 @@ static void collect_reads(JoinReads *r, Expr *e)
     }
 }
 
-/* Each name read becomes the view's column: unqualified, under its view name. */
-static void rename_reads(const JoinReads *r, Expr *e)
+/* Every name the select list, GROUP BY and HAVING of q read. */
+static void visit_query_reads(JoinReads *r, SqlQuery *q, bool rename)
 {
-    switch (e->kind) {
-    case EX_NAME: {
-        int i = read_index(r, e);
-        if (i >= 0) {
-            e->name.name = r->as[i];
-            e->name.qualifier = NULL;
-        }
-        return;
-    }
-    case EX_UNARY: rename_reads(r, e->unary.operand); return;
-    case EX_BINARY:
-        rename_reads(r, e->binary.lhs);
-        rename_reads(r, e->binary.rhs);
-        return;
-    case EX_CALL:
-        for (Expr *a = e->call.args; a; a = a->next)
-            rename_reads(r, a);
-        return;
-    case EX_BETWEEN:
-    case EX_IN:
-    case EX_CASE:
-    case EX_IS_NULL:
-        for (Expr *a = e->form.ops; a; a = a->next)
-            rename_reads(r, a);
-        return;
-    case EX_INT:
-    case EX_FLOAT:
-    case EX_STRING:
-    case EX_BOOL:
-    case EX_DURATION: return;
-    }
+    for (SqlItem *it = q->items; it; it = it->next)
+        visit_reads(r, it->expr, rename);
+    for (Expr *g = q->group_by; g; g = g->next)
+        visit_reads(r, g, rename);
+    if (q->having)
+        visit_reads(r, q->having, rename);
 }
 
 /* A GROUP BY of a join (Nexmark q4) groups a view of the join: the join
@@ -2726,17 +2706,12 @@ static void rename_reads(const JoinReads *r, Expr *e)
 static SqlQuery *group_of_join(Lower *L, SqlQuery *q)
 {
     JoinReads r = { .n = 0 };
-    for (SqlItem *it = q->items; it; it = it->next) {
+    for (SqlItem *it = q->items; it; it = it->next)
         if (!it->expr) {
             diag_unsupported(L->d, it->loc, "SELECT * of a GROUP BY", "name the columns");
             return NULL;
         }
-        collect_reads(&r, it->expr);
-    }
-    for (Expr *g = q->group_by; g; g = g->next)
-        collect_reads(&r, g);
-    if (q->having)
-        collect_reads(&r, q->having);
+    visit_query_reads(&r, q, false);
     if (r.full) {
         diag_unsupported(L->d, q->group_loc, "a GROUP BY of a join reading more than 128 "
                          "columns", NULL);
@@ -2770,12 +2745,7 @@ static SqlQuery *group_of_join(Lower *L, SqlQuery *q)
     *g = *q;
     g->from = view;
     g->where = NULL;
-    for (SqlItem *it = g->items; it; it = it->next)
-        rename_reads(&r, it->expr);
-    for (Expr *e = g->group_by; e; e = e->next)
-        rename_reads(&r, e);
-    if (g->having)
-        rename_reads(&r, g->having);
+    visit_query_reads(&r, g, true);
     return g;
 }
 

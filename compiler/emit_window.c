@@ -992,12 +992,11 @@ static void emit_results(Emitter *em, CWriter *w, const PlanStage *st, const Win
 bool window_in_store(const Plan *plan, const PlanStage *st)
 {
     const Op *wop = st->nodes[0]->op;
-    /* Sliding and cumulating windows with a lateness keep their panes in
-     * memory for now (docs/checkpoints.md, "What is left"). */
+    /* Sessions and early results keep their state in memory for now
+     * (docs/checkpoints.md, "What is left"). */
     return plan->state_rocksdb && !wop->update.has_every &&
-           (wop->window.kind == WIN_TUMBLING ||
-            ((wop->window.kind == WIN_SLIDING || wop->window.kind == WIN_CUMULATE) &&
-             !wop->window.lateness.param && wop->window.lateness.ms == 0));
+           (wop->window.kind == WIN_TUMBLING || wop->window.kind == WIN_SLIDING ||
+            wop->window.kind == WIN_CUMULATE);
 }
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)

@@ -264,6 +264,7 @@ static void emit_kv_last_panes(CWriter *w, const WindowStage *n, const char *cal
 
 static void emit_kv_sliding_fire(CWriter *w, const WindowStage *n, const KvNames *k)
 {
+    bool lateness = n->late;
     cw_blank(w);
     cw_comment(w, true, "The run stops: the window end goes, with the cached states of the "
                         "panes whose last window it is; RocksDB keeps its own.");
@@ -275,13 +276,18 @@ static void emit_kv_sliding_fire(CWriter *w, const WindowStage *n, const KvNames
     emit_kv_last_panes(w, n, "flow_kv_space_forget(sp)");
     cw_close(w, "");
     cw_blank(w);
-    cw_comment(w, true, "The timer of a window end is due (end - 1ms): the key's states in the "
-                        "window's panes are put together in the scratch pane, ordered by each "
-                        "key's first record in the window, the results go out, and the panes "
-                        "whose last window this is go.");
+    cw_comment(w, true, lateness
+        ? "A timer of a window end is due. At end - 1ms: the key's states in the window's panes "
+          "are put together in the scratch pane, ordered by each key's first record in the "
+          "window, and the results go out; at end - 1ms + lateness the panes whose last window "
+          "this is go."
+        : "The timer of a window end is due (end - 1ms): the key's states in the window's "
+          "panes are put together in the scratch pane, ordered by each key's first record in "
+          "the window, the results go out, and the panes whose last window this is go.");
     cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
     open_block(w);
-    cw_line(w, "(void)time;");
+    if (!lateness)
+        cw_line(w, "(void)time;");
     cw_line(w, "FlowWindowEnd *w = item;");
     cw_line(w, "FlowPanes *ps = w->owner;");
     if (n->results) {
@@ -302,6 +308,13 @@ static void emit_kv_sliding_fire(CWriter *w, const WindowStage *n, const KvNames
                                             "w->end - 1"));
         window_entry_release(w, n, "merged");
         cw_close(w, "");
+        if (lateness)
+            emit_timer_again(w, NULL, n->op, n->rearm, "w", true);
+        cw_close(w, "");
+    } else if (lateness) {
+        cw_open(w, "if (!w->fired)");
+        cw_line(w, "w->fired = true;");
+        emit_timer_again(w, NULL, n->op, n->rearm, "w", true);
         cw_close(w, "");
     } else {
         cw_line(w, "w->fired = true;");
@@ -336,11 +349,25 @@ static void emit_kv_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
     cw_line(bw, "bool new_pane = !sp->fired;");
     cw_line(bw, "sp->fired = true;");
     cw_open(bw, "for (int64_t end = first_end; new_pane; end += %s)", dur_plus(a, n->slide, 0));
-    cw_open(bw, "if (watermark < end - 1)");
-    cw_line(bw, "bool fresh_end;");
-    cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
-    cw_line(bw, "if (fresh_end)");
-    cw_line(bw, "    flow_timer_set(rt, %d, end - 1, w);", n->op);
+    if (n->late) {
+        const char *late_by = dur_plus(a, n->lateness, 0);
+        cw_comment(bw, true, "A window end still kept: one that fired already gets the timer "
+                             "of the end of its lateness.");
+        cw_open(bw, "if (watermark < flow_time_add(end - 1, %s))", late_by);
+        cw_line(bw, "bool fresh_end;");
+        cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
+        cw_open(bw, "if (fresh_end)");
+        cw_line(bw, "w->fired = watermark >= end - 1;");
+        cw_line(bw, "flow_timer_set(rt, %d, w->fired ? flow_time_add(end - 1, %s) : end - 1, w);",
+                n->op, late_by);
+        cw_close(bw, "");
+    } else {
+        cw_open(bw, "if (watermark < end - 1)");
+        cw_line(bw, "bool fresh_end;");
+        cw_line(bw, "FlowWindowEnd *w = flow_window_end_get(ps, end, &fresh_end);");
+        cw_line(bw, "if (fresh_end)");
+        cw_line(bw, "    flow_timer_set(rt, %d, end - 1, w);", n->op);
+    }
     cw_close(bw, "");
     cw_line(bw, "if (end > last_end - %s)", dur_plus(a, n->slide, 0));
     cw_line(bw, "    break; /* that was the last window holding the pane */");
@@ -352,7 +379,56 @@ static void emit_kv_sliding_input(Emitter *em, CWriter *w, const PlanStage *st,
     emit_key_keep(bw, n->keytypes, n->wop->nkey);
     cw_close(bw, "");
     window_accumulate(&b, n);
+    if (n->results && n->late) {
+        cw_comment(bw, true, "A late record within the lateness: an updated result for each "
+                             "window holding it that already fired and is still kept, oldest "
+                             "first.");
+        cw_open(bw, "for (int64_t end = first_end; end - 1 <= watermark; end += %s)",
+                dur_plus(a, n->slide, 0));
+        cw_line(bw, "if (watermark < flow_time_add(end - 1, %s))", dur_plus(a, n->lateness, 0));
+        cw_line(bw, "    %s(rt, &probe, end);", n->names->window);
+        cw_line(bw, "if (end > last_end - %s)", dur_plus(a, n->slide, 0));
+        cw_line(bw, "    break; /* that was the last window holding the pane */");
+        cw_close(bw, "");
+    }
     window_input_end(em, w, st, n, &b);
+}
+
+/* With lateness: the updated result of the key of `probe` for the window
+ * [start of end, end), put together from the key's states in the window's
+ * panes, looked up in the store without making them (a state read back
+ * lives until the next lookup: the merge keeps copies of its strings). */
+static void emit_kv_one_window(Emitter *em, CWriter *w, const WindowStage *n)
+{
+    Arena *a = em->arena;
+    cw_blank(w);
+    cw_comment(w, true, "A late record's updated result for the window ending at `end`: the "
+                        "key's states in the window's panes, merged.");
+    cw_line(w, "static void %s(FlowRuntime *rt, const %s *probe, int64_t end)", n->names->window,
+            n->names->state);
+    open_block(w);
+    cw_line(w, "%s window = { 0 };", n->names->state);
+    for (int i = 0; i < n->wop->nkey; i++)
+        cw_line(w, n->keytypes[i] == TY_STRING ? "window.key%d = flow_str_keep(probe->key%d);"
+                                               : "window.key%d = probe->key%d;", i, i);
+    cw_open(w, "for (int64_t start = %s; start <= end - %s; start += %s)",
+            window_start_of_end(n, "end"), dur_plus(a, n->pane, 0), dur_plus(a, n->pane, 0));
+    cw_line(w, "FlowKvSpace *sp = flow_kv_space_find(rt, %d, start);", n->op);
+    cw_line(w, "if (!sp)");
+    cw_line(w, "    continue;");
+    if (n->wop->nkey) {
+        cw_line(w, "FlowCkptOut *out = flow_kv_key(rt, sp, %s(probe));", n->names->hash);
+        emit_ckpt_put_key(a, w, n->keytypes, n->wop->nkey, "probe");
+    } else {
+        cw_line(w, "flow_kv_key(rt, sp, %s(probe)); /* no key fields */", n->names->hash);
+    }
+    cw_line(w, "const %s *src = flow_kv_peek(rt, sp);", n->names->state);
+    cw_line(w, "if (src)");
+    cw_line(w, "    %s(&window, src);", n->names->merge);
+    cw_close(w, "");
+    cw_line(w, "%s", window_result_call(n, "&window", window_of_end(n, "end"), "end - 1"));
+    window_entry_release(w, n, "(&window)");
+    cw_close(w, "");
 }
 
 void emit_window_kv_sliding(Emitter *em, CWriter *w, const PlanStage *st)
@@ -364,6 +440,8 @@ void emit_window_kv_sliding(Emitter *em, CWriter *w, const PlanStage *st)
         window_result_function(em, w, st, &n);
         window_find_function(w, &n);
         emit_kv_sliding_gather(em, w, &n, &k);
+        if (n.late)
+            emit_kv_one_window(em, w, &n);
     }
     emit_kv_sliding_fire(w, &n, &k);
     emit_kv_sliding_input(em, w, st, &n, &k);
@@ -387,7 +465,8 @@ static void emit_kv_sliding_snapshot(Emitter *em, CWriter *w, const PlanStage *s
     cw_blank(w);
     cw_comment(w, true, arena_printf(em->arena, "Checkpoint of the sliding window at %s:%d: its "
                                      "window ends in the firing order of their timers, each "
-                                     "with the timer's time and its end. The panes' states are "
+                                     "with the timer's time, its end and whether it fired (a "
+                                     "window kept for its lateness). The panes' states are "
                                      "in the store's copy (docs/checkpoints.md).",
                                      em->plan->flow_file, st->nodes[0]->op->loc.line));
     cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptOut *out)", st->names->snapshot);
@@ -399,6 +478,7 @@ static void emit_kv_sliding_snapshot(Emitter *em, CWriter *w, const PlanStage *s
     cw_line(w, "const FlowWindowEnd *e = timers[i].item;");
     cw_line(w, "flow_ckpt_put_i64(out, timers[i].time);");
     cw_line(w, "flow_ckpt_put_i64(out, e->end);");
+    cw_line(w, "flow_ckpt_put_bool(out, e->fired);");
     cw_close(w, "");
     cw_line(w, "flow_state_free(timers);");
     cw_close(w, "");
@@ -421,10 +501,12 @@ static void emit_kv_sliding_restore(Emitter *em, CWriter *w, const PlanStage *st
     cw_open(w, "for (int64_t i = 0; i < n && !flow_ckpt_failed(in); i++)");
     cw_line(w, "int64_t time = flow_ckpt_get_i64(in);");
     cw_line(w, "int64_t end = flow_ckpt_get_i64(in);");
+    cw_line(w, "bool fired = flow_ckpt_get_bool(in);");
     cw_line(w, "bool made;");
     cw_line(w, "FlowWindowEnd *e = flow_window_end_get(ps, end, &made);");
     cw_line(w, "if (!made)");
     cw_line(w, "    continue; /* named twice: only in a corrupt checkpoint */");
+    cw_line(w, "e->fired = fired;");
     cw_line(w, "flow_timer_set(rt, op, time, e);");
     cw_comment(w, true, "Its panes; one that another end made already is that one.");
     cw_line(w, "for (int64_t start = %s; start <= end - %s; start += %s)",

@@ -388,23 +388,18 @@ FlowCkptOut *flow_kv_key(FlowRuntime *rt, const FlowKvSpace *sp, uint64_t hash)
     return &kv->key;
 }
 
-void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
+/* The cache's new entry of the key in kv->key, its state zero (or decoded
+ * from `value` when it is not NULL), linked in the clock and in sp. */
+static FlowKvEntry *entry_make(FlowKv *kv, FlowRuntime *rt, FlowKvSpace *sp, uint64_t h,
+                               const KvBytes *value)
 {
-    FlowKv *kv = rt->kv;
     const unsigned char *key = kv->key.buf;
     size_t klen = kv->key.len;
-    uint64_t h = entry_hash(kv->key_hash, sp->op, sp->ns);
-    FlowKvEntry *e = find_slot(kv, h, key, klen)->e;
-    if (e) {
-        e->used = e->dirty = true;
-        *fresh = false;
-        return entry_state(e);
-    }
-    size_t cost = sizeof *e + round16(klen) + round16(sp->type->size);
+    size_t cost = sizeof(FlowKvEntry) + round16(klen) + round16(sp->type->size);
     make_room(kv, rt, cost);
     if ((kv->count + 1) * 2 > (int64_t)(kv->mask + 1))
         table_grow(kv);
-    e = calloc(1, cost);
+    FlowKvEntry *e = calloc(1, cost);
     if (!e || klen > UINT32_MAX) {
         fprintf(stderr, "%s: out of memory\n", rt->prog->name);
         abort();
@@ -414,25 +409,13 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
     memcpy(e->key, key, klen);
     e->klen = (uint32_t)klen;
     e->cost = (uint32_t)cost;
-    e->used = e->dirty = true;
-    void *state = entry_state(e);
-    *fresh = true;
-    if (!sp->complete) {
-        KvBytes v;
-        char *err = NULL;
-        commit_pending(kv, rt);
-        kv->reads++;
-        if (kv->ops->get(kv->db, key, klen, &v, &err)) {
-            kv->found++;
-            FlowCkptIn in;
-            flowrt_ckpt_in_init(&in, v.p, v.n);
-            sp->type->decode(&in, state);
-            if (flow_ckpt_failed(&in))
-                kv_fail(kv, rt, "reading", strdup("a value does not decode"));
-            *fresh = false;
-        } else if (err) {
-            kv_fail(kv, rt, "reading", err);
-        }
+    e->used = true;
+    if (value) {
+        FlowCkptIn in;
+        flowrt_ckpt_in_init(&in, value->p, value->n);
+        sp->type->decode(&in, entry_state(e));
+        if (flow_ckpt_failed(&in))
+            kv_fail(kv, rt, "reading", strdup("a value does not decode"));
     }
     *find_slot(kv, h, key, klen) = (KvSlot){ h, e };
     kv->count++;
@@ -449,7 +432,56 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
     if (sp->first)
         sp->first->sp_prev = e;
     sp->first = e;
-    return state;
+    return e;
+}
+
+/* The value of the key in kv->key in RocksDB, unless sp has every state in
+ * the cache: whether it is there. */
+static bool stored_value(FlowKv *kv, FlowRuntime *rt, const FlowKvSpace *sp, KvBytes *v)
+{
+    if (sp->complete)
+        return false;
+    char *err = NULL;
+    commit_pending(kv, rt);
+    kv->reads++;
+    if (kv->ops->get(kv->db, kv->key.buf, kv->key.len, v, &err)) {
+        kv->found++;
+        return true;
+    }
+    if (err)
+        kv_fail(kv, rt, "reading", err);
+    return false;
+}
+
+void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
+{
+    FlowKv *kv = rt->kv;
+    uint64_t h = entry_hash(kv->key_hash, sp->op, sp->ns);
+    FlowKvEntry *e = find_slot(kv, h, kv->key.buf, kv->key.len)->e;
+    if (!e) {
+        KvBytes v;
+        bool found = stored_value(kv, rt, sp, &v);
+        e = entry_make(kv, rt, sp, h, found ? &v : NULL);
+        *fresh = !found;
+    } else {
+        *fresh = false;
+    }
+    e->used = e->dirty = true;
+    return entry_state(e);
+}
+
+void *flow_kv_peek(FlowRuntime *rt, FlowKvSpace *sp)
+{
+    FlowKv *kv = rt->kv;
+    uint64_t h = entry_hash(kv->key_hash, sp->op, sp->ns);
+    FlowKvEntry *e = find_slot(kv, h, kv->key.buf, kv->key.len)->e;
+    KvBytes v;
+    if (!e && stored_value(kv, rt, sp, &v))
+        e = entry_make(kv, rt, sp, h, &v);
+    if (!e)
+        return NULL;
+    e->used = true;
+    return entry_state(e);
 }
 
 void flow_kv_delete(FlowRuntime *rt, FlowKvSpace *sp)

@@ -10,7 +10,7 @@ order across keys is not defined), and the counts of its summary (read,
 written, late, bad, unmatched) equal. The programs cover stateless where/select, tumbling,
 sliding with lateness, cumulating windows, sessions, `late as`, dedupe, interval and window
 joins, a full outer interval join, lookup, union, chained windows, updating aggregates (one of another's changelog), window and updating top-N, early results of windows, several
-sinks, file, generator and nexmark sources, tumbling and chained windows and dedupe with
+sinks, file, generator and nexmark sources, tumbling, sliding and cumulating (with lateness) and chained windows and dedupe with
 `state rocksdb` too, every aggregate in memory (percentile past its exact bound), on inputs of a
 few hundred thousand records (a run takes a fraction
 of a second), made here from a fixed seed. The moments of the kills come
@@ -201,14 +201,15 @@ sink overall to file("overall.csv", format = csv);
     ("sliding_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
 stream per_key = events
   | key by k
-  | window sliding 20s every 5s
+  | window sliding 20s every 5s lateness 2s late as too_late
   | aggregate n = count(), total = sum(v), lo = min(tag), tags = collect_list(tag);
 sink per_key to file("per_key.csv", format = csv);
+sink too_late to file("late.csv", format = csv);
 """),
     ("cumulate_rocksdb", ROCKSDB + EVENT_SCHEMA + EVENTS + """
 stream per_key = events
   | key by k
-  | window cumulate 20s every 5s
+  | window cumulate 20s every 5s lateness 1s
   | aggregate n = count(), total = sum(v), hi = max(tag), tags = collect_list(tag);
 sink per_key to file("per_key.csv", format = csv);
 """),

@@ -82,6 +82,9 @@ FlowKvSpace *flow_kv_space_restored(FlowRuntime *rt, int op, int64_t ns,
 FlowCkptOut *flow_kv_key(FlowRuntime *rt, const FlowKvSpace *sp, uint64_t hash);
 /* The state of the key written to flow_kv_key's writer. */
 void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh);
+/* The same state, NULL when the key has none: nothing is made (a late
+ * record's other panes); the state is valid until the next lookup. */
+void *flow_kv_peek(FlowRuntime *rt, FlowKvSpace *sp);
 /* The key written to flow_kv_key's writer goes, from the cache and from
  * RocksDB (a dedupe's expired key). */
 void flow_kv_delete(FlowRuntime *rt, FlowKvSpace *sp);

@@ -6,6 +6,8 @@
  * emit_window_ckpt.c) call them around their own state layout. The
  * accumulators of more than a value or two are the runtime's
  * (flow/aggregate.h). */
+#include <string.h>
+
 #include "emit_aggregate.h"
 
 /* The type of an aggregate's argument as evaluated (sum of an int32 is
@@ -185,6 +187,23 @@ void agg_emit_release(CWriter *w, const Item *items, const char *s)
             cw_line(w, "flow_str_release(%s->acc%d);", s, i);
         if (by_holds_string(it))
             cw_line(w, "flow_str_release(%s->acc%d_by);", s, i);
+    }
+}
+
+void agg_emit_owned_bytes(CWriter *w, const Item *items, const char *s)
+{
+    int i = 0;
+    for (const Item *it = items; it; it = it->next, i++) {
+        /* Each accumulator of the runtime's has a flow_X_bytes beside its
+         * flow_X_free (flow/aggregate.h, state.h). */
+        const char *fn = free_fn(it);
+        if (fn)
+            cw_line(w, "n += %.*s_bytes(&%s->acc%d);", (int)(strlen(fn) - strlen("_free")), fn,
+                    s, i);
+        else if (holds_string(it))
+            cw_line(w, "n += (size_t)%s->acc%d.len;", s, i);
+        if (by_holds_string(it))
+            cw_line(w, "n += (size_t)%s->acc%d_by.len;", s, i);
     }
 }
 

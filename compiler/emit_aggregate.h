@@ -14,6 +14,8 @@ void agg_emit_members(CWriter *w, const Item *items);
 bool agg_owns_memory(const Item *items);
 /* Releases what the accumulators of the state `s` own. */
 void agg_emit_release(CWriter *w, const Item *items, const char *s);
+/* Adds the bytes the accumulators of the state `s` own to the local `n`. */
+void agg_emit_owned_bytes(CWriter *w, const Item *items, const char *s);
 /* The items' arguments arg0.. of the record `in` (of type `rec`), declared
  * before the state is touched, so that a record whose argument fails
  * changes nothing; `loc` is the aggregate's. */

@@ -31,7 +31,7 @@
 /* The names this file gives the stage's functions. */
 typedef struct DedupeKv {
     const char *state, *type, *index, *encode, *decode, *encode_key, *decode_key, *release_state,
-        *expire, *enlist;
+        *owned, *expire, *enlist;
     const TypeKind *types;
     int nkey, op;
     DurC within;          /* `dedupe within D` */
@@ -66,6 +66,7 @@ static DedupeKv dedupe_kv(Emitter *em, const PlanStage *st)
     for (int i = 0; i < k.nkey; i++)
         owns |= k.types[i] == TY_STRING;
     k.release_state = owns ? arena_printf(a, "%s_release", s) : "NULL";
+    k.owned = owns ? arena_printf(a, "%s_owned", s) : "NULL";
     return k;
 }
 
@@ -124,6 +125,15 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const Dedup
         cw_line(w, "%s *s = state;", k->state);
         emit_key_release(w, k->types, k->nkey, "s");
         cw_close(w, "");
+        cw_blank(w);
+        cw_comment(w, true, "The bytes it owns, which the store's cache counts.");
+        cw_line(w, "static size_t %s(const void *state)", k->owned);
+        open_block(w);
+        cw_line(w, "const %s *s = state;", k->state);
+        cw_line(w, "size_t n = 0;");
+        emit_key_bytes(w, k->types, k->nkey, "s");
+        cw_line(w, "return n;");
+        cw_close(w, "");
     }
     cw_blank(w);
     cw_open(w, "static const FlowKvType %s =", k->type);
@@ -131,12 +141,14 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const Dedup
     cw_line(w, "%s,", k->encode);
     cw_line(w, "%s,", k->decode);
     cw_line(w, "%s,", k->release_state);
+    cw_line(w, "%s,", k->owned);
     cw_close(w, ";");
     cw_open(w, "static const FlowKvType %s =", k->index);
     cw_line(w, "sizeof(%s),", k->state);
     cw_line(w, "%s,", k->encode_key);
     cw_line(w, "%s,", k->decode_key);
     cw_line(w, "%s,", k->release_state);
+    cw_line(w, "%s,", k->owned);
     cw_close(w, ";");
 }
 

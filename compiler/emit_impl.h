@@ -135,6 +135,8 @@ void emit_key_probe(Body *b, const PlanNode *node);
 void emit_key_keep(CWriter *w, const TypeKind *types, int nkey);
 /* Releases the copied key strings of the state `s` points to. */
 void emit_key_release(CWriter *w, const TypeKind *types, int nkey, const char *s);
+/* Adds the bytes of the strings the key of state `s` copied to the local `n`. */
+void emit_key_bytes(CWriter *w, const TypeKind *types, int nkey, const char *s);
 /* In a fire function: the timer of `item` is set again at `at`, only when
  * the C test `when` holds (unless it is NULL); with `skip_rest` the function
  * then returns, skipping what follows (the code that frees the item). */

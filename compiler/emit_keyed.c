@@ -120,6 +120,13 @@ void emit_key_release(CWriter *w, const TypeKind *types, int nkey, const char *s
             cw_line(w, "flow_str_release(%s->key%d);", s, k);
 }
 
+void emit_key_bytes(CWriter *w, const TypeKind *types, int nkey, const char *s)
+{
+    for (int k = 0; k < nkey; k++)
+        if (types[k] == TY_STRING)
+            cw_line(w, "n += (size_t)%s->key%d.len;", s, k);
+}
+
 void emit_timer_again(CWriter *w, const char *when, int op, const char *at, const char *item,
                       bool skip_rest)
 {

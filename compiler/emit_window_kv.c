@@ -27,7 +27,7 @@
 
 /* The names of the functions this file adds to a stage's. */
 typedef struct KvNames {
-    const char *type, *encode, *decode, *release_state, *each;
+    const char *type, *encode, *decode, *release_state, *owned, *each;
 } KvNames;
 
 static KvNames kv_names(Emitter *em, const WindowStage *n)
@@ -39,6 +39,7 @@ static KvNames kv_names(Emitter *em, const WindowStage *n)
         .encode = arena_printf(a, "%s_encode", s),
         .decode = arena_printf(a, "%s_decode", s),
         .release_state = window_owns_memory(n) ? arena_printf(a, "%s_release", s) : "NULL",
+        .owned = window_owns_memory(n) ? arena_printf(a, "%s_owned", s) : "NULL",
         .each = arena_printf(a, "%s_each", s),
     };
 }
@@ -73,6 +74,16 @@ static void emit_kv_codec(Emitter *em, CWriter *w, const PlanStage *st, const Wi
         cw_line(w, "%s *s = state;", n->names->state);
         window_entry_release(w, n, "s");
         cw_close(w, "");
+        cw_blank(w);
+        cw_comment(w, true, "The bytes it owns, which the store's cache counts.");
+        cw_line(w, "static size_t %s(const void *state)", k->owned);
+        open_block(w);
+        cw_line(w, "const %s *s = state;", n->names->state);
+        cw_line(w, "size_t n = 0;");
+        emit_key_bytes(w, n->keytypes, n->wop->nkey, "s");
+        agg_emit_owned_bytes(w, n->items, "s");
+        cw_line(w, "return n;");
+        cw_close(w, "");
     }
     cw_blank(w);
     cw_open(w, "static const FlowKvType %s =", k->type);
@@ -80,6 +91,7 @@ static void emit_kv_codec(Emitter *em, CWriter *w, const PlanStage *st, const Wi
     cw_line(w, "%s,", k->encode);
     cw_line(w, "%s,", k->decode);
     cw_line(w, "%s,", k->release_state);
+    cw_line(w, "%s,", k->owned);
     cw_close(w, ";");
 }
 

@@ -260,6 +260,15 @@ double flow_quantiles_get(const FlowQuantiles *q, double p)
     return r;
 }
 
+size_t flow_quantiles_bytes(const FlowQuantiles *q)
+{
+    size_t n = (size_t)q->cap * sizeof *q->values;
+    if (q->sketch)
+        n += sizeof *q->sketch +
+             ((size_t)q->sketch->neg.len + (size_t)q->sketch->pos.len) * sizeof(int64_t);
+    return n;
+}
+
 void flow_quantiles_free(FlowQuantiles *q)
 {
     free(q->values);
@@ -453,6 +462,11 @@ FlowStr flow_list_json(const FlowJsonList *l)
         return (FlowStr){ "[]", 2 };
     l->text[l->len] = ']'; /* the byte list_reserve keeps */
     return (FlowStr){ l->text, l->len + 1 };
+}
+
+size_t flow_list_bytes(const FlowJsonList *l)
+{
+    return (size_t)l->cap;
 }
 
 void flow_list_free(FlowJsonList *l)

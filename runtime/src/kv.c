@@ -78,6 +78,9 @@ struct FlowKv {
     uint64_t mask;
     int64_t count;
     FlowKvEntry *hand;         /* the next entry CLOCK looks at; NULL: empty */
+    /* The state handed out last: what it owns may grow while the caller
+     * updates it, so its cost is measured again at the next lookup. */
+    FlowKvEntry *touched;
     FlowTable spaces;          /* FlowKvSpace items */
     FlowKvSpace **last;        /* per operator, the space of its last record */
     int nops;
@@ -216,7 +219,31 @@ static void entry_drop(FlowKv *kv, FlowKvEntry *e)
     if (sp->type->release)
         sp->type->release(entry_state(e));
     kv->bytes -= (int64_t)e->cost;
+    if (kv->touched == e)
+        kv->touched = NULL;
     free(e);
+}
+
+/* An entry's cost: its bookkeeping, key and struct, and what the struct
+ * owns (strings, sets, lists), so that the cache's bound is of memory. */
+static size_t entry_cost(const FlowKvType *type, size_t klen, const void *state)
+{
+    size_t cost = sizeof(FlowKvEntry) + round16(klen) + round16(type->size);
+    if (state && type->owned)
+        cost += type->owned(state);
+    return cost < UINT32_MAX ? cost : UINT32_MAX;
+}
+
+/* The state handed out last is measured again. */
+static void remeasure(FlowKv *kv)
+{
+    FlowKvEntry *e = kv->touched;
+    kv->touched = NULL;
+    if (!e || !e->space->type->owned)
+        return;
+    size_t cost = entry_cost(e->space->type, e->klen, entry_state(e));
+    kv->bytes += (int64_t)cost - (int64_t)e->cost;
+    e->cost = (uint32_t)cost;
 }
 
 /* Into the store's batch, if it changed. */
@@ -236,6 +263,7 @@ static void entry_write(FlowKv *kv, FlowKvEntry *e)
  * batch per lookup; states of a space being visited are not evicted. */
 static void make_room(FlowKv *kv, FlowRuntime *rt, size_t need)
 {
+    remeasure(kv);
     if (kv->bytes + (int64_t)need <= kv->cap)
         return;
     int64_t goal = kv->cap - kv->cap / 8;
@@ -395,7 +423,7 @@ static FlowKvEntry *entry_make(FlowKv *kv, FlowRuntime *rt, FlowKvSpace *sp, uin
 {
     const unsigned char *key = kv->key.buf;
     size_t klen = kv->key.len;
-    size_t cost = sizeof(FlowKvEntry) + round16(klen) + round16(sp->type->size);
+    size_t cost = entry_cost(sp->type, klen, NULL);
     make_room(kv, rt, cost);
     if ((kv->count + 1) * 2 > (int64_t)(kv->mask + 1))
         table_grow(kv);
@@ -432,6 +460,7 @@ static FlowKvEntry *entry_make(FlowKv *kv, FlowRuntime *rt, FlowKvSpace *sp, uin
     if (sp->first)
         sp->first->sp_prev = e;
     sp->first = e;
+    kv->touched = e; /* a decoded state owns what it read: measured at the next lookup */
     return e;
 }
 
@@ -456,6 +485,7 @@ static bool stored_value(FlowKv *kv, FlowRuntime *rt, const FlowKvSpace *sp, KvB
 void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
 {
     FlowKv *kv = rt->kv;
+    remeasure(kv);
     uint64_t h = entry_hash(kv->key_hash, sp->op, sp->ns);
     FlowKvEntry *e = find_slot(kv, h, kv->key.buf, kv->key.len)->e;
     if (!e) {
@@ -467,12 +497,14 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
         *fresh = false;
     }
     e->used = e->dirty = true;
+    kv->touched = e;
     return entry_state(e);
 }
 
 void *flow_kv_peek(FlowRuntime *rt, FlowKvSpace *sp)
 {
     FlowKv *kv = rt->kv;
+    remeasure(kv);
     uint64_t h = entry_hash(kv->key_hash, sp->op, sp->ns);
     FlowKvEntry *e = find_slot(kv, h, kv->key.buf, kv->key.len)->e;
     KvBytes v;

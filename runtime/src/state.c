@@ -167,10 +167,17 @@ static void distinct_add(FlowDistinct *d, struct FlowDistinctSlot v)
                 distinct_put(d, &old.slots[i]);
         free(old.slots);
     }
-    if (v.is_str)
+    if (v.is_str) {
         v.str = flow_str_keep(v.str);
+        d->bytes += v.str.len;
+    }
     distinct_put(d, &v);
     d->count++;
+}
+
+size_t flow_distinct_bytes(const FlowDistinct *d)
+{
+    return (size_t)d->cap * sizeof *d->slots + (size_t)d->bytes;
 }
 
 void flow_distinct_add_i64(FlowDistinct *d, int64_t v)

@@ -92,6 +92,8 @@ void flow_quantiles_merge(FlowQuantiles *d, const FlowQuantiles *s);
  * FLOW_QUANTILES_ALPHA of it. */
 double flow_quantiles_get(const FlowQuantiles *q, double p);
 void flow_quantiles_free(FlowQuantiles *q);
+/* The memory q owns, in bytes (the state store's cache counts it). */
+size_t flow_quantiles_bytes(const FlowQuantiles *q);
 
 void flow_ckpt_put_quantiles(FlowCkptOut *out, const FlowQuantiles *q);
 /* Into a zeroed *q. */
@@ -120,6 +122,8 @@ void flow_list_prepend(FlowJsonList *d, const FlowJsonList *s);
 /* The array's text, "[]" for none: valid until l changes. */
 FlowStr flow_list_json(const FlowJsonList *l);
 void flow_list_free(FlowJsonList *l);
+/* The memory l owns, in bytes. */
+size_t flow_list_bytes(const FlowJsonList *l);
 
 void flow_ckpt_put_list(FlowCkptOut *out, const FlowJsonList *l);
 /* Into a zeroed *l. */

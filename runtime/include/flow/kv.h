@@ -51,6 +51,7 @@ typedef struct FlowKvType {
     void (*encode)(FlowCkptOut *out, const void *state); /* the value written to RocksDB */
     void (*decode)(FlowCkptIn *in, void *state);         /* into a zeroed struct */
     void (*release)(void *state);                        /* what it owns; NULL: nothing */
+    size_t (*owned)(const void *state);                  /* its bytes; NULL: nothing */
 } FlowKvType;
 
 /* One window of one operator. `fired` is the generated code's; the rest the

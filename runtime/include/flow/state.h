@@ -291,6 +291,7 @@ static inline int64_t flow_early_tick(int64_t after, int64_t start, int64_t ever
 typedef struct FlowDistinct {
     struct FlowDistinctSlot *slots;
     int64_t cap, count;
+    int64_t bytes;       /* of the strings it copied */
 } FlowDistinct;
 
 void flow_distinct_add_i64(FlowDistinct *d, int64_t v);
@@ -300,6 +301,8 @@ void flow_distinct_add_str(FlowDistinct *d, FlowStr v);
 /* Adds every value of src to d (sliding windows merge their panes' sets). */
 void flow_distinct_merge(FlowDistinct *d, const FlowDistinct *src);
 void flow_distinct_free(FlowDistinct *d);
+/* The memory a set owns, in bytes (the state store's cache counts it). */
+size_t flow_distinct_bytes(const FlowDistinct *d);
 
 /* ---- Operators and timers --------------------------------------------------------- */
 

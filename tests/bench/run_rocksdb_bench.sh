@@ -16,7 +16,9 @@
 #   its 60 panes (MANY records);
 # - cumulating: the same keys over `window cumulate 60s every 1s` (each
 #   minute's windows grow by a second: 60 window ends a minute, each put
-#   together from the panes of the minute so far).
+#   together from the panes of the minute so far);
+# - sliding with lateness: the sliding case with `lateness 5s` (each window
+#   end kept 5 s after it fires, its panes with it).
 # Each flowc program's output is first checked against the memory build's
 # (sorted: the store gives a window's results in key order).
 #
@@ -48,7 +50,9 @@ sed 's/keys = 10000,/keys = 1099511627776,/' "$here/bench_tumbling.flow" > many_
 cp "$here/bench_sliding.flow" slide_memory.flow
 sed 's/window sliding 60s every 1s/window cumulate 60s every 1s/' "$here/bench_sliding.flow" \
   > cum_memory.flow
-for kind in hot many slide cum; do
+sed 's/window sliding 60s every 1s/window sliding 60s every 1s lateness 5s/' \
+  "$here/bench_sliding.flow" > late_memory.flow
+for kind in hot many slide cum late; do
   { cat "${kind}_memory.flow"; echo 'config { state rocksdb "rocksdb_bench.state"; }'; } \
     > "${kind}_rocksdb.flow"
   for state in memory rocksdb; do
@@ -72,6 +76,9 @@ cmp check_memory.csv check_rocksdb.csv
 ./cum_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
 ./cum_rocksdb --set n=1000000 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
 cmp check_memory.csv check_rocksdb.csv
+./late_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
+./late_rocksdb --set n=1000000 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
+cmp check_memory.csv check_rocksdb.csv
 rm -f check_*.csv
 
 # measure_once CMD...: "SECONDS PEAK_KIB" of one run (wall clock, max RSS).
@@ -87,7 +94,7 @@ best() { # "S K" "S K": the faster run
 # The machine's speed drifts (a shared VM): the programs run in turns, and
 # each keeps its best time.
 echo "== timing $count hot-key and $many many-key records (best of $runs, runs interleaved)"
-hm="" hr="" hb="" mm="" mr="" ms="" sm="" sr="" cm="" cr=""
+hm="" hr="" hb="" mm="" mr="" ms="" sm="" sr="" cm="" cr="" lm="" lr=""
 for _ in $(seq "$runs"); do
   hm=$(best "$hm" "$(measure_once ./hot_memory --set n="$count")")
   hr=$(best "$hr" "$(measure_once ./hot_rocksdb --set n="$count")")
@@ -99,14 +106,16 @@ for _ in $(seq "$runs"); do
   sr=$(best "$sr" "$(measure_once ./slide_rocksdb --set n="$many")")
   cm=$(best "$cm" "$(measure_once ./cum_memory --set n="$many")")
   cr=$(best "$cr" "$(measure_once ./cum_rocksdb --set n="$many")")
+  lm=$(best "$lm" "$(measure_once ./late_memory --set n="$many")")
+  lr=$(best "$lr" "$(measure_once ./late_rocksdb --set n="$many")")
 done
 
 echo
-printf '%-58s %9s %14s %10s %8s %8s\n' "case" "seconds" "events/s" "peak MiB" "/memory" "/C"
+printf '%-66s %9s %14s %10s %8s %8s\n' "case" "seconds" "events/s" "peak MiB" "/memory" "/C"
 row() { # label n "seconds kib" ["seconds kib" of state memory] ["seconds kib" of C]
   awk -v l="$1" -v n="$2" -v r="$3" -v m="${4:-}" -v c="${5:-}" 'BEGIN {
     split(r, x, " ")
-    printf "%-58s %9.2f %14.0f %10.1f", l, x[1], n / x[1], x[2] / 1024
+    printf "%-66s %9.2f %14.0f %10.1f", l, x[1], n / x[1], x[2] / 1024
     if (m != "") { split(m, y, " "); printf " %8.2f", y[1] / x[1] } else printf " %8s", ""
     if (c != "") { split(c, z, " "); printf " %8.2f", z[1] / x[1] }
     printf "\n" }'
@@ -121,5 +130,7 @@ row "hot keys (10^4), sliding 60s every 1s, state memory" "$many" "$sm"
 row "hot keys (10^4), sliding 60s every 1s, state rocksdb" "$many" "$sr" "$sm"
 row "hot keys (10^4), cumulate 60s every 1s, state memory" "$many" "$cm"
 row "hot keys (10^4), cumulate 60s every 1s, state rocksdb" "$many" "$cr" "$cm"
+row "hot keys (10^4), sliding 60s every 1s lateness 5s, state memory" "$many" "$lm"
+row "hot keys (10^4), sliding 60s every 1s lateness 5s, state rocksdb" "$many" "$lr" "$lm"
 echo
 echo "/memory: throughput / that of the state memory build; /C: / that of baseline_window.c"

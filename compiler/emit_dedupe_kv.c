@@ -135,21 +135,9 @@ static void emit_state(Emitter *em, CWriter *w, const PlanStage *st, const Dedup
         cw_line(w, "return n;");
         cw_close(w, "");
     }
-    cw_blank(w);
-    cw_open(w, "static const FlowKvType %s =", k->type);
-    cw_line(w, "sizeof(%s),", k->state);
-    cw_line(w, "%s,", k->encode);
-    cw_line(w, "%s,", k->decode);
-    cw_line(w, "%s,", k->release_state);
-    cw_line(w, "%s,", k->owned);
-    cw_close(w, ";");
-    cw_open(w, "static const FlowKvType %s =", k->index);
-    cw_line(w, "sizeof(%s),", k->state);
-    cw_line(w, "%s,", k->encode_key);
-    cw_line(w, "%s,", k->decode_key);
-    cw_line(w, "%s,", k->release_state);
-    cw_line(w, "%s,", k->owned);
-    cw_close(w, ";");
+    emit_kv_type(w, k->type, k->state, k->encode, k->decode, k->release_state, k->owned, false);
+    emit_kv_type(w, k->index, k->state, k->encode_key, k->decode_key, k->release_state, k->owned,
+                 true);
 }
 
 /* The key of `probe` (its hash `hash`) into the writer of a key of `space`. */
@@ -167,30 +155,16 @@ static void emit_key_of(Emitter *em, CWriter *w, const DedupeKv *k, const char *
 static void emit_index_functions(Emitter *em, CWriter *w, const PlanStage *st,
                                  const DedupeKv *k)
 {
-    cw_blank(w);
-    cw_comment(w, true, arena_printf(em->arena, "The key of `probe` is listed in the expiry "
-                                     "index under the span of %s holding `expiry`; "
-                                     "a new span gets its timer at its end.", k->wtext));
-    cw_line(w, "static void %s(FlowRuntime *rt, %s probe, uint64_t hash, int64_t expiry)",
-            k->enlist, k->state);
-    open_block(w);
-    cw_line(w, "int64_t span = flow_window_start(expiry, %s);", k->w);
-    cw_line(w, "bool made;");
-    cw_line(w, "FlowKvSpace *sp = flow_kv_space(rt, %d, span, &%s, &made);", k->op, k->index);
-    cw_line(w, "if (made)");
-    cw_line(w, "    flow_timer_set(rt, %d, flow_time_add(span, %s), sp);", k->op, k->w1);
-    cw_line(w, "const %s *key = &probe;", k->state);
-    emit_key_of(em, w, k, "sp", "key", "hash");
-    cw_line(w, "bool fresh;");
-    cw_line(w, "%s *s = flow_kv_get(rt, sp, &fresh);", k->state);
-    if (k->nkey) {
-        cw_open(w, "if (fresh)");
-        emit_key_keep(w, k->types, k->nkey);
-        cw_close(w, "");
-    } else {
-        cw_line(w, "(void)s;");
-    }
-    cw_close(w, "");
+    KvIndex x = {
+        .enlist = k->enlist, .probe = k->state, .type = k->index, .types = k->types,
+        .nkey = k->nkey, .op = k->op,
+        .span = arena_printf(em->arena, "flow_window_start(at, %s)", k->w),
+        .timer = arena_printf(em->arena, "flow_time_add(span, %s)", k->w1),
+    };
+    emit_kv_enlist(em, w, &x, arena_printf(em->arena, "The key of `probe` is listed in the "
+                                            "expiry index under the span of %s holding `at`, "
+                                            "its expiry; a new span gets its timer at its end.",
+                                            k->wtext));
 
     cw_blank(w);
     cw_comment(w, true, "A key of a span of the index that is due: its state goes if its burst "
@@ -211,22 +185,7 @@ static void emit_index_functions(Emitter *em, CWriter *w, const PlanStage *st,
     cw_line(w, "    flow_kv_delete(rt, states);");
     cw_close(w, "");
 
-    cw_blank(w);
-    cw_comment(w, true, "The run stops: the span's cached entries go; RocksDB keeps its own.");
-    cw_line(w, "static void %s(void *item)", st->names->release);
-    open_block(w);
-    cw_line(w, "flow_kv_space_forget(item);");
-    cw_close(w, "");
-    cw_blank(w);
-    cw_comment(w, true, "The timer of a span of the index is due: its expired keys go, then "
-                        "the span.");
-    cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", st->names->fire);
-    open_block(w);
-    cw_line(w, "(void)time;");
-    cw_line(w, "FlowKvSpace *sp = item;");
-    cw_line(w, "flow_kv_each(rt, sp, %s);", k->expire);
-    cw_line(w, "flow_kv_space_delete(rt, sp);");
-    cw_close(w, "");
+    emit_kv_index_timers(em, w, st->names->release, st->names->fire, k->expire);
 }
 
 void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st)
@@ -294,33 +253,11 @@ void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st)
 
 void emit_dedupe_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
 {
-    emit_kv_spaces_snapshot(w, st, arena_printf(em->arena, "Checkpoint of the dedupe at %s:%d: "
-                                                "the spans of its expiry index in the firing "
-                                                "order of their timers, each with the timer's "
-                                                "time and its start. The states and the index "
-                                                "are in the store's copy "
-                                                "(docs/checkpoints.md).", em->plan->flow_file,
-                                                st->nodes[0]->op->loc.line), false);
+    emit_kv_index_snapshot(em, w, st, "dedupe");
 }
 
 void emit_dedupe_kv_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
     DedupeKv k = dedupe_kv(em, st);
-    cw_blank(w);
-    cw_comment(w, true, arena_printf(em->arena, "Restore of the dedupe at %s:%d, empty: its "
-                                     "states, and each span of its index with its timer, in the "
-                                     "order the timers were saved in, are in the store.",
-                                     em->plan->flow_file, st->nodes[0]->op->loc.line));
-    cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptIn *in)", st->names->restore);
-    open_block(w);
-    cw_line(w, "flow_kv_space_restored(rt, op, INT64_MIN, &%s);", k.type);
-    cw_line(w, "int64_t n = flow_ckpt_get_count(in, INT64_MAX);");
-    cw_open(w, "for (int64_t i = 0; i < n && !flow_ckpt_failed(in); i++)");
-    cw_line(w, "int64_t time = flow_ckpt_get_i64(in);");
-    cw_line(w, "FlowKvSpace *sp = flow_kv_space_restored(rt, op, flow_ckpt_get_i64(in), &%s);",
-            k.index);
-    cw_line(w, "if (sp) /* one timer per span, even if a corrupt checkpoint names it twice */");
-    cw_line(w, "    flow_timer_set(rt, op, time, sp);");
-    cw_close(w, "");
-    cw_close(w, "");
+    emit_kv_index_restore(em, w, st, "dedupe", k.type, k.index);
 }

@@ -246,6 +246,39 @@ void emit_update_restore(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_top_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_top_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_top_restore(Emitter *em, CWriter *w, const PlanStage *st);
+/* emit_kv_index.c: what the operators in the store share: the FlowKvType
+ * `name` of states of the C type `state` (`one_group`: an expiry index's,
+ * flow/kv.h) ... */
+void emit_kv_type(CWriter *w, const char *name, const char *state, const char *encode,
+                  const char *decode, const char *release, const char *owned, bool one_group);
+/* The timers' release of the operator's spaces (`what`: "window"). */
+void emit_kv_release(Emitter *em, CWriter *w, const char *name, const char *what);
+/* ... and an expiry index of keys (a dedupe's, a session window's): per
+ * span of times a space of the keys listed there, with a timer; its states
+ * are structs `probe` holding the key fields. */
+typedef struct KvIndex {
+    const char *enlist;      /* the name of the function listing a key */
+    const char *probe;       /* the C type of the key passed to it, and of the index's states */
+    const char *type;        /* the index's FlowKvType */
+    const TypeKind *types;   /* the key fields' */
+    int nkey, op;
+    const char *span;        /* C: the namespace of the span holding the time `at` */
+    const char *timer;       /* C: the time of its timer, from `span` */
+} KvIndex;
+/* `static void enlist(rt, probe, hash, at)`: the key of `probe` (its hash
+ * `hash`) is listed in the span holding `at`; a new span gets its timer.
+ * `comment` opens it. */
+void emit_kv_enlist(Emitter *em, CWriter *w, const KvIndex *x, const char *comment);
+/* The timers' release and fire functions of the index's spans, `fire`
+ * draining a span through `visit` (a FlowKvSpace's visit of a key). */
+void emit_kv_index_timers(Emitter *em, CWriter *w, const char *release, const char *fire,
+                          const char *visit);
+/* The snapshot and restore functions of an operator (`what`: "dedupe")
+ * whose states are in the space INT64_MIN of type `states` and the spans of
+ * whose index are of type `index`. */
+void emit_kv_index_snapshot(Emitter *em, CWriter *w, const PlanStage *st, const char *what);
+void emit_kv_index_restore(Emitter *em, CWriter *w, const PlanStage *st, const char *what,
+                           const char *states, const char *index);
 /* emit_dedupe_kv.c: a dedupe whose state is in the store (`state rocksdb`). */
 void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st);

@@ -57,7 +57,11 @@
  * session's end - 1ms, which is its own. The timer of a session that grew is
  * set again at its new end - 1ms when it comes. With lateness L a session
  * that fired stays until end - 1ms + L; a record that joins it meanwhile
- * emits an updated result at once, as in a tumbling window. */
+ * emits an updated result at once, as in a tumbling window.
+ *
+ * With `state rocksdb` (window_in_store) the states live in the runtime's
+ * store instead: emit_window_kv.c for tumbling, sliding and cumulating
+ * windows, emit_window_kv_session.c for sessions. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -991,12 +995,9 @@ static void emit_results(Emitter *em, CWriter *w, const PlanStage *st, const Win
 
 bool window_in_store(const Plan *plan, const PlanStage *st)
 {
-    const Op *wop = st->nodes[0]->op;
-    /* Sessions and early results keep their state in memory for now
-     * (docs/checkpoints.md, "What is left"). */
-    return plan->state_rocksdb && !wop->update.has_every &&
-           (wop->window.kind == WIN_TUMBLING || wop->window.kind == WIN_SLIDING ||
-            wop->window.kind == WIN_CUMULATE);
+    /* Early results keep their state in memory for now (docs/checkpoints.md,
+     * "What is left"). */
+    return plan->state_rocksdb && !st->nodes[0]->op->update.has_every;
 }
 
 void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
@@ -1033,6 +1034,10 @@ void emit_window_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_sliding_input(em, w, st, &n);
         break;
     case WIN_SESSION:
+        if (window_in_store(em->plan, st)) { /* emit_window_kv_session.c */
+            emit_window_kv_session(em, w, st);
+            break;
+        }
         emit_session_state(em, w, &n);
         emit_results(em, w, st, &n);
         emit_merge_function(em, w, &n);

@@ -83,9 +83,9 @@ void window_early_get_rows(CWriter *w, const WindowStage *n);
 void window_early_tick(CWriter *w, const WindowStage *n, const char *var, const char *start,
                        const char *fire_at, void (*rows)(CWriter *, const WindowStage *));
 
-/* Whether the window keeps its state in the store: a tumbling window, or a
- * sliding one without a lateness, of a `state rocksdb` program, without
- * early results (docs/checkpoints.md, "RocksDB state"). */
+/* Whether the window keeps its state in the store: a window of a `state
+ * rocksdb` program without early results (docs/checkpoints.md, "RocksDB
+ * state"). */
 bool window_in_store(const Plan *plan, const PlanStage *st);
 /* A sliding (or cumulating) window's record: its pane `start`, `last_end`
  * (of the last window holding it), `free_at` and `first_end` (of the first). */
@@ -102,5 +102,9 @@ void emit_window_kv_tumbling(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_window_kv_sliding(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_window_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_window_kv_restore(Emitter *em, CWriter *w, const PlanStage *st);
+/* emit_window_kv_session.c: a session window whose state is in the store. */
+void emit_window_kv_session(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_window_kv_session_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_window_kv_session_restore(Emitter *em, CWriter *w, const PlanStage *st);
 
 #endif

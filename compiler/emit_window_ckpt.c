@@ -255,7 +255,12 @@ void emit_window_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
         else
             emit_sliding_snapshot(em, w, st);
         break;
-    case WIN_SESSION: emit_session_snapshot(em, w, st); break;
+    case WIN_SESSION:
+        if (window_in_store(em->plan, st))
+            emit_window_kv_session_snapshot(em, w, st);
+        else
+            emit_session_snapshot(em, w, st);
+        break;
     }
 }
 
@@ -275,6 +280,11 @@ void emit_window_restore(Emitter *em, CWriter *w, const PlanStage *st)
         else
             emit_sliding_restore(em, w, st);
         break;
-    case WIN_SESSION: emit_session_restore(em, w, st); break;
+    case WIN_SESSION:
+        if (window_in_store(em->plan, st))
+            emit_window_kv_session_restore(em, w, st);
+        else
+            emit_session_restore(em, w, st);
+        break;
     }
 }

@@ -85,14 +85,8 @@ static void emit_kv_codec(Emitter *em, CWriter *w, const PlanStage *st, const Wi
         cw_line(w, "return n;");
         cw_close(w, "");
     }
-    cw_blank(w);
-    cw_open(w, "static const FlowKvType %s =", k->type);
-    cw_line(w, "sizeof(%s),", n->names->state);
-    cw_line(w, "%s,", k->encode);
-    cw_line(w, "%s,", k->decode);
-    cw_line(w, "%s,", k->release_state);
-    cw_line(w, "%s,", k->owned);
-    cw_close(w, ";");
+    emit_kv_type(w, k->type, n->names->state, k->encode, k->decode, k->release_state, k->owned,
+                 false);
 }
 
 static void emit_kv_state(Emitter *em, CWriter *w, const PlanStage *st, const WindowStage *n,
@@ -112,7 +106,7 @@ static void emit_kv_state(Emitter *em, CWriter *w, const PlanStage *st, const Wi
 
 /* The timers' release (shutdown, the checkpoint self-test) and fire
  * functions of a window. */
-static void emit_kv_fire(CWriter *w, const WindowStage *n, const KvNames *k)
+static void emit_kv_fire(Emitter *em, CWriter *w, const WindowStage *n, const KvNames *k)
 {
     bool lateness = n->late;
     if (n->results) {
@@ -122,12 +116,7 @@ static void emit_kv_fire(CWriter *w, const WindowStage *n, const KvNames *k)
         cw_line(w, "%s(rt, state, start);", n->names->result);
         cw_close(w, "");
     }
-    cw_blank(w);
-    cw_comment(w, true, "The run stops: the window's cached states go; RocksDB keeps its own.");
-    cw_line(w, "static void %s(void *item)", n->names->release);
-    open_block(w);
-    cw_line(w, "flow_kv_space_forget(item);");
-    cw_close(w, "");
+    emit_kv_release(em, w, n->names->release, "window");
     cw_blank(w);
     cw_comment(w, true, lateness
         ? "A timer of the window is due: at end - 1ms its results, in (key group, key) order; "
@@ -466,7 +455,7 @@ void emit_window_kv_tumbling(Emitter *em, CWriter *w, const PlanStage *st)
     emit_kv_state(em, w, st, &n, &k);
     if (n.results)
         window_result_function(em, w, st, &n);
-    emit_kv_fire(w, &n, &k);
+    emit_kv_fire(em, w, &n, &k);
     emit_kv_input(em, w, st, &n, &k);
 }
 

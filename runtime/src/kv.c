@@ -376,6 +376,53 @@ static void space_range(const FlowKvSpace *sp, int kg, unsigned char *from, unsi
         ;
 }
 
+static void put_bytes(FlowCkptOut *out, KvBytes b)
+{
+    uint32_t n = (uint32_t)b.n;
+    flowrt_ckpt_out_bytes(out, &n, sizeof n);
+    flowrt_ckpt_out_bytes(out, b.p, b.n);
+}
+
+static bool keep_pair(void *arg, KvBytes key, KvBytes value)
+{
+    put_bytes(arg, key);
+    put_bytes(arg, value);
+    return true;
+}
+
+/* The keys and values of a one-group space in RocksDB, in key order, into
+ * the memory writer `into`: gathered before they are used, as a scan must
+ * not see the store change under it. */
+static bool gather(FlowKv *kv, FlowRuntime *rt, const FlowKvSpace *sp, FlowCkptOut *into)
+{
+    unsigned char from[KV_PREFIX], to[KV_PREFIX];
+    space_range(sp, 0, from, to);
+    char *err = NULL;
+    commit_pending(kv, rt);
+    into->len = 0;
+    if (!kv->ops->scan(kv->db, from, KV_PREFIX, keep_pair, into, &err) && err) {
+        kv_fail(kv, rt, "reading", err);
+        return false;
+    }
+    return true;
+}
+
+/* The next (key, value) of what gather wrote, from *at; false at the end. */
+static bool next_pair(const FlowCkptOut *got, size_t *at, KvBytes *key, KvBytes *value)
+{
+    if (*at >= got->len)
+        return false;
+    KvBytes *b[2] = { key, value };
+    for (int i = 0; i < 2; i++) {
+        uint32_t n;
+        memcpy(&n, got->buf + *at, sizeof n);
+        b[i]->p = got->buf + *at + sizeof n;
+        b[i]->n = n;
+        *at += sizeof n + n;
+    }
+    return true;
+}
+
 void flow_kv_space_delete(FlowRuntime *rt, FlowKvSpace *sp)
 {
     FlowKv *kv = rt->kv;
@@ -408,7 +455,7 @@ FlowCkptOut *flow_kv_key(FlowRuntime *rt, const FlowKvSpace *sp, uint64_t hash)
     /* The space's prefix with the key group in its first two bytes (the
      * buffer holds far more than KV_PREFIX bytes: it starts at 256). */
     memcpy(kv->key.buf, sp->prefix, KV_PREFIX);
-    int kg = key_group(hash);
+    int kg = sp->type->one_group ? 0 : key_group(hash);
     kv->key.buf[0] = (unsigned char)(kg >> 8);
     kv->key.buf[1] = (unsigned char)kg;
     kv->key.len = KV_PREFIX;
@@ -501,7 +548,9 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh)
     return entry_state(e);
 }
 
-void *flow_kv_peek(FlowRuntime *rt, FlowKvSpace *sp)
+/* The key's entry in the cache, read back from the store if it is there
+ * (nothing made when it is in neither); `change`: the caller changes it. */
+static FlowKvEntry *entry_lookup(FlowRuntime *rt, FlowKvSpace *sp, bool change)
 {
     FlowKv *kv = rt->kv;
     remeasure(kv);
@@ -513,6 +562,30 @@ void *flow_kv_peek(FlowRuntime *rt, FlowKvSpace *sp)
     if (!e)
         return NULL;
     e->used = true;
+    if (change) {
+        e->dirty = true;
+        kv->touched = e;
+    }
+    return e;
+}
+
+void *flow_kv_peek(FlowRuntime *rt, FlowKvSpace *sp)
+{
+    FlowKvEntry *e = entry_lookup(rt, sp, false);
+    return e ? entry_state(e) : NULL;
+}
+
+void *flow_kv_find(FlowRuntime *rt, FlowKvSpace *sp)
+{
+    FlowKvEntry *e = entry_lookup(rt, sp, true);
+    return e ? entry_state(e) : NULL;
+}
+
+void *flow_kv_make(FlowRuntime *rt, FlowKvSpace *sp)
+{
+    FlowKv *kv = rt->kv;
+    FlowKvEntry *e = entry_make(kv, rt, sp, entry_hash(kv->key_hash, sp->op, sp->ns), NULL);
+    e->dirty = true;
     return entry_state(e);
 }
 
@@ -531,12 +604,31 @@ void flow_kv_delete(FlowRuntime *rt, FlowKvSpace *sp)
 
 /* ---- Visiting a window -------------------------------------------------------------------- */
 
+static int key_cmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : an < bn ? -1 : an > bn;
+}
+
 static int by_key(const void *a, const void *b)
 {
     const FlowKvEntry *x = *(FlowKvEntry *const *)a, *y = *(FlowKvEntry *const *)b;
-    size_t n = x->klen < y->klen ? x->klen : y->klen;
-    int c = memcmp(x->key, y->key, n);
-    return c ? c : x->klen < y->klen ? -1 : x->klen > y->klen;
+    return key_cmp(x->key, x->klen, y->key, y->klen);
+}
+
+/* The space's cached states, sorted as the store would give them. */
+static FlowKvEntry **sorted_entries(const FlowKvSpace *sp, int64_t *count)
+{
+    int64_t n = 0;
+    for (FlowKvEntry *e = sp->first; e; e = e->sp_next)
+        n++;
+    FlowKvEntry **all = flow_state_alloc((size_t)(n ? n : 1) * sizeof *all);
+    n = 0;
+    for (FlowKvEntry *e = sp->first; e; e = e->sp_next)
+        all[n++] = e;
+    qsort(all, (size_t)n, sizeof *all, by_key);
+    *count = n;
+    return all;
 }
 
 typedef struct Visit {
@@ -546,10 +638,9 @@ typedef struct Visit {
     void (*fn)(FlowRuntime *, const void *, int64_t);
 } Visit;
 
-static bool visit_stored(void *arg, KvBytes key, KvBytes value)
+/* fn on a state read from the store, decoded into the scratch struct. */
+static bool visit_value(Visit *v, KvBytes value)
 {
-    (void)key;
-    Visit *v = arg;
     FlowKv *kv = v->kv;
     const FlowKvType *type = v->sp->type;
     if (kv->scratch_size < type->size) {
@@ -575,21 +666,45 @@ static bool visit_stored(void *arg, KvBytes key, KvBytes value)
     return !v->rt->failed;
 }
 
+static bool visit_stored(void *arg, KvBytes key, KvBytes value)
+{
+    (void)key;
+    return visit_value(arg, value);
+}
+
+/* A one-group space's states: those `got` from the store merged in key
+ * order with the cached ones, which are newer where both have a key. */
+static void visit_merged(Visit *v, const FlowCkptOut *got)
+{
+    int64_t n, i = 0;
+    FlowKvEntry **all = sorted_entries(v->sp, &n);
+    size_t at = 0;
+    KvBytes key, value;
+    bool more = next_pair(got, &at, &key, &value);
+    while ((i < n || more) && !v->rt->failed) {
+        int c = i == n ? 1 : !more ? -1 : key_cmp(all[i]->key, all[i]->klen, key.p, key.n);
+        if (c > 0) {
+            visit_value(v, value);
+        } else {
+            v->fn(v->rt, entry_state(all[i]), v->sp->ns);
+            i++;
+        }
+        if (c >= 0)
+            more = next_pair(got, &at, &key, &value);
+    }
+    flow_state_free(all);
+}
+
 void flow_kv_each(FlowRuntime *rt, FlowKvSpace *sp,
                   void (*fn)(FlowRuntime *rt, const void *state, int64_t ns))
 {
     FlowKv *kv = rt->kv;
+    Visit v = { kv, rt, sp, fn };
     sp->pinned = true;
     if (sp->complete) {
         /* Every state is here: sorted as the store would give them. */
-        int64_t n = 0;
-        for (FlowKvEntry *e = sp->first; e; e = e->sp_next)
-            n++;
-        FlowKvEntry **all = flow_state_alloc((size_t)(n ? n : 1) * sizeof *all);
-        n = 0;
-        for (FlowKvEntry *e = sp->first; e; e = e->sp_next)
-            all[n++] = e;
-        qsort(all, (size_t)n, sizeof *all, by_key);
+        int64_t n;
+        FlowKvEntry **all = sorted_entries(sp, &n);
         for (int64_t i = 0; i < n; i++)
             fn(rt, entry_state(all[i]), sp->ns);
         flow_state_free(all);
@@ -601,7 +716,6 @@ void flow_kv_each(FlowRuntime *rt, FlowKvSpace *sp,
         }
         if (wrote)
             commit(kv, rt);
-        Visit v = { kv, rt, sp, fn };
         for (int kg = 0; kg < KV_KEY_GROUPS && !rt->failed; kg++) {
             unsigned char from[KV_PREFIX], to[KV_PREFIX];
             space_range(sp, kg, from, to);
@@ -611,6 +725,37 @@ void flow_kv_each(FlowRuntime *rt, FlowKvSpace *sp,
         }
     }
     sp->pinned = false;
+}
+
+void flow_kv_space_drain(FlowRuntime *rt, FlowKvSpace *sp,
+                         void (*fn)(FlowRuntime *rt, const void *state, int64_t ns))
+{
+    FlowKv *kv = rt->kv;
+    Visit v = { kv, rt, sp, fn };
+    sp->pinned = true;
+    if (!sp->in_db) {
+        flow_kv_each(rt, sp, fn); /* every state is in the cache */
+    } else {
+        /* Point deletes of the keys read, which later reads skip cheaply
+         * (and which, unlike range deletes, keep their place among the held
+         * writes of a checkpoint's copy); committed before the next read. */
+        FlowCkptOut got;
+        if (!flowrt_ckpt_out_init_mem(&got)) {
+            fprintf(stderr, "%s: out of memory\n", rt->prog->name);
+            abort();
+        }
+        if (gather(kv, rt, sp, &got)) {
+            visit_merged(&v, &got);
+            size_t at = 0;
+            KvBytes key, value;
+            while (next_pair(&got, &at, &key, &value))
+                kv->ops->delete_key(kv->db, key.p, key.n);
+            kv->pending = true;
+        }
+        flowrt_ckpt_out_free(&got);
+    }
+    sp->pinned = false;
+    space_free(kv, sp);
 }
 
 /* ---- The state directory ------------------------------------------------------------------ */

@@ -18,7 +18,13 @@
 #   minute's windows grow by a second: 60 window ends a minute, each put
 #   together from the panes of the minute so far);
 # - sliding with lateness: the sliding case with `lateness 5s` (each window
-#   end kept 5 s after it fires, its panes with it).
+#   end kept 5 s after it fires, its panes with it);
+# - sessions, hot keys: the hot-key records over `window session gap 20ms`
+#   (a key's records come every 10 ms on average: sessions of a few records,
+#   about a hundred firing every millisecond);
+# - sessions, many keys: 10^7 keys over `window session gap 1s` (nearly
+#   every record a session of its own, a million open at a time: the
+#   default cache of 64 MiB holds a third of them).
 # Each flowc program's output is first checked against the memory build's
 # (sorted: the store gives a window's results in key order).
 #
@@ -52,7 +58,11 @@ sed 's/window sliding 60s every 1s/window cumulate 60s every 1s/' "$here/bench_s
   > cum_memory.flow
 sed 's/window sliding 60s every 1s/window sliding 60s every 1s lateness 5s/' \
   "$here/bench_sliding.flow" > late_memory.flow
-for kind in hot many slide cum late; do
+sed 's/window tumbling 1s/window session gap 20ms/' "$here/bench_tumbling.flow" \
+  > sess_memory.flow
+sed 's/keys = 10000,/keys = 10000000,/; s/window tumbling 1s/window session gap 1s/' \
+  "$here/bench_tumbling.flow" > sessmany_memory.flow
+for kind in hot many slide cum late sess sessmany; do
   { cat "${kind}_memory.flow"; echo 'config { state rocksdb "rocksdb_bench.state"; }'; } \
     > "${kind}_rocksdb.flow"
   for state in memory rocksdb; do
@@ -79,6 +89,12 @@ cmp check_memory.csv check_rocksdb.csv
 ./late_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
 ./late_rocksdb --set n=1000000 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
 cmp check_memory.csv check_rocksdb.csv
+./sess_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
+./sess_rocksdb --set n=1000000 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
+cmp check_memory.csv check_rocksdb.csv
+./sessmany_memory --set n=1000000 2>>"$log" | LC_ALL=C sort > check_memory.csv
+./sessmany_rocksdb --set n=1000000 --state-cache 4M 2>>"$log" | LC_ALL=C sort > check_rocksdb.csv
+cmp check_memory.csv check_rocksdb.csv
 rm -f check_*.csv
 
 # measure_once CMD...: "SECONDS PEAK_KIB" of one run (wall clock, max RSS).
@@ -94,7 +110,7 @@ best() { # "S K" "S K": the faster run
 # The machine's speed drifts (a shared VM): the programs run in turns, and
 # each keeps its best time.
 echo "== timing $count hot-key and $many many-key records (best of $runs, runs interleaved)"
-hm="" hr="" hb="" mm="" mr="" ms="" sm="" sr="" cm="" cr="" lm="" lr=""
+hm="" hr="" hb="" mm="" mr="" ms="" sm="" sr="" cm="" cr="" lm="" lr="" em="" er="" nm="" nr=""
 for _ in $(seq "$runs"); do
   hm=$(best "$hm" "$(measure_once ./hot_memory --set n="$count")")
   hr=$(best "$hr" "$(measure_once ./hot_rocksdb --set n="$count")")
@@ -108,6 +124,10 @@ for _ in $(seq "$runs"); do
   cr=$(best "$cr" "$(measure_once ./cum_rocksdb --set n="$many")")
   lm=$(best "$lm" "$(measure_once ./late_memory --set n="$many")")
   lr=$(best "$lr" "$(measure_once ./late_rocksdb --set n="$many")")
+  em=$(best "$em" "$(measure_once ./sess_memory --set n="$many")")
+  er=$(best "$er" "$(measure_once ./sess_rocksdb --set n="$many")")
+  nm=$(best "$nm" "$(measure_once ./sessmany_memory --set n="$many")")
+  nr=$(best "$nr" "$(measure_once ./sessmany_rocksdb --set n="$many")")
 done
 
 echo
@@ -132,5 +152,9 @@ row "hot keys (10^4), cumulate 60s every 1s, state memory" "$many" "$cm"
 row "hot keys (10^4), cumulate 60s every 1s, state rocksdb" "$many" "$cr" "$cm"
 row "hot keys (10^4), sliding 60s every 1s lateness 5s, state memory" "$many" "$lm"
 row "hot keys (10^4), sliding 60s every 1s lateness 5s, state rocksdb" "$many" "$lr" "$lm"
+row "hot keys (10^4), session gap 20ms, state memory" "$many" "$em"
+row "hot keys (10^4), session gap 20ms, state rocksdb" "$many" "$er" "$em"
+row "many keys (10^7), session gap 1s, state memory" "$many" "$nm"
+row "many keys (10^7), session gap 1s, state rocksdb, 64 MiB cache" "$many" "$nr" "$nm"
 echo
 echo "/memory: throughput / that of the state memory build; /C: / that of baseline_window.c"

@@ -20,9 +20,10 @@
  * At its timer the window's states are visited in (key group, key) order with
  * flow_kv_each, and then deleted with flow_kv_space_delete. A sliding window
  * keeps a space per pane of gcd(SIZE, SLIDE), the timers' items being its
- * window ends (flow/state.h); a window end puts its panes' states together. A dedupe keeps
- * its keys' states in one space and, per span of expiry times, a space
- * of the keys that expire in it (docs/checkpoints.md).
+ * window ends (flow/state.h); a window end puts its panes' states together. A dedupe
+ * and a session window keep their keys' states in one space and, per span
+ * of expiry times, a one-group space of the keys due in it, drained at its
+ * timer with flow_kv_space_drain (docs/checkpoints.md).
  *
  * Ownership: the store owns the spaces and the states; the generated code
  * owns the FlowKvType (a static constant) and what a state owns is released
@@ -52,6 +53,13 @@ typedef struct FlowKvType {
     void (*decode)(FlowCkptIn *in, void *state);         /* into a zeroed struct */
     void (*release)(void *state);                        /* what it owns; NULL: nothing */
     size_t (*owned)(const void *state);                  /* its bytes; NULL: nothing */
+    /* Its keys all in key group 0: a small space visited whole and then
+     * deleted (a span of an expiry index, flow_kv_space_drain), read with
+     * one seek and deleted key by key, where a range delete per key group
+     * of a space per millisecond would burden every later read of RocksDB.
+     * An index can be rebuilt from the states it lists, so it needs no key
+     * groups to rescale. */
+    bool one_group;
 } FlowKvType;
 
 /* One window of one operator. `fired` is the generated code's; the rest the
@@ -86,6 +94,12 @@ void *flow_kv_get(FlowRuntime *rt, FlowKvSpace *sp, bool *fresh);
 /* The same state, NULL when the key has none: nothing is made (a late
  * record's other panes); the state is valid until the next lookup. */
 void *flow_kv_peek(FlowRuntime *rt, FlowKvSpace *sp);
+/* The same state, to be changed (written back), NULL when the key has
+ * none; then flow_kv_make, with no flow_kv_* call between, makes it zeroed
+ * (a session window's first session of a key, made only once the record is
+ * known not to be late or bad). */
+void *flow_kv_find(FlowRuntime *rt, FlowKvSpace *sp);
+void *flow_kv_make(FlowRuntime *rt, FlowKvSpace *sp);
 /* The key written to flow_kv_key's writer goes, from the cache and from
  * RocksDB (a dedupe's expired key). */
 void flow_kv_delete(FlowRuntime *rt, FlowKvSpace *sp);
@@ -93,8 +107,13 @@ void flow_kv_delete(FlowRuntime *rt, FlowKvSpace *sp);
  * key bytes) order. States stay. */
 void flow_kv_each(FlowRuntime *rt, FlowKvSpace *sp,
                   void (*fn)(FlowRuntime *rt, const void *state, int64_t ns));
-/* The window is over: its states go, from the cache and from RocksDB. */
+/* The window is over: its states go, from the cache and from RocksDB. Not
+ * for a one-group space, which is drained. */
 void flow_kv_space_delete(FlowRuntime *rt, FlowKvSpace *sp);
+/* A one-group space's flow_kv_each, then its deletion, with one read of
+ * RocksDB: the span of an expiry index that is due. */
+void flow_kv_space_drain(FlowRuntime *rt, FlowKvSpace *sp,
+                         void (*fn)(FlowRuntime *rt, const void *state, int64_t ns));
 /* The timers' release (shutdown, the checkpoint self-test): the window's
  * cached states go, RocksDB keeps what it holds. */
 void flow_kv_space_forget(void *item);

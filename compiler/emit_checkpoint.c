@@ -138,6 +138,8 @@ static const char *stage_layout(Arena *a, const Plan *plan, const PlanStage *st)
         key = arena_printf(a, "%s; other key: %s", key, key_text(a, &state->other_key));
     /* An operator in the state store saves only its spaces (emit_*_kv.c). */
     bool in_store = (plan->state_rocksdb && plan_stage_is(st, OP_DEDUPE)) ||
+                    (plan->state_rocksdb && plan_stage_is(st, OP_JOIN) &&
+                     !st->nodes[0]->op->join.regular) ||
                     (plan_stage_is(st, OP_WINDOW) && window_in_store(plan, st));
     const char *store = in_store ? "; state rocksdb" : "";
     return arena_printf(a, "operator %d: %s%s%s; in: %s", st->op_index, ops, key, store,

@@ -265,6 +265,9 @@ typedef struct KvIndex {
     const char *span;        /* C: the namespace of the span holding the time `at` */
     const char *timer;       /* C: the time of its timer, from `span` */
 } KvIndex;
+/* The index's states: their codec (the key fields), release and owned
+ * bytes, and their FlowKvType `type`. */
+void emit_kv_index_entry(Emitter *em, CWriter *w, const KvIndex *x);
 /* `static void enlist(rt, probe, hash, at)`: the key of `probe` (its hash
  * `hash`) is listed in the span holding `at`; a new span gets its timer.
  * `comment` opens it. */
@@ -279,6 +282,10 @@ void emit_kv_index_timers(Emitter *em, CWriter *w, const char *release, const ch
 void emit_kv_index_snapshot(Emitter *em, CWriter *w, const PlanStage *st, const char *what);
 void emit_kv_index_restore(Emitter *em, CWriter *w, const PlanStage *st, const char *what,
                            const char *states, const char *index);
+/* emit_join_kv.c: an interval or window join whose rows are in the store. */
+void emit_join_kv_stage(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_join_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
+void emit_join_kv_restore(Emitter *em, CWriter *w, const PlanStage *st);
 /* emit_dedupe_kv.c: a dedupe whose state is in the store (`state rocksdb`). */
 void emit_dedupe_kv_stage(Emitter *em, CWriter *w, const PlanStage *st);
 void emit_dedupe_kv_snapshot(Emitter *em, CWriter *w, const PlanStage *st);
@@ -327,6 +334,25 @@ void emit_join_link_row(CWriter *w, const JoinStage *n);
  * type t ("row->rec.left."). */
 void emit_join_keep_strings(CWriter *w, const PlanType *t, const char *p);
 void emit_join_release_strings(CWriter *w, const PlanType *t, const char *p);
+/* Lines that write, or read back (a copy the row owns), the fields of a
+ * kept record `p` (emit_join_ckpt.c). */
+void emit_join_put_record(Arena *a, CWriter *w, const PlanType *t, const char *p);
+void emit_join_get_record(Arena *a, CWriter *w, const PlanType *t, const char *p);
+/* The result function of a join: result(rt, l, r, ts). */
+void emit_join_result_function(Emitter *em, CWriter *w, const PlanStage *st,
+                               const JoinStage *n);
+/* Lines over a group `g` whose rows (`next`, `ts`, `rec`, an outer join's
+ * `matched`) are in lists head[side]: a window join's pairs at `time`, its
+ * rows alone for `left`/`right`; an interval join's record `rec` of `side`
+ * at `ts` paired with the other side's rows within the bound (an outer
+ * join sets `matched`, declared by the caller); the record copied into a
+ * new `row`. */
+void emit_join_window_pairs(CWriter *w, const JoinStage *n);
+void emit_join_pairs(CWriter *w, const JoinStage *n);
+void emit_join_copy_record(CWriter *w, const JoinStage *n);
+/* Lines that link `row` of `side` into its group `g`'s list (prev, next)
+ * after the last row whose time is not later: an outer join's time order. */
+void emit_join_group_time_order(CWriter *w, const JoinStage *n);
 /* The stage function of one side of a join: the key, then the arrival. */
 void emit_join_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
                              int side);

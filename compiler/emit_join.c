@@ -350,8 +350,8 @@ static void side_field(CWriter *w, const PlanType *out, int of, const PlanType *
                 im, opt);
 }
 
-static void emit_result_function(Emitter *em, CWriter *w, const PlanStage *st,
-                                 const JoinStage *n)
+void emit_join_result_function(Emitter *em, CWriter *w, const PlanStage *st,
+                               const JoinStage *n)
 {
     Arena *a = em->arena;
     Body b;
@@ -391,21 +391,7 @@ static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
         cw_line(w, "static void %s(FlowRuntime *rt, void *item, int64_t time)", n->names->fire);
         open_block(w);
         cw_line(w, "%s *g = item;", n->names->state);
-        cw_line(w, "for (const %s *l = g->head[0]; l; l = l->next)", n->names->row);
-        cw_line(w, "    for (const %s *r = g->head[1]; r; r = r->next)", n->names->row);
-        cw_line(w, "        %s(rt, &l->rec.left, &r->rec.right, time);", n->names->result);
-        if (n->jop->join.left) {
-            cw_comment(w, true, "`left`: the left rows of a window without right ones, alone.");
-            cw_line(w, "for (const %s *l = g->head[1] ? NULL : g->head[0]; l; l = l->next)",
-                    n->names->row);
-            cw_line(w, "    %s(rt, &l->rec.left, NULL, time);", n->names->result);
-        }
-        if (n->jop->join.right) {
-            cw_comment(w, true, "`right`: the right rows of a window without left ones, alone.");
-            cw_line(w, "for (const %s *r = g->head[0] ? NULL : g->head[1]; r; r = r->next)",
-                    n->names->row);
-            cw_line(w, "    %s(rt, NULL, &r->rec.right, time);", n->names->result);
-        }
+        emit_join_window_pairs(w, n);
         cw_line(w, "flow_table_remove(flow_state_table(rt, %d), g->hash, g);", n->op);
         cw_line(w, "%s(g);", n->free_group);
         cw_close(w, "");
@@ -465,14 +451,78 @@ static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
     cw_close(w, "");
 }
 
+void emit_join_window_pairs(CWriter *w, const JoinStage *n)
+{
+    cw_line(w, "for (const %s *l = g->head[0]; l; l = l->next)", n->names->row);
+    cw_line(w, "    for (const %s *r = g->head[1]; r; r = r->next)", n->names->row);
+    cw_line(w, "        %s(rt, &l->rec.left, &r->rec.right, time);", n->names->result);
+    if (n->jop->join.left) {
+        cw_comment(w, true, "`left`: the left rows of a window without right ones, alone.");
+        cw_line(w, "for (const %s *l = g->head[1] ? NULL : g->head[0]; l; l = l->next)",
+                n->names->row);
+        cw_line(w, "    %s(rt, &l->rec.left, NULL, time);", n->names->result);
+    }
+    if (n->jop->join.right) {
+        cw_comment(w, true, "`right`: the right rows of a window without left ones, alone.");
+        cw_line(w, "for (const %s *r = g->head[0] ? NULL : g->head[1]; r; r = r->next)",
+                n->names->row);
+        cw_line(w, "    %s(rt, NULL, &r->rec.right, time);", n->names->result);
+    }
+}
+
+void emit_join_pairs(CWriter *w, const JoinStage *n)
+{
+    const char *within = n->within;
+    if (n->jop->join.asymmetric) {
+        cw_comment(w, true, "l.ts - before <= r.ts <= l.ts + after, without overflow.");
+        cw_open(w, "for (%s%s *o = g->head[1 - side]; o; o = o->next)",
+                n->outer ? "" : "const ", n->names->row);
+        cw_line(w, "int64_t lts = side == 0 ? ts : o->ts, rts = side == 0 ? o->ts : ts;");
+        cw_line(w, "if (rts < lts && (uint64_t)lts - (uint64_t)rts > (uint64_t)%s)", within);
+        cw_line(w, "    continue;");
+        cw_line(w, "if (rts > lts && (uint64_t)rts - (uint64_t)lts > (uint64_t)%s)", n->after);
+        cw_line(w, "    continue;");
+    } else {
+        cw_comment(w, true, "abs(l.ts - r.ts) <= within, without overflow.");
+        cw_open(w, "for (%s%s *o = g->head[1 - side]; o; o = o->next)",
+                n->outer ? "" : "const ", n->names->row);
+        cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
+                   "(uint64_t)o->ts - (uint64_t)ts;");
+        if (n->jop->join.within.decl)
+            cw_line(w, "if (gap > (uint64_t)%s)", within);
+        else
+            cw_line(w, "if (gap > %su)", within);
+        cw_line(w, "    continue;");
+    }
+    cw_line(w, "int64_t at = ts > o->ts ? ts : o->ts;");
+    if (n->outer)
+        cw_line(w, "o->matched = matched = true;");
+    cw_line(w, "if (side == 0)");
+    cw_line(w, "    %s(rt, rec, &o->rec.right, at);", n->names->result);
+    cw_line(w, "else");
+    cw_line(w, "    %s(rt, &o->rec.left, rec, at);", n->names->result);
+    cw_close(w, "");
+}
+
+void emit_join_copy_record(CWriter *w, const JoinStage *n)
+{
+    cw_open(w, "if (side == 0)");
+    cw_line(w, "row->rec.left = *(const %s *)rec;", n->ltype->cname);
+    emit_join_keep_strings(w, n->ltype, "row->rec.left.");
+    cw_close(w, "");
+    cw_open(w, "else");
+    cw_line(w, "row->rec.right = *(const %s *)rec;", n->rtype->cname);
+    emit_join_keep_strings(w, n->rtype, "row->rec.right.");
+    cw_close(w, "");
+}
+
 /* Outer: `row` goes after the last row of its group and side, and of its
  * side in `rows`, whose time is not later (walking back from the tail: a
  * row in time order stops at once), so that the oldest row is the first of
  * both lists and the group of the row freed is still found by its head. */
-static void link_in_time_order(CWriter *w, const JoinStage *n)
+void emit_join_group_time_order(CWriter *w, const JoinStage *n)
 {
     const char *row = n->names->row;
-    open_block(w);
     cw_line(w, "%s *at = g->tail[side];", row);
     cw_line(w, "while (at && at->ts > row->ts)");
     cw_line(w, "    at = at->prev;");
@@ -486,6 +536,12 @@ static void link_in_time_order(CWriter *w, const JoinStage *n)
     cw_line(w, "    row->next->prev = row;");
     cw_line(w, "else");
     cw_line(w, "    g->tail[side] = row;");
+}
+
+static void link_in_time_order(CWriter *w, const JoinStage *n)
+{
+    open_block(w);
+    emit_join_group_time_order(w, n);
     cw_line(w, "at = rows->tail[side];");
     cw_line(w, "while (at && at->ts > row->ts)");
     cw_line(w, "    at = at->fifo_prev;");
@@ -496,7 +552,7 @@ static void link_in_time_order(CWriter *w, const JoinStage *n)
     cw_line(w, "else");
     cw_line(w, "    rows->head[side] = row;");
     cw_line(w, "if (row->fifo_next)");
-    cw_line(w, "    ((%s *)row->fifo_next)->fifo_prev = row;", row);
+    cw_line(w, "    ((%s *)row->fifo_next)->fifo_prev = row;", n->names->row);
     cw_line(w, "else");
     cw_line(w, "    rows->tail[side] = row;");
     cw_close(w, "");
@@ -527,7 +583,7 @@ void emit_join_link_row(CWriter *w, const JoinStage *n)
 /* The arrival of a record of either side whose key is in `probe`. */
 static void emit_arrive_function(CWriter *w, const JoinStage *n)
 {
-    const char *within = n->within, *keep = n->keep;
+    const char *keep = n->keep;
     cw_blank(w);
     cw_comment(w, true, n->windowed
         ? "A record of side `side` arrives: kept in its (key, window) group until the window "
@@ -572,37 +628,8 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     cw_close(w, "");
     if (n->outer)
         cw_line(w, "bool matched = false;");
-    if (!n->windowed) {
-        if (n->jop->join.asymmetric) {
-            cw_comment(w, true, "l.ts - before <= r.ts <= l.ts + after, without overflow.");
-            cw_open(w, "for (%s%s *o = g->head[1 - side]; o; o = o->next)",
-                    n->outer ? "" : "const ", n->names->row);
-            cw_line(w, "int64_t lts = side == 0 ? ts : o->ts, rts = side == 0 ? o->ts : ts;");
-            cw_line(w, "if (rts < lts && (uint64_t)lts - (uint64_t)rts > (uint64_t)%s)", within);
-            cw_line(w, "    continue;");
-            cw_line(w, "if (rts > lts && (uint64_t)rts - (uint64_t)lts > (uint64_t)%s)", n->after);
-            cw_line(w, "    continue;");
-        } else {
-            cw_comment(w, true, "abs(l.ts - r.ts) <= within, without overflow.");
-            cw_open(w, "for (%s%s *o = g->head[1 - side]; o; o = o->next)",
-                    n->outer ? "" : "const ", n->names->row);
-            cw_line(w, "uint64_t gap = ts >= o->ts ? (uint64_t)ts - (uint64_t)o->ts : "
-                       "(uint64_t)o->ts - (uint64_t)ts;");
-            if (n->jop->join.within.decl)
-                cw_line(w, "if (gap > (uint64_t)%s)", within);
-            else
-                cw_line(w, "if (gap > %su)", within);
-            cw_line(w, "    continue;");
-        }
-        cw_line(w, "int64_t at = ts > o->ts ? ts : o->ts;");
-        if (n->outer)
-            cw_line(w, "o->matched = matched = true;");
-        cw_line(w, "if (side == 0)");
-        cw_line(w, "    %s(rt, rec, &o->rec.right, at);", n->names->result);
-        cw_line(w, "else");
-        cw_line(w, "    %s(rt, &o->rec.left, rec, at);", n->names->result);
-        cw_close(w, "");
-    }
+    if (!n->windowed)
+        emit_join_pairs(w, n);
     if (n->windowed) {
         cw_line(w, "%s *row = flow_state_alloc(sizeof *row);", n->names->row);
         cw_line(w, "row->side = side;");
@@ -615,14 +642,7 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     cw_line(w, "row->ts = ts;");
     if (n->outer)
         cw_line(w, "row->matched = matched;");
-    cw_open(w, "if (side == 0)");
-    cw_line(w, "row->rec.left = *(const %s *)rec;", n->ltype->cname);
-    emit_join_keep_strings(w, n->ltype, "row->rec.left.");
-    cw_close(w, "");
-    cw_open(w, "else");
-    cw_line(w, "row->rec.right = *(const %s *)rec;", n->rtype->cname);
-    emit_join_keep_strings(w, n->rtype, "row->rec.right.");
-    cw_close(w, "");
+    emit_join_copy_record(w, n);
     emit_join_link_row(w, n);
     if (n->outer) {
         cw_comment(w, true, "Out of order, the new row may be due before the pending timer.");
@@ -682,9 +702,13 @@ void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)
         emit_regular_join_stage(em, w, st);
         return;
     }
+    if (em->plan->state_rocksdb) { /* the state store's variant (emit_join_kv.c) */
+        emit_join_kv_stage(em, w, st);
+        return;
+    }
     JoinStage n = join_stage(em, st);
     emit_structs(em, w, &n);
-    emit_result_function(em, w, st, &n);
+    emit_join_result_function(em, w, st, &n);
     emit_fire_function(em, w, &n);
     emit_arrive_function(w, &n);
     emit_join_side_function(em, w, st, &n, 0);

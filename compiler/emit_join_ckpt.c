@@ -26,14 +26,14 @@
 /* Lines that write, or read back, the record fields of a kept row (`p` is
  * "row->rec.left." or "row->rec.right."). A string read is a copy the row
  * owns, as the copy the arrival kept. */
-static void put_record(Arena *a, CWriter *w, const PlanType *t, const char *p)
+void emit_join_put_record(Arena *a, CWriter *w, const PlanType *t, const char *p)
 {
     for (int f = 0; f < t->schema->nfields; f++)
         cw_line(w, "%s", ckpt_put_field(a, &t->schema->fields[f],
                                         arena_printf(a, "%s%s", p, t->members[f])));
 }
 
-static void get_record(Arena *a, CWriter *w, const PlanType *t, const char *p)
+void emit_join_get_record(Arena *a, CWriter *w, const PlanType *t, const char *p)
 {
     for (int f = 0; f < t->schema->nfields; f++)
         cw_line(w, "%s", ckpt_get_field(a, &t->schema->fields[f],
@@ -49,10 +49,10 @@ static void row_values(Arena *a, CWriter *w, const JoinStage *n, bool restore)
         cw_line(w, restore ? "row->matched = flow_ckpt_get_count(in, 1) == 1;"
                            : "flow_ckpt_put_i64(out, row->matched);");
     cw_open(w, "if (side == 0)");
-    (restore ? get_record : put_record)(a, w, n->ltype, "row->rec.left.");
+    (restore ? emit_join_get_record : emit_join_put_record)(a, w, n->ltype, "row->rec.left.");
     cw_close(w, "");
     cw_open(w, "else");
-    (restore ? get_record : put_record)(a, w, n->rtype, "row->rec.right.");
+    (restore ? emit_join_get_record : emit_join_put_record)(a, w, n->rtype, "row->rec.right.");
     cw_close(w, "");
 }
 
@@ -262,6 +262,10 @@ void emit_join_snapshot(Emitter *em, CWriter *w, const PlanStage *st)
         emit_regular_join_snapshot(em, w, st);
         return;
     }
+    if (em->plan->state_rocksdb) {
+        emit_join_kv_snapshot(em, w, st);
+        return;
+    }
     JoinStage n = join_shape(em, st);
     (n.windowed ? window_snapshot : interval_snapshot)(em, w, &n);
 }
@@ -270,6 +274,10 @@ void emit_join_restore(Emitter *em, CWriter *w, const PlanStage *st)
 {
     if (st->nodes[0]->op->join.regular) {
         emit_regular_join_restore(em, w, st);
+        return;
+    }
+    if (em->plan->state_rocksdb) {
+        emit_join_kv_restore(em, w, st);
         return;
     }
     JoinStage n = join_shape(em, st);

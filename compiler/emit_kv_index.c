@@ -32,6 +32,52 @@ void emit_kv_release(Emitter *em, CWriter *w, const char *name, const char *what
     cw_close(w, "");
 }
 
+void emit_kv_index_entry(Emitter *em, CWriter *w, const KvIndex *x)
+{
+    Arena *a = em->arena;
+    bool owns = false;
+    for (int i = 0; i < x->nkey; i++)
+        owns |= x->types[i] == TY_STRING;
+    const char *encode = arena_printf(a, "%s_encode", x->type);
+    const char *decode = arena_printf(a, "%s_decode", x->type);
+    const char *release = owns ? arena_printf(a, "%s_release", x->type) : "NULL";
+    const char *owned = owns ? arena_printf(a, "%s_owned", x->type) : "NULL";
+    cw_blank(w);
+    cw_comment(w, true, "An index entry's value in RocksDB: the key fields.");
+    cw_line(w, "static void %s(FlowCkptOut *out, const void *state)", encode);
+    open_block(w);
+    cw_line(w, "const %s *s = state;", x->probe);
+    emit_ckpt_put_key(a, w, x->types, x->nkey, "s");
+    if (!x->nkey)
+        cw_line(w, "(void)out, (void)s;");
+    cw_close(w, "");
+    cw_blank(w);
+    cw_line(w, "static void %s(FlowCkptIn *in, void *state)", decode);
+    open_block(w);
+    cw_line(w, "%s *s = state;", x->probe);
+    emit_ckpt_get_key(a, w, x->types, x->nkey, "s");
+    if (!x->nkey)
+        cw_line(w, "(void)in, (void)s;");
+    cw_close(w, "");
+    if (owns) {
+        cw_blank(w);
+        cw_line(w, "static void %s(void *state)", release);
+        open_block(w);
+        cw_line(w, "%s *s = state;", x->probe);
+        emit_key_release(w, x->types, x->nkey, "s");
+        cw_close(w, "");
+        cw_blank(w);
+        cw_line(w, "static size_t %s(const void *state)", owned);
+        open_block(w);
+        cw_line(w, "const %s *s = state;", x->probe);
+        cw_line(w, "size_t n = 0;");
+        emit_key_bytes(w, x->types, x->nkey, "s");
+        cw_line(w, "return n;");
+        cw_close(w, "");
+    }
+    emit_kv_type(w, x->type, x->probe, encode, decode, release, owned, true);
+}
+
 void emit_kv_enlist(Emitter *em, CWriter *w, const KvIndex *x, const char *comment)
 {
     cw_blank(w);

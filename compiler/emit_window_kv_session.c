@@ -29,15 +29,14 @@
  * - snapshot and restore: the index spaces and their timers, as the store's
  *   copy holds the sessions and the index. */
 #include <inttypes.h>
-#include <string.h>
 
 #include "emit_aggregate.h"
 #include "emit_window.h"
 
 /* The names of the functions and types this file adds to a stage's. */
 typedef struct SessionKv {
-    const char *key, *type, *index, *encode, *decode, *encode_key, *decode_key, *release_key,
-        *owned_key, *release_state, *owned, *drop, *copy, *due, *enlist;
+    const char *key, *type, *index, *encode, *decode, *release_state, *owned, *drop, *copy, *due,
+        *enlist;
     const char *gap, *gap1; /* the gap's C text, and of gap - 1 */
 } SessionKv;
 
@@ -45,19 +44,12 @@ static SessionKv session_kv(Emitter *em, const WindowStage *n)
 {
     Arena *a = em->arena;
     const char *s = n->names->state;
-    bool owns = false;
-    for (int i = 0; i < n->wop->nkey; i++)
-        owns |= n->keytypes[i] == TY_STRING;
     return (SessionKv){
         .key = arena_printf(a, "%s_key", s),
         .type = arena_printf(a, "%s_kv", s),
         .index = arena_printf(a, "%s_index", s),
         .encode = arena_printf(a, "%s_encode", s),
         .decode = arena_printf(a, "%s_decode", s),
-        .encode_key = arena_printf(a, "%s_encode_key", s),
-        .decode_key = arena_printf(a, "%s_decode_key", s),
-        .release_key = owns ? arena_printf(a, "%s_release_key", s) : "NULL",
-        .owned_key = owns ? arena_printf(a, "%s_owned_key", s) : "NULL",
         .release_state = arena_printf(a, "%s_release", s),
         .owned = arena_printf(a, "%s_owned", s),
         .drop = arena_printf(a, "%s_drop", s),
@@ -66,6 +58,15 @@ static SessionKv session_kv(Emitter *em, const WindowStage *n)
         .enlist = arena_printf(a, "%s_enlist", s),
         .gap = dur_plus(a, n->gap, 0),
         .gap1 = dur_plus(a, n->gap, -1),
+    };
+}
+
+/* The expiry index: a space per due millisecond listing keys. */
+static KvIndex session_index(const WindowStage *n, const SessionKv *k)
+{
+    return (KvIndex){
+        .enlist = k->enlist, .probe = k->key, .type = k->index, .types = n->keytypes,
+        .nkey = n->wop->nkey, .op = n->op, .span = "at", .timer = "span",
     };
 }
 
@@ -175,48 +176,6 @@ static void emit_value(Emitter *em, CWriter *w, const PlanStage *st, const Windo
     emit_kv_type(w, k->type, S, k->encode, k->decode, k->release_state, k->owned, false);
 }
 
-/* An index entry's codec (the key fields), release and FlowKvType. */
-static void emit_index_entry(Emitter *em, CWriter *w, const WindowStage *n, const SessionKv *k)
-{
-    Arena *a = em->arena;
-    int nkey = n->wop->nkey;
-    cw_blank(w);
-    cw_comment(w, true, "An index entry's value in RocksDB: the key fields.");
-    cw_line(w, "static void %s(FlowCkptOut *out, const void *state)", k->encode_key);
-    open_block(w);
-    cw_line(w, "const %s *s = state;", k->key);
-    emit_ckpt_put_key(a, w, n->keytypes, nkey, "s");
-    if (!nkey)
-        cw_line(w, "(void)out, (void)s;");
-    cw_close(w, "");
-    cw_blank(w);
-    cw_line(w, "static void %s(FlowCkptIn *in, void *state)", k->decode_key);
-    open_block(w);
-    cw_line(w, "%s *s = state;", k->key);
-    emit_ckpt_get_key(a, w, n->keytypes, nkey, "s");
-    if (!nkey)
-        cw_line(w, "(void)in, (void)s;");
-    cw_close(w, "");
-    if (strcmp(k->release_key, "NULL") != 0) {
-        cw_blank(w);
-        cw_line(w, "static void %s(void *state)", k->release_key);
-        open_block(w);
-        cw_line(w, "%s *s = state;", k->key);
-        emit_key_release(w, n->keytypes, nkey, "s");
-        cw_close(w, "");
-        cw_blank(w);
-        cw_line(w, "static size_t %s(const void *state)", k->owned_key);
-        open_block(w);
-        cw_line(w, "const %s *s = state;", k->key);
-        cw_line(w, "size_t n = 0;");
-        emit_key_bytes(w, n->keytypes, nkey, "s");
-        cw_line(w, "return n;");
-        cw_close(w, "");
-    }
-    emit_kv_type(w, k->index, k->key, k->encode_key, k->decode_key, k->release_key, k->owned_key,
-                 true);
-}
-
 /* merge(dst, src): the session a record bridged to the later one goes into
  * it (copies of its strings: it is released after); with a lateness,
  * copy(s): a session whose result goes out while it stays in the store. */
@@ -265,10 +224,7 @@ static void emit_due(Emitter *em, CWriter *w, const WindowStage *n, const Sessio
 {
     Arena *a = em->arena;
     const char *S = n->names->state;
-    KvIndex x = {
-        .enlist = k->enlist, .probe = k->key, .type = k->index, .types = n->keytypes,
-        .nkey = n->wop->nkey, .op = n->op, .span = "at", .timer = "span",
-    };
+    KvIndex x = session_index(n, k);
     emit_kv_enlist(em, w, &x, "The key of `probe` is listed in the expiry index at `at`, when "
                               "one of its sessions is due; a new time gets its timer.");
     cw_blank(w);
@@ -477,7 +433,8 @@ void emit_window_kv_session(Emitter *em, CWriter *w, const PlanStage *st)
     SessionKv k = session_kv(em, &n);
     emit_structs(em, w, &n, &k);
     emit_value(em, w, st, &n, &k);
-    emit_index_entry(em, w, &n, &k);
+    KvIndex x = session_index(&n, &k);
+    emit_kv_index_entry(em, w, &x);
     if (n.results)
         window_result_function(em, w, st, &n);
     emit_merge_copy(em, w, &n, &k);

@@ -758,6 +758,11 @@ void flow_kv_space_drain(FlowRuntime *rt, FlowKvSpace *sp,
     space_free(kv, sp);
 }
 
+void flow_kv_space_pin(FlowKvSpace *sp, bool pinned)
+{
+    sp->pinned = pinned;
+}
+
 /* ---- The state directory ------------------------------------------------------------------ */
 
 static char *join(const char *dir, const char *name)

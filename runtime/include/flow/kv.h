@@ -114,6 +114,11 @@ void flow_kv_space_delete(FlowRuntime *rt, FlowKvSpace *sp);
  * RocksDB: the span of an expiry index that is due. */
 void flow_kv_space_drain(FlowRuntime *rt, FlowKvSpace *sp,
                          void (*fn)(FlowRuntime *rt, const void *state, int64_t ns));
+/* While code runs that may use the store between a lookup and the use of
+ * the state it gave (the operators after a join, given pairs from a
+ * group), no state of the space is evicted, so the pointer stays valid:
+ * pinned true before, false after. */
+void flow_kv_space_pin(FlowKvSpace *sp, bool pinned);
 /* The timers' release (shutdown, the checkpoint self-test): the window's
  * cached states go, RocksDB keeps what it holds. */
 void flow_kv_space_forget(void *item);

@@ -76,6 +76,14 @@ static void *rocks_open(const char *dir, char **err)
     rocksdb_options_set_write_buffer_size(s->options, 8 << 20);
     rocksdb_options_set_max_write_buffer_number(s->options, 2);
     rocksdb_options_set_max_background_jobs(s->options, 2);
+    /* Levels 0 and 1 uncompressed: states evicted and read back soon after
+     * are read from there, where decompressing each block cost a sixth of
+     * the time of a session window of many keys (docs/performance.md,
+     * "RocksDB state"); the levels below, colder and larger, in snappy. */
+    int levels[7] = { rocksdb_no_compression, rocksdb_no_compression };
+    for (int i = 2; i < 7; i++)
+        levels[i] = rocksdb_snappy_compression;
+    rocksdb_options_set_compression_per_level(s->options, levels, 7);
     /* A bloom filter over the memtable's keys too: most lookups are of keys
      * the store does not hold (a key's first record in a window). */
     rocksdb_options_set_memtable_prefix_bloom_size_ratio(s->options, 0.1);

@@ -500,12 +500,12 @@ def run_program(env, name, text, inputs, base, quota, rng):
     # A cache of 256 KiB holds some of the windows' states: the others go to
     # RocksDB (the dedupe's, read back after each restore, fit in 1 MiB; the
     # sessions' evict about 100 k times under 1.6 MiB in 2 s, where 256 KiB
-    # takes 10 s; the outer join's 130 k times under 896 KiB in 3 s, where
+    # takes 10 s; the outer join's 36 k times under 960 KiB in 2 s, where
     # 256 KiB takes 20 s). A
     # checkpoint of the store flushes RocksDB's memtables to a file: every
     # 100 ms rather than 20.
     size = {"dedupe_rocksdb": "1M", "sessions_rocksdb": "1664k",
-            "outer_join_rocksdb": "896k"}.get(name, "256k")
+            "outer_join_rocksdb": "960k"}.get(name, "256k")
     cache = ["--state-cache", size, "--checkpoint-every", "100ms"] if ROCKSDB in text else []
     cache += ["--parallelism", str(PARALLELISM)]
     status = finish(start(env, exe, ref, ["--no-restore"] + cache, os.path.join(work, "ref.log")), None)

@@ -141,8 +141,14 @@ static const char *stage_layout(Arena *a, const Plan *plan, const PlanStage *st)
                     (plan->state_rocksdb && plan_stage_is(st, OP_JOIN) &&
                      !st->nodes[0]->op->join.regular) ||
                     (plan_stage_is(st, OP_WINDOW) && window_in_store(plan, st));
-    const char *store = in_store ? "; state rocksdb" : "";
-    return arena_printf(a, "operator %d: %s%s%s; in: %s", st->op_index, ops, key, store,
+    const char *kept = in_store ? "; state rocksdb" : "";
+    /* An interval join in memory saves its rows in arrival order without
+     * their groups (emit_join_ckpt.c); one that saved its groups first is
+     * of an older flowc, and refused. */
+    const Op *op = st->nodes[0]->op;
+    if (!in_store && plan_stage_is(st, OP_JOIN) && !op->join.regular && !op->join.windowed)
+        kept = "; rows in arrival order";
+    return arena_printf(a, "operator %d: %s%s%s; in: %s", st->op_index, ops, key, kept,
                         fields_text(a, st->in));
 }
 

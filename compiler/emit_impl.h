@@ -354,6 +354,9 @@ void emit_join_copy_record(CWriter *w, const JoinStage *n);
  * after the last row whose time is not later: an outer join's time order. */
 void emit_join_group_time_order(CWriter *w, const JoinStage *n);
 /* The stage function of one side of a join: the key, then the arrival. */
+/* The name of the function that computes a record's group key of `side`
+ * (emit_join_side_function writes it). */
+const char *join_key_function(Emitter *em, const JoinStage *n, int side);
 void emit_join_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
                              int side);
 

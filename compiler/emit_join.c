@@ -659,14 +659,20 @@ static void emit_arrive_function(CWriter *w, const JoinStage *n)
     cw_close(w, "");
 }
 
-void emit_join_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
-                             int side)
+const char *join_key_function(Emitter *em, const JoinStage *n, int side)
+{
+    return arena_printf(em->arena, "%s_key_%s", n->names->state, side == 0 ? "left" : "right");
+}
+
+/* `static bool key(rt, in, ts, probe)`: the group key of a record of `side`
+ * (and its window's start) into *probe; false, the record reported bad,
+ * when an expression of it fails. */
+static void emit_key_function(Emitter *em, CWriter *w, const JoinStage *n, int side)
 {
     Arena *a = em->arena;
     const PlanType *t = side == 0 ? n->ltype : n->rtype;
     Body b;
     body_init(&b, em, t, "in->", "in");
-    b.used_rt = b.used_ts = b.used_in = true;
     EmitExpr x = expr_context(&b, t);
     const char **keys = arena_alloc(a, sizeof *keys * (size_t)(n->nkey + 1));
     int k = 0;
@@ -675,25 +681,51 @@ void emit_join_side_function(Emitter *em, CWriter *w, const PlanStage *st, const
     note_expr_use(&b, &x);
     emit_loc_comment(em, &b.w, n->jop->loc, op_text(a, n->jop));
     line_to_flow(em, &b.w, n->jop->loc);
-    cw_line(&b.w, "%s probe = { 0 };", n->names->state);
-    if (n->windowed)
-        cw_line(&b.w, "probe.start = flow_window_start(ts, %s);", n->window);
+    cw_line(&b.w, "*probe = (%s){ 0 };", n->names->state);
+    if (n->windowed) {
+        cw_line(&b.w, "probe->start = flow_window_start(ts, %s);", n->window);
+        b.used_ts = true;
+    }
     if (x.used_err)
         cw_line(&b.w, "const char *err = NULL;");
     declare_temps(&b, &x);
     for (k = 0; k < n->nkey; k++)
-        cw_line(&b.w, "probe.key%d = %s;", k, keys[k]);
-    if (x.used_err)
-        body_check_err(&b, n->jop->loc);
-    cw_line(&b.w, "%s(rt, &probe, %d, in, ts);", n->names->arrive, side);
+        cw_line(&b.w, "probe->key%d = %s;", k, keys[k]);
+    if (x.used_err) {
+        cw_open(&b.w, "if (err)");
+        cw_line(&b.w, "flow_record_error(rt, \"%s\", err);", loc_text(em, n->jop->loc));
+        cw_line(&b.w, "return false;");
+        cw_close(&b.w, "");
+        b.used_rt = true;
+    }
+    cw_line(&b.w, "return true;");
     line_back(em, &b.w);
+    cw_blank(w);
+    cw_comment(w, true, arena_printf(a, "The group key of a %s record of the join of %s:%d "
+                                     "(false: the record is bad, reported).",
+                                     side == 0 ? "left" : "right", em->plan->flow_file,
+                                     n->jop->loc.line));
+    emit_body_function(w, arena_printf(a, "static bool %s(FlowRuntime *rt, const %s *in, "
+                                          "int64_t ts, %s *probe)",
+                                       join_key_function(em, n, side), t->cname,
+                                       n->names->state), &b, true);
+}
 
+void emit_join_side_function(Emitter *em, CWriter *w, const PlanStage *st, const JoinStage *n,
+                             int side)
+{
+    Arena *a = em->arena;
+    emit_key_function(em, w, n, side);
     cw_blank(w);
     cw_comment(w, true, arena_printf(a, "Stage %d, %s input: the join of stream %s (%s:%d).",
                                      st->id, side == 0 ? "left" : "right", st->stream->name,
                                      em->plan->flow_file, n->jop->loc.line));
-    emit_body_function(w, side == 0 ? stage_signature(em, st) : join_right_signature(em, st),
-                       &b, true);
+    cw_line(w, "%s", side == 0 ? stage_signature(em, st) : join_right_signature(em, st));
+    open_block(w);
+    cw_line(w, "%s probe;", n->names->state);
+    cw_line(w, "if (%s(rt, in, ts, &probe))", join_key_function(em, n, side));
+    cw_line(w, "    %s(rt, &probe, %d, in, ts);", n->names->arrive, side);
+    cw_close(w, "");
 }
 
 void emit_join_stage(Emitter *em, CWriter *w, const PlanStage *st)

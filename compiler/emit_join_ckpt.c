@@ -2,15 +2,17 @@
  * stage (flow/checkpoint.h), interval and window joins (emit_join.c has
  * their state).
  *
- * Interval join: its FlowJoinRows. The groups are written first (their
- * keys), numbered in the order written; then each side's rows in arrival
- * order, each with its group's number, its time and its record; then the
- * join's one timer, if pending. A group's list of a side is the rows of its
- * key in that side's arrival order (rows join both lists at the tail and
- * leave both from the head), so appending the rows again in arrival order
- * makes the same FIFO and the same group lists, in which matches come out.
- * Where a group lands in the inline table does not matter: it is found by
- * its key. The timer's time is saved, not recomputed: it stays where it was
+ * Interval join: its FlowJoinRows. Each side's rows in arrival order, each
+ * with its time and its record; then the join's one timer, if pending. A
+ * row's group is the key of its record, which the restore computes again
+ * (the key function of the join's input): numbering the groups and finding
+ * each row's, a random read of the group table per row, was most of the
+ * writer child's time (docs/performance.md, "Checkpoints"). A group's list
+ * of a side is the rows of its key in that side's arrival order (rows join
+ * both lists at the tail and leave both from the head), so appending the
+ * rows again in arrival order makes the same FIFO and the same group
+ * lists, in which matches come out. Where a group lands in the inline
+ * table does not matter: it is found by its key. The timer's time is saved, not recomputed: it stays where it was
  * set while younger rows come out of order behind older ones. An outer
  * join's rows carry their matched flag, and its lists are in time order,
  * which appending in the order written keeps; it may have several timers
@@ -59,54 +61,28 @@ static void row_values(Arena *a, CWriter *w, const JoinStage *n, bool restore)
 static void interval_snapshot(Emitter *em, CWriter *w, const JoinStage *n)
 {
     Arena *a = em->arena;
-    const char *row = n->names->row, *state = n->names->state;
+    const char *row = n->names->row;
     cw_blank(w);
-    cw_comment(w, true, arena_printf(a, "Checkpoint of the interval join at %s:%d: the number "
-                                     "of groups and their keys, in table order; per side the "
-                                     "number of kept rows and each, in arrival order, as its "
-                                     "group's number, its time and its record; the number of "
-                                     "pending timers (0 or 1) and its time.",
+    cw_comment(w, true, arena_printf(a, "Checkpoint of the interval join at %s:%d: per side "
+                                     "the number of kept rows and each, in arrival order, as "
+                                     "its time and its record; the number of pending timers "
+                                     "and their times. A row's group is its record's key, "
+                                     "computed again on restore: writing rows in arrival "
+                                     "order touches no group.",
                                      em->plan->flow_file, n->jop->loc.line));
     cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptOut *out)", n->names->snapshot);
     open_block(w);
     cw_line(w, "FlowJoinRows *rows = flow_join_rows(rt, op);");
-    cw_line(w, "const FlowInlineTable *t = &rows->groups;");
-    cw_line(w, "uint64_t nslots = t->entries ? t->mask + 1 : 0;");
-    cw_comment(w, true, "Per entry of the table: the number its group is written with, and per "
-                        "side the group's next row to come in arrival order.");
-    cw_line(w, "int64_t *number = flow_state_alloc(sizeof *number * (nslots + 1));");
-    cw_line(w, "const %s **next = flow_state_alloc(sizeof *next * 2 * (nslots + 1));", row);
-    cw_line(w, "flow_ckpt_put_i64(out, t->count);");
-    cw_line(w, "int64_t ngroups = 0;");
-    cw_open(w, "for (uint64_t i = 0; i < nslots; i++)");
-    cw_line(w, "const %s *g = flow_inline_entry(t, i);", state);
-    cw_line(w, "if (!g->hash)");
-    cw_line(w, "    continue;");
-    cw_line(w, "number[i] = ngroups++;");
-    cw_line(w, "next[2 * i] = g->head[0];");
-    cw_line(w, "next[2 * i + 1] = g->head[1];");
-    emit_ckpt_put_key(a, w, n->keytypes, n->nkey, "g");
-    cw_close(w, "");
     cw_open(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "int64_t count = 0;");
     cw_line(w, "for (const %s *row = rows->head[side]; row; row = row->fifo_next)", row);
     cw_line(w, "    count++;");
     cw_line(w, "flow_ckpt_put_i64(out, count);");
-    cw_open(w, "for (const %s *row = rows->head[side]; row; row = row->fifo_next)", row);
-    cw_comment(w, true, "Its group: the entry of its hash whose next row of this side it is.");
-    cw_line(w, "uint64_t i = row->hash & t->mask;");
-    cw_open(w, "for (;; i = (i + 1) & t->mask)");
-    cw_line(w, "const %s *g = flow_inline_entry(t, i);", state);
-    cw_line(w, "if (g->hash == row->hash && next[2 * i + side] == row)");
-    cw_line(w, "    break;");
-    cw_close(w, "");
-    cw_line(w, "next[2 * i + side] = row->next;");
-    cw_line(w, "flow_ckpt_put_i64(out, number[i]);");
+    cw_line(w, "for (const %s *row = rows->head[side]; row; row = row->fifo_next)", row);
+    open_block(w);
     row_values(a, w, n, false);
     cw_close(w, "");
     cw_close(w, "");
-    cw_line(w, "flow_state_free(number);");
-    cw_line(w, "flow_state_free(next);");
     cw_line(w, "int64_t ntimers;");
     cw_line(w, "FlowTimerRef *timers = flow_timers_pending(rt, op, &ntimers);");
     cw_line(w, "flow_ckpt_put_i64(out, ntimers);");
@@ -122,51 +98,44 @@ static void interval_restore(Emitter *em, CWriter *w, const JoinStage *n)
     const char *state = n->names->state;
     cw_blank(w);
     cw_comment(w, true, "Builds the interval join's groups, rows and timer again from its "
-                        "checkpoint: each row appended to its side and its group, in the "
-                        "order written, which is arrival order.");
+                        "checkpoint: each row appended to its side and to the group of its "
+                        "record's key (made if it is the first), in the order written, which "
+                        "is arrival order.");
     cw_line(w, "static void %s(FlowRuntime *rt, int op, FlowCkptIn *in)", n->names->restore);
     open_block(w);
     cw_line(w, "FlowJoinRows *rows = flow_join_rows(rt, op);");
-    cw_comment(w, true, "The groups' keys by number, to find them with (entries move as the "
-                        "table grows); their strings are the groups'.");
-    cw_line(w, "int64_t ngroups = flow_ckpt_get_count(in, INT64_MAX);");
-    cw_line(w, "int64_t cap = 0;");
-    cw_line(w, "%s *keys = NULL;", state);
-    cw_open(w, "for (int64_t j = 0; j < ngroups && !flow_ckpt_failed(in); j++)");
-    cw_open(w, "if (j == cap)");
-    cw_line(w, "cap = cap ? 2 * cap : 64;");
-    cw_line(w, "%s *more = flow_state_alloc(sizeof *more * (size_t)cap);", state);
-    cw_line(w, "for (int64_t k = 0; k < j; k++)");
-    cw_line(w, "    more[k] = keys[k];");
-    cw_line(w, "flow_state_free(keys);");
-    cw_line(w, "keys = more;");
-    cw_close(w, "");
-    cw_line(w, "%s *probe = &keys[j];", state);
-    emit_ckpt_get_key(a, w, n->keytypes, n->nkey, "probe");
-    cw_open(w, "if (flow_ckpt_failed(in))");
-    emit_key_release(w, n->keytypes, n->nkey, "probe");
-    cw_line(w, "break;");
-    cw_close(w, "");
-    cw_line(w, "probe->hash = flow_inline_hash(%s(probe));", n->names->hash);
-    cw_line(w, "*(%s *)flow_inline_add(&rows->groups, sizeof *probe, probe->hash) = *probe;",
-            state);
-    cw_close(w, "");
     cw_open(w, "for (int side = 0; side < 2; side++)");
     cw_line(w, "int64_t count = flow_ckpt_get_count(in, INT64_MAX);");
     cw_open(w, "for (int64_t i = 0; i < count && !flow_ckpt_failed(in); i++)");
-    cw_line(w, "int64_t j = flow_ckpt_get_count(in, ngroups - 1);");
-    cw_line(w, "if (flow_ckpt_failed(in))");
-    cw_line(w, "    break;");
-    cw_line(w, "%s *g = %s(&rows->groups, keys[j].hash, &keys[j]);", state, n->names->find);
     cw_line(w, "%s *row = flow_pool_alloc(&rows->rows, sizeof *row);", n->names->row);
     cw_line(w, "row->fifo_next = NULL;");
     cw_line(w, "row->next = NULL;");
-    cw_line(w, "row->hash = keys[j].hash;");
     row_values(a, w, n, true);
+    cw_line(w, "%s probe;", state);
+    cw_line(w, "bool keyed = side == 0 ? %s(rt, &row->rec.left, row->ts, &probe)",
+            join_key_function(em, n, 0));
+    cw_line(w, "                       : %s(rt, &row->rec.right, row->ts, &probe);",
+            join_key_function(em, n, 1));
+    cw_open(w, "if (flow_ckpt_failed(in) || !keyed)");
+    cw_comment(w, true, "The checkpoint's checksum and fingerprint held, so its rows' keys "
+                        "were computed on arrival by this program: a failed one is reported "
+                        "as a bad record and not kept.");
+    cw_line(w, "flow_pool_free(&rows->rows, row);");
+    cw_line(w, "continue;");
+    cw_close(w, "");
+    cw_line(w, "row->hash = flow_inline_hash(%s(&probe));", n->names->hash);
+    cw_line(w, "%s *g = %s(&rows->groups, row->hash, &probe);", state, n->names->find);
+    cw_open(w, "if (!g)");
+    cw_line(w, "g = flow_inline_add(&rows->groups, sizeof *g, row->hash);");
+    cw_line(w, "*g = probe;");
+    cw_line(w, "g->hash = row->hash;");
+    for (int k = 0; k < n->nkey; k++)
+        if (n->keytypes[k] == TY_STRING)
+            cw_line(w, "g->key%d = flow_str_keep(probe.key%d);", k, k);
+    cw_close(w, "");
     emit_join_link_row(w, n);
     cw_close(w, "");
     cw_close(w, "");
-    cw_line(w, "flow_state_free(keys);");
     if (n->outer) {
         cw_comment(w, true, "Outer: a timer set for a row that came out of order may be "
                             "pending besides the one of the oldest row.");

@@ -79,8 +79,11 @@ class Env:
         self.tsan = getattr(args, "tsan", False)
 
     def fresh_dir(self, name):
-        """An empty directory of its own for one test (rerunnable, parallel-safe)."""
-        path = os.path.join(self.work, name)
+        """An empty directory of its own for one test (rerunnable, parallel-safe:
+        a script's run at FLOW_PARALLELISM workers, which ctest may run beside
+        the plain one, gets a directory of its own)."""
+        workers = os.environ.get("FLOW_PARALLELISM")
+        path = os.path.join(self.work, name + ("_par" + workers if workers else ""))
         shutil.rmtree(path, ignore_errors=True)
         os.makedirs(path)
         return path

@@ -350,6 +350,9 @@ void emit_join_result_function(Emitter *em, CWriter *w, const PlanStage *st,
 void emit_join_window_pairs(CWriter *w, const JoinStage *n);
 void emit_join_pairs(CWriter *w, const JoinStage *n);
 void emit_join_copy_record(CWriter *w, const JoinStage *n);
+/* Lines that emit `row` of `side` alone (other side null) if it never
+ * matched, for the sides an outer interval join keeps. */
+void emit_join_alone(CWriter *w, const JoinStage *n);
 /* Lines that link `row` of `side` into its group `g`'s list (prev, next)
  * after the last row whose time is not later: an outer join's time order. */
 void emit_join_group_time_order(CWriter *w, const JoinStage *n);

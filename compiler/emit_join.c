@@ -422,14 +422,7 @@ static void emit_fire_function(Emitter *em, CWriter *w, const JoinStage *n)
     if (n->outer) {
         cw_open(w, "while ((row = rows->head[side]) && flow_time_add(row->ts, %s) <= watermark)",
                 keep);
-        if (n->jop->join.left) {
-            cw_line(w, "if (side == 0 && !row->matched)");
-            cw_line(w, "    %s(rt, &row->rec.left, NULL, row->ts);", n->names->result);
-        }
-        if (n->jop->join.right) {
-            cw_line(w, "if (side == 1 && !row->matched)");
-            cw_line(w, "    %s(rt, NULL, &row->rec.right, row->ts);", n->names->result);
-        }
+        emit_join_alone(w, n);
         cw_line(w, "%s(rows, side);", n->drop_oldest);
         cw_close(w, "");
     } else {
@@ -502,6 +495,18 @@ void emit_join_pairs(CWriter *w, const JoinStage *n)
     cw_line(w, "else");
     cw_line(w, "    %s(rt, &o->rec.left, rec, at);", n->names->result);
     cw_close(w, "");
+}
+
+void emit_join_alone(CWriter *w, const JoinStage *n)
+{
+    if (n->jop->join.left) {
+        cw_line(w, "if (side == 0 && !row->matched)");
+        cw_line(w, "    %s(rt, &row->rec.left, NULL, row->ts);", n->names->result);
+    }
+    if (n->jop->join.right) {
+        cw_line(w, "if (side == 1 && !row->matched)");
+        cw_line(w, "    %s(rt, NULL, &row->rec.right, row->ts);", n->names->result);
+    }
 }
 
 void emit_join_copy_record(CWriter *w, const JoinStage *n)

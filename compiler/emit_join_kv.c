@@ -424,14 +424,7 @@ static void emit_interval_join(Emitter *em, CWriter *w, const JoinStage *n, cons
     cw_open(w, "for (int side = 0; side < 2; side++)");
     cw_open(w, "for (%s *row = gone[side], *after; row; row = after)", row);
     cw_line(w, "after = row->next;");
-    if (n->jop->join.left) {
-        cw_line(w, "if (side == 0 && !row->matched)");
-        cw_line(w, "    %s(rt, &row->rec.left, NULL, row->ts);", n->names->result);
-    }
-    if (n->jop->join.right) {
-        cw_line(w, "if (side == 1 && !row->matched)");
-        cw_line(w, "    %s(rt, NULL, &row->rec.right, row->ts);", n->names->result);
-    }
+    emit_join_alone(w, n);
     cw_line(w, "%s(side, row);", k->free_row);
     cw_close(w, "");
     cw_close(w, "");
